@@ -1,0 +1,95 @@
+//! The FEEL syntax tree the parser builds and the evaluator walks.
+//!
+//! The tree is already "compiled" in the ways that matter for the hot path: literals hold
+//! ready [`Value`]s, names are shared `Arc<str>` (no allocation per lookup), and calls to
+//! built-in functions point straight at their table entry with named arguments already
+//! put in positional order.
+
+use std::sync::Arc;
+
+use crate::WarningKind;
+use crate::builtins::Builtin;
+use crate::value::Value;
+
+#[derive(Clone, Debug)]
+pub(crate) enum Expr {
+    Literal(Value),
+    Name(Arc<str>),
+    /// `base.name`; on a list it maps over the elements.
+    Path(Box<Expr>, Arc<str>),
+    /// `base[filter]`: an index when the filter is a number, else a boolean filter.
+    Filter(Box<Expr>, Box<Expr>),
+    Neg(Box<Expr>),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    Compare(CompareOp, Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    Between(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `value in tests`: true when any of the positive unary tests matches.
+    In(Box<Expr>, Vec<UnaryTest>),
+    Quantified(Quantifier, Vec<Iteration>, Box<Expr>),
+    For(Vec<Iteration>, Box<Expr>),
+    List(Vec<Expr>),
+    /// Entries in order; each entry's expression sees the entries before it.
+    Context(Vec<(Arc<str>, Expr)>),
+    /// An interval such as `[1..10)`. Only `in` understands intervals for now; elsewhere
+    /// they evaluate to null with a [`WarningKind::NotSupported`] warning.
+    Range(Box<Interval>),
+    Call(&'static Builtin, Vec<Expr>),
+    /// A call that cannot succeed (unknown function, bad named argument, wrong arity);
+    /// kept as a node so the problem is reported when, and only if, it is evaluated.
+    Invalid(WarningKind, Arc<str>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CompareOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Quantifier {
+    Some,
+    Every,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Interval {
+    pub start: Expr,
+    pub start_closed: bool,
+    pub end: Expr,
+    pub end_closed: bool,
+}
+
+/// `name in domain` of a `for` or quantified expression; `domain..end` iterates integers.
+#[derive(Clone, Debug)]
+pub(crate) struct Iteration {
+    pub name: Arc<str>,
+    pub domain: Expr,
+    pub end: Option<Expr>,
+}
+
+/// One positive unary test, the right-hand side of `in`.
+#[derive(Clone, Debug)]
+pub(crate) enum UnaryTest {
+    /// `< 5`, `>= limit`, `= x`, `!= x`.
+    Compare(CompareOp, Expr),
+    /// An expression: matches by equality, by list membership when it is a list, by
+    /// containment when it is an interval, or by its own truth when it mentions `?` (the
+    /// flag: the tested value is then bound to `?`).
+    Expr(Expr, bool),
+}

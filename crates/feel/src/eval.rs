@@ -1,0 +1,536 @@
+//! The FEEL evaluator: walks an [`Expr`] against a [`Scope`] and never fails.
+//!
+//! Every error becomes null plus a [`Warning`]; evaluation carries on, so one expression
+//! can report several problems. Names resolve innermost first: variables bound by the
+//! expression itself (`for`, quantifiers, filter items, earlier context entries) live in a
+//! small frame stack, and only then is the caller's scope asked. The common case, an
+//! expression with no local bindings, therefore costs one `Scope::get` per name and no
+//! allocation.
+
+use std::sync::Arc;
+
+use crate::ast::{CompareOp, Expr, Interval, Iteration, Quantifier, UnaryTest};
+use crate::builtins::{Args, Builtin, Special};
+use crate::ops::{self, type_phrase};
+use crate::value::{Context, Number, Value};
+use crate::{Evaluation, Scope, Warning, WarningKind};
+
+/// The largest integer range `for` and quantifiers iterate (`for i in 1..n`), so that a
+/// typo in a bound can't exhaust memory.
+const MAX_RANGE: i64 = 1_000_000;
+
+/// Why an operation produced null; becomes a [`Warning`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub kind: WarningKind,
+    pub message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(kind: WarningKind, message: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+pub(crate) fn evaluate(expr: &Expr, scope: &dyn Scope) -> Evaluation {
+    let mut evaluator = Evaluator {
+        scope,
+        frames: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let value = evaluator.eval(expr);
+    Evaluation {
+        value,
+        warnings: evaluator.warnings,
+    }
+}
+
+/// A binding made by the expression itself.
+enum Frame {
+    Var(Arc<str>, Value),
+    /// A variable the language itself names (`item`, `?`), bound without allocating.
+    Fixed(&'static str, Value),
+    /// The entries of a filtered item, visible by their names inside the filter.
+    Entries(Arc<Context>),
+}
+
+struct Evaluator<'s> {
+    scope: &'s dyn Scope,
+    frames: Vec<Frame>,
+    warnings: Vec<Warning>,
+}
+
+impl Evaluator<'_> {
+    fn warn(&mut self, kind: WarningKind, message: impl Into<String>) {
+        let message = message.into();
+        // Filters and loops can hit the same problem once per element; report it once.
+        if !self
+            .warnings
+            .iter()
+            .any(|w| w.kind == kind && w.message == message)
+        {
+            self.warnings.push(Warning { kind, message });
+        }
+    }
+
+    fn fail(&mut self, failure: Failure) -> Value {
+        self.warn(failure.kind, failure.message);
+        Value::Null
+    }
+
+    fn lookup(&self, name: &str) -> Option<Value> {
+        for frame in self.frames.iter().rev() {
+            match frame {
+                Frame::Var(n, v) if **n == *name => return Some(v.clone()),
+                Frame::Entries(c) => {
+                    if let Some(v) = c.get(name) {
+                        return Some(v.clone());
+                    }
+                }
+                Frame::Fixed(n, v) if *n == name => return Some(v.clone()),
+                Frame::Var(..) | Frame::Fixed(..) => {}
+            }
+        }
+        self.scope.get(name)
+    }
+
+    fn eval(&mut self, expr: &Expr) -> Value {
+        match expr {
+            Expr::Literal(v) => v.clone(),
+            Expr::Name(name) => match self.lookup(name) {
+                Some(v) => v,
+                // Inside a filter over contexts, an unknown name is most likely an entry
+                // that some items lack (optional data), not a typo'd variable.
+                None if self.frames.iter().any(|f| matches!(f, Frame::Entries(_))) => {
+                    self.warn(
+                        WarningKind::NoSuchEntry,
+                        format!("no context entry or variable found with name '{name}'"),
+                    );
+                    Value::Null
+                }
+                None => {
+                    self.warn(
+                        WarningKind::UnknownVariable,
+                        format!("no variable found with name '{name}'"),
+                    );
+                    Value::Null
+                }
+            },
+            Expr::Path(base, name) => {
+                let base = self.eval(base);
+                self.path(&base, name)
+            }
+            Expr::Filter(base, filter) => {
+                let base = self.eval(base);
+                self.filter(base, filter)
+            }
+            Expr::Neg(operand) => match self.eval(operand) {
+                Value::Null => Value::Null,
+                Value::Number(n) => Value::Number(n.neg()),
+                other => self.fail(Failure::new(
+                    WarningKind::TypeMismatch,
+                    format!("can't negate {}", type_phrase(&other)),
+                )),
+            },
+            Expr::Arith(op, a, b) => {
+                let a = self.eval(a);
+                let b = self.eval(b);
+                ops::arith(*op, &a, &b).unwrap_or_else(|f| self.fail(f))
+            }
+            Expr::Compare(op, a, b) => {
+                let a = self.eval(a);
+                let b = self.eval(b);
+                ops::compare(*op, &a, &b).unwrap_or_else(|f| self.fail(f))
+            }
+            Expr::And(a, b) => self.and(a, b),
+            Expr::Or(a, b) => self.or(a, b),
+            Expr::If(condition, then, otherwise) => {
+                if self.eval(condition) == Value::Bool(true) {
+                    self.eval(then)
+                } else {
+                    self.eval(otherwise)
+                }
+            }
+            Expr::Between(value, low, high) => {
+                let value = self.eval(value);
+                let low = self.eval(low);
+                let high = self.eval(high);
+                let above = self.compare(CompareOp::Ge, &value, &low);
+                let below = self.compare(CompareOp::Le, &value, &high);
+                boolean(and3(truth(&above), truth(&below)))
+            }
+            Expr::In(value, tests) => {
+                let value = self.eval(value);
+                let mut result = Some(false);
+                for test in tests {
+                    result = or3(result, self.unary_test(&value, test));
+                    if result == Some(true) {
+                        break;
+                    }
+                }
+                boolean(result)
+            }
+            Expr::Quantified(quantifier, iterations, condition) => {
+                self.quantified(*quantifier, iterations, condition)
+            }
+            Expr::For(iterations, body) => {
+                let mut results = Vec::new();
+                let complete = self.iterate(iterations, &mut |ev| {
+                    let value = ev.eval(body);
+                    results.push(value);
+                    true
+                });
+                if complete {
+                    Value::list(results)
+                } else {
+                    Value::Null
+                }
+            }
+            Expr::List(items) => Value::list(items.iter().map(|e| self.eval(e)).collect()),
+            Expr::Context(entries) => self.context(entries),
+            Expr::Range(_) => self.fail(Failure::new(
+                WarningKind::NotSupported,
+                "ranges are only supported after 'in' for now",
+            )),
+            Expr::Call(builtin, args) => self.call(builtin, args),
+            Expr::Invalid(kind, message) => {
+                self.warn(*kind, message.as_ref());
+                Value::Null
+            }
+        }
+    }
+
+    fn compare(&mut self, op: CompareOp, a: &Value, b: &Value) -> Value {
+        ops::compare(op, a, b).unwrap_or_else(|f| self.fail(f))
+    }
+
+    /// Three-valued `and`, short-circuiting on `false`: `false and x` is false whatever
+    /// `x` is, so `x` need not be evaluated.
+    fn and(&mut self, a: &Expr, b: &Expr) -> Value {
+        let left = self.boolean_operand(a, "and");
+        if left == Some(false) {
+            return Value::Bool(false);
+        }
+        let right = self.boolean_operand(b, "and");
+        boolean(and3(left, right))
+    }
+
+    fn or(&mut self, a: &Expr, b: &Expr) -> Value {
+        let left = self.boolean_operand(a, "or");
+        if left == Some(true) {
+            return Value::Bool(true);
+        }
+        let right = self.boolean_operand(b, "or");
+        boolean(or3(left, right))
+    }
+
+    /// An operand of `and`/`or`: a non-boolean counts as null, with a warning unless it is
+    /// null already.
+    fn boolean_operand(&mut self, expr: &Expr, operator: &str) -> Option<bool> {
+        match self.eval(expr) {
+            Value::Bool(b) => Some(b),
+            Value::Null => None,
+            other => {
+                self.warn(
+                    WarningKind::TypeMismatch,
+                    format!("'{operator}' expects booleans, got {}", type_phrase(&other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn path(&mut self, base: &Value, name: &str) -> Value {
+        match base {
+            Value::Null => Value::Null,
+            Value::Context(c) => match c.get(name) {
+                Some(v) => v.clone(),
+                None => {
+                    self.warn(
+                        WarningKind::NoSuchEntry,
+                        format!("no context entry found with key '{name}'"),
+                    );
+                    Value::Null
+                }
+            },
+            Value::List(items) => {
+                Value::list(items.iter().map(|item| self.path(item, name)).collect())
+            }
+            other => self.fail(Failure::new(
+                WarningKind::TypeMismatch,
+                format!("can't get '{name}' from {}", type_phrase(other)),
+            )),
+        }
+    }
+
+    fn filter(&mut self, base: Value, filter: &Expr) -> Value {
+        let items = match base {
+            Value::Null => return Value::Null,
+            Value::List(items) => items,
+            // FEEL treats a filtered non-list as a singleton list.
+            other => Arc::new(vec![other]),
+        };
+        // A filter that evaluates to a number without the item in scope is an index.
+        // Trying it first costs little: a boolean filter usually names item entries, which
+        // fail to resolve at once (those warnings are dropped).
+        let mark = self.warnings.len();
+        if let Value::Number(n) = self.eval(filter) {
+            return self.index(&items, n);
+        }
+        self.warnings.truncate(mark);
+        let mut selected = Vec::new();
+        for item in items.iter() {
+            let pushed = match item {
+                Value::Context(c) => {
+                    self.frames.push(Frame::Entries(c.clone()));
+                    2
+                }
+                _ => 1,
+            };
+            self.frames.push(Frame::Fixed("item", item.clone()));
+            let keep = self.eval(filter) == Value::Bool(true);
+            self.frames.truncate(self.frames.len() - pushed);
+            if keep {
+                selected.push(item.clone());
+            }
+        }
+        Value::list(selected)
+    }
+
+    fn index(&mut self, items: &[Value], n: Number) -> Value {
+        let Some(i) = n.to_i64() else {
+            return self.fail(Failure::new(
+                WarningKind::InvalidArgument,
+                format!("a list index must be an integer, got {n}"),
+            ));
+        };
+        let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
+        let position = match i {
+            1.. if i <= len => i - 1,
+            ..=-1 if i >= -len => len + i,
+            _ => return Value::Null,
+        };
+        usize::try_from(position)
+            .ok()
+            .and_then(|p| items.get(p))
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    fn context(&mut self, entries: &[(Arc<str>, Expr)]) -> Value {
+        let depth = self.frames.len();
+        let mut context = Context::new();
+        for (key, expr) in entries {
+            let value = self.eval(expr);
+            context.insert(key.clone(), value.clone());
+            self.frames.push(Frame::Var(key.clone(), value));
+        }
+        self.frames.truncate(depth);
+        Value::context(context)
+    }
+
+    fn unary_test(&mut self, value: &Value, test: &UnaryTest) -> Option<bool> {
+        match test {
+            UnaryTest::Compare(op, endpoint) => {
+                let endpoint = self.eval(endpoint);
+                truth(&self.compare(*op, value, &endpoint))
+            }
+            UnaryTest::Expr(Expr::Range(interval), _) => self.in_interval(value, interval),
+            UnaryTest::Expr(expr, mentions_question_mark) => {
+                let test = if *mentions_question_mark {
+                    self.frames.push(Frame::Fixed("?", value.clone()));
+                    let test = self.eval(expr);
+                    self.frames.pop();
+                    if let Value::Bool(b) = test {
+                        return Some(b);
+                    }
+                    test
+                } else {
+                    self.eval(expr)
+                };
+                match &test {
+                    Value::List(items) => Some(
+                        items.iter().any(|i| ops::equals(value, i) == Some(true))
+                            || ops::equals(value, &test) == Some(true),
+                    ),
+                    _ => Some(ops::equals(value, &test).unwrap_or(false)),
+                }
+            }
+        }
+    }
+
+    fn in_interval(&mut self, value: &Value, interval: &Interval) -> Option<bool> {
+        let start = self.eval(&interval.start);
+        let end = self.eval(&interval.end);
+        let low = if interval.start_closed {
+            CompareOp::Ge
+        } else {
+            CompareOp::Gt
+        };
+        let high = if interval.end_closed {
+            CompareOp::Le
+        } else {
+            CompareOp::Lt
+        };
+        let above = self.compare(low, value, &start);
+        let below = self.compare(high, value, &end);
+        and3(truth(&above), truth(&below))
+    }
+
+    fn quantified(
+        &mut self,
+        quantifier: Quantifier,
+        iterations: &[Iteration],
+        condition: &Expr,
+    ) -> Value {
+        // `some` looks for a true, `every` for a non-true; either stops at the first.
+        let wanted = quantifier == Quantifier::Some;
+        let mut found = false;
+        let complete = self.iterate(iterations, &mut |ev| {
+            let satisfied = ev.eval(condition) == Value::Bool(true);
+            if satisfied == wanted {
+                found = true;
+            }
+            !found
+        });
+        if !complete && !found {
+            return Value::Null;
+        }
+        Value::Bool(if wanted { found } else { !found })
+    }
+
+    /// Runs `visit` for every combination of the iterations' values, with the iteration
+    /// variables bound. `visit` returns false to stop early. Returns false when a domain
+    /// was null or invalid (the whole expression is then null) or when stopped early.
+    fn iterate(
+        &mut self,
+        iterations: &[Iteration],
+        visit: &mut dyn FnMut(&mut Self) -> bool,
+    ) -> bool {
+        let Some((first, rest)) = iterations.split_first() else {
+            return visit(self);
+        };
+        let Some(domain) = self.domain(first) else {
+            return false;
+        };
+        for value in domain {
+            self.frames.push(Frame::Var(first.name.clone(), value));
+            let go_on = self.iterate(rest, visit);
+            self.frames.pop();
+            if !go_on {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn domain(&mut self, iteration: &Iteration) -> Option<Vec<Value>> {
+        let start = self.eval(&iteration.domain);
+        let Some(end) = &iteration.end else {
+            return match start {
+                Value::Null => None,
+                Value::List(items) => Some(items.as_ref().clone()),
+                other => Some(vec![other]),
+            };
+        };
+        let end = self.eval(end);
+        let (Value::Number(a), Value::Number(b)) = (&start, &end) else {
+            if !start.is_null() && !end.is_null() {
+                self.warn(
+                    WarningKind::TypeMismatch,
+                    format!(
+                        "a range to iterate needs numbers, got {} and {}",
+                        type_phrase(&start),
+                        type_phrase(&end)
+                    ),
+                );
+            }
+            return None;
+        };
+        let (Some(a), Some(b)) = (a.to_i64(), b.to_i64()) else {
+            self.warn(
+                WarningKind::InvalidArgument,
+                format!("a range to iterate needs integers, got {a} and {b}"),
+            );
+            return None;
+        };
+        if a.abs_diff(b) >= MAX_RANGE as u64 {
+            self.warn(
+                WarningKind::InvalidArgument,
+                format!("the range {a}..{b} is too large to iterate (limit {MAX_RANGE})"),
+            );
+            return None;
+        }
+        Some(if a <= b {
+            (a..=b).map(Value::from).collect()
+        } else {
+            (b..=a).rev().map(Value::from).collect()
+        })
+    }
+
+    fn call(&mut self, builtin: &'static Builtin, args: &[Expr]) -> Value {
+        if let Some(special) = builtin.special {
+            return self.special(special, args);
+        }
+        let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+        Args::new(builtin, &values)
+            .call()
+            .unwrap_or_else(|f| self.fail(f))
+    }
+
+    /// Built-ins that need more than their arguments' values.
+    fn special(&mut self, special: Special, args: &[Expr]) -> Value {
+        match special {
+            Special::IsDefined => {
+                let Some(arg) = args.first() else {
+                    return Value::Null;
+                };
+                let mark = self.warnings.len();
+                let _ = self.eval(arg);
+                let undefined = self.warnings[mark..].iter().any(|w| {
+                    matches!(
+                        w.kind,
+                        WarningKind::UnknownVariable | WarningKind::NoSuchEntry
+                    )
+                });
+                // Asking is the point: an undefined name is the answer, not a problem.
+                if undefined {
+                    self.warnings.truncate(mark);
+                }
+                Value::Bool(!undefined)
+            }
+        }
+    }
+}
+
+fn truth(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        _ => None,
+    }
+}
+
+/// Three-valued conjunction: false wins, then null.
+fn and3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+/// Three-valued disjunction: true wins, then null.
+fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        _ => None,
+    }
+}
+
+fn boolean(b: Option<bool>) -> Value {
+    b.map_or(Value::Null, Value::Bool)
+}

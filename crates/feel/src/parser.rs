@@ -1,0 +1,758 @@
+//! The FEEL parser: tokens to an [`Expr`] tree by precedence climbing.
+//!
+//! Binary operators go through one loop ([`Parser::expr_bp`]) driven by a precedence
+//! table, lowest first: `or`, `and`, comparisons (`= != < <= > >= between in`), `+ -`,
+//! `* /`, `**`, unary minus, then postfix paths, filters and calls. The keyword forms
+//! (`if`, `for`, `some`, `every`) are prefix forms whose last operand reaches as far right as
+//! possible, as in the DMN grammar.
+//!
+//! The parser never panics and never recurses without bound: every nesting step (and every
+//! left-associative fold, which deepens the tree without recursing here but would recurse in
+//! the evaluator) counts against [`MAX_DEPTH`].
+
+use std::sync::Arc;
+
+use crate::ast::{ArithOp, CompareOp, Expr, Interval, Iteration, Quantifier, UnaryTest};
+use crate::builtins::{self, Builtin};
+use crate::lexer::{Tok, Token, error_at, lex};
+use crate::value::{Number, Value};
+use crate::{ParseError, WarningKind};
+
+/// How deep expressions may nest. Generous for hand-written FEEL, and low enough that the
+/// recursive evaluator stays far inside a 2 MiB thread stack even in debug builds.
+const MAX_DEPTH: usize = 120;
+
+/// Precedence levels; a higher level binds tighter.
+const OR: u8 = 1;
+const AND: u8 = 2;
+const COMPARE: u8 = 3;
+const ADD: u8 = 4;
+const MUL: u8 = 5;
+const POW: u8 = 6;
+const UNARY: u8 = 7;
+
+/// Words that start or continue a construct and so can never be a plain name.
+const RESERVED: &[&str] = &[
+    "and",
+    "or",
+    "if",
+    "then",
+    "else",
+    "for",
+    "return",
+    "in",
+    "some",
+    "every",
+    "satisfies",
+    "between",
+    "instance",
+    "function",
+];
+
+pub(crate) fn parse(source: &str) -> Result<Expr, ParseError> {
+    let tokens = lex(source)?;
+    let mut parser = Parser {
+        source,
+        tokens,
+        pos: 0,
+        depth: 0,
+        question_marks: 0,
+    };
+    let expr = parser.expr()?;
+    if parser.peek() != &Tok::Eof {
+        return Err(parser.unexpected());
+    }
+    Ok(expr)
+}
+
+struct Parser<'a> {
+    source: &'a str,
+    tokens: Vec<Token>,
+    pos: usize,
+    depth: usize,
+    /// How many `?` names have been parsed so far; lets `in` know whether a test mentions
+    /// the tested value.
+    question_marks: usize,
+}
+
+/// An argument list as written, before it is matched against a function's parameters.
+enum Args {
+    Positional(Vec<Expr>),
+    Named(Vec<(String, Expr)>),
+}
+
+impl Parser<'_> {
+    // ---- token helpers -------------------------------------------------------------
+
+    fn token(&self, index: usize) -> &Token {
+        // The token list always ends with `Eof`; clamping keeps look-ahead past the end
+        // pointing at it.
+        let last = self.tokens.len().saturating_sub(1);
+        &self.tokens[index.min(last)]
+    }
+
+    fn peek(&self) -> &Tok {
+        &self.token(self.pos).kind
+    }
+
+    fn peek_at(&self, n: usize) -> &Tok {
+        &self.token(self.pos + n).kind
+    }
+
+    fn text(&self, index: usize) -> &str {
+        let token = self.token(index);
+        self.source.get(token.start..token.end).unwrap_or("")
+    }
+
+    /// The current token's text if it is a word (identifier or keyword).
+    fn word(&self) -> Option<&str> {
+        match self.peek() {
+            Tok::Word => Some(self.text(self.pos)),
+            _ => None,
+        }
+    }
+
+    fn at_word(&self, word: &str) -> bool {
+        self.word() == Some(word)
+    }
+
+    fn bump(&mut self) {
+        if self.pos < self.tokens.len() {
+            self.pos += 1;
+        }
+    }
+
+    fn error(&self, message: impl Into<String>) -> ParseError {
+        error_at(self.source, self.token(self.pos).start, message)
+    }
+
+    fn describe(&self, index: usize) -> String {
+        match &self.token(index).kind {
+            Tok::Eof => "end of input".to_string(),
+            Tok::Str(_) => "a string".to_string(),
+            _ => format!("'{}'", self.text(index)),
+        }
+    }
+
+    fn unexpected(&self) -> ParseError {
+        self.error(format!("unexpected {}", self.describe(self.pos)))
+    }
+
+    fn expect(&mut self, kind: &Tok, what: &str) -> Result<(), ParseError> {
+        if self.peek() == kind {
+            self.bump();
+            Ok(())
+        } else {
+            Err(self.error(format!(
+                "expected {what}, found {}",
+                self.describe(self.pos)
+            )))
+        }
+    }
+
+    fn expect_word(&mut self, word: &str) -> Result<(), ParseError> {
+        if self.at_word(word) {
+            self.bump();
+            Ok(())
+        } else {
+            Err(self.error(format!(
+                "expected '{word}', found {}",
+                self.describe(self.pos)
+            )))
+        }
+    }
+
+    /// Counts one level of tree depth, failing when the budget is spent.
+    fn deeper(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("expression is nested too deeply"));
+        }
+        Ok(())
+    }
+
+    // ---- expressions ---------------------------------------------------------------
+
+    fn expr(&mut self) -> Result<Expr, ParseError> {
+        self.expr_bp(0)
+    }
+
+    /// Parses an expression whose operators all bind tighter than `min`.
+    fn expr_bp(&mut self, min: u8) -> Result<Expr, ParseError> {
+        let saved = self.depth;
+        self.deeper()?;
+        let mut lhs = self.prefix()?;
+        while let Some(level) = self.infix_level() {
+            if level <= min {
+                break;
+            }
+            self.deeper()?;
+            lhs = self.infix(lhs, level)?;
+        }
+        self.depth = saved;
+        Ok(lhs)
+    }
+
+    fn infix_level(&self) -> Option<u8> {
+        Some(match self.peek() {
+            Tok::Word => match self.text(self.pos) {
+                "or" => OR,
+                "and" => AND,
+                "between" | "in" => COMPARE,
+                _ => return None,
+            },
+            Tok::Eq | Tok::NotEq | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge => COMPARE,
+            Tok::Plus | Tok::Minus => ADD,
+            Tok::Star | Tok::Slash => MUL,
+            Tok::StarStar => POW,
+            _ => return None,
+        })
+    }
+
+    fn infix(&mut self, lhs: Expr, level: u8) -> Result<Expr, ParseError> {
+        let op = self.peek().clone();
+        let word = self.word().map(str::to_owned);
+        self.bump();
+        let lhs = Box::new(lhs);
+        Ok(match (op, word.as_deref()) {
+            (Tok::Word, Some("or")) => Expr::Or(lhs, Box::new(self.expr_bp(level)?)),
+            (Tok::Word, Some("and")) => Expr::And(lhs, Box::new(self.expr_bp(level)?)),
+            (Tok::Word, Some("between")) => {
+                let low = self.expr_bp(COMPARE)?;
+                self.expect_word("and")?;
+                let high = self.expr_bp(COMPARE)?;
+                Expr::Between(lhs, Box::new(low), Box::new(high))
+            }
+            (Tok::Word, _) => Expr::In(lhs, self.in_tests()?),
+            (op, _) => {
+                let rhs = Box::new(self.expr_bp(level)?);
+                match compare_op(&op) {
+                    Some(c) => Expr::Compare(c, lhs, rhs),
+                    None => Expr::Arith(arith_op(&op), lhs, rhs),
+                }
+            }
+        })
+    }
+
+    fn prefix(&mut self) -> Result<Expr, ParseError> {
+        if self.peek() == &Tok::Minus {
+            self.bump();
+            let operand = self.expr_bp(UNARY)?;
+            // Fold `-5` into a literal so negative constants cost nothing to evaluate.
+            return Ok(match operand {
+                Expr::Literal(Value::Number(n)) => Expr::Literal(Value::Number(n.neg())),
+                other => Expr::Neg(Box::new(other)),
+            });
+        }
+        match self.word() {
+            Some("if") => return self.if_expr(),
+            Some("for") => return self.for_expr(),
+            Some("some") => return self.quantified(Quantifier::Some),
+            Some("every") => return self.quantified(Quantifier::Every),
+            _ => {}
+        }
+        let primary = self.primary()?;
+        self.postfix(primary)
+    }
+
+    fn postfix(&mut self, mut expr: Expr) -> Result<Expr, ParseError> {
+        loop {
+            match self.peek() {
+                Tok::Dot => {
+                    self.bump();
+                    let name = match self.peek().clone() {
+                        Tok::Word => self.text(self.pos).to_string(),
+                        Tok::Quoted(name) => name,
+                        _ => {
+                            return Err(self.error(format!(
+                                "expected a name after '.', found {}",
+                                self.describe(self.pos)
+                            )));
+                        }
+                    };
+                    self.bump();
+                    self.deeper()?;
+                    expr = Expr::Path(Box::new(expr), Arc::from(name));
+                }
+                Tok::LBracket => {
+                    self.bump();
+                    let filter = self.expr()?;
+                    self.expect(&Tok::RBracket, "']'")?;
+                    self.deeper()?;
+                    expr = Expr::Filter(Box::new(expr), Box::new(filter));
+                }
+                Tok::LParen => {
+                    return Err(self.error(
+                        "only functions named directly can be called (function values are not supported yet)",
+                    ));
+                }
+                _ => return Ok(expr),
+            }
+        }
+    }
+
+    fn primary(&mut self) -> Result<Expr, ParseError> {
+        match self.peek().clone() {
+            Tok::Number => {
+                let text = self.text(self.pos);
+                let number: Number = text
+                    .parse()
+                    .map_err(|_| self.error(format!("invalid number '{text}'")))?;
+                self.bump();
+                Ok(Expr::Literal(Value::Number(number)))
+            }
+            Tok::Str(text) => {
+                self.bump();
+                Ok(Expr::Literal(Value::string(text)))
+            }
+            Tok::Quoted(name) => {
+                self.bump();
+                self.name_or_call(name)
+            }
+            Tok::Word => self.word_primary(),
+            Tok::LParen => {
+                self.bump();
+                let inner = self.expr()?;
+                if self.peek() == &Tok::DotDot {
+                    return self.interval_rest(inner, false);
+                }
+                self.expect(&Tok::RParen, "')'")?;
+                Ok(inner)
+            }
+            Tok::RBracket => {
+                // `]1..10]`: ISO notation for an interval with an open start.
+                self.bump();
+                let start = self.expr_bp(COMPARE)?;
+                if self.peek() != &Tok::DotDot {
+                    return Err(self.error("expected '..' in interval"));
+                }
+                self.interval_rest(start, false)
+            }
+            Tok::LBracket => self.list_or_interval(),
+            Tok::LBrace => self.context(),
+            _ => Err(self.error(format!(
+                "expected an expression, found {}",
+                self.describe(self.pos)
+            ))),
+        }
+    }
+
+    fn word_primary(&mut self) -> Result<Expr, ParseError> {
+        let word = self.text(self.pos).to_string();
+        match word.as_str() {
+            "true" => {
+                self.bump();
+                return Ok(Expr::Literal(Value::Bool(true)));
+            }
+            "false" => {
+                self.bump();
+                return Ok(Expr::Literal(Value::Bool(false)));
+            }
+            "null" => {
+                self.bump();
+                return Ok(Expr::Literal(Value::Null));
+            }
+            "function" => {
+                return Err(self.error("function definitions are not supported yet"));
+            }
+            w if RESERVED.contains(&w) => return Err(self.unexpected()),
+            _ => {}
+        }
+        // Built-in names may span several words (`string length`, `round half up`): take
+        // the longest run of words that names a built-in and is followed by `(`.
+        let mut words = 1;
+        while words < builtins::MAX_NAME_WORDS && self.peek_at(words) == &Tok::Word {
+            words += 1;
+        }
+        for count in (2..=words).rev() {
+            if self.peek_at(count) != &Tok::LParen {
+                continue;
+            }
+            let name = (0..count)
+                .map(|i| self.text(self.pos + i))
+                .collect::<Vec<_>>()
+                .join(" ");
+            if builtins::lookup(&name).is_some() {
+                self.pos += count;
+                return self.name_or_call(name);
+            }
+        }
+        self.bump();
+        if word == "?" {
+            self.question_marks += 1;
+        }
+        self.name_or_call(word)
+    }
+
+    fn name_or_call(&mut self, name: String) -> Result<Expr, ParseError> {
+        if self.peek() != &Tok::LParen {
+            return Ok(Expr::Name(Arc::from(name)));
+        }
+        self.bump();
+        let args = self.arguments()?;
+        Ok(resolve_call(&name, args))
+    }
+
+    fn arguments(&mut self) -> Result<Args, ParseError> {
+        let mut positional = Vec::new();
+        let mut named = Vec::new();
+        if self.peek() == &Tok::RParen {
+            self.bump();
+            return Ok(Args::Positional(positional));
+        }
+        loop {
+            let arg_at = self.token(self.pos).start;
+            if let Some(name) = self.entry_name_before_colon() {
+                if !positional.is_empty() {
+                    return Err(error_at(
+                        self.source,
+                        arg_at,
+                        "can't mix positional and named arguments",
+                    ));
+                }
+                named.push((name, self.expr()?));
+            } else {
+                if !named.is_empty() {
+                    return Err(self.error("can't mix positional and named arguments"));
+                }
+                positional.push(self.expr()?);
+            }
+            match self.peek() {
+                Tok::Comma => self.bump(),
+                Tok::RParen => {
+                    self.bump();
+                    break;
+                }
+                _ => {
+                    return Err(self.error(format!(
+                        "expected ',' or ')', found {}",
+                        self.describe(self.pos)
+                    )));
+                }
+            }
+        }
+        Ok(if named.is_empty() {
+            Args::Positional(positional)
+        } else {
+            Args::Named(named)
+        })
+    }
+
+    /// If the next tokens are a (possibly multi-word) name followed by `:`, consumes them
+    /// and returns the name with its words joined by single spaces.
+    fn entry_name_before_colon(&mut self) -> Option<String> {
+        if let Tok::Quoted(name) = self.peek().clone() {
+            if self.peek_at(1) == &Tok::Colon {
+                self.pos += 2;
+                return Some(name);
+            }
+            return None;
+        }
+        let mut count = 0;
+        while self.peek_at(count) == &Tok::Word {
+            count += 1;
+        }
+        if count == 0 || self.peek_at(count) != &Tok::Colon {
+            return None;
+        }
+        let name = (0..count)
+            .map(|i| self.text(self.pos + i))
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.pos += count + 1;
+        Some(name)
+    }
+
+    fn list_or_interval(&mut self) -> Result<Expr, ParseError> {
+        self.bump();
+        let mut items = Vec::new();
+        if self.peek() == &Tok::RBracket {
+            self.bump();
+            return Ok(Expr::List(items));
+        }
+        let first = self.expr()?;
+        if self.peek() == &Tok::DotDot {
+            return self.interval_rest(first, true);
+        }
+        items.push(first);
+        loop {
+            match self.peek() {
+                Tok::Comma => {
+                    self.bump();
+                    items.push(self.expr()?);
+                }
+                Tok::RBracket => {
+                    self.bump();
+                    return Ok(Expr::List(items));
+                }
+                _ => {
+                    return Err(self.error(format!(
+                        "expected ',' or ']', found {}",
+                        self.describe(self.pos)
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Parses `..end)` or `..end]` after an interval's start.
+    fn interval_rest(&mut self, start: Expr, start_closed: bool) -> Result<Expr, ParseError> {
+        self.bump();
+        let end = self.expr_bp(COMPARE)?;
+        let end_closed = match self.peek() {
+            Tok::RBracket => true,
+            Tok::RParen => false,
+            _ => {
+                return Err(self.error(format!(
+                    "expected ']' or ')' to close the interval, found {}",
+                    self.describe(self.pos)
+                )));
+            }
+        };
+        self.bump();
+        Ok(Expr::Range(Box::new(Interval {
+            start,
+            start_closed,
+            end,
+            end_closed,
+        })))
+    }
+
+    fn context(&mut self) -> Result<Expr, ParseError> {
+        self.bump();
+        let mut entries: Vec<(Arc<str>, Expr)> = Vec::new();
+        if self.peek() == &Tok::RBrace {
+            self.bump();
+            return Ok(Expr::Context(entries));
+        }
+        loop {
+            let key_at = self.pos;
+            let key = match self.peek().clone() {
+                Tok::Str(key) if self.peek_at(1) == &Tok::Colon => {
+                    self.pos += 2;
+                    key
+                }
+                _ => self.entry_name_before_colon().ok_or_else(|| {
+                    self.error(format!(
+                        "expected a context entry name followed by ':', found {}",
+                        self.describe(self.pos)
+                    ))
+                })?,
+            };
+            if entries.iter().any(|(k, _)| **k == *key) {
+                return Err(error_at(
+                    self.source,
+                    self.token(key_at).start,
+                    format!("duplicate context entry '{key}'"),
+                ));
+            }
+            let value = self.expr()?;
+            entries.push((Arc::from(key), value));
+            match self.peek() {
+                Tok::Comma => self.bump(),
+                Tok::RBrace => {
+                    self.bump();
+                    return Ok(Expr::Context(entries));
+                }
+                _ => {
+                    return Err(self.error(format!(
+                        "expected ',' or '}}', found {}",
+                        self.describe(self.pos)
+                    )));
+                }
+            }
+        }
+    }
+
+    fn if_expr(&mut self) -> Result<Expr, ParseError> {
+        self.bump();
+        let condition = self.expr()?;
+        self.expect_word("then")?;
+        let then = self.expr()?;
+        self.expect_word("else")?;
+        let otherwise = self.expr()?;
+        Ok(Expr::If(
+            Box::new(condition),
+            Box::new(then),
+            Box::new(otherwise),
+        ))
+    }
+
+    fn for_expr(&mut self) -> Result<Expr, ParseError> {
+        self.bump();
+        let iterations = self.iterations()?;
+        self.expect_word("return")?;
+        let body = self.expr()?;
+        Ok(Expr::For(iterations, Box::new(body)))
+    }
+
+    fn quantified(&mut self, quantifier: Quantifier) -> Result<Expr, ParseError> {
+        self.bump();
+        let iterations = self.iterations()?;
+        self.expect_word("satisfies")?;
+        let condition = self.expr()?;
+        Ok(Expr::Quantified(
+            quantifier,
+            iterations,
+            Box::new(condition),
+        ))
+    }
+
+    fn iterations(&mut self) -> Result<Vec<Iteration>, ParseError> {
+        let mut iterations = Vec::new();
+        loop {
+            let name = match self.peek().clone() {
+                Tok::Quoted(name) => name,
+                Tok::Word if !RESERVED.contains(&self.text(self.pos)) => {
+                    self.text(self.pos).to_string()
+                }
+                _ => {
+                    return Err(self.error(format!(
+                        "expected a variable name, found {}",
+                        self.describe(self.pos)
+                    )));
+                }
+            };
+            self.bump();
+            self.expect_word("in")?;
+            let domain = self.expr()?;
+            let end = if self.peek() == &Tok::DotDot {
+                self.bump();
+                Some(self.expr()?)
+            } else {
+                None
+            };
+            iterations.push(Iteration {
+                name: Arc::from(name),
+                domain,
+                end,
+            });
+            if self.peek() != &Tok::Comma {
+                return Ok(iterations);
+            }
+            self.bump();
+        }
+    }
+
+    /// The right-hand side of `in`: one positive unary test, or several in parentheses
+    /// (`(< 5, > 10)`), where `(` may also open an interval (`(1..10]`).
+    fn in_tests(&mut self) -> Result<Vec<UnaryTest>, ParseError> {
+        if self.peek() != &Tok::LParen {
+            return Ok(vec![self.unary_test(COMPARE)?]);
+        }
+        self.bump();
+        let first = self.unary_test(0)?;
+        if self.peek() == &Tok::DotDot {
+            if let UnaryTest::Expr(start, _) = first {
+                return Ok(vec![UnaryTest::Expr(
+                    self.interval_rest(start, false)?,
+                    false,
+                )]);
+            }
+            return Err(self.unexpected());
+        }
+        let mut tests = vec![first];
+        while self.peek() == &Tok::Comma {
+            self.bump();
+            tests.push(self.unary_test(0)?);
+        }
+        self.expect(&Tok::RParen, "')'")?;
+        Ok(tests)
+    }
+
+    /// One test; `min` is the precedence its expression must exceed: inside parentheses
+    /// a test may be any expression (`? > 3`), bare after `in` it ends at `and`/`or`.
+    fn unary_test(&mut self, min: u8) -> Result<UnaryTest, ParseError> {
+        if let Some(op) = compare_op(self.peek()) {
+            self.bump();
+            return Ok(UnaryTest::Compare(op, self.expr_bp(COMPARE)?));
+        }
+        let before = self.question_marks;
+        let expr = self.expr_bp(min)?;
+        Ok(UnaryTest::Expr(expr, self.question_marks > before))
+    }
+}
+
+fn compare_op(tok: &Tok) -> Option<CompareOp> {
+    Some(match tok {
+        Tok::Eq => CompareOp::Eq,
+        Tok::NotEq => CompareOp::Ne,
+        Tok::Lt => CompareOp::Lt,
+        Tok::Le => CompareOp::Le,
+        Tok::Gt => CompareOp::Gt,
+        Tok::Ge => CompareOp::Ge,
+        _ => return None,
+    })
+}
+
+fn arith_op(tok: &Tok) -> ArithOp {
+    match tok {
+        Tok::Minus => ArithOp::Sub,
+        Tok::Star => ArithOp::Mul,
+        Tok::Slash => ArithOp::Div,
+        Tok::StarStar => ArithOp::Pow,
+        _ => ArithOp::Add,
+    }
+}
+
+/// Matches written arguments against a built-in's parameters. Problems become
+/// [`Expr::Invalid`] nodes rather than parse errors: like an unknown variable, an unknown
+/// function is a runtime matter (later issues add user-defined functions in scope).
+fn resolve_call(name: &str, args: Args) -> Expr {
+    let invalid = |kind, message: String| Expr::Invalid(kind, Arc::from(message));
+    let Some(builtin) = builtins::lookup(name) else {
+        return invalid(
+            WarningKind::UnknownFunction,
+            format!("no function found with name '{name}'"),
+        );
+    };
+    let positional = match args {
+        Args::Positional(args) => args,
+        Args::Named(named) => match place_named(builtin, named) {
+            Ok(args) => args,
+            Err(message) => return invalid(WarningKind::InvalidArgument, message),
+        },
+    };
+    if let Err(message) = builtin.check_arity(positional.len()) {
+        return invalid(WarningKind::InvalidArgument, message);
+    }
+    Expr::Call(builtin, positional)
+}
+
+fn place_named(builtin: &Builtin, named: Vec<(String, Expr)>) -> Result<Vec<Expr>, String> {
+    let mut slots: Vec<Option<Expr>> = Vec::new();
+    for (name, expr) in named {
+        let Some(index) = builtin.params.iter().position(|(p, _)| *p == name) else {
+            return Err(format!(
+                "function '{}' has no parameter named '{name}'",
+                builtin.name
+            ));
+        };
+        if slots.len() <= index {
+            slots.resize_with(index + 1, || None);
+        }
+        if slots[index].is_some() {
+            return Err(format!(
+                "parameter '{name}' of function '{}' is given twice",
+                builtin.name
+            ));
+        }
+        slots[index] = Some(expr);
+    }
+    let mut args = Vec::with_capacity(slots.len());
+    for (index, slot) in slots.into_iter().enumerate() {
+        match slot {
+            Some(expr) => args.push(expr),
+            None if index < builtin.required => {
+                let (param, _) = builtin.params[index];
+                return Err(format!(
+                    "function '{}' is missing the argument '{param}'",
+                    builtin.name
+                ));
+            }
+            // A skipped optional parameter in the middle: null, as FEEL would pass.
+            None => args.push(Expr::Literal(Value::Null)),
+        }
+    }
+    Ok(args)
+}

@@ -1,0 +1,577 @@
+//! FEEL values: the value model of process variables, expressions and the journal.
+//!
+//! Values are cheap to clone (strings, lists and contexts sit behind `Arc`) because the
+//! engine copies them between scopes constantly. Numbers are IEEE 754 decimal128, which is
+//! what the FEEL specification prescribes: 34 significant digits, so `0.1 + 0.2 = 0.3`.
+//!
+//! # Journal encoding (version 1)
+//!
+//! Values serialise to plain JSON: `null`, booleans, strings, arrays for lists, objects for
+//! contexts (entry order kept). Numbers are written as JSON numbers in plain decimal notation
+//! with every significant digit (`0.30`, `12345678901234567890.5`), never through `f64`, so
+//! a journal round-trips exactly. Value kinds that JSON lacks (dates, durations, ranges,
+//! functions) will be encoded as single-entry objects under a `"$feel"` key; a context whose
+//! only key is `"$feel"` is therefore reserved.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+pub use dec::Rounding;
+use dec::{Context as DecContext, Decimal, Decimal128};
+use indexmap::IndexMap;
+
+/// Arbitrary-precision scratch type for operations decimal128 lacks (power, square root,
+/// logarithms): 36 digits, two more than the result keeps.
+type Wide = Decimal<12>;
+
+/// A context for [`Wide`] whose exponent range satisfies decNumber's mathematical
+/// functions (at most 999999 either way; the default is larger, which makes them fail).
+/// Results beyond decimal128's range still overflow on the way back and become `None`.
+fn wide_context() -> DecContext<Wide> {
+    let mut cx = DecContext::<Wide>::default();
+    // Both limits are within the accepted range, so neither call can fail.
+    let _ = cx.set_max_exponent(999_999);
+    let _ = cx.set_min_exponent(-999_999);
+    cx
+}
+
+/// A FEEL number: an exact decimal with 34 significant digits.
+#[derive(Clone, Copy)]
+pub struct Number(Decimal128);
+
+// The arithmetic methods are named like the `std::ops` traits but return `Option` (null
+// in FEEL on overflow or division by zero), which those traits can't express.
+#[allow(clippy::should_implement_trait)]
+impl Number {
+    pub const ZERO: Number = Number(Decimal128::ZERO);
+
+    pub fn from_i64(n: i64) -> Number {
+        Number(Decimal128::from(n))
+    }
+
+    /// Converts a binary float (e.g. from a JSON document read without arbitrary precision)
+    /// through its shortest round-tripping decimal form.
+    pub fn from_f64(f: f64) -> Option<Number> {
+        if !f.is_finite() {
+            return None;
+        }
+        f.to_string().parse().ok()
+    }
+
+    pub fn decimal(self) -> Decimal128 {
+        self.0
+    }
+
+    pub fn from_decimal(d: Decimal128) -> Option<Number> {
+        if d.is_finite() { Some(Number(d)) } else { None }
+    }
+
+    pub fn is_integer(self) -> bool {
+        self.0.is_finite() && {
+            let mut cx = DecContext::<Decimal128>::default();
+            let rounded = cx.round(self.0);
+            cx.partial_cmp(rounded, self.0) == Some(Ordering::Equal)
+        }
+    }
+
+    /// The value as `i64` when it is an integer in range.
+    pub fn to_i64(self) -> Option<i64> {
+        if !self.is_integer() {
+            return None;
+        }
+        // decimal128 → i64 has no direct conversion; the plain string is exact for integers.
+        self.normalized().to_string().parse().ok()
+    }
+
+    pub fn to_f64(self) -> f64 {
+        self.to_string().parse().unwrap_or(f64::NAN)
+    }
+
+    fn checked(d: Decimal128) -> Option<Number> {
+        Number::from_decimal(d)
+    }
+
+    pub fn add(self, other: Number) -> Option<Number> {
+        let mut cx = DecContext::<Decimal128>::default();
+        Number::checked(cx.add(self.0, other.0))
+    }
+
+    pub fn sub(self, other: Number) -> Option<Number> {
+        let mut cx = DecContext::<Decimal128>::default();
+        Number::checked(cx.sub(self.0, other.0))
+    }
+
+    pub fn mul(self, other: Number) -> Option<Number> {
+        let mut cx = DecContext::<Decimal128>::default();
+        Number::checked(cx.mul(self.0, other.0))
+    }
+
+    /// Division; `None` on division by zero, as FEEL turns that into null.
+    pub fn div(self, other: Number) -> Option<Number> {
+        if other.0.is_zero() {
+            return None;
+        }
+        let mut cx = DecContext::<Decimal128>::default();
+        Number::checked(cx.div(self.0, other.0))
+    }
+
+    pub fn neg(self) -> Number {
+        let mut cx = DecContext::<Decimal128>::default();
+        Number(cx.minus(self.0))
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0.is_negative() && !self.0.is_zero()
+    }
+
+    pub fn abs(self) -> Number {
+        let mut cx = DecContext::<Decimal128>::default();
+        Number(cx.abs(self.0))
+    }
+
+    /// Truncated remainder (the sign follows the dividend); `None` when dividing by zero.
+    pub fn rem(self, other: Number) -> Option<Number> {
+        if other.0.is_zero() {
+            return None;
+        }
+        let mut cx = DecContext::<Decimal128>::default();
+        Number::checked(cx.rem(self.0, other.0))
+    }
+
+    /// Rounds to `scale` digits after the point (negative scales round to tens, hundreds,
+    /// …) with the given rounding mode; `None` when the result does not fit 34 digits.
+    pub fn round_to_scale(self, scale: i32, rounding: Rounding) -> Option<Number> {
+        let mut cx = DecContext::<Decimal128>::default();
+        cx.set_rounding(rounding);
+        let mut quantum = Decimal128::from(1);
+        cx.set_exponent(&mut quantum, scale.checked_neg()?);
+        let result = cx.quantize(self.0, quantum);
+        if cx.status().invalid_operation() {
+            return None;
+        }
+        Number::checked(result)
+    }
+
+    /// `self` raised to `exponent`, computed with a few guard digits beyond decimal128
+    /// (which lacks a power operation) and rounded back; `None` on overflow or when the
+    /// result is not a real number.
+    pub fn pow(self, exponent: Number) -> Option<Number> {
+        let mut cx = wide_context();
+        let mut x = Wide::from(self.0);
+        let y = Wide::from(exponent.0);
+        cx.pow(&mut x, &y);
+        if cx.status().invalid_operation() {
+            return None;
+        }
+        Number::checked(x.to_decimal128()).map(Number::normalized)
+    }
+
+    /// The square root; `None` for negative numbers.
+    pub fn sqrt(self) -> Option<Number> {
+        if self.is_negative() {
+            return None;
+        }
+        let mut cx = wide_context();
+        let mut x = Wide::from(self.0);
+        cx.sqrt(&mut x);
+        Number::checked(x.to_decimal128()).map(Number::normalized)
+    }
+
+    /// The natural logarithm; `None` for zero and negative numbers.
+    pub fn ln(self) -> Option<Number> {
+        if self.is_negative() || self.is_zero() {
+            return None;
+        }
+        let mut cx = wide_context();
+        let mut x = Wide::from(self.0);
+        cx.ln(&mut x);
+        Number::checked(x.to_decimal128()).map(Number::normalized)
+    }
+
+    /// Euler's number raised to `self`; `None` on overflow.
+    pub fn exp(self) -> Option<Number> {
+        let mut cx = wide_context();
+        let mut x = Wide::from(self.0);
+        cx.exp(&mut x);
+        Number::checked(x.to_decimal128()).map(Number::normalized)
+    }
+
+    /// Removes trailing zeros of the coefficient (`1.50` → `1.5`) without changing the value.
+    pub fn normalized(self) -> Number {
+        let mut cx = DecContext::<Decimal128>::default();
+        Number(cx.reduce(self.0))
+    }
+}
+
+impl PartialEq for Number {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Number {}
+
+impl PartialOrd for Number {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Number {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Numbers are always finite (constructors reject NaN and infinities), so the
+        // partial comparison is total here.
+        let mut cx = DecContext::<Decimal128>::default();
+        cx.partial_cmp(self.0, other.0).unwrap_or(Ordering::Equal)
+    }
+}
+
+impl From<i64> for Number {
+    fn from(n: i64) -> Number {
+        Number::from_i64(n)
+    }
+}
+
+impl From<i32> for Number {
+    fn from(n: i32) -> Number {
+        Number::from_i64(n.into())
+    }
+}
+
+/// Error for text that is not a FEEL number literal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a number: {0:?}")]
+pub struct NumberParseError(pub String);
+
+impl FromStr for Number {
+    type Err = NumberParseError;
+
+    fn from_str(s: &str) -> Result<Number, NumberParseError> {
+        let t = s.trim();
+        let looks_numeric = !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+        if !looks_numeric {
+            return Err(NumberParseError(s.to_string()));
+        }
+        let mut cx = DecContext::<Decimal128>::default();
+        let d = cx.parse(t).map_err(|_| NumberParseError(s.to_string()))?;
+        if cx.status().conversion_syntax() {
+            return Err(NumberParseError(s.to_string()));
+        }
+        Number::from_decimal(d).ok_or_else(|| NumberParseError(s.to_string()))
+    }
+}
+
+impl fmt::Display for Number {
+    /// Plain notation, never an exponent: `1E+3` prints as `1000`, `1.5E-7` as `0.00000015`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        let negative = d.is_negative() && !d.is_zero();
+        let digits = d.coefficient().unsigned_abs().to_string();
+        let exponent = d.exponent();
+        let mut out = String::with_capacity(digits.len() + 4);
+        if negative {
+            out.push('-');
+        }
+        if exponent >= 0 {
+            out.push_str(&digits);
+            if digits != "0" {
+                out.extend(std::iter::repeat_n('0', exponent as usize));
+            }
+        } else {
+            let frac_len = (-exponent) as usize;
+            if digits.len() > frac_len {
+                let (int, frac) = digits.split_at(digits.len() - frac_len);
+                out.push_str(int);
+                out.push('.');
+                out.push_str(frac);
+            } else {
+                out.push_str("0.");
+                out.extend(std::iter::repeat_n('0', frac_len - digits.len()));
+                out.push_str(&digits);
+            }
+        }
+        f.write_str(&out)
+    }
+}
+
+impl fmt::Debug for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A FEEL context: named entries in insertion order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Context {
+    entries: IndexMap<Arc<str>, Value>,
+}
+
+impl Context {
+    pub fn new() -> Context {
+        Context::default()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.get(key)
+    }
+
+    /// Inserts or replaces an entry; a replaced entry keeps its position.
+    pub fn insert(&mut self, key: impl Into<Arc<str>>, value: Value) {
+        self.entries.insert(key.into(), value);
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        self.entries.shift_remove(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Value)> {
+        self.entries.iter()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.entries.keys()
+    }
+}
+
+impl FromIterator<(Arc<str>, Value)> for Context {
+    fn from_iter<I: IntoIterator<Item = (Arc<str>, Value)>>(iter: I) -> Context {
+        Context {
+            entries: iter.into_iter().collect(),
+        }
+    }
+}
+
+/// A FEEL value.
+///
+/// `PartialEq` is structural identity (used for journals and tests); FEEL's `=` with its
+/// null and type rules lives in the evaluator.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(Arc<str>),
+    List(Arc<Vec<Value>>),
+    Context(Arc<Context>),
+}
+
+impl Value {
+    pub fn string(s: impl Into<Arc<str>>) -> Value {
+        Value::String(s.into())
+    }
+
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Arc::new(items))
+    }
+
+    pub fn context(c: Context) -> Value {
+        Value::Context(Arc::new(c))
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The FEEL type name, as used in error messages and `instance of`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "Null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Context(_) => "context",
+        }
+    }
+
+    /// Converts JSON into a FEEL value; numbers keep every digit.
+    pub fn from_json(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => n
+                .as_str()
+                .parse()
+                .ok()
+                .or_else(|| n.as_f64().and_then(Number::from_f64))
+                .map_or(Value::Null, Value::Number),
+            serde_json::Value::String(s) => Value::string(s.as_str()),
+            serde_json::Value::Array(items) => {
+                Value::list(items.iter().map(Value::from_json).collect())
+            }
+            serde_json::Value::Object(map) => Value::context(
+                map.iter()
+                    .map(|(k, v)| (Arc::from(k.as_str()), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Converts into JSON following the journal encoding described in the module docs.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => number_to_json(*n),
+            Value::String(s) => serde_json::Value::String(s.to_string()),
+            Value::List(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
+            Value::Context(c) => serde_json::Value::Object(
+                c.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn number_to_json(n: Number) -> serde_json::Value {
+    // With serde_json's `arbitrary_precision` the number keeps its exact decimal text.
+    serde_json::Number::from_str(&n.to_string())
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<Number> for Value {
+    fn from(n: Number) -> Value {
+        Value::Number(n)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Number(Number::from_i64(n))
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::string(s)
+    }
+}
+
+impl serde::Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+        serde_json::Value::deserialize(deserializer).map(|json| Value::from_json(&json))
+    }
+}
+
+impl fmt::Display for Value {
+    /// FEEL literal syntax, so a printed value can be pasted back into an expression.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::String(s) => write!(f, "{}", serde_json::Value::String(s.to_string())),
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Context(c) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in c.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}: {v}", serde_json::Value::String(k.to_string()))?;
+                }
+                f.write_str("}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Number {
+        s.parse().expect("test literal")
+    }
+
+    #[test]
+    fn decimal_arithmetic_is_exact() {
+        assert_eq!(n("0.1").add(n("0.2")), Some(n("0.3")));
+        assert_eq!(
+            n("1").div(n("3")).map(|x| x.to_string()).as_deref(),
+            Some("0.3333333333333333333333333333333333")
+        );
+        assert_eq!(n("1").div(Number::ZERO), None);
+    }
+
+    #[test]
+    fn display_is_plain_notation() {
+        assert_eq!(n("1E+3").to_string(), "1000");
+        assert_eq!(n("1.5E-7").to_string(), "0.00000015");
+        assert_eq!(n("-2.50").to_string(), "-2.50");
+        assert_eq!(n("0").to_string(), "0");
+        assert_eq!(
+            n("10")
+                .mul(n("10"))
+                .map(|x| x.normalized().to_string())
+                .as_deref(),
+            Some("100")
+        );
+    }
+
+    #[test]
+    fn json_round_trip_keeps_every_digit() {
+        let text = r#"{"a":12345678901234567890.123456789,"b":[1,"x",null,true],"c":{"d":0.1}}"#;
+        let json: serde_json::Value = serde_json::from_str(text).expect("valid json");
+        let value = Value::from_json(&json);
+        assert_eq!(
+            serde_json::to_string(&value.to_json()).expect("serialises"),
+            text
+        );
+    }
+
+    #[test]
+    fn integers_convert() {
+        assert_eq!(n("42").to_i64(), Some(42));
+        assert_eq!(n("4.2").to_i64(), None);
+        assert_eq!(n("42.0").to_i64(), Some(42));
+    }
+
+    #[test]
+    fn rejects_non_numbers() {
+        assert!("abc".parse::<Number>().is_err());
+        assert!("".parse::<Number>().is_err());
+        assert!("NaN".parse::<Number>().is_err());
+    }
+}

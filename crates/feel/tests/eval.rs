@@ -1,0 +1,761 @@
+//! Evaluation tests: each case is an expression and the FEEL literal text of its value,
+//! evaluated against the variables of [`scope`].
+
+use baton_feel::{Context, Expression, Value, WarningKind};
+
+/// The variables every case can use.
+fn scope() -> Context {
+    let json = r#"{
+        "counter": 5,
+        "limit": 10,
+        "name": "Ada",
+        "flag": true,
+        "nothing": null,
+        "xs": [1, 2, 3],
+        "empty": [],
+        "items": [
+            {"name": "a", "price": 5},
+            {"name": "b", "price": 20},
+            {"name": "c", "price": 12}
+        ],
+        "order": {"id": "A1", "items": [{"price": 5}, {"price": 20}], "customer": {"name": "Bo"}},
+        "matrix": [[1, 2], [3, 4]],
+        "order id": 42
+    }"#;
+    let value: serde_json::Value = serde_json::from_str(json).expect("valid test scope");
+    match Value::from_json(&value) {
+        Value::Context(c) => (*c).clone(),
+        _ => Context::new(),
+    }
+}
+
+/// Asserts that `expression` evaluates to the value written `expected`, without warnings.
+#[track_caller]
+fn check(expression: &str, expected: &str) {
+    let parsed = Expression::parse(expression)
+        .unwrap_or_else(|e| panic!("`{expression}` failed to parse: {e}"));
+    let evaluation = parsed.evaluate(&scope());
+    assert_eq!(
+        (evaluation.value.to_string(), evaluation.warnings),
+        (expected.to_string(), Vec::new()),
+        "`{expression}`"
+    );
+}
+
+/// Asserts that `expression` evaluates to null with a warning of the given kind.
+#[track_caller]
+fn check_warning(expression: &str, kind: WarningKind) {
+    let parsed = Expression::parse(expression)
+        .unwrap_or_else(|e| panic!("`{expression}` failed to parse: {e}"));
+    let evaluation = parsed.evaluate(&scope());
+    assert!(
+        evaluation.value.is_null() && evaluation.warnings.iter().any(|w| w.kind == kind),
+        "`{expression}`: expected null with a {kind:?} warning, got {} with {:?}",
+        evaluation.value,
+        evaluation.warnings
+    );
+}
+
+#[test]
+fn literals() {
+    for (expression, expected) in [
+        ("1", "1"),
+        ("-1", "-1"),
+        ("1.50", "1.50"),
+        (".5", "0.5"),
+        ("12345678901234567890.123", "12345678901234567890.123"),
+        (r#""hello""#, r#""hello""#),
+        (r#""say \"hi\"""#, r#""say \"hi\"""#),
+        (r#""a\\b""#, r#""a\\b""#),
+        (r#""line\nnext\ttab""#, r#""line\nnext\ttab""#),
+        (r#""\u0041""#, r#""A""#),
+        (r#""\uD83D\uDE00""#, r#""😀""#),
+        ("true", "true"),
+        ("false", "false"),
+        ("null", "null"),
+        ("[]", "[]"),
+        ("[1, 2]", "[1, 2]"),
+        (r#"[1, "a", [true, null]]"#, r#"[1, "a", [true, null]]"#),
+        ("{}", "{}"),
+        (
+            r#"{a: 1, "b c": 2, d: a + 1}"#,
+            r#"{"a": 1, "b c": 2, "d": 2}"#,
+        ),
+        ("{first name: \"Ada\"}", r#"{"first name": "Ada"}"#),
+        ("{a: {b: 1}, c: a.b}", r#"{"a": {"b": 1}, "c": 1}"#),
+        ("// a comment\n 1 /* inline */ + 1", "2"),
+    ] {
+        check(expression, expected);
+    }
+}
+
+#[test]
+fn arithmetic() {
+    for (expression, expected) in [
+        ("1 + 2", "3"),
+        ("0.1 + 0.2 = 0.3", "true"),
+        ("0.1 + 0.2", "0.3"),
+        ("10 - 4 - 3", "3"),
+        ("2 * 3 + 4", "10"),
+        ("2 + 3 * 4", "14"),
+        ("(2 + 3) * 4", "20"),
+        ("7 / 2", "3.5"),
+        ("1 / 3", "0.3333333333333333333333333333333333"),
+        ("2 ** 10", "1024"),
+        ("2 ** 3 * 2", "16"),
+        ("4 ** 0.5", "2"),
+        ("2 ** -1", "0.5"),
+        ("-counter", "-5"),
+        ("- -1", "1"),
+        ("-2 ** 2", "4"),
+        ("counter + 1", "6"),
+        ("counter * limit", "50"),
+        (r#""foo" + "bar""#, r#""foobar""#),
+        (r#"name + "!""#, r#""Ada!""#),
+        ("null + 1", "null"),
+        ("1 - null", "null"),
+        ("nothing * 2", "null"),
+        ("-null", "null"),
+    ] {
+        check(expression, expected);
+    }
+    check_warning(r#"1 + "a""#, WarningKind::TypeMismatch);
+    check_warning(r#""a" - "b""#, WarningKind::TypeMismatch);
+    check_warning("true * 2", WarningKind::TypeMismatch);
+    check_warning(r#"-"a""#, WarningKind::TypeMismatch);
+    check_warning("1 / 0", WarningKind::DivisionByZero);
+    check_warning("10 ** 99999", WarningKind::InvalidArgument);
+}
+
+#[test]
+fn warning_messages_name_the_problem() {
+    for (expression, message) in [
+        ("x", "no variable found with name 'x'"),
+        (r#"1 + "a""#, "can't add a number and a string"),
+        (r#"1 < "a""#, "can't compare a number and a string"),
+        ("order.missing", "no context entry found with key 'missing'"),
+        ("nope(1)", "no function found with name 'nope'"),
+        (
+            "string length(1)",
+            "function 'string length' expects a string for 'string', got a number",
+        ),
+        ("1 / 0", "division by zero"),
+    ] {
+        let evaluation = Expression::parse(expression)
+            .expect("parses")
+            .evaluate(&scope());
+        let messages: Vec<String> = evaluation.warnings.iter().map(|w| w.to_string()).collect();
+        assert_eq!(messages, vec![message.to_string()], "`{expression}`");
+    }
+}
+
+#[test]
+fn unknown_variables_propagate() {
+    check_warning("x", WarningKind::UnknownVariable);
+    check_warning("missing + 1", WarningKind::UnknownVariable);
+    check_warning("missing < limit", WarningKind::UnknownVariable);
+    check_warning("upper case(missing)", WarningKind::UnknownVariable);
+    let evaluation = Expression::parse("missing + 1")
+        .expect("parses")
+        .evaluate(&scope());
+    assert!(evaluation.failed());
+    let evaluation = Expression::parse("nothing + 1")
+        .expect("parses")
+        .evaluate(&scope());
+    assert!(!evaluation.failed(), "null propagation is not a failure");
+}
+
+#[test]
+fn comparison() {
+    for (expression, expected) in [
+        ("1 = 1", "true"),
+        ("1 = 1.00", "true"),
+        ("1 != 2", "true"),
+        ("1 < 2", "true"),
+        ("2 <= 2", "true"),
+        ("3 > 2", "true"),
+        ("2 >= 3", "false"),
+        ("counter < limit", "true"),
+        (r#""a" < "b""#, "true"),
+        (r#""abc" = "abc""#, "true"),
+        ("true = true", "true"),
+        ("true != false", "true"),
+        ("null = null", "true"),
+        ("nothing = null", "true"),
+        ("1 = null", "false"),
+        ("null != 1", "true"),
+        ("null < 1", "null"),
+        ("1 >= null", "null"),
+        ("[1, 2] = [1, 2]", "true"),
+        ("[1, 2] = [2, 1]", "false"),
+        ("[1, 2] = [1, 2, 3]", "false"),
+        ("{a: 1, b: 2} = {b: 2, a: 1}", "true"),
+        ("{a: 1} = {a: 2}", "false"),
+        ("1 + 1 = 2 and 3 > 2", "true"),
+    ] {
+        check(expression, expected);
+    }
+    check_warning(r#"1 = "1""#, WarningKind::TypeMismatch);
+    check_warning(r#"1 != "1""#, WarningKind::TypeMismatch);
+    check_warning(r#"1 < "2""#, WarningKind::TypeMismatch);
+    check_warning("true < false", WarningKind::TypeMismatch);
+    check_warning("[1] < [2]", WarningKind::TypeMismatch);
+}
+
+#[test]
+fn three_valued_logic() {
+    for (a, b, and, or) in [
+        ("true", "true", "true", "true"),
+        ("true", "false", "false", "true"),
+        ("true", "null", "null", "true"),
+        ("false", "true", "false", "true"),
+        ("false", "false", "false", "false"),
+        ("false", "null", "false", "null"),
+        ("null", "true", "null", "true"),
+        ("null", "false", "false", "null"),
+        ("null", "null", "null", "null"),
+    ] {
+        check(&format!("{a} and {b}"), and);
+        check(&format!("{a} or {b}"), or);
+    }
+    for (expression, expected) in [
+        ("not(true)", "false"),
+        ("not(false)", "true"),
+        ("not(null)", "null"),
+        ("true and true and false", "false"),
+        ("false or false or true", "true"),
+        ("true or false and false", "true"),
+        ("(true or false) and false", "false"),
+        ("false and missing", "false"),
+        ("true or missing", "true"),
+        ("flag and counter > 3", "true"),
+    ] {
+        check(expression, expected);
+    }
+    check_warning("not(1)", WarningKind::TypeMismatch);
+    check_warning("true and 1", WarningKind::TypeMismatch);
+}
+
+#[test]
+fn if_then_else() {
+    for (expression, expected) in [
+        ("if true then 1 else 2", "1"),
+        ("if false then 1 else 2", "2"),
+        ("if null then 1 else 2", "2"),
+        (r#"if "yes" then 1 else 2"#, "2"),
+        ("if counter > 3 then \"big\" else \"small\"", r#""big""#),
+        (
+            "if counter > 9 then 1 else if counter > 4 then 2 else 3",
+            "2",
+        ),
+        ("1 + if flag then 1 else 0", "2"),
+        ("if true then 1 else missing", "1"),
+    ] {
+        check(expression, expected);
+    }
+}
+
+#[test]
+fn between() {
+    for (expression, expected) in [
+        ("5 between 1 and 10", "true"),
+        ("1 between 1 and 10", "true"),
+        ("10 between 1 and 10", "true"),
+        ("11 between 1 and 10", "false"),
+        (r#""b" between "a" and "c""#, "true"),
+        ("counter between 1 and limit and flag", "true"),
+        ("null between 1 and 10", "null"),
+        ("5 between null and 10", "null"),
+        ("11 between null and 10", "false"),
+    ] {
+        check(expression, expected);
+    }
+    check_warning(r#"5 between "a" and "z""#, WarningKind::TypeMismatch);
+}
+
+#[test]
+fn in_tests() {
+    for (expression, expected) in [
+        ("5 in [1..10]", "true"),
+        ("1 in [1..10]", "true"),
+        ("1 in (1..10]", "false"),
+        ("10 in [1..10)", "false"),
+        ("10 in [1..10]", "true"),
+        ("0 in [1..10]", "false"),
+        ("1 in ]1..10]", "false"),
+        ("counter in [1..limit]", "true"),
+        ("2 in [1, 2, 3]", "true"),
+        ("4 in [1, 2, 3]", "false"),
+        ("2 in xs", "true"),
+        ("3 in (< 5, > 10)", "true"),
+        ("7 in (< 5, > 10)", "false"),
+        ("11 in (< 5, > 10)", "true"),
+        ("5 in <= 5", "true"),
+        ("5 in > 5", "false"),
+        ("5 in (5)", "true"),
+        ("5 in (4, 5, 6)", "true"),
+        ("5 in ([1..3], [4..6])", "true"),
+        ("5 in ([1..3], (5..6])", "false"),
+        (r#""a" in "a""#, "true"),
+        (r#""a" in "b""#, "false"),
+        (r#""a" in ["a", "b"]"#, "true"),
+        (r#""a" in [1, 2]"#, "false"),
+        ("null in [1, null]", "true"),
+        ("null in [1..10]", "null"),
+        ("[1, 2] in [[1, 2], [3]]", "true"),
+        ("5 in (? > 3)", "true"),
+        ("5 in (? < 3, ? = 5)", "true"),
+        ("5 in [1..10] and flag", "true"),
+        ("7 in (< 5, [6..8])", "true"),
+    ] {
+        check(expression, expected);
+    }
+}
+
+#[test]
+fn paths() {
+    for (expression, expected) in [
+        ("order.id", r#""A1""#),
+        ("order.customer.name", r#""Bo""#),
+        ("order.items.price", "[5, 20]"),
+        ("items.name", r#"["a", "b", "c"]"#),
+        ("order.items[1].price", "5"),
+        ("{a: {b: {c: 3}}}.a.b.c", "3"),
+        ("nothing.anything", "null"),
+        ("`order id`", "42"),
+        ("{`a b`: 1}.`a b`", "1"),
+    ] {
+        check(expression, expected);
+    }
+    check_warning("order.missing", WarningKind::NoSuchEntry);
+    check_warning("order.customer.age", WarningKind::NoSuchEntry);
+    check_warning("counter.value", WarningKind::TypeMismatch);
+}
+
+#[test]
+fn indexing() {
+    for (expression, expected) in [
+        ("xs[1]", "1"),
+        ("xs[3]", "3"),
+        ("xs[-1]", "3"),
+        ("xs[-3]", "1"),
+        ("xs[4]", "null"),
+        ("xs[0]", "null"),
+        ("xs[-4]", "null"),
+        ("empty[1]", "null"),
+        ("[10, 20, 30][counter - 3]", "20"),
+        ("matrix[2][1]", "3"),
+        ("items[2].name", r#""b""#),
+        ("nothing[1]", "null"),
+        ("5[1]", "5"),
+    ] {
+        check(expression, expected);
+    }
+}
+
+#[test]
+fn filters() {
+    for (expression, expected) in [
+        ("xs[item > 1]", "[2, 3]"),
+        ("xs[item > 5]", "[]"),
+        ("xs[true]", "[1, 2, 3]"),
+        ("items[price > 10].name", r#"["b", "c"]"#),
+        ("items[item.price > 10].name", r#"["b", "c"]"#),
+        (r#"items[name = "c"].price"#, "[12]"),
+        (r#"items[name = "c"][1].price"#, "12"),
+        ("items[price > limit].name", r#"["b", "c"]"#),
+        ("[1, null, 3][item != null]", "[1, 3]"),
+        ("[{a: 1}, {a: 2}][a = 1]", r#"[{"a": 1}]"#),
+        ("empty[item > 1]", "[]"),
+        ("count(items[price < 15])", "2"),
+    ] {
+        check(expression, expected);
+    }
+}
+
+#[test]
+fn filter_items_lacking_an_entry_are_skipped_with_a_note() {
+    let evaluation = Expression::parse("[{a: 1}, {b: 2}][a = 1]")
+        .expect("parses")
+        .evaluate(&scope());
+    assert_eq!(evaluation.value.to_string(), r#"[{"a": 1}]"#);
+    let kinds: Vec<WarningKind> = evaluation.warnings.iter().map(|w| w.kind).collect();
+    assert_eq!(kinds, vec![WarningKind::NoSuchEntry]);
+    assert!(!evaluation.failed());
+}
+
+#[test]
+fn quantifiers() {
+    for (expression, expected) in [
+        ("some x in xs satisfies x > 2", "true"),
+        ("some x in xs satisfies x > 3", "false"),
+        ("every x in xs satisfies x > 0", "true"),
+        ("every x in xs satisfies x > 1", "false"),
+        ("some x in [] satisfies x > 0", "false"),
+        ("every x in [] satisfies x > 0", "true"),
+        ("some x in [1, 2], y in [2, 3] satisfies x = y", "true"),
+        ("every x in [1, 2], y in [3, 4] satisfies x < y", "true"),
+        ("some i in items satisfies i.price > 15", "true"),
+        ("every x in [1, null] satisfies x > 0", "false"),
+        ("some x in nothing satisfies x > 0", "null"),
+        ("some x in 5 satisfies x = 5", "true"),
+    ] {
+        check(expression, expected);
+    }
+}
+
+#[test]
+fn for_loops() {
+    for (expression, expected) in [
+        ("for x in xs return x * 2", "[2, 4, 6]"),
+        ("for x in [] return x", "[]"),
+        ("for i in 1..3 return i", "[1, 2, 3]"),
+        ("for i in 3..1 return i", "[3, 2, 1]"),
+        ("for i in 1..counter return i", "[1, 2, 3, 4, 5]"),
+        (
+            "for x in [1, 2], y in [10, 20] return x + y",
+            "[11, 21, 12, 22]",
+        ),
+        ("for x in [1, 2], y in 1..x return y", "[1, 1, 2]"),
+        ("for i in items return i.name", r#"["a", "b", "c"]"#),
+        ("sum(for x in xs return x * x)", "14"),
+        ("for x in nothing return x", "null"),
+        ("for x in xs return if x > 1 then x else 0", "[0, 2, 3]"),
+    ] {
+        check(expression, expected);
+    }
+    check_warning("for i in 1..1.5 return i", WarningKind::InvalidArgument);
+    check_warning(
+        "for i in 1..99999999 return i",
+        WarningKind::InvalidArgument,
+    );
+}
+
+#[test]
+fn calls() {
+    for (expression, expected) in [
+        (r#"substring("abc", 2)"#, r#""bc""#),
+        (r#"substring(string: "abc", start position: 2)"#, r#""bc""#),
+        (r#"substring(start position: 2, string: "abc")"#, r#""bc""#),
+        (
+            r#"substring(string: "abcd", start position: 2, length: 2)"#,
+            r#""bc""#,
+        ),
+        (r#"string length("abc") + 1"#, "4"),
+        (r#"upper case(lower case("AbC"))"#, r#""ABC""#),
+        ("round half up(n: 2.5, scale: 0)", "3"),
+        ("count(xs) + count([])", "3"),
+    ] {
+        check(expression, expected);
+    }
+    check_warning("nope(1)", WarningKind::UnknownFunction);
+    check_warning(r#"substring("abc")"#, WarningKind::InvalidArgument);
+    check_warning(r#"string length("a", "b")"#, WarningKind::InvalidArgument);
+    check_warning(
+        r#"substring(text: "abc", start position: 1)"#,
+        WarningKind::InvalidArgument,
+    );
+    check_warning(
+        r#"substring(start position: 1)"#,
+        WarningKind::InvalidArgument,
+    );
+}
+
+#[test]
+fn string_functions() {
+    for (expression, expected) in [
+        (r#"string length("abc")"#, "3"),
+        (r#"string length("")"#, "0"),
+        (r#"string length("😀é")"#, "2"),
+        (r#"substring("foobar", 3)"#, r#""obar""#),
+        (r#"substring("foobar", 3, 3)"#, r#""oba""#),
+        (r#"substring("foobar", -2, 1)"#, r#""a""#),
+        (r#"substring("foobar", 10)"#, r#""""#),
+        (r#"substring("foobar", 5, 10)"#, r#""ar""#),
+        (r#"substring("héllo", 2, 1)"#, r#""é""#),
+        (r#"upper case("aBc4")"#, r#""ABC4""#),
+        (r#"lower case("aBc4")"#, r#""abc4""#),
+        (r#"substring before("foobar", "bar")"#, r#""foo""#),
+        (r#"substring before("foobar", "xyz")"#, r#""""#),
+        (r#"substring after("foobar", "ob")"#, r#""ar""#),
+        (r#"substring after("", "a")"#, r#""""#),
+        (r#"contains("foobar", "of")"#, "false"),
+        (r#"contains("foobar", "ob")"#, "true"),
+        (r#"starts with("foobar", "fo")"#, "true"),
+        (r#"starts with("foobar", "bar")"#, "false"),
+        (r#"ends with("foobar", "r")"#, "true"),
+        (r#"ends with("", "r")"#, "false"),
+        (r#"string join(["a", "b", "c"], ", ")"#, r#""a, b, c""#),
+        (r#"string join(["a", null, "c"])"#, r#""ac""#),
+        (r#"string join([], "x")"#, r#""""#),
+        (r#"string join(["a", "b"], ", ", "[", "]")"#, r#""[a, b]""#),
+        (r#"trim("  hi  ")"#, r#""hi""#),
+        (r#"trim("")"#, r#""""#),
+        (r#"is blank("  ")"#, "true"),
+        (r#"is blank(" a ")"#, "false"),
+        (r#"split("a,b,,c", ",")"#, r#"["a", "b", "", "c"]"#),
+        (r#"split("abc", ";")"#, r#"["abc"]"#),
+        (r#"matches("foobar", "oba")"#, "true"),
+        (r#"matches("foobar", "xyz")"#, "false"),
+        (r#"replace("banana", "an", "AN")"#, r#""bANANa""#),
+        (r#"replace("abc", "x", "y")"#, r#""abc""#),
+        ("upper case(nothing)", "null"),
+    ] {
+        check(expression, expected);
+    }
+    check_warning("upper case(1)", WarningKind::TypeMismatch);
+    check_warning(r#"substring("abc", 0)"#, WarningKind::InvalidArgument);
+    check_warning(r#"substring("abc", 1, -1)"#, WarningKind::InvalidArgument);
+    check_warning(r#"substring("abc", 1.5)"#, WarningKind::InvalidArgument);
+    check_warning(r#"string join([1, 2])"#, WarningKind::TypeMismatch);
+    check_warning(r#"matches("a", "^a")"#, WarningKind::NotSupported);
+    check_warning(r#"split("a.b", ".")"#, WarningKind::NotSupported);
+    check_warning(r#"replace("a", "a", "$1")"#, WarningKind::NotSupported);
+    check_warning(r#"matches("a", "a", "i")"#, WarningKind::NotSupported);
+}
+
+#[test]
+fn number_functions() {
+    for (expression, expected) in [
+        ("decimal(1/3, 2)", "0.33"),
+        ("decimal(1.5, 0)", "2"),
+        ("decimal(2.5, 0)", "2"),
+        ("decimal(1234.5, -2)", "1200"),
+        ("floor(1.5)", "1"),
+        ("floor(-1.5)", "-2"),
+        ("floor(-1.56, 1)", "-1.6"),
+        ("ceiling(1.5)", "2"),
+        ("ceiling(-1.5)", "-1"),
+        ("ceiling(-1.56, 1)", "-1.5"),
+        ("round up(5.5)", "6"),
+        ("round up(-5.5)", "-6"),
+        ("round up(1.121, 2)", "1.13"),
+        ("round down(5.5)", "5"),
+        ("round down(-5.5)", "-5"),
+        ("round down(-1.126, 2)", "-1.12"),
+        ("round half up(5.5)", "6"),
+        ("round half up(-5.5)", "-6"),
+        ("round half up(1.125, 2)", "1.13"),
+        ("round half down(5.5)", "5"),
+        ("round half down(-5.5)", "-5"),
+        ("round half down(1.126, 2)", "1.13"),
+        ("abs(-10)", "10"),
+        ("abs(10)", "10"),
+        ("abs(0)", "0"),
+        ("modulo(12, 5)", "2"),
+        ("modulo(-12, 5)", "3"),
+        ("modulo(12, -5)", "-3"),
+        ("modulo(-12, -5)", "-2"),
+        ("modulo(10.1, 4.5)", "1.1"),
+        ("modulo(10, 5)", "0"),
+        ("sqrt(16)", "4"),
+        ("sqrt(2)", "1.414213562373095048801688724209698"),
+        ("sqrt(0)", "0"),
+        ("log(1)", "0"),
+        ("exp(0)", "1"),
+        ("decimal(log(10), 4)", "2.3026"),
+        ("odd(5)", "true"),
+        ("odd(-1)", "true"),
+        ("odd(2)", "false"),
+        ("odd(5.5)", "false"),
+        ("even(2)", "true"),
+        ("even(0)", "true"),
+        ("even(5)", "false"),
+        ("floor(nothing)", "null"),
+    ] {
+        check(expression, expected);
+    }
+    check_warning("decimal(1, 1.5)", WarningKind::InvalidArgument);
+    check_warning("decimal(1, 10000)", WarningKind::InvalidArgument);
+    check_warning("modulo(1, 0)", WarningKind::DivisionByZero);
+    check_warning("sqrt(-1)", WarningKind::InvalidArgument);
+    check_warning("log(0)", WarningKind::InvalidArgument);
+    check_warning(r#"abs("1")"#, WarningKind::TypeMismatch);
+}
+
+#[test]
+fn list_functions() {
+    for (expression, expected) in [
+        ("list contains([1, 2, 3], 2)", "true"),
+        ("list contains([1, 2, 3], 4)", "false"),
+        ("list contains([1, null], null)", "true"),
+        (r#"list contains([1, "a"], "a")"#, "true"),
+        ("count([1, 2, 3])", "3"),
+        ("count([])", "0"),
+        ("min([3, 1, 2])", "1"),
+        ("min(3, 1, 2)", "1"),
+        (r#"min(["b", "a"])"#, r#""a""#),
+        ("min([])", "null"),
+        ("max([3, 1, 2])", "3"),
+        ("max(3)", "3"),
+        ("max([1, null])", "null"),
+        ("sum([1, 2, 3])", "6"),
+        ("sum(1, 2)", "3"),
+        ("sum([])", "null"),
+        ("sum(items.price)", "37"),
+        ("product([2, 3, 4])", "24"),
+        ("product([])", "null"),
+        ("mean([1, 2, 3])", "2"),
+        ("mean([1, 2])", "1.5"),
+        ("mean([])", "null"),
+        ("median([8, 2, 5, 3, 4])", "4"),
+        ("median([6, 1, 2, 3])", "2.5"),
+        ("median([])", "null"),
+        (
+            "stddev([2, 4, 7, 5])",
+            "2.081665999466132735282297706979931",
+        ),
+        ("stddev([1])", "null"),
+        ("mode([6, 3, 9, 6, 6])", "[6]"),
+        ("mode([6, 1, 9, 6, 1])", "[1, 6]"),
+        ("mode([])", "[]"),
+        ("all([true, true])", "true"),
+        ("all([true, false])", "false"),
+        ("all([true, null])", "null"),
+        ("all([false, null])", "false"),
+        ("all([])", "true"),
+        ("all(true, true)", "true"),
+        ("any([false, true])", "true"),
+        ("any([false, false])", "false"),
+        ("any([false, null])", "null"),
+        ("any([])", "false"),
+        ("sublist([4, 5, 6], 1, 2)", "[4, 5]"),
+        ("sublist([4, 5, 6], -2)", "[5, 6]"),
+        ("sublist([4, 5, 6], 2, 0)", "[]"),
+        ("append([1], 2, 3)", "[1, 2, 3]"),
+        ("append([])", "[]"),
+        ("append([1], null)", "[1, null]"),
+        ("concatenate([1, 2], [3])", "[1, 2, 3]"),
+        ("concatenate()", "[]"),
+        ("insert before([1, 3], 1, 2)", "[2, 1, 3]"),
+        ("insert before([1, 3], -1, 2)", "[1, 2, 3]"),
+        ("remove([1, 2, 3], 2)", "[1, 3]"),
+        ("remove([1, 2, 3], -1)", "[1, 2]"),
+        ("list replace([1, 2, 3], 2, 9)", "[1, 9, 3]"),
+        ("reverse([1, 2, 3])", "[3, 2, 1]"),
+        ("reverse([])", "[]"),
+        ("index of([1, 2, 3, 2], 2)", "[2, 4]"),
+        ("index of([1, 2], 5)", "[]"),
+        ("union([1, 2], [2, 3])", "[1, 2, 3]"),
+        ("union()", "[]"),
+        ("distinct values([1, 2, 3, 2, 1])", "[1, 2, 3]"),
+        ("distinct values([1, 1.0, \"1\"])", r#"[1, "1"]"#),
+        ("duplicate values([1, 2, 1, 3, 2, 2])", "[1, 2]"),
+        ("flatten([[1, 2], [[3]], 4])", "[1, 2, 3, 4]"),
+        ("flatten([])", "[]"),
+        ("is empty([])", "true"),
+        ("is empty([1])", "false"),
+        ("sort([3, 1, 2])", "[1, 2, 3]"),
+        (r#"sort(["b", "c", "a"])"#, r#"["a", "b", "c"]"#),
+        ("count(nothing)", "null"),
+    ] {
+        check(expression, expected);
+    }
+    check_warning(r#"sum([1, "a"])"#, WarningKind::TypeMismatch);
+    check_warning(r#"min([1, "a"])"#, WarningKind::TypeMismatch);
+    check_warning("min([true])", WarningKind::TypeMismatch);
+    check_warning("sublist([1, 2], 3)", WarningKind::InvalidArgument);
+    check_warning("sublist([1, 2], 1, 5)", WarningKind::InvalidArgument);
+    check_warning("remove([1], 0)", WarningKind::InvalidArgument);
+    check_warning("insert before([], 1, 2)", WarningKind::InvalidArgument);
+    check_warning(r#"sort([1, "a"])"#, WarningKind::TypeMismatch);
+    check_warning("count(1)", WarningKind::TypeMismatch);
+}
+
+#[test]
+fn context_functions() {
+    for (expression, expected) in [
+        (r#"get value({a: 1}, "a")"#, "1"),
+        (r#"get value({a: 1}, "b")"#, "null"),
+        (r#"get value({a: {b: 2}}, ["a", "b"])"#, "2"),
+        (r#"get value(order, "id")"#, r#""A1""#),
+        (
+            "get entries({a: 1, b: 2})",
+            r#"[{"key": "a", "value": 1}, {"key": "b", "value": 2}]"#,
+        ),
+        ("get entries({})", "[]"),
+        (r#"context put({a: 1}, "b", 2)"#, r#"{"a": 1, "b": 2}"#),
+        (r#"context put({a: 1}, "a", 2)"#, r#"{"a": 2}"#),
+        (
+            r#"context put({a: {b: 1}}, ["a", "c"], 2)"#,
+            r#"{"a": {"b": 1, "c": 2}}"#,
+        ),
+        (
+            "context merge([{a: 1}, {b: 2}, {a: 3}])",
+            r#"{"a": 3, "b": 2}"#,
+        ),
+        ("context merge([])", "{}"),
+        (
+            r#"context([{key: "a", value: 1}, {key: "b", value: 2}])"#,
+            r#"{"a": 1, "b": 2}"#,
+        ),
+        ("context(get entries({x: true}))", r#"{"x": true}"#),
+    ] {
+        check(expression, expected);
+    }
+    check_warning(r#"get value([1], "a")"#, WarningKind::TypeMismatch);
+    check_warning(r#"get value({a: 1}, 1)"#, WarningKind::TypeMismatch);
+    check_warning("context merge([1])", WarningKind::TypeMismatch);
+    check_warning(
+        r#"context([{key: "a", value: 1}, {key: "a", value: 2}])"#,
+        WarningKind::InvalidArgument,
+    );
+}
+
+#[test]
+fn boolean_functions() {
+    for (expression, expected) in [
+        ("is defined(counter)", "true"),
+        ("is defined(nothing)", "true"),
+        ("is defined(missing)", "false"),
+        ("is defined(order.id)", "true"),
+        ("is defined(order.missing)", "false"),
+        ("get or else(nothing, 1)", "1"),
+        ("get or else(counter, 1)", "5"),
+        ("get or else(null, null)", "null"),
+        ("not(counter > 3)", "false"),
+    ] {
+        check(expression, expected);
+    }
+}
+
+#[test]
+fn conversion_functions() {
+    for (expression, expected) in [
+        (r#"string("abc")"#, r#""abc""#),
+        ("string(1.10)", r#""1.10""#),
+        ("string(-5)", r#""-5""#),
+        ("string(true)", r#""true""#),
+        ("string(null)", "null"),
+        ("string([1, \"a\"])", r#""[1, \"a\"]""#),
+        (r#"number("12.5")"#, "12.5"),
+        (r#"number("-3")"#, "-3"),
+        (r#"number("1 000,5", " ", ",")"#, "1000.5"),
+        (r#"number("1,000.5", ",", ".")"#, "1000.5"),
+        (r#"number("abc")"#, "null"),
+        (r#"number("1e5")"#, "null"),
+        (r#"number("")"#, "null"),
+        (r#"number(string(counter)) + 1"#, "6"),
+    ] {
+        check(expression, expected);
+    }
+    check_warning(r#"number("1", "x")"#, WarningKind::InvalidArgument);
+    check_warning(r#"number("1", ".", ".")"#, WarningKind::InvalidArgument);
+    check_warning("number(1)", WarningKind::TypeMismatch);
+}
+
+#[test]
+fn ranges_outside_in_are_not_supported_yet() {
+    check_warning("[1..10]", WarningKind::NotSupported);
+}
+
+#[test]
+fn evaluation_is_repeatable() {
+    // An `Expression` is parsed once and evaluated many times; the engine's hot path.
+    let expression = Expression::parse("counter + 1").expect("parses");
+    let scope = scope();
+    for _ in 0..1000 {
+        let evaluation = expression.evaluate(&scope);
+        assert_eq!(evaluation.value.to_string(), "6");
+    }
+}

@@ -1,0 +1,17 @@
+//! Baton's intermediate representation: the process graph that every front end (BPMN, YAML
+//! pipelines) compiles to and the one engine executes.
+//!
+//! The IR is plain data. It knows nothing about XML or YAML, has no serde and does no IO.
+//! Expressions in it are already-parsed FEEL ([`baton_feel::Expression`]), so a deployed
+//! model is never re-parsed per evaluation. Element ids from the source model are kept next
+//! to the dense indexes ([`NodeId`], [`FlowId`]) the engine uses, so every message can name
+//! the element a user drew.
+
+mod diagnostic;
+mod graph;
+
+pub use diagnostic::{Diagnostic, Severity, Span};
+pub use graph::{
+    Definitions, Diagram, DiagramEdge, DiagramShape, Flow, FlowId, JobDefinition, Mapping, Node,
+    NodeId, NodeKind, ProcessGraph, Script,
+};
