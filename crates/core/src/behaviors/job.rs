@@ -1,0 +1,103 @@
+//! Jobs: work a service task hands to a handler or an external worker.
+//!
+//! A job is created when its element activates and is announced to the runtime as an
+//! [`Effect::JobReady`]. Delivery is at least once; the engine makes completion exactly
+//! once by accepting a completion only while the job is open.
+
+use baton_feel::Context;
+use baton_model::JobDefinition;
+
+use crate::behaviors::{incident, variables};
+use crate::effect::Effect;
+use crate::engine::{Processor, Rejection};
+use crate::event::{Event, IncidentKind};
+use crate::ids::Key;
+use crate::state::{JobState, ReplayError};
+
+pub(crate) fn create(
+    p: &mut Processor<'_>,
+    element: Key,
+    definition: &JobDefinition,
+) -> Result<(), ReplayError> {
+    let key = p.next_key();
+    p.emit(Event::JobCreated {
+        key,
+        element,
+        job_type: definition.job_type.clone(),
+        retries: definition.retries,
+    })?;
+    announce(p, key);
+    Ok(())
+}
+
+/// Tells the runtime the job can be worked on from its due time.
+pub(crate) fn announce(p: &mut Processor<'_>, job: Key) {
+    if let Some(found) = p.state.jobs.get(&job) {
+        let effect = Effect::JobReady {
+            job,
+            job_type: found.job_type.clone(),
+            due: found.due.max(p.at),
+        };
+        p.effect(effect);
+    }
+}
+
+pub(crate) fn complete(p: &mut Processor<'_>, job: Key, result: &Context) -> Result<(), Rejection> {
+    let element = open_job(p, job)?;
+    p.emit(Event::JobCompleted { key: job })?;
+    variables::complete_with_result(p, element, result)?;
+    Ok(())
+}
+
+pub(crate) fn fail(
+    p: &mut Processor<'_>,
+    job: Key,
+    retries: u32,
+    message: &str,
+    retry_backoff_ms: u64,
+) -> Result<(), Rejection> {
+    let element = open_job(p, job)?;
+    let retry_at = p.at.plus_millis(retry_backoff_ms);
+    p.emit(Event::JobFailed {
+        key: job,
+        retries,
+        message: message.to_string(),
+        retry_at,
+    })?;
+    if retries == 0 {
+        incident::raise(
+            p,
+            element,
+            Some(job),
+            IncidentKind::JobNoRetries,
+            message.to_string(),
+        )?;
+    } else {
+        announce(p, job);
+    }
+    Ok(())
+}
+
+pub(crate) fn cancel(p: &mut Processor<'_>, element: Key) -> Result<(), ReplayError> {
+    let jobs: Vec<Key> = p
+        .state
+        .jobs
+        .values()
+        .filter(|j| j.element == element)
+        .map(|j| j.key)
+        .collect();
+    for key in jobs {
+        p.emit(Event::JobCancelled { key })?;
+    }
+    Ok(())
+}
+
+/// The element of a job that may be completed or failed now.
+fn open_job(p: &Processor<'_>, job: Key) -> Result<Key, Rejection> {
+    let instance = p.state.instance;
+    match p.state.jobs.get(&job) {
+        Some(found) if found.state == JobState::Ready => Ok(found.element),
+        Some(_) => Err(Rejection::JobFailed { instance, job }),
+        None => Err(Rejection::UnknownJob { instance, job }),
+    }
+}

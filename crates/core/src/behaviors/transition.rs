@@ -1,0 +1,155 @@
+//! The element lifecycle: activating → activated → completing → completed, or
+//! terminating → terminated. Each step is resumable: after an incident is resolved the
+//! same step runs again from the element's current lifecycle state.
+
+use baton_model::{FlowId, NodeId};
+
+use crate::behaviors::{flows, incident, variables};
+use crate::elements;
+use crate::engine::{Processor, Step};
+use crate::event::{Event, IncidentKind};
+use crate::ids::Key;
+use crate::state::{InstanceStatus, Lifecycle, ReplayError};
+
+/// Creates an element instance for `node` in `scope`, consuming the given flow tokens,
+/// and queues its activation.
+pub(crate) fn create_element(
+    p: &mut Processor<'_>,
+    node: NodeId,
+    scope: Key,
+    consumed: Vec<FlowId>,
+) -> Result<Key, ReplayError> {
+    let key = p.next_key();
+    let element = p.def.node(node).id.clone();
+    let consumed = consumed
+        .into_iter()
+        .map(|f| p.def.flow(f).id.clone())
+        .collect();
+    p.emit(Event::ElementActivating {
+        key,
+        element,
+        scope: Some(scope),
+        consumed,
+    })?;
+    p.push(Step::Activate(key));
+    Ok(key)
+}
+
+pub(crate) fn activate(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> {
+    let Some((node, lifecycle)) = live_node(p, key) else {
+        return Ok(());
+    };
+    if lifecycle != Lifecycle::Activating {
+        return Ok(());
+    }
+    if let Err(message) = variables::apply_inputs(p, key, node)? {
+        return incident::raise(p, key, None, IncidentKind::ExpressionFailed, message);
+    }
+    p.emit(Event::ElementActivated { key })?;
+    elements::on_activated(p, key, node)
+}
+
+pub(crate) fn run(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> {
+    match live_node(p, key) {
+        Some((node, Lifecycle::Activated)) => elements::on_activated(p, key, node),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn complete(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> {
+    let Some(element) = p.state.elements.get(&key) else {
+        return Ok(());
+    };
+    let (node, lifecycle, scope) = (element.node, element.lifecycle, element.scope);
+    let Some(node) = node else {
+        return complete_process(p, key);
+    };
+    let Some(scope) = scope else { return Ok(()) };
+    match lifecycle {
+        Lifecycle::Activated => p.emit(Event::ElementCompleting { key })?,
+        Lifecycle::Completing => {}
+        Lifecycle::Activating | Lifecycle::Terminating => return Ok(()),
+    }
+    if let Err(message) = variables::apply_outputs(p, key, node, scope)? {
+        return incident::raise(p, key, None, IncidentKind::ExpressionFailed, message);
+    }
+    let taken = match elements::outgoing(p, key, node) {
+        Ok(taken) => taken,
+        Err((kind, message)) => return incident::raise(p, key, None, kind, message),
+    };
+    p.emit(Event::ElementCompleted { key })?;
+    for flow in &taken {
+        p.emit(Event::FlowTaken {
+            flow: p.def.flow(*flow).id.clone(),
+            scope,
+        })?;
+    }
+    for flow in taken {
+        flows::arrive(p, flow, scope)?;
+    }
+    elements::after_completed(p, node, scope)?;
+    complete_scope_if_done(p, scope)
+}
+
+/// Completes `scope` when nothing is left running or travelling inside it.
+pub(crate) fn complete_scope_if_done(p: &mut Processor<'_>, scope: Key) -> Result<(), ReplayError> {
+    let has_children = p.state.elements.values().any(|e| e.scope == Some(scope));
+    let has_tokens = p.state.tokens.keys().any(|(s, _)| *s == scope);
+    if !has_children && !has_tokens {
+        p.push(Step::Complete(scope));
+    }
+    Ok(())
+}
+
+fn complete_process(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> {
+    if p.state.status != InstanceStatus::Active || key != p.state.root {
+        return Ok(());
+    }
+    p.emit(Event::ElementCompleting { key })?;
+    p.emit(Event::ElementCompleted { key })?;
+    p.emit(Event::InstanceCompleted {})
+}
+
+/// Terminates an element instance and everything inside it, innermost first.
+pub(crate) fn terminate(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> {
+    let children: Vec<Key> = p
+        .state
+        .elements
+        .values()
+        .filter(|e| e.scope == Some(key))
+        .map(|e| e.key)
+        .collect();
+    for child in children {
+        terminate(p, child)?;
+    }
+    let Some(element) = p.state.elements.get(&key) else {
+        return Ok(());
+    };
+    let node = element.node;
+    p.emit(Event::ElementTerminating { key })?;
+    // Whatever held the element (an incident, a job, a task) goes with it.
+    let incidents: Vec<Key> = p
+        .state
+        .incidents
+        .values()
+        .filter(|i| i.element == key)
+        .map(|i| i.key)
+        .collect();
+    for incident in incidents {
+        p.emit(Event::IncidentResolved { key: incident })?;
+    }
+    if let Some(node) = node {
+        elements::on_terminate(p, key, node)?;
+    }
+    p.emit(Event::ElementTerminated { key })
+}
+
+pub(crate) fn cancel_instance(p: &mut Processor<'_>) -> Result<(), ReplayError> {
+    terminate(p, p.state.root)?;
+    p.emit(Event::InstanceCancelled {})
+}
+
+fn live_node(p: &Processor<'_>, key: Key) -> Option<(NodeId, Lifecycle)> {
+    let element = p.state.elements.get(&key)?;
+    Some((element.node?, element.lifecycle))
+}

@@ -1,0 +1,248 @@
+//! Variables: how FEEL sees them, input/output mappings, and where results are written.
+//!
+//! Scopes nest: the process instance is the root scope and every element instance has a
+//! local scope (filled by its input mappings). Lookups walk outwards. Writes follow
+//! Camunda's propagation rule: a variable is set on the innermost scope, starting from the
+//! element's enclosing scope, that already defines it, otherwise on the process.
+//!
+//! Failure policy: an expression whose result is null *because of an error* (unknown
+//! variable or function, wrong types, division by zero) raises an incident that names the
+//! error. A path to a missing context entry is an ordinary null, as optional data is common.
+
+use std::sync::Arc;
+
+use baton_feel::{Context, Evaluation, Expression, Scope, Value, WarningKind};
+use baton_model::NodeId;
+
+use crate::engine::{Processor, Step};
+use crate::event::Event;
+use crate::ids::Key;
+use crate::state::{InstanceState, ReplayError};
+
+/// A FEEL scope over an instance's variables, seen from one element instance outwards,
+/// optionally with not-yet-written variables layered on top.
+pub(crate) struct ScopeView<'a> {
+    state: &'a InstanceState,
+    scope: Key,
+    overlay: Option<&'a Context>,
+}
+
+impl<'a> ScopeView<'a> {
+    pub(crate) fn new(state: &'a InstanceState, scope: Key) -> ScopeView<'a> {
+        ScopeView {
+            state,
+            scope,
+            overlay: None,
+        }
+    }
+
+    fn with_overlay(state: &'a InstanceState, scope: Key, overlay: &'a Context) -> ScopeView<'a> {
+        ScopeView {
+            state,
+            scope,
+            overlay: Some(overlay),
+        }
+    }
+}
+
+impl Scope for ScopeView<'_> {
+    fn get(&self, name: &str) -> Option<Value> {
+        if let Some(value) = self.overlay.and_then(|o| o.get(name)) {
+            return Some(value.clone());
+        }
+        self.state.lookup(self.scope, name).cloned()
+    }
+}
+
+/// Evaluates an expression for a mapping or script: `Err` carries the incident message.
+pub(crate) fn evaluate(
+    expression: &Expression,
+    scope: &dyn Scope,
+    what: &str,
+) -> Result<Value, String> {
+    let evaluation = expression.evaluate(scope);
+    if is_failure(&evaluation) {
+        let warnings: Vec<String> = evaluation.warnings.iter().map(|w| w.to_string()).collect();
+        return Err(format!(
+            "failed to evaluate {what} `{}`: {}",
+            expression.source(),
+            warnings.join("; ")
+        ));
+    }
+    Ok(evaluation.value)
+}
+
+fn is_failure(evaluation: &Evaluation) -> bool {
+    evaluation.value.is_null()
+        && evaluation
+            .warnings
+            .iter()
+            .any(|w| w.kind != WarningKind::NoSuchEntry)
+}
+
+/// Evaluates the element's input mappings into its local scope.
+/// `Ok(Err(message))` means a mapping failed and an incident is due.
+pub(crate) fn apply_inputs(
+    p: &mut Processor<'_>,
+    key: Key,
+    node: NodeId,
+) -> Result<Result<(), String>, ReplayError> {
+    let def = p.def;
+    let inputs = &def.node(node).inputs;
+    if inputs.is_empty() {
+        return Ok(Ok(()));
+    }
+    let mut local = Context::new();
+    for mapping in inputs {
+        let view = ScopeView::with_overlay(p.state, key, &local);
+        let value = match evaluate(
+            &mapping.source,
+            &view,
+            &format!("input mapping to '{}'", mapping.target),
+        ) {
+            Ok(value) => value,
+            Err(message) => return Ok(Err(message)),
+        };
+        let (name, value) = assign_path(&mapping.target, value, |n| view.get(n));
+        local.insert(name, value);
+    }
+    p.emit(Event::VariablesSet {
+        scope: key,
+        variables: to_list(&local),
+    })?;
+    Ok(Ok(()))
+}
+
+/// Evaluates the element's output mappings and propagates them outwards from `flow_scope`.
+pub(crate) fn apply_outputs(
+    p: &mut Processor<'_>,
+    key: Key,
+    node: NodeId,
+    flow_scope: Key,
+) -> Result<Result<(), String>, ReplayError> {
+    let def = p.def;
+    let outputs = &def.node(node).outputs;
+    if outputs.is_empty() {
+        return Ok(Ok(()));
+    }
+    let mut result = Context::new();
+    for mapping in outputs {
+        let view = ScopeView::new(p.state, key);
+        let value = match evaluate(
+            &mapping.source,
+            &view,
+            &format!("output mapping to '{}'", mapping.target),
+        ) {
+            Ok(value) => value,
+            Err(message) => return Ok(Err(message)),
+        };
+        let outer = ScopeView::with_overlay(p.state, flow_scope, &result);
+        let (name, value) = assign_path(&mapping.target, value, |n| outer.get(n));
+        result.insert(name, value);
+    }
+    propagate(p, flow_scope, &result)?;
+    Ok(Ok(()))
+}
+
+/// Takes a task's result (job or user-task variables, a script's result) and completes
+/// the element. With output mappings the result stays local, for the mappings to read;
+/// without them it is propagated outwards, as Camunda does.
+pub(crate) fn complete_with_result(
+    p: &mut Processor<'_>,
+    key: Key,
+    result: &Context,
+) -> Result<(), ReplayError> {
+    let Some(element) = p.state.elements.get(&key) else {
+        return Ok(());
+    };
+    let (node, scope) = (element.node, element.scope);
+    if let (Some(node), Some(scope)) = (node, scope)
+        && !result.is_empty()
+    {
+        if p.def.node(node).outputs.is_empty() {
+            propagate(p, scope, result)?;
+        } else {
+            p.emit(Event::VariablesSet {
+                scope: key,
+                variables: to_list(result),
+            })?;
+        }
+    }
+    p.push(Step::Complete(key));
+    Ok(())
+}
+
+/// Writes variables using the propagation rule (see the module docs).
+pub(crate) fn propagate(
+    p: &mut Processor<'_>,
+    from: Key,
+    variables: &Context,
+) -> Result<(), ReplayError> {
+    let mut batches: Vec<(Key, Vec<(String, Value)>)> = Vec::new();
+    for (name, value) in variables.iter() {
+        let target = defining_scope(p.state, from, name).unwrap_or(p.state.root);
+        match batches.iter_mut().find(|(scope, _)| *scope == target) {
+            Some((_, batch)) => batch.push((name.to_string(), value.clone())),
+            None => batches.push((target, vec![(name.to_string(), value.clone())])),
+        }
+    }
+    for (scope, variables) in batches {
+        p.emit(Event::VariablesSet { scope, variables })?;
+    }
+    Ok(())
+}
+
+fn defining_scope(state: &InstanceState, from: Key, name: &str) -> Option<Key> {
+    let mut current = Some(from);
+    while let Some(key) = current {
+        if state
+            .variables
+            .get(&key)
+            .is_some_and(|c| c.get(name).is_some())
+        {
+            return Some(key);
+        }
+        current = state.elements.get(&key).and_then(|e| e.scope);
+    }
+    None
+}
+
+/// Resolves a mapping target: `total` sets a variable, `order.total` updates an entry of
+/// the `order` context (read through `current`), creating contexts along the way.
+fn assign_path(
+    target: &str,
+    value: Value,
+    current: impl Fn(&str) -> Option<Value>,
+) -> (Arc<str>, Value) {
+    let mut parts = target.split('.');
+    let head = parts.next().unwrap_or(target);
+    let rest: Vec<&str> = parts.collect();
+    if rest.is_empty() {
+        return (Arc::from(head), value);
+    }
+    (Arc::from(head), set_in(current(head), &rest, value))
+}
+
+fn set_in(base: Option<Value>, path: &[&str], value: Value) -> Value {
+    let Some((first, rest)) = path.split_first() else {
+        return value;
+    };
+    let mut context = match base {
+        Some(Value::Context(c)) => (*c).clone(),
+        _ => Context::new(),
+    };
+    let inner = if rest.is_empty() {
+        value
+    } else {
+        set_in(context.get(first).cloned(), rest, value)
+    };
+    context.insert(*first, inner);
+    Value::context(context)
+}
+
+fn to_list(context: &Context) -> Vec<(String, Value)> {
+    context
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}

@@ -1,0 +1,65 @@
+//! Commands: the only way anything outside the core changes an instance.
+//!
+//! Every command arrives in a [`Request`] with the time it happened, so the engine itself
+//! stays free of clocks. A command the current state does not allow is rejected with a
+//! [`crate::Rejection`] and produces no events.
+
+use baton_feel::Context;
+
+use crate::ids::{InstanceId, Key, Timestamp};
+
+/// A command together with the moment it was issued.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub at: Timestamp,
+    pub command: Command,
+}
+
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// Creates the instance and runs it until it waits.
+    StartInstance {
+        instance: InstanceId,
+        version: u32,
+        variables: Context,
+    },
+    /// A worker finished a job; its variables are merged as the task's result.
+    CompleteJob {
+        job: Key,
+        variables: Context,
+    },
+    /// A worker failed a job. `retries` is what the worker says is left (normally the
+    /// job's retries minus one); zero raises an incident. `retry_backoff_ms` is decided by
+    /// the runtime's retry policy, which is where jitter (randomness) lives.
+    FailJob {
+        job: Key,
+        retries: u32,
+        message: String,
+        retry_backoff_ms: u64,
+    },
+    CompleteUserTask {
+        task: Key,
+        variables: Context,
+    },
+    CancelInstance,
+    /// Retries whatever the incident stopped. For a job incident, `retries` gives the job
+    /// new attempts (default 1).
+    ResolveIncident {
+        incident: Key,
+        retries: Option<u32>,
+    },
+}
+
+impl Command {
+    /// A short name for logs and error messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::StartInstance { .. } => "start instance",
+            Command::CompleteJob { .. } => "complete job",
+            Command::FailJob { .. } => "fail job",
+            Command::CompleteUserTask { .. } => "complete user task",
+            Command::CancelInstance => "cancel instance",
+            Command::ResolveIncident { .. } => "resolve incident",
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The decide step: `(definition, state, request) → events + effects`.
+//!
+//! [`execute`] validates the command against the state (rejecting it without emitting
+//! anything when it does not apply), then runs a work queue of lifecycle [`Step`]s until the
+//! instance waits or ends. Every event is applied to the state the moment it is emitted, so
+//! later decisions in the same command see its consequences; the queue (rather than
+//! recursion) keeps long sequences and loops from growing the stack.
+
+use std::collections::VecDeque;
+
+use baton_feel::Context;
+
+use crate::behaviors::{incident, job, transition, user_task};
+use crate::command::{Command, Request};
+use crate::definition::Definition;
+use crate::effect::Effect;
+use crate::event::Event;
+use crate::ids::{InstanceId, Key, Timestamp};
+use crate::state::{InstanceState, ReplayError};
+
+/// What one command produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outcome {
+    /// Events to append to the journal, in order (already applied to the state).
+    pub events: Vec<Event>,
+    /// Work for the runtime (IO the core does not do itself).
+    pub effects: Vec<Effect>,
+}
+
+/// Why a command was refused. A rejected command changed nothing.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("instance {0} was already started")]
+    AlreadyStarted(InstanceId),
+    #[error("process '{0}' has no none start event to start from")]
+    NoStartEvent(String),
+    #[error("instance {0} has already ended")]
+    InstanceEnded(InstanceId),
+    #[error(
+        "instance {instance} has no open job {job} (it may have been completed or cancelled already)"
+    )]
+    UnknownJob { instance: InstanceId, job: Key },
+    #[error("job {instance}-{job} has no retries left; resolve its incident first")]
+    JobFailed { instance: InstanceId, job: Key },
+    #[error(
+        "instance {instance} has no open user task {task} (it may have been completed already)"
+    )]
+    UnknownUserTask { instance: InstanceId, task: Key },
+    #[error("instance {instance} has no open incident {incident}")]
+    UnknownIncident { instance: InstanceId, incident: Key },
+    /// The engine produced an event its own state could not apply: a bug, or a journal
+    /// replayed against the wrong definition. The state must be discarded and reloaded.
+    #[error("internal inconsistency: {0}")]
+    Internal(#[from] ReplayError),
+}
+
+/// One unit of lifecycle work for an element instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Input mappings, then `ElementActivated`, then the element's own behaviour.
+    Activate(Key),
+    /// The element's own behaviour (re-run after an incident on it is resolved).
+    Run(Key),
+    /// Output mappings, choosing outgoing flows, `ElementCompleted`, taking the flows.
+    Complete(Key),
+}
+
+/// The state of one command being processed: shared by every behaviour and element.
+pub(crate) struct Processor<'a> {
+    pub def: &'a Definition,
+    pub state: &'a mut InstanceState,
+    pub at: Timestamp,
+    pub outcome: Outcome,
+    queue: VecDeque<Step>,
+}
+
+impl Processor<'_> {
+    /// Applies an event to the state and records it for the journal.
+    pub fn emit(&mut self, event: Event) -> Result<(), ReplayError> {
+        self.state.apply(self.def, &event)?;
+        self.outcome.events.push(event);
+        Ok(())
+    }
+
+    pub fn effect(&mut self, effect: Effect) {
+        self.outcome.effects.push(effect);
+    }
+
+    pub fn push(&mut self, step: Step) {
+        self.queue.push_back(step);
+    }
+
+    pub fn next_key(&self) -> Key {
+        Key(self.state.next_key)
+    }
+
+    fn run_queue(&mut self) -> Result<(), ReplayError> {
+        while let Some(step) = self.queue.pop_front() {
+            if self.state.is_ended() {
+                break;
+            }
+            match step {
+                Step::Activate(key) => transition::activate(self, key)?,
+                Step::Run(key) => transition::run(self, key)?,
+                Step::Complete(key) => transition::complete(self, key)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Processes one command. For `StartInstance`, pass [`InstanceState::empty`].
+pub fn execute(
+    def: &Definition,
+    state: &mut InstanceState,
+    request: &Request,
+) -> Result<Outcome, Rejection> {
+    let mut p = Processor {
+        def,
+        state,
+        at: request.at,
+        outcome: Outcome::default(),
+        queue: VecDeque::new(),
+    };
+    match &request.command {
+        Command::StartInstance {
+            instance,
+            version,
+            variables,
+        } => start(&mut p, *instance, *version, variables)?,
+        Command::CompleteJob { job, variables } => {
+            ensure_active(&p)?;
+            job::complete(&mut p, *job, variables)?
+        }
+        Command::FailJob {
+            job,
+            retries,
+            message,
+            retry_backoff_ms,
+        } => {
+            ensure_active(&p)?;
+            job::fail(&mut p, *job, *retries, message, *retry_backoff_ms)?
+        }
+        Command::CompleteUserTask { task, variables } => {
+            ensure_active(&p)?;
+            user_task::complete(&mut p, *task, variables)?
+        }
+        Command::CancelInstance => {
+            ensure_active(&p)?;
+            transition::cancel_instance(&mut p)?
+        }
+        Command::ResolveIncident { incident, retries } => {
+            ensure_active(&p)?;
+            incident::resolve(&mut p, *incident, *retries)?
+        }
+    }
+    p.run_queue()?;
+    Ok(p.outcome)
+}
+
+fn ensure_active(p: &Processor<'_>) -> Result<(), Rejection> {
+    if p.state.is_ended() {
+        Err(Rejection::InstanceEnded(p.state.instance))
+    } else {
+        Ok(())
+    }
+}
+
+fn start(
+    p: &mut Processor<'_>,
+    instance: InstanceId,
+    version: u32,
+    variables: &Context,
+) -> Result<(), Rejection> {
+    if p.state.seq != 0 {
+        return Err(Rejection::AlreadyStarted(p.state.instance));
+    }
+    let Some(start_node) = p.def.graph().start_nodes().next() else {
+        return Err(Rejection::NoStartEvent(p.def.process_id().to_string()));
+    };
+    let process_id = p.def.process_id().to_string();
+    p.emit(Event::InstanceCreated {
+        instance,
+        process_id: process_id.clone(),
+        version,
+    })?;
+    let root = p.next_key();
+    p.emit(Event::ElementActivating {
+        key: root,
+        element: process_id,
+        scope: None,
+        consumed: Vec::new(),
+    })?;
+    if !variables.is_empty() {
+        let variables = variables
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        p.emit(Event::VariablesSet {
+            scope: root,
+            variables,
+        })?;
+    }
+    p.emit(Event::ElementActivated { key: root })?;
+    transition::create_element(p, start_node, root, Vec::new())?;
+    Ok(())
+}

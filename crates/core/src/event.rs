@@ -1,0 +1,135 @@
+//! Journal events: the stored format of everything that happened to an instance.
+//!
+//! Events are facts, written in the past tense, and the instance state is nothing but their
+//! fold (see [`crate::state`]). They are a stored format: each variant's serialized `type`
+//! carries a version (`element_activating@1`). A shipped variant is never changed; a new
+//! meaning gets a new variant (`@2`) and the old one keeps its applier, so journals written
+//! by older Baton versions replay with the semantics they were written under.
+//!
+//! Events name elements and flows by their ids in the source model, not by graph index, so
+//! a journal stays readable and survives changes to how a model is compiled.
+
+use serde::{Deserialize, Serialize};
+
+use baton_feel::Value;
+
+use crate::ids::{InstanceId, Key, Timestamp};
+
+/// Variables written in one step, in order.
+pub type VariableList = Vec<(String, Value)>;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Event {
+    #[serde(rename = "instance_created@1")]
+    InstanceCreated {
+        instance: InstanceId,
+        process_id: String,
+        version: u32,
+    },
+
+    /// An element instance came into being. `scope` is the enclosing element instance
+    /// (`None` only for the process itself); `consumed` lists the sequence-flow tokens it
+    /// took (one for an ordinary element, one per incoming flow for a parallel join).
+    #[serde(rename = "element_activating@1")]
+    ElementActivating {
+        key: Key,
+        element: String,
+        scope: Option<Key>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        consumed: Vec<String>,
+    },
+    #[serde(rename = "element_activated@1")]
+    ElementActivated { key: Key },
+    #[serde(rename = "element_completing@1")]
+    ElementCompleting { key: Key },
+    #[serde(rename = "element_completed@1")]
+    ElementCompleted { key: Key },
+    #[serde(rename = "element_terminating@1")]
+    ElementTerminating { key: Key },
+    #[serde(rename = "element_terminated@1")]
+    ElementTerminated { key: Key },
+
+    /// A token now travels on `flow` inside `scope`, until the target consumes it.
+    #[serde(rename = "flow_taken@1")]
+    FlowTaken { flow: String, scope: Key },
+
+    /// Variables set on one scope (the process, or an element's local scope).
+    #[serde(rename = "variables_set@1")]
+    VariablesSet { scope: Key, variables: VariableList },
+
+    #[serde(rename = "job_created@1")]
+    JobCreated {
+        key: Key,
+        element: Key,
+        job_type: String,
+        retries: u32,
+    },
+    #[serde(rename = "job_completed@1")]
+    JobCompleted { key: Key },
+    /// A failed attempt. With retries left the job is due again at `retry_at`.
+    #[serde(rename = "job_failed@1")]
+    JobFailed {
+        key: Key,
+        retries: u32,
+        message: String,
+        retry_at: Timestamp,
+    },
+    #[serde(rename = "job_retries_updated@1")]
+    JobRetriesUpdated { key: Key, retries: u32 },
+    #[serde(rename = "job_cancelled@1")]
+    JobCancelled { key: Key },
+
+    #[serde(rename = "user_task_created@1")]
+    UserTaskCreated { key: Key, element: Key },
+    #[serde(rename = "user_task_completed@1")]
+    UserTaskCompleted { key: Key },
+    #[serde(rename = "user_task_cancelled@1")]
+    UserTaskCancelled { key: Key },
+
+    #[serde(rename = "incident_created@1")]
+    IncidentCreated {
+        key: Key,
+        element: Key,
+        job: Option<Key>,
+        kind: IncidentKind,
+        message: String,
+    },
+    #[serde(rename = "incident_resolved@1")]
+    IncidentResolved { key: Key },
+
+    #[serde(rename = "instance_completed@1")]
+    InstanceCompleted {},
+    #[serde(rename = "instance_cancelled@1")]
+    InstanceCancelled {},
+}
+
+/// Why an instance stopped and needs an operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentKind {
+    /// A job failed and has no retries left.
+    JobNoRetries,
+    /// A FEEL expression (mapping, script, condition) could not be evaluated.
+    ExpressionFailed,
+    /// No outgoing sequence flow could be taken.
+    NoFlowTaken,
+}
+
+impl IncidentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentKind::JobNoRetries => "job_no_retries",
+            IncidentKind::ExpressionFailed => "expression_failed",
+            IncidentKind::NoFlowTaken => "no_flow_taken",
+        }
+    }
+}
+
+/// One event with its position in the instance's journal and the time of its command.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JournalRecord {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub event: Event,
+}

@@ -1,0 +1,96 @@
+//! History read from a journal: which elements ran, when, and how they ended.
+//!
+//! This is a pure view over events, shared by `baton show`, `baton run` and (later) the
+//! API, so every interface tells the same story.
+
+use std::collections::BTreeMap;
+
+use crate::event::{Event, JournalRecord};
+use crate::ids::{Key, Timestamp};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElementRun {
+    pub key: Key,
+    pub element: String,
+    pub started: Timestamp,
+    pub ended: Option<Timestamp>,
+    pub outcome: RunOutcome,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunOutcome {
+    Running,
+    Completed,
+    Terminated,
+}
+
+impl RunOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Running => "running",
+            RunOutcome::Completed => "completed",
+            RunOutcome::Terminated => "terminated",
+        }
+    }
+}
+
+/// Every element instance (the process itself excluded) in order of activation.
+pub fn timeline(records: &[JournalRecord]) -> Vec<ElementRun> {
+    let mut runs: Vec<ElementRun> = Vec::new();
+    let mut index: BTreeMap<Key, usize> = BTreeMap::new();
+    for record in records {
+        match &record.event {
+            Event::ElementActivating {
+                key,
+                element,
+                scope: Some(_),
+                ..
+            } => {
+                index.insert(*key, runs.len());
+                runs.push(ElementRun {
+                    key: *key,
+                    element: element.clone(),
+                    started: record.at,
+                    ended: None,
+                    outcome: RunOutcome::Running,
+                });
+            }
+            Event::ElementCompleted { key } | Event::ElementTerminated { key } => {
+                if let Some(run) = index.get(key).and_then(|&i| runs.get_mut(i)) {
+                    run.ended = Some(record.at);
+                    run.outcome = match record.event {
+                        Event::ElementCompleted { .. } => RunOutcome::Completed,
+                        _ => RunOutcome::Terminated,
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    runs
+}
+
+/// Element ids in the order they completed: the path the instance took.
+pub fn path(records: &[JournalRecord]) -> Vec<String> {
+    let mut names: BTreeMap<Key, &str> = BTreeMap::new();
+    let mut path = Vec::new();
+    for record in records {
+        match &record.event {
+            Event::ElementActivating {
+                key,
+                element,
+                scope: Some(_),
+                ..
+            } => {
+                names.insert(*key, element);
+            }
+            Event::ElementCompleted { key } => {
+                if let Some(name) = names.get(key) {
+                    path.push((*name).to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    path
+}

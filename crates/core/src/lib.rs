@@ -1,0 +1,37 @@
+//! Baton's engine core: a pure, deterministic state machine.
+//!
+//! `(definition, instance state, command) → events`. A tour of the crate:
+//!
+//! - [`command`]: what can happen to an instance ([`Command`]), stamped with a time
+//!   ([`Request`]).
+//! - [`engine::execute`]: decides what a command means and emits [`Event`]s, returning them
+//!   with [`Effect`]s (work for the runtime, such as running a job).
+//! - [`event`]: the journal's stored, versioned format.
+//! - [`state`]: [`InstanceState`], the fold of the journal; [`InstanceState::apply`] is the
+//!   only code that mutates it, for live processing and replay alike.
+//! - `elements/`: one module per BPMN element kind; `behaviors/`: what they share
+//!   (lifecycle transitions, variables and mappings, flows, jobs, incidents).
+//! - [`history`]: timelines and paths read back from a journal.
+//!
+//! **Invariant: the core does no IO.** It has no clock, no randomness, no threads, no
+//! database and no async runtime; time and instance ids arrive in the command and effects
+//! leave as data. The dependency list in `Cargo.toml` is what enforces this.
+
+mod behaviors;
+pub mod command;
+pub mod definition;
+pub mod effect;
+mod elements;
+pub mod engine;
+pub mod event;
+pub mod history;
+pub mod ids;
+pub mod state;
+
+pub use command::{Command, Request};
+pub use definition::Definition;
+pub use effect::Effect;
+pub use engine::{Outcome, Rejection, execute};
+pub use event::{Event, IncidentKind, JournalRecord};
+pub use ids::{GlobalKey, InstanceId, Key, KeyParseError, Timestamp};
+pub use state::{InstanceState, InstanceStatus, JobState, ReplayError};

@@ -1,0 +1,403 @@
+//! Instance state: the fold of an instance's journal.
+//!
+//! [`InstanceState::apply`] is the only code that mutates state. The engine calls it for
+//! every event it emits, and replay calls it for every stored event, so a replayed
+//! instance is the live one by construction. Finished element instances, jobs and tasks
+//! are dropped from the state (their history lives in the journal), which keeps a waiting
+//! instance small.
+
+use std::collections::BTreeMap;
+
+use baton_feel::{Context, Value};
+use baton_model::{FlowId, NodeId};
+
+use crate::definition::Definition;
+use crate::event::{Event, IncidentKind};
+use crate::ids::{InstanceId, Key, Timestamp};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceState {
+    pub instance: InstanceId,
+    pub process_id: String,
+    pub version: u32,
+    pub status: InstanceStatus,
+    /// The process's own element instance: the root variable scope.
+    pub root: Key,
+    /// Live element instances (not yet completed or terminated).
+    pub elements: BTreeMap<Key, ElementInstance>,
+    /// Variables per scope: the root, or an element's local variables.
+    pub variables: BTreeMap<Key, Context>,
+    /// Tokens travelling on sequence flows, per scope, until a target consumes them.
+    pub tokens: BTreeMap<(Key, FlowId), u32>,
+    pub jobs: BTreeMap<Key, Job>,
+    pub user_tasks: BTreeMap<Key, UserTask>,
+    pub incidents: BTreeMap<Key, Incident>,
+    /// Next key to hand out; keys are never reused within an instance.
+    pub next_key: u64,
+    /// Number of events applied so far (the next event's journal position).
+    pub seq: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstanceStatus {
+    Active,
+    Completed,
+    Cancelled,
+}
+
+impl InstanceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceStatus::Active => "active",
+            InstanceStatus::Completed => "completed",
+            InstanceStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ElementInstance {
+    pub key: Key,
+    /// `None` for the process itself.
+    pub node: Option<NodeId>,
+    pub scope: Option<Key>,
+    pub lifecycle: Lifecycle,
+}
+
+/// Where an element instance is in its life. Completed and terminated element instances
+/// leave the state, so those two are only ever seen in the journal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lifecycle {
+    Activating,
+    Activated,
+    Completing,
+    Terminating,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    pub key: Key,
+    pub element: Key,
+    pub job_type: String,
+    pub retries: u32,
+    pub state: JobState,
+    /// When the job may next be attempted.
+    pub due: Timestamp,
+    pub last_error: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting for a worker (immediately, or after a retry backoff).
+    Ready,
+    /// Out of retries; an incident holds it.
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserTask {
+    pub key: Key,
+    pub element: Key,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Incident {
+    pub key: Key,
+    pub element: Key,
+    pub job: Option<Key>,
+    pub kind: IncidentKind,
+    pub message: String,
+}
+
+/// A journal that does not fit the model or itself: a corrupted store, or a journal
+/// replayed against the wrong definition.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayError {
+    #[error("event refers to element '{0}', which the process definition does not have")]
+    UnknownElement(String),
+    #[error("event refers to sequence flow '{0}', which the process definition does not have")]
+    UnknownFlow(String),
+    #[error("event refers to key {0}, which is not live in the instance")]
+    UnknownKey(Key),
+    #[error("the journal does not start with instance_created")]
+    NotStarted,
+}
+
+impl InstanceState {
+    /// The state before the first event; `apply` of `InstanceCreated` fills it in.
+    pub fn empty() -> InstanceState {
+        InstanceState {
+            instance: InstanceId(0),
+            process_id: String::new(),
+            version: 0,
+            status: InstanceStatus::Active,
+            root: Key(0),
+            elements: BTreeMap::new(),
+            variables: BTreeMap::new(),
+            tokens: BTreeMap::new(),
+            jobs: BTreeMap::new(),
+            user_tasks: BTreeMap::new(),
+            incidents: BTreeMap::new(),
+            next_key: 1,
+            seq: 0,
+        }
+    }
+
+    /// Rebuilds an instance from its journal.
+    pub fn replay<'a>(
+        definition: &Definition,
+        events: impl IntoIterator<Item = &'a Event>,
+    ) -> Result<InstanceState, ReplayError> {
+        let mut state = InstanceState::empty();
+        for event in events {
+            state.apply(definition, event)?;
+        }
+        if state.seq == 0 {
+            return Err(ReplayError::NotStarted);
+        }
+        Ok(state)
+    }
+
+    /// Applies one event. This is the journal's applier: keep each arm a pure
+    /// consequence of the event, with no decisions.
+    pub fn apply(&mut self, definition: &Definition, event: &Event) -> Result<(), ReplayError> {
+        match event {
+            Event::InstanceCreated {
+                instance,
+                process_id,
+                version,
+            } => {
+                self.instance = *instance;
+                self.process_id.clone_from(process_id);
+                self.version = *version;
+                self.status = InstanceStatus::Active;
+            }
+            Event::ElementActivating {
+                key,
+                element,
+                scope,
+                consumed,
+            } => {
+                let node = match scope {
+                    None => None,
+                    Some(_) => Some(node_id(definition, element)?),
+                };
+                if let Some(scope) = scope {
+                    for flow in consumed {
+                        let flow = flow_id(definition, flow)?;
+                        let slot = (*scope, flow);
+                        match self.tokens.get_mut(&slot) {
+                            Some(n) if *n > 1 => *n -= 1,
+                            Some(_) => {
+                                self.tokens.remove(&slot);
+                            }
+                            None => {}
+                        }
+                    }
+                } else {
+                    self.root = *key;
+                }
+                self.elements.insert(
+                    *key,
+                    ElementInstance {
+                        key: *key,
+                        node,
+                        scope: *scope,
+                        lifecycle: Lifecycle::Activating,
+                    },
+                );
+                self.bump_key(*key);
+            }
+            Event::ElementActivated { key } => {
+                self.element_mut(*key)?.lifecycle = Lifecycle::Activated
+            }
+            Event::ElementCompleting { key } => {
+                self.element_mut(*key)?.lifecycle = Lifecycle::Completing
+            }
+            Event::ElementTerminating { key } => {
+                self.element_mut(*key)?.lifecycle = Lifecycle::Terminating
+            }
+            Event::ElementCompleted { key } | Event::ElementTerminated { key } => {
+                self.elements
+                    .remove(key)
+                    .ok_or(ReplayError::UnknownKey(*key))?;
+                // An element's local variables and the tokens inside it end with it; the
+                // process's own variables stay, as the instance's final result.
+                if *key != self.root {
+                    self.variables.remove(key);
+                }
+                self.tokens.retain(|(scope, _), _| scope != key);
+            }
+            Event::FlowTaken { flow, scope } => {
+                *self
+                    .tokens
+                    .entry((*scope, flow_id(definition, flow)?))
+                    .or_insert(0) += 1;
+            }
+            Event::VariablesSet { scope, variables } => {
+                let context = self.variables.entry(*scope).or_default();
+                for (name, value) in variables {
+                    context.insert(name.as_str(), value.clone());
+                }
+            }
+            Event::JobCreated {
+                key,
+                element,
+                job_type,
+                retries,
+            } => {
+                self.jobs.insert(
+                    *key,
+                    Job {
+                        key: *key,
+                        element: *element,
+                        job_type: job_type.clone(),
+                        retries: *retries,
+                        state: JobState::Ready,
+                        due: Timestamp(i64::MIN),
+                        last_error: None,
+                    },
+                );
+                self.bump_key(*key);
+            }
+            Event::JobCompleted { key } | Event::JobCancelled { key } => {
+                self.jobs.remove(key).ok_or(ReplayError::UnknownKey(*key))?;
+            }
+            Event::JobFailed {
+                key,
+                retries,
+                message,
+                retry_at,
+            } => {
+                let job = self
+                    .jobs
+                    .get_mut(key)
+                    .ok_or(ReplayError::UnknownKey(*key))?;
+                job.retries = *retries;
+                job.last_error = Some(message.clone());
+                job.due = *retry_at;
+                job.state = if *retries == 0 {
+                    JobState::Failed
+                } else {
+                    JobState::Ready
+                };
+            }
+            Event::JobRetriesUpdated { key, retries } => {
+                let job = self
+                    .jobs
+                    .get_mut(key)
+                    .ok_or(ReplayError::UnknownKey(*key))?;
+                job.retries = *retries;
+                if *retries > 0 {
+                    job.state = JobState::Ready;
+                }
+            }
+            Event::UserTaskCreated { key, element } => {
+                self.user_tasks.insert(
+                    *key,
+                    UserTask {
+                        key: *key,
+                        element: *element,
+                    },
+                );
+                self.bump_key(*key);
+            }
+            Event::UserTaskCompleted { key } | Event::UserTaskCancelled { key } => {
+                self.user_tasks
+                    .remove(key)
+                    .ok_or(ReplayError::UnknownKey(*key))?;
+            }
+            Event::IncidentCreated {
+                key,
+                element,
+                job,
+                kind,
+                message,
+            } => {
+                self.incidents.insert(
+                    *key,
+                    Incident {
+                        key: *key,
+                        element: *element,
+                        job: *job,
+                        kind: *kind,
+                        message: message.clone(),
+                    },
+                );
+                self.bump_key(*key);
+            }
+            Event::IncidentResolved { key } => {
+                self.incidents
+                    .remove(key)
+                    .ok_or(ReplayError::UnknownKey(*key))?;
+            }
+            Event::InstanceCompleted {} => self.status = InstanceStatus::Completed,
+            Event::InstanceCancelled {} => self.status = InstanceStatus::Cancelled,
+        }
+        self.seq += 1;
+        Ok(())
+    }
+
+    fn bump_key(&mut self, key: Key) {
+        self.next_key = self.next_key.max(key.0 + 1);
+    }
+
+    fn element_mut(&mut self, key: Key) -> Result<&mut ElementInstance, ReplayError> {
+        self.elements
+            .get_mut(&key)
+            .ok_or(ReplayError::UnknownKey(key))
+    }
+
+    /// Looks a variable up from `scope` outwards to the root, as FEEL sees it.
+    pub fn lookup(&self, scope: Key, name: &str) -> Option<&Value> {
+        let mut current = Some(scope);
+        while let Some(key) = current {
+            if let Some(value) = self.variables.get(&key).and_then(|c| c.get(name)) {
+                return Some(value);
+            }
+            current = self.elements.get(&key).and_then(|e| e.scope);
+        }
+        None
+    }
+
+    /// Every variable visible from `scope`, inner scopes shadowing outer ones: what a job
+    /// handler or a person completing a task gets to see.
+    pub fn visible_variables(&self, scope: Key) -> Context {
+        let mut chain = Vec::new();
+        let mut current = Some(scope);
+        while let Some(key) = current {
+            chain.push(key);
+            current = self.elements.get(&key).and_then(|e| e.scope);
+        }
+        let mut merged = Context::new();
+        for key in chain.iter().rev() {
+            if let Some(context) = self.variables.get(key) {
+                for (name, value) in context.iter() {
+                    merged.insert(name.clone(), value.clone());
+                }
+            }
+        }
+        merged
+    }
+
+    /// The root scope's variables (the process variables).
+    pub fn process_variables(&self) -> Context {
+        self.variables.get(&self.root).cloned().unwrap_or_default()
+    }
+
+    pub fn is_ended(&self) -> bool {
+        self.status != InstanceStatus::Active
+    }
+}
+
+fn node_id(definition: &Definition, element: &str) -> Result<NodeId, ReplayError> {
+    definition
+        .node_id(element)
+        .ok_or_else(|| ReplayError::UnknownElement(element.to_string()))
+}
+
+fn flow_id(definition: &Definition, flow: &str) -> Result<FlowId, ReplayError> {
+    definition
+        .flow_id(flow)
+        .ok_or_else(|| ReplayError::UnknownFlow(flow.to_string()))
+}

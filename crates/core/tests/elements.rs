@@ -1,0 +1,361 @@
+//! Element behaviour, one section per element kind: each test drives a small model with
+//! commands and snapshots the exact journal it writes. Every step also checks the core's
+//! promises: replaying the journal rebuilds the live state, and a rejected command writes
+//! nothing.
+
+use baton_core::{
+    Command, Definition, Event, InstanceId, InstanceState, Key, Rejection, Request, Timestamp,
+    execute,
+};
+use baton_feel::{Context, Value};
+
+struct Scenario {
+    def: Definition,
+    state: InstanceState,
+    events: Vec<Event>,
+    transcript: String,
+    now: i64,
+}
+
+impl Scenario {
+    fn start(model: &str, variables: &str) -> Scenario {
+        let path = format!("{}/tests/models/{model}.bpmn", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect("fixture exists");
+        let parsed = baton_bpmn::parse(&text);
+        assert!(!parsed.has_errors(), "{model}: {:?}", parsed.diagnostics);
+        let graph = parsed
+            .definitions
+            .processes
+            .into_iter()
+            .next()
+            .expect("fixture has a process");
+        let mut scenario = Scenario {
+            def: Definition::new(graph, 1),
+            state: InstanceState::empty(),
+            events: Vec::new(),
+            transcript: String::new(),
+            now: 1_000,
+        };
+        let command = Command::StartInstance {
+            instance: InstanceId(7),
+            version: 1,
+            variables: context(variables),
+        };
+        scenario.send(command).expect("start is accepted");
+        scenario
+    }
+
+    fn send(&mut self, command: Command) -> Result<(), Rejection> {
+        let before = self.state.clone();
+        self.now += 1_000;
+        let name = command.name();
+        match execute(
+            &self.def,
+            &mut self.state,
+            &Request {
+                at: Timestamp(self.now),
+                command,
+            },
+        ) {
+            Ok(outcome) => {
+                self.transcript.push_str(&format!("> {name}\n"));
+                for event in &outcome.events {
+                    let line = serde_json::to_string(event).expect("events serialise");
+                    self.transcript.push_str(&format!("  {line}\n"));
+                    // The stored form must read back as the same event.
+                    let back: Event = serde_json::from_str(&line).expect("events deserialise");
+                    assert_eq!(&back, event);
+                }
+                self.events.extend(outcome.events);
+                let replayed =
+                    InstanceState::replay(&self.def, &self.events).expect("journal replays");
+                assert_eq!(
+                    replayed, self.state,
+                    "replaying the journal must rebuild the live state"
+                );
+                Ok(())
+            }
+            Err(rejection) => {
+                assert_eq!(
+                    self.state, before,
+                    "a rejected command must not change the state"
+                );
+                Err(rejection)
+            }
+        }
+    }
+
+    fn job(&self) -> Key {
+        *self.state.jobs.keys().next().expect("an open job")
+    }
+
+    fn task(&self) -> Key {
+        *self
+            .state
+            .user_tasks
+            .keys()
+            .next()
+            .expect("an open user task")
+    }
+
+    fn incident(&self) -> Key {
+        *self
+            .state
+            .incidents
+            .keys()
+            .next()
+            .expect("an open incident")
+    }
+
+    fn variables(&self) -> String {
+        Value::context(self.state.process_variables()).to_string()
+    }
+}
+
+fn context(json: &str) -> Context {
+    let value: serde_json::Value = serde_json::from_str(json).expect("test variables are JSON");
+    match Value::from_json(&value) {
+        Value::Context(c) => (*c).clone(),
+        _ => panic!("test variables must be an object"),
+    }
+}
+
+// --- start event, script task, end event ---------------------------------------------
+
+#[test]
+fn script_task_sets_its_result_and_the_instance_completes() {
+    let s = Scenario::start("script_sequence", r#"{"a": 0.1, "b": 0.2}"#);
+    assert_eq!(s.variables(), r#"{"a": 0.1, "b": 0.2, "sum": 0.3}"#);
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn failing_script_raises_an_incident_and_resolving_retries_it() {
+    let mut s = Scenario::start("script_sequence", r#"{"a": 1}"#);
+    assert_eq!(s.state.incidents.len(), 1);
+    let message = &s.state.incidents.values().next().expect("incident").message;
+    assert!(
+        message.contains("b"),
+        "the incident names the missing variable: {message}"
+    );
+    // Resolving without fixing the cause raises a fresh incident.
+    let incident = s.incident();
+    s.send(Command::ResolveIncident {
+        incident,
+        retries: None,
+    })
+    .expect("resolve accepted");
+    assert_eq!(s.state.incidents.len(), 1);
+    insta::assert_snapshot!(s.transcript);
+}
+
+// --- service task and jobs -----------------------------------------------------------
+
+#[test]
+fn service_task_maps_inputs_into_the_job_and_outputs_back() {
+    let mut s = Scenario::start("service_mappings", r#"{"order": {"total": 120}}"#);
+    let job = s.job();
+    let element = s.state.jobs[&job].element;
+    assert_eq!(
+        Value::context(s.state.visible_variables(element)).to_string(),
+        r#"{"order": {"total": 120}, "amount": 120}"#
+    );
+    s.send(Command::CompleteJob {
+        job,
+        variables: context(r#"{"receipt": "R-1", "noise": true}"#),
+    })
+    .expect("complete");
+    // Only mapped outputs reach the process; the job's other variables stay local.
+    assert_eq!(
+        s.variables(),
+        r#"{"order": {"total": 120, "receipt": "R-1"}}"#
+    );
+    assert!(s.state.is_ended());
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn job_completion_is_applied_once() {
+    let mut s = Scenario::start("service_mappings", r#"{"order": {"total": 1}}"#);
+    let job = s.job();
+    s.send(Command::CompleteJob {
+        job,
+        variables: context(r#"{"receipt": "x"}"#),
+    })
+    .expect("first completion");
+    let again = s.send(Command::CompleteJob {
+        job,
+        variables: context(r#"{"receipt": "y"}"#),
+    });
+    assert!(
+        matches!(again, Err(Rejection::InstanceEnded(_))),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn failed_job_retries_then_raises_an_incident_that_gives_new_retries() {
+    let mut s = Scenario::start("service_mappings", r#"{"order": {"total": 1}}"#);
+    let job = s.job();
+    s.send(Command::FailJob {
+        job,
+        retries: 1,
+        message: "timeout".into(),
+        retry_backoff_ms: 500,
+    })
+    .expect("fail");
+    assert!(s.state.incidents.is_empty());
+    s.send(Command::FailJob {
+        job,
+        retries: 0,
+        message: "disk full".into(),
+        retry_backoff_ms: 0,
+    })
+    .expect("fail");
+    let incident = s.incident();
+    assert_eq!(s.state.incidents[&incident].message, "disk full");
+    // A failed job cannot be completed until its incident is resolved.
+    let early = s.send(Command::CompleteJob {
+        job,
+        variables: Context::new(),
+    });
+    assert!(
+        matches!(early, Err(Rejection::JobFailed { .. })),
+        "{early:?}"
+    );
+    s.send(Command::ResolveIncident {
+        incident,
+        retries: Some(2),
+    })
+    .expect("resolve");
+    assert_eq!(s.state.jobs[&job].retries, 2);
+    s.send(Command::CompleteJob {
+        job,
+        variables: context(r#"{"receipt": "ok"}"#),
+    })
+    .expect("complete");
+    assert!(s.state.is_ended());
+    insta::assert_snapshot!(s.transcript);
+}
+
+// --- user task and exclusive gateway -------------------------------------------------
+
+#[test]
+fn user_task_waits_then_the_gateway_takes_the_matching_flow() {
+    let mut s = Scenario::start("user_task_gateway", "{}");
+    let task = s.task();
+    s.send(Command::CompleteUserTask {
+        task,
+        variables: context(r#"{"score": 9}"#),
+    })
+    .expect("complete");
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn exclusive_gateway_takes_the_default_flow_when_no_condition_holds() {
+    let mut s = Scenario::start("user_task_gateway", "{}");
+    let task = s.task();
+    s.send(Command::CompleteUserTask {
+        task,
+        variables: context(r#"{"score": 3}"#),
+    })
+    .expect("complete");
+    assert!(
+        s.transcript.contains(r#""flow":"f_no""#),
+        "{}",
+        s.transcript
+    );
+    assert!(s.state.is_ended());
+}
+
+#[test]
+fn exclusive_gateway_without_a_match_or_default_raises_an_incident() {
+    let s = Scenario::start("no_default", r#"{"n": 7}"#);
+    let incident = s.state.incidents.values().next().expect("incident");
+    assert!(
+        incident.message.contains("no condition"),
+        "{}",
+        incident.message
+    );
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn non_boolean_condition_is_an_incident_naming_the_flow() {
+    let s = Scenario::start("no_default", r#"{"n": "seven"}"#);
+    let incident = s.state.incidents.values().next().expect("incident");
+    assert!(incident.message.contains("f_big"), "{}", incident.message);
+}
+
+#[test]
+fn user_task_completion_for_an_unknown_task_is_rejected() {
+    let mut s = Scenario::start("user_task_gateway", "{}");
+    let result = s.send(Command::CompleteUserTask {
+        task: Key(999),
+        variables: Context::new(),
+    });
+    assert!(
+        matches!(result, Err(Rejection::UnknownUserTask { .. })),
+        "{result:?}"
+    );
+}
+
+// --- parallel gateway ----------------------------------------------------------------
+
+#[test]
+fn parallel_join_waits_for_every_branch() {
+    let mut s = Scenario::start("fork_join", "{}");
+    // The manual branch reached the join; the service branch still waits on its job.
+    assert!(!s.state.is_ended());
+    assert_eq!(s.state.tokens.len(), 1);
+    let job = s.job();
+    s.send(Command::CompleteJob {
+        job,
+        variables: Context::new(),
+    })
+    .expect("complete");
+    assert!(s.state.is_ended());
+    insta::assert_snapshot!(s.transcript);
+}
+
+// --- terminate end event and cancellation ---------------------------------------------
+
+#[test]
+fn terminate_end_event_ends_the_other_paths() {
+    let s = Scenario::start("terminate", "{}");
+    assert!(s.state.is_ended());
+    assert!(
+        s.state.user_tasks.is_empty(),
+        "the waiting user task was cancelled"
+    );
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn cancelling_terminates_everything_and_closes_jobs_and_incidents() {
+    let mut s = Scenario::start("fork_join", "{}");
+    s.send(Command::CancelInstance).expect("cancel");
+    assert!(s.state.is_ended());
+    assert!(s.state.jobs.is_empty());
+    insta::assert_snapshot!(s.transcript);
+    let again = s.send(Command::CancelInstance);
+    assert!(matches!(again, Err(Rejection::InstanceEnded(_))));
+}
+
+// --- determinism ----------------------------------------------------------------------
+
+#[test]
+fn the_same_commands_write_byte_identical_journals() {
+    let run = || {
+        let mut s = Scenario::start("service_mappings", r#"{"order": {"total": 5}}"#);
+        let job = s.job();
+        s.send(Command::CompleteJob {
+            job,
+            variables: context(r#"{"receipt": "r"}"#),
+        })
+        .expect("complete");
+        s.transcript
+    };
+    assert_eq!(run(), run());
+}
