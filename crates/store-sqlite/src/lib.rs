@@ -1,0 +1,298 @@
+//! SQLite storage backend: Baton's embedded default, one file under `.baton/`.
+//!
+//! WAL mode with `synchronous = FULL`: a commit that returned is on disk, so an
+//! acknowledged command survives `kill -9` and power loss. Callers batch many instances'
+//! appends into one [`JournalStore::commit`] (group commit), so that sync is shared.
+//! Schema changes are numbered files in `migrations/`, applied in order and tracked in
+//! SQLite's `user_version`.
+
+mod rows;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use baton_core::{GlobalKey, InstanceId, JournalRecord, Timestamp};
+use baton_store::{
+    Append, DeployedProcess, DeploymentStore, Error, IncidentFilter, IncidentRow, InstanceFilter,
+    InstanceRow, JobFilter, JobRow, JournalStore, NewProcess, QueryStore, Result, StoredProcess,
+    TaskFilter, UserTaskRow, VariableRow,
+};
+
+/// Schema migrations, in order; the index + 1 is the schema version.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+
+/// How hard commits try to reach the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit is synced (the default: acknowledged means stored).
+    Full,
+    /// The OS decides when to write; a crash may lose the last commits (benchmarks, tests).
+    Relaxed,
+}
+
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path`, including its parent directory.
+    pub fn open(path: &Path, durability: Durability) -> Result<SqliteStore> {
+        let open_err = |message: String| Error::Open {
+            path: path.display().to_string(),
+            message,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| open_err(e.to_string()))?;
+        }
+        let conn = Connection::open(path).map_err(|e| open_err(e.to_string()))?;
+        SqliteStore::init(conn, path.to_path_buf(), durability)
+    }
+
+    /// A private in-memory store, for tests.
+    pub fn in_memory() -> Result<SqliteStore> {
+        let conn = Connection::open_in_memory().map_err(backend)?;
+        SqliteStore::init(conn, PathBuf::from(":memory:"), Durability::Relaxed)
+    }
+
+    fn init(conn: Connection, path: PathBuf, durability: Durability) -> Result<SqliteStore> {
+        let sync = match durability {
+            Durability::Full => "FULL",
+            Durability::Relaxed => "OFF",
+        };
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA busy_timeout = 10000;"
+        ))
+        .map_err(|e| Error::Open {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let mut store = SqliteStore { conn, path };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let current: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(backend)?;
+        let known = MIGRATIONS.len() as i64;
+        if current > known {
+            return Err(Error::SchemaTooNew {
+                path: self.path.display().to_string(),
+                found: current,
+                known,
+            });
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let tx = self.conn.transaction().map_err(backend)?;
+            tx.execute_batch(sql).map_err(backend)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))
+                .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+pub(crate) fn backend(e: rusqlite::Error) -> Error {
+    Error::Backend(e.to_string())
+}
+
+fn i(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl DeploymentStore for SqliteStore {
+    fn deploy(&mut self, processes: &[NewProcess]) -> Result<Vec<DeployedProcess>> {
+        let tx = self.conn.transaction().map_err(backend)?;
+        let mut deployed = Vec::with_capacity(processes.len());
+        for process in processes {
+            let latest: Option<(u32, String)> = tx
+                .query_row(
+                    "SELECT version, digest FROM processes WHERE process_id = ?1 ORDER BY version DESC LIMIT 1",
+                    [&process.process_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            let (version, is_new) = match latest {
+                Some((version, digest)) if digest == process.digest => (version, false),
+                Some((version, _)) => (version + 1, true),
+                None => (1, true),
+            };
+            if is_new {
+                tx.execute(
+                    "INSERT INTO processes (process_id, version, resource_name, source, digest, deployed_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        process.process_id,
+                        version,
+                        process.resource_name,
+                        process.source,
+                        process.digest,
+                        process.deployed_at.0
+                    ],
+                )
+                .map_err(backend)?;
+            }
+            deployed.push(DeployedProcess {
+                process_id: process.process_id.clone(),
+                version,
+                resource_name: process.resource_name.clone(),
+                is_new,
+            });
+        }
+        tx.commit().map_err(backend)?;
+        Ok(deployed)
+    }
+
+    fn process(&self, process_id: &str, version: Option<u32>) -> Result<Option<StoredProcess>> {
+        let sql = "SELECT process_id, version, resource_name, source FROM processes
+                   WHERE process_id = ?1 AND (?2 IS NULL OR version = ?2) ORDER BY version DESC LIMIT 1";
+        self.conn
+            .query_row(sql, params![process_id, version], |r| {
+                Ok(StoredProcess {
+                    process_id: r.get(0)?,
+                    version: r.get(1)?,
+                    resource_name: r.get(2)?,
+                    source: r.get(3)?,
+                })
+            })
+            .optional()
+            .map_err(backend)
+    }
+
+    fn processes(&self) -> Result<Vec<DeployedProcess>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT process_id, version, resource_name FROM processes ORDER BY process_id, version")
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(DeployedProcess {
+                    process_id: r.get(0)?,
+                    version: r.get(1)?,
+                    resource_name: r.get(2)?,
+                    is_new: false,
+                })
+            })
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(backend)
+    }
+}
+
+impl JournalStore for SqliteStore {
+    fn reserve_instance_ids(&mut self, count: u64) -> Result<InstanceId> {
+        let first: i64 = self
+            .conn
+            .query_row(
+                "UPDATE sequences SET next = next + ?1 WHERE name = 'instance' RETURNING next - ?1",
+                [i(count)],
+                |r| r.get(0),
+            )
+            .map_err(backend)?;
+        Ok(InstanceId(first as u64))
+    }
+
+    fn commit(&mut self, batch: &[Append]) -> Result<()> {
+        let tx = self.conn.transaction().map_err(backend)?;
+        for append in batch {
+            let inserted = tx
+                .prepare_cached("INSERT OR IGNORE INTO journal (instance, seq, at, events) VALUES (?1, ?2, ?3, ?4)")
+                .and_then(|mut s| s.execute(params![i(append.instance.0), i(append.first_seq), append.at.0, append.events_json]))
+                .map_err(backend)?;
+            if inserted == 0 {
+                // Dropping the transaction rolls back everything this batch wrote.
+                return Err(Error::Conflict(append.instance));
+            }
+            rows::write(&tx, &append.rows)?;
+        }
+        tx.commit().map_err(backend)
+    }
+
+    fn journal(&self, instance: InstanceId) -> Result<Vec<JournalRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, at, events FROM journal WHERE instance = ?1 ORDER BY seq")
+            .map_err(backend)?;
+        let mut rows = stmt.query([i(instance.0)]).map_err(backend)?;
+        let mut records = Vec::new();
+        while let Some(row) = rows.next().map_err(backend)? {
+            let seq: i64 = row.get(0).map_err(backend)?;
+            let at: i64 = row.get(1).map_err(backend)?;
+            let text: String = row.get(2).map_err(backend)?;
+            let events: Vec<baton_core::Event> = serde_json::from_str(&text).map_err(|e| {
+                Error::Corrupt(format!("journal of instance {instance} at {seq}: {e}"))
+            })?;
+            for (offset, event) in events.into_iter().enumerate() {
+                records.push(JournalRecord {
+                    seq: seq as u64 + offset as u64,
+                    at: Timestamp(at),
+                    event,
+                });
+            }
+        }
+        Ok(records)
+    }
+}
+
+impl QueryStore for SqliteStore {
+    fn instance(&self, instance: InstanceId) -> Result<Option<InstanceRow>> {
+        rows::instance(&self.conn, instance)
+    }
+
+    fn instances(&self, filter: &InstanceFilter) -> Result<Vec<InstanceRow>> {
+        rows::instances(&self.conn, filter)
+    }
+
+    fn user_tasks(&self, filter: &TaskFilter) -> Result<Vec<UserTaskRow>> {
+        rows::user_tasks(&self.conn, filter, None)
+    }
+
+    fn user_task(&self, key: GlobalKey) -> Result<Option<UserTaskRow>> {
+        let filter = TaskFilter {
+            instance: Some(key.instance),
+            include_closed: true,
+        };
+        Ok(rows::user_tasks(&self.conn, &filter, Some(key))?
+            .into_iter()
+            .next())
+    }
+
+    fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<IncidentRow>> {
+        rows::incidents(&self.conn, filter, None)
+    }
+
+    fn incident(&self, key: GlobalKey) -> Result<Option<IncidentRow>> {
+        let filter = IncidentFilter {
+            instance: Some(key.instance),
+            include_resolved: true,
+        };
+        Ok(rows::incidents(&self.conn, &filter, Some(key))?
+            .into_iter()
+            .next())
+    }
+
+    fn jobs(&self, filter: &JobFilter) -> Result<Vec<JobRow>> {
+        rows::jobs(&self.conn, filter)
+    }
+
+    fn variables(&self, instance: InstanceId) -> Result<Vec<VariableRow>> {
+        rows::variables(&self.conn, instance)
+    }
+}

@@ -1,0 +1,272 @@
+//! Projection rows: writing the changes of an append, and reading them back.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use baton_core::{GlobalKey, InstanceId, Key, Timestamp};
+use baton_feel::Value;
+use baton_store::{
+    Error, IncidentFilter, IncidentRow, InstanceFilter, InstanceRow, JobFilter, JobRow, Result,
+    RowChanges, TaskFilter, UserTaskRow, VariableRow,
+};
+
+use crate::backend;
+
+fn i(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
+    let run = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<()> {
+        conn.prepare_cached(sql)
+            .and_then(|mut s| s.execute(p))
+            .map(|_| ())
+            .map_err(backend)
+    };
+    if let Some(r) = &rows.instance {
+        run(
+            "INSERT INTO instances (instance, process_id, version, state, started_at, ended_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (instance) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at,
+                                                  updated_at = excluded.updated_at",
+            params![i(r.instance.0), r.process_id, r.version, r.state, r.started_at.0, r.ended_at.map(|t| t.0), r.updated_at.0],
+        )?;
+    }
+    for r in &rows.elements {
+        run(
+            "INSERT INTO element_instances (instance, key, element_id, state, started_at, ended_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at",
+            params![i(r.instance.0), i(r.key.0), r.element_id, r.state, r.started_at.0, r.ended_at.map(|t| t.0)],
+        )?;
+    }
+    for r in &rows.jobs {
+        run(
+            "INSERT INTO jobs (instance, key, element_id, job_type, retries, state, due, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (instance, key) DO UPDATE SET retries = excluded.retries, state = excluded.state,
+                                                       due = excluded.due, error = excluded.error",
+            params![i(r.instance.0), i(r.key.0), r.element_id, r.job_type, r.retries, r.state, r.due.0, r.error],
+        )?;
+    }
+    for key in &rows.jobs_removed {
+        let instance = rows.instance.as_ref().map_or(0, |r| i(r.instance.0));
+        run(
+            "DELETE FROM jobs WHERE instance = ?1 AND key = ?2",
+            params![instance, i(key.0)],
+        )?;
+    }
+    for r in &rows.user_tasks {
+        run(
+            "INSERT INTO user_tasks (instance, key, element_id, name, process_id, state, created_at, ended_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at",
+            params![i(r.instance.0), i(r.key.0), r.element_id, r.name, r.process_id, r.state, r.created_at.0, r.ended_at.map(|t| t.0)],
+        )?;
+    }
+    for r in &rows.incidents {
+        run(
+            "INSERT INTO incidents (instance, key, element_id, job, kind, message, state, created_at, resolved_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, resolved_at = excluded.resolved_at",
+            params![
+                i(r.instance.0),
+                i(r.key.0),
+                r.element_id,
+                r.job.map(|k| i(k.0)),
+                r.kind,
+                r.message,
+                r.state,
+                r.created_at.0,
+                r.resolved_at.map(|t| t.0)
+            ],
+        )?;
+    }
+    for r in &rows.variables {
+        let value = serde_json::to_string(&r.value).map_err(|e| Error::Corrupt(e.to_string()))?;
+        run(
+            "INSERT INTO variables (instance, scope, name, value) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (instance, scope, name) DO UPDATE SET value = excluded.value",
+            params![i(r.instance.0), i(r.scope.0), r.name, value],
+        )?;
+    }
+    for scope in &rows.scopes_removed {
+        let instance = rows.instance.as_ref().map_or(0, |r| i(r.instance.0));
+        run(
+            "DELETE FROM variables WHERE instance = ?1 AND scope = ?2",
+            params![instance, i(scope.0)],
+        )?;
+    }
+    Ok(())
+}
+
+fn instance_row(r: &Row<'_>) -> rusqlite::Result<InstanceRow> {
+    Ok(InstanceRow {
+        instance: InstanceId(r.get::<_, i64>(0)? as u64),
+        process_id: r.get(1)?,
+        version: r.get(2)?,
+        state: r.get(3)?,
+        started_at: Timestamp(r.get(4)?),
+        ended_at: r.get::<_, Option<i64>>(5)?.map(Timestamp),
+        updated_at: Timestamp(r.get(6)?),
+    })
+}
+
+const INSTANCE_COLUMNS: &str =
+    "instance, process_id, version, state, started_at, ended_at, updated_at";
+
+pub(crate) fn instance(conn: &Connection, instance: InstanceId) -> Result<Option<InstanceRow>> {
+    conn.query_row(
+        &format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE instance = ?1"),
+        [i(instance.0)],
+        instance_row,
+    )
+    .optional()
+    .map_err(backend)
+}
+
+pub(crate) fn instances(conn: &Connection, filter: &InstanceFilter) -> Result<Vec<InstanceRow>> {
+    let sql = format!(
+        "SELECT {INSTANCE_COLUMNS} FROM instances
+         WHERE (?1 IS NULL OR process_id = ?1) AND (?2 IS NULL OR state = ?2)
+         ORDER BY instance LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+    let limit = filter.limit.map_or(-1, i64::from);
+    let rows = stmt
+        .query_map(
+            params![filter.process_id, filter.state, limit],
+            instance_row,
+        )
+        .map_err(backend)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(backend)
+}
+
+pub(crate) fn user_tasks(
+    conn: &Connection,
+    filter: &TaskFilter,
+    key: Option<GlobalKey>,
+) -> Result<Vec<UserTaskRow>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT instance, key, element_id, name, process_id, state, created_at, ended_at FROM user_tasks
+             WHERE (?1 IS NULL OR instance = ?1) AND (?2 OR state = 'open') AND (?3 IS NULL OR key = ?3)
+             ORDER BY instance, key",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(
+            params![
+                filter.instance.map(|x| i(x.0)),
+                filter.include_closed,
+                key.map(|k| i(k.key.0))
+            ],
+            |r| {
+                Ok(UserTaskRow {
+                    instance: InstanceId(r.get::<_, i64>(0)? as u64),
+                    key: Key(r.get::<_, i64>(1)? as u64),
+                    element_id: r.get(2)?,
+                    name: r.get(3)?,
+                    process_id: r.get(4)?,
+                    state: r.get(5)?,
+                    created_at: Timestamp(r.get(6)?),
+                    ended_at: r.get::<_, Option<i64>>(7)?.map(Timestamp),
+                })
+            },
+        )
+        .map_err(backend)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(backend)
+}
+
+pub(crate) fn incidents(
+    conn: &Connection,
+    filter: &IncidentFilter,
+    key: Option<GlobalKey>,
+) -> Result<Vec<IncidentRow>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT instance, key, element_id, job, kind, message, state, created_at, resolved_at FROM incidents
+             WHERE (?1 IS NULL OR instance = ?1) AND (?2 OR state = 'open') AND (?3 IS NULL OR key = ?3)
+             ORDER BY instance, key",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(
+            params![
+                filter.instance.map(|x| i(x.0)),
+                filter.include_resolved,
+                key.map(|k| i(k.key.0))
+            ],
+            |r| {
+                Ok(IncidentRow {
+                    instance: InstanceId(r.get::<_, i64>(0)? as u64),
+                    key: Key(r.get::<_, i64>(1)? as u64),
+                    element_id: r.get(2)?,
+                    job: r.get::<_, Option<i64>>(3)?.map(|k| Key(k as u64)),
+                    kind: r.get(4)?,
+                    message: r.get(5)?,
+                    state: r.get(6)?,
+                    created_at: Timestamp(r.get(7)?),
+                    resolved_at: r.get::<_, Option<i64>>(8)?.map(Timestamp),
+                })
+            },
+        )
+        .map_err(backend)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(backend)
+}
+
+pub(crate) fn jobs(conn: &Connection, filter: &JobFilter) -> Result<Vec<JobRow>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT instance, key, element_id, job_type, retries, state, due, error FROM jobs
+             WHERE (?1 IS NULL OR instance = ?1) AND (?2 IS NULL OR job_type = ?2) AND (?3 IS NULL OR due <= ?3)
+               AND (NOT ?4 OR state = 'ready')
+             ORDER BY due, instance, key LIMIT ?5",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(
+            params![
+                filter.instance.map(|x| i(x.0)),
+                filter.job_type,
+                filter.due_before.map(|t| t.0),
+                filter.ready_only,
+                filter.limit.map_or(-1, i64::from)
+            ],
+            |r| {
+                Ok(JobRow {
+                    instance: InstanceId(r.get::<_, i64>(0)? as u64),
+                    key: Key(r.get::<_, i64>(1)? as u64),
+                    element_id: r.get(2)?,
+                    job_type: r.get(3)?,
+                    retries: r.get(4)?,
+                    state: r.get(5)?,
+                    due: Timestamp(r.get(6)?),
+                    error: r.get(7)?,
+                })
+            },
+        )
+        .map_err(backend)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(backend)
+}
+
+pub(crate) fn variables(conn: &Connection, instance: InstanceId) -> Result<Vec<VariableRow>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT scope, name, value FROM variables WHERE instance = ?1 ORDER BY scope, name",
+        )
+        .map_err(backend)?;
+    let mut rows = stmt.query([i(instance.0)]).map_err(backend)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(backend)? {
+        let text: String = r.get(2).map_err(backend)?;
+        let value: Value = serde_json::from_str(&text)
+            .map_err(|e| Error::Corrupt(format!("variable value: {e}")))?;
+        out.push(VariableRow {
+            instance,
+            scope: Key(r.get::<_, i64>(0).map_err(backend)? as u64),
+            name: r.get(1).map_err(backend)?,
+            value,
+        });
+    }
+    Ok(out)
+}

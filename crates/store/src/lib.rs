@@ -1,0 +1,81 @@
+//! The storage boundary: what the runtime needs from a database, as traits that each
+//! backend (SQLite now, PostgreSQL later) implements.
+//!
+//! Trait methods are whole use cases and each is one transaction. A journal append and the
+//! projections it implies (instances, element instances, jobs, user tasks, incidents,
+//! variables) are committed together, for many instances at once ([`JournalStore::commit`]),
+//! so durability costs one sync per batch rather than per step. The projection rows are
+//! computed here, once, by [`projection::changes`], so backends only write rows.
+//!
+//! **Boundary:** nothing above this crate knows SQL; nothing below it knows BPMN.
+
+pub mod projection;
+mod records;
+#[cfg(feature = "testsuite")]
+pub mod testsuite;
+
+pub use records::*;
+
+use baton_core::{GlobalKey, InstanceId, JournalRecord};
+
+/// What can go wrong talking to a store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("could not open the store at {path}: {message}")]
+    Open { path: String, message: String },
+    #[error(
+        "the store at {path} was written by a newer Baton (schema {found}, this build knows {known}); upgrade baton"
+    )]
+    SchemaTooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    /// Another process appended to the same instance first; reload and retry.
+    #[error("instance {0} was changed by another process at the same time; retry the command")]
+    Conflict(InstanceId),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Deployed process definitions and their versions.
+pub trait DeploymentStore {
+    /// Stores each process unless the latest version of that process id has the same
+    /// digest; returns the version each resource ended up as.
+    fn deploy(&mut self, processes: &[NewProcess]) -> Result<Vec<DeployedProcess>>;
+    /// A specific version, or the latest when `version` is `None`.
+    fn process(&self, process_id: &str, version: Option<u32>) -> Result<Option<StoredProcess>>;
+    fn processes(&self) -> Result<Vec<DeployedProcess>>;
+}
+
+/// Journals and their projections.
+pub trait JournalStore {
+    /// Reserves `count` fresh instance ids.
+    fn reserve_instance_ids(&mut self, count: u64) -> Result<InstanceId>;
+    /// Appends every batch entry and updates projections in one transaction. Fails with
+    /// [`Error::Conflict`] (and writes nothing) if a journal position is already taken.
+    fn commit(&mut self, batch: &[Append]) -> Result<()>;
+    fn journal(&self, instance: InstanceId) -> Result<Vec<JournalRecord>>;
+}
+
+/// Read models for people and tools.
+pub trait QueryStore {
+    fn instance(&self, instance: InstanceId) -> Result<Option<InstanceRow>>;
+    fn instances(&self, filter: &InstanceFilter) -> Result<Vec<InstanceRow>>;
+    fn user_tasks(&self, filter: &TaskFilter) -> Result<Vec<UserTaskRow>>;
+    fn user_task(&self, key: GlobalKey) -> Result<Option<UserTaskRow>>;
+    fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<IncidentRow>>;
+    fn incident(&self, key: GlobalKey) -> Result<Option<IncidentRow>>;
+    /// Open jobs, ordered by due time: used to pick up work after a restart.
+    fn jobs(&self, filter: &JobFilter) -> Result<Vec<JobRow>>;
+    fn variables(&self, instance: InstanceId) -> Result<Vec<VariableRow>>;
+}
+
+/// A complete store.
+pub trait Store: DeploymentStore + JournalStore + QueryStore + Send {}
+
+impl<T: DeploymentStore + JournalStore + QueryStore + Send> Store for T {}

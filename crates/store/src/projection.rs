@@ -1,0 +1,206 @@
+//! Projection rows from a command's events and the instance state after them.
+//!
+//! Computed once here so every backend writes the same read model. Rows for things still
+//! live are taken from the final state (exact by construction); rows for things that ended
+//! in this command are closed with the outcome the events record.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use baton_core::{
+    Definition, Event, InstanceId, InstanceState, InstanceStatus, JobState, Key, Timestamp,
+};
+
+use crate::records::{
+    ElementRow, IncidentRow, InstanceRow, JobRow, RowChanges, UserTaskRow, VariableRow,
+};
+
+pub fn changes(
+    def: &Definition,
+    state: &InstanceState,
+    events: &[Event],
+    at: Timestamp,
+) -> RowChanges {
+    let instance = state.instance;
+    let mut rows = RowChanges {
+        instance: Some(instance_row(state, at)),
+        ..RowChanges::default()
+    };
+    let mut elements: BTreeMap<Key, ElementRow> = BTreeMap::new();
+    let mut jobs = BTreeSet::new();
+    let mut tasks: BTreeMap<Key, &'static str> = BTreeMap::new();
+    let mut incidents: BTreeMap<Key, &'static str> = BTreeMap::new();
+
+    for event in events {
+        match event {
+            Event::ElementActivating {
+                key,
+                element: id,
+                scope: Some(_),
+                ..
+            } => {
+                let row = element_row(&mut elements, instance, *key, at);
+                row.element_id.clone_from(id);
+                row.state = "activating".into();
+            }
+            Event::ElementActivated { key } if *key != state.root => {
+                element_row(&mut elements, instance, *key, at).state = "activated".into()
+            }
+            Event::ElementCompleting { key } if *key != state.root => {
+                element_row(&mut elements, instance, *key, at).state = "completing".into()
+            }
+            Event::ElementTerminating { key } if *key != state.root => {
+                element_row(&mut elements, instance, *key, at).state = "terminating".into()
+            }
+            Event::ElementCompleted { key } | Event::ElementTerminated { key }
+                if *key != state.root =>
+            {
+                let row = element_row(&mut elements, instance, *key, at);
+                row.state = if matches!(event, Event::ElementCompleted { .. }) {
+                    "completed"
+                } else {
+                    "terminated"
+                }
+                .into();
+                row.ended_at = Some(at);
+                rows.scopes_removed.push(*key);
+            }
+            Event::VariablesSet { scope, variables } => {
+                rows.variables
+                    .extend(variables.iter().map(|(name, value)| VariableRow {
+                        instance,
+                        scope: *scope,
+                        name: name.clone(),
+                        value: value.clone(),
+                    }));
+            }
+            Event::JobCreated { key, .. }
+            | Event::JobCompleted { key }
+            | Event::JobFailed { key, .. }
+            | Event::JobRetriesUpdated { key, .. }
+            | Event::JobCancelled { key } => {
+                jobs.insert(*key);
+            }
+            Event::UserTaskCreated { key, .. } => {
+                tasks.insert(*key, "open");
+            }
+            Event::UserTaskCompleted { key } => {
+                tasks.insert(*key, "completed");
+            }
+            Event::UserTaskCancelled { key } => {
+                tasks.insert(*key, "cancelled");
+            }
+            Event::IncidentCreated { key, .. } => {
+                incidents.insert(*key, "open");
+            }
+            Event::IncidentResolved { key } => {
+                incidents.insert(*key, "resolved");
+            }
+            Event::InstanceCreated { .. }
+            | Event::ElementActivating { .. }
+            | Event::ElementActivated { .. }
+            | Event::ElementCompleting { .. }
+            | Event::ElementTerminating { .. }
+            | Event::ElementCompleted { .. }
+            | Event::ElementTerminated { .. }
+            | Event::FlowTaken { .. }
+            | Event::InstanceCompleted {}
+            | Event::InstanceCancelled {} => {}
+        }
+    }
+    rows.elements = elements.into_values().collect();
+
+    let element_id = |key: Key| -> String {
+        state
+            .elements
+            .get(&key)
+            .and_then(|e| e.node)
+            .map(|n| def.node(n).id.clone())
+            .unwrap_or_default()
+    };
+    for key in jobs {
+        match state.jobs.get(&key) {
+            Some(job) => rows.jobs.push(JobRow {
+                instance,
+                key,
+                element_id: element_id(job.element),
+                job_type: job.job_type.clone(),
+                retries: job.retries,
+                state: match job.state {
+                    JobState::Ready => "ready",
+                    JobState::Failed => "failed",
+                }
+                .into(),
+                due: job.due.max(at),
+                error: job.last_error.clone(),
+            }),
+            None => rows.jobs_removed.push(key),
+        }
+    }
+    for (key, task_state) in tasks {
+        let live = state.user_tasks.get(&key);
+        let node = live
+            .and_then(|t| state.elements.get(&t.element))
+            .and_then(|e| e.node);
+        rows.user_tasks.push(UserTaskRow {
+            instance,
+            key,
+            element_id: node.map(|n| def.node(n).id.clone()).unwrap_or_default(),
+            name: node.and_then(|n| def.node(n).name.clone()),
+            process_id: state.process_id.clone(),
+            state: task_state.into(),
+            created_at: at,
+            ended_at: (task_state != "open").then_some(at),
+        });
+    }
+    for (key, incident_state) in incidents {
+        let live = state.incidents.get(&key);
+        rows.incidents.push(IncidentRow {
+            instance,
+            key,
+            element_id: live.map(|i| element_id(i.element)).unwrap_or_default(),
+            job: live.and_then(|i| i.job),
+            kind: live
+                .map(|i| i.kind.as_str().to_string())
+                .unwrap_or_default(),
+            message: live.map(|i| i.message.clone()).unwrap_or_default(),
+            state: incident_state.into(),
+            created_at: at,
+            resolved_at: (incident_state != "open").then_some(at),
+        });
+    }
+    rows
+}
+
+fn instance_row(state: &InstanceState, at: Timestamp) -> InstanceRow {
+    let status = match state.status {
+        InstanceStatus::Completed => "completed",
+        InstanceStatus::Cancelled => "cancelled",
+        InstanceStatus::Active if !state.incidents.is_empty() => "incident",
+        InstanceStatus::Active => "active",
+    };
+    InstanceRow {
+        instance: state.instance,
+        process_id: state.process_id.clone(),
+        version: state.version,
+        state: status.into(),
+        started_at: at,
+        ended_at: state.is_ended().then_some(at),
+        updated_at: at,
+    }
+}
+
+fn element_row(
+    rows: &mut BTreeMap<Key, ElementRow>,
+    instance: InstanceId,
+    key: Key,
+    at: Timestamp,
+) -> &mut ElementRow {
+    rows.entry(key).or_insert_with(|| ElementRow {
+        instance,
+        key,
+        element_id: String::new(),
+        state: String::new(),
+        started_at: at,
+        ended_at: None,
+    })
+}

@@ -1,0 +1,161 @@
+//! Rows and filters exchanged with stores.
+
+use baton_core::{InstanceId, Key, Timestamp};
+use baton_feel::Value;
+
+/// A process to deploy: its id, where it came from, and the source text.
+#[derive(Clone, Debug)]
+pub struct NewProcess {
+    pub process_id: String,
+    pub resource_name: String,
+    pub source: String,
+    /// A digest of the source, to recognise an unchanged redeploy.
+    pub digest: String,
+    pub deployed_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeployedProcess {
+    pub process_id: String,
+    pub version: u32,
+    pub resource_name: String,
+    /// False when an identical version already existed and was reused.
+    pub is_new: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoredProcess {
+    pub process_id: String,
+    pub version: u32,
+    pub resource_name: String,
+    pub source: String,
+}
+
+/// One command's worth of journal for one instance, plus the rows it changes.
+#[derive(Clone, Debug)]
+pub struct Append {
+    pub instance: InstanceId,
+    /// Journal position of the first event.
+    pub first_seq: u64,
+    pub at: Timestamp,
+    /// Events serialized as one JSON array (the journal encoding, see `baton_core::event`).
+    pub events_json: String,
+    pub rows: RowChanges,
+}
+
+/// Projection rows one append changes, to upsert as written.
+#[derive(Clone, Debug, Default)]
+pub struct RowChanges {
+    pub instance: Option<InstanceRow>,
+    pub elements: Vec<ElementRow>,
+    pub jobs: Vec<JobRow>,
+    pub jobs_removed: Vec<Key>,
+    pub user_tasks: Vec<UserTaskRow>,
+    pub incidents: Vec<IncidentRow>,
+    pub variables: Vec<VariableRow>,
+    /// Element scopes whose local variables ended.
+    pub scopes_removed: Vec<Key>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceRow {
+    pub instance: InstanceId,
+    pub process_id: String,
+    pub version: u32,
+    /// `active`, `incident`, `completed` or `cancelled`.
+    pub state: String,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ElementRow {
+    pub instance: InstanceId,
+    pub key: Key,
+    /// Empty when the row already exists and only its state changes.
+    pub element_id: String,
+    /// `activating`, `activated`, `completing`, `terminating`, `completed`, `terminated`.
+    pub state: String,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobRow {
+    pub instance: InstanceId,
+    pub key: Key,
+    pub element_id: String,
+    pub job_type: String,
+    pub retries: u32,
+    /// `ready` or `failed`.
+    pub state: String,
+    pub due: Timestamp,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserTaskRow {
+    pub instance: InstanceId,
+    pub key: Key,
+    pub element_id: String,
+    pub name: Option<String>,
+    pub process_id: String,
+    /// `open`, `completed` or `cancelled`.
+    pub state: String,
+    pub created_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncidentRow {
+    pub instance: InstanceId,
+    pub key: Key,
+    pub element_id: String,
+    pub job: Option<Key>,
+    pub kind: String,
+    pub message: String,
+    /// `open` or `resolved`.
+    pub state: String,
+    pub created_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariableRow {
+    pub instance: InstanceId,
+    pub scope: Key,
+    pub name: String,
+    pub value: Value,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct InstanceFilter {
+    pub process_id: Option<String>,
+    pub state: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TaskFilter {
+    pub instance: Option<InstanceId>,
+    /// Only open tasks unless set.
+    pub include_closed: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct IncidentFilter {
+    pub instance: Option<InstanceId>,
+    pub include_resolved: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct JobFilter {
+    pub instance: Option<InstanceId>,
+    pub job_type: Option<String>,
+    /// Only jobs due at or before this time.
+    pub due_before: Option<Timestamp>,
+    /// Only `ready` jobs (not the failed ones waiting on an incident).
+    pub ready_only: bool,
+    pub limit: Option<u32>,
+}

@@ -1,0 +1,356 @@
+//! The store conformance suite: one story every backend must pass, run from each backend's
+//! tests with a fresh, empty store (`baton_store::testsuite::run_all(|| make_store())`).
+//!
+//! It checks behaviour callers rely on: versioning by digest, journal round trips, the
+//! all-or-nothing commit with conflict detection, and the projections and their filters.
+
+use baton_core::{Event, GlobalKey, InstanceId, JournalRecord, Key, Timestamp};
+use baton_feel::Value;
+
+use crate::{
+    Append, Error, IncidentFilter, IncidentRow, InstanceFilter, InstanceRow, JobFilter, JobRow,
+    NewProcess, RowChanges, Store, TaskFilter, UserTaskRow, VariableRow,
+};
+
+/// Runs every check, each on a store from `fresh`.
+pub fn run_all<S: Store>(fresh: impl Fn() -> S) {
+    deploy_versions_by_digest(&mut fresh());
+    instance_ids_are_never_reused(&mut fresh());
+    journal_round_trips_in_order(&mut fresh());
+    conflicting_append_writes_nothing(&mut fresh());
+    projections_follow_appends(&mut fresh());
+}
+
+fn process(id: &str, source: &str) -> NewProcess {
+    NewProcess {
+        process_id: id.into(),
+        resource_name: format!("{id}.bpmn"),
+        source: source.into(),
+        digest: format!("digest-of-{source}"),
+        deployed_at: Timestamp(1),
+    }
+}
+
+pub fn deploy_versions_by_digest<S: Store>(store: &mut S) {
+    let first = store
+        .deploy(&[process("p", "v1"), process("q", "v1")])
+        .expect("deploy");
+    assert_eq!(
+        first
+            .iter()
+            .map(|d| (d.version, d.is_new))
+            .collect::<Vec<_>>(),
+        vec![(1, true), (1, true)]
+    );
+    let same = store.deploy(&[process("p", "v1")]).expect("redeploy");
+    assert_eq!(
+        (same[0].version, same[0].is_new),
+        (1, false),
+        "an unchanged process keeps its version"
+    );
+    let changed = store.deploy(&[process("p", "v2")]).expect("deploy change");
+    assert_eq!(
+        (changed[0].version, changed[0].is_new),
+        (2, true),
+        "a changed process is a new version"
+    );
+    assert_eq!(
+        store
+            .process("p", None)
+            .expect("latest")
+            .map(|p| (p.version, p.source)),
+        Some((2, "v2".into()))
+    );
+    assert_eq!(
+        store.process("p", Some(1)).expect("v1").map(|p| p.source),
+        Some("v1".into())
+    );
+    assert!(store.process("p", Some(9)).expect("query").is_none());
+    assert!(store.process("nope", None).expect("query").is_none());
+    assert_eq!(store.processes().expect("list").len(), 3);
+}
+
+pub fn instance_ids_are_never_reused<S: Store>(store: &mut S) {
+    let a = store.reserve_instance_ids(10).expect("reserve");
+    let b = store.reserve_instance_ids(1).expect("reserve");
+    assert_eq!(b.0, a.0 + 10);
+}
+
+fn instance_row(instance: InstanceId, state: &str, at: i64) -> InstanceRow {
+    InstanceRow {
+        instance,
+        process_id: "p".into(),
+        version: 1,
+        state: state.into(),
+        started_at: Timestamp(at),
+        ended_at: None,
+        updated_at: Timestamp(at),
+    }
+}
+
+fn append(
+    instance: InstanceId,
+    first_seq: u64,
+    at: i64,
+    events: &[Event],
+    rows: RowChanges,
+) -> Append {
+    Append {
+        instance,
+        first_seq,
+        at: Timestamp(at),
+        events_json: serde_json::to_string(events).expect("serialise"),
+        rows,
+    }
+}
+
+fn created(instance: InstanceId) -> Event {
+    Event::InstanceCreated {
+        instance,
+        process_id: "p".into(),
+        version: 1,
+    }
+}
+
+pub fn journal_round_trips_in_order<S: Store>(store: &mut S) {
+    let i = store.reserve_instance_ids(1).expect("reserve");
+    let first = [created(i), Event::ElementActivated { key: Key(1) }];
+    let second = [Event::ElementCompleted { key: Key(1) }];
+    let rows = RowChanges {
+        instance: Some(instance_row(i, "active", 10)),
+        ..RowChanges::default()
+    };
+    store
+        .commit(&[append(i, 0, 10, &first, rows.clone())])
+        .expect("commit");
+    store
+        .commit(&[append(i, 2, 20, &second, rows)])
+        .expect("commit");
+    let journal = store.journal(i).expect("journal");
+    let expected: Vec<JournalRecord> = vec![
+        JournalRecord {
+            seq: 0,
+            at: Timestamp(10),
+            event: first[0].clone(),
+        },
+        JournalRecord {
+            seq: 1,
+            at: Timestamp(10),
+            event: first[1].clone(),
+        },
+        JournalRecord {
+            seq: 2,
+            at: Timestamp(20),
+            event: second[0].clone(),
+        },
+    ];
+    assert_eq!(journal, expected);
+    assert!(
+        store
+            .journal(InstanceId(i.0 + 1000))
+            .expect("journal")
+            .is_empty()
+    );
+}
+
+pub fn conflicting_append_writes_nothing<S: Store>(store: &mut S) {
+    let a = store.reserve_instance_ids(2).expect("reserve");
+    let b = InstanceId(a.0 + 1);
+    let rows = |i| RowChanges {
+        instance: Some(instance_row(i, "active", 1)),
+        ..RowChanges::default()
+    };
+    store
+        .commit(&[append(a, 0, 1, &[created(a)], rows(a))])
+        .expect("commit");
+    // A batch whose second entry collides: the first entry must not be written either.
+    let batch = [
+        append(b, 0, 2, &[created(b)], rows(b)),
+        append(a, 0, 2, &[created(a)], rows(a)),
+    ];
+    match store.commit(&batch) {
+        Err(Error::Conflict(instance)) => assert_eq!(instance, a),
+        other => panic!("expected a conflict on {a}, got {other:?}"),
+    }
+    assert!(
+        store.journal(b).expect("journal").is_empty(),
+        "a failed batch is not half-applied"
+    );
+    assert!(store.instance(b).expect("row").is_none());
+    assert_eq!(store.journal(a).expect("journal").len(), 1);
+}
+
+pub fn projections_follow_appends<S: Store>(store: &mut S) {
+    let i = store.reserve_instance_ids(1).expect("reserve");
+    let job = JobRow {
+        instance: i,
+        key: Key(3),
+        element_id: "charge".into(),
+        job_type: "payment".into(),
+        retries: 3,
+        state: "ready".into(),
+        due: Timestamp(5),
+        error: None,
+    };
+    let task = UserTaskRow {
+        instance: i,
+        key: Key(4),
+        element_id: "approve".into(),
+        name: Some("Approve".into()),
+        process_id: "p".into(),
+        state: "open".into(),
+        created_at: Timestamp(5),
+        ended_at: None,
+    };
+    let incident = IncidentRow {
+        instance: i,
+        key: Key(5),
+        element_id: "calc".into(),
+        job: None,
+        kind: "expression_failed".into(),
+        message: "no variable found with name 'x'".into(),
+        state: "open".into(),
+        created_at: Timestamp(5),
+        resolved_at: None,
+    };
+    let variable = |name: &str, value: Value| VariableRow {
+        instance: i,
+        scope: Key(1),
+        name: name.into(),
+        value,
+    };
+    let rows = RowChanges {
+        instance: Some(instance_row(i, "incident", 5)),
+        jobs: vec![job.clone()],
+        user_tasks: vec![task.clone()],
+        incidents: vec![incident.clone()],
+        variables: vec![
+            variable("amount", Value::from(120)),
+            variable("note", "first".into()),
+        ],
+        ..RowChanges::default()
+    };
+    store
+        .commit(&[append(i, 0, 5, &[created(i)], rows)])
+        .expect("commit");
+
+    assert_eq!(
+        store.instance(i).expect("row").map(|r| r.state),
+        Some("incident".into())
+    );
+    let by_state = InstanceFilter {
+        state: Some("incident".into()),
+        ..InstanceFilter::default()
+    };
+    assert_eq!(store.instances(&by_state).expect("list").len(), 1);
+    let other_process = InstanceFilter {
+        process_id: Some("other".into()),
+        ..InstanceFilter::default()
+    };
+    assert!(store.instances(&other_process).expect("list").is_empty());
+    assert_eq!(
+        store
+            .jobs(&JobFilter {
+                ready_only: true,
+                ..JobFilter::default()
+            })
+            .expect("jobs"),
+        vec![job.clone()]
+    );
+    let not_yet = JobFilter {
+        due_before: Some(Timestamp(4)),
+        ..JobFilter::default()
+    };
+    assert!(
+        store.jobs(&not_yet).expect("jobs").is_empty(),
+        "jobs due later are not returned"
+    );
+    assert_eq!(
+        store.user_tasks(&TaskFilter::default()).expect("tasks"),
+        vec![task.clone()]
+    );
+    assert_eq!(
+        store
+            .user_task(GlobalKey {
+                instance: i,
+                key: Key(4)
+            })
+            .expect("task"),
+        Some(task.clone())
+    );
+    assert_eq!(
+        store
+            .incidents(&IncidentFilter::default())
+            .expect("incidents"),
+        vec![incident.clone()]
+    );
+    let mut variables = store.variables(i).expect("variables");
+    variables.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(
+        variables
+            .iter()
+            .map(|v| (v.name.as_str(), v.value.to_string()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("amount", "120".to_string()),
+            ("note", "\"first\"".to_string())
+        ]
+    );
+
+    // Later: the job is removed, the task and incident close, a variable changes and a
+    // scope's variables end.
+    let rows = RowChanges {
+        instance: Some(InstanceRow {
+            state: "completed".into(),
+            ended_at: Some(Timestamp(9)),
+            ..instance_row(i, "completed", 9)
+        }),
+        jobs_removed: vec![Key(3)],
+        user_tasks: vec![UserTaskRow {
+            state: "completed".into(),
+            ended_at: Some(Timestamp(9)),
+            ..task
+        }],
+        incidents: vec![IncidentRow {
+            state: "resolved".into(),
+            resolved_at: Some(Timestamp(9)),
+            ..incident
+        }],
+        variables: vec![variable("note", "second".into())],
+        ..RowChanges::default()
+    };
+    store
+        .commit(&[append(i, 1, 9, &[Event::InstanceCompleted {}], rows)])
+        .expect("commit");
+    let row = store.instance(i).expect("row").expect("exists");
+    assert_eq!(
+        (row.state.as_str(), row.started_at, row.ended_at),
+        ("completed", Timestamp(5), Some(Timestamp(9)))
+    );
+    assert!(store.jobs(&JobFilter::default()).expect("jobs").is_empty());
+    assert!(
+        store
+            .user_tasks(&TaskFilter::default())
+            .expect("tasks")
+            .is_empty(),
+        "closed tasks are not listed"
+    );
+    let all = TaskFilter {
+        include_closed: true,
+        ..TaskFilter::default()
+    };
+    assert_eq!(store.user_tasks(&all).expect("tasks")[0].state, "completed");
+    assert!(
+        store
+            .incidents(&IncidentFilter::default())
+            .expect("incidents")
+            .is_empty()
+    );
+    let note = store
+        .variables(i)
+        .expect("variables")
+        .into_iter()
+        .find(|v| v.name == "note")
+        .map(|v| v.value);
+    assert_eq!(note, Some(Value::from("second")));
+}
