@@ -1,0 +1,275 @@
+//! `<process>` → [`ProcessGraph`]: dispatches each flow element to its module, then wires
+//! sequence flows to nodes by id.
+//!
+//! Adding an element kind means one module here (reading its XML into a
+//! [`NodeKind`]), one arm in [`GraphBuilder::read`], and its behaviour in the core.
+
+mod end_event;
+mod exclusive_gateway;
+mod parallel_gateway;
+mod script_task;
+mod sequence_flow;
+mod service_task;
+mod start_event;
+mod task;
+mod unsupported;
+mod user_task;
+
+use std::collections::HashMap;
+
+use baton_model::{FlowId, Node, NodeId, NodeKind, ProcessGraph, Span};
+
+use crate::extensions::zeebe;
+use crate::reader::{Element, Ns};
+use crate::report::Report;
+use crate::validate;
+
+/// Reads one `<process>`. Returns `None` for a process that is not executable (after
+/// checking it, with its problems reported as warnings) or that has no id.
+pub(crate) fn read_process(el: &Element, report: &mut Report) -> Option<ProcessGraph> {
+    let Some(id) = el.id() else {
+        report.error(
+            el,
+            "<process> has no id: add id=\"...\" so instances can name it",
+        );
+        return None;
+    };
+    let executable = el.attr("isExecutable") == Some("true");
+    if !executable {
+        report.warning(
+            el,
+            format!(
+                "process '{id}' is not executable (isExecutable=\"true\" is not set): it is \
+                 checked but not deployed"
+            ),
+        );
+    }
+    let graph = report.with_leniency(!executable, |report| {
+        let mut builder = GraphBuilder::default();
+        for child in &el.children {
+            builder.read(child, report);
+        }
+        let graph = builder.finish(el, id, executable, report);
+        validate::check(&graph, report);
+        graph
+    });
+    executable.then_some(graph)
+}
+
+/// A sequence flow as written, before its references are resolved.
+pub(crate) struct RawFlow {
+    pub id: String,
+    pub name: Option<String>,
+    pub source: String,
+    pub target: String,
+    pub condition: Option<baton_feel::Expression>,
+    pub span: Span,
+}
+
+#[derive(Default)]
+struct GraphBuilder {
+    nodes: Vec<Node>,
+    flows: Vec<RawFlow>,
+    /// `default="..."` attributes, resolved once every flow is known.
+    defaults: Vec<(NodeId, String, Span)>,
+}
+
+impl GraphBuilder {
+    fn read(&mut self, el: &Element, report: &mut Report) {
+        if el.ns != Ns::Bpmn {
+            if el.ns != Ns::Other {
+                report.warning(
+                    el,
+                    format!(
+                        "<{}> is not allowed directly in a process and is ignored",
+                        el.qualified
+                    ),
+                );
+            }
+            return;
+        }
+        let kind = match el.name.as_str() {
+            "startEvent" => start_event::read(el, report),
+            "endEvent" => end_event::read(el, report),
+            "task" | "manualTask" => task::read(el, report),
+            "serviceTask" => service_task::read(el, report),
+            "scriptTask" => script_task::read(el, report),
+            "userTask" => user_task::read(el, report),
+            "exclusiveGateway" => exclusive_gateway::read(el, report),
+            "parallelGateway" => parallel_gateway::read(el, report),
+            "sequenceFlow" => {
+                if let Some(flow) = sequence_flow::read(el, report) {
+                    self.flows.push(flow);
+                }
+                return;
+            }
+            name if unsupported::is_flow_node(name) => {
+                report.error(el, unsupported::message(el));
+                None
+            }
+            name if unsupported::is_artifact(name) => return,
+            _ => {
+                report.warning(
+                    el,
+                    format!("unknown BPMN element <{}> is ignored", el.qualified),
+                );
+                return;
+            }
+        };
+        self.add_node(el, kind, report);
+    }
+
+    /// Adds a flow node. When its kind could not be read (the report already holds the
+    /// error, so the graph is never deployed) a placeholder keeps flows to it resolvable,
+    /// so one mistake gives one diagnostic rather than a cascade.
+    fn add_node(&mut self, el: &Element, kind: Option<NodeKind>, report: &mut Report) {
+        let Some(id) = el.id() else {
+            report.error(el, format!("<{}> has no id: add id=\"...\"", el.qualified));
+            return;
+        };
+        check_activity_markers(el, report);
+        zeebe::check_unknown(el, report);
+        let (inputs, outputs) = zeebe::io_mapping(el, report);
+        let node = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
+        if let Some(default) = el.attr("default") {
+            self.defaults.push((node, default.to_string(), el.span));
+        }
+        self.nodes.push(Node {
+            id: id.to_string(),
+            name: el.attr("name").map(str::to_string),
+            kind: kind.unwrap_or(NodeKind::PassThroughTask),
+            scope: None,
+            incoming: Vec::new(),
+            outgoing: Vec::new(),
+            default_flow: None,
+            inputs,
+            outputs,
+            span: el.span,
+        });
+    }
+
+    fn finish(
+        mut self,
+        el: &Element,
+        id: &str,
+        executable: bool,
+        report: &mut Report,
+    ) -> ProcessGraph {
+        let by_id: HashMap<String, NodeId> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id.clone(), NodeId(u32::try_from(i).unwrap_or(u32::MAX))))
+            .collect();
+        let mut flows = Vec::with_capacity(self.flows.len());
+        for raw in self.flows {
+            let source = resolve(&by_id, &raw, "sourceRef", &raw.source, id, report);
+            let target = resolve(&by_id, &raw, "targetRef", &raw.target, id, report);
+            let (Some(source), Some(target)) = (source, target) else {
+                continue;
+            };
+            let flow = FlowId(u32::try_from(flows.len()).unwrap_or(u32::MAX));
+            self.nodes[source.0 as usize].outgoing.push(flow);
+            self.nodes[target.0 as usize].incoming.push(flow);
+            flows.push(baton_model::Flow {
+                id: raw.id,
+                name: raw.name,
+                source,
+                target,
+                condition: raw.condition,
+                span: raw.span,
+            });
+        }
+        for (node, default, span) in self.defaults {
+            let n = &mut self.nodes[node.0 as usize];
+            let found = n
+                .outgoing
+                .iter()
+                .copied()
+                .find(|f| flows[f.0 as usize].id == default);
+            match found {
+                Some(flow) => n.default_flow = Some(flow),
+                None => report.error_at(
+                    span,
+                    Some(&n.id),
+                    format!(
+                        "default flow '{default}' is not an outgoing sequence flow of '{}'; \
+                         name one of its outgoing flows",
+                        n.id
+                    ),
+                ),
+            }
+        }
+        ProcessGraph {
+            id: id.to_string(),
+            name: el.attr("name").map(str::to_string),
+            executable,
+            nodes: self.nodes,
+            flows,
+            span: el.span,
+        }
+    }
+}
+
+fn resolve(
+    by_id: &HashMap<String, NodeId>,
+    flow: &RawFlow,
+    attribute: &str,
+    reference: &str,
+    process: &str,
+    report: &mut Report,
+) -> Option<NodeId> {
+    let found = by_id.get(reference).copied();
+    if found.is_none() {
+        report.error_at(
+            flow.span,
+            Some(&flow.id),
+            format!(
+                "{attribute} '{reference}' of sequence flow '{}' names no flow node of process \
+                 '{process}'",
+                flow.id
+            ),
+        );
+    }
+    found
+}
+
+/// Markers that change how an activity runs, which the core does not implement yet: better
+/// refused than silently run once.
+fn check_activity_markers(el: &Element, report: &mut Report) {
+    for child in &el.children {
+        if child.ns != Ns::Bpmn {
+            continue;
+        }
+        match child.name.as_str() {
+            "multiInstanceLoopCharacteristics" => report.error(
+                el,
+                format!(
+                    "multi-instance on '{}' is not supported yet",
+                    el.id().unwrap_or("?")
+                ),
+            ),
+            "standardLoopCharacteristics" => report.error(
+                el,
+                format!(
+                    "loop characteristics on '{}' are not supported yet",
+                    el.id().unwrap_or("?")
+                ),
+            ),
+            _ => {}
+        }
+    }
+    if el.attr("isForCompensation") == Some("true") {
+        report.error(
+            el,
+            "compensation handlers (isForCompensation=\"true\") are not supported yet",
+        );
+    }
+}
+
+/// Event definitions inside an event element, by local name.
+pub(crate) fn event_definitions(el: &Element) -> impl Iterator<Item = &Element> {
+    el.children
+        .iter()
+        .filter(|c| c.ns == Ns::Bpmn && c.name.ends_with("EventDefinition"))
+}

@@ -1,0 +1,207 @@
+//! Camunda 8 (`zeebe:`) extension elements: task definitions, headers, scripts and
+//! input/output mappings, so models drawn for Camunda 8 run unchanged.
+
+use baton_model::{Mapping, Script};
+
+use super::Found;
+use super::feel;
+use crate::reader::{Element, Ns};
+use crate::report::Report;
+
+/// Default job retries when `zeebe:taskDefinition` does not say, as in Camunda 8.
+pub(crate) const DEFAULT_RETRIES: u32 = 3;
+
+/// Zeebe extensions Baton carries without interpreting yet; they do not change how an
+/// instance runs, so they are accepted silently.
+const METADATA: &[&str] = &[
+    "properties",
+    "formDefinition",
+    "userTask",
+    "assignmentDefinition",
+    "taskSchedule",
+    "priorityDefinition",
+    "versionTag",
+    "linkedResources",
+];
+
+/// Read elsewhere in this module.
+const READ: &[&str] = &["taskDefinition", "taskHeaders", "ioMapping", "script"];
+
+fn extensions(el: &Element) -> impl Iterator<Item = &Element> {
+    el.children
+        .iter()
+        .filter(|c| c.is(Ns::Bpmn, "extensionElements"))
+        .flat_map(|ext| ext.children.iter())
+}
+
+fn zeebe<'a>(el: &'a Element, name: &str) -> Option<&'a Element> {
+    extensions(el).find(|c| c.is(Ns::Zeebe, name))
+}
+
+/// Warns about zeebe extensions that would change behaviour in Camunda but are ignored here.
+pub(crate) fn check_unknown(el: &Element, report: &mut Report) {
+    for ext in extensions(el).filter(|c| c.ns == Ns::Zeebe) {
+        let name = ext.name.as_str();
+        if !READ.contains(&name) && !METADATA.contains(&name) {
+            report.warning(
+                ext,
+                format!(
+                    "<{}> on '{}' is not supported yet and is ignored",
+                    ext.qualified,
+                    el.id().unwrap_or("?")
+                ),
+            );
+        }
+    }
+}
+
+/// `<zeebe:taskDefinition type="..." retries="..."/>`: the job type and retries.
+pub(crate) fn task_definition(el: &Element, report: &mut Report) -> Found<(String, u32)> {
+    let Some(definition) = zeebe(el, "taskDefinition") else {
+        return Found::Missing;
+    };
+    let job_type = definition.attr("type").map(str::trim).unwrap_or("");
+    if job_type.is_empty() {
+        report.error(
+            el,
+            "zeebe:taskDefinition has no type: set type=\"...\" to the job type a worker handles",
+        );
+        return Found::Invalid;
+    }
+    if job_type.starts_with('=') {
+        report.error(
+            el,
+            format!("job type expressions ('{job_type}') are not supported yet: use a fixed type"),
+        );
+        return Found::Invalid;
+    }
+    let retries = match definition.attr("retries").map(str::trim) {
+        None | Some("") => DEFAULT_RETRIES,
+        Some(text) => {
+            let number = text.strip_prefix('=').unwrap_or(text).trim();
+            match number.parse::<u32>() {
+                Ok(retries) => retries,
+                Err(_) => {
+                    report.error(
+                        el,
+                        format!("retries '{text}' is not a whole number: write e.g. retries=\"3\""),
+                    );
+                    return Found::Invalid;
+                }
+            }
+        }
+    };
+    Found::Valid((job_type.to_string(), retries))
+}
+
+/// `<zeebe:taskHeaders><zeebe:header key value/>...`: static headers, in document order.
+pub(crate) fn task_headers(el: &Element, report: &mut Report) -> Vec<(String, String)> {
+    let Some(headers) = zeebe(el, "taskHeaders") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for header in headers
+        .children
+        .iter()
+        .filter(|c| c.is(Ns::Zeebe, "header"))
+    {
+        match header.attr("key") {
+            Some(key) if !key.is_empty() => out.push((
+                key.to_string(),
+                header.attr("value").unwrap_or("").to_string(),
+            )),
+            _ => report.error(el, "a zeebe:header has no key: set key=\"...\""),
+        }
+    }
+    out
+}
+
+/// `<zeebe:script expression="..." resultVariable="..."/>`.
+pub(crate) fn script(el: &Element, report: &mut Report) -> Found<Script> {
+    let Some(script) = zeebe(el, "script") else {
+        return Found::Missing;
+    };
+    let Some(expression) = script
+        .attr("expression")
+        .and_then(|text| feel::parse(text, el, "script expression", report))
+    else {
+        if script.attr("expression").is_none() {
+            report.error(
+                el,
+                "zeebe:script has no expression: set expression=\"=...\"",
+            );
+        }
+        return Found::Invalid;
+    };
+    let result_variable = script
+        .attr("resultVariable")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string);
+    Found::Valid(Script {
+        expression,
+        result_variable,
+    })
+}
+
+/// `<zeebe:ioMapping>`: input mappings (into the element's local scope) and output
+/// mappings (back into the enclosing scope).
+pub(crate) fn io_mapping(el: &Element, report: &mut Report) -> (Vec<Mapping>, Vec<Mapping>) {
+    let mut inputs = Vec::new();
+    let mut outputs = Vec::new();
+    let Some(io) = zeebe(el, "ioMapping") else {
+        return (inputs, outputs);
+    };
+    for mapping in &io.children {
+        let (list, direction) = match (mapping.ns, mapping.name.as_str()) {
+            (Ns::Zeebe, "input") => (&mut inputs, "input"),
+            (Ns::Zeebe, "output") => (&mut outputs, "output"),
+            _ => continue,
+        };
+        let target = mapping.attr("target").map(str::trim).unwrap_or("");
+        if !is_variable_path(target) {
+            report.error(
+                el,
+                format!(
+                    "{direction} mapping target '{target}' is not a variable name: write e.g. \
+                     target=\"total\" or target=\"order.total\""
+                ),
+            );
+            continue;
+        }
+        let source = mapping.attr("source").unwrap_or("");
+        let what = format!("{direction} mapping for '{target}'");
+        if let Some(source) = feel::parse(source, el, &what, report) {
+            list.push(Mapping {
+                source,
+                target: target.to_string(),
+            });
+        }
+    }
+    (inputs, outputs)
+}
+
+/// `name` or `a.b.c`, each part starting with a letter or `_`.
+fn is_variable_path(target: &str) -> bool {
+    !target.is_empty()
+        && target.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                && chars.all(|c| c.is_alphanumeric() || c == '_')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_targets_are_names_or_dotted_paths() {
+        assert!(is_variable_path("total"));
+        assert!(is_variable_path("order.total_2"));
+        assert!(!is_variable_path(""));
+        assert!(!is_variable_path("order."));
+        assert!(!is_variable_path("1st"));
+        assert!(!is_variable_path("a b"));
+    }
+}

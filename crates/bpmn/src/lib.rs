@@ -1,0 +1,212 @@
+//! BPMN 2.0 XML front end: parses models into Baton's process graph, with diagnostics.
+//!
+//! [`parse`] never panics and never gives up at the first problem: it returns every
+//! executable process it could build plus a list of [`Diagnostic`]s, each with a line,
+//! column and element id. A model with any error diagnostic must not be deployed
+//! ([`Parsed::has_errors`]).
+//!
+//! The work happens in three passes: [`reader`] turns XML into a namespace-resolved tree
+//! (and refuses DTDs), [`elements`] turns each `<process>` into a
+//! [`baton_model::ProcessGraph`] with one module per element kind, and [`validate`] checks
+//! the graph's structure. Camunda 8 (`zeebe:`) extension elements are read by
+//! [`extensions::zeebe`]; diagram interchange by [`di`].
+
+mod di;
+mod elements;
+mod extensions;
+mod reader;
+mod report;
+mod validate;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use baton_model::{Definitions, Diagnostic};
+
+use crate::reader::{Element, Ns};
+use crate::report::Report;
+
+/// What a BPMN file defines, and everything found wrong or unsupported in it.
+#[derive(Debug)]
+pub struct Parsed {
+    /// The executable processes (non-executable ones are checked, then left out).
+    pub definitions: Definitions,
+    /// Errors first, then warnings, each in document order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Parsed {
+    /// True when the model cannot be deployed as written.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Reads and parses a BPMN file.
+pub fn parse_file(path: &Path) -> Result<Parsed, Error> {
+    let source = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(parse(&source))
+}
+
+/// Parses BPMN 2.0 XML text.
+pub fn parse(source: &str) -> Parsed {
+    let mut report = Report::default();
+    let definitions = match reader::read(source) {
+        Ok(root) => read_definitions(&root, &mut report),
+        Err(diagnostic) => {
+            report.push(diagnostic);
+            Definitions::default()
+        }
+    };
+    Parsed {
+        definitions,
+        diagnostics: report.finish(),
+    }
+}
+
+fn read_definitions(root: &Element, report: &mut Report) -> Definitions {
+    let mut definitions = Definitions::default();
+    if !root.is(Ns::Bpmn, "definitions") {
+        let hint = if root.name == "definitions" {
+            format!(
+                "its namespace is not BPMN 2.0; declare xmlns=\"{}\"",
+                reader::BPMN_NS
+            )
+        } else {
+            "expected <bpmn:definitions>".to_string()
+        };
+        report.error(
+            root,
+            format!(
+                "not a BPMN 2.0 model: the root element is <{}>; {hint}",
+                root.qualified
+            ),
+        );
+        return definitions;
+    }
+    check_unique_ids(root, report);
+    for child in &root.children {
+        match child.ns {
+            Ns::Bpmn if child.name == "process" => {
+                if let Some(graph) = elements::read_process(child, report) {
+                    definitions.processes.push(graph);
+                }
+            }
+            Ns::Bpmn if DEFINITIONS_CONTENT.contains(&child.name.as_str()) => {}
+            Ns::Bpmn => report.warning(
+                child,
+                format!("unknown BPMN element <{}> is ignored", child.qualified),
+            ),
+            Ns::BpmnDi if child.name == "BPMNDiagram" => {
+                di::read_diagram(child, &mut definitions.diagram, report);
+            }
+            Ns::BpmnDi | Ns::Dc | Ns::Di | Ns::Zeebe | Ns::Other | Ns::None => {}
+        }
+    }
+    if definitions.processes.is_empty() && !report.has_errors() {
+        report.error(
+            root,
+            "the file defines no executable process: mark one with isExecutable=\"true\"",
+        );
+    }
+    definitions
+}
+
+/// Root elements that are valid BPMN but define nothing Baton executes on their own
+/// (collaborations, messages and signals are read by later passes that need them).
+const DEFINITIONS_CONTENT: &[&str] = &[
+    "collaboration",
+    "message",
+    "signal",
+    "error",
+    "escalation",
+    "itemDefinition",
+    "dataStore",
+    "interface",
+    "resource",
+    "category",
+    "import",
+    "extension",
+    "documentation",
+    "extensionElements",
+    "relationship",
+    "choreography",
+    "globalTask",
+    "globalUserTask",
+    "globalScriptTask",
+    "globalManualTask",
+    "globalBusinessRuleTask",
+    "globalConversation",
+    "conversation",
+    "correlationProperty",
+    "partnerEntity",
+    "partnerRole",
+    "endPoint",
+    "eventDefinition",
+    "messageEventDefinition",
+    "signalEventDefinition",
+    "timerEventDefinition",
+    "errorEventDefinition",
+    "escalationEventDefinition",
+    "compensateEventDefinition",
+    "conditionalEventDefinition",
+    "linkEventDefinition",
+    "terminateEventDefinition",
+    "cancelEventDefinition",
+];
+
+/// BPMN ids are document-wide XML ids: a duplicate makes every reference ambiguous.
+fn check_unique_ids(root: &Element, report: &mut Report) {
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    for el in root.descendants() {
+        if el.ns != Ns::Bpmn {
+            continue;
+        }
+        let Some(id) = el.id() else { continue };
+        if let Some(first_line) = seen.get(id) {
+            report.error(
+                el,
+                format!(
+                    "duplicate id '{id}' (first used at line {first_line}); ids must be unique"
+                ),
+            );
+        } else {
+            seen.insert(id, el.span.line);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_is_not_xml_is_one_located_error() {
+        let parsed = parse("hello");
+        assert!(parsed.has_errors());
+        assert_eq!(parsed.diagnostics.len(), 1, "{:?}", parsed.diagnostics);
+    }
+
+    #[test]
+    fn another_xml_vocabulary_is_named_in_the_error() {
+        let parsed = parse("<html><body/></html>");
+        let error = parsed.errors().next().expect("an error");
+        assert!(error.message.contains("<html>"), "{}", error.message);
+    }
+}
