@@ -1,0 +1,76 @@
+//! Runtime errors. [`Error::is_input_error`] separates "the user asked for something that
+//! cannot be done" (exit code 2 in the CLI, 4xx in the API) from failures of the system.
+
+use std::path::PathBuf;
+
+use baton_core::{GlobalKey, InstanceId, Rejection};
+use baton_model::Diagnostic;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{file}: not a runnable model:\n{}", render(file, diagnostics))]
+    InvalidModel {
+        file: PathBuf,
+        diagnostics: Vec<Diagnostic>,
+    },
+    #[error("{file}: contains no process")]
+    NoProcess { file: PathBuf },
+    #[error("no process '{process_id}' is deployed{}", suggest(similar))]
+    UnknownProcess {
+        process_id: String,
+        similar: Vec<String>,
+    },
+    #[error("process '{process_id}' has no version {version}")]
+    UnknownVersion { process_id: String, version: u32 },
+    #[error("no instance {0} in this store")]
+    UnknownInstance(InstanceId),
+    #[error("no open user task {0} (list open tasks with `baton tasks`)")]
+    UnknownTask(GlobalKey),
+    #[error("no open incident {0} (list open incidents with `baton incidents`)")]
+    UnknownIncident(GlobalKey),
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    #[error(transparent)]
+    Store(#[from] baton_store::Error),
+    #[error("stored process '{process_id}' version {version} no longer parses: {message}")]
+    BrokenDefinition {
+        process_id: String,
+        version: u32,
+        message: String,
+    },
+}
+
+impl Error {
+    /// True when the request itself was wrong (bad model, unknown id, command not allowed
+    /// in the instance's current state), as opposed to the system failing.
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            Error::InvalidModel { .. }
+            | Error::NoProcess { .. }
+            | Error::UnknownProcess { .. }
+            | Error::UnknownVersion { .. }
+            | Error::UnknownInstance(_)
+            | Error::UnknownTask(_)
+            | Error::UnknownIncident(_) => true,
+            Error::Rejected(rejection) => !matches!(rejection, Rejection::Internal(_)),
+            Error::Store(_) | Error::BrokenDefinition { .. } => false,
+        }
+    }
+}
+
+fn render(file: &std::path::Path, diagnostics: &[Diagnostic]) -> String {
+    let lines: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("  {}:{d}", file.display()))
+        .collect();
+    lines.join("\n")
+}
+
+fn suggest(similar: &[String]) -> String {
+    if similar.is_empty() {
+        String::new()
+    } else {
+        format!("; similar names: {}", similar.join(", "))
+    }
+}

@@ -1,0 +1,60 @@
+//! The runtime around Baton's pure core: it does the IO the core will not.
+//!
+//! - [`Runtime`] executes commands against a [`baton_store::Store`], commits them in
+//!   batches (group commit), runs jobs through local [`handler`]s after their commit, and
+//!   retries failed jobs with backoff ([`retry`]).
+//! - [`view`] turns an instance into what people and scripts see (`baton show`, the API).
+//! - [`config`] reads `baton.toml`; [`clock`] is the injectable time source.
+
+pub mod clock;
+pub mod config;
+mod error;
+pub mod handler;
+pub mod retry;
+mod runtime;
+pub mod view;
+
+use sha2::{Digest, Sha256};
+
+pub use clock::{Clock, FakeClock, SystemClock};
+pub use config::Config;
+pub use error::Error;
+pub use runtime::{Patience, Runtime, Source, read_source};
+
+/// Hex SHA-256 of a model's source: recognises an unchanged redeploy.
+pub fn digest(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Names close to `wanted` (edit distance ≤ 3, or sharing a prefix), for "did you mean".
+pub fn similar_names<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut found: Vec<String> = candidates
+        .filter(|c| {
+            edit_distance(wanted, c) <= 3 || c.starts_with(wanted) || wanted.starts_with(*c)
+        })
+        .map(str::to_string)
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(current + 1);
+            previous = current;
+        }
+    }
+    row[b.len()]
+}

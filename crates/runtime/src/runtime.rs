@@ -1,0 +1,599 @@
+//! The runtime: drives the pure core against a store.
+//!
+//! Commands are executed against cached instance states and *staged*; [`Runtime::flush`]
+//! commits every staged append in one transaction (group commit). Effects (jobs to run)
+//! are released only after the commit that recorded them, so a handler never runs for a
+//! job the store does not know about. After a crash, [`Runtime::recover`] finds open jobs in
+//! the store and they run again: delivery is at least once, completion exactly once (the
+//! core rejects a second completion, the journal's key rejects a concurrent writer).
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton_core::{
+    Command, Definition, Effect, GlobalKey, InstanceId, InstanceState, Key, Request, Timestamp,
+    execute,
+};
+use baton_feel::Context;
+use baton_model::NodeKind;
+use baton_store::{Append, DeployedProcess, JobFilter, NewProcess, Store, projection};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::Error;
+use crate::handler::{JobHandler, JobRequest, JobResult, ShellHandler};
+use crate::retry;
+
+/// A model file to deploy.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Shown in messages and kept as the resource name.
+    pub name: std::path::PathBuf,
+    pub text: String,
+}
+
+/// How long [`Runtime::drive`] keeps going.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Patience {
+    /// Run what is due now; stop when only future retries (or nothing) remain.
+    DueNow,
+    /// Also sleep until retry backoffs are over.
+    WaitForRetries,
+}
+
+pub struct Runtime<S: Store> {
+    store: S,
+    clock: Arc<dyn Clock>,
+    config: Config,
+    handlers: HashMap<String, Arc<dyn JobHandler>>,
+    definitions: HashMap<(String, u32), Definition>,
+    instances: HashMap<InstanceId, InstanceState>,
+    staged: Vec<Append>,
+    staged_effects: Vec<(InstanceId, Effect)>,
+    /// Jobs ready for a local handler, by due time.
+    queue: BTreeSet<(Timestamp, InstanceId, Key)>,
+    parallelism: usize,
+}
+
+impl<S: Store> std::fmt::Debug for Runtime<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("instances", &self.instances.len())
+            .field("queued", &self.queue.len())
+            .finish()
+    }
+}
+
+impl<S: Store> Runtime<S> {
+    pub fn new(store: S, config: Config, clock: Arc<dyn Clock>) -> Runtime<S> {
+        let handlers = config
+            .workers
+            .iter()
+            .map(|(job_type, worker)| {
+                let handler: Arc<dyn JobHandler> = Arc::new(ShellHandler {
+                    command: worker.command.clone(),
+                    timeout: Duration::from_secs(worker.timeout_secs),
+                });
+                (job_type.clone(), handler)
+            })
+            .collect();
+        let parallelism = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
+        Runtime {
+            store,
+            clock,
+            config,
+            handlers,
+            definitions: HashMap::new(),
+            instances: HashMap::new(),
+            staged: Vec::new(),
+            staged_effects: Vec::new(),
+            queue: BTreeSet::new(),
+            parallelism,
+        }
+    }
+
+    /// Handles jobs of `job_type` in process (replacing a `baton.toml` worker of that type).
+    pub fn register_handler(&mut self, job_type: &str, handler: Arc<dyn JobHandler>) {
+        self.handlers.insert(job_type.to_string(), handler);
+    }
+
+    pub fn has_handler(&self, job_type: &str) -> bool {
+        self.handlers.contains_key(job_type)
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Parses and stores every process in `sources`, all or nothing: one invalid file
+    /// deploys none. Unchanged processes keep their version.
+    pub fn deploy(&mut self, sources: &[Source]) -> Result<Vec<DeployedProcess>, Error> {
+        let mut processes = Vec::new();
+        for source in sources {
+            let parsed = baton_bpmn::parse(&source.text);
+            if parsed.has_errors() {
+                return Err(Error::InvalidModel {
+                    file: source.name.clone(),
+                    diagnostics: parsed.diagnostics,
+                });
+            }
+            if parsed.definitions.processes.is_empty() {
+                return Err(Error::NoProcess {
+                    file: source.name.clone(),
+                });
+            }
+            let digest = crate::digest(&source.text);
+            for graph in &parsed.definitions.processes {
+                processes.push(NewProcess {
+                    process_id: graph.id.clone(),
+                    resource_name: source.name.display().to_string(),
+                    source: source.text.clone(),
+                    digest: digest.clone(),
+                    deployed_at: self.clock.now(),
+                });
+            }
+        }
+        Ok(self.store.deploy(&processes)?)
+    }
+
+    /// The deployed definition of a process (latest version unless one is named).
+    pub fn definition(
+        &mut self,
+        process_id: &str,
+        version: Option<u32>,
+    ) -> Result<Definition, Error> {
+        if let Some(version) = version
+            && let Some(def) = self.definitions.get(&(process_id.to_string(), version))
+        {
+            return Ok(def.clone());
+        }
+        let Some(stored) = self.store.process(process_id, version)? else {
+            return Err(match version {
+                Some(version) if self.store.process(process_id, None)?.is_some() => {
+                    Error::UnknownVersion {
+                        process_id: process_id.to_string(),
+                        version,
+                    }
+                }
+                _ => Error::UnknownProcess {
+                    process_id: process_id.to_string(),
+                    similar: crate::similar_names(
+                        process_id,
+                        self.store
+                            .processes()?
+                            .iter()
+                            .map(|p| p.process_id.as_str()),
+                    ),
+                },
+            });
+        };
+        let key = (stored.process_id.clone(), stored.version);
+        if let Some(def) = self.definitions.get(&key) {
+            return Ok(def.clone());
+        }
+        let broken = |message: String| Error::BrokenDefinition {
+            process_id: stored.process_id.clone(),
+            version: stored.version,
+            message,
+        };
+        let parsed = baton_bpmn::parse(&stored.source);
+        if let Some(error) = parsed.diagnostics.iter().find(|d| d.is_error()) {
+            return Err(broken(error.to_string()));
+        }
+        let graph = parsed
+            .definitions
+            .processes
+            .into_iter()
+            .find(|p| p.id == stored.process_id)
+            .ok_or_else(|| broken("the process is missing from its stored source".into()))?;
+        let def = Definition::new(graph, stored.version);
+        self.definitions.insert(key, def.clone());
+        Ok(def)
+    }
+
+    /// Starts instances of a process (staged; call [`Runtime::flush`]).
+    pub fn start(
+        &mut self,
+        process_id: &str,
+        version: Option<u32>,
+        variables: Context,
+    ) -> Result<InstanceId, Error> {
+        let def = self.definition(process_id, version)?;
+        let instance = self.store.reserve_instance_ids(1)?;
+        let mut state = InstanceState::empty();
+        let command = Command::StartInstance {
+            instance,
+            version: def.version(),
+            variables,
+        };
+        self.run_command(&def, &mut state, command)?;
+        self.instances.insert(instance, state);
+        Ok(instance)
+    }
+
+    /// Starts `count` instances with one id reservation and one commit.
+    pub fn start_many(
+        &mut self,
+        process_id: &str,
+        version: Option<u32>,
+        variables: &Context,
+        count: u64,
+    ) -> Result<Vec<InstanceId>, Error> {
+        let def = self.definition(process_id, version)?;
+        let first = self.store.reserve_instance_ids(count)?;
+        let mut started = Vec::with_capacity(count as usize);
+        for n in 0..count {
+            let instance = InstanceId(first.0 + n);
+            let mut state = InstanceState::empty();
+            let command = Command::StartInstance {
+                instance,
+                version: def.version(),
+                variables: variables.clone(),
+            };
+            self.run_command(&def, &mut state, command)?;
+            self.instances.insert(instance, state);
+            started.push(instance);
+        }
+        Ok(started)
+    }
+
+    /// Executes a command on an existing instance (staged; call [`Runtime::flush`]).
+    pub fn execute(&mut self, instance: InstanceId, command: Command) -> Result<(), Error> {
+        let (def, mut state) = self.take_instance(instance)?;
+        let result = self.run_command(&def, &mut state, command);
+        match result {
+            Ok(()) => {
+                self.instances.insert(instance, state);
+                Ok(())
+            }
+            // A rejected command changed nothing, so the state is still good.
+            Err(Error::Rejected(rejection))
+                if !matches!(rejection, baton_core::Rejection::Internal(_)) =>
+            {
+                self.instances.insert(instance, state);
+                Err(Error::Rejected(rejection))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Completes an open user task by its key.
+    pub fn complete_user_task(&mut self, task: GlobalKey, variables: Context) -> Result<(), Error> {
+        match self.store.user_task(task)? {
+            Some(row) if row.state == "open" => {}
+            _ => return Err(Error::UnknownTask(task)),
+        }
+        self.execute(
+            task.instance,
+            Command::CompleteUserTask {
+                task: task.key,
+                variables,
+            },
+        )
+    }
+
+    /// Resolves an open incident by its key.
+    pub fn resolve_incident(
+        &mut self,
+        incident: GlobalKey,
+        retries: Option<u32>,
+    ) -> Result<(), Error> {
+        match self.store.incident(incident)? {
+            Some(row) if row.state == "open" => {}
+            _ => return Err(Error::UnknownIncident(incident)),
+        }
+        self.execute(
+            incident.instance,
+            Command::ResolveIncident {
+                incident: incident.key,
+                retries,
+            },
+        )
+    }
+
+    fn run_command(
+        &mut self,
+        def: &Definition,
+        state: &mut InstanceState,
+        command: Command,
+    ) -> Result<(), Error> {
+        let at = self.clock.now();
+        let first_seq = state.seq;
+        let outcome = execute(def, state, &Request { at, command })?;
+        if outcome.events.is_empty() {
+            return Ok(());
+        }
+        let events_json = serde_json::to_string(&outcome.events)
+            .map_err(|e| baton_store::Error::Corrupt(format!("events do not serialise: {e}")))?;
+        let rows = projection::changes(def, state, &outcome.events, at);
+        self.staged.push(Append {
+            instance: state.instance,
+            first_seq,
+            at,
+            events_json,
+            rows,
+        });
+        self.staged_effects
+            .extend(outcome.effects.into_iter().map(|e| (state.instance, e)));
+        Ok(())
+    }
+
+    /// Commits everything staged in one transaction, then releases the staged effects.
+    /// On failure nothing is committed and the affected cached states are dropped, so they
+    /// are reloaded from the journal next time.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        if self.staged.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.staged);
+        let effects = std::mem::take(&mut self.staged_effects);
+        if let Err(e) = self.store.commit(&batch) {
+            for append in &batch {
+                self.instances.remove(&append.instance);
+            }
+            return Err(e.into());
+        }
+        for (instance, effect) in effects {
+            match effect {
+                Effect::JobReady { job, due, .. } => {
+                    self.queue.insert((due, instance, job));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues every open job in the store: how work resumes after a restart.
+    pub fn recover(&mut self) -> Result<usize, Error> {
+        let jobs = self.store.jobs(&JobFilter {
+            ready_only: true,
+            ..JobFilter::default()
+        })?;
+        let count = jobs.len();
+        for job in jobs {
+            self.queue.insert((job.due, job.instance, job.key));
+        }
+        Ok(count)
+    }
+
+    /// Runs queued jobs through local handlers, feeding their results back, until nothing
+    /// runnable is left. Jobs with no local handler stay open (for a remote worker).
+    pub fn drive(&mut self, patience: Patience) -> Result<(), Error> {
+        loop {
+            self.flush()?;
+            let now = self.clock.now();
+            let batch = self.take_due(now);
+            if batch.is_empty() {
+                let next = self
+                    .queue
+                    .iter()
+                    .find(|(_, i, k)| self.job_has_handler(*i, *k))
+                    .map(|(due, _, _)| *due);
+                match (patience, next) {
+                    (Patience::WaitForRetries, Some(due)) => {
+                        self.clock.sleep_until(due);
+                        continue;
+                    }
+                    _ => return Ok(()),
+                }
+            }
+            let results = self.run_handlers(&batch);
+            for (request, result) in results {
+                self.apply_job_result(request, result)?;
+            }
+        }
+    }
+
+    /// Removes and returns up to `parallelism` jobs that are due and have a handler,
+    /// skipping (and forgetting) queue entries whose job is no longer open.
+    fn take_due(&mut self, now: Timestamp) -> Vec<JobRequest> {
+        let mut batch = Vec::new();
+        let due: Vec<(Timestamp, InstanceId, Key)> = self
+            .queue
+            .iter()
+            .take_while(|(due, _, _)| *due <= now)
+            .copied()
+            .collect();
+        for entry in due {
+            if batch.len() >= self.parallelism {
+                break;
+            }
+            let (_, instance, key) = entry;
+            match self.job_request(instance, key) {
+                Ok(Some(request)) if self.handlers.contains_key(&request.job_type) => {
+                    self.queue.remove(&entry);
+                    batch.push(request);
+                }
+                Ok(Some(_)) => {}
+                // Gone (completed, cancelled) or unreadable: nothing to run.
+                Ok(None) | Err(_) => {
+                    self.queue.remove(&entry);
+                }
+            }
+        }
+        batch
+    }
+
+    fn job_has_handler(&self, instance: InstanceId, key: Key) -> bool {
+        self.instances
+            .get(&instance)
+            .and_then(|s| s.jobs.get(&key))
+            .is_some_and(|job| self.handlers.contains_key(&job.job_type))
+    }
+
+    /// What a handler needs to run a job, if the job is still open and ready.
+    pub fn job_request(
+        &mut self,
+        instance: InstanceId,
+        key: Key,
+    ) -> Result<Option<JobRequest>, Error> {
+        let (def, state) = self.take_instance(instance)?;
+        let request = state
+            .jobs
+            .get(&key)
+            .filter(|j| j.state == baton_core::JobState::Ready)
+            .map(|job| {
+                let node = state
+                    .elements
+                    .get(&job.element)
+                    .and_then(|e| e.node)
+                    .map(|n| def.node(n));
+                let headers = match node.map(|n| &n.kind) {
+                    Some(NodeKind::ServiceTask { job }) => job.headers.clone(),
+                    _ => Vec::new(),
+                };
+                JobRequest {
+                    key: GlobalKey { instance, key },
+                    job_type: job.job_type.clone(),
+                    process_id: state.process_id.clone(),
+                    element_id: node.map(|n| n.id.clone()).unwrap_or_default(),
+                    retries: job.retries,
+                    variables: state.visible_variables(job.element),
+                    headers,
+                }
+            });
+        self.instances.insert(instance, state);
+        Ok(request)
+    }
+
+    fn run_handlers(&self, batch: &[JobRequest]) -> Vec<(JobRequest, JobResult)> {
+        let handlers = &self.handlers;
+        let run = |request: &JobRequest| match handlers.get(&request.job_type) {
+            Some(handler) => handler.handle(request),
+            None => JobResult::Failed(format!("no handler for job type '{}'", request.job_type)),
+        };
+        if batch.len() == 1 {
+            return batch.iter().map(|r| (r.clone(), run(r))).collect();
+        }
+        std::thread::scope(|scope| {
+            let running: Vec<_> = batch
+                .iter()
+                .map(|r| (r, scope.spawn(move || run(r))))
+                .collect();
+            running
+                .into_iter()
+                .map(|(r, handle)| {
+                    let result = handle
+                        .join()
+                        .unwrap_or_else(|_| JobResult::Failed("the job handler panicked".into()));
+                    (r.clone(), result)
+                })
+                .collect()
+        })
+    }
+
+    fn apply_job_result(&mut self, request: JobRequest, result: JobResult) -> Result<(), Error> {
+        let instance = request.key.instance;
+        let job = request.key.key;
+        let command = match result {
+            JobResult::Completed(variables) => Command::CompleteJob { job, variables },
+            JobResult::Failed(message) => {
+                let retries = request.retries.saturating_sub(1);
+                let failed_attempts = self.failed_attempts(instance, job, retries);
+                let retry_backoff_ms = if retries == 0 {
+                    0
+                } else {
+                    retry::backoff_ms(&self.config.retry, failed_attempts)
+                };
+                Command::FailJob {
+                    job,
+                    retries,
+                    message,
+                    retry_backoff_ms,
+                }
+            }
+        };
+        match self.execute(instance, command) {
+            // The job was completed or cancelled meanwhile (say, by another process):
+            // at-least-once delivery means a late result is simply dropped.
+            Err(Error::Rejected(rejection))
+                if !matches!(rejection, baton_core::Rejection::Internal(_)) =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    fn failed_attempts(&mut self, instance: InstanceId, job: Key, retries_left: u32) -> u32 {
+        let configured = self.instances.get(&instance).and_then(|state| {
+            let element = state.jobs.get(&job)?.element;
+            let node = state.elements.get(&element)?.node?;
+            let def = self
+                .definitions
+                .get(&(state.process_id.clone(), state.version))?;
+            match &def.node(node).kind {
+                NodeKind::ServiceTask { job } => Some(job.retries),
+                _ => None,
+            }
+        });
+        configured.unwrap_or(3).saturating_sub(retries_left).max(1)
+    }
+
+    /// The definition and current state of an instance, from the cache or the journal.
+    fn take_instance(
+        &mut self,
+        instance: InstanceId,
+    ) -> Result<(Definition, InstanceState), Error> {
+        if let Some(state) = self.instances.remove(&instance) {
+            let def = self.definition(&state.process_id, Some(state.version));
+            return match def {
+                Ok(def) => Ok((def, state)),
+                Err(e) => {
+                    self.instances.insert(instance, state);
+                    Err(e)
+                }
+            };
+        }
+        let row = self
+            .store
+            .instance(instance)?
+            .ok_or(Error::UnknownInstance(instance))?;
+        let def = self.definition(&row.process_id, Some(row.version))?;
+        let journal = self.store.journal(instance)?;
+        let state = InstanceState::replay(&def, journal.iter().map(|r| &r.event))
+            .map_err(baton_core::Rejection::from)?;
+        Ok((def, state))
+    }
+
+    /// The current state of an instance (loaded into the cache if needed).
+    pub fn state(&mut self, instance: InstanceId) -> Result<(Definition, InstanceState), Error> {
+        let (def, state) = self.take_instance(instance)?;
+        self.instances.insert(instance, state.clone());
+        Ok((def, state))
+    }
+
+    /// Forgets cached states of ended instances (they are in the store).
+    pub fn evict_ended(&mut self) {
+        self.instances.retain(|_, state| !state.is_ended());
+    }
+
+    /// Forgets every cached state with nothing queued for it, keeping memory flat when
+    /// many instances wait (they reload from the journal when next touched).
+    pub fn evict_idle(&mut self) {
+        let busy: std::collections::HashSet<InstanceId> =
+            self.queue.iter().map(|(_, i, _)| *i).collect();
+        let staged: std::collections::HashSet<InstanceId> =
+            self.staged.iter().map(|a| a.instance).collect();
+        self.instances
+            .retain(|id, _| busy.contains(id) || staged.contains(id));
+    }
+
+    pub fn queued_jobs(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+/// Reads a model file for deployment.
+pub fn read_source(path: &Path) -> std::io::Result<Source> {
+    Ok(Source {
+        name: path.to_path_buf(),
+        text: std::fs::read_to_string(path)?,
+    })
+}

@@ -1,0 +1,153 @@
+//! What an instance looks like to people and scripts: one shape for `baton run`, `show`,
+//! `complete` and the API, built from the instance state and its journal.
+
+use baton_core::history::{self, ElementRun};
+use baton_core::{
+    Definition, GlobalKey, InstanceState, InstanceStatus, JobState, JournalRecord, Timestamp,
+};
+use baton_feel::{Context, Value};
+use serde_json::json;
+
+#[derive(Clone, Debug)]
+pub struct InstanceView {
+    pub instance: baton_core::InstanceId,
+    pub process_id: String,
+    pub version: u32,
+    /// `completed`, `cancelled`, `incident`, `waiting` or `active`.
+    pub state: &'static str,
+    pub variables: Context,
+    pub path: Vec<String>,
+    pub waiting: Vec<Waiting>,
+    pub incidents: Vec<IncidentView>,
+    pub timeline: Vec<ElementRun>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Waiting {
+    /// `user_task` or `job`.
+    pub kind: &'static str,
+    pub id: GlobalKey,
+    pub element: String,
+    pub name: Option<String>,
+    pub job_type: Option<String>,
+    pub due: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug)]
+pub struct IncidentView {
+    pub id: GlobalKey,
+    pub element: String,
+    pub kind: &'static str,
+    pub message: String,
+    pub job: Option<GlobalKey>,
+}
+
+impl InstanceView {
+    pub fn build(
+        def: &Definition,
+        state: &InstanceState,
+        journal: &[JournalRecord],
+    ) -> InstanceView {
+        let instance = state.instance;
+        let element = |key| {
+            state
+                .elements
+                .get(&key)
+                .and_then(|e| e.node)
+                .map(|n| def.node(n))
+                .map_or((String::new(), None), |n| (n.id.clone(), n.name.clone()))
+        };
+        let mut waiting = Vec::new();
+        for task in state.user_tasks.values() {
+            let (element, name) = element(task.element);
+            waiting.push(Waiting {
+                kind: "user_task",
+                id: GlobalKey {
+                    instance,
+                    key: task.key,
+                },
+                element,
+                name,
+                job_type: None,
+                due: None,
+            });
+        }
+        for job in state.jobs.values().filter(|j| j.state == JobState::Ready) {
+            let (element, name) = element(job.element);
+            waiting.push(Waiting {
+                kind: "job",
+                id: GlobalKey {
+                    instance,
+                    key: job.key,
+                },
+                element,
+                name,
+                job_type: Some(job.job_type.clone()),
+                due: Some(job.due),
+            });
+        }
+        let incidents: Vec<IncidentView> = state
+            .incidents
+            .values()
+            .map(|i| IncidentView {
+                id: GlobalKey {
+                    instance,
+                    key: i.key,
+                },
+                element: element(i.element).0,
+                kind: i.kind.as_str(),
+                message: i.message.clone(),
+                job: i.job.map(|key| GlobalKey { instance, key }),
+            })
+            .collect();
+        let state_name = match state.status {
+            InstanceStatus::Completed => "completed",
+            InstanceStatus::Cancelled => "cancelled",
+            InstanceStatus::Active if !incidents.is_empty() => "incident",
+            InstanceStatus::Active if !waiting.is_empty() => "waiting",
+            InstanceStatus::Active => "active",
+        };
+        InstanceView {
+            instance,
+            process_id: state.process_id.clone(),
+            version: state.version,
+            state: state_name,
+            variables: state.process_variables(),
+            path: history::path(journal),
+            waiting,
+            incidents,
+            timeline: history::timeline(journal),
+        }
+    }
+
+    /// The documented JSON shape (`baton run --json`, `show --json`, the API).
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "instance": self.instance.0,
+            "process": self.process_id,
+            "version": self.version,
+            "state": self.state,
+            "variables": Value::context(self.variables.clone()).to_json(),
+            "path": self.path,
+            "waiting": self.waiting.iter().map(|w| {
+                let mut entry = json!({"kind": w.kind, "id": w.id.to_string(), "element": w.element});
+                if let Some(name) = &w.name { entry["name"] = json!(name); }
+                if let Some(job_type) = &w.job_type { entry["type"] = json!(job_type); }
+                entry
+            }).collect::<Vec<_>>(),
+            "incidents": self.incidents.iter().map(|i| json!({
+                "id": i.id.to_string(),
+                "element": i.element,
+                "kind": i.kind,
+                "message": i.message,
+                "job": i.job.map(|j| j.to_string()),
+            })).collect::<Vec<_>>(),
+            "timeline": self.timeline.iter().map(|run| json!({
+                "element": run.element,
+                "started_at": run.started.0,
+                "ended_at": run.ended.map(|t| t.0),
+                "outcome": run.outcome.as_str(),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
