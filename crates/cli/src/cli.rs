@@ -1,0 +1,159 @@
+//! The command-line grammar.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "baton",
+    version,
+    about = "Run BPMN workflows on a durable, deterministic engine"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Commands,
+}
+
+/// Options every store-backed command takes.
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// The store file [default: .baton/baton.db in the current directory]
+    #[arg(long, env = "BATON_DB")]
+    pub db: Option<PathBuf>,
+    /// Print JSON for scripts instead of tables
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Variables given on the command line.
+#[derive(Debug, Args, Clone, Default)]
+pub struct VarArgs {
+    /// A variable: NAME=VALUE, VALUE a JSON or FEEL literal (a bare word is a string)
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// A JSON file with an object of variables (--var entries override it)
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Deploy models, start an instance and drive it until it completes or waits
+    Run {
+        /// BPMN files (deployed together)
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The process to start [default: the first executable process]
+        #[arg(long)]
+        process: Option<String>,
+        #[command(flatten)]
+        vars: VarArgs,
+        /// Walk the model without deploying, running handlers or writing anything
+        #[arg(long)]
+        dry_run: bool,
+        /// Return as soon as the instance waits, even on a retry backoff
+        #[arg(long)]
+        no_wait: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Deploy models (a changed model becomes a new version)
+    Deploy {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Start instances of a deployed process and drive them
+    Start {
+        process_id: String,
+        #[command(flatten)]
+        vars: VarArgs,
+        /// The version to start [default: latest]
+        #[arg(long)]
+        version: Option<u32>,
+        /// How many instances to start
+        #[arg(long, default_value_t = 1)]
+        count: u64,
+        /// Return as soon as instances wait, even on a retry backoff
+        #[arg(long)]
+        no_wait: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Run every open job in the store that has a handler (after a crash or interruption)
+    Resume {
+        /// Return as soon as only retry backoffs remain
+        #[arg(long)]
+        no_wait: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List instances
+    Instances {
+        /// Only instances of this process
+        #[arg(long)]
+        process: Option<String>,
+        /// Only instances in this state (active, incident, completed, cancelled)
+        #[arg(long)]
+        state: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Show an instance: timeline, variables, what it waits for, incidents
+    Show {
+        instance: u64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List open user tasks
+    Tasks {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Complete a user task and drive its instance on
+    Complete {
+        task: String,
+        #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Cancel an instance
+    Cancel {
+        instance: u64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List open incidents
+    Incidents {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Resolve an incident (retry what failed) and drive its instance on
+    Resolve {
+        incident: String,
+        /// New attempts for a failed job
+        #[arg(long)]
+        retries: Option<u32>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Measure throughput: run N instances to completion in one process
+    Bench {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        process: Option<String>,
+        #[arg(long, default_value_t = 1000)]
+        instances: u64,
+        #[command(flatten)]
+        vars: VarArgs,
+        /// Go through the SQLite store with every commit synced to disk
+        #[arg(long)]
+        durable: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}

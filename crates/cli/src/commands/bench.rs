@@ -1,0 +1,140 @@
+//! `baton bench`: instances per second for a model, in memory (the engine and FEEL alone)
+//! or `--durable` (through the SQLite store, every commit synced, commits grouped).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Result;
+use baton_core::{InstanceId, Timestamp};
+use baton_feel::Context;
+use baton_model::NodeKind;
+use baton_runtime::handler::{JobHandler, JobRequest, JobResult};
+use baton_runtime::{Patience, Runtime, SystemClock};
+use baton_store_sqlite::{Durability, SqliteStore};
+use serde_json::json;
+
+use crate::cli::{StoreArgs, VarArgs};
+use crate::commands::{read_sources, simulate};
+use crate::exit::InputError;
+use crate::{output, vars};
+
+/// Instances started per commit in durable mode: the group-commit batch.
+const BATCH: u64 = 512;
+
+pub fn run(
+    files: &[PathBuf],
+    process: Option<&str>,
+    instances: u64,
+    var_args: &VarArgs,
+    durable: bool,
+    store: &StoreArgs,
+) -> Result<u8> {
+    if instances == 0 {
+        return Err(InputError("--instances must be at least 1".into()).into());
+    }
+    let sources = read_sources(files)?;
+    let variables = vars::collect(var_args)?;
+    let defs = simulate::definitions(&sources)?;
+    let def = simulate::pick(&defs, process)?.clone();
+
+    // One instance first: it checks the model runs to the end and counts its steps.
+    let (probe, events) = simulate::drive(&def, InstanceId(0), &variables, Timestamp(0))?;
+    if !probe.is_ended() {
+        return Err(InputError(format!(
+            "{} does not run to completion with stubbed handlers (it stops with {} incident(s)); bench needs a model that ends",
+            def.process_id(),
+            probe.incidents.len()
+        ))
+        .into());
+    }
+    let steps_per_instance = events
+        .iter()
+        .filter(|e| matches!(e, baton_core::Event::ElementCompleted { .. }))
+        .count() as u64;
+
+    let started = Instant::now();
+    if durable {
+        run_durable(&sources, &def, instances, &variables, store)?;
+    } else {
+        for n in 0..instances {
+            simulate::drive(&def, InstanceId(n + 1), &variables, Timestamp(0))?;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let result = json!({
+        "process": def.process_id(),
+        "mode": if durable { "durable" } else { "memory" },
+        "instances": instances,
+        "seconds": seconds,
+        "instances_per_s": instances as f64 / seconds,
+        "steps_per_s": (instances * steps_per_instance) as f64 / seconds,
+    });
+    if store.json {
+        output::json(&result)?;
+    } else {
+        println!(
+            "{}: {instances} instances in {seconds:.3} s ({}) = {:.0} instances/s, {:.0} steps/s",
+            def.process_id(),
+            result["mode"].as_str().unwrap_or_default(),
+            instances as f64 / seconds,
+            (instances * steps_per_instance) as f64 / seconds
+        );
+    }
+    Ok(0)
+}
+
+/// Completes every job at once with no variables.
+struct Stub;
+
+impl JobHandler for Stub {
+    fn handle(&self, _job: &JobRequest) -> JobResult {
+        JobResult::Completed(Context::new())
+    }
+}
+
+fn run_durable(
+    sources: &[baton_runtime::Source],
+    def: &baton_core::Definition,
+    instances: u64,
+    variables: &Context,
+    store: &StoreArgs,
+) -> Result<()> {
+    // A fresh store unless one is named, so runs are comparable.
+    let dir = std::env::temp_dir().join(format!("baton-bench-{}", std::process::id()));
+    let path = store.db.clone().unwrap_or_else(|| dir.join("bench.db"));
+    let _ = std::fs::remove_file(&path);
+    let mut runtime = Runtime::new(
+        SqliteStore::open(&path, Durability::Full)?,
+        baton_runtime::Config::default(),
+        Arc::new(SystemClock),
+    );
+    for node in &def.graph().nodes {
+        match &node.kind {
+            NodeKind::ServiceTask { job } => {
+                runtime.register_handler(&job.job_type, Arc::new(Stub))
+            }
+            NodeKind::UserTask => {
+                return Err(InputError(format!(
+                    "--durable cannot complete user task '{}'; bench it in memory",
+                    node.id
+                ))
+                .into());
+            }
+            _ => {}
+        }
+    }
+    runtime.deploy(sources)?;
+    let mut left = instances;
+    while left > 0 {
+        let n = left.min(BATCH);
+        runtime.start_many(def.process_id(), None, variables, n)?;
+        runtime.drive(Patience::DueNow)?;
+        runtime.evict_ended();
+        left -= n;
+    }
+    if store.db.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! One file per subcommand; this module dispatches and holds what several share.
+
+mod bench;
+mod cancel;
+mod complete;
+mod deploy;
+mod incidents;
+mod instances;
+mod resolve;
+mod resume;
+mod run;
+mod show;
+mod simulate;
+mod start;
+mod tasks;
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use baton_core::{GlobalKey, InstanceId};
+use baton_runtime::view::InstanceView;
+use baton_runtime::{Source, read_source};
+use baton_store::JournalStore as _;
+
+use crate::cli::{Cli, Commands};
+use crate::exit::{self, InputError};
+use crate::output;
+use crate::workspace::EmbeddedRuntime;
+
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Commands::Run {
+            files,
+            process,
+            vars,
+            dry_run,
+            no_wait,
+            store,
+        } => run::run(&files, process.as_deref(), &vars, dry_run, no_wait, &store),
+        Commands::Deploy { files, store } => deploy::run(&files, &store),
+        Commands::Start {
+            process_id,
+            vars,
+            version,
+            count,
+            no_wait,
+            store,
+        } => start::run(&process_id, &vars, version, count, no_wait, &store),
+        Commands::Resume { no_wait, store } => resume::run(no_wait, &store),
+        Commands::Instances {
+            process,
+            state,
+            store,
+        } => instances::run(process, state, &store),
+        Commands::Show { instance, store } => show::run(InstanceId(instance), &store),
+        Commands::Tasks { store } => tasks::run(&store),
+        Commands::Complete { task, vars, store } => complete::run(&task, &vars, &store),
+        Commands::Cancel { instance, store } => cancel::run(InstanceId(instance), &store),
+        Commands::Incidents { store } => incidents::run(&store),
+        Commands::Resolve {
+            incident,
+            retries,
+            store,
+        } => resolve::run(&incident, retries, &store),
+        Commands::Bench {
+            files,
+            process,
+            instances,
+            vars,
+            durable,
+            store,
+        } => bench::run(
+            &files,
+            process.as_deref(),
+            instances,
+            &vars,
+            durable,
+            &store,
+        ),
+    }
+}
+
+/// Reads model files, naming the file that could not be read.
+fn read_sources(files: &[impl AsRef<Path>]) -> Result<Vec<Source>> {
+    files
+        .iter()
+        .map(|f| {
+            let path = f.as_ref();
+            read_source(path).with_context(|| format!("could not read {}", path.display()))
+        })
+        .collect()
+}
+
+fn parse_key(text: &str) -> Result<GlobalKey> {
+    text.parse::<GlobalKey>()
+        .map_err(|e| InputError(e.to_string()).into())
+}
+
+/// Prints an instance (human or JSON) and returns the exit code its state means.
+fn print_instance(runtime: &mut EmbeddedRuntime, instance: InstanceId, json: bool) -> Result<u8> {
+    let (def, state) = runtime.state(instance)?;
+    let journal = runtime.store().journal(instance)?;
+    let view = InstanceView::build(&def, &state, &journal);
+    if json {
+        output::json(&view.to_json())?;
+    } else {
+        output::instance(&view)?;
+    }
+    Ok(exit_code(view.state))
+}
+
+fn exit_code(state: &str) -> u8 {
+    match state {
+        "incident" | "failed" => exit::INSTANCE_FAILED,
+        _ => exit::OK,
+    }
+}
+
+fn patience(no_wait: bool) -> baton_runtime::Patience {
+    if no_wait {
+        baton_runtime::Patience::DueNow
+    } else {
+        baton_runtime::Patience::WaitForRetries
+    }
+}

@@ -1,0 +1,15 @@
+//! `baton resolve`: resolve an incident (a failed job gets new retries), then drive on.
+
+use anyhow::Result;
+
+use crate::cli::StoreArgs;
+use crate::commands::{parse_key, patience, print_instance};
+use crate::workspace;
+
+pub fn run(incident: &str, retries: Option<u32>, store: &StoreArgs) -> Result<u8> {
+    let key = parse_key(incident)?;
+    let mut runtime = workspace::open(store)?;
+    runtime.resolve_incident(key, retries)?;
+    runtime.drive(patience(false))?;
+    print_instance(&mut runtime, key.instance, store.json)
+}

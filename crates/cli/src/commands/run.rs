@@ -1,0 +1,51 @@
+//! `baton run`: deploy, start, drive until the instance completes or waits, and report.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::cli::{StoreArgs, VarArgs};
+use crate::commands::{patience, print_instance, read_sources, simulate};
+use crate::exit::InputError;
+use crate::{vars, workspace};
+
+pub fn run(
+    files: &[PathBuf],
+    process: Option<&str>,
+    var_args: &VarArgs,
+    dry_run: bool,
+    no_wait: bool,
+    store: &StoreArgs,
+) -> Result<u8> {
+    let sources = read_sources(files)?;
+    let variables = vars::collect(var_args)?;
+    if dry_run {
+        return simulate::dry_run(&sources, process, &variables, store.json);
+    }
+    let mut runtime = workspace::open(store)?;
+    let deployed = runtime.deploy(&sources)?;
+    let process_id = match process {
+        Some(id) => id.to_string(),
+        None => {
+            let mut chosen = None;
+            for d in &deployed {
+                if runtime
+                    .definition(&d.process_id, Some(d.version))?
+                    .graph()
+                    .executable
+                {
+                    chosen = Some(d.process_id.clone());
+                    break;
+                }
+            }
+            chosen.ok_or_else(|| {
+                InputError(
+                    "no executable process in the given files (isExecutable=\"true\")".into(),
+                )
+            })?
+        }
+    };
+    let instance = runtime.start(&process_id, None, variables)?;
+    runtime.drive(patience(no_wait))?;
+    print_instance(&mut runtime, instance, store.json)
+}

@@ -1,0 +1,62 @@
+//! `baton start`: start instances of a deployed process and drive them.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use baton_store::{InstanceFilter, QueryStore};
+use serde_json::json;
+
+use crate::cli::{StoreArgs, VarArgs};
+use crate::commands::{exit_code, patience, print_instance};
+use crate::{output, vars, workspace};
+
+/// Instances started per commit.
+const CHUNK: u64 = 1_000;
+
+pub fn run(
+    process_id: &str,
+    var_args: &VarArgs,
+    version: Option<u32>,
+    count: u64,
+    no_wait: bool,
+    store: &StoreArgs,
+) -> Result<u8> {
+    let variables = vars::collect(var_args)?;
+    let mut runtime = workspace::open(store)?;
+    // Commit in chunks so a large --count neither holds every instance in memory nor
+    // loses more than one chunk to a crash.
+    let mut instances = Vec::with_capacity(count.min(1 << 20) as usize);
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(CHUNK);
+        instances.extend(runtime.start_many(process_id, version, &variables, n)?);
+        runtime.drive(patience(no_wait))?;
+        runtime.evict_idle();
+        left -= n;
+    }
+    if let [only] = instances[..] {
+        return print_instance(&mut runtime, only, store.json);
+    }
+    let rows = runtime.store().instances(&InstanceFilter {
+        process_id: Some(process_id.to_string()),
+        ..InstanceFilter::default()
+    })?;
+    let started: std::collections::HashSet<u64> = instances.iter().map(|i| i.0).collect();
+    let mut states: BTreeMap<String, u64> = BTreeMap::new();
+    for row in rows.iter().filter(|r| started.contains(&r.instance.0)) {
+        *states.entry(row.state.clone()).or_default() += 1;
+    }
+    if store.json {
+        output::json(
+            &json!({"process": process_id, "started": instances.iter().map(|i| i.0).collect::<Vec<_>>(), "states": states}),
+        )?;
+    } else {
+        let summary: Vec<String> = states.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        println!(
+            "started {} instances of {process_id}: {}",
+            instances.len(),
+            summary.join(", ")
+        );
+    }
+    Ok(states.keys().map(|s| exit_code(s)).max().unwrap_or(0))
+}

@@ -1,0 +1,34 @@
+//! `baton`: run BPMN models from the command line, embedded on SQLite.
+//!
+//! `main` is the only place that prints errors and picks exit codes (see [`exit`]); each
+//! subcommand lives in its own file under `commands/`.
+
+mod cli;
+mod commands;
+mod exit;
+mod output;
+mod vars;
+mod workspace;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (2).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => exit::report(&error),
+    }
+}

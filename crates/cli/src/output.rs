@@ -1,0 +1,142 @@
+//! Output for people (tables, timelines) and for scripts (`--json`). Data goes to stdout;
+//! messages and hints go to stderr.
+
+use std::io::Write;
+
+use anyhow::Result;
+use baton_feel::Value;
+use baton_runtime::view::InstanceView;
+
+/// Prints JSON on one line followed by a newline.
+pub fn json(value: &serde_json::Value) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Prints rows under a header with aligned columns.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let line = |cells: Vec<&str>| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    writeln!(out, "{}", line(header.to_vec()))?;
+    for row in rows {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
+
+fn millis(ms: i64) -> String {
+    if ms < 1_000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1_000.0)
+    }
+}
+
+/// The human form of an instance: header, timeline, variables, waits and incidents.
+pub fn instance(view: &InstanceView) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    let start = view.timeline.first().map_or(0, |r| r.started.0);
+    let end = view
+        .timeline
+        .iter()
+        .filter_map(|r| r.ended)
+        .map(|t| t.0)
+        .max()
+        .unwrap_or(start);
+    writeln!(
+        out,
+        "instance {} of {} (version {}): {} after {}",
+        view.instance,
+        view.process_id,
+        view.version,
+        view.state,
+        millis(end - start)
+    )?;
+    drop(out);
+    if !view.timeline.is_empty() {
+        println!();
+        let rows: Vec<Vec<String>> = view
+            .timeline
+            .iter()
+            .map(|run| {
+                vec![
+                    run.element.clone(),
+                    format!("+{}", millis(run.started.0 - start)),
+                    run.ended
+                        .map_or_else(|| "-".to_string(), |e| millis(e.0 - run.started.0)),
+                    run.outcome.as_str().to_string(),
+                ]
+            })
+            .collect();
+        table(&["element", "started", "took", "outcome"], &rows)?;
+    }
+    if !view.variables.is_empty() {
+        println!("\nvariables");
+        for (name, value) in view.variables.iter() {
+            println!("  {name} = {}", short(value));
+        }
+    }
+    for wait in &view.waiting {
+        let label = wait
+            .name
+            .as_deref()
+            .map_or_else(String::new, |n| format!(" \"{n}\""));
+        match wait.kind {
+            "user_task" => {
+                println!(
+                    "\nwaiting for user task {}{label} ({})",
+                    wait.id, wait.element
+                );
+                println!(
+                    "  complete it with: baton complete {} --var NAME=VALUE",
+                    wait.id
+                );
+            }
+            _ => {
+                let job_type = wait.job_type.as_deref().unwrap_or("?");
+                println!(
+                    "\nwaiting for job {} of type '{job_type}' ({}){label}",
+                    wait.id, wait.element
+                );
+                println!(
+                    "  no local handler ran it: add [workers.{job_type}] command = \"...\" to baton.toml and run `baton resume`"
+                );
+            }
+        }
+    }
+    for incident in &view.incidents {
+        println!(
+            "\nincident {} on {}: {}",
+            incident.id, incident.element, incident.message
+        );
+        println!("  fix the cause, then: baton resolve {}", incident.id);
+    }
+    Ok(())
+}
+
+/// A value on one line, shortened for tables.
+pub fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= 80 {
+        return text;
+    }
+    let cut: String = text.chars().take(77).collect();
+    format!("{cut}...")
+}

@@ -1,0 +1,31 @@
+//! The embedded workspace a command runs in: the store file and `baton.toml`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use baton_runtime::{Config, Runtime, SystemClock};
+use baton_store_sqlite::{Durability, SqliteStore};
+
+use crate::cli::StoreArgs;
+use crate::exit::InputError;
+
+pub type EmbeddedRuntime = Runtime<SqliteStore>;
+
+pub const DEFAULT_DB: &str = ".baton/baton.db";
+pub const CONFIG_FILE: &str = "baton.toml";
+
+pub fn db_path(args: &StoreArgs) -> PathBuf {
+    args.db.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DB))
+}
+
+pub fn open(args: &StoreArgs) -> Result<EmbeddedRuntime> {
+    open_with(&db_path(args), Durability::Full)
+}
+
+pub fn open_with(db: &Path, durability: Durability) -> Result<EmbeddedRuntime> {
+    let config = Config::load(Path::new(CONFIG_FILE)).map_err(|e| InputError(e.to_string()))?;
+    let store = SqliteStore::open(db, durability)
+        .with_context(|| format!("opening the store {}", db.display()))?;
+    Ok(Runtime::new(store, config, Arc::new(SystemClock)))
+}
