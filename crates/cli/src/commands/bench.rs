@@ -102,8 +102,18 @@ fn run_durable(
 ) -> Result<()> {
     // A fresh store unless one is named, so runs are comparable.
     let dir = std::env::temp_dir().join(format!("baton-bench-{}", std::process::id()));
-    let path = store.db.clone().unwrap_or_else(|| dir.join("bench.db"));
-    let _ = std::fs::remove_file(&path);
+    let path = match &store.db {
+        Some(path) if path.exists() => {
+            return Err(InputError(format!(
+                "{} already exists: bench writes thousands of instances, so give it a new file \
+                 (or leave out --db for a temporary one)",
+                path.display()
+            ))
+            .into());
+        }
+        Some(path) => path.clone(),
+        None => dir.join("bench.db"),
+    };
     let mut runtime = Runtime::new(
         SqliteStore::open(&path, Durability::Full)?,
         baton_runtime::Config::default(),
