@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use baton_model::{Flow, FlowId, Node, NodeId, ProcessGraph};
 
+use crate::event::Name;
+
 /// An immutable, deployed process version. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Definition {
@@ -15,9 +17,17 @@ pub struct Definition {
 struct Indexed {
     graph: ProcessGraph,
     version: u32,
-    nodes: HashMap<String, NodeId>,
-    flows: HashMap<String, FlowId>,
+    nodes: HashMap<String, NodeId, FastHash>,
+    flows: HashMap<String, FlowId, FastHash>,
+    /// Element ids as shared names, so events can carry them without copying.
+    process_name: Name,
+    node_names: Vec<Name>,
+    flow_names: Vec<Name>,
 }
+
+/// Lookups by element id happen for every replayed event; the keys come from a deployed
+/// model, so a fast non-cryptographic hash is fine.
+type FastHash = foldhash::fast::FixedState;
 
 impl Definition {
     pub fn new(graph: ProcessGraph, version: u32) -> Definition {
@@ -33,12 +43,26 @@ impl Definition {
             .enumerate()
             .map(|(i, f)| (f.id.clone(), FlowId(i as u32)))
             .collect();
+        let process_name = Name::from(graph.id.as_str());
+        let node_names = graph
+            .nodes
+            .iter()
+            .map(|n| Name::from(n.id.as_str()))
+            .collect();
+        let flow_names = graph
+            .flows
+            .iter()
+            .map(|f| Name::from(f.id.as_str()))
+            .collect();
         Definition {
             inner: Arc::new(Indexed {
                 graph,
                 version,
                 nodes,
                 flows,
+                process_name,
+                node_names,
+                flow_names,
             }),
         }
     }
@@ -61,6 +85,21 @@ impl Definition {
 
     pub fn flow(&self, id: FlowId) -> &Flow {
         self.inner.graph.flow(id)
+    }
+
+    /// The process id as a shared name.
+    pub fn process_name(&self) -> Name {
+        self.inner.process_name.clone()
+    }
+
+    /// A node's element id as a shared name.
+    pub fn node_name(&self, id: NodeId) -> Name {
+        self.inner.node_names[id.0 as usize].clone()
+    }
+
+    /// A flow's element id as a shared name.
+    pub fn flow_name(&self, id: FlowId) -> Name {
+        self.inner.flow_names[id.0 as usize].clone()
     }
 
     pub fn node_id(&self, element: &str) -> Option<NodeId> {

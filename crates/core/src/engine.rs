@@ -119,7 +119,12 @@ pub fn execute(
         def,
         state,
         at: request.at,
-        outcome: Outcome::default(),
+        // Most commands write a few dozen events; growing from empty would reallocate
+        // (and move every event) several times per command.
+        outcome: Outcome {
+            events: Vec::with_capacity(32),
+            effects: Vec::new(),
+        },
         queue: VecDeque::new(),
     };
     match &request.command {
@@ -187,14 +192,14 @@ fn start(
     let root = p.next_key();
     p.emit(Event::ElementActivating {
         key: root,
-        element: process_id,
+        element: p.def.process_name(),
         scope: None,
         consumed: Vec::new(),
     })?;
     if !variables.is_empty() {
         let variables = variables
             .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
+            .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         p.emit(Event::VariablesSet {
             scope: root,

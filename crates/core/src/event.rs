@@ -9,14 +9,20 @@
 //! Events name elements and flows by their ids in the source model, not by graph index, so
 //! a journal stays readable and survives changes to how a model is compiled.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use baton_feel::Value;
 
 use crate::ids::{InstanceId, Key, Timestamp};
 
+/// An element, flow or variable name in an event. Shared with the definition (and the
+/// variables' contexts), so emitting an event copies a pointer, not the text.
+pub type Name = Arc<str>;
+
 /// Variables written in one step, in order.
-pub type VariableList = Vec<(String, Value)>;
+pub type VariableList = Vec<(Name, Value)>;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
@@ -34,10 +40,10 @@ pub enum Event {
     #[serde(rename = "element_activating@1")]
     ElementActivating {
         key: Key,
-        element: String,
+        element: Name,
         scope: Option<Key>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        consumed: Vec<String>,
+        consumed: Vec<Name>,
     },
     #[serde(rename = "element_activated@1")]
     ElementActivated { key: Key },
@@ -52,7 +58,7 @@ pub enum Event {
 
     /// A token now travels on `flow` inside `scope`, until the target consumes it.
     #[serde(rename = "flow_taken@1")]
-    FlowTaken { flow: String, scope: Key },
+    FlowTaken { flow: Name, scope: Key },
 
     /// Variables set on one scope (the process, or an element's local scope).
     #[serde(rename = "variables_set@1")]

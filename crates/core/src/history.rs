@@ -49,7 +49,7 @@ pub fn timeline(records: &[JournalRecord]) -> Vec<ElementRun> {
                 index.insert(*key, runs.len());
                 runs.push(ElementRun {
                     key: *key,
-                    element: element.clone(),
+                    element: element.to_string(),
                     started: record.at,
                     ended: None,
                     outcome: RunOutcome::Running,

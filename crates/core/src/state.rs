@@ -237,7 +237,7 @@ impl InstanceState {
             Event::VariablesSet { scope, variables } => {
                 let context = self.variables.entry(*scope).or_default();
                 for (name, value) in variables {
-                    context.insert(name.as_str(), value.clone());
+                    context.insert(name.clone(), value.clone());
                 }
             }
             Event::JobCreated {

@@ -308,10 +308,14 @@ impl fmt::Debug for Number {
     }
 }
 
+/// Context lookups are on the hot path of every expression. Order comes from the
+/// `IndexMap`, never from the hash, so a fixed fast hash keeps results deterministic.
+type EntryHash = foldhash::fast::FixedState;
+
 /// A FEEL context: named entries in insertion order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Context {
-    entries: IndexMap<Arc<str>, Value>,
+    entries: IndexMap<Arc<str>, Value, EntryHash>,
 }
 
 impl Context {

@@ -39,7 +39,7 @@ pub fn changes(
                 ..
             } => {
                 let row = element_row(&mut elements, instance, *key, at);
-                row.element_id.clone_from(id);
+                id.as_ref().clone_into(&mut row.element_id);
                 row.state = "activating".into();
             }
             Event::ElementActivated { key } if *key != state.root => {
@@ -69,7 +69,7 @@ pub fn changes(
                     .extend(variables.iter().map(|(name, value)| VariableRow {
                         instance,
                         scope: *scope,
-                        name: name.clone(),
+                        name: name.to_string(),
                         value: value.clone(),
                     }));
             }

@@ -20,11 +20,8 @@ pub(crate) fn create_element(
     consumed: Vec<FlowId>,
 ) -> Result<Key, ReplayError> {
     let key = p.next_key();
-    let element = p.def.node(node).id.clone();
-    let consumed = consumed
-        .into_iter()
-        .map(|f| p.def.flow(f).id.clone())
-        .collect();
+    let element = p.def.node_name(node);
+    let consumed = consumed.into_iter().map(|f| p.def.flow_name(f)).collect();
     p.emit(Event::ElementActivating {
         key,
         element,
@@ -80,7 +77,7 @@ pub(crate) fn complete(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErro
     p.emit(Event::ElementCompleted { key })?;
     for flow in &taken {
         p.emit(Event::FlowTaken {
-            flow: p.def.flow(*flow).id.clone(),
+            flow: p.def.flow_name(*flow),
             scope,
         })?;
     }

@@ -15,7 +15,7 @@ use baton_feel::{Context, Evaluation, Expression, Scope, Value, WarningKind};
 use baton_model::NodeId;
 
 use crate::engine::{Processor, Step};
-use crate::event::Event;
+use crate::event::{Event, VariableList};
 use crate::ids::Key;
 use crate::state::{InstanceState, ReplayError};
 
@@ -55,16 +55,19 @@ impl Scope for ScopeView<'_> {
 }
 
 /// Evaluates an expression for a mapping or script: `Err` carries the incident message.
-pub(crate) fn evaluate(
+/// `what` describes the expression for the incident message; it is a closure so the
+/// common, successful evaluation does not format it.
+pub(crate) fn evaluate<D: std::fmt::Display>(
     expression: &Expression,
     scope: &dyn Scope,
-    what: &str,
+    what: impl FnOnce() -> D,
 ) -> Result<Value, String> {
     let evaluation = expression.evaluate(scope);
     if is_failure(&evaluation) {
         let warnings: Vec<String> = evaluation.warnings.iter().map(|w| w.to_string()).collect();
         return Err(format!(
-            "failed to evaluate {what} `{}`: {}",
+            "failed to evaluate {} `{}`: {}",
+            what(),
             expression.source(),
             warnings.join("; ")
         ));
@@ -95,11 +98,9 @@ pub(crate) fn apply_inputs(
     let mut local = Context::new();
     for mapping in inputs {
         let view = ScopeView::with_overlay(p.state, key, &local);
-        let value = match evaluate(
-            &mapping.source,
-            &view,
-            &format!("input mapping to '{}'", mapping.target),
-        ) {
+        let value = match evaluate(&mapping.source, &view, || {
+            format!("input mapping to '{}'", mapping.target)
+        }) {
             Ok(value) => value,
             Err(message) => return Ok(Err(message)),
         };
@@ -128,11 +129,9 @@ pub(crate) fn apply_outputs(
     let mut result = Context::new();
     for mapping in outputs {
         let view = ScopeView::new(p.state, key);
-        let value = match evaluate(
-            &mapping.source,
-            &view,
-            &format!("output mapping to '{}'", mapping.target),
-        ) {
+        let value = match evaluate(&mapping.source, &view, || {
+            format!("output mapping to '{}'", mapping.target)
+        }) {
             Ok(value) => value,
             Err(message) => return Ok(Err(message)),
         };
@@ -178,12 +177,12 @@ pub(crate) fn propagate(
     from: Key,
     variables: &Context,
 ) -> Result<(), ReplayError> {
-    let mut batches: Vec<(Key, Vec<(String, Value)>)> = Vec::new();
+    let mut batches: Vec<(Key, VariableList)> = Vec::new();
     for (name, value) in variables.iter() {
         let target = defining_scope(p.state, from, name).unwrap_or(p.state.root);
         match batches.iter_mut().find(|(scope, _)| *scope == target) {
-            Some((_, batch)) => batch.push((name.to_string(), value.clone())),
-            None => batches.push((target, vec![(name.to_string(), value.clone())])),
+            Some((_, batch)) => batch.push((name.clone(), value.clone())),
+            None => batches.push((target, vec![(name.clone(), value.clone())])),
         }
     }
     for (scope, variables) in batches {
@@ -240,9 +239,9 @@ fn set_in(base: Option<Value>, path: &[&str], value: Value) -> Value {
     Value::context(context)
 }
 
-fn to_list(context: &Context) -> Vec<(String, Value)> {
+fn to_list(context: &Context) -> VariableList {
     context
         .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
+        .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }

@@ -16,7 +16,7 @@ pub(crate) fn on_activated(
     script: &Script,
 ) -> Result<(), ReplayError> {
     let view = variables::ScopeView::new(p.state, key);
-    let value = match variables::evaluate(&script.expression, &view, "script") {
+    let value = match variables::evaluate(&script.expression, &view, || "script") {
         Ok(value) => value,
         Err(message) => {
             return incident::raise(p, key, None, IncidentKind::ExpressionFailed, message);
