@@ -1,6 +1,6 @@
 //! Rows and filters exchanged with stores.
 
-use baton_core::{InstanceId, Key, Timestamp};
+use baton_core::{GlobalKey, InstanceId, Key, Timestamp};
 use baton_feel::Value;
 
 /// A process to deploy: its id, where it came from, and the source text.
@@ -120,6 +120,20 @@ pub struct IncidentRow {
     pub created_at: Timestamp,
     pub resolved_at: Option<Timestamp>,
 }
+
+/// Rows of things users address by a store-wide id (`instance-key`, e.g. `3-7`).
+macro_rules! global_id {
+    ($($row:ty),*) => {$(
+        impl $row {
+            /// The store-wide id users type (`baton complete 3-7`).
+            pub fn id(&self) -> GlobalKey {
+                GlobalKey { instance: self.instance, key: self.key }
+            }
+        }
+    )*};
+}
+
+global_id!(JobRow, UserTaskRow, IncidentRow);
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct VariableRow {

@@ -11,18 +11,11 @@ use crate::{output, workspace};
 pub fn run(store: &StoreArgs) -> Result<u8> {
     let runtime = workspace::open(store)?;
     let rows = runtime.store().incidents(&IncidentFilter::default())?;
-    let id = |r: &baton_store::IncidentRow| {
-        GlobalKey {
-            instance: r.instance,
-            key: r.key,
-        }
-        .to_string()
-    };
     if store.json {
         let items: Vec<_> = rows
             .iter()
             .map(|r| {
-                json!({"id": id(r), "instance": r.instance.0, "element": r.element_id, "kind": r.kind,
+                json!({"id": r.id().to_string(), "instance": r.instance.0, "element": r.element_id, "kind": r.kind,
                        "message": r.message, "job": r.job.map(|k| GlobalKey { instance: r.instance, key: k }.to_string()),
                        "created_at": r.created_at.0})
             })
@@ -33,7 +26,7 @@ pub fn run(store: &StoreArgs) -> Result<u8> {
             .iter()
             .map(|r| {
                 vec![
-                    id(r),
+                    r.id().to_string(),
                     r.element_id.clone(),
                     r.kind.clone(),
                     r.message.clone(),

@@ -1,7 +1,6 @@
 //! `baton tasks`: open user tasks.
 
 use anyhow::Result;
-use baton_core::GlobalKey;
 use baton_store::{QueryStore, TaskFilter};
 use serde_json::json;
 
@@ -11,18 +10,11 @@ use crate::{output, workspace};
 pub fn run(store: &StoreArgs) -> Result<u8> {
     let runtime = workspace::open(store)?;
     let rows = runtime.store().user_tasks(&TaskFilter::default())?;
-    let id = |r: &baton_store::UserTaskRow| {
-        GlobalKey {
-            instance: r.instance,
-            key: r.key,
-        }
-        .to_string()
-    };
     if store.json {
         let items: Vec<_> = rows
             .iter()
             .map(|r| {
-                json!({"id": id(r), "instance": r.instance.0, "process": r.process_id, "element": r.element_id,
+                json!({"id": r.id().to_string(), "instance": r.instance.0, "process": r.process_id, "element": r.element_id,
                        "name": r.name, "created_at": r.created_at.0})
             })
             .collect();
@@ -32,7 +24,7 @@ pub fn run(store: &StoreArgs) -> Result<u8> {
             .iter()
             .map(|r| {
                 vec![
-                    id(r),
+                    r.id().to_string(),
                     r.name.clone().unwrap_or_default(),
                     r.element_id.clone(),
                     r.process_id.clone(),
