@@ -83,19 +83,18 @@ pub fn parse(source: &str) -> Parsed {
 fn read_definitions(root: &Element, report: &mut Report) -> Definitions {
     let mut definitions = Definitions::default();
     if !root.is(Ns::Bpmn, "definitions") {
-        let hint = if root.name == "definitions" {
-            format!(
-                "its namespace is not BPMN 2.0; declare xmlns=\"{}\"",
-                reader::BPMN_NS
-            )
-        } else {
-            "expected <bpmn:definitions>".to_string()
+        let namespace = match &root.other_namespace {
+            Some(uri) => format!(" in namespace '{uri}'"),
+            None if root.ns == Ns::None => " without a namespace".to_string(),
+            None => String::new(),
         };
         report.error(
             root,
             format!(
-                "not a BPMN 2.0 model: the root element is <{}>; {hint}",
-                root.qualified
+                "not a BPMN 2.0 model: the root element is <{}>{namespace}; expected \
+                 <definitions> in namespace '{}'",
+                root.qualified,
+                reader::BPMN_NS
             ),
         );
         return definitions;

@@ -42,6 +42,14 @@ impl Ns {
         }
     }
 
+    /// The URI of a namespace Baton does not read, for messages.
+    fn other_uri(result: &ResolveResult<'_>) -> Option<String> {
+        match result {
+            ResolveResult::Bound(ns) if Ns::classify(ns.0) == Ns::Other => Some(ns.0.to_string()),
+            _ => None,
+        }
+    }
+
     fn of(result: &ResolveResult<'_>) -> Ns {
         match result {
             ResolveResult::Bound(ns) => Ns::classify(ns.0),
@@ -61,6 +69,8 @@ pub(crate) struct Attribute {
 #[derive(Clone, Debug)]
 pub(crate) struct Element {
     pub ns: Ns,
+    /// The namespace URI when `ns` is [`Ns::Other`].
+    pub other_namespace: Option<String>,
     /// Local name, without prefix.
     pub name: String,
     /// The name as written (`bpmn:task`), for messages.
@@ -146,7 +156,7 @@ pub(crate) fn read(source: &str) -> Result<Element, Diagnostic> {
     loop {
         let position = reader.buffer_position();
         let (ns, event) = match reader.read_resolved_event() {
-            Ok((resolved, event)) => (Ns::of(&resolved), event),
+            Ok((resolved, event)) => ((Ns::of(&resolved), Ns::other_uri(&resolved)), event),
             Err(error) => {
                 return Err(Diagnostic::error(
                     lines.span(reader.error_position()),
@@ -226,7 +236,7 @@ pub(crate) fn read(source: &str) -> Result<Element, Diagnostic> {
 
 fn element(
     reader: &NsReader<&[u8]>,
-    ns: Ns,
+    (ns, other_namespace): (Ns, Option<String>),
     start: &BytesStart<'_>,
     span: Span,
 ) -> Result<Element, Diagnostic> {
@@ -263,6 +273,7 @@ fn element(
     }
     Ok(Element {
         ns,
+        other_namespace,
         name,
         qualified,
         attrs,

@@ -1,11 +1,13 @@
 //! Structural checks on a built graph: what would make a process unable to start, or
 //! behave differently from what its diagram suggests.
 
-use baton_model::{NodeKind, ProcessGraph};
+use baton_model::{FlowId, NodeKind, ProcessGraph};
 
 use crate::report::Report;
 
-pub(crate) fn check(graph: &ProcessGraph, report: &mut Report) {
+/// `invalid_conditions`: flows whose condition did not parse; that error is already
+/// reported, so they are not also reported as lacking a condition.
+pub(crate) fn check(graph: &ProcessGraph, invalid_conditions: &[FlowId], report: &mut Report) {
     if graph.start_nodes().next().is_none() {
         report.error_at(
             graph.span,
@@ -37,7 +39,10 @@ pub(crate) fn check(graph: &ProcessGraph, report: &mut Report) {
             NodeKind::ExclusiveGateway if node.outgoing.len() > 1 => {
                 for &flow in &node.outgoing {
                     let f = graph.flow(flow);
-                    if f.condition.is_none() && node.default_flow != Some(flow) {
+                    if f.condition.is_none()
+                        && node.default_flow != Some(flow)
+                        && !invalid_conditions.contains(&flow)
+                    {
                         report.error_at(
                             f.span,
                             Some(&f.id),

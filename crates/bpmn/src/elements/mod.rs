@@ -49,8 +49,8 @@ pub(crate) fn read_process(el: &Element, report: &mut Report) -> Option<ProcessG
         for child in &el.children {
             builder.read(child, report);
         }
-        let graph = builder.finish(el, id, executable, report);
-        validate::check(&graph, report);
+        let (graph, invalid_conditions) = builder.finish(el, id, executable, report);
+        validate::check(&graph, &invalid_conditions, report);
         graph
     });
     executable.then_some(graph)
@@ -63,6 +63,8 @@ pub(crate) struct RawFlow {
     pub source: String,
     pub target: String,
     pub condition: Option<baton_feel::Expression>,
+    /// A condition was written but did not parse (already reported).
+    pub condition_invalid: bool,
     pub span: Span,
 }
 
@@ -89,7 +91,9 @@ impl GraphBuilder {
             return;
         }
         let kind = match el.name.as_str() {
-            "startEvent" => start_event::read(el, report),
+            // A start event that cannot run yet still marks where the process starts, so
+            // its error is not followed by "no start event".
+            "startEvent" => start_event::read(el, report).or(Some(NodeKind::StartEvent)),
             "endEvent" => end_event::read(el, report),
             "task" | "manualTask" => task::read(el, report),
             "serviceTask" => service_task::read(el, report),
@@ -105,7 +109,9 @@ impl GraphBuilder {
             }
             name if unsupported::is_flow_node(name) => {
                 report.error(el, unsupported::message(el));
-                None
+                // Its extensions are moot; the node only keeps flows to it resolvable.
+                self.add_placeholder(el, report);
+                return;
             }
             name if unsupported::is_artifact(name) => return,
             _ => {
@@ -119,17 +125,31 @@ impl GraphBuilder {
         self.add_node(el, kind, report);
     }
 
-    /// Adds a flow node. When its kind could not be read (the report already holds the
-    /// error, so the graph is never deployed) a placeholder keeps flows to it resolvable,
-    /// so one mistake gives one diagnostic rather than a cascade.
+    /// Adds a flow node with its markers, extensions and mappings checked. When its kind
+    /// could not be read, a placeholder stands in (see [`GraphBuilder::add_placeholder`]).
     fn add_node(&mut self, el: &Element, kind: Option<NodeKind>, report: &mut Report) {
-        let Some(id) = el.id() else {
-            report.error(el, format!("<{}> has no id: add id=\"...\"", el.qualified));
-            return;
-        };
         check_activity_markers(el, report);
         zeebe::check_unknown(el, report);
         let (inputs, outputs) = zeebe::io_mapping(el, report);
+        let Some(node) = self.push(el, kind.unwrap_or(NodeKind::PassThroughTask), report) else {
+            return;
+        };
+        node.inputs = inputs;
+        node.outputs = outputs;
+    }
+
+    /// A stand-in for an element that cannot run (the report already holds the error, so
+    /// the graph is never deployed): flows to it still resolve, so one mistake gives one
+    /// diagnostic rather than a cascade.
+    fn add_placeholder(&mut self, el: &Element, report: &mut Report) {
+        self.push(el, NodeKind::PassThroughTask, report);
+    }
+
+    fn push(&mut self, el: &Element, kind: NodeKind, report: &mut Report) -> Option<&mut Node> {
+        let Some(id) = el.id() else {
+            report.error(el, format!("<{}> has no id: add id=\"...\"", el.qualified));
+            return None;
+        };
         let node = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
         if let Some(default) = el.attr("default") {
             self.defaults.push((node, default.to_string(), el.span));
@@ -137,15 +157,16 @@ impl GraphBuilder {
         self.nodes.push(Node {
             id: id.to_string(),
             name: el.attr("name").map(str::to_string),
-            kind: kind.unwrap_or(NodeKind::PassThroughTask),
+            kind,
             scope: None,
             incoming: Vec::new(),
             outgoing: Vec::new(),
             default_flow: None,
-            inputs,
-            outputs,
+            inputs: Vec::new(),
+            outputs: Vec::new(),
             span: el.span,
         });
+        self.nodes.last_mut()
     }
 
     fn finish(
@@ -154,7 +175,7 @@ impl GraphBuilder {
         id: &str,
         executable: bool,
         report: &mut Report,
-    ) -> ProcessGraph {
+    ) -> (ProcessGraph, Vec<FlowId>) {
         let by_id: HashMap<String, NodeId> = self
             .nodes
             .iter()
@@ -162,6 +183,7 @@ impl GraphBuilder {
             .map(|(i, n)| (n.id.clone(), NodeId(u32::try_from(i).unwrap_or(u32::MAX))))
             .collect();
         let mut flows = Vec::with_capacity(self.flows.len());
+        let mut invalid_conditions = Vec::new();
         for raw in self.flows {
             let source = resolve(&by_id, &raw, "sourceRef", &raw.source, id, report);
             let target = resolve(&by_id, &raw, "targetRef", &raw.target, id, report);
@@ -169,6 +191,9 @@ impl GraphBuilder {
                 continue;
             };
             let flow = FlowId(u32::try_from(flows.len()).unwrap_or(u32::MAX));
+            if raw.condition_invalid {
+                invalid_conditions.push(flow);
+            }
             self.nodes[source.0 as usize].outgoing.push(flow);
             self.nodes[target.0 as usize].incoming.push(flow);
             flows.push(baton_model::Flow {
@@ -200,14 +225,15 @@ impl GraphBuilder {
                 ),
             }
         }
-        ProcessGraph {
+        let graph = ProcessGraph {
             id: id.to_string(),
             name: el.attr("name").map(str::to_string),
             executable,
             nodes: self.nodes,
             flows,
             span: el.span,
-        }
+        };
+        (graph, invalid_conditions)
     }
 }
 

@@ -18,11 +18,12 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<RawFlow> {
         );
         return None;
     };
+    let mut condition_invalid = false;
     let condition = match el.child(Ns::Bpmn, "conditionExpression") {
         Some(condition) if !condition.text.trim().is_empty() => {
-            // A condition that does not parse leaves the flow out of the graph's
-            // conditions, but the report holds the error, so it is never deployed.
-            feel::parse(&condition.text, el, "condition", report)
+            let parsed = feel::parse(&condition.text, el, "condition", report);
+            condition_invalid = parsed.is_none();
+            parsed
         }
         Some(_) => {
             report.warning(
@@ -39,6 +40,7 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<RawFlow> {
         source: source.to_string(),
         target: target.to_string(),
         condition,
+        condition_invalid,
         span: el.span,
     })
 }

@@ -22,7 +22,17 @@ pub(crate) fn parse(
     match Expression::parse(body) {
         Ok(expression) => Some(expression),
         Err(error) => {
-            report.error(el, format!("{what} is not valid FEEL: {error}: `{body}`"));
+            // Camunda treats text without `=` as a literal; Baton reads it as FEEL, so a
+            // literal has to be quoted. Say so when that is the likely mistake.
+            let hint = if trimmed.starts_with('=') {
+                String::new()
+            } else {
+                format!(" (for the text itself, write it as a FEEL string: \"{body}\")")
+            };
+            report.error(
+                el,
+                format!("{what} is not valid FEEL: {error}: `{body}`{hint}"),
+            );
             None
         }
     }

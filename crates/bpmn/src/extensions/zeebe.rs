@@ -43,8 +43,9 @@ pub(crate) fn check_unknown(el: &Element, report: &mut Report) {
     for ext in extensions(el).filter(|c| c.ns == Ns::Zeebe) {
         let name = ext.name.as_str();
         if !READ.contains(&name) && !METADATA.contains(&name) {
-            report.warning(
-                ext,
+            report.warning_at(
+                ext.span,
+                el.id(),
                 format!(
                     "<{}> on '{}' is not supported yet and is ignored",
                     ext.qualified,

@@ -1,0 +1,218 @@
+//! Data-driven front-end tests: every model in `test_data/ok` parses without errors and
+//! every model in `test_data/err` is refused; each one's result is an insta snapshot of
+//! what the parser understood (the graph) or what it told the user (the diagnostics).
+//!
+//! Add a case by dropping a `.bpmn` file in one of the folders and running
+//! `cargo insta test -p baton-bpmn --review`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use baton_bpmn::Parsed;
+use baton_model::{Mapping, NodeKind, ProcessGraph};
+
+fn cases(folder: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("test_data")
+        .join(folder);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("test_data folder exists")
+        .map(|entry| entry.expect("readable entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "bpmn"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    files
+}
+
+fn name(path: &Path) -> String {
+    path.file_stem()
+        .expect("a file name")
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn valid_models_parse_into_the_expected_graph() {
+    for path in cases("ok") {
+        let parsed = baton_bpmn::parse_file(&path).expect("fixture is readable");
+        assert!(
+            !parsed.has_errors(),
+            "{}: {:#?}",
+            path.display(),
+            parsed.diagnostics
+        );
+        insta::assert_snapshot!(format!("ok_{}", name(&path)), render(&parsed));
+    }
+}
+
+#[test]
+fn invalid_models_are_refused_with_located_diagnostics() {
+    for path in cases("err") {
+        let parsed = baton_bpmn::parse_file(&path).expect("fixture is readable");
+        assert!(
+            parsed.has_errors(),
+            "{} parsed without errors",
+            path.display()
+        );
+        for diagnostic in &parsed.diagnostics {
+            assert!(
+                diagnostic.span.line >= 1,
+                "{}: {diagnostic}",
+                path.display()
+            );
+        }
+        insta::assert_snapshot!(format!("err_{}", name(&path)), diagnostics(&parsed));
+    }
+}
+
+/// A model cut off anywhere is an error, never a panic.
+#[test]
+fn truncated_models_never_panic() {
+    for path in cases("ok") {
+        let text = std::fs::read_to_string(&path).expect("fixture is readable");
+        // Anything shorter than the whole root element is incomplete.
+        let root_end = text
+            .rfind("</bpmn:definitions")
+            .expect("a closing root tag")
+            + "</bpmn:definitions".len();
+        for end in (0..root_end)
+            .step_by(7)
+            .filter(|&i| text.is_char_boundary(i))
+        {
+            let parsed = baton_bpmn::parse(&text[..end]);
+            assert!(
+                parsed.has_errors(),
+                "{} cut at byte {end} parsed without errors",
+                path.display()
+            );
+        }
+    }
+}
+
+fn diagnostics(parsed: &Parsed) -> String {
+    parsed
+        .diagnostics
+        .iter()
+        .map(|d| format!("{d}\n"))
+        .collect()
+}
+
+fn render(parsed: &Parsed) -> String {
+    let mut out = String::new();
+    for process in &parsed.definitions.processes {
+        render_process(&mut out, process);
+    }
+    let diagram = &parsed.definitions.diagram;
+    if !diagram.shapes.is_empty() || !diagram.edges.is_empty() {
+        let _ = writeln!(out, "diagram:");
+        for shape in &diagram.shapes {
+            let _ = writeln!(
+                out,
+                "  shape {} at ({}, {}) size {}x{}",
+                shape.element, shape.x, shape.y, shape.width, shape.height
+            );
+        }
+        for edge in &diagram.edges {
+            let _ = writeln!(out, "  edge {} {:?}", edge.element, edge.waypoints);
+        }
+    }
+    if !parsed.diagnostics.is_empty() {
+        let _ = writeln!(out, "diagnostics:\n{}", diagnostics(parsed));
+    }
+    out
+}
+
+fn render_process(out: &mut String, process: &ProcessGraph) {
+    let _ = writeln!(
+        out,
+        "process {}{} ({})",
+        process.id,
+        process
+            .name
+            .as_ref()
+            .map_or(String::new(), |n| format!(" \"{n}\"")),
+        if process.executable {
+            "executable"
+        } else {
+            "not executable"
+        }
+    );
+    let flow_ids = |flows: &[baton_model::FlowId]| -> String {
+        flows
+            .iter()
+            .map(|&f| process.flow(f).id.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    for node in &process.nodes {
+        let _ = write!(
+            out,
+            "  {} {} in=[{}] out=[{}]",
+            node.id,
+            kind(&node.kind),
+            flow_ids(&node.incoming),
+            flow_ids(&node.outgoing)
+        );
+        if let Some(default) = node.default_flow {
+            let _ = write!(out, " default={}", process.flow(default).id);
+        }
+        if !node.inputs.is_empty() {
+            let _ = write!(out, " inputs=[{}]", mappings(&node.inputs));
+        }
+        if !node.outputs.is_empty() {
+            let _ = write!(out, " outputs=[{}]", mappings(&node.outputs));
+        }
+        let _ = writeln!(out);
+    }
+    for flow in &process.flows {
+        let _ = write!(
+            out,
+            "  {}: {} -> {}",
+            flow.id,
+            process.node(flow.source).id,
+            process.node(flow.target).id
+        );
+        if let Some(condition) = &flow.condition {
+            let _ = write!(out, " when `{}`", condition.source());
+        }
+        let _ = writeln!(out);
+    }
+}
+
+fn kind(kind: &NodeKind) -> String {
+    match kind {
+        NodeKind::StartEvent => "start-event".into(),
+        NodeKind::EndEvent { terminate: false } => "end-event".into(),
+        NodeKind::EndEvent { terminate: true } => "terminate-end-event".into(),
+        NodeKind::PassThroughTask => "pass-through-task".into(),
+        NodeKind::ServiceTask { job } => {
+            let headers: Vec<String> = job
+                .headers
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            format!(
+                "service-task(type={}, retries={}, headers=[{}])",
+                job.job_type,
+                job.retries,
+                headers.join(",")
+            )
+        }
+        NodeKind::ScriptTask { script } => format!(
+            "script-task(`{}` -> {})",
+            script.expression.source(),
+            script.result_variable.as_deref().unwrap_or("-")
+        ),
+        NodeKind::UserTask => "user-task".into(),
+        NodeKind::ExclusiveGateway => "exclusive-gateway".into(),
+        NodeKind::ParallelGateway => "parallel-gateway".into(),
+    }
+}
+
+fn mappings(list: &[Mapping]) -> String {
+    list.iter()
+        .map(|m| format!("{} <- `{}`", m.target, m.source.source()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
