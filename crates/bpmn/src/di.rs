@@ -3,7 +3,7 @@
 
 use baton_model::{Diagram, DiagramEdge, DiagramShape};
 
-use crate::reader::{Element, Ns};
+use crate::reader::{BpmnElement, Element, Ns};
 use crate::report::Report;
 
 pub(crate) fn read_diagram(diagram: &Element, out: &mut Diagram, report: &mut Report) {
@@ -13,7 +13,7 @@ pub(crate) fn read_diagram(diagram: &Element, out: &mut Diagram, report: &mut Re
         .filter(|c| c.is(Ns::BpmnDi, "BPMNPlane"))
     {
         for el in &plane.children {
-            match (el.ns, el.name.as_str()) {
+            match (el.ns(), el.name.as_str()) {
                 (Ns::BpmnDi, "BPMNShape") => {
                     if let Some(shape) = shape(el, report) {
                         out.shapes.push(shape);

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use baton_model::{Definitions, Diagnostic};
 
-use crate::reader::{Element, Ns};
+use crate::reader::{BpmnElement, Element, Ns};
 use crate::report::Report;
 
 /// What a BPMN file defines, and everything found wrong or unsupported in it.
@@ -67,7 +67,18 @@ pub fn parse_file(path: &Path) -> Result<Parsed, Error> {
 /// Parses BPMN 2.0 XML text.
 pub fn parse(source: &str) -> Parsed {
     let mut report = Report::default();
-    let definitions = match reader::read(source) {
+    if source.trim().is_empty() {
+        report.push(Diagnostic::error(
+            baton_model::Span { line: 1, column: 1 },
+            None,
+            "the file is empty: expected a BPMN 2.0 model (<bpmn:definitions>)",
+        ));
+        return Parsed {
+            definitions: Definitions::default(),
+            diagnostics: report.finish(),
+        };
+    }
+    let definitions = match baton_xml::read(source) {
         Ok(root) => read_definitions(&root, &mut report),
         Err(diagnostic) => {
             report.push(diagnostic);
@@ -83,10 +94,9 @@ pub fn parse(source: &str) -> Parsed {
 fn read_definitions(root: &Element, report: &mut Report) -> Definitions {
     let mut definitions = Definitions::default();
     if !root.is(Ns::Bpmn, "definitions") {
-        let namespace = match &root.other_namespace {
+        let namespace = match &root.namespace {
             Some(uri) => format!(" in namespace '{uri}'"),
-            None if root.ns == Ns::None => " without a namespace".to_string(),
-            None => String::new(),
+            None => " without a namespace".to_string(),
         };
         report.error(
             root,
@@ -101,7 +111,7 @@ fn read_definitions(root: &Element, report: &mut Report) -> Definitions {
     }
     check_unique_ids(root, report);
     for child in &root.children {
-        match child.ns {
+        match child.ns() {
             Ns::Bpmn if child.name == "process" => {
                 if let Some(graph) = elements::read_process(child, report) {
                     definitions.processes.push(graph);
@@ -174,7 +184,7 @@ const DEFINITIONS_CONTENT: &[&str] = &[
 fn check_unique_ids(root: &Element, report: &mut Report) {
     let mut seen: HashMap<&str, u32> = HashMap::new();
     for el in root.descendants() {
-        if el.ns != Ns::Bpmn {
+        if el.ns() != Ns::Bpmn {
             continue;
         }
         let Some(id) = el.id() else { continue };

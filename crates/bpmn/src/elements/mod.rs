@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use baton_model::{FlowId, Node, NodeId, NodeKind, ProcessGraph, Span};
 
 use crate::extensions::zeebe;
-use crate::reader::{Element, Ns};
+use crate::reader::{BpmnElement, Element, Ns};
 use crate::report::Report;
 use crate::validate;
 
@@ -78,8 +78,8 @@ struct GraphBuilder {
 
 impl GraphBuilder {
     fn read(&mut self, el: &Element, report: &mut Report) {
-        if el.ns != Ns::Bpmn {
-            if el.ns != Ns::Other {
+        if el.ns() != Ns::Bpmn {
+            if el.ns() != Ns::Other {
                 report.warning(
                     el,
                     format!(
@@ -264,7 +264,7 @@ fn resolve(
 /// refused than silently run once.
 fn check_activity_markers(el: &Element, report: &mut Report) {
     for child in &el.children {
-        if child.ns != Ns::Bpmn {
+        if child.ns() != Ns::Bpmn {
             continue;
         }
         match child.name.as_str() {
@@ -297,5 +297,5 @@ fn check_activity_markers(el: &Element, report: &mut Report) {
 pub(crate) fn event_definitions(el: &Element) -> impl Iterator<Item = &Element> {
     el.children
         .iter()
-        .filter(|c| c.ns == Ns::Bpmn && c.name.ends_with("EventDefinition"))
+        .filter(|c| c.ns() == Ns::Bpmn && c.name.ends_with("EventDefinition"))
 }

@@ -4,7 +4,7 @@
 use baton_model::{NodeKind, Script};
 
 use crate::extensions::{Found, feel, zeebe};
-use crate::reader::{Element, Ns};
+use crate::reader::{BpmnElement, Element, Ns};
 use crate::report::Report;
 
 pub(super) fn read(el: &Element, report: &mut Report) -> Option<NodeKind> {

@@ -1,7 +1,7 @@
 //! `<sequenceFlow>`: references and the optional FEEL `conditionExpression`.
 
 use crate::extensions::feel;
-use crate::reader::{Element, Ns};
+use crate::reader::{BpmnElement, Element, Ns};
 use crate::report::Report;
 
 use super::RawFlow;

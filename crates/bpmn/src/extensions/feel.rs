@@ -41,10 +41,9 @@ pub(crate) fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reader;
 
     fn element() -> Element {
-        reader::read("<x id=\"flow\"/>").expect("well formed")
+        baton_xml::read("<x id=\"flow\"/>").expect("well formed")
     }
 
     #[test]

@@ -5,7 +5,7 @@ use baton_model::{Mapping, Script};
 
 use super::Found;
 use super::feel;
-use crate::reader::{Element, Ns};
+use crate::reader::{BpmnElement, Element, Ns};
 use crate::report::Report;
 
 /// Default job retries when `zeebe:taskDefinition` does not say, as in Camunda 8.
@@ -40,7 +40,7 @@ fn zeebe<'a>(el: &'a Element, name: &str) -> Option<&'a Element> {
 
 /// Warns about zeebe extensions that would change behaviour in Camunda but are ignored here.
 pub(crate) fn check_unknown(el: &Element, report: &mut Report) {
-    for ext in extensions(el).filter(|c| c.ns == Ns::Zeebe) {
+    for ext in extensions(el).filter(|c| c.ns() == Ns::Zeebe) {
         let name = ext.name.as_str();
         if !READ.contains(&name) && !METADATA.contains(&name) {
             report.warning_at(
@@ -154,7 +154,7 @@ pub(crate) fn io_mapping(el: &Element, report: &mut Report) -> (Vec<Mapping>, Ve
         return (inputs, outputs);
     };
     for mapping in &io.children {
-        let (list, direction) = match (mapping.ns, mapping.name.as_str()) {
+        let (list, direction) = match (mapping.ns(), mapping.name.as_str()) {
             (Ns::Zeebe, "input") => (&mut inputs, "input"),
             (Ns::Zeebe, "output") => (&mut outputs, "output"),
             _ => continue,
