@@ -4,8 +4,12 @@
 //! The reader keeps FEEL as text with positions ([`model::Text`]); FEEL names may contain
 //! spaces, so expressions are parsed by the evaluator once the names in scope are known.
 
+mod eval;
 pub mod model;
 mod read;
+pub mod tck;
+
+pub use eval::{DecisionModel, Error as EvalError, MatchedRule, Outcome};
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,273 @@
+//! Evaluating boxed expressions: each kind's semantics from DMN 1.5 chapter 7, with FEEL
+//! for the literal parts.
+
+use std::sync::Arc;
+
+use baton_feel::{Context, Scope, Value};
+
+use super::compile::{Compiled, CompiledFunction};
+use super::{Ref, Run, table};
+use crate::model::IteratorKind;
+
+/// A function that can be invoked by name: a business knowledge model, or a function
+/// defined in a context entry.
+#[derive(Clone, Debug)]
+pub(crate) struct Function {
+    pub name: Arc<str>,
+    pub definition: Arc<CompiledFunction>,
+    /// The BKMs this one requires, visible inside its body.
+    pub knowledge: Vec<Ref>,
+}
+
+/// The variables in scope, innermost last, and the functions that can be invoked.
+pub(crate) struct Frames {
+    frames: Vec<Context>,
+    functions: Vec<Function>,
+}
+
+impl Frames {
+    pub fn new(variables: Context, functions: Vec<Function>) -> Frames {
+        Frames {
+            frames: vec![variables],
+            functions,
+        }
+    }
+
+    pub(crate) fn push(&mut self, frame: Context) {
+        self.frames.push(frame);
+    }
+
+    pub(crate) fn pop(&mut self) {
+        self.frames.pop();
+    }
+
+    fn top(&mut self) -> Option<&mut Context> {
+        self.frames.last_mut()
+    }
+
+    fn function(&self, name: &str) -> Option<Function> {
+        self.functions
+            .iter()
+            .rev()
+            .find(|f| &*f.name == name)
+            .cloned()
+    }
+}
+
+impl Scope for Frames {
+    fn get(&self, name: &str) -> Option<Value> {
+        self.frames
+            .iter()
+            .rev()
+            .find_map(|frame| frame.get(name).cloned())
+    }
+}
+
+pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut Frames) -> Value {
+    match expr {
+        Compiled::Literal(None, text) => {
+            if !text.text.trim().is_empty() {
+                run.warn(format!(
+                    "{}: `{}` could not be parsed, so its value is null",
+                    run.decision_name(at),
+                    text.text.trim()
+                ));
+            }
+            Value::Null
+        }
+        Compiled::Literal(Some(feel), _) => feel_value(run, at, feel, frames),
+        Compiled::Context(entries) => {
+            frames.push(Context::new());
+            let mut result = None;
+            let depth = frames.functions.len();
+            for (name, entry) in entries {
+                if let (Some(name), Compiled::Function(definition)) = (name, entry) {
+                    frames.functions.push(Function {
+                        name: name.clone(),
+                        definition: definition.clone(),
+                        knowledge: Vec::new(),
+                    });
+                    continue;
+                }
+                let value = evaluate(run, at, entry, frames);
+                match name {
+                    Some(name) => {
+                        if let Some(top) = frames.top() {
+                            top.insert(name.clone(), value);
+                        }
+                    }
+                    None => result = Some(value),
+                }
+            }
+            frames.functions.truncate(depth);
+            let context = frames.frames.pop().unwrap_or_default();
+            result.unwrap_or_else(|| Value::context(context))
+        }
+        Compiled::List(items) => Value::list(
+            items
+                .iter()
+                .map(|item| evaluate(run, at, item, frames))
+                .collect(),
+        ),
+        Compiled::Relation { columns, rows } => Value::list(
+            rows.iter()
+                .map(|row| {
+                    let mut context = Context::new();
+                    for (column, cell) in columns.iter().zip(row) {
+                        context.insert(column.clone(), evaluate(run, at, cell, frames));
+                    }
+                    Value::context(context)
+                })
+                .collect(),
+        ),
+        Compiled::Invocation {
+            callee, bindings, ..
+        } => {
+            let name = callee.text.trim();
+            let Some(function) = frames.function(name) else {
+                run.warn(format!(
+                    "{}: no business knowledge model or function named '{name}' is in scope",
+                    run.decision_name(at)
+                ));
+                return Value::Null;
+            };
+            let mut arguments = Context::new();
+            for (parameter, value) in bindings {
+                let value = match value {
+                    Some(value) => evaluate(run, at, value, frames),
+                    None => Value::Null,
+                };
+                arguments.insert(parameter.clone(), value);
+            }
+            call(run, at, &function, arguments, frames)
+        }
+        // A function definition on its own is a value FEEL cannot hold yet; inside a
+        // context entry it is registered by name (see above).
+        Compiled::Function(_) => {
+            run.warn(format!(
+                "{}: a function definition is only supported as a named context entry",
+                run.decision_name(at)
+            ));
+            Value::Null
+        }
+        Compiled::Conditional(parts) => {
+            let [condition, then, otherwise] = parts.as_ref();
+            match evaluate(run, at, condition, frames) {
+                Value::Bool(true) => evaluate(run, at, then, frames),
+                _ => evaluate(run, at, otherwise, frames),
+            }
+        }
+        Compiled::Filter(parts) => {
+            let [list, condition] = parts.as_ref();
+            let items = as_list(evaluate(run, at, list, frames));
+            let mut kept = Vec::new();
+            for item in items {
+                let mut frame = Context::new();
+                if let Value::Context(entries) = &item {
+                    for (k, v) in entries.iter() {
+                        frame.insert(k.clone(), v.clone());
+                    }
+                }
+                frame.insert("item", item.clone());
+                frames.push(frame);
+                let keep = evaluate(run, at, condition, frames);
+                frames.pop();
+                if keep == Value::Bool(true) {
+                    kept.push(item);
+                }
+            }
+            Value::list(kept)
+        }
+        Compiled::Iterator {
+            kind,
+            variable,
+            parts,
+        } => {
+            let [domain, body] = parts.as_ref();
+            let items = as_list(evaluate(run, at, domain, frames));
+            let mut results = Vec::with_capacity(items.len());
+            for item in items {
+                let mut frame = Context::new();
+                frame.insert(variable.clone(), item);
+                frames.push(frame);
+                results.push(evaluate(run, at, body, frames));
+                frames.pop();
+            }
+            match kind {
+                IteratorKind::For => Value::list(results),
+                IteratorKind::Some => Value::Bool(results.iter().any(|r| *r == Value::Bool(true))),
+                IteratorKind::Every => Value::Bool(results.iter().all(|r| *r == Value::Bool(true))),
+            }
+        }
+        Compiled::Table(compiled) => table::evaluate(run, at, compiled, frames),
+    }
+}
+
+/// Evaluates FEEL, recording its warnings against the decision.
+pub(crate) fn feel_value(
+    run: &mut Run<'_>,
+    at: Ref,
+    feel: &baton_feel::Expression,
+    scope: &dyn Scope,
+) -> Value {
+    let evaluation = feel.evaluate(scope);
+    for warning in &evaluation.warnings {
+        run.warn(format!("{}: {warning}", run.decision_name(at)));
+    }
+    evaluation.value
+}
+
+/// Calls a function with named arguments. The body sees its parameters and the BKMs the
+/// function requires, not the caller's variables.
+fn call(
+    run: &mut Run<'_>,
+    at: Ref,
+    function: &Function,
+    arguments: Context,
+    frames: &Frames,
+) -> Value {
+    let mut parameters = Context::new();
+    for name in &function.definition.parameters {
+        parameters.insert(
+            name.clone(),
+            arguments.get(name).cloned().unwrap_or(Value::Null),
+        );
+    }
+    let Some(body) = &function.definition.body else {
+        return Value::Null;
+    };
+    // Functions from contexts close over the caller's frames; BKMs see only what they
+    // require (and themselves, for recursion).
+    let mut inner = if function.knowledge.is_empty() && !is_bkm(run, function) {
+        let mut inner = Frames {
+            frames: frames.frames.clone(),
+            functions: frames.functions.clone(),
+        };
+        inner.push(parameters);
+        inner
+    } else {
+        let mut functions = run.functions(&function.knowledge);
+        functions.push(function.clone());
+        Frames::new(parameters, functions)
+    };
+    evaluate(run, at, body, &mut inner)
+}
+
+fn is_bkm(run: &Run<'_>, function: &Function) -> bool {
+    run.model.models.iter().any(|m| {
+        m.bkms.iter().any(|b| {
+            b.function
+                .as_ref()
+                .is_some_and(|f| Arc::ptr_eq(f, &function.definition))
+        })
+    })
+}
+
+/// FEEL's implicit conversion of a non-list to a singleton list.
+fn as_list(value: Value) -> Vec<Value> {
+    match value {
+        Value::List(items) => items.as_ref().clone(),
+        Value::Null => Vec::new(),
+        single => vec![single],
+    }
+}

@@ -1,0 +1,297 @@
+//! Model expressions → [`Compiled`] expressions: every FEEL text parsed once, when the
+//! decision model is built, never per evaluation.
+
+use std::sync::Arc;
+
+use baton_feel::Expression as Feel;
+use baton_model::Diagnostic;
+
+use crate::model::{
+    Aggregation, DecisionTable, Expression, ExpressionKind, FunctionDefinition, HitPolicy,
+    IteratorKind, Text,
+};
+
+#[derive(Debug)]
+pub(crate) enum Compiled {
+    /// `None`: an empty or unparsable text, which evaluates to null (the parse error is
+    /// a diagnostic of the model).
+    Literal(Option<Feel>, Text),
+    Context(Vec<(Option<Arc<str>>, Compiled)>),
+    List(Vec<Compiled>),
+    Relation {
+        columns: Vec<Arc<str>>,
+        rows: Vec<Vec<Compiled>>,
+    },
+    Invocation {
+        callee: Text,
+        bindings: Vec<(Arc<str>, Option<Compiled>)>,
+    },
+    Function(Arc<CompiledFunction>),
+    Conditional(Box<[Compiled; 3]>),
+    Filter(Box<[Compiled; 2]>),
+    Iterator {
+        kind: IteratorKind,
+        variable: Arc<str>,
+        parts: Box<[Compiled; 2]>,
+    },
+    Table(Box<CompiledTable>),
+}
+
+#[derive(Debug)]
+pub(crate) struct CompiledFunction {
+    pub parameters: Vec<Arc<str>>,
+    pub body: Option<Compiled>,
+}
+
+#[derive(Debug)]
+pub(crate) struct CompiledTable {
+    pub hit_policy: HitPolicy,
+    pub aggregation: Option<Aggregation>,
+    pub inputs: Vec<Option<Feel>>,
+    /// Allowed input values, as a test (`? in (...)`).
+    pub input_values: Vec<Option<Feel>>,
+    pub output_names: Vec<Arc<str>>,
+    /// Allowed output values, as a list in priority order.
+    pub output_values: Vec<Option<Feel>>,
+    pub defaults: Vec<Option<Feel>>,
+    pub rules: Vec<CompiledRule>,
+}
+
+#[derive(Debug)]
+pub(crate) struct CompiledRule {
+    pub id: Option<String>,
+    pub index: usize,
+    /// `None` is `-`: any input matches.
+    pub tests: Vec<Option<Feel>>,
+    pub outputs: Vec<Option<Feel>>,
+    pub annotations: Vec<String>,
+}
+
+/// Compiles expressions, collecting FEEL syntax errors as diagnostics.
+pub(crate) struct Compiler<'a> {
+    pub diagnostics: &'a mut Vec<Diagnostic>,
+    /// The element (decision, BKM) being compiled, named in diagnostics.
+    pub element: String,
+}
+
+impl Compiler<'_> {
+    pub fn feel(&mut self, text: &Text, what: &str) -> Option<Feel> {
+        let source = text.text.trim();
+        if source.is_empty() {
+            return None;
+        }
+        match Feel::parse(source) {
+            Ok(feel) => Some(feel),
+            Err(error) => {
+                self.diagnostics.push(Diagnostic::error(
+                    text.span,
+                    Some(&self.element),
+                    format!("{what} is not valid FEEL: {error}: `{source}`"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// A decision-table input entry as a FEEL test of the input, bound to `?`:
+    /// `-` is any input, `not(tests)` negates, otherwise FEEL's `? in (tests)` gives DMN's
+    /// unary-test semantics (comparisons, intervals, lists, expressions using `?`).
+    fn input_entry(&mut self, text: &Text) -> Option<Feel> {
+        let source = text.text.trim();
+        if source.is_empty() || source == "-" {
+            return None;
+        }
+        let test = match negated(source) {
+            Some(inner) => format!("not(? in ({inner}))"),
+            None => format!("? in ({source})"),
+        };
+        match Feel::parse(&test) {
+            Ok(feel) => Some(feel),
+            Err(error) => {
+                self.diagnostics.push(Diagnostic::error(
+                    text.span,
+                    Some(&self.element),
+                    format!("input entry is not a valid unary test: {error}: `{source}`"),
+                ));
+                None
+            }
+        }
+    }
+
+    pub fn expression(&mut self, expression: &Expression) -> Compiled {
+        match &expression.kind {
+            ExpressionKind::Literal(text) => {
+                Compiled::Literal(self.feel(text, "literal expression"), text.clone())
+            }
+            ExpressionKind::DecisionTable(table) => Compiled::Table(Box::new(self.table(table))),
+            ExpressionKind::Context(entries) => Compiled::Context(
+                entries
+                    .iter()
+                    .map(|entry| {
+                        (
+                            entry.variable.as_ref().map(|v| Arc::from(v.name.as_str())),
+                            self.expression(&entry.value),
+                        )
+                    })
+                    .collect(),
+            ),
+            ExpressionKind::List(items) => {
+                Compiled::List(items.iter().map(|item| self.expression(item)).collect())
+            }
+            ExpressionKind::Relation { columns, rows } => Compiled::Relation {
+                columns: columns.iter().map(|c| Arc::from(c.name.as_str())).collect(),
+                rows: rows
+                    .iter()
+                    .map(|row| row.iter().map(|cell| self.expression(cell)).collect())
+                    .collect(),
+            },
+            ExpressionKind::Invocation { callee, bindings } => Compiled::Invocation {
+                callee: callee.clone(),
+                bindings: bindings
+                    .iter()
+                    .map(|b| {
+                        (
+                            Arc::from(b.parameter.name.as_str()),
+                            b.value.as_ref().map(|v| self.expression(v)),
+                        )
+                    })
+                    .collect(),
+            },
+            ExpressionKind::Function(function) => Compiled::Function(self.function(function)),
+            ExpressionKind::Conditional {
+                condition,
+                then,
+                otherwise,
+            } => Compiled::Conditional(Box::new([
+                self.expression(condition),
+                self.expression(then),
+                self.expression(otherwise),
+            ])),
+            ExpressionKind::Filter { list, condition } => Compiled::Filter(Box::new([
+                self.expression(list),
+                self.expression(condition),
+            ])),
+            ExpressionKind::Iterator {
+                kind,
+                variable,
+                domain,
+                body,
+            } => Compiled::Iterator {
+                kind: *kind,
+                variable: Arc::from(variable.as_str()),
+                parts: Box::new([self.expression(domain), self.expression(body)]),
+            },
+        }
+    }
+
+    pub fn function(&mut self, function: &FunctionDefinition) -> Arc<CompiledFunction> {
+        Arc::new(CompiledFunction {
+            parameters: function
+                .parameters
+                .iter()
+                .map(|p| Arc::from(p.name.as_str()))
+                .collect(),
+            body: function.body.as_ref().map(|body| self.expression(body)),
+        })
+    }
+
+    fn table(&mut self, table: &DecisionTable) -> CompiledTable {
+        let list = |c: &mut Self, text: &Option<Text>, what: &str| {
+            text.as_ref().and_then(|t| {
+                c.feel(
+                    &Text {
+                        text: format!("[{}]", t.text),
+                        span: t.span,
+                    },
+                    what,
+                )
+            })
+        };
+        CompiledTable {
+            hit_policy: table.hit_policy,
+            aggregation: table.aggregation,
+            inputs: table
+                .inputs
+                .iter()
+                .map(|input| self.feel(&input.expression, "input expression"))
+                .collect(),
+            input_values: table
+                .inputs
+                .iter()
+                .map(|input| {
+                    input
+                        .input_values
+                        .as_ref()
+                        .and_then(|values| self.input_entry(values))
+                })
+                .collect(),
+            output_names: table
+                .outputs
+                .iter()
+                .map(|o| Arc::from(o.name.as_deref().unwrap_or_default()))
+                .collect(),
+            output_values: table
+                .outputs
+                .iter()
+                .map(|o| list(self, &o.output_values, "output values"))
+                .collect(),
+            defaults: table
+                .outputs
+                .iter()
+                .map(|o| {
+                    o.default
+                        .as_ref()
+                        .and_then(|d| self.feel(d, "default output entry"))
+                })
+                .collect(),
+            rules: table
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(index, rule)| CompiledRule {
+                    id: rule.id.clone(),
+                    index,
+                    tests: rule.inputs.iter().map(|t| self.input_entry(t)).collect(),
+                    outputs: rule
+                        .outputs
+                        .iter()
+                        .map(|t| self.feel(t, "output entry"))
+                        .collect(),
+                    annotations: rule.annotations.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The tests inside a top-level `not( ... )` covering the whole entry.
+fn negated(source: &str) -> Option<&str> {
+    let inner = source.strip_prefix("not")?.trim_start();
+    let inner = inner.strip_prefix('(')?.strip_suffix(')')?;
+    // `not(a) or not(b)` is not one negation: the parentheses must balance inside.
+    let mut depth = 0i32;
+    for c in inner.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return None;
+        }
+    }
+    Some(inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::negated;
+
+    #[test]
+    fn only_a_negation_of_the_whole_entry_is_unwrapped() {
+        assert_eq!(negated("not(\"a\", \"b\")"), Some("\"a\", \"b\""));
+        assert_eq!(negated("not([1..5))"), Some("[1..5)"));
+        assert_eq!(negated("not(a) or not(b)"), None);
+        assert_eq!(negated("\"not\""), None);
+    }
+}

@@ -1,0 +1,453 @@
+//! Evaluating decisions: the decision requirements graph in dependency order, each
+//! decision's boxed expression ([`boxed`]) with FEEL, decision tables in [`table`].
+//!
+//! A [`DecisionModel`] is built once from one or more parsed files (the first is the main
+//! model; the others are what it imports): every FEEL text is parsed then, and
+//! references between elements are resolved to indexes. Evaluation is pure: inputs in,
+//! value, warnings and matched rules out.
+
+mod boxed;
+mod compile;
+mod table;
+mod types;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use baton_feel::{Context, Value};
+use baton_model::{Diagnostic, Span};
+
+use crate::model::{Definitions, Href};
+use compile::{Compiled, CompiledFunction, Compiler};
+use types::Types;
+
+/// One rule of a decision table that matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatchedRule {
+    /// The decision whose table it is.
+    pub decision: String,
+    /// The rule's id, or `rule N` (1-based) when it has none.
+    pub rule: String,
+    pub annotations: Vec<String>,
+}
+
+/// The result of evaluating a decision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// Null when evaluation failed; the warnings then say why.
+    pub value: Value,
+    pub warnings: Vec<String>,
+    /// Rules that matched in the tables of the evaluated decision and those it required.
+    pub matched_rules: Vec<MatchedRule>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no decision '{name}' in model '{model}'{}", suggest(available))]
+    UnknownDecision {
+        name: String,
+        model: String,
+        available: Vec<String>,
+    },
+    #[error("no decision service '{0}' in the model")]
+    UnknownService(String),
+    #[error("the model has errors:\n{}", render(.0))]
+    Invalid(Vec<Diagnostic>),
+}
+
+fn suggest(available: &[String]) -> String {
+    if available.is_empty() {
+        String::new()
+    } else {
+        format!(" (it has: {})", available.join(", "))
+    }
+}
+
+fn render(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| format!("  {d}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Where a DRG element lives: model index and element index.
+type Ref = (usize, usize);
+
+#[derive(Debug)]
+struct Decision {
+    id: String,
+    name: Arc<str>,
+    type_ref: Option<String>,
+    decisions: Vec<Ref>,
+    inputs: Vec<Ref>,
+    knowledge: Vec<Ref>,
+    logic: Option<Compiled>,
+}
+
+#[derive(Debug)]
+struct Input {
+    name: Arc<str>,
+    type_ref: Option<String>,
+}
+
+#[derive(Debug)]
+struct Bkm {
+    name: Arc<str>,
+    function: Option<Arc<CompiledFunction>>,
+    knowledge: Vec<Ref>,
+}
+
+#[derive(Debug)]
+struct Service {
+    id: String,
+    name: String,
+    outputs: Vec<Ref>,
+    /// Decisions whose values are parameters of the service, not evaluated.
+    input_decisions: Vec<Ref>,
+}
+
+#[derive(Debug)]
+struct Model {
+    name: String,
+    types: Types,
+    decisions: Vec<Decision>,
+    inputs: Vec<Input>,
+    bkms: Vec<Bkm>,
+    services: Vec<Service>,
+}
+
+/// Decisions ready to evaluate.
+#[derive(Debug)]
+pub struct DecisionModel {
+    models: Vec<Model>,
+    /// Problems found while compiling (FEEL syntax, unresolved references); evaluation
+    /// of the affected expressions yields null with a warning.
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl DecisionModel {
+    /// Builds the model; `files[0]` is the main model, the rest are imports.
+    pub fn new(files: &[Definitions]) -> DecisionModel {
+        let mut diagnostics = Vec::new();
+        let namespaces: Vec<&str> = files.iter().map(|d| d.namespace.as_str()).collect();
+        let mut models = Vec::with_capacity(files.len());
+        for (index, defs) in files.iter().enumerate() {
+            let resolve = |href: &Href, kind: Kind, diagnostics: &mut Vec<Diagnostic>| {
+                let model = match &href.namespace {
+                    None => Some(index),
+                    Some(ns) => namespaces.iter().position(|n| n == ns),
+                };
+                let found = model.and_then(|m| {
+                    let d = &files[m];
+                    let position = match kind {
+                        Kind::Decision => d.decisions.iter().position(|x| x.id == href.id),
+                        Kind::Input => d.input_data.iter().position(|x| x.id == href.id),
+                        Kind::Bkm => d.bkms.iter().position(|x| x.id == href.id),
+                    };
+                    position.map(|p| (m, p))
+                });
+                if found.is_none() {
+                    diagnostics.push(Diagnostic::error(
+                        Span::default(),
+                        Some(&href.id),
+                        format!(
+                            "reference '{}#{}' names no {} of the loaded models",
+                            href.namespace.as_deref().unwrap_or(""),
+                            href.id,
+                            kind.noun()
+                        ),
+                    ));
+                }
+                found
+            };
+            let mut decisions = Vec::new();
+            for d in &defs.decisions {
+                let mut compiler = Compiler {
+                    diagnostics: &mut diagnostics,
+                    element: d.id.clone(),
+                };
+                let logic = d.logic.as_ref().map(|l| compiler.expression(l));
+                decisions.push(Decision {
+                    id: d.id.clone(),
+                    name: Arc::from(d.variable.name.as_str()),
+                    type_ref: d.variable.type_ref.clone(),
+                    decisions: d
+                        .required_decisions
+                        .iter()
+                        .filter_map(|h| resolve(h, Kind::Decision, &mut diagnostics))
+                        .collect(),
+                    inputs: d
+                        .required_inputs
+                        .iter()
+                        .filter_map(|h| resolve(h, Kind::Input, &mut diagnostics))
+                        .collect(),
+                    knowledge: d
+                        .required_knowledge
+                        .iter()
+                        .filter_map(|h| resolve(h, Kind::Bkm, &mut diagnostics))
+                        .collect(),
+                    logic,
+                });
+            }
+            let mut bkms = Vec::new();
+            for b in &defs.bkms {
+                let mut compiler = Compiler {
+                    diagnostics: &mut diagnostics,
+                    element: b.id.clone(),
+                };
+                let function = b.logic.as_ref().map(|f| compiler.function(f));
+                bkms.push(Bkm {
+                    name: Arc::from(b.variable.name.as_str()),
+                    function,
+                    knowledge: b
+                        .required_knowledge
+                        .iter()
+                        .filter_map(|h| resolve(h, Kind::Bkm, &mut diagnostics))
+                        .collect(),
+                });
+            }
+            let mut services = Vec::new();
+            for s in &defs.decision_services {
+                let refs = |hrefs: &[Href], kind: Kind, diagnostics: &mut Vec<Diagnostic>| {
+                    hrefs
+                        .iter()
+                        .filter_map(|h| resolve(h, kind, diagnostics))
+                        .collect::<Vec<_>>()
+                };
+                services.push(Service {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    outputs: refs(&s.output_decisions, Kind::Decision, &mut diagnostics),
+                    input_decisions: refs(&s.input_decisions, Kind::Decision, &mut diagnostics),
+                });
+            }
+            models.push(Model {
+                name: defs.name.clone(),
+                types: Types::new(&defs.item_definitions),
+                decisions,
+                inputs: defs
+                    .input_data
+                    .iter()
+                    .map(|i| Input {
+                        name: Arc::from(i.variable.name.as_str()),
+                        type_ref: i.variable.type_ref.clone(),
+                    })
+                    .collect(),
+                bkms,
+                services,
+            });
+        }
+        DecisionModel {
+            models,
+            diagnostics,
+        }
+    }
+
+    /// FEEL syntax errors and unresolved references found while building.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The main model's decisions, as `(id, name)`.
+    pub fn decisions(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.models
+            .first()
+            .into_iter()
+            .flat_map(|m| m.decisions.iter().map(|d| (d.id.as_str(), &*d.name)))
+    }
+
+    fn find_decision(&self, id_or_name: &str) -> Result<Ref, Error> {
+        let main = self.models.first();
+        main.and_then(|m| {
+            m.decisions
+                .iter()
+                .position(|d| d.id == id_or_name)
+                .or_else(|| m.decisions.iter().position(|d| &*d.name == id_or_name))
+        })
+        .map(|d| (0, d))
+        .ok_or_else(|| Error::UnknownDecision {
+            name: id_or_name.to_string(),
+            model: main.map(|m| m.name.clone()).unwrap_or_default(),
+            available: self.decisions().map(|(_, n)| n.to_string()).collect(),
+        })
+    }
+
+    /// Evaluates a decision of the main model (by id or name). `inputs` are keyed by
+    /// input data name; an input named like a decision supplies that decision's value.
+    pub fn evaluate(&self, decision: &str, inputs: &Context) -> Result<Outcome, Error> {
+        let at = self.find_decision(decision)?;
+        let mut run = Run::new(self, inputs);
+        let value = run.decision(at);
+        Ok(run.finish(value))
+    }
+
+    /// Invokes a decision service of the main model (by id or name) with `inputs` as its
+    /// parameters: one output decision gives its value, several give a context.
+    pub fn evaluate_service(&self, service: &str, inputs: &Context) -> Result<Outcome, Error> {
+        let main = self.models.first();
+        let found = main.and_then(|m| {
+            m.services
+                .iter()
+                .find(|s| s.id == service || s.name == service)
+        });
+        let Some(found) = found else {
+            return Err(Error::UnknownService(service.to_string()));
+        };
+        let mut run = Run::new(self, inputs);
+        // Input decisions are parameters: their values are given, not evaluated.
+        for &input in &found.input_decisions {
+            let name = &self.decision(input).name;
+            let value = inputs.get(name).cloned().unwrap_or(Value::Null);
+            run.memo.insert(input, value);
+        }
+        let value = if let [only] = found.outputs.as_slice() {
+            run.decision(*only)
+        } else {
+            let mut context = Context::new();
+            for &output in &found.outputs {
+                let value = run.decision(output);
+                context.insert(self.decision(output).name.clone(), value);
+            }
+            Value::context(context)
+        };
+        Ok(run.finish(value))
+    }
+
+    fn decision(&self, (model, index): Ref) -> &Decision {
+        &self.models[model].decisions[index]
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Decision,
+    Input,
+    Bkm,
+}
+
+impl Kind {
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Decision => "decision",
+            Kind::Input => "input data",
+            Kind::Bkm => "business knowledge model",
+        }
+    }
+}
+
+/// One evaluation: decision values computed so far, warnings and matched rules.
+pub(crate) struct Run<'m> {
+    model: &'m DecisionModel,
+    inputs: &'m Context,
+    memo: HashMap<Ref, Value>,
+    /// Decisions being evaluated, to refuse cycles instead of recursing forever.
+    active: Vec<Ref>,
+    warnings: Vec<String>,
+    matched: Vec<MatchedRule>,
+}
+
+impl<'m> Run<'m> {
+    fn new(model: &'m DecisionModel, inputs: &'m Context) -> Run<'m> {
+        Run {
+            model,
+            inputs,
+            memo: HashMap::new(),
+            active: Vec::new(),
+            warnings: Vec::new(),
+            matched: Vec::new(),
+        }
+    }
+
+    fn finish(self, value: Value) -> Outcome {
+        Outcome {
+            value,
+            warnings: self.warnings,
+            matched_rules: self.matched,
+        }
+    }
+
+    pub(crate) fn warn(&mut self, message: String) {
+        if !self.warnings.contains(&message) {
+            self.warnings.push(message);
+        }
+    }
+
+    fn decision(&mut self, at: Ref) -> Value {
+        if let Some(value) = self.memo.get(&at) {
+            return value.clone();
+        }
+        let model = self.model;
+        let decision = model.decision(at);
+        // A value supplied for the decision itself is used as is.
+        if let Some(value) = self.inputs.get(&decision.name) {
+            return value.clone();
+        }
+        if self.active.contains(&at) {
+            self.warn(format!(
+                "decision '{}' requires itself (a cycle in the requirements)",
+                decision.name
+            ));
+            return Value::Null;
+        }
+        self.active.push(at);
+        let mut scope = Context::new();
+        for &(m, i) in &decision.inputs {
+            let input = &model.models[m].inputs[i];
+            let value = self.inputs.get(&input.name).cloned().unwrap_or(Value::Null);
+            let value = self.coerce(m, value, input.type_ref.as_deref(), &input.name);
+            scope.insert(input.name.clone(), value);
+        }
+        for &required in &decision.decisions {
+            let value = self.decision(required);
+            scope.insert(model.decision(required).name.clone(), value);
+        }
+        let functions = self.functions(&decision.knowledge);
+        let value = match &decision.logic {
+            Some(logic) => {
+                let mut frames = boxed::Frames::new(scope, functions);
+                boxed::evaluate(self, at, logic, &mut frames)
+            }
+            None => {
+                self.warn(format!(
+                    "decision '{}' has no decision logic and no value was given for it",
+                    decision.name
+                ));
+                Value::Null
+            }
+        };
+        let value = self.coerce(at.0, value, decision.type_ref.as_deref(), &decision.name);
+        self.active.pop();
+        self.memo.insert(at, value.clone());
+        value
+    }
+
+    /// The business knowledge models visible through `knowledge`, by name.
+    fn functions(&self, knowledge: &[Ref]) -> Vec<boxed::Function> {
+        knowledge
+            .iter()
+            .filter_map(|&(m, i)| {
+                let bkm = &self.model.models[m].bkms[i];
+                bkm.function.as_ref().map(|f| boxed::Function {
+                    name: bkm.name.clone(),
+                    definition: f.clone(),
+                    knowledge: bkm.knowledge.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn coerce(&mut self, model: usize, value: Value, type_ref: Option<&str>, what: &str) -> Value {
+        match self.model.models[model].types.coerce(value, type_ref) {
+            Ok(value) => value,
+            Err(message) => {
+                self.warn(format!("{what}: {message}"));
+                Value::Null
+            }
+        }
+    }
+
+    fn decision_name(&self, at: Ref) -> &str {
+        &self.model.decision(at).name
+    }
+}

@@ -1,0 +1,109 @@
+//! Type checks and coercion by `typeRef` (DMN 1.5 §7.3.2 and §10.3.2.9.4): a value of the
+//! declared type passes, a singleton list is unwrapped for a non-list type, a value is
+//! wrapped for a collection type, and anything else becomes null with a warning.
+
+use std::collections::HashMap;
+
+use baton_feel::Value;
+
+use crate::model::ItemDefinition;
+
+/// The item definitions of a model, by name, for resolving `typeRef`s.
+#[derive(Debug, Default)]
+pub(crate) struct Types {
+    items: HashMap<String, ItemDefinition>,
+}
+
+impl Types {
+    pub fn new(items: &[ItemDefinition]) -> Types {
+        Types {
+            items: items.iter().map(|i| (i.name.clone(), i.clone())).collect(),
+        }
+    }
+
+    /// Coerces `value` to `type_ref`. `Err` carries the warning; the value is then null.
+    pub fn coerce(&self, value: Value, type_ref: Option<&str>) -> Result<Value, String> {
+        let Some(type_ref) = type_ref else {
+            return Ok(value);
+        };
+        self.coerce_to(value, type_ref, 0)
+    }
+
+    fn coerce_to(&self, value: Value, type_ref: &str, depth: u8) -> Result<Value, String> {
+        if value.is_null() || depth > 16 {
+            return Ok(value);
+        }
+        let name = type_ref.strip_prefix("feel:").unwrap_or(type_ref).trim();
+        if let Some(item) = self.items.get(name) {
+            return self.coerce_item(value, item, depth);
+        }
+        let fits = match name {
+            "number" => matches!(value, Value::Number(_)),
+            "string" => matches!(value, Value::String(_)),
+            "boolean" => matches!(value, Value::Bool(_)),
+            "context" => matches!(value, Value::Context(_)),
+            "list" => matches!(value, Value::List(_)),
+            // Any, temporal and function types, and names of imported types: accepted as
+            // they are until the type system knows them.
+            _ => return Ok(value),
+        };
+        if fits {
+            return Ok(value);
+        }
+        if let Value::List(items) = &value
+            && let [only] = items.as_slice()
+        {
+            return self.coerce_to(only.clone(), type_ref, depth + 1);
+        }
+        Err(format!(
+            "{} does not conform to type '{type_ref}'",
+            describe(&value)
+        ))
+    }
+
+    fn coerce_item(&self, value: Value, item: &ItemDefinition, depth: u8) -> Result<Value, String> {
+        if item.is_collection {
+            let items = match value {
+                Value::List(items) => items.as_ref().clone(),
+                single => vec![single],
+            };
+            let element = ItemDefinition {
+                is_collection: false,
+                ..item.clone()
+            };
+            let mut out = Vec::with_capacity(items.len());
+            for v in items {
+                out.push(self.coerce_item(v, &element, depth + 1)?);
+            }
+            return Ok(Value::list(out));
+        }
+        if !item.components.is_empty() {
+            let Value::Context(context) = &value else {
+                return Err(format!(
+                    "{} does not conform to structured type '{}'",
+                    describe(&value),
+                    item.name
+                ));
+            };
+            for component in &item.components {
+                if let Some(field) = context.get(&component.name) {
+                    self.coerce_item(field.clone(), component, depth + 1)?;
+                }
+            }
+            return Ok(value);
+        }
+        match &item.type_ref {
+            Some(base) => self.coerce_to(value, base, depth + 1),
+            None => Ok(value),
+        }
+    }
+}
+
+fn describe(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 40 {
+        format!("a {}", value.type_name())
+    } else {
+        format!("{text} (a {})", value.type_name())
+    }
+}

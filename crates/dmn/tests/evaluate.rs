@@ -1,0 +1,94 @@
+//! Evaluating decisions end to end: requirements in dependency order, decision tables
+//! with their hit policies, contexts and BKM invocations.
+
+use baton_dmn::{DecisionModel, Outcome};
+use baton_feel::{Context, Value};
+
+fn model() -> DecisionModel {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/test_data/shipping.dmn");
+    let parsed = baton_dmn::parse_file(std::path::Path::new(path)).expect("fixture readable");
+    assert!(!parsed.has_errors(), "{:#?}", parsed.diagnostics);
+    let model = DecisionModel::new(&[parsed.definitions.expect("a DMN model")]);
+    assert!(model.diagnostics().is_empty(), "{:#?}", model.diagnostics());
+    model
+}
+
+fn inputs(json: &str) -> Context {
+    let json: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
+    match Value::from_json(&json) {
+        Value::Context(c) => (*c).clone(),
+        other => panic!("inputs must be an object, got {other}"),
+    }
+}
+
+fn decide(decision: &str, json: &str) -> Outcome {
+    model()
+        .evaluate(decision, &inputs(json))
+        .expect("the decision exists")
+}
+
+#[test]
+fn a_first_hit_table_takes_the_first_matching_rule_and_gives_a_context() {
+    let out = decide("cost", r#"{"parcel": {"country": "DE", "weight": 1.5}}"#);
+    assert_eq!(
+        out.value.to_string(),
+        r#"{"price": 4.99, "carrier": "post"}"#
+    );
+    assert_eq!(out.matched_rules.len(), 1);
+    assert_eq!(out.matched_rules[0].rule, "light_home");
+    assert_eq!(out.matched_rules[0].annotations, ["letter-sized"]);
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+}
+
+#[test]
+fn required_decisions_are_evaluated_first_and_negated_entries_match() {
+    let out = decide("cost", r#"{"parcel": {"country": "FR", "weight": 4}}"#);
+    assert_eq!(
+        out.value.to_string(),
+        r#"{"price": 12, "carrier": "courier"}"#
+    );
+    assert_eq!(out.matched_rules[0].rule, "abroad");
+}
+
+#[test]
+fn collect_sum_adds_every_matching_output() {
+    let out = decide(
+        "surcharges",
+        r#"{"parcel": {"fragile": true, "weight": 25}}"#,
+    );
+    assert_eq!(out.value.to_string(), "7");
+    assert_eq!(out.matched_rules.len(), 2);
+    let none = decide(
+        "surcharges",
+        r#"{"parcel": {"fragile": false, "weight": 1}}"#,
+    );
+    assert_eq!(none.value, Value::Null);
+}
+
+#[test]
+fn contexts_invoke_business_knowledge_models() {
+    let out = decide(
+        "summary",
+        r#"{"parcel": {"country": "DE", "weight": 10, "fragile": true}}"#,
+    );
+    assert_eq!(out.value.to_string(), "12.0");
+}
+
+#[test]
+fn an_input_of_the_wrong_type_is_null_with_a_warning_never_a_silent_match() {
+    let out = decide(
+        "cost",
+        r#"{"parcel": {"country": "DE", "weight": "heavy"}}"#,
+    );
+    assert_eq!(out.value, Value::Null);
+    assert!(!out.warnings.is_empty(), "a warning explains the null");
+}
+
+#[test]
+fn an_unknown_decision_names_the_ones_there_are() {
+    let error = model()
+        .evaluate("price", &Context::new())
+        .expect_err("no such decision");
+    let message = error.to_string();
+    assert!(message.contains("cost"), "{message}");
+}
