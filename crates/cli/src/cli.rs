@@ -140,6 +140,30 @@ pub enum Commands {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Evaluate a DMN decision from the command line
+    Decide {
+        /// The DMN file (other files given are its imports)
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The decision, by id or name [default: the model's only or last decision]
+        #[arg(long)]
+        decision: Option<String>,
+        #[command(flatten)]
+        vars: VarArgs,
+        /// Print JSON for scripts instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a DMN TCK folder tree (<level>/<folder>/*-test-*.xml) and report pass counts
+    Tck {
+        dir: PathBuf,
+        /// Print JSON for scripts instead of tables
+        #[arg(long)]
+        json: bool,
+        /// Also write the upstream tck_results.csv format to this file
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
     /// Measure throughput: run N instances to completion in one process
     Bench {
         #[arg(required = true)]

@@ -3,6 +3,7 @@
 mod bench;
 mod cancel;
 mod complete;
+mod decide;
 mod deploy;
 mod incidents;
 mod instances;
@@ -13,6 +14,7 @@ mod show;
 mod simulate;
 mod start;
 mod tasks;
+mod tck;
 
 use std::path::Path;
 
@@ -62,6 +64,13 @@ pub fn run(cli: Cli) -> Result<u8> {
             retries,
             store,
         } => resolve::run(&incident, retries, &store),
+        Commands::Decide {
+            files,
+            decision,
+            vars,
+            json,
+        } => decide::run(&files, decision.as_deref(), &vars, json),
+        Commands::Tck { dir, json, csv } => tck::run(&dir, json, csv.as_deref()),
         Commands::Bench {
             files,
             process,

@@ -48,6 +48,9 @@ pub(crate) struct CompiledTable {
     pub hit_policy: HitPolicy,
     pub aggregation: Option<Aggregation>,
     pub inputs: Vec<Option<Feel>>,
+    /// Each input's label (or expression text) and declared type.
+    pub input_names: Vec<String>,
+    pub input_types: Vec<Option<String>>,
     /// Allowed input values, as a test (`? in (...)`).
     pub input_values: Vec<Option<Feel>>,
     pub output_names: Vec<Arc<str>>,
@@ -215,6 +218,17 @@ impl Compiler<'_> {
                 .iter()
                 .map(|input| self.feel(&input.expression, "input expression"))
                 .collect(),
+            input_names: table
+                .inputs
+                .iter()
+                .map(|input| {
+                    input
+                        .label
+                        .clone()
+                        .unwrap_or_else(|| input.expression.text.clone())
+                })
+                .collect(),
+            input_types: table.inputs.iter().map(|i| i.type_ref.clone()).collect(),
             input_values: table
                 .inputs
                 .iter()

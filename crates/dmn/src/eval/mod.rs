@@ -391,7 +391,9 @@ impl<'m> Run<'m> {
             return Value::Null;
         }
         self.active.push(at);
-        let mut scope = Context::new();
+        // Every given input is visible, as in Camunda where decisions read the process
+        // variables; declared input data are coerced to their types on top.
+        let mut scope = self.inputs.clone();
         for &(m, i) in &decision.inputs {
             let input = &model.models[m].inputs[i];
             let value = self.inputs.get(&input.name).cloned().unwrap_or(Value::Null);

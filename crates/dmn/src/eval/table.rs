@@ -20,6 +20,17 @@ pub(crate) fn evaluate(
             Some(feel) => feel_value(run, at, feel, frames),
             None => Value::Null,
         };
+        let value = match table.input_types.get(index) {
+            Some(Some(type_ref)) => {
+                let what = format!(
+                    "{}: input '{}'",
+                    run.decision_name(at),
+                    table.input_names.get(index).map_or("", String::as_str)
+                );
+                run.coerce(at.0, value, Some(type_ref), &what)
+            }
+            _ => value,
+        };
         if let Some(Some(allowed)) = table.input_values.get(index)
             && value != Value::Null
             && test(run, at, allowed, &value, frames) != Some(true)
