@@ -14,13 +14,16 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use baton_core::{GlobalKey, InstanceId, JournalRecord, Timestamp};
 use baton_store::{
-    Append, DeployedProcess, DeploymentStore, Error, IncidentFilter, IncidentRow, InstanceFilter,
-    InstanceRow, JobFilter, JobRow, JournalStore, NewProcess, QueryStore, Result, StoredProcess,
-    TaskFilter, UserTaskRow, VariableRow,
+    Append, DefinitionKind, DeployedDefinition, DeploymentStore, Error, IncidentFilter,
+    IncidentRow, InstanceFilter, InstanceRow, JobFilter, JobRow, JournalStore, NewDefinition,
+    QueryStore, Result, StoredDefinition, TaskFilter, UserTaskRow, VariableRow,
 };
 
 /// Schema migrations, in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_definitions.sql"),
+];
 
 /// How hard commits try to reach the disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,42 +124,46 @@ fn i(n: u64) -> i64 {
 }
 
 impl DeploymentStore for SqliteStore {
-    fn deploy(&mut self, processes: &[NewProcess]) -> Result<Vec<DeployedProcess>> {
+    fn deploy(&mut self, definitions: &[NewDefinition]) -> Result<Vec<DeployedDefinition>> {
         let tx = self.conn.transaction().map_err(backend)?;
-        let mut deployed = Vec::with_capacity(processes.len());
-        for process in processes {
+        let mut deployed = Vec::with_capacity(definitions.len());
+        for new in definitions {
+            let kind = new.kind.as_str();
             let latest: Option<(u32, String)> = tx
                 .query_row(
-                    "SELECT version, digest FROM processes WHERE process_id = ?1 ORDER BY version DESC LIMIT 1",
-                    [&process.process_id],
+                    "SELECT version, digest FROM definitions WHERE kind = ?1 AND id = ?2
+                     ORDER BY version DESC LIMIT 1",
+                    params![kind, new.id],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()
                 .map_err(backend)?;
             let (version, is_new) = match latest {
-                Some((version, digest)) if digest == process.digest => (version, false),
+                Some((version, digest)) if digest == new.digest => (version, false),
                 Some((version, _)) => (version + 1, true),
                 None => (1, true),
             };
             if is_new {
                 tx.execute(
-                    "INSERT INTO processes (process_id, version, resource_name, source, digest, deployed_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO definitions (kind, id, version, resource_name, source, digest, deployed_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![
-                        process.process_id,
+                        kind,
+                        new.id,
                         version,
-                        process.resource_name,
-                        process.source,
-                        process.digest,
-                        process.deployed_at.0
+                        new.resource_name,
+                        new.source,
+                        new.digest,
+                        new.deployed_at.0
                     ],
                 )
                 .map_err(backend)?;
             }
-            deployed.push(DeployedProcess {
-                process_id: process.process_id.clone(),
+            deployed.push(DeployedDefinition {
+                kind: new.kind,
+                id: new.id.clone(),
                 version,
-                resource_name: process.resource_name.clone(),
+                resource_name: new.resource_name.clone(),
                 is_new,
             });
         }
@@ -164,13 +171,20 @@ impl DeploymentStore for SqliteStore {
         Ok(deployed)
     }
 
-    fn process(&self, process_id: &str, version: Option<u32>) -> Result<Option<StoredProcess>> {
-        let sql = "SELECT process_id, version, resource_name, source FROM processes
-                   WHERE process_id = ?1 AND (?2 IS NULL OR version = ?2) ORDER BY version DESC LIMIT 1";
+    fn definition(
+        &self,
+        kind: DefinitionKind,
+        id: &str,
+        version: Option<u32>,
+    ) -> Result<Option<StoredDefinition>> {
+        let sql = "SELECT id, version, resource_name, source FROM definitions
+                   WHERE kind = ?1 AND id = ?2 AND (?3 IS NULL OR version = ?3)
+                   ORDER BY version DESC LIMIT 1";
         self.conn
-            .query_row(sql, params![process_id, version], |r| {
-                Ok(StoredProcess {
-                    process_id: r.get(0)?,
+            .query_row(sql, params![kind.as_str(), id, version], |r| {
+                Ok(StoredDefinition {
+                    kind,
+                    id: r.get(0)?,
                     version: r.get(1)?,
                     resource_name: r.get(2)?,
                     source: r.get(3)?,
@@ -180,15 +194,18 @@ impl DeploymentStore for SqliteStore {
             .map_err(backend)
     }
 
-    fn processes(&self) -> Result<Vec<DeployedProcess>> {
+    fn definitions(&self, kind: DefinitionKind) -> Result<Vec<DeployedDefinition>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT process_id, version, resource_name FROM processes ORDER BY process_id, version")
+            .prepare_cached(
+                "SELECT id, version, resource_name FROM definitions WHERE kind = ?1 ORDER BY id, version",
+            )
             .map_err(backend)?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(DeployedProcess {
-                    process_id: r.get(0)?,
+            .query_map([kind.as_str()], |r| {
+                Ok(DeployedDefinition {
+                    kind,
+                    id: r.get(0)?,
                     version: r.get(1)?,
                     resource_name: r.get(2)?,
                     is_new: false,

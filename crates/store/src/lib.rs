@@ -44,12 +44,18 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Deployed process definitions and their versions.
 pub trait DeploymentStore {
-    /// Stores each process unless the latest version of that process id has the same
-    /// digest; returns the version each resource ended up as.
-    fn deploy(&mut self, processes: &[NewProcess]) -> Result<Vec<DeployedProcess>>;
+    /// Stores each definition unless the latest version of that kind and id has the same
+    /// digest, all in one transaction; returns the version each one ended up as.
+    fn deploy(&mut self, definitions: &[NewDefinition]) -> Result<Vec<DeployedDefinition>>;
     /// A specific version, or the latest when `version` is `None`.
-    fn process(&self, process_id: &str, version: Option<u32>) -> Result<Option<StoredProcess>>;
-    fn processes(&self) -> Result<Vec<DeployedProcess>>;
+    fn definition(
+        &self,
+        kind: DefinitionKind,
+        id: &str,
+        version: Option<u32>,
+    ) -> Result<Option<StoredDefinition>>;
+    /// Every version of every definition of this kind, by id then version.
+    fn definitions(&self, kind: DefinitionKind) -> Result<Vec<DeployedDefinition>>;
 }
 
 /// Journals and their projections.

@@ -3,10 +3,37 @@
 use baton_core::{GlobalKey, InstanceId, Key, Timestamp};
 use baton_feel::Value;
 
-/// A process to deploy: its id, where it came from, and the source text.
+/// What a deployed definition is. Processes and decisions are versioned separately, so a
+/// process and a decision may share an id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DefinitionKind {
+    Process,
+    Decision,
+}
+
+impl DefinitionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefinitionKind::Process => "process",
+            DefinitionKind::Decision => "decision",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DefinitionKind> {
+        match text {
+            "process" => Some(DefinitionKind::Process),
+            "decision" => Some(DefinitionKind::Decision),
+            _ => None,
+        }
+    }
+}
+
+/// A process or decision to deploy: its id, where it came from, and the source text
+/// (the whole file it was defined in).
 #[derive(Clone, Debug)]
-pub struct NewProcess {
-    pub process_id: String,
+pub struct NewDefinition {
+    pub kind: DefinitionKind,
+    pub id: String,
     pub resource_name: String,
     pub source: String,
     /// A digest of the source, to recognise an unchanged redeploy.
@@ -15,8 +42,9 @@ pub struct NewProcess {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeployedProcess {
-    pub process_id: String,
+pub struct DeployedDefinition {
+    pub kind: DefinitionKind,
+    pub id: String,
     pub version: u32,
     pub resource_name: String,
     /// False when an identical version already existed and was reused.
@@ -24,8 +52,9 @@ pub struct DeployedProcess {
 }
 
 #[derive(Clone, Debug)]
-pub struct StoredProcess {
-    pub process_id: String,
+pub struct StoredDefinition {
+    pub kind: DefinitionKind,
+    pub id: String,
     pub version: u32,
     pub resource_name: String,
     pub source: String,

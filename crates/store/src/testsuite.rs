@@ -8,8 +8,8 @@ use baton_core::{Event, GlobalKey, InstanceId, JournalRecord, Key, Timestamp};
 use baton_feel::Value;
 
 use crate::{
-    Append, Error, IncidentFilter, IncidentRow, InstanceFilter, InstanceRow, JobFilter, JobRow,
-    NewProcess, RowChanges, Store, TaskFilter, UserTaskRow, VariableRow,
+    Append, DefinitionKind, Error, IncidentFilter, IncidentRow, InstanceFilter, InstanceRow,
+    JobFilter, JobRow, NewDefinition, RowChanges, Store, TaskFilter, UserTaskRow, VariableRow,
 };
 
 /// Runs every check, each on a store from `fresh`.
@@ -21,9 +21,10 @@ pub fn run_all<S: Store>(fresh: impl Fn() -> S) {
     projections_follow_appends(&mut fresh());
 }
 
-fn process(id: &str, source: &str) -> NewProcess {
-    NewProcess {
-        process_id: id.into(),
+fn process(id: &str, source: &str) -> NewDefinition {
+    NewDefinition {
+        kind: DefinitionKind::Process,
+        id: id.into(),
         resource_name: format!("{id}.bpmn"),
         source: source.into(),
         digest: format!("digest-of-{source}"),
@@ -56,18 +57,66 @@ pub fn deploy_versions_by_digest<S: Store>(store: &mut S) {
     );
     assert_eq!(
         store
-            .process("p", None)
+            .definition(DefinitionKind::Process, "p", None)
             .expect("latest")
             .map(|p| (p.version, p.source)),
         Some((2, "v2".into()))
     );
     assert_eq!(
-        store.process("p", Some(1)).expect("v1").map(|p| p.source),
+        store
+            .definition(DefinitionKind::Process, "p", Some(1))
+            .expect("v1")
+            .map(|p| p.source),
         Some("v1".into())
     );
-    assert!(store.process("p", Some(9)).expect("query").is_none());
-    assert!(store.process("nope", None).expect("query").is_none());
-    assert_eq!(store.processes().expect("list").len(), 3);
+    assert!(
+        store
+            .definition(DefinitionKind::Process, "p", Some(9))
+            .expect("query")
+            .is_none()
+    );
+    assert!(
+        store
+            .definition(DefinitionKind::Process, "nope", None)
+            .expect("query")
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .definitions(DefinitionKind::Process)
+            .expect("list")
+            .len(),
+        3
+    );
+
+    // A decision may share a process's id: kinds are versioned apart.
+    let decision = NewDefinition {
+        kind: DefinitionKind::Decision,
+        ..process("p", "dmn")
+    };
+    let deployed = store.deploy(&[decision]).expect("deploy a decision");
+    assert_eq!((deployed[0].version, deployed[0].is_new), (1, true));
+    assert_eq!(
+        store
+            .definition(DefinitionKind::Decision, "p", None)
+            .expect("query")
+            .map(|d| d.source),
+        Some("dmn".into())
+    );
+    assert_eq!(
+        store
+            .definition(DefinitionKind::Process, "p", None)
+            .expect("query")
+            .map(|d| d.version),
+        Some(2)
+    );
+    assert_eq!(
+        store
+            .definitions(DefinitionKind::Decision)
+            .expect("list")
+            .len(),
+        1
+    );
 }
 
 pub fn instance_ids_are_never_reused<S: Store>(store: &mut S) {
