@@ -205,6 +205,10 @@ fn kind(kind: &NodeKind) -> String {
             script.result_variable.as_deref().unwrap_or("-")
         ),
         NodeKind::UserTask => "user-task".into(),
+        NodeKind::BusinessRuleTask { decision } => format!(
+            "business-rule-task(decision={} -> {})",
+            decision.decision_id, decision.result_variable
+        ),
         NodeKind::ExclusiveGateway => "exclusive-gateway".into(),
         NodeKind::ParallelGateway => "parallel-gateway".into(),
     }

@@ -113,3 +113,61 @@ fn incident_is_raised_then_resolved_after_the_cause_is_fixed() {
         serde_json::json!([])
     );
 }
+
+#[test]
+fn claims_are_routed_by_a_dmn_decision_deployed_beside_the_process() {
+    let w = Workdir::example("claims");
+    let out = w.baton(&[
+        "run",
+        "claims.bpmn",
+        "claim_routing.dmn",
+        "--var",
+        r#"claim={"kind":"water","amount":1800}"#,
+        "--var",
+        r#"customer={"claims_this_year":1}"#,
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let d = out.json();
+    assert_eq!(d["state"], "completed", "{d}");
+    assert_eq!(d["variables"]["routing"]["route"], "automatic");
+    assert_eq!(d["variables"]["payout"], serde_json::json!(1620.0));
+
+    // A frequent claimant goes to review whatever the claim.
+    let out = w.baton(&[
+        "run",
+        "claims.bpmn",
+        "claim_routing.dmn",
+        "--var",
+        r#"claim={"kind":"glass","amount":300}"#,
+        "--var",
+        r#"customer={"claims_this_year":4}"#,
+        "--json",
+    ]);
+    let d = out.json();
+    assert_eq!(d["state"], "waiting", "{d}");
+    assert_eq!(d["waiting"][0]["element"], "review_claim");
+}
+
+#[test]
+fn a_claim_kind_the_rules_do_not_know_raises_a_decision_incident() {
+    let w = Workdir::example("claims");
+    let out = w.baton(&[
+        "run",
+        "claims.bpmn",
+        "claim_routing.dmn",
+        "--var",
+        r#"claim={"kind":"boat","amount":300}"#,
+        "--var",
+        r#"customer={"claims_this_year":0}"#,
+        "--json",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let d = out.json();
+    assert_eq!(d["state"], "incident");
+    let message = d["incidents"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("Claim kind") && message.contains("boat"),
+        "{message}"
+    );
+}

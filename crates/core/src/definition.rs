@@ -3,14 +3,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use baton_model::{Flow, FlowId, Node, NodeId, ProcessGraph};
+use baton_model::{Flow, FlowId, Node, NodeId, NodeKind, ProcessGraph};
 
+use crate::decision::Decisions;
 use crate::event::Name;
 
 /// An immutable, deployed process version. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Definition {
     inner: Arc<Indexed>,
+    /// What business rule tasks evaluate; `None` until the runtime attaches decisions.
+    decisions: Option<Arc<dyn Decisions>>,
 }
 
 #[derive(Debug)]
@@ -64,7 +67,31 @@ impl Definition {
                 node_names,
                 flow_names,
             }),
+            decisions: None,
         }
+    }
+
+    /// The same definition with the decisions its business rule tasks call.
+    pub fn with_decisions(mut self, decisions: Arc<dyn Decisions>) -> Definition {
+        self.decisions = Some(decisions);
+        self
+    }
+
+    pub fn decisions(&self) -> Option<&dyn Decisions> {
+        self.decisions.as_deref()
+    }
+
+    /// The decision ids this process's business rule tasks call, without duplicates.
+    pub fn called_decisions(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for node in &self.inner.graph.nodes {
+            if let NodeKind::BusinessRuleTask { decision } = &node.kind
+                && !ids.contains(&decision.decision_id.as_str())
+            {
+                ids.push(&decision.decision_id);
+            }
+        }
+        ids
     }
 
     pub fn graph(&self) -> &ProcessGraph {

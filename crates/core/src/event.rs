@@ -120,6 +120,8 @@ pub enum IncidentKind {
     ExpressionFailed,
     /// No outgoing sequence flow could be taken.
     NoFlowTaken,
+    /// A business rule task's decision is missing or could not be evaluated.
+    DecisionFailed,
 }
 
 impl IncidentKind {
@@ -128,6 +130,7 @@ impl IncidentKind {
             IncidentKind::JobNoRetries => "job_no_retries",
             IncidentKind::ExpressionFailed => "expression_failed",
             IncidentKind::NoFlowTaken => "no_flow_taken",
+            IncidentKind::DecisionFailed => "decision_failed",
         }
     }
 }

@@ -19,6 +19,7 @@
 
 mod behaviors;
 pub mod command;
+pub mod decision;
 pub mod definition;
 pub mod effect;
 mod elements;
@@ -29,6 +30,7 @@ pub mod ids;
 pub mod state;
 
 pub use command::{Command, Request};
+pub use decision::Decisions;
 pub use definition::Definition;
 pub use effect::Effect;
 pub use engine::{Outcome, Rejection, execute};

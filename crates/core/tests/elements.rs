@@ -3,9 +3,11 @@
 //! promises: replaying the journal rebuilds the live state, and a rejected command writes
 //! nothing.
 
+use std::sync::Arc;
+
 use baton_core::{
-    Command, Definition, Event, InstanceId, InstanceState, Key, Rejection, Request, Timestamp,
-    execute,
+    Command, Decisions, Definition, Event, InstanceId, InstanceState, Key, Rejection, Request,
+    Timestamp, execute,
 };
 use baton_feel::{Context, Value};
 
@@ -19,6 +21,10 @@ struct Scenario {
 
 impl Scenario {
     fn start(model: &str, variables: &str) -> Scenario {
+        Scenario::start_with(model, variables, None)
+    }
+
+    fn start_with(model: &str, variables: &str, decisions: Option<Arc<dyn Decisions>>) -> Scenario {
         let path = format!("{}/tests/models/{model}.bpmn", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("fixture exists");
         let parsed = baton_bpmn::parse(&text);
@@ -29,8 +35,12 @@ impl Scenario {
             .into_iter()
             .next()
             .expect("fixture has a process");
+        let mut def = Definition::new(graph, 1);
+        if let Some(decisions) = decisions {
+            def = def.with_decisions(decisions);
+        }
         let mut scenario = Scenario {
-            def: Definition::new(graph, 1),
+            def,
             state: InstanceState::empty(),
             events: Vec::new(),
             transcript: String::new(),
@@ -118,6 +128,80 @@ fn context(json: &str) -> Context {
         Value::Context(c) => (*c).clone(),
         _ => panic!("test variables must be an object"),
     }
+}
+
+/// A stand-in for deployed DMN: `grading` passes a score of 50 or more.
+#[derive(Debug)]
+struct Grading;
+
+impl Decisions for Grading {
+    fn evaluate(&self, decision: &str, variables: &Context) -> Result<Value, String> {
+        if decision != "grading" {
+            return Err(format!("no decision '{decision}'"));
+        }
+        match variables.get("score") {
+            Some(Value::Number(n)) => Ok(Value::string(if n.to_f64() >= 50.0 {
+                "pass"
+            } else {
+                "fail"
+            })),
+            _ => Err("grading needs a numeric score".into()),
+        }
+    }
+}
+
+// --- business rule task ----------------------------------------------------------------
+
+#[test]
+fn business_rule_task_writes_the_decision_result() {
+    let s = Scenario::start_with("business_rule", r#"{"score": 72}"#, Some(Arc::new(Grading)));
+    assert!(s.state.is_ended());
+    assert_eq!(s.variables(), r#"{"score": 72, "result": "pass"}"#);
+    insta::assert_snapshot!(s.transcript);
+}
+
+/// Decisions that appear later, as when the DMN file is deployed after the process.
+#[derive(Debug, Default)]
+struct DeployedLater(std::sync::atomic::AtomicBool);
+
+impl Decisions for DeployedLater {
+    fn evaluate(&self, decision: &str, variables: &Context) -> Result<Value, String> {
+        if self.0.load(std::sync::atomic::Ordering::SeqCst) {
+            Grading.evaluate(decision, variables)
+        } else {
+            Err(format!("no decision '{decision}' is deployed"))
+        }
+    }
+}
+
+#[test]
+fn a_missing_decision_is_an_incident_and_resolving_evaluates_again() {
+    let decisions = Arc::new(DeployedLater::default());
+    let mut s = Scenario::start_with("business_rule", r#"{"score": 30}"#, Some(decisions.clone()));
+    let incident = s.incident();
+    assert!(
+        s.state.incidents[&incident].message.contains("grading"),
+        "the incident names the decision"
+    );
+    decisions.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    s.send(Command::ResolveIncident {
+        incident,
+        retries: None,
+    })
+    .expect("resolving is accepted");
+    assert!(s.state.is_ended());
+    assert_eq!(s.variables(), r#"{"score": 30, "result": "fail"}"#);
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn a_process_without_its_decisions_says_which_to_deploy() {
+    let s = Scenario::start("business_rule", r#"{"score": 1}"#);
+    let message = &s.state.incidents.values().next().expect("incident").message;
+    assert!(
+        message.contains("grading") && message.contains("deploy"),
+        "{message}"
+    );
 }
 
 // --- start event, script task, end event ---------------------------------------------

@@ -101,6 +101,10 @@ pub enum NodeKind {
     },
     /// A user task: waits until a person completes it.
     UserTask,
+    /// A business rule task: evaluates a deployed DMN decision inline.
+    BusinessRuleTask {
+        decision: CalledDecision,
+    },
     ExclusiveGateway,
     ParallelGateway,
 }
@@ -113,6 +117,15 @@ pub struct JobDefinition {
     pub retries: u32,
     /// Static key/value headers handed to the worker, in document order.
     pub headers: Vec<(String, String)>,
+}
+
+/// The decision a business rule task evaluates (`zeebe:calledDecision`).
+#[derive(Clone, Debug)]
+pub struct CalledDecision {
+    /// The decision's id (or name) among the deployed decisions; the latest version is used.
+    pub decision_id: String,
+    /// The variable the decision's result is written to.
+    pub result_variable: String,
 }
 
 /// A script task's expression and where its result goes (`zeebe:script`).

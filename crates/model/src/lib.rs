@@ -12,6 +12,6 @@ mod graph;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use graph::{
-    Definitions, Diagram, DiagramEdge, DiagramShape, Flow, FlowId, JobDefinition, Mapping, Node,
-    NodeId, NodeKind, ProcessGraph, Script,
+    CalledDecision, Definitions, Diagram, DiagramEdge, DiagramShape, Flow, FlowId, JobDefinition,
+    Mapping, Node, NodeId, NodeKind, ProcessGraph, Script,
 };

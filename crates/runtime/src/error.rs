@@ -13,8 +13,8 @@ pub enum Error {
         file: PathBuf,
         diagnostics: Vec<Diagnostic>,
     },
-    #[error("{file}: contains no process")]
-    NoProcess { file: PathBuf },
+    #[error("{}: defines no executable process or decision", file.display())]
+    NoDefinition { file: PathBuf },
     #[error("no process '{process_id}' is deployed{}", suggest(similar))]
     UnknownProcess {
         process_id: String,
@@ -46,7 +46,7 @@ impl Error {
     pub fn is_input_error(&self) -> bool {
         match self {
             Error::InvalidModel { .. }
-            | Error::NoProcess { .. }
+            | Error::NoDefinition { .. }
             | Error::UnknownProcess { .. }
             | Error::UnknownVersion { .. }
             | Error::UnknownInstance(_)

@@ -8,6 +8,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod decisions;
 mod error;
 pub mod handler;
 pub mod retry;
@@ -19,7 +20,7 @@ use sha2::{Digest, Sha256};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use config::Config;
 pub use error::Error;
-pub use runtime::{Patience, Runtime, Source, read_source};
+pub use runtime::{Patience, Runtime, Source, parse_dmn, read_source};
 
 /// Hex SHA-256 of a model's source: recognises an unchanged redeploy.
 pub fn digest(text: &str) -> String {

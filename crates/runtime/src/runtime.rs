@@ -16,12 +16,16 @@ use baton_core::{
     Command, Definition, Effect, GlobalKey, InstanceId, InstanceState, Key, Request, Timestamp,
     execute,
 };
+use baton_dmn::DecisionModel;
 use baton_feel::Context;
 use baton_model::NodeKind;
-use baton_store::{Append, DeployedProcess, JobFilter, NewProcess, Store, projection};
+use baton_store::{
+    Append, DefinitionKind, DeployedDefinition, JobFilter, NewDefinition, Store, projection,
+};
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::decisions::{self, DeployedDecisions};
 use crate::error::Error;
 use crate::handler::{JobHandler, JobRequest, JobResult, ShellHandler};
 use crate::retry;
@@ -111,11 +115,32 @@ impl<S: Store> Runtime<S> {
         self.clock.now()
     }
 
-    /// Parses and stores every process in `sources`, all or nothing: one invalid file
-    /// deploys none. Unchanged processes keep their version.
-    pub fn deploy(&mut self, sources: &[Source]) -> Result<Vec<DeployedProcess>, Error> {
-        let mut processes = Vec::new();
+    /// Parses and stores every process and decision in `sources`, all or nothing: one
+    /// invalid file deploys none. Unchanged definitions keep their version.
+    pub fn deploy(&mut self, sources: &[Source]) -> Result<Vec<DeployedDefinition>, Error> {
+        let mut definitions = Vec::new();
         for source in sources {
+            let digest = crate::digest(&source.text);
+            let new = |kind, id: &str| NewDefinition {
+                kind,
+                id: id.to_string(),
+                resource_name: source.name.display().to_string(),
+                source: source.text.clone(),
+                digest: digest.clone(),
+                deployed_at: self.clock.now(),
+            };
+            if decisions::is_dmn(source) {
+                let model = parse_dmn(source)?;
+                if model.decisions.is_empty() {
+                    return Err(Error::NoDefinition {
+                        file: source.name.clone(),
+                    });
+                }
+                for decision in &model.decisions {
+                    definitions.push(new(DefinitionKind::Decision, &decision.id));
+                }
+                continue;
+            }
             let parsed = baton_bpmn::parse(&source.text);
             if parsed.has_errors() {
                 return Err(Error::InvalidModel {
@@ -124,25 +149,27 @@ impl<S: Store> Runtime<S> {
                 });
             }
             if parsed.definitions.processes.is_empty() {
-                return Err(Error::NoProcess {
+                return Err(Error::NoDefinition {
                     file: source.name.clone(),
                 });
             }
-            let digest = crate::digest(&source.text);
             for graph in &parsed.definitions.processes {
-                processes.push(NewProcess {
-                    process_id: graph.id.clone(),
-                    resource_name: source.name.display().to_string(),
-                    source: source.text.clone(),
-                    digest: digest.clone(),
-                    deployed_at: self.clock.now(),
-                });
+                definitions.push(new(DefinitionKind::Process, &graph.id));
             }
         }
-        Ok(self.store.deploy(&processes)?)
+        let deployed = self.store.deploy(&definitions)?;
+        if deployed
+            .iter()
+            .any(|d| d.kind == DefinitionKind::Decision && d.is_new)
+        {
+            // Loaded processes hold the decisions they call; pick up the new versions.
+            self.definitions.clear();
+        }
+        Ok(deployed)
     }
 
-    /// The deployed definition of a process (latest version unless one is named).
+    /// The deployed definition of a process (latest version unless one is named), with
+    /// the latest versions of the decisions its business rule tasks call.
     pub fn definition(
         &mut self,
         process_id: &str,
@@ -153,9 +180,17 @@ impl<S: Store> Runtime<S> {
         {
             return Ok(def.clone());
         }
-        let Some(stored) = self.store.process(process_id, version)? else {
+        let Some(stored) = self
+            .store
+            .definition(DefinitionKind::Process, process_id, version)?
+        else {
             return Err(match version {
-                Some(version) if self.store.process(process_id, None)?.is_some() => {
+                Some(version)
+                    if self
+                        .store
+                        .definition(DefinitionKind::Process, process_id, None)?
+                        .is_some() =>
+                {
                     Error::UnknownVersion {
                         process_id: process_id.to_string(),
                         version,
@@ -166,19 +201,19 @@ impl<S: Store> Runtime<S> {
                     similar: crate::similar_names(
                         process_id,
                         self.store
-                            .processes()?
+                            .definitions(DefinitionKind::Process)?
                             .iter()
-                            .map(|p| p.process_id.as_str()),
+                            .map(|p| p.id.as_str()),
                     ),
                 },
             });
         };
-        let key = (stored.process_id.clone(), stored.version);
+        let key = (stored.id.clone(), stored.version);
         if let Some(def) = self.definitions.get(&key) {
             return Ok(def.clone());
         }
         let broken = |message: String| Error::BrokenDefinition {
-            process_id: stored.process_id.clone(),
+            process_id: stored.id.clone(),
             version: stored.version,
             message,
         };
@@ -190,9 +225,28 @@ impl<S: Store> Runtime<S> {
             .definitions
             .processes
             .into_iter()
-            .find(|p| p.id == stored.process_id)
+            .find(|p| p.id == stored.id)
             .ok_or_else(|| broken("the process is missing from its stored source".into()))?;
-        let def = Definition::new(graph, stored.version);
+        let mut def = Definition::new(graph, stored.version);
+        let called: Vec<String> = def
+            .called_decisions()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        if !called.is_empty() {
+            let mut decisions = DeployedDecisions::default();
+            for id in &called {
+                if let Some(stored) = self.store.definition(DefinitionKind::Decision, id, None)? {
+                    let source = Source {
+                        name: stored.resource_name.into(),
+                        text: stored.source,
+                    };
+                    let model = parse_dmn(&source).map_err(|e| broken(e.to_string()))?;
+                    decisions.insert(id, Arc::new(DecisionModel::new(&[model])));
+                }
+            }
+            def = def.with_decisions(Arc::new(decisions));
+        }
         self.definitions.insert(key, def.clone());
         Ok(def)
     }
@@ -596,4 +650,24 @@ pub fn read_source(path: &Path) -> std::io::Result<Source> {
         name: path.to_path_buf(),
         text: std::fs::read_to_string(path)?,
     })
+}
+
+/// Parses a DMN file and checks its decisions compile, as `deploy` requires.
+pub fn parse_dmn(source: &Source) -> Result<baton_dmn::model::Definitions, Error> {
+    let parsed = baton_dmn::parse(&source.text);
+    let invalid = |diagnostics| Error::InvalidModel {
+        file: source.name.clone(),
+        diagnostics,
+    };
+    let Some(definitions) = parsed
+        .definitions
+        .filter(|_| !parsed.diagnostics.iter().any(|d| d.is_error()))
+    else {
+        return Err(invalid(parsed.diagnostics));
+    };
+    let compiled = DecisionModel::new(std::slice::from_ref(&definitions));
+    if compiled.diagnostics().iter().any(|d| d.is_error()) {
+        return Err(invalid(compiled.diagnostics().to_vec()));
+    }
+    Ok(definitions)
 }

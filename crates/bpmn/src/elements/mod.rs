@@ -4,6 +4,7 @@
 //! Adding an element kind means one module here (reading its XML into a
 //! [`NodeKind`]), one arm in [`GraphBuilder::read`], and its behaviour in the core.
 
+mod business_rule_task;
 mod end_event;
 mod exclusive_gateway;
 mod parallel_gateway;
@@ -99,6 +100,7 @@ impl GraphBuilder {
             "serviceTask" => service_task::read(el, report),
             "scriptTask" => script_task::read(el, report),
             "userTask" => user_task::read(el, report),
+            "businessRuleTask" => business_rule_task::read(el, report),
             "exclusiveGateway" => exclusive_gateway::read(el, report),
             "parallelGateway" => parallel_gateway::read(el, report),
             "sequenceFlow" => {

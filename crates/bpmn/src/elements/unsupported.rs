@@ -19,7 +19,6 @@ const FLOW_NODES: &[&str] = &[
     "complexGateway",
     "sendTask",
     "receiveTask",
-    "businessRuleTask",
     "callChoreography",
     "choreographyTask",
     "subChoreography",
@@ -70,7 +69,6 @@ pub(super) fn message(el: &Element) -> String {
         "complexGateway" => "complex gateways",
         "sendTask" => "send tasks",
         "receiveTask" => "receive tasks",
-        "businessRuleTask" => "business rule tasks",
         _ => "choreographies",
     };
     format!("{what} (<{}>) are not supported yet", el.qualified)

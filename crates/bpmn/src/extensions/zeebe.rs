@@ -1,7 +1,7 @@
 //! Camunda 8 (`zeebe:`) extension elements: task definitions, headers, scripts and
 //! input/output mappings, so models drawn for Camunda 8 run unchanged.
 
-use baton_model::{Mapping, Script};
+use baton_model::{CalledDecision, Mapping, Script};
 
 use super::Found;
 use super::feel;
@@ -25,7 +25,13 @@ const METADATA: &[&str] = &[
 ];
 
 /// Read elsewhere in this module.
-const READ: &[&str] = &["taskDefinition", "taskHeaders", "ioMapping", "script"];
+const READ: &[&str] = &[
+    "taskDefinition",
+    "taskHeaders",
+    "ioMapping",
+    "script",
+    "calledDecision",
+];
 
 fn extensions(el: &Element) -> impl Iterator<Item = &Element> {
     el.children
@@ -93,6 +99,33 @@ pub(crate) fn task_definition(el: &Element, report: &mut Report) -> Found<(Strin
         }
     };
     Found::Valid((job_type.to_string(), retries))
+}
+
+/// `<zeebe:calledDecision decisionId="..." resultVariable="..."/>`.
+pub(crate) fn called_decision(el: &Element, report: &mut Report) -> Found<CalledDecision> {
+    let Some(called) = zeebe(el, "calledDecision") else {
+        return Found::Missing;
+    };
+    let decision_id = called.attr("decisionId").map(str::trim).unwrap_or("");
+    let result_variable = called.attr("resultVariable").map(str::trim).unwrap_or("");
+    if decision_id.is_empty() || decision_id.starts_with('=') {
+        report.error(
+            el,
+            "zeebe:calledDecision needs a fixed decisionId (the id of a deployed DMN decision)",
+        );
+        return Found::Invalid;
+    }
+    if result_variable.is_empty() {
+        report.error(
+            el,
+            "zeebe:calledDecision needs a resultVariable to hold the decision's result",
+        );
+        return Found::Invalid;
+    }
+    Found::Valid(CalledDecision {
+        decision_id: decision_id.to_string(),
+        result_variable: result_variable.to_string(),
+    })
 }
 
 /// `<zeebe:taskHeaders><zeebe:header key value/>...`: static headers, in document order.

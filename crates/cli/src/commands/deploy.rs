@@ -16,7 +16,7 @@ pub fn run(files: &[PathBuf], store: &StoreArgs) -> Result<u8> {
     if store.json {
         let items: Vec<_> = deployed
             .iter()
-            .map(|d| json!({"process": d.process_id, "version": d.version, "resource": d.resource_name, "new": d.is_new}))
+            .map(|d| json!({"kind": d.kind.as_str(), "id": d.id, "version": d.version, "resource": d.resource_name, "new": d.is_new}))
             .collect();
         output::json(&json!({ "deployed": items }))?;
     } else {
@@ -25,14 +25,15 @@ pub fn run(files: &[PathBuf], store: &StoreArgs) -> Result<u8> {
             .map(|d| {
                 let status = if d.is_new { "deployed" } else { "unchanged" };
                 vec![
-                    d.process_id.clone(),
+                    d.kind.as_str().into(),
+                    d.id.clone(),
                     d.version.to_string(),
                     status.into(),
                     d.resource_name.clone(),
                 ]
             })
             .collect();
-        output::table(&["process", "version", "status", "file"], &rows)?;
+        output::table(&["kind", "id", "version", "status", "file"], &rows)?;
     }
     Ok(0)
 }

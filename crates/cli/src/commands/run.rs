@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
+use baton_store::DefinitionKind;
 
 use crate::cli::{StoreArgs, VarArgs};
 use crate::commands::{patience, print_instance, read_sources, simulate};
@@ -28,13 +29,16 @@ pub fn run(
         Some(id) => id.to_string(),
         None => {
             let mut chosen = None;
-            for d in &deployed {
+            let processes = deployed
+                .iter()
+                .filter(|d| d.kind == DefinitionKind::Process);
+            for d in processes {
                 if runtime
-                    .definition(&d.process_id, Some(d.version))?
+                    .definition(&d.id, Some(d.version))?
                     .graph()
                     .executable
                 {
-                    chosen = Some(d.process_id.clone());
+                    chosen = Some(d.id.clone());
                     break;
                 }
             }

@@ -1,13 +1,17 @@
 //! Driving an instance in memory with stubbed handlers: no store, no shell commands.
 //! Used by `baton run --dry-run` and the in-memory `baton bench`.
 
+use std::sync::Arc;
+
 use anyhow::Result;
 use baton_core::history;
 use baton_core::{
     Command, Definition, Event, InstanceId, InstanceState, JobState, JournalRecord, Request,
     Timestamp, execute,
 };
+use baton_dmn::DecisionModel;
 use baton_feel::Context;
+use baton_runtime::decisions::{DeployedDecisions, is_dmn};
 use serde_json::json;
 
 use crate::exit::InputError;
@@ -17,10 +21,20 @@ use baton_runtime::Source;
 /// Commands a simulation may issue before it gives up on a looping model.
 const MAX_COMMANDS: usize = 10_000;
 
-/// Parses sources into definitions (version 1), failing like `deploy` would.
+/// Parses sources into definitions (version 1), failing like `deploy` would; the DMN
+/// files among them provide the decisions business rule tasks call.
 pub fn definitions(sources: &[Source]) -> Result<Vec<Definition>> {
     let mut all = Vec::new();
-    for source in sources {
+    let mut decisions = DeployedDecisions::default();
+    for source in sources.iter().filter(|s| is_dmn(s)) {
+        let model = baton_runtime::parse_dmn(source)?;
+        let compiled = Arc::new(DecisionModel::new(std::slice::from_ref(&model)));
+        for decision in &model.decisions {
+            decisions.insert(&decision.id, compiled.clone());
+        }
+    }
+    let decisions = Arc::new(decisions);
+    for source in sources.iter().filter(|s| !is_dmn(s)) {
         let parsed = baton_bpmn::parse(&source.text);
         if parsed.has_errors() {
             return Err(baton_runtime::Error::InvalidModel {
@@ -34,7 +48,7 @@ pub fn definitions(sources: &[Source]) -> Result<Vec<Definition>> {
                 .definitions
                 .processes
                 .into_iter()
-                .map(|g| Definition::new(g, 1)),
+                .map(|g| Definition::new(g, 1).with_decisions(decisions.clone())),
         );
     }
     Ok(all)

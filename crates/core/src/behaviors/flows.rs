@@ -117,6 +117,7 @@ pub(crate) fn arrive(p: &mut Processor<'_>, flow: FlowId, scope: Key) -> Result<
         | NodeKind::ServiceTask { .. }
         | NodeKind::ScriptTask { .. }
         | NodeKind::UserTask
+        | NodeKind::BusinessRuleTask { .. }
         | NodeKind::ExclusiveGateway => vec![flow],
     };
     transition::create_element(p, target, scope, consumed)?;

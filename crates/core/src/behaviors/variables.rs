@@ -54,6 +54,24 @@ impl Scope for ScopeView<'_> {
     }
 }
 
+/// Every variable visible from `scope`: its own, then its enclosing scopes', inner names
+/// shadowing outer ones.
+pub(crate) fn visible(state: &InstanceState, scope: Key) -> Context {
+    let mut all = Context::new();
+    let mut current = Some(scope);
+    while let Some(key) = current {
+        if let Some(variables) = state.variables.get(&key) {
+            for (name, value) in variables.iter() {
+                if all.get(name).is_none() {
+                    all.insert(name.clone(), value.clone());
+                }
+            }
+        }
+        current = state.elements.get(&key).and_then(|e| e.scope);
+    }
+    all
+}
+
 /// Evaluates an expression for a mapping or script: `Err` carries the incident message.
 /// `what` describes the expression for the incident message; it is a closure so the
 /// common, successful evaluation does not format it.

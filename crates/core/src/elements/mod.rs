@@ -3,6 +3,7 @@
 //! lifecycle around that lives in `behaviors::transition`. Dispatch is an exhaustive
 //! `match`, so a new [`NodeKind`] does not compile until every hook handles it.
 
+pub(crate) mod business_rule_task;
 pub(crate) mod end_event;
 pub(crate) mod exclusive_gateway;
 pub(crate) mod parallel_gateway;
@@ -33,6 +34,9 @@ pub(crate) fn on_activated(
         NodeKind::ServiceTask { job } => service_task::on_activated(p, key, job),
         NodeKind::ScriptTask { script } => script_task::on_activated(p, key, script),
         NodeKind::UserTask => user_task::on_activated(p, key),
+        NodeKind::BusinessRuleTask { decision } => {
+            business_rule_task::on_activated(p, key, decision)
+        }
         NodeKind::ExclusiveGateway => exclusive_gateway::on_activated(p, key),
         NodeKind::ParallelGateway => parallel_gateway::on_activated(p, key),
     }
@@ -48,7 +52,8 @@ pub(crate) fn outgoing(p: &Processor<'_>, key: Key, node: NodeId) -> Result<Vec<
         | NodeKind::PassThroughTask
         | NodeKind::ServiceTask { .. }
         | NodeKind::ScriptTask { .. }
-        | NodeKind::UserTask => flows::all_that_hold(p, key, node),
+        | NodeKind::UserTask
+        | NodeKind::BusinessRuleTask { .. } => flows::all_that_hold(p, key, node),
     }
 }
 
@@ -65,6 +70,7 @@ pub(crate) fn after_completed(
         | NodeKind::ServiceTask { .. }
         | NodeKind::ScriptTask { .. }
         | NodeKind::UserTask
+        | NodeKind::BusinessRuleTask { .. }
         | NodeKind::ExclusiveGateway
         | NodeKind::ParallelGateway => Ok(()),
     }
@@ -83,6 +89,7 @@ pub(crate) fn on_terminate(
         | NodeKind::EndEvent { .. }
         | NodeKind::PassThroughTask
         | NodeKind::ScriptTask { .. }
+        | NodeKind::BusinessRuleTask { .. }
         | NodeKind::ExclusiveGateway
         | NodeKind::ParallelGateway => Ok(()),
     }

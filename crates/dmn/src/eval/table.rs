@@ -36,9 +36,9 @@ pub(crate) fn evaluate(
             && test(run, at, allowed, &value, frames) != Some(true)
         {
             run.warn(format!(
-                "{}: input {} is {value}, which is not one of its allowed values",
+                "{}: input '{}' is {value}, which is not one of its allowed values",
                 run.decision_name(at),
-                index + 1
+                table.input_names.get(index).map_or("", String::as_str)
             ));
             return Value::Null;
         }

@@ -1,0 +1,18 @@
+//! How business rule tasks reach decisions without the core knowing DMN or the store.
+//!
+//! The runtime resolves the decisions a process calls when it loads the process and
+//! attaches them to its [`Definition`](crate::Definition) as a [`Decisions`]
+//! implementation. Evaluating a decision is pure (inputs in, value out), so doing it
+//! inside the core keeps the engine deterministic; replay never re-evaluates, it reads
+//! the result from the journal.
+
+use std::fmt::Debug;
+
+use baton_feel::{Context, Value};
+
+/// The decisions a process can call, by decision id.
+pub trait Decisions: Debug + Send + Sync {
+    /// Evaluates `decision` with the variables visible to the task. `Err` is the
+    /// incident message: an unknown decision, or a failed evaluation.
+    fn evaluate(&self, decision: &str, variables: &Context) -> Result<Value, String>;
+}
