@@ -164,12 +164,20 @@ pub enum Commands {
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
     },
-    /// Measure throughput: run N instances to completion in one process
+    /// Measure throughput: run N instances to completion in one process, evaluate a DMN
+    /// decision N times, or a FEEL expression (--feel)
     Bench {
-        #[arg(required = true)]
+        /// BPMN files, or DMN files to bench a decision
+        #[arg(required_unless_present = "feel")]
         files: Vec<PathBuf>,
         #[arg(long)]
         process: Option<String>,
+        /// With DMN files: the decision to evaluate
+        #[arg(long)]
+        decision: Option<String>,
+        /// Evaluate this FEEL expression instead of running a model
+        #[arg(long, value_name = "EXPRESSION")]
+        feel: Option<String>,
         #[arg(long, default_value_t = 1000)]
         instances: u64,
         #[command(flatten)]

@@ -148,3 +148,92 @@ fn run_durable(
     }
     Ok(())
 }
+
+/// `baton bench rules.dmn --decision D`: evaluations of one decision per second, the
+/// model built once (FEEL parsed at build time, as when deployed).
+pub fn decision(
+    files: &[PathBuf],
+    decision: &str,
+    evaluations: u64,
+    var_args: &VarArgs,
+    json: bool,
+) -> Result<u8> {
+    let model = super::decide::load(files)?;
+    let inputs = vars::collect(var_args)?;
+    let probe = model
+        .evaluate(decision, &inputs)
+        .map_err(|e| InputError(e.to_string()))?;
+    let started = Instant::now();
+    for _ in 0..evaluations {
+        let outcome = model
+            .evaluate(decision, &inputs)
+            .map_err(|e| InputError(e.to_string()))?;
+        std::hint::black_box(outcome);
+    }
+    report(
+        summary(
+            "decision",
+            decision,
+            &probe.value,
+            evaluations,
+            started.elapsed().as_secs_f64(),
+        ),
+        json,
+    )
+}
+
+/// `baton bench --feel EXPR`: evaluations of one FEEL expression per second, parsed once.
+pub fn feel(expression: &str, evaluations: u64, var_args: &VarArgs, json: bool) -> Result<u8> {
+    let parsed = baton_feel::Expression::parse(expression)
+        .map_err(|e| InputError(format!("--feel: {e}")))?;
+    let variables = vars::collect(var_args)?;
+    let probe = parsed.evaluate(&variables);
+    let started = Instant::now();
+    for _ in 0..evaluations {
+        std::hint::black_box(parsed.evaluate(&variables));
+    }
+    report(
+        summary(
+            "feel",
+            expression,
+            &probe.value,
+            evaluations,
+            started.elapsed().as_secs_f64(),
+        ),
+        json,
+    )
+}
+
+fn summary(
+    mode: &str,
+    what: &str,
+    result: &baton_feel::Value,
+    n: u64,
+    seconds: f64,
+) -> serde_json::Value {
+    json!({
+        "mode": mode,
+        "evaluated": what,
+        "result": result.to_json(),
+        "evaluations": n,
+        "seconds": seconds,
+        "evaluations_per_s": n as f64 / seconds,
+    })
+}
+
+fn report(result: serde_json::Value, as_json: bool) -> Result<u8> {
+    if as_json {
+        output::json(&result)?;
+    } else {
+        println!(
+            "{} `{}` = {}: {} evaluations in {:.3} s = {:.0} evaluations/s",
+            result["mode"].as_str().unwrap_or_default(),
+            result["evaluated"].as_str().unwrap_or_default(),
+            result["result"],
+            result["evaluations"],
+            result["seconds"].as_f64().unwrap_or_default(),
+            result["evaluations_per_s"].as_f64().unwrap_or_default(),
+        );
+    }
+    Ok(0)
+}

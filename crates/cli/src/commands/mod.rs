@@ -74,18 +74,26 @@ pub fn run(cli: Cli) -> Result<u8> {
         Commands::Bench {
             files,
             process,
+            decision,
+            feel,
             instances,
             vars,
             durable,
             store,
-        } => bench::run(
-            &files,
-            process.as_deref(),
-            instances,
-            &vars,
-            durable,
-            &store,
-        ),
+        } => match (feel, decision) {
+            (Some(expression), _) => bench::feel(&expression, instances, &vars, store.json),
+            (None, Some(decision)) => {
+                bench::decision(&files, &decision, instances, &vars, store.json)
+            }
+            (None, None) => bench::run(
+                &files,
+                process.as_deref(),
+                instances,
+                &vars,
+                durable,
+                &store,
+            ),
+        },
     }
 }
 

@@ -172,8 +172,16 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
                 frames.push(frame);
                 let keep = evaluate(run, at, condition, frames);
                 frames.pop();
-                if keep == Value::Bool(true) {
-                    kept.push(item);
+                match keep {
+                    Value::Bool(true) => kept.push(item),
+                    Value::Bool(false) | Value::Null => {}
+                    other => {
+                        run.warn(format!(
+                            "{}: a filter condition must be true or false, got {other}",
+                            run.decision_name(at)
+                        ));
+                        return Value::Null;
+                    }
                 }
             }
             Value::list(kept)
