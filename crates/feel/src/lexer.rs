@@ -18,6 +18,8 @@ pub(crate) enum Tok {
     Word,
     /// A back-quoted name (`` `order id` ``), never a keyword.
     Quoted(String),
+    /// `'`, which FEEL allows only inside names.
+    Apostrophe,
     LParen,
     RParen,
     LBracket,
@@ -168,6 +170,9 @@ impl Lexer<'_> {
                 ('=', _) => (Tok::Eq, 1),
                 ('<', _) => (Tok::Lt, 1),
                 ('>', _) => (Tok::Gt, 1),
+                // Only valid inside a name in scope (`Applicant's age`); the parser
+                // reports it anywhere else.
+                ('\'', _) => (Tok::Apostrophe, 1),
                 _ => {
                     return Err(error_at(
                         self.source,

@@ -51,7 +51,15 @@ impl Expression {
     /// Parses FEEL source text. The text is the expression itself: a Camunda-style
     /// leading `=` is the caller's business to strip.
     pub fn parse(source: &str) -> Result<Expression, ParseError> {
-        let compiled = parser::parse(source)?;
+        Expression::parse_with_names(source, &[])
+    }
+
+    /// Parses FEEL where `names` are in scope. FEEL names may contain spaces and symbols
+    /// (`Monthly Salary`, `Applicant's age`), so only the names in scope say where one
+    /// ends: at each name position the longest of `names` written there is taken, with any
+    /// run of whitespace matching a space.
+    pub fn parse_with_names(source: &str, names: &[&str]) -> Result<Expression, ParseError> {
+        let compiled = parser::parse(source, names)?;
         Ok(Expression {
             source: Arc::from(source),
             compiled: Arc::new(compiled),

@@ -49,14 +49,23 @@ const RESERVED: &[&str] = &[
     "function",
 ];
 
-pub(crate) fn parse(source: &str) -> Result<Expr, ParseError> {
+pub(crate) fn parse(source: &str, names: &[&str]) -> Result<Expr, ParseError> {
     let tokens = lex(source)?;
+    // Only names that are not a single plain word need matching; longest first, so
+    // `Monthly Salary Total` wins over `Monthly Salary`.
+    let mut names: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !n.is_empty() && !n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
     let mut parser = Parser {
         source,
         tokens,
         pos: 0,
         depth: 0,
         question_marks: 0,
+        names,
     };
     let expr = parser.expr()?;
     if parser.peek() != &Tok::Eof {
@@ -73,6 +82,8 @@ struct Parser<'a> {
     /// How many `?` names have been parsed so far; lets `in` know whether a test mentions
     /// the tested value.
     question_marks: usize,
+    /// Names in scope that span several tokens, longest first.
+    names: Vec<&'a str>,
 }
 
 /// An argument list as written, before it is matched against a function's parameters.
@@ -260,6 +271,12 @@ impl Parser<'_> {
             match self.peek() {
                 Tok::Dot => {
                     self.bump();
+                    if let Some((name, tokens)) = self.known_name() {
+                        self.pos += tokens;
+                        self.deeper()?;
+                        expr = Expr::Path(Box::new(expr), Arc::from(name));
+                        continue;
+                    }
                     let name = match self.peek().clone() {
                         Tok::Word => self.text(self.pos).to_string(),
                         Tok::Quoted(name) => name,
@@ -337,7 +354,31 @@ impl Parser<'_> {
         }
     }
 
+    /// A name in scope written at the current token: the name and how many tokens it
+    /// spans. Whitespace in the name matches any run of whitespace in the source.
+    fn known_name(&self) -> Option<(String, usize)> {
+        let start = self.token(self.pos).start;
+        let rest = self.source.get(start..)?;
+        for name in &self.names {
+            let Some(length) = written_as(rest, name) else {
+                continue;
+            };
+            let end = start + length;
+            let tokens = (self.pos..self.tokens.len())
+                .take_while(|&i| self.token(i).start < end)
+                .count();
+            if tokens > 0 && self.token(self.pos + tokens - 1).end == end {
+                return Some(((*name).to_string(), tokens));
+            }
+        }
+        None
+    }
+
     fn word_primary(&mut self) -> Result<Expr, ParseError> {
+        if let Some((name, tokens)) = self.known_name() {
+            self.pos += tokens;
+            return self.name_or_call(name);
+        }
         let word = self.text(self.pos).to_string();
         match word.as_str() {
             "true" => {
@@ -671,6 +712,34 @@ impl Parser<'_> {
         let expr = self.expr_bp(min)?;
         Ok(UnaryTest::Expr(expr, self.question_marks > before))
     }
+}
+
+/// The length of `name` as written at the start of `text`, whitespace in the name
+/// matching any run of whitespace; `None` if it is not written there.
+fn written_as(text: &str, name: &str) -> Option<usize> {
+    let mut source = text.char_indices().peekable();
+    let mut name_chars = name.chars().peekable();
+    while let Some(c) = name_chars.next() {
+        if c.is_whitespace() {
+            while name_chars.peek().is_some_and(|c| c.is_whitespace()) {
+                name_chars.next();
+            }
+            let mut any = false;
+            while source.peek().is_some_and(|(_, s)| s.is_whitespace()) {
+                source.next();
+                any = true;
+            }
+            if !any {
+                return None;
+            }
+        } else {
+            match source.next() {
+                Some((_, s)) if s == c => {}
+                _ => return None,
+            }
+        }
+    }
+    Some(source.peek().map_or(text.len(), |(i, _)| *i))
 }
 
 fn compare_op(tok: &Tok) -> Option<CompareOp> {

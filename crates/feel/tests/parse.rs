@@ -242,3 +242,37 @@ fn garbage_never_panics() {
     // The fragments are meant to make some valid expressions too.
     assert!(parsed > 0);
 }
+
+#[test]
+fn names_in_scope_may_contain_spaces_and_symbols() {
+    use baton_feel::{Context, Value};
+    let names = [
+        "Monthly Salary",
+        "Monthly Salary Total",
+        "Applicant's age",
+        "Loan-to-Value",
+    ];
+    let mut scope = Context::new();
+    scope.insert("Monthly Salary", Value::Number(1000.into()));
+    scope.insert("Monthly Salary Total", Value::Number(12000.into()));
+    scope.insert("Applicant's age", Value::Number(40.into()));
+    scope.insert("Loan-to-Value", Value::Number(2.into()));
+    let mut applicant = Context::new();
+    applicant.insert("Monthly Salary", Value::Number(7.into()));
+    scope.insert("applicant", Value::context(applicant));
+    let eval = |source: &str| {
+        Expression::parse_with_names(source, &names)
+            .unwrap_or_else(|e| panic!("{source}: {e}"))
+            .evaluate(&scope)
+            .value
+            .to_string()
+    };
+    assert_eq!(eval("Monthly Salary * 12"), "12000");
+    // The longest name written wins, and whitespace inside a name is any whitespace.
+    assert_eq!(eval("Monthly   Salary Total - 1"), "11999");
+    assert_eq!(eval("Applicant's age + Loan-to-Value"), "42");
+    // A path into a context can use such names too.
+    assert_eq!(eval("applicant.Monthly Salary"), "7");
+    // Without the names, the same text is not one name.
+    assert!(Expression::parse("Monthly Salary * 12").is_err());
+}

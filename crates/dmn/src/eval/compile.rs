@@ -75,6 +75,8 @@ pub(crate) struct Compiler<'a> {
     pub diagnostics: &'a mut Vec<Diagnostic>,
     /// The element (decision, BKM) being compiled, named in diagnostics.
     pub element: String,
+    /// Every name the models define, so FEEL can tell where a name with spaces ends.
+    pub names: &'a [&'a str],
 }
 
 impl Compiler<'_> {
@@ -83,7 +85,7 @@ impl Compiler<'_> {
         if source.is_empty() {
             return None;
         }
-        match Feel::parse(source) {
+        match Feel::parse_with_names(source, self.names) {
             Ok(feel) => Some(feel),
             Err(error) => {
                 self.diagnostics.push(Diagnostic::error(
@@ -108,7 +110,7 @@ impl Compiler<'_> {
             Some(inner) => format!("not(? in ({inner}))"),
             None => format!("? in ({source})"),
         };
-        match Feel::parse(&test) {
+        match Feel::parse_with_names(&test, self.names) {
             Ok(feel) => Some(feel),
             Err(error) => {
                 self.diagnostics.push(Diagnostic::error(
@@ -308,4 +310,97 @@ mod tests {
         assert_eq!(negated("not(a) or not(b)"), None);
         assert_eq!(negated("\"not\""), None);
     }
+}
+
+/// Every name defined anywhere in `files`: DRG elements, parameters, context entries,
+/// relation columns, iterator variables, type components and import prefixes.
+pub(crate) fn names(files: &[crate::model::Definitions]) -> Vec<String> {
+    fn types(items: &[crate::model::ItemDefinition], out: &mut Vec<String>) {
+        for item in items {
+            out.push(item.name.clone());
+            types(&item.components, out);
+        }
+    }
+    fn expression(e: &Expression, out: &mut Vec<String>) {
+        match &e.kind {
+            ExpressionKind::Literal(_) | ExpressionKind::DecisionTable(_) => {}
+            ExpressionKind::Context(entries) => {
+                for entry in entries {
+                    if let Some(v) = &entry.variable {
+                        out.push(v.name.clone());
+                    }
+                    expression(&entry.value, out);
+                }
+            }
+            ExpressionKind::Relation { columns, rows } => {
+                out.extend(columns.iter().map(|c| c.name.clone()));
+                rows.iter().flatten().for_each(|cell| expression(cell, out));
+            }
+            ExpressionKind::List(items) => items.iter().for_each(|i| expression(i, out)),
+            ExpressionKind::Invocation { bindings, .. } => {
+                for binding in bindings {
+                    out.push(binding.parameter.name.clone());
+                    if let Some(value) = &binding.value {
+                        expression(value, out);
+                    }
+                }
+            }
+            ExpressionKind::Function(f) => function(f, out),
+            ExpressionKind::Conditional {
+                condition,
+                then,
+                otherwise,
+            } => {
+                expression(condition, out);
+                expression(then, out);
+                expression(otherwise, out);
+            }
+            ExpressionKind::Filter { list, condition } => {
+                expression(list, out);
+                expression(condition, out);
+            }
+            ExpressionKind::Iterator {
+                variable,
+                domain,
+                body,
+                ..
+            } => {
+                out.push(variable.clone());
+                expression(domain, out);
+                expression(body, out);
+            }
+        }
+    }
+    fn function(f: &FunctionDefinition, out: &mut Vec<String>) {
+        out.extend(f.parameters.iter().map(|p| p.name.clone()));
+        if let Some(body) = &f.body {
+            expression(body, out);
+        }
+    }
+    let mut out = Vec::new();
+    for defs in files {
+        out.extend(defs.imports.iter().map(|i| i.name.clone()));
+        types(&defs.item_definitions, &mut out);
+        out.extend(defs.input_data.iter().map(|i| i.variable.name.clone()));
+        for d in &defs.decisions {
+            out.push(d.variable.name.clone());
+            if let Some(logic) = &d.logic {
+                expression(logic, &mut out);
+            }
+        }
+        for b in &defs.bkms {
+            out.push(b.variable.name.clone());
+            if let Some(f) = &b.logic {
+                function(f, &mut out);
+            }
+        }
+        out.extend(
+            defs.decision_services
+                .iter()
+                .map(|s| s.variable.name.clone()),
+        );
+    }
+    out.sort();
+    out.dedup();
+    out
 }

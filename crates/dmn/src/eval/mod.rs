@@ -130,6 +130,8 @@ impl DecisionModel {
     /// Builds the model; `files[0]` is the main model, the rest are imports.
     pub fn new(files: &[Definitions]) -> DecisionModel {
         let mut diagnostics = Vec::new();
+        let all_names = compile::names(files);
+        let names: Vec<&str> = all_names.iter().map(String::as_str).collect();
         let namespaces: Vec<&str> = files.iter().map(|d| d.namespace.as_str()).collect();
         let mut models = Vec::with_capacity(files.len());
         for (index, defs) in files.iter().enumerate() {
@@ -166,6 +168,7 @@ impl DecisionModel {
                 let mut compiler = Compiler {
                     diagnostics: &mut diagnostics,
                     element: d.id.clone(),
+                    names: &names,
                 };
                 let logic = d.logic.as_ref().map(|l| compiler.expression(l));
                 decisions.push(Decision {
@@ -195,6 +198,7 @@ impl DecisionModel {
                 let mut compiler = Compiler {
                     diagnostics: &mut diagnostics,
                     element: b.id.clone(),
+                    names: &names,
                 };
                 let function = b.logic.as_ref().map(|f| compiler.function(f));
                 bkms.push(Bkm {
