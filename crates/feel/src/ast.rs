@@ -39,6 +39,8 @@ pub(crate) enum Expr {
     Call(&'static Builtin, Vec<Expr>),
     /// A call that cannot succeed (unknown function, bad named argument, wrong arity);
     /// kept as a node so the problem is reported when, and only if, it is evaluated.
+    /// A call of a function the scope provides (not a built-in), by qualified name.
+    ScopeCall(Arc<str>, CallArgs),
     Invalid(WarningKind, Arc<str>),
 }
 
@@ -92,4 +94,11 @@ pub(crate) enum UnaryTest {
     /// containment when it is an interval, or by its own truth when it mentions `?` (the
     /// flag: the tested value is then bound to `?`).
     Expr(Expr, bool),
+}
+
+/// The arguments of a call resolved at evaluation time.
+#[derive(Clone, Debug)]
+pub(crate) enum CallArgs {
+    Positional(Vec<Expr>),
+    Named(Vec<(Arc<str>, Expr)>),
 }

@@ -9,11 +9,11 @@
 
 use std::sync::Arc;
 
-use crate::ast::{CompareOp, Expr, Interval, Iteration, Quantifier, UnaryTest};
+use crate::ast::{CallArgs, CompareOp, Expr, Interval, Iteration, Quantifier, UnaryTest};
 use crate::builtins::{Args, Builtin, Special};
 use crate::ops::{self, type_phrase};
 use crate::value::{Context, Number, Value};
-use crate::{Evaluation, Scope, Warning, WarningKind};
+use crate::{Arguments, Evaluation, Scope, Warning, WarningKind};
 
 /// The largest integer range `for` and quantifiers iterate (`for i in 1..n`), so that a
 /// typo in a bound can't exhaust memory.
@@ -196,8 +196,37 @@ impl Evaluator<'_> {
                 "ranges are only supported after 'in' for now",
             )),
             Expr::Call(builtin, args) => self.call(builtin, args),
+            Expr::ScopeCall(name, args) => self.scope_call(name, args),
             Expr::Invalid(kind, message) => {
                 self.warn(*kind, message.as_ref());
+                Value::Null
+            }
+        }
+    }
+
+    fn scope_call(&mut self, name: &str, args: &CallArgs) -> Value {
+        let arguments = match args {
+            CallArgs::Positional(args) => {
+                Arguments::Positional(args.iter().map(|a| self.eval(a)).collect())
+            }
+            CallArgs::Named(args) => Arguments::Named(
+                args.iter()
+                    .map(|(name, a)| (name.clone(), self.eval(a)))
+                    .collect(),
+            ),
+        };
+        match self.scope.call(name, &arguments) {
+            Some(evaluation) => {
+                for warning in evaluation.warnings {
+                    self.warn(warning.kind, warning.message);
+                }
+                evaluation.value
+            }
+            None => {
+                self.warn(
+                    WarningKind::UnknownFunction,
+                    format!("no function found with name '{name}'"),
+                );
                 Value::Null
             }
         }

@@ -82,6 +82,21 @@ pub trait Scope {
     /// The value of a variable, or `None` when no such variable exists (which FEEL
     /// evaluates to `null` with an [`WarningKind::UnknownVariable`] warning).
     fn get(&self, name: &str) -> Option<Value>;
+
+    /// Calls a function the scope provides (a DMN business knowledge model, say) that is
+    /// not a built-in. `None` when there is no such function, which FEEL evaluates to
+    /// `null` with an [`WarningKind::UnknownFunction`] warning.
+    fn call(&self, name: &str, arguments: &Arguments) -> Option<Evaluation> {
+        let _ = (name, arguments);
+        None
+    }
+}
+
+/// The arguments of a call to a function a [`Scope`] provides, as written.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arguments {
+    Positional(Vec<Value>),
+    Named(Vec<(Arc<str>, Value)>),
 }
 
 impl Scope for Context {

@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use crate::ast::{ArithOp, CompareOp, Expr, Interval, Iteration, Quantifier, UnaryTest};
+use crate::ast::{ArithOp, CallArgs, CompareOp, Expr, Interval, Iteration, Quantifier, UnaryTest};
 use crate::builtins::{self, Builtin};
 use crate::lexer::{Tok, Token, error_at, lex};
 use crate::value::{Number, Value};
@@ -274,6 +274,16 @@ impl Parser<'_> {
                     if let Some((name, tokens)) = self.known_name() {
                         self.pos += tokens;
                         self.deeper()?;
+                        if self.peek() == &Tok::LParen
+                            && let Expr::Name(prefix) = &expr
+                        {
+                            // `import.Function(...)`: a function of an imported model.
+                            let qualified = format!("{prefix}.{name}");
+                            self.bump();
+                            let args = self.arguments()?;
+                            expr = resolve_call(&qualified, args);
+                            continue;
+                        }
                         expr = Expr::Path(Box::new(expr), Arc::from(name));
                         continue;
                     }
@@ -770,10 +780,17 @@ fn arith_op(tok: &Tok) -> ArithOp {
 fn resolve_call(name: &str, args: Args) -> Expr {
     let invalid = |kind, message: String| Expr::Invalid(kind, Arc::from(message));
     let Some(builtin) = builtins::lookup(name) else {
-        return invalid(
-            WarningKind::UnknownFunction,
-            format!("no function found with name '{name}'"),
-        );
+        // Not a built-in: the scope may provide it when the expression is evaluated.
+        let args = match args {
+            Args::Positional(args) => CallArgs::Positional(args),
+            Args::Named(named) => CallArgs::Named(
+                named
+                    .into_iter()
+                    .map(|(name, expr)| (Arc::from(name), expr))
+                    .collect(),
+            ),
+        };
+        return Expr::ScopeCall(Arc::from(name), args);
     };
     let positional = match args {
         Args::Positional(args) => args,

@@ -276,3 +276,45 @@ fn names_in_scope_may_contain_spaces_and_symbols() {
     // Without the names, the same text is not one name.
     assert!(Expression::parse("Monthly Salary * 12").is_err());
 }
+
+#[test]
+fn functions_that_are_not_built_in_are_called_through_the_scope() {
+    use baton_feel::{Arguments, Context, Evaluation, Scope, Value, WarningKind};
+
+    /// Provides `double(x)`, as a DMN model provides its business knowledge models.
+    struct Functions(Context);
+
+    impl Scope for Functions {
+        fn get(&self, name: &str) -> Option<Value> {
+            self.0.get(name).cloned()
+        }
+
+        fn call(&self, name: &str, arguments: &Arguments) -> Option<Evaluation> {
+            let x = match (name, arguments) {
+                ("double", Arguments::Positional(args)) => args.first()?.clone(),
+                ("double", Arguments::Named(args)) => {
+                    args.iter().find(|(n, _)| &**n == "x")?.1.clone()
+                }
+                _ => return None,
+            };
+            let value = match x {
+                Value::Number(n) => Value::Number(n.add(n)?),
+                _ => Value::Null,
+            };
+            Some(Evaluation {
+                value,
+                warnings: Vec::new(),
+            })
+        }
+    }
+
+    let mut variables = Context::new();
+    variables.insert("n", Value::Number(21.into()));
+    let scope = Functions(variables);
+    let eval = |source: &str| Expression::parse(source).expect("parses").evaluate(&scope);
+    assert_eq!(eval("double(n)").value.to_string(), "42");
+    assert_eq!(eval("double(x: n) + 1").value.to_string(), "43");
+    let unknown = eval("triple(n)");
+    assert_eq!(unknown.value, Value::Null);
+    assert_eq!(unknown.warnings[0].kind, WarningKind::UnknownFunction);
+}

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use baton_feel::{Context, Scope, Value};
+use std::cell::RefCell;
+
+use baton_feel::{Arguments, Context, Evaluation, Scope, Value};
 
 use super::compile::{Compiled, CompiledFunction};
 use super::{Ref, Run, table};
@@ -17,19 +19,24 @@ pub(crate) struct Function {
     pub definition: Arc<CompiledFunction>,
     /// The BKMs this one requires, visible inside its body.
     pub knowledge: Vec<Ref>,
+    /// The model that defines it, whose item definitions type its parameters.
+    pub model: usize,
 }
 
 /// The variables in scope, innermost last, and the functions that can be invoked.
 pub(crate) struct Frames {
     frames: Vec<Context>,
     functions: Vec<Function>,
+    /// The model whose item definitions type the expressions evaluated here.
+    model: usize,
 }
 
 impl Frames {
-    pub fn new(variables: Context, functions: Vec<Function>) -> Frames {
+    pub fn new(variables: Context, functions: Vec<Function>, model: usize) -> Frames {
         Frames {
             frames: vec![variables],
             functions,
+            model,
         }
     }
 
@@ -54,7 +61,7 @@ impl Frames {
     }
 }
 
-impl Scope for Frames {
+impl Frames {
     fn get(&self, name: &str) -> Option<Value> {
         self.frames
             .iter()
@@ -65,7 +72,7 @@ impl Scope for Frames {
 
 pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut Frames) -> Value {
     match expr {
-        Compiled::Literal(None, text) => {
+        Compiled::Literal(None, text, _) => {
             if !text.text.trim().is_empty() {
                 run.warn(format!(
                     "{}: `{}` could not be parsed, so its value is null",
@@ -75,7 +82,16 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
             }
             Value::Null
         }
-        Compiled::Literal(Some(feel), _) => feel_value(run, at, feel, frames),
+        Compiled::Literal(Some(feel), _, type_ref) => {
+            let value = feel_value(run, at, feel, frames);
+            match type_ref {
+                Some(type_ref) => {
+                    let what = run.decision_name(at).to_string();
+                    run.coerce(frames.model, value, Some(type_ref), &what)
+                }
+                None => value,
+            }
+        }
         Compiled::Context(entries) => {
             frames.push(Context::new());
             let mut result = None;
@@ -86,6 +102,7 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
                         name: name.clone(),
                         definition: definition.clone(),
                         knowledge: Vec::new(),
+                        model: at.0,
                     });
                     continue;
                 }
@@ -211,18 +228,66 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
     }
 }
 
-/// Evaluates FEEL, recording its warnings against the decision.
+/// Evaluates FEEL, recording its warnings against the decision. Functions the FEEL
+/// calls (BKMs, functions defined in contexts) are evaluated through the same run.
 pub(crate) fn feel_value(
     run: &mut Run<'_>,
     at: Ref,
     feel: &baton_feel::Expression,
-    scope: &dyn Scope,
+    frames: &Frames,
 ) -> Value {
-    let evaluation = feel.evaluate(scope);
+    let bridge = Bridge {
+        run: RefCell::new(run),
+        at,
+        frames,
+    };
+    let evaluation = feel.evaluate(&bridge);
+    let run = bridge.run.into_inner();
     for warning in &evaluation.warnings {
         run.warn(format!("{}: {warning}", run.decision_name(at)));
     }
     evaluation.value
+}
+
+/// FEEL's view of a decision: variables from the frames, and calls of the functions in
+/// scope evaluated by the run (which FEEL's `Scope` can only reach through `&self`).
+struct Bridge<'b, 'm> {
+    run: RefCell<&'b mut Run<'m>>,
+    at: Ref,
+    frames: &'b Frames,
+}
+
+impl Scope for Bridge<'_, '_> {
+    fn get(&self, name: &str) -> Option<Value> {
+        self.frames.get(name)
+    }
+
+    fn call(&self, name: &str, arguments: &Arguments) -> Option<Evaluation> {
+        // `import.Name(...)` calls a function of an imported model by its own name.
+        let function = self.frames.function(name).or_else(|| {
+            name.split_once('.')
+                .and_then(|(_, local)| self.frames.function(local))
+        })?;
+        let mut parameters = Context::new();
+        match arguments {
+            Arguments::Positional(values) => {
+                for (param, value) in function.definition.parameters.iter().zip(values) {
+                    parameters.insert(param.clone(), value.clone());
+                }
+            }
+            Arguments::Named(values) => {
+                for (param, value) in values {
+                    parameters.insert(param.clone(), value.clone());
+                }
+            }
+        }
+        let mut run = self.run.try_borrow_mut().ok()?;
+        let value = call(&mut run, self.at, &function, parameters, self.frames);
+        Some(Evaluation {
+            value,
+            warnings: Vec::new(),
+        })
+    }
 }
 
 /// Calls a function with named arguments. The body sees its parameters and the BKMs the
@@ -235,11 +300,28 @@ fn call(
     frames: &Frames,
 ) -> Value {
     let mut parameters = Context::new();
-    for name in &function.definition.parameters {
-        parameters.insert(
-            name.clone(),
-            arguments.get(name).cloned().unwrap_or(Value::Null),
-        );
+    let definition = &function.definition;
+    for (name, type_ref) in definition
+        .parameters
+        .iter()
+        .zip(&definition.parameter_types)
+    {
+        let argument = arguments.get(name).cloned().unwrap_or(Value::Null);
+        // An argument that does not conform to its parameter's type makes the call null.
+        match run.model.models[function.model]
+            .types
+            .coerce(argument, type_ref.as_deref())
+        {
+            Ok(value) => parameters.insert(name.clone(), value),
+            Err(message) => {
+                run.warn(format!(
+                    "{}: argument '{name}' of '{}': {message}",
+                    run.decision_name(at),
+                    function.name
+                ));
+                return Value::Null;
+            }
+        }
     }
     let Some(body) = &function.definition.body else {
         return Value::Null;
@@ -250,13 +332,14 @@ fn call(
         let mut inner = Frames {
             frames: frames.frames.clone(),
             functions: frames.functions.clone(),
+            model: frames.model,
         };
         inner.push(parameters);
         inner
     } else {
         let mut functions = run.functions(&function.knowledge);
         functions.push(function.clone());
-        Frames::new(parameters, functions)
+        Frames::new(parameters, functions, function.model)
     };
     evaluate(run, at, body, &mut inner)
 }

@@ -15,7 +15,8 @@ use crate::model::{
 pub(crate) enum Compiled {
     /// `None`: an empty or unparsable text, which evaluates to null (the parse error is
     /// a diagnostic of the model).
-    Literal(Option<Feel>, Text),
+    /// The declared result type comes last: a literal's value is coerced to it.
+    Literal(Option<Feel>, Text, Option<String>),
     Context(Vec<(Option<Arc<str>>, Compiled)>),
     List(Vec<Compiled>),
     Relation {
@@ -40,6 +41,8 @@ pub(crate) enum Compiled {
 #[derive(Debug)]
 pub(crate) struct CompiledFunction {
     pub parameters: Vec<Arc<str>>,
+    /// Each parameter's declared type; arguments are coerced to it.
+    pub parameter_types: Vec<Option<String>>,
     pub body: Option<Compiled>,
 }
 
@@ -125,9 +128,11 @@ impl Compiler<'_> {
 
     pub fn expression(&mut self, expression: &Expression) -> Compiled {
         match &expression.kind {
-            ExpressionKind::Literal(text) => {
-                Compiled::Literal(self.feel(text, "literal expression"), text.clone())
-            }
+            ExpressionKind::Literal(text) => Compiled::Literal(
+                self.feel(text, "literal expression"),
+                text.clone(),
+                expression.type_ref.clone(),
+            ),
             ExpressionKind::DecisionTable(table) => Compiled::Table(Box::new(self.table(table))),
             ExpressionKind::Context(entries) => Compiled::Context(
                 entries
@@ -195,6 +200,11 @@ impl Compiler<'_> {
                 .parameters
                 .iter()
                 .map(|p| Arc::from(p.name.as_str()))
+                .collect(),
+            parameter_types: function
+                .parameters
+                .iter()
+                .map(|p| p.type_ref.clone())
                 .collect(),
             body: function.body.as_ref().map(|body| self.expression(body)),
         })
@@ -299,19 +309,6 @@ fn negated(source: &str) -> Option<&str> {
     Some(inner)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::negated;
-
-    #[test]
-    fn only_a_negation_of_the_whole_entry_is_unwrapped() {
-        assert_eq!(negated("not(\"a\", \"b\")"), Some("\"a\", \"b\""));
-        assert_eq!(negated("not([1..5))"), Some("[1..5)"));
-        assert_eq!(negated("not(a) or not(b)"), None);
-        assert_eq!(negated("\"not\""), None);
-    }
-}
-
 /// Every name defined anywhere in `files`: DRG elements, parameters, context entries,
 /// relation columns, iterator variables, type components and import prefixes.
 pub(crate) fn names(files: &[crate::model::Definitions]) -> Vec<String> {
@@ -403,4 +400,17 @@ pub(crate) fn names(files: &[crate::model::Definitions]) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::negated;
+
+    #[test]
+    fn only_a_negation_of_the_whole_entry_is_unwrapped() {
+        assert_eq!(negated("not(\"a\", \"b\")"), Some("\"a\", \"b\""));
+        assert_eq!(negated("not([1..5))"), Some("[1..5)"));
+        assert_eq!(negated("not(a) or not(b)"), None);
+        assert_eq!(negated("\"not\""), None);
+    }
 }

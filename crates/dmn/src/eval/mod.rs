@@ -411,7 +411,7 @@ impl<'m> Run<'m> {
         let functions = self.functions(&decision.knowledge);
         let value = match &decision.logic {
             Some(logic) => {
-                let mut frames = boxed::Frames::new(scope, functions);
+                let mut frames = boxed::Frames::new(scope, functions, at.0);
                 boxed::evaluate(self, at, logic, &mut frames)
             }
             None => {
@@ -438,6 +438,7 @@ impl<'m> Run<'m> {
                     name: bkm.name.clone(),
                     definition: f.clone(),
                     knowledge: bkm.knowledge.clone(),
+                    model: m,
                 })
             })
             .collect()

@@ -85,10 +85,17 @@ impl Types {
                     item.name
                 ));
             };
+            // Every component must be there and conform; extra entries are allowed.
             for component in &item.components {
-                if let Some(field) = context.get(&component.name) {
-                    self.coerce_item(field.clone(), component, depth + 1)?;
-                }
+                let Some(field) = context.get(&component.name) else {
+                    return Err(format!(
+                        "{} has no '{}', which type '{}' requires",
+                        describe(&value),
+                        component.name,
+                        item.name
+                    ));
+                };
+                self.coerce_item(field.clone(), component, depth + 1)?;
             }
             return Ok(value);
         }
