@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::ast::{CallArgs, CompareOp, Expr, Interval, Iteration, Quantifier, UnaryTest};
 use crate::builtins::{Args, Builtin, Special};
 use crate::ops::{self, type_phrase};
-use crate::value::{Context, Number, Value};
+use crate::value::{Context, Number, Range, Value};
 use crate::{Arguments, Evaluation, Scope, Warning, WarningKind};
 
 /// The largest integer range `for` and quantifiers iterate (`for i in 1..n`), so that a
@@ -191,10 +191,12 @@ impl Evaluator<'_> {
             }
             Expr::List(items) => Value::list(items.iter().map(|e| self.eval(e)).collect()),
             Expr::Context(entries) => self.context(entries),
-            Expr::Range(_) => self.fail(Failure::new(
-                WarningKind::NotSupported,
-                "ranges are only supported after 'in' for now",
-            )),
+            Expr::Range(interval) => Value::Range(Arc::new(Range {
+                start: self.eval(&interval.start),
+                start_closed: interval.start_closed,
+                end: self.eval(&interval.end),
+                end_closed: interval.end_closed,
+            })),
             Expr::Call(builtin, args) => self.call(builtin, args),
             Expr::ScopeCall(name, args) => self.scope_call(name, args),
             Expr::Invalid(kind, message) => {
@@ -288,10 +290,13 @@ impl Evaluator<'_> {
             Value::List(items) => {
                 Value::list(items.iter().map(|item| self.path(item, name)).collect())
             }
-            other => self.fail(Failure::new(
-                WarningKind::TypeMismatch,
-                format!("can't get '{name}' from {}", type_phrase(other)),
-            )),
+            other => match crate::builtins::temporal::property(other, name) {
+                Some(value) => value,
+                None => self.fail(Failure::new(
+                    WarningKind::TypeMismatch,
+                    format!("can't get '{name}' from {}", type_phrase(other)),
+                )),
+            },
         }
     }
 
@@ -380,12 +385,16 @@ impl Evaluator<'_> {
                 } else {
                     self.eval(expr)
                 };
+                // A list tests membership, and its ranges inclusion; a range inclusion.
+                let matches = |item: &Value| match item {
+                    Value::Range(range) => ops::range_contains(range, value) == Some(true),
+                    other => ops::equals(value, other) == Some(true),
+                };
                 match &test {
-                    Value::List(items) => Some(
-                        items.iter().any(|i| ops::equals(value, i) == Some(true))
-                            || ops::equals(value, &test) == Some(true),
-                    ),
-                    _ => Some(ops::equals(value, &test).unwrap_or(false)),
+                    Value::List(items) => {
+                        Some(items.iter().any(matches) || ops::equals(value, &test) == Some(true))
+                    }
+                    other => Some(matches(other)),
                 }
             }
         }
@@ -456,12 +465,32 @@ impl Evaluator<'_> {
         true
     }
 
+    /// The integers of an ascending range with integer endpoints (`[1..3)` is 1, 2);
+    /// any other range can't be iterated.
+    fn range_items(&mut self, range: &Range) -> Option<Vec<Value>> {
+        let bounds = match (&range.start, &range.end) {
+            (Value::Number(a), Value::Number(b)) => a.to_i64().zip(b.to_i64()),
+            _ => None,
+        };
+        let Some((a, b)) = bounds.filter(|(a, b)| a <= b && b - a < MAX_RANGE) else {
+            self.warn(
+                WarningKind::InvalidArgument,
+                "only an ascending range of integers can be iterated",
+            );
+            return None;
+        };
+        let first = if range.start_closed { a } else { a + 1 };
+        let last = if range.end_closed { b } else { b - 1 };
+        Some((first..=last).map(Value::from).collect())
+    }
+
     fn domain(&mut self, iteration: &Iteration) -> Option<Vec<Value>> {
         let start = self.eval(&iteration.domain);
         let Some(end) = &iteration.end else {
             return match start {
                 Value::Null => None,
                 Value::List(items) => Some(items.as_ref().clone()),
+                Value::Range(range) => self.range_items(&range),
                 other => Some(vec![other]),
             };
         };

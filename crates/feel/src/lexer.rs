@@ -20,6 +20,8 @@ pub(crate) enum Tok {
     Quoted(String),
     /// `'`, which FEEL allows only inside names.
     Apostrophe,
+    /// `@`, which starts a temporal literal (`@"2024-01-31"`).
+    At,
     LParen,
     RParen,
     LBracket,
@@ -173,6 +175,7 @@ impl Lexer<'_> {
                 // Only valid inside a name in scope (`Applicant's age`); the parser
                 // reports it anywhere else.
                 ('\'', _) => (Tok::Apostrophe, 1),
+                ('@', _) => (Tok::At, 1),
                 _ => {
                     return Err(error_at(
                         self.source,

@@ -35,10 +35,11 @@ mod eval;
 mod lexer;
 mod ops;
 mod parser;
+pub mod temporal;
 
 use std::sync::Arc;
 
-pub use value::{Context, Number, NumberParseError, Value};
+pub use value::{Context, Number, NumberParseError, Range, Value};
 
 /// A parsed FEEL expression, cheap to clone and ready to evaluate many times.
 #[derive(Clone, Debug)]

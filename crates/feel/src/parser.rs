@@ -332,6 +332,25 @@ impl Parser<'_> {
                 self.bump();
                 Ok(Expr::Literal(Value::string(text)))
             }
+            Tok::At => {
+                self.bump();
+                let Tok::Str(text) = self.peek().clone() else {
+                    return Err(self.error("expected a string after '@', as in @\"2024-01-31\""));
+                };
+                let kind = if text.starts_with('P') || text.starts_with("-P") {
+                    "duration"
+                } else if text.contains('T') {
+                    "date and time"
+                } else if text.contains(':') {
+                    "time"
+                } else {
+                    "date"
+                };
+                let value = Value::temporal(kind, &text)
+                    .ok_or_else(|| self.error(format!("'{text}' is not a valid {kind}")))?;
+                self.bump();
+                Ok(Expr::Literal(value))
+            }
             Tok::Quoted(name) => {
                 self.bump();
                 self.name_or_call(name)

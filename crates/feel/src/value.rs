@@ -9,9 +9,11 @@
 //! Values serialise to plain JSON: `null`, booleans, strings, arrays for lists, objects for
 //! contexts (entry order kept). Numbers are written as JSON numbers in plain decimal notation
 //! with every significant digit (`0.30`, `12345678901234567890.5`), never through `f64`, so
-//! a journal round-trips exactly. Value kinds that JSON lacks (dates, durations, ranges,
-//! functions) will be encoded as single-entry objects under a `"$feel"` key; a context whose
-//! only key is `"$feel"` is therefore reserved.
+//! a journal round-trips exactly. Value kinds that JSON lacks are single-entry objects under
+//! a `"$feel"` key holding an object with the kind and its ISO 8601 text:
+//! `{"$feel": {"date": "2024-01-31"}}`, likewise `time`, `date and time`,
+//! `years and months duration` and `days and time duration`. A context whose only key is
+//! `"$feel"` is therefore reserved.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -21,6 +23,8 @@ use std::sync::Arc;
 pub use dec::Rounding;
 use dec::{Context as DecContext, Decimal, Decimal128};
 use indexmap::IndexMap;
+
+use crate::temporal::{self, Date, DateTime, DayTime, Time, YearMonths};
 
 /// Arbitrary-precision scratch type for operations decimal128 lacks (power, square root,
 /// logarithms): 36 digits, two more than the result keeps.
@@ -374,6 +378,21 @@ pub enum Value {
     String(Arc<str>),
     List(Arc<Vec<Value>>),
     Context(Arc<Context>),
+    Date(Date),
+    Time(Arc<Time>),
+    DateTime(Arc<DateTime>),
+    YearMonths(YearMonths),
+    DayTime(DayTime),
+    Range(Arc<Range>),
+}
+
+/// A FEEL range (`[1..10)`, `> 5` as a value); a null endpoint is unbounded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Range {
+    pub start: Value,
+    pub start_closed: bool,
+    pub end: Value,
+    pub end_closed: bool,
 }
 
 impl Value {
@@ -402,7 +421,38 @@ impl Value {
             Value::String(_) => "string",
             Value::List(_) => "list",
             Value::Context(_) => "context",
+            Value::Date(_) => "date",
+            Value::Time(_) => "time",
+            Value::DateTime(_) => "date and time",
+            Value::YearMonths(_) => "years and months duration",
+            Value::DayTime(_) => "days and time duration",
+            Value::Range(_) => "range",
         }
+    }
+
+    /// Reads a temporal value from its ISO 8601 text in the form its kind needs.
+    pub fn temporal(kind: &str, text: &str) -> Option<Value> {
+        Some(match kind {
+            "date" => Value::Date(temporal::parse_date(text)?),
+            "time" => Value::Time(Arc::new(temporal::parse_time(text)?)),
+            "date and time" => Value::DateTime(Arc::new(temporal::parse_date_time(text)?)),
+            "years and months duration" | "days and time duration" | "duration" => {
+                match temporal::parse_duration(text)? {
+                    temporal::Duration::YearMonths(d) => Value::YearMonths(d),
+                    temporal::Duration::DayTime(d) => Value::DayTime(d),
+                }
+            }
+            // A range is stored as its FEEL text (`[1..10)`), read back by parsing it.
+            "range" => match crate::Expression::parse(text)
+                .ok()?
+                .evaluate(&crate::EmptyScope)
+                .value
+            {
+                range @ Value::Range(_) => range,
+                _ => return None,
+            },
+            _ => return None,
+        })
     }
 
     /// Converts JSON into a FEEL value; numbers keep every digit.
@@ -419,6 +469,16 @@ impl Value {
             serde_json::Value::String(s) => Value::string(s.as_str()),
             serde_json::Value::Array(items) => {
                 Value::list(items.iter().map(Value::from_json).collect())
+            }
+            serde_json::Value::Object(map) if map.len() == 1 && map.contains_key("$feel") => {
+                let Some(serde_json::Value::Object(tagged)) = map.get("$feel") else {
+                    return Value::Null;
+                };
+                tagged
+                    .iter()
+                    .next()
+                    .and_then(|(kind, text)| Value::temporal(kind, text.as_str()?))
+                    .unwrap_or(Value::Null)
             }
             serde_json::Value::Object(map) => Value::context(
                 map.iter()
@@ -443,6 +503,21 @@ impl Value {
                     .map(|(k, v)| (k.to_string(), v.to_json()))
                     .collect(),
             ),
+            Value::Date(_)
+            | Value::Time(_)
+            | Value::DateTime(_)
+            | Value::YearMonths(_)
+            | Value::DayTime(_)
+            | Value::Range(_) => {
+                let mut tagged = serde_json::Map::new();
+                tagged.insert(
+                    self.type_name().to_string(),
+                    serde_json::Value::String(self.to_string()),
+                );
+                let mut outer = serde_json::Map::new();
+                outer.insert("$feel".to_string(), serde_json::Value::Object(tagged));
+                serde_json::Value::Object(outer)
+            }
         }
     }
 }
@@ -516,6 +591,30 @@ impl fmt::Display for Value {
                     write!(f, "{}: {v}", serde_json::Value::String(k.to_string()))?;
                 }
                 f.write_str("}")
+            }
+            Value::Date(d) => write!(f, "{d}"),
+            Value::Time(t) => write!(f, "{t}"),
+            Value::DateTime(dt) => write!(f, "{dt}"),
+            Value::YearMonths(d) => write!(f, "{d}"),
+            Value::DayTime(d) => write!(f, "{d}"),
+            Value::Range(r) => {
+                // Endpoints as literals, so the text parses back (`[@"2024-01-01"..@"2024-02-01")`).
+                let literal = |v: &Value| match v {
+                    Value::Date(_)
+                    | Value::Time(_)
+                    | Value::DateTime(_)
+                    | Value::YearMonths(_)
+                    | Value::DayTime(_) => format!("@\"{v}\""),
+                    other => other.to_string(),
+                };
+                write!(
+                    f,
+                    "{}{}..{}{}",
+                    if r.start_closed { '[' } else { '(' },
+                    literal(&r.start),
+                    literal(&r.end),
+                    if r.end_closed { ']' } else { ')' }
+                )
             }
         }
     }

@@ -745,8 +745,19 @@ fn conversion_functions() {
 }
 
 #[test]
-fn ranges_outside_in_are_not_supported_yet() {
-    check_warning("[1..10]", WarningKind::NotSupported);
+fn ranges_are_values() {
+    for (expression, expected) in [
+        ("[1..10]", "[1..10]"),
+        ("(1..10]", "(1..10]"),
+        ("5 in [[1..3], [4..6]]", "true"),
+        ("3.5 in [[1..3], [4..6]]", "false"),
+        ("[1..10] = [1..10]", "true"),
+        ("[1..10] = [1..10)", "false"),
+        ("for x in [1..3) return x * 2", "[2, 4]"),
+    ] {
+        check(expression, expected);
+    }
+    check_warning("for x in [3..1] return x", WarningKind::InvalidArgument);
 }
 
 #[test]
@@ -757,5 +768,77 @@ fn evaluation_is_repeatable() {
     for _ in 0..1000 {
         let evaluation = expression.evaluate(&scope);
         assert_eq!(evaluation.value.to_string(), "6");
+    }
+}
+
+#[test]
+fn temporal_values() {
+    for (expression, expected) in [
+        (r#"date("2024-01-31") + duration("P1M")"#, "2024-02-29"),
+        (r#"date(2024, 3, 1) - date("2024-02-01")"#, "P29D"),
+        (r#"@"2024-03-01" - @"P1D""#, "2024-02-29"),
+        (
+            r#"date and time("2024-01-01T23:00:00Z") + duration("PT2H")"#,
+            "2024-01-02T01:00:00Z",
+        ),
+        (
+            r#"date and time("2024-01-01T10:00:00+01:00") = date and time("2024-01-01T09:00:00Z")"#,
+            "true",
+        ),
+        (r#"time("23:30:00") + duration("PT1H")"#, "00:30:00"),
+        (r#"time(10, 30, 15.5)"#, "10:30:15.5"),
+        (r#"duration("P1Y13M")"#, "P2Y1M"),
+        (r#"duration("PT36H")"#, "P1DT12H"),
+        (r#"duration("P1D") / duration("PT12H")"#, "2"),
+        (r#"duration("P1Y") * 2"#, "P2Y"),
+        (
+            r#"years and months duration(date("2020-01-15"), date("2021-03-14"))"#,
+            "P1Y1M",
+        ),
+        (
+            r#"date("2024-02-29").year + date("2024-02-29").weekday"#,
+            "2028",
+        ),
+        (r#"day of week(date("2024-02-29"))"#, r#""Thursday""#),
+        (r#"month of year(date("2024-02-29"))"#, r#""February""#),
+        (r#"day of year(date("2024-12-31"))"#, "366"),
+        (r#"week of year(date("2021-01-03"))"#, "53"),
+        (r#"duration("P2DT3H").hours"#, "3"),
+        (r#"date("2024-01-01") < date("2024-01-02")"#, "true"),
+        (
+            r#"date("2024-01-05") in [date("2024-01-01")..date("2024-01-31")]"#,
+            "true",
+        ),
+        (
+            r#"string(@"2024-01-01T10:00:00@Europe/Paris")"#,
+            r#""2024-01-01T10:00:00@Europe/Paris""#,
+        ),
+    ] {
+        check(expression, expected);
+    }
+    check_warning(r#"date("yesterday")"#, WarningKind::InvalidArgument);
+    check_warning(r#"date("2021-02-30")"#, WarningKind::InvalidArgument);
+    // A local and a zoned date-time can't be subtracted.
+    check_warning(
+        r#"@"2021-01-02T10:00:00Z" - @"2021-01-01T10:00:00""#,
+        WarningKind::TypeMismatch,
+    );
+}
+
+#[test]
+fn temporal_values_survive_the_journal_encoding() {
+    for text in [
+        r#"date("2024-01-31")"#,
+        r#"@"2024-01-31T10:00:00+02:00""#,
+        r#"duration("P1Y2M")"#,
+        r#"duration("-PT1.5S")"#,
+        r#"[@"2024-01-01"..@"2024-02-01")"#,
+    ] {
+        let value = Expression::parse(text)
+            .expect("parses")
+            .evaluate(&scope())
+            .value;
+        let json = value.to_json();
+        assert_eq!(Value::from_json(&json), value, "{text} as {json}");
     }
 }

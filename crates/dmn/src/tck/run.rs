@@ -273,9 +273,14 @@ fn to_value(value: &TckValue) -> Result<Value, String> {
             ),
             XsdType::Boolean => Value::Bool(text.trim() == "true"),
             XsdType::Date | XsdType::Time | XsdType::DateTime | XsdType::Duration => {
-                return Err(format!(
-                    "temporal values ({ty:?} '{text}') are not supported by Baton's FEEL yet"
-                ));
+                let kind = match ty {
+                    XsdType::Date => "date",
+                    XsdType::Time => "time",
+                    XsdType::DateTime => "date and time",
+                    _ => "duration",
+                };
+                Value::temporal(kind, text.trim())
+                    .ok_or_else(|| format!("'{text}' is not a valid {kind}"))?
             }
         },
         TckValue::Context(entries) => {

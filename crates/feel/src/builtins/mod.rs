@@ -17,6 +17,7 @@ mod conversion;
 mod list;
 mod number;
 mod string;
+pub(crate) mod temporal;
 
 use crate::WarningKind;
 use crate::eval::Failure;
@@ -24,7 +25,7 @@ use crate::ops::type_phrase;
 use crate::value::{Context, Number, Value};
 
 /// The most words any built-in name has (`round half down`), bounding parser look-ahead.
-pub(crate) const MAX_NAME_WORDS: usize = 3;
+pub(crate) const MAX_NAME_WORDS: usize = 4;
 
 const FAMILIES: &[&[Builtin]] = &[
     string::FUNCTIONS,
@@ -33,6 +34,7 @@ const FAMILIES: &[&[Builtin]] = &[
     context::FUNCTIONS,
     boolean::FUNCTIONS,
     conversion::FUNCTIONS,
+    temporal::FUNCTIONS,
 ];
 
 /// Finds a built-in by its name, words separated by single spaces.
