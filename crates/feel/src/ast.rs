@@ -39,6 +39,8 @@ pub(crate) enum Expr {
     Call(&'static Builtin, Vec<Expr>),
     /// A call that cannot succeed (unknown function, bad named argument, wrong arity);
     /// kept as a node so the problem is reported when, and only if, it is evaluated.
+    /// `value instance of type`.
+    InstanceOf(Box<Expr>, TypeSpec),
     /// A call of a function the scope provides (not a built-in), by qualified name.
     ScopeCall(Arc<str>, CallArgs),
     Invalid(WarningKind, Arc<str>),
@@ -101,4 +103,26 @@ pub(crate) enum UnaryTest {
 pub(crate) enum CallArgs {
     Positional(Vec<Expr>),
     Named(Vec<(Arc<str>, Expr)>),
+}
+
+/// A FEEL type as written after `instance of`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum TypeSpec {
+    Any,
+    Null,
+    Number,
+    String,
+    Boolean,
+    Date,
+    Time,
+    DateTime,
+    YearMonths,
+    DayTime,
+    List(Box<TypeSpec>),
+    /// `context<a: T, ...>`: at least these entries, each of its type.
+    Context(Vec<(Arc<str>, TypeSpec)>),
+    Range(Box<TypeSpec>),
+    Function,
+    /// A type FEEL does not know by itself (a DMN item definition).
+    Named(Arc<str>),
 }

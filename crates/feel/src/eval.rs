@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use crate::ast::{CallArgs, CompareOp, Expr, Interval, Iteration, Quantifier, UnaryTest};
+use crate::ast::{CallArgs, CompareOp, Expr, Interval, Iteration, Quantifier, TypeSpec, UnaryTest};
 use crate::builtins::{Args, Builtin, Special};
 use crate::ops::{self, type_phrase};
 use crate::value::{Context, Number, Range, Value};
@@ -199,6 +199,21 @@ impl Evaluator<'_> {
             })),
             Expr::Call(builtin, args) => self.call(builtin, args),
             Expr::ScopeCall(name, args) => self.scope_call(name, args),
+            Expr::InstanceOf(value, ty) => {
+                let value = self.eval(value);
+                match conforms(&value, ty) {
+                    Some(b) => Value::Bool(b),
+                    None => {
+                        let TypeSpec::Named(name) = ty else {
+                            return Value::Null;
+                        };
+                        self.fail(Failure::new(
+                            WarningKind::NotSupported,
+                            format!("type '{name}' is not known to FEEL here"),
+                        ))
+                    }
+                }
+            }
             Expr::Invalid(kind, message) => {
                 self.warn(*kind, message.as_ref());
                 Value::Null
@@ -591,4 +606,52 @@ fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
 
 fn boolean(b: Option<bool>) -> Value {
     b.map_or(Value::Null, Value::Bool)
+}
+
+/// Whether `value` is an instance of `ty` (DMN 1.5 §10.3.2.9.1); `None` for a type FEEL
+/// can't judge by itself (a DMN item definition).
+fn conforms(value: &Value, ty: &TypeSpec) -> Option<bool> {
+    Some(match (ty, value) {
+        (TypeSpec::Named(_), _) => return None,
+        (TypeSpec::Any, Value::Null) => false,
+        (TypeSpec::Any, _) => true,
+        (TypeSpec::Null, v) => v.is_null(),
+        (_, Value::Null) => false,
+        (TypeSpec::Number, v) => matches!(v, Value::Number(_)),
+        (TypeSpec::String, v) => matches!(v, Value::String(_)),
+        (TypeSpec::Boolean, v) => matches!(v, Value::Bool(_)),
+        (TypeSpec::Date, v) => matches!(v, Value::Date(_)),
+        (TypeSpec::Time, v) => matches!(v, Value::Time(_)),
+        (TypeSpec::DateTime, v) => matches!(v, Value::DateTime(_)),
+        (TypeSpec::YearMonths, v) => matches!(v, Value::YearMonths(_)),
+        (TypeSpec::DayTime, v) => matches!(v, Value::DayTime(_)),
+        (TypeSpec::List(item), Value::List(items)) => {
+            for v in items.iter() {
+                if !v.is_null() && !conforms(v, item)? {
+                    return Some(false);
+                }
+            }
+            true
+        }
+        (TypeSpec::Context(entries), Value::Context(c)) => {
+            for (name, entry_ty) in entries {
+                match c.get(name) {
+                    Some(v) if v.is_null() || conforms(v, entry_ty)? => {}
+                    _ => return Some(false),
+                }
+            }
+            true
+        }
+        (TypeSpec::Range(item), Value::Range(r)) => {
+            for end in [&r.start, &r.end] {
+                if !end.is_null() && !conforms(end, item)? {
+                    return Some(false);
+                }
+            }
+            true
+        }
+        // Functions are not FEEL values here yet, so nothing is an instance of one.
+        (TypeSpec::Function, _) => false,
+        (TypeSpec::List(_) | TypeSpec::Context(_) | TypeSpec::Range(_), _) => false,
+    })
 }

@@ -12,7 +12,9 @@
 
 use std::sync::Arc;
 
-use crate::ast::{ArithOp, CallArgs, CompareOp, Expr, Interval, Iteration, Quantifier, UnaryTest};
+use crate::ast::{
+    ArithOp, CallArgs, CompareOp, Expr, Interval, Iteration, Quantifier, TypeSpec, UnaryTest,
+};
 use crate::builtins::{self, Builtin};
 use crate::lexer::{Tok, Token, error_at, lex};
 use crate::value::{Number, Value};
@@ -210,6 +212,9 @@ impl Parser<'_> {
                 "or" => OR,
                 "and" => AND,
                 "between" | "in" => COMPARE,
+                "instance" if self.peek_at(1) == &Tok::Word && self.text(self.pos + 1) == "of" => {
+                    COMPARE
+                }
                 _ => return None,
             },
             Tok::Eq | Tok::NotEq | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge => COMPARE,
@@ -228,6 +233,10 @@ impl Parser<'_> {
         Ok(match (op, word.as_deref()) {
             (Tok::Word, Some("or")) => Expr::Or(lhs, Box::new(self.expr_bp(level)?)),
             (Tok::Word, Some("and")) => Expr::And(lhs, Box::new(self.expr_bp(level)?)),
+            (Tok::Word, Some("instance")) => {
+                self.expect_word("of")?;
+                Expr::InstanceOf(lhs, self.type_spec()?)
+            }
             (Tok::Word, Some("between")) => {
                 let low = self.expr_bp(COMPARE)?;
                 self.expect_word("and")?;
@@ -241,6 +250,119 @@ impl Parser<'_> {
                     Some(c) => Expr::Compare(c, lhs, rhs),
                     None => Expr::Arith(arith_op(&op), lhs, rhs),
                 }
+            }
+        })
+    }
+
+    /// A type: a name (possibly several words, `date and time`), `list<T>`,
+    /// `context<k: T, ...>`, `range<T>` or `function<T, ...> -> T`.
+    fn type_spec(&mut self) -> Result<TypeSpec, ParseError> {
+        let Some(first) = self.word().map(str::to_string) else {
+            return Err(self.error(format!(
+                "expected a type, found {}",
+                self.describe(self.pos)
+            )));
+        };
+        self.bump();
+        let generic = |p: &mut Self| -> Result<(), ParseError> { p.expect(&Tok::Lt, "'<'") };
+        Ok(match first.as_str() {
+            "list" if self.peek() == &Tok::Lt => {
+                generic(self)?;
+                let item = self.type_spec()?;
+                self.expect(&Tok::Gt, "'>'")?;
+                TypeSpec::List(Box::new(item))
+            }
+            "range" if self.peek() == &Tok::Lt => {
+                generic(self)?;
+                let item = self.type_spec()?;
+                self.expect(&Tok::Gt, "'>'")?;
+                TypeSpec::Range(Box::new(item))
+            }
+            "context" if self.peek() == &Tok::Lt => {
+                generic(self)?;
+                let mut entries = Vec::new();
+                while self.peek() != &Tok::Gt {
+                    let Some(name) = self.entry_name_before_colon() else {
+                        return Err(self.error("expected 'name: type' in a context type"));
+                    };
+                    entries.push((Arc::from(name), self.type_spec()?));
+                    if self.peek() == &Tok::Comma {
+                        self.bump();
+                    }
+                }
+                self.bump();
+                TypeSpec::Context(entries)
+            }
+            "function" => {
+                // Parameter and result types are read but not checked: function values
+                // are not FEEL values here yet.
+                let mut depth = 0usize;
+                if self.peek() == &Tok::Lt {
+                    loop {
+                        match self.peek() {
+                            Tok::Lt => depth += 1,
+                            Tok::Gt => {
+                                depth -= 1;
+                                if depth == 0 {
+                                    self.bump();
+                                    break;
+                                }
+                            }
+                            Tok::Eof => return Err(self.error("unclosed function type")),
+                            _ => {}
+                        }
+                        self.bump();
+                    }
+                }
+                if self.peek() == &Tok::Minus && self.peek_at(1) == &Tok::Gt {
+                    self.pos += 2;
+                    self.type_spec()?;
+                }
+                TypeSpec::Function
+            }
+            "Any" => TypeSpec::Any,
+            "Null" => TypeSpec::Null,
+            "number" => TypeSpec::Number,
+            "string" => TypeSpec::String,
+            "boolean" => TypeSpec::Boolean,
+            "context" => TypeSpec::Context(Vec::new()),
+            "list" => TypeSpec::List(Box::new(TypeSpec::Any)),
+            "date" if self.at_word("and") => {
+                self.bump();
+                self.expect_word("time")?;
+                TypeSpec::DateTime
+            }
+            "date" => TypeSpec::Date,
+            "time" => TypeSpec::Time,
+            "years" | "days" => {
+                // `years and months duration`, `days and time duration`
+                let rest: Vec<String> = (0..3)
+                    .map(|i| self.text(self.pos + i).to_string())
+                    .collect();
+                let expected = if first == "years" {
+                    ["and", "months", "duration"]
+                } else {
+                    ["and", "time", "duration"]
+                };
+                if rest != expected {
+                    return Err(self.error(format!("unknown type '{first} {}'", rest.join(" "))));
+                }
+                self.pos += 3;
+                if first == "years" {
+                    TypeSpec::YearMonths
+                } else {
+                    TypeSpec::DayTime
+                }
+            }
+            _ => {
+                // A qualified or multi-word type name (`tPerson`, `myimport.tPerson`).
+                let mut name = first;
+                while self.peek() == &Tok::Dot && self.peek_at(1) == &Tok::Word {
+                    name.push('.');
+                    name.push_str(self.text(self.pos + 1));
+                    self.pos += 2;
+                }
+                TypeSpec::Named(Arc::from(name))
             }
         })
     }

@@ -842,3 +842,31 @@ fn temporal_values_survive_the_journal_encoding() {
         assert_eq!(Value::from_json(&json), value, "{text} as {json}");
     }
 }
+
+#[test]
+fn instance_of() {
+    for (expression, expected) in [
+        ("1 instance of number", "true"),
+        (r#""a" instance of number"#, "false"),
+        ("null instance of Any", "false"),
+        ("null instance of Null", "true"),
+        (r#"date("2024-01-01") instance of date"#, "true"),
+        (r#"date("2024-01-01") instance of date and time"#, "false"),
+        (
+            r#"duration("P1Y") instance of years and months duration"#,
+            "true",
+        ),
+        (
+            r#"duration("P1D") instance of days and time duration"#,
+            "true",
+        ),
+        ("[1, 2] instance of list<number>", "true"),
+        (r#"[1, "2"] instance of list<number>"#, "false"),
+        (r#"{a: 1, b: "x"} instance of context<a: number>"#, "true"),
+        (r#"{a: 1} instance of context<a: string>"#, "false"),
+        ("[1..5] instance of range<number>", "true"),
+        ("1 instance of number and true", "true"),
+    ] {
+        check(expression, expected);
+    }
+}
