@@ -508,10 +508,24 @@ fn string_functions() {
     check_warning(r#"substring("abc", 1, -1)"#, WarningKind::InvalidArgument);
     check_warning(r#"substring("abc", 1.5)"#, WarningKind::InvalidArgument);
     check_warning(r#"string join([1, 2])"#, WarningKind::TypeMismatch);
-    check_warning(r#"matches("a", "^a")"#, WarningKind::NotSupported);
-    check_warning(r#"split("a.b", ".")"#, WarningKind::NotSupported);
-    check_warning(r#"replace("a", "a", "$1")"#, WarningKind::NotSupported);
-    check_warning(r#"matches("a", "a", "i")"#, WarningKind::NotSupported);
+    for (expression, expected) in [
+        (r#"matches("abc", "^a.c$")"#, "true"),
+        (r#"matches("ABC", "abc", "i")"#, "true"),
+        (r#"matches("a.c", "a.c", "q")"#, "true"),
+        (r#"matches("abc", "a.c", "q")"#, "false"),
+        (r#"split("a1b22c", "[0-9]+")"#, r#"["a", "b", "c"]"#),
+        (
+            r#"replace("abcd", "(ab)|(a)", "[1=$1][2=$2]")"#,
+            r#""[1=ab][2=]cd""#,
+        ),
+        (r#"replace("a$b", "\\$", "\\$\\$")"#, r#""a$$b""#),
+    ] {
+        check(expression, expected);
+    }
+    check_warning(r#"matches("a", "(")"#, WarningKind::InvalidArgument);
+    check_warning(r#"matches("a", "a", "z")"#, WarningKind::InvalidArgument);
+    check_warning(r#"replace("abc", "x*", "-")"#, WarningKind::InvalidArgument);
+    check_warning(r#"split("abc", "")"#, WarningKind::InvalidArgument);
 }
 
 #[test]

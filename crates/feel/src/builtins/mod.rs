@@ -269,10 +269,6 @@ impl<'a> Args<'a> {
             .ok_or_else(|| self.invalid(format!("expects an integer, got {n}")))
     }
 
-    pub(crate) fn name(&self) -> &'static str {
-        self.builtin.name
-    }
-
     /// A failure for an argument of the right type but an unusable value.
     pub(crate) fn invalid(&self, problem: impl std::fmt::Display) -> Failure {
         Failure::new(

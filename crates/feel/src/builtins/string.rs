@@ -1,13 +1,11 @@
 //! String functions. Positions and lengths count characters (Unicode scalar values), as
 //! the DMN specification's XPath-derived functions do, never bytes.
 //!
-//! `matches`, `replace` and `split` take XML Schema regular expressions in the
-//! specification. This crate has no regex engine yet (pure std is the goal for now), so they
-//! accept patterns without metacharacters, which mean themselves, and give null with a
-//! [`WarningKind::NotSupported`] warning for anything else.
+//! `matches`, `replace` and `split` take XML Schema regular expressions with XPath flags
+//! (`s`, `m`, `i`, `x`, `q`), run by the `regex` crate, whose syntax covers what DMN
+//! models use; an invalid pattern or flag gives null with a warning.
 
 use super::{Args, Builtin, Ty, count};
-use crate::WarningKind;
 use crate::eval::Failure;
 use crate::value::Value;
 
@@ -184,59 +182,91 @@ fn is_blank(args: &Args<'_>) -> Result<Value, Failure> {
     Ok(Value::Bool(args.str(0).trim().is_empty()))
 }
 
-/// The pattern itself when it has no regular-expression metacharacters.
-fn literal_pattern<'a>(args: &Args<'_>, pattern: &'a str) -> Result<&'a str, Failure> {
-    const META: &[char] = &[
-        '\\', '^', '$', '.', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}',
-    ];
-    if pattern.contains(META) {
-        return Err(Failure::new(
-            WarningKind::NotSupported,
-            format!(
-                "function '{}' supports only patterns without regular-expression metacharacters for now, got \"{pattern}\"",
-                args.name()
-            ),
-        ));
+/// Compiles an XPath pattern with its flags; `q` makes the pattern literal.
+fn regex(args: &Args<'_>, pattern: &str, flags: &str) -> Result<regex::Regex, Failure> {
+    let mut literal = false;
+    let mut builder_flags = (false, false, false, false);
+    for flag in flags.chars() {
+        match flag {
+            's' => builder_flags.0 = true,
+            'm' => builder_flags.1 = true,
+            'i' => builder_flags.2 = true,
+            'x' => builder_flags.3 = true,
+            'q' => literal = true,
+            other => {
+                return Err(args.invalid(format!("has no flag '{other}' (use s, m, i, x or q)")));
+            }
+        }
     }
-    if pattern.is_empty() {
-        return Err(args.invalid("expects a pattern that can't match the empty string"));
-    }
-    Ok(pattern)
+    let source = if literal {
+        regex::escape(pattern)
+    } else {
+        pattern.to_string()
+    };
+    regex::RegexBuilder::new(&source)
+        .dot_matches_new_line(builder_flags.0)
+        .multi_line(builder_flags.1)
+        .case_insensitive(builder_flags.2)
+        .ignore_whitespace(builder_flags.3)
+        .build()
+        .map_err(|e| args.invalid(format!("got an invalid pattern \"{pattern}\": {e}")))
 }
 
-fn no_flags(args: &Args<'_>, index: usize) -> Result<(), Failure> {
-    if args.str(index).is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::new(
-            WarningKind::NotSupported,
-            format!("function '{}' does not support flags yet", args.name()),
-        ))
+/// XPath's replacement syntax (`$1` for a group, `\$` and `\\` for the characters) in
+/// the `regex` crate's (`${1}`, `$$`).
+fn replacement(args: &Args<'_>, text: &str) -> Result<String, Failure> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('$') => out.push_str("$$"),
+                Some('\\') => out.push('\\'),
+                _ => {
+                    return Err(args.invalid("has a '\\' in the replacement not before '$' or '\\'"));
+                }
+            },
+            '$' => {
+                let mut group = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    group.push(*d);
+                    chars.next();
+                }
+                if group.is_empty() {
+                    return Err(
+                        args.invalid("has a '$' in the replacement not followed by a group number")
+                    );
+                }
+                out.push_str(&format!("${{{group}}}"));
+            }
+            other => out.push(other),
+        }
     }
+    Ok(out)
 }
 
 fn split(args: &Args<'_>) -> Result<Value, Failure> {
-    let delimiter = literal_pattern(args, args.str(1))?;
+    let pattern = regex(args, args.str(1), "")?;
+    if pattern.is_match("") {
+        return Err(args.invalid("expects a delimiter pattern that can't match the empty string"));
+    }
     Ok(Value::list(
-        args.str(0).split(delimiter).map(Value::string).collect(),
+        pattern.split(args.str(0)).map(Value::string).collect(),
     ))
 }
 
 fn matches(args: &Args<'_>) -> Result<Value, Failure> {
-    no_flags(args, 2)?;
-    let pattern = literal_pattern(args, args.str(1))?;
-    Ok(Value::Bool(args.str(0).contains(pattern)))
+    let pattern = regex(args, args.str(1), args.str(2))?;
+    Ok(Value::Bool(pattern.is_match(args.str(0))))
 }
 
 fn replace(args: &Args<'_>) -> Result<Value, Failure> {
-    no_flags(args, 3)?;
-    let pattern = literal_pattern(args, args.str(1))?;
-    let replacement = args.str(2);
-    if replacement.contains(['$', '\\']) {
-        return Err(Failure::new(
-            WarningKind::NotSupported,
-            "function 'replace' does not support group references in the replacement yet",
-        ));
+    let pattern = regex(args, args.str(1), args.str(3))?;
+    if pattern.is_match("") {
+        return Err(args.invalid("expects a pattern that can't match the empty string"));
     }
-    Ok(Value::string(args.str(0).replace(pattern, replacement)))
+    let with = replacement(args, args.str(2))?;
+    Ok(Value::string(
+        pattern.replace_all(args.str(0), with.as_str()).into_owned(),
+    ))
 }
