@@ -880,6 +880,11 @@ fn instance_of() {
         (r#"{a: 1} instance of context<a: string>"#, "false"),
         ("[1..5] instance of range<number>", "true"),
         ("1 instance of number and true", "true"),
+        ("is(1, 1.0)", "true"),
+        (r#"is(@"10:00:00+01:00", @"09:00:00Z")"#, "false"),
+        (r#"@"10:00:00+01:00" = @"09:00:00Z""#, "true"),
+        (r#"is(@"2012-12-25", @"2012-12-25T00:00:00")"#, "false"),
+        (r#"is("a", 1)"#, "false"),
     ] {
         check(expression, expected);
     }

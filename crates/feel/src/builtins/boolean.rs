@@ -1,4 +1,4 @@
-//! Boolean functions: `not` with three-valued logic, and Camunda's `is defined` and
+//! Boolean functions: `not` with three-valued logic, `is`, and Camunda's `is defined` and
 //! `get or else`, which deal with missing and null values.
 
 use super::{Args, Builtin, Special, Ty, handled_by_evaluator};
@@ -11,6 +11,7 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         special: Some(Special::IsDefined),
         ..Builtin::new("is defined", &[("value", Ty::Any)], 1, handled_by_evaluator)
     },
+    Builtin::new("is", &[("value1", Ty::Any), ("value2", Ty::Any)], 2, is),
     Builtin::new(
         "get or else",
         &[("value", Ty::Any), ("default", Ty::Any)],
@@ -21,6 +22,20 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
 
 fn not(args: &Args<'_>) -> Result<Value, Failure> {
     Ok(Value::Bool(!args.bool(0)))
+}
+
+/// Whether both are the same value of the same type: unlike `=`, a time with an offset
+/// is not the same as the same instant in another zone, nor a date a date and time.
+fn is(args: &Args<'_>) -> Result<Value, Failure> {
+    let (a, b) = (args.value(0), args.value(1));
+    let same_kind = std::mem::discriminant(a) == std::mem::discriminant(b);
+    Ok(Value::Bool(
+        same_kind
+            && match (a, b) {
+                (Value::Time(_) | Value::DateTime(_), _) => a == b,
+                _ => crate::ops::equals(a, b) == Some(true),
+            },
+    ))
 }
 
 fn get_or_else(args: &Args<'_>) -> Result<Value, Failure> {

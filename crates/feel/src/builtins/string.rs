@@ -223,7 +223,9 @@ fn replacement(args: &Args<'_>, text: &str) -> Result<String, Failure> {
                 Some('$') => out.push_str("$$"),
                 Some('\\') => out.push('\\'),
                 _ => {
-                    return Err(args.invalid("has a '\\' in the replacement not before '$' or '\\'"));
+                    return Err(
+                        args.invalid("has a '\\' in the replacement not before '$' or '\\'")
+                    );
                 }
             },
             '$' => {
