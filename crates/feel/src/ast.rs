@@ -39,6 +39,10 @@ pub(crate) enum Expr {
     Call(&'static Builtin, Vec<Expr>),
     /// A call that cannot succeed (unknown function, bad named argument, wrong arity);
     /// kept as a node so the problem is reported when, and only if, it is evaluated.
+    /// `function(a, b) body`.
+    FunctionDef(Vec<(Arc<str>, Option<TypeSpec>)>, Arc<Expr>),
+    /// A call of a function value that an expression evaluates to: `(function(x) x)(1)`.
+    Invoke(Box<Expr>, CallArgs),
     /// `value instance of type`.
     InstanceOf(Box<Expr>, TypeSpec),
     /// A call of a function the scope provides (not a built-in), by qualified name.

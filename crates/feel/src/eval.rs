@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::ast::{CallArgs, CompareOp, Expr, Interval, Iteration, Quantifier, TypeSpec, UnaryTest};
 use crate::builtins::{Args, Builtin, Special};
 use crate::ops::{self, type_phrase};
-use crate::value::{Context, Number, Range, Value};
+use crate::value::{Context, Function, FunctionBody, Number, Range, Value};
 use crate::{Arguments, Evaluation, Scope, Warning, WarningKind};
 
 /// The largest integer range `for` and quantifiers iterate (`for i in 1..n`), so that a
@@ -199,6 +199,26 @@ impl Evaluator<'_> {
             })),
             Expr::Call(builtin, args) => self.call(builtin, args),
             Expr::ScopeCall(name, args) => self.scope_call(name, args),
+            Expr::FunctionDef(parameters, body) => Value::Function(Arc::new(Function {
+                parameters: parameters.iter().map(|(name, _)| name.clone()).collect(),
+                parameter_types: parameters.iter().map(|(_, ty)| ty.clone()).collect(),
+                body: FunctionBody::Feel {
+                    body: body.clone(),
+                    closure: self.closure(),
+                },
+            })),
+            Expr::Invoke(callee, args) => {
+                let callee = self.eval(callee);
+                let arguments = self.arguments(args);
+                match callee {
+                    Value::Function(function) => self.call_function(&function, &arguments),
+                    Value::Null => Value::Null,
+                    other => self.fail(Failure::new(
+                        WarningKind::TypeMismatch,
+                        format!("can't call {}", type_phrase(&other)),
+                    )),
+                }
+            }
             Expr::InstanceOf(value, ty) => {
                 let value = self.eval(value);
                 match conforms(&value, ty) {
@@ -221,8 +241,8 @@ impl Evaluator<'_> {
         }
     }
 
-    fn scope_call(&mut self, name: &str, args: &CallArgs) -> Value {
-        let arguments = match args {
+    fn arguments(&mut self, args: &CallArgs) -> Arguments {
+        match args {
             CallArgs::Positional(args) => {
                 Arguments::Positional(args.iter().map(|a| self.eval(a)).collect())
             }
@@ -231,7 +251,85 @@ impl Evaluator<'_> {
                     .map(|(name, a)| (name.clone(), self.eval(a)))
                     .collect(),
             ),
-        };
+        }
+    }
+
+    /// The local variables a function definition closes over.
+    fn closure(&self) -> Vec<(Arc<str>, Value)> {
+        let mut closure = Vec::new();
+        for frame in &self.frames {
+            match frame {
+                Frame::Var(name, value) => closure.push((name.clone(), value.clone())),
+                Frame::Fixed(name, value) => closure.push((Arc::from(*name), value.clone())),
+                Frame::Entries(entries) => {
+                    closure.extend(entries.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+            }
+        }
+        closure
+    }
+
+    /// Calls a function value with its closure, then its parameters, in scope.
+    fn call_function(&mut self, function: &Function, arguments: &Arguments) -> Value {
+        let FunctionBody::Feel { body, closure } = &function.body;
+        let depth = self.frames.len();
+        for (name, value) in closure {
+            self.frames.push(Frame::Var(name.clone(), value.clone()));
+        }
+        match arguments {
+            Arguments::Positional(values) => {
+                if values.len() > function.parameters.len() {
+                    self.frames.truncate(depth);
+                    return self.fail(Failure::new(
+                        WarningKind::InvalidArgument,
+                        format!(
+                            "the function takes {} arguments, got {}",
+                            function.parameters.len(),
+                            values.len()
+                        ),
+                    ));
+                }
+                for (i, name) in function.parameters.iter().enumerate() {
+                    let value = values.get(i).cloned().unwrap_or(Value::Null);
+                    self.frames.push(Frame::Var(name.clone(), value));
+                }
+            }
+            Arguments::Named(values) => {
+                for name in &function.parameters {
+                    let value = values
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map_or(Value::Null, |(_, v)| v.clone());
+                    self.frames.push(Frame::Var(name.clone(), value));
+                }
+            }
+        }
+        // Typed parameters: an argument that does not conform makes the call null.
+        let bound = &self.frames[self.frames.len() - function.parameters.len()..];
+        for (frame, ty) in bound.iter().zip(&function.parameter_types) {
+            if let (Frame::Var(name, value), Some(ty)) = (frame, ty)
+                && !value.is_null()
+                && conforms(value, ty) == Some(false)
+            {
+                let message = format!(
+                    "argument '{name}' is {}, which does not conform to its parameter type",
+                    type_phrase(value)
+                );
+                self.frames.truncate(depth);
+                return self.fail(Failure::new(WarningKind::TypeMismatch, message));
+            }
+        }
+        let result = self.eval(body);
+        self.frames.truncate(depth);
+        result
+    }
+
+    fn scope_call(&mut self, name: &str, args: &CallArgs) -> Value {
+        let arguments = self.arguments(args);
+        // A variable holding a function value (`f(1)` after `f: function(x) ...`).
+        if let Some(Value::Function(function)) = self.lookup(name) {
+            return self.call_function(&function, &arguments);
+        }
         match self.scope.call(name, &arguments) {
             Some(evaluation) => {
                 for warning in evaluation.warnings {
@@ -557,6 +655,39 @@ impl Evaluator<'_> {
     /// Built-ins that need more than their arguments' values.
     fn special(&mut self, special: Special, args: &[Expr]) -> Value {
         match special {
+            Special::Sort => {
+                let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+                let (Some(Value::List(items)), Some(Value::Function(precedes))) =
+                    (values.first(), values.get(1))
+                else {
+                    if values.len() > 1 && !values[1].is_null() {
+                        return self.fail(Failure::new(
+                            WarningKind::TypeMismatch,
+                            "function 'sort' expects a function for 'precedes'",
+                        ));
+                    }
+                    let Some(sort) = crate::builtins::lookup("sort") else {
+                        return Value::Null;
+                    };
+                    return crate::builtins::list::sort(&Args::new(sort, &values[..1]))
+                        .unwrap_or_else(|f| self.fail(f));
+                };
+                // Insertion sort: stable, and `precedes` may be any FEEL function.
+                let mut sorted: Vec<Value> = Vec::with_capacity(items.len());
+                for item in items.iter() {
+                    let mut at = sorted.len();
+                    while at > 0 {
+                        let arguments =
+                            Arguments::Positional(vec![item.clone(), sorted[at - 1].clone()]);
+                        if self.call_function(precedes, &arguments) != Value::Bool(true) {
+                            break;
+                        }
+                        at -= 1;
+                    }
+                    sorted.insert(at, item.clone());
+                }
+                Value::list(sorted)
+            }
             Special::IsDefined => {
                 let Some(arg) = args.first() else {
                     return Value::Null;
@@ -650,8 +781,7 @@ fn conforms(value: &Value, ty: &TypeSpec) -> Option<bool> {
             }
             true
         }
-        // Functions are not FEEL values here yet, so nothing is an instance of one.
-        (TypeSpec::Function, _) => false,
+        (TypeSpec::Function, v) => matches!(v, Value::Function(_)),
         (TypeSpec::List(_) | TypeSpec::Context(_) | TypeSpec::Range(_), _) => false,
     })
 }

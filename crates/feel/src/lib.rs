@@ -39,7 +39,7 @@ pub mod temporal;
 
 use std::sync::Arc;
 
-pub use value::{Context, Number, NumberParseError, Range, Value};
+pub use value::{Context, Function, Number, NumberParseError, Range, Value};
 
 /// A parsed FEEL expression, cheap to clone and ready to evaluate many times.
 #[derive(Clone, Debug)]

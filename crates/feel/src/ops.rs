@@ -30,6 +30,7 @@ pub(crate) fn type_phrase(value: &Value) -> &'static str {
         Value::YearMonths(_) => "a years and months duration",
         Value::DayTime(_) => "a days and time duration",
         Value::Range(_) => "a range",
+        Value::Function(_) => "a function",
     }
 }
 

@@ -423,17 +423,23 @@ impl Parser<'_> {
                     self.deeper()?;
                     expr = Expr::Path(Box::new(expr), Arc::from(name));
                 }
+                Tok::LParen => {
+                    self.bump();
+                    let args = match self.arguments()? {
+                        Args::Positional(args) => CallArgs::Positional(args),
+                        Args::Named(named) => CallArgs::Named(
+                            named.into_iter().map(|(n, e)| (Arc::from(n), e)).collect(),
+                        ),
+                    };
+                    self.deeper()?;
+                    expr = Expr::Invoke(Box::new(expr), args);
+                }
                 Tok::LBracket => {
                     self.bump();
                     let filter = self.expr()?;
                     self.expect(&Tok::RBracket, "']'")?;
                     self.deeper()?;
                     expr = Expr::Filter(Box::new(expr), Box::new(filter));
-                }
-                Tok::LParen => {
-                    return Err(self.error(
-                        "only functions named directly can be called (function values are not supported yet)",
-                    ));
                 }
                 _ => return Ok(expr),
             }
@@ -544,9 +550,7 @@ impl Parser<'_> {
                 self.bump();
                 return Ok(Expr::Literal(Value::Null));
             }
-            "function" => {
-                return Err(self.error("function definitions are not supported yet"));
-            }
+            "function" => return self.function_definition(),
             w if RESERVED.contains(&w) => return Err(self.unexpected()),
             _ => {}
         }
@@ -574,6 +578,36 @@ impl Parser<'_> {
             self.question_marks += 1;
         }
         self.name_or_call(word)
+    }
+
+    /// `function(a, b: number) body`; arguments are checked against typed parameters.
+    fn function_definition(&mut self) -> Result<Expr, ParseError> {
+        self.bump();
+        self.expect(&Tok::LParen, "'('")?;
+        let mut parameters = Vec::new();
+        while self.peek() != &Tok::RParen {
+            let name = match self.peek().clone() {
+                Tok::Word => self.text(self.pos).to_string(),
+                Tok::Quoted(name) => name,
+                _ => return Err(self.error("expected a parameter name")),
+            };
+            self.bump();
+            let ty = if self.peek() == &Tok::Colon {
+                self.bump();
+                Some(self.type_spec()?)
+            } else {
+                None
+            };
+            parameters.push((Arc::from(name), ty));
+            match self.peek() {
+                Tok::Comma => self.bump(),
+                Tok::RParen => {}
+                _ => return Err(self.error("expected ',' or ')' in the parameters")),
+            }
+        }
+        self.bump();
+        let body = self.expr()?;
+        Ok(Expr::FunctionDef(parameters, Arc::new(body)))
     }
 
     fn name_or_call(&mut self, name: String) -> Result<Expr, ParseError> {

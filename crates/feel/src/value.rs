@@ -384,6 +384,32 @@ pub enum Value {
     YearMonths(YearMonths),
     DayTime(DayTime),
     Range(Arc<Range>),
+    Function(Arc<Function>),
+}
+
+/// A function value: a FEEL `function(a, b) body` with the local variables it closed
+/// over, or a built-in passed by name.
+#[derive(Debug)]
+pub struct Function {
+    pub(crate) parameters: Vec<Arc<str>>,
+    /// Declared parameter types; an argument of another type makes the call null.
+    pub(crate) parameter_types: Vec<Option<crate::ast::TypeSpec>>,
+    pub(crate) body: FunctionBody,
+}
+
+#[derive(Debug)]
+pub(crate) enum FunctionBody {
+    Feel {
+        body: Arc<crate::ast::Expr>,
+        closure: Vec<(Arc<str>, Value)>,
+    },
+}
+
+impl PartialEq for Function {
+    /// Functions are equal only to themselves.
+    fn eq(&self, other: &Function) -> bool {
+        std::ptr::eq(self, other)
+    }
 }
 
 /// A FEEL range (`[1..10)`, `> 5` as a value); a null endpoint is unbounded.
@@ -427,6 +453,7 @@ impl Value {
             Value::YearMonths(_) => "years and months duration",
             Value::DayTime(_) => "days and time duration",
             Value::Range(_) => "range",
+            Value::Function(_) => "function",
         }
     }
 
@@ -518,6 +545,8 @@ impl Value {
                 outer.insert("$feel".to_string(), serde_json::Value::Object(tagged));
                 serde_json::Value::Object(outer)
             }
+            // A function closes over an evaluation; it is not data and is not stored.
+            Value::Function(_) => serde_json::Value::Null,
         }
     }
 }
@@ -597,6 +626,9 @@ impl fmt::Display for Value {
             Value::DateTime(dt) => write!(f, "{dt}"),
             Value::YearMonths(d) => write!(f, "{d}"),
             Value::DayTime(d) => write!(f, "{d}"),
+            Value::Function(function) => {
+                write!(f, "function({})", function.parameters.join(", "))
+            }
             Value::Range(r) => {
                 // Endpoints as literals, so the text parses back (`[@"2024-01-01"..@"2024-02-01")`).
                 let literal = |v: &Value| match v {

@@ -889,3 +889,24 @@ fn instance_of() {
         check(expression, expected);
     }
 }
+
+#[test]
+fn function_values() {
+    for (expression, expected) in [
+        ("(function(x) x * 2)(21)", "42"),
+        ("{double: function(x) x * 2, result: double(4)}.result", "8"),
+        ("{add: function(a, b) a + b, r: add(b: 1, a: 2)}.r", "3"),
+        // A function sees the local variables where it was defined.
+        ("{k: 10, f: function(x) x + k, r: f(1)}.r", "11"),
+        ("sort([3, 1, 2], function(x, y) x > y)", "[3, 2, 1]"),
+        ("sort([3, 1, 2])", "[1, 2, 3]"),
+        ("(function(x) x) instance of function<Any> -> Any", "true"),
+    ] {
+        check(expression, expected);
+    }
+    check_warning(
+        r#"(function(n: number) n)("text")"#,
+        WarningKind::TypeMismatch,
+    );
+    check_warning("(1)(2)", WarningKind::TypeMismatch);
+}

@@ -87,7 +87,15 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     Builtin::new("duplicate values", LIST, 1, duplicate_values),
     Builtin::new("flatten", LIST, 1, flatten),
     Builtin::new("is empty", LIST, 1, is_empty),
-    Builtin::new("sort", LIST, 1, sort),
+    Builtin {
+        special: Some(super::Special::Sort),
+        ..Builtin::new(
+            "sort",
+            &[("list", Ty::List), ("precedes", Ty::Any)],
+            1,
+            sort,
+        )
+    },
 ];
 
 fn list_contains(args: &Args<'_>) -> Result<Value, Failure> {
@@ -433,7 +441,8 @@ fn is_empty(args: &Args<'_>) -> Result<Value, Failure> {
 
 /// Natural ascending order of numbers or strings. The specification's `sort(list,
 /// precedes)` takes a function, which needs function values (a later issue).
-fn sort(args: &Args<'_>) -> Result<Value, Failure> {
+/// `sort(list)` by FEEL ordering; the evaluator handles `sort(list, precedes)`.
+pub(crate) fn sort(args: &Args<'_>) -> Result<Value, Failure> {
     let mut items = args.list(0).to_vec();
     if let Some(first) = items.first()
         && let Some(bad) = items.iter().find(|item| ops::order(first, item).is_none())

@@ -14,7 +14,7 @@
 mod boolean;
 mod context;
 mod conversion;
-mod list;
+pub(crate) mod list;
 mod number;
 mod string;
 pub(crate) mod temporal;
@@ -86,6 +86,8 @@ impl Ty {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Special {
     IsDefined,
+    /// `sort(list, precedes)` calls a function value for each comparison.
+    Sort,
 }
 
 pub(crate) type Implementation = fn(&Args<'_>) -> Result<Value, Failure>;
