@@ -213,8 +213,8 @@ impl Lexer<'_> {
         }
     }
 
-    /// Digits with an optional fraction. `1..5` must lex as `1`, `..`, `5`, so a dot only
-    /// belongs to the number when a digit follows it.
+    /// Digits with an optional fraction and exponent. `1..5` must lex as `1`, `..`, `5`,
+    /// so a dot only belongs to the number when a digit follows it.
     fn number(&mut self) {
         let bytes = self.source.as_bytes();
         while bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
@@ -226,6 +226,19 @@ impl Lexer<'_> {
             self.pos += 1;
             while bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
                 self.pos += 1;
+            }
+        }
+        // An exponent (`1.23e4`, `5E-2`), only when digits follow.
+        if matches!(bytes.get(self.pos), Some(b'e' | b'E')) {
+            let sign = usize::from(matches!(bytes.get(self.pos + 1), Some(b'+' | b'-')));
+            if bytes
+                .get(self.pos + 1 + sign)
+                .is_some_and(u8::is_ascii_digit)
+            {
+                self.pos += 1 + sign;
+                while bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                    self.pos += 1;
+                }
             }
         }
     }

@@ -134,9 +134,10 @@ pub(crate) fn equals(a: &Value, b: &Value) -> Option<bool> {
             temporal::compare_times(&x.whole_seconds(), &y.whole_seconds())
                 .is_some_and(|o| o == Ordering::Equal),
         ),
-        (Value::DateTime(x), Value::DateTime(y)) => {
-            Some(temporal::compare_date_times(x, y).is_some_and(|o| o == Ordering::Equal))
-        }
+        (Value::DateTime(x), Value::DateTime(y)) => Some(
+            temporal::compare_date_times(&x.whole_seconds(), &y.whole_seconds())
+                .is_some_and(|o| o == Ordering::Equal),
+        ),
         (Value::YearMonths(x), Value::YearMonths(y)) => Some(x == y),
         (Value::DayTime(x), Value::DayTime(y)) => Some(x == y),
         (Value::Range(x), Value::Range(y)) => Some(

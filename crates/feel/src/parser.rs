@@ -68,6 +68,7 @@ pub(crate) fn parse(source: &str, names: &[&str]) -> Result<Expr, ParseError> {
         depth: 0,
         question_marks: 0,
         names,
+        interval_end: false,
     };
     let expr = parser.expr()?;
     if parser.peek() != &Tok::Eof {
@@ -86,6 +87,8 @@ struct Parser<'a> {
     question_marks: usize,
     /// Names in scope that span several tokens, longest first.
     names: Vec<&'a str>,
+    /// Parsing an interval's end, where `[` closes the interval instead of filtering.
+    interval_end: bool,
 }
 
 /// An argument list as written, before it is matched against a function's parameters.
@@ -409,6 +412,21 @@ impl Parser<'_> {
                         expr = Expr::Path(Box::new(expr), Arc::from(name));
                         continue;
                     }
+                    // Properties with spaces (`time offset`, `start included`).
+                    let two = (self.text(self.pos), self.text(self.pos + 1));
+                    if self.peek() == &Tok::Word
+                        && self.peek_at(1) == &Tok::Word
+                        && matches!(
+                            two,
+                            ("time", "offset") | ("start", "included") | ("end", "included")
+                        )
+                    {
+                        let name = format!("{} {}", two.0, two.1);
+                        self.pos += 2;
+                        self.deeper()?;
+                        expr = Expr::Path(Box::new(expr), Arc::from(name));
+                        continue;
+                    }
                     let name = match self.peek().clone() {
                         Tok::Word => self.text(self.pos).to_string(),
                         Tok::Quoted(name) => name,
@@ -434,7 +452,7 @@ impl Parser<'_> {
                     self.deeper()?;
                     expr = Expr::Invoke(Box::new(expr), args);
                 }
-                Tok::LBracket => {
+                Tok::LBracket if !self.interval_end => {
                     self.bump();
                     let filter = self.expr()?;
                     self.expect(&Tok::RBracket, "']'")?;
@@ -724,10 +742,15 @@ impl Parser<'_> {
     /// Parses `..end)` or `..end]` after an interval's start.
     fn interval_rest(&mut self, start: Expr, start_closed: bool) -> Result<Expr, ParseError> {
         self.bump();
-        let end = self.expr_bp(COMPARE)?;
+        // In `[1..10[` the last `[` closes the interval; it is not a filter on `10`.
+        let outer = std::mem::replace(&mut self.interval_end, true);
+        let end = self.expr_bp(COMPARE);
+        self.interval_end = outer;
+        let end = end?;
         let end_closed = match self.peek() {
             Tok::RBracket => true,
-            Tok::RParen => false,
+            // `[1..10[`: ISO notation for an open end.
+            Tok::RParen | Tok::LBracket => false,
             _ => {
                 return Err(self.error(format!(
                     "expected ']' or ')' to close the interval, found {}",

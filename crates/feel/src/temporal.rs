@@ -231,6 +231,14 @@ impl DateTime {
         })
     }
 
+    /// The same date and time without its fraction of a second.
+    pub fn whole_seconds(&self) -> DateTime {
+        DateTime {
+            date: self.date,
+            time: self.time.whole_seconds(),
+        }
+    }
+
     /// Midnight at the start of `date`, with no zone.
     pub fn at_midnight(date: Date) -> DateTime {
         DateTime {
@@ -474,6 +482,14 @@ fn is_zone_name(name: &str) -> bool {
 /// `DATE'T'TIME`; a date alone is midnight.
 pub fn parse_date_time(text: &str) -> Option<DateTime> {
     match text.split_once('T') {
+        // `24:00:00` is the midnight that ends the day.
+        Some((date, time)) if time.starts_with("24:00:00") => {
+            let date = parse_date(date)?;
+            Some(DateTime {
+                date: Date::from_days(date.days() + 1)?,
+                time: parse_time(time)?,
+            })
+        }
         Some((date, time)) => Some(DateTime {
             date: parse_date(date)?,
             time: parse_time(time)?,

@@ -768,6 +768,12 @@ fn ranges_are_values() {
         ("[1..10] = [1..10]", "true"),
         ("[1..10] = [1..10)", "false"),
         ("for x in [1..3) return x * 2", "[2, 4]"),
+        ("[1..10) = [1..10[", "true"),
+        (
+            "[1..10).start included and not([1..10).end included)",
+            "true",
+        ),
+        ("(1..10].start + (1..10].end", "11"),
     ] {
         check(expression, expected);
     }
@@ -818,6 +824,8 @@ fn temporal_values() {
         (r#"day of year(date("2024-12-31"))"#, "366"),
         (r#"week of year(date("2021-01-03"))"#, "53"),
         (r#"duration("P2DT3H").hours"#, "3"),
+        (r#"time("10:30:00+05:00").time offset"#, "PT5H"),
+        (r#"@"2021-01-01T24:00:00" + @"PT1S""#, "2021-01-02T00:00:01"),
         (r#"date("2024-01-01") < date("2024-01-02")"#, "true"),
         (
             r#"date("2024-01-05") in [date("2024-01-01")..date("2024-01-31")]"#,
@@ -881,6 +889,8 @@ fn instance_of() {
         ("[1..5] instance of range<number>", "true"),
         ("1 instance of number and true", "true"),
         ("is(1, 1.0)", "true"),
+        ("12300 = 1.23e4", "true"),
+        ("5E-2", "0.05"),
         (r#"is(@"10:00:00+01:00", @"09:00:00Z")"#, "false"),
         (r#"@"10:00:00+01:00" = @"09:00:00Z""#, "true"),
         (r#"is(@"2012-12-25", @"2012-12-25T00:00:00")"#, "false"),

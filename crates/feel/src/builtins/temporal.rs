@@ -297,6 +297,13 @@ pub(crate) fn property(value: &Value, name: &str) -> Option<Value> {
                 _ => None,
             }
         }
+        Value::Range(range) => match name {
+            "start" => Some(range.start.clone()),
+            "end" => Some(range.end.clone()),
+            "start included" => Some(Value::Bool(range.start_closed)),
+            "end included" => Some(Value::Bool(range.end_closed)),
+            _ => None,
+        },
         _ => None,
     }
 }
