@@ -130,3 +130,76 @@ pub(crate) enum TypeSpec {
     /// A type FEEL does not know by itself (a DMN item definition).
     Named(Arc<str>),
 }
+
+impl Expr {
+    /// Every name the expression reads (over-approximated: names bound inside it are
+    /// included too), for capturing a function's closure.
+    pub(crate) fn names(&self, out: &mut Vec<Arc<str>>) {
+        let mut visit = |e: &Expr| e.names(out);
+        match self {
+            Expr::Literal(_) | Expr::Invalid(..) => {}
+            Expr::Name(name) => {
+                if !out.contains(name) {
+                    out.push(name.clone());
+                }
+            }
+            Expr::Path(e, _) | Expr::Neg(e) | Expr::InstanceOf(e, _) => visit(e),
+            Expr::Filter(a, b)
+            | Expr::Arith(_, a, b)
+            | Expr::Compare(_, a, b)
+            | Expr::And(a, b)
+            | Expr::Or(a, b) => {
+                visit(a);
+                visit(b);
+            }
+            Expr::If(a, b, c) | Expr::Between(a, b, c) => {
+                visit(a);
+                visit(b);
+                visit(c);
+            }
+            Expr::In(e, tests) => {
+                visit(e);
+                for test in tests {
+                    match test {
+                        UnaryTest::Compare(_, t) | UnaryTest::Expr(t, _) => visit(t),
+                    }
+                }
+            }
+            Expr::Quantified(_, iterations, body) | Expr::For(iterations, body) => {
+                for it in iterations {
+                    visit(&it.domain);
+                    if let Some(end) = &it.end {
+                        visit(end);
+                    }
+                }
+                visit(body);
+            }
+            Expr::List(items) | Expr::Call(_, items) => items.iter().for_each(visit),
+            Expr::Context(entries) => entries.iter().for_each(|(_, e)| visit(e)),
+            Expr::Range(interval) => {
+                visit(&interval.start);
+                visit(&interval.end);
+            }
+            Expr::FunctionDef(_, body) => visit(body),
+            Expr::Invoke(callee, args) => {
+                visit(callee);
+                args.visit(&mut visit);
+            }
+            Expr::ScopeCall(name, args) => {
+                if !out.contains(name) {
+                    out.push(name.clone());
+                }
+                args.visit(&mut |e| e.names(out));
+            }
+        }
+    }
+}
+
+impl CallArgs {
+    fn visit(&self, visit: &mut dyn FnMut(&Expr)) {
+        match self {
+            CallArgs::Positional(args) => args.iter().for_each(|a| visit(a)),
+            CallArgs::Named(args) => args.iter().for_each(|(_, a)| visit(a)),
+        }
+    }
+}

@@ -204,7 +204,7 @@ impl Evaluator<'_> {
                 parameter_types: parameters.iter().map(|(_, ty)| ty.clone()).collect(),
                 body: FunctionBody::Feel {
                     body: body.clone(),
-                    closure: self.closure(),
+                    closure: self.closure(parameters, body),
                 },
             })),
             Expr::Invoke(callee, args) => {
@@ -254,24 +254,41 @@ impl Evaluator<'_> {
         }
     }
 
-    /// The local variables a function definition closes over.
-    fn closure(&self) -> Vec<(Arc<str>, Value)> {
-        let mut closure = Vec::new();
-        for frame in &self.frames {
-            match frame {
-                Frame::Var(name, value) => closure.push((name.clone(), value.clone())),
-                Frame::Fixed(name, value) => closure.push((Arc::from(*name), value.clone())),
-                Frame::Entries(entries) => {
-                    closure.extend(entries.iter().map(|(k, v)| (k.clone(), v.clone())));
-                }
-            }
-        }
-        closure
+    /// The values of the variables a function body reads, as they are where the function
+    /// is defined, so it can be called later from anywhere (a DMN BKM returning a lambda).
+    fn closure(
+        &mut self,
+        parameters: &[(Arc<str>, Option<TypeSpec>)],
+        body: &Expr,
+    ) -> Vec<(Arc<str>, Value)> {
+        let mut names = Vec::new();
+        body.names(&mut names);
+        names
+            .into_iter()
+            .filter(|name| !parameters.iter().any(|(p, _)| p == name))
+            .filter_map(|name| self.lookup(&name).map(|value| (name, value)))
+            .collect()
     }
 
     /// Calls a function value with its closure, then its parameters, in scope.
     fn call_function(&mut self, function: &Function, arguments: &Arguments) -> Value {
-        let FunctionBody::Feel { body, closure } = &function.body;
+        let (body, closure) = match &function.body {
+            FunctionBody::Feel { body, closure } => (body, closure),
+            FunctionBody::Provided(name) => {
+                return match self.scope.call(name, arguments) {
+                    Some(evaluation) => {
+                        for warning in evaluation.warnings {
+                            self.warn(warning.kind, warning.message);
+                        }
+                        evaluation.value
+                    }
+                    None => self.fail(Failure::new(
+                        WarningKind::UnknownFunction,
+                        format!("the function '{name}' is no longer available"),
+                    )),
+                };
+            }
+        };
         let depth = self.frames.len();
         for (name, value) in closure {
             self.frames.push(Frame::Var(name.clone(), value.clone()));

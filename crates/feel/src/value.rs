@@ -403,6 +403,20 @@ pub(crate) enum FunctionBody {
         body: Arc<crate::ast::Expr>,
         closure: Vec<(Arc<str>, Value)>,
     },
+    /// A function the scope provides (`Scope::call`) under this name.
+    Provided(Arc<str>),
+}
+
+impl Function {
+    /// A function value that calls `Scope::call(name, ...)` when invoked: how a host (a
+    /// DMN model) hands out functions it evaluates itself.
+    pub fn provided(name: &str, parameters: Vec<Arc<str>>) -> Value {
+        Value::Function(Arc::new(Function {
+            parameter_types: vec![None; parameters.len()],
+            parameters,
+            body: FunctionBody::Provided(Arc::from(name)),
+        }))
+    }
 }
 
 impl PartialEq for Function {

@@ -98,12 +98,18 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
             let depth = frames.functions.len();
             for (name, entry) in entries {
                 if let (Some(name), Compiled::Function(definition)) = (name, entry) {
+                    // Callable by name from later entries, and a value of the context too
+                    // (`library.sumFn(1, 2)` from another decision).
                     frames.functions.push(Function {
                         name: name.clone(),
                         definition: definition.clone(),
                         knowledge: Vec::new(),
                         model: at.0,
                     });
+                    let value = evaluate(run, at, entry, frames);
+                    if let Some(top) = frames.top() {
+                        top.insert(name.clone(), value);
+                    }
                     continue;
                 }
                 let value = evaluate(run, at, entry, frames);
@@ -158,14 +164,18 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
             }
             call(run, at, &function, arguments, frames)
         }
-        // A function definition on its own is a value FEEL cannot hold yet; inside a
-        // context entry it is registered by name (see above).
-        Compiled::Function(_) => {
-            run.warn(format!(
-                "{}: a function definition is only supported as a named context entry",
-                run.decision_name(at)
-            ));
-            Value::Null
+        // A function as a value (a decision whose logic is a function definition): FEEL
+        // gets a handle; calling it comes back here through the run's registry.
+        Compiled::Function(definition) => {
+            let handle = format!("function#{}", run.lambdas.len());
+            let function = Function {
+                name: Arc::from(handle.as_str()),
+                definition: definition.clone(),
+                knowledge: Vec::new(),
+                model: frames.model,
+            };
+            run.lambdas.push(function);
+            baton_feel::Function::provided(&handle, definition.parameters.clone())
         }
         Compiled::Conditional(parts) => {
             let [condition, then, otherwise] = parts.as_ref();
@@ -263,11 +273,19 @@ impl Scope for Bridge<'_, '_> {
     }
 
     fn call(&self, name: &str, arguments: &Arguments) -> Option<Evaluation> {
-        // `import.Name(...)` calls a function of an imported model by its own name.
-        let function = self.frames.function(name).or_else(|| {
-            name.split_once('.')
-                .and_then(|(_, local)| self.frames.function(local))
-        })?;
+        // `import.Name(...)` calls a function of an imported model by its own name; a
+        // function value handed out earlier in this run is found by its handle.
+        let function = self
+            .frames
+            .function(name)
+            .or_else(|| {
+                name.split_once('.')
+                    .and_then(|(_, local)| self.frames.function(local))
+            })
+            .or_else(|| {
+                let run = self.run.try_borrow().ok()?;
+                run.lambdas.iter().find(|f| &*f.name == name).cloned()
+            })?;
         let mut parameters = Context::new();
         match arguments {
             Arguments::Positional(values) => {

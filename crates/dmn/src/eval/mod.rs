@@ -349,6 +349,8 @@ pub(crate) struct Run<'m> {
     active: Vec<Ref>,
     warnings: Vec<String>,
     matched: Vec<MatchedRule>,
+    /// Functions handed to FEEL as values during this run, by handle.
+    pub(crate) lambdas: Vec<boxed::Function>,
 }
 
 impl<'m> Run<'m> {
@@ -360,6 +362,7 @@ impl<'m> Run<'m> {
             active: Vec::new(),
             warnings: Vec::new(),
             matched: Vec::new(),
+            lambdas: Vec::new(),
         }
     }
 
