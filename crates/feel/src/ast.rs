@@ -198,7 +198,7 @@ impl Expr {
 impl CallArgs {
     fn visit(&self, visit: &mut dyn FnMut(&Expr)) {
         match self {
-            CallArgs::Positional(args) => args.iter().for_each(|a| visit(a)),
+            CallArgs::Positional(args) => args.iter().for_each(&mut *visit),
             CallArgs::Named(args) => args.iter().for_each(|(_, a)| visit(a)),
         }
     }
