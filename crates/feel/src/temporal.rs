@@ -347,10 +347,9 @@ pub(crate) fn months_between(from: &DateTime, to: &DateTime) -> i64 {
     let months = (i64::from(to.date.year) - i64::from(from.date.year)) * 12
         + i64::from(to.date.month)
         - i64::from(from.date.month);
-    // A month only counts once its day (and time) has been reached.
-    let later_in_month = |a: &DateTime, b: &DateTime| {
-        (a.date.day, a.time.local_nanos()) < (b.date.day, b.time.local_nanos())
-    };
+    // A month only counts once its day has been reached (dates only, as Java's
+    // `Period.between`, which the TCK follows).
+    let later_in_month = |a: &DateTime, b: &DateTime| a.date.day < b.date.day;
     if months > 0 && later_in_month(to, from) {
         months - 1
     } else if months < 0 && later_in_month(from, to) {

@@ -181,7 +181,14 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
             let [condition, then, otherwise] = parts.as_ref();
             match evaluate(run, at, condition, frames) {
                 Value::Bool(true) => evaluate(run, at, then, frames),
-                _ => evaluate(run, at, otherwise, frames),
+                Value::Bool(false) | Value::Null => evaluate(run, at, otherwise, frames),
+                other => {
+                    run.warn(format!(
+                        "{}: the condition of a conditional must be true or false, got {other}",
+                        run.decision_name(at)
+                    ));
+                    Value::Null
+                }
             }
         }
         Compiled::Filter(parts) => {

@@ -6,7 +6,6 @@ use crate::WarningKind;
 use crate::eval::Failure;
 use crate::value::{Number, Rounding, Value};
 
-const NUMBER: &[(&str, Ty)] = &[("n", Ty::Num)];
 const NUMBER_SCALE: &[(&str, Ty)] = &[("n", Ty::Num), ("scale", Ty::Num)];
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
@@ -17,7 +16,7 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     Builtin::new("round down", NUMBER_SCALE, 1, round_down),
     Builtin::new("round half up", NUMBER_SCALE, 1, round_half_up),
     Builtin::new("round half down", NUMBER_SCALE, 1, round_half_down),
-    Builtin::new("abs", NUMBER, 1, abs),
+    Builtin::new("abs", &[("n", Ty::Any)], 1, abs),
     Builtin::new(
         "modulo",
         &[("dividend", Ty::Num), ("divisor", Ty::Num)],
@@ -44,10 +43,13 @@ fn round(args: &Args<'_>, rounding: Rounding) -> Result<Value, Failure> {
         )));
     }
     let scale = i32::try_from(scale).unwrap_or(0);
-    args.num(0)
-        .round_to_scale(scale, rounding)
-        .map(Value::Number)
-        .ok_or_else(|| args.invalid(format!("can't round {} to scale {scale}", args.num(0))))
+    let n = args.num(0);
+    match n.round_to_scale(scale, rounding) {
+        Some(rounded) => Ok(Value::Number(rounded)),
+        // More decimal places than decimal128 can hold: the number already has them all.
+        None if scale > 0 => Ok(Value::Number(n)),
+        None => Err(args.invalid(format!("can't round {n} to scale {scale}"))),
+    }
 }
 
 fn decimal(args: &Args<'_>) -> Result<Value, Failure> {
@@ -78,8 +80,16 @@ fn round_half_down(args: &Args<'_>) -> Result<Value, Failure> {
     round(args, Rounding::HalfDown)
 }
 
+/// The absolute value of a number or a duration.
 fn abs(args: &Args<'_>) -> Result<Value, Failure> {
-    Ok(Value::Number(args.num(0).abs()))
+    use crate::temporal::{DayTime, YearMonths};
+    Ok(match args.value(0) {
+        Value::Number(n) => Value::Number(n.abs()),
+        Value::DayTime(d) => Value::DayTime(DayTime(d.0.abs())),
+        Value::YearMonths(d) => Value::YearMonths(YearMonths(d.0.abs())),
+        Value::Null => Value::Null,
+        other => return Err(args.mismatch("a number or a duration", other)),
+    })
 }
 
 /// The remainder with the divisor's sign: `modulo(-12, 5)` is 3 (DMN 1.5, 10.3.4.4).

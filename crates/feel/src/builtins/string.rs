@@ -56,8 +56,8 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     Builtin::new(
         "string join",
         &[
-            ("list", Ty::List),
-            ("delimiter", Ty::Str),
+            ("list", Ty::Any),
+            ("delimiter", Ty::Any),
             ("prefix", Ty::Str),
             ("suffix", Ty::Str),
         ],
@@ -154,15 +154,33 @@ fn ends_with(args: &Args<'_>) -> Result<Value, Failure> {
 }
 
 /// Joins the strings of a list, skipping nulls (DMN 1.5); Camunda adds prefix and suffix.
+/// `string join(list[, delimiter])`, and Camunda's form with a prefix and a suffix. A
+/// null delimiter is none; a single string is a list of one.
 fn string_join(args: &Args<'_>) -> Result<Value, Failure> {
+    if args.len() == 3 {
+        return Err(
+            args.invalid("expects a list, a delimiter, and both a prefix and a suffix or neither")
+        );
+    }
+    let items: &[Value] = match args.value(0) {
+        Value::List(items) => items,
+        single @ Value::String(_) => std::slice::from_ref(single),
+        Value::Null => return Ok(Value::Null),
+        other => return Err(args.mismatch("a list of strings", other)),
+    };
+    let delimiter = match args.value(1) {
+        Value::String(s) => s.as_ref(),
+        Value::Null => "",
+        other => return Err(args.mismatch("a string delimiter", other)),
+    };
     let mut out = String::from(args.str(2));
     let mut first = true;
-    for item in args.list(0) {
+    for item in items {
         match item {
             Value::Null => continue,
             Value::String(s) => {
                 if !first {
-                    out.push_str(args.str(1));
+                    out.push_str(delimiter);
                 }
                 out.push_str(s);
                 first = false;
