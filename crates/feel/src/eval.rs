@@ -179,7 +179,11 @@ impl Evaluator<'_> {
             Expr::For(iterations, body) => {
                 let mut results = Vec::new();
                 let complete = self.iterate(iterations, &mut |ev| {
+                    // `partial` is the list of the results so far (DMN 1.5 §10.3.2.14).
+                    ev.frames
+                        .push(Frame::Fixed("partial", Value::list(results.clone())));
                     let value = ev.eval(body);
+                    ev.frames.pop();
                     results.push(value);
                     true
                 });
@@ -625,6 +629,24 @@ impl Evaluator<'_> {
             };
         };
         let end = self.eval(end);
+        // Dates iterate by day.
+        if let (Value::Date(a), Value::Date(b)) = (&start, &end) {
+            let (a, b) = (a.days(), b.days());
+            if a.abs_diff(b) >= MAX_RANGE as u64 {
+                return None;
+            }
+            let days: Vec<i64> = if a <= b {
+                (a..=b).collect()
+            } else {
+                (b..=a).rev().collect()
+            };
+            return Some(
+                days.into_iter()
+                    .filter_map(crate::temporal::Date::from_days)
+                    .map(Value::Date)
+                    .collect(),
+            );
+        }
         let (Value::Number(a), Value::Number(b)) = (&start, &end) else {
             if !start.is_null() && !end.is_null() {
                 self.warn(

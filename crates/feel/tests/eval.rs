@@ -660,6 +660,15 @@ fn list_functions() {
         ("is empty([])", "true"),
         ("is empty([1])", "false"),
         ("sort([3, 1, 2])", "[1, 2, 3]"),
+        (
+            "for i in 0..4 return if i = 0 then 1 else i * partial[-1]",
+            "[1, 1, 2, 6, 24]",
+        ),
+        (
+            r#"for d in @"2024-02-28"..@"2024-03-01" return string(d)"#,
+            r#"["2024-02-28", "2024-02-29", "2024-03-01"]"#,
+        ),
+        (r#"upper case(["bob"])"#, r#""BOB""#),
         (r#"sort(["b", "c", "a"])"#, r#"["a", "b", "c"]"#),
         ("count(nothing)", "null"),
     ] {
@@ -910,6 +919,15 @@ fn function_values() {
         ("{k: 10, f: function(x) x + k, r: f(1)}.r", "11"),
         ("sort([3, 1, 2], function(x, y) x > y)", "[3, 2, 1]"),
         ("sort([3, 1, 2])", "[1, 2, 3]"),
+        (
+            "for i in 0..4 return if i = 0 then 1 else i * partial[-1]",
+            "[1, 1, 2, 6, 24]",
+        ),
+        (
+            r#"for d in @"2024-02-28"..@"2024-03-01" return string(d)"#,
+            r#"["2024-02-28", "2024-02-29", "2024-03-01"]"#,
+        ),
+        (r#"upper case(["bob"])"#, r#""BOB""#),
         ("(function(x) x) instance of function<Any> -> Any", "true"),
     ] {
         check(expression, expected);

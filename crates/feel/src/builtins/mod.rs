@@ -181,6 +181,30 @@ impl<'a> Args<'a> {
     }
 
     pub(crate) fn call(&self) -> Result<Value, Failure> {
+        // A list of one where a single value is expected is that value (DMN 1.5
+        // §10.3.2.9.4, singleton lists).
+        let unwrap = |index: usize, value: &Value| match (self.builtin.param(index), value) {
+            (Some((_, ty)), Value::List(items))
+                if ty != Ty::Any && ty != Ty::List && items.len() == 1 =>
+            {
+                ty.accepts(&items[0]).then(|| items[0].clone())
+            }
+            _ => None,
+        };
+        if self
+            .values
+            .iter()
+            .enumerate()
+            .any(|(i, v)| unwrap(i, v).is_some())
+        {
+            let values: Vec<Value> = self
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| unwrap(i, v).unwrap_or_else(|| v.clone()))
+                .collect();
+            return Args::new(self.builtin, &values).call();
+        }
         for (index, value) in self.values.iter().enumerate() {
             let Some((param, ty)) = self.builtin.param(index) else {
                 continue;
