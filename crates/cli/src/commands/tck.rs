@@ -97,8 +97,16 @@ fn write_csv(report: &tck::Report, path: &Path) -> Result<()> {
     }
     std::fs::write(path, csv).with_context(|| format!("could not write {}", path.display()))?;
     let properties = path.with_file_name("tck_results.properties");
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs() / 86_400).ok())
+        .and_then(baton_feel::temporal::Date::from_days)
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     let text = format!(
-        "vendor.name=Baton\nproduct.name=Baton\nproduct.version={}\ninstructions.url=https://github.com/baton/baton\n",
+        "vendor.name=Baton\nproduct.name=Baton\nproduct.version={}\nlast.update={today}\n\
+         instructions.url=README.md (baton tck DIR --csv tck_results.csv)\n",
         env!("CARGO_PKG_VERSION")
     );
     std::fs::write(&properties, text)
