@@ -225,7 +225,7 @@ impl Evaluator<'_> {
             }
             Expr::InstanceOf(value, ty) => {
                 let value = self.eval(value);
-                match conforms(&value, ty) {
+                match conforms(&value, ty, self.scope) {
                     Some(b) => Value::Bool(b),
                     None => {
                         let TypeSpec::Named(name) = ty else {
@@ -330,7 +330,7 @@ impl Evaluator<'_> {
         for (frame, ty) in bound.iter().zip(&function.parameter_types) {
             if let (Frame::Var(name, value), Some(ty)) = (frame, ty)
                 && !value.is_null()
-                && conforms(value, ty) == Some(false)
+                && conforms(value, ty, self.scope) == Some(false)
             {
                 let message = format!(
                     "argument '{name}' is {}, which does not conform to its parameter type",
@@ -780,9 +780,9 @@ fn boolean(b: Option<bool>) -> Value {
 
 /// Whether `value` is an instance of `ty` (DMN 1.5 §10.3.2.9.1); `None` for a type FEEL
 /// can't judge by itself (a DMN item definition).
-fn conforms(value: &Value, ty: &TypeSpec) -> Option<bool> {
+fn conforms(value: &Value, ty: &TypeSpec, scope: &dyn Scope) -> Option<bool> {
     Some(match (ty, value) {
-        (TypeSpec::Named(_), _) => return None,
+        (TypeSpec::Named(name), v) => return scope.instance_of(name, v),
         (TypeSpec::Any, Value::Null) => false,
         (TypeSpec::Any, _) => true,
         (TypeSpec::Null, v) => v.is_null(),
@@ -797,7 +797,7 @@ fn conforms(value: &Value, ty: &TypeSpec) -> Option<bool> {
         (TypeSpec::DayTime, v) => matches!(v, Value::DayTime(_)),
         (TypeSpec::List(item), Value::List(items)) => {
             for v in items.iter() {
-                if !v.is_null() && !conforms(v, item)? {
+                if !v.is_null() && !conforms(v, item, scope)? {
                     return Some(false);
                 }
             }
@@ -806,7 +806,7 @@ fn conforms(value: &Value, ty: &TypeSpec) -> Option<bool> {
         (TypeSpec::Context(entries), Value::Context(c)) => {
             for (name, entry_ty) in entries {
                 match c.get(name) {
-                    Some(v) if v.is_null() || conforms(v, entry_ty)? => {}
+                    Some(v) if v.is_null() || conforms(v, entry_ty, scope)? => {}
                     _ => return Some(false),
                 }
             }
@@ -814,7 +814,7 @@ fn conforms(value: &Value, ty: &TypeSpec) -> Option<bool> {
         }
         (TypeSpec::Range(item), Value::Range(r)) => {
             for end in [&r.start, &r.end] {
-                if !end.is_null() && !conforms(end, item)? {
+                if !end.is_null() && !conforms(end, item, scope)? {
                     return Some(false);
                 }
             }

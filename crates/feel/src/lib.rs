@@ -91,6 +91,13 @@ pub trait Scope {
         let _ = (name, arguments);
         None
     }
+
+    /// Whether `value` is an instance of a type FEEL does not know by itself (a DMN item
+    /// definition such as `tPerson`); `None` when the scope does not know it either.
+    fn instance_of(&self, type_name: &str, value: &Value) -> Option<bool> {
+        let _ = (type_name, value);
+        None
+    }
 }
 
 /// The arguments of a call to a function a [`Scope`] provides, as written.

@@ -279,6 +279,19 @@ impl Scope for Bridge<'_, '_> {
         self.frames.get(name)
     }
 
+    fn instance_of(&self, type_name: &str, value: &Value) -> Option<bool> {
+        let run = self.run.try_borrow().ok()?;
+        let types = &run.model.models.get(self.frames.model)?.types;
+        // `import.tPerson`: the imported model's type, looked up by its own name.
+        types.is_instance(value, type_name).or_else(|| {
+            let (_, local) = type_name.split_once('.')?;
+            run.model
+                .models
+                .iter()
+                .find_map(|m| m.types.is_instance(value, local))
+        })
+    }
+
     fn call(&self, name: &str, arguments: &Arguments) -> Option<Evaluation> {
         // `import.Name(...)` calls a function of an imported model by its own name; a
         // function value handed out earlier in this run is found by its handle.

@@ -106,6 +106,74 @@ impl Types {
     }
 }
 
+impl Types {
+    /// Whether `value` is an instance of the named type, without any coercion; `None`
+    /// for a name that is neither a FEEL base type nor an item definition.
+    pub fn is_instance(&self, value: &Value, type_name: &str) -> Option<bool> {
+        let name = type_name.strip_prefix("feel:").unwrap_or(type_name).trim();
+        if let Some(item) = self.items.get(name) {
+            return self.item_instance(value, item, 0);
+        }
+        Some(match name {
+            "Any" => !value.is_null(),
+            "number" => matches!(value, Value::Number(_)),
+            "string" => matches!(value, Value::String(_)),
+            "boolean" => matches!(value, Value::Bool(_)),
+            "date" => matches!(value, Value::Date(_)),
+            "time" => matches!(value, Value::Time(_)),
+            "date and time" | "dateTime" => matches!(value, Value::DateTime(_)),
+            "years and months duration" => matches!(value, Value::YearMonths(_)),
+            "days and time duration" => matches!(value, Value::DayTime(_)),
+            "context" => matches!(value, Value::Context(_)),
+            "list" => matches!(value, Value::List(_)),
+            _ => return None,
+        })
+    }
+
+    fn item_instance(&self, value: &Value, item: &ItemDefinition, depth: u8) -> Option<bool> {
+        if depth > 16 {
+            return None;
+        }
+        if value.is_null() {
+            return Some(false);
+        }
+        if item.is_collection {
+            let Value::List(items) = value else {
+                return Some(false);
+            };
+            let element = ItemDefinition {
+                is_collection: false,
+                ..item.clone()
+            };
+            for v in items.iter() {
+                if !v.is_null() && !self.item_instance(v, &element, depth + 1)? {
+                    return Some(false);
+                }
+            }
+            return Some(true);
+        }
+        if !item.components.is_empty() {
+            let Value::Context(context) = value else {
+                return Some(false);
+            };
+            for component in &item.components {
+                match context.get(&component.name) {
+                    Some(v) if v.is_null() || self.item_instance(v, component, depth + 1)? => {}
+                    _ => return Some(false),
+                }
+            }
+            return Some(true);
+        }
+        match &item.type_ref {
+            Some(base) => match self.items.get(base.as_str()) {
+                Some(inner) => self.item_instance(value, inner, depth + 1),
+                None => self.is_instance(value, base),
+            },
+            None => Some(true),
+        }
+    }
+}
+
 fn describe(value: &Value) -> String {
     let text = value.to_string();
     if text.chars().count() > 40 {
