@@ -41,6 +41,8 @@ pub(crate) enum Expr {
     /// kept as a node so the problem is reported when, and only if, it is evaluated.
     /// `function(a, b) body`.
     FunctionDef(Vec<(Arc<str>, Option<TypeSpec>)>, Arc<Expr>),
+    /// `function(a) external {java: {class: ..., method signature: ...}}`.
+    ExternalFunction(Vec<Arc<str>>, Box<Expr>),
     /// A call of a function value that an expression evaluates to: `(function(x) x)(1)`.
     Invoke(Box<Expr>, CallArgs),
     /// `value instance of type`.
@@ -181,6 +183,7 @@ impl Expr {
                 visit(&interval.end);
             }
             Expr::FunctionDef(_, body) => visit(body),
+            Expr::ExternalFunction(_, definition) => visit(definition),
             Expr::Invoke(callee, args) => {
                 visit(callee);
                 args.visit(&mut visit);

@@ -211,6 +211,16 @@ impl Evaluator<'_> {
                     closure: self.closure(parameters, body),
                 },
             })),
+            Expr::ExternalFunction(parameters, definition) => {
+                let definition = self.eval(definition);
+                match java_definition(&definition) {
+                    Some((class, signature)) => Function::java(parameters.clone(), &class, &signature),
+                    None => self.fail(Failure::new(
+                        WarningKind::NotSupported,
+                        "only external Java functions ({java: {class, method signature}}) are supported",
+                    )),
+                }
+            }
             Expr::Invoke(callee, args) => {
                 let callee = self.eval(callee);
                 let arguments = self.arguments(args);
@@ -278,6 +288,24 @@ impl Evaluator<'_> {
     fn call_function(&mut self, function: &Function, arguments: &Arguments) -> Value {
         let (body, closure) = match &function.body {
             FunctionBody::Feel { body, closure } => (body, closure),
+            FunctionBody::Java { class, signature } => {
+                let values: Vec<Value> = match arguments {
+                    Arguments::Positional(values) => values.clone(),
+                    Arguments::Named(named) => function
+                        .parameters
+                        .iter()
+                        .map(|p| {
+                            named
+                                .iter()
+                                .find(|(n, _)| n == p)
+                                .map_or(Value::Null, |(_, v)| v.clone())
+                        })
+                        .collect(),
+                };
+                return crate::java::call(class, signature, &values).unwrap_or_else(|message| {
+                    self.fail(Failure::new(WarningKind::NotSupported, message))
+                });
+            }
             FunctionBody::Provided(name) => {
                 return match self.scope.call(name, arguments) {
                     Some(evaluation) => {
@@ -823,4 +851,20 @@ fn conforms(value: &Value, ty: &TypeSpec, scope: &dyn Scope) -> Option<bool> {
         (TypeSpec::Function, v) => matches!(v, Value::Function(_)),
         (TypeSpec::List(_) | TypeSpec::Context(_) | TypeSpec::Range(_), _) => false,
     })
+}
+
+/// The class and method signature of `{java: {class: ..., method signature: ...}}`.
+pub(crate) fn java_definition(definition: &Value) -> Option<(String, String)> {
+    let Value::Context(outer) = definition else {
+        return None;
+    };
+    let Some(Value::Context(java)) = outer.get("java") else {
+        return None;
+    };
+    match (java.get("class"), java.get("method signature")) {
+        (Some(Value::String(class)), Some(Value::String(signature))) => {
+            Some((class.to_string(), signature.to_string()))
+        }
+        _ => None,
+    }
 }

@@ -32,6 +32,7 @@ pub mod value;
 mod ast;
 mod builtins;
 mod eval;
+mod java;
 mod lexer;
 mod ops;
 mod parser;
@@ -40,6 +41,12 @@ pub mod temporal;
 use std::sync::Arc;
 
 pub use value::{Context, Function, Number, NumberParseError, Range, Value};
+
+/// The class and method signature of a DMN external Java function definition
+/// (`{java: {class: ..., method signature: ...}}`).
+pub fn java_definition(definition: &Value) -> Option<(String, String)> {
+    eval::java_definition(definition)
+}
 
 /// A parsed FEEL expression, cheap to clone and ready to evaluate many times.
 #[derive(Clone, Debug)]

@@ -624,6 +624,14 @@ impl Parser<'_> {
             }
         }
         self.bump();
+        if self.at_word("external") {
+            self.bump();
+            let definition = self.expr()?;
+            return Ok(Expr::ExternalFunction(
+                parameters.into_iter().map(|(n, _)| n).collect(),
+                Box::new(definition),
+            ));
+        }
         let body = self.expr()?;
         Ok(Expr::FunctionDef(parameters, Arc::new(body)))
     }

@@ -405,9 +405,27 @@ pub(crate) enum FunctionBody {
     },
     /// A function the scope provides (`Scope::call`) under this name.
     Provided(Arc<str>),
+    /// An external Java static method (see `java.rs`).
+    Java {
+        class: Arc<str>,
+        signature: Arc<str>,
+    },
 }
 
 impl Function {
+    /// An external Java function value (`class` and `method signature` from a DMN
+    /// `external` definition).
+    pub fn java(parameters: Vec<Arc<str>>, class: &str, signature: &str) -> Value {
+        Value::Function(Arc::new(Function {
+            parameter_types: vec![None; parameters.len()],
+            parameters,
+            body: FunctionBody::Java {
+                class: Arc::from(class),
+                signature: Arc::from(signature),
+            },
+        }))
+    }
+
     /// A function value that calls `Scope::call(name, ...)` when invoked: how a host (a
     /// DMN model) hands out functions it evaluates itself.
     pub fn provided(name: &str, parameters: Vec<Arc<str>>) -> Value {

@@ -929,6 +929,14 @@ fn function_values() {
         ),
         (r#"upper case(["bob"])"#, r#""BOB""#),
         ("(function(x) x) instance of function<Any> -> Any", "true"),
+        (
+            r#"{max: function(a, b) external {java: {class: "java.lang.Math", method signature: "max(double, double)"}}, r: max(3, 7)}.r"#,
+            "7",
+        ),
+        (
+            r#"(function(s) external {java: {class: "java.lang.Integer", method signature: "valueOf(java.lang.String)"}})("42")"#,
+            "42",
+        ),
     ] {
         check(expression, expected);
     }
@@ -937,4 +945,9 @@ fn function_values() {
         WarningKind::TypeMismatch,
     );
     check_warning("(1)(2)", WarningKind::TypeMismatch);
+    // Baton runs no JVM: only a fixed set of java.lang static methods is available.
+    check_warning(
+        r#"(function(x) external {java: {class: "java.lang.System", method signature: "exit(int)"}})(1)"#,
+        WarningKind::NotSupported,
+    );
 }

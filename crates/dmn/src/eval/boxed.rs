@@ -97,7 +97,9 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
             let mut result = None;
             let depth = frames.functions.len();
             for (name, entry) in entries {
-                if let (Some(name), Compiled::Function(definition)) = (name, entry) {
+                if let (Some(name), Compiled::Function(definition)) = (name, entry)
+                    && definition.kind == crate::model::FunctionKind::Feel
+                {
                     // Callable by name from later entries, and a value of the context too
                     // (`library.sumFn(1, 2)` from another decision).
                     frames.functions.push(Function {
@@ -166,6 +168,31 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
         }
         // A function as a value (a decision whose logic is a function definition): FEEL
         // gets a handle; calling it comes back here through the run's registry.
+        Compiled::Function(definition) if definition.kind == crate::model::FunctionKind::Java => {
+            let Some(body) = &definition.body else {
+                return Value::Null;
+            };
+            let spec = evaluate(run, at, body, frames);
+            match baton_feel::java_definition(&spec) {
+                Some((class, signature)) => {
+                    baton_feel::Function::java(definition.parameters.clone(), &class, &signature)
+                }
+                None => {
+                    run.warn(format!(
+                        "{}: an external Java function needs {{java: {{class, method signature}}}}",
+                        run.decision_name(at)
+                    ));
+                    Value::Null
+                }
+            }
+        }
+        Compiled::Function(definition) if definition.kind == crate::model::FunctionKind::Pmml => {
+            run.warn(format!(
+                "{}: PMML functions are not supported",
+                run.decision_name(at)
+            ));
+            Value::Null
+        }
         Compiled::Function(definition) => {
             let handle = format!("function#{}", run.lambdas.len());
             let function = Function {

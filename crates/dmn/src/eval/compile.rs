@@ -44,6 +44,8 @@ pub(crate) struct CompiledFunction {
     /// Each parameter's declared type; arguments are coerced to it.
     pub parameter_types: Vec<Option<String>>,
     pub body: Option<Compiled>,
+    /// FEEL, or Java (the body is a context naming a static method), or PMML.
+    pub kind: crate::model::FunctionKind,
 }
 
 #[derive(Debug)]
@@ -207,6 +209,7 @@ impl Compiler<'_> {
                 .map(|p| p.type_ref.clone())
                 .collect(),
             body: function.body.as_ref().map(|body| self.expression(body)),
+            kind: function.kind,
         })
     }
 
