@@ -70,12 +70,14 @@ pub(crate) fn error_at(source: &str, offset: usize, message: impl Into<String>) 
     }
 }
 
+/// FEEL's name characters: letters, `_`, `?`, and (DMN 1.5 grammar rule 28) the other
+/// non-ASCII characters, emoji included.
 fn is_name_start(c: char) -> bool {
-    c.is_alphabetic() || c == '_' || c == '?'
+    c.is_alphabetic() || c == '_' || c == '?' || (!c.is_ascii() && !c.is_whitespace())
 }
 
 fn is_name_part(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '?'
+    c.is_alphanumeric() || c == '_' || c == '?' || (!c.is_ascii() && !c.is_whitespace())
 }
 
 pub(crate) fn lex(source: &str) -> Result<Vec<Token>, ParseError> {
@@ -277,6 +279,23 @@ impl Lexer<'_> {
             'b' => '\u{8}',
             'f' => '\u{c}',
             'u' => return self.unicode_escape(at),
+            // `\U01F40E`: six hex digits, any code point.
+            'U' => {
+                let digits = self
+                    .source
+                    .get(self.pos..self.pos + 6)
+                    .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()));
+                let code = digits
+                    .and_then(|d| u32::from_str_radix(d, 16).ok())
+                    .and_then(char::from_u32);
+                match code {
+                    Some(c) => {
+                        self.pos += 6;
+                        c
+                    }
+                    None => return Err(error_at(self.source, at, "invalid unicode escape")),
+                }
+            }
             _ => {
                 return Err(error_at(
                     self.source,

@@ -502,6 +502,28 @@ impl Parser<'_> {
                 self.name_or_call(name)
             }
             Tok::Word => self.word_primary(),
+            // `(< 10)`, `(>= 5)`, `(= 3)`: a unary comparison as a range value.
+            Tok::LParen if compare_op(self.peek_at(1)).is_some_and(|op| op != CompareOp::Ne) => {
+                self.bump();
+                let op = compare_op(self.peek()).unwrap_or(CompareOp::Eq);
+                self.bump();
+                let bound = self.expr_bp(COMPARE)?;
+                self.expect(&Tok::RParen, "')'")?;
+                let unbounded = || Expr::Literal(Value::Null);
+                let (start, start_closed, end, end_closed) = match op {
+                    CompareOp::Lt => (unbounded(), false, bound, false),
+                    CompareOp::Le => (unbounded(), false, bound, true),
+                    CompareOp::Gt => (bound, false, unbounded(), false),
+                    CompareOp::Ge => (bound, true, unbounded(), false),
+                    _ => (bound.clone(), true, bound, true),
+                };
+                Ok(Expr::Range(Box::new(Interval {
+                    start,
+                    start_closed,
+                    end,
+                    end_closed,
+                })))
+            }
             Tok::LParen => {
                 self.bump();
                 let inner = self.expr()?;

@@ -682,7 +682,9 @@ fn list_functions() {
     check_warning("remove([1], 0)", WarningKind::InvalidArgument);
     check_warning("insert before([], 1, 2)", WarningKind::InvalidArgument);
     check_warning(r#"sort([1, "a"])"#, WarningKind::TypeMismatch);
-    check_warning("count(1)", WarningKind::TypeMismatch);
+    // A single value where a list is expected is a list of one (DMN 1.5 §10.3.2.9.4).
+    check("count(1)", "1");
+    check_warning(r#"count("a", "b")"#, WarningKind::InvalidArgument);
 }
 
 #[test]
@@ -778,6 +780,12 @@ fn ranges_are_values() {
         ("[1..10] = [1..10)", "false"),
         ("for x in [1..3) return x * 2", "[2, 4]"),
         ("[1..10) = [1..10[", "true"),
+        ("(< 10) = (null..10)", "true"),
+        ("5 in (>= 5)", "true"),
+        ("(= 3).start = (= 3).end", "true"),
+        (r#"string length("\U01F40E")"#, "1"),
+        (r#"{🐎: "bar"}.🐎"#, r#""bar""#),
+        (r#"number("1,000,000", ",", null)"#, "1000000"),
         (
             "[1..10).start included and not([1..10).end included)",
             "true",

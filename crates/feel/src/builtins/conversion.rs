@@ -11,8 +11,8 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         "number",
         &[
             ("from", Ty::Str),
-            ("grouping separator", Ty::Str),
-            ("decimal separator", Ty::Str),
+            ("grouping separator", Ty::Any),
+            ("decimal separator", Ty::Any),
         ],
         1,
         number,
@@ -32,8 +32,14 @@ fn string(args: &Args<'_>) -> Result<Value, Failure> {
 /// `","`) separators. Text that is not a number gives null without a warning, so that
 /// `number(input)` can be used to test whether input is numeric.
 fn number(args: &Args<'_>) -> Result<Value, Failure> {
-    let grouping = args.get(1).map(|_| args.str(1));
-    let decimal = args.get(2).map(|_| args.str(2));
+    // A null separator is no separator.
+    let separator = |index: usize| match args.get(index) {
+        Some(Value::String(s)) => Ok(Some(s.as_ref())),
+        None | Some(Value::Null) => Ok(None),
+        Some(other) => Err(args.mismatch("a string separator", other)),
+    };
+    let grouping = separator(1)?;
+    let decimal = separator(2)?;
     if let Some(g) = grouping
         && !matches!(g, " " | "," | ".")
     {

@@ -189,6 +189,10 @@ impl<'a> Args<'a> {
             {
                 ty.accepts(&items[0]).then(|| items[0].clone())
             }
+            // Likewise a single value where a list is expected is a list of one.
+            (Some((_, Ty::List)), v) if !v.is_null() && !matches!(v, Value::List(_)) => {
+                Some(Value::list(vec![v.clone()]))
+            }
             _ => None,
         };
         if self
