@@ -722,6 +722,40 @@ impl Evaluator<'_> {
     /// Built-ins that need more than their arguments' values.
     fn special(&mut self, special: Special, args: &[Expr]) -> Value {
         match special {
+            Special::ListReplace => {
+                let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
+                let (Some(Value::List(items)), Some(Value::Function(matcher)), Some(new_item)) =
+                    (values.first(), values.get(1), values.get(2))
+                else {
+                    let Some(builtin) = crate::builtins::lookup("list replace") else {
+                        return Value::Null;
+                    };
+                    return Args::new(builtin, &values)
+                        .call()
+                        .unwrap_or_else(|f| self.fail(f));
+                };
+                if matcher.parameters.len() != 2 {
+                    return self.fail(Failure::new(
+                        WarningKind::InvalidArgument,
+                        "the match function of 'list replace' takes two parameters (item, newItem)",
+                    ));
+                }
+                let mut replaced = Vec::with_capacity(items.len());
+                for item in items.iter() {
+                    let arguments = Arguments::Positional(vec![item.clone(), new_item.clone()]);
+                    match self.call_function(matcher, &arguments) {
+                        Value::Bool(true) => replaced.push(new_item.clone()),
+                        Value::Bool(false) => replaced.push(item.clone()),
+                        _ => {
+                            return self.fail(Failure::new(
+                                WarningKind::TypeMismatch,
+                                "the match function of 'list replace' must return true or false",
+                            ));
+                        }
+                    }
+                }
+                Value::list(replaced)
+            }
             Special::Sort => {
                 let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
                 let (Some(Value::List(items)), Some(Value::Function(precedes))) =

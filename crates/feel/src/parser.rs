@@ -1036,7 +1036,9 @@ fn resolve_call(name: &str, args: Args) -> Expr {
 fn place_named(builtin: &Builtin, named: Vec<(String, Expr)>) -> Result<Vec<Expr>, String> {
     let mut slots: Vec<Option<Expr>> = Vec::new();
     for (name, expr) in named {
-        let Some(index) = builtin.params.iter().position(|(p, _)| *p == name) else {
+        // Overloads name the same slot differently (`list replace(list, match, newItem)`).
+        let canonical = builtins::alias(builtin.name, &name).unwrap_or(&name);
+        let Some(index) = builtin.params.iter().position(|(p, _)| *p == canonical) else {
             return Err(format!(
                 "function '{}' has no parameter named '{name}'",
                 builtin.name

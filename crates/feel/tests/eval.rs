@@ -661,6 +661,15 @@ fn list_functions() {
         ("is empty([1])", "false"),
         ("sort([3, 1, 2])", "[1, 2, 3]"),
         (
+            "list replace([2, 4, 7, 8], function(item, newItem) item < newItem, 5)",
+            "[5, 5, 7, 8]",
+        ),
+        (
+            "list replace(match: function(item, newItem) item = 2, newItem: 4, list: [1, 2, 3])",
+            "[1, 4, 3]",
+        ),
+        ("list replace([1, 2, 3], 2.5, 4)", "[1, 4, 3]"),
+        (
             "for i in 0..4 return if i = 0 then 1 else i * partial[-1]",
             "[1, 1, 2, 6, 24]",
         ),
@@ -927,6 +936,15 @@ fn function_values() {
         ("{k: 10, f: function(x) x + k, r: f(1)}.r", "11"),
         ("sort([3, 1, 2], function(x, y) x > y)", "[3, 2, 1]"),
         ("sort([3, 1, 2])", "[1, 2, 3]"),
+        (
+            "list replace([2, 4, 7, 8], function(item, newItem) item < newItem, 5)",
+            "[5, 5, 7, 8]",
+        ),
+        (
+            "list replace(match: function(item, newItem) item = 2, newItem: 4, list: [1, 2, 3])",
+            "[1, 4, 3]",
+        ),
+        ("list replace([1, 2, 3], 2.5, 4)", "[1, 4, 3]"),
         (
             "for i in 0..4 return if i = 0 then 1 else i * partial[-1]",
             "[1, 1, 2, 6, 24]",

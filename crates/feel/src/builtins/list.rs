@@ -65,16 +65,19 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         2,
         remove,
     ),
-    Builtin::new(
-        "list replace",
-        &[
-            ("list", Ty::List),
-            ("position", Ty::Num),
-            ("newItem", Ty::Any),
-        ],
-        3,
-        list_replace,
-    ),
+    Builtin {
+        special: Some(super::Special::ListReplace),
+        ..Builtin::new(
+            "list replace",
+            &[
+                ("list", Ty::List),
+                ("position", Ty::Any),
+                ("newItem", Ty::Any),
+            ],
+            3,
+            list_replace,
+        )
+    },
     Builtin::new("reverse", LIST, 1, reverse),
     Builtin::new(
         "index of",
@@ -295,7 +298,11 @@ fn any(args: &Args<'_>) -> Result<Value, Failure> {
 
 /// A 1-based (or negative, from the end) position as a 0-based index into `len` items.
 fn position(args: &Args<'_>, index: usize, len: usize) -> Result<usize, Failure> {
-    let p = args.int(index)?;
+    position_of(args, args.int(index)?, len)
+}
+
+/// A 1-based position (negative counts from the end) as a 0-based index.
+fn position_of(args: &Args<'_>, p: i64, len: usize) -> Result<usize, Failure> {
     let n = i64::try_from(len).unwrap_or(i64::MAX);
     let zero_based = match p {
         1.. if p <= n => p - 1,
@@ -359,9 +366,18 @@ fn remove(args: &Args<'_>) -> Result<Value, Failure> {
     Ok(Value::list(items))
 }
 
-fn list_replace(args: &Args<'_>) -> Result<Value, Failure> {
+/// `list replace(list, position, newItem)`; the evaluator handles a match function.
+pub(crate) fn list_replace(args: &Args<'_>) -> Result<Value, Failure> {
+    let Value::Number(p) = args.value(1) else {
+        return Err(args.mismatch("a position number or a match function", args.value(1)));
+    };
+    // A fractional position is truncated (`2.5` is the second item).
+    let p = p
+        .round_to_scale(0, dec::Rounding::Down)
+        .and_then(|n| n.to_i64())
+        .ok_or_else(|| args.invalid(format!("expects a position, got {p}")))?;
     let mut items = args.list(0).to_vec();
-    let at = position(args, 1, items.len())?;
+    let at = position_of(args, p, items.len())?;
     items[at] = args.value(2).clone();
     Ok(Value::list(items))
 }

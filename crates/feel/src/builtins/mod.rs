@@ -37,6 +37,20 @@ const FAMILIES: &[&[Builtin]] = &[
     temporal::FUNCTIONS,
 ];
 
+/// Parameter names of the specification's overloads that share a slot with the one this
+/// table declares: `(function, alias, declared name)`.
+const ALIASES: &[(&str, &str, &str)] = &[
+    ("list replace", "match", "position"),
+    ("context put", "keys", "key"),
+];
+
+pub(crate) fn alias(function: &str, parameter: &str) -> Option<&'static str> {
+    ALIASES
+        .iter()
+        .find(|(f, a, _)| *f == function && *a == parameter)
+        .map(|(_, _, declared)| *declared)
+}
+
 /// Finds a built-in by its name, words separated by single spaces.
 pub(crate) fn lookup(name: &str) -> Option<&'static Builtin> {
     FAMILIES
@@ -88,6 +102,8 @@ pub(crate) enum Special {
     IsDefined,
     /// `sort(list, precedes)` calls a function value for each comparison.
     Sort,
+    /// `list replace(list, match, newItem)` calls `match(item, newItem)` for each item.
+    ListReplace,
 }
 
 pub(crate) type Implementation = fn(&Args<'_>) -> Result<Value, Failure>;
