@@ -134,6 +134,14 @@ pub(crate) fn evaluate(
             outputs_of(run, frames, chosen)
         }
         HitPolicy::Collect | HitPolicy::RuleOrder | HitPolicy::OutputOrder => {
+            // No rule matched: the default output, when the table has one.
+            if matches.is_empty() && table.defaults.iter().any(Option::is_some) {
+                let default = defaults(run, at, table, frames, single);
+                return match table.aggregation {
+                    Some(_) => default,
+                    None => Value::list(vec![default]),
+                };
+            }
             let mut ordered = matches.clone();
             if table.hit_policy == HitPolicy::OutputOrder {
                 let mut ranked: Vec<(Vec<usize>, &CompiledRule)> = ordered
