@@ -17,10 +17,12 @@ use crate::model::IteratorKind;
 pub(crate) struct Function {
     pub name: Arc<str>,
     pub definition: Arc<CompiledFunction>,
-    /// The BKMs this one requires, visible inside its body.
-    pub knowledge: Vec<Ref>,
+    /// The BKMs and services this one requires, visible inside its body.
+    pub knowledge: Vec<super::Invocable>,
     /// The model that defines it, whose item definitions type its parameters.
     pub model: usize,
+    /// A decision service invoked as a function.
+    pub service: Option<Ref>,
 }
 
 /// The variables in scope, innermost last, and the functions that can be invoked.
@@ -107,6 +109,7 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
                         definition: definition.clone(),
                         knowledge: Vec::new(),
                         model: at.0,
+                        service: None,
                     });
                     let value = evaluate(run, at, entry, frames);
                     if let Some(top) = frames.top() {
@@ -200,6 +203,7 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
                 definition: definition.clone(),
                 knowledge: Vec::new(),
                 model: frames.model,
+                service: None,
             };
             run.lambdas.push(function);
             baton_feel::Function::provided(&handle, definition.parameters.clone())
@@ -387,6 +391,9 @@ fn call(
                 return Value::Null;
             }
         }
+    }
+    if let Some(service) = function.service {
+        return run.invoke_service(service, &parameters);
     }
     let Some(body) = &function.definition.body else {
         return Value::Null;

@@ -81,7 +81,7 @@ struct Decision {
     type_ref: Option<String>,
     decisions: Vec<Ref>,
     inputs: Vec<Ref>,
-    knowledge: Vec<Ref>,
+    knowledge: Vec<Invocable>,
     logic: Option<Compiled>,
 }
 
@@ -95,7 +95,7 @@ struct Input {
 struct Bkm {
     name: Arc<str>,
     function: Option<Arc<CompiledFunction>>,
-    knowledge: Vec<Ref>,
+    knowledge: Vec<Invocable>,
 }
 
 #[derive(Debug)]
@@ -105,6 +105,15 @@ struct Service {
     outputs: Vec<Ref>,
     /// Decisions whose values are parameters of the service, not evaluated.
     input_decisions: Vec<Ref>,
+    /// Input data that are parameters of the service.
+    input_data: Vec<Ref>,
+}
+
+/// What a knowledge requirement names: a BKM, or a decision service invoked like one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Invocable {
+    Bkm(Ref),
+    Service(Ref),
 }
 
 #[derive(Debug)]
@@ -146,6 +155,7 @@ impl DecisionModel {
                         Kind::Decision => d.decisions.iter().position(|x| x.id == href.id),
                         Kind::Input => d.input_data.iter().position(|x| x.id == href.id),
                         Kind::Bkm => d.bkms.iter().position(|x| x.id == href.id),
+                        Kind::Service => d.decision_services.iter().position(|x| x.id == href.id),
                     };
                     position.map(|p| (m, p))
                 });
@@ -162,6 +172,19 @@ impl DecisionModel {
                     ));
                 }
                 found
+            };
+            // A knowledge requirement names a BKM or a decision service.
+            let knowledge = |hrefs: &[Href], diagnostics: &mut Vec<Diagnostic>| -> Vec<Invocable> {
+                hrefs
+                    .iter()
+                    .filter_map(|h| {
+                        let mut quiet = Vec::new();
+                        if let Some(r) = resolve(h, Kind::Service, &mut quiet) {
+                            return Some(Invocable::Service(r));
+                        }
+                        resolve(h, Kind::Bkm, diagnostics).map(Invocable::Bkm)
+                    })
+                    .collect()
             };
             let mut decisions = Vec::new();
             for d in &defs.decisions {
@@ -185,11 +208,7 @@ impl DecisionModel {
                         .iter()
                         .filter_map(|h| resolve(h, Kind::Input, &mut diagnostics))
                         .collect(),
-                    knowledge: d
-                        .required_knowledge
-                        .iter()
-                        .filter_map(|h| resolve(h, Kind::Bkm, &mut diagnostics))
-                        .collect(),
+                    knowledge: knowledge(&d.required_knowledge, &mut diagnostics),
                     logic,
                 });
             }
@@ -204,11 +223,7 @@ impl DecisionModel {
                 bkms.push(Bkm {
                     name: Arc::from(b.variable.name.as_str()),
                     function,
-                    knowledge: b
-                        .required_knowledge
-                        .iter()
-                        .filter_map(|h| resolve(h, Kind::Bkm, &mut diagnostics))
-                        .collect(),
+                    knowledge: knowledge(&b.required_knowledge, &mut diagnostics),
                 });
             }
             let mut services = Vec::new();
@@ -224,6 +239,7 @@ impl DecisionModel {
                     name: s.name.clone(),
                     outputs: refs(&s.output_decisions, Kind::Decision, &mut diagnostics),
                     input_decisions: refs(&s.input_decisions, Kind::Decision, &mut diagnostics),
+                    input_data: refs(&s.input_data, Kind::Input, &mut diagnostics),
                 });
             }
             models.push(Model {
@@ -328,6 +344,7 @@ enum Kind {
     Decision,
     Input,
     Bkm,
+    Service,
 }
 
 impl Kind {
@@ -335,7 +352,8 @@ impl Kind {
         match self {
             Kind::Decision => "decision",
             Kind::Input => "input data",
-            Kind::Bkm => "business knowledge model",
+            Kind::Bkm => "business knowledge model or decision service",
+            Kind::Service => "decision service",
         }
     }
 }
@@ -432,19 +450,78 @@ impl<'m> Run<'m> {
     }
 
     /// The business knowledge models visible through `knowledge`, by name.
-    fn functions(&self, knowledge: &[Ref]) -> Vec<boxed::Function> {
+    fn functions(&self, knowledge: &[Invocable]) -> Vec<boxed::Function> {
         knowledge
             .iter()
-            .filter_map(|&(m, i)| {
-                let bkm = &self.model.models[m].bkms[i];
-                bkm.function.as_ref().map(|f| boxed::Function {
-                    name: bkm.name.clone(),
-                    definition: f.clone(),
-                    knowledge: bkm.knowledge.clone(),
-                    model: m,
-                })
+            .filter_map(|&invocable| match invocable {
+                Invocable::Bkm((m, i)) => {
+                    let bkm = &self.model.models[m].bkms[i];
+                    bkm.function.as_ref().map(|f| boxed::Function {
+                        name: bkm.name.clone(),
+                        definition: f.clone(),
+                        knowledge: bkm.knowledge.clone(),
+                        model: m,
+                        service: None,
+                    })
+                }
+                Invocable::Service((m, i)) => {
+                    let service = &self.model.models[m].services[i];
+                    // Its parameters: the input data, then the input decisions.
+                    let parameters = service
+                        .input_data
+                        .iter()
+                        .map(|&(im, ii)| self.model.models[im].inputs[ii].name.clone())
+                        .chain(
+                            service
+                                .input_decisions
+                                .iter()
+                                .map(|&d| self.model.decision(d).name.clone()),
+                        )
+                        .collect::<Vec<_>>();
+                    Some(boxed::Function {
+                        name: Arc::from(service.name.as_str()),
+                        definition: Arc::new(CompiledFunction {
+                            parameter_types: vec![None; parameters.len()],
+                            parameters,
+                            body: None,
+                            kind: crate::model::FunctionKind::Feel,
+                        }),
+                        knowledge: Vec::new(),
+                        model: m,
+                        service: Some((m, i)),
+                    })
+                }
             })
             .collect()
+    }
+
+    /// Invokes a decision service with its parameters, in a run of its own.
+    pub(crate) fn invoke_service(&mut self, (m, i): Ref, arguments: &Context) -> Value {
+        let model = self.model;
+        let service = &model.models[m].services[i];
+        let mut sub = Run::new(model, arguments);
+        for &input in &service.input_decisions {
+            let value = arguments
+                .get(&model.decision(input).name)
+                .cloned()
+                .unwrap_or(Value::Null);
+            sub.memo.insert(input, value);
+        }
+        let value = if let [only] = service.outputs.as_slice() {
+            sub.decision(*only)
+        } else {
+            let mut context = Context::new();
+            for &output in &service.outputs {
+                let value = sub.decision(output);
+                context.insert(model.decision(output).name.clone(), value);
+            }
+            Value::context(context)
+        };
+        for warning in sub.warnings {
+            self.warn(warning);
+        }
+        self.matched.extend(sub.matched);
+        value
     }
 
     fn coerce(&mut self, model: usize, value: Value, type_ref: Option<&str>, what: &str) -> Value {
