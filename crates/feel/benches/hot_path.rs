@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use baton_feel::{Context, Expression, Value};
+use baton_feel::{Context, Expression, UnaryTests, Value};
 
 fn main() {
     let mut scope = Context::new();
@@ -30,5 +30,23 @@ fn main() {
         }
         let per = start.elapsed().as_nanos() / iterations;
         println!("{source:<50} {per:>6} ns");
+    }
+    // Decision-table input entries, matched against an input value.
+    let input = Value::from(1500);
+    for source in [
+        "-",
+        "< 1000",
+        "[1000..2000]",
+        "< 10, > limit",
+        "? > limit * 100",
+    ] {
+        let tests = UnaryTests::parse(source).unwrap_or_else(|e| panic!("{source}: {e}"));
+        let iterations = 1_000_000;
+        let start = Instant::now();
+        for _ in 0..iterations {
+            black_box(tests.matches(black_box(&input), black_box(&scope)));
+        }
+        let per = start.elapsed().as_nanos() / iterations;
+        println!("{:<50} {per:>6} ns", format!("entry {source}"));
     }
 }

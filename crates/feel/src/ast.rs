@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::WarningKind;
 use crate::builtins::Builtin;
-use crate::value::Value;
+use crate::value::{RangeForm, Value};
 
 #[derive(Clone, Debug)]
 pub(crate) enum Expr {
@@ -83,6 +83,7 @@ pub(crate) struct Interval {
     pub start_closed: bool,
     pub end: Expr,
     pub end_closed: bool,
+    pub form: RangeForm,
 }
 
 /// `name in domain` of a `for` or quantified expression; `domain..end` iterates integers.
@@ -102,6 +103,14 @@ pub(crate) enum UnaryTest {
     /// containment when it is an interval, or by its own truth when it mentions `?` (the
     /// flag: the tested value is then bound to `?`).
     Expr(Expr, bool),
+}
+
+/// A decision-table input entry: `-`, positive tests, or `not(...)` of them.
+#[derive(Clone, Debug)]
+pub(crate) enum UnaryTests {
+    Any,
+    Positive(Vec<UnaryTest>),
+    Not(Vec<UnaryTest>),
 }
 
 /// The arguments of a call resolved at evaluation time.
@@ -194,6 +203,27 @@ impl Expr {
                 }
                 args.visit(&mut |e| e.names(out));
             }
+        }
+    }
+}
+
+impl Expr {
+    /// A range whose endpoints are literals: constants, `null`, and temporal constructor
+    /// calls (`date("2024-01-01")`) on constants.
+    pub(crate) fn is_range_literal(&self) -> bool {
+        fn literal(e: &Expr) -> bool {
+            match e {
+                Expr::Literal(_) => true,
+                Expr::Call(builtin, args) => {
+                    matches!(builtin.name, "date" | "time" | "date and time" | "duration")
+                        && args.iter().all(|a| matches!(a, Expr::Literal(_)))
+                }
+                _ => false,
+            }
+        }
+        match self {
+            Expr::Range(interval) => literal(&interval.start) && literal(&interval.end),
+            _ => false,
         }
     }
 }

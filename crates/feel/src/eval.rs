@@ -9,10 +9,12 @@
 
 use std::sync::Arc;
 
-use crate::ast::{CallArgs, CompareOp, Expr, Interval, Iteration, Quantifier, TypeSpec, UnaryTest};
+use crate::ast::{
+    CallArgs, CompareOp, Expr, Interval, Iteration, Quantifier, TypeSpec, UnaryTest, UnaryTests,
+};
 use crate::builtins::{Args, Builtin, Special};
 use crate::ops::{self, type_phrase};
-use crate::value::{Context, Function, FunctionBody, Number, Range, Value};
+use crate::value::{Context, Function, FunctionBody, Number, Range, RangeForm, Value};
 use crate::{Arguments, Evaluation, Scope, Warning, WarningKind};
 
 /// The largest integer range `for` and quantifiers iterate (`for i in 1..n`), so that a
@@ -42,6 +44,56 @@ pub(crate) fn evaluate(expr: &Expr, scope: &dyn Scope) -> Evaluation {
         warnings: Vec::new(),
     };
     let value = evaluator.eval(expr);
+    Evaluation {
+        value,
+        warnings: evaluator.warnings,
+    }
+}
+
+/// Whether `input` satisfies a decision-table input entry (DMN 1.5 §10.3.2.9): `-`
+/// matches anything; positive tests match when any of them does (null
+/// when none does and some could not be decided); `not(...)` negates that, null staying
+/// null. `?` is bound to the input in the tests that mention it.
+pub(crate) fn matches(tests: &UnaryTests, input: &Value, scope: &dyn Scope) -> Evaluation {
+    // Tests that mention `?` bind it themselves (see `unary_test`), so the common entries
+    // (`< 10`, `"a", "b"`) allocate nothing.
+    let mut evaluator = Evaluator {
+        scope,
+        frames: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let (tests, negated) = match tests {
+        UnaryTests::Any => {
+            return Evaluation {
+                value: Value::Bool(true),
+                warnings: Vec::new(),
+            };
+        }
+        UnaryTests::Positive(tests) => (tests, false),
+        UnaryTests::Not(tests) => (tests, true),
+    };
+    let mut result = Some(false);
+    for test in tests {
+        result = or3(result, evaluator.unary_test(input, test, true));
+        if result == Some(true) {
+            break;
+        }
+    }
+    let result = if negated { result.map(|b| !b) } else { result };
+    Evaluation {
+        value: boolean(result),
+        warnings: evaluator.warnings,
+    }
+}
+
+/// Calls a function value from outside any expression.
+pub(crate) fn invoke(function: &Function, arguments: &Arguments, scope: &dyn Scope) -> Evaluation {
+    let mut evaluator = Evaluator {
+        scope,
+        frames: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let value = evaluator.call_function(function, arguments);
     Evaluation {
         value,
         warnings: evaluator.warnings,
@@ -111,13 +163,17 @@ impl Evaluator<'_> {
                     );
                     Value::Null
                 }
-                None => {
-                    self.warn(
-                        WarningKind::UnknownVariable,
-                        format!("no variable found with name '{name}'"),
-                    );
-                    Value::Null
-                }
+                None => match crate::builtins::lookup(name) {
+                    // A built-in function named without a call is a function value.
+                    Some(builtin) => Function::builtin(builtin),
+                    None => {
+                        self.warn(
+                            WarningKind::UnknownVariable,
+                            format!("no variable found with name '{name}'"),
+                        );
+                        Value::Null
+                    }
+                },
             },
             Expr::Path(base, name) => {
                 let base = self.eval(base);
@@ -130,6 +186,14 @@ impl Evaluator<'_> {
             Expr::Neg(operand) => match self.eval(operand) {
                 Value::Null => Value::Null,
                 Value::Number(n) => Value::Number(n.neg()),
+                Value::YearMonths(d) => match d.0.checked_neg() {
+                    Some(m) => Value::YearMonths(crate::temporal::YearMonths(m)),
+                    None => Value::Null,
+                },
+                Value::DayTime(d) => match d.0.checked_neg() {
+                    Some(n) => Value::DayTime(crate::temporal::DayTime(n)),
+                    None => Value::Null,
+                },
                 other => self.fail(Failure::new(
                     WarningKind::TypeMismatch,
                     format!("can't negate {}", type_phrase(&other)),
@@ -166,7 +230,7 @@ impl Evaluator<'_> {
                 let value = self.eval(value);
                 let mut result = Some(false);
                 for test in tests {
-                    result = or3(result, self.unary_test(&value, test));
+                    result = or3(result, self.unary_test(&value, test, false));
                     if result == Some(true) {
                         break;
                     }
@@ -200,6 +264,7 @@ impl Evaluator<'_> {
                 start_closed: interval.start_closed,
                 end: self.eval(&interval.end),
                 end_closed: interval.end_closed,
+                form: interval.form,
             })),
             Expr::Call(builtin, args) => self.call(builtin, args),
             Expr::ScopeCall(name, args) => self.scope_call(name, args),
@@ -289,22 +354,53 @@ impl Evaluator<'_> {
         let (body, closure) = match &function.body {
             FunctionBody::Feel { body, closure } => (body, closure),
             FunctionBody::Java { class, signature } => {
-                let values: Vec<Value> = match arguments {
-                    Arguments::Positional(values) => values.clone(),
-                    Arguments::Named(named) => function
-                        .parameters
-                        .iter()
-                        .map(|p| {
-                            named
-                                .iter()
-                                .find(|(n, _)| n == p)
-                                .map_or(Value::Null, |(_, v)| v.clone())
-                        })
-                        .collect(),
-                };
+                let values = positional(function, arguments);
                 return crate::java::call(class, signature, &values).unwrap_or_else(|message| {
                     self.fail(Failure::new(WarningKind::NotSupported, message))
                 });
+            }
+            FunctionBody::Builtin(builtin) => {
+                let values: Vec<Value> = match arguments {
+                    Arguments::Positional(values) => values.clone(),
+                    Arguments::Named(named) => {
+                        let mut values = positional(function, arguments);
+                        // Unnamed optional parameters at the end are left out.
+                        let given = function
+                            .parameters
+                            .iter()
+                            .rposition(|p| named.iter().any(|(n, _)| n == p))
+                            .map_or(0, |last| last + 1);
+                        values.truncate(given);
+                        values
+                    }
+                };
+                if let Err(message) = builtin.check_arity(values.len()) {
+                    return self.fail(Failure::new(WarningKind::InvalidArgument, message));
+                }
+                let args: Vec<Expr> = values.into_iter().map(Expr::Literal).collect();
+                return self.call(builtin, &args);
+            }
+            FunctionBody::Native(native) => {
+                if let Arguments::Positional(values) = arguments
+                    && values.len() > function.parameters.len()
+                {
+                    return self.fail(Failure::new(
+                        WarningKind::InvalidArgument,
+                        format!(
+                            "function '{}' takes {} arguments, got {}",
+                            native.name,
+                            function.parameters.len(),
+                            values.len()
+                        ),
+                    ));
+                }
+                let mut values = positional(function, arguments);
+                values.resize(function.parameters.len(), Value::Null);
+                let evaluation = (native.run)(&values);
+                for warning in evaluation.warnings {
+                    self.warn(warning.kind, warning.message);
+                }
+                return evaluation.value;
             }
             FunctionBody::Provided(name) => {
                 return match self.scope.call(name, arguments) {
@@ -376,8 +472,9 @@ impl Evaluator<'_> {
     fn scope_call(&mut self, name: &str, args: &CallArgs) -> Value {
         let arguments = self.arguments(args);
         // A variable holding a function value (`f(1)` after `f: function(x) ...`).
-        if let Some(Value::Function(function)) = self.lookup(name) {
-            return self.call_function(&function, &arguments);
+        let variable = self.lookup(name);
+        if let Some(Value::Function(function)) = &variable {
+            return self.call_function(function, &arguments);
         }
         match self.scope.call(name, &arguments) {
             Some(evaluation) => {
@@ -386,13 +483,20 @@ impl Evaluator<'_> {
                 }
                 evaluation.value
             }
-            None => {
-                self.warn(
-                    WarningKind::UnknownFunction,
-                    format!("no function found with name '{name}'"),
-                );
-                Value::Null
-            }
+            None => match variable {
+                Some(Value::Null) => Value::Null,
+                Some(other) => self.fail(Failure::new(
+                    WarningKind::TypeMismatch,
+                    format!("'{name}' is {}, not a function", type_phrase(&other)),
+                )),
+                None => {
+                    self.warn(
+                        WarningKind::UnknownFunction,
+                        format!("no function found with name '{name}'"),
+                    );
+                    Value::Null
+                }
+            },
         }
     }
 
@@ -528,7 +632,9 @@ impl Evaluator<'_> {
         Value::context(context)
     }
 
-    fn unary_test(&mut self, value: &Value, test: &UnaryTest) -> Option<bool> {
+    /// One positive unary test; `entry` when it is a decision-table input entry's (see
+    /// [`matches`]) rather than the right-hand side of `in`.
+    fn unary_test(&mut self, value: &Value, test: &UnaryTest, entry: bool) -> Option<bool> {
         match test {
             UnaryTest::Compare(op, endpoint) => {
                 let endpoint = self.eval(endpoint);
@@ -545,7 +651,18 @@ impl Evaluator<'_> {
                     }
                     test
                 } else {
-                    self.eval(expr)
+                    let test = self.eval(expr);
+                    // In an input entry, a boolean computed without `?` decides by itself
+                    // (`Age > 18` under another column), as "the expression evaluates to
+                    // true" reads, unless the input is a boolean or null, or the entry is
+                    // a literal (`true`): then they must be equal.
+                    if let (Value::Bool(b), true) = (&test, entry)
+                        && !matches!(value, Value::Bool(_) | Value::Null)
+                        && !matches!(expr, Expr::Literal(_))
+                    {
+                        return Some(*b);
+                    }
+                    test
                 };
                 // A list tests membership, and its ranges inclusion; a range inclusion.
                 let matches = |item: &Value| match item {
@@ -565,6 +682,25 @@ impl Evaluator<'_> {
     fn in_interval(&mut self, value: &Value, interval: &Interval) -> Option<bool> {
         let start = self.eval(&interval.start);
         let end = self.eval(&interval.end);
+        if interval.form != RangeForm::Interval {
+            let range = Range {
+                start,
+                start_closed: interval.start_closed,
+                end,
+                end_closed: interval.end_closed,
+                form: interval.form,
+            };
+            return match ops::range_contains(&range, value) {
+                None if !value.is_null() => {
+                    self.warn(
+                        WarningKind::TypeMismatch,
+                        format!("can't compare {} with {range}", type_phrase(value)),
+                    );
+                    None
+                }
+                result => result,
+            };
+        }
         let low = if interval.start_closed {
             CompareOp::Ge
         } else {
@@ -630,6 +766,24 @@ impl Evaluator<'_> {
     /// The integers of an ascending range with integer endpoints (`[1..3)` is 1, 2);
     /// any other range can't be iterated.
     fn range_items(&mut self, range: &Range) -> Option<Vec<Value>> {
+        // A range of dates iterates by day.
+        if let (Value::Date(a), Value::Date(b)) = (&range.start, &range.end) {
+            let first = a.days() + i64::from(!range.start_closed);
+            let last = b.days() - i64::from(!range.end_closed);
+            if last - first >= MAX_RANGE {
+                self.warn(
+                    WarningKind::InvalidArgument,
+                    format!("the range {range} is too large to iterate (limit {MAX_RANGE})"),
+                );
+                return None;
+            }
+            return Some(
+                (first..=last)
+                    .filter_map(crate::temporal::Date::from_days)
+                    .map(Value::Date)
+                    .collect(),
+            );
+        }
         let bounds = match (&range.start, &range.end) {
             (Value::Number(a), Value::Number(b)) => a.to_i64().zip(b.to_i64()),
             _ => None,
@@ -808,6 +962,23 @@ impl Evaluator<'_> {
                 Value::Bool(!undefined)
             }
         }
+    }
+}
+
+/// Arguments in parameter order: named ones placed by name (missing ones null).
+fn positional(function: &Function, arguments: &Arguments) -> Vec<Value> {
+    match arguments {
+        Arguments::Positional(values) => values.clone(),
+        Arguments::Named(named) => function
+            .parameters
+            .iter()
+            .map(|p| {
+                named
+                    .iter()
+                    .find(|(n, _)| n == p)
+                    .map_or(Value::Null, |(_, v)| v.clone())
+            })
+            .collect(),
     }
 }
 

@@ -114,8 +114,49 @@ pub(crate) fn call(class: &str, signature: &str, arguments: &[Value]) -> Result<
             (Some(other), _) => Ok(Value::string(other.to_string())),
             (None, _) => Ok(Value::Null),
         },
+        // `format(java.lang.String, [Ljava.lang.Object;)`: the varargs arrive as one
+        // value or a list; `%s`, `%d`, `%%` and `%n` are understood.
+        ("java.lang.String", "format") => match arguments {
+            [Value::String(pattern), rest @ ..] => {
+                let items: Vec<&Value> = match rest {
+                    [Value::List(items)] => items.iter().collect(),
+                    values => values.iter().collect(),
+                };
+                java_format(pattern, &items).ok_or_else(|| {
+                    format!("java.lang.String.format can't format \"{pattern}\" here")
+                })
+            }
+            _ => Err(format!("{class}.{signature} expects a format string")),
+        },
         _ => Err(format!(
             "{class}.{signature} is not available (Baton runs no JVM)"
         )),
     }
+}
+
+/// A subset of `java.util.Formatter`: `%s`, `%d`, `%%`, `%n`.
+fn java_format(pattern: &str, items: &[&Value]) -> Option<Value> {
+    let mut out = String::with_capacity(pattern.len());
+    let mut next = items.iter();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '%' => out.push('%'),
+            'n' => out.push('\n'),
+            's' => match next.next()? {
+                Value::String(s) => out.push_str(s),
+                other => out.push_str(&other.to_string()),
+            },
+            'd' => match next.next()? {
+                Value::Number(n) if n.is_integer() => out.push_str(&n.normalized().to_string()),
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    Some(Value::string(out))
 }

@@ -296,12 +296,11 @@ impl Lexer<'_> {
                     None => return Err(error_at(self.source, at, "invalid unicode escape")),
                 }
             }
+            // Any other escape stays as written, backslash included: regular expressions
+            // in strings (`"\d{3}"`) need it (TCK 1109).
             _ => {
-                return Err(error_at(
-                    self.source,
-                    at,
-                    format!("invalid escape sequence '\\{c}'"),
-                ));
+                self.pos -= c.len_utf8();
+                '\\'
             }
         })
     }

@@ -16,16 +16,23 @@
 //!   context entries) live in a frame stack in front of the scope.
 //! - `ops.rs`: operator semantics shared with built-ins: arithmetic, FEEL equality and
 //!   ordering, and their null rules.
-//! - `builtins/`: one table per family of functions, one dispatcher that checks types.
-//! - `value.rs`: [`Value`], [`Number`] (decimal128) and [`Context`], and their JSON form.
+//! - `builtins/`: one table per family of functions, one dispatcher that checks types;
+//!   `range.rs` has the range functions (`before`, `overlaps`, …), `xsd_regex.rs`
+//!   translates XML Schema regular expressions for the `regex` crate and `backtrack.rs`
+//!   runs the ones with back-references.
+//! - `value.rs`: [`Value`], [`Number`] (decimal128), [`Context`], [`Range`] and
+//!   [`Function`] values, and their JSON form.
+//! - `temporal.rs`: dates, times, durations and their calendar arithmetic; `zones.rs` a
+//!   small table of named time zones with their daylight-saving rules.
+//! - [`UnaryTests`]: decision-table input entries (`-`, `< 10`, `not("a", "b")`, `? > x`).
 //!
 //! **Invariant:** nothing here panics on input or does IO; errors are values (a
 //! [`ParseError`] or a [`Warning`]).
 //!
-//! Not yet supported (each reports itself rather than misbehaving): temporal values,
-//! ranges as values outside `in`, function definitions and values, `instance of`, names
-//! with spaces other than built-in function names (back-quote them: `` `order id` ``),
-//! and regular expressions in `matches`, `replace` and `split`.
+//! Not supported (each reports itself rather than misbehaving): `now()` and `today()`
+//! (the engine core has no clock), external functions other than a fixed set of
+//! `java.lang` methods, and named time zones outside the built-in table (they keep their
+//! name and compare by local time).
 
 pub mod value;
 
@@ -37,10 +44,14 @@ mod lexer;
 mod ops;
 mod parser;
 pub mod temporal;
+mod zones;
 
 use std::sync::Arc;
 
-pub use value::{Context, Function, Number, NumberParseError, Range, Value};
+pub use value::{
+    Context, Function, FunctionValue, NativeImplementation, Number, NumberParseError, Range,
+    RangeForm, Value,
+};
 
 /// The class and method signature of a DMN external Java function definition
 /// (`{java: {class: ..., method signature: ...}}`).
@@ -79,9 +90,70 @@ impl Expression {
         &self.source
     }
 
+    pub(crate) fn compiled(&self) -> Arc<ast::Expr> {
+        Arc::clone(&self.compiled)
+    }
+
+    /// Whether this is a range written with literal endpoints (what `range(text)` reads).
+    pub(crate) fn is_range_literal(&self) -> bool {
+        self.compiled.is_range_literal()
+    }
+
     /// Evaluates against the given variables.
     pub fn evaluate(&self, scope: &dyn Scope) -> Evaluation {
         eval::evaluate(&self.compiled, scope)
+    }
+}
+
+/// The unary tests of a decision-table input entry, parsed once: `-` (anything),
+/// comma-separated positive tests (`< 10`, `[1..5]`, `"a", "b"`, `? > limit`,
+/// `count(?) > 1`) or `not(...)` of such tests.
+///
+/// A test that is an expression matches when the input equals its value, when its value
+/// is a list containing the input or a range containing it, or when it evaluates to
+/// `true` "with the input applied" (DMN 1.5 §10.3.2.9): an expression that mentions `?`
+/// (the input) matches exactly when it is `true`; one that does not and evaluates to a
+/// boolean decides by itself, unless the input is a boolean or null or the entry is a
+/// literal, when they must be equal (so the entry `true` does not match the input
+/// `false`, while `Age > 18` under another column matches when true). An empty entry is
+/// read as `-`.
+#[derive(Clone, Debug)]
+pub struct UnaryTests {
+    source: Arc<str>,
+    compiled: Arc<ast::UnaryTests>,
+}
+
+impl UnaryTests {
+    /// Parses an input entry's text.
+    pub fn parse(source: &str) -> Result<UnaryTests, ParseError> {
+        UnaryTests::parse_with_names(source, &[])
+    }
+
+    /// Parses an input entry's text where `names` (which may contain spaces and symbols)
+    /// are in scope; see [`Expression::parse_with_names`].
+    pub fn parse_with_names(source: &str, names: &[&str]) -> Result<UnaryTests, ParseError> {
+        let compiled = parser::parse_unary_tests(source, names)?;
+        Ok(UnaryTests {
+            source: Arc::from(source),
+            compiled: Arc::new(compiled),
+        })
+    }
+
+    /// The text these tests were parsed from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// True for `-` (and an empty entry), which matches anything.
+    pub fn is_any(&self) -> bool {
+        matches!(*self.compiled, ast::UnaryTests::Any)
+    }
+
+    /// Whether `input` satisfies the tests: `Bool(true)`/`Bool(false)`, or null (with
+    /// warnings saying why, when something failed) when it can't be decided, e.g. for
+    /// `< 10` and a string input. A decision table treats anything but `true` as no match.
+    pub fn matches(&self, input: &Value, scope: &dyn Scope) -> Evaluation {
+        eval::matches(&self.compiled, input, scope)
     }
 }
 

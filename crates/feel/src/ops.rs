@@ -13,7 +13,7 @@ use crate::WarningKind;
 use crate::ast::{ArithOp, CompareOp};
 use crate::eval::Failure;
 use crate::temporal::{self, DateTime, DayTime, YearMonths};
-use crate::value::{Number, Range, Value};
+use crate::value::{Number, Range, RangeForm, Value};
 
 /// The type of a value with its article, for messages: "a number", "null".
 pub(crate) fn type_phrase(value: &Value) -> &'static str {
@@ -141,7 +141,8 @@ pub(crate) fn equals(a: &Value, b: &Value) -> Option<bool> {
         (Value::YearMonths(x), Value::YearMonths(y)) => Some(x == y),
         (Value::DayTime(x), Value::DayTime(y)) => Some(x == y),
         (Value::Range(x), Value::Range(y)) => Some(
-            x.start_closed == y.start_closed
+            x.form == y.form
+                && x.start_closed == y.start_closed
                 && x.end_closed == y.end_closed
                 && equals(&x.start, &y.start)?
                 && equals(&x.end, &y.end)?,
@@ -178,6 +179,11 @@ pub(crate) fn order(a: &Value, b: &Value) -> Option<Ordering> {
 
 /// Whether `value` lies in `range`: null when an endpoint can't be compared with it.
 pub(crate) fn range_contains(range: &Range, value: &Value) -> Option<bool> {
+    match range.form {
+        RangeForm::Eq => return equals(value, &range.start),
+        RangeForm::Ne => return equals(value, &range.start).map(|b| !b),
+        _ => {}
+    }
     let low = if range.start_closed {
         CompareOp::Ge
     } else {
@@ -290,6 +296,14 @@ fn temporal_arith(op: ArithOp, a: &Value, b: &Value) -> Option<Value> {
             Value::DayTime(DayTime::from_seconds((x.days() - y.days()) * 86_400))
         }
         (Sub, Value::DateTime(x), Value::DateTime(y)) => Value::DayTime(temporal::between(x, y)?),
+        // With a date and time, a date is its midnight UTC (TCK 0100): a local date and
+        // time minus a date is undefined, like local minus zoned.
+        (Sub, Value::DateTime(x), Value::Date(y)) => {
+            Value::DayTime(temporal::between(x, &DateTime::midnight_utc(*y))?)
+        }
+        (Sub, Value::Date(x), Value::DateTime(y)) => {
+            Value::DayTime(temporal::between(&DateTime::midnight_utc(*x), y)?)
+        }
         (Sub, Value::Time(x), Value::Time(y)) => Value::DayTime(temporal::time_between(x, y)?),
         _ => return None,
     })

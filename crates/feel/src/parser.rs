@@ -10,14 +10,16 @@
 //! left-associative fold, which deepens the tree without recursing here but would recurse in
 //! the evaluator) counts against [`MAX_DEPTH`].
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::ast::{
     ArithOp, CallArgs, CompareOp, Expr, Interval, Iteration, Quantifier, TypeSpec, UnaryTest,
+    UnaryTests,
 };
 use crate::builtins::{self, Builtin};
 use crate::lexer::{Tok, Token, error_at, lex};
-use crate::value::{Number, Value};
+use crate::value::{Number, RangeForm, Value};
 use crate::{ParseError, WarningKind};
 
 /// How deep expressions may nest. Generous for hand-written FEEL, and low enough that the
@@ -52,29 +54,41 @@ const RESERVED: &[&str] = &[
 ];
 
 pub(crate) fn parse(source: &str, names: &[&str]) -> Result<Expr, ParseError> {
-    let tokens = lex(source)?;
-    // Only names that are not a single plain word need matching; longest first, so
-    // `Monthly Salary Total` wins over `Monthly Salary`.
-    let mut names: Vec<&str> = names
-        .iter()
-        .copied()
-        .filter(|n| !n.is_empty() && !n.chars().all(|c| c.is_alphanumeric() || c == '_'))
-        .collect();
-    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
-    let mut parser = Parser {
-        source,
-        tokens,
-        pos: 0,
-        depth: 0,
-        question_marks: 0,
-        names,
-        interval_end: false,
-    };
+    let mut parser = Parser::new(source, names)?;
     let expr = parser.expr()?;
     if parser.peek() != &Tok::Eof {
         return Err(parser.unexpected());
     }
     Ok(expr)
+}
+
+/// Parses the unary tests of a decision-table input entry (DMN 1.5 grammar rules 14–17):
+/// `-`, `not(tests)`, or comma-separated positive tests.
+pub(crate) fn parse_unary_tests(source: &str, names: &[&str]) -> Result<UnaryTests, ParseError> {
+    let mut parser = Parser::new(source, names)?;
+    match parser.peek() {
+        // An empty entry is read as `-`, as DMN modellers leave cells blank for "any".
+        Tok::Eof => return Ok(UnaryTests::Any),
+        Tok::Minus if parser.peek_at(1) == &Tok::Eof => return Ok(UnaryTests::Any),
+        _ => {}
+    }
+    if parser.at_word("not")
+        && parser.peek_at(1) == &Tok::LParen
+        && parser.closing_paren(parser.pos + 1) == Some(parser.tokens.len().saturating_sub(2))
+    {
+        parser.pos += 2;
+        let tests = parser.positive_tests(&Tok::RParen)?;
+        parser.expect(&Tok::RParen, "')'")?;
+        if parser.peek() != &Tok::Eof {
+            return Err(parser.unexpected());
+        }
+        return Ok(UnaryTests::Not(tests));
+    }
+    let tests = parser.positive_tests(&Tok::Eof)?;
+    if parser.peek() != &Tok::Eof {
+        return Err(parser.unexpected());
+    }
+    Ok(UnaryTests::Positive(tests))
 }
 
 struct Parser<'a> {
@@ -86,7 +100,7 @@ struct Parser<'a> {
     /// the tested value.
     question_marks: usize,
     /// Names in scope that span several tokens, longest first.
-    names: Vec<&'a str>,
+    names: Vec<Cow<'a, str>>,
     /// Parsing an interval's end, where `[` closes the interval instead of filtering.
     interval_end: bool,
 }
@@ -97,7 +111,82 @@ enum Args {
     Named(Vec<(String, Expr)>),
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    fn new(source: &'a str, names: &[&'a str]) -> Result<Parser<'a>, ParseError> {
+        let tokens = lex(source)?;
+        // Only names that are not a single plain word need matching; longest first, so
+        // `Monthly Salary Total` wins over `Monthly Salary`.
+        let mut names: Vec<Cow<'a, str>> = names
+            .iter()
+            .filter(|n| !n.is_empty() && !n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            .map(|n| Cow::Borrowed(*n))
+            .collect();
+        names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        Ok(Parser {
+            source,
+            tokens,
+            pos: 0,
+            depth: 0,
+            question_marks: 0,
+            names,
+            interval_end: false,
+        })
+    }
+
+    /// Makes a context entry's key a name for the rest of the expression, so that later
+    /// entries and paths can use it (`{Full Name: "x"}.Full Name`). Only keys of plain
+    /// words with spaces are learned: a key such as `"a-b"` must not turn `a-b` into a
+    /// name.
+    fn learn_name(&mut self, key: &str) {
+        let plain_words = key.split_whitespace().count() > 1
+            && key
+                .split_whitespace()
+                .all(|w| w.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        if !plain_words || self.names.iter().any(|n| n == key) {
+            return;
+        }
+        let at = self
+            .names
+            .iter()
+            .position(|n| n.len() < key.len())
+            .unwrap_or(self.names.len());
+        self.names.insert(at, Cow::Owned(key.to_string()));
+    }
+
+    /// The index of the `)` that closes the `(` at token `open`, if any.
+    fn closing_paren(&self, open: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        for (i, token) in self.tokens.iter().enumerate().skip(open) {
+            match token.kind {
+                Tok::LParen => depth += 1,
+                Tok::RParen => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Comma-separated positive unary tests, up to (not including) `end`.
+    fn positive_tests(&mut self, end: &Tok) -> Result<Vec<UnaryTest>, ParseError> {
+        let mut tests = vec![self.unary_test(0)?];
+        while self.peek() == &Tok::Comma {
+            self.bump();
+            tests.push(self.unary_test(0)?);
+        }
+        if self.peek() != end {
+            return Err(self.error(format!(
+                "expected ',' or the end of the unary tests, found {}",
+                self.describe(self.pos)
+            )));
+        }
+        Ok(tests)
+    }
+
     // ---- token helpers -------------------------------------------------------------
 
     fn token(&self, index: usize) -> &Token {
@@ -483,11 +572,13 @@ impl Parser<'_> {
                 let Tok::Str(text) = self.peek().clone() else {
                     return Err(self.error("expected a string after '@', as in @\"2024-01-31\""));
                 };
+                // The zone name after `@` may hold a `T` (`@Etc/GMT`): look before it.
+                let clock = text.split('@').next().unwrap_or_default();
                 let kind = if text.starts_with('P') || text.starts_with("-P") {
                     "duration"
-                } else if text.contains('T') {
+                } else if clock.contains('T') {
                     "date and time"
-                } else if text.contains(':') {
+                } else if clock.contains(':') {
                     "time"
                 } else {
                     "date"
@@ -502,26 +593,28 @@ impl Parser<'_> {
                 self.name_or_call(name)
             }
             Tok::Word => self.word_primary(),
-            // `(< 10)`, `(>= 5)`, `(= 3)`: a unary comparison as a range value.
-            Tok::LParen if compare_op(self.peek_at(1)).is_some_and(|op| op != CompareOp::Ne) => {
+            // `(< 10)`, `(>= 5)`, `(= 3)`, `(!= 3)`: a unary comparison as a range value.
+            Tok::LParen if compare_op(self.peek_at(1)).is_some() => {
                 self.bump();
                 let op = compare_op(self.peek()).unwrap_or(CompareOp::Eq);
                 self.bump();
                 let bound = self.expr_bp(COMPARE)?;
                 self.expect(&Tok::RParen, "')'")?;
                 let unbounded = || Expr::Literal(Value::Null);
-                let (start, start_closed, end, end_closed) = match op {
-                    CompareOp::Lt => (unbounded(), false, bound, false),
-                    CompareOp::Le => (unbounded(), false, bound, true),
-                    CompareOp::Gt => (bound, false, unbounded(), false),
-                    CompareOp::Ge => (bound, true, unbounded(), false),
-                    _ => (bound.clone(), true, bound, true),
+                let (start, start_closed, end, end_closed, form) = match op {
+                    CompareOp::Lt => (unbounded(), false, bound, false, RangeForm::Lt),
+                    CompareOp::Le => (unbounded(), false, bound, true, RangeForm::Le),
+                    CompareOp::Gt => (bound, false, unbounded(), false, RangeForm::Gt),
+                    CompareOp::Ge => (bound, true, unbounded(), false, RangeForm::Ge),
+                    CompareOp::Eq => (bound.clone(), true, bound, true, RangeForm::Eq),
+                    CompareOp::Ne => (bound.clone(), false, bound, false, RangeForm::Ne),
                 };
                 Ok(Expr::Range(Box::new(Interval {
                     start,
                     start_closed,
                     end,
                     end_closed,
+                    form,
                 })))
             }
             Tok::LParen => {
@@ -565,7 +658,7 @@ impl Parser<'_> {
                 .take_while(|&i| self.token(i).start < end)
                 .count();
             if tokens > 0 && self.token(self.pos + tokens - 1).end == end {
-                return Some(((*name).to_string(), tokens));
+                return Some((name.to_string(), tokens));
             }
         }
         None
@@ -794,6 +887,7 @@ impl Parser<'_> {
             start_closed,
             end,
             end_closed,
+            form: RangeForm::Interval,
         })))
     }
 
@@ -825,6 +919,7 @@ impl Parser<'_> {
                     format!("duplicate context entry '{key}'"),
                 ));
             }
+            self.learn_name(&key);
             let value = self.expr()?;
             entries.push((Arc::from(key), value));
             match self.peek() {
@@ -1007,7 +1102,15 @@ fn arith_op(tok: &Tok) -> ArithOp {
 /// function is a runtime matter (later issues add user-defined functions in scope).
 fn resolve_call(name: &str, args: Args) -> Expr {
     let invalid = |kind, message: String| Expr::Invalid(kind, Arc::from(message));
-    let Some(builtin) = builtins::lookup(name) else {
+    let builtin = match (builtins::lookup(name), &args) {
+        (Some(b), Args::Named(named))
+            if b.name == "context put" && named.iter().any(|(n, _)| n == "key") =>
+        {
+            Some(&builtins::context::CONTEXT_PUT_ONE_KEY)
+        }
+        (builtin, _) => builtin,
+    };
+    let Some(builtin) = builtin else {
         // Not a built-in: the scope may provide it when the expression is evaluated.
         let args = match args {
             Args::Positional(args) => CallArgs::Positional(args),
@@ -1034,6 +1137,17 @@ fn resolve_call(name: &str, args: Args) -> Expr {
 }
 
 fn place_named(builtin: &Builtin, named: Vec<(String, Expr)>) -> Result<Vec<Expr>, String> {
+    if builtins::range::takes_points_and_ranges(builtin.name) {
+        let names: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
+        let positions = builtins::range::place_named(&names)
+            .map_err(|problem| format!("function '{}' {problem}", builtin.name))?;
+        let mut args: Vec<(usize, Expr)> = positions
+            .into_iter()
+            .zip(named.into_iter().map(|(_, e)| e))
+            .collect();
+        args.sort_by_key(|(position, _)| *position);
+        return Ok(args.into_iter().map(|(_, e)| e).collect());
+    }
     let mut slots: Vec<Option<Expr>> = Vec::new();
     for (name, expr) in named {
         // Overloads name the same slot differently (`list replace(list, match, newItem)`).

@@ -144,7 +144,7 @@ impl Zone {
     fn offset(&self) -> Option<i32> {
         match self {
             Zone::Offset(seconds) => Some(*seconds),
-            Zone::Named(name) => matches!(&**name, "Z" | "UTC" | "Etc/UTC" | "GMT").then_some(0),
+            Zone::Named(name) => crate::zones::fixed_offset(name),
         }
     }
 }
@@ -212,8 +212,21 @@ impl DateTime {
             + self.time.local_nanos()
     }
 
+    /// The offset from UTC in seconds: the written one, or a named zone's at this date
+    /// and time (when Baton's zone table knows the zone); `None` for a local date and time.
+    pub fn offset_seconds(&self) -> Option<i32> {
+        match self.time.zone.as_ref()? {
+            Zone::Offset(seconds) => Some(*seconds),
+            // A named zone's offset depends on the date (daylight saving time).
+            Zone::Named(name) => {
+                let local = self.local_nanos().div_euclid(NANOS_PER_SECOND);
+                crate::zones::offset_at(name, i64::try_from(local).ok()?)
+            }
+        }
+    }
+
     fn utc_nanos(&self) -> Option<i128> {
-        let offset = self.time.zone.as_ref()?.offset()?;
+        let offset = self.offset_seconds()?;
         Some(self.local_nanos() - i128::from(offset) * NANOS_PER_SECOND)
     }
 
@@ -251,8 +264,32 @@ impl DateTime {
         }
     }
 
+    /// Midnight UTC at the start of `date`.
+    pub fn midnight_utc(date: Date) -> DateTime {
+        DateTime {
+            date,
+            time: Time {
+                seconds: 0,
+                nanos: 0,
+                zone: Some(Zone::Offset(0)),
+            },
+        }
+    }
+
+    /// This date and time moved by an exact duration. In a named zone with daylight
+    /// saving time the wall clock follows the zone's offset at the result (a day after
+    /// 12:00 the day before the clocks go forward is 13:00), as `java.time` does.
     pub fn plus(&self, duration: DayTime) -> Option<DateTime> {
-        DateTime::from_local_nanos(self.local_nanos() + duration.0, self.time.zone.clone())
+        let local = self.local_nanos().checked_add(duration.0)?;
+        if let Some(Zone::Named(name)) = &self.time.zone
+            && let Some(before) = self.offset_seconds()
+        {
+            let shifted = |offset: i32| local + i128::from(offset - before) * NANOS_PER_SECOND;
+            let seconds = i64::try_from(local.div_euclid(NANOS_PER_SECOND)).ok()?;
+            let after = crate::zones::offset_at(name, seconds).unwrap_or(before);
+            return DateTime::from_local_nanos(shifted(after), self.time.zone.clone());
+        }
+        DateTime::from_local_nanos(local, self.time.zone.clone())
     }
 
     pub fn plus_months(&self, months: i64) -> Option<DateTime> {
@@ -463,7 +500,7 @@ fn is_zone_name(name: &str) -> bool {
         "Pacific",
         "Etc",
     ];
-    if matches!(name, "UTC" | "GMT" | "Z") {
+    if crate::zones::known(name) {
         return true;
     }
     let mut parts = name.split('/');

@@ -405,6 +405,10 @@ pub(crate) enum FunctionBody {
     },
     /// A function the scope provides (`Scope::call`) under this name.
     Provided(Arc<str>),
+    /// A function implemented in Rust by the host (`Function::native`).
+    Native(NativeFn),
+    /// A built-in function used as a value (`sort(xs, precedes)`, `f: abs`).
+    Builtin(&'static crate::builtins::Builtin),
     /// An external Java static method (see `java.rs`).
     Java {
         class: Arc<str>,
@@ -437,6 +441,93 @@ impl Function {
     }
 }
 
+/// The Rust closure behind a native function value.
+pub type NativeImplementation = Arc<dyn Fn(&[Value]) -> crate::Evaluation + Send + Sync>;
+
+#[derive(Clone)]
+pub(crate) struct NativeFn {
+    pub(crate) name: Arc<str>,
+    pub(crate) run: NativeImplementation,
+}
+
+impl fmt::Debug for NativeFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "native function '{}'", self.name)
+    }
+}
+
+/// Another name for [`Function`], the payload of [`Value::Function`].
+pub type FunctionValue = Function;
+
+impl Function {
+    /// A function implemented in Rust, e.g. a DMN business knowledge model exposed to FEEL.
+    /// A call passes the arguments in parameter order (named arguments are placed by
+    /// `params`; missing ones are null); the closure's warnings are reported by the
+    /// calling expression.
+    pub fn native(name: &str, params: Vec<Arc<str>>, f: NativeImplementation) -> Value {
+        Value::Function(Arc::new(Function {
+            parameter_types: vec![None; params.len()],
+            parameters: params,
+            body: FunctionBody::Native(NativeFn {
+                name: Arc::from(name),
+                run: f,
+            }),
+        }))
+    }
+
+    /// A built-in function as a value.
+    pub(crate) fn builtin(builtin: &'static crate::builtins::Builtin) -> Value {
+        Value::Function(Arc::new(Function {
+            parameters: builtin.params.iter().map(|(p, _)| Arc::from(*p)).collect(),
+            parameter_types: vec![None; builtin.params.len()],
+            body: FunctionBody::Builtin(builtin),
+        }))
+    }
+
+    /// A FEEL function whose body is a parsed expression, e.g. a DMN boxed function
+    /// definition: a call binds `parameters` over the `closure` entries (the variables the
+    /// function closes over), and names found in neither are looked up in the caller's
+    /// scope.
+    pub fn feel(parameters: Vec<Arc<str>>, body: &crate::Expression, closure: &Context) -> Value {
+        Value::Function(Arc::new(Function {
+            parameter_types: vec![None; parameters.len()],
+            parameters,
+            body: FunctionBody::Feel {
+                body: body.compiled(),
+                closure: closure
+                    .iter()
+                    .map(|(k, v)| (Arc::clone(k), v.clone()))
+                    .collect(),
+            },
+        }))
+    }
+
+    /// The parameter names, in order.
+    pub fn parameters(&self) -> &[Arc<str>] {
+        &self.parameters
+    }
+
+    /// The name of a native or scope-provided function; `None` for a FEEL lambda.
+    pub fn name(&self) -> Option<&str> {
+        match &self.body {
+            FunctionBody::Native(native) => Some(&native.name),
+            FunctionBody::Builtin(builtin) => Some(builtin.name),
+            FunctionBody::Provided(name) => Some(name),
+            FunctionBody::Feel { .. } | FunctionBody::Java { .. } => None,
+        }
+    }
+
+    /// Calls the function with `arguments`; `scope` answers what the function itself asks
+    /// of its caller (functions the scope provides, item definitions).
+    pub fn invoke(
+        &self,
+        arguments: &crate::Arguments,
+        scope: &dyn crate::Scope,
+    ) -> crate::Evaluation {
+        crate::eval::invoke(self, arguments, scope)
+    }
+}
+
 impl PartialEq for Function {
     /// Functions are equal only to themselves.
     fn eq(&self, other: &Function) -> bool {
@@ -451,6 +542,76 @@ pub struct Range {
     pub start_closed: bool,
     pub end: Value,
     pub end_closed: bool,
+    /// How the range was written: DMN 1.5 tells `(< 10)` from `(null..10)`, and `(= 10)`
+    /// from `[10..10]`, in equality.
+    pub form: RangeForm,
+}
+
+/// How a range was written: an interval, or a unary comparison (`< 10`, `!= 3`) used as
+/// a value. A comparison's bound is its `end` for `<`/`<=` and its `start` otherwise
+/// (`=`/`!=` set both).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RangeForm {
+    #[default]
+    Interval,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Range {
+    /// An interval; a null endpoint is unbounded.
+    pub fn interval(start: Value, start_closed: bool, end: Value, end_closed: bool) -> Range {
+        Range {
+            start,
+            start_closed,
+            end,
+            end_closed,
+            form: RangeForm::Interval,
+        }
+    }
+
+    /// Whether `value` lies in the range: `None` when that can't be decided (an endpoint
+    /// of another type).
+    pub fn contains(&self, value: &Value) -> Option<bool> {
+        crate::ops::range_contains(self, value)
+    }
+}
+
+impl fmt::Display for Range {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Endpoints as literals, so the text parses back (`[@"2024-01-01"..@"2024-02-01")`).
+        let literal = |v: &Value| match v {
+            Value::Date(_)
+            | Value::Time(_)
+            | Value::DateTime(_)
+            | Value::YearMonths(_)
+            | Value::DayTime(_) => format!("@\"{v}\""),
+            other => other.to_string(),
+        };
+        let (op, bound) = match self.form {
+            RangeForm::Interval => {
+                return write!(
+                    f,
+                    "{}{}..{}{}",
+                    if self.start_closed { '[' } else { '(' },
+                    literal(&self.start),
+                    literal(&self.end),
+                    if self.end_closed { ']' } else { ')' }
+                );
+            }
+            RangeForm::Lt => ("<", &self.end),
+            RangeForm::Le => ("<=", &self.end),
+            RangeForm::Gt => (">", &self.start),
+            RangeForm::Ge => (">=", &self.start),
+            RangeForm::Eq => ("=", &self.start),
+            RangeForm::Ne => ("!=", &self.start),
+        };
+        write!(f, "({op} {})", literal(bound))
+    }
 }
 
 impl Value {
@@ -487,6 +648,70 @@ impl Value {
             Value::Range(_) => "range",
             Value::Function(_) => "function",
         }
+    }
+
+    /// A date from its XML Schema text (`2019-03-01`, `-0044-03-15`); `None` if invalid.
+    pub fn parse_date(text: &str) -> Option<Value> {
+        temporal::parse_date(text).map(Value::Date)
+    }
+
+    /// A time from its text (`10:10:10`, `10:10:10.5+11:00`, `09:00:00Z`,
+    /// `09:00:00@Europe/Paris`); `None` if invalid.
+    pub fn parse_time(text: &str) -> Option<Value> {
+        temporal::parse_time(text).map(|t| Value::Time(Arc::new(t)))
+    }
+
+    /// A date and time from its text (`2017-09-05T09:15:30.123456Z`); a date alone is
+    /// midnight of that day. `None` if invalid.
+    pub fn parse_date_time(text: &str) -> Option<Value> {
+        temporal::parse_date_time(text).map(|dt| Value::DateTime(Arc::new(dt)))
+    }
+
+    /// A duration from its text: years and months (`P1Y2M`, `-P10M`) or days and time
+    /// (`P1DT2H3M4.123456789S`, `-PT1H`). `None` if invalid or mixed (`P1Y2D`).
+    pub fn parse_duration(text: &str) -> Option<Value> {
+        Some(match temporal::parse_duration(text)? {
+            temporal::Duration::YearMonths(d) => Value::YearMonths(d),
+            temporal::Duration::DayTime(d) => Value::DayTime(d),
+        })
+    }
+
+    /// A date; `None` when it does not exist (`2019-02-29`).
+    pub fn date(year: i32, month: u8, day: u8) -> Option<Value> {
+        Date::new(year, month, day).map(Value::Date)
+    }
+
+    /// A time of day; `offset_seconds` east of UTC, or `None` for a local time.
+    pub fn time(
+        hour: u32,
+        minute: u32,
+        second: u32,
+        nanos: u32,
+        offset_seconds: Option<i32>,
+    ) -> Option<Value> {
+        Time::new(
+            hour,
+            minute,
+            second,
+            nanos,
+            offset_seconds.map(temporal::Zone::Offset),
+        )
+        .map(|t| Value::Time(Arc::new(t)))
+    }
+
+    /// A date and time from its parts.
+    pub fn date_time(date: Date, time: Time) -> Value {
+        Value::DateTime(Arc::new(DateTime { date, time }))
+    }
+
+    /// A years and months duration.
+    pub fn years_and_months(months: i64) -> Value {
+        Value::YearMonths(YearMonths(months))
+    }
+
+    /// A days and time duration in nanoseconds.
+    pub fn days_and_time(nanos: i128) -> Value {
+        Value::DayTime(DayTime(nanos))
     }
 
     /// Reads a temporal value from its ISO 8601 text in the form its kind needs.
@@ -661,25 +886,7 @@ impl fmt::Display for Value {
             Value::Function(function) => {
                 write!(f, "function({})", function.parameters.join(", "))
             }
-            Value::Range(r) => {
-                // Endpoints as literals, so the text parses back (`[@"2024-01-01"..@"2024-02-01")`).
-                let literal = |v: &Value| match v {
-                    Value::Date(_)
-                    | Value::Time(_)
-                    | Value::DateTime(_)
-                    | Value::YearMonths(_)
-                    | Value::DayTime(_) => format!("@\"{v}\""),
-                    other => other.to_string(),
-                };
-                write!(
-                    f,
-                    "{}{}..{}{}",
-                    if r.start_closed { '[' } else { '(' },
-                    literal(&r.start),
-                    literal(&r.end),
-                    if r.end_closed { ']' } else { ')' }
-                )
-            }
+            Value::Range(r) => write!(f, "{r}"),
         }
     }
 }

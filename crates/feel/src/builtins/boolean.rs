@@ -11,7 +11,8 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         special: Some(Special::IsDefined),
         ..Builtin::new("is defined", &[("value", Ty::Any)], 1, handled_by_evaluator)
     },
-    Builtin::new("is", &[("value1", Ty::Any), ("value2", Ty::Any)], 1, is),
+    // Both optional: a missing argument is null (`is(value2: x)` is false, TCK 0103).
+    Builtin::new("is", &[("value1", Ty::Any), ("value2", Ty::Any)], 0, is),
     Builtin::new(
         "get or else",
         &[("value", Ty::Any), ("default", Ty::Any)],

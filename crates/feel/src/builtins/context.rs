@@ -25,6 +25,16 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     Builtin::new("context", &[("entries", Ty::List)], 1, context),
 ];
 
+/// `context put(context, key, value)` called with the argument named `key`: the
+/// one-key overload, whose key must be a string (`keys` names the path overload;
+/// TCK 1146 nested008).
+pub(crate) static CONTEXT_PUT_ONE_KEY: Builtin = Builtin::new(
+    "context put",
+    &[("context", Ty::Ctx), ("key", Ty::Str), ("value", Ty::Any)],
+    3,
+    context_put,
+);
+
 /// A key argument: one string, or (DMN 1.5) a non-empty list of strings naming a path.
 fn keys<'a>(args: &Args<'a>, index: usize) -> Result<Option<Vec<&'a str>>, Failure> {
     match args.value(index) {
@@ -77,31 +87,31 @@ fn get_entries(args: &Args<'_>) -> Result<Value, Failure> {
 }
 
 /// Puts `value` at the path `keys` into `context`, creating nested contexts as needed.
-fn put_path(context: &Context, keys: &[&str], value: Value) -> Context {
+/// `context` with the entry at the path `keys` set; `None` when a key before the last
+/// does not name a context (TCK 1146 nested009).
+fn put_path(context: &Context, keys: &[&str], value: Value) -> Option<Context> {
     let mut out = context.clone();
     match keys {
         [] => {}
         [key] => out.insert(*key, value),
         [key, rest @ ..] => {
             let inner = match context.get(key) {
-                Some(Value::Context(inner)) => put_path(inner, rest, value),
-                _ => put_path(&Context::new(), rest, value),
+                Some(Value::Context(inner)) => put_path(inner, rest, value)?,
+                _ => return None,
             };
             out.insert(*key, Value::context(inner));
         }
     }
-    out
+    Some(out)
 }
 
 fn context_put(args: &Args<'_>) -> Result<Value, Failure> {
     let (Some(context), Some(keys)) = (args.ctx(0), keys(args, 1)?) else {
         return Ok(Value::Null);
     };
-    Ok(Value::context(put_path(
-        context,
-        &keys,
-        args.value(2).clone(),
-    )))
+    put_path(context, &keys, args.value(2).clone())
+        .map(Value::context)
+        .ok_or_else(|| args.invalid("expects each key but the last to name a context entry"))
 }
 
 fn context_merge(args: &Args<'_>) -> Result<Value, Failure> {

@@ -11,13 +11,16 @@
 //! the wrong type makes it null with a [`WarningKind::TypeMismatch`] naming the function,
 //! the parameter and both types.
 
+mod backtrack;
 mod boolean;
-mod context;
+pub(crate) mod context;
 mod conversion;
 pub(crate) mod list;
 mod number;
+pub(crate) mod range;
 mod string;
 pub(crate) mod temporal;
+mod xsd_regex;
 
 use crate::WarningKind;
 use crate::eval::Failure;
@@ -35,6 +38,7 @@ const FAMILIES: &[&[Builtin]] = &[
     boolean::FUNCTIONS,
     conversion::FUNCTIONS,
     temporal::FUNCTIONS,
+    range::FUNCTIONS,
 ];
 
 /// Parameter names of the specification's overloads that share a slot with the one this
@@ -42,6 +46,11 @@ const FAMILIES: &[&[Builtin]] = &[
 const ALIASES: &[(&str, &str, &str)] = &[
     ("list replace", "match", "position"),
     ("context put", "keys", "key"),
+    // `date(year, month, day)`, `time(hour, minute, second, offset)` and
+    // `date and time(date, time)` share their first slot with the one-argument forms.
+    ("date", "year", "from"),
+    ("time", "hour", "from"),
+    ("date and time", "date", "from"),
 ];
 
 pub(crate) fn alias(function: &str, parameter: &str) -> Option<&'static str> {

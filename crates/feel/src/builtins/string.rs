@@ -5,7 +5,9 @@
 //! (`s`, `m`, `i`, `x`, `q`), run by the `regex` crate, whose syntax covers what DMN
 //! models use; an invalid pattern or flag gives null with a warning.
 
-use super::{Args, Builtin, Ty, count};
+use std::sync::Arc;
+
+use super::{Args, Builtin, Ty, count, xsd_regex};
 use crate::eval::Failure;
 use crate::value::Value;
 
@@ -74,7 +76,7 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     ),
     Builtin::new(
         "matches",
-        &[("input", Ty::Str), ("pattern", Ty::Str), ("flags", Ty::Str)],
+        &[("input", Ty::Str), ("pattern", Ty::Str), ("flags", Ty::Any)],
         2,
         matches,
     ),
@@ -84,7 +86,7 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
             ("input", Ty::Str),
             ("pattern", Ty::Str),
             ("replacement", Ty::Str),
-            ("flags", Ty::Str),
+            ("flags", Ty::Any),
         ],
         3,
         replace,
@@ -108,7 +110,12 @@ fn substring(args: &Args<'_>) -> Result<Value, Failure> {
     let last = match args.get(2) {
         None => len,
         Some(_) => {
-            let length = args.int(2)?;
+            // A fractional length counts whole characters (the TCK's `3.8` takes 3).
+            let length = args
+                .num(2)
+                .round_to_scale(0, dec::Rounding::Down)
+                .and_then(crate::value::Number::to_i64)
+                .ok_or_else(|| args.invalid("expects a length that fits an integer"))?;
             if length < 0 {
                 return Err(args.invalid(format!("expects a length of 0 or more, got {length}")));
             }
@@ -200,93 +207,132 @@ fn is_blank(args: &Args<'_>) -> Result<Value, Failure> {
     Ok(Value::Bool(args.str(0).trim().is_empty()))
 }
 
-/// Compiles an XPath pattern with its flags; `q` makes the pattern literal.
-fn regex(args: &Args<'_>, pattern: &str, flags: &str) -> Result<regex::Regex, Failure> {
-    let mut literal = false;
-    let mut builder_flags = (false, false, false, false);
-    for flag in flags.chars() {
-        match flag {
-            's' => builder_flags.0 = true,
-            'm' => builder_flags.1 = true,
-            'i' => builder_flags.2 = true,
-            'x' => builder_flags.3 = true,
-            'q' => literal = true,
-            other => {
-                return Err(args.invalid(format!("has no flag '{other}' (use s, m, i, x or q)")));
-            }
-        }
-    }
-    let source = if literal {
-        regex::escape(pattern)
-    } else {
-        pattern.to_string()
+/// Compiles an XPath pattern with its flags (null flags are none); `q` makes the pattern
+/// literal.
+fn regex(
+    args: &Args<'_>,
+    pattern: &str,
+    flags: Option<&Value>,
+) -> Result<Arc<xsd_regex::Pattern>, Failure> {
+    let flags = match flags {
+        None | Some(Value::Null) => "",
+        Some(Value::String(flags)) => flags,
+        Some(other) => return Err(args.mismatch("a string of flags", other)),
     };
-    regex::RegexBuilder::new(&source)
-        .dot_matches_new_line(builder_flags.0)
-        .multi_line(builder_flags.1)
-        .case_insensitive(builder_flags.2)
-        .ignore_whitespace(builder_flags.3)
-        .build()
+    let flags = xsd_regex::Flags::parse(flags)
+        .map_err(|other| args.invalid(format!("has no flag '{other}' (use s, m, i, x or q)")))?;
+    xsd_regex::compile(pattern, flags)
         .map_err(|e| args.invalid(format!("got an invalid pattern \"{pattern}\": {e}")))
 }
 
-/// XPath's replacement syntax (`$1` for a group, `\$` and `\\` for the characters) in
-/// the `regex` crate's (`${1}`, `$$`).
-fn replacement(args: &Args<'_>, text: &str) -> Result<String, Failure> {
-    let mut out = String::with_capacity(text.len());
+/// Checks an XPath replacement (`$1` for a group, `\$` and `\\` for the characters):
+/// a `\` before anything else or a `$` before no digit is an error.
+fn check_replacement(args: &Args<'_>, text: &str) -> Result<(), Failure> {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => match chars.next() {
-                Some('$') => out.push_str("$$"),
-                Some('\\') => out.push('\\'),
-                _ => {
-                    return Err(
-                        args.invalid("has a '\\' in the replacement not before '$' or '\\'")
-                    );
-                }
-            },
+            '\\' if matches!(chars.next(), Some('$' | '\\')) => {}
+            '\\' => {
+                return Err(args.invalid("has a '\\' in the replacement not before '$' or '\\'"));
+            }
+            '$' if chars.peek().is_some_and(char::is_ascii_digit) => {}
             '$' => {
-                let mut group = String::new();
-                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                    group.push(*d);
+                return Err(
+                    args.invalid("has a '$' in the replacement not followed by a group number")
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The replacement for one match: `$n` is group n's text (as many digits as name a
+/// group; a group that did not match is empty), `\$` and `\\` the characters.
+fn expand(template: &str, input: &str, groups: &xsd_regex::Groups, count: usize, out: &mut String) {
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(escaped) = chars.next() {
+                    out.push(escaped);
+                }
+            }
+            '$' => {
+                let mut n = 0usize;
+                let mut first = true;
+                while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+                    let longer = n * 10 + d as usize;
+                    if !first && longer > count {
+                        break;
+                    }
+                    n = longer;
+                    first = false;
                     chars.next();
                 }
-                if group.is_empty() {
-                    return Err(
-                        args.invalid("has a '$' in the replacement not followed by a group number")
-                    );
+                if let Some(Some((a, b))) = groups.get(n) {
+                    out.push_str(input.get(*a..*b).unwrap_or_default());
                 }
-                out.push_str(&format!("${{{group}}}"));
             }
             other => out.push(other),
         }
     }
-    Ok(out)
 }
 
 fn split(args: &Args<'_>) -> Result<Value, Failure> {
-    let pattern = regex(args, args.str(1), "")?;
-    if pattern.is_match("") {
+    let pattern = regex(args, args.str(1), None)?;
+    let failed = |e: String| args.invalid(e);
+    if pattern.is_match("").map_err(failed)? {
         return Err(args.invalid("expects a delimiter pattern that can't match the empty string"));
     }
-    Ok(Value::list(
-        pattern.split(args.str(0)).map(Value::string).collect(),
-    ))
+    let input = args.str(0);
+    let mut pieces = Vec::new();
+    let mut last = 0;
+    for groups in pattern.find_all(input).map_err(failed)? {
+        if let Some(Some((start, end))) = groups.first() {
+            pieces.push(Value::string(input.get(last..*start).unwrap_or_default()));
+            last = *end;
+        }
+    }
+    pieces.push(Value::string(input.get(last..).unwrap_or_default()));
+    Ok(Value::list(pieces))
 }
 
 fn matches(args: &Args<'_>) -> Result<Value, Failure> {
-    let pattern = regex(args, args.str(1), args.str(2))?;
-    Ok(Value::Bool(pattern.is_match(args.str(0))))
+    let pattern = regex(args, args.str(1), args.get(2))?;
+    pattern
+        .is_match(args.str(0))
+        .map(Value::Bool)
+        .map_err(|e| args.invalid(e))
 }
 
 fn replace(args: &Args<'_>) -> Result<Value, Failure> {
-    let pattern = regex(args, args.str(1), args.str(3))?;
-    if pattern.is_match("") {
+    let pattern = regex(args, args.str(1), args.get(3))?;
+    let failed = |e: String| args.invalid(e);
+    if pattern.is_match("").map_err(failed)? {
         return Err(args.invalid("expects a pattern that can't match the empty string"));
     }
-    let with = replacement(args, args.str(2))?;
-    Ok(Value::string(
-        pattern.replace_all(args.str(0), with.as_str()).into_owned(),
-    ))
+    let template = args.str(2);
+    let literal = matches!(args.get(3), Some(Value::String(f)) if f.contains('q'));
+    if !literal {
+        check_replacement(args, template)?;
+    }
+    let input = args.str(0);
+    let mut out = String::with_capacity(input.len());
+    let mut last = 0;
+    for groups in pattern.find_all(input).map_err(failed)? {
+        let Some(Some((start, end))) = groups.first() else {
+            continue;
+        };
+        out.push_str(input.get(last..*start).unwrap_or_default());
+        if literal {
+            // With the `q` flag the replacement is literal too.
+            out.push_str(template);
+        } else {
+            expand(template, input, &groups, pattern.groups(), &mut out);
+        }
+        last = *end;
+    }
+    out.push_str(input.get(last..).unwrap_or_default());
+    Ok(Value::string(out))
 }

@@ -281,6 +281,12 @@ pub(crate) fn property(value: &Value, name: &str) -> Option<Value> {
     match value {
         Value::Date(d) => date_props(d, name),
         Value::Time(t) => zone_props(t, name),
+        // A named zone's offset depends on the date, so only a date and time has one.
+        Value::DateTime(dt) if name == "time offset" => {
+            Some(dt.offset_seconds().map_or(Value::Null, |s| {
+                Value::DayTime(DayTime::from_seconds(i64::from(s)))
+            }))
+        }
         Value::DateTime(dt) => date_props(&dt.date, name).or_else(|| zone_props(&dt.time, name)),
         Value::YearMonths(d) => match name {
             "years" => Some(n(d.0 / 12)),
