@@ -91,7 +91,14 @@ fn acceptance_models_parse_without_errors() {
         );
     }
     for path in &files {
-        // Never a panic, whatever the model.
-        baton_bpmn::parse_file(path).expect("acceptance model is readable");
+        // Never a panic, whatever the model, and every diagnostic is located.
+        let parsed = baton_bpmn::parse_file(path).expect("acceptance model is readable");
+        for diagnostic in &parsed.diagnostics {
+            assert!(
+                diagnostic.span.line >= 1,
+                "{}: {diagnostic}",
+                path.display()
+            );
+        }
     }
 }

@@ -210,7 +210,11 @@ pub fn read(source: &str) -> Result<Element, Diagnostic> {
         Diagnostic::error(
             lines.span(0),
             None,
-            "the file is empty: expected an XML document",
+            if source.trim().is_empty() {
+                "the file is empty: expected an XML document"
+            } else {
+                "not an XML document: no root element found (is this the right file?)"
+            },
         )
     })
 }
