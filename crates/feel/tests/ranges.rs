@@ -2,19 +2,9 @@
 
 use baton_feel::{EmptyScope, Expression, WarningKind};
 
-#[track_caller]
-fn check(cases: &[(&str, &str)]) {
-    for (expression, expected) in cases {
-        let evaluation = Expression::parse(expression)
-            .unwrap_or_else(|e| panic!("`{expression}` failed to parse: {e}"))
-            .evaluate(&EmptyScope);
-        assert_eq!(
-            (evaluation.value.to_string(), evaluation.warnings),
-            (expected.to_string(), Vec::new()),
-            "`{expression}`"
-        );
-    }
-}
+mod support;
+
+use support::check;
 
 #[test]
 fn before_and_after() {

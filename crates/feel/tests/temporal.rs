@@ -3,19 +3,9 @@
 
 use baton_feel::{EmptyScope, Expression};
 
-#[track_caller]
-fn check(cases: &[(&str, &str)]) {
-    for (expression, expected) in cases {
-        let evaluation = Expression::parse(expression)
-            .unwrap_or_else(|e| panic!("`{expression}` failed to parse: {e}"))
-            .evaluate(&EmptyScope);
-        assert_eq!(
-            (evaluation.value.to_string(), evaluation.warnings),
-            (expected.to_string(), Vec::new()),
-            "`{expression}`"
-        );
-    }
-}
+mod support;
+
+use support::check;
 
 #[track_caller]
 fn check_fails(expressions: &[&str]) {
