@@ -10,9 +10,13 @@ use std::fmt::Debug;
 
 use baton_feel::{Context, Value};
 
+use crate::ids::Timestamp;
+
 /// The decisions a process can call, by decision id.
 pub trait Decisions: Debug + Send + Sync {
-    /// Evaluates `decision` with the variables visible to the task. `Err` is the
-    /// incident message: an unknown decision, or a failed evaluation.
-    fn evaluate(&self, decision: &str, variables: &Context) -> Result<Value, String>;
+    /// Evaluates `decision` with the variables visible to the task, `at` being the time
+    /// FEEL's `now()` reports (the command's). `Err` is the incident message: an unknown
+    /// decision, or a failed evaluation.
+    fn evaluate(&self, decision: &str, variables: &Context, at: Timestamp)
+    -> Result<Value, String>;
 }

@@ -135,7 +135,13 @@ fn context(json: &str) -> Context {
 struct Grading;
 
 impl Decisions for Grading {
-    fn evaluate(&self, decision: &str, variables: &Context) -> Result<Value, String> {
+    fn evaluate(
+        &self,
+        decision: &str,
+        variables: &Context,
+        at: Timestamp,
+    ) -> Result<Value, String> {
+        let _ = at;
         if decision != "grading" {
             return Err(format!("no decision '{decision}'"));
         }
@@ -165,9 +171,14 @@ fn business_rule_task_writes_the_decision_result() {
 struct DeployedLater(std::sync::atomic::AtomicBool);
 
 impl Decisions for DeployedLater {
-    fn evaluate(&self, decision: &str, variables: &Context) -> Result<Value, String> {
+    fn evaluate(
+        &self,
+        decision: &str,
+        variables: &Context,
+        at: Timestamp,
+    ) -> Result<Value, String> {
         if self.0.load(std::sync::atomic::Ordering::SeqCst) {
-            Grading.evaluate(decision, variables)
+            Grading.evaluate(decision, variables, at)
         } else {
             Err(format!("no decision '{decision}' is deployed"))
         }

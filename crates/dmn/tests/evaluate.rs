@@ -92,3 +92,73 @@ fn an_unknown_decision_names_the_ones_there_are() {
     let message = error.to_string();
     assert!(message.contains("cost"), "{message}");
 }
+
+fn inline(source: &str) -> DecisionModel {
+    let parsed = baton_dmn::parse(source);
+    assert!(!parsed.has_errors(), "{:#?}", parsed.diagnostics);
+    DecisionModel::new(&[parsed.definitions.expect("a DMN model")])
+}
+
+#[test]
+fn now_is_the_time_the_caller_supplies_and_null_without_one() {
+    let model = inline(
+        r#"<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="d" name="d" namespace="n">
+             <decision id="stamp" name="stamp"><literalExpression><text>string(today()) + " " + string(now().hour)</text></literalExpression></decision>
+           </definitions>"#,
+    );
+    let noon = baton_feel::temporal::DateTime::from_unix_millis(1_767_268_800_000);
+    let at = model
+        .evaluate_at("stamp", &Context::new(), noon.as_ref())
+        .expect("the decision exists");
+    assert_eq!(at.value.to_string(), r#""2026-01-01 12""#);
+    let without = model
+        .evaluate("stamp", &Context::new())
+        .expect("the decision exists");
+    assert!(without.value.is_null());
+    assert!(
+        without.warnings[0].contains("current time"),
+        "{:?}",
+        without.warnings
+    );
+}
+
+#[test]
+fn a_bkm_can_return_a_function_that_remembers_its_arguments() {
+    let model = inline(
+        r##"<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="d" name="d" namespace="n">
+             <businessKnowledgeModel id="times" name="times">
+               <encapsulatedLogic>
+                 <formalParameter name="factor" typeRef="number"/>
+                 <functionDefinition>
+                   <formalParameter name="x" typeRef="number"/>
+                   <literalExpression><text>factor * x</text></literalExpression>
+                 </functionDefinition>
+               </encapsulatedLogic>
+             </businessKnowledgeModel>
+             <businessKnowledgeModel id="apply" name="apply">
+               <encapsulatedLogic>
+                 <formalParameter name="f"/>
+                 <literalExpression><text>f(7)</text></literalExpression>
+               </encapsulatedLogic>
+             </businessKnowledgeModel>
+             <decision id="triple" name="triple">
+               <knowledgeRequirement><requiredKnowledge href="#times"/></knowledgeRequirement>
+               <literalExpression><text>times(3)(5)</text></literalExpression>
+             </decision>
+             <decision id="passed" name="passed">
+               <knowledgeRequirement><requiredKnowledge href="#apply"/></knowledgeRequirement>
+               <knowledgeRequirement><requiredKnowledge href="#times"/></knowledgeRequirement>
+               <literalExpression><text>apply(times(2))</text></literalExpression>
+             </decision>
+           </definitions>"##,
+    );
+    let value = |decision: &str| {
+        let outcome = model
+            .evaluate(decision, &Context::new())
+            .expect("the decision exists");
+        assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
+        outcome.value.to_string()
+    };
+    assert_eq!(value("triple"), "15");
+    assert_eq!(value("passed"), "14");
+}

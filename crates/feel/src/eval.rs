@@ -133,6 +133,20 @@ impl Evaluator<'_> {
         Value::Null
     }
 
+    /// `a.b.c` as the path `c` of `b` of the longest-named variable that exists.
+    fn dotted_path(&mut self, name: &str) -> Option<Value> {
+        let mut cuts = name.rmatch_indices('.').map(|(at, _)| at);
+        let (base, value) = cuts.find_map(|at| {
+            let base = name[..at].trim();
+            self.lookup(base).map(|value| (at, value))
+        })?;
+        let mut value = value;
+        for part in name[base + 1..].split('.') {
+            value = self.path(&value, part.trim());
+        }
+        Some(value)
+    }
+
     fn lookup(&self, name: &str) -> Option<Value> {
         for frame in self.frames.iter().rev() {
             match frame {
@@ -166,6 +180,10 @@ impl Evaluator<'_> {
                 None => match crate::builtins::lookup(name) {
                     // A built-in function named without a call is a function value.
                     Some(builtin) => Function::builtin(builtin),
+                    // The parser read `a.b` as one name because some scope of the model
+                    // has a variable called that (a BKM parameter `Person.Gender`, say);
+                    // where no such variable exists it is a path after all.
+                    None if let Some(value) = self.dotted_path(name) => value,
                     None => {
                         self.warn(
                             WarningKind::UnknownVariable,
@@ -942,6 +960,30 @@ impl Evaluator<'_> {
                     sorted.insert(at, item.clone());
                 }
                 Value::list(sorted)
+            }
+            Special::Now | Special::Today => {
+                if !args.is_empty() {
+                    let name = if special == Special::Now {
+                        "now"
+                    } else {
+                        "today"
+                    };
+                    return self.fail(Failure::new(
+                        WarningKind::InvalidArgument,
+                        format!("function '{name}' takes no arguments"),
+                    ));
+                }
+                let Some(now) = self.scope.now() else {
+                    return self.fail(Failure::new(
+                        WarningKind::NoClock,
+                        "now() and today() need the current time, and none was supplied",
+                    ));
+                };
+                if special == Special::Now {
+                    Value::DateTime(Arc::new(now))
+                } else {
+                    Value::Date(now.date)
+                }
             }
             Special::IsDefined => {
                 let Some(arg) = args.first() else {

@@ -177,6 +177,13 @@ pub trait Scope {
         let _ = (type_name, value);
         None
     }
+
+    /// The current date and time for `now()` and `today()`. FEEL has no clock of its
+    /// own (evaluation stays deterministic); `None`, the default, makes both null with
+    /// a [`WarningKind::NoClock`] warning.
+    fn now(&self) -> Option<temporal::DateTime> {
+        None
+    }
 }
 
 /// The arguments of a call to a function a [`Scope`] provides, as written.
@@ -240,8 +247,10 @@ pub enum WarningKind {
     DivisionByZero,
     /// A path named a context entry that does not exist.
     NoSuchEntry,
-    /// A feature of FEEL this evaluator does not implement yet (e.g. regular expressions).
+    /// A feature of FEEL this evaluator does not implement.
     NotSupported,
+    /// `now()` or `today()` where the caller supplied no current time.
+    NoClock,
 }
 
 /// A syntax error, located in the source text.

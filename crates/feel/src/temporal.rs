@@ -244,6 +244,12 @@ impl DateTime {
         })
     }
 
+    /// The instant `millis` milliseconds after the Unix epoch, in UTC: how a caller
+    /// turns its clock reading into the time `now()` gives.
+    pub fn from_unix_millis(millis: i64) -> Option<DateTime> {
+        DateTime::from_local_nanos(i128::from(millis) * 1_000_000, Some(Zone::Offset(0)))
+    }
+
     /// The same date and time without its fraction of a second.
     pub fn whole_seconds(&self) -> DateTime {
         DateTime {

@@ -168,3 +168,47 @@ fn assorted_built_ins() {
         (r#""a\qb""#, r#""a\\qb""#),
     ]);
 }
+
+/// A scope whose clock reads 2026-03-04T05:06:07.890Z.
+struct Clock;
+
+impl baton_feel::Scope for Clock {
+    fn get(&self, _name: &str) -> Option<baton_feel::Value> {
+        None
+    }
+
+    fn now(&self) -> Option<baton_feel::temporal::DateTime> {
+        baton_feel::temporal::DateTime::from_unix_millis(1_772_600_767_890)
+    }
+}
+
+#[test]
+fn now_and_today_read_the_scope_clock() {
+    let eval = |text: &str| {
+        Expression::parse(text)
+            .unwrap_or_else(|e| panic!("`{text}`: {e}"))
+            .evaluate(&Clock)
+    };
+    assert_eq!(eval("now()").value.to_string(), "2026-03-04T05:06:07.89Z");
+    assert_eq!(eval("today()").value.to_string(), "2026-03-04");
+    assert_eq!(
+        eval("now() instance of date and time and today() instance of date")
+            .value
+            .to_string(),
+        "true"
+    );
+    assert!(eval("now(123)").failed());
+}
+
+#[test]
+fn now_without_a_clock_is_null_with_a_warning() {
+    let evaluation = Expression::parse("now()")
+        .expect("parses")
+        .evaluate(&EmptyScope);
+    assert!(evaluation.failed());
+    assert_eq!(
+        evaluation.warnings[0].kind,
+        baton_feel::WarningKind::NoClock
+    );
+    check_fails(&["today()"]);
+}

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use baton_core::Decisions;
+use baton_core::{Decisions, Timestamp};
 use baton_dmn::DecisionModel;
+use baton_feel::temporal::DateTime;
 use baton_feel::{Context, Value};
 
 use crate::Source;
@@ -35,7 +36,12 @@ impl DeployedDecisions {
 }
 
 impl Decisions for DeployedDecisions {
-    fn evaluate(&self, decision: &str, variables: &Context) -> Result<Value, String> {
+    fn evaluate(
+        &self,
+        decision: &str,
+        variables: &Context,
+        at: Timestamp,
+    ) -> Result<Value, String> {
         let Some(model) = self.models.get(decision) else {
             return Err(format!(
                 "no decision '{decision}' is deployed: deploy its DMN file (baton deploy \
@@ -43,7 +49,11 @@ impl Decisions for DeployedDecisions {
             ));
         };
         let outcome = model
-            .evaluate(decision, variables)
+            .evaluate_at(
+                decision,
+                variables,
+                DateTime::from_unix_millis(at.0).as_ref(),
+            )
             .map_err(|e| e.to_string())?;
         if outcome.value.is_null() && !outcome.warnings.is_empty() {
             return Err(format!(

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use baton_dmn::DecisionModel;
+use baton_feel::temporal::DateTime;
+use baton_runtime::{Clock, SystemClock};
 use serde_json::json;
 
 use crate::cli::VarArgs;
@@ -22,8 +24,9 @@ pub fn run(
         Some(decision) => decision.to_string(),
         None => only_decision(&model)?,
     };
+    let now = DateTime::from_unix_millis(SystemClock.now().0);
     let outcome = model
-        .evaluate(&decision, &inputs)
+        .evaluate_at(&decision, &inputs, now.as_ref())
         .map_err(|e| InputError(e.to_string()))?;
     let failed = outcome.value.is_null() && !outcome.warnings.is_empty();
     if json {

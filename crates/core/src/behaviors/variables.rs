@@ -11,12 +11,13 @@
 
 use std::sync::Arc;
 
+use baton_feel::temporal::DateTime;
 use baton_feel::{Context, Evaluation, Expression, Scope, Value, WarningKind};
 use baton_model::NodeId;
 
 use crate::engine::{Processor, Step};
 use crate::event::{Event, VariableList};
-use crate::ids::Key;
+use crate::ids::{Key, Timestamp};
 use crate::state::{InstanceState, ReplayError};
 
 /// A FEEL scope over an instance's variables, seen from one element instance outwards,
@@ -25,22 +26,32 @@ pub(crate) struct ScopeView<'a> {
     state: &'a InstanceState,
     scope: Key,
     overlay: Option<&'a Context>,
+    /// The command's time, which FEEL's `now()` reports: replaying the journal never
+    /// re-evaluates, and a live run takes its time from the command, not a clock.
+    at: Timestamp,
 }
 
 impl<'a> ScopeView<'a> {
-    pub(crate) fn new(state: &'a InstanceState, scope: Key) -> ScopeView<'a> {
+    pub(crate) fn new(state: &'a InstanceState, scope: Key, at: Timestamp) -> ScopeView<'a> {
         ScopeView {
             state,
             scope,
             overlay: None,
+            at,
         }
     }
 
-    fn with_overlay(state: &'a InstanceState, scope: Key, overlay: &'a Context) -> ScopeView<'a> {
+    fn with_overlay(
+        state: &'a InstanceState,
+        scope: Key,
+        overlay: &'a Context,
+        at: Timestamp,
+    ) -> ScopeView<'a> {
         ScopeView {
             state,
             scope,
             overlay: Some(overlay),
+            at,
         }
     }
 }
@@ -51,6 +62,10 @@ impl Scope for ScopeView<'_> {
             return Some(value.clone());
         }
         self.state.lookup(self.scope, name).cloned()
+    }
+
+    fn now(&self) -> Option<DateTime> {
+        DateTime::from_unix_millis(self.at.0)
     }
 }
 
@@ -115,7 +130,7 @@ pub(crate) fn apply_inputs(
     }
     let mut local = Context::new();
     for mapping in inputs {
-        let view = ScopeView::with_overlay(p.state, key, &local);
+        let view = ScopeView::with_overlay(p.state, key, &local, p.at);
         let value = match evaluate(&mapping.source, &view, || {
             format!("input mapping to '{}'", mapping.target)
         }) {
@@ -146,14 +161,14 @@ pub(crate) fn apply_outputs(
     }
     let mut result = Context::new();
     for mapping in outputs {
-        let view = ScopeView::new(p.state, key);
+        let view = ScopeView::new(p.state, key, p.at);
         let value = match evaluate(&mapping.source, &view, || {
             format!("output mapping to '{}'", mapping.target)
         }) {
             Ok(value) => value,
             Err(message) => return Ok(Err(message)),
         };
-        let outer = ScopeView::with_overlay(p.state, flow_scope, &result);
+        let outer = ScopeView::with_overlay(p.state, flow_scope, &result, p.at);
         let (name, value) = assign_path(&mapping.target, value, |n| outer.get(n));
         result.insert(name, value);
     }

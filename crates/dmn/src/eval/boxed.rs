@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use std::cell::RefCell;
 
+use baton_feel::temporal::DateTime;
 use baton_feel::{Arguments, Context, Evaluation, Scope, Value};
 
 use super::compile::{Compiled, CompiledFunction};
@@ -23,6 +24,15 @@ pub(crate) struct Function {
     pub model: usize,
     /// A decision service invoked as a function.
     pub service: Option<Ref>,
+    /// For a function created as a value (a lambda), the variables and functions in
+    /// scope where it was created: its body sees them wherever it is called from.
+    pub closure: Option<Arc<Closure>>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Closure {
+    frames: Vec<Context>,
+    functions: Vec<Function>,
 }
 
 /// The variables in scope, innermost last, and the functions that can be invoked.
@@ -110,6 +120,7 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
                         knowledge: Vec::new(),
                         model: at.0,
                         service: None,
+                        closure: None,
                     });
                     let value = evaluate(run, at, entry, frames);
                     if let Some(top) = frames.top() {
@@ -175,14 +186,23 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
             let Some(body) = &definition.body else {
                 return Value::Null;
             };
+            // The boxed form's body is the `{class, method signature}` context itself;
+            // `{java: {...}}` as FEEL's `external` writes it is accepted too.
             let spec = evaluate(run, at, body, frames);
-            match baton_feel::java_definition(&spec) {
+            let wrapped = || {
+                let mut outer = Context::new();
+                outer.insert("java", spec.clone());
+                Value::context(outer)
+            };
+            match baton_feel::java_definition(&spec)
+                .or_else(|| baton_feel::java_definition(&wrapped()))
+            {
                 Some((class, signature)) => {
                     baton_feel::Function::java(definition.parameters.clone(), &class, &signature)
                 }
                 None => {
                     run.warn(format!(
-                        "{}: an external Java function needs {{java: {{class, method signature}}}}",
+                        "{}: an external Java function needs a context with 'class' and 'method signature'",
                         run.decision_name(at)
                     ));
                     Value::Null
@@ -197,16 +217,18 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
             Value::Null
         }
         Compiled::Function(definition) => {
-            let handle = format!("function#{}", run.lambdas.len());
             let function = Function {
-                name: Arc::from(handle.as_str()),
+                name: Arc::from(""),
                 definition: definition.clone(),
                 knowledge: Vec::new(),
                 model: frames.model,
                 service: None,
+                closure: Some(Arc::new(Closure {
+                    frames: frames.frames.clone(),
+                    functions: frames.functions.clone(),
+                })),
             };
-            run.lambdas.push(function);
-            baton_feel::Function::provided(&handle, definition.parameters.clone())
+            lambda(run, function)
         }
         Compiled::Conditional(parts) => {
             let [condition, then, otherwise] = parts.as_ref();
@@ -276,6 +298,16 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
     }
 }
 
+/// Hands `function` to FEEL as a value: FEEL gets a handle, and calling it comes back
+/// to [`Bridge::call`], which finds the function in the run's registry.
+fn lambda(run: &mut Run<'_>, mut function: Function) -> Value {
+    let handle = format!("function#{}", run.lambdas.len());
+    function.name = Arc::from(handle.as_str());
+    let parameters = function.definition.parameters.clone();
+    run.lambdas.push(function);
+    baton_feel::Function::provided(&handle, parameters)
+}
+
 /// Evaluates FEEL, recording its warnings against the decision. Functions the FEEL
 /// calls (BKMs, functions defined in contexts) are evaluated through the same run.
 pub(crate) fn feel_value(
@@ -285,6 +317,7 @@ pub(crate) fn feel_value(
     frames: &Frames,
 ) -> Value {
     let bridge = Bridge {
+        now: run.now,
         run: RefCell::new(run),
         at,
         frames,
@@ -297,17 +330,54 @@ pub(crate) fn feel_value(
     evaluation.value
 }
 
+/// Whether `input` passes unary `tests` (a decision-table input entry or allowed
+/// values): `None` when they can't tell (null, with the warnings recorded).
+pub(crate) fn feel_matches(
+    run: &mut Run<'_>,
+    at: Ref,
+    tests: &baton_feel::UnaryTests,
+    input: &Value,
+    frames: &Frames,
+) -> Option<bool> {
+    let bridge = Bridge {
+        now: run.now,
+        run: RefCell::new(run),
+        at,
+        frames,
+    };
+    let evaluation = tests.matches(input, &bridge);
+    let run = bridge.run.into_inner();
+    for warning in &evaluation.warnings {
+        run.warn(format!("{}: {warning}", run.decision_name(at)));
+    }
+    match evaluation.value {
+        Value::Bool(b) => Some(b),
+        _ => None,
+    }
+}
+
 /// FEEL's view of a decision: variables from the frames, and calls of the functions in
 /// scope evaluated by the run (which FEEL's `Scope` can only reach through `&self`).
 struct Bridge<'b, 'm> {
     run: RefCell<&'b mut Run<'m>>,
+    now: Option<&'m DateTime>,
     at: Ref,
     frames: &'b Frames,
 }
 
 impl Scope for Bridge<'_, '_> {
     fn get(&self, name: &str) -> Option<Value> {
-        self.frames.get(name)
+        self.frames.get(name).or_else(|| {
+            // A BKM or decision service named without a call is a function value
+            // (`bkm(otherBkm)` passes one to another).
+            let function = self.frames.function(name)?;
+            let mut run = self.run.try_borrow_mut().ok()?;
+            Some(lambda(&mut run, function))
+        })
+    }
+
+    fn now(&self) -> Option<DateTime> {
+        self.now.cloned()
     }
 
     fn instance_of(&self, type_name: &str, value: &Value) -> Option<bool> {
@@ -398,9 +468,18 @@ fn call(
     let Some(body) = &function.definition.body else {
         return Value::Null;
     };
-    // Functions from contexts close over the caller's frames; BKMs see only what they
-    // require (and themselves, for recursion).
-    let mut inner = if function.knowledge.is_empty() && !is_bkm(run, function) {
+    // Lambdas see the scope they were created in; functions from contexts close over
+    // the caller's frames; BKMs see only what they require (and themselves, for
+    // recursion).
+    let mut inner = if let Some(closure) = &function.closure {
+        let mut inner = Frames {
+            frames: closure.frames.clone(),
+            functions: closure.functions.clone(),
+            model: function.model,
+        };
+        inner.push(parameters);
+        inner
+    } else if function.knowledge.is_empty() && !is_bkm(run, function) {
         let mut inner = Frames {
             frames: frames.frames.clone(),
             functions: frames.functions.clone(),

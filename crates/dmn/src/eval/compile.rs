@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use baton_feel::Expression as Feel;
+use baton_feel::UnaryTests;
 use baton_model::Diagnostic;
 
 use crate::model::{
@@ -56,8 +57,8 @@ pub(crate) struct CompiledTable {
     /// Each input's label (or expression text) and declared type.
     pub input_names: Vec<String>,
     pub input_types: Vec<Option<String>>,
-    /// Allowed input values, as a test (`? in (...)`).
-    pub input_values: Vec<Option<Feel>>,
+    /// Allowed input values, as unary tests.
+    pub input_values: Vec<Option<UnaryTests>>,
     pub output_names: Vec<Arc<str>>,
     /// Allowed output values, as a list in priority order.
     pub output_values: Vec<Option<Feel>>,
@@ -70,7 +71,7 @@ pub(crate) struct CompiledRule {
     pub id: Option<String>,
     pub index: usize,
     /// `None` is `-`: any input matches.
-    pub tests: Vec<Option<Feel>>,
+    pub tests: Vec<Option<UnaryTests>>,
     pub outputs: Vec<Option<Feel>>,
     pub annotations: Vec<String>,
 }
@@ -103,20 +104,16 @@ impl Compiler<'_> {
         }
     }
 
-    /// A decision-table input entry as a FEEL test of the input, bound to `?`:
-    /// `-` is any input, `not(tests)` negates, otherwise FEEL's `? in (tests)` gives DMN's
-    /// unary-test semantics (comparisons, intervals, lists, expressions using `?`).
-    fn input_entry(&mut self, text: &Text) -> Option<Feel> {
+    /// A decision-table input entry (or allowed input values) as unary tests; `None`
+    /// for `-`, which matches any input without evaluating anything.
+    fn input_entry(&mut self, text: &Text) -> Option<UnaryTests> {
         let source = text.text.trim();
-        if source.is_empty() || source == "-" {
+        if source.is_empty() {
             return None;
         }
-        let test = match negated(source) {
-            Some(inner) => format!("not(? in ({inner}))"),
-            None => format!("? in ({source})"),
-        };
-        match Feel::parse_with_names(&test, self.names) {
-            Ok(feel) => Some(feel),
+        match UnaryTests::parse_with_names(source, self.names) {
+            Ok(tests) if tests.is_any() => None,
+            Ok(tests) => Some(tests),
             Err(error) => {
                 self.diagnostics.push(Diagnostic::error(
                     text.span,
@@ -293,25 +290,6 @@ impl Compiler<'_> {
     }
 }
 
-/// The tests inside a top-level `not( ... )` covering the whole entry.
-fn negated(source: &str) -> Option<&str> {
-    let inner = source.strip_prefix("not")?.trim_start();
-    let inner = inner.strip_prefix('(')?.strip_suffix(')')?;
-    // `not(a) or not(b)` is not one negation: the parentheses must balance inside.
-    let mut depth = 0i32;
-    for c in inner.chars() {
-        match c {
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth -= 1,
-            _ => {}
-        }
-        if depth < 0 {
-            return None;
-        }
-    }
-    Some(inner)
-}
-
 /// Every name defined anywhere in `files`: DRG elements, parameters, context entries,
 /// relation columns, iterator variables, type components and import prefixes.
 pub(crate) fn names(files: &[crate::model::Definitions]) -> Vec<String> {
@@ -403,17 +381,4 @@ pub(crate) fn names(files: &[crate::model::Definitions]) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::negated;
-
-    #[test]
-    fn only_a_negation_of_the_whole_entry_is_unwrapped() {
-        assert_eq!(negated("not(\"a\", \"b\")"), Some("\"a\", \"b\""));
-        assert_eq!(negated("not([1..5))"), Some("[1..5)"));
-        assert_eq!(negated("not(a) or not(b)"), None);
-        assert_eq!(negated("\"not\""), None);
-    }
 }

@@ -14,6 +14,7 @@ mod types;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use baton_feel::temporal::DateTime;
 use baton_feel::{Context, Value};
 use baton_model::{Diagnostic, Span};
 
@@ -107,6 +108,9 @@ struct Service {
     input_decisions: Vec<Ref>,
     /// Input data that are parameters of the service.
     input_data: Vec<Ref>,
+    /// The service variable's type: a function type whose output type the result must
+    /// conform to, or directly the type of the result.
+    type_ref: Option<String>,
 }
 
 /// What a knowledge requirement names: a BKM, or a decision service invoked like one.
@@ -240,6 +244,7 @@ impl DecisionModel {
                     outputs: refs(&s.output_decisions, Kind::Decision, &mut diagnostics),
                     input_decisions: refs(&s.input_decisions, Kind::Decision, &mut diagnostics),
                     input_data: refs(&s.input_data, Kind::Input, &mut diagnostics),
+                    type_ref: s.variable.type_ref.clone(),
                 });
             }
             models.push(Model {
@@ -295,9 +300,22 @@ impl DecisionModel {
 
     /// Evaluates a decision of the main model (by id or name). `inputs` are keyed by
     /// input data name; an input named like a decision supplies that decision's value.
+    /// FEEL's `now()` and `today()` are null here: use [`DecisionModel::evaluate_at`] to
+    /// supply the current time.
     pub fn evaluate(&self, decision: &str, inputs: &Context) -> Result<Outcome, Error> {
+        self.evaluate_at(decision, inputs, None)
+    }
+
+    /// [`DecisionModel::evaluate`] with the time `now()` and `today()` report (the
+    /// evaluator reads no clock itself, so the same inputs give the same result).
+    pub fn evaluate_at(
+        &self,
+        decision: &str,
+        inputs: &Context,
+        now: Option<&DateTime>,
+    ) -> Result<Outcome, Error> {
         let at = self.find_decision(decision)?;
-        let mut run = Run::new(self, inputs);
+        let mut run = Run::new(self, inputs, now);
         let value = run.decision(at);
         Ok(run.finish(value))
     }
@@ -305,6 +323,16 @@ impl DecisionModel {
     /// Invokes a decision service of the main model (by id or name) with `inputs` as its
     /// parameters: one output decision gives its value, several give a context.
     pub fn evaluate_service(&self, service: &str, inputs: &Context) -> Result<Outcome, Error> {
+        self.evaluate_service_at(service, inputs, None)
+    }
+
+    /// [`DecisionModel::evaluate_service`] with the time `now()` and `today()` report.
+    pub fn evaluate_service_at(
+        &self,
+        service: &str,
+        inputs: &Context,
+        now: Option<&DateTime>,
+    ) -> Result<Outcome, Error> {
         let main = self.models.first();
         let found = main.and_then(|m| {
             m.services
@@ -314,23 +342,9 @@ impl DecisionModel {
         let Some(found) = found else {
             return Err(Error::UnknownService(service.to_string()));
         };
-        let mut run = Run::new(self, inputs);
-        // Input decisions are parameters: their values are given, not evaluated.
-        for &input in &found.input_decisions {
-            let name = &self.decision(input).name;
-            let value = inputs.get(name).cloned().unwrap_or(Value::Null);
-            run.memo.insert(input, value);
-        }
-        let value = if let [only] = found.outputs.as_slice() {
-            run.decision(*only)
-        } else {
-            let mut context = Context::new();
-            for &output in &found.outputs {
-                let value = run.decision(output);
-                context.insert(self.decision(output).name.clone(), value);
-            }
-            Value::context(context)
-        };
+        let mut run = Run::new(self, inputs, now);
+        let value = run.service_outputs(found, inputs);
+        let value = run.coerce_service_output(0, found, value);
         Ok(run.finish(value))
     }
 
@@ -369,11 +383,14 @@ pub(crate) struct Run<'m> {
     matched: Vec<MatchedRule>,
     /// Functions handed to FEEL as values during this run, by handle.
     pub(crate) lambdas: Vec<boxed::Function>,
+    /// What `now()` reports; `None` makes it null with a warning.
+    pub(crate) now: Option<&'m DateTime>,
 }
 
 impl<'m> Run<'m> {
-    fn new(model: &'m DecisionModel, inputs: &'m Context) -> Run<'m> {
+    fn new(model: &'m DecisionModel, inputs: &'m Context, now: Option<&'m DateTime>) -> Run<'m> {
         Run {
+            now,
             model,
             inputs,
             memo: HashMap::new(),
@@ -462,6 +479,7 @@ impl<'m> Run<'m> {
                         knowledge: bkm.knowledge.clone(),
                         model: m,
                         service: None,
+                        closure: None,
                     })
                 }
                 Invocable::Service((m, i)) => {
@@ -489,6 +507,7 @@ impl<'m> Run<'m> {
                         knowledge: Vec::new(),
                         model: m,
                         service: Some((m, i)),
+                        closure: None,
                     })
                 }
             })
@@ -499,29 +518,51 @@ impl<'m> Run<'m> {
     pub(crate) fn invoke_service(&mut self, (m, i): Ref, arguments: &Context) -> Value {
         let model = self.model;
         let service = &model.models[m].services[i];
-        let mut sub = Run::new(model, arguments);
-        for &input in &service.input_decisions {
-            let value = arguments
-                .get(&model.decision(input).name)
-                .cloned()
-                .unwrap_or(Value::Null);
-            sub.memo.insert(input, value);
-        }
-        let value = if let [only] = service.outputs.as_slice() {
-            sub.decision(*only)
-        } else {
-            let mut context = Context::new();
-            for &output in &service.outputs {
-                let value = sub.decision(output);
-                context.insert(model.decision(output).name.clone(), value);
-            }
-            Value::context(context)
-        };
+        let mut sub = Run::new(model, arguments, self.now);
+        let value = sub.service_outputs(service, arguments);
+        let value = sub.coerce_service_output(m, service, value);
         for warning in sub.warnings {
             self.warn(warning);
         }
         self.matched.extend(sub.matched);
         value
+    }
+
+    /// The values of a service's output decisions, its input decisions taken from
+    /// `arguments`: one output gives its value, several a context.
+    fn service_outputs(&mut self, service: &Service, arguments: &Context) -> Value {
+        let model = self.model;
+        // Input decisions are parameters: their values are given, not evaluated.
+        for &input in &service.input_decisions {
+            let value = arguments
+                .get(&model.decision(input).name)
+                .cloned()
+                .unwrap_or(Value::Null);
+            self.memo.insert(input, value);
+        }
+        if let [only] = service.outputs.as_slice() {
+            return self.decision(*only);
+        }
+        let mut context = Context::new();
+        for &output in &service.outputs {
+            let value = self.decision(output);
+            context.insert(model.decision(output).name.clone(), value);
+        }
+        Value::context(context)
+    }
+
+    /// Coerces a service's result to its declared type (a function type's output type).
+    fn coerce_service_output(&mut self, model: usize, service: &Service, value: Value) -> Value {
+        let types = &self.model.models[model].types;
+        let type_ref = service
+            .type_ref
+            .as_deref()
+            .map(|t| types.function_output(t).unwrap_or(Some(t)));
+        let Some(Some(type_ref)) = type_ref else {
+            return value;
+        };
+        let what = format!("decision service '{}'", service.name);
+        self.coerce(model, value, Some(type_ref), &what)
     }
 
     fn coerce(&mut self, model: usize, value: Value, type_ref: Option<&str>, what: &str) -> Value {

@@ -3,7 +3,7 @@
 
 use baton_feel::{Context, Number, Value};
 
-use super::boxed::{Frames, feel_value};
+use super::boxed::{Frames, feel_matches, feel_value};
 use super::compile::{CompiledRule, CompiledTable};
 use super::{MatchedRule, Ref, Run};
 use crate::model::{Aggregation, HitPolicy};
@@ -33,7 +33,7 @@ pub(crate) fn evaluate(
         };
         if let Some(Some(allowed)) = table.input_values.get(index)
             && value != Value::Null
-            && test(run, at, allowed, &value, frames) != Some(true)
+            && feel_matches(run, at, allowed, &value, frames) != Some(true)
         {
             run.warn(format!(
                 "{}: input '{}' is {value}, which is not one of its allowed values",
@@ -50,7 +50,7 @@ pub(crate) fn evaluate(
         let mut all = true;
         for (entry, input) in rule.tests.iter().zip(&inputs) {
             if let Some(entry) = entry
-                && test(run, at, entry, input, frames) != Some(true)
+                && feel_matches(run, at, entry, input, frames) != Some(true)
             {
                 all = false;
                 break;
@@ -168,25 +168,6 @@ fn rule_name(rule: &CompiledRule) -> String {
     rule.id
         .clone()
         .unwrap_or_else(|| format!("rule {}", rule.index + 1))
-}
-
-/// Evaluates a compiled test of `input` (bound to `?`).
-fn test(
-    run: &mut Run<'_>,
-    at: Ref,
-    entry: &baton_feel::Expression,
-    input: &Value,
-    frames: &mut Frames,
-) -> Option<bool> {
-    let mut frame = Context::new();
-    frame.insert("?", input.clone());
-    frames.push(frame);
-    let value = feel_value(run, at, entry, frames);
-    frames.pop();
-    match value {
-        Value::Bool(b) => Some(b),
-        _ => None,
-    }
 }
 
 /// One output value, or a context of all outputs (named by the table's output names).

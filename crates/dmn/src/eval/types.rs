@@ -29,6 +29,14 @@ impl Types {
         self.coerce_to(value, type_ref, 0)
     }
 
+    /// For the name of a function type (`<functionItem>`), its output type (`Some(None)`
+    /// when it declares none); `None` for any other type.
+    pub fn function_output(&self, type_ref: &str) -> Option<Option<&str>> {
+        let item = self.items.get(type_ref)?;
+        let function = item.function.as_ref()?;
+        Some(function.output_type_ref.as_deref())
+    }
+
     fn coerce_to(&self, value: Value, type_ref: &str, depth: u8) -> Result<Value, String> {
         if value.is_null() || depth > 16 {
             return Ok(value);
@@ -50,8 +58,10 @@ impl Types {
         if fits {
             return Ok(value);
         }
+        // A list of one conforms through its item, once: `[[10]]` is not a number.
         if let Value::List(items) = &value
             && let [only] = items.as_slice()
+            && !matches!(only, Value::List(_))
         {
             return self.coerce_to(only.clone(), type_ref, depth + 1);
         }

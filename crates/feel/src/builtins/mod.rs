@@ -113,6 +113,9 @@ pub(crate) enum Special {
     Sort,
     /// `list replace(list, match, newItem)` calls `match(item, newItem)` for each item.
     ListReplace,
+    /// `now()` and `today()` ask the scope for the current time.
+    Now,
+    Today,
 }
 
 pub(crate) type Implementation = fn(&Args<'_>) -> Result<Value, Failure>;

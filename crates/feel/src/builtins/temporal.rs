@@ -1,16 +1,24 @@
 //! Temporal functions: `date`, `time`, `date and time`, `duration`,
 //! `years and months duration`, and the calendar functions (`day of week`, …).
-//! `now()` and `today()` are not here: the engine core has no clock, so the runtime
-//! supplies the current time as a variable when it needs to.
+//! `now()` and `today()` read the clock of the [`Scope`](crate::Scope): the engine core
+//! has none, so whoever evaluates supplies the current time (see `Scope::now`).
 
 use std::sync::Arc;
 
-use super::{Args, Builtin, Ty, count};
+use super::{Args, Builtin, Special, Ty, count, handled_by_evaluator};
 use crate::eval::Failure;
 use crate::temporal::{self, Date, DateTime, DayTime, Time, YearMonths, Zone};
 use crate::value::{Number, Value};
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
+    Builtin {
+        special: Some(Special::Now),
+        ..Builtin::new("now", &[], 0, handled_by_evaluator)
+    },
+    Builtin {
+        special: Some(Special::Today),
+        ..Builtin::new("today", &[], 0, handled_by_evaluator)
+    },
     Builtin::new(
         "date",
         &[("from", Ty::Any), ("month", Ty::Num), ("day", Ty::Num)],
