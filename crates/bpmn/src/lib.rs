@@ -110,10 +110,11 @@ fn read_definitions(root: &Element, report: &mut Report) -> Definitions {
         return definitions;
     }
     check_unique_ids(root, report);
+    let globals = elements::events::Globals::read(root, report);
     for child in &root.children {
         match child.ns() {
             Ns::Bpmn if child.name == "process" => {
-                if let Some(graph) = elements::read_process(child, report) {
+                if let Some(graph) = elements::read_process(child, &globals, report) {
                     definitions.processes.push(graph);
                 }
             }

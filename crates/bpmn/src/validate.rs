@@ -8,19 +8,23 @@ use crate::report::Report;
 /// `invalid_conditions`: flows whose condition did not parse; that error is already
 /// reported, so they are not also reported as lacking a condition.
 pub(crate) fn check(graph: &ProcessGraph, invalid_conditions: &[FlowId], report: &mut Report) {
-    if graph.start_nodes().next().is_none() {
+    let has_start = graph
+        .nodes
+        .iter()
+        .any(|n| n.scope.is_none() && matches!(n.kind, NodeKind::StartEvent { .. }));
+    if !has_start {
         report.error_at(
             graph.span,
             Some(&graph.id),
             format!(
-                "process '{}' has no none start event: add a <startEvent> so instances can start",
+                "process '{}' has no start event: add a <startEvent> so instances can start",
                 graph.id
             ),
         );
     }
     for node in &graph.nodes {
         match node.kind {
-            NodeKind::StartEvent if !node.incoming.is_empty() => report.error_at(
+            NodeKind::StartEvent { .. } if !node.incoming.is_empty() => report.error_at(
                 node.span,
                 Some(&node.id),
                 format!(

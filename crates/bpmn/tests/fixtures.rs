@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use baton_bpmn::Parsed;
-use baton_model::{Mapping, NodeKind, ProcessGraph};
+use baton_model::{Mapping, NodeKind, ProcessGraph, Throw, Trigger};
 
 fn cases(folder: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -180,9 +180,37 @@ fn render_process(out: &mut String, process: &ProcessGraph) {
 
 fn kind(kind: &NodeKind) -> String {
     match kind {
-        NodeKind::StartEvent => "start-event".into(),
-        NodeKind::EndEvent { terminate: false } => "end-event".into(),
-        NodeKind::EndEvent { terminate: true } => "terminate-end-event".into(),
+        NodeKind::StartEvent {
+            trigger: Trigger::None,
+            ..
+        } => "start-event".into(),
+        NodeKind::StartEvent {
+            trigger,
+            interrupting,
+        } => format!("start-event({trigger:?}, interrupting={interrupting})"),
+        NodeKind::EndEvent {
+            result: Throw::None,
+        } => "end-event".into(),
+        NodeKind::EndEvent {
+            result: Throw::Terminate,
+        } => "terminate-end-event".into(),
+        NodeKind::EndEvent { result } => format!("end-event({result:?})"),
+        NodeKind::IntermediateCatchEvent { trigger } => format!("catch-event({trigger:?})"),
+        NodeKind::IntermediateThrowEvent { result } => format!("throw-event({result:?})"),
+        NodeKind::BoundaryEvent {
+            attached_to,
+            interrupting,
+            trigger,
+        } => format!(
+            "boundary-event(on #{}, interrupting={interrupting}, {trigger:?})",
+            attached_to.0
+        ),
+        NodeKind::ReceiveTask { message } => format!("receive-task(message={})", message.name),
+        NodeKind::SubProcess { triggered_by_event } => {
+            format!("sub-process(triggered_by_event={triggered_by_event})")
+        }
+        NodeKind::InclusiveGateway => "inclusive-gateway".into(),
+        NodeKind::EventBasedGateway => "event-based-gateway".into(),
         NodeKind::PassThroughTask => "pass-through-task".into(),
         NodeKind::ServiceTask { job } => {
             let headers: Vec<String> = job

@@ -90,6 +90,38 @@ pub enum Commands {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Publish a message: instances waiting for NAME with this correlation key get it;
+    /// processes with a message start event NAME start
+    Publish {
+        name: String,
+        /// The correlation key, a FEEL literal: --key '"A-1"' or --key 42
+        #[arg(long)]
+        key: String,
+        #[command(flatten)]
+        vars: VarArgs,
+        /// Keep the message this long (ISO 8601, e.g. PT1M) for a subscription that
+        /// opens later, when nobody waits for it now
+        #[arg(long)]
+        ttl: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Broadcast a signal to every instance waiting for it and start the processes with
+    /// a signal start event of that name
+    Signal {
+        name: String,
+        #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List armed timers; with --fire-due, fire those that are due (for cron or scripts)
+    Timers {
+        #[arg(long)]
+        fire_due: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// List instances
     Instances {
         /// Only instances of this process

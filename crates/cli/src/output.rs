@@ -109,6 +109,25 @@ pub fn instance(view: &InstanceView) -> Result<()> {
                     wait.id
                 );
             }
+            "timer" => {
+                let due = wait
+                    .due
+                    .map_or(String::new(), |d| format!(" due at {} ms", d.0));
+                println!("\nwaiting for timer {} ({}){due}", wait.id, wait.element);
+                println!(
+                    "  `baton run` sleeps until it is due; otherwise `baton timers --fire-due`"
+                );
+            }
+            "message" => {
+                let what = wait.name.as_deref().unwrap_or("?");
+                println!("\nwaiting for message {what} at {}", wait.element);
+                println!("  publish it with: baton publish NAME --key KEY");
+            }
+            "signal" => {
+                let what = wait.name.as_deref().unwrap_or("?");
+                println!("\nwaiting for signal '{what}' at {}", wait.element);
+                println!("  broadcast it with: baton signal {what}");
+            }
             _ => {
                 let job_type = wait.job_type.as_deref().unwrap_or("?");
                 println!(

@@ -22,6 +22,24 @@ pub enum Command {
         instance: InstanceId,
         version: u32,
         variables: Context,
+        /// The start event to start from: `None` for the none start event; a message,
+        /// timer or signal start event when its trigger starts the instance.
+        start_event: Option<String>,
+    },
+    /// A timer is due. Rejected when it already fired or its element ended, so a timer
+    /// fires at most once per due time even when the runtime sends this twice.
+    TriggerTimer {
+        timer: Key,
+    },
+    /// A published message matched an open message subscription of this instance.
+    CorrelateMessage {
+        subscription: Key,
+        variables: Context,
+    },
+    /// A broadcast signal reached an open signal subscription of this instance.
+    ReceiveSignal {
+        subscription: Key,
+        variables: Context,
     },
     /// A worker finished a job; its variables are merged as the task's result.
     CompleteJob {
@@ -36,6 +54,13 @@ pub enum Command {
         retries: u32,
         message: String,
         retry_backoff_ms: u64,
+    },
+    /// A worker reports a business error: a BPMN error with `code` is thrown from the
+    /// job's task.
+    ThrowError {
+        job: Key,
+        code: String,
+        message: String,
     },
     CompleteUserTask {
         task: Key,
@@ -55,6 +80,10 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::StartInstance { .. } => "start instance",
+            Command::TriggerTimer { .. } => "trigger timer",
+            Command::ThrowError { .. } => "throw error",
+            Command::CorrelateMessage { .. } => "correlate message",
+            Command::ReceiveSignal { .. } => "receive signal",
             Command::CompleteJob { .. } => "complete job",
             Command::FailJob { .. } => "fail job",
             Command::CompleteUserTask { .. } => "complete user task",

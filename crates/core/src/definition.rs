@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use baton_model::{Flow, FlowId, Node, NodeId, NodeKind, ProcessGraph};
+use baton_model::{Flow, FlowId, Node, NodeId, NodeKind, ProcessGraph, Trigger};
 
 use crate::decision::Decisions;
 use crate::event::Name;
@@ -26,6 +26,11 @@ struct Indexed {
     process_name: Name,
     node_names: Vec<Name>,
     flow_names: Vec<Name>,
+    /// Per node: the boundary events attached to it.
+    boundaries: Vec<Vec<NodeId>>,
+    /// Per scope (index 0 the process, then 1 + the subprocess's node index): the start
+    /// events of the event subprocesses directly inside it.
+    event_starts: Vec<Vec<NodeId>>,
 }
 
 /// Lookups by element id happen for every replayed event; the keys come from a deployed
@@ -57,6 +62,28 @@ impl Definition {
             .iter()
             .map(|f| Name::from(f.id.as_str()))
             .collect();
+        let mut boundaries = vec![Vec::new(); graph.nodes.len()];
+        let mut event_starts = vec![Vec::new(); graph.nodes.len() + 1];
+        for (i, node) in graph.nodes.iter().enumerate() {
+            let id = NodeId(i as u32);
+            match &node.kind {
+                NodeKind::BoundaryEvent { attached_to, .. } => {
+                    boundaries[attached_to.0 as usize].push(id);
+                }
+                NodeKind::StartEvent { .. } => {
+                    let Some(sub) = node.scope else { continue };
+                    let NodeKind::SubProcess {
+                        triggered_by_event: true,
+                    } = graph.node(sub).kind
+                    else {
+                        continue;
+                    };
+                    let outer = graph.node(sub).scope.map_or(0, |s| s.0 as usize + 1);
+                    event_starts[outer].push(id);
+                }
+                _ => {}
+            }
+        }
         Definition {
             inner: Arc::new(Indexed {
                 graph,
@@ -66,6 +93,8 @@ impl Definition {
                 process_name,
                 node_names,
                 flow_names,
+                boundaries,
+                event_starts,
             }),
             decisions: None,
         }
@@ -127,6 +156,52 @@ impl Definition {
     /// A flow's element id as a shared name.
     pub fn flow_name(&self, id: FlowId) -> Name {
         self.inner.flow_names[id.0 as usize].clone()
+    }
+
+    /// The boundary events attached to `node`.
+    pub fn boundaries(&self, node: NodeId) -> &[NodeId] {
+        &self.inner.boundaries[node.0 as usize]
+    }
+
+    /// The start events of the event subprocesses directly inside `scope` (`None`: the
+    /// process).
+    pub fn event_starts(&self, scope: Option<NodeId>) -> &[NodeId] {
+        &self.inner.event_starts[scope.map_or(0, |s| s.0 as usize + 1)]
+    }
+
+    /// The none start event directly inside `scope` (`None`: the process).
+    pub fn none_start(&self, scope: Option<NodeId>) -> Option<NodeId> {
+        self.inner
+            .graph
+            .nodes
+            .iter()
+            .position(|n| {
+                n.scope == scope
+                    && matches!(
+                        n.kind,
+                        NodeKind::StartEvent {
+                            trigger: Trigger::None,
+                            ..
+                        }
+                    )
+            })
+            .map(|i| NodeId(i as u32))
+    }
+
+    /// The start events of the process itself that wait for a trigger (message, timer,
+    /// signal start events).
+    pub fn triggered_starts(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.inner
+            .graph
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| {
+                n.scope.is_none()
+                    && matches!(&n.kind, NodeKind::StartEvent { trigger, .. }
+                        if !matches!(trigger, Trigger::None))
+            })
+            .map(|(i, _)| NodeId(i as u32))
     }
 
     pub fn node_id(&self, element: &str) -> Option<NodeId> {

@@ -1,8 +1,11 @@
 //! Effects: IO the engine asks the runtime to perform, returned as data.
 
+use baton_feel::Context;
+
+use crate::event::Wait;
 use crate::ids::{Key, Timestamp};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     /// A job can be handed to a handler or worker from `due` on (now, or after a retry
     /// backoff). The job's variables are read from the state when it is dispatched.
@@ -11,4 +14,11 @@ pub enum Effect {
         job_type: String,
         due: Timestamp,
     },
+    /// A timer is due at `due`: the runtime sends `TriggerTimer` then (at most once).
+    TimerArmed { timer: Key, due: Timestamp },
+    /// A subscription opened: the runtime correlates a buffered message that matches.
+    Subscribed { subscription: Key, wait: Wait },
+    /// A signal was thrown: the runtime delivers it to every instance waiting for it
+    /// (this one included) and starts the processes whose start event it triggers.
+    SignalThrown { name: String, variables: Context },
 }

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 
 use baton_feel::Context;
 
-use crate::behaviors::{incident, job, transition, user_task};
+use crate::behaviors::{events, incident, job, transition, user_task};
 use crate::command::{Command, Request};
 use crate::definition::Definition;
 use crate::effect::Effect;
@@ -48,6 +48,17 @@ pub enum Rejection {
     UnknownUserTask { instance: InstanceId, task: Key },
     #[error("instance {instance} has no open incident {incident}")]
     UnknownIncident { instance: InstanceId, incident: Key },
+    #[error("instance {instance} has no armed timer {timer} (it fired or was cancelled already)")]
+    UnknownTimer { instance: InstanceId, timer: Key },
+    #[error(
+        "instance {instance} has no open subscription {subscription} (it was triggered or closed already)"
+    )]
+    UnknownSubscription {
+        instance: InstanceId,
+        subscription: Key,
+    },
+    #[error("process '{process}' has no start event '{element}' that a trigger can start")]
+    UnknownStartEvent { process: String, element: String },
     /// The engine produced an event its own state could not apply: a bug, or a journal
     /// replayed against the wrong definition. The state must be discarded and reloaded.
     #[error("internal inconsistency: {0}")]
@@ -132,7 +143,29 @@ pub fn execute(
             instance,
             version,
             variables,
-        } => start(&mut p, *instance, *version, variables)?,
+            start_event,
+        } => start(
+            &mut p,
+            *instance,
+            *version,
+            variables,
+            start_event.as_deref(),
+        )?,
+        Command::TriggerTimer { timer } => {
+            ensure_active(&p)?;
+            events::trigger_timer(&mut p, *timer)?
+        }
+        Command::CorrelateMessage {
+            subscription,
+            variables,
+        }
+        | Command::ReceiveSignal {
+            subscription,
+            variables,
+        } => {
+            ensure_active(&p)?;
+            events::trigger_subscription(&mut p, *subscription, variables)?
+        }
         Command::CompleteJob { job, variables } => {
             ensure_active(&p)?;
             job::complete(&mut p, *job, variables)?
@@ -145,6 +178,10 @@ pub fn execute(
         } => {
             ensure_active(&p)?;
             job::fail(&mut p, *job, *retries, message, *retry_backoff_ms)?
+        }
+        Command::ThrowError { job, code, message } => {
+            ensure_active(&p)?;
+            job::throw_error(&mut p, *job, code, message)?
         }
         Command::CompleteUserTask { task, variables } => {
             ensure_active(&p)?;
@@ -176,11 +213,28 @@ fn start(
     instance: InstanceId,
     version: u32,
     variables: &Context,
+    start_event: Option<&str>,
 ) -> Result<(), Rejection> {
     if p.state.seq != 0 {
         return Err(Rejection::AlreadyStarted(p.state.instance));
     }
-    let Some(start_node) = p.def.graph().start_nodes().next() else {
+    let start_node = match start_event {
+        None => p.def.none_start(None),
+        Some(element) => {
+            let found = p
+                .def
+                .node_id(element)
+                .filter(|n| p.def.triggered_starts().any(|s| s == *n));
+            if found.is_none() {
+                return Err(Rejection::UnknownStartEvent {
+                    process: p.def.process_id().to_string(),
+                    element: element.to_string(),
+                });
+            }
+            found
+        }
+    };
+    let Some(start_node) = start_node else {
         return Err(Rejection::NoStartEvent(p.def.process_id().to_string()));
     };
     let process_id = p.def.process_id().to_string();
@@ -207,6 +261,7 @@ fn start(
         })?;
     }
     p.emit(Event::ElementActivated { key: root })?;
+    events::open_event_subprocesses(p, root, None)?;
     transition::create_element(p, start_node, root, Vec::new())?;
     Ok(())
 }

@@ -81,6 +81,13 @@ pub enum Event {
         message: String,
         retry_at: Timestamp,
     },
+    /// The worker reported a BPMN error instead of a result; the job is gone.
+    #[serde(rename = "job_error_thrown@1")]
+    JobErrorThrown {
+        key: Key,
+        code: String,
+        message: String,
+    },
     #[serde(rename = "job_retries_updated@1")]
     JobRetriesUpdated { key: Key, retries: u32 },
     #[serde(rename = "job_cancelled@1")]
@@ -104,10 +111,81 @@ pub enum Event {
     #[serde(rename = "incident_resolved@1")]
     IncidentResolved { key: Key },
 
+    /// A timer was armed: due at `due`, owned by the element instance `element` (the
+    /// catch event, the activity a boundary event is attached to, or the scope of an
+    /// event subprocess), for the timer event `event`. `fired` counts earlier firings
+    /// of the same cycle.
+    #[serde(rename = "timer_created@1")]
+    TimerCreated {
+        key: Key,
+        element: Key,
+        event: Name,
+        due: Timestamp,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        fired: u32,
+    },
+    /// The timer fired (at most once per due time: it is gone from the state after).
+    #[serde(rename = "timer_triggered@1")]
+    TimerTriggered { key: Key },
+    #[serde(rename = "timer_cancelled@1")]
+    TimerCancelled { key: Key },
+
+    /// The element instance `element` waits for a message or signal for the event
+    /// `event` (itself, an attached boundary event, or an event subprocess start).
+    #[serde(rename = "subscription_opened@1")]
+    SubscriptionOpened {
+        key: Key,
+        element: Key,
+        event: Name,
+        #[serde(flatten)]
+        wait: Wait,
+    },
+    /// A message was correlated to, or a signal received by, the subscription.
+    #[serde(rename = "subscription_triggered@1")]
+    SubscriptionTriggered { key: Key },
+    #[serde(rename = "subscription_closed@1")]
+    SubscriptionClosed { key: Key },
+
+    /// A signal was thrown; the runtime broadcasts it to every instance waiting for it.
+    #[serde(rename = "signal_thrown@1")]
+    SignalThrown {
+        element: Key,
+        name: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        variables: VariableList,
+    },
+    /// An error or escalation was thrown by `element` and caught by the event `catcher`
+    /// (a boundary event or an event subprocess start event).
+    #[serde(rename = "event_caught@1")]
+    EventCaught {
+        element: Key,
+        catcher: Name,
+        code: String,
+    },
+
     #[serde(rename = "instance_completed@1")]
     InstanceCompleted {},
     #[serde(rename = "instance_cancelled@1")]
     InstanceCancelled {},
+}
+
+/// What a subscription waits for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "wait", rename_all = "snake_case")]
+pub enum Wait {
+    /// A message by name, for one correlation key (message start events of event
+    /// subprocesses use the key too; process-level message start events never subscribe).
+    Message {
+        name: String,
+        correlation_key: String,
+    },
+    Signal {
+        name: String,
+    },
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Why an instance stopped and needs an operator.
@@ -122,6 +200,12 @@ pub enum IncidentKind {
     NoFlowTaken,
     /// A business rule task's decision is missing or could not be evaluated.
     DecisionFailed,
+    /// An error was thrown and no boundary event or event subprocess catches it.
+    UnhandledError,
+    /// A timer's date, duration or cycle could not be evaluated or read.
+    TimerFailed,
+    /// A message subscription's correlation key could not be evaluated.
+    SubscriptionFailed,
 }
 
 impl IncidentKind {
@@ -131,6 +215,9 @@ impl IncidentKind {
             IncidentKind::ExpressionFailed => "expression_failed",
             IncidentKind::NoFlowTaken => "no_flow_taken",
             IncidentKind::DecisionFailed => "decision_failed",
+            IncidentKind::UnhandledError => "unhandled_error",
+            IncidentKind::TimerFailed => "timer_failed",
+            IncidentKind::SubscriptionFailed => "subscription_failed",
         }
     }
 }

@@ -29,11 +29,12 @@ pub mod history;
 pub mod ids;
 pub mod state;
 
+pub use behaviors::events::correlation_key;
 pub use command::{Command, Request};
 pub use decision::Decisions;
 pub use definition::Definition;
 pub use effect::Effect;
 pub use engine::{Outcome, Rejection, execute};
-pub use event::{Event, IncidentKind, JournalRecord};
+pub use event::{Event, IncidentKind, JournalRecord, Wait};
 pub use ids::{GlobalKey, InstanceId, Key, KeyParseError, Timestamp};
-pub use state::{InstanceState, InstanceStatus, JobState, ReplayError};
+pub use state::{InstanceState, InstanceStatus, JobState, ReplayError, Subscription, Timer};

@@ -12,7 +12,7 @@ use baton_feel::{Context, Value};
 use baton_model::{FlowId, NodeId};
 
 use crate::definition::Definition;
-use crate::event::{Event, IncidentKind};
+use crate::event::{Event, IncidentKind, Wait};
 use crate::ids::{InstanceId, Key, Timestamp};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +32,10 @@ pub struct InstanceState {
     pub jobs: BTreeMap<Key, Job>,
     pub user_tasks: BTreeMap<Key, UserTask>,
     pub incidents: BTreeMap<Key, Incident>,
+    /// Armed timers, until they fire or their element ends.
+    pub timers: BTreeMap<Key, Timer>,
+    /// Open message and signal subscriptions, until their element ends.
+    pub subscriptions: BTreeMap<Key, Subscription>,
     /// Next key to hand out; keys are never reused within an instance.
     pub next_key: u64,
     /// Number of events applied so far (the next event's journal position).
@@ -101,6 +105,28 @@ pub struct UserTask {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+pub struct Timer {
+    pub key: Key,
+    /// The element instance whose life bounds the timer.
+    pub element: Key,
+    /// The timer event (catch, boundary or start event) that fires.
+    pub event: NodeId,
+    pub due: Timestamp,
+    /// Earlier firings of the same cycle.
+    pub fired: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Subscription {
+    pub key: Key,
+    /// The element instance whose life bounds the subscription.
+    pub element: Key,
+    /// The event (catch, receive task, boundary or start event) that is triggered.
+    pub event: NodeId,
+    pub wait: Wait,
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct Incident {
     pub key: Key,
     pub element: Key,
@@ -138,6 +164,8 @@ impl InstanceState {
             jobs: BTreeMap::new(),
             user_tasks: BTreeMap::new(),
             incidents: BTreeMap::new(),
+            timers: BTreeMap::new(),
+            subscriptions: BTreeMap::new(),
             next_key: 1,
             seq: 0,
         }
@@ -260,7 +288,9 @@ impl InstanceState {
                 );
                 self.bump_key(*key);
             }
-            Event::JobCompleted { key } | Event::JobCancelled { key } => {
+            Event::JobCompleted { key }
+            | Event::JobCancelled { key }
+            | Event::JobErrorThrown { key, .. } => {
                 self.jobs.remove(key).ok_or(ReplayError::UnknownKey(*key))?;
             }
             Event::JobFailed {
@@ -331,6 +361,54 @@ impl InstanceState {
                     .remove(key)
                     .ok_or(ReplayError::UnknownKey(*key))?;
             }
+            Event::TimerCreated {
+                key,
+                element,
+                event,
+                due,
+                fired,
+            } => {
+                let timer = Timer {
+                    key: *key,
+                    element: *element,
+                    event: node_id(definition, event)?,
+                    due: *due,
+                    fired: *fired,
+                };
+                self.timers.insert(*key, timer);
+                self.bump_key(*key);
+            }
+            Event::TimerTriggered { key } | Event::TimerCancelled { key } => {
+                self.timers
+                    .remove(key)
+                    .ok_or(ReplayError::UnknownKey(*key))?;
+            }
+            Event::SubscriptionOpened {
+                key,
+                element,
+                event,
+                wait,
+            } => {
+                let subscription = Subscription {
+                    key: *key,
+                    element: *element,
+                    event: node_id(definition, event)?,
+                    wait: wait.clone(),
+                };
+                self.subscriptions.insert(*key, subscription);
+                self.bump_key(*key);
+            }
+            Event::SubscriptionTriggered { key } => {
+                if !self.subscriptions.contains_key(key) {
+                    return Err(ReplayError::UnknownKey(*key));
+                }
+            }
+            Event::SubscriptionClosed { key } => {
+                self.subscriptions
+                    .remove(key)
+                    .ok_or(ReplayError::UnknownKey(*key))?;
+            }
+            Event::SignalThrown { .. } | Event::EventCaught { .. } => {}
             Event::InstanceCompleted {} => self.status = InstanceStatus::Completed,
             Event::InstanceCancelled {} => self.status = InstanceStatus::Cancelled,
         }

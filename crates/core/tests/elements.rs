@@ -3,132 +3,13 @@
 //! promises: replaying the journal rebuilds the live state, and a rejected command writes
 //! nothing.
 
+mod support;
+
 use std::sync::Arc;
 
-use baton_core::{
-    Command, Decisions, Definition, Event, InstanceId, InstanceState, Key, Rejection, Request,
-    Timestamp, execute,
-};
+use baton_core::{Command, Decisions, Key, Rejection, Timestamp};
 use baton_feel::{Context, Value};
-
-struct Scenario {
-    def: Definition,
-    state: InstanceState,
-    events: Vec<Event>,
-    transcript: String,
-    now: i64,
-}
-
-impl Scenario {
-    fn start(model: &str, variables: &str) -> Scenario {
-        Scenario::start_with(model, variables, None)
-    }
-
-    fn start_with(model: &str, variables: &str, decisions: Option<Arc<dyn Decisions>>) -> Scenario {
-        let path = format!("{}/tests/models/{model}.bpmn", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).expect("fixture exists");
-        let parsed = baton_bpmn::parse(&text);
-        assert!(!parsed.has_errors(), "{model}: {:?}", parsed.diagnostics);
-        let graph = parsed
-            .definitions
-            .processes
-            .into_iter()
-            .next()
-            .expect("fixture has a process");
-        let mut def = Definition::new(graph, 1);
-        if let Some(decisions) = decisions {
-            def = def.with_decisions(decisions);
-        }
-        let mut scenario = Scenario {
-            def,
-            state: InstanceState::empty(),
-            events: Vec::new(),
-            transcript: String::new(),
-            now: 1_000,
-        };
-        let command = Command::StartInstance {
-            instance: InstanceId(7),
-            version: 1,
-            variables: context(variables),
-        };
-        scenario.send(command).expect("start is accepted");
-        scenario
-    }
-
-    fn send(&mut self, command: Command) -> Result<(), Rejection> {
-        let before = self.state.clone();
-        self.now += 1_000;
-        let name = command.name();
-        match execute(
-            &self.def,
-            &mut self.state,
-            &Request {
-                at: Timestamp(self.now),
-                command,
-            },
-        ) {
-            Ok(outcome) => {
-                self.transcript.push_str(&format!("> {name}\n"));
-                for event in &outcome.events {
-                    let line = serde_json::to_string(event).expect("events serialise");
-                    self.transcript.push_str(&format!("  {line}\n"));
-                    // The stored form must read back as the same event.
-                    let back: Event = serde_json::from_str(&line).expect("events deserialise");
-                    assert_eq!(&back, event);
-                }
-                self.events.extend(outcome.events);
-                let replayed =
-                    InstanceState::replay(&self.def, &self.events).expect("journal replays");
-                assert_eq!(
-                    replayed, self.state,
-                    "replaying the journal must rebuild the live state"
-                );
-                Ok(())
-            }
-            Err(rejection) => {
-                assert_eq!(
-                    self.state, before,
-                    "a rejected command must not change the state"
-                );
-                Err(rejection)
-            }
-        }
-    }
-
-    fn job(&self) -> Key {
-        *self.state.jobs.keys().next().expect("an open job")
-    }
-
-    fn task(&self) -> Key {
-        *self
-            .state
-            .user_tasks
-            .keys()
-            .next()
-            .expect("an open user task")
-    }
-
-    fn incident(&self) -> Key {
-        *self
-            .state
-            .incidents
-            .keys()
-            .next()
-            .expect("an open incident")
-    }
-
-    fn variables(&self) -> String {
-        Value::context(self.state.process_variables()).to_string()
-    }
-}
-
-fn context(json: &str) -> Context {
-    let value: serde_json::Value = serde_json::from_str(json).expect("test variables are JSON");
-    match Value::from_json(&value) {
-        Value::Context(c) => (*c).clone(),
-        _ => panic!("test variables must be an object"),
-    }
-}
+use support::{Scenario, context};
 
 /// A stand-in for deployed DMN: `grading` passes a score of 50 or more.
 #[derive(Debug)]

@@ -168,10 +168,19 @@ fn random_model(rng: &mut Rng) -> Definition {
         nodes: Vec::new(),
         flows: Vec::new(),
     };
-    let start = b.node(NodeKind::StartEvent);
+    let start = b.node(NodeKind::StartEvent {
+        trigger: baton_model::Trigger::None,
+        interrupting: true,
+    });
     let (entry, exit) = b.chain(2);
     let terminate = b.rng.chance(15);
-    let end = b.node(NodeKind::EndEvent { terminate });
+    let end = b.node(NodeKind::EndEvent {
+        result: if terminate {
+            baton_model::Throw::Terminate
+        } else {
+            baton_model::Throw::None
+        },
+    });
     b.flow(start, entry, None);
     b.flow(exit, end, None);
     let graph = ProcessGraph {
@@ -337,6 +346,7 @@ fn run_case(seed: u64) -> String {
         instance: InstanceId(1),
         version: 1,
         variables: bools(&mut rng),
+        start_event: None,
     };
     let mut now = 0;
     let mut command = start;

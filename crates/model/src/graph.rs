@@ -54,7 +54,16 @@ impl ProcessGraph {
         self.nodes
             .iter()
             .enumerate()
-            .filter(|(_, n)| n.scope.is_none() && matches!(n.kind, NodeKind::StartEvent))
+            .filter(|(_, n)| {
+                n.scope.is_none()
+                    && matches!(
+                        n.kind,
+                        NodeKind::StartEvent {
+                            trigger: Trigger::None,
+                            ..
+                        }
+                    )
+            })
             .map(|(i, _)| NodeId(i as u32))
     }
 }
@@ -83,15 +92,37 @@ pub struct Node {
 /// What a node does. Each kind has one behaviour module in the engine core.
 #[derive(Clone, Debug)]
 pub enum NodeKind {
-    /// A none start event.
-    StartEvent,
-    /// An end event; `terminate` ends every other path in the same scope.
+    /// A start event: none (where an instance or a subprocess starts), or one that waits
+    /// for a trigger (a message, timer or signal start event of a process or of an event
+    /// subprocess).
+    StartEvent {
+        trigger: Trigger,
+        /// Only for the start event of an event subprocess: whether triggering it ends
+        /// everything else in the enclosing scope.
+        interrupting: bool,
+    },
+    /// An end event and what it throws as it is reached.
     EndEvent {
-        terminate: bool,
+        result: Throw,
+    },
+    /// Waits for a message, timer, signal or condition, then continues.
+    IntermediateCatchEvent {
+        trigger: Trigger,
+    },
+    /// Throws (a signal, an escalation, a link, compensation) or does nothing (none).
+    IntermediateThrowEvent {
+        result: Throw,
+    },
+    /// Attached to an activity: fires while the activity runs. An interrupting boundary
+    /// event terminates the activity first.
+    BoundaryEvent {
+        attached_to: NodeId,
+        interrupting: bool,
+        trigger: Trigger,
     },
     /// An abstract task or manual task: completes as soon as it is activated.
     PassThroughTask,
-    /// A service task: creates a job for a handler or an external worker.
+    /// A service or send task: creates a job for a handler or an external worker.
     ServiceTask {
         job: JobDefinition,
     },
@@ -101,12 +132,98 @@ pub enum NodeKind {
     },
     /// A user task: waits until a person completes it.
     UserTask,
+    /// A receive task: waits for a message.
+    ReceiveTask {
+        message: MessageDefinition,
+    },
     /// A business rule task: evaluates a deployed DMN decision inline.
     BusinessRuleTask {
         decision: CalledDecision,
     },
+    /// An embedded subprocess (its nodes have it as their `scope`), or an event
+    /// subprocess (`triggered_by_event`), started by its start event's trigger while
+    /// its enclosing scope runs.
+    SubProcess {
+        triggered_by_event: bool,
+    },
     ExclusiveGateway,
     ParallelGateway,
+    /// Takes every outgoing flow whose condition holds; as a join, waits for every
+    /// token that can still arrive (BPMN 2.0 §13.4.3).
+    InclusiveGateway,
+    /// Waits for the first of the catch events that follow it.
+    EventBasedGateway,
+}
+
+/// What a catching event waits for.
+#[derive(Clone, Debug)]
+pub enum Trigger {
+    None,
+    Message(MessageDefinition),
+    Timer(TimerDefinition),
+    Signal(String),
+    /// An error by code; `None` catches every error.
+    Error(Option<String>),
+    /// An escalation by code; `None` catches every escalation.
+    Escalation(Option<String>),
+    /// Fires when the condition becomes true.
+    Conditional(Expression),
+    /// The target of a link throw event of this name in the same scope.
+    Link(String),
+}
+
+/// What a throwing event does.
+#[derive(Clone, Debug)]
+pub enum Throw {
+    None,
+    /// Ends every other path in the same scope.
+    Terminate,
+    Signal(String),
+    /// An error with a code (caught by a boundary or event subprocess up the scopes).
+    Error {
+        code: String,
+        message: Option<String>,
+    },
+    Escalation(String),
+    /// Jumps to the link catch event of this name in the same scope.
+    Link(String),
+}
+
+/// A message a receive task or catch event waits for (`<bpmn:message>` with its
+/// `zeebe:subscription correlationKey`).
+#[derive(Clone, Debug)]
+pub struct MessageDefinition {
+    pub name: String,
+    /// Evaluated when the subscription opens; a published message with the same name
+    /// and key is correlated. `None` for message start events (which take any key).
+    pub correlation_key: Option<Expression>,
+}
+
+/// A timer: `timeDate`, `timeDuration` or `timeCycle`, each an ISO 8601 text (or cron
+/// for cycles) or a FEEL expression giving one.
+#[derive(Clone, Debug)]
+pub struct TimerDefinition {
+    pub kind: TimerKind,
+    pub value: TimerValue,
+}
+
+/// Which of BPMN's three timer elements a timer was written with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimerKind {
+    /// `timeDate`: fires once at an instant.
+    Date,
+    /// `timeDuration`: fires once, this long after it is armed.
+    Duration,
+    /// `timeCycle`: fires repeatedly (`R3/PT10M`, or cron).
+    Cycle,
+}
+
+#[derive(Clone, Debug)]
+pub enum TimerValue {
+    /// Text written without a leading `=`: ISO 8601 (or cron), checked at deploy.
+    Literal(String),
+    /// `=expression`: evaluated when the timer is armed.
+    Expression(Expression),
 }
 
 /// The job a service task creates (`zeebe:taskDefinition`, `zeebe:taskHeaders`).

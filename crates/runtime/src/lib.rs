@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod decisions;
 mod error;
+pub mod events;
 pub mod handler;
 pub mod retry;
 mod runtime;

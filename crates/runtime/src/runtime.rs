@@ -45,6 +45,9 @@ pub enum Patience {
     DueNow,
     /// Also sleep until retry backoffs are over.
     WaitForRetries,
+    /// Also sleep until armed timers are due, while the instances in hand wait on
+    /// nothing but timers (what `baton run` does).
+    WaitForTimers,
 }
 
 pub struct Runtime<S: Store> {
@@ -58,6 +61,8 @@ pub struct Runtime<S: Store> {
     staged_effects: Vec<(InstanceId, Effect)>,
     /// Jobs ready for a local handler, by due time.
     queue: BTreeSet<(Timestamp, InstanceId, Key)>,
+    /// Armed timers, by due time.
+    pub(crate) timers: BTreeSet<(Timestamp, InstanceId, Key)>,
     parallelism: usize,
 }
 
@@ -94,6 +99,7 @@ impl<S: Store> Runtime<S> {
             staged: Vec::new(),
             staged_effects: Vec::new(),
             queue: BTreeSet::new(),
+            timers: BTreeSet::new(),
             parallelism,
         }
     }
@@ -105,6 +111,10 @@ impl<S: Store> Runtime<S> {
 
     pub fn has_handler(&self, job_type: &str) -> bool {
         self.handlers.contains_key(job_type)
+    }
+
+    pub(crate) fn store_mut(&mut self) -> &mut S {
+        &mut self.store
     }
 
     pub fn store(&self) -> &S {
@@ -258,6 +268,18 @@ impl<S: Store> Runtime<S> {
         version: Option<u32>,
         variables: Context,
     ) -> Result<InstanceId, Error> {
+        self.start_at(process_id, version, variables, None)
+    }
+
+    /// Starts an instance at a given start event (a message, timer or signal start
+    /// event), or at the none start event when `start_event` is `None`.
+    pub fn start_at(
+        &mut self,
+        process_id: &str,
+        version: Option<u32>,
+        variables: Context,
+        start_event: Option<String>,
+    ) -> Result<InstanceId, Error> {
         let def = self.definition(process_id, version)?;
         let instance = self.store.reserve_instance_ids(1)?;
         let mut state = InstanceState::empty();
@@ -265,6 +287,7 @@ impl<S: Store> Runtime<S> {
             instance,
             version: def.version(),
             variables,
+            start_event,
         };
         self.run_command(&def, &mut state, command)?;
         self.instances.insert(instance, state);
@@ -289,6 +312,7 @@ impl<S: Store> Runtime<S> {
                 instance,
                 version: def.version(),
                 variables: variables.clone(),
+                start_event: None,
             };
             self.run_command(&def, &mut state, command)?;
             self.instances.insert(instance, state);
@@ -393,12 +417,22 @@ impl<S: Store> Runtime<S> {
             }
             return Err(e.into());
         }
+        let mut follow_ups = Vec::new();
         for (instance, effect) in effects {
             match effect {
                 Effect::JobReady { job, due, .. } => {
                     self.queue.insert((due, instance, job));
                 }
+                Effect::TimerArmed { timer, due } => {
+                    self.timers.insert((due, instance, timer));
+                }
+                other => follow_ups.push((instance, other)),
             }
+        }
+        // Correlating a buffered message or delivering a signal runs more commands;
+        // they are staged for the next flush.
+        for (instance, effect) in follow_ups {
+            self.follow_up(instance, effect)?;
         }
         Ok(())
     }
@@ -413,6 +447,9 @@ impl<S: Store> Runtime<S> {
         for job in jobs {
             self.queue.insert((job.due, job.instance, job.key));
         }
+        for timer in self.store.timers(None)? {
+            self.timers.insert((timer.due, timer.instance, timer.key));
+        }
         Ok(count)
     }
 
@@ -422,15 +459,28 @@ impl<S: Store> Runtime<S> {
         loop {
             self.flush()?;
             let now = self.clock.now();
+            if self.fire_due_timers(now)? > 0 {
+                continue;
+            }
             let batch = self.take_due(now);
             if batch.is_empty() {
-                let next = self
+                let next_job = self
                     .queue
                     .iter()
                     .find(|(_, i, k)| self.job_has_handler(*i, *k))
                     .map(|(due, _, _)| *due);
+                let next_timer =
+                    if patience == Patience::WaitForTimers && self.waits_only_on_timers() {
+                        self.timers.first().map(|(due, _, _)| *due)
+                    } else {
+                        None
+                    };
+                let next = match (next_job, next_timer) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
                 match (patience, next) {
-                    (Patience::WaitForRetries, Some(due)) => {
+                    (Patience::WaitForRetries | Patience::WaitForTimers, Some(due)) => {
                         self.clock.sleep_until(due);
                         continue;
                     }
@@ -631,12 +681,30 @@ impl<S: Store> Runtime<S> {
     /// Forgets every cached state with nothing queued for it, keeping memory flat when
     /// many instances wait (they reload from the journal when next touched).
     pub fn evict_idle(&mut self) {
-        let busy: std::collections::HashSet<InstanceId> =
-            self.queue.iter().map(|(_, i, _)| *i).collect();
+        let busy: std::collections::HashSet<InstanceId> = self
+            .queue
+            .iter()
+            .chain(self.timers.iter())
+            .map(|(_, i, _)| *i)
+            .collect();
         let staged: std::collections::HashSet<InstanceId> =
             self.staged.iter().map(|a| a.instance).collect();
         self.instances
             .retain(|id, _| busy.contains(id) || staged.contains(id));
+    }
+
+    /// True when some cached instance has a timer armed and none waits on a person, a
+    /// message or a signal: then sleeping until the timer is all that is left to do.
+    fn waits_only_on_timers(&self) -> bool {
+        let timed: Vec<&InstanceState> = self
+            .instances
+            .values()
+            .filter(|s| !s.timers.is_empty() && !s.is_ended())
+            .collect();
+        !timed.is_empty()
+            && timed.iter().all(|s| {
+                s.subscriptions.is_empty() && s.user_tasks.is_empty() && s.incidents.is_empty()
+            })
     }
 
     pub fn queued_jobs(&self) -> usize {

@@ -24,7 +24,7 @@ pub struct InstanceView {
 
 #[derive(Clone, Debug)]
 pub struct Waiting {
-    /// `user_task` or `job`.
+    /// `user_task`, `job`, `timer`, `message` or `signal`.
     pub kind: &'static str,
     pub id: GlobalKey,
     pub element: String,
@@ -84,6 +84,41 @@ impl InstanceView {
                 name,
                 job_type: Some(job.job_type.clone()),
                 due: Some(job.due),
+            });
+        }
+        for timer in state.timers.values() {
+            let event = def.node(timer.event);
+            waiting.push(Waiting {
+                kind: "timer",
+                id: GlobalKey {
+                    instance,
+                    key: timer.key,
+                },
+                element: event.id.clone(),
+                name: event.name.clone(),
+                job_type: None,
+                due: Some(timer.due),
+            });
+        }
+        for subscription in state.subscriptions.values() {
+            let event = def.node(subscription.event);
+            let (kind, what) = match &subscription.wait {
+                baton_core::Wait::Message {
+                    name,
+                    correlation_key,
+                } => ("message", format!("{name} ({correlation_key})")),
+                baton_core::Wait::Signal { name } => ("signal", name.clone()),
+            };
+            waiting.push(Waiting {
+                kind,
+                id: GlobalKey {
+                    instance,
+                    key: subscription.key,
+                },
+                element: event.id.clone(),
+                name: Some(what),
+                job_type: None,
+                due: None,
             });
         }
         let incidents: Vec<IncidentView> = state

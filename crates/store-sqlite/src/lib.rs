@@ -18,11 +18,13 @@ use baton_store::{
     IncidentRow, InstanceFilter, InstanceRow, JobFilter, JobRow, JournalStore, NewDefinition,
     QueryStore, Result, StoredDefinition, TaskFilter, UserTaskRow, VariableRow,
 };
+use baton_store::{BufferedMessage, EventStore, SubscriptionRow, TimerRow};
 
 /// Schema migrations, in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_definitions.sql"),
+    include_str!("../migrations/0003_events.sql"),
 ];
 
 /// How hard commits try to reach the disk.
@@ -314,5 +316,36 @@ impl QueryStore for SqliteStore {
 
     fn variables(&self, instance: InstanceId) -> Result<Vec<VariableRow>> {
         rows::variables(&self.conn, instance)
+    }
+}
+
+impl EventStore for SqliteStore {
+    fn timers(&self, until: Option<Timestamp>) -> Result<Vec<TimerRow>> {
+        rows::timers(&self.conn, until)
+    }
+
+    fn subscriptions(
+        &self,
+        kind: &str,
+        name: &str,
+        correlation_key: Option<&str>,
+    ) -> Result<Vec<SubscriptionRow>> {
+        rows::subscriptions(&self.conn, kind, name, correlation_key)
+    }
+
+    fn buffer_message(&mut self, message: &BufferedMessage) -> Result<i64> {
+        rows::buffer_message(&self.conn, message)
+    }
+
+    fn take_message(
+        &mut self,
+        name: &str,
+        correlation_key: &str,
+        now: Timestamp,
+    ) -> Result<Option<BufferedMessage>> {
+        let tx = self.conn.transaction().map_err(backend)?;
+        let taken = rows::take_message(&tx, name, correlation_key, now)?;
+        tx.commit().map_err(backend)?;
+        Ok(taken)
     }
 }

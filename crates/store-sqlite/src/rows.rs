@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use baton_core::{GlobalKey, InstanceId, Key, Timestamp};
 use baton_feel::Value;
+use baton_store::{BufferedMessage, SubscriptionRow, TimerRow};
 use baton_store::{
     Error, IncidentFilter, IncidentRow, InstanceFilter, InstanceRow, JobFilter, JobRow, Result,
     RowChanges, TaskFilter, UserTaskRow, VariableRow,
@@ -96,7 +97,155 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
             params![instance, i(scope.0)],
         )?;
     }
+    let instance = rows.instance.as_ref().map_or(0, |r| i(r.instance.0));
+    for r in &rows.timers {
+        run(
+            "INSERT INTO timers (instance, key, element_id, due) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (instance, key) DO UPDATE SET due = excluded.due",
+            params![i(r.instance.0), i(r.key.0), r.element_id, r.due.0],
+        )?;
+    }
+    for key in &rows.timers_removed {
+        run(
+            "DELETE FROM timers WHERE instance = ?1 AND key = ?2",
+            params![instance, i(key.0)],
+        )?;
+    }
+    for r in &rows.subscriptions {
+        run(
+            "INSERT INTO subscriptions (instance, key, element_id, kind, name, correlation_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (instance, key) DO NOTHING",
+            params![
+                i(r.instance.0),
+                i(r.key.0),
+                r.element_id,
+                r.kind,
+                r.name,
+                r.correlation_key
+            ],
+        )?;
+    }
+    for key in &rows.subscriptions_removed {
+        run(
+            "DELETE FROM subscriptions WHERE instance = ?1 AND key = ?2",
+            params![instance, i(key.0)],
+        )?;
+    }
     Ok(())
+}
+
+pub(crate) fn timers(conn: &Connection, until: Option<Timestamp>) -> Result<Vec<TimerRow>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT instance, key, element_id, due FROM timers
+             WHERE (?1 IS NULL OR due <= ?1) ORDER BY due, instance, key",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map([until.map(|t| t.0)], |r| {
+            Ok(TimerRow {
+                instance: InstanceId(r.get::<_, i64>(0)? as u64),
+                key: Key(r.get::<_, i64>(1)? as u64),
+                element_id: r.get(2)?,
+                due: Timestamp(r.get(3)?),
+            })
+        })
+        .map_err(backend)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(backend)
+}
+
+pub(crate) fn subscriptions(
+    conn: &Connection,
+    kind: &str,
+    name: &str,
+    correlation_key: Option<&str>,
+) -> Result<Vec<SubscriptionRow>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT instance, key, element_id, kind, name, correlation_key FROM subscriptions
+             WHERE kind = ?1 AND name = ?2 AND (?3 IS NULL OR correlation_key = ?3)
+             ORDER BY instance, key",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(params![kind, name, correlation_key], |r| {
+            Ok(SubscriptionRow {
+                instance: InstanceId(r.get::<_, i64>(0)? as u64),
+                key: Key(r.get::<_, i64>(1)? as u64),
+                element_id: r.get(2)?,
+                kind: r.get(3)?,
+                name: r.get(4)?,
+                correlation_key: r.get(5)?,
+            })
+        })
+        .map_err(backend)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(backend)
+}
+
+pub(crate) fn buffer_message(conn: &Connection, message: &BufferedMessage) -> Result<i64> {
+    let variables = serde_json::to_string(&message.variables)
+        .map_err(|e| Error::Corrupt(format!("message variables: {e}")))?;
+    conn.prepare_cached(
+        "INSERT INTO messages (name, correlation_key, variables, published_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            message.name,
+            message.correlation_key,
+            variables,
+            message.published_at.0,
+            message.expires_at.0
+        ])
+    })
+    .map_err(backend)?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub(crate) fn take_message(
+    conn: &Connection,
+    name: &str,
+    correlation_key: &str,
+    now: Timestamp,
+) -> Result<Option<BufferedMessage>> {
+    conn.prepare_cached("DELETE FROM messages WHERE expires_at <= ?1")
+        .and_then(|mut s| s.execute([now.0]))
+        .map_err(backend)?;
+    let found = conn
+        .prepare_cached(
+            "SELECT id, name, correlation_key, variables, published_at, expires_at FROM messages
+             WHERE name = ?1 AND correlation_key = ?2 ORDER BY id LIMIT 1",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![name, correlation_key], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })
+            .optional()
+        })
+        .map_err(backend)?;
+    let Some((id, name, correlation_key, variables, published_at, expires_at)) = found else {
+        return Ok(None);
+    };
+    conn.prepare_cached("DELETE FROM messages WHERE id = ?1")
+        .and_then(|mut s| s.execute([id]))
+        .map_err(backend)?;
+    let variables: Value = serde_json::from_str(&variables)
+        .map_err(|e| Error::Corrupt(format!("message variables: {e}")))?;
+    Ok(Some(BufferedMessage {
+        id,
+        name,
+        correlation_key,
+        variables,
+        published_at: Timestamp(published_at),
+        expires_at: Timestamp(expires_at),
+    }))
 }
 
 fn instance_row(r: &Row<'_>) -> rusqlite::Result<InstanceRow> {

@@ -16,7 +16,7 @@ pub mod testsuite;
 
 pub use records::*;
 
-use baton_core::{GlobalKey, InstanceId, JournalRecord};
+use baton_core::{GlobalKey, InstanceId, JournalRecord, Timestamp};
 
 /// What can go wrong talking to a store.
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +81,31 @@ pub trait QueryStore {
     fn variables(&self, instance: InstanceId) -> Result<Vec<VariableRow>>;
 }
 
-/// A complete store.
-pub trait Store: DeploymentStore + JournalStore + QueryStore + Send {}
+/// What instances wait for, and messages waiting for them.
+pub trait EventStore {
+    /// Armed timers due at or before `until` (every one when `None`), by due time.
+    fn timers(&self, until: Option<Timestamp>) -> Result<Vec<TimerRow>>;
+    /// Open subscriptions of `kind` (`message` or `signal`) for `name`, and for messages
+    /// with this correlation key, oldest first.
+    fn subscriptions(
+        &self,
+        kind: &str,
+        name: &str,
+        correlation_key: Option<&str>,
+    ) -> Result<Vec<SubscriptionRow>>;
+    /// Keeps a message until `expires_at` for a subscription that opens later.
+    fn buffer_message(&mut self, message: &BufferedMessage) -> Result<i64>;
+    /// Removes and returns the oldest unexpired buffered message with this name and key
+    /// (dropping expired ones on the way).
+    fn take_message(
+        &mut self,
+        name: &str,
+        correlation_key: &str,
+        now: Timestamp,
+    ) -> Result<Option<BufferedMessage>>;
+}
 
-impl<T: DeploymentStore + JournalStore + QueryStore + Send> Store for T {}
+/// A complete store.
+pub trait Store: DeploymentStore + JournalStore + QueryStore + EventStore + Send {}
+
+impl<T: DeploymentStore + JournalStore + QueryStore + EventStore + Send> Store for T {}

@@ -7,11 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use baton_core::{
-    Definition, Event, InstanceId, InstanceState, InstanceStatus, JobState, Key, Timestamp,
+    Definition, Event, InstanceId, InstanceState, InstanceStatus, JobState, Key, Timestamp, Wait,
 };
 
 use crate::records::{
-    ElementRow, IncidentRow, InstanceRow, JobRow, RowChanges, UserTaskRow, VariableRow,
+    ElementRow, IncidentRow, InstanceRow, JobRow, RowChanges, SubscriptionRow, TimerRow,
+    UserTaskRow, VariableRow,
 };
 
 pub fn changes(
@@ -29,6 +30,8 @@ pub fn changes(
     let mut jobs = BTreeSet::new();
     let mut tasks: BTreeMap<Key, &'static str> = BTreeMap::new();
     let mut incidents: BTreeMap<Key, &'static str> = BTreeMap::new();
+    let mut timers = BTreeSet::new();
+    let mut subscriptions = BTreeSet::new();
 
     for event in events {
         match event {
@@ -95,7 +98,21 @@ pub fn changes(
             Event::IncidentResolved { key } => {
                 incidents.insert(*key, "resolved");
             }
-            Event::InstanceCreated { .. }
+            Event::TimerCreated { key, .. }
+            | Event::TimerTriggered { key }
+            | Event::TimerCancelled { key } => {
+                timers.insert(*key);
+            }
+            Event::SubscriptionOpened { key, .. } | Event::SubscriptionClosed { key } => {
+                subscriptions.insert(*key);
+            }
+            Event::JobErrorThrown { key, .. } => {
+                jobs.insert(*key);
+            }
+            Event::SubscriptionTriggered { .. }
+            | Event::SignalThrown { .. }
+            | Event::EventCaught { .. }
+            | Event::InstanceCreated { .. }
             | Event::ElementActivating { .. }
             | Event::ElementActivated { .. }
             | Event::ElementCompleting { .. }
@@ -151,6 +168,39 @@ pub fn changes(
             created_at: at,
             ended_at: (task_state != "open").then_some(at),
         });
+    }
+    for key in timers {
+        match state.timers.get(&key) {
+            Some(timer) => rows.timers.push(TimerRow {
+                instance,
+                key,
+                element_id: def.node(timer.event).id.clone(),
+                due: timer.due,
+            }),
+            None => rows.timers_removed.push(key),
+        }
+    }
+    for key in subscriptions {
+        match state.subscriptions.get(&key) {
+            Some(subscription) => {
+                let (kind, name, correlation_key) = match &subscription.wait {
+                    Wait::Message {
+                        name,
+                        correlation_key,
+                    } => ("message", name.clone(), Some(correlation_key.clone())),
+                    Wait::Signal { name } => ("signal", name.clone(), None),
+                };
+                rows.subscriptions.push(SubscriptionRow {
+                    instance,
+                    key,
+                    element_id: def.node(subscription.event).id.clone(),
+                    kind: kind.into(),
+                    name,
+                    correlation_key,
+                });
+            }
+            None => rows.subscriptions_removed.push(key),
+        }
     }
     for (key, incident_state) in incidents {
         let live = state.incidents.get(&key);

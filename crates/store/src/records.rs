@@ -84,6 +84,45 @@ pub struct RowChanges {
     pub variables: Vec<VariableRow>,
     /// Element scopes whose local variables ended.
     pub scopes_removed: Vec<Key>,
+    pub timers: Vec<TimerRow>,
+    pub timers_removed: Vec<Key>,
+    pub subscriptions: Vec<SubscriptionRow>,
+    pub subscriptions_removed: Vec<Key>,
+}
+
+/// An armed timer: the runtime sends `TriggerTimer` when it is due.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimerRow {
+    pub instance: InstanceId,
+    pub key: Key,
+    /// The timer event's element id.
+    pub element_id: String,
+    pub due: Timestamp,
+}
+
+/// An open message or signal subscription.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubscriptionRow {
+    pub instance: InstanceId,
+    pub key: Key,
+    /// The event's element id.
+    pub element_id: String,
+    /// `message` or `signal`.
+    pub kind: String,
+    pub name: String,
+    /// For messages: the key a published message must carry.
+    pub correlation_key: Option<String>,
+}
+
+/// A message published with a time to live, kept until a subscription takes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BufferedMessage {
+    pub id: i64,
+    pub name: String,
+    pub correlation_key: String,
+    pub variables: Value,
+    pub published_at: Timestamp,
+    pub expires_at: Timestamp,
 }
 
 #[derive(Clone, Debug, PartialEq)]

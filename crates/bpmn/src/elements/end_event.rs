@@ -1,26 +1,20 @@
-//! `<endEvent>`: none, or terminate (ends every other path in its scope).
+//! `<endEvent>`: none, terminate (ends every other path in its scope), error, escalation
+//! or signal.
 
-use baton_model::NodeKind;
+use baton_model::{NodeKind, Throw};
 
-use super::event_definitions;
+use super::events::{self, Globals};
 use crate::reader::Element;
 use crate::report::Report;
 
-pub(super) fn read(el: &Element, report: &mut Report) -> Option<NodeKind> {
-    let mut terminate = false;
-    for definition in event_definitions(el) {
-        if definition.name == "terminateEventDefinition" {
-            terminate = true;
-        } else {
-            report.error(
-                el,
-                format!(
-                    "{} end events are not supported yet; use a none or terminate end event",
-                    super::unsupported::event_kind(&definition.name)
-                ),
-            );
-            return None;
-        }
+pub(super) fn read(el: &Element, globals: &Globals, report: &mut Report) -> Option<NodeKind> {
+    let result = events::throw(el, globals, report)?;
+    if matches!(result, Throw::Link(_)) {
+        report.error(
+            el,
+            "a link event is an intermediate throw event, not an end event",
+        );
+        return None;
     }
-    Some(NodeKind::EndEvent { terminate })
+    Some(NodeKind::EndEvent { result })
 }

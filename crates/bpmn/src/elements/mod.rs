@@ -6,6 +6,7 @@
 
 mod business_rule_task;
 mod end_event;
+pub(crate) mod events;
 mod exclusive_gateway;
 mod parallel_gateway;
 mod script_task;
@@ -27,7 +28,11 @@ use crate::validate;
 
 /// Reads one `<process>`. Returns `None` for a process that is not executable (after
 /// checking it, with its problems reported as warnings) or that has no id.
-pub(crate) fn read_process(el: &Element, report: &mut Report) -> Option<ProcessGraph> {
+pub(crate) fn read_process(
+    el: &Element,
+    globals: &events::Globals,
+    report: &mut Report,
+) -> Option<ProcessGraph> {
     let Some(id) = el.id() else {
         report.error(
             el,
@@ -46,7 +51,14 @@ pub(crate) fn read_process(el: &Element, report: &mut Report) -> Option<ProcessG
         );
     }
     let graph = report.with_leniency(!executable, |report| {
-        let mut builder = GraphBuilder::default();
+        let mut builder = GraphBuilder {
+            globals,
+            nodes: Vec::new(),
+            flows: Vec::new(),
+            defaults: Vec::new(),
+            attachments: Vec::new(),
+            scope: None,
+        };
         for child in &el.children {
             builder.read(child, report);
         }
@@ -69,15 +81,19 @@ pub(crate) struct RawFlow {
     pub span: Span,
 }
 
-#[derive(Default)]
-struct GraphBuilder {
+struct GraphBuilder<'g> {
+    globals: &'g events::Globals,
     nodes: Vec<Node>,
     flows: Vec<RawFlow>,
     /// `default="..."` attributes, resolved once every flow is known.
     defaults: Vec<(NodeId, String, Span)>,
+    /// Boundary events and the `attachedToRef` they name, resolved once every node is known.
+    attachments: Vec<(NodeId, String, Span)>,
+    /// The subprocess whose content is being read (`None`: the process level).
+    scope: Option<NodeId>,
 }
 
-impl GraphBuilder {
+impl GraphBuilder<'_> {
     fn read(&mut self, el: &Element, report: &mut Report) {
         if el.ns() != Ns::Bpmn {
             if el.ns() != Ns::Other {
@@ -94,10 +110,62 @@ impl GraphBuilder {
         let kind = match el.name.as_str() {
             // A start event that cannot run yet still marks where the process starts, so
             // its error is not followed by "no start event".
-            "startEvent" => start_event::read(el, report).or(Some(NodeKind::StartEvent)),
-            "endEvent" => end_event::read(el, report),
+            "startEvent" => {
+                start_event::read(el, self.globals, report).or(Some(NodeKind::StartEvent {
+                    trigger: baton_model::Trigger::None,
+                    interrupting: true,
+                }))
+            }
+            "endEvent" => end_event::read(el, self.globals, report),
+            "intermediateCatchEvent" => events::trigger(el, self.globals, report)
+                .map(|trigger| NodeKind::IntermediateCatchEvent { trigger }),
+            "intermediateThrowEvent" => events::throw(el, self.globals, report)
+                .map(|result| NodeKind::IntermediateThrowEvent { result }),
+            "boundaryEvent" => {
+                let kind = events::trigger(el, self.globals, report).map(|trigger| {
+                    NodeKind::BoundaryEvent {
+                        // Resolved in `finish`, once every node is known.
+                        attached_to: NodeId(u32::MAX),
+                        interrupting: el.attr("cancelActivity") != Some("false"),
+                        trigger,
+                    }
+                });
+                let at = self.nodes.len();
+                let valid = kind.is_some();
+                self.add_node(el, kind, report);
+                if valid && self.nodes.len() > at {
+                    let attached = el.attr("attachedToRef").unwrap_or_default().to_string();
+                    self.attachments
+                        .push((NodeId(at as u32), attached, el.span));
+                }
+                return;
+            }
+            "receiveTask" => self
+                .globals
+                .message(el, el.attr("messageRef"), report)
+                .map(|message| NodeKind::ReceiveTask { message }),
+            "subProcess" | "transaction" => {
+                let triggered_by_event = el.attr("triggeredByEvent") == Some("true");
+                let at = self.nodes.len();
+                self.add_node(
+                    el,
+                    Some(NodeKind::SubProcess { triggered_by_event }),
+                    report,
+                );
+                if self.nodes.len() == at {
+                    return;
+                }
+                let outer = self.scope.replace(NodeId(at as u32));
+                for child in &el.children {
+                    self.read(child, report);
+                }
+                self.scope = outer;
+                return;
+            }
+            "inclusiveGateway" => Some(NodeKind::InclusiveGateway),
+            "eventBasedGateway" => Some(NodeKind::EventBasedGateway),
             "task" | "manualTask" => task::read(el, report),
-            "serviceTask" => service_task::read(el, report),
+            "serviceTask" | "sendTask" => service_task::read(el, report),
             "scriptTask" => script_task::read(el, report),
             "userTask" => user_task::read(el, report),
             "businessRuleTask" => business_rule_task::read(el, report),
@@ -160,7 +228,7 @@ impl GraphBuilder {
             id: id.to_string(),
             name: el.attr("name").map(str::to_string),
             kind,
-            scope: None,
+            scope: self.scope,
             incoming: Vec::new(),
             outgoing: Vec::new(),
             default_flow: None,
@@ -206,6 +274,43 @@ impl GraphBuilder {
                 condition: raw.condition,
                 span: raw.span,
             });
+        }
+        for (node, attached, span) in self.attachments {
+            let activity = by_id.get(&attached).copied().filter(|a| {
+                !matches!(
+                    self.nodes[a.0 as usize].kind,
+                    NodeKind::BoundaryEvent { .. }
+                        | NodeKind::StartEvent { .. }
+                        | NodeKind::EndEvent { .. }
+                        | NodeKind::IntermediateCatchEvent { .. }
+                        | NodeKind::IntermediateThrowEvent { .. }
+                        | NodeKind::ExclusiveGateway
+                        | NodeKind::ParallelGateway
+                        | NodeKind::InclusiveGateway
+                        | NodeKind::EventBasedGateway
+                )
+            });
+            let activity_scope = activity.and_then(|a| self.nodes[a.0 as usize].scope);
+            let n = &mut self.nodes[node.0 as usize];
+            match (activity, &mut n.kind) {
+                (Some(activity), NodeKind::BoundaryEvent { attached_to, .. }) => {
+                    *attached_to = activity;
+                    n.scope = activity_scope;
+                }
+                _ => {
+                    report.error_at(
+                        span,
+                        Some(&n.id),
+                        format!(
+                            "boundary event '{}' has attachedToRef '{attached}', which names no \
+                             activity of process '{id}'",
+                            n.id
+                        ),
+                    );
+                    // It cannot run; keep the graph well-formed for the other checks.
+                    n.kind = NodeKind::PassThroughTask;
+                }
+            }
         }
         for (node, default, span) in self.defaults {
             let n = &mut self.nodes[node.0 as usize];

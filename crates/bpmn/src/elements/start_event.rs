@@ -1,21 +1,25 @@
-//! `<startEvent>`: only the none start event runs so far.
+//! `<startEvent>`: none (where the process or a subprocess starts), or message, timer or
+//! signal (starting the process, or an event subprocess, when triggered); error and
+//! escalation start events only in event subprocesses.
 
-use baton_model::NodeKind;
+use baton_model::{NodeKind, Trigger};
 
-use super::event_definitions;
+use super::events::{self, Globals};
 use crate::reader::Element;
 use crate::report::Report;
 
-pub(super) fn read(el: &Element, report: &mut Report) -> Option<NodeKind> {
-    if let Some(definition) = event_definitions(el).next() {
+pub(super) fn read(el: &Element, globals: &Globals, report: &mut Report) -> Option<NodeKind> {
+    let trigger = events::trigger(el, globals, report)?;
+    if matches!(trigger, Trigger::Link(_) | Trigger::Conditional(_)) {
         report.error(
             el,
-            format!(
-                "{} start events are not supported yet; use a none start event",
-                super::unsupported::event_kind(&definition.name)
-            ),
+            "link and conditional start events are not supported; use a none, message, timer \
+             or signal start event",
         );
         return None;
     }
-    Some(NodeKind::StartEvent)
+    Some(NodeKind::StartEvent {
+        trigger,
+        interrupting: el.attr("isInterrupting") != Some("false"),
+    })
 }

@@ -7,18 +7,9 @@ use crate::reader::Element;
 
 /// Flow nodes defined by BPMN 2.0 that the engine cannot execute yet.
 const FLOW_NODES: &[&str] = &[
-    "intermediateCatchEvent",
-    "intermediateThrowEvent",
-    "boundaryEvent",
-    "subProcess",
     "adHocSubProcess",
-    "transaction",
     "callActivity",
-    "inclusiveGateway",
-    "eventBasedGateway",
     "complexGateway",
-    "sendTask",
-    "receiveTask",
     "callChoreography",
     "choreographyTask",
     "subChoreography",
@@ -43,6 +34,13 @@ const ARTIFACTS: &[&str] = &[
     "supports",
     "resourceRole",
     "performer",
+    // Children of a subprocess that describe the subprocess itself.
+    "incoming",
+    "outgoing",
+    "multiInstanceLoopCharacteristics",
+    "standardLoopCharacteristics",
+    "dataInputAssociation",
+    "dataOutputAssociation",
     "humanPerformer",
     "potentialOwner",
 ];

@@ -7,14 +7,17 @@ mod decide;
 mod deploy;
 mod incidents;
 mod instances;
+mod publish;
 mod resolve;
 mod resume;
 mod run;
 mod show;
+mod signal;
 mod simulate;
 mod start;
 mod tasks;
 mod tck;
+mod timers;
 
 use std::path::Path;
 
@@ -49,6 +52,15 @@ pub fn run(cli: Cli) -> Result<u8> {
             store,
         } => start::run(&process_id, &vars, version, count, no_wait, &store),
         Commands::Resume { no_wait, store } => resume::run(no_wait, &store),
+        Commands::Publish {
+            name,
+            key,
+            vars,
+            ttl,
+            store,
+        } => publish::run(&name, &key, &vars, ttl.as_deref(), &store),
+        Commands::Signal { name, vars, store } => signal::run(&name, &vars, &store),
+        Commands::Timers { fire_due, store } => timers::run(fire_due, &store),
         Commands::Instances {
             process,
             state,

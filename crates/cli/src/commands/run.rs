@@ -6,7 +6,7 @@ use anyhow::Result;
 use baton_store::DefinitionKind;
 
 use crate::cli::{StoreArgs, VarArgs};
-use crate::commands::{patience, print_instance, read_sources, simulate};
+use crate::commands::{print_instance, read_sources, simulate};
 use crate::exit::InputError;
 use crate::{vars, workspace};
 
@@ -50,6 +50,10 @@ pub fn run(
         }
     };
     let instance = runtime.start(&process_id, None, variables)?;
-    runtime.drive(patience(no_wait))?;
+    runtime.drive(if no_wait {
+        baton_runtime::Patience::DueNow
+    } else {
+        baton_runtime::Patience::WaitForTimers
+    })?;
     print_instance(&mut runtime, instance, store.json)
 }

@@ -86,6 +86,7 @@ pub fn drive(
         instance,
         version: def.version(),
         variables: variables.clone(),
+        start_event: None,
     };
     events.extend(execute(def, &mut state, &Request { at, command: start })?.events);
     for _ in 0..MAX_COMMANDS {

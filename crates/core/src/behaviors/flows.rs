@@ -5,7 +5,7 @@ use baton_feel::Value;
 use baton_model::{FlowId, NodeId, NodeKind};
 
 use crate::behaviors::{transition, variables};
-use crate::elements::parallel_gateway;
+use crate::elements::{inclusive_gateway, parallel_gateway};
 use crate::engine::Processor;
 use crate::event::IncidentKind;
 use crate::ids::Key;
@@ -111,14 +111,24 @@ pub(crate) fn arrive(p: &mut Processor<'_>, flow: FlowId, scope: Key) -> Result<
             Some(consumed) => consumed,
             None => return Ok(()),
         },
-        NodeKind::StartEvent
+        NodeKind::InclusiveGateway => match inclusive_gateway::join(p, target, scope) {
+            Some(consumed) => consumed,
+            None => return Ok(()),
+        },
+        NodeKind::StartEvent { .. }
         | NodeKind::EndEvent { .. }
+        | NodeKind::IntermediateCatchEvent { .. }
+        | NodeKind::IntermediateThrowEvent { .. }
+        | NodeKind::BoundaryEvent { .. }
         | NodeKind::PassThroughTask
         | NodeKind::ServiceTask { .. }
         | NodeKind::ScriptTask { .. }
         | NodeKind::UserTask
+        | NodeKind::ReceiveTask { .. }
         | NodeKind::BusinessRuleTask { .. }
-        | NodeKind::ExclusiveGateway => vec![flow],
+        | NodeKind::SubProcess { .. }
+        | NodeKind::ExclusiveGateway
+        | NodeKind::EventBasedGateway => vec![flow],
     };
     transition::create_element(p, target, scope, consumed)?;
     Ok(())

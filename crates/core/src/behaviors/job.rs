@@ -5,9 +5,9 @@
 //! once by accepting a completion only while the job is open.
 
 use baton_feel::Context;
-use baton_model::JobDefinition;
+use baton_model::{JobDefinition, Throw};
 
-use crate::behaviors::{incident, variables};
+use crate::behaviors::{events, incident, variables};
 use crate::effect::Effect;
 use crate::engine::{Processor, Rejection};
 use crate::event::{Event, IncidentKind};
@@ -74,6 +74,35 @@ pub(crate) fn fail(
         )?;
     } else {
         announce(p, job);
+    }
+    Ok(())
+}
+
+/// A worker reports a business error (a BPMN error with `code`): the job ends and the
+/// error is thrown from its task, to the task's own error boundary events first. Nothing
+/// catching it is an incident; resolving it runs the task again.
+pub(crate) fn throw_error(
+    p: &mut Processor<'_>,
+    job: Key,
+    code: &str,
+    message: &str,
+) -> Result<(), Rejection> {
+    let element = open_job(p, job)?;
+    p.emit(Event::JobErrorThrown {
+        key: job,
+        code: code.to_string(),
+        message: message.to_string(),
+    })?;
+    let thrown = Throw::Error {
+        code: code.to_string(),
+        message: Some(message.to_string()),
+    };
+    if !events::throw_from_activity(p, element, &thrown)? {
+        let message = format!(
+            "the job threw error '{code}' ({message}) and no boundary event or event \
+             subprocess catches it; resolve the incident to run the task again"
+        );
+        incident::raise(p, element, None, IncidentKind::UnhandledError, message)?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use baton_model::{FlowId, NodeId};
 
-use crate::behaviors::{flows, incident, variables};
+use crate::behaviors::{events, flows, incident, variables};
 use crate::elements;
 use crate::engine::{Processor, Step};
 use crate::event::{Event, IncidentKind};
@@ -43,6 +43,9 @@ pub(crate) fn activate(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErro
         return incident::raise(p, key, None, IncidentKind::ExpressionFailed, message);
     }
     p.emit(Event::ElementActivated { key })?;
+    if !events::open_boundaries(p, key, node)? {
+        return Ok(());
+    }
     elements::on_activated(p, key, node)
 }
 
@@ -74,6 +77,7 @@ pub(crate) fn complete(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErro
         Ok(taken) => taken,
         Err((kind, message)) => return incident::raise(p, key, None, kind, message),
     };
+    events::close_waits(p, key)?;
     p.emit(Event::ElementCompleted { key })?;
     for flow in &taken {
         p.emit(Event::FlowTaken {
@@ -84,7 +88,8 @@ pub(crate) fn complete(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErro
     for flow in taken {
         flows::arrive(p, flow, scope)?;
     }
-    elements::after_completed(p, node, scope)?;
+    elements::after_completed(p, key, node, scope)?;
+    elements::inclusive_gateway::recheck_joins(p, scope)?;
     complete_scope_if_done(p, scope)
 }
 
@@ -103,22 +108,30 @@ fn complete_process(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> 
         return Ok(());
     }
     p.emit(Event::ElementCompleting { key })?;
+    events::close_waits(p, key)?;
     p.emit(Event::ElementCompleted { key })?;
     p.emit(Event::InstanceCompleted {})
 }
 
-/// Terminates an element instance and everything inside it, innermost first.
-pub(crate) fn terminate(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> {
+/// Terminates every element instance running directly inside `scope` (and what runs
+/// inside them).
+pub(crate) fn terminate_children(p: &mut Processor<'_>, scope: Key) -> Result<(), ReplayError> {
     let children: Vec<Key> = p
         .state
         .elements
         .values()
-        .filter(|e| e.scope == Some(key))
+        .filter(|e| e.scope == Some(scope))
         .map(|e| e.key)
         .collect();
     for child in children {
         terminate(p, child)?;
     }
+    Ok(())
+}
+
+/// Terminates an element instance and everything inside it, innermost first.
+pub(crate) fn terminate(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> {
+    terminate_children(p, key)?;
     let Some(element) = p.state.elements.get(&key) else {
         return Ok(());
     };
@@ -138,6 +151,7 @@ pub(crate) fn terminate(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErr
     if let Some(node) = node {
         elements::on_terminate(p, key, node)?;
     }
+    events::close_waits(p, key)?;
     p.emit(Event::ElementTerminated { key })
 }
 

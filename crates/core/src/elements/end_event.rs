@@ -1,34 +1,59 @@
-//! End events. A none end event just ends its path; a terminate end event also ends every
-//! other path in its scope and then completes the scope.
+//! End events. A none end event ends its path; a terminate end event also ends every
+//! other path in its scope and completes the scope. Error end events throw to the
+//! innermost catching boundary event or event subprocess (an incident when nothing
+//! catches); escalation and signal end events throw and end their path.
 
-use crate::behaviors::transition;
+use baton_model::Throw;
+
+use crate::behaviors::{events, incident, transition};
 use crate::engine::{Processor, Step};
+use crate::event::IncidentKind;
 use crate::ids::Key;
 use crate::state::ReplayError;
 
-pub(crate) fn on_activated(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> {
-    p.push(Step::Complete(key));
-    Ok(())
+pub(crate) fn on_activated(
+    p: &mut Processor<'_>,
+    key: Key,
+    result: &Throw,
+) -> Result<(), ReplayError> {
+    match result {
+        Throw::Error { code, .. } => {
+            if !events::throw(p, key, result)? {
+                let message = format!(
+                    "error '{code}' was thrown and no boundary event or event subprocess \
+                     catches it; add an error boundary event for it, or resolve the incident \
+                     to throw it again"
+                );
+                return incident::raise(p, key, None, IncidentKind::UnhandledError, message);
+            }
+            Ok(())
+        }
+        Throw::Escalation(_) => {
+            events::throw(p, key, result)?;
+            p.push(Step::Complete(key));
+            Ok(())
+        }
+        Throw::Signal(name) => {
+            events::throw_signal(p, key, name)?;
+            p.push(Step::Complete(key));
+            Ok(())
+        }
+        Throw::None | Throw::Terminate | Throw::Link(_) => {
+            p.push(Step::Complete(key));
+            Ok(())
+        }
+    }
 }
 
 pub(crate) fn after_completed(
     p: &mut Processor<'_>,
-    terminate: bool,
+    result: &Throw,
     scope: Key,
 ) -> Result<(), ReplayError> {
-    if !terminate {
+    if !matches!(result, Throw::Terminate) {
         return Ok(());
     }
-    let siblings: Vec<Key> = p
-        .state
-        .elements
-        .values()
-        .filter(|e| e.scope == Some(scope))
-        .map(|e| e.key)
-        .collect();
-    for sibling in siblings {
-        transition::terminate(p, sibling)?;
-    }
+    transition::terminate_children(p, scope)?;
     // Tokens still travelling in the scope (say, waiting at a join) end with it.
     p.push(Step::Complete(scope));
     Ok(())

@@ -1,0 +1,294 @@
+//! Event definitions (`<messageEventDefinition>`, `<timerEventDefinition>`, …) → what
+//! an event waits for ([`Trigger`]) or throws ([`Throw`]), with the messages, signals,
+//! errors and escalations they reference resolved from the `<definitions>` root.
+
+use std::collections::HashMap;
+
+use baton_model::{MessageDefinition, Throw, TimerDefinition, TimerKind, TimerValue, Trigger};
+
+use super::event_definitions;
+use super::unsupported::event_kind;
+use crate::extensions::feel;
+use crate::reader::{BpmnElement, Element, Ns};
+use crate::report::Report;
+
+/// The root elements that event definitions refer to by id.
+#[derive(Default)]
+pub(crate) struct Globals {
+    messages: HashMap<String, MessageDefinition>,
+    /// Signal, error and escalation names and codes by id.
+    signals: HashMap<String, String>,
+    errors: HashMap<String, (Option<String>, Option<String>)>,
+    escalations: HashMap<String, Option<String>>,
+}
+
+impl Globals {
+    /// Reads `<message>`, `<signal>`, `<error>` and `<escalation>` from the definitions.
+    pub(crate) fn read(root: &Element, report: &mut Report) -> Globals {
+        let mut globals = Globals::default();
+        for child in root.children.iter().filter(|c| c.ns() == Ns::Bpmn) {
+            let Some(id) = child.id() else { continue };
+            match child.name.as_str() {
+                "message" => {
+                    let name = child.attr("name").unwrap_or(id).to_string();
+                    let correlation_key = subscription(child)
+                        .and_then(|key| feel::parse(key, child, "correlation key", report));
+                    globals.messages.insert(
+                        id.to_string(),
+                        MessageDefinition {
+                            name,
+                            correlation_key,
+                        },
+                    );
+                }
+                "signal" => {
+                    let name = child.attr("name").unwrap_or(id).to_string();
+                    globals.signals.insert(id.to_string(), name);
+                }
+                "error" => {
+                    let code = child.attr("errorCode").map(str::to_string);
+                    let name = child.attr("name").map(str::to_string);
+                    globals.errors.insert(id.to_string(), (code, name));
+                }
+                "escalation" => {
+                    let code = child.attr("escalationCode").map(str::to_string);
+                    globals.escalations.insert(id.to_string(), code);
+                }
+                _ => {}
+            }
+        }
+        globals
+    }
+
+    /// The message a `messageRef` names, reporting a dangling reference.
+    pub(crate) fn message(
+        &self,
+        el: &Element,
+        reference: Option<&str>,
+        report: &mut Report,
+    ) -> Option<MessageDefinition> {
+        let Some(reference) = reference else {
+            report.error(
+                el,
+                format!(
+                    "'{}' names no message: add messageRef=\"...\" pointing at a <bpmn:message>",
+                    el.id().unwrap_or("?")
+                ),
+            );
+            return None;
+        };
+        let found = self.messages.get(reference).cloned();
+        if found.is_none() {
+            report.error(
+                el,
+                format!("messageRef '{reference}' names no <bpmn:message> of this file"),
+            );
+        }
+        found
+    }
+}
+
+/// `<zeebe:subscription correlationKey="..."/>` on a message.
+fn subscription(message: &Element) -> Option<&str> {
+    message
+        .child(Ns::Bpmn, "extensionElements")?
+        .child(Ns::Zeebe, "subscription")?
+        .attr("correlationKey")
+}
+
+/// What a catching event (`el`) waits for. `None` after reporting an error.
+pub(crate) fn trigger(el: &Element, globals: &Globals, report: &mut Report) -> Option<Trigger> {
+    let mut definitions = event_definitions(el);
+    let Some(definition) = definitions.next() else {
+        return Some(Trigger::None);
+    };
+    if definitions.next().is_some() {
+        report.error(
+            el,
+            "events with several event definitions (multiple/parallel multiple) are not \
+             supported yet; split it into one event per trigger behind an event-based gateway",
+        );
+        return None;
+    }
+    let reference = |attribute: &str| definition.attr(attribute);
+    match definition.name.as_str() {
+        "messageEventDefinition" => globals
+            .message(el, reference("messageRef"), report)
+            .map(Trigger::Message),
+        "timerEventDefinition" => timer(el, definition, report).map(Trigger::Timer),
+        "signalEventDefinition" => {
+            signal(el, reference("signalRef"), globals, report).map(Trigger::Signal)
+        }
+        "errorEventDefinition" => {
+            match reference("errorRef") {
+                None => Some(Trigger::Error(None)),
+                Some(id) => match globals.errors.get(id) {
+                    // An error without a code catches by its name, as Camunda does.
+                    Some((code, name)) => Some(Trigger::Error(code.clone().or(name.clone()))),
+                    None => {
+                        report.error(
+                            el,
+                            format!("errorRef '{id}' names no <bpmn:error> of this file"),
+                        );
+                        None
+                    }
+                },
+            }
+        }
+        "escalationEventDefinition" => match reference("escalationRef") {
+            None => Some(Trigger::Escalation(None)),
+            Some(id) => match globals.escalations.get(id) {
+                Some(code) => Some(Trigger::Escalation(code.clone())),
+                None => {
+                    report.error(
+                        el,
+                        format!("escalationRef '{id}' names no <bpmn:escalation> of this file"),
+                    );
+                    None
+                }
+            },
+        },
+        "conditionalEventDefinition" => {
+            let condition = definition.child(Ns::Bpmn, "condition")?;
+            feel::parse(&condition.text, el, "condition", report).map(Trigger::Conditional)
+        }
+        "linkEventDefinition" => Some(Trigger::Link(link_name(el, definition))),
+        other => {
+            report.error(
+                el,
+                format!(
+                    "{} events cannot be caught here; see `baton lint` for what each event \
+                     position supports",
+                    event_kind(other)
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// What a throwing event (`el`) throws. `None` after reporting an error.
+pub(crate) fn throw(el: &Element, globals: &Globals, report: &mut Report) -> Option<Throw> {
+    let mut definitions = event_definitions(el);
+    let Some(definition) = definitions.next() else {
+        return Some(Throw::None);
+    };
+    if definitions.next().is_some() {
+        report.error(
+            el,
+            "events with several event definitions are not supported yet",
+        );
+        return None;
+    }
+    let reference = |attribute: &str| definition.attr(attribute);
+    match definition.name.as_str() {
+        "terminateEventDefinition" => Some(Throw::Terminate),
+        "signalEventDefinition" => {
+            signal(el, reference("signalRef"), globals, report).map(Throw::Signal)
+        }
+        "errorEventDefinition" => {
+            let Some((code, name)) = reference("errorRef").and_then(|id| globals.errors.get(id))
+            else {
+                report.error(
+                    el,
+                    "an error end event needs errorRef=\"...\" naming a <bpmn:error> with an \
+                     errorCode, so a boundary event can catch it",
+                );
+                return None;
+            };
+            let Some(code) = code.clone().or(name.clone()) else {
+                report.error(el, "the <bpmn:error> it throws has no errorCode: add one");
+                return None;
+            };
+            Some(Throw::Error {
+                code,
+                message: name.clone(),
+            })
+        }
+        "escalationEventDefinition" => {
+            let code = reference("escalationRef")
+                .and_then(|id| globals.escalations.get(id))
+                .cloned()
+                .flatten();
+            match code {
+                Some(code) => Some(Throw::Escalation(code)),
+                None => {
+                    report.error(
+                        el,
+                        "an escalation event needs escalationRef=\"...\" naming a \
+                         <bpmn:escalation> with an escalationCode",
+                    );
+                    None
+                }
+            }
+        }
+        "linkEventDefinition" => Some(Throw::Link(link_name(el, definition))),
+        other => {
+            report.error(
+                el,
+                format!("throwing {} events is not supported yet", event_kind(other)),
+            );
+            None
+        }
+    }
+}
+
+fn signal(
+    el: &Element,
+    reference: Option<&str>,
+    globals: &Globals,
+    report: &mut Report,
+) -> Option<String> {
+    let Some(id) = reference else {
+        report.error(
+            el,
+            "a signal event needs signalRef=\"...\" naming a <bpmn:signal>",
+        );
+        return None;
+    };
+    let found = globals.signals.get(id).cloned();
+    if found.is_none() {
+        report.error(
+            el,
+            format!("signalRef '{id}' names no <bpmn:signal> of this file"),
+        );
+    }
+    found
+}
+
+/// A link's name: its `name` attribute, else the event's name.
+fn link_name(el: &Element, definition: &Element) -> String {
+    definition
+        .attr("name")
+        .or(el.attr("name"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn timer(el: &Element, definition: &Element, report: &mut Report) -> Option<TimerDefinition> {
+    let found = [
+        ("timeDate", TimerKind::Date),
+        ("timeDuration", TimerKind::Duration),
+        ("timeCycle", TimerKind::Cycle),
+    ]
+    .into_iter()
+    .find_map(|(name, kind)| definition.child(Ns::Bpmn, name).map(|c| (c, kind)));
+    let Some((child, kind)) = found else {
+        report.error(
+            el,
+            "the timer has no <timeDate>, <timeDuration> or <timeCycle>: add one (for example \
+             <bpmn:timeDuration>PT10M</bpmn:timeDuration>)",
+        );
+        return None;
+    };
+    let text = child.text.trim();
+    let value = match text.strip_prefix('=') {
+        Some(_) => TimerValue::Expression(feel::parse(text, child, "timer expression", report)?),
+        None if text.is_empty() => {
+            report.error(el, format!("<{}> is empty", child.qualified));
+            return None;
+        }
+        None => TimerValue::Literal(text.to_string()),
+    };
+    Some(TimerDefinition { kind, value })
+}

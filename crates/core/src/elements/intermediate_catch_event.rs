@@ -1,0 +1,50 @@
+//! Intermediate catch event: waits for its message, timer or signal, then continues. A
+//! link catch event continues at once (it was reached by a jump); one reached from an
+//! event-based gateway has already happened.
+
+use baton_model::{NodeId, Trigger};
+
+use crate::behaviors::{events, incident};
+use crate::engine::{Processor, Step};
+use crate::event::IncidentKind;
+use crate::ids::Key;
+use crate::state::ReplayError;
+
+pub(crate) fn on_activated(
+    p: &mut Processor<'_>,
+    key: Key,
+    node: NodeId,
+    trigger: &Trigger,
+) -> Result<(), ReplayError> {
+    if events::reached_from_event_gateway(p, node) {
+        p.push(Step::Complete(key));
+        return Ok(());
+    }
+    match trigger {
+        Trigger::Timer(_) | Trigger::Message(_) | Trigger::Signal(_) => {
+            if let Err(message) = events::open_wait(p, key, node, trigger)? {
+                let kind = events::wait_incident(trigger);
+                return incident::raise(p, key, None, kind, message);
+            }
+            Ok(())
+        }
+        Trigger::Conditional(condition) => {
+            let view = crate::behaviors::variables::ScopeView::new(p.state, key, p.at);
+            if condition.evaluate(&view).value == baton_feel::Value::Bool(true) {
+                p.push(Step::Complete(key));
+                return Ok(());
+            }
+            let message = format!(
+                "the condition `{}` is false; conditional events are checked when they are \
+                 reached and when this incident is resolved, so set the variables it needs \
+                 and resolve the incident",
+                condition.source()
+            );
+            incident::raise(p, key, None, IncidentKind::ExpressionFailed, message)
+        }
+        Trigger::None | Trigger::Link(_) | Trigger::Error(_) | Trigger::Escalation(_) => {
+            p.push(Step::Complete(key));
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Events, boundaries, subprocesses and the gateways that wait: each test drives a small
+//! model and snapshots the exact journal, with replay and rejection checked at every
+//! step (see `support`).
+
+mod support;
+
+use baton_core::{Command, Key, Rejection, Wait};
+use baton_feel::Context;
+use support::{Scenario, context};
+
+fn timer(s: &Scenario) -> Key {
+    *s.state.timers.keys().next().expect("an armed timer")
+}
+
+/// The open subscription waiting for `name`.
+fn subscription(s: &Scenario, name: &str) -> Key {
+    s.state
+        .subscriptions
+        .values()
+        .find(|sub| match &sub.wait {
+            Wait::Message { name: n, .. } | Wait::Signal { name: n } => n == name,
+        })
+        .map(|sub| sub.key)
+        .unwrap_or_else(|| panic!("no subscription for '{name}': {:?}", s.state.subscriptions))
+}
+
+// --- receive task with a timer boundary event ------------------------------------------
+
+#[test]
+fn a_correlated_message_completes_the_receive_task_and_cancels_its_timer() {
+    let mut s = Scenario::start("receive_with_timeout", r#"{"orderId": "A-1"}"#);
+    let waiting = subscription(&s, "paid");
+    assert_eq!(
+        s.state.subscriptions[&waiting].wait,
+        Wait::Message {
+            name: "paid".into(),
+            correlation_key: "A-1".into()
+        }
+    );
+    assert_eq!(s.state.timers.len(), 1, "the boundary timer is armed");
+    s.send(Command::CorrelateMessage {
+        subscription: waiting,
+        variables: context(r#"{"amount": 12}"#),
+    })
+    .expect("correlate");
+    assert!(s.state.is_ended());
+    assert!(s.state.timers.is_empty() && s.state.subscriptions.is_empty());
+    assert_eq!(s.variables(), r#"{"orderId": "A-1", "amount": 12}"#);
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn a_due_timer_interrupts_the_receive_task_and_fires_only_once() {
+    let mut s = Scenario::start("receive_with_timeout", r#"{"orderId": "B-2"}"#);
+    let armed = timer(&s);
+    // PT10S after the start command's time.
+    assert_eq!(s.state.timers[&armed].due.0, 12_000);
+    s.send(Command::TriggerTimer { timer: armed })
+        .expect("fire");
+    assert!(s.state.is_ended());
+    let again = s.send(Command::TriggerTimer { timer: armed });
+    assert!(
+        matches!(again, Err(Rejection::InstanceEnded(_))),
+        "{again:?}"
+    );
+    insta::assert_snapshot!(s.transcript);
+}
+
+// --- error end event caught by a boundary event on the subprocess ---------------------
+
+#[test]
+fn an_error_thrown_in_a_subprocess_is_caught_by_its_boundary_event() {
+    let s = Scenario::start("error_in_subprocess", r#"{"stock": 0}"#);
+    assert!(s.state.is_ended());
+    assert!(
+        s.transcript
+            .contains(r#""catcher":"caught","code":"OUT_OF_STOCK""#)
+    );
+    assert!(s.transcript.contains(r#""element":"failed""#));
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn a_subprocess_without_an_error_completes_normally() {
+    let s = Scenario::start("error_in_subprocess", r#"{"stock": 5}"#);
+    assert!(s.state.is_ended());
+    assert!(s.transcript.contains(r#""element":"done""#));
+    assert!(!s.transcript.contains("event_caught"));
+}
+
+// --- event subprocesses -----------------------------------------------------------------
+
+#[test]
+fn a_non_interrupting_event_subprocess_runs_beside_the_work_each_time() {
+    let mut s = Scenario::start("event_subprocess", r#"{"id": 1, "notes": 0}"#);
+    for _ in 0..2 {
+        let note = subscription(&s, "note");
+        s.send(Command::CorrelateMessage {
+            subscription: note,
+            variables: Context::new(),
+        })
+        .expect("note");
+    }
+    assert_eq!(s.variables(), r#"{"id": 1, "notes": 2}"#);
+    assert_eq!(s.state.user_tasks.len(), 1, "the user task still waits");
+    let task = s.task();
+    s.send(Command::CompleteUserTask {
+        task,
+        variables: Context::new(),
+    })
+    .expect("complete");
+    assert!(s.state.is_ended());
+    assert!(
+        s.state.subscriptions.is_empty(),
+        "the waits close with the process"
+    );
+}
+
+#[test]
+fn an_interrupting_event_subprocess_ends_the_work_and_then_the_process() {
+    let mut s = Scenario::start("event_subprocess", r#"{"id": 1, "notes": 0}"#);
+    let abort = subscription(&s, "abort");
+    s.send(Command::ReceiveSignal {
+        subscription: abort,
+        variables: Context::new(),
+    })
+    .expect("signal");
+    assert!(s.state.is_ended());
+    assert!(s.state.user_tasks.is_empty());
+    insta::assert_snapshot!(s.transcript);
+}
+
+// --- inclusive gateway ------------------------------------------------------------------
+
+#[test]
+fn an_inclusive_join_waits_for_every_path_that_was_taken() {
+    let mut s = Scenario::start("inclusive", r#"{"x": 1, "y": 1}"#);
+    // `a` finished at once; the join waits for `b`, which can still arrive.
+    assert!(!s.state.is_ended());
+    let task = s.task();
+    s.send(Command::CompleteUserTask {
+        task,
+        variables: Context::new(),
+    })
+    .expect("complete b");
+    assert!(s.state.is_ended());
+    assert_eq!(s.variables(), r#"{"x": 1, "y": 1, "ra": "a"}"#);
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn an_inclusive_join_does_not_wait_for_paths_not_taken() {
+    let s = Scenario::start("inclusive", r#"{"x": 1, "y": 0}"#);
+    assert!(
+        s.state.is_ended(),
+        "only `a` was taken, so the join fires at once"
+    );
+    let s = Scenario::start("inclusive", r#"{"x": 0, "y": 0}"#);
+    assert!(s.state.is_ended());
+    assert_eq!(s.variables(), r#"{"x": 0, "y": 0, "rc": "c"}"#);
+}
+
+// --- event-based gateway ----------------------------------------------------------------
+
+#[test]
+fn the_first_event_after_an_event_based_gateway_wins() {
+    let mut s = Scenario::start("event_gateway", r#"{"ticket": 42}"#);
+    assert_eq!(s.state.timers.len(), 1);
+    let answer = subscription(&s, "answer");
+    assert_eq!(
+        s.state.subscriptions[&answer].wait,
+        Wait::Message {
+            name: "answer".into(),
+            correlation_key: "42".into()
+        }
+    );
+    let late = timer(&s);
+    s.send(Command::CorrelateMessage {
+        subscription: answer,
+        variables: Context::new(),
+    })
+    .expect("answer");
+    assert!(s.state.is_ended());
+    assert!(s.transcript.contains(r#""element":"ok""#));
+    let after = s.send(Command::TriggerTimer { timer: late });
+    assert!(after.is_err(), "the losing timer was cancelled");
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn the_timer_wins_when_no_message_comes() {
+    let mut s = Scenario::start("event_gateway", r#"{"ticket": 42}"#);
+    let late = timer(&s);
+    s.send(Command::TriggerTimer { timer: late }).expect("fire");
+    assert!(s.state.is_ended());
+    assert!(s.transcript.contains(r#""element":"escalated""#));
+}

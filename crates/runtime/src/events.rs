@@ -1,0 +1,207 @@
+//! Events that cross instances: firing due timers, publishing messages (correlated by
+//! name and key, buffered with a time to live, or starting instances at message start
+//! events) and broadcasting signals. The core decides what a trigger does inside one
+//! instance; this module finds the instances a trigger concerns, through the store's
+//! timer and subscription rows.
+
+use baton_core::{Command, Effect, InstanceId, Rejection, Timestamp, Wait};
+use baton_feel::{Context, Value};
+use baton_model::{NodeKind, Trigger};
+use baton_store::{BufferedMessage, DefinitionKind, Store};
+
+use crate::error::Error;
+use crate::runtime::Runtime;
+
+/// What publishing a message did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Published {
+    /// Instances whose subscription took the message.
+    pub correlated: Vec<InstanceId>,
+    /// Instances started at a message start event.
+    pub started: Vec<InstanceId>,
+    /// Kept for a subscription that opens within the time to live.
+    pub buffered: bool,
+}
+
+/// What broadcasting a signal did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Broadcast {
+    pub received: Vec<InstanceId>,
+    pub started: Vec<InstanceId>,
+}
+
+impl<S: Store> Runtime<S> {
+    /// Fires every armed timer due at `now` (staged; the caller flushes). A timer that
+    /// already fired or was cancelled is skipped: the core rejects it.
+    pub fn fire_due_timers(&mut self, now: Timestamp) -> Result<usize, Error> {
+        let due: Vec<_> = self
+            .timers
+            .iter()
+            .take_while(|(at, _, _)| *at <= now)
+            .copied()
+            .collect();
+        let mut fired = 0;
+        for entry in due {
+            self.timers.remove(&entry);
+            let (_, instance, timer) = entry;
+            match self.execute(instance, Command::TriggerTimer { timer }) {
+                Ok(()) => fired += 1,
+                Err(Error::Rejected(
+                    Rejection::UnknownTimer { .. } | Rejection::InstanceEnded(_),
+                )) => {}
+                Err(Error::UnknownInstance(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(fired)
+    }
+
+    /// The time the next armed timer is due, if any.
+    pub fn next_timer(&self) -> Option<Timestamp> {
+        self.timers.first().map(|(due, _, _)| *due)
+    }
+
+    /// Work an effect asks for after its commit.
+    pub(crate) fn follow_up(&mut self, _instance: InstanceId, effect: Effect) -> Result<(), Error> {
+        match effect {
+            Effect::Subscribed {
+                subscription,
+                wait:
+                    Wait::Message {
+                        name,
+                        correlation_key,
+                    },
+            } => {
+                let now = self.now();
+                if let Some(message) =
+                    self.store_mut()
+                        .take_message(&name, &correlation_key, now)?
+                {
+                    let command = Command::CorrelateMessage {
+                        subscription,
+                        variables: as_context(message.variables),
+                    };
+                    self.execute(_instance, command)?;
+                }
+                Ok(())
+            }
+            Effect::SignalThrown { name, variables } => {
+                self.flush()?;
+                self.broadcast_signal(&name, variables).map(|_| ())
+            }
+            Effect::Subscribed { .. } | Effect::JobReady { .. } | Effect::TimerArmed { .. } => {
+                Ok(())
+            }
+        }
+    }
+
+    /// Publishes a message: every instance waiting for `name` with this correlation key
+    /// gets it (once per instance); processes with a message start event of that name
+    /// start; if nobody took it and `ttl_ms` > 0 it is kept that long.
+    pub fn publish(
+        &mut self,
+        name: &str,
+        correlation_key: &str,
+        variables: Context,
+        ttl_ms: u64,
+    ) -> Result<Published, Error> {
+        self.flush()?;
+        let mut published = Published::default();
+        let subscriptions = self
+            .store()
+            .subscriptions("message", name, Some(correlation_key))?;
+        for row in subscriptions {
+            if published.correlated.contains(&row.instance) {
+                continue;
+            }
+            let command = Command::CorrelateMessage {
+                subscription: row.key,
+                variables: variables.clone(),
+            };
+            match self.execute(row.instance, command) {
+                Ok(()) => published.correlated.push(row.instance),
+                Err(Error::Rejected(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        for (process, start) in
+            self.triggered_starts(|t| matches!(t, Trigger::Message(m) if m.name == name))?
+        {
+            let instance = self.start_at(&process, None, variables.clone(), Some(start))?;
+            published.started.push(instance);
+        }
+        if published.correlated.is_empty() && published.started.is_empty() && ttl_ms > 0 {
+            let now = self.now();
+            self.store_mut().buffer_message(&BufferedMessage {
+                id: 0,
+                name: name.to_string(),
+                correlation_key: correlation_key.to_string(),
+                variables: Value::context(variables),
+                published_at: now,
+                expires_at: now.plus_millis(ttl_ms),
+            })?;
+            published.buffered = true;
+        }
+        self.flush()?;
+        Ok(published)
+    }
+
+    /// Broadcasts a signal to every instance waiting for it and starts the processes
+    /// with a signal start event of that name.
+    pub fn broadcast_signal(&mut self, name: &str, variables: Context) -> Result<Broadcast, Error> {
+        let mut broadcast = Broadcast::default();
+        let subscriptions = self.store().subscriptions("signal", name, None)?;
+        for row in subscriptions {
+            let command = Command::ReceiveSignal {
+                subscription: row.key,
+                variables: variables.clone(),
+            };
+            match self.execute(row.instance, command) {
+                Ok(()) => broadcast.received.push(row.instance),
+                Err(Error::Rejected(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        for (process, start) in
+            self.triggered_starts(|t| matches!(t, Trigger::Signal(s) if s == name))?
+        {
+            let instance = self.start_at(&process, None, variables.clone(), Some(start))?;
+            broadcast.started.push(instance);
+        }
+        Ok(broadcast)
+    }
+
+    /// Start events of the latest deployed processes whose trigger matches.
+    fn triggered_starts(
+        &mut self,
+        matches: impl Fn(&Trigger) -> bool,
+    ) -> Result<Vec<(String, String)>, Error> {
+        let deployed = self.store().definitions(DefinitionKind::Process)?;
+        let mut latest: Vec<(String, u32)> = Vec::new();
+        for d in deployed {
+            match latest.iter_mut().find(|(id, _)| *id == d.id) {
+                Some(entry) => entry.1 = entry.1.max(d.version),
+                None => latest.push((d.id, d.version)),
+            }
+        }
+        let mut found = Vec::new();
+        for (process, version) in latest {
+            let def = self.definition(&process, Some(version))?;
+            for start in def.triggered_starts() {
+                if let NodeKind::StartEvent { trigger, .. } = &def.node(start).kind
+                    && matches(trigger)
+                {
+                    found.push((process.clone(), def.node(start).id.clone()));
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn as_context(value: Value) -> Context {
+    match value {
+        Value::Context(c) => (*c).clone(),
+        _ => Context::new(),
+    }
+}
