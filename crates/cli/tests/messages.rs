@@ -55,9 +55,7 @@ fn a_message_published_early_waits_for_its_subscription_within_the_ttl() {
     w.baton(&["deploy", &core_model("receive_with_timeout")]);
     let dropped = w.baton(&["publish", "paid", "--key", "7", "--json"]);
     assert_eq!(dropped.json()["buffered"], false);
-    let kept = w.baton(&[
-        "publish", "paid", "--key", "8", "--ttl", "PT1M", "--json",
-    ]);
+    let kept = w.baton(&["publish", "paid", "--key", "8", "--ttl", "PT1M", "--json"]);
     assert_eq!(kept.json()["buffered"], true, "{}", kept.stdout);
     // The key is a number here; the subscription's key is the same number.
     let started = w.baton(&["start", "p", "--var", "orderId=8", "--json"]);

@@ -195,3 +195,79 @@ fn the_timer_wins_when_no_message_comes() {
     assert!(s.state.is_ended());
     assert!(s.transcript.contains(r#""element":"escalated""#));
 }
+
+// --- multi-instance and loops -----------------------------------------------------------
+
+#[test]
+fn a_parallel_multi_instance_collects_outputs_in_item_order() {
+    let mut s = Scenario::start("mi_parallel", r#"{"numbers": [1, 2, 3], "reviewers": 3}"#);
+    assert_eq!(s.state.user_tasks.len(), 3, "three reviews side by side");
+    assert!(
+        s.variables().contains(r#""squares": [1, 4, 9]"#),
+        "{}",
+        s.variables()
+    );
+    // The first approval ends the others (completion condition).
+    let first = s.task();
+    s.send(Command::CompleteUserTask {
+        task: first,
+        variables: context(r#"{"approved": true}"#),
+    })
+    .expect("approve");
+    assert!(s.state.is_ended());
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn a_sequential_multi_instance_runs_one_item_after_another() {
+    let mut s = Scenario::start("mi_sequential", r#"{"numbers": [2, 3], "reviewers": 2}"#);
+    assert!(
+        s.variables().contains(r#""squares": [4, 9]"#),
+        "{}",
+        s.variables()
+    );
+    // The reviews are parallel here; a disapproval does not end them.
+    assert_eq!(s.state.user_tasks.len(), 2);
+    for _ in 0..2 {
+        let task = s.task();
+        s.send(Command::CompleteUserTask {
+            task,
+            variables: context(r#"{"approved": false}"#),
+        })
+        .expect("review");
+    }
+    assert!(s.state.is_ended());
+    let order: Vec<&str> = s
+        .transcript
+        .lines()
+        .filter(|l| l.contains(r#""element":"square""#) && l.contains("element_activating"))
+        .collect();
+    assert_eq!(order.len(), 3, "a body and two iterations: {order:?}");
+}
+
+#[test]
+fn an_empty_collection_completes_the_multi_instance_at_once() {
+    let s = Scenario::start("mi_parallel", r#"{"numbers": [], "reviewers": 0}"#);
+    assert!(s.state.is_ended());
+    assert!(
+        s.variables().contains(r#""squares": []"#),
+        "{}",
+        s.variables()
+    );
+}
+
+#[test]
+fn a_missing_collection_is_an_incident() {
+    let s = Scenario::start("mi_parallel", r#"{"reviewers": 1}"#);
+    assert_eq!(s.state.incidents.len(), 1);
+    let message = &s.state.incidents.values().next().expect("incident").message;
+    assert!(message.contains("numbers"), "{message}");
+}
+
+#[test]
+fn a_standard_loop_repeats_while_its_condition_holds() {
+    let s = Scenario::start("standard_loop", r#"{"x": 3}"#);
+    assert!(s.state.is_ended());
+    // 3 → 6 → 12 → 24 → 48 → 96 → 192: runs until the condition fails after a run.
+    assert_eq!(s.variables(), r#"{"x": 192}"#);
+}

@@ -63,6 +63,7 @@ impl Builder<'_> {
             default_flow: None,
             inputs: Vec::new(),
             outputs: Vec::new(),
+            looping: None,
             span: Span::default(),
         });
         id

@@ -86,7 +86,40 @@ pub struct Node {
     pub inputs: Vec<Mapping>,
     /// Output mappings, evaluated on completion into the enclosing scope.
     pub outputs: Vec<Mapping>,
+    /// Multi-instance or standard loop: the activity runs several times.
+    pub looping: Option<Looping>,
     pub span: Span,
+}
+
+/// How an activity repeats.
+#[derive(Clone, Debug)]
+pub enum Looping {
+    /// `multiInstanceLoopCharacteristics`: one instance per item (or `cardinality`
+    /// instances), side by side or one after another.
+    MultiInstance(MultiInstance),
+    /// `standardLoopCharacteristics`: runs again while `condition` holds (checked before
+    /// each run with `test_before`, else after), at most `maximum` times.
+    Standard {
+        condition: Option<Expression>,
+        test_before: bool,
+        maximum: Option<u32>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct MultiInstance {
+    pub sequential: bool,
+    /// The list with one item per instance (`zeebe:loopCharacteristics inputCollection`).
+    pub input_collection: Option<Expression>,
+    /// The variable each instance sees its item as.
+    pub input_element: Option<String>,
+    /// How many instances, when there is no input collection (`loopCardinality`).
+    pub cardinality: Option<Expression>,
+    /// The variable collecting each instance's `output_element`, in item order.
+    pub output_collection: Option<String>,
+    pub output_element: Option<Expression>,
+    /// Checked after each instance completes; true ends the remaining ones.
+    pub completion_condition: Option<Expression>,
 }
 
 /// What a node does. Each kind has one behaviour module in the engine core.

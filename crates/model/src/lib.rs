@@ -13,6 +13,6 @@ mod graph;
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use graph::{
     CalledDecision, Definitions, Diagram, DiagramEdge, DiagramShape, Flow, FlowId, JobDefinition,
-    Mapping, MessageDefinition, Node, NodeId, NodeKind, ProcessGraph, Script, Throw,
-    TimerDefinition, TimerKind, TimerValue, Trigger,
+    Looping, Mapping, MessageDefinition, MultiInstance, Node, NodeId, NodeKind, ProcessGraph,
+    Script, Throw, TimerDefinition, TimerKind, TimerValue, Trigger,
 };

@@ -8,6 +8,7 @@ mod business_rule_task;
 mod end_event;
 pub(crate) mod events;
 mod exclusive_gateway;
+mod looping;
 mod parallel_gateway;
 mod script_task;
 mod sequence_flow;
@@ -201,11 +202,13 @@ impl GraphBuilder<'_> {
         check_activity_markers(el, report);
         zeebe::check_unknown(el, report);
         let (inputs, outputs) = zeebe::io_mapping(el, report);
+        let looping = looping::read(el, report);
         let Some(node) = self.push(el, kind.unwrap_or(NodeKind::PassThroughTask), report) else {
             return;
         };
         node.inputs = inputs;
         node.outputs = outputs;
+        node.looping = looping;
     }
 
     /// A stand-in for an element that cannot run (the report already holds the error, so
@@ -234,6 +237,7 @@ impl GraphBuilder<'_> {
             default_flow: None,
             inputs: Vec::new(),
             outputs: Vec::new(),
+            looping: None,
             span: el.span,
         });
         self.nodes.last_mut()
@@ -370,28 +374,6 @@ fn resolve(
 /// Markers that change how an activity runs, which the core does not implement yet: better
 /// refused than silently run once.
 fn check_activity_markers(el: &Element, report: &mut Report) {
-    for child in &el.children {
-        if child.ns() != Ns::Bpmn {
-            continue;
-        }
-        match child.name.as_str() {
-            "multiInstanceLoopCharacteristics" => report.error(
-                el,
-                format!(
-                    "multi-instance on '{}' is not supported yet",
-                    el.id().unwrap_or("?")
-                ),
-            ),
-            "standardLoopCharacteristics" => report.error(
-                el,
-                format!(
-                    "loop characteristics on '{}' are not supported yet",
-                    el.id().unwrap_or("?")
-                ),
-            ),
-            _ => {}
-        }
-    }
     if el.attr("isForCompensation") == Some("true") {
         report.error(
             el,

@@ -5,6 +5,7 @@ pub(crate) mod events;
 pub(crate) mod flows;
 pub(crate) mod incident;
 pub(crate) mod job;
+pub(crate) mod looping;
 pub(crate) mod timers;
 pub(crate) mod transition;
 pub(crate) mod user_task;

@@ -4,7 +4,7 @@
 
 use baton_model::{FlowId, NodeId};
 
-use crate::behaviors::{events, flows, incident, variables};
+use crate::behaviors::{events, flows, incident, looping, variables};
 use crate::elements;
 use crate::engine::{Processor, Step};
 use crate::event::{Event, IncidentKind};
@@ -39,11 +39,20 @@ pub(crate) fn activate(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErro
     if lifecycle != Lifecycle::Activating {
         return Ok(());
     }
+    // A loop's body runs no inputs and no behaviour of its own: its iterations do.
+    if looping::is_body(p, key, node) {
+        p.emit(Event::ElementActivated { key })?;
+        if !events::open_boundaries(p, key, node)? {
+            return Ok(());
+        }
+        return looping::start_body(p, key, node);
+    }
     if let Err(message) = variables::apply_inputs(p, key, node)? {
         return incident::raise(p, key, None, IncidentKind::ExpressionFailed, message);
     }
     p.emit(Event::ElementActivated { key })?;
-    if !events::open_boundaries(p, key, node)? {
+    // An iteration's boundary events belong to the loop's body.
+    if !looping::is_inner(p, key, node) && !events::open_boundaries(p, key, node)? {
         return Ok(());
     }
     elements::on_activated(p, key, node)
@@ -51,6 +60,14 @@ pub(crate) fn activate(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErro
 
 pub(crate) fn run(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> {
     match live_node(p, key) {
+        Some((node, Lifecycle::Activated)) if looping::is_body(p, key, node) => {
+            // Resolving an incident on a body retries starting its iterations.
+            if p.state.elements.values().any(|e| e.scope == Some(key)) {
+                Ok(())
+            } else {
+                looping::start_body(p, key, node)
+            }
+        }
         Some((node, Lifecycle::Activated)) => elements::on_activated(p, key, node),
         _ => Ok(()),
     }
@@ -70,12 +87,24 @@ pub(crate) fn complete(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErro
         Lifecycle::Completing => {}
         Lifecycle::Activating | Lifecycle::Terminating => return Ok(()),
     }
-    if let Err(message) = variables::apply_outputs(p, key, node, scope)? {
+    let body = looping::is_body(p, key, node);
+    let inner = !body && looping::is_inner(p, key, node);
+    if body {
+        looping::body_outputs(p, key, node, scope)?;
+    } else if let Err(message) = variables::apply_outputs(p, key, node, scope)? {
         return incident::raise(p, key, None, IncidentKind::ExpressionFailed, message);
     }
-    let taken = match elements::outgoing(p, key, node) {
-        Ok(taken) => taken,
-        Err((kind, message)) => return incident::raise(p, key, None, kind, message),
+    if inner && let Err(message) = looping::collect_output(p, key, node)? {
+        return incident::raise(p, key, None, IncidentKind::ExpressionFailed, message);
+    }
+    // An iteration leaves by its body, not by the activity's flows.
+    let taken = if inner {
+        Vec::new()
+    } else {
+        match elements::outgoing(p, key, node) {
+            Ok(taken) => taken,
+            Err((kind, message)) => return incident::raise(p, key, None, kind, message),
+        }
     };
     events::close_waits(p, key)?;
     p.emit(Event::ElementCompleted { key })?;
@@ -87,6 +116,10 @@ pub(crate) fn complete(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErro
     }
     for flow in taken {
         flows::arrive(p, flow, scope)?;
+    }
+    if inner {
+        looping::inner_completed(p, scope, node)?;
+        return complete_scope_if_done(p, scope);
     }
     elements::after_completed(p, key, node, scope)?;
     elements::inclusive_gateway::recheck_joins(p, scope)?;

@@ -15,6 +15,7 @@ use baton_feel::temporal::DateTime;
 use baton_feel::{Context, Evaluation, Expression, Scope, Value, WarningKind};
 use baton_model::NodeId;
 
+use crate::behaviors::looping;
 use crate::engine::{Processor, Step};
 use crate::event::{Event, VariableList};
 use crate::ids::{Key, Timestamp};
@@ -192,7 +193,14 @@ pub(crate) fn complete_with_result(
         && !result.is_empty()
     {
         if p.def.node(node).outputs.is_empty() {
-            propagate(p, scope, result)?;
+            // An iteration of a multi-instance keeps what it defines locally (its
+            // output element), so parallel iterations do not overwrite each other.
+            let from = if looping::is_inner(p, key, node) {
+                key
+            } else {
+                scope
+            };
+            propagate(p, from, result)?;
         } else {
             p.emit(Event::VariablesSet {
                 scope: key,

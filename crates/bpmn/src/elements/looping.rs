@@ -1,0 +1,105 @@
+//! Loop markers on activities: `<multiInstanceLoopCharacteristics>` (with Camunda 8's
+//! `zeebe:loopCharacteristics` for the collections) and `<standardLoopCharacteristics>`.
+
+use baton_model::{Looping, MultiInstance};
+
+use crate::extensions::feel;
+use crate::reader::{BpmnElement, Element, Ns};
+use crate::report::Report;
+
+/// The activity's loop, if it has one. Problems are reported; the loop is then dropped.
+pub(super) fn read(el: &Element, report: &mut Report) -> Option<Looping> {
+    if let Some(mi) = el.child(Ns::Bpmn, "multiInstanceLoopCharacteristics") {
+        return multi_instance(el, mi, report).map(Looping::MultiInstance);
+    }
+    let standard = el.child(Ns::Bpmn, "standardLoopCharacteristics")?;
+    let condition = match standard.child(Ns::Bpmn, "loopCondition") {
+        Some(c) => Some(feel::parse(&c.text, c, "loop condition", report)?),
+        None => None,
+    };
+    let maximum = match standard.attr("loopMaximum") {
+        None => None,
+        Some(text) => match text.trim().parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                report.error_at(
+                    standard.span,
+                    el.id(),
+                    format!("loopMaximum '{text}' is not a whole number: write a count like 10"),
+                );
+                return None;
+            }
+        },
+    };
+    if condition.is_none() && maximum.is_none() {
+        report.error_at(
+            standard.span,
+            el.id(),
+            format!(
+                "the loop on '{}' has neither a <loopCondition> nor loopMaximum, so it would \
+                 never end: add one",
+                el.id().unwrap_or("?")
+            ),
+        );
+        return None;
+    }
+    Some(Looping::Standard {
+        condition,
+        test_before: standard.attr("testBefore") == Some("true"),
+        maximum,
+    })
+}
+
+fn multi_instance(el: &Element, mi: &Element, report: &mut Report) -> Option<MultiInstance> {
+    let zeebe = mi
+        .child(Ns::Bpmn, "extensionElements")
+        .and_then(|ext| ext.child(Ns::Zeebe, "loopCharacteristics"));
+    let attr = |name: &str| zeebe.and_then(|z| z.attr(name));
+    let mut ok = true;
+    let mut expression = |text: Option<&str>, what: &str, at: &Element| match text {
+        None => None,
+        Some(text) => {
+            let parsed = feel::parse(text, at, what, report);
+            ok &= parsed.is_some();
+            parsed
+        }
+    };
+    let input_collection = expression(attr("inputCollection"), "input collection", mi);
+    let output_element = expression(attr("outputElement"), "output element", mi);
+    let cardinality_el = mi.child(Ns::Bpmn, "loopCardinality");
+    let cardinality = expression(
+        cardinality_el.map(|c| c.text.as_str()),
+        "loop cardinality",
+        cardinality_el.unwrap_or(mi),
+    );
+    let condition_el = mi.child(Ns::Bpmn, "completionCondition");
+    let completion_condition = expression(
+        condition_el.map(|c| c.text.as_str()),
+        "completion condition",
+        condition_el.unwrap_or(mi),
+    );
+    if !ok {
+        return None;
+    }
+    if input_collection.is_none() && cardinality.is_none() {
+        report.error_at(
+            mi.span,
+            el.id(),
+            format!(
+                "multi-instance '{}' needs an input collection (<zeebe:loopCharacteristics \
+                 inputCollection=\"=items\" inputElement=\"item\"/>) or a <loopCardinality>",
+                el.id().unwrap_or("?")
+            ),
+        );
+        return None;
+    }
+    Some(MultiInstance {
+        sequential: mi.attr("isSequential") == Some("true"),
+        input_collection,
+        input_element: attr("inputElement").map(str::to_string),
+        cardinality,
+        output_collection: attr("outputCollection").map(str::to_string),
+        output_element,
+        completion_condition,
+    })
+}
