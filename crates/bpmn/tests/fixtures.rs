@@ -209,6 +209,7 @@ fn kind(kind: &NodeKind) -> String {
         NodeKind::SubProcess { triggered_by_event } => {
             format!("sub-process(triggered_by_event={triggered_by_event})")
         }
+        NodeKind::CallActivity { called } => format!("call-activity({:?})", called.process_id),
         NodeKind::InclusiveGateway => "inclusive-gateway".into(),
         NodeKind::EventBasedGateway => "event-based-gateway".into(),
         NodeKind::PassThroughTask => "pass-through-task".into(),

@@ -123,6 +123,13 @@ pub fn instance(view: &InstanceView) -> Result<()> {
                 println!("\nwaiting for message {what} at {}", wait.element);
                 println!("  publish it with: baton publish NAME --key KEY");
             }
+            "child" => {
+                println!(
+                    "\nwaiting for child instance {} of call activity {}",
+                    wait.id.instance, wait.element
+                );
+                println!("  see it with: baton show {}", wait.id.instance);
+            }
             "signal" => {
                 let what = wait.name.as_deref().unwrap_or("?");
                 println!("\nwaiting for signal '{what}' at {}", wait.element);

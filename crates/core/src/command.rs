@@ -6,7 +6,7 @@
 
 use baton_feel::Context;
 
-use crate::ids::{InstanceId, Key, Timestamp};
+use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
 
 /// A command together with the moment it was issued.
 #[derive(Clone, Debug)]
@@ -25,6 +25,23 @@ pub enum Command {
         /// The start event to start from: `None` for the none start event; a message,
         /// timer or signal start event when its trigger starts the instance.
         start_event: Option<String>,
+        /// The call activity starting it, for a child instance.
+        parent: Option<ParentRef>,
+    },
+    /// The runtime started the child instance a call activity asked for.
+    ChildStarted {
+        element: Key,
+        child: InstanceId,
+    },
+    /// The child process could not be started (not deployed, say): an incident.
+    ChildStartFailed {
+        element: Key,
+        message: String,
+    },
+    /// The child instance of a call activity completed with these variables.
+    CompleteCallActivity {
+        element: Key,
+        variables: Context,
     },
     /// A timer is due. Rejected when it already fired or its element ended, so a timer
     /// fires at most once per due time even when the runtime sends this twice.
@@ -81,6 +98,9 @@ impl Command {
         match self {
             Command::StartInstance { .. } => "start instance",
             Command::TriggerTimer { .. } => "trigger timer",
+            Command::ChildStarted { .. } => "child started",
+            Command::ChildStartFailed { .. } => "child start failed",
+            Command::CompleteCallActivity { .. } => "complete call activity",
             Command::ThrowError { .. } => "throw error",
             Command::CorrelateMessage { .. } => "correlate message",
             Command::ReceiveSignal { .. } => "receive signal",

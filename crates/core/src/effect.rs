@@ -3,7 +3,7 @@
 use baton_feel::Context;
 
 use crate::event::Wait;
-use crate::ids::{Key, Timestamp};
+use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -21,4 +21,19 @@ pub enum Effect {
     /// A signal was thrown: the runtime delivers it to every instance waiting for it
     /// (this one included) and starts the processes whose start event it triggers.
     SignalThrown { name: String, variables: Context },
+    /// A call activity wants an instance of `process_id` started with `variables`; the
+    /// runtime starts it in the same commit and reports it back with `ChildStarted`
+    /// (or `ChildStartFailed`).
+    StartChild {
+        element: Key,
+        process_id: String,
+        variables: Context,
+    },
+    /// This instance, started by a call activity, completed with `variables`.
+    ChildCompleted {
+        parent: ParentRef,
+        variables: Context,
+    },
+    /// The call activity that started `child` ended first: the child is cancelled.
+    CancelChild { child: InstanceId },
 }

@@ -14,8 +14,9 @@ use crate::behaviors::{events, incident, job, transition, user_task};
 use crate::command::{Command, Request};
 use crate::definition::Definition;
 use crate::effect::Effect;
+use crate::elements::call_activity;
 use crate::event::Event;
-use crate::ids::{InstanceId, Key, Timestamp};
+use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
 use crate::state::{InstanceState, ReplayError};
 
 /// What one command produced.
@@ -57,6 +58,8 @@ pub enum Rejection {
         instance: InstanceId,
         subscription: Key,
     },
+    #[error("instance {instance} has no call activity {element} waiting for its child")]
+    UnknownCallActivity { instance: InstanceId, element: Key },
     #[error("process '{process}' has no start event '{element}' that a trigger can start")]
     UnknownStartEvent { process: String, element: String },
     /// The engine produced an event its own state could not apply: a bug, or a journal
@@ -144,13 +147,27 @@ pub fn execute(
             version,
             variables,
             start_event,
+            parent,
         } => start(
             &mut p,
             *instance,
             *version,
             variables,
             start_event.as_deref(),
+            *parent,
         )?,
+        Command::ChildStarted { element, child } => {
+            ensure_active(&p)?;
+            call_activity::child_started(&mut p, *element, *child)?
+        }
+        Command::ChildStartFailed { element, message } => {
+            ensure_active(&p)?;
+            call_activity::child_start_failed(&mut p, *element, message)?
+        }
+        Command::CompleteCallActivity { element, variables } => {
+            ensure_active(&p)?;
+            call_activity::complete(&mut p, *element, variables)?
+        }
         Command::TriggerTimer { timer } => {
             ensure_active(&p)?;
             events::trigger_timer(&mut p, *timer)?
@@ -214,6 +231,7 @@ fn start(
     version: u32,
     variables: &Context,
     start_event: Option<&str>,
+    parent: Option<ParentRef>,
 ) -> Result<(), Rejection> {
     if p.state.seq != 0 {
         return Err(Rejection::AlreadyStarted(p.state.instance));
@@ -242,6 +260,7 @@ fn start(
         instance,
         process_id: process_id.clone(),
         version,
+        parent,
     })?;
     let root = p.next_key();
     p.emit(Event::ElementActivating {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use baton_feel::Value;
 
-use crate::ids::{InstanceId, Key, Timestamp};
+use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
 
 /// An element, flow or variable name in an event. Shared with the definition (and the
 /// variables' contexts), so emitting an event copies a pointer, not the text.
@@ -32,6 +32,10 @@ pub enum Event {
         instance: InstanceId,
         process_id: String,
         version: u32,
+        /// The call activity that started it. Absent in journals before call
+        /// activities existed, which means what it says: no parent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent: Option<ParentRef>,
     },
 
     /// An element instance came into being. `scope` is the enclosing element instance
@@ -146,6 +150,10 @@ pub enum Event {
     #[serde(rename = "subscription_closed@1")]
     SubscriptionClosed { key: Key },
 
+    /// The call activity `element` started the instance `child`.
+    #[serde(rename = "child_instance_started@1")]
+    ChildInstanceStarted { element: Key, child: InstanceId },
+
     /// A signal was thrown; the runtime broadcasts it to every instance waiting for it.
     #[serde(rename = "signal_thrown@1")]
     SignalThrown {
@@ -206,6 +214,8 @@ pub enum IncidentKind {
     TimerFailed,
     /// A message subscription's correlation key could not be evaluated.
     SubscriptionFailed,
+    /// A call activity's process is not deployed.
+    CalledProcessMissing,
 }
 
 impl IncidentKind {
@@ -218,6 +228,7 @@ impl IncidentKind {
             IncidentKind::UnhandledError => "unhandled_error",
             IncidentKind::TimerFailed => "timer_failed",
             IncidentKind::SubscriptionFailed => "subscription_failed",
+            IncidentKind::CalledProcessMissing => "called_process_missing",
         }
     }
 }

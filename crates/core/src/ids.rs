@@ -77,3 +77,10 @@ impl FromStr for GlobalKey {
         })
     }
 }
+
+/// The call activity that started an instance: the parent instance and its element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ParentRef {
+    pub instance: InstanceId,
+    pub element: Key,
+}

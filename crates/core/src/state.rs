@@ -13,7 +13,7 @@ use baton_model::{FlowId, NodeId};
 
 use crate::definition::Definition;
 use crate::event::{Event, IncidentKind, Wait};
-use crate::ids::{InstanceId, Key, Timestamp};
+use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct InstanceState {
@@ -36,6 +36,10 @@ pub struct InstanceState {
     pub timers: BTreeMap<Key, Timer>,
     /// Open message and signal subscriptions, until their element ends.
     pub subscriptions: BTreeMap<Key, Subscription>,
+    /// The call activity that started this instance, if one did.
+    pub parent: Option<ParentRef>,
+    /// Instances started by this instance's call activities, by call activity.
+    pub children: BTreeMap<Key, InstanceId>,
     /// Next key to hand out; keys are never reused within an instance.
     pub next_key: u64,
     /// Number of events applied so far (the next event's journal position).
@@ -166,6 +170,8 @@ impl InstanceState {
             incidents: BTreeMap::new(),
             timers: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
+            parent: None,
+            children: BTreeMap::new(),
             next_key: 1,
             seq: 0,
         }
@@ -194,7 +200,9 @@ impl InstanceState {
                 instance,
                 process_id,
                 version,
+                parent,
             } => {
+                self.parent = *parent;
                 self.instance = *instance;
                 self.process_id.clone_from(process_id);
                 self.version = *version;
@@ -254,6 +262,7 @@ impl InstanceState {
                 if *key != self.root {
                     self.variables.remove(key);
                 }
+                self.children.remove(key);
                 self.tokens.retain(|(scope, _), _| scope != key);
             }
             Event::FlowTaken { flow, scope } => {
@@ -407,6 +416,9 @@ impl InstanceState {
                 self.subscriptions
                     .remove(key)
                     .ok_or(ReplayError::UnknownKey(*key))?;
+            }
+            Event::ChildInstanceStarted { element, child } => {
+                self.children.insert(*element, *child);
             }
             Event::SignalThrown { .. } | Event::EventCaught { .. } => {}
             Event::InstanceCompleted {} => self.status = InstanceStatus::Completed,

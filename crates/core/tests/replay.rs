@@ -348,6 +348,7 @@ fn run_case(seed: u64) -> String {
         version: 1,
         variables: bools(&mut rng),
         start_event: None,
+        parent: None,
     };
     let mut now = 0;
     let mut command = start;

@@ -179,6 +179,10 @@ pub enum NodeKind {
     SubProcess {
         triggered_by_event: bool,
     },
+    /// Starts an instance of another process and waits for it to end.
+    CallActivity {
+        called: CalledProcess,
+    },
     ExclusiveGateway,
     ParallelGateway,
     /// Takes every outgoing flow whose condition holds; as a join, waits for every
@@ -186,6 +190,24 @@ pub enum NodeKind {
     InclusiveGateway,
     /// Waits for the first of the catch events that follow it.
     EventBasedGateway,
+}
+
+/// The process a call activity starts (`zeebe:calledElement`, or BPMN's `calledElement`).
+#[derive(Clone, Debug)]
+pub struct CalledProcess {
+    pub process_id: ProcessRef,
+    /// Every variable the call activity sees goes to the child (else only its input
+    /// mappings' variables).
+    pub propagate_all_parent_variables: bool,
+    /// Every variable of the child comes back (else only through output mappings).
+    pub propagate_all_child_variables: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum ProcessRef {
+    Id(String),
+    /// `=expression` giving the process id when the call activity is reached.
+    Expression(Expression),
 }
 
 /// What a catching event waits for.

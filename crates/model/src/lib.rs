@@ -12,7 +12,7 @@ mod graph;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use graph::{
-    CalledDecision, Definitions, Diagram, DiagramEdge, DiagramShape, Flow, FlowId, JobDefinition,
-    Looping, Mapping, MessageDefinition, MultiInstance, Node, NodeId, NodeKind, ProcessGraph,
-    Script, Throw, TimerDefinition, TimerKind, TimerValue, Trigger,
+    CalledDecision, CalledProcess, Definitions, Diagram, DiagramEdge, DiagramShape, Flow, FlowId,
+    JobDefinition, Looping, Mapping, MessageDefinition, MultiInstance, Node, NodeId, NodeKind,
+    ProcessGraph, ProcessRef, Script, Throw, TimerDefinition, TimerKind, TimerValue, Trigger,
 };

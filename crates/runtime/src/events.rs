@@ -89,9 +89,12 @@ impl<S: Store> Runtime<S> {
                 self.flush()?;
                 self.broadcast_signal(&name, variables).map(|_| ())
             }
-            Effect::Subscribed { .. } | Effect::JobReady { .. } | Effect::TimerArmed { .. } => {
-                Ok(())
-            }
+            Effect::Subscribed { .. }
+            | Effect::JobReady { .. }
+            | Effect::TimerArmed { .. }
+            | Effect::StartChild { .. }
+            | Effect::ChildCompleted { .. }
+            | Effect::CancelChild { .. } => Ok(()),
         }
     }
 

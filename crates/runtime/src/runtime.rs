@@ -7,14 +7,14 @@
 //! the store and they run again: delivery is at least once, completion exactly once (the
 //! core rejects a second completion, the journal's key rejects a concurrent writer).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use baton_core::{
-    Command, Definition, Effect, GlobalKey, InstanceId, InstanceState, Key, Request, Timestamp,
-    execute,
+    Command, Definition, Effect, GlobalKey, InstanceId, InstanceState, Key, ParentRef, Request,
+    Timestamp, execute,
 };
 use baton_dmn::DecisionModel;
 use baton_feel::Context;
@@ -29,6 +29,17 @@ use crate::decisions::{self, DeployedDecisions};
 use crate::error::Error;
 use crate::handler::{JobHandler, JobRequest, JobResult, ShellHandler};
 use crate::retry;
+
+/// Work between instances, done before the commit of the command that asked for it.
+#[derive(Debug)]
+enum Pending {
+    StartChild {
+        parent: ParentRef,
+        process_id: String,
+        variables: Context,
+    },
+    Execute(InstanceId, Command),
+}
 
 /// A model file to deploy.
 #[derive(Clone, Debug)]
@@ -63,6 +74,10 @@ pub struct Runtime<S: Store> {
     queue: BTreeSet<(Timestamp, InstanceId, Key)>,
     /// Armed timers, by due time.
     pub(crate) timers: BTreeSet<(Timestamp, InstanceId, Key)>,
+    /// Work between instances (call activities) to do before the next commit, so a
+    /// parent and its child change in the same transaction.
+    pending: VecDeque<Pending>,
+    draining: bool,
     parallelism: usize,
 }
 
@@ -100,6 +115,8 @@ impl<S: Store> Runtime<S> {
             staged_effects: Vec::new(),
             queue: BTreeSet::new(),
             timers: BTreeSet::new(),
+            pending: VecDeque::new(),
+            draining: false,
             parallelism,
         }
     }
@@ -288,9 +305,11 @@ impl<S: Store> Runtime<S> {
             version: def.version(),
             variables,
             start_event,
+            parent: None,
         };
         self.run_command(&def, &mut state, command)?;
         self.instances.insert(instance, state);
+        self.drain_pending()?;
         Ok(instance)
     }
 
@@ -313,16 +332,23 @@ impl<S: Store> Runtime<S> {
                 version: def.version(),
                 variables: variables.clone(),
                 start_event: None,
+                parent: None,
             };
             self.run_command(&def, &mut state, command)?;
             self.instances.insert(instance, state);
             started.push(instance);
         }
+        self.drain_pending()?;
         Ok(started)
     }
 
     /// Executes a command on an existing instance (staged; call [`Runtime::flush`]).
     pub fn execute(&mut self, instance: InstanceId, command: Command) -> Result<(), Error> {
+        self.execute_one(instance, command)?;
+        self.drain_pending()
+    }
+
+    fn execute_one(&mut self, instance: InstanceId, command: Command) -> Result<(), Error> {
         let (def, mut state) = self.take_instance(instance)?;
         let result = self.run_command(&def, &mut state, command);
         match result {
@@ -397,9 +423,110 @@ impl<S: Store> Runtime<S> {
             events_json,
             rows,
         });
-        self.staged_effects
-            .extend(outcome.effects.into_iter().map(|e| (state.instance, e)));
+        for effect in outcome.effects {
+            match effect {
+                Effect::StartChild {
+                    element,
+                    process_id,
+                    variables,
+                } => self.pending.push_back(Pending::StartChild {
+                    parent: ParentRef {
+                        instance: state.instance,
+                        element,
+                    },
+                    process_id,
+                    variables,
+                }),
+                Effect::ChildCompleted { parent, variables } => {
+                    self.pending.push_back(Pending::Execute(
+                        parent.instance,
+                        Command::CompleteCallActivity {
+                            element: parent.element,
+                            variables,
+                        },
+                    ))
+                }
+                Effect::CancelChild { child } => self
+                    .pending
+                    .push_back(Pending::Execute(child, Command::CancelInstance)),
+                other => self.staged_effects.push((state.instance, other)),
+            }
+        }
         Ok(())
+    }
+
+    /// Runs the work between instances that commands asked for (starting and cancelling
+    /// child instances, completing call activities), staged with them.
+    fn drain_pending(&mut self) -> Result<(), Error> {
+        if self.draining {
+            return Ok(());
+        }
+        self.draining = true;
+        let result = self.drain_pending_inner();
+        self.draining = false;
+        result
+    }
+
+    fn drain_pending_inner(&mut self) -> Result<(), Error> {
+        while let Some(pending) = self.pending.pop_front() {
+            match pending {
+                Pending::StartChild {
+                    parent,
+                    process_id,
+                    variables,
+                } => {
+                    let def = match self.definition(&process_id, None) {
+                        Ok(def) => def,
+                        Err(e) if e.is_input_error() => {
+                            let command = Command::ChildStartFailed {
+                                element: parent.element,
+                                message: e.to_string(),
+                            };
+                            self.execute_ignoring_rejection(parent.instance, command)?;
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    let child = self.store.reserve_instance_ids(1)?;
+                    let started = Command::ChildStarted {
+                        element: parent.element,
+                        child,
+                    };
+                    self.execute_ignoring_rejection(parent.instance, started)?;
+                    let mut state = InstanceState::empty();
+                    let command = Command::StartInstance {
+                        instance: child,
+                        version: def.version(),
+                        variables,
+                        start_event: None,
+                        parent: Some(parent),
+                    };
+                    self.run_command(&def, &mut state, command)?;
+                    self.instances.insert(child, state);
+                }
+                Pending::Execute(instance, command) => {
+                    self.execute_ignoring_rejection(instance, command)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A command another instance sent on its own behalf: one that no longer applies
+    /// (the call activity was terminated meanwhile, say) is dropped.
+    fn execute_ignoring_rejection(
+        &mut self,
+        instance: InstanceId,
+        command: Command,
+    ) -> Result<(), Error> {
+        match self.execute_one(instance, command) {
+            Err(Error::Rejected(rejection))
+                if !matches!(rejection, baton_core::Rejection::Internal(_)) =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Commits everything staged in one transaction, then releases the staged effects.

@@ -24,7 +24,8 @@ pub struct InstanceView {
 
 #[derive(Clone, Debug)]
 pub struct Waiting {
-    /// `user_task`, `job`, `timer`, `message` or `signal`.
+    /// `user_task`, `job`, `timer`, `message`, `signal` or `child` (a call activity
+    /// waiting for the instance `id.instance`).
     pub kind: &'static str,
     pub id: GlobalKey,
     pub element: String,
@@ -100,6 +101,20 @@ impl InstanceView {
                 due: Some(timer.due),
             });
         }
+        for (call, child) in &state.children {
+            let (element, name) = element(*call);
+            waiting.push(Waiting {
+                kind: "child",
+                id: GlobalKey {
+                    instance: *child,
+                    key: baton_core::Key(0),
+                },
+                element,
+                name,
+                job_type: None,
+                due: None,
+            });
+        }
         for subscription in state.subscriptions.values() {
             let event = def.node(subscription.event);
             let (kind, what) = match &subscription.wait {
@@ -165,7 +180,8 @@ impl InstanceView {
             "variables": Value::context(self.variables.clone()).to_json(),
             "path": self.path,
             "waiting": self.waiting.iter().map(|w| {
-                let mut entry = json!({"kind": w.kind, "id": w.id.to_string(), "element": w.element});
+                let id = if w.kind == "child" { w.id.instance.to_string() } else { w.id.to_string() };
+                let mut entry = json!({"kind": w.kind, "id": id, "element": w.element});
                 if let Some(name) = &w.name { entry["name"] = json!(name); }
                 if let Some(job_type) = &w.job_type { entry["type"] = json!(job_type); }
                 entry

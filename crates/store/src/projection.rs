@@ -110,6 +110,7 @@ pub fn changes(
                 jobs.insert(*key);
             }
             Event::SubscriptionTriggered { .. }
+            | Event::ChildInstanceStarted { .. }
             | Event::SignalThrown { .. }
             | Event::EventCaught { .. }
             | Event::InstanceCreated { .. }

@@ -158,6 +158,7 @@ fn created(instance: InstanceId) -> Event {
         instance,
         process_id: "p".into(),
         version: 1,
+        parent: None,
     }
 }
 

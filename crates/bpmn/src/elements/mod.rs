@@ -5,6 +5,7 @@
 //! [`NodeKind`]), one arm in [`GraphBuilder::read`], and its behaviour in the core.
 
 mod business_rule_task;
+mod call_activity;
 mod end_event;
 pub(crate) mod events;
 mod exclusive_gateway;
@@ -163,6 +164,7 @@ impl GraphBuilder<'_> {
                 self.scope = outer;
                 return;
             }
+            "callActivity" => call_activity::read(el, report),
             "inclusiveGateway" => Some(NodeKind::InclusiveGateway),
             "eventBasedGateway" => Some(NodeKind::EventBasedGateway),
             "task" | "manualTask" => task::read(el, report),

@@ -8,7 +8,6 @@ use crate::reader::Element;
 /// Flow nodes defined by BPMN 2.0 that the engine cannot execute yet.
 const FLOW_NODES: &[&str] = &[
     "adHocSubProcess",
-    "callActivity",
     "complexGateway",
     "callChoreography",
     "choreographyTask",

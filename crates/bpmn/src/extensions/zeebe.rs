@@ -1,7 +1,7 @@
 //! Camunda 8 (`zeebe:`) extension elements: task definitions, headers, scripts and
 //! input/output mappings, so models drawn for Camunda 8 run unchanged.
 
-use baton_model::{CalledDecision, Mapping, Script};
+use baton_model::{CalledDecision, CalledProcess, Mapping, ProcessRef, Script};
 
 use super::Found;
 use super::feel;
@@ -31,6 +31,9 @@ const READ: &[&str] = &[
     "ioMapping",
     "script",
     "calledDecision",
+    "calledElement",
+    "loopCharacteristics",
+    "subscription",
 ];
 
 fn extensions(el: &Element) -> impl Iterator<Item = &Element> {
@@ -125,6 +128,39 @@ pub(crate) fn called_decision(el: &Element, report: &mut Report) -> Found<Called
     Found::Valid(CalledDecision {
         decision_id: decision_id.to_string(),
         result_variable: result_variable.to_string(),
+    })
+}
+
+/// `<zeebe:calledElement processId="..." propagateAllChildVariables="..."/>`, or BPMN's
+/// own `calledElement` attribute.
+pub(crate) fn called_element(el: &Element, report: &mut Report) -> Found<CalledProcess> {
+    let zeebe_called = zeebe(el, "calledElement");
+    let id = zeebe_called
+        .and_then(|c| c.attr("processId"))
+        .or(el.attr("calledElement"))
+        .map(str::trim)
+        .unwrap_or("");
+    if id.is_empty() {
+        return if zeebe_called.is_some() {
+            report.error(el, "zeebe:calledElement needs a processId");
+            Found::Invalid
+        } else {
+            Found::Missing
+        };
+    }
+    let process_id = if id.starts_with('=') {
+        match super::feel::parse(id, el, "called process id", report) {
+            Some(expression) => ProcessRef::Expression(expression),
+            None => return Found::Invalid,
+        }
+    } else {
+        ProcessRef::Id(id.to_string())
+    };
+    let flag = |name: &str| zeebe_called.and_then(|c| c.attr(name)) != Some("false");
+    Found::Valid(CalledProcess {
+        process_id,
+        propagate_all_parent_variables: flag("propagateAllParentVariables"),
+        propagate_all_child_variables: flag("propagateAllChildVariables"),
     })
 }
 

@@ -87,6 +87,7 @@ pub fn drive(
         version: def.version(),
         variables: variables.clone(),
         start_event: None,
+        parent: None,
     };
     events.extend(execute(def, &mut state, &Request { at, command: start })?.events);
     for _ in 0..MAX_COMMANDS {

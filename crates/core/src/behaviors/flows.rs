@@ -127,6 +127,7 @@ pub(crate) fn arrive(p: &mut Processor<'_>, flow: FlowId, scope: Key) -> Result<
         | NodeKind::ReceiveTask { .. }
         | NodeKind::BusinessRuleTask { .. }
         | NodeKind::SubProcess { .. }
+        | NodeKind::CallActivity { .. }
         | NodeKind::ExclusiveGateway
         | NodeKind::EventBasedGateway => vec![flow],
     };

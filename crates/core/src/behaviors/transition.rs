@@ -5,6 +5,7 @@
 use baton_model::{FlowId, NodeId};
 
 use crate::behaviors::{events, flows, incident, looping, variables};
+use crate::effect::Effect;
 use crate::elements;
 use crate::engine::{Processor, Step};
 use crate::event::{Event, IncidentKind};
@@ -143,7 +144,12 @@ fn complete_process(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> 
     p.emit(Event::ElementCompleting { key })?;
     events::close_waits(p, key)?;
     p.emit(Event::ElementCompleted { key })?;
-    p.emit(Event::InstanceCompleted {})
+    p.emit(Event::InstanceCompleted {})?;
+    if let Some(parent) = p.state.parent {
+        let variables = p.state.process_variables();
+        p.effect(Effect::ChildCompleted { parent, variables });
+    }
+    Ok(())
 }
 
 /// Terminates every element instance running directly inside `scope` (and what runs

@@ -6,6 +6,7 @@
 
 pub(crate) mod boundary_event;
 pub(crate) mod business_rule_task;
+pub(crate) mod call_activity;
 pub(crate) mod end_event;
 pub(crate) mod event_based_gateway;
 pub(crate) mod exclusive_gateway;
@@ -56,6 +57,7 @@ pub(crate) fn on_activated(
         NodeKind::SubProcess { triggered_by_event } => {
             sub_process::on_activated(p, key, node, *triggered_by_event)
         }
+        NodeKind::CallActivity { called } => call_activity::on_activated(p, key, called),
         NodeKind::ExclusiveGateway => exclusive_gateway::on_activated(p, key),
         NodeKind::ParallelGateway => parallel_gateway::on_activated(p, key),
         NodeKind::InclusiveGateway => inclusive_gateway::on_activated(p, key),
@@ -86,7 +88,8 @@ pub(crate) fn outgoing(p: &Processor<'_>, key: Key, node: NodeId) -> Result<Vec<
         | NodeKind::UserTask
         | NodeKind::ReceiveTask { .. }
         | NodeKind::BusinessRuleTask { .. }
-        | NodeKind::SubProcess { .. } => flows::all_that_hold(p, key, node),
+        | NodeKind::SubProcess { .. }
+        | NodeKind::CallActivity { .. } => flows::all_that_hold(p, key, node),
     }
 }
 
@@ -115,6 +118,7 @@ pub(crate) fn after_completed(
         | NodeKind::UserTask
         | NodeKind::ReceiveTask { .. }
         | NodeKind::BusinessRuleTask { .. }
+        | NodeKind::CallActivity { .. }
         | NodeKind::ExclusiveGateway
         | NodeKind::ParallelGateway
         | NodeKind::InclusiveGateway
@@ -132,6 +136,7 @@ pub(crate) fn on_terminate(
     match &p.def.node(node).kind {
         NodeKind::ServiceTask { .. } => service_task::on_terminate(p, key),
         NodeKind::UserTask => user_task::on_terminate(p, key),
+        NodeKind::CallActivity { .. } => call_activity::on_terminate(p, key),
         NodeKind::StartEvent { .. }
         | NodeKind::EndEvent { .. }
         | NodeKind::IntermediateCatchEvent { .. }

@@ -55,6 +55,7 @@ impl Scenario {
             version: 1,
             variables: context(variables),
             start_event: None,
+            parent: None,
         };
         scenario.send(command).expect("start is accepted");
         scenario
