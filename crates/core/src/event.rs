@@ -150,6 +150,18 @@ pub enum Event {
     #[serde(rename = "subscription_closed@1")]
     SubscriptionClosed { key: Key },
 
+    /// The activity `activity` completed in `scope` and can be compensated there.
+    #[serde(rename = "compensation_recorded@1")]
+    CompensationRecorded { scope: Key, activity: Name },
+    /// Compensation was thrown in `scope` (for `activity` only, when given): those
+    /// activities' handlers run, and they cannot be compensated again.
+    #[serde(rename = "compensation_started@1")]
+    CompensationStarted {
+        scope: Key,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        activity: Option<Name>,
+    },
+
     /// The call activity `element` started the instance `child`.
     #[serde(rename = "child_instance_started@1")]
     ChildInstanceStarted { element: Key, child: InstanceId },

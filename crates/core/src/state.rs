@@ -36,6 +36,8 @@ pub struct InstanceState {
     pub timers: BTreeMap<Key, Timer>,
     /// Open message and signal subscriptions, until their element ends.
     pub subscriptions: BTreeMap<Key, Subscription>,
+    /// Completed activities with a compensation handler, oldest first.
+    pub compensable: Vec<Compensable>,
     /// The call activity that started this instance, if one did.
     pub parent: Option<ParentRef>,
     /// Instances started by this instance's call activities, by call activity.
@@ -130,6 +132,13 @@ pub struct Subscription {
     pub wait: Wait,
 }
 
+/// An activity that completed and can be undone by its compensation handler.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Compensable {
+    pub scope: Key,
+    pub activity: NodeId,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Incident {
     pub key: Key,
@@ -170,6 +179,7 @@ impl InstanceState {
             incidents: BTreeMap::new(),
             timers: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
+            compensable: Vec::new(),
             parent: None,
             children: BTreeMap::new(),
             next_key: 1,
@@ -263,6 +273,9 @@ impl InstanceState {
                     self.variables.remove(key);
                 }
                 self.children.remove(key);
+                // What completed inside a scope can no longer be compensated once the
+                // scope itself is gone.
+                self.compensable.retain(|c| c.scope != *key);
                 self.tokens.retain(|(scope, _), _| scope != key);
             }
             Event::FlowTaken { flow, scope } => {
@@ -416,6 +429,21 @@ impl InstanceState {
                 self.subscriptions
                     .remove(key)
                     .ok_or(ReplayError::UnknownKey(*key))?;
+            }
+            Event::CompensationRecorded { scope, activity } => {
+                let activity = node_id(definition, activity)?;
+                self.compensable.push(Compensable {
+                    scope: *scope,
+                    activity,
+                });
+            }
+            Event::CompensationStarted { scope, activity } => {
+                let activity = match activity {
+                    Some(a) => Some(node_id(definition, a)?),
+                    None => None,
+                };
+                self.compensable
+                    .retain(|c| c.scope != *scope || activity.is_some_and(|a| a != c.activity));
             }
             Event::ChildInstanceStarted { element, child } => {
                 self.children.insert(*element, *child);

@@ -271,3 +271,49 @@ fn a_standard_loop_repeats_while_its_condition_holds() {
     // 3 → 6 → 12 → 24 → 48 → 96 → 192: runs until the condition fails after a run.
     assert_eq!(s.variables(), r#"{"x": 192}"#);
 }
+
+// --- compensation and transactions ------------------------------------------------------
+
+#[test]
+fn compensation_runs_the_handlers_of_completed_activities_latest_first() {
+    let mut s = Scenario::start("compensation", r#"{"card_ok": false, "log": []}"#);
+    // The flight's handler (a user task) runs first and holds the throw event.
+    let waiting: Vec<&str> = s
+        .transcript
+        .lines()
+        .filter(|l| l.contains("compensation_started") || l.contains(r#""element":"cancel_"#))
+        .collect();
+    assert_eq!(waiting.len(), 3, "{waiting:?}");
+    assert!(waiting[1].contains("cancel_flight") && waiting[2].contains("cancel_hotel"));
+    assert!(!s.state.is_ended());
+    let task = s.task();
+    s.send(Command::CompleteUserTask {
+        task,
+        variables: Context::new(),
+    })
+    .expect("flight cancelled");
+    assert!(s.state.is_ended(), "{}", s.transcript);
+    assert!(s.transcript.contains(r#""element":"rolled_back""#));
+    assert!(
+        s.variables().contains(r#""log": ["hotel"]"#),
+        "{}",
+        s.variables()
+    );
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn without_compensation_nothing_is_undone() {
+    let s = Scenario::start("compensation", r#"{"card_ok": true, "log": []}"#);
+    assert!(s.state.is_ended());
+    assert!(!s.transcript.contains("cancel_"));
+}
+
+#[test]
+fn a_cancel_end_event_ends_the_transaction_through_its_cancel_boundary() {
+    let s = Scenario::start("transaction", r#"{"fail": true}"#);
+    assert!(s.state.is_ended());
+    assert!(s.transcript.contains(r#""element":"aborted""#));
+    let s = Scenario::start("transaction", r#"{"fail": false}"#);
+    assert!(s.transcript.contains(r#""element":"done""#));
+}

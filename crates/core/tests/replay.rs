@@ -64,6 +64,8 @@ impl Builder<'_> {
             inputs: Vec::new(),
             outputs: Vec::new(),
             looping: None,
+            compensation: None,
+            for_compensation: false,
             span: Span::default(),
         });
         id

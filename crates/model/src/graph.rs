@@ -88,6 +88,11 @@ pub struct Node {
     pub outputs: Vec<Mapping>,
     /// Multi-instance or standard loop: the activity runs several times.
     pub looping: Option<Looping>,
+    /// The activity that undoes this one (linked by a compensation boundary event), run
+    /// when compensation is thrown after this one completed.
+    pub compensation: Option<NodeId>,
+    /// A compensation handler (`isForCompensation`): only ever started by compensation.
+    pub for_compensation: bool,
     pub span: Span,
 }
 
@@ -225,6 +230,11 @@ pub enum Trigger {
     Conditional(Expression),
     /// The target of a link throw event of this name in the same scope.
     Link(String),
+    /// A compensation boundary event: marks its activity's compensation handler, never
+    /// fires by itself.
+    Compensation,
+    /// A cancel boundary event on a transaction subprocess.
+    Cancel,
 }
 
 /// What a throwing event does.
@@ -242,6 +252,13 @@ pub enum Throw {
     Escalation(String),
     /// Jumps to the link catch event of this name in the same scope.
     Link(String),
+    /// Runs the compensation handlers of the completed activities in the same scope (of
+    /// `activity` only, when given), most recently completed first, and waits for them.
+    Compensate {
+        activity: Option<String>,
+    },
+    /// Cancels the enclosing transaction subprocess (caught by its cancel boundary event).
+    Cancel,
 }
 
 /// A message a receive task or catch event waits for (`<bpmn:message>` with its

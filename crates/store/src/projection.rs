@@ -111,6 +111,8 @@ pub fn changes(
             }
             Event::SubscriptionTriggered { .. }
             | Event::ChildInstanceStarted { .. }
+            | Event::CompensationRecorded { .. }
+            | Event::CompensationStarted { .. }
             | Event::SignalThrown { .. }
             | Event::EventCaught { .. }
             | Event::InstanceCreated { .. }

@@ -153,6 +153,8 @@ pub(crate) fn trigger(el: &Element, globals: &Globals, report: &mut Report) -> O
             feel::parse(&condition.text, el, "condition", report).map(Trigger::Conditional)
         }
         "linkEventDefinition" => Some(Trigger::Link(link_name(el, definition))),
+        "compensateEventDefinition" => Some(Trigger::Compensation),
+        "cancelEventDefinition" => Some(Trigger::Cancel),
         other => {
             report.error(
                 el,
@@ -223,6 +225,10 @@ pub(crate) fn throw(el: &Element, globals: &Globals, report: &mut Report) -> Opt
             }
         }
         "linkEventDefinition" => Some(Throw::Link(link_name(el, definition))),
+        "compensateEventDefinition" => Some(Throw::Compensate {
+            activity: reference("activityRef").map(str::to_string),
+        }),
+        "cancelEventDefinition" => Some(Throw::Cancel),
         other => {
             report.error(
                 el,

@@ -59,6 +59,7 @@ pub(crate) fn read_process(
             flows: Vec::new(),
             defaults: Vec::new(),
             attachments: Vec::new(),
+            associations: Vec::new(),
             scope: None,
         };
         for child in &el.children {
@@ -91,6 +92,8 @@ struct GraphBuilder<'g> {
     defaults: Vec<(NodeId, String, Span)>,
     /// Boundary events and the `attachedToRef` they name, resolved once every node is known.
     attachments: Vec<(NodeId, String, Span)>,
+    /// `<association sourceRef targetRef>`: how compensation handlers are linked.
+    associations: Vec<(String, String)>,
     /// The subprocess whose content is being read (`None`: the process level).
     scope: Option<NodeId>,
 }
@@ -117,6 +120,10 @@ impl GraphBuilder<'_> {
                     trigger: baton_model::Trigger::None,
                     interrupting: true,
                 }))
+            }
+            // Camunda 8 runs message throw events as jobs, like send tasks.
+            "endEvent" | "intermediateThrowEvent" if throws_message(el) => {
+                service_task::read(el, report)
             }
             "endEvent" => end_event::read(el, self.globals, report),
             "intermediateCatchEvent" => events::trigger(el, self.globals, report)
@@ -174,6 +181,13 @@ impl GraphBuilder<'_> {
             "businessRuleTask" => business_rule_task::read(el, report),
             "exclusiveGateway" => exclusive_gateway::read(el, report),
             "parallelGateway" => parallel_gateway::read(el, report),
+            "association" => {
+                if let (Some(source), Some(target)) = (el.attr("sourceRef"), el.attr("targetRef")) {
+                    self.associations
+                        .push((source.to_string(), target.to_string()));
+                }
+                return;
+            }
             "sequenceFlow" => {
                 if let Some(flow) = sequence_flow::read(el, report) {
                     self.flows.push(flow);
@@ -201,7 +215,6 @@ impl GraphBuilder<'_> {
     /// Adds a flow node with its markers, extensions and mappings checked. When its kind
     /// could not be read, a placeholder stands in (see [`GraphBuilder::add_placeholder`]).
     fn add_node(&mut self, el: &Element, kind: Option<NodeKind>, report: &mut Report) {
-        check_activity_markers(el, report);
         zeebe::check_unknown(el, report);
         let (inputs, outputs) = zeebe::io_mapping(el, report);
         let looping = looping::read(el, report);
@@ -211,6 +224,7 @@ impl GraphBuilder<'_> {
         node.inputs = inputs;
         node.outputs = outputs;
         node.looping = looping;
+        node.for_compensation = el.attr("isForCompensation") == Some("true");
     }
 
     /// A stand-in for an element that cannot run (the report already holds the error, so
@@ -240,6 +254,8 @@ impl GraphBuilder<'_> {
             inputs: Vec::new(),
             outputs: Vec::new(),
             looping: None,
+            compensation: None,
+            for_compensation: false,
             span: el.span,
         });
         self.nodes.last_mut()
@@ -318,6 +334,37 @@ impl GraphBuilder<'_> {
                 }
             }
         }
+        // A compensation boundary event names its activity's handler by association.
+        for i in 0..self.nodes.len() {
+            let NodeKind::BoundaryEvent {
+                attached_to,
+                trigger: baton_model::Trigger::Compensation,
+                ..
+            } = self.nodes[i].kind
+            else {
+                continue;
+            };
+            let boundary = self.nodes[i].id.clone();
+            let handler = self
+                .associations
+                .iter()
+                .find(|(source, _)| *source == boundary)
+                .and_then(|(_, target)| by_id.get(target).copied());
+            match handler {
+                Some(handler) if attached_to.0 != u32::MAX => {
+                    self.nodes[attached_to.0 as usize].compensation = Some(handler);
+                }
+                _ => report.error_at(
+                    self.nodes[i].span,
+                    Some(&boundary),
+                    format!(
+                        "compensation boundary event '{boundary}' is associated with no \
+                         activity: draw an association from it to the compensation handler \
+                         (an activity with isForCompensation=\"true\")"
+                    ),
+                ),
+            }
+        }
         for (node, default, span) in self.defaults {
             let n = &mut self.nodes[node.0 as usize];
             let found = n
@@ -373,15 +420,8 @@ fn resolve(
     found
 }
 
-/// Markers that change how an activity runs, which the core does not implement yet: better
-/// refused than silently run once.
-fn check_activity_markers(el: &Element, report: &mut Report) {
-    if el.attr("isForCompensation") == Some("true") {
-        report.error(
-            el,
-            "compensation handlers (isForCompensation=\"true\") are not supported yet",
-        );
-    }
+fn throws_message(el: &Element) -> bool {
+    event_definitions(el).any(|d| d.name == "messageEventDefinition")
 }
 
 /// Event definitions inside an event element, by local name.

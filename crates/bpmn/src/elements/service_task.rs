@@ -1,4 +1,5 @@
-//! `<serviceTask>`: creates a job of the type named by `zeebe:taskDefinition`.
+//! `<serviceTask>`, `<sendTask>` and message throw events: create a job of the type named
+//! by `zeebe:taskDefinition` (Camunda 8 sends messages through workers).
 
 use baton_model::{JobDefinition, NodeKind};
 
@@ -13,8 +14,11 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<NodeKind> {
         Found::Missing => {
             report.error(
                 el,
-                "service task has no job type: add <zeebe:taskDefinition type=\"...\"/> in its \
-                 extensionElements (the type names the worker in baton.toml)",
+                format!(
+                    "<{}> has no job type: add <zeebe:taskDefinition type=\"...\"/> in its \
+                     extensionElements (the type names the worker in baton.toml)",
+                    el.qualified
+                ),
             );
             return None;
         }

@@ -10,11 +10,15 @@ use crate::report::Report;
 
 pub(super) fn read(el: &Element, globals: &Globals, report: &mut Report) -> Option<NodeKind> {
     let trigger = events::trigger(el, globals, report)?;
-    if matches!(trigger, Trigger::Link(_) | Trigger::Conditional(_)) {
+    if matches!(
+        trigger,
+        Trigger::Link(_) | Trigger::Conditional(_) | Trigger::Compensation | Trigger::Cancel
+    ) {
         report.error(
             el,
-            "link and conditional start events are not supported; use a none, message, timer \
-             or signal start event",
+            "link, conditional, compensation and cancel start events are not supported; use a \
+             none, message, timer or signal start event (or error and escalation in event \
+             subprocesses)",
         );
         return None;
     }

@@ -49,7 +49,9 @@ pub(crate) fn open_wait(
         | Trigger::Error(_)
         | Trigger::Escalation(_)
         | Trigger::Link(_)
-        | Trigger::Conditional(_) => Ok(Ok(())),
+        | Trigger::Conditional(_)
+        | Trigger::Compensation
+        | Trigger::Cancel => Ok(Ok(())),
     }
 }
 
@@ -418,10 +420,17 @@ fn throw_from(
     }
 }
 
-/// An error or escalation on its way to a catcher.
+/// An error, escalation or cancellation on its way to a catcher.
 struct Thrown<'a> {
     code: &'a str,
-    is_error: bool,
+    kind: ThrownKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ThrownKind {
+    Error,
+    Escalation,
+    Cancel,
 }
 
 impl<'a> Thrown<'a> {
@@ -429,11 +438,15 @@ impl<'a> Thrown<'a> {
         match thrown {
             Throw::Error { code, .. } => Some(Thrown {
                 code,
-                is_error: true,
+                kind: ThrownKind::Error,
             }),
             Throw::Escalation(code) => Some(Thrown {
                 code,
-                is_error: false,
+                kind: ThrownKind::Escalation,
+            }),
+            Throw::Cancel => Some(Thrown {
+                code: "cancel",
+                kind: ThrownKind::Cancel,
             }),
             _ => None,
         }
@@ -441,11 +454,14 @@ impl<'a> Thrown<'a> {
 
     /// `Some(true)`: catches it by code; `Some(false)`: a catch-all.
     fn caught_by(&self, trigger: &Trigger) -> Option<bool> {
-        match (trigger, self.is_error) {
-            (Trigger::Error(Some(c)), true) | (Trigger::Escalation(Some(c)), false) => {
+        match (trigger, self.kind) {
+            (Trigger::Error(Some(c)), ThrownKind::Error)
+            | (Trigger::Escalation(Some(c)), ThrownKind::Escalation) => {
                 (c == self.code).then_some(true)
             }
-            (Trigger::Error(None), true) | (Trigger::Escalation(None), false) => Some(false),
+            (Trigger::Error(None), ThrownKind::Error)
+            | (Trigger::Escalation(None), ThrownKind::Escalation)
+            | (Trigger::Cancel, ThrownKind::Cancel) => Some(false),
             _ => None,
         }
     }
@@ -480,6 +496,41 @@ fn caught(
         catcher: p.def.node_name(catcher),
         code: code.to_string(),
     })
+}
+
+/// Throws compensation from the element instance `from`: the handlers of the activities
+/// completed in its scope (only `activity`'s, when given) run, most recently completed
+/// first, inside `from`, which completes when they all have. `Ok(false)` when there is
+/// nothing to compensate.
+pub(crate) fn compensate(
+    p: &mut Processor<'_>,
+    from: Key,
+    activity: Option<&str>,
+) -> Result<bool, ReplayError> {
+    let Some(scope) = p.state.elements.get(&from).and_then(|e| e.scope) else {
+        return Ok(false);
+    };
+    let def = p.def;
+    let wanted = activity.and_then(|a| def.node_id(a));
+    let handlers: Vec<NodeId> = p
+        .state
+        .compensable
+        .iter()
+        .rev()
+        .filter(|c| c.scope == scope && wanted.is_none_or(|w| w == c.activity))
+        .filter_map(|c| def.node(c.activity).compensation)
+        .collect();
+    if handlers.is_empty() {
+        return Ok(false);
+    }
+    p.emit(Event::CompensationStarted {
+        scope,
+        activity: wanted.map(|w| def.node_name(w)),
+    })?;
+    for handler in handlers {
+        transition::create_element(p, handler, from, Vec::new())?;
+    }
+    Ok(true)
 }
 
 /// Throws a signal: the runtime broadcasts it after the commit.

@@ -108,6 +108,12 @@ pub(crate) fn complete(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErro
         }
     };
     events::close_waits(p, key)?;
+    if !inner && p.def.node(node).compensation.is_some() {
+        p.emit(Event::CompensationRecorded {
+            scope,
+            activity: p.def.node_name(node),
+        })?;
+    }
     p.emit(Event::ElementCompleted { key })?;
     for flow in &taken {
         p.emit(Event::FlowTaken {

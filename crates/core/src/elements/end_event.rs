@@ -38,6 +38,22 @@ pub(crate) fn on_activated(
             p.push(Step::Complete(key));
             Ok(())
         }
+        Throw::Compensate { activity } => {
+            // The end event completes once the handlers (run inside it) have.
+            if !events::compensate(p, key, activity.as_deref())? {
+                p.push(Step::Complete(key));
+            }
+            Ok(())
+        }
+        Throw::Cancel => {
+            if !events::throw(p, key, result)? {
+                let message = "a cancel end event must be inside a transaction subprocess with a \
+                               cancel boundary event"
+                    .to_string();
+                return incident::raise(p, key, None, IncidentKind::UnhandledError, message);
+            }
+            Ok(())
+        }
         Throw::None | Throw::Terminate | Throw::Link(_) => {
             p.push(Step::Complete(key));
             Ok(())

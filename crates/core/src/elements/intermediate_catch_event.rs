@@ -42,7 +42,12 @@ pub(crate) fn on_activated(
             );
             incident::raise(p, key, None, IncidentKind::ExpressionFailed, message)
         }
-        Trigger::None | Trigger::Link(_) | Trigger::Error(_) | Trigger::Escalation(_) => {
+        Trigger::None
+        | Trigger::Link(_)
+        | Trigger::Error(_)
+        | Trigger::Escalation(_)
+        | Trigger::Compensation
+        | Trigger::Cancel => {
             p.push(Step::Complete(key));
             Ok(())
         }

@@ -19,7 +19,13 @@ pub(crate) fn on_activated(
         Throw::Escalation(_) => {
             events::throw(p, key, result)?;
         }
-        Throw::None | Throw::Terminate | Throw::Error { .. } | Throw::Link(_) => {}
+        Throw::Compensate { activity } => {
+            // The event completes once the handlers (run inside it) have.
+            if events::compensate(p, key, activity.as_deref())? {
+                return Ok(());
+            }
+        }
+        Throw::None | Throw::Terminate | Throw::Error { .. } | Throw::Link(_) | Throw::Cancel => {}
     }
     p.push(Step::Complete(key));
     Ok(())
