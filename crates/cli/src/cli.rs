@@ -115,6 +115,36 @@ pub enum Commands {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Change a running instance: activate elements, terminate element instances, set
+    /// variables (recorded with a reason)
+    Modify {
+        instance: u64,
+        /// An element to activate (at process level, or in its subprocess's only instance)
+        #[arg(long, value_name = "ELEMENT")]
+        activate: Vec<String>,
+        /// An element whose running instances to terminate
+        #[arg(long, value_name = "ELEMENT")]
+        terminate: Vec<String>,
+        #[command(flatten)]
+        vars: VarArgs,
+        /// Why (kept in the instance's history)
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Run an instance again from an element: a finished one as a new instance with its
+    /// last variables, a running one (say, stuck on an incident) in place
+    Restart {
+        instance: u64,
+        /// The element to start from
+        #[arg(long = "from", value_name = "ELEMENT")]
+        from: String,
+        #[command(flatten)]
+        vars: VarArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// List armed timers; with --fire-due, fire those that are due (for cron or scripts)
     Timers {
         #[arg(long)]

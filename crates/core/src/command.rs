@@ -22,11 +22,21 @@ pub enum Command {
         instance: InstanceId,
         version: u32,
         variables: Context,
-        /// The start event to start from: `None` for the none start event; a message,
-        /// timer or signal start event when its trigger starts the instance.
-        start_event: Option<String>,
+        /// Where to start: `None` for the none start event; a message, timer or signal
+        /// start event when its trigger starts the instance; or any element at process
+        /// level, to restart a finished instance from there.
+        start_at: Option<String>,
         /// The call activity starting it, for a child instance.
         parent: Option<ParentRef>,
+    },
+    /// An operator changes a running instance: sets variables on the process, terminates
+    /// element instances, and activates elements (at process level, or inside the one
+    /// live instance of their subprocess). All or nothing: anything unknown rejects it.
+    ModifyInstance {
+        activate: Vec<String>,
+        terminate: Vec<Key>,
+        variables: Context,
+        reason: String,
     },
     /// The runtime started the child instance a call activity asked for.
     ChildStarted {
@@ -98,6 +108,7 @@ impl Command {
         match self {
             Command::StartInstance { .. } => "start instance",
             Command::TriggerTimer { .. } => "trigger timer",
+            Command::ModifyInstance { .. } => "modify instance",
             Command::ChildStarted { .. } => "child started",
             Command::ChildStartFailed { .. } => "child start failed",
             Command::CompleteCallActivity { .. } => "complete call activity",

@@ -58,6 +58,8 @@ pub enum Rejection {
         instance: InstanceId,
         subscription: Key,
     },
+    #[error("cannot modify the instance: {0}")]
+    CannotModify(String),
     #[error("instance {instance} has no call activity {element} waiting for its child")]
     UnknownCallActivity { instance: InstanceId, element: Key },
     #[error("process '{process}' has no start event '{element}' that a trigger can start")]
@@ -146,16 +148,25 @@ pub fn execute(
             instance,
             version,
             variables,
-            start_event,
+            start_at,
             parent,
         } => start(
             &mut p,
             *instance,
             *version,
             variables,
-            start_event.as_deref(),
+            start_at.as_deref(),
             *parent,
         )?,
+        Command::ModifyInstance {
+            activate,
+            terminate,
+            variables,
+            reason,
+        } => {
+            ensure_active(&p)?;
+            modify(&mut p, activate, terminate, variables, reason)?
+        }
         Command::ChildStarted { element, child } => {
             ensure_active(&p)?;
             call_activity::child_started(&mut p, *element, *child)?
@@ -217,6 +228,86 @@ pub fn execute(
     Ok(p.outcome)
 }
 
+fn modify(
+    p: &mut Processor<'_>,
+    activate: &[String],
+    terminate: &[Key],
+    variables: &Context,
+    reason: &str,
+) -> Result<(), Rejection> {
+    // Validate everything before emitting anything: a rejected command changes nothing.
+    let mut targets = Vec::with_capacity(activate.len());
+    for element in activate {
+        let node = p.def.node_id(element).ok_or_else(|| {
+            Rejection::CannotModify(format!("no element '{element}' in the process"))
+        })?;
+        let scope = match p.def.node(node).scope {
+            None => p.state.root,
+            Some(sub) => {
+                let live: Vec<Key> = p
+                    .state
+                    .elements
+                    .values()
+                    .filter(|e| e.node == Some(sub))
+                    .map(|e| e.key)
+                    .collect();
+                match live.as_slice() {
+                    [one] => *one,
+                    _ => {
+                        return Err(Rejection::CannotModify(format!(
+                            "'{element}' is inside '{}', which has {} live instances; it needs \
+                             exactly one",
+                            p.def.node(sub).id,
+                            live.len()
+                        )));
+                    }
+                }
+            }
+        };
+        targets.push((node, scope));
+    }
+    for key in terminate {
+        match p.state.elements.get(key) {
+            Some(e) if e.node.is_some() => {}
+            _ => {
+                return Err(Rejection::CannotModify(format!(
+                    "no live element instance {key} to terminate"
+                )));
+            }
+        }
+    }
+    p.emit(Event::InstanceModified {
+        reason: reason.to_string(),
+    })?;
+    if !variables.is_empty() {
+        let root = p.state.root;
+        p.emit(Event::VariablesSet {
+            scope: root,
+            variables: variables
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        })?;
+    }
+    let mut scopes = Vec::new();
+    for key in terminate {
+        if let Some(scope) = p.state.elements.get(key).and_then(|e| e.scope) {
+            scopes.push(scope);
+        }
+        transition::terminate(p, *key)?;
+    }
+    for (node, scope) in targets {
+        transition::create_element(p, node, scope, Vec::new())?;
+    }
+    // A scope left with nothing to do completes.
+    for scope in scopes {
+        if p.state.elements.contains_key(&scope) {
+            transition::complete_scope_if_done(p, scope)?;
+        }
+    }
+    Ok(())
+}
+
 fn ensure_active(p: &Processor<'_>) -> Result<(), Rejection> {
     if p.state.is_ended() {
         Err(Rejection::InstanceEnded(p.state.instance))
@@ -225,24 +316,36 @@ fn ensure_active(p: &Processor<'_>) -> Result<(), Rejection> {
     }
 }
 
+/// Whether an instance may be started (restarted) right at `node`: a process-level
+/// element that a sequence flow could reach.
+fn can_start_at(def: &Definition, node: baton_model::NodeId) -> bool {
+    let n = def.node(node);
+    n.scope.is_none()
+        && !n.for_compensation
+        && !matches!(
+            n.kind,
+            baton_model::NodeKind::BoundaryEvent { .. } | baton_model::NodeKind::StartEvent { .. }
+        )
+}
+
 fn start(
     p: &mut Processor<'_>,
     instance: InstanceId,
     version: u32,
     variables: &Context,
-    start_event: Option<&str>,
+    start_at: Option<&str>,
     parent: Option<ParentRef>,
 ) -> Result<(), Rejection> {
     if p.state.seq != 0 {
         return Err(Rejection::AlreadyStarted(p.state.instance));
     }
-    let start_node = match start_event {
+    let start_node = match start_at {
         None => p.def.none_start(None),
         Some(element) => {
             let found = p
                 .def
                 .node_id(element)
-                .filter(|n| p.def.triggered_starts().any(|s| s == *n));
+                .filter(|n| p.def.triggered_starts().any(|s| s == *n) || can_start_at(p.def, *n));
             if found.is_none() {
                 return Err(Rejection::UnknownStartEvent {
                     process: p.def.process_id().to_string(),

@@ -150,6 +150,10 @@ pub enum Event {
     #[serde(rename = "subscription_closed@1")]
     SubscriptionClosed { key: Key },
 
+    /// An operator modified the instance (the changes follow as ordinary events).
+    #[serde(rename = "instance_modified@1")]
+    InstanceModified { reason: String },
+
     /// The activity `activity` completed in `scope` and can be compensated there.
     #[serde(rename = "compensation_recorded@1")]
     CompensationRecorded { scope: Key, activity: Name },

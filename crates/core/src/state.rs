@@ -448,7 +448,9 @@ impl InstanceState {
             Event::ChildInstanceStarted { element, child } => {
                 self.children.insert(*element, *child);
             }
-            Event::SignalThrown { .. } | Event::EventCaught { .. } => {}
+            Event::SignalThrown { .. }
+            | Event::EventCaught { .. }
+            | Event::InstanceModified { .. } => {}
             Event::InstanceCompleted {} => self.status = InstanceStatus::Completed,
             Event::InstanceCancelled {} => self.status = InstanceStatus::Cancelled,
         }

@@ -349,7 +349,7 @@ fn run_case(seed: u64) -> String {
         instance: InstanceId(1),
         version: 1,
         variables: bools(&mut rng),
-        start_event: None,
+        start_at: None,
         parent: None,
     };
     let mut now = 0;

@@ -208,3 +208,88 @@ fn as_context(value: Value) -> Context {
         _ => Context::new(),
     }
 }
+
+/// What to change in a running instance (see [`Runtime::modify`]).
+#[derive(Clone, Debug, Default)]
+pub struct Modification {
+    /// Elements to activate, by element id.
+    pub activate: Vec<String>,
+    /// Element ids whose live instances to terminate.
+    pub terminate: Vec<String>,
+    pub variables: Context,
+    pub reason: String,
+}
+
+impl<S: Store> Runtime<S> {
+    /// Modifies a running instance (staged; the caller flushes and drives).
+    pub fn modify(&mut self, instance: InstanceId, change: Modification) -> Result<(), Error> {
+        let (def, state) = self.state(instance)?;
+        let mut terminate = Vec::new();
+        for element in &change.terminate {
+            let keys: Vec<_> = state
+                .elements
+                .values()
+                .filter(|e| e.node.is_some_and(|n| def.node(n).id == *element))
+                .map(|e| e.key)
+                .collect();
+            if keys.is_empty() {
+                return Err(Error::Rejected(Rejection::CannotModify(format!(
+                    "no live instance of '{element}' to terminate"
+                ))));
+            }
+            terminate.extend(keys);
+        }
+        self.execute(
+            instance,
+            Command::ModifyInstance {
+                activate: change.activate,
+                terminate,
+                variables: change.variables,
+                reason: change.reason,
+            },
+        )
+    }
+
+    /// Restarts an instance from `element`: a finished (completed or cancelled) one as a
+    /// new instance of the same version with its last variables (plus `variables`); a
+    /// running one (say, stuck on an incident) by terminating what runs at process level
+    /// and activating `element`. Returns the instance that runs on.
+    pub fn restart(
+        &mut self,
+        instance: InstanceId,
+        element: &str,
+        variables: Context,
+    ) -> Result<InstanceId, Error> {
+        let (def, state) = self.state(instance)?;
+        if state.is_ended() {
+            let mut merged = state.process_variables();
+            for (name, value) in variables.iter() {
+                merged.insert(name.clone(), value.clone());
+            }
+            return self.start_at(
+                def.process_id(),
+                Some(def.version()),
+                merged,
+                Some(element.to_string()),
+            );
+        }
+        let running: Vec<String> = state
+            .elements
+            .values()
+            .filter(|e| e.scope == Some(state.root))
+            .filter_map(|e| e.node.map(|n| def.node(n).id.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        self.modify(
+            instance,
+            Modification {
+                activate: vec![element.to_string()],
+                terminate: running,
+                variables,
+                reason: format!("restart from '{element}'"),
+            },
+        )?;
+        Ok(instance)
+    }
+}

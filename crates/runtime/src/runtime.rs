@@ -289,13 +289,13 @@ impl<S: Store> Runtime<S> {
     }
 
     /// Starts an instance at a given start event (a message, timer or signal start
-    /// event), or at the none start event when `start_event` is `None`.
+    /// event), or at the none start event when `start_at` is `None`.
     pub fn start_at(
         &mut self,
         process_id: &str,
         version: Option<u32>,
         variables: Context,
-        start_event: Option<String>,
+        start_at: Option<String>,
     ) -> Result<InstanceId, Error> {
         let def = self.definition(process_id, version)?;
         let instance = self.store.reserve_instance_ids(1)?;
@@ -304,7 +304,7 @@ impl<S: Store> Runtime<S> {
             instance,
             version: def.version(),
             variables,
-            start_event,
+            start_at,
             parent: None,
         };
         self.run_command(&def, &mut state, command)?;
@@ -331,7 +331,7 @@ impl<S: Store> Runtime<S> {
                 instance,
                 version: def.version(),
                 variables: variables.clone(),
-                start_event: None,
+                start_at: None,
                 parent: None,
             };
             self.run_command(&def, &mut state, command)?;
@@ -498,7 +498,7 @@ impl<S: Store> Runtime<S> {
                         instance: child,
                         version: def.version(),
                         variables,
-                        start_event: None,
+                        start_at: None,
                         parent: Some(parent),
                     };
                     self.run_command(&def, &mut state, command)?;

@@ -111,6 +111,7 @@ pub fn changes(
             }
             Event::SubscriptionTriggered { .. }
             | Event::ChildInstanceStarted { .. }
+            | Event::InstanceModified { .. }
             | Event::CompensationRecorded { .. }
             | Event::CompensationStarted { .. }
             | Event::SignalThrown { .. }

@@ -7,6 +7,7 @@ mod decide;
 mod deploy;
 mod incidents;
 mod instances;
+mod modify;
 mod publish;
 mod resolve;
 mod resume;
@@ -61,6 +62,27 @@ pub fn run(cli: Cli) -> Result<u8> {
         } => publish::run(&name, &key, &vars, ttl.as_deref(), &store),
         Commands::Signal { name, vars, store } => signal::run(&name, &vars, &store),
         Commands::Timers { fire_due, store } => timers::run(fire_due, &store),
+        Commands::Modify {
+            instance,
+            activate,
+            terminate,
+            vars,
+            reason,
+            store,
+        } => modify::modify(
+            InstanceId(instance),
+            activate,
+            terminate,
+            &vars,
+            reason,
+            &store,
+        ),
+        Commands::Restart {
+            instance,
+            from,
+            vars,
+            store,
+        } => modify::restart(InstanceId(instance), &from, &vars, &store),
         Commands::Instances {
             process,
             state,

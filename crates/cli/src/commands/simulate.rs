@@ -86,7 +86,7 @@ pub fn drive(
         instance,
         version: def.version(),
         variables: variables.clone(),
-        start_event: None,
+        start_at: None,
         parent: None,
     };
     events.extend(execute(def, &mut state, &Request { at, command: start })?.events);

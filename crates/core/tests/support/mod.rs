@@ -54,7 +54,7 @@ impl Scenario {
             instance: InstanceId(7),
             version: 1,
             variables: context(variables),
-            start_event: None,
+            start_at: None,
             parent: None,
         };
         scenario.send(command).expect("start is accepted");
