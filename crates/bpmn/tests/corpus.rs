@@ -102,3 +102,24 @@ fn acceptance_models_parse_without_errors() {
         }
     }
 }
+
+/// Camunda 8 models (C.9.x) are executable: they must parse without errors.
+#[test]
+fn the_camunda_8_reference_models_are_runnable() {
+    let dir = shared().join("corpus/bpmn-miwg/Reference");
+    if !dir.exists() {
+        eprintln!("skipped: {} not found", dir.display());
+        return;
+    }
+    for name in ["C.9.0.bpmn", "C.9.1.bpmn", "C.9.2.bpmn"] {
+        let parsed = baton_bpmn::parse_file(&dir.join(name)).expect("corpus file is readable");
+        let errors: Vec<String> = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+        assert_eq!(parsed.definitions.processes.len(), 1, "{name}");
+    }
+}

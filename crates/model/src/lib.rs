@@ -9,6 +9,7 @@
 
 mod diagnostic;
 mod graph;
+mod paths;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use graph::{
@@ -16,3 +17,4 @@ pub use graph::{
     JobDefinition, Looping, Mapping, MessageDefinition, MultiInstance, Node, NodeId, NodeKind,
     ProcessGraph, ProcessRef, Script, Throw, TimerDefinition, TimerKind, TimerValue, Trigger,
 };
+pub use paths::Paths;

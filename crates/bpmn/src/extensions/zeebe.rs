@@ -241,6 +241,31 @@ pub(crate) fn io_mapping(el: &Element, report: &mut Report) -> (Vec<Mapping>, Ve
         }
         let source = mapping.attr("source").unwrap_or("");
         let what = format!("{direction} mapping for '{target}'");
+        // Without `=`, Camunda 8 reads a source as fixed text. Baton reads it as FEEL when
+        // it is FEEL (`customer.id`), and as the text itself otherwise, so models made for
+        // Camunda (`demo@camunda.com`) deploy unchanged.
+        let trimmed = source.trim();
+        if !trimmed.starts_with('=')
+            && !trimmed.is_empty()
+            && baton_feel::Expression::parse(trimmed).is_err()
+        {
+            let literal = format!("\"{}\"", trimmed.replace('\\', "\\\\").replace('"', "\\\""));
+            if let Ok(source) = baton_feel::Expression::parse(&literal) {
+                report.warning(
+                    el,
+                    format!(
+                        "{what}: `{trimmed}` is not FEEL, so it is taken as the text itself (as \
+                         Camunda does); write it as \"{trimmed}\" to say so, or start it with = \
+                         for an expression"
+                    ),
+                );
+                list.push(Mapping {
+                    source,
+                    target: target.to_string(),
+                });
+                continue;
+            }
+        }
         if let Some(source) = feel::parse(source, el, &what, report) {
             list.push(Mapping {
                 source,

@@ -21,6 +21,9 @@ use baton_runtime::Source;
 /// Commands a simulation may issue before it gives up on a looping model.
 const MAX_COMMANDS: usize = 10_000;
 
+/// Routes listed per process; branching multiplies them.
+const MAX_PATHS: usize = 50;
+
 /// Parses sources into definitions (version 1), failing like `deploy` would; the DMN
 /// files among them provide the decisions business rule tasks call.
 pub fn definitions(sources: &[Source]) -> Result<Vec<Definition>> {
@@ -143,18 +146,45 @@ pub fn dry_run(
         .values()
         .map(|i| i.message.clone())
         .collect();
+    // Every route through each process given (or just the one asked for).
+    let routes: Vec<(&str, Vec<Vec<String>>, bool)> = defs
+        .iter()
+        .filter(|d| process.is_none_or(|p| d.process_id() == p))
+        .map(|d| {
+            let paths = d.graph().paths(MAX_PATHS);
+            let named = paths
+                .paths
+                .iter()
+                .map(|route| route.iter().map(|n| d.node(*n).id.clone()).collect())
+                .collect();
+            (d.process_id(), named, paths.truncated)
+        })
+        .collect();
     if json {
+        let processes: Vec<_> = routes
+            .iter()
+            .map(|(id, paths, truncated)| json!({"process": id, "paths": paths, "truncated": truncated}))
+            .collect();
         output::json(
             &json!({"process": def.process_id(), "dry_run": true, "state": outcome, "path": path,
                              "variables": baton_feel::Value::context(state.process_variables()).to_json(),
-                             "incidents": incidents}),
+                             "incidents": incidents, "processes": processes}),
         )?;
     } else {
+        for (id, paths, truncated) in &routes {
+            println!("paths through {id}:");
+            for (n, route) in paths.iter().enumerate() {
+                println!("  {}. {}", n + 1, route.join(" → "));
+            }
+            if *truncated {
+                println!("  … and more (only the first {MAX_PATHS} are listed)");
+            }
+        }
         println!(
-            "dry run of {} (jobs and user tasks completed by stubs, nothing stored): {outcome}",
+            "\ndry run of {} (jobs and user tasks completed by stubs, nothing stored): {outcome}",
             def.process_id()
         );
-        println!("path: {}", path.join(" → "));
+        println!("path taken: {}", path.join(" → "));
         for message in &incidents {
             println!("incident: {message}");
         }
