@@ -14,7 +14,8 @@ use baton_core::{
 };
 use baton_feel::{Context, Expression, Value};
 use baton_model::{
-    Flow, FlowId, JobDefinition, Node, NodeId, NodeKind, ProcessGraph, Script, Span,
+    Flow, FlowId, JobDefinition, Looping, MessageDefinition, MultiInstance, Node, NodeId, NodeKind,
+    ProcessGraph, Script, Span, Throw, TimerDefinition, TimerKind, TimerValue, Trigger,
 };
 
 const CASES: u64 = 400;
@@ -48,6 +49,8 @@ struct Builder<'r> {
     rng: &'r mut Rng,
     nodes: Vec<Node>,
     flows: Vec<Flow>,
+    /// The subprocess being filled (`None`: the process level).
+    scope: Option<NodeId>,
 }
 
 impl Builder<'_> {
@@ -57,7 +60,7 @@ impl Builder<'_> {
             id: format!("n{}", id.0),
             name: None,
             kind,
-            scope: None,
+            scope: self.scope,
             incoming: Vec::new(),
             outgoing: Vec::new(),
             default_flow: None,
@@ -87,7 +90,73 @@ impl Builder<'_> {
     }
 
     fn task(&mut self) -> NodeId {
-        match self.rng.below(4) {
+        let task = self.plain_task();
+        // Some tasks carry a boundary event (leading to its own end), some repeat.
+        if self.rng.chance(15) && !self.is_event(task) {
+            let trigger = if self.rng.chance(50) {
+                Trigger::Timer(TimerDefinition {
+                    kind: TimerKind::Duration,
+                    value: TimerValue::Literal("PT5S".into()),
+                })
+            } else {
+                Trigger::Signal("alarm".into())
+            };
+            let interrupting = self.rng.chance(60);
+            let boundary = self.node(NodeKind::BoundaryEvent {
+                attached_to: task,
+                interrupting,
+                trigger,
+            });
+            let end = self.node(NodeKind::EndEvent {
+                result: Throw::None,
+            });
+            self.flow(boundary, end, None);
+        } else if self.rng.chance(10) && !self.is_event(task) {
+            self.nodes[task.0 as usize].looping = Some(Looping::MultiInstance(MultiInstance {
+                sequential: self.rng.chance(50),
+                input_collection: None,
+                input_element: None,
+                cardinality: Some(expr("2")),
+                output_collection: None,
+                output_element: None,
+                completion_condition: None,
+            }));
+        }
+        task
+    }
+
+    fn is_event(&self, node: NodeId) -> bool {
+        matches!(
+            self.nodes[node.0 as usize].kind,
+            NodeKind::IntermediateCatchEvent { .. }
+        )
+    }
+
+    fn catch_event(&mut self) -> NodeId {
+        let trigger = match self.rng.below(3) {
+            0 => Trigger::Timer(TimerDefinition {
+                kind: TimerKind::Duration,
+                value: TimerValue::Literal("PT1S".into()),
+            }),
+            1 => Trigger::Message(MessageDefinition {
+                name: "go".into(),
+                correlation_key: Some(expr("\"k\"")),
+            }),
+            _ => Trigger::Signal("go".into()),
+        };
+        self.node(NodeKind::IntermediateCatchEvent { trigger })
+    }
+
+    fn plain_task(&mut self) -> NodeId {
+        match self.rng.below(6) {
+            4 => self.catch_event(),
+            5 => {
+                let message = MessageDefinition {
+                    name: "reply".into(),
+                    correlation_key: Some(expr("\"k\"")),
+                };
+                self.node(NodeKind::ReceiveTask { message })
+            }
             0 => {
                 let script = Script {
                     expression: expr("true"),
@@ -121,8 +190,70 @@ impl Builder<'_> {
     }
 
     fn block(&mut self, depth: u32) -> (NodeId, NodeId) {
-        let choice = if depth == 0 { 0 } else { self.rng.below(4) };
+        let choice = if depth == 0 { 0 } else { self.rng.below(7) };
         match choice {
+            4 => {
+                // An embedded subprocess around a chain, sometimes with an event
+                // subprocess listening for a signal.
+                let sub = self.node(NodeKind::SubProcess {
+                    triggered_by_event: false,
+                });
+                let outer = self.scope.replace(sub);
+                let start = self.node(NodeKind::StartEvent {
+                    trigger: Trigger::None,
+                    interrupting: true,
+                });
+                let (entry, exit) = self.chain(depth - 1);
+                let end = self.node(NodeKind::EndEvent {
+                    result: Throw::None,
+                });
+                self.flow(start, entry, None);
+                self.flow(exit, end, None);
+                if self.rng.chance(40) {
+                    let handler = self.node(NodeKind::SubProcess {
+                        triggered_by_event: true,
+                    });
+                    self.scope = Some(handler);
+                    let interrupting = self.rng.chance(50);
+                    let on = self.node(NodeKind::StartEvent {
+                        trigger: Trigger::Signal("stop".into()),
+                        interrupting,
+                    });
+                    let done = self.node(NodeKind::EndEvent {
+                        result: Throw::None,
+                    });
+                    self.flow(on, done, None);
+                }
+                self.scope = outer;
+                (sub, sub)
+            }
+            5 => {
+                // Inclusive split and join on the boolean variables, with a default.
+                let split = self.node(NodeKind::InclusiveGateway);
+                let join = self.node(NodeKind::InclusiveGateway);
+                let (a_in, a_out) = self.chain(depth - 1);
+                let (b_in, b_out) = self.chain(depth - 1);
+                let (c_in, c_out) = self.chain(depth - 1);
+                self.flow(split, a_in, Some("b0 = true"));
+                self.flow(split, b_in, Some("b1 = true"));
+                let default = self.flow(split, c_in, None);
+                self.nodes[split.0 as usize].default_flow = Some(default);
+                for out in [a_out, b_out, c_out] {
+                    self.flow(out, join, None);
+                }
+                (split, join)
+            }
+            6 => {
+                // An event-based gateway racing two catch events.
+                let gateway = self.node(NodeKind::EventBasedGateway);
+                let merge = self.node(NodeKind::ExclusiveGateway);
+                for _ in 0..2 {
+                    let event = self.catch_event();
+                    self.flow(gateway, event, None);
+                    self.flow(event, merge, None);
+                }
+                (gateway, merge)
+            }
             0 | 1 => {
                 let t = self.task();
                 (t, t)
@@ -170,6 +301,7 @@ fn random_model(rng: &mut Rng) -> Definition {
         rng,
         nodes: Vec::new(),
         flows: Vec::new(),
+        scope: None,
     };
     let start = b.node(NodeKind::StartEvent {
         trigger: baton_model::Trigger::None,
@@ -254,7 +386,28 @@ fn random_command(rng: &mut Rng, state: &InstanceState) -> Command {
                 variables: Context::new(),
             },
         },
-        70..=97 => match pick(rng, incidents) {
+        70..=77 => match pick(rng, state.timers.keys().copied().collect()) {
+            Some(timer) => Command::TriggerTimer { timer },
+            None => Command::TriggerTimer {
+                timer: Key(rng.below(50)),
+            },
+        },
+        78..=85 => {
+            let subscription = pick(rng, state.subscriptions.keys().copied().collect())
+                .unwrap_or(Key(rng.below(50)));
+            if rng.chance(50) {
+                Command::CorrelateMessage {
+                    subscription,
+                    variables: bools(rng),
+                }
+            } else {
+                Command::ReceiveSignal {
+                    subscription,
+                    variables: bools(rng),
+                }
+            }
+        }
+        86..=97 => match pick(rng, incidents) {
             Some(incident) => Command::ResolveIncident {
                 incident,
                 retries: Some(1 + rng.below(2) as u32),
@@ -330,13 +483,35 @@ fn check_invariants(seed: u64, step: usize, state: &InstanceState) {
             "{ctx}: an ended instance still waits"
         );
     } else {
-        let waiting =
-            !state.jobs.is_empty() || !state.user_tasks.is_empty() || !state.incidents.is_empty();
+        let waiting = !state.jobs.is_empty()
+            || !state.user_tasks.is_empty()
+            || !state.incidents.is_empty()
+            || !state.timers.is_empty()
+            || !state.subscriptions.is_empty();
         assert!(
             waiting || !state.tokens.is_empty(),
             "{ctx}: an active instance waits for nothing"
         );
     }
+}
+
+/// Whether `node` can run again legitimately: it follows a boundary event (which a
+/// non-interrupting timer may fire repeatedly) or is inside a looping subprocess.
+fn reached_from_repeatable(def: &Definition, node: NodeId) -> bool {
+    let n = def.node(node);
+    let after_boundary = n.incoming.iter().any(|f| {
+        matches!(
+            def.node(def.flow(*f).source).kind,
+            NodeKind::BoundaryEvent { .. }
+        )
+    });
+    let mut scope = n.scope;
+    let mut in_loop = false;
+    while let Some(s) = scope {
+        in_loop |= def.node(s).looping.is_some();
+        scope = def.node(s).scope;
+    }
+    after_boundary || in_loop
 }
 
 /// Runs one case; returns the serialized journal.
@@ -378,10 +553,30 @@ fn run_case(seed: u64) -> String {
                     "seed {seed} step {step}: replay differs after {command:?}"
                 );
                 check_invariants(seed, step, &state);
-                // Generated models are acyclic, so no element may run twice.
+                // Generated models are acyclic, so no element may run twice, except
+                // iterations of a loop and events that fire while their owner runs.
                 let mut seen = std::collections::BTreeSet::new();
                 for event in &journal {
-                    if let Event::ElementActivating { element, .. } = event {
+                    if let Event::ElementActivating { element, .. } = event
+                        && let Some(node) = def.node_id(element)
+                        && def.node(node).looping.is_none()
+                        && !matches!(
+                            def.node(node).kind,
+                            NodeKind::BoundaryEvent { .. }
+                                | NodeKind::SubProcess {
+                                    triggered_by_event: true
+                                }
+                        )
+                        && def.node(node).scope.is_none_or(|s| {
+                            !matches!(
+                                def.node(s).kind,
+                                NodeKind::SubProcess {
+                                    triggered_by_event: true
+                                }
+                            )
+                        })
+                        && !reached_from_repeatable(&def, node)
+                    {
                         assert!(
                             seen.insert(element.clone()),
                             "seed {seed} step {step}: {element} activated twice"
