@@ -225,8 +225,25 @@ pub fn execute(
         }
     }
     p.run_queue()?;
+    // Conditional events look at variables: whenever a command changed some, the
+    // conditions are checked again (a bounded number of rounds, as a triggered event
+    // may change variables in turn).
+    let mut checked = 0;
+    for _ in 0..MAX_CONDITION_ROUNDS {
+        let changed = p.outcome.events[checked..]
+            .iter()
+            .any(|e| matches!(e, Event::VariablesSet { .. }));
+        checked = p.outcome.events.len();
+        if !changed || p.state.is_ended() || !events::check_conditions(&mut p)? {
+            break;
+        }
+        p.run_queue()?;
+    }
     Ok(p.outcome)
 }
+
+/// Rounds of conditional-event checks one command may cause.
+const MAX_CONDITION_ROUNDS: usize = 16;
 
 fn modify(
     p: &mut Processor<'_>,

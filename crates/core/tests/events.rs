@@ -317,3 +317,27 @@ fn a_cancel_end_event_ends_the_transaction_through_its_cancel_boundary() {
     let s = Scenario::start("transaction", r#"{"fail": false}"#);
     assert!(s.transcript.contains(r#""element":"done""#));
 }
+
+// --- conditional events -----------------------------------------------------------------
+
+#[test]
+fn conditional_events_fire_when_variables_make_them_true() {
+    let mut s = Scenario::start("conditional", r#"{"ready": false, "temperature": 20}"#);
+    assert_eq!(s.state.user_tasks.len(), 2, "prepare and slow wait");
+    let prepare = *s
+        .state
+        .user_tasks
+        .keys()
+        .next()
+        .expect("the first user task");
+    s.send(Command::CompleteUserTask {
+        task: prepare,
+        variables: context(r#"{"ready": true, "temperature": 35}"#),
+    })
+    .expect("complete");
+    // Both conditions became true: the catch event went on, the boundary interrupted.
+    assert!(s.state.is_ended(), "{}", s.transcript);
+    assert!(s.transcript.contains(r#""element":"b_end""#));
+    assert!(s.transcript.contains(r#""element":"hot_end""#));
+    insta::assert_snapshot!(s.transcript);
+}

@@ -12,12 +12,12 @@ pub(super) fn read(el: &Element, globals: &Globals, report: &mut Report) -> Opti
     let trigger = events::trigger(el, globals, report)?;
     if matches!(
         trigger,
-        Trigger::Link(_) | Trigger::Conditional(_) | Trigger::Compensation | Trigger::Cancel
+        Trigger::Link(_) | Trigger::Compensation | Trigger::Cancel
     ) {
         report.error(
             el,
-            "link, conditional, compensation and cancel start events are not supported; use a \
-             none, message, timer or signal start event (or error and escalation in event \
+            "link, compensation and cancel start events are not supported; use a none, message, \
+             timer or signal start event (or error, escalation and conditional ones in event \
              subprocesses)",
         );
         return None;

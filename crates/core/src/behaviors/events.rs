@@ -342,6 +342,62 @@ pub(crate) fn trigger(
     Ok(())
 }
 
+/// Checks the conditional events that wait now: catch events, boundary events of
+/// running activities and event subprocess starts of running scopes. Each whose condition
+/// is true is triggered. Returns whether any was.
+pub(crate) fn check_conditions(p: &mut Processor<'_>) -> Result<bool, ReplayError> {
+    let def = p.def;
+    let mut due: Vec<(Key, NodeId)> = Vec::new();
+    for element in p.state.elements.values() {
+        if element.lifecycle != crate::state::Lifecycle::Activated {
+            continue;
+        }
+        let owner_node = element.node;
+        let mut candidates: Vec<NodeId> = Vec::new();
+        if let Some(node) = owner_node {
+            if matches!(
+                def.node(node).kind,
+                NodeKind::IntermediateCatchEvent {
+                    trigger: Trigger::Conditional(_)
+                }
+            ) {
+                candidates.push(node);
+            }
+            candidates.extend(def.boundaries(node).iter().copied());
+        }
+        let is_scope =
+            owner_node.is_none_or(|n| matches!(def.node(n).kind, NodeKind::SubProcess { .. }));
+        if is_scope {
+            candidates.extend(def.event_starts(owner_node).iter().copied());
+        }
+        for event in candidates {
+            let condition = match &def.node(event).kind {
+                NodeKind::IntermediateCatchEvent {
+                    trigger: Trigger::Conditional(c),
+                }
+                | NodeKind::BoundaryEvent {
+                    trigger: Trigger::Conditional(c),
+                    ..
+                }
+                | NodeKind::StartEvent {
+                    trigger: Trigger::Conditional(c),
+                    ..
+                } => c,
+                _ => continue,
+            };
+            let view = variables::ScopeView::new(p.state, element.key, p.at);
+            if condition.evaluate(&view).value == Value::Bool(true) {
+                due.push((element.key, event));
+            }
+        }
+    }
+    let any = !due.is_empty();
+    for (owner, event) in due {
+        trigger(p, owner, event, &Context::new())?;
+    }
+    Ok(any)
+}
+
 /// Ends everything running in `scope` for an interrupting event subprocess. Tokens
 /// left on flows (say, at a join) stay until the scope completes, which it does when the
 /// event subprocess completes (`sub_process::after_completed`).

@@ -1,4 +1,5 @@
-//! Intermediate catch event: waits for its message, timer or signal, then continues. A
+//! Intermediate catch event: waits for its message, timer, signal or condition, then
+//! continues. A
 //! link catch event continues at once (it was reached by a jump); one reached from an
 //! event-based gateway has already happened.
 
@@ -6,7 +7,6 @@ use baton_model::{NodeId, Trigger};
 
 use crate::behaviors::{events, incident};
 use crate::engine::{Processor, Step};
-use crate::event::IncidentKind;
 use crate::ids::Key;
 use crate::state::ReplayError;
 
@@ -29,18 +29,13 @@ pub(crate) fn on_activated(
             Ok(())
         }
         Trigger::Conditional(condition) => {
+            // True now: go on. Otherwise wait; the condition is checked again whenever
+            // a command changes variables (`events::check_conditions`).
             let view = crate::behaviors::variables::ScopeView::new(p.state, key, p.at);
             if condition.evaluate(&view).value == baton_feel::Value::Bool(true) {
                 p.push(Step::Complete(key));
-                return Ok(());
             }
-            let message = format!(
-                "the condition `{}` is false; conditional events are checked when they are \
-                 reached and when this incident is resolved, so set the variables it needs \
-                 and resolve the incident",
-                condition.source()
-            );
-            incident::raise(p, key, None, IncidentKind::ExpressionFailed, message)
+            Ok(())
         }
         Trigger::None
         | Trigger::Link(_)
