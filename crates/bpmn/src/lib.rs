@@ -9,11 +9,13 @@
 //! (and refuses DTDs), [`elements`] turns each `<process>` into a
 //! [`baton_model::ProcessGraph`] with one module per element kind, and [`validate`] checks
 //! the graph's structure. Camunda 8 (`zeebe:`) extension elements are read by
-//! [`extensions::zeebe`]; diagram interchange by [`di`].
+//! [`extensions::zeebe`]; diagram interchange by [`di`]. [`lint`] adds graph checks on
+//! top of the parser's diagnostics for `baton lint`.
 
 mod di;
 mod elements;
 mod extensions;
+pub mod lint;
 mod reader;
 mod report;
 mod validate;

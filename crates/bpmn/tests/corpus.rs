@@ -5,22 +5,11 @@
 //! The corpus ships beside the project (`../shared/corpus`); a fresh clone without it
 //! skips these checks with a notice.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-}
-
-fn bpmn_files(dir: &Path) -> Option<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|e| e == "bpmn"))
-        .collect();
-    files.sort();
-    Some(files)
-}
+use support::{bpmn_files, shared};
 
 #[test]
 fn miwg_reference_models_parse_without_panicking() {
