@@ -216,6 +216,25 @@ pub enum Commands {
         #[arg(long)]
         json: bool,
     },
+    /// Check BPMN files before deploying them: unsupported elements, unreachable
+    /// elements, dead ends, deadlocking joins, missing conditions, job types without a
+    /// handler in baton.toml, missing imports
+    #[command(
+        after_help = "Exit status: 0 when no file has an error or a warning (info notes are \
+                      allowed), 1 when some file has, 2 when a file is not BPMN or cannot be read."
+    )]
+    Lint {
+        /// BPMN files
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The baton.toml whose workers are the known job types [default: ./baton.toml,
+        /// when there is one; without it job types are not checked]
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Print JSON for scripts (an array when several files are given)
+        #[arg(long)]
+        json: bool,
+    },
     /// Run a DMN TCK folder tree (<level>/<folder>/*-test-*.xml) and report pass counts
     Tck {
         dir: PathBuf,

@@ -1,7 +1,7 @@
 //! Exit codes, and the one place errors are printed.
 //!
 //! - 0: success, or the instance waits as expected (user task, external job).
-//! - 1: the instance has an incident or failed.
+//! - 1: the instance has an incident or failed; `baton lint` found errors or warnings.
 //! - 2: usage or input error: bad arguments, unreadable or invalid model, unknown id.
 //! - 3: the system failed (store unavailable, corrupt data).
 
@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 pub const OK: u8 = 0;
 pub const INSTANCE_FAILED: u8 = 1;
+pub const FINDINGS: u8 = 1;
 pub const USAGE: u8 = 2;
 pub const SYSTEM: u8 = 3;
 

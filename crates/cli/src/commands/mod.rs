@@ -7,6 +7,7 @@ mod decide;
 mod deploy;
 mod incidents;
 mod instances;
+mod lint;
 mod modify;
 mod publish;
 mod resolve;
@@ -104,6 +105,11 @@ pub fn run(cli: Cli) -> Result<u8> {
             vars,
             json,
         } => decide::run(&files, decision.as_deref(), &vars, json),
+        Commands::Lint {
+            files,
+            config,
+            json,
+        } => lint::run(&files, config.as_deref(), json),
         Commands::Tck { dir, json, csv } => tck::run(&dir, json, csv.as_deref()),
         Commands::Bench {
             files,

@@ -1,0 +1,154 @@
+//! `baton lint`: check BPMN files before deploying them (the checks are
+//! `baton_bpmn::lint`; this file reads the files and `baton.toml` and prints).
+//!
+//! Exit status: 0 when no file has an error or a warning (info notes allowed), 1 when
+//! some file has, 2 when a file is not BPMN at all or cannot be read.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use baton_bpmn::lint::{self, Environment, Finding, NotBpmn, Report, Severity};
+use baton_runtime::Config;
+use serde_json::{Value, json};
+
+use crate::exit::{self, InputError};
+use crate::output;
+use crate::workspace::CONFIG_FILE;
+
+/// One file's outcome.
+struct Linted {
+    file: PathBuf,
+    result: Result<Report, NotBpmn>,
+}
+
+pub fn run(files: &[PathBuf], config: Option<&Path>, json: bool) -> Result<u8> {
+    let job_types = job_types(config)?;
+    let mut linted = Vec::with_capacity(files.len());
+    for file in files {
+        let source = std::fs::read_to_string(file)
+            .with_context(|| format!("could not read {}", file.display()))?;
+        let dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
+        let import_exists = move |location: &str| dir.join(location).exists();
+        let environment = Environment {
+            job_types: job_types.as_ref(),
+            import_exists: Some(&import_exists),
+        };
+        linted.push(Linted {
+            file: file.clone(),
+            result: lint::lint(&source, &environment),
+        });
+    }
+    if json {
+        let mut items: Vec<Value> = linted.iter().map(to_json).collect();
+        match items.len() {
+            1 => output::json(&items.remove(0))?,
+            _ => output::json(&Value::Array(items))?,
+        }
+    } else {
+        print_human(&linted);
+    }
+    let code = linted
+        .iter()
+        .map(|l| match &l.result {
+            Err(_) => exit::USAGE,
+            Ok(report) if report.has_problems() => exit::FINDINGS,
+            Ok(_) => exit::OK,
+        })
+        .max()
+        .unwrap_or(exit::OK);
+    Ok(code)
+}
+
+/// The job types with a handler: the workers of `--config`, else of `./baton.toml` when
+/// there is one; `None` (not checked) without either.
+fn job_types(config: Option<&Path>) -> Result<Option<BTreeSet<String>>> {
+    let path = match config {
+        Some(path) if !path.exists() => {
+            return Err(InputError(format!("{}: no such config file", path.display())).into());
+        }
+        Some(path) => path,
+        None if Path::new(CONFIG_FILE).exists() => Path::new(CONFIG_FILE),
+        None => return Ok(None),
+    };
+    let config = Config::load(path).map_err(|e| InputError(e.to_string()))?;
+    Ok(Some(config.workers.into_keys().collect()))
+}
+
+fn to_json(linted: &Linted) -> Value {
+    let file = linted.file.display().to_string();
+    match &linted.result {
+        Ok(report) => json!({
+            "file": file,
+            "processes": report.processes.iter().map(|p| json!({
+                "id": p.id, "name": p.name, "executable": p.executable,
+            })).collect::<Vec<_>>(),
+            "element_counts": report.element_counts,
+            "findings": report.findings.iter().map(finding_json).collect::<Vec<_>>(),
+        }),
+        Err(not_bpmn) => json!({
+            "file": file,
+            "processes": [],
+            "element_counts": {},
+            "findings": [{
+                "severity": "error",
+                "check": "not_bpmn",
+                "element": null,
+                "line": not_bpmn.span.line,
+                "column": not_bpmn.span.column,
+                "message": not_bpmn.message,
+            }],
+        }),
+    }
+}
+
+fn finding_json(finding: &Finding) -> Value {
+    json!({
+        "severity": finding.severity.as_str(),
+        "check": finding.check.as_str(),
+        "element": finding.element,
+        "line": finding.span.line,
+        "column": finding.span.column,
+        "message": finding.message,
+    })
+}
+
+/// `file:line:column: severity: message (element 'id')` per finding, then one summary
+/// line per file.
+fn print_human(linted: &[Linted]) {
+    for l in linted {
+        let file = l.file.display();
+        match &l.result {
+            Err(not_bpmn) => println!(
+                "{file}:{}:{}: error: {}",
+                not_bpmn.span.line, not_bpmn.span.column, not_bpmn.message
+            ),
+            Ok(report) => {
+                for finding in &report.findings {
+                    println!("{file}:{finding}");
+                }
+                let elements: usize = report.element_counts.values().sum();
+                let processes = report.processes.len();
+                let counts = [Severity::Error, Severity::Warning, Severity::Info]
+                    .into_iter()
+                    .filter_map(|s| match (report.count(s), s) {
+                        (0, _) => None,
+                        (n, Severity::Info) | (n @ 1, _) => Some(format!("{n} {s}")),
+                        (n, _) => Some(format!("{n} {s}s")),
+                    })
+                    .collect::<Vec<_>>();
+                let verdict = if report.has_problems() {
+                    counts.join(", ")
+                } else if counts.is_empty() {
+                    "ok".to_string()
+                } else {
+                    format!("ok ({})", counts.join(", "))
+                };
+                println!(
+                    "{file}: {verdict}; {processes} process{}, {elements} BPMN elements",
+                    if processes == 1 { "" } else { "es" }
+                );
+            }
+        }
+    }
+}
