@@ -56,11 +56,13 @@ pub struct DayTime(pub i128);
 
 // ---- calendar ----------------------------------------------------------------------------
 
-pub(crate) fn is_leap(year: i32) -> bool {
+/// Whether `year` has a 29 February (proleptic Gregorian calendar).
+pub fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
-pub(crate) fn days_in_month(year: i32, month: u8) -> u8 {
+/// The number of days in `month` (1–12) of `year`.
+pub fn days_in_month(year: i32, month: u8) -> u8 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -91,7 +93,7 @@ impl Date {
     }
 
     pub fn from_days(days: i64) -> Option<Date> {
-        let z = days + 719_468;
+        let z = days.checked_add(719_468)?;
         let era = z.div_euclid(146_097);
         let doe = z - era * 146_097;
         let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
@@ -109,7 +111,7 @@ impl Date {
 
     /// The date `months` later, the day clamped to the month's length.
     pub fn add_months(self, months: i64) -> Option<Date> {
-        let total = i64::from(self.year) * 12 + i64::from(self.month) - 1 + months;
+        let total = (i64::from(self.year) * 12 + i64::from(self.month) - 1).checked_add(months)?;
         let year = i32::try_from(total.div_euclid(12)).ok()?;
         let month = u8::try_from(total.rem_euclid(12) + 1).ok()?;
         Date::new(year, month, self.day.min(days_in_month(year, month)))
@@ -248,6 +250,25 @@ impl DateTime {
     /// turns its clock reading into the time `now()` gives.
     pub fn from_unix_millis(millis: i64) -> Option<DateTime> {
         DateTime::from_local_nanos(i128::from(millis) * 1_000_000, Some(Zone::Offset(0)))
+    }
+
+    /// The instant `millis` milliseconds after the Unix epoch as the wall clock in `zone`
+    /// shows it (a named zone at its offset at that instant); `None` for a named zone
+    /// Baton's zone table does not know.
+    pub fn from_unix_millis_in(millis: i64, zone: Zone) -> Option<DateTime> {
+        let offset = match &zone {
+            Zone::Offset(seconds) => *seconds,
+            Zone::Named(name) => crate::zones::offset_at_instant(name, millis.div_euclid(1000))?,
+        };
+        let local = i128::from(millis) * 1_000_000 + i128::from(offset) * NANOS_PER_SECOND;
+        DateTime::from_local_nanos(local, Some(zone))
+    }
+
+    /// The instant this date and time stands for, in milliseconds since the Unix epoch
+    /// (a fraction of a millisecond dropped); `None` for a local date and time, a named
+    /// zone Baton's zone table does not know, or an instant too far out for an `i64`.
+    pub fn to_unix_millis(&self) -> Option<i64> {
+        i64::try_from(self.utc_nanos()?.div_euclid(1_000_000)).ok()
     }
 
     /// The same date and time without its fraction of a second.
@@ -614,7 +635,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
                         'M' => 60,
                         _ => 1,
                     };
-                    nanos += whole * unit * NANOS_PER_SECOND;
+                    nanos = nanos.checked_add(whole.checked_mul(unit * NANOS_PER_SECOND)?)?;
                     if !fraction.is_empty() {
                         if fraction.len() > 9 {
                             return None;
@@ -636,14 +657,14 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     let sign = if negative { -1 } else { 1 };
     if seen_ym && !seen_dt {
         return Some(Duration::YearMonths(YearMonths(
-            sign * (years * 12 + months),
+            sign * years.checked_mul(12)?.checked_add(months)?,
         )));
     }
     if seen_ym {
         // Mixed durations: FEEL has no such type.
         return None;
     }
-    let total = days * i128::from(SECONDS_PER_DAY) * NANOS_PER_SECOND + nanos;
+    let total = (days * i128::from(SECONDS_PER_DAY) * NANOS_PER_SECOND).checked_add(nanos)?;
     Some(Duration::DayTime(DayTime(i128::from(sign) * total)))
 }
 
@@ -802,6 +823,44 @@ mod tests {
         assert_eq!(dt("-PT1H"), "-PT1H");
         assert!(parse_duration("P1Y2D").is_none());
         assert!(parse_duration("P").is_none());
+        // Too long for the types: no value, and no overflow.
+        assert!(parse_duration("P999999999999999999Y").is_none());
+        assert!(parse_duration("PT99999999999999999999999999999999999H").is_none());
+    }
+
+    #[test]
+    fn unix_millis_round_trip_through_zones() {
+        let millis = |text: &str| parse_date_time(text).and_then(|dt| dt.to_unix_millis());
+        assert_eq!(millis("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(millis("1970-01-01T00:00:00.0019Z"), Some(1));
+        assert_eq!(millis("1969-12-31T23:59:59.9999Z"), Some(-1));
+        assert_eq!(millis("2026-01-01T10:00:00+02:00"), Some(1_767_254_400_000));
+        assert_eq!(
+            millis("2026-01-01T09:00:00@Europe/Berlin"),
+            Some(1_767_254_400_000)
+        );
+        assert_eq!(millis("2026-01-01T10:00:00"), None);
+        assert_eq!(millis("2026-01-01T10:00:00@Mars/Olympus_Mons"), None);
+        assert_eq!(millis("999999999-01-01T00:00:00Z"), None);
+        let shown = |millis: i64, zone: &str| {
+            DateTime::from_unix_millis_in(millis, Zone::Named(Arc::from(zone)))
+                .map(|dt| dt.to_string())
+        };
+        // The two 02:30s of the night summer time ends in Berlin (2026-10-25, 01:00 UTC).
+        let half_past_midnight = 1_792_888_200_000;
+        assert_eq!(
+            shown(half_past_midnight, "Europe/Berlin").as_deref(),
+            Some("2026-10-25T02:30:00@Europe/Berlin")
+        );
+        assert_eq!(
+            shown(half_past_midnight + 3_600_000, "Europe/Berlin").as_deref(),
+            Some("2026-10-25T02:30:00@Europe/Berlin")
+        );
+        assert_eq!(shown(0, "Mars/Olympus_Mons"), None);
+        assert_eq!(
+            DateTime::from_unix_millis_in(0, Zone::Offset(-3600)).map(|dt| dt.to_string()),
+            Some("1969-12-31T23:00:00-01:00".to_string())
+        );
     }
 
     #[test]
@@ -809,5 +868,7 @@ mod tests {
         let jan31 = Date::new(2021, 1, 31).expect("valid");
         assert_eq!(jan31.add_months(1), Date::new(2021, 2, 28));
         assert_eq!(jan31.add_months(-2), Date::new(2020, 11, 30));
+        assert_eq!(jan31.add_months(i64::MAX), None);
+        assert_eq!(Date::from_days(i64::MAX), None);
     }
 }

@@ -153,13 +153,32 @@ pub(crate) fn known(name: &str) -> bool {
 /// The offset of zone `name` in seconds at the local wall-clock time `local` (seconds
 /// since 1970-01-01T00:00:00 local time); `None` for a zone the table does not know.
 pub(crate) fn offset_at(name: &str, local: i64) -> Option<i32> {
+    offset(name, |_| Some((local, local)))
+}
+
+/// The offset of zone `name` in seconds at the instant `utc` (seconds since the Unix
+/// epoch); unlike a wall-clock time, an instant is never ambiguous, so the second 02:30 of
+/// the night summer time ends gets the winter offset.
+pub(crate) fn offset_at_instant(name: &str, utc: i64) -> Option<i32> {
+    offset(name, |standard| {
+        let standard_time = utc.checked_add(i64::from(standard))?;
+        Some((standard_time, standard_time.checked_add(3600)?))
+    })
+}
+
+/// The offset of zone `name`, given a function from its standard offset to the time to
+/// test as it reads on a clock showing standard time and on one showing summer time (the
+/// rules name the start of summer time in the one and its end in the other).
+fn offset(name: &str, clock: impl Fn(i32) -> Option<(i64, i64)>) -> Option<i32> {
     if let Some(fixed) = fixed_offset(name) {
         return Some(fixed);
     }
     let (_, minutes, rule) = ZONES.iter().find(|(n, _, _)| *n == name)?;
     let standard = minutes * 60;
-    // The transitions in local wall-clock time. A wall time that occurs twice (the hour
-    // before summer time ends) takes the earlier, summer offset, as java.time does.
+    // The transitions in local wall-clock time. Read at a wall time, `local` and `summer`
+    // are the same, so a wall time that occurs twice (the hour before summer time ends)
+    // takes the earlier, summer offset, as java.time does.
+    let (local, summer) = clock(standard)?;
     let year = Date::from_days(local.div_euclid(DAY))?.year;
     let at = |month: u8, day: u8, seconds: i64| -> Option<i64> {
         Some(Date::new(year, month, day)?.days() * DAY + seconds)
@@ -171,23 +190,23 @@ pub(crate) fn offset_at(name: &str, local: i64) -> Option<i32> {
             // 01:00 UTC on both days.
             let one_utc = H + i64::from(standard);
             local >= at(3, last_sunday(year, 3)?, one_utc)?
-                && local < at(10, last_sunday(year, 10)?, one_utc + H)?
+                && summer < at(10, last_sunday(year, 10)?, one_utc + H)?
         }
         Rule::Us if year >= 2007 => {
             local >= at(3, nth_sunday(year, 3, 2)?, 2 * H)?
-                && local < at(11, nth_sunday(year, 11, 1)?, 2 * H)?
+                && summer < at(11, nth_sunday(year, 11, 1)?, 2 * H)?
         }
         Rule::Us => {
             local >= at(4, nth_sunday(year, 4, 1)?, 2 * H)?
-                && local < at(10, last_sunday(year, 10)?, 2 * H)?
+                && summer < at(10, last_sunday(year, 10)?, 2 * H)?
         }
         Rule::Au => {
             local >= at(10, nth_sunday(year, 10, 1)?, 2 * H)?
-                || local < at(4, nth_sunday(year, 4, 1)?, 3 * H)?
+                || summer < at(4, nth_sunday(year, 4, 1)?, 3 * H)?
         }
         Rule::Nz => {
             local >= at(9, last_sunday(year, 9)?, 2 * H)?
-                || local < at(4, nth_sunday(year, 4, 1)?, 3 * H)?
+                || summer < at(4, nth_sunday(year, 4, 1)?, 3 * H)?
         }
     };
     Some(if daylight { standard + 3600 } else { standard })
@@ -236,5 +255,32 @@ mod tests {
         assert_eq!(offset_at("Etc/GMT+5", 0), Some(-5 * 3600));
         assert_eq!(offset_at("Asia/Kolkata", 0), Some(19_800));
         assert_eq!(offset_at("Mars/Olympus_Mons", 0), None);
+    }
+
+    #[test]
+    fn instants_are_never_ambiguous() {
+        // Summer time in Paris ends on 2018-10-28 at 01:00 UTC: 02:30 local happens at
+        // 00:30 UTC (+02:00) and again at 01:30 UTC (+01:00).
+        let utc = |y, m, d, h: i64, min: i64| local(y, m, d, 0) + h * 3600 + min * 60;
+        let paris = |u| offset_at_instant("Europe/Paris", u);
+        assert_eq!(paris(utc(2018, 10, 28, 0, 30)), Some(7200));
+        assert_eq!(paris(utc(2018, 10, 28, 0, 59)), Some(7200));
+        assert_eq!(paris(utc(2018, 10, 28, 1, 0)), Some(3600));
+        assert_eq!(paris(utc(2018, 10, 28, 1, 30)), Some(3600));
+        // It starts on 2018-03-25 at 01:00 UTC.
+        assert_eq!(paris(utc(2018, 3, 25, 0, 59)), Some(3600));
+        assert_eq!(paris(utc(2018, 3, 25, 1, 0)), Some(7200));
+        // New York: 2021-03-14 07:00 UTC (02:00 EST) and 2021-11-07 06:00 UTC (02:00 EDT).
+        let new_york = |u| offset_at_instant("America/New_York", u);
+        assert_eq!(new_york(utc(2021, 3, 14, 6, 59)), Some(-5 * 3600));
+        assert_eq!(new_york(utc(2021, 3, 14, 7, 0)), Some(-4 * 3600));
+        assert_eq!(new_york(utc(2021, 11, 7, 5, 59)), Some(-4 * 3600));
+        assert_eq!(new_york(utc(2021, 11, 7, 6, 0)), Some(-5 * 3600));
+        // Sydney: summer time ends 2021-04-04 at 16:00 UTC (03:00 AEDT).
+        let sydney = |u| offset_at_instant("Australia/Sydney", u);
+        assert_eq!(sydney(utc(2021, 4, 3, 15, 59)), Some(11 * 3600));
+        assert_eq!(sydney(utc(2021, 4, 3, 16, 0)), Some(10 * 3600));
+        assert_eq!(offset_at_instant("Asia/Tokyo", 0), Some(9 * 3600));
+        assert_eq!(offset_at_instant("Europe/Paris", i64::MAX), None);
     }
 }
