@@ -5,11 +5,12 @@
 //! Expressions in it are already-parsed FEEL ([`baton_feel::Expression`]), so a deployed
 //! model is never re-parsed per evaluation. Element ids from the source model are kept next
 //! to the dense indexes ([`NodeId`], [`FlowId`]) the engine uses, so every message can name
-//! the element a user drew.
+//! the element a user drew. [`timer::Schedule`] turns a timer's value into due times.
 
 mod diagnostic;
 mod graph;
 mod paths;
+pub mod timer;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use graph::{
