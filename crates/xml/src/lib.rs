@@ -4,7 +4,9 @@
 //! The tree is deliberately dumb: front ends read it, so they never deal with quick-xml
 //! events, entity references or byte offsets. Safety lives here: a document type
 //! declaration is refused outright (it is how XXE and entity-expansion attacks start), and
-//! only the five predefined entities and character references are resolved.
+//! only the five predefined entities and character references are resolved. Nesting is
+//! limited to [`MAX_DEPTH`] levels, so that front ends may recurse over the tree (and drop
+//! it, which recurses too) without any document being able to exhaust the stack.
 
 use std::sync::Arc;
 
@@ -12,6 +14,11 @@ use baton_model::{Diagnostic, Span};
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
+
+/// How deeply elements may nest. Real models nest a few dozen levels; libxml2 stops at
+/// 256 by default. Deeper documents are refused rather than read, because every pass over
+/// the tree, including dropping it, recurses once per level.
+pub const MAX_DEPTH: usize = 1_000;
 
 #[derive(Clone, Debug)]
 pub struct Attribute {
@@ -147,10 +154,12 @@ pub fn read(source: &str) -> Result<Element, Diagnostic> {
         match event {
             Event::Start(start) => {
                 let el = element(&reader, &stack, namespace, &start, span)?;
+                check_depth(&stack, &el)?;
                 stack.push(el);
             }
             Event::Empty(start) => {
                 let el = element(&reader, &stack, namespace, &start, span)?;
+                check_depth(&stack, &el)?;
                 attach(&mut stack, &mut root, el, span)?;
             }
             Event::End(_) => {
@@ -280,6 +289,23 @@ fn element(
     })
 }
 
+/// Refuses `el` when it would sit deeper than [`MAX_DEPTH`] below the open elements.
+fn check_depth(open: &[Element], el: &Element) -> Result<(), Diagnostic> {
+    let depth = open.len() + 1;
+    if depth <= MAX_DEPTH {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        el.span,
+        el.id(),
+        format!(
+            "<{}> is nested {depth} elements deep: Baton reads XML nested at most {MAX_DEPTH} \
+             deep (models nest a few dozen), so that no document can exhaust the stack",
+            el.qualified
+        ),
+    ))
+}
+
 fn attach(
     stack: &mut [Element],
     root: &mut Option<Element>,
@@ -352,6 +378,42 @@ mod tests {
             .expect_err("refused");
         assert_eq!(error.span.line, 2);
         assert!(error.message.contains("DOCTYPE"), "{}", error.message);
+    }
+
+    fn nested(depth: usize) -> String {
+        format!("{}{}", "<a>\n".repeat(depth), "</a>".repeat(depth))
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_is_read() {
+        let mut el = &read(&nested(MAX_DEPTH)).expect("within the limit");
+        let mut depth = 1;
+        while let Some(child) = el.children.first() {
+            el = child;
+            depth += 1;
+        }
+        assert_eq!(depth, MAX_DEPTH);
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_refused_at_the_first_element_too_deep() {
+        for text in [nested(20_000), nested(MAX_DEPTH + 1)] {
+            let error = read(&text).expect_err("too deep");
+            let line = u32::try_from(MAX_DEPTH + 1).expect("small");
+            assert_eq!(error.span, Span { line, column: 1 });
+            assert!(
+                error.message.contains("nested 1001 elements deep"),
+                "{}",
+                error.message
+            );
+        }
+        // A childless element counts as well.
+        let text = format!(
+            "{}<b/>{}",
+            "<a>".repeat(MAX_DEPTH),
+            "</a>".repeat(MAX_DEPTH)
+        );
+        assert!(read(&text).is_err());
     }
 
     #[test]

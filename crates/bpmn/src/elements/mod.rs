@@ -62,9 +62,7 @@ pub(crate) fn read_process(
             associations: Vec::new(),
             scope: None,
         };
-        for child in &el.children {
-            builder.read(child, report);
-        }
+        builder.read_all(&el.children, report);
         let (graph, invalid_conditions) = builder.finish(el, id, executable, report);
         validate::check(&graph, &invalid_conditions, report);
         graph
@@ -99,7 +97,27 @@ struct GraphBuilder<'g> {
 }
 
 impl GraphBuilder<'_> {
-    fn read(&mut self, el: &Element, report: &mut Report) {
+    /// Reads the flow elements of a process, subprocesses' contents included. The walk
+    /// keeps its own stack instead of recursing: subprocesses nest as deep as the XML
+    /// reader allows, and a recursive reader's frames for that many would not fit on a
+    /// small thread stack.
+    fn read_all(&mut self, elements: &[Element], report: &mut Report) {
+        let outer = self.scope;
+        let mut pending: Vec<(&Element, Option<NodeId>)> =
+            elements.iter().rev().map(|el| (el, outer)).collect();
+        while let Some((el, scope)) = pending.pop() {
+            self.scope = scope;
+            if let Some(subprocess) = self.read(el, report) {
+                // Its content comes next, before its siblings: nodes stay in document order.
+                pending.extend(el.children.iter().rev().map(|c| (c, Some(subprocess))));
+            }
+        }
+        self.scope = outer;
+    }
+
+    /// Reads one flow element into the graph; for a subprocess, returns its node so the
+    /// caller reads its content in that scope.
+    fn read(&mut self, el: &Element, report: &mut Report) -> Option<NodeId> {
         if el.ns() != Ns::Bpmn {
             if el.ns() != Ns::Other {
                 report.warning(
@@ -110,7 +128,7 @@ impl GraphBuilder<'_> {
                     ),
                 );
             }
-            return;
+            return None;
         }
         let kind = match el.name.as_str() {
             // A start event that cannot run yet still marks where the process starts, so
@@ -147,7 +165,7 @@ impl GraphBuilder<'_> {
                     self.attachments
                         .push((NodeId(at as u32), attached, el.span));
                 }
-                return;
+                return None;
             }
             "receiveTask" => self
                 .globals
@@ -161,15 +179,7 @@ impl GraphBuilder<'_> {
                     Some(NodeKind::SubProcess { triggered_by_event }),
                     report,
                 );
-                if self.nodes.len() == at {
-                    return;
-                }
-                let outer = self.scope.replace(NodeId(at as u32));
-                for child in &el.children {
-                    self.read(child, report);
-                }
-                self.scope = outer;
-                return;
+                return (self.nodes.len() > at).then_some(NodeId(at as u32));
             }
             "callActivity" => call_activity::read(el, report),
             "inclusiveGateway" => Some(NodeKind::InclusiveGateway),
@@ -186,30 +196,31 @@ impl GraphBuilder<'_> {
                     self.associations
                         .push((source.to_string(), target.to_string()));
                 }
-                return;
+                return None;
             }
             "sequenceFlow" => {
                 if let Some(flow) = sequence_flow::read(el, report) {
                     self.flows.push(flow);
                 }
-                return;
+                return None;
             }
             name if unsupported::is_flow_node(name) => {
                 report.error(el, unsupported::message(el));
                 // Its extensions are moot; the node only keeps flows to it resolvable.
                 self.add_placeholder(el, report);
-                return;
+                return None;
             }
-            name if unsupported::is_artifact(name) => return,
+            name if unsupported::is_artifact(name) => return None,
             _ => {
                 report.warning(
                     el,
                     format!("unknown BPMN element <{}> is ignored", el.qualified),
                 );
-                return;
+                return None;
             }
         };
         self.add_node(el, kind, report);
+        None
     }
 
     /// Adds a flow node with its markers, extensions and mappings checked. When its kind
