@@ -61,3 +61,42 @@ fn nesting_at_the_limit_parses_and_lints() {
     let linted = baton_bpmn::lint::lint(&xml, &Default::default()).expect("a BPMN model");
     assert_eq!(linted.element_counts.get("subProcess"), Some(&998));
 }
+
+/// A chain of `tasks` service tasks between a start and an end event, the whole process
+/// on one line (as minifiers and some generators write it), with non-ASCII names so that
+/// columns count characters rather than bytes.
+fn one_line_chain(tasks: usize) -> String {
+    let mut xml = String::from(HEADER);
+    xml.push_str("<bpmn:process id=\"p\" isExecutable=\"true\"><bpmn:startEvent id=\"t0\"/>");
+    for i in 1..=tasks {
+        xml.push_str(&format!(
+            "<bpmn:serviceTask id=\"t{i}\" name=\"Prüfung №{i}\"><bpmn:extensionElements>\
+             <zeebe:taskDefinition type=\"check\"/></bpmn:extensionElements></bpmn:serviceTask>\
+             <bpmn:sequenceFlow id=\"f{i}\" sourceRef=\"t{}\" targetRef=\"t{i}\"/>",
+            i - 1
+        ));
+    }
+    xml.push_str(&format!(
+        "<bpmn:endEvent id=\"end\"/><bpmn:sequenceFlow id=\"last\" sourceRef=\"t{tasks}\" \
+         targetRef=\"end\"/></bpmn:process></bpmn:definitions>"
+    ));
+    xml
+}
+
+/// Regression: each element's column was counted from the start of its line, so a
+/// 3.5 MB model on one line took seconds to parse (quadratic in the line's length).
+#[test]
+fn a_multi_megabyte_model_on_one_line_parses_with_exact_columns() {
+    let xml = one_line_chain(20_000);
+    assert!(xml.len() > 3_500_000, "{} bytes", xml.len());
+    let parsed = baton_bpmn::parse(&xml);
+    assert!(!parsed.has_errors(), "{}", first_error(&parsed));
+    let process = &parsed.definitions.processes[0];
+    assert_eq!(process.nodes.len(), 20_002);
+    let line_start = xml.rfind('\n').expect("a header line") + 1;
+    let end = process.nodes.last().expect("the end event");
+    let end_at = xml.rfind("<bpmn:endEvent").expect("an end event");
+    let column = xml[line_start..end_at].chars().count() + 1;
+    assert_eq!(end.span.line, 3);
+    assert_eq!(end.span.column as usize, column);
+}
