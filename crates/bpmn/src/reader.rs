@@ -1,7 +1,12 @@
 //! The BPMN view of an XML tree (read by [`baton_xml`]): which of the namespaces Baton
-//! reads an element or attribute is in.
+//! reads an element or attribute is in, and prefixes used without being declared.
 
+use std::collections::BTreeMap;
+
+use baton_model::Span;
 pub(crate) use baton_xml::Element;
+
+use crate::report::Report;
 
 pub(crate) const BPMN_NS: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
 pub(crate) const BPMNDI_NS: &str = "http://www.omg.org/spec/BPMN/20100524/DI";
@@ -37,6 +42,18 @@ impl Ns {
     }
 }
 
+/// The namespace a prefix conventionally stands for in BPMN files (what modelers write).
+fn conventional(prefix: &str) -> Option<&'static str> {
+    match prefix {
+        "bpmn" | "bpmn2" => Some(BPMN_NS),
+        "bpmndi" => Some(BPMNDI_NS),
+        "dc" => Some(DC_NS),
+        "di" => Some(DI_NS),
+        "zeebe" => Some(ZEEBE_NS),
+        _ => None,
+    }
+}
+
 /// Namespace-aware lookups on the generic tree.
 pub(crate) trait BpmnElement {
     fn ns(&self) -> Ns;
@@ -47,7 +64,13 @@ pub(crate) trait BpmnElement {
 
 impl BpmnElement for Element {
     fn ns(&self) -> Ns {
-        Ns::classify(self.namespace.as_deref())
+        // An undeclared conventional prefix is read as what it conventionally means:
+        // [`check_prefixes`] reports it as an error, and the element is understood, so
+        // that error is not followed by others asking for the element already written.
+        match &self.undeclared_prefix {
+            Some(prefix) => Ns::classify(Some(conventional(prefix).unwrap_or(""))),
+            None => Ns::classify(self.namespace.as_deref()),
+        }
     }
 
     fn is(&self, ns: Ns, name: &str) -> bool {
@@ -56,5 +79,65 @@ impl BpmnElement for Element {
 
     fn child(&self, ns: Ns, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.is(ns, name))
+    }
+}
+
+/// Reports each prefix used without an `xmlns:prefix` declaration, once, at its first use:
+/// XML namespaces make such a document malformed, and what the element means cannot be
+/// known. The diagnostic names the nearest element with an id (an extension element has
+/// none, its task has).
+pub(crate) fn check_prefixes(root: &Element, report: &mut Report) {
+    struct FirstUse<'x> {
+        span: Span,
+        owner: Option<&'x str>,
+        what: String,
+        uses: usize,
+    }
+    let mut prefixes: BTreeMap<&str, FirstUse<'_>> = BTreeMap::new();
+    let mut pending = vec![(root, None)];
+    while let Some((el, owner)) = pending.pop() {
+        let owner = el.id().or(owner);
+        let names = el
+            .undeclared_prefix
+            .iter()
+            .map(|p| (p, format!("<{}>", el.qualified)));
+        let attributes = el.attrs.iter().filter_map(|a| {
+            let prefix = a.undeclared_prefix.as_ref()?;
+            Some((
+                prefix,
+                format!("attribute {prefix}:{} of <{}>", a.name, el.qualified),
+            ))
+        });
+        for (prefix, what) in names.chain(attributes) {
+            let first = prefixes.entry(prefix).or_insert(FirstUse {
+                span: el.span,
+                owner,
+                what,
+                uses: 0,
+            });
+            first.uses += 1;
+        }
+        pending.extend(el.children.iter().rev().map(|c| (c, owner)));
+    }
+    for (prefix, first) in prefixes {
+        let declare = match conventional(prefix) {
+            Some(uri) => format!("add xmlns:{prefix}=\"{uri}\" to <{}>", root.qualified),
+            None => format!(
+                "declare it on <{}> with xmlns:{prefix}=\"...\" and its namespace URI",
+                root.qualified
+            ),
+        };
+        let more = match first.uses {
+            1 => String::new(),
+            uses => format!(" (the prefix is used {uses} times)"),
+        };
+        report.error_at(
+            first.span,
+            first.owner,
+            format!(
+                "{} uses the prefix '{prefix}', which is not declared: {declare}{more}",
+                first.what
+            ),
+        );
     }
 }

@@ -26,12 +26,19 @@ pub struct Attribute {
     pub namespace: Option<String>,
     pub name: String,
     pub value: String,
+    /// The prefix, when no `xmlns:prefix` in scope declares it (see
+    /// [`Element::undeclared_prefix`]).
+    pub undeclared_prefix: Option<String>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Element {
     /// The namespace URI, or `None` for an element outside any namespace.
     pub namespace: Option<String>,
+    /// The prefix as written (`zeebe` in `zeebe:taskDefinition`) when no `xmlns:zeebe`
+    /// in scope declares it. `namespace` is then a placeholder that matches no real
+    /// namespace; front ends report the mistake instead of skipping the element unseen.
+    pub undeclared_prefix: Option<String>,
     /// Local name, without prefix.
     pub name: String,
     /// The name as written (`bpmn:task`), for messages.
@@ -92,12 +99,16 @@ impl Element {
     }
 }
 
-fn uri(result: &ResolveResult<'_>) -> Option<String> {
+/// The namespace a name resolved to, and its prefix if that prefix is undeclared.
+fn uri(result: &ResolveResult<'_>) -> (Option<String>, Option<String>) {
     match result {
-        ResolveResult::Bound(ns) => Some(ns.0.to_string()),
-        ResolveResult::Unbound => None,
-        // An undeclared prefix: keep it recognisably foreign.
-        ResolveResult::Unknown(prefix) => Some(format!("undeclared-prefix:{prefix}")),
+        ResolveResult::Bound(ns) => (Some(ns.0.to_string()), None),
+        ResolveResult::Unbound => (None, None),
+        // Keep it recognisably foreign, so no front end mistakes it for its own.
+        ResolveResult::Unknown(prefix) => (
+            Some(format!("undeclared-prefix:{prefix}")),
+            Some(prefix.clone()),
+        ),
     }
 }
 
@@ -253,7 +264,7 @@ pub fn read(source: &str) -> Result<Element, Diagnostic> {
 fn element(
     reader: &NsReader<&[u8]>,
     open: &[Element],
-    namespace: Option<String>,
+    (namespace, undeclared_prefix): (Option<String>, Option<String>),
     start: &BytesStart<'_>,
     span: Span,
 ) -> Result<Element, Diagnostic> {
@@ -288,8 +299,10 @@ fn element(
             continue;
         }
         let (resolved, local) = reader.resolver().resolve_attribute(attr.key);
+        let (namespace, undeclared_prefix) = uri(&resolved);
         attrs.push(Attribute {
-            namespace: uri(&resolved),
+            namespace,
+            undeclared_prefix,
             name: local.as_ref().to_string(),
             value: value.into_owned(),
         });
@@ -301,6 +314,7 @@ fn element(
     };
     Ok(Element {
         namespace,
+        undeclared_prefix,
         name,
         qualified,
         attrs,
@@ -405,6 +419,28 @@ mod tests {
         assert_eq!(v.resolve_qname(written), (Some("urn:xsd"), "decimal"));
         assert_eq!(v.resolve_qname("q:x"), (Some("urn:q"), "x"));
         assert_eq!(root.resolve_qname("q:x"), (None, "x"));
+    }
+
+    #[test]
+    fn undeclared_prefixes_are_kept_and_declared_ones_are_not_reported() {
+        let root =
+            read("<a xmlns:q=\"urn:q\" xml:lang=\"en\"><z:b q:c=\"1\" y:d=\"2\"/><q:e/></a>")
+                .expect("well formed");
+        let b = &root.children[0];
+        assert_eq!(b.undeclared_prefix.as_deref(), Some("z"));
+        assert_eq!(b.name, "b");
+        let prefixes: Vec<_> = b
+            .attrs
+            .iter()
+            .map(|a| a.undeclared_prefix.as_deref())
+            .collect();
+        assert_eq!(prefixes, [None, Some("y")]);
+        assert_eq!(root.children[1].undeclared_prefix, None);
+        assert_eq!(root.undeclared_prefix, None);
+        assert_eq!(
+            root.attrs[0].undeclared_prefix, None,
+            "xml: is always bound"
+        );
     }
 
     #[test]
