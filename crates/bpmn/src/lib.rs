@@ -96,6 +96,7 @@ pub fn parse(source: &str) -> Parsed {
 fn read_definitions(root: &Element, report: &mut Report) -> Definitions {
     let mut definitions = Definitions::default();
     reader::check_prefixes(root, report);
+    reader::check_booleans(root, report);
     if !root.is(Ns::Bpmn, "definitions") {
         let namespace = match &root.namespace {
             Some(uri) => format!(" in namespace '{uri}'"),

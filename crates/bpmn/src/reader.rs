@@ -60,6 +60,9 @@ pub(crate) trait BpmnElement {
     fn is(&self, ns: Ns, name: &str) -> bool;
     /// The first child with this namespace and name.
     fn child(&self, ns: Ns, name: &str) -> Option<&Element>;
+    /// An `xsd:boolean` attribute; `None` when it is absent or not a boolean (which
+    /// [`check_booleans`] reports), so the caller's default applies.
+    fn flag(&self, name: &str) -> Option<bool>;
 }
 
 impl BpmnElement for Element {
@@ -79,6 +82,64 @@ impl BpmnElement for Element {
 
     fn child(&self, ns: Ns, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.is(ns, name))
+    }
+
+    fn flag(&self, name: &str) -> Option<bool> {
+        self.attr(name).and_then(boolean)
+    }
+}
+
+/// XML Schema's boolean: `true`, `false`, `1` or `0`, whitespace around it collapsed.
+fn boolean(text: &str) -> Option<bool> {
+    match text.trim() {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// The `xsd:boolean` attributes of the BPMN and Zeebe elements Baton reads, whatever
+/// the element: the schemas give each name one meaning.
+const BOOLEANS: &[(Ns, &str)] = &[
+    (Ns::Bpmn, "isExecutable"),
+    (Ns::Bpmn, "isClosed"),
+    (Ns::Bpmn, "isInterrupting"),
+    (Ns::Bpmn, "cancelActivity"),
+    (Ns::Bpmn, "parallelMultiple"),
+    (Ns::Bpmn, "triggeredByEvent"),
+    (Ns::Bpmn, "isForCompensation"),
+    (Ns::Bpmn, "isSequential"),
+    (Ns::Bpmn, "testBefore"),
+    (Ns::Bpmn, "instantiate"),
+    (Ns::Bpmn, "waitForCompletion"),
+    (Ns::Bpmn, "cancelRemainingInstances"),
+    (Ns::Bpmn, "isCollection"),
+    (Ns::Zeebe, "propagateAllChildVariables"),
+    (Ns::Zeebe, "propagateAllParentVariables"),
+];
+
+/// Reports boolean attributes that are not booleans: `isExecutable="yes"` would
+/// otherwise read as false, and the process would silently not be deployed.
+pub(crate) fn check_booleans(root: &Element, report: &mut Report) {
+    for el in std::iter::once(root).chain(root.descendants()) {
+        let ns = el.ns();
+        for attribute in &el.attrs {
+            let name = attribute.name.as_str();
+            if attribute.namespace.is_some()
+                || !BOOLEANS.contains(&(ns, name))
+                || boolean(&attribute.value).is_some()
+            {
+                continue;
+            }
+            report.error(
+                el,
+                format!(
+                    "{name}=\"{}\" on <{}> is not a boolean: write {name}=\"true\" or \
+                     {name}=\"false\"",
+                    attribute.value, el.qualified
+                ),
+            );
+        }
     }
 }
 

@@ -45,7 +45,7 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<Looping> {
     }
     Some(Looping::Standard {
         condition,
-        test_before: standard.attr("testBefore") == Some("true"),
+        test_before: standard.flag("testBefore").unwrap_or(false),
         maximum,
     })
 }
@@ -94,7 +94,7 @@ fn multi_instance(el: &Element, mi: &Element, report: &mut Report) -> Option<Mul
         return None;
     }
     Some(MultiInstance {
-        sequential: mi.attr("isSequential") == Some("true"),
+        sequential: mi.flag("isSequential").unwrap_or(false),
         input_collection,
         input_element: attr("inputElement").map(str::to_string),
         cardinality,

@@ -42,8 +42,11 @@ pub(crate) fn read_process(
         );
         return None;
     };
-    let executable = el.attr("isExecutable") == Some("true");
-    if !executable {
+    let flag = el.flag("isExecutable");
+    let executable = flag.unwrap_or(false);
+    // A value that is not a boolean has an error of its own (`reader::check_booleans`).
+    let unreadable = flag.is_none() && el.attr("isExecutable").is_some();
+    if !executable && !unreadable {
         report.warning(
             el,
             format!(
@@ -153,7 +156,7 @@ impl GraphBuilder<'_> {
                     NodeKind::BoundaryEvent {
                         // Resolved in `finish`, once every node is known.
                         attached_to: NodeId(u32::MAX),
-                        interrupting: el.attr("cancelActivity") != Some("false"),
+                        interrupting: el.flag("cancelActivity").unwrap_or(true),
                         trigger,
                     }
                 });
@@ -172,7 +175,7 @@ impl GraphBuilder<'_> {
                 .message(el, el.attr("messageRef"), report)
                 .map(|message| NodeKind::ReceiveTask { message }),
             "subProcess" | "transaction" => {
-                let triggered_by_event = el.attr("triggeredByEvent") == Some("true");
+                let triggered_by_event = el.flag("triggeredByEvent").unwrap_or(false);
                 let at = self.nodes.len();
                 self.add_node(
                     el,
@@ -235,7 +238,7 @@ impl GraphBuilder<'_> {
         node.inputs = inputs;
         node.outputs = outputs;
         node.looping = looping;
-        node.for_compensation = el.attr("isForCompensation") == Some("true");
+        node.for_compensation = el.flag("isForCompensation").unwrap_or(false);
     }
 
     /// A stand-in for an element that cannot run (the report already holds the error, so

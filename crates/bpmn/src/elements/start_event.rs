@@ -5,7 +5,7 @@
 use baton_model::{NodeKind, Trigger};
 
 use super::events::{self, Globals};
-use crate::reader::Element;
+use crate::reader::{BpmnElement, Element};
 use crate::report::Report;
 
 pub(super) fn read(el: &Element, globals: &Globals, report: &mut Report) -> Option<NodeKind> {
@@ -24,6 +24,6 @@ pub(super) fn read(el: &Element, globals: &Globals, report: &mut Report) -> Opti
     }
     Some(NodeKind::StartEvent {
         trigger,
-        interrupting: el.attr("isInterrupting") != Some("false"),
+        interrupting: el.flag("isInterrupting").unwrap_or(true),
     })
 }

@@ -156,7 +156,7 @@ pub(crate) fn called_element(el: &Element, report: &mut Report) -> Found<CalledP
     } else {
         ProcessRef::Id(id.to_string())
     };
-    let flag = |name: &str| zeebe_called.and_then(|c| c.attr(name)) != Some("false");
+    let flag = |name: &str| zeebe_called.and_then(|c| c.flag(name)).unwrap_or(true);
     Found::Valid(CalledProcess {
         process_id,
         propagate_all_parent_variables: flag("propagateAllParentVariables"),

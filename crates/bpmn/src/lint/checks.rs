@@ -55,10 +55,10 @@ fn reachable(scope: &Scope<'_>) -> Vec<bool> {
         let el = scope.nodes[i];
         let kind = scope.kind(i);
         kind == "startEvent"
-            || el.attr("triggeredByEvent") == Some("true")
-            || el.attr("isForCompensation") == Some("true")
+            || el.flag("triggeredByEvent") == Some(true)
+            || el.flag("isForCompensation") == Some(true)
             || (kind == "boundaryEvent" && scope.attached_to[i].is_none())
-            || (kind == "eventBasedGateway" && el.attr("instantiate") == Some("true"))
+            || (kind == "eventBasedGateway" && el.flag("instantiate") == Some(true))
             || (kind == "intermediateCatchEvent"
                 && scope
                     .link_name(i)
@@ -173,8 +173,8 @@ fn dead_ends(scope: &Scope<'_>, reached: &[bool], findings: &mut Vec<Finding>) {
     for (i, el) in scope.nodes.iter().enumerate() {
         let kind = scope.kind(i);
         let by_design = kind == "endEvent"
-            || el.attr("isForCompensation") == Some("true")
-            || el.attr("triggeredByEvent") == Some("true")
+            || el.flag("isForCompensation") == Some(true)
+            || el.flag("triggeredByEvent") == Some(true)
             || scope.has_definition(i, "compensateEventDefinition")
             || (kind == "intermediateThrowEvent" && scope.link_name(i).is_some());
         if !scope.outgoing[i].is_empty() || scope.open_out[i] || by_design || !reached[i] {

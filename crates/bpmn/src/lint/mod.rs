@@ -182,7 +182,7 @@ pub fn lint(source: &str, environment: &Environment<'_>) -> Result<Report, NotBp
     let mut findings: Vec<Finding> = parsed.diagnostics.iter().map(from_diagnostic).collect();
     let processes = processes(&root);
     for process in root.children.iter().filter(|c| c.is(Ns::Bpmn, "process")) {
-        let executable = process.attr("isExecutable") == Some("true");
+        let executable = process.flag("isExecutable") == Some(true);
         for scope in scope::Scope::all(process) {
             checks::run(&scope, &parsed.diagnostics, &mut findings);
             if executable && let Some(known) = environment.job_types {
@@ -222,7 +222,7 @@ fn processes(root: &Element) -> Vec<ProcessSummary> {
         .map(|p| ProcessSummary {
             id: p.id().unwrap_or_default().to_string(),
             name: p.attr("name").map(str::to_string),
-            executable: p.attr("isExecutable") == Some("true"),
+            executable: p.flag("isExecutable") == Some(true),
         })
         .collect()
 }

@@ -82,7 +82,7 @@ pub(super) struct Scope<'x> {
 impl<'x> Scope<'x> {
     /// The process's own scope, then every subprocess's, outermost first.
     pub fn all(process: &'x Element) -> Vec<Scope<'x>> {
-        let executable = process.attr("isExecutable") == Some("true");
+        let executable = process.flag("isExecutable") == Some(true);
         let mut scopes = Vec::new();
         let mut containers = vec![process];
         while let Some(container) = containers.pop() {
@@ -186,8 +186,7 @@ impl<'x> Scope<'x> {
 
     /// An interrupting boundary event: when it fires, its activity does not complete.
     pub fn is_interrupting_boundary(&self, node: usize) -> bool {
-        self.kind(node) == "boundaryEvent"
-            && self.nodes[node].attr("cancelActivity") != Some("false")
+        self.kind(node) == "boundaryEvent" && self.nodes[node].flag("cancelActivity") != Some(false)
     }
 }
 
