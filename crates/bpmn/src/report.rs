@@ -4,6 +4,35 @@ use baton_model::{Diagnostic, Severity, Span};
 
 use crate::reader::Element;
 
+/// Where a diagnostic points, and the id of the element it is about. The two differ for
+/// what an element holds: an invalid condition is about its sequence flow but written in
+/// the `<conditionExpression>` lines below it, a bad retries count is about its task but
+/// written in a `zeebe:taskDefinition` attribute.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct At<'a> {
+    pub span: Span,
+    pub element: Option<&'a str>,
+}
+
+impl<'a> At<'a> {
+    /// `part`, an element inside `owner` (or `owner` itself).
+    pub fn inside(owner: &'a Element, part: &Element) -> At<'a> {
+        At {
+            span: part.span,
+            element: owner.id(),
+        }
+    }
+
+    /// The attribute `name` of `holder`, an element inside `owner`; `holder` itself when
+    /// it has no such attribute.
+    pub fn attribute(owner: &'a Element, holder: &Element, name: &str) -> At<'a> {
+        At {
+            span: holder.attribute(name).map_or(holder.span, |a| a.span),
+            element: owner.id(),
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Report {
     diagnostics: Vec<Diagnostic>,

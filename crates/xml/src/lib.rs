@@ -29,6 +29,9 @@ pub struct Attribute {
     /// The prefix, when no `xmlns:prefix` in scope declares it (see
     /// [`Element::undeclared_prefix`]).
     pub undeclared_prefix: Option<String>,
+    /// Where the attribute's name starts, so a message about its value can point there
+    /// rather than at its element (whose start tag may span several lines).
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -54,12 +57,16 @@ pub struct Element {
 }
 
 impl Element {
-    /// An unqualified attribute (`id`, `name`, `sourceRef`...).
+    /// An unqualified attribute's value (`id`, `name`, `sourceRef`...).
     pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attribute(name).map(|a| a.value.as_str())
+    }
+
+    /// An unqualified attribute, with its position.
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attrs
             .iter()
             .find(|a| a.namespace.is_none() && a.name == name)
-            .map(|a| a.value.as_str())
     }
 
     /// An attribute in the given namespace (`xsi:type`, `xsi:nil`).
@@ -163,6 +170,13 @@ impl<'a> LineIndex<'a> {
             column: u32::try_from(column + 1).unwrap_or(u32::MAX),
         }
     }
+
+    /// The position of `part`, a slice the reader borrowed from the source; `None` for
+    /// text it had to copy (which never holds a name).
+    fn span_of(&mut self, part: &[u8]) -> Option<Span> {
+        let offset = (part.as_ptr() as usize).checked_sub(self.source.as_ptr() as usize)?;
+        (offset <= self.source.len()).then(|| self.span(offset as u64))
+    }
 }
 
 /// Reads a whole document. The error is the first thing that makes it unreadable.
@@ -186,12 +200,12 @@ pub fn read(source: &str) -> Result<Element, Diagnostic> {
         let span = lines.span(position);
         match event {
             Event::Start(start) => {
-                let el = element(&reader, &stack, namespace, &start, span)?;
+                let el = element(&reader, &mut lines, &stack, namespace, &start, span)?;
                 check_depth(&stack, &el)?;
                 stack.push(el);
             }
             Event::Empty(start) => {
-                let el = element(&reader, &stack, namespace, &start, span)?;
+                let el = element(&reader, &mut lines, &stack, namespace, &start, span)?;
                 check_depth(&stack, &el)?;
                 attach(&mut stack, &mut root, el, span)?;
             }
@@ -263,6 +277,7 @@ pub fn read(source: &str) -> Result<Element, Diagnostic> {
 
 fn element(
     reader: &NsReader<&[u8]>,
+    lines: &mut LineIndex<'_>,
     open: &[Element],
     (namespace, undeclared_prefix): (Option<String>, Option<String>),
     start: &BytesStart<'_>,
@@ -303,6 +318,7 @@ fn element(
         attrs.push(Attribute {
             namespace,
             undeclared_prefix,
+            span: lines.span_of(key.as_bytes()).unwrap_or(span),
             name: local.as_ref().to_string(),
             value: value.into_owned(),
         });
@@ -400,6 +416,30 @@ mod tests {
         for &offset in offsets.iter().chain(offsets.iter().rev()).chain(&offsets) {
             assert_eq!(index.span(offset as u64), fresh(offset), "at byte {offset}");
         }
+    }
+
+    #[test]
+    fn attributes_know_where_they_are_written() {
+        let root = read("<a\n   x=\"1\"  é=\"2\"><b\ty='3'/></a>").expect("well formed");
+        let spans: Vec<Span> = root.attrs.iter().map(|a| a.span).collect();
+        assert_eq!(
+            spans,
+            [
+                Span { line: 2, column: 4 },
+                Span {
+                    line: 2,
+                    column: 11
+                }
+            ]
+        );
+        let y = root.children[0].attribute("y").expect("an attribute y");
+        assert_eq!(
+            y.span,
+            Span {
+                line: 2,
+                column: 20
+            }
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::event_definitions;
 use super::unsupported::event_kind;
 use crate::extensions::feel;
 use crate::reader::{BpmnElement, Element, Ns};
-use crate::report::Report;
+use crate::report::{At, Report};
 
 /// The root elements that event definitions refer to by id.
 #[derive(Default)]
@@ -31,8 +31,10 @@ impl Globals {
             match child.name.as_str() {
                 "message" => {
                     let name = child.attr("name").unwrap_or(id).to_string();
-                    let correlation_key = subscription(child)
-                        .and_then(|key| feel::parse(key, child, "correlation key", report));
+                    let correlation_key = subscription(child).and_then(|sub| {
+                        let at = At::attribute(child, sub, "correlationKey");
+                        feel::parse(sub.attr("correlationKey")?, at, "correlation key", report)
+                    });
                     globals.messages.insert(
                         id.to_string(),
                         MessageDefinition {
@@ -89,11 +91,10 @@ impl Globals {
 }
 
 /// `<zeebe:subscription correlationKey="..."/>` on a message.
-fn subscription(message: &Element) -> Option<&str> {
+fn subscription(message: &Element) -> Option<&Element> {
     message
         .child(Ns::Bpmn, "extensionElements")?
-        .child(Ns::Zeebe, "subscription")?
-        .attr("correlationKey")
+        .child(Ns::Zeebe, "subscription")
 }
 
 /// What a catching event (`el`) waits for. `None` after reporting an error.
@@ -150,7 +151,8 @@ pub(crate) fn trigger(el: &Element, globals: &Globals, report: &mut Report) -> O
         },
         "conditionalEventDefinition" => {
             let condition = definition.child(Ns::Bpmn, "condition")?;
-            feel::parse(&condition.text, el, "condition", report).map(Trigger::Conditional)
+            let at = At::inside(el, condition);
+            feel::parse(&condition.text, at, "condition", report).map(Trigger::Conditional)
         }
         "linkEventDefinition" => Some(Trigger::Link(link_name(el, definition))),
         "compensateEventDefinition" => Some(Trigger::Compensation),
@@ -280,8 +282,9 @@ fn timer(el: &Element, definition: &Element, report: &mut Report) -> Option<Time
     .into_iter()
     .find_map(|(name, kind)| definition.child(Ns::Bpmn, name).map(|c| (c, kind)));
     let Some((child, kind)) = found else {
-        report.error(
-            el,
+        report.error_at(
+            definition.span,
+            el.id(),
             "the timer has no <timeDate>, <timeDuration> or <timeCycle>: add one (for example \
              <bpmn:timeDuration>PT10M</bpmn:timeDuration>)",
         );
@@ -289,9 +292,13 @@ fn timer(el: &Element, definition: &Element, report: &mut Report) -> Option<Time
     };
     let text = child.text.trim();
     let value = match text.strip_prefix('=') {
-        Some(_) => TimerValue::Expression(feel::parse(text, child, "timer expression", report)?),
+        Some(_) => {
+            let at = At::inside(el, child);
+            TimerValue::Expression(feel::parse(text, at, "timer expression", report)?)
+        }
         None if text.is_empty() => {
-            report.error(el, format!("<{}> is empty", child.qualified));
+            let message = format!("<{}> is empty", child.qualified);
+            report.error_at(child.span, el.id(), message);
             return None;
         }
         None => TimerValue::Literal(text.to_string()),

@@ -5,7 +5,7 @@ use baton_model::{Looping, MultiInstance};
 
 use crate::extensions::feel;
 use crate::reader::{BpmnElement, Element, Ns};
-use crate::report::Report;
+use crate::report::{At, Report};
 
 /// The activity's loop, if it has one. Problems are reported; the loop is then dropped.
 pub(super) fn read(el: &Element, report: &mut Report) -> Option<Looping> {
@@ -14,7 +14,12 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<Looping> {
     }
     let standard = el.child(Ns::Bpmn, "standardLoopCharacteristics")?;
     let condition = match standard.child(Ns::Bpmn, "loopCondition") {
-        Some(c) => Some(feel::parse(&c.text, c, "loop condition", report)?),
+        Some(c) => Some(feel::parse(
+            &c.text,
+            At::inside(el, c),
+            "loop condition",
+            report,
+        )?),
         None => None,
     };
     let maximum = match standard.attr("loopMaximum") {
@@ -22,9 +27,10 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<Looping> {
         Some(text) => match text.trim().parse::<u32>() {
             Ok(n) => Some(n),
             Err(_) => {
+                let at = At::attribute(el, standard, "loopMaximum");
                 report.error_at(
-                    standard.span,
-                    el.id(),
+                    at.span,
+                    at.element,
                     format!("loopMaximum '{text}' is not a whole number: write a count like 10"),
                 );
                 return None;
@@ -56,7 +62,7 @@ fn multi_instance(el: &Element, mi: &Element, report: &mut Report) -> Option<Mul
         .and_then(|ext| ext.child(Ns::Zeebe, "loopCharacteristics"));
     let attr = |name: &str| zeebe.and_then(|z| z.attr(name));
     let mut ok = true;
-    let mut expression = |text: Option<&str>, what: &str, at: &Element| match text {
+    let mut expression = |text: Option<&str>, what: &str, at: At<'_>| match text {
         None => None,
         Some(text) => {
             let parsed = feel::parse(text, at, what, report);
@@ -64,19 +70,28 @@ fn multi_instance(el: &Element, mi: &Element, report: &mut Report) -> Option<Mul
             parsed
         }
     };
-    let input_collection = expression(attr("inputCollection"), "input collection", mi);
-    let output_element = expression(attr("outputElement"), "output element", mi);
+    let zeebe_attribute = |name: &str| At::attribute(el, zeebe.unwrap_or(mi), name);
+    let input_collection = expression(
+        attr("inputCollection"),
+        "input collection",
+        zeebe_attribute("inputCollection"),
+    );
+    let output_element = expression(
+        attr("outputElement"),
+        "output element",
+        zeebe_attribute("outputElement"),
+    );
     let cardinality_el = mi.child(Ns::Bpmn, "loopCardinality");
     let cardinality = expression(
         cardinality_el.map(|c| c.text.as_str()),
         "loop cardinality",
-        cardinality_el.unwrap_or(mi),
+        At::inside(el, cardinality_el.unwrap_or(mi)),
     );
     let condition_el = mi.child(Ns::Bpmn, "completionCondition");
     let completion_condition = expression(
         condition_el.map(|c| c.text.as_str()),
         "completion condition",
-        condition_el.unwrap_or(mi),
+        At::inside(el, condition_el.unwrap_or(mi)),
     );
     if !ok {
         return None;

@@ -5,7 +5,7 @@ use baton_model::{NodeKind, Script};
 
 use crate::extensions::{Found, feel, zeebe};
 use crate::reader::{BpmnElement, Element, Ns};
-use crate::report::Report;
+use crate::report::{At, Report};
 
 pub(super) fn read(el: &Element, report: &mut Report) -> Option<NodeKind> {
     match zeebe::script(el, report) {
@@ -16,8 +16,10 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<NodeKind> {
     if let Some(body) = el.child(Ns::Bpmn, "script") {
         let format = el.attr("scriptFormat").unwrap_or("");
         if !format.eq_ignore_ascii_case("feel") {
-            report.error(
-                el,
+            let at = At::attribute(el, el, "scriptFormat");
+            report.error_at(
+                at.span,
+                at.element,
                 format!(
                     "script format '{format}' is not supported: Baton runs FEEL scripts \
                      (scriptFormat=\"feel\" or <zeebe:script expression=\"...\"/>)"
@@ -25,7 +27,7 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<NodeKind> {
             );
             return None;
         }
-        let expression = feel::parse(&body.text, el, "script", report)?;
+        let expression = feel::parse(&body.text, At::inside(el, body), "script", report)?;
         let result_variable = el
             .attrs
             .iter()

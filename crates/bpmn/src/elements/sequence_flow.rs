@@ -2,7 +2,7 @@
 
 use crate::extensions::feel;
 use crate::reader::{BpmnElement, Element, Ns};
-use crate::report::Report;
+use crate::report::{At, Report};
 
 use super::RawFlow;
 
@@ -21,13 +21,15 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<RawFlow> {
     let mut condition_invalid = false;
     let condition = match el.child(Ns::Bpmn, "conditionExpression") {
         Some(condition) if !condition.text.trim().is_empty() => {
-            let parsed = feel::parse(&condition.text, el, "condition", report);
+            let at = At::inside(el, condition);
+            let parsed = feel::parse(&condition.text, at, "condition", report);
             condition_invalid = parsed.is_none();
             parsed
         }
-        Some(_) => {
-            report.warning(
-                el,
+        Some(condition) => {
+            report.warning_at(
+                condition.span,
+                Some(id),
                 "empty conditionExpression: the flow is taken as unconditional",
             );
             None

@@ -2,21 +2,20 @@
 
 use baton_feel::Expression;
 
-use crate::reader::Element;
-use crate::report::Report;
+use crate::report::{At, Report};
 
-/// Parses a FEEL expression written in `el`, with or without Camunda's leading `=`.
-/// `what` names the expression in the error ("condition", "input mapping 'x'").
-pub(crate) fn parse(
-    text: &str,
-    el: &Element,
-    what: &str,
-    report: &mut Report,
-) -> Option<Expression> {
+/// Parses a FEEL expression written `at` a place in the model, with or without Camunda's
+/// leading `=`. `what` names the expression in the error ("condition", "input mapping
+/// 'x'").
+pub(crate) fn parse(text: &str, at: At<'_>, what: &str, report: &mut Report) -> Option<Expression> {
     let trimmed = text.trim();
     let body = trimmed.strip_prefix('=').unwrap_or(trimmed).trim();
     if body.is_empty() {
-        report.error(el, format!("{what} is empty: write a FEEL expression"));
+        report.error_at(
+            at.span,
+            at.element,
+            format!("{what} is empty: write a FEEL expression"),
+        );
         return None;
     }
     match Expression::parse(body) {
@@ -29,8 +28,9 @@ pub(crate) fn parse(
             } else {
                 format!(" (for the text itself, write it as a FEEL string: \"{body}\")")
             };
-            report.error(
-                el,
+            report.error_at(
+                at.span,
+                at.element,
                 format!("{what} is not valid FEEL: {error}: `{body}`{hint}"),
             );
             None
@@ -40,17 +40,22 @@ pub(crate) fn parse(
 
 #[cfg(test)]
 mod tests {
+    use baton_model::Span;
+
     use super::*;
 
-    fn element() -> Element {
-        baton_xml::read("<x id=\"flow\"/>").expect("well formed")
+    fn element() -> At<'static> {
+        At {
+            span: Span { line: 1, column: 1 },
+            element: Some("flow"),
+        }
     }
 
     #[test]
     fn camunda_leading_equals_is_optional() {
         let mut report = Report::default();
-        let with = parse("= a > 1", &element(), "condition", &mut report).expect("parses");
-        let without = parse("a > 1", &element(), "condition", &mut report).expect("parses");
+        let with = parse("= a > 1", element(), "condition", &mut report).expect("parses");
+        let without = parse("a > 1", element(), "condition", &mut report).expect("parses");
         assert_eq!(with.source(), without.source());
         assert!(!report.has_errors());
     }
@@ -58,7 +63,7 @@ mod tests {
     #[test]
     fn syntax_errors_name_the_expression_and_the_element() {
         let mut report = Report::default();
-        assert!(parse("=a >", &element(), "condition", &mut report).is_none());
+        assert!(parse("=a >", element(), "condition", &mut report).is_none());
         let diagnostics = report.finish();
         assert_eq!(diagnostics[0].element.as_deref(), Some("flow"));
         assert!(

@@ -6,7 +6,7 @@ use baton_model::{CalledDecision, CalledProcess, Mapping, ProcessRef, Script};
 use super::Found;
 use super::feel;
 use crate::reader::{BpmnElement, Element, Ns};
-use crate::report::Report;
+use crate::report::{At, Report};
 
 /// Default job retries when `zeebe:taskDefinition` does not say, as in Camunda 8.
 pub(crate) const DEFAULT_RETRIES: u32 = 3;
@@ -71,16 +71,19 @@ pub(crate) fn task_definition(el: &Element, report: &mut Report) -> Found<(Strin
         return Found::Missing;
     };
     let job_type = definition.attr("type").map(str::trim).unwrap_or("");
+    let at = At::attribute(el, definition, "type");
     if job_type.is_empty() {
-        report.error(
-            el,
+        report.error_at(
+            at.span,
+            at.element,
             "zeebe:taskDefinition has no type: set type=\"...\" to the job type a worker handles",
         );
         return Found::Invalid;
     }
     if job_type.starts_with('=') {
-        report.error(
-            el,
+        report.error_at(
+            at.span,
+            at.element,
             format!("job type expressions ('{job_type}') are not supported yet: use a fixed type"),
         );
         return Found::Invalid;
@@ -92,8 +95,10 @@ pub(crate) fn task_definition(el: &Element, report: &mut Report) -> Found<(Strin
             match number.parse::<u32>() {
                 Ok(retries) => retries,
                 Err(_) => {
-                    report.error(
-                        el,
+                    let at = At::attribute(el, definition, "retries");
+                    report.error_at(
+                        at.span,
+                        at.element,
                         format!("retries '{text}' is not a whole number: write e.g. retries=\"3\""),
                     );
                     return Found::Invalid;
@@ -112,15 +117,19 @@ pub(crate) fn called_decision(el: &Element, report: &mut Report) -> Found<Called
     let decision_id = called.attr("decisionId").map(str::trim).unwrap_or("");
     let result_variable = called.attr("resultVariable").map(str::trim).unwrap_or("");
     if decision_id.is_empty() || decision_id.starts_with('=') {
-        report.error(
-            el,
+        let at = At::attribute(el, called, "decisionId");
+        report.error_at(
+            at.span,
+            at.element,
             "zeebe:calledDecision needs a fixed decisionId (the id of a deployed DMN decision)",
         );
         return Found::Invalid;
     }
     if result_variable.is_empty() {
-        report.error(
-            el,
+        let at = At::attribute(el, called, "resultVariable");
+        report.error_at(
+            at.span,
+            at.element,
             "zeebe:calledDecision needs a resultVariable to hold the decision's result",
         );
         return Found::Invalid;
@@ -135,21 +144,25 @@ pub(crate) fn called_decision(el: &Element, report: &mut Report) -> Found<Called
 /// own `calledElement` attribute.
 pub(crate) fn called_element(el: &Element, report: &mut Report) -> Found<CalledProcess> {
     let zeebe_called = zeebe(el, "calledElement");
-    let id = zeebe_called
-        .and_then(|c| c.attr("processId"))
-        .or(el.attr("calledElement"))
-        .map(str::trim)
-        .unwrap_or("");
+    // Where the id is written: the zeebe extension, else BPMN's attribute.
+    let (holder, attribute) = match zeebe_called {
+        Some(called) if called.attr("processId").is_some() => (called, "processId"),
+        _ => (el, "calledElement"),
+    };
+    let id = holder.attr(attribute).map(str::trim).unwrap_or("");
     if id.is_empty() {
-        return if zeebe_called.is_some() {
-            report.error(el, "zeebe:calledElement needs a processId");
-            Found::Invalid
-        } else {
-            Found::Missing
+        return match zeebe_called {
+            Some(called) => {
+                let at = At::attribute(el, called, "processId");
+                report.error_at(at.span, at.element, "zeebe:calledElement needs a processId");
+                Found::Invalid
+            }
+            None => Found::Missing,
         };
     }
     let process_id = if id.starts_with('=') {
-        match super::feel::parse(id, el, "called process id", report) {
+        let at = At::attribute(el, holder, attribute);
+        match super::feel::parse(id, at, "called process id", report) {
             Some(expression) => ProcessRef::Expression(expression),
             None => return Found::Invalid,
         }
@@ -180,7 +193,11 @@ pub(crate) fn task_headers(el: &Element, report: &mut Report) -> Vec<(String, St
                 key.to_string(),
                 header.attr("value").unwrap_or("").to_string(),
             )),
-            _ => report.error(el, "a zeebe:header has no key: set key=\"...\""),
+            _ => report.error_at(
+                header.span,
+                el.id(),
+                "a zeebe:header has no key: set key=\"...\"",
+            ),
         }
     }
     out
@@ -191,13 +208,15 @@ pub(crate) fn script(el: &Element, report: &mut Report) -> Found<Script> {
     let Some(script) = zeebe(el, "script") else {
         return Found::Missing;
     };
+    let at = At::attribute(el, script, "expression");
     let Some(expression) = script
         .attr("expression")
-        .and_then(|text| feel::parse(text, el, "script expression", report))
+        .and_then(|text| feel::parse(text, at, "script expression", report))
     else {
         if script.attr("expression").is_none() {
-            report.error(
-                el,
+            report.error_at(
+                at.span,
+                at.element,
                 "zeebe:script has no expression: set expression=\"=...\"",
             );
         }
@@ -230,8 +249,10 @@ pub(crate) fn io_mapping(el: &Element, report: &mut Report) -> (Vec<Mapping>, Ve
         };
         let target = mapping.attr("target").map(str::trim).unwrap_or("");
         if !is_variable_path(target) {
-            report.error(
-                el,
+            let at = At::attribute(el, mapping, "target");
+            report.error_at(
+                at.span,
+                at.element,
                 format!(
                     "{direction} mapping target '{target}' is not a variable name: write e.g. \
                      target=\"total\" or target=\"order.total\""
@@ -240,6 +261,7 @@ pub(crate) fn io_mapping(el: &Element, report: &mut Report) -> (Vec<Mapping>, Ve
             continue;
         }
         let source = mapping.attr("source").unwrap_or("");
+        let at = At::attribute(el, mapping, "source");
         let what = format!("{direction} mapping for '{target}'");
         // Without `=`, Camunda 8 reads a source as fixed text. Baton reads it as FEEL when
         // it is FEEL (`customer.id`), and as the text itself otherwise, so models made for
@@ -251,8 +273,9 @@ pub(crate) fn io_mapping(el: &Element, report: &mut Report) -> (Vec<Mapping>, Ve
         {
             let literal = format!("\"{}\"", trimmed.replace('\\', "\\\\").replace('"', "\\\""));
             if let Ok(source) = baton_feel::Expression::parse(&literal) {
-                report.warning(
-                    el,
+                report.warning_at(
+                    at.span,
+                    at.element,
                     format!(
                         "{what}: `{trimmed}` is not FEEL, so it is taken as the text itself (as \
                          Camunda does); write it as \"{trimmed}\" to say so, or start it with = \
@@ -266,7 +289,7 @@ pub(crate) fn io_mapping(el: &Element, report: &mut Report) -> (Vec<Mapping>, Ve
                 continue;
             }
         }
-        if let Some(source) = feel::parse(source, el, &what, report) {
+        if let Some(source) = feel::parse(source, at, &what, report) {
             list.push(Mapping {
                 source,
                 target: target.to_string(),
