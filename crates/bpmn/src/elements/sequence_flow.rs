@@ -22,7 +22,7 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<RawFlow> {
     let condition = match el.child(Ns::Bpmn, "conditionExpression") {
         Some(condition) if !condition.text.trim().is_empty() => {
             let at = At::inside(el, condition);
-            let parsed = feel::parse(&condition.text, at, "condition", report);
+            let parsed = feel::condition(&condition.text, at, "condition", report);
             condition_invalid = parsed.is_none();
             parsed
         }

@@ -4,10 +4,39 @@ use baton_feel::Expression;
 
 use crate::report::{At, Report};
 
+/// What an expression is for, which decides the hint when it does not parse.
+#[derive(Clone, Copy)]
+enum Purpose {
+    /// Any value: a mapping source, a script, a key.
+    Value,
+    /// A condition, which gives true or false.
+    Condition,
+}
+
 /// Parses a FEEL expression written `at` a place in the model, with or without Camunda's
-/// leading `=`. `what` names the expression in the error ("condition", "input mapping
-/// 'x'").
+/// leading `=`. `what` names the expression in the error ("input mapping 'x'").
 pub(crate) fn parse(text: &str, at: At<'_>, what: &str, report: &mut Report) -> Option<Expression> {
+    parse_for(Purpose::Value, text, at, what, report)
+}
+
+/// Parses a condition (of a sequence flow, a conditional event, a loop): as [`parse`],
+/// with hints fit for a boolean expression.
+pub(crate) fn condition(
+    text: &str,
+    at: At<'_>,
+    what: &str,
+    report: &mut Report,
+) -> Option<Expression> {
+    parse_for(Purpose::Condition, text, at, what, report)
+}
+
+fn parse_for(
+    purpose: Purpose,
+    text: &str,
+    at: At<'_>,
+    what: &str,
+    report: &mut Report,
+) -> Option<Expression> {
     let trimmed = text.trim();
     let body = trimmed.strip_prefix('=').unwrap_or(trimmed).trim();
     if body.is_empty() {
@@ -21,12 +50,14 @@ pub(crate) fn parse(text: &str, at: At<'_>, what: &str, report: &mut Report) -> 
     match Expression::parse(body) {
         Ok(expression) => Some(expression),
         Err(error) => {
-            // Camunda treats text without `=` as a literal; Baton reads it as FEEL, so a
-            // literal has to be quoted. Say so when that is the likely mistake.
-            let hint = if trimmed.starts_with('=') {
-                String::new()
-            } else {
-                format!(" (for the text itself, write it as a FEEL string: \"{body}\")")
+            let hint = match purpose {
+                Purpose::Condition => condition_hint(trimmed, body),
+                // Camunda treats text without `=` as a literal; Baton reads it as FEEL, so
+                // a literal has to be quoted. Say so when that is the likely mistake.
+                Purpose::Value if trimmed.starts_with('=') => String::new(),
+                Purpose::Value => {
+                    format!(" (for the text itself, write it as a FEEL string: \"{body}\")")
+                }
             };
             report.error_at(
                 at.span,
@@ -36,6 +67,24 @@ pub(crate) fn parse(text: &str, at: At<'_>, what: &str, report: &mut Report) -> 
             None
         }
     }
+}
+
+/// A condition that is not FEEL is rarely meant as text (a string is never true): it is
+/// usually written in another expression language, or not meant as an expression at all
+/// when it lacks the `=` that marks one.
+fn condition_hint(trimmed: &str, body: &str) -> String {
+    let hint = if body.starts_with("${") || body.starts_with("#{") {
+        "${...} is a Camunda 7 (JUEL) expression; Baton's conditions are FEEL without braces, \
+         such as =amount > 100"
+    } else if ["&&", "||", "=="].iter().any(|op| body.contains(op)) {
+        "FEEL writes and, or and = where other languages write &&, || and =="
+    } else if !trimmed.starts_with('=') {
+        "a condition is a FEEL expression that gives true or false, such as =amount > 100 or \
+         =status = \"approved\""
+    } else {
+        return String::new();
+    };
+    format!(" ({hint})")
 }
 
 #[cfg(test)]
@@ -58,6 +107,27 @@ mod tests {
         let without = parse("a > 1", element(), "condition", &mut report).expect("parses");
         assert_eq!(with.source(), without.source());
         assert!(!report.has_errors());
+    }
+
+    fn condition_error(text: &str) -> String {
+        let mut report = Report::default();
+        assert!(condition(text, element(), "condition", &mut report).is_none());
+        report.finish()[0].message.clone()
+    }
+
+    #[test]
+    fn conditions_that_do_not_parse_get_a_hint_for_a_boolean_expression() {
+        let juel = condition_error("${amount > 100}");
+        assert!(juel.ends_with("(${...} is a Camunda 7 (JUEL) expression; Baton's conditions are FEEL without braces, such as =amount > 100)"), "{juel}");
+        let c_like = condition_error("=amount > 100 && vip");
+        assert!(
+            c_like
+                .ends_with("(FEEL writes and, or and = where other languages write &&, || and ==)"),
+            "{c_like}"
+        );
+        let prose = condition_error("ship it");
+        assert!(prose.contains("gives true or false"), "{prose}");
+        assert!(!prose.contains("FEEL string"), "{prose}");
     }
 
     #[test]
