@@ -151,8 +151,7 @@ pub(crate) fn trigger(el: &Element, globals: &Globals, report: &mut Report) -> O
         },
         "conditionalEventDefinition" => {
             let condition = definition.child(Ns::Bpmn, "condition")?;
-            let at = At::inside(el, condition);
-            feel::condition(&condition.text, at, "condition", report).map(Trigger::Conditional)
+            feel::condition(el, condition, "condition", report).map(Trigger::Conditional)
         }
         "linkEventDefinition" => Some(Trigger::Link(link_name(el, definition))),
         "compensateEventDefinition" => Some(Trigger::Compensation),

@@ -14,12 +14,7 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<Looping> {
     }
     let standard = el.child(Ns::Bpmn, "standardLoopCharacteristics")?;
     let condition = match standard.child(Ns::Bpmn, "loopCondition") {
-        Some(c) => Some(feel::condition(
-            &c.text,
-            At::inside(el, c),
-            "loop condition",
-            report,
-        )?),
+        Some(c) => Some(feel::condition(el, c, "loop condition", report)?),
         None => None,
     };
     let maximum = match standard.attr("loopMaximum") {
@@ -56,50 +51,45 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<Looping> {
     })
 }
 
-/// [`feel::parse`] or [`feel::condition`].
-type Parse = fn(&str, At<'_>, &str, &mut Report) -> Option<baton_feel::Expression>;
-
 fn multi_instance(el: &Element, mi: &Element, report: &mut Report) -> Option<MultiInstance> {
     let zeebe = mi
         .child(Ns::Bpmn, "extensionElements")
         .and_then(|ext| ext.child(Ns::Zeebe, "loopCharacteristics"));
     let attr = |name: &str| zeebe.and_then(|z| z.attr(name));
     let mut ok = true;
-    let mut read = |parse: Parse, text: Option<&str>, what: &str, at: At<'_>| match text {
+    let mut read = |text: Option<&str>, what: &str, at: At<'_>| match text {
         None => None,
         Some(text) => {
-            let parsed = parse(text, at, what, report);
+            let parsed = feel::parse(text, at, what, report);
             ok &= parsed.is_some();
             parsed
         }
     };
     let zeebe_attribute = |name: &str| At::attribute(el, zeebe.unwrap_or(mi), name);
     let input_collection = read(
-        feel::parse,
         attr("inputCollection"),
         "input collection",
         zeebe_attribute("inputCollection"),
     );
     let output_element = read(
-        feel::parse,
         attr("outputElement"),
         "output element",
         zeebe_attribute("outputElement"),
     );
     let cardinality_el = mi.child(Ns::Bpmn, "loopCardinality");
     let cardinality = read(
-        feel::parse,
         cardinality_el.map(|c| c.text.as_str()),
         "loop cardinality",
         At::inside(el, cardinality_el.unwrap_or(mi)),
     );
-    let condition_el = mi.child(Ns::Bpmn, "completionCondition");
-    let completion_condition = read(
-        feel::condition,
-        condition_el.map(|c| c.text.as_str()),
-        "completion condition",
-        At::inside(el, condition_el.unwrap_or(mi)),
-    );
+    let completion_condition = match mi.child(Ns::Bpmn, "completionCondition") {
+        Some(c) => {
+            let parsed = feel::condition(el, c, "completion condition", report);
+            ok &= parsed.is_some();
+            parsed
+        }
+        None => None,
+    };
     if !ok {
         return None;
     }

@@ -2,7 +2,7 @@
 
 use crate::extensions::feel;
 use crate::reader::{BpmnElement, Element, Ns};
-use crate::report::{At, Report};
+use crate::report::Report;
 
 use super::RawFlow;
 
@@ -21,8 +21,7 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<RawFlow> {
     let mut condition_invalid = false;
     let condition = match el.child(Ns::Bpmn, "conditionExpression") {
         Some(condition) if !condition.text.trim().is_empty() => {
-            let at = At::inside(el, condition);
-            let parsed = feel::condition(&condition.text, at, "condition", report);
+            let parsed = feel::condition(el, condition, "condition", report);
             condition_invalid = parsed.is_none();
             parsed
         }

@@ -2,6 +2,7 @@
 
 use baton_feel::Expression;
 
+use crate::reader::Element;
 use crate::report::{At, Report};
 
 /// What an expression is for, which decides the hint when it does not parse.
@@ -19,15 +20,32 @@ pub(crate) fn parse(text: &str, at: At<'_>, what: &str, report: &mut Report) -> 
     parse_for(Purpose::Value, text, at, what, report)
 }
 
-/// Parses a condition (of a sequence flow, a conditional event, a loop): as [`parse`],
-/// with hints fit for a boolean expression.
+/// Parses the condition written in `holder` (a `<conditionExpression>`, `<condition>`,
+/// `<loopCondition>` or `<completionCondition>` of `owner`): as [`parse`], with hints fit
+/// for a boolean expression. A `language` other than FEEL is an error instead: the text
+/// is JavaScript or Groovy or JUEL, and read as FEEL it would mean something else.
 pub(crate) fn condition(
-    text: &str,
-    at: At<'_>,
+    owner: &Element,
+    holder: &Element,
     what: &str,
     report: &mut Report,
 ) -> Option<Expression> {
-    parse_for(Purpose::Condition, text, at, what, report)
+    let language = holder.attr("language").map(str::trim).unwrap_or("");
+    if !language.is_empty() && !language.to_ascii_lowercase().contains("feel") {
+        let at = At::attribute(owner, holder, "language");
+        report.error_at(
+            at.span,
+            at.element,
+            format!(
+                "{what} is written in '{language}', but Baton evaluates only FEEL conditions: \
+                 rewrite it in FEEL (for example =amount > 100) and remove \
+                 language=\"{language}\""
+            ),
+        );
+        return None;
+    }
+    let at = At::inside(owner, holder);
+    parse_for(Purpose::Condition, &holder.text, at, what, report)
 }
 
 fn parse_for(
@@ -110,8 +128,10 @@ mod tests {
     }
 
     fn condition_error(text: &str) -> String {
+        let xml = format!("<flow id=\"f\"><c><![CDATA[{text}]]></c></flow>");
+        let flow = baton_xml::read(&xml).expect("well formed");
         let mut report = Report::default();
-        assert!(condition(text, element(), "condition", &mut report).is_none());
+        assert!(condition(&flow, &flow.children[0], "condition", &mut report).is_none());
         report.finish()[0].message.clone()
     }
 
