@@ -63,6 +63,7 @@ pub(crate) fn read_process(
             defaults: Vec::new(),
             attachments: Vec::new(),
             associations: Vec::new(),
+            transactions: Vec::new(),
             scope: None,
         };
         builder.read_all(&el.children, report);
@@ -95,6 +96,8 @@ struct GraphBuilder<'g> {
     attachments: Vec<(NodeId, String, Span)>,
     /// `<association sourceRef targetRef>`: how compensation handlers are linked.
     associations: Vec<(String, String)>,
+    /// The `<transaction>` subprocesses, the only activities a cancel event can be on.
+    transactions: Vec<NodeId>,
     /// The subprocess whose content is being read (`None`: the process level).
     scope: Option<NodeId>,
 }
@@ -182,7 +185,11 @@ impl GraphBuilder<'_> {
                     Some(NodeKind::SubProcess { triggered_by_event }),
                     report,
                 );
-                return (self.nodes.len() > at).then_some(NodeId(at as u32));
+                let added = (self.nodes.len() > at).then_some(NodeId(at as u32));
+                if el.name == "transaction" {
+                    self.transactions.extend(added);
+                }
+                return added;
             }
             "callActivity" => call_activity::read(el, report),
             "inclusiveGateway" => Some(NodeKind::InclusiveGateway),
@@ -329,6 +336,28 @@ impl GraphBuilder<'_> {
             let activity_scope = activity.and_then(|a| self.nodes[a.0 as usize].scope);
             let n = &mut self.nodes[node.0 as usize];
             match (activity, &mut n.kind) {
+                // BPMN 2.0 (10.5.6): cancelling is what a transaction does on a cancel end
+                // event inside it; other activities have no cancel to catch.
+                (
+                    Some(activity),
+                    NodeKind::BoundaryEvent {
+                        trigger: baton_model::Trigger::Cancel,
+                        ..
+                    },
+                ) if !self.transactions.contains(&activity) => {
+                    report.error_at(
+                        span,
+                        Some(&n.id),
+                        format!(
+                            "cancel boundary event '{}' is attached to '{attached}', which is \
+                             not a transaction: a cancel event can only be attached to a \
+                             <bpmn:transaction>; to catch an error thrown inside '{attached}', \
+                             use an error boundary event",
+                            n.id
+                        ),
+                    );
+                    n.kind = NodeKind::PassThroughTask;
+                }
                 (Some(activity), NodeKind::BoundaryEvent { attached_to, .. }) => {
                     *attached_to = activity;
                     n.scope = activity_scope;
