@@ -93,6 +93,22 @@ fn multi_instance(el: &Element, mi: &Element, report: &mut Report) -> Option<Mul
     if !ok {
         return None;
     }
+    if let (Some(_), Some(_), Some(cardinality_el)) =
+        (&input_collection, &cardinality, cardinality_el)
+    {
+        // The engine's rule (`baton_core::behaviors::looping`): a collection, when there
+        // is one, gives the instances.
+        report.warning_at(
+            cardinality_el.span,
+            el.id(),
+            format!(
+                "multi-instance '{}' has both an input collection and a <loopCardinality>: \
+                 the input collection wins (one instance per item) and the cardinality is \
+                 ignored; remove one of them",
+                el.id().unwrap_or("?")
+            ),
+        );
+    }
     if input_collection.is_none() && cardinality.is_none() {
         report.error_at(
             mi.span,
