@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use baton_model::timer::Schedule;
 use baton_model::{MessageDefinition, Throw, TimerDefinition, TimerKind, TimerValue, Trigger};
 
 use super::event_definitions;
@@ -300,7 +301,17 @@ fn timer(el: &Element, definition: &Element, report: &mut Report) -> Option<Time
             report.error_at(child.span, el.id(), message);
             return None;
         }
-        None => TimerValue::Literal(text.to_string()),
+        // A literal is checked now: deployed, it would only fail when the timer is armed,
+        // as an incident in every instance that reaches it.
+        None => match Schedule::parse(text, kind) {
+            Ok(_) => TimerValue::Literal(text.to_string()),
+            Err(error) => {
+                let id = el.id().unwrap_or("?");
+                let message = format!("<{}> of '{id}': {error}", child.qualified);
+                report.error_at(child.span, el.id(), message);
+                return None;
+            }
+        },
     };
     Some(TimerDefinition { kind, value })
 }
