@@ -31,6 +31,10 @@ struct Indexed {
     /// Per scope (index 0 the process, then 1 + the subprocess's node index): the start
     /// events of the event subprocesses directly inside it.
     event_starts: Vec<Vec<NodeId>>,
+    /// Whether any inclusive gateway or conditional event exists: most processes have
+    /// neither, and the checks they need would otherwise run on every completion.
+    has_inclusive_gateways: bool,
+    has_conditional_events: bool,
 }
 
 /// Lookups by element id happen for every replayed event; the keys come from a deployed
@@ -84,6 +88,24 @@ impl Definition {
                 _ => {}
             }
         }
+        let has_inclusive_gateways = graph
+            .nodes
+            .iter()
+            .any(|n| matches!(n.kind, NodeKind::InclusiveGateway));
+        let has_conditional_events = graph.nodes.iter().any(|n| {
+            matches!(
+                &n.kind,
+                NodeKind::StartEvent {
+                    trigger: Trigger::Conditional(_),
+                    ..
+                } | NodeKind::BoundaryEvent {
+                    trigger: Trigger::Conditional(_),
+                    ..
+                } | NodeKind::IntermediateCatchEvent {
+                    trigger: Trigger::Conditional(_)
+                }
+            )
+        });
         Definition {
             inner: Arc::new(Indexed {
                 graph,
@@ -95,6 +117,8 @@ impl Definition {
                 flow_names,
                 boundaries,
                 event_starts,
+                has_inclusive_gateways,
+                has_conditional_events,
             }),
             decisions: None,
         }
@@ -167,6 +191,14 @@ impl Definition {
     /// process).
     pub fn event_starts(&self, scope: Option<NodeId>) -> &[NodeId] {
         &self.inner.event_starts[scope.map_or(0, |s| s.0 as usize + 1)]
+    }
+
+    pub fn has_inclusive_gateways(&self) -> bool {
+        self.inner.has_inclusive_gateways
+    }
+
+    pub fn has_conditional_events(&self) -> bool {
+        self.inner.has_conditional_events
     }
 
     /// The none start event directly inside `scope` (`None`: the process).

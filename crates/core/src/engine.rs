@@ -229,7 +229,12 @@ pub fn execute(
     // conditions are checked again (a bounded number of rounds, as a triggered event
     // may change variables in turn).
     let mut checked = 0;
-    for _ in 0..MAX_CONDITION_ROUNDS {
+    let rounds = if def.has_conditional_events() {
+        MAX_CONDITION_ROUNDS
+    } else {
+        0
+    };
+    for _ in 0..rounds {
         let changed = p.outcome.events[checked..]
             .iter()
             .any(|e| matches!(e, Event::VariablesSet { .. }));

@@ -170,6 +170,9 @@ pub(crate) fn wait_incident(trigger: &Trigger) -> IncidentKind {
 
 /// Cancels the timers and closes the subscriptions `element` owns.
 pub(crate) fn close_waits(p: &mut Processor<'_>, element: Key) -> Result<(), ReplayError> {
+    if p.state.timers.is_empty() && p.state.subscriptions.is_empty() {
+        return Ok(());
+    }
     let timers: Vec<Key> = p
         .state
         .timers

@@ -78,6 +78,9 @@ fn reaches_any(p: &Processor<'_>, from: NodeId, join: NodeId, flows: &[FlowId]) 
 /// completed (a path may have ended without reaching them).
 pub(crate) fn recheck_joins(p: &mut Processor<'_>, scope: Key) -> Result<(), ReplayError> {
     let def = p.def;
+    if !def.has_inclusive_gateways() {
+        return Ok(());
+    }
     let waiting: BTreeSet<NodeId> = p
         .state
         .tokens
