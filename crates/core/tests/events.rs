@@ -341,3 +341,52 @@ fn conditional_events_fire_when_variables_make_them_true() {
     assert!(s.transcript.contains(r#""element":"hot_end""#));
     insta::assert_snapshot!(s.transcript);
 }
+
+// --- timer dates, cycles and bad timer values --------------------------------------------
+
+#[test]
+fn a_date_timer_is_due_at_its_date_and_a_cycle_repeats_its_count() {
+    let mut s = Scenario::start("timer_kinds", r#"{"deadline": "1970-01-01T00:01:00Z"}"#);
+    let until = timer(&s);
+    assert_eq!(
+        s.state.timers[&until].due.0, 60_000,
+        "the date, not a delay"
+    );
+    s.send(Command::TriggerTimer { timer: until })
+        .expect("fire the date");
+    // The reminder cycle is armed when the review starts (the command at 3 s).
+    let first = timer(&s);
+    assert_eq!(s.state.timers[&first].due.0, 63_000);
+    s.send(Command::TriggerTimer { timer: first })
+        .expect("first reminder");
+    let second = timer(&s);
+    assert_eq!(
+        s.state.timers[&second].due.0, 123_000,
+        "one interval after the previous due time, not after the late firing"
+    );
+    s.send(Command::TriggerTimer { timer: second })
+        .expect("second reminder");
+    assert!(s.state.timers.is_empty(), "R2 fires twice, then stops");
+    assert!(!s.state.is_ended(), "the review still waits");
+    let task = s.task();
+    s.send(Command::CompleteUserTask {
+        task,
+        variables: Context::new(),
+    })
+    .expect("complete the review");
+    assert!(s.state.is_ended());
+}
+
+#[test]
+fn a_timer_value_that_is_not_a_date_is_an_incident_naming_it() {
+    let s = Scenario::start("timer_kinds", r#"{"deadline": "next tuesday"}"#);
+    let incident = &s.state.incidents[&s.incident()];
+    assert!(
+        incident.message.contains("until_deadline")
+            && incident
+                .message
+                .contains("'next tuesday' is not an ISO 8601 date and time"),
+        "{}",
+        incident.message
+    );
+}

@@ -3,6 +3,7 @@
 //! because the timer leaves the state when it fires.
 
 use baton_feel::Value;
+use baton_model::timer::Schedule;
 use baton_model::{NodeId, TimerDefinition, TimerValue};
 
 use crate::behaviors::variables;
@@ -13,8 +14,10 @@ use crate::ids::{Key, Timestamp};
 use crate::state::ReplayError;
 
 /// Arms the timer of `event` for `owner`: the first firing when `previous` is `None`,
-/// else the one after `previous` (the `fired`-th repetition of a cycle). A cycle that is
-/// used up arms nothing. `Ok(Err(message))` when the value cannot be read.
+/// else the one after the firing due at `previous` (`fired` firings so far). A cycle that
+/// is used up arms nothing. `Ok(Err(message))` when the value cannot be read.
+///
+/// The command's time is the only clock: the same journal re-arms the same due times.
 pub(crate) fn arm(
     p: &mut Processor<'_>,
     owner: Key,
@@ -33,14 +36,19 @@ pub(crate) fn arm(
             }
         }
     };
-    let due = match schedule::due(definition.kind, &value, p.at, fired, previous) {
-        Ok(Some(due)) => due,
+    let schedule = match &value {
+        Value::String(text) => Schedule::parse(text, definition.kind),
+        other => Schedule::from_value(other, definition.kind),
+    };
+    let due = schedule.and_then(|schedule| match previous {
+        None => schedule.first_due(p.at.0),
+        Some(previous) => schedule.next_due(previous.0, fired, p.at.0),
+    });
+    let due = match due {
+        Ok(Some(due)) => Timestamp(due),
         Ok(None) => return Ok(Ok(())),
-        Err(message) => {
-            return Ok(Err(format!(
-                "timer of '{}': {message}",
-                p.def.node(event).id
-            )));
+        Err(error) => {
+            return Ok(Err(format!("timer of '{}': {error}", p.def.node(event).id)));
         }
     };
     let key = p.next_key();
@@ -53,80 +61,4 @@ pub(crate) fn arm(
     })?;
     p.effect(Effect::TimerArmed { timer: key, due });
     Ok(Ok(()))
-}
-
-mod schedule {
-    //! Due times from a timer's value.
-
-    use baton_feel::Value;
-    use baton_feel::temporal::{self, Duration};
-    use baton_model::TimerKind;
-
-    use crate::ids::Timestamp;
-
-    pub(super) fn due(
-        kind: TimerKind,
-        value: &Value,
-        armed_at: Timestamp,
-        fired: u32,
-        previous: Option<Timestamp>,
-    ) -> Result<Option<Timestamp>, String> {
-        let from = previous.unwrap_or(armed_at);
-        match kind {
-            TimerKind::Duration => after(from, &duration(value)?).map(Some),
-            TimerKind::Date => Err(format!(
-                "timer dates are not supported yet (got {value}); use a duration"
-            )),
-            TimerKind::Cycle => {
-                let Value::String(text) = value else {
-                    return Err(format!(
-                        "a cycle must be a string like R3/PT10M, got {value}"
-                    ));
-                };
-                let (repetitions, interval) = text
-                    .strip_prefix('R')
-                    .and_then(|rest| rest.split_once('/'))
-                    .ok_or_else(|| format!("'{text}' is not a cycle like R3/PT10M"))?;
-                let repetitions: Option<u32> = if repetitions.is_empty() {
-                    None
-                } else {
-                    Some(
-                        repetitions
-                            .parse()
-                            .map_err(|_| format!("'{repetitions}' in '{text}' is not a count"))?,
-                    )
-                };
-                if repetitions.is_some_and(|n| fired >= n) {
-                    return Ok(None);
-                }
-                let interval = temporal::parse_duration(interval)
-                    .ok_or_else(|| format!("'{interval}' in '{text}' is not a duration"))?;
-                after(from, &interval).map(Some)
-            }
-        }
-    }
-
-    fn duration(value: &Value) -> Result<Duration, String> {
-        match value {
-            Value::DayTime(d) => Ok(Duration::DayTime(*d)),
-            Value::YearMonths(m) => Ok(Duration::YearMonths(*m)),
-            Value::String(text) => temporal::parse_duration(text).ok_or_else(|| {
-                format!("'{text}' is not an ISO 8601 duration (like PT10M or P1DT2H)")
-            }),
-            other => Err(format!("a duration must be like PT10M, got {other}")),
-        }
-    }
-
-    fn after(from: Timestamp, duration: &Duration) -> Result<Timestamp, String> {
-        match duration {
-            Duration::DayTime(d) => {
-                let millis = i64::try_from(d.nanos() / 1_000_000)
-                    .map_err(|_| "the duration is too long".to_string())?;
-                Ok(Timestamp(from.0.saturating_add(millis.max(0))))
-            }
-            Duration::YearMonths(_) => {
-                Err("durations in years and months are not supported yet".to_string())
-            }
-        }
-    }
 }
