@@ -31,9 +31,11 @@ pub struct Broadcast {
 }
 
 impl<S: Store> Runtime<S> {
-    /// Fires every armed timer due at `now` (staged; the caller flushes). A timer that
-    /// already fired or was cancelled is skipped: the core rejects it.
+    /// Fires every armed timer due at `now` (staged; the caller flushes), and starts an
+    /// instance for each timer start event due (committed at once). A timer that already
+    /// fired or was cancelled is skipped: the core rejects it.
     pub fn fire_due_timers(&mut self, now: Timestamp) -> Result<usize, Error> {
+        let started = self.fire_due_start_timers(now)?;
         let due: Vec<_> = self
             .timers
             .iter()
@@ -53,12 +55,14 @@ impl<S: Store> Runtime<S> {
                 Err(other) => return Err(other),
             }
         }
-        Ok(fired)
+        Ok(started + fired)
     }
 
-    /// The time the next armed timer is due, if any.
+    /// The time the next armed timer or timer start event is due, if any.
     pub fn next_timer(&self) -> Option<Timestamp> {
-        self.timers.first().map(|(due, _, _)| *due)
+        let instance_timer = self.timers.first().map(|(due, _, _)| *due);
+        let start_timer = self.start_timers.first().map(|t| t.due);
+        instance_timer.into_iter().chain(start_timer).min()
     }
 
     /// Work an effect asks for after its commit.

@@ -14,6 +14,7 @@ pub mod events;
 pub mod handler;
 pub mod retry;
 mod runtime;
+mod start_timers;
 pub mod view;
 
 use sha2::{Digest, Sha256};

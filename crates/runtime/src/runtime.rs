@@ -20,7 +20,8 @@ use baton_dmn::DecisionModel;
 use baton_feel::Context;
 use baton_model::NodeKind;
 use baton_store::{
-    Append, DefinitionKind, DeployedDefinition, JobFilter, NewDefinition, Store, projection,
+    Append, DefinitionKind, DeployedDefinition, JobFilter, NewDefinition, StartTimerFired,
+    StartTimerRow, Store, projection,
 };
 
 use crate::clock::Clock;
@@ -29,6 +30,7 @@ use crate::decisions::{self, DeployedDecisions};
 use crate::error::Error;
 use crate::handler::{JobHandler, JobRequest, JobResult, ShellHandler};
 use crate::retry;
+use crate::start_timers;
 
 /// Work between instances, done before the commit of the command that asked for it.
 #[derive(Debug)]
@@ -74,6 +76,8 @@ pub struct Runtime<S: Store> {
     queue: BTreeSet<(Timestamp, InstanceId, Key)>,
     /// Armed timers, by due time.
     pub(crate) timers: BTreeSet<(Timestamp, InstanceId, Key)>,
+    /// Timer start events of deployed processes, by due time (a copy of the store's).
+    pub(crate) start_timers: Vec<StartTimerRow>,
     /// Work between instances (call activities) to do before the next commit, so a
     /// parent and its child change in the same transaction.
     pending: VecDeque<Pending>,
@@ -115,6 +119,7 @@ impl<S: Store> Runtime<S> {
             staged_effects: Vec::new(),
             queue: BTreeSet::new(),
             timers: BTreeSet::new(),
+            start_timers: Vec::new(),
             pending: VecDeque::new(),
             draining: false,
             parallelism,
@@ -155,6 +160,7 @@ impl<S: Store> Runtime<S> {
                 source: source.text.clone(),
                 digest: digest.clone(),
                 deployed_at: self.clock.now(),
+                start_timers: Vec::new(),
             };
             if decisions::is_dmn(source) {
                 let model = parse_dmn(source)?;
@@ -181,10 +187,26 @@ impl<S: Store> Runtime<S> {
                 });
             }
             for graph in &parsed.definitions.processes {
-                definitions.push(new(DefinitionKind::Process, &graph.id));
+                let start_timers =
+                    start_timers::first_dues(graph, self.clock.now()).map_err(|diagnostics| {
+                        Error::InvalidModel {
+                            file: source.name.clone(),
+                            diagnostics,
+                        }
+                    })?;
+                definitions.push(NewDefinition {
+                    start_timers,
+                    ..new(DefinitionKind::Process, &graph.id)
+                });
             }
         }
         let deployed = self.store.deploy(&definitions)?;
+        if deployed
+            .iter()
+            .any(|d| d.kind == DefinitionKind::Process && d.is_new)
+        {
+            self.reload_start_timers()?;
+        }
         if deployed
             .iter()
             .any(|d| d.kind == DefinitionKind::Decision && d.is_new)
@@ -529,6 +551,14 @@ impl<S: Store> Runtime<S> {
         }
     }
 
+    /// Records that `instance` was started by a timer start event's firing, so both
+    /// commit together.
+    pub(crate) fn mark_fired(&mut self, instance: InstanceId, fired: StartTimerFired) {
+        if let Some(append) = self.staged.iter_mut().find(|a| a.instance == instance) {
+            append.rows.start_timer_fired = Some(fired);
+        }
+    }
+
     /// Commits everything staged in one transaction, then releases the staged effects.
     /// On failure nothing is committed and the affected cached states are dropped, so they
     /// are reloaded from the journal next time.
@@ -577,6 +607,7 @@ impl<S: Store> Runtime<S> {
         for timer in self.store.timers(None)? {
             self.timers.insert((timer.due, timer.instance, timer.key));
         }
+        self.reload_start_timers()?;
         Ok(count)
     }
 

@@ -18,13 +18,14 @@ use baton_store::{
     IncidentRow, InstanceFilter, InstanceRow, JobFilter, JobRow, JournalStore, NewDefinition,
     QueryStore, Result, StoredDefinition, TaskFilter, UserTaskRow, VariableRow,
 };
-use baton_store::{BufferedMessage, EventStore, SubscriptionRow, TimerRow};
+use baton_store::{BufferedMessage, EventStore, StartTimerRow, SubscriptionRow, TimerRow};
 
 /// Schema migrations, in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_definitions.sql"),
     include_str!("../migrations/0003_events.sql"),
+    include_str!("../migrations/0004_start_timers.sql"),
 ];
 
 /// How hard commits try to reach the disk.
@@ -160,6 +161,9 @@ impl DeploymentStore for SqliteStore {
                     ],
                 )
                 .map_err(backend)?;
+                if new.kind == DefinitionKind::Process {
+                    rows::replace_start_timers(&tx, &new.id, version, &new.start_timers)?;
+                }
             }
             deployed.push(DeployedDefinition {
                 kind: new.kind,
@@ -322,6 +326,10 @@ impl QueryStore for SqliteStore {
 impl EventStore for SqliteStore {
     fn timers(&self, until: Option<Timestamp>) -> Result<Vec<TimerRow>> {
         rows::timers(&self.conn, until)
+    }
+
+    fn start_timers(&self) -> Result<Vec<StartTimerRow>> {
+        rows::start_timers(&self.conn)
     }
 
     fn subscriptions(

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use baton_core::{GlobalKey, InstanceId, Key, Timestamp};
 use baton_feel::Value;
-use baton_store::{BufferedMessage, SubscriptionRow, TimerRow};
+use baton_store::{BufferedMessage, StartTimerFired, StartTimerRow, SubscriptionRow, TimerRow};
 use baton_store::{
     Error, IncidentFilter, IncidentRow, InstanceFilter, InstanceRow, JobFilter, JobRow, Result,
     RowChanges, TaskFilter, UserTaskRow, VariableRow,
@@ -131,7 +131,90 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
             params![instance, i(key.0)],
         )?;
     }
+    if let Some(fired) = &rows.start_timer_fired {
+        start_timer_fired(conn, fired)?;
+    }
     Ok(())
+}
+
+/// Moves a fired start timer on, or removes it when it fires no more, provided it is
+/// still the row that was read (same version, same firing count).
+fn start_timer_fired(conn: &Connection, fired: &StartTimerFired) -> Result<()> {
+    let t = &fired.timer;
+    let changed = match fired.next_due {
+        Some(due) => conn
+            .prepare_cached(
+                "UPDATE start_timers SET due = ?5, fired = fired + 1
+             WHERE process_id = ?1 AND element_id = ?2 AND version = ?3 AND fired = ?4",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    t.process_id,
+                    t.element_id,
+                    t.version,
+                    t.fired,
+                    due.0
+                ])
+            }),
+        None => conn
+            .prepare_cached(
+                "DELETE FROM start_timers
+             WHERE process_id = ?1 AND element_id = ?2 AND version = ?3 AND fired = ?4",
+            )
+            .and_then(|mut s| s.execute(params![t.process_id, t.element_id, t.version, t.fired])),
+    }
+    .map_err(backend)?;
+    if changed == 0 {
+        return Err(Error::StartTimerTaken {
+            process_id: t.process_id.clone(),
+            element_id: t.element_id.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Replaces the start timers of `process_id` with those of its new `version`.
+pub(crate) fn replace_start_timers(
+    conn: &Connection,
+    process_id: &str,
+    version: u32,
+    timers: &[(String, Timestamp)],
+) -> Result<()> {
+    conn.execute(
+        "DELETE FROM start_timers WHERE process_id = ?1",
+        [process_id],
+    )
+    .map_err(backend)?;
+    for (element_id, due) in timers {
+        conn.execute(
+            "INSERT INTO start_timers (process_id, version, element_id, due, fired)
+             VALUES (?1, ?2, ?3, ?4, 0)",
+            params![process_id, version, element_id, due.0],
+        )
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn start_timers(conn: &Connection) -> Result<Vec<StartTimerRow>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT process_id, version, element_id, due, fired FROM start_timers
+             ORDER BY due, process_id, element_id",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(StartTimerRow {
+                process_id: r.get(0)?,
+                version: r.get(1)?,
+                element_id: r.get(2)?,
+                due: Timestamp(r.get(3)?),
+                fired: r.get(4)?,
+            })
+        })
+        .map_err(backend)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(backend)
 }
 
 pub(crate) fn timers(conn: &Connection, until: Option<Timestamp>) -> Result<Vec<TimerRow>> {

@@ -34,6 +34,15 @@ pub enum Error {
     /// Another process appended to the same instance first; reload and retry.
     #[error("instance {0} was changed by another process at the same time; retry the command")]
     Conflict(InstanceId),
+    /// A start timer fired elsewhere first, or was replaced by a new version; nothing of
+    /// the batch was written.
+    #[error(
+        "the timer start event '{element_id}' of process '{process_id}' fired elsewhere or was redeployed"
+    )]
+    StartTimerTaken {
+        process_id: String,
+        element_id: String,
+    },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
@@ -85,6 +94,8 @@ pub trait QueryStore {
 pub trait EventStore {
     /// Armed timers due at or before `until` (every one when `None`), by due time.
     fn timers(&self, until: Option<Timestamp>) -> Result<Vec<TimerRow>>;
+    /// The timer start events of deployed processes, by due time.
+    fn start_timers(&self) -> Result<Vec<StartTimerRow>>;
     /// Open subscriptions of `kind` (`message` or `signal`) for `name`, and for messages
     /// with this correlation key, oldest first.
     fn subscriptions(

@@ -39,6 +39,10 @@ pub struct NewDefinition {
     /// A digest of the source, to recognise an unchanged redeploy.
     pub digest: String,
     pub deployed_at: Timestamp,
+    /// For a process: its timer start events and when each is first due. They replace
+    /// the previous version's when this deploy makes a new version (as in Camunda, only
+    /// the latest version of a process starts by timer).
+    pub start_timers: Vec<(String, Timestamp)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +92,29 @@ pub struct RowChanges {
     pub timers_removed: Vec<Key>,
     pub subscriptions: Vec<SubscriptionRow>,
     pub subscriptions_removed: Vec<Key>,
+    /// The timer start event that started this instance, committed with the instance so a
+    /// firing starts exactly one instance, even with several engines on one store.
+    pub start_timer_fired: Option<StartTimerFired>,
+}
+
+/// A timer start event of a deployed process, waiting to start an instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StartTimerRow {
+    pub process_id: String,
+    pub version: u32,
+    pub element_id: String,
+    pub due: Timestamp,
+    /// How many instances it has started so far.
+    pub fired: u32,
+}
+
+/// A start timer that fired: the row as it was read, and its next due time (`None` when
+/// it fires no more). The commit fails with [`crate::Error::StartTimerTaken`] when the
+/// row changed since (another engine fired it, or a new version replaced it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StartTimerFired {
+    pub timer: StartTimerRow,
+    pub next_due: Option<Timestamp>,
 }
 
 /// An armed timer: the runtime sends `TriggerTimer` when it is due.

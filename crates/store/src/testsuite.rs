@@ -9,7 +9,8 @@ use baton_feel::Value;
 
 use crate::{
     Append, DefinitionKind, Error, IncidentFilter, IncidentRow, InstanceFilter, InstanceRow,
-    JobFilter, JobRow, NewDefinition, RowChanges, Store, TaskFilter, UserTaskRow, VariableRow,
+    JobFilter, JobRow, NewDefinition, RowChanges, StartTimerFired, StartTimerRow, Store,
+    TaskFilter, UserTaskRow, VariableRow,
 };
 
 /// Runs every check, each on a store from `fresh`.
@@ -19,6 +20,7 @@ pub fn run_all<S: Store>(fresh: impl Fn() -> S) {
     journal_round_trips_in_order(&mut fresh());
     conflicting_append_writes_nothing(&mut fresh());
     projections_follow_appends(&mut fresh());
+    start_timers_fire_once_and_follow_the_latest_version(&mut fresh());
 }
 
 fn process(id: &str, source: &str) -> NewDefinition {
@@ -29,6 +31,7 @@ fn process(id: &str, source: &str) -> NewDefinition {
         source: source.into(),
         digest: format!("digest-of-{source}"),
         deployed_at: Timestamp(1),
+        start_timers: Vec::new(),
     }
 }
 
@@ -403,4 +406,70 @@ pub fn projections_follow_appends<S: Store>(store: &mut S) {
         .find(|v| v.name == "note")
         .map(|v| v.value);
     assert_eq!(note, Some(Value::from("second")));
+}
+
+pub fn start_timers_fire_once_and_follow_the_latest_version<S: Store>(store: &mut S) {
+    let with_timer = |source: &str, due: i64| NewDefinition {
+        start_timers: vec![("tick".to_string(), Timestamp(due))],
+        ..process("p", source)
+    };
+    store.deploy(&[with_timer("v1", 100)]).expect("deploy");
+    let armed = store.start_timers().expect("start timers");
+    assert_eq!(
+        armed,
+        vec![StartTimerRow {
+            process_id: "p".into(),
+            version: 1,
+            element_id: "tick".into(),
+            due: Timestamp(100),
+            fired: 0,
+        }]
+    );
+    store
+        .deploy(&[with_timer("v1", 999)])
+        .expect("redeploy unchanged");
+    assert_eq!(
+        store.start_timers().expect("start timers"),
+        armed,
+        "an unchanged redeploy keeps the schedule"
+    );
+
+    let fire = |timer: &StartTimerRow, next_due: Option<i64>, store: &mut S| {
+        let i = store.reserve_instance_ids(1).expect("reserve");
+        let rows = RowChanges {
+            instance: Some(instance_row(i, "active", 100)),
+            start_timer_fired: Some(StartTimerFired {
+                timer: timer.clone(),
+                next_due: next_due.map(Timestamp),
+            }),
+            ..RowChanges::default()
+        };
+        (i, store.commit(&[append(i, 0, 100, &[created(i)], rows)]))
+    };
+    let (_, first) = fire(&armed[0], Some(200), store);
+    first.expect("the first firing commits");
+    let moved = store.start_timers().expect("start timers");
+    assert_eq!((moved[0].due, moved[0].fired), (Timestamp(200), 1));
+
+    // Another engine that read the row before the firing must not start a second instance.
+    let (late, second) = fire(&armed[0], Some(200), store);
+    assert!(
+        matches!(second, Err(Error::StartTimerTaken { .. })),
+        "{second:?}"
+    );
+    assert!(
+        store.instance(late).expect("row").is_none(),
+        "the instance of a lost firing is not written"
+    );
+
+    store.deploy(&[with_timer("v2", 500)]).expect("new version");
+    let replaced = store.start_timers().expect("start timers");
+    assert_eq!(
+        (replaced[0].version, replaced[0].due, replaced[0].fired),
+        (2, Timestamp(500), 0),
+        "a new version replaces the old one's timers"
+    );
+    let (_, last) = fire(&replaced[0], None, store);
+    last.expect("the last firing commits");
+    assert!(store.start_timers().expect("start timers").is_empty());
 }
