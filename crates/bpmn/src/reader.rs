@@ -131,8 +131,9 @@ pub(crate) fn check_booleans(root: &Element, report: &mut Report) {
             {
                 continue;
             }
-            report.error(
-                el,
+            report.error_at(
+                attribute.span,
+                el.id(),
                 format!(
                     "{name}=\"{}\" on <{}> is not a boolean: write {name}=\"true\" or \
                      {name}=\"false\"",
@@ -161,17 +162,15 @@ pub(crate) fn check_prefixes(root: &Element, report: &mut Report) {
         let names = el
             .undeclared_prefix
             .iter()
-            .map(|p| (p, format!("<{}>", el.qualified)));
+            .map(|p| (p, el.span, format!("<{}>", el.qualified)));
         let attributes = el.attrs.iter().filter_map(|a| {
             let prefix = a.undeclared_prefix.as_ref()?;
-            Some((
-                prefix,
-                format!("attribute {prefix}:{} of <{}>", a.name, el.qualified),
-            ))
+            let what = format!("attribute {prefix}:{} of <{}>", a.name, el.qualified);
+            Some((prefix, a.span, what))
         });
-        for (prefix, what) in names.chain(attributes) {
+        for (prefix, span, what) in names.chain(attributes) {
             let first = prefixes.entry(prefix).or_insert(FirstUse {
-                span: el.span,
+                span,
                 owner,
                 what,
                 uses: 0,
