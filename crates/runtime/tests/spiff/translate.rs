@@ -263,6 +263,10 @@ impl<'d> Translation<'d> {
     fn set_feel(&mut self, id: &str, path: &[&str], feel: &str) {
         let at = self.descend(id, path);
         self.replace_text(at, &format!("={feel}"));
+        // The text is FEEL now, whatever language the original was written in.
+        if self.doc.elements[at].attr("language").is_some() {
+            self.set_attribute(at, "language", "feel");
+        }
     }
 
     /// Inserts an attribute right after the element name.
