@@ -6,7 +6,9 @@
 
 use baton_feel::Context;
 
-use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
+use baton_model::Throw;
+
+use crate::ids::{ElementRef, InstanceId, Key, ParentRef, Timestamp};
 
 /// A command together with the moment it was issued.
 #[derive(Clone, Debug)]
@@ -89,6 +91,22 @@ pub enum Command {
         code: String,
         message: String,
     },
+    /// A child instance passes up an error or escalation it did not catch (see
+    /// `Effect::ThrownToParent`): thrown at the call activity `element`, it is caught by
+    /// the call activity's boundary events or the scopes around it. Rejected with
+    /// `Rejection::NotCaught` (changing nothing) when nothing catches it here or above.
+    ThrowFromChild {
+        element: Key,
+        thrown: Throw,
+        variables: Context,
+        origin: ElementRef,
+    },
+    /// Nothing up the chain of calling instances caught the error `element` threw
+    /// (`Effect::ThrownToParent`): an incident on it.
+    ErrorUncaught {
+        element: Key,
+        code: String,
+    },
     CompleteUserTask {
         task: Key,
         variables: Context,
@@ -113,6 +131,8 @@ impl Command {
             Command::ChildStartFailed { .. } => "child start failed",
             Command::CompleteCallActivity { .. } => "complete call activity",
             Command::ThrowError { .. } => "throw error",
+            Command::ThrowFromChild { .. } => "throw from child",
+            Command::ErrorUncaught { .. } => "error uncaught",
             Command::CorrelateMessage { .. } => "correlate message",
             Command::ReceiveSignal { .. } => "receive signal",
             Command::CompleteJob { .. } => "complete job",

@@ -3,7 +3,9 @@
 use baton_feel::Context;
 
 use crate::event::Wait;
-use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
+use baton_model::Throw;
+
+use crate::ids::{ElementRef, InstanceId, Key, ParentRef, Timestamp};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -36,4 +38,13 @@ pub enum Effect {
     },
     /// The call activity that started `child` ended first: the child is cancelled.
     CancelChild { child: InstanceId },
+    /// An error or escalation that nothing in this instance catches, passed to the call
+    /// activity that started it (the runtime sends `ThrowFromChild` to `parent`, in the
+    /// same commit). `origin` is the element that threw it, in the innermost instance.
+    ThrownToParent {
+        parent: ParentRef,
+        thrown: Throw,
+        variables: Context,
+        origin: ElementRef,
+    },
 }

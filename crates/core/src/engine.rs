@@ -62,6 +62,8 @@ pub enum Rejection {
     CannotModify(String),
     #[error("instance {instance} has no call activity {element} waiting for its child")]
     UnknownCallActivity { instance: InstanceId, element: Key },
+    #[error("instance {instance}: nothing catches the {what} thrown by its child")]
+    NotCaught { instance: InstanceId, what: String },
     #[error("process '{process}' has no start event '{element}' that a trigger can start")]
     UnknownStartEvent { process: String, element: String },
     /// The engine produced an event its own state could not apply: a bug, or a journal
@@ -178,6 +180,19 @@ pub fn execute(
         Command::CompleteCallActivity { element, variables } => {
             ensure_active(&p)?;
             call_activity::complete(&mut p, *element, variables)?
+        }
+        Command::ThrowFromChild {
+            element,
+            thrown,
+            variables,
+            origin,
+        } => {
+            ensure_active(&p)?;
+            call_activity::child_threw(&mut p, *element, thrown, variables, *origin)?
+        }
+        Command::ErrorUncaught { element, code } => {
+            ensure_active(&p)?;
+            events::error_uncaught(&mut p, *element, code)?
         }
         Command::TriggerTimer { timer } => {
             ensure_active(&p)?;

@@ -78,9 +78,12 @@ impl FromStr for GlobalKey {
     }
 }
 
-/// The call activity that started an instance: the parent instance and its element.
+/// An element instance anywhere: its instance and its key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ParentRef {
+pub struct ElementRef {
     pub instance: InstanceId,
     pub element: Key,
 }
+
+/// The call activity that started an instance: the parent instance and its element.
+pub type ParentRef = ElementRef;

@@ -36,5 +36,5 @@ pub use definition::Definition;
 pub use effect::Effect;
 pub use engine::{Outcome, Rejection, execute};
 pub use event::{Event, IncidentKind, JournalRecord, Wait};
-pub use ids::{GlobalKey, InstanceId, Key, KeyParseError, ParentRef, Timestamp};
+pub use ids::{ElementRef, GlobalKey, InstanceId, Key, KeyParseError, ParentRef, Timestamp};
 pub use state::{InstanceState, InstanceStatus, JobState, ReplayError, Subscription, Timer};

@@ -238,7 +238,7 @@ pub enum Trigger {
 }
 
 /// What a throwing event does.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Throw {
     None,
     /// Ends every other path in the same scope.

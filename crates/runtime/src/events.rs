@@ -98,7 +98,8 @@ impl<S: Store> Runtime<S> {
             | Effect::TimerArmed { .. }
             | Effect::StartChild { .. }
             | Effect::ChildCompleted { .. }
-            | Effect::CancelChild { .. } => Ok(()),
+            | Effect::CancelChild { .. }
+            | Effect::ThrownToParent { .. } => Ok(()),
         }
     }
 

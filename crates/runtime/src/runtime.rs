@@ -13,12 +13,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use baton_core::{
-    Command, Definition, Effect, GlobalKey, InstanceId, InstanceState, Key, ParentRef, Request,
-    Timestamp, execute,
+    Command, Definition, Effect, ElementRef, GlobalKey, InstanceId, InstanceState, Key, ParentRef,
+    Rejection, Request, Timestamp, execute,
 };
 use baton_dmn::DecisionModel;
 use baton_feel::Context;
-use baton_model::NodeKind;
+use baton_model::{NodeKind, Throw};
 use baton_store::{
     Append, DefinitionKind, DeployedDefinition, JobFilter, NewDefinition, StartTimerFired,
     StartTimerRow, Store, projection,
@@ -41,6 +41,13 @@ enum Pending {
         variables: Context,
     },
     Execute(InstanceId, Command),
+    /// An error or escalation a child did not catch, for its parent's call activity.
+    ThrowToParent {
+        parent: ParentRef,
+        thrown: Throw,
+        variables: Context,
+        origin: ElementRef,
+    },
 }
 
 /// A model file to deploy.
@@ -432,19 +439,21 @@ impl<S: Store> Runtime<S> {
         let at = self.clock.now();
         let first_seq = state.seq;
         let outcome = execute(def, state, &Request { at, command })?;
-        if outcome.events.is_empty() {
-            return Ok(());
+        // A command may change nothing and still ask for work (an error passed on up
+        // the chain of calling instances).
+        if !outcome.events.is_empty() {
+            let events_json = serde_json::to_string(&outcome.events).map_err(|e| {
+                baton_store::Error::Corrupt(format!("events do not serialise: {e}"))
+            })?;
+            let rows = projection::changes(def, state, &outcome.events, at);
+            self.staged.push(Append {
+                instance: state.instance,
+                first_seq,
+                at,
+                events_json,
+                rows,
+            });
         }
-        let events_json = serde_json::to_string(&outcome.events)
-            .map_err(|e| baton_store::Error::Corrupt(format!("events do not serialise: {e}")))?;
-        let rows = projection::changes(def, state, &outcome.events, at);
-        self.staged.push(Append {
-            instance: state.instance,
-            first_seq,
-            at,
-            events_json,
-            rows,
-        });
         for effect in outcome.effects {
             match effect {
                 Effect::StartChild {
@@ -471,6 +480,17 @@ impl<S: Store> Runtime<S> {
                 Effect::CancelChild { child } => self
                     .pending
                     .push_back(Pending::Execute(child, Command::CancelInstance)),
+                Effect::ThrownToParent {
+                    parent,
+                    thrown,
+                    variables,
+                    origin,
+                } => self.pending.push_back(Pending::ThrowToParent {
+                    parent,
+                    thrown,
+                    variables,
+                    origin,
+                }),
                 other => self.staged_effects.push((state.instance, other)),
             }
         }
@@ -528,6 +548,37 @@ impl<S: Store> Runtime<S> {
                 }
                 Pending::Execute(instance, command) => {
                     self.execute_ignoring_rejection(instance, command)?;
+                }
+                Pending::ThrowToParent {
+                    parent,
+                    thrown,
+                    variables,
+                    origin,
+                } => {
+                    let command = Command::ThrowFromChild {
+                        element: parent.element,
+                        thrown: thrown.clone(),
+                        variables,
+                        origin,
+                    };
+                    match self.execute_one(parent.instance, command) {
+                        // Caught there, or passed further up by the parent in turn.
+                        Ok(()) => {}
+                        Err(Error::Rejected(Rejection::NotCaught { .. })) => {
+                            // An uncaught escalation is no failure; an error is an
+                            // incident where it was thrown.
+                            if let Throw::Error { code, .. } = thrown {
+                                let command = Command::ErrorUncaught {
+                                    element: origin.element,
+                                    code,
+                                };
+                                self.execute_ignoring_rejection(origin.instance, command)?;
+                            }
+                        }
+                        Err(Error::Rejected(rejection))
+                            if !matches!(rejection, Rejection::Internal(_)) => {}
+                        Err(other) => return Err(other),
+                    }
                 }
             }
         }

@@ -24,7 +24,7 @@ use crate::behaviors::{incident, timers, transition, variables};
 use crate::effect::Effect;
 use crate::engine::{Processor, Rejection};
 use crate::event::{Event, IncidentKind, Wait};
-use crate::ids::Key;
+use crate::ids::{ElementRef, Key};
 use crate::state::ReplayError;
 
 /// Opens the wait for `event` on behalf of `owner`. `Ok(Err(message))`: the timer or
@@ -425,9 +425,17 @@ pub(crate) fn reached_from_event_gateway(p: &Processor<'_>, node: NodeId) -> boo
 
 /// Throws an error or escalation from the element instance `from`: finds the innermost
 /// catcher (an event subprocess inside a scope before a boundary event on it, a matching
-/// code before a catch-all) and triggers it. `Ok(false)` when nothing catches it.
+/// code before a catch-all) and triggers it, with `from`'s local variables (its input
+/// mappings) as the event's variables. Nothing here catches it and this instance was
+/// started by a call activity: it goes on to that call activity (`Ok(true)`, the
+/// runtime delivers it). `Ok(false)` when nothing catches it at all.
 pub(crate) fn throw(p: &mut Processor<'_>, from: Key, thrown: &Throw) -> Result<bool, ReplayError> {
-    throw_from(p, from, thrown, false)
+    let payload = p.state.variables.get(&from).cloned().unwrap_or_default();
+    let origin = ElementRef {
+        instance: p.state.instance,
+        element: from,
+    };
+    throw_from(p, from, thrown, false, &payload, origin)
 }
 
 /// Throws from an activity itself (a job worker's BPMN error): its own boundary events
@@ -437,16 +445,58 @@ pub(crate) fn throw_from_activity(
     activity: Key,
     thrown: &Throw,
 ) -> Result<bool, ReplayError> {
-    throw_from(p, activity, thrown, true)
+    let origin = ElementRef {
+        instance: p.state.instance,
+        element: activity,
+    };
+    throw_from(p, activity, thrown, true, &Context::new(), origin)
+}
+
+/// Throws what a child instance passed up at its call activity. `Ok(false)` (nothing
+/// emitted) when nothing catches it here or further up.
+pub(crate) fn throw_from_child(
+    p: &mut Processor<'_>,
+    call_activity: Key,
+    thrown: &Throw,
+    payload: &Context,
+    origin: ElementRef,
+) -> Result<bool, ReplayError> {
+    throw_from(p, call_activity, thrown, true, payload, origin)
+}
+
+/// Nothing caught the error `element` threw, in this instance or the ones that called it.
+pub(crate) fn error_uncaught(
+    p: &mut Processor<'_>,
+    element: Key,
+    code: &str,
+) -> Result<(), Rejection> {
+    let live = p
+        .state
+        .elements
+        .get(&element)
+        .is_some_and(|e| e.lifecycle == crate::state::Lifecycle::Activated);
+    if !live {
+        // Ended meanwhile (the instance was cancelled, say): nothing is left to report.
+        return Ok(());
+    }
+    let message = format!(
+        "error '{code}' was thrown and nothing catches it, neither here nor in the \
+         instances that called this one; add an error boundary event for it, or resolve \
+         the incident to throw it again"
+    );
+    incident::raise(p, element, None, IncidentKind::UnhandledError, message)?;
+    Ok(())
 }
 
 fn throw_from(
     p: &mut Processor<'_>,
     from: Key,
-    thrown: &Throw,
+    throw: &Throw,
     own_boundaries: bool,
+    payload: &Context,
+    origin: ElementRef,
 ) -> Result<bool, ReplayError> {
-    let Some(thrown) = Thrown::of(thrown) else {
+    let Some(thrown) = Thrown::of(throw) else {
         return Ok(false);
     };
     let def = p.def;
@@ -460,23 +510,35 @@ fn throw_from(
             && let Some(boundary) = thrown.best(def, def.boundaries(node))
         {
             caught(p, from, boundary, thrown.code)?;
-            trigger(p, owner, boundary, &Context::new())?;
+            trigger(p, owner, boundary, payload)?;
             return Ok(true);
         }
-        let Some(scope_key) = current else {
-            return Ok(false);
+        let Some(scope) = current.and_then(|key| p.state.elements.get(&key)) else {
+            break;
         };
-        let Some(scope) = p.state.elements.get(&scope_key).cloned() else {
-            return Ok(false);
-        };
+        let scope_key = scope.key;
+        let outer = scope.scope;
         if let Some(start) = thrown.best(def, def.event_starts(scope.node)) {
             caught(p, from, start, thrown.code)?;
-            trigger(p, scope_key, start, &Context::new())?;
+            trigger(p, scope_key, start, payload)?;
             return Ok(true);
         }
         boundary_owner = Some(scope_key);
-        current = scope.scope;
+        current = outer;
     }
+    // Errors and escalations cross call activities; a transaction's cancel does not.
+    if thrown.kind != ThrownKind::Cancel
+        && let Some(parent) = p.state.parent
+    {
+        p.effect(Effect::ThrownToParent {
+            parent,
+            thrown: throw.clone(),
+            variables: payload.clone(),
+            origin,
+        });
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 /// An error, escalation or cancellation on its way to a catcher.
@@ -598,14 +660,19 @@ pub(crate) fn throw_signal(
     from: Key,
     name: &str,
 ) -> Result<(), ReplayError> {
+    // The throw event's input mappings are the signal's variables.
+    let variables = p.state.variables.get(&from).cloned().unwrap_or_default();
     p.emit(Event::SignalThrown {
         element: from,
         name: name.to_string(),
-        variables: Vec::new(),
+        variables: variables
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect(),
     })?;
     p.effect(Effect::SignalThrown {
         name: name.to_string(),
-        variables: Context::new(),
+        variables,
     });
     Ok(())
 }

@@ -4,7 +4,8 @@
 //! same commit and answers `ChildStarted` (or `ChildStartFailed`, an incident). When the
 //! child completes, its variables come back with `CompleteCallActivity`, and the call
 //! activity completes like a task with that result. Terminating the call activity (a
-//! boundary event, cancellation) cancels the child.
+//! boundary event, cancellation) cancels the child. An error or escalation the child does
+//! not catch comes up with `ThrowFromChild` and is thrown at the call activity.
 //!
 //! Variables follow Camunda 8: the child gets every variable the call activity sees
 //! (or, with `propagateAllParentVariables="false"`, only its input mappings'), and
@@ -12,13 +13,13 @@
 //! what output mappings take).
 
 use baton_feel::{Context, Value};
-use baton_model::{CalledProcess, NodeKind, ProcessRef};
+use baton_model::{CalledProcess, NodeKind, ProcessRef, Throw};
 
-use crate::behaviors::{incident, variables};
+use crate::behaviors::{events, incident, variables};
 use crate::effect::Effect;
 use crate::engine::{Processor, Rejection};
 use crate::event::{Event, IncidentKind};
-use crate::ids::{InstanceId, Key};
+use crate::ids::{ElementRef, InstanceId, Key};
 use crate::state::ReplayError;
 
 pub(crate) fn on_activated(
@@ -118,5 +119,29 @@ pub(crate) fn complete(
         Context::new()
     };
     variables::complete_with_result(p, element, &result)?;
+    Ok(())
+}
+
+/// The child passed up an error or escalation it did not catch: thrown here, at the call
+/// activity, it goes to the call activity's boundary events, then the scopes around it,
+/// then (when this instance was called too) on up.
+pub(crate) fn child_threw(
+    p: &mut Processor<'_>,
+    element: Key,
+    thrown: &Throw,
+    payload: &Context,
+    origin: ElementRef,
+) -> Result<(), Rejection> {
+    waiting_call(p, element)?;
+    if !events::throw_from_child(p, element, thrown, payload, origin)? {
+        return Err(Rejection::NotCaught {
+            instance: p.state.instance,
+            what: match thrown {
+                Throw::Error { code, .. } => format!("error '{code}'"),
+                Throw::Escalation(code) => format!("escalation '{code}'"),
+                _ => "event".to_string(),
+            },
+        });
+    }
     Ok(())
 }
