@@ -187,6 +187,15 @@ pub enum Event {
         code: String,
     },
 
+    /// The condition of the conditional event `event`, waited on by `owner`, became true
+    /// and the event was triggered. It does not trigger again until the condition has
+    /// been false (`ConditionReset`): BPMN conditional events fire on the change to true.
+    #[serde(rename = "condition_met@1")]
+    ConditionMet { owner: Key, event: Name },
+    /// The condition of a conditional event that was met is false again.
+    #[serde(rename = "condition_reset@1")]
+    ConditionReset { owner: Key, event: Name },
+
     #[serde(rename = "instance_completed@1")]
     InstanceCompleted {},
     #[serde(rename = "instance_cancelled@1")]

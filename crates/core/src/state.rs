@@ -6,7 +6,7 @@
 //! are dropped from the state (their history lives in the journal), which keeps a waiting
 //! instance small.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use baton_feel::{Context, Value};
 use baton_model::{FlowId, NodeId};
@@ -38,6 +38,9 @@ pub struct InstanceState {
     pub subscriptions: BTreeMap<Key, Subscription>,
     /// Completed activities with a compensation handler, oldest first.
     pub compensable: Vec<Compensable>,
+    /// Conditional events (by owner and event) whose condition is true and was acted on;
+    /// they fire again only after it has been false.
+    pub conditions_met: BTreeSet<(Key, NodeId)>,
     /// The call activity that started this instance, if one did.
     pub parent: Option<ParentRef>,
     /// Instances started by this instance's call activities, by call activity.
@@ -180,6 +183,7 @@ impl InstanceState {
             timers: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
             compensable: Vec::new(),
+            conditions_met: BTreeSet::new(),
             parent: None,
             children: BTreeMap::new(),
             next_key: 1,
@@ -276,6 +280,9 @@ impl InstanceState {
                 // What completed inside a scope can no longer be compensated once the
                 // scope itself is gone.
                 self.compensable.retain(|c| c.scope != *key);
+                if !self.conditions_met.is_empty() {
+                    self.conditions_met.retain(|(owner, _)| owner != key);
+                }
                 self.tokens.retain(|(scope, _), _| scope != key);
             }
             Event::FlowTaken { flow, scope } => {
@@ -447,6 +454,14 @@ impl InstanceState {
             }
             Event::ChildInstanceStarted { element, child } => {
                 self.children.insert(*element, *child);
+            }
+            Event::ConditionMet { owner, event } => {
+                self.conditions_met
+                    .insert((*owner, node_id(definition, event)?));
+            }
+            Event::ConditionReset { owner, event } => {
+                self.conditions_met
+                    .remove(&(*owner, node_id(definition, event)?));
             }
             Event::SignalThrown { .. }
             | Event::EventCaught { .. }

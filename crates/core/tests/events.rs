@@ -390,3 +390,39 @@ fn a_timer_value_that_is_not_a_date_is_an_incident_naming_it() {
         incident.message
     );
 }
+
+#[test]
+fn a_non_interrupting_condition_fires_when_it_becomes_true_not_while_it_stays_true() {
+    let mut s = Scenario::start("conditional_repeat", r#"{"temperature": 20, "alerts": 0}"#);
+    let set = |s: &mut Scenario, temperature: i64| {
+        s.send(Command::ModifyInstance {
+            activate: Vec::new(),
+            terminate: Vec::new(),
+            variables: context(&format!(r#"{{"temperature": {temperature}}}"#)),
+            reason: "sensor reading".to_string(),
+        })
+        .expect("set the reading");
+        s.state.process_variables().get("alerts").cloned()
+    };
+    assert_eq!(
+        set(&mut s, 35),
+        Some(baton_feel::Value::from(1)),
+        "became true"
+    );
+    assert_eq!(
+        set(&mut s, 36),
+        Some(baton_feel::Value::from(1)),
+        "stayed true"
+    );
+    assert_eq!(
+        set(&mut s, 20),
+        Some(baton_feel::Value::from(1)),
+        "false again"
+    );
+    assert_eq!(
+        set(&mut s, 40),
+        Some(baton_feel::Value::from(2)),
+        "true again"
+    );
+    assert!(!s.state.is_ended(), "the monitor still runs");
+}

@@ -116,6 +116,8 @@ pub fn changes(
             | Event::CompensationStarted { .. }
             | Event::SignalThrown { .. }
             | Event::EventCaught { .. }
+            | Event::ConditionMet { .. }
+            | Event::ConditionReset { .. }
             | Event::InstanceCreated { .. }
             | Event::ElementActivating { .. }
             | Event::ElementActivated { .. }

@@ -347,10 +347,12 @@ pub(crate) fn trigger(
 
 /// Checks the conditional events that wait now: catch events, boundary events of
 /// running activities and event subprocess starts of running scopes. Each whose condition
-/// is true is triggered. Returns whether any was.
+/// became true is triggered (once: it fires again only after being false in between).
+/// Returns whether any was.
 pub(crate) fn check_conditions(p: &mut Processor<'_>) -> Result<bool, ReplayError> {
     let def = p.def;
-    let mut due: Vec<(Key, NodeId)> = Vec::new();
+    // Conditions whose truth changed: (owner, event, holds now).
+    let mut changed: Vec<(Key, NodeId, bool)> = Vec::new();
     for element in p.state.elements.values() {
         if element.lifecycle != crate::state::Lifecycle::Activated {
             continue;
@@ -389,16 +391,25 @@ pub(crate) fn check_conditions(p: &mut Processor<'_>) -> Result<bool, ReplayErro
                 _ => continue,
             };
             let view = variables::ScopeView::new(p.state, element.key, p.at);
-            if condition.evaluate(&view).value == Value::Bool(true) {
-                due.push((element.key, event));
+            let holds = condition.evaluate(&view).value == Value::Bool(true);
+            let met = p.state.conditions_met.contains(&(element.key, event));
+            if holds != met {
+                changed.push((element.key, event, holds));
             }
         }
     }
-    let any = !due.is_empty();
-    for (owner, event) in due {
-        trigger(p, owner, event, &Context::new())?;
+    let mut triggered = false;
+    for (owner, event, holds) in changed {
+        let name = def.node_name(event);
+        if holds {
+            p.emit(Event::ConditionMet { owner, event: name })?;
+            trigger(p, owner, event, &Context::new())?;
+            triggered = true;
+        } else {
+            p.emit(Event::ConditionReset { owner, event: name })?;
+        }
     }
-    Ok(any)
+    Ok(triggered)
 }
 
 /// Ends everything running in `scope` for an interrupting event subprocess. Tokens
