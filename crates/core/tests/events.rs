@@ -426,3 +426,22 @@ fn a_non_interrupting_condition_fires_when_it_becomes_true_not_while_it_stays_tr
     );
     assert!(!s.state.is_ended(), "the monitor still runs");
 }
+
+#[test]
+fn cancelling_a_transaction_compensates_what_completed_in_it_before_leaving() {
+    let s = Scenario::start("transaction_compensation", r#"{"fail": true}"#);
+    assert!(s.state.is_ended(), "{}", s.transcript);
+    let unbooked = s
+        .transcript
+        .find(r#""element":"unbook""#)
+        .expect("the handler ran");
+    let left = s
+        .transcript
+        .find(r#""element":"aborted""#)
+        .expect("left by the cancel boundary");
+    assert!(unbooked < left, "compensation comes first");
+    assert_eq!(s.variables(), r#"{"fail": true, "seat": "released"}"#);
+
+    let s = Scenario::start("transaction_compensation", r#"{"fail": false}"#);
+    assert_eq!(s.variables(), r#"{"fail": false, "seat": "booked"}"#);
+}

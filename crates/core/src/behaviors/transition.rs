@@ -2,7 +2,7 @@
 //! terminating → terminated. Each step is resumable: after an incident is resolved the
 //! same step runs again from the element's current lifecycle state.
 
-use baton_model::{FlowId, NodeId};
+use baton_model::{FlowId, NodeId, NodeKind};
 
 use crate::behaviors::{events, flows, incident, looping, variables};
 use crate::effect::Effect;
@@ -137,9 +137,17 @@ pub(crate) fn complete(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErro
 pub(crate) fn complete_scope_if_done(p: &mut Processor<'_>, scope: Key) -> Result<(), ReplayError> {
     let has_children = p.state.elements.values().any(|e| e.scope == Some(scope));
     let has_tokens = p.state.tokens.keys().any(|(s, _)| *s == scope);
-    if !has_children && !has_tokens {
-        p.push(Step::Complete(scope));
+    if has_children || has_tokens {
+        return Ok(());
     }
+    let def = p.def;
+    if let Some(node) = p.state.elements.get(&scope).and_then(|e| e.node)
+        && let NodeKind::EndEvent { result } = &def.node(node).kind
+        && elements::end_event::children_done(p, scope, result)?
+    {
+        return Ok(());
+    }
+    p.push(Step::Complete(scope));
     Ok(())
 }
 

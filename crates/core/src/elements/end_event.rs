@@ -46,19 +46,56 @@ pub(crate) fn on_activated(
             Ok(())
         }
         Throw::Cancel => {
-            if !events::throw(p, key, result)? {
-                let message = "a cancel end event must be inside a transaction subprocess with a \
-                               cancel boundary event"
-                    .to_string();
-                return incident::raise(p, key, None, IncidentKind::UnhandledError, message);
+            // BPMN 10.3.3: cancelling a transaction ends what still runs in it, undoes what
+            // completed in it (the handlers run inside this end event), and only then
+            // leaves by the cancel boundary event.
+            if let Some(transaction) = p.state.elements.get(&key).and_then(|e| e.scope) {
+                let others: Vec<Key> = p
+                    .state
+                    .elements
+                    .values()
+                    .filter(|e| e.scope == Some(transaction) && e.key != key)
+                    .map(|e| e.key)
+                    .collect();
+                for other in others {
+                    transition::terminate(p, other)?;
+                }
             }
-            Ok(())
+            if events::compensate(p, key, None)? {
+                return Ok(());
+            }
+            cancel_transaction(p, key)
         }
         Throw::None | Throw::Terminate | Throw::Link(_) => {
             p.push(Step::Complete(key));
             Ok(())
         }
     }
+}
+
+/// Throws the cancel of a cancel end event (`key`) to its transaction's cancel boundary.
+fn cancel_transaction(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> {
+    if !events::throw(p, key, &Throw::Cancel)? {
+        let message = "a cancel end event must be inside a transaction subprocess with a \
+                       cancel boundary event"
+            .to_string();
+        return incident::raise(p, key, None, IncidentKind::UnhandledError, message);
+    }
+    Ok(())
+}
+
+/// Everything running inside the end event `key` (compensation handlers) has finished.
+/// Returns whether that was handled here; otherwise the end event simply completes.
+pub(crate) fn children_done(
+    p: &mut Processor<'_>,
+    key: Key,
+    result: &Throw,
+) -> Result<bool, ReplayError> {
+    if matches!(result, Throw::Cancel) {
+        cancel_transaction(p, key)?;
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 pub(crate) fn after_completed(
