@@ -507,7 +507,9 @@ impl InstanceState {
         let mut merged = Context::new();
         for key in chain.iter().rev() {
             if let Some(context) = self.variables.get(key) {
-                for (name, value) in context.iter() {
+                // `$`-names are the engine's own bookkeeping (a multi-instance body's
+                // items), not variables anyone wrote.
+                for (name, value) in context.iter().filter(|(name, _)| !name.starts_with('$')) {
                     merged.insert(name.clone(), value.clone());
                 }
             }

@@ -202,6 +202,12 @@ fn the_timer_wins_when_no_message_comes() {
 fn a_parallel_multi_instance_collects_outputs_in_item_order() {
     let mut s = Scenario::start("mi_parallel", r#"{"numbers": [1, 2, 3], "reviewers": 3}"#);
     assert_eq!(s.state.user_tasks.len(), 3, "three reviews side by side");
+    let task = &s.state.user_tasks[&s.task()];
+    let seen = s.state.visible_variables(task.element);
+    assert!(
+        seen.get("loopCounter").is_some() && seen.iter().all(|(name, _)| !name.starts_with('$')),
+        "a task sees its loop counter, not the engine's bookkeeping: {seen:?}"
+    );
     assert!(
         s.variables().contains(r#""squares": [1, 4, 9]"#),
         "{}",
