@@ -145,8 +145,10 @@ pub enum Commands {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// List armed timers; with --fire-due, fire those that are due (for cron or scripts)
+    /// List armed timers and timer start events; with --fire-due, fire those that are due
+    /// (for cron or scripts)
     Timers {
+        /// Fire every timer that is due now and drive the instances on until they wait
         #[arg(long)]
         fire_due: bool,
         #[command(flatten)]
