@@ -90,6 +90,8 @@ pub enum Command {
         job: Key,
         code: String,
         message: String,
+        /// The error's variables, given to the catching event (as a thrown event's are).
+        variables: Context,
     },
     /// A child instance passes up an error or escalation it did not catch (see
     /// `Effect::ThrownToParent`): thrown at the call activity `element`, it is caught by

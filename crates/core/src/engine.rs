@@ -222,9 +222,14 @@ pub fn execute(
             ensure_active(&p)?;
             job::fail(&mut p, *job, *retries, message, *retry_backoff_ms)?
         }
-        Command::ThrowError { job, code, message } => {
+        Command::ThrowError {
+            job,
+            code,
+            message,
+            variables,
+        } => {
             ensure_active(&p)?;
-            job::throw_error(&mut p, *job, code, message)?
+            job::throw_error(&mut p, *job, code, message, variables)?
         }
         Command::CompleteUserTask { task, variables } => {
             ensure_active(&p)?;

@@ -28,6 +28,11 @@ pub enum Error {
     UnknownTask(GlobalKey),
     #[error("no open incident {0} (list open incidents with `baton incidents`)")]
     UnknownIncident(GlobalKey),
+    #[error(
+        "job {0} is not activated by a worker (it was completed already, its lease ran out, \
+         or it was never activated); activate it again"
+    )]
+    JobNotActivated(GlobalKey),
     #[error(transparent)]
     Rejected(#[from] Rejection),
     #[error(transparent)]
@@ -51,7 +56,8 @@ impl Error {
             | Error::UnknownVersion { .. }
             | Error::UnknownInstance(_)
             | Error::UnknownTask(_)
-            | Error::UnknownIncident(_) => true,
+            | Error::UnknownIncident(_)
+            | Error::JobNotActivated(_) => true,
             Error::Rejected(rejection) => !matches!(rejection, Rejection::Internal(_)),
             Error::Store(_) | Error::BrokenDefinition { .. } => false,
         }

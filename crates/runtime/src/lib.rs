@@ -16,6 +16,7 @@ pub mod retry;
 mod runtime;
 mod start_timers;
 pub mod view;
+pub mod workers;
 
 use sha2::{Digest, Sha256};
 

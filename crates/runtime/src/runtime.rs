@@ -31,6 +31,7 @@ use crate::error::Error;
 use crate::handler::{JobHandler, JobRequest, JobResult, ShellHandler};
 use crate::retry;
 use crate::start_timers;
+use crate::workers::RemoteJobs;
 
 /// Work between instances, done before the commit of the command that asked for it.
 #[derive(Debug)]
@@ -81,6 +82,8 @@ pub struct Runtime<S: Store> {
     staged_effects: Vec<(InstanceId, Effect)>,
     /// Jobs ready for a local handler, by due time.
     queue: BTreeSet<(Timestamp, InstanceId, Key)>,
+    /// Jobs for remote workers (types without a local handler), and their leases.
+    pub(crate) remote: RemoteJobs,
     /// Armed timers, by due time.
     pub(crate) timers: BTreeSet<(Timestamp, InstanceId, Key)>,
     /// Timer start events of deployed processes, by due time (a copy of the store's).
@@ -125,6 +128,7 @@ impl<S: Store> Runtime<S> {
             staged: Vec::new(),
             staged_effects: Vec::new(),
             queue: BTreeSet::new(),
+            remote: RemoteJobs::default(),
             timers: BTreeSet::new(),
             start_timers: Vec::new(),
             pending: VecDeque::new(),
@@ -628,8 +632,8 @@ impl<S: Store> Runtime<S> {
         let mut follow_ups = Vec::new();
         for (instance, effect) in effects {
             match effect {
-                Effect::JobReady { job, due, .. } => {
-                    self.queue.insert((due, instance, job));
+                Effect::JobReady { job, job_type, due } => {
+                    self.queue_job(&job_type, due, instance, job);
                 }
                 Effect::TimerArmed { timer, due } => {
                     self.timers.insert((due, instance, timer));
@@ -645,6 +649,15 @@ impl<S: Store> Runtime<S> {
         Ok(())
     }
 
+    /// A job is ready from `due` on: for a local handler, or else for remote workers.
+    fn queue_job(&mut self, job_type: &str, due: Timestamp, instance: InstanceId, job: Key) {
+        if self.handlers.contains_key(job_type) {
+            self.queue.insert((due, instance, job));
+        } else {
+            self.remote.push(job_type, due, instance, job);
+        }
+    }
+
     /// Queues every open job in the store: how work resumes after a restart.
     pub fn recover(&mut self) -> Result<usize, Error> {
         let jobs = self.store.jobs(&JobFilter {
@@ -653,7 +666,7 @@ impl<S: Store> Runtime<S> {
         })?;
         let count = jobs.len();
         for job in jobs {
-            self.queue.insert((job.due, job.instance, job.key));
+            self.queue_job(&job.job_type, job.due, job.instance, job.key);
         }
         for timer in self.store.timers(None)? {
             self.timers.insert((timer.due, timer.instance, timer.key));
@@ -917,7 +930,7 @@ impl<S: Store> Runtime<S> {
     }
 
     pub fn queued_jobs(&self) -> usize {
-        self.queue.len()
+        self.queue.len() + self.remote.len()
     }
 }
 

@@ -455,12 +455,13 @@ pub(crate) fn throw_from_activity(
     p: &mut Processor<'_>,
     activity: Key,
     thrown: &Throw,
+    payload: &Context,
 ) -> Result<bool, ReplayError> {
     let origin = ElementRef {
         instance: p.state.instance,
         element: activity,
     };
-    throw_from(p, activity, thrown, true, &Context::new(), origin)
+    throw_from(p, activity, thrown, true, payload, origin)
 }
 
 /// Throws what a child instance passed up at its call activity. `Ok(false)` (nothing

@@ -86,6 +86,7 @@ pub(crate) fn throw_error(
     job: Key,
     code: &str,
     message: &str,
+    variables: &Context,
 ) -> Result<(), Rejection> {
     let element = open_job(p, job)?;
     p.emit(Event::JobErrorThrown {
@@ -97,7 +98,7 @@ pub(crate) fn throw_error(
         code: code.to_string(),
         message: Some(message.to_string()),
     };
-    if !events::throw_from_activity(p, element, &thrown)? {
+    if !events::throw_from_activity(p, element, &thrown, variables)? {
         let message = format!(
             "the job threw error '{code}' ({message}) and no boundary event or event \
              subprocess catches it; resolve the incident to run the task again"

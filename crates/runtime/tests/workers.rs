@@ -1,0 +1,171 @@
+//! Remote workers: activating jobs with a lease, completing, failing and throwing errors
+//! under it, and leases that run out.
+
+use std::sync::Arc;
+
+use baton_core::{GlobalKey, Timestamp};
+use baton_feel::{Context, Value};
+use baton_runtime::{Config, Error, FakeClock, Runtime, Source};
+use baton_store::QueryStore as _;
+use baton_store_sqlite::{Durability, SqliteStore};
+
+const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+<bpmn:error id="err" errorCode="REJECTED"/>
+<bpmn:process id="double" isExecutable="true">
+<bpmn:startEvent id="start"/>
+<bpmn:serviceTask id="work"><bpmn:extensionElements><zeebe:taskDefinition type="double" retries="2"/><zeebe:taskHeaders><zeebe:header key="unit" value="kg"/></zeebe:taskHeaders></bpmn:extensionElements></bpmn:serviceTask>
+<bpmn:boundaryEvent id="rejected" attachedToRef="work"><bpmn:errorEventDefinition errorRef="err"/></bpmn:boundaryEvent>
+<bpmn:endEvent id="done"/>
+<bpmn:endEvent id="refused"/>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="work"/>
+<bpmn:sequenceFlow id="f1" sourceRef="work" targetRef="done"/>
+<bpmn:sequenceFlow id="f2" sourceRef="rejected" targetRef="refused"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+struct World {
+    _dir: tempfile::TempDir,
+    clock: Arc<FakeClock>,
+    runtime: Runtime<SqliteStore>,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(FakeClock::new(Timestamp(1_000_000)));
+    let store =
+        SqliteStore::open(&dir.path().join("baton.db"), Durability::Relaxed).expect("open store");
+    let mut runtime = Runtime::new(store, Config::default(), clock.clone());
+    runtime
+        .deploy(&[Source {
+            name: "double.bpmn".into(),
+            text: MODEL.to_string(),
+        }])
+        .expect("deploy");
+    World {
+        _dir: dir,
+        clock,
+        runtime,
+    }
+}
+
+fn start(w: &mut World, x: i64) -> baton_core::InstanceId {
+    let mut variables = Context::new();
+    variables.insert("x", Value::from(x));
+    let instance = w.runtime.start("double", None, variables).expect("start");
+    w.runtime.flush().expect("flush");
+    instance
+}
+
+fn state(w: &World, instance: baton_core::InstanceId) -> String {
+    w.runtime
+        .store()
+        .instance(instance)
+        .expect("query")
+        .expect("row")
+        .state
+}
+
+#[test]
+fn a_leased_job_belongs_to_its_worker_until_completed_once() {
+    let mut w = world();
+    let instance = start(&mut w, 4);
+    let jobs = w
+        .runtime
+        .activate_jobs("double", "w1", 10, 5_000)
+        .expect("activate");
+    assert_eq!(jobs.len(), 1);
+    let job = &jobs[0];
+    assert_eq!(job.job.variables.get("x"), Some(&Value::from(4)));
+    assert_eq!(job.job.headers, [("unit".to_string(), "kg".to_string())]);
+    assert_eq!(job.deadline, Timestamp(1_005_000));
+    assert!(
+        w.runtime
+            .activate_jobs("double", "w2", 10, 5_000)
+            .expect("activate")
+            .is_empty(),
+        "a leased job is nobody else's"
+    );
+
+    let mut result = Context::new();
+    result.insert("y", Value::from(8));
+    w.runtime
+        .complete_remote_job(job.job.key, result.clone())
+        .expect("complete");
+    w.runtime.flush().expect("flush");
+    assert_eq!(state(&w, instance), "completed");
+    let twice = w.runtime.complete_remote_job(job.job.key, result);
+    assert!(matches!(twice, Err(Error::JobNotActivated(_))), "{twice:?}");
+}
+
+#[test]
+fn a_job_whose_lease_ran_out_goes_to_the_next_worker_and_the_first_cannot_complete_it() {
+    let mut w = world();
+    start(&mut w, 1);
+    let first = w
+        .runtime
+        .activate_jobs("double", "w1", 1, 1_000)
+        .expect("activate")
+        .remove(0);
+    w.clock.advance(1_001);
+    let late = w.runtime.complete_remote_job(first.job.key, Context::new());
+    assert!(matches!(late, Err(Error::JobNotActivated(_))), "{late:?}");
+    let again = w
+        .runtime
+        .activate_jobs("double", "w2", 1, 1_000)
+        .expect("activate");
+    assert_eq!(again.len(), 1, "the job is activatable again");
+    assert_eq!(again[0].job.key, first.job.key);
+}
+
+#[test]
+fn a_failed_job_comes_back_after_its_backoff_and_an_error_is_caught_with_its_variables() {
+    let mut w = world();
+    let instance = start(&mut w, 2);
+    let job = w
+        .runtime
+        .activate_jobs("double", "w1", 1, 10_000)
+        .expect("activate")
+        .remove(0);
+    w.runtime
+        .fail_remote_job(job.job.key, 1, "busy".to_string(), 3_000)
+        .expect("fail");
+    w.runtime.flush().expect("flush");
+    assert!(
+        !w.runtime.has_activatable_jobs("double"),
+        "not before the backoff"
+    );
+    assert_eq!(w.runtime.next_remote_change(), Some(Timestamp(1_003_000)));
+    w.clock.advance(3_000);
+    let retried = w
+        .runtime
+        .activate_jobs("double", "w1", 1, 10_000)
+        .expect("activate")
+        .remove(0);
+    assert_eq!(retried.job.retries, 1);
+
+    let mut why = Context::new();
+    why.insert("reason", Value::string("too heavy"));
+    w.runtime
+        .throw_remote_error(retried.job.key, "REJECTED".into(), "no".into(), why)
+        .expect("throw");
+    w.runtime.flush().expect("flush");
+    assert_eq!(state(&w, instance), "completed");
+    let reason = w
+        .runtime
+        .store()
+        .variables(instance)
+        .expect("variables")
+        .into_iter()
+        .find(|v| v.name == "reason")
+        .map(|v| v.value);
+    assert_eq!(reason, Some(Value::string("too heavy")));
+    let unknown = GlobalKey {
+        instance,
+        key: baton_core::Key(999),
+    };
+    assert!(matches!(
+        w.runtime.complete_remote_job(unknown, Context::new()),
+        Err(Error::JobNotActivated(_))
+    ));
+}
