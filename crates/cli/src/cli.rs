@@ -145,6 +145,16 @@ pub enum Commands {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Run the engine as a service: the REST API under /v1 (OpenAPI at /v1/openapi.json),
+    /// remote job workers, timers firing continuously; stops cleanly on SIGINT/SIGTERM
+    Serve {
+        /// The address to listen on
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// The store file [default: .baton/baton.db in the current directory]
+        #[arg(long, env = "BATON_DB")]
+        db: Option<PathBuf>,
+    },
     /// List armed timers and timer start events; with --fire-due, fire those that are due
     /// (for cron or scripts)
     Timers {

@@ -929,6 +929,13 @@ impl<S: Store> Runtime<S> {
             })
     }
 
+    /// What an instance looks like to people and scripts (`baton show`, the API).
+    pub fn view(&mut self, instance: InstanceId) -> Result<crate::view::InstanceView, Error> {
+        let (def, state) = self.state(instance)?;
+        let journal = self.store.journal(instance)?;
+        Ok(crate::view::InstanceView::build(&def, &state, &journal))
+    }
+
     pub fn queued_jobs(&self) -> usize {
         self.queue.len() + self.remote.len()
     }

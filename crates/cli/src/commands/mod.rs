@@ -13,6 +13,7 @@ mod publish;
 mod resolve;
 mod resume;
 mod run;
+mod serve;
 mod show;
 mod signal;
 mod simulate;
@@ -25,9 +26,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use baton_core::{GlobalKey, InstanceId};
-use baton_runtime::view::InstanceView;
 use baton_runtime::{Source, read_source};
-use baton_store::JournalStore as _;
 
 use crate::cli::{Cli, Commands};
 use crate::exit::{self, InputError};
@@ -63,6 +62,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         } => publish::run(&name, &key, &vars, ttl.as_deref(), &store),
         Commands::Signal { name, vars, store } => signal::run(&name, &vars, &store),
         Commands::Timers { fire_due, store } => timers::run(fire_due, &store),
+        Commands::Serve { listen, db } => serve::run(listen, db),
         Commands::Modify {
             instance,
             activate,
@@ -155,9 +155,7 @@ fn parse_key(text: &str) -> Result<GlobalKey> {
 
 /// Prints an instance (human or JSON) and returns the exit code its state means.
 fn print_instance(runtime: &mut EmbeddedRuntime, instance: InstanceId, json: bool) -> Result<u8> {
-    let (def, state) = runtime.state(instance)?;
-    let journal = runtime.store().journal(instance)?;
-    let view = InstanceView::build(&def, &state, &journal);
+    let view = runtime.view(instance)?;
     if json {
         output::json(&view.to_json())?;
     } else {

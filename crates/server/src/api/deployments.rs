@@ -1,0 +1,107 @@
+//! Deployments: upload BPMN and DMN files (multipart `file` fields), list what is deployed.
+
+use axum::Json;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use baton_runtime::Source;
+use baton_store::{DefinitionKind, DeployedDefinition, DeploymentStore as _};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::AppState;
+use crate::problem::{Kind, Problem};
+
+/// A deployed process or decision version.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployment {
+    /// `process` or `decision`.
+    kind: &'static str,
+    id: String,
+    version: u32,
+    resource_name: String,
+    /// False when an identical model was deployed before and its version reused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_new: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Deployments {
+    deployments: Vec<Deployment>,
+}
+
+fn deployment(d: DeployedDefinition, with_is_new: bool) -> Deployment {
+    Deployment {
+        kind: d.kind.as_str(),
+        id: d.id,
+        version: d.version,
+        resource_name: d.resource_name,
+        is_new: with_is_new.then_some(d.is_new),
+    }
+}
+
+/// Deploy models: every multipart field named `file` is a BPMN or DMN file. All or
+/// nothing: one invalid file deploys none.
+#[utoipa::path(
+    post,
+    path = "/v1/deployments",
+    request_body(content_type = "multipart/form-data", description = "`file` fields"),
+    responses(
+        (status = 201, body = Deployments),
+        (status = 400, description = "Not a runnable model, or no file", body = Problem),
+    )
+)]
+pub async fn deploy(
+    State(state): State<AppState>,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, Json<Deployments>), Problem> {
+    let mut sources = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| Problem::new(Kind::BadRequest, e.body_text()))?
+    {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field
+            .file_name()
+            .map_or_else(|| format!("upload-{}", sources.len() + 1), str::to_string);
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| Problem::new(Kind::BadRequest, e.body_text()).at("file"))?;
+        let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+            Problem::new(Kind::BadRequest, format!("{name} is not UTF-8 text")).at("file")
+        })?;
+        sources.push(Source {
+            name: name.into(),
+            text,
+        });
+    }
+    if sources.is_empty() {
+        return Err(Problem::new(
+            Kind::BadRequest,
+            "send the models as multipart form fields named `file`",
+        )
+        .at("file"));
+    }
+    let deployed = state.engine.write(move |rt| rt.deploy(&sources)).await?;
+    let deployments = deployed.into_iter().map(|d| deployment(d, true)).collect();
+    Ok((StatusCode::CREATED, Json(Deployments { deployments })))
+}
+
+/// Every deployed version of every process and decision.
+#[utoipa::path(get, path = "/v1/deployments", responses((status = 200, body = Deployments)))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<Deployments>, Problem> {
+    let all = state
+        .engine
+        .read(|rt| {
+            let mut all = rt.store().definitions(DefinitionKind::Process)?;
+            all.extend(rt.store().definitions(DefinitionKind::Decision)?);
+            Ok(all)
+        })
+        .await?;
+    let deployments = all.into_iter().map(|d| deployment(d, false)).collect();
+    Ok(Json(Deployments { deployments }))
+}

@@ -1,0 +1,192 @@
+//! Process instances: start, list, get (the same object as `baton show --json`), cancel.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use baton_core::{Command, InstanceId};
+use baton_store::{InstanceFilter, QueryStore as _};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{AppState, Body, variables};
+use crate::problem::{Kind, Problem};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StartInstance {
+    process_id: String,
+    /// Start this version rather than the latest.
+    version: Option<u32>,
+    #[schema(value_type = Object)]
+    variables: Option<serde_json::Value>,
+    /// Not supported yet: an instance is found by its id.
+    business_key: Option<String>,
+}
+
+/// An instance: `instance`, `process`, `version`, `state` (`active`, `waiting`,
+/// `incident`, `completed`, `cancelled`), `variables`, `path`, `waiting`, `incidents`,
+/// `timeline`.
+#[derive(Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct Instance(serde_json::Value);
+
+/// Start an instance of a deployed process and run it until it waits or ends.
+#[utoipa::path(
+    post,
+    path = "/v1/process-instances",
+    request_body = StartInstance,
+    responses(
+        (status = 201, body = Instance),
+        (status = 400, body = Problem),
+        (status = 404, description = "No such process or version", body = Problem),
+    )
+)]
+pub async fn start(
+    State(state): State<AppState>,
+    Body(request): Body<StartInstance>,
+) -> Result<(StatusCode, Json<Instance>), Problem> {
+    if request.business_key.is_some() {
+        return Err(Problem::new(
+            Kind::BadRequest,
+            "business keys are not supported yet; put the key in a variable",
+        )
+        .at("businessKey"));
+    }
+    let variables = variables(request.variables, "variables")?;
+    let process = request.process_id;
+    let version = request.version;
+    let view = state
+        .engine
+        .write_then_read(
+            move |rt| rt.start(&process, version, variables),
+            |rt, instance| rt.view(instance),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(Instance(api_json(view)))))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    process_id: Option<String>,
+    /// `active`, `incident`, `completed` or `cancelled`.
+    state: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    limit: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceSummary {
+    instance: u64,
+    process_id: String,
+    version: u32,
+    state: String,
+    started_at: i64,
+    ended_at: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InstanceList {
+    instances: Vec<InstanceSummary>,
+}
+
+/// List instances, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/process-instances",
+    params(ListQuery),
+    responses((status = 200, body = InstanceList))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<InstanceList>, Problem> {
+    let filter = InstanceFilter {
+        process_id: query.process_id,
+        state: query.state,
+        limit: Some(query.limit.unwrap_or(100).min(1000)),
+    };
+    let rows = state
+        .engine
+        .read(move |rt| Ok(rt.store().instances(&filter)?))
+        .await?;
+    let instances = rows
+        .into_iter()
+        .map(|r| InstanceSummary {
+            instance: r.instance.0,
+            process_id: r.process_id,
+            version: r.version,
+            state: r.state,
+            started_at: r.started_at.0,
+            ended_at: r.ended_at.map(|t| t.0),
+        })
+        .collect();
+    Ok(Json(InstanceList { instances }))
+}
+
+/// One instance.
+#[utoipa::path(
+    get,
+    path = "/v1/process-instances/{id}",
+    params(("id" = u64, Path, description = "The instance id")),
+    responses((status = 200, body = Instance), (status = 404, body = Problem))
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Instance>, Problem> {
+    let instance = instance_id(&id)?;
+    let view = state.engine.read(move |rt| rt.view(instance)).await?;
+    Ok(Json(Instance(api_json(view))))
+}
+
+/// Cancel an instance and everything running in it.
+#[utoipa::path(
+    post,
+    path = "/v1/process-instances/{id}/cancel",
+    params(("id" = u64, Path, description = "The instance id")),
+    responses(
+        (status = 200, body = Instance),
+        (status = 404, body = Problem),
+        (status = 409, description = "The instance has ended", body = Problem),
+    )
+)]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Instance>, Problem> {
+    let instance = instance_id(&id)?;
+    let view = state
+        .engine
+        .write_then_read(
+            move |rt| rt.execute(instance, Command::CancelInstance),
+            move |rt, ()| rt.view(instance),
+        )
+        .await?;
+    Ok(Json(Instance(api_json(view))))
+}
+
+fn instance_id(text: &str) -> Result<InstanceId, Problem> {
+    text.parse::<u64>().map(InstanceId).map_err(|_| {
+        Problem::new(Kind::NotFound, format!("'{text}' is not an instance id")).at("id")
+    })
+}
+
+/// The CLI's instance object with the API's camelCase field names (variables keep theirs).
+fn api_json(view: baton_runtime::view::InstanceView) -> serde_json::Value {
+    let mut json = view.to_json();
+    if let Some(runs) = json
+        .get_mut("timeline")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for run in runs.iter_mut().filter_map(serde_json::Value::as_object_mut) {
+            for (from, to) in [("started_at", "startedAt"), ("ended_at", "endedAt")] {
+                if let Some(value) = run.remove(from) {
+                    run.insert(to.to_string(), value);
+                }
+            }
+        }
+    }
+    json
+}

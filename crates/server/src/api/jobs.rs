@@ -1,0 +1,228 @@
+//! Jobs for external workers: activate (long polling, with a lease), complete, fail,
+//! throw a BPMN error. Only the worker holding a job's lease may finish it.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use baton_runtime::workers::ActivatedJob;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{AppState, Body, parse_key, variables, variables_json};
+use crate::engine::Activation;
+use crate::problem::{Kind, Problem};
+
+/// The longest a worker may wait for jobs in one request.
+const MAX_REQUEST_TIMEOUT_MS: u64 = 60_000;
+const MAX_JOBS: u32 = 1_000;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ActivateJobs {
+    /// The job type (`zeebe:taskDefinition type`).
+    #[serde(rename = "type")]
+    job_type: String,
+    /// Who is asking, for the record.
+    worker: String,
+    max_jobs: u32,
+    /// How long the jobs are this worker's.
+    lease_ms: u64,
+    /// How long to wait for jobs when none is ready (0: answer at once).
+    #[serde(default)]
+    request_timeout_ms: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    /// Use it to complete, fail or throw an error.
+    key: String,
+    #[serde(rename = "type")]
+    job_type: String,
+    process_id: String,
+    element_id: String,
+    #[schema(value_type = Object)]
+    variables: serde_json::Value,
+    #[schema(value_type = Object)]
+    custom_headers: serde_json::Map<String, serde_json::Value>,
+    retries: u32,
+    worker: String,
+    /// The lease's end, in milliseconds since the Unix epoch.
+    deadline: i64,
+    /// W3C trace context of the job.
+    traceparent: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActivatedJobs {
+    jobs: Vec<Job>,
+}
+
+/// Activate jobs of a type, waiting up to `requestTimeoutMs` when none is ready.
+#[utoipa::path(
+    post,
+    path = "/v1/jobs/activate",
+    request_body = ActivateJobs,
+    responses((status = 200, body = ActivatedJobs), (status = 400, body = Problem))
+)]
+pub async fn activate(
+    State(state): State<AppState>,
+    Body(request): Body<ActivateJobs>,
+) -> Result<Json<ActivatedJobs>, Problem> {
+    if request.job_type.is_empty() {
+        return Err(Problem::new(Kind::BadRequest, "type must not be empty").at("type"));
+    }
+    if !(1..=MAX_JOBS).contains(&request.max_jobs) {
+        return Err(
+            Problem::new(Kind::BadRequest, format!("maxJobs must be 1 to {MAX_JOBS}"))
+                .at("maxJobs"),
+        );
+    }
+    if request.lease_ms == 0 {
+        return Err(Problem::new(Kind::BadRequest, "leaseMs must be more than 0").at("leaseMs"));
+    }
+    let activation = Activation {
+        job_type: request.job_type,
+        worker: request.worker,
+        max_jobs: request.max_jobs as usize,
+        lease_ms: request.lease_ms,
+        wait_ms: request.request_timeout_ms.min(MAX_REQUEST_TIMEOUT_MS),
+    };
+    let jobs = state.engine.activate(activation).await?;
+    Ok(Json(ActivatedJobs {
+        jobs: jobs.into_iter().map(job).collect(),
+    }))
+}
+
+fn job(activated: ActivatedJob) -> Job {
+    let request = activated.job;
+    let custom_headers = request
+        .headers
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    Job {
+        key: request.key.to_string(),
+        traceparent: traceparent(request.key),
+        job_type: request.job_type,
+        process_id: request.process_id,
+        element_id: request.element_id,
+        variables: variables_json(&request.variables),
+        custom_headers,
+        retries: request.retries,
+        worker: activated.worker,
+        deadline: activated.deadline.0,
+    }
+}
+
+/// A W3C trace context derived from the job: the trace is the instance's, the span the
+/// job's, so a worker's spans join the instance's trace.
+fn traceparent(key: baton_core::GlobalKey) -> String {
+    let trace = u128::from(key.instance.0) | 1 << 64;
+    format!("00-{trace:032x}-{:016x}-01", key.key.0 | 1 << 63)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CompleteJob {
+    #[schema(value_type = Object)]
+    variables: Option<serde_json::Value>,
+}
+
+/// Complete a job this worker holds; its variables go to the instance.
+#[utoipa::path(
+    post,
+    path = "/v1/jobs/{key}/complete",
+    params(("key" = String, Path, description = "The job key")),
+    request_body = CompleteJob,
+    responses(
+        (status = 204, description = "Completed"),
+        (status = 409, description = "Not held by a worker (completed already, lease expired)", body = Problem),
+    )
+)]
+pub async fn complete(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Body(request): Body<CompleteJob>,
+) -> Result<StatusCode, Problem> {
+    let key = parse_key(&key)?;
+    let variables = variables(request.variables, "variables")?;
+    state
+        .engine
+        .write(move |rt| rt.complete_remote_job(key, variables))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FailJob {
+    /// Retries left: 0 raises an incident.
+    retries: u32,
+    error_message: Option<String>,
+    /// Activatable again after this long.
+    #[serde(default)]
+    retry_backoff_ms: u64,
+}
+
+/// Fail a job this worker holds.
+#[utoipa::path(
+    post,
+    path = "/v1/jobs/{key}/fail",
+    params(("key" = String, Path, description = "The job key")),
+    request_body = FailJob,
+    responses((status = 204, description = "Failed"), (status = 409, body = Problem))
+)]
+pub async fn fail(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Body(request): Body<FailJob>,
+) -> Result<StatusCode, Problem> {
+    let key = parse_key(&key)?;
+    let message = request
+        .error_message
+        .unwrap_or_else(|| "the worker failed the job".to_string());
+    state
+        .engine
+        .write(move |rt| {
+            rt.fail_remote_job(key, request.retries, message, request.retry_backoff_ms)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ThrowError {
+    error_code: String,
+    error_message: Option<String>,
+    #[schema(value_type = Object)]
+    variables: Option<serde_json::Value>,
+}
+
+/// Throw a BPMN error from the task of a job this worker holds: the task's error boundary
+/// events (then the scopes around it) catch it by code.
+#[utoipa::path(
+    post,
+    path = "/v1/jobs/{key}/throw-error",
+    params(("key" = String, Path, description = "The job key")),
+    request_body = ThrowError,
+    responses((status = 204, description = "Thrown"), (status = 409, body = Problem))
+)]
+pub async fn throw_error(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Body(request): Body<ThrowError>,
+) -> Result<StatusCode, Problem> {
+    let key = parse_key(&key)?;
+    if request.error_code.is_empty() {
+        return Err(Problem::new(Kind::BadRequest, "errorCode must not be empty").at("errorCode"));
+    }
+    let variables = variables(request.variables, "variables")?;
+    let message = request.error_message.unwrap_or_default();
+    state
+        .engine
+        .write(move |rt| rt.throw_remote_error(key, request.error_code, message, variables))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

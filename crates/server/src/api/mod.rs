@@ -1,0 +1,183 @@
+//! The REST API under `/v1`: one module per resource, the router, and the OpenAPI document
+//! generated from the handlers' annotations (`/v1/openapi.json`).
+
+mod deployments;
+mod instances;
+mod jobs;
+mod operations;
+
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use baton_core::GlobalKey;
+use baton_feel::{Context, Value};
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+
+use crate::engine::Engine;
+use crate::problem::{Kind, Problem};
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Engine,
+}
+
+/// The largest request body accepted (models included).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Baton",
+        description = "Deploy BPMN and DMN models, run process instances, work on user tasks \
+                       and jobs. Errors are application/problem+json."
+    ),
+    paths(
+        health,
+        ready,
+        deployments::deploy,
+        deployments::list,
+        instances::start,
+        instances::list,
+        instances::get,
+        instances::cancel,
+        jobs::activate,
+        jobs::complete,
+        jobs::fail,
+        jobs::throw_error,
+        operations::tasks,
+        operations::complete_task,
+        operations::incidents,
+        operations::resolve_incident,
+        operations::publish,
+        operations::signal,
+    ),
+    components(schemas(Problem))
+)]
+struct ApiDoc;
+
+/// The OpenAPI 3.1 document of this API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/readyz", get(ready))
+        .route("/v1/openapi.json", get(|| async { Json(openapi()) }))
+        .route(
+            "/v1/deployments",
+            post(deployments::deploy).get(deployments::list),
+        )
+        .route(
+            "/v1/process-instances",
+            post(instances::start).get(instances::list),
+        )
+        .route("/v1/process-instances/{id}", get(instances::get))
+        .route("/v1/process-instances/{id}/cancel", post(instances::cancel))
+        .route("/v1/jobs/activate", post(jobs::activate))
+        .route("/v1/jobs/{key}/complete", post(jobs::complete))
+        .route("/v1/jobs/{key}/fail", post(jobs::fail))
+        .route("/v1/jobs/{key}/throw-error", post(jobs::throw_error))
+        .route("/v1/user-tasks", get(operations::tasks))
+        .route(
+            "/v1/user-tasks/{key}/complete",
+            post(operations::complete_task),
+        )
+        .route("/v1/incidents", get(operations::incidents))
+        .route(
+            "/v1/incidents/{key}/resolve",
+            post(operations::resolve_incident),
+        )
+        .route("/v1/messages", post(operations::publish))
+        .route("/v1/signals", post(operations::signal))
+        .fallback(|| async {
+            Problem::new(Kind::NotFound, "no such endpoint; see /v1/openapi.json")
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// The process is alive.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Alive")))]
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// The store answers.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    responses(
+        (status = 200, description = "Ready"),
+        (status = 503, description = "The store or the engine is unavailable", body = Problem),
+    )
+)]
+async fn ready(State(state): State<AppState>) -> Response {
+    let probe = state
+        .engine
+        .read(|rt| {
+            use baton_store::QueryStore as _;
+            rt.store()
+                .instances(&baton_store::InstanceFilter {
+                    limit: Some(1),
+                    ..Default::default()
+                })
+                .map(|_| ())
+                .map_err(baton_runtime::Error::from)
+        })
+        .await;
+    match probe {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => Problem::new(Kind::Unavailable, e.to_string()).into_response(),
+    }
+}
+
+/// A JSON request body; malformed JSON, a wrong shape or an oversized body is a problem
+/// response rather than axum's plain-text rejection.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(Problem::new(
+                    Kind::PayloadTooLarge,
+                    format!("the limit is {MAX_BODY_BYTES} bytes"),
+                ))
+            }
+            Err(rejection) => Err(Problem::new(Kind::BadRequest, rejection.body_text())),
+        }
+    }
+}
+
+/// A request's `variables` object as engine variables.
+fn variables(json: Option<serde_json::Value>, field: &str) -> Result<Context, Problem> {
+    match json.map(|v| Value::from_json(&v)) {
+        None | Some(Value::Null) => Ok(Context::new()),
+        Some(Value::Context(context)) => Ok((*context).clone()),
+        Some(other) => Err(Problem::new(
+            Kind::BadRequest,
+            format!("{field} must be a JSON object, not {}", other.type_name()),
+        )
+        .at(field)),
+    }
+}
+
+/// Engine variables as a JSON object.
+fn variables_json(context: &Context) -> serde_json::Value {
+    Value::context(context.clone()).to_json()
+}
+
+/// A job, task or incident key from the path (`instance-key`, as `baton` prints them).
+fn parse_key(text: &str) -> Result<GlobalKey, Problem> {
+    text.parse::<GlobalKey>()
+        .map_err(|e| Problem::new(Kind::NotFound, e.to_string()).at("key"))
+}

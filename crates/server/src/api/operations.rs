@@ -1,0 +1,273 @@
+//! The rest of the day-to-day work: user tasks, incidents, messages and signals.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use baton_core::correlation_key;
+use baton_feel::Value;
+use baton_store::{IncidentFilter, QueryStore as _, TaskFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{AppState, Body, parse_key, variables};
+use crate::problem::{Kind, Problem};
+
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct ByInstance {
+    /// Only those of this instance.
+    instance: Option<u64>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserTask {
+    key: String,
+    instance: u64,
+    process_id: String,
+    element_id: String,
+    name: Option<String>,
+    created_at: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserTasks {
+    tasks: Vec<UserTask>,
+}
+
+/// Open user tasks.
+#[utoipa::path(
+    get,
+    path = "/v1/user-tasks",
+    params(ByInstance),
+    responses((status = 200, body = UserTasks))
+)]
+pub async fn tasks(
+    State(state): State<AppState>,
+    Query(query): Query<ByInstance>,
+) -> Result<Json<UserTasks>, Problem> {
+    let filter = TaskFilter {
+        instance: query.instance.map(baton_core::InstanceId),
+        include_closed: false,
+    };
+    let rows = state
+        .engine
+        .read(move |rt| Ok(rt.store().user_tasks(&filter)?))
+        .await?;
+    let tasks = rows
+        .into_iter()
+        .map(|t| UserTask {
+            key: baton_core::GlobalKey {
+                instance: t.instance,
+                key: t.key,
+            }
+            .to_string(),
+            instance: t.instance.0,
+            process_id: t.process_id,
+            element_id: t.element_id,
+            name: t.name,
+            created_at: t.created_at.0,
+        })
+        .collect();
+    Ok(Json(UserTasks { tasks }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithVariables {
+    #[schema(value_type = Object)]
+    variables: Option<serde_json::Value>,
+}
+
+/// Complete a user task; the instance runs on.
+#[utoipa::path(
+    post,
+    path = "/v1/user-tasks/{key}/complete",
+    params(("key" = String, Path, description = "The task key")),
+    request_body = WithVariables,
+    responses((status = 204, description = "Completed"), (status = 404, body = Problem))
+)]
+pub async fn complete_task(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Body(request): Body<WithVariables>,
+) -> Result<StatusCode, Problem> {
+    let key = parse_key(&key)?;
+    let variables = variables(request.variables, "variables")?;
+    state
+        .engine
+        .write(move |rt| rt.complete_user_task(key, variables))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Incident {
+    key: String,
+    instance: u64,
+    element_id: String,
+    kind: String,
+    message: String,
+    created_at: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Incidents {
+    incidents: Vec<Incident>,
+}
+
+/// Open incidents.
+#[utoipa::path(
+    get,
+    path = "/v1/incidents",
+    params(ByInstance),
+    responses((status = 200, body = Incidents))
+)]
+pub async fn incidents(
+    State(state): State<AppState>,
+    Query(query): Query<ByInstance>,
+) -> Result<Json<Incidents>, Problem> {
+    let filter = IncidentFilter {
+        instance: query.instance.map(baton_core::InstanceId),
+        include_resolved: false,
+    };
+    let rows = state
+        .engine
+        .read(move |rt| Ok(rt.store().incidents(&filter)?))
+        .await?;
+    let incidents = rows
+        .into_iter()
+        .map(|i| Incident {
+            key: baton_core::GlobalKey {
+                instance: i.instance,
+                key: i.key,
+            }
+            .to_string(),
+            instance: i.instance.0,
+            element_id: i.element_id,
+            kind: i.kind,
+            message: i.message,
+            created_at: i.created_at.0,
+        })
+        .collect();
+    Ok(Json(Incidents { incidents }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resolve {
+    /// For a job's incident: the retries it gets (default 1).
+    retries: Option<u32>,
+}
+
+/// Resolve an incident: what failed runs again.
+#[utoipa::path(
+    post,
+    path = "/v1/incidents/{key}/resolve",
+    params(("key" = String, Path, description = "The incident key")),
+    request_body = Resolve,
+    responses((status = 204, description = "Resolved"), (status = 404, body = Problem))
+)]
+pub async fn resolve_incident(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Body(request): Body<Resolve>,
+) -> Result<StatusCode, Problem> {
+    let key = parse_key(&key)?;
+    state
+        .engine
+        .write(move |rt| rt.resolve_incident(key, request.retries))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PublishMessage {
+    name: String,
+    /// A string or a number.
+    #[schema(value_type = Object)]
+    correlation_key: serde_json::Value,
+    #[schema(value_type = Object)]
+    variables: Option<serde_json::Value>,
+    /// Keep it this long for a subscription that opens later.
+    #[serde(default)]
+    ttl_ms: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Published {
+    /// Instances that got it.
+    correlated: Vec<u64>,
+    /// Instances it started (message start events).
+    started: Vec<u64>,
+    /// Kept for a later subscription.
+    buffered: bool,
+}
+
+/// Publish a message by name and correlation key.
+#[utoipa::path(
+    post,
+    path = "/v1/messages",
+    request_body = PublishMessage,
+    responses((status = 200, body = Published), (status = 400, body = Problem))
+)]
+pub async fn publish(
+    State(state): State<AppState>,
+    Body(request): Body<PublishMessage>,
+) -> Result<Json<Published>, Problem> {
+    let Some(key) = correlation_key(&Value::from_json(&request.correlation_key)) else {
+        return Err(Problem::new(
+            Kind::BadRequest,
+            "correlationKey must be a string or a number",
+        )
+        .at("correlationKey"));
+    };
+    let variables = variables(request.variables, "variables")?;
+    let published = state
+        .engine
+        .write(move |rt| rt.publish(&request.name, &key, variables, request.ttl_ms))
+        .await?;
+    Ok(Json(Published {
+        correlated: published.correlated.iter().map(|i| i.0).collect(),
+        started: published.started.iter().map(|i| i.0).collect(),
+        buffered: published.buffered,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BroadcastSignal {
+    name: String,
+    #[schema(value_type = Object)]
+    variables: Option<serde_json::Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Broadcast {
+    received: Vec<u64>,
+    started: Vec<u64>,
+}
+
+/// Broadcast a signal to every instance waiting for it.
+#[utoipa::path(
+    post,
+    path = "/v1/signals",
+    request_body = BroadcastSignal,
+    responses((status = 200, body = Broadcast), (status = 400, body = Problem))
+)]
+pub async fn signal(
+    State(state): State<AppState>,
+    Body(request): Body<BroadcastSignal>,
+) -> Result<Json<Broadcast>, Problem> {
+    let variables = variables(request.variables, "variables")?;
+    let broadcast = state
+        .engine
+        .write(move |rt| rt.broadcast_signal(&request.name, variables))
+        .await?;
+    Ok(Json(Broadcast {
+        received: broadcast.received.iter().map(|i| i.0).collect(),
+        started: broadcast.started.iter().map(|i| i.0).collect(),
+    }))
+}

@@ -1,0 +1,68 @@
+//! `baton serve`: the engine behind an HTTP API.
+//!
+//! One engine thread owns the runtime and its store ([`engine`]); the API handlers
+//! ([`api`]) run on a Tokio runtime and send it work. Errors are problem documents
+//! ([`problem`]).
+
+pub mod api;
+pub mod engine;
+pub mod problem;
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+
+use crate::engine::{Engine, Rt};
+
+/// Serves the API on `listen` until SIGINT or SIGTERM, then stops accepting, lets running
+/// requests finish, answers waiting workers, commits and returns.
+pub fn serve(runtime: Rt, listen: SocketAddr) -> std::io::Result<()> {
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let (engine, engine_thread) = Engine::start(runtime)?;
+    let app = api::router(api::AppState {
+        engine: engine.clone(),
+    });
+    let served = tokio.block_on(async move {
+        let listener = TcpListener::bind(listen).await?;
+        eprintln!(
+            "baton serve: listening on http://{}",
+            listener.local_addr()?
+        );
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                // Workers waiting for jobs are answered, so their requests end too.
+                engine.drain();
+            })
+            .await
+    });
+    // Waiting workers get their (empty) answers now; what is staged is committed.
+    engine_thread.stop();
+    // Long polls still open are dropped with the runtime rather than waited for.
+    tokio.shutdown_timeout(std::time::Duration::from_secs(2));
+    served
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    eprintln!("baton serve: shutting down");
+}

@@ -1,0 +1,308 @@
+//! The REST API through its router, without sockets: each endpoint's success and the
+//! errors a client must be able to rely on (problem documents with stable types).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use baton_runtime::{Config, Runtime, SystemClock};
+use baton_server::api::{self, AppState};
+use baton_server::engine::{Engine, EngineThread};
+use baton_store_sqlite::{Durability, SqliteStore};
+use http_body_util::BodyExt as _;
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+
+const DOUBLE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+<bpmn:process id="double" isExecutable="true">
+<bpmn:startEvent id="start"/>
+<bpmn:serviceTask id="work"><bpmn:extensionElements><zeebe:taskDefinition type="double"/><zeebe:taskHeaders><zeebe:header key="unit" value="kg"/></zeebe:taskHeaders><zeebe:ioMapping><zeebe:output source="=y" target="result"/></zeebe:ioMapping></bpmn:extensionElements></bpmn:serviceTask>
+<bpmn:userTask id="check"/>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="work"/>
+<bpmn:sequenceFlow id="f1" sourceRef="work" targetRef="check"/>
+<bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+struct Server {
+    router: Router,
+    engine: Option<EngineThread>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(engine) = self.engine.take() {
+            engine.stop();
+        }
+    }
+}
+
+fn server() -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(&dir.path().join("s.db"), Durability::Relaxed).expect("store");
+    let runtime = Runtime::new(store, Config::default(), Arc::new(SystemClock));
+    let (engine, thread) = Engine::start(runtime).expect("engine");
+    Server {
+        router: api::router(AppState { engine }),
+        engine: Some(thread),
+        _dir: dir,
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    json: Value,
+}
+
+impl Server {
+    async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            content_type,
+            json,
+        }
+    }
+
+    async fn post(&self, path: &str, body: &str) -> Reply {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        self.send(request).await
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    async fn deploy(&self, name: &str, model: &str) -> Reply {
+        let boundary = "XBOUNDARYX";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: application/xml\r\n\r\n{model}\r\n--{boundary}--\r\n"
+        );
+        let request = Request::post("/v1/deployments")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
+    async fn start_double(&self, x: i64) -> u64 {
+        let started = self
+            .post(
+                "/v1/process-instances",
+                &json!({"processId": "double", "variables": {"x": x}}).to_string(),
+            )
+            .await;
+        assert_eq!(started.status, StatusCode::CREATED, "{}", started.json);
+        started.json["instance"].as_u64().expect("an instance id")
+    }
+}
+
+fn assert_problem(reply: &Reply, status: StatusCode, kind: &str) {
+    assert_eq!(reply.status, status, "{}", reply.json);
+    assert_eq!(reply.content_type, "application/problem+json");
+    assert_eq!(reply.json["type"], format!("urn:baton:problem:{kind}"));
+    assert!(reply.json["detail"].as_str().is_some_and(|d| !d.is_empty()));
+}
+
+#[tokio::test]
+async fn a_worker_and_a_person_take_an_instance_to_its_end() {
+    let s = server();
+    let deployed = s.deploy("double.bpmn", DOUBLE).await;
+    assert_eq!(deployed.status, StatusCode::CREATED, "{}", deployed.json);
+    assert_eq!(deployed.json["deployments"][0]["id"], "double");
+    let instance = s.start_double(4).await;
+
+    let activated = s
+        .post(
+            "/v1/jobs/activate",
+            r#"{"type": "double", "worker": "w1", "maxJobs": 5, "leaseMs": 10000}"#,
+        )
+        .await;
+    assert_eq!(activated.status, StatusCode::OK);
+    let job = &activated.json["jobs"][0];
+    assert_eq!(job["variables"], json!({"x": 4}));
+    assert_eq!(job["customHeaders"], json!({"unit": "kg"}));
+    let traceparent = job["traceparent"].as_str().unwrap_or_default();
+    assert!(
+        traceparent.starts_with("00-") && traceparent.len() == 55,
+        "{traceparent}"
+    );
+    let key = job["key"].as_str().expect("a job key").to_string();
+
+    let done = s
+        .post(
+            &format!("/v1/jobs/{key}/complete"),
+            r#"{"variables": {"y": 8}}"#,
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT);
+    let twice = s
+        .post(
+            &format!("/v1/jobs/{key}/complete"),
+            r#"{"variables": {"y": 9}}"#,
+        )
+        .await;
+    assert_problem(&twice, StatusCode::CONFLICT, "job-not-activated");
+
+    let tasks = s.get(&format!("/v1/user-tasks?instance={instance}")).await;
+    let task = tasks.json["tasks"][0]["key"]
+        .as_str()
+        .expect("a task")
+        .to_string();
+    let completed = s
+        .post(
+            &format!("/v1/user-tasks/{task}/complete"),
+            r#"{"variables": {"ok": true}}"#,
+        )
+        .await;
+    assert_eq!(completed.status, StatusCode::NO_CONTENT);
+    let shown = s.get(&format!("/v1/process-instances/{instance}")).await;
+    assert_eq!(shown.json["state"], "completed", "{}", shown.json);
+    assert_eq!(shown.json["variables"]["result"], 8);
+    assert!(shown.json["timeline"][0].get("startedAt").is_some());
+    let listed = s.get("/v1/process-instances?processId=double").await;
+    assert_eq!(listed.json["instances"][0]["state"], "completed");
+}
+
+#[tokio::test]
+async fn a_worker_waits_for_a_job_that_arrives_during_its_request() {
+    let s = server();
+    s.deploy("double.bpmn", DOUBLE).await;
+    let router = s.router.clone();
+    let waiting = tokio::spawn(async move {
+        let request = Request::post("/v1/jobs/activate")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                r#"{"type": "double", "worker": "w1", "maxJobs": 1, "leaseMs": 5000, "requestTimeoutMs": 10000}"#,
+            ))
+            .expect("request");
+        let response = router.oneshot(request).await.expect("answer");
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        serde_json::from_slice::<Value>(&bytes).expect("json")
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    s.start_double(2).await;
+    let answer = waiting.await.expect("the waiting worker is answered");
+    assert_eq!(answer["jobs"][0]["variables"]["x"], 2, "{answer}");
+}
+
+#[tokio::test]
+async fn bad_requests_are_problem_documents_naming_what_is_wrong() {
+    let s = server();
+    assert_problem(
+        &s.post("/v1/process-instances", "{not json").await,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+    );
+    let unknown = s
+        .post("/v1/process-instances", r#"{"processId": "nope"}"#)
+        .await;
+    assert_problem(&unknown, StatusCode::NOT_FOUND, "not-found");
+    let wrong_shape = s
+        .post(
+            "/v1/process-instances",
+            r#"{"processId": "double", "variables": [1, 2]}"#,
+        )
+        .await;
+    assert_problem(&wrong_shape, StatusCode::BAD_REQUEST, "bad-request");
+    assert_eq!(wrong_shape.json["field"], "variables");
+    assert_problem(
+        &s.get("/v1/process-instances/999").await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+    assert_problem(
+        &s.get("/v1/process-instances/abc").await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+    let invalid = s.deploy("broken.bpmn", "<definitions>").await;
+    assert_problem(&invalid, StatusCode::BAD_REQUEST, "invalid-model");
+    let no_lease = s
+        .post(
+            "/v1/jobs/activate",
+            r#"{"type": "double", "worker": "w", "maxJobs": 1, "leaseMs": 0}"#,
+        )
+        .await;
+    assert_problem(&no_lease, StatusCode::BAD_REQUEST, "bad-request");
+    assert_eq!(no_lease.json["field"], "leaseMs");
+    let huge = "x".repeat(api::MAX_BODY_BYTES + 1);
+    assert_problem(
+        &s.post("/v1/messages", &format!(r#"{{"name": "{huge}"}}"#))
+            .await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+    );
+    assert_problem(
+        &s.get("/v1/nowhere").await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let s = server();
+    let doc = s.get("/v1/openapi.json").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(
+        doc.json["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1"))
+    );
+    for path in [
+        "/v1/deployments",
+        "/v1/process-instances",
+        "/v1/process-instances/{id}",
+        "/v1/jobs/activate",
+        "/v1/jobs/{key}/complete",
+        "/v1/jobs/{key}/fail",
+        "/v1/jobs/{key}/throw-error",
+        "/v1/user-tasks",
+        "/v1/incidents",
+        "/v1/messages",
+        "/v1/signals",
+    ] {
+        assert!(
+            doc.json["paths"].get(path).is_some(),
+            "{path} is documented"
+        );
+    }
+}
