@@ -7,6 +7,7 @@
 //! SQLite's `user_version`.
 
 mod rows;
+mod tokens;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,7 @@ use baton_store::{
     QueryStore, Result, StoredDefinition, TaskFilter, UserTaskRow, VariableRow,
 };
 use baton_store::{BufferedMessage, EventStore, StartTimerRow, SubscriptionRow, TimerRow};
+use baton_store::{NewToken, TokenRow, TokenStore};
 
 /// Schema migrations, in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
@@ -26,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_definitions.sql"),
     include_str!("../migrations/0003_events.sql"),
     include_str!("../migrations/0004_start_timers.sql"),
+    include_str!("../migrations/0005_tokens.sql"),
 ];
 
 /// How hard commits try to reach the disk.
@@ -355,5 +358,23 @@ impl EventStore for SqliteStore {
         let taken = rows::take_message(&tx, name, correlation_key, now)?;
         tx.commit().map_err(backend)?;
         Ok(taken)
+    }
+}
+
+impl TokenStore for SqliteStore {
+    fn create_token(&mut self, token: &NewToken) -> Result<TokenRow> {
+        tokens::create(&self.conn, token)
+    }
+
+    fn token_by_hash(&self, secret_hash: &str) -> Result<Option<TokenRow>> {
+        tokens::by_hash(&self.conn, secret_hash)
+    }
+
+    fn tokens(&self, tenant: Option<&str>) -> Result<Vec<TokenRow>> {
+        tokens::list(&self.conn, tenant)
+    }
+
+    fn revoke_token(&mut self, id: &str, at: Timestamp) -> Result<bool> {
+        tokens::revoke(&self.conn, id, at)
     }
 }

@@ -43,6 +43,10 @@ pub enum Error {
         process_id: String,
         element_id: String,
     },
+    /// A token with this id or secret hash exists already (a random collision: generate
+    /// another token).
+    #[error("a token with id {id} exists already")]
+    TokenTaken { id: String },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
@@ -116,7 +120,25 @@ pub trait EventStore {
     ) -> Result<Option<BufferedMessage>>;
 }
 
-/// A complete store.
-pub trait Store: DeploymentStore + JournalStore + QueryStore + EventStore + Send {}
+/// API tokens of `baton serve`: stored by the hash of their secret, never the secret.
+pub trait TokenStore {
+    /// Stores a new token; [`Error::TokenTaken`] when its id or hash exists already.
+    fn create_token(&mut self, token: &NewToken) -> Result<TokenRow>;
+    /// The token whose secret has this hash, unless it was revoked: the lookup behind
+    /// every authenticated request.
+    fn token_by_hash(&self, secret_hash: &str) -> Result<Option<TokenRow>>;
+    /// Every token (revoked ones too) of `tenant`, or of all tenants when `None`, oldest
+    /// first.
+    fn tokens(&self, tenant: Option<&str>) -> Result<Vec<TokenRow>>;
+    /// Revokes the token with this id; false when there is none or it was revoked
+    /// already.
+    fn revoke_token(&mut self, id: &str, at: Timestamp) -> Result<bool>;
+}
 
-impl<T: DeploymentStore + JournalStore + QueryStore + EventStore + Send> Store for T {}
+/// A complete store.
+pub trait Store:
+    DeploymentStore + JournalStore + QueryStore + EventStore + TokenStore + Send
+{
+}
+
+impl<T: DeploymentStore + JournalStore + QueryStore + EventStore + TokenStore + Send> Store for T {}

@@ -268,3 +268,33 @@ pub struct JobFilter {
     pub ready_only: bool,
     pub limit: Option<u32>,
 }
+
+/// An API token to store. Only the hash of its secret is kept; the secret itself is shown
+/// to its owner once and never reaches the store. Role and tenant are text so that the
+/// store need not know the permission model (`baton_auth` validates them before they get
+/// here and again when it reads them back).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewToken {
+    /// The public id (unique), for listing and revoking.
+    pub id: String,
+    /// SHA-256 of the secret, lowercase hex (unique): what requests are looked up by.
+    pub secret_hash: String,
+    pub role: String,
+    pub tenant: String,
+    /// What the token is for, as its creator described it.
+    pub name: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRow {
+    pub id: String,
+    pub secret_hash: String,
+    pub role: String,
+    pub tenant: String,
+    pub name: Option<String>,
+    pub created_at: Timestamp,
+    /// When it was revoked; a revoked token is kept for the record but authenticates
+    /// nothing.
+    pub revoked_at: Option<Timestamp>,
+}

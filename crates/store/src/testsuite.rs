@@ -9,8 +9,8 @@ use baton_feel::Value;
 
 use crate::{
     Append, DefinitionKind, Error, IncidentFilter, IncidentRow, InstanceFilter, InstanceRow,
-    JobFilter, JobRow, NewDefinition, RowChanges, StartTimerFired, StartTimerRow, Store,
-    TaskFilter, UserTaskRow, VariableRow,
+    JobFilter, JobRow, NewDefinition, NewToken, RowChanges, StartTimerFired, StartTimerRow, Store,
+    TaskFilter, TokenRow, UserTaskRow, VariableRow,
 };
 
 /// Runs every check, each on a store from `fresh`.
@@ -21,6 +21,7 @@ pub fn run_all<S: Store>(fresh: impl Fn() -> S) {
     conflicting_append_writes_nothing(&mut fresh());
     projections_follow_appends(&mut fresh());
     start_timers_fire_once_and_follow_the_latest_version(&mut fresh());
+    tokens_are_found_by_hash_until_revoked(&mut fresh());
 }
 
 fn process(id: &str, source: &str) -> NewDefinition {
@@ -472,4 +473,90 @@ pub fn start_timers_fire_once_and_follow_the_latest_version<S: Store>(store: &mu
     let (_, last) = fire(&replaced[0], None, store);
     last.expect("the last firing commits");
     assert!(store.start_timers().expect("start timers").is_empty());
+}
+
+pub fn tokens_are_found_by_hash_until_revoked<S: Store>(store: &mut S) {
+    let token = |id: &str, tenant: &str, at: i64| NewToken {
+        id: id.into(),
+        secret_hash: format!("hash-of-{id}"),
+        role: "operator".into(),
+        tenant: tenant.into(),
+        name: (id == "a1").then(|| "ops laptop".to_string()),
+        created_at: Timestamp(at),
+    };
+    let created = store
+        .create_token(&token("a1", "acme", 10))
+        .expect("create a1");
+    assert_eq!(
+        created,
+        TokenRow {
+            id: "a1".into(),
+            secret_hash: "hash-of-a1".into(),
+            role: "operator".into(),
+            tenant: "acme".into(),
+            name: Some("ops laptop".into()),
+            created_at: Timestamp(10),
+            revoked_at: None,
+        }
+    );
+    store
+        .create_token(&token("g1", "globex", 20))
+        .expect("create g1");
+    store
+        .create_token(&token("a2", "acme", 30))
+        .expect("create a2");
+    let clash = store.create_token(&token("a1", "acme", 40));
+    assert!(
+        matches!(clash, Err(Error::TokenTaken { .. })),
+        "ids are unique: {clash:?}"
+    );
+    let same_hash = NewToken {
+        secret_hash: "hash-of-a1".into(),
+        ..token("a3", "acme", 40)
+    };
+    let clash = store.create_token(&same_hash);
+    assert!(
+        matches!(clash, Err(Error::TokenTaken { .. })),
+        "hashes are unique: {clash:?}"
+    );
+
+    assert_eq!(
+        store.token_by_hash("hash-of-a1").expect("lookup"),
+        Some(created.clone())
+    );
+    assert_eq!(store.token_by_hash("hash-of-nobody").expect("lookup"), None);
+
+    let ids = |rows: Vec<TokenRow>| rows.into_iter().map(|t| t.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.tokens(Some("acme")).expect("list")),
+        ["a1", "a2"],
+        "a tenant's tokens, oldest first"
+    );
+    assert_eq!(ids(store.tokens(None).expect("list")), ["a1", "g1", "a2"]);
+    assert!(store.tokens(Some("initech")).expect("list").is_empty());
+
+    assert!(store.revoke_token("a1", Timestamp(50)).expect("revoke"));
+    assert!(
+        !store
+            .revoke_token("a1", Timestamp(60))
+            .expect("revoke again"),
+        "revoking twice changes nothing"
+    );
+    assert!(
+        !store
+            .revoke_token("zz", Timestamp(60))
+            .expect("revoke unknown")
+    );
+    assert_eq!(
+        store.token_by_hash("hash-of-a1").expect("lookup"),
+        None,
+        "a revoked token authenticates nothing"
+    );
+    let listed = store.tokens(Some("acme")).expect("list");
+    assert_eq!(
+        listed.iter().map(|t| t.revoked_at).collect::<Vec<_>>(),
+        [Some(Timestamp(50)), None],
+        "revoked tokens stay listed, with the time"
+    );
+    assert!(store.token_by_hash("hash-of-a2").expect("lookup").is_some());
 }
