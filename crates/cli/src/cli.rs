@@ -281,4 +281,44 @@ pub enum Commands {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Create, list and revoke API tokens for `baton serve` (see docs/auth.md)
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token: its secret is printed once, only its hash is stored
+    Create {
+        /// What the token may do: admin, operator, developer, worker or viewer
+        #[arg(long)]
+        role: String,
+        /// The tenant whose resources the token sees (1 to 64 of A-Z a-z 0-9 _ -)
+        #[arg(long)]
+        tenant: String,
+        /// What the token is for, shown in listings
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List tokens (never their secrets), revoked ones too
+    List {
+        /// Only the tokens of this tenant
+        #[arg(long)]
+        tenant: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke a token by its id: it stops working at once
+    Revoke {
+        /// The token's id, as `baton token list` shows it
+        // An id is base64url and may start with '-'; it is still an id, not an option.
+        #[arg(allow_hyphen_values = true)]
+        id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }

@@ -21,6 +21,7 @@ mod start;
 mod tasks;
 mod tck;
 mod timers;
+mod token;
 
 use std::path::Path;
 
@@ -28,7 +29,7 @@ use anyhow::{Context as _, Result};
 use baton_core::{GlobalKey, InstanceId};
 use baton_runtime::{Source, read_source};
 
-use crate::cli::{Cli, Commands};
+use crate::cli::{Cli, Commands, TokenCommand};
 use crate::exit::{self, InputError};
 use crate::output;
 use crate::workspace::EmbeddedRuntime;
@@ -133,6 +134,16 @@ pub fn run(cli: Cli) -> Result<u8> {
                 durable,
                 &store,
             ),
+        },
+        Commands::Token { command } => match command {
+            TokenCommand::Create {
+                role,
+                tenant,
+                name,
+                store,
+            } => token::create(&role, &tenant, name, &store),
+            TokenCommand::List { tenant, store } => token::list(tenant.as_deref(), &store),
+            TokenCommand::Revoke { id, store } => token::revoke(&id, &store),
         },
     }
 }
