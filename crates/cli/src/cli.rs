@@ -154,6 +154,9 @@ pub enum Commands {
         /// The store file [default: .baton/baton.db in the current directory]
         #[arg(long, env = "BATON_DB")]
         db: Option<PathBuf>,
+        /// Serve every request as an admin without a token: for your own machine only
+        #[arg(long)]
+        insecure_dev: bool,
     },
     /// List armed timers and timer start events; with --fire-due, fire those that are due
     /// (for cron or scripts)

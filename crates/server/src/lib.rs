@@ -5,6 +5,7 @@
 //! ([`problem`]).
 
 pub mod api;
+pub mod auth;
 pub mod engine;
 pub mod problem;
 
@@ -16,13 +17,23 @@ use crate::engine::{Engine, Rt};
 
 /// Serves the API on `listen` until SIGINT or SIGTERM, then stops accepting, lets running
 /// requests finish, answers waiting workers, commits and returns.
-pub fn serve(runtime: Rt, listen: SocketAddr) -> std::io::Result<()> {
+///
+/// With `insecure_dev`, requests need no token (every caller is an admin of the default
+/// tenant): for a developer's own machine only.
+pub fn serve(runtime: Rt, listen: SocketAddr, insecure_dev: bool) -> std::io::Result<()> {
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     let (engine, engine_thread) = Engine::start(runtime)?;
+    if insecure_dev {
+        eprintln!(
+            "baton serve: WARNING: --insecure-dev: every request is served as an admin without a \
+             token; never expose this server to anyone else"
+        );
+    }
     let app = api::router(api::AppState {
         engine: engine.clone(),
+        insecure_dev,
     });
     let served = tokio.block_on(async move {
         let listener = TcpListener::bind(listen).await?;

@@ -29,6 +29,7 @@ pub enum Kind {
     BadRequest,
     InvalidModel,
     Unauthorized,
+    Forbidden,
     NotFound,
     Conflict,
     JobNotActivated,
@@ -54,6 +55,11 @@ impl Kind {
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "A valid API token is required",
+            ),
+            Kind::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "The token's role does not allow this",
             ),
             Kind::NotFound => (StatusCode::NOT_FOUND, "not-found", "No such resource"),
             Kind::Conflict => (

@@ -6,9 +6,11 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use baton_auth::Token;
 use baton_runtime::{Config, Runtime, SystemClock};
 use baton_server::api::{self, AppState};
 use baton_server::engine::{Engine, EngineThread};
+use baton_store::{NewToken, TokenStore as _};
 use baton_store_sqlite::{Durability, SqliteStore};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
@@ -41,16 +43,42 @@ impl Drop for Server {
     }
 }
 
+/// A server that needs no token (`--insecure-dev`).
 fn server() -> Server {
+    server_with_tokens(&[]).0
+}
+
+/// A server that needs tokens, with one token per (role, tenant) given, in that order.
+fn server_with_tokens(tokens: &[(&str, &str)]) -> (Server, Vec<String>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(&dir.path().join("s.db"), Durability::Relaxed).expect("store");
+    let mut store =
+        SqliteStore::open(&dir.path().join("s.db"), Durability::Relaxed).expect("store");
+    let mut secrets = Vec::new();
+    for (role, tenant) in tokens {
+        let token = Token::generate().expect("random");
+        store
+            .create_token(&NewToken {
+                id: token.id.clone(),
+                secret_hash: token.hash.clone(),
+                role: role.to_string(),
+                tenant: tenant.to_string(),
+                name: None,
+                created_at: baton_core::Timestamp(0),
+            })
+            .expect("token stored");
+        secrets.push(token.secret.clone());
+    }
     let runtime = Runtime::new(store, Config::default(), Arc::new(SystemClock));
     let (engine, thread) = Engine::start(runtime).expect("engine");
-    Server {
-        router: api::router(AppState { engine }),
+    let server = Server {
+        router: api::router(AppState {
+            engine,
+            insecure_dev: tokens.is_empty(),
+        }),
         engine: Some(thread),
         _dir: dir,
-    }
+    };
+    (server, secrets)
 }
 
 struct Reply {
@@ -305,4 +333,64 @@ async fn the_openapi_document_describes_every_route() {
             "{path} is documented"
         );
     }
+}
+
+async fn with_token(
+    s: &Server,
+    token: &str,
+    request: axum::http::request::Builder,
+    body: &str,
+) -> Reply {
+    let request = request
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    s.send(request).await
+}
+
+#[tokio::test]
+async fn requests_need_a_known_token_and_a_role_that_allows_them() {
+    let (s, tokens) = server_with_tokens(&[("admin", "acme"), ("worker", "acme")]);
+    let (admin, worker) = (&tokens[0], &tokens[1]);
+    assert_problem(
+        &s.get("/v1/process-instances").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    let forged = format!("baton_{}", "A".repeat(43));
+    assert_problem(
+        &with_token(&s, &forged, Request::get("/v1/process-instances"), "").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    assert_problem(
+        &with_token(&s, "not-a-token", Request::get("/v1/process-instances"), "").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    let listed = with_token(&s, admin, Request::get("/v1/process-instances"), "").await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.json);
+    let refused = with_token(
+        &s,
+        worker,
+        Request::post("/v1/process-instances"),
+        r#"{"processId": "double"}"#,
+    )
+    .await;
+    assert_problem(&refused, StatusCode::FORBIDDEN, "forbidden");
+    let polled = with_token(
+        &s,
+        worker,
+        Request::post("/v1/jobs/activate"),
+        r#"{"type": "double", "worker": "w", "maxJobs": 1, "leaseMs": 1000}"#,
+    )
+    .await;
+    assert_eq!(polled.status, StatusCode::OK, "{}", polled.json);
+    assert_eq!(
+        s.get("/healthz").await.status,
+        StatusCode::OK,
+        "health needs no token"
+    );
+    assert_eq!(s.get("/v1/openapi.json").await.status, StatusCode::OK);
 }

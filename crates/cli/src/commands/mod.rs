@@ -63,7 +63,11 @@ pub fn run(cli: Cli) -> Result<u8> {
         } => publish::run(&name, &key, &vars, ttl.as_deref(), &store),
         Commands::Signal { name, vars, store } => signal::run(&name, &vars, &store),
         Commands::Timers { fire_due, store } => timers::run(fire_due, &store),
-        Commands::Serve { listen, db } => serve::run(listen, db),
+        Commands::Serve {
+            listen,
+            db,
+            insecure_dev,
+        } => serve::run(listen, db, insecure_dev),
         Commands::Modify {
             instance,
             activate,

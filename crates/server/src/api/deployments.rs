@@ -1,14 +1,16 @@
 //! Deployments: upload BPMN and DMN files (multipart `file` fields), list what is deployed.
 
-use axum::Json;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
+use baton_auth::{Permission, Principal};
 use baton_runtime::Source;
 use baton_store::{DefinitionKind, DeployedDefinition, DeploymentStore as _};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
+use crate::auth::allow;
 use crate::problem::{Kind, Problem};
 
 /// A deployed process or decision version.
@@ -53,8 +55,10 @@ fn deployment(d: DeployedDefinition, with_is_new: bool) -> Deployment {
 )]
 pub async fn deploy(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<Deployments>), Problem> {
+    allow(&caller, Permission::Deploy)?;
     let mut sources = Vec::new();
     while let Some(field) = multipart
         .next_field()
@@ -93,7 +97,11 @@ pub async fn deploy(
 
 /// Every deployed version of every process and decision.
 #[utoipa::path(get, path = "/v1/deployments", responses((status = 200, body = Deployments)))]
-pub async fn list(State(state): State<AppState>) -> Result<Json<Deployments>, Problem> {
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
+) -> Result<Json<Deployments>, Problem> {
+    allow(&caller, Permission::ReadDefinitions)?;
     let all = state
         .engine
         .read(|rt| {

@@ -1,14 +1,16 @@
 //! Process instances: start, list, get (the same object as `baton show --json`), cancel.
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
+use baton_auth::{Permission, Principal};
 use baton_core::{Command, InstanceId};
 use baton_store::{InstanceFilter, QueryStore as _};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{AppState, Body, variables};
+use crate::auth::allow;
 use crate::problem::{Kind, Problem};
 
 #[derive(Deserialize, ToSchema)]
@@ -43,8 +45,10 @@ pub struct Instance(serde_json::Value);
 )]
 pub async fn start(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Body(request): Body<StartInstance>,
 ) -> Result<(StatusCode, Json<Instance>), Problem> {
+    allow(&caller, Permission::StartInstances)?;
     if request.business_key.is_some() {
         return Err(Problem::new(
             Kind::BadRequest,
@@ -100,8 +104,10 @@ pub struct InstanceList {
 )]
 pub async fn list(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<InstanceList>, Problem> {
+    allow(&caller, Permission::ReadInstances)?;
     let filter = InstanceFilter {
         process_id: query.process_id,
         state: query.state,
@@ -134,8 +140,10 @@ pub async fn list(
 )]
 pub async fn get(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Instance>, Problem> {
+    allow(&caller, Permission::ReadInstances)?;
     let instance = instance_id(&id)?;
     let view = state.engine.read(move |rt| rt.view(instance)).await?;
     Ok(Json(Instance(api_json(view))))
@@ -154,8 +162,10 @@ pub async fn get(
 )]
 pub async fn cancel(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Instance>, Problem> {
+    allow(&caller, Permission::ModifyInstances)?;
     let instance = instance_id(&id)?;
     let view = state
         .engine

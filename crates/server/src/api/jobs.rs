@@ -1,14 +1,16 @@
 //! Jobs for external workers: activate (long polling, with a lease), complete, fail,
 //! throw a BPMN error. Only the worker holding a job's lease may finish it.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
+use baton_auth::{Permission, Principal};
 use baton_runtime::workers::ActivatedJob;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{AppState, Body, parse_key, variables, variables_json};
+use crate::auth::allow;
 use crate::engine::Activation;
 use crate::problem::{Kind, Problem};
 
@@ -67,8 +69,10 @@ pub struct ActivatedJobs {
 )]
 pub async fn activate(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Body(request): Body<ActivateJobs>,
 ) -> Result<Json<ActivatedJobs>, Problem> {
+    allow(&caller, Permission::ActivateJobs)?;
     if request.job_type.is_empty() {
         return Err(Problem::new(Kind::BadRequest, "type must not be empty").at("type"));
     }
@@ -142,9 +146,11 @@ pub struct CompleteJob {
 )]
 pub async fn complete(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Path(key): Path<String>,
     Body(request): Body<CompleteJob>,
 ) -> Result<StatusCode, Problem> {
+    allow(&caller, Permission::CompleteJobs)?;
     let key = parse_key(&key)?;
     let variables = variables(request.variables, "variables")?;
     state
@@ -175,9 +181,11 @@ pub struct FailJob {
 )]
 pub async fn fail(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Path(key): Path<String>,
     Body(request): Body<FailJob>,
 ) -> Result<StatusCode, Problem> {
+    allow(&caller, Permission::FailJobs)?;
     let key = parse_key(&key)?;
     let message = request
         .error_message
@@ -211,9 +219,11 @@ pub struct ThrowError {
 )]
 pub async fn throw_error(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Path(key): Path<String>,
     Body(request): Body<ThrowError>,
 ) -> Result<StatusCode, Problem> {
+    allow(&caller, Permission::ThrowJobErrors)?;
     let key = parse_key(&key)?;
     if request.error_code.is_empty() {
         return Err(Problem::new(Kind::BadRequest, "errorCode must not be empty").at("errorCode"));

@@ -23,6 +23,8 @@ use crate::problem::{Kind, Problem};
 #[derive(Clone)]
 pub struct AppState {
     pub engine: Engine,
+    /// Serve every request as an admin without a token (`--insecure-dev`).
+    pub insecure_dev: bool,
 }
 
 /// The largest request body accepted (models included).
@@ -98,6 +100,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async {
             Problem::new(Kind::NotFound, "no such endpoint; see /v1/openapi.json")
         })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::authenticate,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

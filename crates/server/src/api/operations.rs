@@ -1,8 +1,9 @@
 //! The rest of the day-to-day work: user tasks, incidents, messages and signals.
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
+use baton_auth::{Permission, Principal};
 use baton_core::correlation_key;
 use baton_feel::Value;
 use baton_store::{IncidentFilter, QueryStore as _, TaskFilter};
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{AppState, Body, parse_key, variables};
+use crate::auth::allow;
 use crate::problem::{Kind, Problem};
 
 #[derive(Deserialize, IntoParams)]
@@ -44,8 +46,10 @@ pub struct UserTasks {
 )]
 pub async fn tasks(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Query(query): Query<ByInstance>,
 ) -> Result<Json<UserTasks>, Problem> {
+    allow(&caller, Permission::ReadTasks)?;
     let filter = TaskFilter {
         instance: query.instance.map(baton_core::InstanceId),
         include_closed: false,
@@ -89,9 +93,11 @@ pub struct WithVariables {
 )]
 pub async fn complete_task(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Path(key): Path<String>,
     Body(request): Body<WithVariables>,
 ) -> Result<StatusCode, Problem> {
+    allow(&caller, Permission::CompleteTasks)?;
     let key = parse_key(&key)?;
     let variables = variables(request.variables, "variables")?;
     state
@@ -126,8 +132,10 @@ pub struct Incidents {
 )]
 pub async fn incidents(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Query(query): Query<ByInstance>,
 ) -> Result<Json<Incidents>, Problem> {
+    allow(&caller, Permission::ReadIncidents)?;
     let filter = IncidentFilter {
         instance: query.instance.map(baton_core::InstanceId),
         include_resolved: false,
@@ -171,9 +179,11 @@ pub struct Resolve {
 )]
 pub async fn resolve_incident(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Path(key): Path<String>,
     Body(request): Body<Resolve>,
 ) -> Result<StatusCode, Problem> {
+    allow(&caller, Permission::ResolveIncidents)?;
     let key = parse_key(&key)?;
     state
         .engine
@@ -215,8 +225,10 @@ pub struct Published {
 )]
 pub async fn publish(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Body(request): Body<PublishMessage>,
 ) -> Result<Json<Published>, Problem> {
+    allow(&caller, Permission::PublishMessages)?;
     let Some(key) = correlation_key(&Value::from_json(&request.correlation_key)) else {
         return Err(Problem::new(
             Kind::BadRequest,
@@ -259,8 +271,10 @@ pub struct Broadcast {
 )]
 pub async fn signal(
     State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
     Body(request): Body<BroadcastSignal>,
 ) -> Result<Json<Broadcast>, Problem> {
+    allow(&caller, Permission::BroadcastSignals)?;
     let variables = variables(request.variables, "variables")?;
     let broadcast = state
         .engine
