@@ -13,6 +13,7 @@ use baton_auth::{Permission, Principal, Role, hash_secret, token_id};
 use baton_store::TokenStore as _;
 
 use crate::api::AppState;
+use crate::engine::DEFAULT_TENANT;
 use crate::problem::{Kind, Problem};
 
 /// Paths anyone may read: liveness, readiness and the API description.
@@ -72,7 +73,9 @@ async fn caller(
     let hash = hash_secret(secret);
     let row = state
         .engine
-        .read(move |rt| Ok(rt.store().token_by_hash(&hash)?))
+        .read(DEFAULT_TENANT, move |rt| {
+            Ok(rt.store().token_by_hash(&hash)?)
+        })
         .await?
         .ok_or_else(|| unauthorized("unknown or revoked token"))?;
     let role: Role = row

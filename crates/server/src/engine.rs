@@ -1,5 +1,5 @@
-//! The engine thread: one thread owns the [`Runtime`] and its store; HTTP handlers send it
-//! work and await the answer.
+//! The engine thread: one thread owns every tenant's [`Runtime`] and store; HTTP handlers
+//! send it work and await the answer.
 //!
 //! Work arriving together runs as one batch and is committed with one store transaction
 //! (group commit), so a thousand concurrent job completions cost one sync, not a
@@ -7,10 +7,14 @@
 //! client never sees a success that a crash could take back. Reads run after the commit
 //! of their batch and so see every write that came before them.
 //!
+//! Each tenant has its own runtime and store ([`Tenants`]); a request runs on its
+//! caller's tenant only.
+//!
 //! Workers that activate jobs when none are ready wait here (long polling): the engine
 //! answers them as soon as a commit, a timer, a retry or an expired lease makes a job of
 //! their type ready, or with nothing once their request timeout passes.
 
+use std::collections::BTreeMap;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -21,8 +25,46 @@ use baton_runtime::{Patience, Runtime};
 use baton_store_sqlite::SqliteStore;
 use tokio::sync::oneshot;
 
+/// The tenant of the server's own store (`--db`), which also keeps the API tokens.
+pub const DEFAULT_TENANT: &str = "default";
+
 /// The runtime the server runs: embedded SQLite.
 pub type Rt = Runtime<SqliteStore>;
+
+/// Opens a tenant's runtime (creating its store on first use), recovered and ready.
+pub type OpenTenant = Box<dyn Fn(&str) -> Result<Rt, String> + Send>;
+
+/// The runtime of every tenant, each on its own store: a tenant's processes, instances,
+/// tasks, messages and signals are invisible to every other tenant by construction.
+pub struct Tenants {
+    open: OpenTenant,
+    runtimes: BTreeMap<String, Rt>,
+}
+
+impl Tenants {
+    pub fn new(open: OpenTenant) -> Tenants {
+        Tenants {
+            open,
+            runtimes: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a tenant's runtime opened ahead of time (at startup, so its timers fire and
+    /// its jobs are served before anyone of that tenant calls).
+    pub fn insert(&mut self, tenant: &str, runtime: Rt) {
+        self.runtimes.insert(tenant.to_string(), runtime);
+    }
+
+    fn get(&mut self, tenant: &str) -> Result<&mut Rt, String> {
+        if !self.runtimes.contains_key(tenant) {
+            let runtime = (self.open)(tenant)?;
+            self.runtimes.insert(tenant.to_string(), runtime);
+        }
+        self.runtimes
+            .get_mut(tenant)
+            .ok_or_else(|| format!("tenant '{tenant}' could not be opened"))
+    }
+}
 
 /// Why the engine could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +75,8 @@ pub enum EngineError {
     /// happened.
     #[error("the store could not commit: {0}")]
     CommitFailed(String),
+    #[error("the tenant's store is unavailable: {0}")]
+    TenantUnavailable(String),
     #[error("the engine is shutting down")]
     Stopped,
 }
@@ -48,16 +92,17 @@ pub struct Activation {
     pub wait_ms: u64,
 }
 
+/// The tenant's runtime, or why there is none (it could not be opened, or the batch
+/// could not be committed).
+type TenantRt<'a> = Result<&'a mut Rt, &'a str>;
 /// Runs once the batch it belongs to is committed (or failed to commit).
-type AfterCommit = Box<dyn FnOnce(&mut Rt, Result<(), &str>) + Send>;
-type Work = Box<dyn FnOnce(&mut Rt) -> AfterCommit + Send>;
+type AfterCommit = Box<dyn FnOnce(TenantRt<'_>) + Send>;
+type Work = Box<dyn FnOnce(TenantRt<'_>) -> AfterCommit + Send>;
+type Reply = oneshot::Sender<Result<Vec<ActivatedJob>, EngineError>>;
 
 enum Message {
-    Work(Work),
-    Activate(
-        Activation,
-        oneshot::Sender<Result<Vec<ActivatedJob>, EngineError>>,
-    ),
+    Work(String, Work),
+    Activate(String, Activation, Reply),
     /// Shutting down: waiting workers get their answer now, and new activations do not
     /// wait, so open requests can finish.
     Drain,
@@ -89,29 +134,33 @@ impl EngineThread {
 }
 
 impl Engine {
-    /// Starts the engine thread on `runtime` (already recovered).
-    pub fn start(runtime: Rt) -> std::io::Result<(Engine, EngineThread)> {
+    /// Starts the engine thread on the tenants' runtimes.
+    pub fn start(tenants: Tenants) -> std::io::Result<(Engine, EngineThread)> {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("baton-engine".into())
-            .spawn(move || run(runtime, rx))?;
+            .spawn(move || run(tenants, rx))?;
         Ok((Engine { tx: tx.clone() }, EngineThread { tx, thread }))
     }
 
-    /// Runs `write` (staging commands) and answers with its result once it is committed.
+    /// Runs `write` (staging commands) on `tenant`'s runtime and answers with its result
+    /// once it is committed.
     pub async fn write<T: Send + 'static>(
         &self,
+        tenant: &str,
         write: impl FnOnce(&mut Rt) -> Result<T, baton_runtime::Error> + Send + 'static,
     ) -> Result<T, EngineError> {
-        self.write_then_read(write, |_, value| Ok(value)).await
+        self.write_then_read(tenant, write, |_, value| Ok(value))
+            .await
     }
 
-    /// Runs `read` after every write sent before it is committed.
+    /// Runs `read` on `tenant`'s runtime after every write sent before it is committed.
     pub async fn read<T: Send + 'static>(
         &self,
+        tenant: &str,
         read: impl FnOnce(&mut Rt) -> Result<T, baton_runtime::Error> + Send + 'static,
     ) -> Result<T, EngineError> {
-        self.write_then_read(|_| Ok(()), move |rt, ()| read(rt))
+        self.write_then_read(tenant, |_| Ok(()), move |rt, ()| read(rt))
             .await
     }
 
@@ -119,23 +168,27 @@ impl Engine {
     /// changes something answers with the state it led to.
     pub async fn write_then_read<W: Send + 'static, T: Send + 'static>(
         &self,
+        tenant: &str,
         write: impl FnOnce(&mut Rt) -> Result<W, baton_runtime::Error> + Send + 'static,
         read: impl FnOnce(&mut Rt, W) -> Result<T, baton_runtime::Error> + Send + 'static,
     ) -> Result<T, EngineError> {
         let (tx, rx) = oneshot::channel();
         let work: Work = Box::new(move |rt| {
-            let written = write(rt);
-            Box::new(move |rt, committed| {
-                let answer = match (written, committed) {
-                    (Err(e), _) => Err(EngineError::Runtime(e)),
+            let written = match rt {
+                Ok(rt) => write(rt).map_err(EngineError::Runtime),
+                Err(why) => Err(EngineError::TenantUnavailable(why.to_string())),
+            };
+            Box::new(move |rt| {
+                let answer = match (written, rt) {
+                    (Err(e), _) => Err(e),
                     (Ok(_), Err(why)) => Err(EngineError::CommitFailed(why.to_string())),
-                    (Ok(value), Ok(())) => read(rt, value).map_err(EngineError::Runtime),
+                    (Ok(value), Ok(rt)) => read(rt, value).map_err(EngineError::Runtime),
                 };
                 let _ = tx.send(answer);
             })
         });
         self.tx
-            .send(Message::Work(work))
+            .send(Message::Work(tenant.to_string(), work))
             .map_err(|_| EngineError::Stopped)?;
         rx.await.map_err(|_| EngineError::Stopped)?
     }
@@ -145,28 +198,34 @@ impl Engine {
         let _ = self.tx.send(Message::Drain);
     }
 
-    /// Activates jobs for a worker, waiting up to `activation.wait_ms` for some.
-    pub async fn activate(&self, activation: Activation) -> Result<Vec<ActivatedJob>, EngineError> {
+    /// Activates `tenant`'s jobs for a worker, waiting up to `activation.wait_ms` for some.
+    pub async fn activate(
+        &self,
+        tenant: &str,
+        activation: Activation,
+    ) -> Result<Vec<ActivatedJob>, EngineError> {
         let (tx, rx) = oneshot::channel();
         self.tx
-            .send(Message::Activate(activation, tx))
+            .send(Message::Activate(tenant.to_string(), activation, tx))
             .map_err(|_| EngineError::Stopped)?;
         rx.await.map_err(|_| EngineError::Stopped)?
     }
 }
 
-/// A waiting activation, until when it waits (by the engine's clock), and where to answer.
-type Waiter = (
-    Activation,
-    Timestamp,
-    oneshot::Sender<Result<Vec<ActivatedJob>, EngineError>>,
-);
+/// A waiting activation: its tenant, until when it waits (by the engine's clock), and
+/// where to answer.
+struct Waiter {
+    tenant: String,
+    activation: Activation,
+    until: Timestamp,
+    reply: Reply,
+}
 
-fn run(mut rt: Rt, rx: Receiver<Message>) {
+fn run(mut tenants: Tenants, rx: Receiver<Message>) {
     let mut waiters: Vec<Waiter> = Vec::new();
     let mut draining = false;
     loop {
-        let first = match next_wake(&rt, &waiters) {
+        let first = match next_wake(&tenants, &waiters) {
             Some(wait) => match rx.recv_timeout(wait) {
                 Ok(message) => Some(message),
                 Err(RecvTimeoutError::Timeout) => None,
@@ -181,43 +240,74 @@ fn run(mut rt: Rt, rx: Receiver<Message>) {
                 Err(_) => break,
             }
         }
-        let mut after_commit = Vec::new();
+        let mut after_commit: Vec<(String, AfterCommit)> = Vec::new();
         let mut stop = false;
         for message in batch {
             match message {
-                Message::Work(work) => after_commit.push(work(&mut rt)),
-                Message::Activate(activation, reply) => {
-                    let until = rt.now().plus_millis(activation.wait_ms);
-                    waiters.push((activation, until, reply));
+                Message::Work(tenant, work) => {
+                    let done = match tenants.get(&tenant) {
+                        Ok(rt) => work(Ok(rt)),
+                        Err(why) => work(Err(&why)),
+                    };
+                    after_commit.push((tenant, done));
                 }
+                Message::Activate(tenant, activation, reply) => match tenants.get(&tenant) {
+                    Ok(rt) => {
+                        let until = rt.now().plus_millis(activation.wait_ms);
+                        waiters.push(Waiter {
+                            tenant,
+                            activation,
+                            until,
+                            reply,
+                        });
+                    }
+                    Err(why) => {
+                        let _ = reply.send(Err(EngineError::TenantUnavailable(why)));
+                    }
+                },
                 Message::Drain => draining = true,
                 Message::Stop => stop = true,
             }
         }
-        // Commits the batch, fires due timers and runs local handlers (baton.toml).
-        let committed = rt.drive(Patience::DueNow).map_err(|e| e.to_string());
-        for done in after_commit {
-            done(
-                &mut rt,
-                committed.as_ref().map(|_| ()).map_err(String::as_str),
-            );
+        // Commits each tenant's batch, fires due timers, runs local handlers (baton.toml).
+        let committed: BTreeMap<String, Result<(), String>> = tenants
+            .runtimes
+            .iter_mut()
+            .map(|(tenant, rt)| {
+                let result = rt.drive(Patience::DueNow).map_err(|e| e.to_string());
+                (tenant.clone(), result)
+            })
+            .collect();
+        for (tenant, done) in after_commit {
+            match (tenants.runtimes.get_mut(&tenant), committed.get(&tenant)) {
+                (Some(rt), Some(Ok(()))) => done(Ok(rt)),
+                (_, Some(Err(why))) => done(Err(why)),
+                _ => done(Err("the tenant's store could not be opened")),
+            }
         }
-        serve_waiters(&mut rt, &mut waiters, stop || draining);
+        serve_waiters(&mut tenants, &mut waiters, stop || draining);
         if stop {
-            let _ = rt.flush();
+            for rt in tenants.runtimes.values_mut() {
+                let _ = rt.flush();
+            }
             return;
         }
     }
 }
 
 /// How long the engine may sleep before something is due without new work: the next
-/// timer, retry, expired lease or the end of a worker's wait.
-fn next_wake(rt: &Rt, waiters: &[Waiter]) -> Option<Duration> {
-    let now = rt.now();
-    let deadlines = waiters.iter().map(|(_, until, _)| *until);
-    let next = deadlines
-        .chain(rt.next_timer())
-        .chain(rt.next_remote_change())
+/// timer, retry, expired lease or the end of a worker's wait, in any tenant.
+fn next_wake(tenants: &Tenants, waiters: &[Waiter]) -> Option<Duration> {
+    let now = tenants.runtimes.values().next()?.now();
+    let next = waiters
+        .iter()
+        .map(|w| w.until)
+        .chain(
+            tenants
+                .runtimes
+                .values()
+                .flat_map(|rt| rt.next_timer().into_iter().chain(rt.next_remote_change())),
+        )
         .min()?;
     let millis = u64::try_from(next.0.saturating_sub(now.0)).unwrap_or(0);
     Some(Duration::from_millis(millis))
@@ -225,14 +315,18 @@ fn next_wake(rt: &Rt, waiters: &[Waiter]) -> Option<Duration> {
 
 /// Answers the workers that can get jobs now, or whose wait is over (every one, when
 /// `no_waiting`).
-fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
-    let now = rt.now();
+fn serve_waiters(tenants: &mut Tenants, waiters: &mut Vec<Waiter>, no_waiting: bool) {
     let mut still_waiting = Vec::with_capacity(waiters.len());
-    for (activation, until, reply) in waiters.drain(..) {
-        if reply.is_closed() {
+    for waiter in waiters.drain(..) {
+        if waiter.reply.is_closed() {
             // The worker hung up: leasing it jobs would only delay them.
             continue;
         }
+        let Some(rt) = tenants.runtimes.get_mut(&waiter.tenant) else {
+            let _ = waiter.reply.send(Ok(Vec::new()));
+            continue;
+        };
+        let activation = &waiter.activation;
         if rt.has_activatable_jobs(&activation.job_type) {
             let jobs = rt
                 .activate_jobs(
@@ -242,11 +336,11 @@ fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
                     activation.lease_ms,
                 )
                 .map_err(EngineError::Runtime);
-            let _ = reply.send(jobs);
-        } else if no_waiting || until <= now {
-            let _ = reply.send(Ok(Vec::new()));
+            let _ = waiter.reply.send(jobs);
+        } else if no_waiting || waiter.until <= rt.now() {
+            let _ = waiter.reply.send(Ok(Vec::new()));
         } else {
-            still_waiting.push((activation, until, reply));
+            still_waiting.push(waiter);
         }
     }
     *waiters = still_waiting;

@@ -10,21 +10,56 @@ pub mod engine;
 pub mod problem;
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
 use tokio::net::TcpListener;
 
-use crate::engine::{Engine, Rt};
+use crate::engine::{DEFAULT_TENANT, Engine, Tenants};
+
+/// Where a tenant's store lives: the default tenant's in `db` itself (where embedded
+/// commands and the API tokens live too), every other tenant's in `<db>.tenants/`.
+/// Tenant ids are letters, digits, `_` and `-` (`baton_auth::TenantId`), so they are safe
+/// file names.
+pub fn tenant_db(db: &Path, tenant: &str) -> PathBuf {
+    if tenant == DEFAULT_TENANT {
+        return db.to_path_buf();
+    }
+    tenants_dir(db).join(format!("{tenant}.db"))
+}
+
+fn tenants_dir(db: &Path) -> PathBuf {
+    let mut dir = db.as_os_str().to_owned();
+    dir.push(".tenants");
+    PathBuf::from(dir)
+}
+
+/// The tenants that have a store beside `db` already, so the server can run their timers
+/// and jobs from the start.
+pub fn existing_tenants(db: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(tenants_dir(db)) else {
+        return Vec::new();
+    };
+    let mut tenants: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_suffix(".db").map(str::to_string)
+        })
+        .collect();
+    tenants.sort();
+    tenants
+}
 
 /// Serves the API on `listen` until SIGINT or SIGTERM, then stops accepting, lets running
 /// requests finish, answers waiting workers, commits and returns.
 ///
 /// With `insecure_dev`, requests need no token (every caller is an admin of the default
 /// tenant): for a developer's own machine only.
-pub fn serve(runtime: Rt, listen: SocketAddr, insecure_dev: bool) -> std::io::Result<()> {
+pub fn serve(tenants: Tenants, listen: SocketAddr, insecure_dev: bool) -> std::io::Result<()> {
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let (engine, engine_thread) = Engine::start(runtime)?;
+    let (engine, engine_thread) = Engine::start(tenants)?;
     if insecure_dev {
         eprintln!(
             "baton serve: WARNING: --insecure-dev: every request is served as an admin without a \

@@ -9,7 +9,7 @@ use axum::http::{Request, StatusCode, header};
 use baton_auth::Token;
 use baton_runtime::{Config, Runtime, SystemClock};
 use baton_server::api::{self, AppState};
-use baton_server::engine::{Engine, EngineThread};
+use baton_server::engine::{DEFAULT_TENANT, Engine, EngineThread, Tenants};
 use baton_store::{NewToken, TokenStore as _};
 use baton_store_sqlite::{Durability, SqliteStore};
 use http_body_util::BodyExt as _;
@@ -69,7 +69,18 @@ fn server_with_tokens(tokens: &[(&str, &str)]) -> (Server, Vec<String>) {
         secrets.push(token.secret.clone());
     }
     let runtime = Runtime::new(store, Config::default(), Arc::new(SystemClock));
-    let (engine, thread) = Engine::start(runtime).expect("engine");
+    let root = dir.path().to_path_buf();
+    let mut tenants = Tenants::new(Box::new(move |tenant: &str| {
+        let store = SqliteStore::open(&root.join(format!("{tenant}.db")), Durability::Relaxed)
+            .map_err(|e| e.to_string())?;
+        Ok(Runtime::new(
+            store,
+            Config::default(),
+            Arc::new(SystemClock),
+        ))
+    }));
+    tenants.insert(DEFAULT_TENANT, runtime);
+    let (engine, thread) = Engine::start(tenants).expect("engine");
     let server = Server {
         router: api::router(AppState {
             engine,
@@ -393,4 +404,84 @@ async fn requests_need_a_known_token_and_a_role_that_allows_them() {
         "health needs no token"
     );
     assert_eq!(s.get("/v1/openapi.json").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_tenant_never_sees_or_changes_another_tenants_resources() {
+    let (s, tokens) = server_with_tokens(&[("admin", "acme"), ("admin", "globex")]);
+    let (acme, globex) = (&tokens[0], &tokens[1]);
+    let boundary = "XBOUNDARYX";
+    let upload = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"double.bpmn\"\r\n\r\n{DOUBLE}\r\n--{boundary}--\r\n"
+    );
+    let request = Request::post("/v1/deployments")
+        .header(header::AUTHORIZATION, format!("Bearer {acme}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(upload))
+        .expect("request");
+    assert_eq!(s.send(request).await.status, StatusCode::CREATED);
+    let started = with_token(
+        &s,
+        acme,
+        Request::post("/v1/process-instances"),
+        r#"{"processId": "double", "variables": {"x": 1}}"#,
+    )
+    .await;
+    let id = started.json["instance"].as_u64().expect("an instance");
+
+    let peek = with_token(
+        &s,
+        globex,
+        Request::get(format!("/v1/process-instances/{id}")),
+        "",
+    )
+    .await;
+    assert_problem(&peek, StatusCode::NOT_FOUND, "not-found");
+    let list = with_token(&s, globex, Request::get("/v1/process-instances"), "").await;
+    assert_eq!(
+        list.json["instances"],
+        json!([]),
+        "globex lists nothing of acme's"
+    );
+    let deployments = with_token(&s, globex, Request::get("/v1/deployments"), "").await;
+    assert_eq!(deployments.json["deployments"], json!([]));
+    let start = with_token(
+        &s,
+        globex,
+        Request::post("/v1/process-instances"),
+        r#"{"processId": "double"}"#,
+    )
+    .await;
+    assert_problem(&start, StatusCode::NOT_FOUND, "not-found");
+    let cancel = with_token(
+        &s,
+        globex,
+        Request::post(format!("/v1/process-instances/{id}/cancel")),
+        "",
+    )
+    .await;
+    assert_problem(&cancel, StatusCode::NOT_FOUND, "not-found");
+    let jobs = with_token(
+        &s,
+        globex,
+        Request::post("/v1/jobs/activate"),
+        r#"{"type": "double", "worker": "w", "maxJobs": 5, "leaseMs": 1000}"#,
+    )
+    .await;
+    assert_eq!(
+        jobs.json["jobs"],
+        json!([]),
+        "acme's job is not globex's to work"
+    );
+    let still = with_token(
+        &s,
+        acme,
+        Request::get(format!("/v1/process-instances/{id}")),
+        "",
+    )
+    .await;
+    assert_eq!(still.json["state"], "waiting", "{}", still.json);
 }

@@ -1,19 +1,40 @@
-//! `baton serve`: the engine behind the REST API, on the embedded store.
+//! `baton serve`: the engine behind the REST API, on embedded SQLite stores (one per
+//! tenant, beside `--db`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
+use baton_server::engine::{DEFAULT_TENANT, Tenants};
+use baton_server::{existing_tenants, tenant_db};
 use baton_store_sqlite::Durability;
 
-use crate::workspace;
+use crate::workspace::{self, EmbeddedRuntime};
 
 pub fn run(listen: SocketAddr, db: Option<PathBuf>, insecure_dev: bool) -> Result<u8> {
-    let path = db.unwrap_or_else(|| PathBuf::from(workspace::DEFAULT_DB));
-    let mut runtime = workspace::open_with(&path, Durability::Full)?;
-    // Open jobs, timers and timer start events from before a restart.
-    runtime.recover()?;
-    baton_server::serve(runtime, listen, insecure_dev)
+    let db = db.unwrap_or_else(|| PathBuf::from(workspace::DEFAULT_DB));
+    let open = {
+        let db = db.clone();
+        move |tenant: &str| open_tenant(&tenant_db(&db, tenant)).map_err(|e| format!("{e:#}"))
+    };
+    let mut tenants = Tenants::new(Box::new(open));
+    // Open jobs, timers and timer start events from before a restart, in every tenant.
+    for tenant in std::iter::once(DEFAULT_TENANT.to_string()).chain(existing_tenants(&db)) {
+        let runtime = open_tenant(&tenant_db(&db, &tenant))
+            .with_context(|| format!("opening the store of tenant '{tenant}'"))?;
+        tenants.insert(&tenant, runtime);
+    }
+    baton_server::serve(tenants, listen, insecure_dev)
         .with_context(|| format!("serving on {listen}"))?;
     Ok(0)
+}
+
+fn open_tenant(path: &std::path::Path) -> Result<EmbeddedRuntime> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the directory {}", dir.display()))?;
+    }
+    let mut runtime = workspace::open_with(path, Durability::Full)?;
+    runtime.recover()?;
+    Ok(runtime)
 }

@@ -90,7 +90,10 @@ pub async fn deploy(
         )
         .at("file"));
     }
-    let deployed = state.engine.write(move |rt| rt.deploy(&sources)).await?;
+    let deployed = state
+        .engine
+        .write(caller.tenant.as_str(), move |rt| rt.deploy(&sources))
+        .await?;
     let deployments = deployed.into_iter().map(|d| deployment(d, true)).collect();
     Ok((StatusCode::CREATED, Json(Deployments { deployments })))
 }
@@ -104,7 +107,7 @@ pub async fn list(
     allow(&caller, Permission::ReadDefinitions)?;
     let all = state
         .engine
-        .read(|rt| {
+        .read(caller.tenant.as_str(), |rt| {
             let mut all = rt.store().definitions(DefinitionKind::Process)?;
             all.extend(rt.store().definitions(DefinitionKind::Decision)?);
             Ok(all)

@@ -62,6 +62,7 @@ pub async fn start(
     let view = state
         .engine
         .write_then_read(
+            caller.tenant.as_str(),
             move |rt| rt.start(&process, version, variables),
             |rt, instance| rt.view(instance),
         )
@@ -115,7 +116,9 @@ pub async fn list(
     };
     let rows = state
         .engine
-        .read(move |rt| Ok(rt.store().instances(&filter)?))
+        .read(caller.tenant.as_str(), move |rt| {
+            Ok(rt.store().instances(&filter)?)
+        })
         .await?;
     let instances = rows
         .into_iter()
@@ -145,7 +148,10 @@ pub async fn get(
 ) -> Result<Json<Instance>, Problem> {
     allow(&caller, Permission::ReadInstances)?;
     let instance = instance_id(&id)?;
-    let view = state.engine.read(move |rt| rt.view(instance)).await?;
+    let view = state
+        .engine
+        .read(caller.tenant.as_str(), move |rt| rt.view(instance))
+        .await?;
     Ok(Json(Instance(api_json(view))))
 }
 
@@ -170,6 +176,7 @@ pub async fn cancel(
     let view = state
         .engine
         .write_then_read(
+            caller.tenant.as_str(),
             move |rt| rt.execute(instance, Command::CancelInstance),
             move |rt, ()| rt.view(instance),
         )

@@ -92,7 +92,10 @@ pub async fn activate(
         lease_ms: request.lease_ms,
         wait_ms: request.request_timeout_ms.min(MAX_REQUEST_TIMEOUT_MS),
     };
-    let jobs = state.engine.activate(activation).await?;
+    let jobs = state
+        .engine
+        .activate(caller.tenant.as_str(), activation)
+        .await?;
     Ok(Json(ActivatedJobs {
         jobs: jobs.into_iter().map(job).collect(),
     }))
@@ -155,7 +158,9 @@ pub async fn complete(
     let variables = variables(request.variables, "variables")?;
     state
         .engine
-        .write(move |rt| rt.complete_remote_job(key, variables))
+        .write(caller.tenant.as_str(), move |rt| {
+            rt.complete_remote_job(key, variables)
+        })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -192,7 +197,7 @@ pub async fn fail(
         .unwrap_or_else(|| "the worker failed the job".to_string());
     state
         .engine
-        .write(move |rt| {
+        .write(caller.tenant.as_str(), move |rt| {
             rt.fail_remote_job(key, request.retries, message, request.retry_backoff_ms)
         })
         .await?;
@@ -232,7 +237,9 @@ pub async fn throw_error(
     let message = request.error_message.unwrap_or_default();
     state
         .engine
-        .write(move |rt| rt.throw_remote_error(key, request.error_code, message, variables))
+        .write(caller.tenant.as_str(), move |rt| {
+            rt.throw_remote_error(key, request.error_code, message, variables)
+        })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

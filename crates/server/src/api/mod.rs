@@ -126,7 +126,7 @@ async fn health() -> &'static str {
 async fn ready(State(state): State<AppState>) -> Response {
     let probe = state
         .engine
-        .read(|rt| {
+        .read(crate::engine::DEFAULT_TENANT, |rt| {
             use baton_store::QueryStore as _;
             rt.store()
                 .instances(&baton_store::InstanceFilter {

@@ -56,7 +56,9 @@ pub async fn tasks(
     };
     let rows = state
         .engine
-        .read(move |rt| Ok(rt.store().user_tasks(&filter)?))
+        .read(caller.tenant.as_str(), move |rt| {
+            Ok(rt.store().user_tasks(&filter)?)
+        })
         .await?;
     let tasks = rows
         .into_iter()
@@ -102,7 +104,9 @@ pub async fn complete_task(
     let variables = variables(request.variables, "variables")?;
     state
         .engine
-        .write(move |rt| rt.complete_user_task(key, variables))
+        .write(caller.tenant.as_str(), move |rt| {
+            rt.complete_user_task(key, variables)
+        })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -142,7 +146,9 @@ pub async fn incidents(
     };
     let rows = state
         .engine
-        .read(move |rt| Ok(rt.store().incidents(&filter)?))
+        .read(caller.tenant.as_str(), move |rt| {
+            Ok(rt.store().incidents(&filter)?)
+        })
         .await?;
     let incidents = rows
         .into_iter()
@@ -187,7 +193,9 @@ pub async fn resolve_incident(
     let key = parse_key(&key)?;
     state
         .engine
-        .write(move |rt| rt.resolve_incident(key, request.retries))
+        .write(caller.tenant.as_str(), move |rt| {
+            rt.resolve_incident(key, request.retries)
+        })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -239,7 +247,9 @@ pub async fn publish(
     let variables = variables(request.variables, "variables")?;
     let published = state
         .engine
-        .write(move |rt| rt.publish(&request.name, &key, variables, request.ttl_ms))
+        .write(caller.tenant.as_str(), move |rt| {
+            rt.publish(&request.name, &key, variables, request.ttl_ms)
+        })
         .await?;
     Ok(Json(Published {
         correlated: published.correlated.iter().map(|i| i.0).collect(),
@@ -278,7 +288,9 @@ pub async fn signal(
     let variables = variables(request.variables, "variables")?;
     let broadcast = state
         .engine
-        .write(move |rt| rt.broadcast_signal(&request.name, variables))
+        .write(caller.tenant.as_str(), move |rt| {
+            rt.broadcast_signal(&request.name, variables)
+        })
         .await?;
     Ok(Json(Broadcast {
         received: broadcast.received.iter().map(|i| i.0).collect(),
