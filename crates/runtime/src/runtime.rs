@@ -51,6 +51,23 @@ enum Pending {
     },
 }
 
+/// The events one command appended to an instance's journal, once committed.
+#[derive(Clone, Debug)]
+pub struct Committed {
+    pub instance: InstanceId,
+    pub process_id: String,
+    /// The journal position of the first event.
+    pub first_seq: u64,
+    pub at: Timestamp,
+    pub events: Vec<baton_core::Event>,
+}
+
+#[derive(Debug, Default)]
+struct CommitLog {
+    staged: Vec<Committed>,
+    committed: Vec<Committed>,
+}
+
 /// A model file to deploy.
 #[derive(Clone, Debug)]
 pub struct Source {
@@ -80,6 +97,9 @@ pub struct Runtime<S: Store> {
     instances: HashMap<InstanceId, InstanceState>,
     staged: Vec<Append>,
     staged_effects: Vec<(InstanceId, Effect)>,
+    /// What was committed, kept for a caller that follows it (`record_commits`): the
+    /// staged part, then the committed part until `take_commits`.
+    commit_log: Option<CommitLog>,
     /// Jobs ready for a local handler, by due time.
     queue: BTreeSet<(Timestamp, InstanceId, Key)>,
     /// Jobs for remote workers (types without a local handler), and their leases.
@@ -127,6 +147,7 @@ impl<S: Store> Runtime<S> {
             instances: HashMap::new(),
             staged: Vec::new(),
             staged_effects: Vec::new(),
+            commit_log: None,
             queue: BTreeSet::new(),
             remote: RemoteJobs::default(),
             timers: BTreeSet::new(),
@@ -457,6 +478,15 @@ impl<S: Store> Runtime<S> {
                 events_json,
                 rows,
             });
+            if let Some(log) = &mut self.commit_log {
+                log.staged.push(Committed {
+                    instance: state.instance,
+                    process_id: state.process_id.clone(),
+                    first_seq,
+                    at,
+                    events: outcome.events,
+                });
+            }
         }
         for effect in outcome.effects {
             match effect {
@@ -627,7 +657,14 @@ impl<S: Store> Runtime<S> {
             for append in &batch {
                 self.instances.remove(&append.instance);
             }
+            if let Some(log) = &mut self.commit_log {
+                log.staged.clear();
+            }
             return Err(e.into());
+        }
+        if let Some(log) = &mut self.commit_log {
+            let staged = std::mem::take(&mut log.staged);
+            log.committed.extend(staged);
         }
         let mut follow_ups = Vec::new();
         for (instance, effect) in effects {
@@ -927,6 +964,20 @@ impl<S: Store> Runtime<S> {
             && timed.iter().all(|s| {
                 s.subscriptions.is_empty() && s.user_tasks.is_empty() && s.incidents.is_empty()
             })
+    }
+
+    /// Starts keeping the events of every commit for [`Runtime::take_commits`] (live
+    /// event streams); without it nothing is kept.
+    pub fn record_commits(&mut self) {
+        self.commit_log.get_or_insert_with(CommitLog::default);
+    }
+
+    /// The events committed since the last call, in commit order.
+    pub fn take_commits(&mut self) -> Vec<Committed> {
+        self.commit_log
+            .as_mut()
+            .map(|log| std::mem::take(&mut log.committed))
+            .unwrap_or_default()
     }
 
     /// What an instance looks like to people and scripts (`baton show`, the API).

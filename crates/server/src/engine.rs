@@ -25,6 +25,8 @@ use baton_runtime::{Patience, Runtime};
 use baton_store_sqlite::SqliteStore;
 use tokio::sync::oneshot;
 
+use crate::live::LiveEvents;
+
 /// The tenant of the server's own store (`--db`), which also keeps the API tokens.
 pub const DEFAULT_TENANT: &str = "default";
 
@@ -51,14 +53,15 @@ impl Tenants {
 
     /// Adds a tenant's runtime opened ahead of time (at startup, so its timers fire and
     /// its jobs are served before anyone of that tenant calls).
-    pub fn insert(&mut self, tenant: &str, runtime: Rt) {
+    pub fn insert(&mut self, tenant: &str, mut runtime: Rt) {
+        runtime.record_commits();
         self.runtimes.insert(tenant.to_string(), runtime);
     }
 
     fn get(&mut self, tenant: &str) -> Result<&mut Rt, String> {
         if !self.runtimes.contains_key(tenant) {
             let runtime = (self.open)(tenant)?;
-            self.runtimes.insert(tenant.to_string(), runtime);
+            self.insert(tenant, runtime);
         }
         self.runtimes
             .get_mut(tenant)
@@ -134,12 +137,12 @@ impl EngineThread {
 }
 
 impl Engine {
-    /// Starts the engine thread on the tenants' runtimes.
-    pub fn start(tenants: Tenants) -> std::io::Result<(Engine, EngineThread)> {
+    /// Starts the engine thread on the tenants' runtimes; what they commit goes to `live`.
+    pub fn start(tenants: Tenants, live: LiveEvents) -> std::io::Result<(Engine, EngineThread)> {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("baton-engine".into())
-            .spawn(move || run(tenants, rx))?;
+            .spawn(move || run(tenants, live, rx))?;
         Ok((Engine { tx: tx.clone() }, EngineThread { tx, thread }))
     }
 
@@ -221,7 +224,7 @@ struct Waiter {
     reply: Reply,
 }
 
-fn run(mut tenants: Tenants, rx: Receiver<Message>) {
+fn run(mut tenants: Tenants, live: LiveEvents, rx: Receiver<Message>) {
     let mut waiters: Vec<Waiter> = Vec::new();
     let mut draining = false;
     loop {
@@ -275,6 +278,7 @@ fn run(mut tenants: Tenants, rx: Receiver<Message>) {
             .iter_mut()
             .map(|(tenant, rt)| {
                 let result = rt.drive(Patience::DueNow).map_err(|e| e.to_string());
+                live.publish(tenant, rt.take_commits());
                 (tenant.clone(), result)
             })
             .collect();

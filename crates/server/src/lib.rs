@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod engine;
+pub mod live;
 pub mod problem;
 
 use std::net::SocketAddr;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use tokio::net::TcpListener;
 
 use crate::engine::{DEFAULT_TENANT, Engine, Tenants};
+use crate::live::LiveEvents;
 
 /// Where a tenant's store lives: the default tenant's in `db` itself (where embedded
 /// commands and the API tokens live too), every other tenant's in `<db>.tenants/`.
@@ -59,7 +61,8 @@ pub fn serve(tenants: Tenants, listen: SocketAddr, insecure_dev: bool) -> std::i
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let (engine, engine_thread) = Engine::start(tenants)?;
+    let live = LiveEvents::default();
+    let (engine, engine_thread) = Engine::start(tenants, live.clone())?;
     if insecure_dev {
         eprintln!(
             "baton serve: WARNING: --insecure-dev: every request is served as an admin without a \
@@ -68,6 +71,7 @@ pub fn serve(tenants: Tenants, listen: SocketAddr, insecure_dev: bool) -> std::i
     }
     let app = api::router(api::AppState {
         engine: engine.clone(),
+        live: live.clone(),
         insecure_dev,
     });
     let served = tokio.block_on(async move {
@@ -79,8 +83,10 @@ pub fn serve(tenants: Tenants, listen: SocketAddr, insecure_dev: bool) -> std::i
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 shutdown_signal().await;
-                // Workers waiting for jobs are answered, so their requests end too.
+                // Workers waiting for jobs are answered and event streams end, so their
+                // requests end too.
                 engine.drain();
+                live.close();
             })
             .await
     });

@@ -10,6 +10,7 @@ use baton_auth::Token;
 use baton_runtime::{Config, Runtime, SystemClock};
 use baton_server::api::{self, AppState};
 use baton_server::engine::{DEFAULT_TENANT, Engine, EngineThread, Tenants};
+use baton_server::live::LiveEvents;
 use baton_store::{NewToken, TokenStore as _};
 use baton_store_sqlite::{Durability, SqliteStore};
 use http_body_util::BodyExt as _;
@@ -80,10 +81,12 @@ fn server_with_tokens(tokens: &[(&str, &str)]) -> (Server, Vec<String>) {
         ))
     }));
     tenants.insert(DEFAULT_TENANT, runtime);
-    let (engine, thread) = Engine::start(tenants).expect("engine");
+    let live = LiveEvents::default();
+    let (engine, thread) = Engine::start(tenants, live.clone()).expect("engine");
     let server = Server {
         router: api::router(AppState {
             engine,
+            live,
             insecure_dev: tokens.is_empty(),
         }),
         engine: Some(thread),
@@ -484,4 +487,89 @@ async fn a_tenant_never_sees_or_changes_another_tenants_resources() {
     )
     .await;
     assert_eq!(still.json["state"], "waiting", "{}", still.json);
+}
+
+/// Reads server-sent events from a streaming body until `done` says so (or 10 s pass).
+async fn read_events(body: Body, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let mut body = body;
+    let mut text = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done(&events) {
+        let frame = tokio::time::timeout_at(deadline, body.frame())
+            .await
+            .expect("events arrive in time")
+            .expect("the stream goes on")
+            .expect("a frame");
+        if let Ok(data) = frame.into_data() {
+            text.push_str(&String::from_utf8_lossy(&data));
+        }
+        while let Some(end) = text.find("\n\n") {
+            let message: String = text.drain(..end + 2).collect();
+            for line in message.lines() {
+                if let Some(data) = line.strip_prefix("data: ") {
+                    events.push(serde_json::from_str(data).expect("data is JSON"));
+                }
+            }
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn live_events_follow_an_instance_and_resume_after_the_last_seen() {
+    let s = server();
+    s.deploy("double.bpmn", DOUBLE).await;
+    let subscribe = |last: Option<u64>| {
+        let mut request = Request::get("/v1/events?type=job,instance");
+        if let Some(last) = last {
+            request = request.header("Last-Event-ID", last.to_string());
+        }
+        let router = s.router.clone();
+        async move {
+            router
+                .oneshot(request.body(Body::empty()).expect("request"))
+                .await
+                .expect("answer")
+        }
+    };
+    let response = subscribe(None).await;
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
+    let instance = s.start_double(3).await;
+    let seen = read_events(response.into_body(), |events| {
+        events.iter().any(|e| e["type"] == "job_created")
+    })
+    .await;
+    assert_eq!(seen[0]["type"], "instance_created", "{seen:?}");
+    assert_eq!(seen[0]["instance"], instance);
+    assert_eq!(seen[0]["processId"], "double");
+    let created = seen.last().and_then(|e| e["id"].as_u64()).expect("an id");
+
+    // Reconnecting after the job was created replays only what came after it.
+    let cancelled = s
+        .post(&format!("/v1/process-instances/{instance}/cancel"), "")
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.json);
+    let resumed = subscribe(Some(created)).await;
+    let after = read_events(resumed.into_body(), |events| {
+        events.iter().any(|e| e["type"] == "instance_cancelled")
+    })
+    .await;
+    assert!(
+        after.iter().all(|e| e["id"].as_u64() > Some(created)),
+        "{after:?}"
+    );
+    assert!(
+        after.iter().any(|e| e["type"] == "job_cancelled"),
+        "{after:?}"
+    );
+    assert!(
+        after.iter().all(|e| e["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("job_") || t.starts_with("instance_"))),
+        "only the types asked for: {after:?}"
+    );
 }

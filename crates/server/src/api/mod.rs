@@ -2,6 +2,7 @@
 //! generated from the handlers' annotations (`/v1/openapi.json`).
 
 mod deployments;
+mod events;
 mod instances;
 mod jobs;
 mod operations;
@@ -23,6 +24,7 @@ use crate::problem::{Kind, Problem};
 #[derive(Clone)]
 pub struct AppState {
     pub engine: Engine,
+    pub live: crate::live::LiveEvents,
     /// Serve every request as an admin without a token (`--insecure-dev`).
     pub insecure_dev: bool,
 }
@@ -56,6 +58,7 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
         operations::resolve_incident,
         operations::publish,
         operations::signal,
+        events::events,
     ),
     components(schemas(Problem))
 )]
@@ -97,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/messages", post(operations::publish))
         .route("/v1/signals", post(operations::signal))
+        .route("/v1/events", get(events::events))
         .fallback(|| async {
             Problem::new(Kind::NotFound, "no such endpoint; see /v1/openapi.json")
         })
