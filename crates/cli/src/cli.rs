@@ -37,6 +37,40 @@ pub struct VarArgs {
     pub input: Option<PathBuf>,
 }
 
+/// `baton worker`'s options.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The job type (`zeebe:taskDefinition type`)
+    #[arg(value_name = "TYPE")]
+    pub job_type: String,
+    /// The server's URL
+    #[arg(long, env = "BATON_SERVER", default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// An API token with the worker role (`baton token create --role worker`)
+    #[arg(long, env = "BATON_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// How many jobs to take (and run side by side) at a time
+    #[arg(long, default_value_t = 4)]
+    pub max_jobs: u32,
+    /// How long a job is this worker's: milliseconds or ISO 8601 (PT1M); the command
+    /// is stopped before the lease ends
+    #[arg(long, default_value = "PT1M")]
+    pub lease: String,
+    /// The worker's name, for the record [default: baton-worker-PID]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Complete every job with no variables without running anything (benchmarks)
+    #[arg(long, hide = true)]
+    pub noop: bool,
+    /// On exit, print each job's activate-to-complete latency as JSON (benchmarks)
+    #[arg(long, hide = true)]
+    pub stats: bool,
+    /// The command: one argument is run by `sh -c`; several are a program and its
+    /// arguments
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Commands {
     /// Deploy models, start an instance and drive it until it completes or waits
@@ -158,6 +192,10 @@ pub enum Commands {
         #[arg(long)]
         insecure_dev: bool,
     },
+    /// Work on jobs of TYPE from a `baton serve` as a remote worker: run COMMAND per job
+    /// (variables as JSON on stdin; a JSON object on stdout is the result; a non-zero exit
+    /// fails the job with its stderr) until SIGINT/SIGTERM
+    Worker(WorkerArgs),
     /// List armed timers and timer start events; with --fire-due, fire those that are due
     /// (for cron or scripts)
     Timers {

@@ -22,6 +22,7 @@ mod tasks;
 mod tck;
 mod timers;
 mod token;
+mod worker;
 
 use std::path::Path;
 
@@ -68,6 +69,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             db,
             insecure_dev,
         } => serve::run(listen, db, insecure_dev),
+        Commands::Worker(args) => worker::run(args),
         Commands::Modify {
             instance,
             activate,

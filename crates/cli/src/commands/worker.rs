@@ -1,0 +1,663 @@
+//! `baton worker TYPE -- COMMAND`: a remote job worker for `baton serve`.
+//!
+//! It long-polls `POST /v1/jobs/activate` for jobs of one type, runs COMMAND for each job
+//! through the embedded engine's own [`ShellHandler`] (variables as JSON on stdin, a JSON
+//! object on stdout is the result, a non-zero exit fails the job with its stderr), and
+//! reports the outcome: `complete` with the result, or `fail` with one retry less and an
+//! exponential backoff ([`baton_runtime::retry`]). SIGINT or SIGTERM stops it: a job that
+//! is running is finished and reported first.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use baton_core::GlobalKey;
+use baton_feel::temporal::{self, Duration as FeelDuration};
+use baton_feel::{Context, Value};
+use baton_runtime::config::RetryConfig;
+use baton_runtime::handler::{JobHandler as _, JobRequest, JobResult, ShellHandler};
+use baton_runtime::retry;
+use serde_json::{Value as Json, json};
+
+use crate::cli::WorkerArgs;
+use crate::exit::InputError;
+
+/// How long one activation waits on the server for a job before asking again.
+const POLL_MS: u64 = 20_000;
+/// The longest pause between attempts while the server is unreachable.
+const MAX_RECONNECT_PAUSE: Duration = Duration::from_secs(10);
+/// Failure counts are per job key; a worker that sees jobs finish elsewhere forgets them
+/// wholesale past this size rather than growing without bound.
+const MAX_REMEMBERED_FAILURES: usize = 10_000;
+
+pub fn run(options: WorkerArgs) -> Result<u8> {
+    let lease_ms = lease_millis(&options.lease).ok_or_else(|| {
+        InputError(format!(
+            "--lease {}: give milliseconds or an ISO 8601 duration such as PT1M",
+            options.lease
+        ))
+    })?;
+    if options.max_jobs == 0 {
+        return Err(InputError("--max-jobs must be at least 1".into()).into());
+    }
+    let command = shell_command(&options.command);
+    if command.is_none() && !options.noop {
+        return Err(InputError(
+            "give the command to run after `--`: baton worker TYPE -- COMMAND".into(),
+        )
+        .into());
+    }
+    let name = options
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("baton-worker-{}", std::process::id()));
+    let client = Client::new(&options.server, options.token.as_deref(), options.max_jobs)?;
+    let worker = Worker {
+        client,
+        job_type: options.job_type.clone(),
+        name,
+        max_jobs: options.max_jobs,
+        lease_ms,
+        // A command still running when the lease ends could no longer report its result,
+        // so it is stopped a little before that.
+        handler: command.map(|command| ShellHandler {
+            command,
+            timeout: Duration::from_millis(lease_ms - lease_ms / 10),
+        }),
+        failures: Mutex::new(HashMap::new()),
+        latencies: Arc::new(Mutex::new(Vec::new())),
+        quiet: options.noop,
+    };
+    let stop = Stop::install(options.stats.then(|| worker.latencies.clone()))?;
+    eprintln!(
+        "worker {} takes `{}` jobs from {} (up to {} at a time, lease {} ms)",
+        worker.name, worker.job_type, worker.client.base, worker.max_jobs, worker.lease_ms
+    );
+    worker.serve(&stop)?;
+    if options.stats {
+        print_stats(&worker.latencies)?;
+    }
+    eprintln!("worker {} stopped", worker.name);
+    Ok(0)
+}
+
+struct Worker {
+    client: Client,
+    job_type: String,
+    name: String,
+    max_jobs: u32,
+    lease_ms: u64,
+    /// `None` in `--noop` mode.
+    handler: Option<ShellHandler>,
+    /// Failures this worker saw per job key: the attempt number for the backoff. The server
+    /// tells only the retries left, not how many there were.
+    failures: Mutex<HashMap<String, u32>>,
+    latencies: Arc<Mutex<Vec<u64>>>,
+    quiet: bool,
+}
+
+impl Worker {
+    fn serve(&self, stop: &Stop) -> Result<()> {
+        let mut connected = false;
+        let mut pause = Duration::from_millis(250);
+        loop {
+            if !stop.enter_poll() {
+                return Ok(());
+            }
+            let activated = self.client.activate(&json!({
+                "type": self.job_type,
+                "worker": self.name,
+                "maxJobs": self.max_jobs,
+                "leaseMs": self.lease_ms,
+                "requestTimeoutMs": POLL_MS,
+            }));
+            let jobs = match activated {
+                Ok(jobs) => jobs,
+                // Until the server has answered once, an unreachable one is a mistake in
+                // the URL or a server not started: say so and stop. Afterwards it is
+                // probably restarting, so the worker waits for it.
+                Err(error) if connected && error.is_transient() => {
+                    stop.leave_poll();
+                    eprintln!("warning: {error}; trying again in {pause:?}");
+                    if !stop.sleep(pause) {
+                        return Ok(());
+                    }
+                    pause = (pause * 2).min(MAX_RECONNECT_PAUSE);
+                    continue;
+                }
+                Err(error) => return Err(fatal(error)),
+            };
+            let received = Instant::now();
+            connected = true;
+            pause = Duration::from_millis(250);
+            let stopping = !stop.leave_poll();
+            if stopping {
+                // Asked to stop while the jobs were on their way: give them back at once
+                // rather than leave them leased to a worker that is gone.
+                for job in &jobs {
+                    self.hand_back(job, "the worker stopped before running the job");
+                }
+                return Ok(());
+            }
+            // Jobs of one activation run side by side, like the embedded engine's batches:
+            // each must finish within its lease.
+            std::thread::scope(|scope| {
+                for job in &jobs {
+                    scope.spawn(move || self.work(job, received, stop));
+                }
+            });
+        }
+    }
+
+    fn work(&self, job: &Json, received: Instant, stop: &Stop) {
+        let request = match job_request(job) {
+            Ok(request) => request,
+            Err(message) => {
+                eprintln!("warning: skipping a job the server sent: {message}");
+                return;
+            }
+        };
+        let key = request.key.to_string();
+        let result = match &self.handler {
+            Some(handler) => handler.handle(&request),
+            None => JobResult::Completed(Context::new()),
+        };
+        match result {
+            JobResult::Completed(variables) => {
+                let body = json!({ "variables": Value::context(variables).to_json() });
+                match self.client.finish(&key, "complete", &body) {
+                    Ok(()) => {
+                        self.forget(&key);
+                        self.record(received);
+                        if !self.quiet {
+                            eprintln!("completed job {key} ({})", request.process_id);
+                        }
+                    }
+                    Err(error) => eprintln!("warning: completing job {key}: {error}"),
+                }
+            }
+            // A Ctrl-C reaches the command too (it shares the terminal's process group),
+            // so a failure while stopping is most likely that: it costs no retry.
+            JobResult::Failed(_) if stop.requested() => {
+                self.hand_back(job, "the worker was stopped while the job ran");
+            }
+            JobResult::Failed(message) => self.fail(&request, &key, message),
+        }
+    }
+
+    fn fail(&self, request: &JobRequest, key: &str, message: String) {
+        let retries = request.retries.saturating_sub(1);
+        let backoff_ms = if retries == 0 {
+            0
+        } else {
+            retry::backoff_ms(&RetryConfig::default(), self.count_failure(key))
+        };
+        let body = json!({
+            "retries": retries,
+            "errorMessage": message,
+            "retryBackoffMs": backoff_ms,
+        });
+        match self.client.finish(key, "fail", &body) {
+            Ok(()) if retries == 0 => {
+                self.forget(key);
+                eprintln!("job {key} failed with no retries left (an incident): {message}");
+            }
+            Ok(()) => eprintln!(
+                "job {key} failed ({retries} retries left, next in {backoff_ms} ms): {message}"
+            ),
+            Err(error) => eprintln!("warning: failing job {key}: {error}"),
+        }
+    }
+
+    /// Returns a job to the queue without spending a retry.
+    fn hand_back(&self, job: &Json, why: &str) {
+        let (Some(key), Some(retries)) = (
+            job.get("key").and_then(Json::as_str),
+            job.get("retries").and_then(Json::as_u64),
+        ) else {
+            return;
+        };
+        let body = json!({ "retries": retries, "errorMessage": why, "retryBackoffMs": 0 });
+        if let Err(error) = self.client.finish(key, "fail", &body) {
+            eprintln!("warning: handing back job {key}: {error}");
+        }
+    }
+
+    fn count_failure(&self, key: &str) -> u32 {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if failures.len() >= MAX_REMEMBERED_FAILURES {
+            failures.clear();
+        }
+        let count = failures.entry(key.to_string()).or_insert(0);
+        *count += 1;
+        *count
+    }
+
+    fn forget(&self, key: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+    }
+
+    fn record(&self, received: Instant) {
+        let micros = u64::try_from(received.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.latencies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(micros);
+    }
+}
+
+/// A refused token or a request the server rejects is the user's to fix (exit code 2); a
+/// server that cannot be reached is a system failure (3).
+fn fatal(error: ApiError) -> anyhow::Error {
+    match error {
+        ApiError::Refused { .. }
+        | ApiError::Problem {
+            status: 400..=499, ..
+        } => InputError(error.to_string()).into(),
+        other => other.into(),
+    }
+}
+
+/// A job from the API as the shell handler takes it.
+fn job_request(job: &Json) -> Result<JobRequest, String> {
+    let text = |field: &str| {
+        job.get(field)
+            .and_then(Json::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("no `{field}` in {job}"))
+    };
+    let key_text = text("key")?;
+    let key: GlobalKey = key_text
+        .parse()
+        .map_err(|_| format!("`{key_text}` is not a job key"))?;
+    let variables = match job.get("variables").map(Value::from_json) {
+        None | Some(Value::Null) => Context::new(),
+        Some(Value::Context(context)) => (*context).clone(),
+        Some(other) => return Err(format!("job {key}: variables are {}", other.type_name())),
+    };
+    let headers = job
+        .get("customHeaders")
+        .and_then(Json::as_object)
+        .map(|headers| {
+            headers
+                .iter()
+                .map(|(k, v)| match v {
+                    Json::String(s) => (k.clone(), s.clone()),
+                    other => (k.clone(), other.to_string()),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(JobRequest {
+        key,
+        job_type: text("type")?,
+        process_id: text("processId")?,
+        element_id: text("elementId")?,
+        retries: job
+            .get("retries")
+            .and_then(Json::as_u64)
+            .and_then(|r| u32::try_from(r).ok())
+            .ok_or_else(|| format!("job {key}: no `retries`"))?,
+        variables,
+        headers,
+    })
+}
+
+/// One argument is a shell command, as in `baton.toml`; several are a program and its
+/// arguments, quoted so `sh -c` sees exactly those words.
+fn shell_command(words: &[String]) -> Option<String> {
+    match words {
+        [] => None,
+        [command] => Some(command.clone()),
+        words => Some(words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ")),
+    }
+}
+
+fn quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// `60000` (milliseconds) or an ISO 8601 day-time duration such as `PT1M`.
+fn lease_millis(text: &str) -> Option<u64> {
+    let ms = match text.parse::<u64>() {
+        Ok(ms) => ms,
+        Err(_) => match temporal::parse_duration(text)? {
+            FeelDuration::DayTime(d) => u64::try_from(d.nanos() / 1_000_000).ok()?,
+            FeelDuration::YearMonths(_) => return None,
+        },
+    };
+    (ms > 0).then_some(ms)
+}
+
+fn print_stats(latencies: &Mutex<Vec<u64>>) -> Result<()> {
+    let latencies = latencies.lock().unwrap_or_else(|e| e.into_inner());
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", json!({ "latenciesUs": *latencies })).context("writing the statistics")?;
+    out.flush().context("writing the statistics")
+}
+
+/// Why a call to the server did not work.
+#[derive(Debug, thiserror::Error)]
+enum ApiError {
+    #[error("could not reach the server at {url} (is `baton serve` running there?)")]
+    Unreachable { url: String, source: ureq::Error },
+    #[error(
+        "the server at {url} answered {status}: {detail}; pass a token with --token or BATON_TOKEN (`baton token create --role worker`)"
+    )]
+    Refused {
+        url: String,
+        status: u16,
+        detail: String,
+    },
+    #[error("the server answered {status} to {what}: {detail}")]
+    Problem {
+        what: String,
+        status: u16,
+        detail: String,
+    },
+    #[error("talking to {url} failed")]
+    Transport { url: String, source: ureq::Error },
+}
+
+impl ApiError {
+    /// Worth trying again later: the server is away or overloaded, not refusing us.
+    fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Unreachable { .. } | ApiError::Transport { .. } => true,
+            ApiError::Problem { status, .. } => *status >= 500,
+            ApiError::Refused { .. } => false,
+        }
+    }
+}
+
+/// The HTTP side: a connection pool, the base URL and the token.
+struct Client {
+    agent: ureq::Agent,
+    base: String,
+    authorization: Option<String>,
+}
+
+impl Client {
+    fn new(server: &str, token: Option<&str>, max_jobs: u32) -> Result<Client> {
+        let base = server.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(InputError(format!(
+                "--server {server}: give an http:// or https:// URL, like http://127.0.0.1:8080"
+            ))
+            .into());
+        }
+        let idle = usize::try_from(max_jobs)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
+        let agent = ureq::Agent::config_builder()
+            // Problems come back as values so their problem+json detail can be shown.
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(5)))
+            .timeout_global(Some(
+                Duration::from_millis(POLL_MS) + Duration::from_secs(30),
+            ))
+            // Every job of an activation is reported on its own connection at once; keep
+            // them open for the next round instead of reconnecting.
+            .max_idle_connections(idle)
+            .max_idle_connections_per_host(idle)
+            .build()
+            .into();
+        Ok(Client {
+            agent,
+            base,
+            authorization: token
+                .filter(|t| !t.is_empty())
+                .map(|t| format!("Bearer {t}")),
+        })
+    }
+
+    fn activate(&self, body: &Json) -> Result<Vec<Json>, ApiError> {
+        let (url, mut response) = self.post("/v1/jobs/activate", body)?;
+        let answer: Json = read_body(&mut response)
+            .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+            .map_err(|detail| ApiError::Problem {
+                what: url.clone(),
+                status: response.status().as_u16(),
+                detail: format!("unreadable answer: {detail}"),
+            })?;
+        match answer.get("jobs").and_then(Json::as_array) {
+            Some(jobs) => Ok(jobs.clone()),
+            None => Err(ApiError::Problem {
+                what: url,
+                status: response.status().as_u16(),
+                detail: format!("no `jobs` in {answer}"),
+            }),
+        }
+    }
+
+    /// `complete` or `fail` a job.
+    fn finish(&self, key: &str, action: &str, body: &Json) -> Result<(), ApiError> {
+        self.post(&format!("/v1/jobs/{key}/{action}"), body)
+            .map(|_| ())
+    }
+
+    /// POSTs JSON; anything but a 2xx answer is an error carrying the problem's detail.
+    fn post(
+        &self,
+        path: &str,
+        body: &Json,
+    ) -> Result<(String, ureq::http::Response<ureq::Body>), ApiError> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self
+            .agent
+            .post(&url)
+            .header("content-type", "application/json");
+        if let Some(authorization) = &self.authorization {
+            request = request.header("authorization", authorization);
+        }
+        let mut response = match request.send(body.to_string()) {
+            Ok(response) => response,
+            Err(source) if unreachable(&source) => {
+                return Err(ApiError::Unreachable {
+                    url: self.base.clone(),
+                    source,
+                });
+            }
+            Err(source) => return Err(ApiError::Transport { url, source }),
+        };
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok((url, response));
+        }
+        let detail = problem_detail(&read_body(&mut response).unwrap_or_default());
+        Err(match status {
+            401 | 403 => ApiError::Refused {
+                url: self.base.clone(),
+                status,
+                detail,
+            },
+            _ => ApiError::Problem {
+                what: format!("POST {path}"),
+                status,
+                detail,
+            },
+        })
+    }
+}
+
+fn read_body(response: &mut ureq::http::Response<ureq::Body>) -> Result<String, String> {
+    response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| e.to_string())
+}
+
+fn unreachable(error: &ureq::Error) -> bool {
+    matches!(
+        error,
+        ureq::Error::Io(_)
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::HostNotFound
+            | ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve)
+    )
+}
+
+/// The `detail` (and `field`) of a problem+json body, or the body itself.
+fn problem_detail(body: &str) -> String {
+    let Ok(problem) = serde_json::from_str::<Json>(body) else {
+        return if body.trim().is_empty() {
+            "no details".to_string()
+        } else {
+            body.trim().to_string()
+        };
+    };
+    let detail = problem
+        .get("detail")
+        .or_else(|| problem.get("title"))
+        .and_then(Json::as_str)
+        .map_or_else(|| body.trim().to_string(), str::to_string);
+    match problem.get("field").and_then(Json::as_str) {
+        Some(field) => format!("{detail} (field `{field}`)"),
+        None => detail,
+    }
+}
+
+/// SIGINT/SIGTERM handling. A worker waiting in a long poll has nothing to finish, so it
+/// exits at once; one running jobs finishes and reports them, then stops. A second signal
+/// exits at once in any case.
+struct Stop {
+    /// `true` while the worker waits for an activation and holds no job.
+    polling: Arc<Mutex<bool>>,
+    requested: Arc<AtomicBool>,
+}
+
+impl Stop {
+    fn install(stats: Option<Arc<Mutex<Vec<u64>>>>) -> Result<Stop> {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+
+        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+            .context("installing the SIGINT/SIGTERM handlers")?;
+        let stop = Stop {
+            polling: Arc::new(Mutex::new(false)),
+            requested: Arc::new(AtomicBool::new(false)),
+        };
+        let polling = stop.polling.clone();
+        let requested = stop.requested.clone();
+        std::thread::spawn(move || {
+            for _ in signals.forever() {
+                let again = requested.swap(true, Ordering::SeqCst);
+                let idle = *polling.lock().unwrap_or_else(|e| e.into_inner());
+                if again || idle {
+                    // A poll cannot be interrupted, and it holds no job yet (jobs in an
+                    // answer still in flight go back to the queue when their lease ends).
+                    if let Some(latencies) = &stats {
+                        let _ = print_stats(latencies);
+                    }
+                    eprintln!("worker stopped");
+                    std::process::exit(0);
+                }
+                eprintln!("stopping after the running jobs (signal again to stop now)");
+            }
+        });
+        Ok(stop)
+    }
+
+    fn requested(&self) -> bool {
+        self.requested.load(Ordering::SeqCst)
+    }
+
+    /// Marks the worker as waiting for jobs; `false` when it should stop instead.
+    fn enter_poll(&self) -> bool {
+        let mut polling = self.polling.lock().unwrap_or_else(|e| e.into_inner());
+        *polling = !self.requested();
+        *polling
+    }
+
+    /// Marks the worker as holding jobs; `false` when a stop was asked for meanwhile. The
+    /// lock makes "stop at once" and "take the jobs" exclusive.
+    fn leave_poll(&self) -> bool {
+        let mut polling = self.polling.lock().unwrap_or_else(|e| e.into_inner());
+        *polling = false;
+        !self.requested()
+    }
+
+    /// Sleeps, waking early to stop; `false` when it should stop.
+    fn sleep(&self, pause: Duration) -> bool {
+        let end = Instant::now() + pause;
+        while Instant::now() < end {
+            if self.requested() {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50).min(end - Instant::now()));
+        }
+        !self.requested()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_word_is_a_shell_command_and_several_are_argv() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(shell_command(&[]), None);
+        assert_eq!(
+            shell_command(&words(&["jq '{y: .x}'"])).as_deref(),
+            Some("jq '{y: .x}'")
+        );
+        assert_eq!(
+            shell_command(&words(&["python3", "my worker.py", "it's", "-v"])).as_deref(),
+            Some(r"python3 'my worker.py' 'it'\''s' -v")
+        );
+    }
+
+    #[test]
+    fn lease_is_milliseconds_or_an_iso_duration() {
+        assert_eq!(lease_millis("1500"), Some(1_500));
+        assert_eq!(lease_millis("PT1M"), Some(60_000));
+        assert_eq!(lease_millis("PT0.5S"), Some(500));
+        assert_eq!(lease_millis("0"), None);
+        assert_eq!(lease_millis("P1M"), None);
+        assert_eq!(lease_millis("soon"), None);
+    }
+
+    #[test]
+    fn problem_detail_names_the_field() {
+        assert_eq!(
+            problem_detail(
+                r#"{"type":"x","title":"t","status":400,"detail":"bad","field":"maxJobs"}"#
+            ),
+            "bad (field `maxJobs`)"
+        );
+        assert_eq!(problem_detail("plain text"), "plain text");
+        assert_eq!(problem_detail(""), "no details");
+    }
+
+    #[test]
+    fn api_jobs_become_handler_requests() {
+        let job = json!({
+            "key": "7-3", "type": "double", "processId": "p", "elementId": "work",
+            "variables": {"x": 4}, "customHeaders": {"h": "v", "n": 1}, "retries": 2,
+            "worker": "w", "deadline": 0, "traceparent": "00-…"
+        });
+        let request = job_request(&job).expect("a valid job");
+        assert_eq!(request.key.to_string(), "7-3");
+        assert_eq!(request.retries, 2);
+        assert_eq!(Value::context(request.variables).to_string(), r#"{"x": 4}"#);
+        assert_eq!(
+            request.headers,
+            vec![("h".into(), "v".into()), ("n".into(), "1".into())]
+        );
+        assert!(job_request(&json!({"key": "nope"})).is_err());
+    }
+}

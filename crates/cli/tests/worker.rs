@@ -1,0 +1,264 @@
+//! Remote workers against a live `baton serve`: `baton worker` running a shell command, and
+//! the Python example in `examples/workers/`, each completing and failing jobs over HTTP.
+
+mod support;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::{Workdir, repo_root};
+
+/// A child process killed when the test ends, passing or not.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `baton serve --insecure-dev` on a free loopback port with its own store.
+struct Server {
+    url: String,
+    _process: Running,
+    agent: ureq::Agent,
+}
+
+impl Server {
+    fn start(work: &Workdir) -> Server {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let db = work.path().join("server.db");
+        let db = db.to_str().expect("utf-8 temp path");
+        let process = work
+            .command(&["serve", "--listen", &listen, "--db", db, "--insecure-dev"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("baton serve starts");
+        let server = Server {
+            url: format!("http://{listen}"),
+            _process: Running(process),
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(30)))
+                .build()
+                .into(),
+        };
+        let ready = wait_for(Duration::from_secs(20), || {
+            server
+                .agent
+                .get(format!("{}/healthz", server.url))
+                .call()
+                .is_ok_and(|r| r.status() == 200)
+        });
+        assert!(ready, "baton serve did not come up on {listen}");
+        server
+    }
+
+    fn deploy(&self, file: &std::path::Path) {
+        let text = std::fs::read_to_string(file).expect("model readable");
+        let boundary = "baton-test-boundary";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"model.bpmn\"\r\n\
+             Content-Type: application/xml\r\n\r\n{text}\r\n--{boundary}--\r\n"
+        );
+        let mut response = self
+            .agent
+            .post(format!("{}/v1/deployments", self.url))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .send(body)
+            .expect("deploy request");
+        let status = response.status().as_u16();
+        let answer = response.body_mut().read_to_string().unwrap_or_default();
+        assert_eq!(status, 201, "deploy: {answer}");
+    }
+
+    fn start_instance(&self, process: &str, variables: Value) -> u64 {
+        let mut response = self
+            .agent
+            .post(format!("{}/v1/process-instances", self.url))
+            .header("content-type", "application/json")
+            .send(json!({ "processId": process, "variables": variables }).to_string())
+            .expect("start request");
+        let status = response.status().as_u16();
+        let answer = response.body_mut().read_to_string().unwrap_or_default();
+        assert_eq!(status, 201, "start: {answer}");
+        let instance: Value = serde_json::from_str(&answer).expect("instance JSON");
+        instance["instance"].as_u64().expect("instance id")
+    }
+
+    fn instance(&self, id: u64) -> Value {
+        let mut response = self
+            .agent
+            .get(format!("{}/v1/process-instances/{id}", self.url))
+            .call()
+            .expect("get request");
+        let answer = response.body_mut().read_to_string().unwrap_or_default();
+        serde_json::from_str(&answer).unwrap_or_else(|e| panic!("instance {id} ({e}): {answer}"))
+    }
+
+    /// `baton worker double -- COMMAND` against this server.
+    fn worker(&self, work: &Workdir, command: &str) -> Running {
+        Running(
+            work.command(&["worker", "double", "--server", &self.url, "--", command])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("baton worker starts"),
+        )
+    }
+
+    /// Waits until the instance is in `state`, and returns it.
+    fn await_state(&self, id: u64, state: &str, timeout: Duration) -> Value {
+        let mut last = Value::Null;
+        let reached = wait_for(timeout, || {
+            last = self.instance(id);
+            last["state"] == state
+        });
+        assert!(reached, "instance {id} never became {state}: {last:#}");
+        last
+    }
+}
+
+fn free_port() -> u16 {
+    // The port is free when asked; a clash with another process before the server binds
+    // it is unlikely enough for a test.
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn wait_for(timeout: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + timeout;
+    while Instant::now() < end {
+        if ready() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// A server in its own directory with `examples/workers/double.bpmn` deployed.
+fn serve_double() -> (Workdir, Server) {
+    let work = Workdir::new();
+    let server = Server::start(&work);
+    server.deploy(&repo_root().join("examples/workers/double.bpmn"));
+    (work, server)
+}
+
+#[test]
+fn baton_worker_completes_jobs_with_the_commands_output() {
+    let (work, server) = serve_double();
+    let instances: Vec<(u64, i64)> = (1..=5)
+        .map(|x| (server.start_instance("double", json!({ "x": x })), x))
+        .collect();
+
+    // `sh` arithmetic on the one number in the input: {"x":N} → {"y": 2N}.
+    let command = r#"read input; x=$(echo "$input" | tr -dc 0-9); echo "{\"y\": $((x * 2))}""#;
+    let _worker = server.worker(&work, command);
+    for (id, x) in instances {
+        let done = server.await_state(id, "completed", Duration::from_secs(20));
+        assert_eq!(done["variables"]["result"], json!(2 * x), "{done:#}");
+    }
+}
+
+#[test]
+fn baton_worker_fails_a_job_retries_it_then_raises_an_incident() {
+    let (work, server) = serve_double();
+    let id = server.start_instance("double", json!({ "x": 1 }));
+
+    let attempts = work.path().join("attempts");
+    let command = format!(
+        "echo run >> '{}'; echo disk full >&2; exit 3",
+        attempts.display()
+    );
+    let _worker = server.worker(&work, &command);
+    // The model gives two tries; the retry waits about a second of backoff.
+    let stuck = server.await_state(id, "incident", Duration::from_secs(20));
+    assert_eq!(stuck["incidents"][0]["kind"], "job_no_retries", "{stuck:#}");
+    assert_eq!(
+        stuck["incidents"][0]["message"], "disk full (exit code 3)",
+        "{stuck:#}"
+    );
+    let runs = std::fs::read_to_string(&attempts).expect("the command ran");
+    assert_eq!(runs.lines().count(), 2, "one try and one retry");
+}
+
+#[test]
+fn baton_worker_without_a_server_names_the_url() {
+    let work = Workdir::new();
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let out = work.baton(&["worker", "double", "--server", &url, "--", "true"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("could not reach the server at {url}")),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn python_example_worker_completes_and_fails_jobs() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("python3 is not installed: skipping the Python worker example");
+        return;
+    }
+    let (_work, server) = serve_double();
+    let good = server.start_instance("double", json!({ "x": 21 }));
+    let bad = server.start_instance("double", json!({ "x": "twenty-one" }));
+
+    let _worker = Running(
+        Command::new("python3")
+            .arg(repo_root().join("examples/workers/worker.py"))
+            .args(["--server", &server.url, "--type", "double"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs"),
+    );
+    let done = server.await_state(good, "completed", Duration::from_secs(20));
+    assert_eq!(done["variables"]["result"], json!(42), "{done:#}");
+    let stuck = server.await_state(bad, "incident", Duration::from_secs(20));
+    let message = stuck["incidents"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("x must be a number"), "{stuck:#}");
+}
+
+#[test]
+fn baton_worker_finishes_the_running_job_on_sigterm() {
+    let (work, server) = serve_double();
+    let id = server.start_instance("double", json!({ "x": 4 }));
+
+    let started = work.path().join("started");
+    let command = format!(
+        "touch '{}'; sleep 1; echo '{{\"y\": 8}}'",
+        started.display()
+    );
+    let mut worker = server.worker(&work, &command);
+    assert!(
+        wait_for(Duration::from_secs(20), || started.exists()),
+        "the job never started"
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &worker.0.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = worker.0.wait().expect("the worker exits");
+    assert!(status.success(), "{status:?}");
+    let done = server.instance(id);
+    assert_eq!(done["state"], "completed", "{done:#}");
+    assert_eq!(done["variables"]["result"], json!(8), "{done:#}");
+}
