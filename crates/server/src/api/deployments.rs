@@ -1,5 +1,6 @@
 //! Deployments: upload BPMN and DMN files (multipart `file` fields), list what is deployed.
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -27,6 +28,15 @@ pub struct Deployment {
     is_new: Option<bool>,
 }
 
+/// The upload: one or more files in fields named `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the multipart body in the OpenAPI document only
+pub struct Upload {
+    /// BPMN or DMN files.
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1)]
+    file: Vec<Vec<u8>>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Deployments {
     deployments: Vec<Deployment>,
@@ -47,7 +57,7 @@ fn deployment(d: DeployedDefinition, with_is_new: bool) -> Deployment {
 #[utoipa::path(
     post,
     path = "/v1/deployments",
-    request_body(content_type = "multipart/form-data", description = "`file` fields"),
+    request_body(content = Upload, content_type = "multipart/form-data"),
     responses(
         (status = 201, body = Deployments),
         (status = 400, description = "Not a runnable model, or no file", body = Problem),
@@ -56,8 +66,10 @@ fn deployment(d: DeployedDefinition, with_is_new: bool) -> Deployment {
 pub async fn deploy(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Deployments>), Problem> {
+    let mut multipart =
+        multipart.map_err(|e| Problem::new(Kind::BadRequest, e.body_text()).at("file"))?;
     allow(&caller, Permission::Deploy)?;
     let mut sources = Vec::new();
     while let Some(field) = multipart

@@ -18,10 +18,11 @@ use crate::problem::{Kind, Problem};
 pub struct StartInstance {
     process_id: String,
     /// Start this version rather than the latest.
+    #[serde(default, deserialize_with = "super::whole::option_u32")]
     version: Option<u32>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     variables: Option<serde_json::Value>,
-    /// Not supported yet: an instance is found by its id.
+    /// Kept as the instance's variable `businessKey` (messages can correlate on it).
     business_key: Option<String>,
 }
 
@@ -49,14 +50,10 @@ pub async fn start(
     Body(request): Body<StartInstance>,
 ) -> Result<(StatusCode, Json<Instance>), Problem> {
     allow(&caller, Permission::StartInstances)?;
-    if request.business_key.is_some() {
-        return Err(Problem::new(
-            Kind::BadRequest,
-            "business keys are not supported yet; put the key in a variable",
-        )
-        .at("businessKey"));
+    let mut variables = variables(request.variables, "variables")?;
+    if let Some(key) = request.business_key {
+        variables.insert("businessKey", baton_feel::Value::string(key.as_str()));
     }
-    let variables = variables(request.variables, "variables")?;
     let process = request.process_id;
     let version = request.version;
     let view = state

@@ -9,7 +9,7 @@ use baton_runtime::workers::ActivatedJob;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{AppState, Body, parse_key, variables, variables_json};
+use super::{AppState, Body, parse_key, variables, variables_json, whole};
 use crate::auth::allow;
 use crate::engine::Activation;
 use crate::problem::{Kind, Problem};
@@ -17,20 +17,27 @@ use crate::problem::{Kind, Problem};
 /// The longest a worker may wait for jobs in one request.
 const MAX_REQUEST_TIMEOUT_MS: u64 = 60_000;
 const MAX_JOBS: u32 = 1_000;
+const MAX_LEASE_MS: u64 = 86_400_000;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ActivateJobs {
     /// The job type (`zeebe:taskDefinition type`).
     #[serde(rename = "type")]
+    #[schema(min_length = 1)]
     job_type: String,
     /// Who is asking, for the record.
     worker: String,
+    #[schema(minimum = 1, maximum = 1000)]
+    #[serde(deserialize_with = "whole::u32")]
     max_jobs: u32,
-    /// How long the jobs are this worker's.
+    /// How long the jobs are this worker's (at most a day).
+    #[schema(minimum = 1, maximum = 86400000)]
+    #[serde(deserialize_with = "whole::u64")]
     lease_ms: u64,
-    /// How long to wait for jobs when none is ready (0: answer at once).
-    #[serde(default)]
+    /// How long to wait for jobs when none is ready (0: answer at once; at most 60 s).
+    #[serde(default, deserialize_with = "whole::u64")]
+    #[schema(maximum = 60000)]
     request_timeout_ms: u64,
 }
 
@@ -82,15 +89,26 @@ pub async fn activate(
                 .at("maxJobs"),
         );
     }
-    if request.lease_ms == 0 {
-        return Err(Problem::new(Kind::BadRequest, "leaseMs must be more than 0").at("leaseMs"));
+    if !(1..=MAX_LEASE_MS).contains(&request.lease_ms) {
+        return Err(Problem::new(
+            Kind::BadRequest,
+            format!("leaseMs must be 1 to {MAX_LEASE_MS}"),
+        )
+        .at("leaseMs"));
+    }
+    if request.request_timeout_ms > MAX_REQUEST_TIMEOUT_MS {
+        return Err(Problem::new(
+            Kind::BadRequest,
+            format!("requestTimeoutMs must be at most {MAX_REQUEST_TIMEOUT_MS}"),
+        )
+        .at("requestTimeoutMs"));
     }
     let activation = Activation {
         job_type: request.job_type,
         worker: request.worker,
         max_jobs: request.max_jobs as usize,
         lease_ms: request.lease_ms,
-        wait_ms: request.request_timeout_ms.min(MAX_REQUEST_TIMEOUT_MS),
+        wait_ms: request.request_timeout_ms,
     };
     let jobs = state
         .engine
@@ -132,7 +150,7 @@ fn traceparent(key: baton_core::GlobalKey) -> String {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CompleteJob {
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     variables: Option<serde_json::Value>,
 }
 
@@ -169,10 +187,11 @@ pub async fn complete(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FailJob {
     /// Retries left: 0 raises an incident.
+    #[serde(deserialize_with = "whole::u32")]
     retries: u32,
     error_message: Option<String>,
     /// Activatable again after this long.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::u64")]
     retry_backoff_ms: u64,
 }
 
@@ -207,9 +226,10 @@ pub async fn fail(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ThrowError {
+    #[schema(min_length = 1)]
     error_code: String,
     error_message: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     variables: Option<serde_json::Value>,
 }
 

@@ -66,7 +66,63 @@ struct ApiDoc;
 
 /// The OpenAPI 3.1 document of this API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    for (path, item) in &mut doc.paths.paths {
+        let public = matches!(path.as_str(), "/healthz" | "/readyz");
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            document_problems(&mut operation.responses, public, path.contains('{'));
+        }
+    }
+    doc
+}
+
+/// Every error is a problem document: the responses an operation declares with a
+/// status of 400 and up get that media type, and the ones any operation may answer (a
+/// malformed request; without or with an insufficient token; an unknown id in the path)
+/// are added where missing, so clients and schema checkers know them all.
+fn document_problems(responses: &mut utoipa::openapi::Responses, public: bool, has_id: bool) {
+    use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+    let problem = || Content::new(Some(Ref::from_schema_name("Problem")));
+    for (status, response) in &mut responses.responses {
+        if status.as_str() >= "400"
+            && let RefOr::T(response) = response
+        {
+            response.content.shift_remove("application/json");
+            response
+                .content
+                .insert("application/problem+json".to_string(), problem());
+        }
+    }
+    let mut add = |status: &str, description: &str| {
+        responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| {
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(description)
+                        .content("application/problem+json", problem())
+                        .build(),
+                )
+            });
+    };
+    if public {
+        return;
+    }
+    add("400", "The request is malformed");
+    add("401", "No valid API token");
+    add("403", "The token's role does not allow this");
+    add("413", "The request body is too large");
+    if has_id {
+        add("404", "No such resource (in the caller's tenant)");
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -164,6 +220,43 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
                 ))
             }
             Err(rejection) => Err(Problem::new(Kind::BadRequest, rejection.body_text())),
+        }
+    }
+}
+
+/// Whole numbers in request bodies: JSON Schema counts `5.0` as an integer, so the API
+/// takes it as one (and refuses `5.5` or a negative number).
+pub(crate) mod whole {
+    use serde::Deserialize as _;
+    use serde::de::{Deserializer, Error};
+
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let number = serde_json::Number::deserialize(d)?;
+        if let Some(n) = number.as_u64() {
+            return Ok(n);
+        }
+        match number.as_f64() {
+            Some(f) if f >= 0.0 && f.fract() == 0.0 && f < u64::MAX as f64 => Ok(f as u64),
+            _ => Err(D::Error::custom(format!(
+                "{number} is not a whole number of 0 or more"
+            ))),
+        }
+    }
+
+    pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        read(d)
+    }
+
+    pub fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let n = read(d)?;
+        u32::try_from(n).map_err(|_| D::Error::custom(format!("{n} is too large")))
+    }
+
+    /// A whole number or `null`.
+    pub fn option_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        match Option::<serde_json::Number>::deserialize(d)? {
+            None => Ok(None),
+            Some(number) => u32(number).map(Some).map_err(D::Error::custom),
         }
     }
 }

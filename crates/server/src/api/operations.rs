@@ -81,7 +81,7 @@ pub async fn tasks(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithVariables {
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     variables: Option<serde_json::Value>,
 }
 
@@ -172,6 +172,7 @@ pub async fn incidents(
 #[serde(deny_unknown_fields)]
 pub struct Resolve {
     /// For a job's incident: the retries it gets (default 1).
+    #[serde(default, deserialize_with = "super::whole::option_u32")]
     retries: Option<u32>,
 }
 
@@ -205,12 +206,12 @@ pub async fn resolve_incident(
 pub struct PublishMessage {
     name: String,
     /// A string or a number.
-    #[schema(value_type = Object)]
+    #[schema(value_type = String)]
     correlation_key: serde_json::Value,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     variables: Option<serde_json::Value>,
     /// Keep it this long for a subscription that opens later.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole::u64")]
     ttl_ms: u64,
 }
 
@@ -262,7 +263,7 @@ pub async fn publish(
 #[serde(deny_unknown_fields)]
 pub struct BroadcastSignal {
     name: String,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     variables: Option<serde_json::Value>,
 }
 
