@@ -573,3 +573,52 @@ async fn live_events_follow_an_instance_and_resume_after_the_last_seen() {
         "only the types asked for: {after:?}"
     );
 }
+
+#[tokio::test]
+async fn an_operator_reads_and_modifies_an_instance_and_reads_the_model_source() {
+    let s = server();
+    s.deploy("double.bpmn", DOUBLE).await;
+    let instance = s.start_double(5).await;
+    let modified = s
+        .post(
+            &format!("/v1/process-instances/{instance}/modify"),
+            r#"{"terminate": ["work"], "activate": ["check"], "variables": {"result": 10}, "reason": "worker is down"}"#,
+        )
+        .await;
+    assert_eq!(modified.status, StatusCode::OK, "{}", modified.json);
+    assert_eq!(
+        modified.json["waiting"][0]["kind"], "user_task",
+        "{}",
+        modified.json
+    );
+    let variables = s
+        .get(&format!("/v1/process-instances/{instance}/variables"))
+        .await;
+    assert_eq!(variables.json["variables"], json!({"x": 5, "result": 10}));
+    let history = s
+        .get(&format!("/v1/process-instances/{instance}/history"))
+        .await;
+    let outcomes: Vec<(&str, &str)> = history.json["timeline"]
+        .as_array()
+        .expect("a timeline")
+        .iter()
+        .filter_map(|run| Some((run["element"].as_str()?, run["outcome"].as_str()?)))
+        .collect();
+    assert!(outcomes.contains(&("work", "terminated")), "{outcomes:?}");
+    let no_reason = s
+        .post(
+            &format!("/v1/process-instances/{instance}/modify"),
+            r#"{"activate": ["check"], "reason": " "}"#,
+        )
+        .await;
+    assert_problem(&no_reason, StatusCode::BAD_REQUEST, "bad-request");
+
+    let source = s.get("/v1/deployments/process/double").await;
+    assert_eq!(source.json["version"], 1);
+    assert_eq!(source.json["source"], DOUBLE);
+    assert_problem(
+        &s.get("/v1/deployments/process/nope").await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+}

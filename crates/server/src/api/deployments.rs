@@ -1,14 +1,14 @@
 //! Deployments: upload BPMN and DMN files (multipart `file` fields), list what is deployed.
 
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use baton_auth::{Permission, Principal};
 use baton_runtime::Source;
 use baton_store::{DefinitionKind, DeployedDefinition, DeploymentStore as _};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use crate::auth::allow;
@@ -127,4 +127,65 @@ pub async fn list(
         .await?;
     let deployments = all.into_iter().map(|d| deployment(d, false)).collect();
     Ok(Json(Deployments { deployments }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct VersionQuery {
+    /// This version rather than the latest.
+    version: Option<u32>,
+}
+
+/// A deployed model's source.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeployedSource {
+    kind: &'static str,
+    id: String,
+    version: u32,
+    resource_name: String,
+    /// The whole file the definition was deployed from.
+    source: String,
+}
+
+/// The source of a deployed process or decision (`kind` is `process` or `decision`).
+#[utoipa::path(
+    get,
+    path = "/v1/deployments/{kind}/{id}",
+    params(
+        ("kind" = String, Path, description = "process or decision"),
+        ("id" = String, Path, description = "The process or decision id"),
+        VersionQuery,
+    ),
+    responses((status = 200, body = DeployedSource), (status = 404, body = Problem))
+)]
+pub async fn source(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
+    Path((kind, id)): Path<(String, String)>,
+    Query(query): Query<VersionQuery>,
+) -> Result<Json<DeployedSource>, Problem> {
+    allow(&caller, Permission::ReadDefinitions)?;
+    let Some(kind) = DefinitionKind::parse(&kind) else {
+        return Err(Problem::new(Kind::NotFound, "kind is process or decision").at("kind"));
+    };
+    let wanted = id.clone();
+    let stored = state
+        .engine
+        .read(caller.tenant.as_str(), move |rt| {
+            Ok(rt.store().definition(kind, &wanted, query.version)?)
+        })
+        .await?
+        .ok_or_else(|| {
+            Problem::new(
+                Kind::NotFound,
+                format!("no {} '{id}' is deployed", kind.as_str()),
+            )
+        })?;
+    Ok(Json(DeployedSource {
+        kind: stored.kind.as_str(),
+        id: stored.id,
+        version: stored.version,
+        resource_name: stored.resource_name,
+        source: stored.source,
+    }))
 }

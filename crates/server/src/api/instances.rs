@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use baton_auth::{Permission, Principal};
 use baton_core::{Command, InstanceId};
+use baton_runtime::events::Modification;
 use baton_store::{InstanceFilter, QueryStore as _};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -203,4 +204,121 @@ fn api_json(view: baton_runtime::view::InstanceView) -> serde_json::Value {
         }
     }
     json
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Variables {
+    #[schema(value_type = Object)]
+    variables: serde_json::Value,
+}
+
+/// An instance's process variables.
+#[utoipa::path(
+    get,
+    path = "/v1/process-instances/{id}/variables",
+    params(("id" = u64, Path, description = "The instance id")),
+    responses((status = 200, body = Variables))
+)]
+pub async fn variables_of(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<Variables>, Problem> {
+    allow(&caller, Permission::ReadInstances)?;
+    let instance = instance_id(&id)?;
+    let view = state
+        .engine
+        .read(caller.tenant.as_str(), move |rt| rt.view(instance))
+        .await?;
+    Ok(Json(Variables {
+        variables: api_json(view)["variables"].take(),
+    }))
+}
+
+/// An instance's history: `path` (the elements completed, in order) and `timeline` (every
+/// element run with `startedAt`, `endedAt` and `outcome`).
+#[derive(Serialize, ToSchema)]
+pub struct History {
+    #[schema(value_type = Vec<String>)]
+    path: serde_json::Value,
+    #[schema(value_type = Vec<Object>)]
+    timeline: serde_json::Value,
+}
+
+/// The timeline of an instance.
+#[utoipa::path(
+    get,
+    path = "/v1/process-instances/{id}/history",
+    params(("id" = u64, Path, description = "The instance id")),
+    responses((status = 200, body = History))
+)]
+pub async fn history(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<History>, Problem> {
+    allow(&caller, Permission::ReadInstances)?;
+    let instance = instance_id(&id)?;
+    let view = state
+        .engine
+        .read(caller.tenant.as_str(), move |rt| rt.view(instance))
+        .await?;
+    let mut json = api_json(view);
+    Ok(Json(History {
+        path: json["path"].take(),
+        timeline: json["timeline"].take(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Modify {
+    /// Elements to activate, by element id.
+    #[serde(default)]
+    activate: Vec<String>,
+    /// Element ids whose running instances to terminate.
+    #[serde(default)]
+    terminate: Vec<String>,
+    #[schema(value_type = Option<Object>)]
+    variables: Option<serde_json::Value>,
+    /// Why (kept in the instance's history).
+    #[schema(min_length = 1)]
+    reason: String,
+}
+
+/// Change a running instance: activate elements, terminate element instances, set
+/// variables, with a reason kept in its history.
+#[utoipa::path(
+    post,
+    path = "/v1/process-instances/{id}/modify",
+    params(("id" = u64, Path, description = "The instance id")),
+    request_body = Modify,
+    responses((status = 200, body = Instance), (status = 409, body = Problem))
+)]
+pub async fn modify(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
+    Path(id): Path<String>,
+    Body(request): Body<Modify>,
+) -> Result<Json<Instance>, Problem> {
+    allow(&caller, Permission::ModifyInstances)?;
+    let instance = instance_id(&id)?;
+    if request.reason.trim().is_empty() {
+        return Err(Problem::new(Kind::BadRequest, "say why in reason").at("reason"));
+    }
+    let change = Modification {
+        activate: request.activate,
+        terminate: request.terminate,
+        variables: variables(request.variables, "variables")?,
+        reason: request.reason,
+    };
+    let view = state
+        .engine
+        .write_then_read(
+            caller.tenant.as_str(),
+            move |rt| rt.modify(instance, change),
+            move |rt, ()| rt.view(instance),
+        )
+        .await?;
+    Ok(Json(Instance(api_json(view))))
 }

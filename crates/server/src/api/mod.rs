@@ -44,10 +44,14 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
         ready,
         deployments::deploy,
         deployments::list,
+        deployments::source,
         instances::start,
         instances::list,
         instances::get,
         instances::cancel,
+        instances::modify,
+        instances::variables_of,
+        instances::history,
         jobs::activate,
         jobs::complete,
         jobs::fail,
@@ -139,7 +143,17 @@ pub fn router(state: AppState) -> Router {
             post(instances::start).get(instances::list),
         )
         .route("/v1/process-instances/{id}", get(instances::get))
+        .route("/v1/deployments/{kind}/{id}", get(deployments::source))
         .route("/v1/process-instances/{id}/cancel", post(instances::cancel))
+        .route("/v1/process-instances/{id}/modify", post(instances::modify))
+        .route(
+            "/v1/process-instances/{id}/variables",
+            get(instances::variables_of),
+        )
+        .route(
+            "/v1/process-instances/{id}/history",
+            get(instances::history),
+        )
         .route("/v1/jobs/activate", post(jobs::activate))
         .route("/v1/jobs/{key}/complete", post(jobs::complete))
         .route("/v1/jobs/{key}/fail", post(jobs::fail))
