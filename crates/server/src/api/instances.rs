@@ -144,13 +144,7 @@ pub async fn get(
     Extension(caller): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Instance>, Problem> {
-    allow(&caller, Permission::ReadInstances)?;
-    let instance = instance_id(&id)?;
-    let view = state
-        .engine
-        .read(caller.tenant.as_str(), move |rt| rt.view(instance))
-        .await?;
-    Ok(Json(Instance(api_json(view))))
+    Ok(Json(Instance(read_view(&state, &caller, &id).await?)))
 }
 
 /// Cancel an instance and everything running in it.
@@ -180,6 +174,21 @@ pub async fn cancel(
         )
         .await?;
     Ok(Json(Instance(api_json(view))))
+}
+
+/// The instance `id` of the caller's tenant, as the API shows it.
+async fn read_view(
+    state: &AppState,
+    caller: &Principal,
+    id: &str,
+) -> Result<serde_json::Value, Problem> {
+    allow(caller, Permission::ReadInstances)?;
+    let instance = instance_id(id)?;
+    let view = state
+        .engine
+        .read(caller.tenant.as_str(), move |rt| rt.view(instance))
+        .await?;
+    Ok(api_json(view))
 }
 
 fn instance_id(text: &str) -> Result<InstanceId, Problem> {
@@ -224,14 +233,9 @@ pub async fn variables_of(
     Extension(caller): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Variables>, Problem> {
-    allow(&caller, Permission::ReadInstances)?;
-    let instance = instance_id(&id)?;
-    let view = state
-        .engine
-        .read(caller.tenant.as_str(), move |rt| rt.view(instance))
-        .await?;
+    let mut json = read_view(&state, &caller, &id).await?;
     Ok(Json(Variables {
-        variables: api_json(view)["variables"].take(),
+        variables: json["variables"].take(),
     }))
 }
 
@@ -257,13 +261,7 @@ pub async fn history(
     Extension(caller): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<History>, Problem> {
-    allow(&caller, Permission::ReadInstances)?;
-    let instance = instance_id(&id)?;
-    let view = state
-        .engine
-        .read(caller.tenant.as_str(), move |rt| rt.view(instance))
-        .await?;
-    let mut json = api_json(view);
+    let mut json = read_view(&state, &caller, &id).await?;
     Ok(Json(History {
         path: json["path"].take(),
         timeline: json["timeline"].take(),
