@@ -26,6 +26,23 @@ pub struct StoreArgs {
     pub json: bool,
 }
 
+/// Where the instance, task and incident commands find the engine: the store file, or
+/// with `--server` the REST API of a `baton serve`.
+#[derive(Debug, Args, Clone)]
+pub struct RemoteArgs {
+    /// Talk to this `baton serve` (its URL) instead of the store file
+    #[arg(long, env = "BATON_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// The API token for --server (`baton token create`)
+    #[arg(
+        long,
+        env = "BATON_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+}
+
 /// Variables given on the command line.
 #[derive(Debug, Args, Clone, Default)]
 pub struct VarArgs {
@@ -113,6 +130,8 @@ pub enum Commands {
         /// Return as soon as instances wait, even on a retry backoff
         #[arg(long)]
         no_wait: bool,
+        #[command(flatten)]
+        remote: RemoteArgs,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -214,16 +233,22 @@ pub enum Commands {
         #[arg(long)]
         state: Option<String>,
         #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(flatten)]
         store: StoreArgs,
     },
     /// Show an instance: timeline, variables, what it waits for, incidents
     Show {
         instance: u64,
         #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(flatten)]
         store: StoreArgs,
     },
     /// List open user tasks
     Tasks {
+        #[command(flatten)]
+        remote: RemoteArgs,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -233,16 +258,22 @@ pub enum Commands {
         #[command(flatten)]
         vars: VarArgs,
         #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(flatten)]
         store: StoreArgs,
     },
     /// Cancel an instance
     Cancel {
         instance: u64,
         #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(flatten)]
         store: StoreArgs,
     },
     /// List open incidents
     Incidents {
+        #[command(flatten)]
+        remote: RemoteArgs,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -252,6 +283,8 @@ pub enum Commands {
         /// New attempts for a failed job
         #[arg(long)]
         retries: Option<u32>,
+        #[command(flatten)]
+        remote: RemoteArgs,
         #[command(flatten)]
         store: StoreArgs,
     },

@@ -35,6 +35,9 @@ fn is_input_error(error: &anyhow::Error) -> bool {
             || cause
                 .downcast_ref::<baton_runtime::Error>()
                 .is_some_and(baton_runtime::Error::is_input_error)
+            || cause
+                .downcast_ref::<crate::remote::ApiError>()
+                .is_some_and(crate::remote::ApiError::is_input_error)
             || cause.downcast_ref::<std::io::Error>().is_some_and(|e| {
                 matches!(
                     e.kind(),

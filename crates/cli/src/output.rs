@@ -50,7 +50,9 @@ fn millis(ms: i64) -> String {
 }
 
 /// The human form of an instance: header, timeline, variables, waits and incidents.
-pub fn instance(view: &InstanceView) -> Result<()> {
+/// `served` is for an instance on a `baton serve`, whose hints differ: the server fires
+/// timers itself and remote workers take its jobs.
+pub fn instance(view: &InstanceView, served: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
     let start = view.timeline.first().map_or(0, |r| r.started.0);
     let end = view
@@ -114,9 +116,13 @@ pub fn instance(view: &InstanceView) -> Result<()> {
                     .due
                     .map_or(String::new(), |d| format!(" due at {} ms", d.0));
                 println!("\nwaiting for timer {} ({}){due}", wait.id, wait.element);
-                println!(
-                    "  `baton run` sleeps until it is due; otherwise `baton timers --fire-due`"
-                );
+                if served {
+                    println!("  the server fires it when it is due");
+                } else {
+                    println!(
+                        "  `baton run` sleeps until it is due; otherwise `baton timers --fire-due`"
+                    );
+                }
             }
             "message" => {
                 let what = wait.name.as_deref().unwrap_or("?");
@@ -141,9 +147,15 @@ pub fn instance(view: &InstanceView) -> Result<()> {
                     "\nwaiting for job {} of type '{job_type}' ({}){label}",
                     wait.id, wait.element
                 );
-                println!(
-                    "  no local handler ran it: add [workers.{job_type}] command = \"...\" to baton.toml and run `baton resume`"
-                );
+                if served {
+                    println!(
+                        "  no worker has taken it: run one with `baton worker {job_type} -- COMMAND`"
+                    );
+                } else {
+                    println!(
+                        "  no local handler ran it: add [workers.{job_type}] command = \"...\" to baton.toml and run `baton resume`"
+                    );
+                }
             }
         }
     }

@@ -4,7 +4,8 @@ use anyhow::Result;
 use baton_core::{Command, InstanceId};
 
 use crate::cli::StoreArgs;
-use crate::commands::print_instance;
+use crate::commands::{print_instance, print_remote_instance};
+use crate::remote::Client;
 use crate::workspace;
 
 pub fn run(instance: InstanceId, store: &StoreArgs) -> Result<u8> {
@@ -12,4 +13,10 @@ pub fn run(instance: InstanceId, store: &StoreArgs) -> Result<u8> {
     runtime.execute(instance, Command::CancelInstance)?;
     runtime.flush()?;
     print_instance(&mut runtime, instance, store.json)
+}
+
+pub fn remote(client: &Client, instance: InstanceId, store: &StoreArgs) -> Result<u8> {
+    let path = format!("/v1/process-instances/{}/cancel", instance.0);
+    let cancelled = client.post(&path, &serde_json::json!({}))?;
+    print_remote_instance(cancelled, store.json)
 }

@@ -1,9 +1,12 @@
-//! `baton complete`: complete a user task, then drive the instance on as `run` does.
+//! `baton complete`: complete a user task, then drive the instance on as `run` does (with
+//! `--server`, the server runs it on) and print it.
 
 use anyhow::Result;
+use baton_feel::Value;
 
 use crate::cli::{StoreArgs, VarArgs};
-use crate::commands::{parse_key, patience, print_instance};
+use crate::commands::{parse_key, patience, print_instance, print_server_instance};
+use crate::remote::Client;
 use crate::{vars, workspace};
 
 pub fn run(task: &str, var_args: &VarArgs, store: &StoreArgs) -> Result<u8> {
@@ -13,4 +16,12 @@ pub fn run(task: &str, var_args: &VarArgs, store: &StoreArgs) -> Result<u8> {
     runtime.complete_user_task(key, variables)?;
     runtime.drive(patience(false))?;
     print_instance(&mut runtime, key.instance, store.json)
+}
+
+pub fn remote(client: &Client, task: &str, var_args: &VarArgs, store: &StoreArgs) -> Result<u8> {
+    let key = parse_key(task)?;
+    let variables = vars::collect(var_args)?;
+    let body = serde_json::json!({"variables": Value::context(variables).to_json()});
+    client.post(&format!("/v1/user-tasks/{key}/complete"), &body)?;
+    print_server_instance(client, key.instance, store.json)
 }

@@ -30,9 +30,10 @@ use anyhow::{Context as _, Result};
 use baton_core::{GlobalKey, InstanceId};
 use baton_runtime::{Source, read_source};
 
-use crate::cli::{Cli, Commands, TokenCommand};
+use crate::cli::{Cli, Commands, RemoteArgs, TokenCommand};
 use crate::exit::{self, InputError};
 use crate::output;
+use crate::remote::{self, Client, Tuning};
 use crate::workspace::EmbeddedRuntime;
 
 pub fn run(cli: Cli) -> Result<u8> {
@@ -52,8 +53,12 @@ pub fn run(cli: Cli) -> Result<u8> {
             version,
             count,
             no_wait,
+            remote,
             store,
-        } => start::run(&process_id, &vars, version, count, no_wait, &store),
+        } => match server(&remote)? {
+            Some(client) => start::remote(&client, &process_id, &vars, version, count, &store),
+            None => start::run(&process_id, &vars, version, count, no_wait, &store),
+        },
         Commands::Resume { no_wait, store } => resume::run(no_wait, &store),
         Commands::Publish {
             name,
@@ -94,18 +99,54 @@ pub fn run(cli: Cli) -> Result<u8> {
         Commands::Instances {
             process,
             state,
+            remote,
             store,
-        } => instances::run(process, state, &store),
-        Commands::Show { instance, store } => show::run(InstanceId(instance), &store),
-        Commands::Tasks { store } => tasks::run(&store),
-        Commands::Complete { task, vars, store } => complete::run(&task, &vars, &store),
-        Commands::Cancel { instance, store } => cancel::run(InstanceId(instance), &store),
-        Commands::Incidents { store } => incidents::run(&store),
+        } => match server(&remote)? {
+            Some(client) => instances::remote(&client, process, state, &store),
+            None => instances::run(process, state, &store),
+        },
+        Commands::Show {
+            instance,
+            remote,
+            store,
+        } => match server(&remote)? {
+            Some(client) => show::remote(&client, InstanceId(instance), &store),
+            None => show::run(InstanceId(instance), &store),
+        },
+        Commands::Tasks { remote, store } => match server(&remote)? {
+            Some(client) => tasks::remote(&client, &store),
+            None => tasks::run(&store),
+        },
+        Commands::Complete {
+            task,
+            vars,
+            remote,
+            store,
+        } => match server(&remote)? {
+            Some(client) => complete::remote(&client, &task, &vars, &store),
+            None => complete::run(&task, &vars, &store),
+        },
+        Commands::Cancel {
+            instance,
+            remote,
+            store,
+        } => match server(&remote)? {
+            Some(client) => cancel::remote(&client, InstanceId(instance), &store),
+            None => cancel::run(InstanceId(instance), &store),
+        },
+        Commands::Incidents { remote, store } => match server(&remote)? {
+            Some(client) => incidents::remote(&client, &store),
+            None => incidents::run(&store),
+        },
         Commands::Resolve {
             incident,
             retries,
+            remote,
             store,
-        } => resolve::run(&incident, retries, &store),
+        } => match server(&remote)? {
+            Some(client) => resolve::remote(&client, &incident, retries, &store),
+            None => resolve::run(&incident, retries, &store),
+        },
         Commands::Decide {
             files,
             decision,
@@ -176,9 +217,42 @@ fn print_instance(runtime: &mut EmbeddedRuntime, instance: InstanceId, json: boo
     if json {
         output::json(&view.to_json())?;
     } else {
-        output::instance(&view)?;
+        output::instance(&view, false)?;
     }
     Ok(exit_code(view.state))
+}
+
+/// The client for `--server` (or `BATON_SERVER`); `None` to use the store file.
+fn server(args: &RemoteArgs) -> Result<Option<Client>> {
+    let Some(url) = args.server.as_deref().filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let tuning = Tuning {
+        idle_connections: 1,
+        // The server runs a started or completed instance until it waits.
+        timeout: std::time::Duration::from_secs(300),
+        role: "operator",
+    };
+    Client::new(url, args.token.as_deref(), &tuning).map(Some)
+}
+
+/// Prints an instance object from the API as `print_instance` prints the store's, and
+/// returns the exit code its state means.
+fn print_remote_instance(api: serde_json::Value, json: bool) -> Result<u8> {
+    let instance = remote::cli_instance(api);
+    let view = remote::instance_view(&instance)?;
+    if json {
+        output::json(&instance)?;
+    } else {
+        output::instance(&view, true)?;
+    }
+    Ok(exit_code(view.state))
+}
+
+/// GETs an instance from the server and prints it.
+fn print_server_instance(client: &Client, instance: InstanceId, json: bool) -> Result<u8> {
+    let api = client.get(&format!("/v1/process-instances/{}", instance.0))?;
+    print_remote_instance(api, json)
 }
 
 fn exit_code(state: &str) -> u8 {

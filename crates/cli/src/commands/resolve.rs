@@ -3,7 +3,8 @@
 use anyhow::Result;
 
 use crate::cli::StoreArgs;
-use crate::commands::{parse_key, patience, print_instance};
+use crate::commands::{parse_key, patience, print_instance, print_server_instance};
+use crate::remote::Client;
 use crate::workspace;
 
 pub fn run(incident: &str, retries: Option<u32>, store: &StoreArgs) -> Result<u8> {
@@ -12,4 +13,19 @@ pub fn run(incident: &str, retries: Option<u32>, store: &StoreArgs) -> Result<u8
     runtime.resolve_incident(key, retries)?;
     runtime.drive(patience(false))?;
     print_instance(&mut runtime, key.instance, store.json)
+}
+
+pub fn remote(
+    client: &Client,
+    incident: &str,
+    retries: Option<u32>,
+    store: &StoreArgs,
+) -> Result<u8> {
+    let key = parse_key(incident)?;
+    let body = match retries {
+        Some(retries) => serde_json::json!({ "retries": retries }),
+        None => serde_json::json!({}),
+    };
+    client.post(&format!("/v1/incidents/{key}/resolve"), &body)?;
+    print_server_instance(client, key.instance, store.json)
 }

@@ -3,11 +3,14 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
+use baton_feel::Value;
 use baton_store::{InstanceFilter, QueryStore};
 use serde_json::json;
 
 use crate::cli::{StoreArgs, VarArgs};
-use crate::commands::{exit_code, patience, print_instance};
+use crate::commands::{exit_code, patience, print_instance, print_remote_instance};
+use crate::exit::InputError;
+use crate::remote::Client;
 use crate::{output, vars, workspace};
 
 /// Instances started per commit.
@@ -59,4 +62,30 @@ pub fn run(
         );
     }
     Ok(states.keys().map(|s| exit_code(s)).max().unwrap_or(0))
+}
+
+/// `baton start --server`: one instance, started by the server and run until it waits.
+pub fn remote(
+    client: &Client,
+    process_id: &str,
+    var_args: &VarArgs,
+    version: Option<u32>,
+    count: u64,
+    store: &StoreArgs,
+) -> Result<u8> {
+    if count != 1 {
+        return Err(InputError(
+            "--count works only on the embedded store; with --server, start one instance per call"
+                .into(),
+        )
+        .into());
+    }
+    let variables = vars::collect(var_args)?;
+    let mut body =
+        json!({"processId": process_id, "variables": Value::context(variables).to_json()});
+    if let Some(version) = version {
+        body["version"] = json!(version);
+    }
+    let instance = client.post("/v1/process-instances", &body)?;
+    print_remote_instance(instance, store.json)
 }

@@ -1,21 +1,65 @@
-//! `baton tasks`: open user tasks.
+//! `baton tasks`: open user tasks, in the store or with `--server` on the server.
 
 use anyhow::Result;
 use baton_store::{QueryStore, TaskFilter};
-use serde_json::json;
+use serde_json::{Value as Json, json};
 
 use crate::cli::StoreArgs;
+use crate::remote::Client;
 use crate::{output, workspace};
+
+/// One open task, whichever side it came from.
+struct Row {
+    id: String,
+    instance: u64,
+    process: String,
+    element: String,
+    name: Option<String>,
+    created_at: i64,
+}
 
 pub fn run(store: &StoreArgs) -> Result<u8> {
     let runtime = workspace::open(store)?;
     let rows = runtime.store().user_tasks(&TaskFilter::default())?;
-    if store.json {
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .map(|r| Row {
+            id: r.id().to_string(),
+            instance: r.instance.0,
+            process: r.process_id,
+            element: r.element_id,
+            name: r.name,
+            created_at: r.created_at.0,
+        })
+        .collect();
+    print(&rows, store.json)
+}
+
+pub fn remote(client: &Client, store: &StoreArgs) -> Result<u8> {
+    let rows = client.list("/v1/user-tasks", "tasks", from_api)?;
+    print(&rows, store.json)
+}
+
+/// A row from the API's camelCase item.
+fn from_api(t: &Json) -> Option<Row> {
+    let text = |f: &str| t.get(f).and_then(Json::as_str).map(str::to_string);
+    Some(Row {
+        id: text("key")?,
+        instance: t.get("instance")?.as_u64()?,
+        process: text("processId")?,
+        element: text("elementId")?,
+        name: text("name"),
+        created_at: t.get("createdAt")?.as_i64()?,
+    })
+}
+
+fn print(rows: &[Row], json: bool) -> Result<u8> {
+    if json {
         let items: Vec<_> = rows
             .iter()
             .map(|r| {
-                json!({"id": r.id().to_string(), "instance": r.instance.0, "process": r.process_id, "element": r.element_id,
-                       "name": r.name, "created_at": r.created_at.0})
+                json!({"id": r.id, "instance": r.instance, "process": r.process, "element": r.element,
+                       "name": r.name, "created_at": r.created_at})
             })
             .collect();
         output::json(&json!(items))?;
@@ -24,10 +68,10 @@ pub fn run(store: &StoreArgs) -> Result<u8> {
             .iter()
             .map(|r| {
                 vec![
-                    r.id().to_string(),
+                    r.id.clone(),
                     r.name.clone().unwrap_or_default(),
-                    r.element_id.clone(),
-                    r.process_id.clone(),
+                    r.element.clone(),
+                    r.process.clone(),
                 ]
             })
             .collect();

@@ -24,6 +24,7 @@ use serde_json::{Value as Json, json};
 
 use crate::cli::WorkerArgs;
 use crate::exit::InputError;
+use crate::remote::{ApiError, Client, Tuning};
 
 /// How long one activation waits on the server for a job before asking again.
 const POLL_MS: u64 = 20_000;
@@ -54,7 +55,20 @@ pub fn run(options: WorkerArgs) -> Result<u8> {
         .name
         .clone()
         .unwrap_or_else(|| format!("baton-worker-{}", std::process::id()));
-    let client = Client::new(&options.server, options.token.as_deref(), options.max_jobs)?;
+    let idle = usize::try_from(options.max_jobs)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
+    let client = Client::new(
+        &options.server,
+        options.token.as_deref(),
+        &Tuning {
+            // Every job of an activation is reported on its own connection at once;
+            // keep them open for the next round instead of reconnecting.
+            idle_connections: idle,
+            timeout: Duration::from_millis(POLL_MS) + Duration::from_secs(30),
+            role: "worker",
+        },
+    )?;
     let worker = Worker {
         client,
         job_type: options.job_type.clone(),
@@ -107,7 +121,7 @@ impl Worker {
             if !stop.enter_poll() {
                 return Ok(());
             }
-            let activated = self.client.activate(&json!({
+            let activated = self.activate(&json!({
                 "type": self.job_type,
                 "worker": self.name,
                 "maxJobs": self.max_jobs,
@@ -128,7 +142,7 @@ impl Worker {
                     pause = (pause * 2).min(MAX_RECONNECT_PAUSE);
                     continue;
                 }
-                Err(error) => return Err(fatal(error)),
+                Err(error) => return Err(error.into()),
             };
             let received = Instant::now();
             connected = true;
@@ -168,7 +182,7 @@ impl Worker {
         match result {
             JobResult::Completed(variables) => {
                 let body = json!({ "variables": Value::context(variables).to_json() });
-                match self.client.finish(&key, "complete", &body) {
+                match self.finish(&key, "complete", &body) {
                     Ok(()) => {
                         self.forget(&key);
                         self.record(received);
@@ -200,7 +214,7 @@ impl Worker {
             "errorMessage": message,
             "retryBackoffMs": backoff_ms,
         });
-        match self.client.finish(key, "fail", &body) {
+        match self.finish(key, "fail", &body) {
             Ok(()) if retries == 0 => {
                 self.forget(key);
                 eprintln!("job {key} failed with no retries left (an incident): {message}");
@@ -221,7 +235,7 @@ impl Worker {
             return;
         };
         let body = json!({ "retries": retries, "errorMessage": why, "retryBackoffMs": 0 });
-        if let Err(error) = self.client.finish(key, "fail", &body) {
+        if let Err(error) = self.finish(key, "fail", &body) {
             eprintln!("warning: handing back job {key}: {error}");
         }
     }
@@ -249,18 +263,6 @@ impl Worker {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(micros);
-    }
-}
-
-/// A refused token or a request the server rejects is the user's to fix (exit code 2); a
-/// server that cannot be reached is a system failure (3).
-fn fatal(error: ApiError) -> anyhow::Error {
-    match error {
-        ApiError::Refused { .. }
-        | ApiError::Problem {
-            status: 400..=499, ..
-        } => InputError(error.to_string()).into(),
-        other => other.into(),
     }
 }
 
@@ -350,95 +352,15 @@ fn print_stats(latencies: &Mutex<Vec<u64>>) -> Result<()> {
     out.flush().context("writing the statistics")
 }
 
-/// Why a call to the server did not work.
-#[derive(Debug, thiserror::Error)]
-enum ApiError {
-    #[error("could not reach the server at {url} (is `baton serve` running there?)")]
-    Unreachable { url: String, source: ureq::Error },
-    #[error(
-        "the server at {url} answered {status}: {detail}; pass a token with --token or BATON_TOKEN (`baton token create --role worker`)"
-    )]
-    Refused {
-        url: String,
-        status: u16,
-        detail: String,
-    },
-    #[error("the server answered {status} to {what}: {detail}")]
-    Problem {
-        what: String,
-        status: u16,
-        detail: String,
-    },
-    #[error("talking to {url} failed")]
-    Transport { url: String, source: ureq::Error },
-}
-
-impl ApiError {
-    /// Worth trying again later: the server is away or overloaded, not refusing us.
-    fn is_transient(&self) -> bool {
-        match self {
-            ApiError::Unreachable { .. } | ApiError::Transport { .. } => true,
-            ApiError::Problem { status, .. } => *status >= 500,
-            ApiError::Refused { .. } => false,
-        }
-    }
-}
-
-/// The HTTP side: a connection pool, the base URL and the token.
-struct Client {
-    agent: ureq::Agent,
-    base: String,
-    authorization: Option<String>,
-}
-
-impl Client {
-    fn new(server: &str, token: Option<&str>, max_jobs: u32) -> Result<Client> {
-        let base = server.trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(InputError(format!(
-                "--server {server}: give an http:// or https:// URL, like http://127.0.0.1:8080"
-            ))
-            .into());
-        }
-        let idle = usize::try_from(max_jobs)
-            .unwrap_or(usize::MAX)
-            .saturating_add(1);
-        let agent = ureq::Agent::config_builder()
-            // Problems come back as values so their problem+json detail can be shown.
-            .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(5)))
-            .timeout_global(Some(
-                Duration::from_millis(POLL_MS) + Duration::from_secs(30),
-            ))
-            // Every job of an activation is reported on its own connection at once; keep
-            // them open for the next round instead of reconnecting.
-            .max_idle_connections(idle)
-            .max_idle_connections_per_host(idle)
-            .build()
-            .into();
-        Ok(Client {
-            agent,
-            base,
-            authorization: token
-                .filter(|t| !t.is_empty())
-                .map(|t| format!("Bearer {t}")),
-        })
-    }
-
+/// The worker's side of the API: long-polled activations and job outcomes.
+impl Worker {
     fn activate(&self, body: &Json) -> Result<Vec<Json>, ApiError> {
-        let (url, mut response) = self.post("/v1/jobs/activate", body)?;
-        let answer: Json = read_body(&mut response)
-            .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
-            .map_err(|detail| ApiError::Problem {
-                what: url.clone(),
-                status: response.status().as_u16(),
-                detail: format!("unreadable answer: {detail}"),
-            })?;
+        let answer = self.client.post("/v1/jobs/activate", body)?;
         match answer.get("jobs").and_then(Json::as_array) {
             Some(jobs) => Ok(jobs.clone()),
             None => Err(ApiError::Problem {
-                what: url,
-                status: response.status().as_u16(),
+                what: "POST /v1/jobs/activate".to_string(),
+                status: 200,
                 detail: format!("no `jobs` in {answer}"),
             }),
         }
@@ -446,88 +368,9 @@ impl Client {
 
     /// `complete` or `fail` a job.
     fn finish(&self, key: &str, action: &str, body: &Json) -> Result<(), ApiError> {
-        self.post(&format!("/v1/jobs/{key}/{action}"), body)
+        self.client
+            .post(&format!("/v1/jobs/{key}/{action}"), body)
             .map(|_| ())
-    }
-
-    /// POSTs JSON; anything but a 2xx answer is an error carrying the problem's detail.
-    fn post(
-        &self,
-        path: &str,
-        body: &Json,
-    ) -> Result<(String, ureq::http::Response<ureq::Body>), ApiError> {
-        let url = format!("{}{path}", self.base);
-        let mut request = self
-            .agent
-            .post(&url)
-            .header("content-type", "application/json");
-        if let Some(authorization) = &self.authorization {
-            request = request.header("authorization", authorization);
-        }
-        let mut response = match request.send(body.to_string()) {
-            Ok(response) => response,
-            Err(source) if unreachable(&source) => {
-                return Err(ApiError::Unreachable {
-                    url: self.base.clone(),
-                    source,
-                });
-            }
-            Err(source) => return Err(ApiError::Transport { url, source }),
-        };
-        let status = response.status().as_u16();
-        if (200..300).contains(&status) {
-            return Ok((url, response));
-        }
-        let detail = problem_detail(&read_body(&mut response).unwrap_or_default());
-        Err(match status {
-            401 | 403 => ApiError::Refused {
-                url: self.base.clone(),
-                status,
-                detail,
-            },
-            _ => ApiError::Problem {
-                what: format!("POST {path}"),
-                status,
-                detail,
-            },
-        })
-    }
-}
-
-fn read_body(response: &mut ureq::http::Response<ureq::Body>) -> Result<String, String> {
-    response
-        .body_mut()
-        .read_to_string()
-        .map_err(|e| e.to_string())
-}
-
-fn unreachable(error: &ureq::Error) -> bool {
-    matches!(
-        error,
-        ureq::Error::Io(_)
-            | ureq::Error::ConnectionFailed
-            | ureq::Error::HostNotFound
-            | ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve)
-    )
-}
-
-/// The `detail` (and `field`) of a problem+json body, or the body itself.
-fn problem_detail(body: &str) -> String {
-    let Ok(problem) = serde_json::from_str::<Json>(body) else {
-        return if body.trim().is_empty() {
-            "no details".to_string()
-        } else {
-            body.trim().to_string()
-        };
-    };
-    let detail = problem
-        .get("detail")
-        .or_else(|| problem.get("title"))
-        .and_then(Json::as_str)
-        .map_or_else(|| body.trim().to_string(), str::to_string);
-    match problem.get("field").and_then(Json::as_str) {
-        Some(field) => format!("{detail} (field `{field}`)"),
-        None => detail,
     }
 }
 
@@ -629,18 +472,6 @@ mod tests {
         assert_eq!(lease_millis("0"), None);
         assert_eq!(lease_millis("P1M"), None);
         assert_eq!(lease_millis("soon"), None);
-    }
-
-    #[test]
-    fn problem_detail_names_the_field() {
-        assert_eq!(
-            problem_detail(
-                r#"{"type":"x","title":"t","status":400,"detail":"bad","field":"maxJobs"}"#
-            ),
-            "bad (field `maxJobs`)"
-        );
-        assert_eq!(problem_detail("plain text"), "plain text");
-        assert_eq!(problem_detail(""), "no details");
     }
 
     #[test]

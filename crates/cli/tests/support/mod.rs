@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -63,6 +65,8 @@ impl Workdir {
             .args(args)
             .current_dir(self.path())
             .env_remove("BATON_DB")
+            .env_remove("BATON_SERVER")
+            .env_remove("BATON_TOKEN")
             .stdin(Stdio::null());
         command
     }
