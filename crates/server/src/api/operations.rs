@@ -119,6 +119,8 @@ pub struct Incident {
     element_id: String,
     kind: String,
     message: String,
+    /// The failed job's key, for a job's incident.
+    job: Option<String>,
     created_at: i64,
 }
 
@@ -162,6 +164,13 @@ pub async fn incidents(
             element_id: i.element_id,
             kind: i.kind,
             message: i.message,
+            job: i.job.map(|key| {
+                baton_core::GlobalKey {
+                    instance: i.instance,
+                    key,
+                }
+                .to_string()
+            }),
             created_at: i.created_at.0,
         })
         .collect();
