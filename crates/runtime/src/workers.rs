@@ -65,11 +65,13 @@ impl RemoteJobs {
         }
     }
 
-    /// How many jobs of `job_type` are due at `now`.
-    fn due_count(&self, job_type: &str, now: Timestamp) -> usize {
-        self.ready.get(job_type).map_or(0, |q| {
-            q.iter().take_while(|(due, _, _)| *due <= now).count()
-        })
+    /// Whether a job of `job_type` is due at `now` (the queue is ordered by due time, so
+    /// its first entry tells).
+    fn has_due(&self, job_type: &str, now: Timestamp) -> bool {
+        self.ready
+            .get(job_type)
+            .and_then(|q| q.first())
+            .is_some_and(|(due, _, _)| *due <= now)
     }
 }
 
@@ -121,7 +123,7 @@ impl<S: Store> Runtime<S> {
     pub fn has_activatable_jobs(&mut self, job_type: &str) -> bool {
         let now = self.now();
         self.expire_leases(now);
-        self.remote.due_count(job_type, now) > 0
+        self.remote.has_due(job_type, now)
     }
 
     /// When the next lease runs out or the next queued remote job becomes due, whichever

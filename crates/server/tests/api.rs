@@ -144,19 +144,25 @@ impl Server {
     }
 
     async fn deploy(&self, name: &str, model: &str) -> Reply {
+        self.deploy_as(None, name, model).await
+    }
+
+    /// Uploads a model, with a bearer token when given.
+    async fn deploy_as(&self, token: Option<&str>, name: &str, model: &str) -> Reply {
         let boundary = "XBOUNDARYX";
         let body = format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
              Content-Type: application/xml\r\n\r\n{model}\r\n--{boundary}--\r\n"
         );
-        let request = Request::post("/v1/deployments")
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(Body::from(body))
-            .expect("request");
-        self.send(request).await
+        let mut request = Request::post("/v1/deployments").header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.send(request.body(Body::from(body)).expect("request"))
+            .await
     }
 
     async fn start_double(&self, x: i64) -> u64 {
@@ -413,19 +419,10 @@ async fn requests_need_a_known_token_and_a_role_that_allows_them() {
 async fn a_tenant_never_sees_or_changes_another_tenants_resources() {
     let (s, tokens) = server_with_tokens(&[("admin", "acme"), ("admin", "globex")]);
     let (acme, globex) = (&tokens[0], &tokens[1]);
-    let boundary = "XBOUNDARYX";
-    let upload = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"double.bpmn\"\r\n\r\n{DOUBLE}\r\n--{boundary}--\r\n"
+    assert_eq!(
+        s.deploy_as(Some(acme), "double.bpmn", DOUBLE).await.status,
+        StatusCode::CREATED
     );
-    let request = Request::post("/v1/deployments")
-        .header(header::AUTHORIZATION, format!("Bearer {acme}"))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(upload))
-        .expect("request");
-    assert_eq!(s.send(request).await.status, StatusCode::CREATED);
     let started = with_token(
         &s,
         acme,
