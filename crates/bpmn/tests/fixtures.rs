@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use baton_bpmn::Parsed;
-use baton_model::{Mapping, NodeKind, ProcessGraph, Throw, Trigger};
+use baton_model::{Assigned, Mapping, NodeKind, ProcessGraph, Throw, Trigger};
 
 fn cases(folder: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -231,7 +231,26 @@ fn kind(kind: &NodeKind) -> String {
             script.expression.source(),
             script.result_variable.as_deref().unwrap_or("-")
         ),
-        NodeKind::UserTask => "user-task".into(),
+        NodeKind::UserTask { assignment } => {
+            let assigned = |name: &str, value: &Option<Assigned>| match value {
+                None => None,
+                Some(Assigned::Names(names)) => Some(format!("{name}=[{}]", names.join(","))),
+                Some(Assigned::Expression(e)) => Some(format!("{name}=`{}`", e.source())),
+            };
+            let parts: Vec<String> = [
+                assigned("assignee", &assignment.assignee),
+                assigned("groups", &assignment.candidate_groups),
+                assigned("users", &assignment.candidate_users),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if parts.is_empty() {
+                "user-task".into()
+            } else {
+                format!("user-task({})", parts.join(", "))
+            }
+        }
         NodeKind::BusinessRuleTask { decision } => format!(
             "business-rule-task(decision={} -> {})",
             decision.decision_id, decision.result_variable

@@ -43,6 +43,20 @@ pub struct RemoteArgs {
     pub token: Option<String>,
 }
 
+/// Which user tasks `baton tasks` lists.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TaskArgs {
+    /// Only tasks claimed by NAME
+    #[arg(long, value_name = "NAME")]
+    pub assignee: Option<String>,
+    /// Only tasks nobody has claimed
+    #[arg(long, conflicts_with = "assignee")]
+    pub unassigned: bool,
+    /// Only tasks GROUP is a candidate for
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+}
+
 /// Variables given on the command line.
 #[derive(Debug, Args, Clone, Default)]
 pub struct VarArgs {
@@ -248,6 +262,8 @@ pub enum Commands {
     /// List open user tasks
     Tasks {
         #[command(flatten)]
+        filter: TaskArgs,
+        #[command(flatten)]
         remote: RemoteArgs,
         #[command(flatten)]
         store: StoreArgs,
@@ -257,6 +273,28 @@ pub enum Commands {
         task: String,
         #[command(flatten)]
         vars: VarArgs,
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Claim a user task for someone (it then shows as theirs in `baton tasks`)
+    Claim {
+        task: String,
+        /// Who takes the task
+        #[arg(long, value_name = "NAME")]
+        assignee: String,
+        /// Take the task even if someone else holds it
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Hand a claimed user task back to its candidates
+    Unclaim {
+        task: String,
         #[command(flatten)]
         remote: RemoteArgs,
         #[command(flatten)]

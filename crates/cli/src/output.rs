@@ -102,8 +102,12 @@ pub fn instance(view: &InstanceView, served: bool) -> Result<()> {
             .map_or_else(String::new, |n| format!(" \"{n}\""));
         match wait.kind {
             "user_task" => {
+                let holder = wait
+                    .assignee
+                    .as_deref()
+                    .map_or_else(String::new, |a| format!(", claimed by {a}"));
                 println!(
-                    "\nwaiting for user task {}{label} ({})",
+                    "\nwaiting for user task {}{label} ({}{holder})",
                     wait.id, wait.element
                 );
                 println!(

@@ -117,21 +117,29 @@ impl Client {
         read_json(&what, response)
     }
 
-    /// GETs a list: the array `field` of the answer, each item read by `read`.
+    /// GETs a whole list, page after page: the array `field` of each answer, each item
+    /// read by `read`. `path` may carry filters in its query string.
     pub fn list<T>(&self, path: &str, field: &str, read: fn(&Json) -> Option<T>) -> Result<Vec<T>> {
-        let answer = self.get(path)?;
-        let items = answer
-            .get(field)
-            .and_then(Json::as_array)
-            .with_context(|| format!("the server's answer to GET {path} has no `{field}`"))?;
-        items
-            .iter()
-            .map(|item| {
-                read(item).with_context(|| {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let first = format!("{path}{separator}limit={PAGE_SIZE}");
+        let mut page = first.clone();
+        let mut rows = Vec::new();
+        loop {
+            let answer = self.get(&page)?;
+            let items = answer
+                .get(field)
+                .and_then(Json::as_array)
+                .with_context(|| format!("the server's answer to GET {page} has no `{field}`"))?;
+            for item in items {
+                rows.push(read(item).with_context(|| {
                     format!("the server sent an item of `{field}` the CLI cannot read: {item}")
-                })
-            })
-            .collect()
+                })?);
+            }
+            match answer.get("nextCursor").and_then(Json::as_str) {
+                Some(cursor) => page = format!("{first}&cursor={}", encode(cursor)),
+                None => return Ok(rows),
+            }
+        }
     }
 
     /// POSTs JSON to `path` and reads the JSON answer (`null` for 204 No Content).
@@ -316,6 +324,10 @@ pub fn instance_view(json: &Json) -> Result<InstanceView> {
             name: wait.get("name").and_then(Json::as_str).map(str::to_string),
             job_type: wait.get("type").and_then(Json::as_str).map(str::to_string),
             due: None,
+            assignee: wait
+                .get("assignee")
+                .and_then(Json::as_str)
+                .map(str::to_string),
         });
     }
     let mut incidents = Vec::new();
@@ -387,6 +399,23 @@ fn known(text: &str, names: &[&'static str]) -> &'static str {
         .find(|n| **n == text)
         .copied()
         .unwrap_or("unknown")
+}
+
+/// Rows asked for per page when the CLI reads a whole list (the API's largest page).
+const PAGE_SIZE: usize = 1000;
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

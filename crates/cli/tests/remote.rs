@@ -67,9 +67,19 @@ fn instance_task_and_incident_commands_work_against_a_server() {
     assert_eq!(
         tasks,
         json!([{"id": task, "instance": id, "process": "approval", "element": "approve",
-                "name": "Approve", "created_at": tasks[0]["created_at"]}])
+                "name": "Approve", "assignee": null, "candidate_groups": [],
+                "created_at": tasks[0]["created_at"]}])
     );
     assert!(tasks[0]["created_at"].is_i64());
+
+    // Claimed on the server: the task shows as ann's, and no longer as unassigned.
+    let (code, claimed) = baton(&work, &server, &["claim", &task, "--assignee", "ann"]);
+    assert_eq!(code, 0, "{claimed:#}");
+    assert_eq!(claimed, json!({"task": task, "assignee": "ann"}));
+    let (_, anns) = baton(&work, &server, &["tasks", "--assignee", "ann"]);
+    assert_eq!(anns[0]["id"], task.as_str(), "{anns:#}");
+    let (_, unassigned) = baton(&work, &server, &["tasks", "--unassigned"]);
+    assert_eq!(unassigned, json!([]));
 
     // Completing with ok = false takes no flow: an incident, exit code 1.
     let (code, stuck) = baton(&work, &server, &["complete", &task, "--var", "ok=false"]);

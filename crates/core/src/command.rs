@@ -113,6 +113,13 @@ pub enum Command {
         task: Key,
         variables: Context,
     },
+    /// Claims the task for `assignee`, or hands it back with `None`. A task someone else
+    /// holds is taken over only with `allow_override`.
+    AssignUserTask {
+        task: Key,
+        assignee: Option<String>,
+        allow_override: bool,
+    },
     CancelInstance,
     /// Retries whatever the incident stopped. For a job incident, `retries` gives the job
     /// new attempts (default 1).
@@ -140,6 +147,7 @@ impl Command {
             Command::CompleteJob { .. } => "complete job",
             Command::FailJob { .. } => "fail job",
             Command::CompleteUserTask { .. } => "complete user task",
+            Command::AssignUserTask { .. } => "assign user task",
             Command::CancelInstance => "cancel instance",
             Command::ResolveIncident { .. } => "resolve incident",
         }

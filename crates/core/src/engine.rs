@@ -47,6 +47,14 @@ pub enum Rejection {
         "instance {instance} has no open user task {task} (it may have been completed already)"
     )]
     UnknownUserTask { instance: InstanceId, task: Key },
+    #[error(
+        "user task {instance}-{task} is claimed by '{assignee}': unclaim it first, or claim it with allowOverride"
+    )]
+    ClaimedByOther {
+        instance: InstanceId,
+        task: Key,
+        assignee: String,
+    },
     #[error("instance {instance} has no open incident {incident}")]
     UnknownIncident { instance: InstanceId, incident: Key },
     #[error("instance {instance} has no armed timer {timer} (it fired or was cancelled already)")]
@@ -234,6 +242,14 @@ pub fn execute(
         Command::CompleteUserTask { task, variables } => {
             ensure_active(&p)?;
             user_task::complete(&mut p, *task, variables)?
+        }
+        Command::AssignUserTask {
+            task,
+            assignee,
+            allow_override,
+        } => {
+            ensure_active(&p)?;
+            user_task::assign(&mut p, *task, assignee.as_deref(), *allow_override)?
         }
         Command::CancelInstance => {
             ensure_active(&p)?;

@@ -103,6 +103,16 @@ pub enum Event {
     UserTaskCompleted { key: Key },
     #[serde(rename = "user_task_cancelled@1")]
     UserTaskCancelled { key: Key },
+    /// The task was given to `assignee` (claimed), or handed back (`None`).
+    #[serde(rename = "user_task_assigned@1")]
+    UserTaskAssigned { key: Key, assignee: Option<String> },
+    /// Who may claim the task, worked out from the model when it was created.
+    #[serde(rename = "user_task_candidates_set@1")]
+    UserTaskCandidatesSet {
+        key: Key,
+        groups: Vec<String>,
+        users: Vec<String>,
+    },
 
     #[serde(rename = "incident_created@1")]
     IncidentCreated {

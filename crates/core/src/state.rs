@@ -111,6 +111,10 @@ pub enum JobState {
 pub struct UserTask {
     pub key: Key,
     pub element: Key,
+    /// Who claimed the task, if anyone.
+    pub assignee: Option<String>,
+    pub candidate_groups: Vec<String>,
+    pub candidate_users: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -357,9 +361,27 @@ impl InstanceState {
                     UserTask {
                         key: *key,
                         element: *element,
+                        assignee: None,
+                        candidate_groups: Vec::new(),
+                        candidate_users: Vec::new(),
                     },
                 );
                 self.bump_key(*key);
+            }
+            Event::UserTaskAssigned { key, assignee } => {
+                let task = self
+                    .user_tasks
+                    .get_mut(key)
+                    .ok_or(ReplayError::UnknownKey(*key))?;
+                task.assignee.clone_from(assignee);
+            }
+            Event::UserTaskCandidatesSet { key, groups, users } => {
+                let task = self
+                    .user_tasks
+                    .get_mut(key)
+                    .ok_or(ReplayError::UnknownKey(*key))?;
+                task.candidate_groups.clone_from(groups);
+                task.candidate_users.clone_from(users);
             }
             Event::UserTaskCompleted { key } | Event::UserTaskCancelled { key } => {
                 self.user_tasks

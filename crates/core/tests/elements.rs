@@ -277,6 +277,91 @@ fn user_task_completion_for_an_unknown_task_is_rejected() {
     );
 }
 
+#[test]
+fn user_task_assignment_is_worked_out_when_the_task_is_created() {
+    let s = Scenario::start(
+        "user_task_assignment",
+        r#"{"requester": {"manager": "ann"}, "reviewers": ["bob", "carol"]}"#,
+    );
+    let task = &s.state.user_tasks[&s.task()];
+    assert_eq!(task.assignee.as_deref(), Some("ann"));
+    assert_eq!(task.candidate_groups, ["finance", "sales"]);
+    assert_eq!(task.candidate_users, ["bob", "carol"]);
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn claiming_a_task_someone_else_holds_needs_an_override() {
+    let mut s = Scenario::start(
+        "user_task_assignment",
+        r#"{"requester": {"manager": null}, "reviewers": "bob"}"#,
+    );
+    let task = s.task();
+    assert_eq!(
+        s.state.user_tasks[&task].assignee, None,
+        "null means nobody"
+    );
+    let claim = |who: &str, allow_override: bool| Command::AssignUserTask {
+        task,
+        assignee: Some(who.into()),
+        allow_override,
+    };
+    s.send(claim("bob", false))
+        .expect("an open task is claimed");
+    let events = s.events.len();
+    s.send(claim("bob", false))
+        .expect("claiming again is no error");
+    assert_eq!(s.events.len(), events, "and writes nothing");
+    let refused = s.send(claim("carol", false));
+    assert!(
+        matches!(&refused, Err(Rejection::ClaimedByOther { assignee, .. }) if assignee == "bob"),
+        "{refused:?}"
+    );
+    s.send(claim("carol", true)).expect("an override takes it");
+    s.send(Command::AssignUserTask {
+        task,
+        assignee: None,
+        allow_override: false,
+    })
+    .expect("unclaimed");
+    assert_eq!(s.state.user_tasks[&task].assignee, None);
+    s.send(Command::CompleteUserTask {
+        task,
+        variables: Context::new(),
+    })
+    .expect("an unclaimed task is completed");
+    assert!(s.state.is_ended());
+}
+
+#[test]
+fn an_assignee_expression_that_is_not_text_is_an_incident() {
+    let mut s = Scenario::start(
+        "user_task_assignment",
+        r#"{"requester": {"manager": 42}, "reviewers": []}"#,
+    );
+    assert!(
+        s.state.user_tasks.is_empty(),
+        "no task without its assignee"
+    );
+    let incident = s.incident();
+    let message = &s.state.incidents[&incident].message;
+    assert!(message.contains("requester.manager"), "{message}");
+    s.send(Command::ModifyInstance {
+        activate: Vec::new(),
+        terminate: Vec::new(),
+        variables: context(r#"{"requester": {"manager": "dan"}}"#),
+        reason: "name the manager".into(),
+    })
+    .expect("variables fixed");
+    s.send(Command::ResolveIncident {
+        incident,
+        retries: None,
+    })
+    .expect("resolved");
+    let task = &s.state.user_tasks[&s.task()];
+    assert_eq!(task.assignee.as_deref(), Some("dan"));
+}
+
 // --- parallel gateway ----------------------------------------------------------------
 
 #[test]

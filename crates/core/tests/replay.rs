@@ -172,7 +172,9 @@ impl Builder<'_> {
                 };
                 self.node(NodeKind::ServiceTask { job })
             }
-            2 => self.node(NodeKind::UserTask),
+            2 => self.node(NodeKind::UserTask {
+                assignment: Default::default(),
+            }),
             _ => self.node(NodeKind::PassThroughTask),
         }
     }

@@ -169,7 +169,9 @@ pub enum NodeKind {
         script: Script,
     },
     /// A user task: waits until a person completes it.
-    UserTask,
+    UserTask {
+        assignment: Assignment,
+    },
     /// A receive task: waits for a message.
     ReceiveTask {
         message: MessageDefinition,
@@ -306,6 +308,26 @@ pub struct JobDefinition {
     pub retries: u32,
     /// Static key/value headers handed to the worker, in document order.
     pub headers: Vec<(String, String)>,
+}
+
+/// Who a user task is for (`zeebe:assignmentDefinition`), worked out when the task is
+/// created. Candidates only narrow who sees the task in a list; anyone with the right to
+/// complete tasks may still claim it, as in Camunda's Tasklist.
+#[derive(Clone, Debug, Default)]
+pub struct Assignment {
+    pub assignee: Option<Assigned>,
+    pub candidate_groups: Option<Assigned>,
+    pub candidate_users: Option<Assigned>,
+}
+
+/// One assignment attribute: names written in the model, or a FEEL expression giving a
+/// string or a list of strings.
+#[derive(Clone, Debug)]
+pub enum Assigned {
+    /// `assignee="demo"` or `candidateGroups="sales, finance"`: the comma-separated names.
+    Names(Vec<String>),
+    /// `=expression`, evaluated in the task's scope when it is created.
+    Expression(Expression),
 }
 
 /// The decision a business rule task evaluates (`zeebe:calledDecision`).

@@ -14,8 +14,9 @@ pub mod timer;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use graph::{
-    CalledDecision, CalledProcess, Definitions, Diagram, DiagramEdge, DiagramShape, Flow, FlowId,
-    JobDefinition, Looping, Mapping, MessageDefinition, MultiInstance, Node, NodeId, NodeKind,
-    ProcessGraph, ProcessRef, Script, Throw, TimerDefinition, TimerKind, TimerValue, Trigger,
+    Assigned, Assignment, CalledDecision, CalledProcess, Definitions, Diagram, DiagramEdge,
+    DiagramShape, Flow, FlowId, JobDefinition, Looping, Mapping, MessageDefinition, MultiInstance,
+    Node, NodeId, NodeKind, ProcessGraph, ProcessRef, Script, Throw, TimerDefinition, TimerKind,
+    TimerValue, Trigger,
 };
 pub use paths::Paths;

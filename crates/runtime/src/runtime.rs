@@ -436,6 +436,28 @@ impl<S: Store> Runtime<S> {
         )
     }
 
+    /// Claims an open user task for `assignee`, or hands it back (`None`). A task someone
+    /// else holds is taken over only with `allow_override`.
+    pub fn assign_user_task(
+        &mut self,
+        task: GlobalKey,
+        assignee: Option<String>,
+        allow_override: bool,
+    ) -> Result<(), Error> {
+        match self.store.user_task(task)? {
+            Some(row) if row.state == "open" => {}
+            _ => return Err(Error::UnknownTask(task)),
+        }
+        self.execute(
+            task.instance,
+            Command::AssignUserTask {
+                task: task.key,
+                assignee,
+                allow_override,
+            },
+        )
+    }
+
     /// Resolves an open incident by its key.
     pub fn resolve_incident(
         &mut self,

@@ -32,6 +32,8 @@ pub struct Waiting {
     pub name: Option<String>,
     pub job_type: Option<String>,
     pub due: Option<Timestamp>,
+    /// Who claimed the user task.
+    pub assignee: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -70,6 +72,7 @@ impl InstanceView {
                 element,
                 name,
                 job_type: None,
+                assignee: task.assignee.clone(),
                 due: None,
             });
         }
@@ -84,6 +87,7 @@ impl InstanceView {
                 element,
                 name,
                 job_type: Some(job.job_type.clone()),
+                assignee: None,
                 due: Some(job.due),
             });
         }
@@ -98,6 +102,7 @@ impl InstanceView {
                 element: event.id.clone(),
                 name: event.name.clone(),
                 job_type: None,
+                assignee: None,
                 due: Some(timer.due),
             });
         }
@@ -112,6 +117,7 @@ impl InstanceView {
                 element,
                 name,
                 job_type: None,
+                assignee: None,
                 due: None,
             });
         }
@@ -133,6 +139,7 @@ impl InstanceView {
                 element: event.id.clone(),
                 name: Some(what),
                 job_type: None,
+                assignee: None,
                 due: None,
             });
         }
@@ -184,6 +191,7 @@ impl InstanceView {
                 let mut entry = json!({"kind": w.kind, "id": id, "element": w.element});
                 if let Some(name) = &w.name { entry["name"] = json!(name); }
                 if let Some(job_type) = &w.job_type { entry["type"] = json!(job_type); }
+                if let Some(assignee) = &w.assignee { entry["assignee"] = json!(assignee); }
                 entry
             }).collect::<Vec<_>>(),
             "incidents": self.incidents.iter().map(|i| json!({

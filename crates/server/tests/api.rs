@@ -619,3 +619,212 @@ async fn an_operator_reads_and_modifies_an_instance_and_reads_the_model_source()
         "not-found",
     );
 }
+
+const APPROVAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+<bpmn:process id="approval" isExecutable="true">
+<bpmn:startEvent id="start"/>
+<bpmn:userTask id="approve"><bpmn:extensionElements><zeebe:assignmentDefinition assignee="=owner" candidateGroups="finance"/></bpmn:extensionElements></bpmn:userTask>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="approve"/>
+<bpmn:sequenceFlow id="f1" sourceRef="approve" targetRef="end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+#[tokio::test]
+async fn people_claim_filter_and_page_through_user_tasks() {
+    let s = server();
+    s.deploy("approval.bpmn", APPROVAL).await;
+    for owner in [json!("ann"), Value::Null, Value::Null] {
+        let started = s
+            .post(
+                "/v1/process-instances",
+                &json!({"processId": "approval", "variables": {"owner": owner}}).to_string(),
+            )
+            .await;
+        assert_eq!(started.status, StatusCode::CREATED, "{}", started.json);
+    }
+    let keys = |reply: &Reply| -> Vec<String> {
+        reply.json["tasks"]
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .map(|t| t["key"].as_str().expect("key").to_string())
+            .collect()
+    };
+    let all = s.get("/v1/user-tasks?candidateGroup=finance").await;
+    assert_eq!(all.json["tasks"][0]["assignee"], "ann", "{}", all.json);
+    assert_eq!(all.json["tasks"][0]["candidateGroups"], json!(["finance"]));
+    let all = keys(&all);
+    assert_eq!(all.len(), 3);
+
+    // Two pages of two: the cursor picks up after the first page, the last has none.
+    let first = s.get("/v1/user-tasks?limit=2").await;
+    assert_eq!(keys(&first), all[..2]);
+    let cursor = first.json["nextCursor"].as_str().expect("a next page");
+    let second = s
+        .get(&format!("/v1/user-tasks?limit=2&cursor={cursor}"))
+        .await;
+    assert_eq!(keys(&second), all[2..]);
+    assert!(second.json["nextCursor"].is_null(), "{}", second.json);
+    assert_problem(
+        &s.get("/v1/user-tasks?cursor=nonsense").await,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+    );
+    assert_problem(
+        &s.get("/v1/user-tasks?limit=many").await,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+    );
+
+    // Claiming: ann's task is hers until she lets go or someone overrides.
+    let taken = s
+        .post(
+            &format!("/v1/user-tasks/{}/claim", all[0]),
+            r#"{"assignee": "bob"}"#,
+        )
+        .await;
+    assert_problem(&taken, StatusCode::CONFLICT, "conflict");
+    assert!(
+        taken.json["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("ann")),
+        "{}",
+        taken.json
+    );
+    let claimed = s
+        .post(
+            &format!("/v1/user-tasks/{}/claim", all[1]),
+            r#"{"assignee": "bob"}"#,
+        )
+        .await;
+    assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.json);
+    assert_eq!(claimed.json["assignee"], "bob");
+    let unassigned = s.get("/v1/user-tasks?assigned=false").await;
+    assert_eq!(keys(&unassigned), all[2..]);
+    let bobs = s.get("/v1/user-tasks?assignee=bob").await;
+    assert_eq!(keys(&bobs), all[1..2]);
+    let overridden = s
+        .post(
+            &format!("/v1/user-tasks/{}/claim", all[0]),
+            r#"{"assignee": "bob", "allowOverride": true}"#,
+        )
+        .await;
+    assert_eq!(overridden.json["assignee"], "bob", "{}", overridden.json);
+    let released = s
+        .post(&format!("/v1/user-tasks/{}/unclaim", all[0]), "")
+        .await;
+    assert_eq!(released.status, StatusCode::OK, "{}", released.json);
+    assert!(released.json["assignee"].is_null());
+    assert_problem(
+        &s.post(
+            &format!("/v1/user-tasks/{}/claim", all[0]),
+            r#"{"assignee": " "}"#,
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+    );
+
+    // A completed task is no longer claimable, but can still be read.
+    s.post(&format!("/v1/user-tasks/{}/complete", all[1]), "{}")
+        .await;
+    assert_problem(
+        &s.post(
+            &format!("/v1/user-tasks/{}/claim", all[1]),
+            r#"{"assignee": "carol"}"#,
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+    let done = s.get(&format!("/v1/user-tasks/{}", all[1])).await;
+    assert_eq!(
+        (done.json["state"].as_str(), done.json["assignee"].as_str()),
+        (Some("completed"), Some("bob")),
+        "{}",
+        done.json
+    );
+}
+
+#[tokio::test]
+async fn instances_and_incidents_come_a_page_at_a_time() {
+    let s = server();
+    s.deploy("double.bpmn", DOUBLE).await;
+    let mut started = Vec::new();
+    for x in 0..5 {
+        started.push(s.start_double(x).await);
+    }
+    let mut seen = Vec::new();
+    let mut path = "/v1/process-instances?processId=double&limit=2".to_string();
+    loop {
+        let page = s.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.json);
+        let rows = page.json["instances"].as_array().expect("instances");
+        assert!(rows.len() <= 2);
+        seen.extend(rows.iter().map(|r| r["instance"].as_u64().expect("id")));
+        match page.json["nextCursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/v1/process-instances?processId=double&limit=2&cursor={cursor}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, started, "every instance once, in the order started");
+
+    // Fail three jobs for good: three incidents, paged the same way.
+    let jobs = s
+        .post(
+            "/v1/jobs/activate",
+            r#"{"type": "double", "worker": "w", "maxJobs": 3, "leaseMs": 10000}"#,
+        )
+        .await;
+    for job in jobs.json["jobs"].as_array().expect("jobs") {
+        let key = job["key"].as_str().expect("key");
+        let failed = s
+            .post(
+                &format!("/v1/jobs/{key}/fail"),
+                r#"{"retries": 0, "errorMessage": "no"}"#,
+            )
+            .await;
+        assert_eq!(failed.status, StatusCode::NO_CONTENT, "{}", failed.json);
+    }
+    let first = s.get("/v1/incidents?limit=2").await;
+    assert_eq!(first.json["incidents"].as_array().map(Vec::len), Some(2));
+    let cursor = first.json["nextCursor"].as_str().expect("a next page");
+    let rest = s
+        .get(&format!("/v1/incidents?limit=2&cursor={cursor}"))
+        .await;
+    assert_eq!(rest.json["incidents"].as_array().map(Vec::len), Some(1));
+    assert!(rest.json["nextCursor"].is_null());
+}
+
+#[tokio::test]
+async fn a_job_whose_lease_ran_out_cannot_be_completed_and_goes_back_to_the_queue() {
+    let s = server();
+    s.deploy("double.bpmn", DOUBLE).await;
+    let instance = s.start_double(3).await;
+    let activate = r#"{"type": "double", "worker": "slow", "maxJobs": 1, "leaseMs": 1}"#;
+    let first = s.post("/v1/jobs/activate", activate).await;
+    let key = first.json["jobs"][0]["key"]
+        .as_str()
+        .expect("a job")
+        .to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let late = s
+        .post(
+            &format!("/v1/jobs/{key}/complete"),
+            r#"{"variables": {"y": 6}}"#,
+        )
+        .await;
+    assert_problem(&late, StatusCode::CONFLICT, "job-not-activated");
+    let shown = s.get(&format!("/v1/process-instances/{instance}")).await;
+    assert!(
+        shown.json["variables"].get("result").is_none(),
+        "the late completion changed nothing: {}",
+        shown.json
+    );
+    let again = s.post("/v1/jobs/activate", activate).await;
+    assert_eq!(again.json["jobs"][0]["key"], key.as_str(), "{}", again.json);
+}

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_events.sql"),
     include_str!("../migrations/0004_start_timers.sql"),
     include_str!("../migrations/0005_tokens.sql"),
+    include_str!("../migrations/0006_task_assignment.sql"),
 ];
 
 /// How hard commits try to reach the disk.
@@ -297,6 +298,7 @@ impl QueryStore for SqliteStore {
         let filter = TaskFilter {
             instance: Some(key.instance),
             include_closed: true,
+            ..TaskFilter::default()
         };
         Ok(rows::user_tasks(&self.conn, &filter, Some(key))?
             .into_iter()
@@ -311,6 +313,7 @@ impl QueryStore for SqliteStore {
         let filter = IncidentFilter {
             instance: Some(key.instance),
             include_resolved: true,
+            ..IncidentFilter::default()
         };
         Ok(rows::incidents(&self.conn, &filter, Some(key))?
             .into_iter()

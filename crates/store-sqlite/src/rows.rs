@@ -57,11 +57,31 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
         )?;
     }
     for r in &rows.user_tasks {
+        let names = |names: &[String]| {
+            serde_json::to_string(names).map_err(|e| Error::Corrupt(e.to_string()))
+        };
+        // A closed task's row keeps the assignee it had: the live state no longer knows it.
         run(
-            "INSERT INTO user_tasks (instance, key, element_id, name, process_id, state, created_at, ended_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at",
-            params![i(r.instance.0), i(r.key.0), r.element_id, r.name, r.process_id, r.state, r.created_at.0, r.ended_at.map(|t| t.0)],
+            "INSERT INTO user_tasks (instance, key, element_id, name, process_id, state, created_at, ended_at,
+                                     assignee, candidate_groups, candidate_users)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at,
+                 assignee = CASE WHEN excluded.state = 'open' THEN excluded.assignee ELSE assignee END,
+                 candidate_groups = CASE WHEN excluded.state = 'open' THEN excluded.candidate_groups ELSE candidate_groups END,
+                 candidate_users = CASE WHEN excluded.state = 'open' THEN excluded.candidate_users ELSE candidate_users END",
+            params![
+                i(r.instance.0),
+                i(r.key.0),
+                r.element_id,
+                r.name,
+                r.process_id,
+                r.state,
+                r.created_at.0,
+                r.ended_at.map(|t| t.0),
+                r.assignee,
+                names(&r.candidate_groups)?,
+                names(&r.candidate_users)?,
+            ],
         )?;
     }
     for r in &rows.incidents {
@@ -360,13 +380,19 @@ pub(crate) fn instances(conn: &Connection, filter: &InstanceFilter) -> Result<Ve
     let sql = format!(
         "SELECT {INSTANCE_COLUMNS} FROM instances
          WHERE (?1 IS NULL OR process_id = ?1) AND (?2 IS NULL OR state = ?2)
-         ORDER BY instance LIMIT ?3"
+           AND (?3 IS NULL OR instance > ?3)
+         ORDER BY instance LIMIT ?4"
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
     let limit = filter.limit.map_or(-1, i64::from);
     let rows = stmt
         .query_map(
-            params![filter.process_id, filter.state, limit],
+            params![
+                filter.process_id,
+                filter.state,
+                filter.after.map(|x| i(x.0)),
+                limit
+            ],
             instance_row,
         )
         .map_err(backend)?;
@@ -380,9 +406,16 @@ pub(crate) fn user_tasks(
 ) -> Result<Vec<UserTaskRow>> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT instance, key, element_id, name, process_id, state, created_at, ended_at FROM user_tasks
+            "SELECT instance, key, element_id, name, process_id, state, created_at, ended_at,
+                    assignee, candidate_groups, candidate_users
+             FROM user_tasks
              WHERE (?1 IS NULL OR instance = ?1) AND (?2 OR state = 'open') AND (?3 IS NULL OR key = ?3)
-             ORDER BY instance, key",
+               AND (?4 IS NULL OR process_id = ?4) AND (?5 IS NULL OR assignee = ?5)
+               AND (?6 IS NULL OR (assignee IS NOT NULL) = ?6)
+               AND (?7 IS NULL OR EXISTS (SELECT 1 FROM json_each(candidate_groups) WHERE value = ?7))
+               AND (?8 IS NULL OR EXISTS (SELECT 1 FROM json_each(candidate_users) WHERE value = ?8))
+               AND (?9 IS NULL OR (instance, key) > (?9, ?10))
+             ORDER BY instance, key LIMIT ?11",
         )
         .map_err(backend)?;
     let rows = stmt
@@ -390,7 +423,15 @@ pub(crate) fn user_tasks(
             params![
                 filter.instance.map(|x| i(x.0)),
                 filter.include_closed,
-                key.map(|k| i(k.key.0))
+                key.map(|k| i(k.key.0)),
+                filter.process_id,
+                filter.assignee,
+                filter.assigned,
+                filter.candidate_group,
+                filter.candidate_user,
+                filter.after.map(|k| i(k.instance.0)),
+                filter.after.map(|k| i(k.key.0)),
+                filter.limit.map_or(-1, i64::from),
             ],
             |r| {
                 Ok(UserTaskRow {
@@ -402,11 +443,22 @@ pub(crate) fn user_tasks(
                     state: r.get(5)?,
                     created_at: Timestamp(r.get(6)?),
                     ended_at: r.get::<_, Option<i64>>(7)?.map(Timestamp),
+                    assignee: r.get(8)?,
+                    candidate_groups: names(r, 9)?,
+                    candidate_users: names(r, 10)?,
                 })
             },
         )
         .map_err(backend)?;
     rows.collect::<rusqlite::Result<_>>().map_err(backend)
+}
+
+/// A JSON array of names, as written by `write`.
+fn names(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Vec<String>> {
+    let text: String = row.get(column)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 pub(crate) fn incidents(
@@ -418,7 +470,8 @@ pub(crate) fn incidents(
         .prepare_cached(
             "SELECT instance, key, element_id, job, kind, message, state, created_at, resolved_at FROM incidents
              WHERE (?1 IS NULL OR instance = ?1) AND (?2 OR state = 'open') AND (?3 IS NULL OR key = ?3)
-             ORDER BY instance, key",
+               AND (?4 IS NULL OR (instance, key) > (?4, ?5))
+             ORDER BY instance, key LIMIT ?6",
         )
         .map_err(backend)?;
     let rows = stmt
@@ -426,7 +479,10 @@ pub(crate) fn incidents(
             params![
                 filter.instance.map(|x| i(x.0)),
                 filter.include_resolved,
-                key.map(|k| i(k.key.0))
+                key.map(|k| i(k.key.0)),
+                filter.after.map(|k| i(k.instance.0)),
+                filter.after.map(|k| i(k.key.0)),
+                filter.limit.map_or(-1, i64::from),
             ],
             |r| {
                 Ok(IncidentRow {

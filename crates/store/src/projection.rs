@@ -83,7 +83,9 @@ pub fn changes(
             | Event::JobCancelled { key } => {
                 jobs.insert(*key);
             }
-            Event::UserTaskCreated { key, .. } => {
+            Event::UserTaskCreated { key, .. }
+            | Event::UserTaskAssigned { key, .. }
+            | Event::UserTaskCandidatesSet { key, .. } => {
                 tasks.insert(*key, "open");
             }
             Event::UserTaskCompleted { key } => {
@@ -171,6 +173,9 @@ pub fn changes(
             name: node.and_then(|n| def.node(n).name.clone()),
             process_id: state.process_id.clone(),
             state: task_state.into(),
+            assignee: live.and_then(|t| t.assignee.clone()),
+            candidate_groups: live.map(|t| t.candidate_groups.clone()).unwrap_or_default(),
+            candidate_users: live.map(|t| t.candidate_users.clone()).unwrap_or_default(),
             created_at: at,
             ended_at: (task_state != "open").then_some(at),
         });

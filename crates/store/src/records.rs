@@ -198,6 +198,10 @@ pub struct UserTaskRow {
     pub process_id: String,
     /// `open`, `completed` or `cancelled`.
     pub state: String,
+    /// Who claimed the task; kept after it ends (who completed it, as far as the model knows).
+    pub assignee: Option<String>,
+    pub candidate_groups: Vec<String>,
+    pub candidate_users: Vec<String>,
     pub created_at: Timestamp,
     pub ended_at: Option<Timestamp>,
 }
@@ -242,20 +246,37 @@ pub struct VariableRow {
 pub struct InstanceFilter {
     pub process_id: Option<String>,
     pub state: Option<String>,
+    /// Only instances after this one (a page's cursor); rows come in id order.
+    pub after: Option<InstanceId>,
     pub limit: Option<u32>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct TaskFilter {
     pub instance: Option<InstanceId>,
+    pub process_id: Option<String>,
+    /// Only tasks claimed by this person.
+    pub assignee: Option<String>,
+    /// `Some(false)`: only unclaimed tasks; `Some(true)`: only claimed ones.
+    pub assigned: Option<bool>,
+    /// Only tasks this group is a candidate for.
+    pub candidate_group: Option<String>,
+    /// Only tasks this person is a candidate for.
+    pub candidate_user: Option<String>,
     /// Only open tasks unless set.
     pub include_closed: bool,
+    /// Only tasks after this one (a page's cursor); rows come in id order.
+    pub after: Option<GlobalKey>,
+    pub limit: Option<u32>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct IncidentFilter {
     pub instance: Option<InstanceId>,
     pub include_resolved: bool,
+    /// Only incidents after this one (a page's cursor); rows come in id order.
+    pub after: Option<GlobalKey>,
+    pub limit: Option<u32>,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -20,6 +20,7 @@ pub fn run_all<S: Store>(fresh: impl Fn() -> S) {
     journal_round_trips_in_order(&mut fresh());
     conflicting_append_writes_nothing(&mut fresh());
     projections_follow_appends(&mut fresh());
+    lists_filter_and_page(&mut fresh());
     start_timers_fire_once_and_follow_the_latest_version(&mut fresh());
     tokens_are_found_by_hash_until_revoked(&mut fresh());
 }
@@ -253,6 +254,9 @@ pub fn projections_follow_appends<S: Store>(store: &mut S) {
         name: Some("Approve".into()),
         process_id: "p".into(),
         state: "open".into(),
+        assignee: None,
+        candidate_groups: vec!["sales".into()],
+        candidate_users: Vec::new(),
         created_at: Timestamp(5),
         ended_at: None,
     };
@@ -407,6 +411,137 @@ pub fn projections_follow_appends<S: Store>(store: &mut S) {
         .find(|v| v.name == "note")
         .map(|v| v.value);
     assert_eq!(note, Some(Value::from("second")));
+}
+
+/// Lists come in id order, a page starts after its cursor, and user tasks filter by who
+/// they are for; a claim changes the row, and a closed task keeps its assignee.
+pub fn lists_filter_and_page<S: Store>(store: &mut S) {
+    let first = store.reserve_instance_ids(3).expect("reserve");
+    let ids: Vec<InstanceId> = (0..3).map(|n| InstanceId(first.0 + n)).collect();
+    let task =
+        |instance: InstanceId, key: u64, assignee: Option<&str>, groups: &[&str]| UserTaskRow {
+            instance,
+            key: Key(key),
+            element_id: "review".into(),
+            name: None,
+            process_id: if key == 2 { "q" } else { "p" }.into(),
+            state: "open".into(),
+            assignee: assignee.map(str::to_string),
+            candidate_groups: groups.iter().map(|g| g.to_string()).collect(),
+            candidate_users: vec!["carol".into()],
+            created_at: Timestamp(5),
+            ended_at: None,
+        };
+    for (n, &instance) in ids.iter().enumerate() {
+        let rows = RowChanges {
+            instance: Some(instance_row(instance, "active", 5)),
+            user_tasks: vec![
+                task(instance, 1, None, &["sales", "finance"]),
+                task(instance, 2, (n == 1).then_some("ann"), &["finance"]),
+            ],
+            ..RowChanges::default()
+        };
+        store
+            .commit(&[append(instance, 0, 5, &[created(instance)], rows)])
+            .expect("commit");
+    }
+
+    let page = |after: Option<InstanceId>| {
+        let filter = InstanceFilter {
+            after,
+            limit: Some(2),
+            ..InstanceFilter::default()
+        };
+        let rows = store.instances(&filter).expect("instances");
+        rows.iter().map(|r| r.instance).collect::<Vec<_>>()
+    };
+    assert_eq!(page(None), ids[..2]);
+    assert_eq!(page(Some(ids[1])), ids[2..]);
+
+    let tasks = |filter: TaskFilter| -> Vec<(u64, u64)> {
+        let rows = store.user_tasks(&filter).expect("tasks");
+        rows.iter().map(|r| (r.instance.0, r.key.0)).collect()
+    };
+    let (a, b, c) = (ids[0].0, ids[1].0, ids[2].0);
+    assert_eq!(
+        tasks(TaskFilter {
+            candidate_group: Some("sales".into()),
+            ..TaskFilter::default()
+        }),
+        [(a, 1), (b, 1), (c, 1)]
+    );
+    assert_eq!(
+        tasks(TaskFilter {
+            assignee: Some("ann".into()),
+            ..TaskFilter::default()
+        }),
+        [(b, 2)]
+    );
+    assert_eq!(
+        tasks(TaskFilter {
+            assigned: Some(false),
+            process_id: Some("q".into()),
+            ..TaskFilter::default()
+        }),
+        [(a, 2), (c, 2)]
+    );
+    assert_eq!(
+        tasks(TaskFilter {
+            candidate_user: Some("carol".into()),
+            after: Some(GlobalKey {
+                instance: ids[0],
+                key: Key(2),
+            }),
+            limit: Some(3),
+            ..TaskFilter::default()
+        }),
+        [(b, 1), (b, 2), (c, 1)]
+    );
+    assert!(
+        tasks(TaskFilter {
+            candidate_group: Some("sale".into()),
+            ..TaskFilter::default()
+        })
+        .is_empty(),
+        "a candidate group matches whole names only"
+    );
+
+    // Claimed, then completed: the closed row keeps who had it.
+    let claimed = RowChanges {
+        instance: Some(instance_row(ids[2], "active", 6)),
+        user_tasks: vec![task(ids[2], 1, Some("bob"), &["sales", "finance"])],
+        ..RowChanges::default()
+    };
+    store
+        .commit(&[append(ids[2], 1, 6, &[created(ids[2])], claimed)])
+        .expect("commit");
+    let completed = RowChanges {
+        instance: Some(instance_row(ids[2], "active", 7)),
+        user_tasks: vec![UserTaskRow {
+            state: "completed".into(),
+            ended_at: Some(Timestamp(7)),
+            ..task(ids[2], 1, None, &[])
+        }],
+        ..RowChanges::default()
+    };
+    store
+        .commit(&[append(ids[2], 2, 7, &[created(ids[2])], completed)])
+        .expect("commit");
+    let row = store
+        .user_task(GlobalKey {
+            instance: ids[2],
+            key: Key(1),
+        })
+        .expect("task")
+        .expect("exists");
+    assert_eq!(
+        (
+            row.state.as_str(),
+            row.assignee.as_deref(),
+            row.candidate_groups.len()
+        ),
+        ("completed", Some("bob"), 2)
+    );
 }
 
 pub fn start_timers_fire_once_and_follow_the_latest_version<S: Store>(store: &mut S) {

@@ -1,7 +1,9 @@
 //! Camunda 8 (`zeebe:`) extension elements: task definitions, headers, scripts and
 //! input/output mappings, so models drawn for Camunda 8 run unchanged.
 
-use baton_model::{CalledDecision, CalledProcess, Mapping, ProcessRef, Script};
+use baton_model::{
+    Assigned, Assignment, CalledDecision, CalledProcess, Mapping, ProcessRef, Script,
+};
 
 use super::Found;
 use super::feel;
@@ -17,7 +19,6 @@ const METADATA: &[&str] = &[
     "properties",
     "formDefinition",
     "userTask",
-    "assignmentDefinition",
     "taskSchedule",
     "priorityDefinition",
     "versionTag",
@@ -34,6 +35,7 @@ const READ: &[&str] = &[
     "calledElement",
     "loopCharacteristics",
     "subscription",
+    "assignmentDefinition",
 ];
 
 fn extensions(el: &Element) -> impl Iterator<Item = &Element> {
@@ -201,6 +203,56 @@ pub(crate) fn task_headers(el: &Element, report: &mut Report) -> Vec<(String, St
         }
     }
     out
+}
+
+/// `<zeebe:assignmentDefinition assignee="..." candidateGroups="..." candidateUsers="..."/>`:
+/// names, comma-separated, or `=expression`s evaluated when the task is created. `None`
+/// when an expression does not parse (the report says why).
+pub(crate) fn assignment(el: &Element, report: &mut Report) -> Option<Assignment> {
+    let Some(definition) = zeebe(el, "assignmentDefinition") else {
+        return Some(Assignment::default());
+    };
+    let mut valid = true;
+    let mut read = |attribute: &str, what: &str| -> Option<Assigned> {
+        let text = definition.attr(attribute).map(str::trim).unwrap_or("");
+        if text.is_empty() {
+            return None;
+        }
+        if text.starts_with('=') {
+            let at = At::attribute(el, definition, attribute);
+            let parsed = feel::parse(text, at, what, report);
+            valid &= parsed.is_some();
+            return parsed.map(Assigned::Expression);
+        }
+        let names: Vec<String> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_string)
+            .collect();
+        (!names.is_empty()).then_some(Assigned::Names(names))
+    };
+    let assignment = Assignment {
+        assignee: read("assignee", "assignee"),
+        candidate_groups: read("candidateGroups", "candidate groups"),
+        candidate_users: read("candidateUsers", "candidate users"),
+    };
+    if let Some(Assigned::Names(names)) = &assignment.assignee
+        && names.len() > 1
+    {
+        let at = At::attribute(el, definition, "assignee");
+        report.error_at(
+            at.span,
+            at.element,
+            format!(
+                "assignee names one person, but '{}' lists {}: put the others in candidateUsers",
+                names.join(", "),
+                names.len()
+            ),
+        );
+        valid = false;
+    }
+    valid.then_some(assignment)
 }
 
 /// `<zeebe:script expression="..." resultVariable="..."/>`.

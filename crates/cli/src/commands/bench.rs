@@ -124,7 +124,7 @@ fn run_durable(
             NodeKind::ServiceTask { job } => {
                 runtime.register_handler(&job.job_type, Arc::new(Stub))
             }
-            NodeKind::UserTask => {
+            NodeKind::UserTask { .. } => {
                 return Err(InputError(format!(
                     "--durable cannot complete user task '{}'; bench it in memory",
                     node.id

@@ -5,11 +5,8 @@ use baton_store::{InstanceFilter, QueryStore};
 use serde_json::{Value as Json, json};
 
 use crate::cli::StoreArgs;
-use crate::remote::Client;
+use crate::remote::{Client, encode};
 use crate::{output, workspace};
-
-/// The most the API lists in one answer.
-const API_LIMIT: usize = 1000;
 
 /// One line of the list, whichever side it came from.
 struct Row {
@@ -26,7 +23,7 @@ pub fn run(process: Option<String>, state: Option<String>, store: &StoreArgs) ->
     let rows = runtime.store().instances(&InstanceFilter {
         process_id: process,
         state,
-        limit: None,
+        ..InstanceFilter::default()
     })?;
     let rows: Vec<Row> = rows
         .into_iter()
@@ -48,16 +45,16 @@ pub fn remote(
     state: Option<String>,
     store: &StoreArgs,
 ) -> Result<u8> {
-    let mut query = format!("/v1/process-instances?limit={API_LIMIT}");
-    for (name, value) in [("processId", process), ("state", state)] {
-        if let Some(value) = value {
-            query.push_str(&format!("&{name}={}", encode(&value)));
-        }
-    }
-    let rows = client.list(&query, "instances", from_api)?;
-    if rows.len() >= API_LIMIT {
-        eprintln!("note: the server lists at most {API_LIMIT} instances, newest first");
-    }
+    let filters: Vec<String> = [("processId", process), ("state", state)]
+        .into_iter()
+        .filter_map(|(name, value)| Some(format!("{name}={}", encode(&value?))))
+        .collect();
+    let path = if filters.is_empty() {
+        "/v1/process-instances".to_string()
+    } else {
+        format!("/v1/process-instances?{}", filters.join("&"))
+    };
+    let rows = client.list(&path, "instances", from_api)?;
     print(&rows, store.json)
 }
 
@@ -99,18 +96,4 @@ fn print(rows: &[Row], json: bool) -> Result<u8> {
         output::table(&["instance", "process", "version", "state"], &table)?;
     }
     Ok(0)
-}
-
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod cancel;
+mod claim;
 mod complete;
 mod decide;
 mod deploy;
@@ -113,9 +114,31 @@ pub fn run(cli: Cli) -> Result<u8> {
             Some(client) => show::remote(&client, InstanceId(instance), &store),
             None => show::run(InstanceId(instance), &store),
         },
-        Commands::Tasks { remote, store } => match server(&remote)? {
-            Some(client) => tasks::remote(&client, &store),
-            None => tasks::run(&store),
+        Commands::Tasks {
+            filter,
+            remote,
+            store,
+        } => match server(&remote)? {
+            Some(client) => tasks::remote(&client, &filter, &store),
+            None => tasks::run(&filter, &store),
+        },
+        Commands::Claim {
+            task,
+            assignee,
+            force,
+            remote,
+            store,
+        } => match server(&remote)? {
+            Some(client) => claim::remote(&client, &task, Some(&assignee), force, &store),
+            None => claim::run(&task, Some(&assignee), force, &store),
+        },
+        Commands::Unclaim {
+            task,
+            remote,
+            store,
+        } => match server(&remote)? {
+            Some(client) => claim::remote(&client, &task, None, true, &store),
+            None => claim::run(&task, None, true, &store),
         },
         Commands::Complete {
             task,

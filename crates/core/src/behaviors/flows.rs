@@ -123,7 +123,7 @@ pub(crate) fn arrive(p: &mut Processor<'_>, flow: FlowId, scope: Key) -> Result<
         | NodeKind::PassThroughTask
         | NodeKind::ServiceTask { .. }
         | NodeKind::ScriptTask { .. }
-        | NodeKind::UserTask
+        | NodeKind::UserTask { .. }
         | NodeKind::ReceiveTask { .. }
         | NodeKind::BusinessRuleTask { .. }
         | NodeKind::SubProcess { .. }

@@ -49,7 +49,7 @@ pub(crate) fn on_activated(
         NodeKind::PassThroughTask => pass_through_task::on_activated(p, key),
         NodeKind::ServiceTask { job } => service_task::on_activated(p, key, job),
         NodeKind::ScriptTask { script } => script_task::on_activated(p, key, script),
-        NodeKind::UserTask => user_task::on_activated(p, key),
+        NodeKind::UserTask { assignment } => user_task::on_activated(p, key, assignment),
         NodeKind::ReceiveTask { message } => receive_task::on_activated(p, key, node, message),
         NodeKind::BusinessRuleTask { decision } => {
             business_rule_task::on_activated(p, key, decision)
@@ -85,7 +85,7 @@ pub(crate) fn outgoing(p: &Processor<'_>, key: Key, node: NodeId) -> Result<Vec<
         | NodeKind::PassThroughTask
         | NodeKind::ServiceTask { .. }
         | NodeKind::ScriptTask { .. }
-        | NodeKind::UserTask
+        | NodeKind::UserTask { .. }
         | NodeKind::ReceiveTask { .. }
         | NodeKind::BusinessRuleTask { .. }
         | NodeKind::SubProcess { .. }
@@ -115,7 +115,7 @@ pub(crate) fn after_completed(
         | NodeKind::PassThroughTask
         | NodeKind::ServiceTask { .. }
         | NodeKind::ScriptTask { .. }
-        | NodeKind::UserTask
+        | NodeKind::UserTask { .. }
         | NodeKind::ReceiveTask { .. }
         | NodeKind::BusinessRuleTask { .. }
         | NodeKind::CallActivity { .. }
@@ -135,7 +135,7 @@ pub(crate) fn on_terminate(
 ) -> Result<(), ReplayError> {
     match &p.def.node(node).kind {
         NodeKind::ServiceTask { .. } => service_task::on_terminate(p, key),
-        NodeKind::UserTask => user_task::on_terminate(p, key),
+        NodeKind::UserTask { .. } => user_task::on_terminate(p, key),
         NodeKind::CallActivity { .. } => call_activity::on_terminate(p, key),
         NodeKind::StartEvent { .. }
         | NodeKind::EndEvent { .. }

@@ -1,7 +1,7 @@
 //! Deployments: upload BPMN and DMN files (multipart `file` fields), list what is deployed.
 
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use baton_auth::{Permission, Principal};
@@ -162,7 +162,7 @@ pub async fn source(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
     Path((kind, id)): Path<(String, String)>,
-    Query(query): Query<VersionQuery>,
+    super::Params(query): super::Params<VersionQuery>,
 ) -> Result<Json<DeployedSource>, Problem> {
     allow(&caller, Permission::ReadDefinitions)?;
     let Some(kind) = DefinitionKind::parse(&kind) else {

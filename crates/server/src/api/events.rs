@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use baton_auth::{Permission, Principal};
@@ -61,7 +61,7 @@ impl EventFilter {
 pub async fn events(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
-    Query(filter): Query<EventFilter>,
+    super::Params(filter): super::Params<EventFilter>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
     allow(&caller, Permission::ReadEvents)?;

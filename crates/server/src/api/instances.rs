@@ -1,6 +1,6 @@
 //! Process instances: start, list, get (the same object as `baton show --json`), cancel.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use baton_auth::{Permission, Principal};
@@ -10,7 +10,7 @@ use baton_store::{InstanceFilter, QueryStore as _};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AppState, Body, variables};
+use super::{AppState, Body, Page, Params, cursor, variables};
 use crate::auth::allow;
 use crate::problem::{Kind, Problem};
 
@@ -76,6 +76,8 @@ pub struct ListQuery {
     state: Option<String>,
     /// At most this many (default 100, at most 1000).
     limit: Option<u32>,
+    /// The previous page's `nextCursor`.
+    cursor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -90,11 +92,14 @@ pub struct InstanceSummary {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct InstanceList {
     instances: Vec<InstanceSummary>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    next_cursor: Option<String>,
 }
 
-/// List instances, newest first.
+/// List instances in the order they were started, a page at a time.
 #[utoipa::path(
     get,
     path = "/v1/process-instances",
@@ -104,13 +109,15 @@ pub struct InstanceList {
 pub async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
-    Query(query): Query<ListQuery>,
+    Params(query): Params<ListQuery>,
 ) -> Result<Json<InstanceList>, Problem> {
     allow(&caller, Permission::ReadInstances)?;
+    let page = Page::new(query.limit);
     let filter = InstanceFilter {
         process_id: query.process_id,
         state: query.state,
-        limit: Some(query.limit.unwrap_or(100).min(1000)),
+        after: cursor::<u64>(query.cursor.as_deref())?.map(InstanceId),
+        limit: page.fetch(),
     };
     let rows = state
         .engine
@@ -118,6 +125,7 @@ pub async fn list(
             Ok(rt.store().instances(&filter)?)
         })
         .await?;
+    let (rows, next_cursor) = page.cut(rows, |r| r.instance.0.to_string());
     let instances = rows
         .into_iter()
         .map(|r| InstanceSummary {
@@ -129,7 +137,10 @@ pub async fn list(
             ended_at: r.ended_at.map(|t| t.0),
         })
         .collect();
-    Ok(Json(InstanceList { instances }))
+    Ok(Json(InstanceList {
+        instances,
+        next_cursor,
+    }))
 }
 
 /// One instance.

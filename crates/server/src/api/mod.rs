@@ -7,8 +7,9 @@ mod instances;
 mod jobs;
 mod operations;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -57,6 +58,9 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
         jobs::fail,
         jobs::throw_error,
         operations::tasks,
+        operations::task,
+        operations::claim_task,
+        operations::unclaim_task,
         operations::complete_task,
         operations::incidents,
         operations::resolve_incident,
@@ -159,6 +163,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/jobs/{key}/fail", post(jobs::fail))
         .route("/v1/jobs/{key}/throw-error", post(jobs::throw_error))
         .route("/v1/user-tasks", get(operations::tasks))
+        .route("/v1/user-tasks/{key}", get(operations::task))
+        .route("/v1/user-tasks/{key}/claim", post(operations::claim_task))
+        .route(
+            "/v1/user-tasks/{key}/unclaim",
+            post(operations::unclaim_task),
+        )
         .route(
             "/v1/user-tasks/{key}/complete",
             post(operations::complete_task),
@@ -236,6 +246,71 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             Err(rejection) => Err(Problem::new(Kind::BadRequest, rejection.body_text())),
         }
     }
+}
+
+/// Query parameters; a malformed query string is a problem response rather than axum's
+/// plain-text rejection.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| Params(value))
+            .map_err(|rejection| Problem::new(Kind::BadRequest, rejection.body_text()))
+    }
+}
+
+/// Lists come a page at a time, in id order: `limit` rows (default 100, at most 1,000)
+/// after the row the `cursor` names. The cursor is the last row's id, but clients treat
+/// it as opaque: it is `nextCursor` of the previous page, absent on the last one.
+pub(crate) struct Page {
+    pub size: u32,
+}
+
+impl Page {
+    pub const DEFAULT_SIZE: u32 = 100;
+    pub const MAX_SIZE: u32 = 1000;
+
+    pub fn new(limit: Option<u32>) -> Page {
+        Page {
+            size: limit.unwrap_or(Self::DEFAULT_SIZE).clamp(1, Self::MAX_SIZE),
+        }
+    }
+
+    /// What to ask the store for: one row more than the page holds, to learn whether
+    /// another page follows.
+    pub fn fetch(&self) -> Option<u32> {
+        Some(self.size + 1)
+    }
+
+    /// The page's rows and the cursor of the next page, if there is one.
+    pub fn cut<T>(&self, mut rows: Vec<T>, id: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
+        if rows.len() <= self.size as usize {
+            return (rows, None);
+        }
+        rows.truncate(self.size as usize);
+        let next = rows.last().map(id);
+        (rows, next)
+    }
+}
+
+/// The `cursor` query parameter: an instance id (`42`) or a task or incident key (`3-7`),
+/// whichever the list's rows are named by.
+fn cursor<T: std::str::FromStr>(cursor: Option<&str>) -> Result<Option<T>, Problem> {
+    cursor
+        .map(|text| {
+            text.parse::<T>().map_err(|_| {
+                Problem::new(
+                    Kind::BadRequest,
+                    format!("'{text}' is not a cursor of this list: pass nextCursor as it came"),
+                )
+                .at("cursor")
+            })
+        })
+        .transpose()
 }
 
 /// Whole numbers in request bodies: JSON Schema counts `5.0` as an integer, so the API

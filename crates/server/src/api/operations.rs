@@ -1,24 +1,38 @@
 //! The rest of the day-to-day work: user tasks, incidents, messages and signals.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use baton_auth::{Permission, Principal};
-use baton_core::correlation_key;
+use baton_core::{GlobalKey, correlation_key};
 use baton_feel::Value;
-use baton_store::{IncidentFilter, QueryStore as _, TaskFilter};
+use baton_store::{IncidentFilter, QueryStore as _, TaskFilter, UserTaskRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AppState, Body, parse_key, variables};
+use super::{AppState, Body, Page, Params, cursor, parse_key, variables};
 use crate::auth::allow;
 use crate::problem::{Kind, Problem};
 
 #[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
-pub struct ByInstance {
+pub struct TaskQuery {
     /// Only those of this instance.
     instance: Option<u64>,
+    /// Only those of this process.
+    process_id: Option<String>,
+    /// Only those claimed by this person.
+    assignee: Option<String>,
+    /// `false`: only unclaimed tasks; `true`: only claimed ones.
+    assigned: Option<bool>,
+    /// Only those this group is a candidate for.
+    candidate_group: Option<String>,
+    /// Only those this person is a candidate for.
+    candidate_user: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    limit: Option<u32>,
+    /// The previous page's `nextCursor`.
+    cursor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -29,30 +43,66 @@ pub struct UserTask {
     process_id: String,
     element_id: String,
     name: Option<String>,
+    /// `open`, `completed` or `cancelled`.
+    state: String,
+    /// Who claimed the task; null while nobody has.
+    assignee: Option<String>,
+    /// Groups whose members may claim it (from the model).
+    candidate_groups: Vec<String>,
+    /// People who may claim it (from the model).
+    candidate_users: Vec<String>,
     created_at: i64,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct UserTasks {
-    tasks: Vec<UserTask>,
+impl From<UserTaskRow> for UserTask {
+    fn from(t: UserTaskRow) -> UserTask {
+        UserTask {
+            key: t.id().to_string(),
+            instance: t.instance.0,
+            process_id: t.process_id,
+            element_id: t.element_id,
+            name: t.name,
+            state: t.state,
+            assignee: t.assignee,
+            candidate_groups: t.candidate_groups,
+            candidate_users: t.candidate_users,
+            created_at: t.created_at.0,
+        }
+    }
 }
 
-/// Open user tasks.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserTasks {
+    tasks: Vec<UserTask>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    next_cursor: Option<String>,
+}
+
+/// Open user tasks, a page at a time in the order they were created.
 #[utoipa::path(
     get,
     path = "/v1/user-tasks",
-    params(ByInstance),
+    params(TaskQuery),
     responses((status = 200, body = UserTasks))
 )]
 pub async fn tasks(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
-    Query(query): Query<ByInstance>,
+    Params(query): Params<TaskQuery>,
 ) -> Result<Json<UserTasks>, Problem> {
     allow(&caller, Permission::ReadTasks)?;
+    let page = Page::new(query.limit);
     let filter = TaskFilter {
         instance: query.instance.map(baton_core::InstanceId),
+        process_id: query.process_id,
+        assignee: query.assignee,
+        assigned: query.assigned,
+        candidate_group: query.candidate_group,
+        candidate_user: query.candidate_user,
         include_closed: false,
+        after: cursor(query.cursor.as_deref())?,
+        limit: page.fetch(),
     };
     let rows = state
         .engine
@@ -60,22 +110,118 @@ pub async fn tasks(
             Ok(rt.store().user_tasks(&filter)?)
         })
         .await?;
-    let tasks = rows
-        .into_iter()
-        .map(|t| UserTask {
-            key: baton_core::GlobalKey {
-                instance: t.instance,
-                key: t.key,
-            }
-            .to_string(),
-            instance: t.instance.0,
-            process_id: t.process_id,
-            element_id: t.element_id,
-            name: t.name,
-            created_at: t.created_at.0,
-        })
-        .collect();
-    Ok(Json(UserTasks { tasks }))
+    let (rows, next_cursor) = page.cut(rows, |t| t.id().to_string());
+    Ok(Json(UserTasks {
+        tasks: rows.into_iter().map(UserTask::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// One user task, open or ended.
+#[utoipa::path(
+    get,
+    path = "/v1/user-tasks/{key}",
+    params(("key" = String, Path, description = "The task key")),
+    responses((status = 200, body = UserTask), (status = 404, body = Problem))
+)]
+pub async fn task(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
+    Path(key): Path<String>,
+) -> Result<Json<UserTask>, Problem> {
+    allow(&caller, Permission::ReadTasks)?;
+    let key = parse_key(&key)?;
+    let row = state
+        .engine
+        .read(caller.tenant.as_str(), move |rt| read_task(rt, key))
+        .await?;
+    Ok(Json(row.into()))
+}
+
+fn read_task(
+    rt: &baton_runtime::Runtime<impl baton_store::Store>,
+    key: GlobalKey,
+) -> Result<UserTaskRow, baton_runtime::Error> {
+    rt.store()
+        .user_task(key)?
+        .ok_or(baton_runtime::Error::UnknownTask(key))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Claim {
+    /// Who takes the task.
+    assignee: String,
+    /// Take the task even if someone else holds it (default false: that is a 409).
+    #[serde(default)]
+    allow_override: bool,
+}
+
+/// Claim an open user task for someone. Claiming a task one already holds changes
+/// nothing; a task someone else holds is a 409 unless `allowOverride` is set.
+#[utoipa::path(
+    post,
+    path = "/v1/user-tasks/{key}/claim",
+    params(("key" = String, Path, description = "The task key")),
+    request_body = Claim,
+    responses(
+        (status = 200, body = UserTask),
+        (status = 404, body = Problem),
+        (status = 409, description = "Someone else holds the task", body = Problem),
+    )
+)]
+pub async fn claim_task(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
+    Path(key): Path<String>,
+    Body(request): Body<Claim>,
+) -> Result<Json<UserTask>, Problem> {
+    allow(&caller, Permission::ClaimTasks)?;
+    let key = parse_key(&key)?;
+    let assignee = request.assignee.trim().to_string();
+    if assignee.is_empty() {
+        return Err(Problem::new(
+            Kind::BadRequest,
+            "assignee is empty: name who takes the task",
+        )
+        .at("assignee"));
+    }
+    assign(&state, &caller, key, Some(assignee), request.allow_override).await
+}
+
+/// Hand a claimed user task back: it is open to its candidates again.
+#[utoipa::path(
+    post,
+    path = "/v1/user-tasks/{key}/unclaim",
+    params(("key" = String, Path, description = "The task key")),
+    responses((status = 200, body = UserTask), (status = 404, body = Problem))
+)]
+pub async fn unclaim_task(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
+    Path(key): Path<String>,
+) -> Result<Json<UserTask>, Problem> {
+    allow(&caller, Permission::ClaimTasks)?;
+    let key = parse_key(&key)?;
+    assign(&state, &caller, key, None, true).await
+}
+
+async fn assign(
+    state: &AppState,
+    caller: &Principal,
+    key: GlobalKey,
+    assignee: Option<String>,
+    allow_override: bool,
+) -> Result<Json<UserTask>, Problem> {
+    let row = state
+        .engine
+        .write_then_read(
+            caller.tenant.as_str(),
+            move |rt| rt.assign_user_task(key, assignee, allow_override),
+            move |rt, ()| read_task(rt, key),
+        )
+        .await?;
+    Ok(Json(row.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -125,26 +271,43 @@ pub struct Incident {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Incidents {
     incidents: Vec<Incident>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    next_cursor: Option<String>,
 }
 
-/// Open incidents.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct IncidentQuery {
+    /// Only those of this instance.
+    instance: Option<u64>,
+    /// At most this many (default 100, at most 1000).
+    limit: Option<u32>,
+    /// The previous page's `nextCursor`.
+    cursor: Option<String>,
+}
+
+/// Open incidents, a page at a time in the order they were raised.
 #[utoipa::path(
     get,
     path = "/v1/incidents",
-    params(ByInstance),
+    params(IncidentQuery),
     responses((status = 200, body = Incidents))
 )]
 pub async fn incidents(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
-    Query(query): Query<ByInstance>,
+    Params(query): Params<IncidentQuery>,
 ) -> Result<Json<Incidents>, Problem> {
     allow(&caller, Permission::ReadIncidents)?;
+    let page = Page::new(query.limit);
     let filter = IncidentFilter {
         instance: query.instance.map(baton_core::InstanceId),
         include_resolved: false,
+        after: cursor(query.cursor.as_deref())?,
+        limit: page.fetch(),
     };
     let rows = state
         .engine
@@ -152,6 +315,7 @@ pub async fn incidents(
             Ok(rt.store().incidents(&filter)?)
         })
         .await?;
+    let (rows, next_cursor) = page.cut(rows, |i| i.id().to_string());
     let incidents = rows
         .into_iter()
         .map(|i| Incident {
@@ -174,7 +338,10 @@ pub async fn incidents(
             created_at: i.created_at.0,
         })
         .collect();
-    Ok(Json(Incidents { incidents }))
+    Ok(Json(Incidents {
+        incidents,
+        next_cursor,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,0 +1,51 @@
+//! `baton claim` and `baton unclaim`: give a user task to someone, or hand it back.
+
+use anyhow::Result;
+use baton_store::QueryStore as _;
+use serde_json::json;
+
+use crate::cli::StoreArgs;
+use crate::commands::parse_key;
+use crate::remote::Client;
+use crate::{output, workspace};
+
+/// Claims `task` for `assignee`, or unclaims it (`None`); `force` takes it from whoever
+/// holds it.
+pub fn run(task: &str, assignee: Option<&str>, force: bool, store: &StoreArgs) -> Result<u8> {
+    let key = parse_key(task)?;
+    let mut runtime = workspace::open(store)?;
+    runtime.assign_user_task(key, assignee.map(str::to_string), force)?;
+    let holder = runtime.store().user_task(key)?.and_then(|row| row.assignee);
+    report(task, holder.as_deref(), store.json)
+}
+
+pub fn remote(
+    client: &Client,
+    task: &str,
+    assignee: Option<&str>,
+    force: bool,
+    store: &StoreArgs,
+) -> Result<u8> {
+    let key = parse_key(task)?;
+    let answer = match assignee {
+        Some(assignee) => client.post(
+            &format!("/v1/user-tasks/{key}/claim"),
+            &json!({"assignee": assignee, "allowOverride": force}),
+        )?,
+        None => client.post(&format!("/v1/user-tasks/{key}/unclaim"), &json!({}))?,
+    };
+    let holder = answer.get("assignee").and_then(|a| a.as_str());
+    report(task, holder, store.json)
+}
+
+fn report(task: &str, assignee: Option<&str>, json: bool) -> Result<u8> {
+    if json {
+        output::json(&json!({"task": task, "assignee": assignee}))?;
+    } else {
+        match assignee {
+            Some(assignee) => println!("task {task} is claimed by {assignee}"),
+            None => println!("task {task} is unclaimed"),
+        }
+    }
+    Ok(0)
+}
