@@ -127,14 +127,35 @@ impl<S: Store> Runtime<S> {
     }
 
     /// When the next lease runs out or the next queued remote job becomes due, whichever
-    /// is first: the time a waiting worker may get a job without any new command.
+    /// is first: the time a waiting worker may get a job without any new command. Only
+    /// times still ahead count: a job due already is found by the next activation, and
+    /// reporting it would have the server wake again at once, and again, while nobody
+    /// asks for it.
     pub fn next_remote_change(&self) -> Option<Timestamp> {
-        let expiry = self.remote.expiries.first().map(|(at, _)| *at);
+        let after = Timestamp(self.now().0.saturating_add(1));
+        let expiry = self
+            .remote
+            .expiries
+            .range(
+                (
+                    after,
+                    GlobalKey {
+                        instance: InstanceId(0),
+                        key: Key(0),
+                    },
+                )..,
+            )
+            .next()
+            .map(|(at, _)| *at);
         let due = self
             .remote
             .ready
             .values()
-            .filter_map(|q| q.first().map(|(due, _, _)| *due))
+            .filter_map(|q| {
+                q.range((after, InstanceId(0), Key(0))..)
+                    .next()
+                    .map(|(due, _, _)| *due)
+            })
             .min();
         expiry.into_iter().chain(due).min()
     }

@@ -137,6 +137,11 @@ fn a_failed_job_comes_back_after_its_backoff_and_an_error_is_caught_with_its_var
     );
     assert_eq!(w.runtime.next_remote_change(), Some(Timestamp(1_003_000)));
     w.clock.advance(3_000);
+    assert_eq!(
+        w.runtime.next_remote_change(),
+        None,
+        "a job due already is no change to wait for (the server would wake at once, forever)"
+    );
     let retried = w
         .runtime
         .activate_jobs("double", "w1", 1, 10_000)
