@@ -80,7 +80,7 @@ pub struct WorkerArgs {
     /// An API token with the worker role (`baton token create --role worker`)
     #[arg(long, env = "BATON_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// How many jobs to take (and run side by side) at a time
+    /// How many jobs to run side by side (more are taken as these finish)
     #[arg(long, default_value_t = 4)]
     pub max_jobs: u32,
     /// How long a job is this worker's: milliseconds or ISO 8601 (PT1M); the command

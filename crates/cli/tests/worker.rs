@@ -125,3 +125,34 @@ fn baton_worker_finishes_the_running_job_on_sigterm() {
     assert_eq!(done["state"], "completed", "{done:#}");
     assert_eq!(done["variables"]["result"], json!(8), "{done:#}");
 }
+
+#[test]
+fn baton_worker_takes_new_jobs_while_a_slow_one_runs() {
+    let (work, server) = serve_double();
+    let slow = server.start_instance("double", json!({ "x": 1 }));
+    let started = work.path().join("slow-started");
+    let release = work.path().join("release");
+    // x = 1 waits until the test releases it; every other job answers at once.
+    let command = format!(
+        r#"read input; x=$(echo "$input" | tr -dc 0-9)
+if [ "$x" = 1 ]; then touch '{started}'; while [ ! -e '{release}' ]; do sleep 0.05; done; fi
+echo "{{\"y\": $((x * 2))}}""#,
+        started = started.display(),
+        release = release.display()
+    );
+    let _worker = server.worker(&work, &command);
+    assert!(
+        wait_for(Duration::from_secs(20), || started.exists()),
+        "the slow job never started"
+    );
+    let fast: Vec<u64> = (2..=4)
+        .map(|x| server.start_instance("double", json!({ "x": x })))
+        .collect();
+    for id in fast {
+        server.await_state(id, "completed", Duration::from_secs(20));
+    }
+    assert_eq!(server.instance(slow)["state"], "waiting", "still held");
+    std::fs::write(&release, "").expect("release the slow job");
+    let done = server.await_state(slow, "completed", Duration::from_secs(20));
+    assert_eq!(done["variables"]["result"], json!(2), "{done:#}");
+}

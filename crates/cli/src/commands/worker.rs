@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
@@ -114,17 +114,55 @@ struct Worker {
 }
 
 impl Worker {
+    /// Runs jobs on `max_jobs` threads and asks for more whenever enough of them are free,
+    /// so a slow job never keeps the others' slots idle. Asking only once a few slots are
+    /// free (a third of them, at least one) keeps activations from shrinking to one job
+    /// each under load.
     fn serve(&self, stop: &Stop) -> Result<()> {
+        let slots = usize::try_from(self.max_jobs).unwrap_or(usize::MAX);
+        let threshold = slots.div_ceil(3).max(1);
+        let (queue, jobs) = mpsc::channel::<(Json, Instant)>();
+        let jobs = Mutex::new(jobs);
+        std::thread::scope(|scope| {
+            for _ in 0..slots {
+                scope.spawn(|| {
+                    loop {
+                        // The lock is held only to take the next job, not to run it.
+                        let next = jobs.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok((job, received)) = next else { return };
+                        self.work(&job, received, stop);
+                        stop.finished_one();
+                    }
+                });
+            }
+            let polled = self.poll(stop, slots, threshold, &queue);
+            // Closing the queue ends each thread once the jobs it runs are reported.
+            drop(queue);
+            polled
+        })
+    }
+
+    /// Activates jobs and queues them for the pool until a stop is asked for.
+    fn poll(
+        &self,
+        stop: &Stop,
+        slots: usize,
+        threshold: usize,
+        queue: &mpsc::Sender<(Json, Instant)>,
+    ) -> Result<()> {
         let mut connected = false;
         let mut pause = Duration::from_millis(250);
         loop {
+            let Some(free) = stop.wait_for_free(slots, threshold) else {
+                return Ok(());
+            };
             if !stop.enter_poll() {
                 return Ok(());
             }
             let activated = self.activate(&json!({
                 "type": self.job_type,
                 "worker": self.name,
-                "maxJobs": self.max_jobs,
+                "maxJobs": free,
                 "leaseMs": self.lease_ms,
                 "requestTimeoutMs": POLL_MS,
             }));
@@ -134,7 +172,7 @@ impl Worker {
                 // the URL or a server not started: say so and stop. Afterwards it is
                 // probably restarting, so the worker waits for it.
                 Err(error) if connected && error.is_transient() => {
-                    stop.leave_poll();
+                    stop.leave_poll(0);
                     eprintln!("warning: {error}; trying again in {pause:?}");
                     if !stop.sleep(pause) {
                         return Ok(());
@@ -142,27 +180,28 @@ impl Worker {
                     pause = (pause * 2).min(MAX_RECONNECT_PAUSE);
                     continue;
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => {
+                    stop.leave_poll(0);
+                    return Err(error.into());
+                }
             };
             let received = Instant::now();
             connected = true;
             pause = Duration::from_millis(250);
-            let stopping = !stop.leave_poll();
-            if stopping {
+            if !stop.leave_poll(jobs.len()) {
                 // Asked to stop while the jobs were on their way: give them back at once
                 // rather than leave them leased to a worker that is gone.
                 for job in &jobs {
                     self.hand_back(job, "the worker stopped before running the job");
+                    stop.finished_one();
                 }
                 return Ok(());
             }
-            // Jobs of one activation run side by side, like the embedded engine's batches:
-            // each must finish within its lease.
-            std::thread::scope(|scope| {
-                for job in &jobs {
-                    scope.spawn(move || self.work(job, received, stop));
+            for job in jobs {
+                if queue.send((job, received)).is_err() {
+                    return Ok(());
                 }
-            });
+            }
         }
     }
 
@@ -374,13 +413,23 @@ impl Worker {
     }
 }
 
-/// SIGINT/SIGTERM handling. A worker waiting in a long poll has nothing to finish, so it
-/// exits at once; one running jobs finishes and reports them, then stops. A second signal
-/// exits at once in any case.
+/// SIGINT/SIGTERM handling. A worker waiting in a long poll with no job running has
+/// nothing to finish, so it exits at once; one running jobs finishes and reports them,
+/// then stops. A second signal exits at once in any case.
 struct Stop {
-    /// `true` while the worker waits for an activation and holds no job.
-    polling: Arc<Mutex<bool>>,
+    state: Arc<(Mutex<Held>, Condvar)>,
     requested: Arc<AtomicBool>,
+    /// Printed on the way out with `--stats`.
+    stats: Option<Arc<Mutex<Vec<u64>>>>,
+}
+
+/// What the worker holds; the condition variable announces a finished job.
+#[derive(Default)]
+struct Held {
+    /// Waiting for an activation to answer.
+    polling: bool,
+    /// Jobs taken and not yet reported.
+    running: usize,
 }
 
 impl Stop {
@@ -390,47 +439,90 @@ impl Stop {
         let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
             .context("installing the SIGINT/SIGTERM handlers")?;
         let stop = Stop {
-            polling: Arc::new(Mutex::new(false)),
+            state: Arc::new((Mutex::new(Held::default()), Condvar::new())),
             requested: Arc::new(AtomicBool::new(false)),
+            stats,
         };
-        let polling = stop.polling.clone();
-        let requested = stop.requested.clone();
+        let signalled = Stop {
+            state: stop.state.clone(),
+            requested: stop.requested.clone(),
+            stats: stop.stats.clone(),
+        };
         std::thread::spawn(move || {
             for _ in signals.forever() {
-                let again = requested.swap(true, Ordering::SeqCst);
-                let idle = *polling.lock().unwrap_or_else(|e| e.into_inner());
-                if again || idle {
-                    // A poll cannot be interrupted, and it holds no job yet (jobs in an
-                    // answer still in flight go back to the queue when their lease ends).
-                    if let Some(latencies) = &stats {
-                        let _ = print_stats(latencies);
-                    }
-                    eprintln!("worker stopped");
-                    std::process::exit(0);
+                let again = signalled.requested.swap(true, Ordering::SeqCst);
+                let held = signalled.held();
+                if again || (held.polling && held.running == 0) {
+                    signalled.exit();
                 }
+                // Wakes a poller waiting for a free slot, so that it stops.
+                signalled.state.1.notify_all();
                 eprintln!("stopping after the running jobs (signal again to stop now)");
             }
         });
         Ok(stop)
     }
 
+    /// Exits at once. Only while nothing runs: a poll cannot be interrupted, and it holds
+    /// no job yet (jobs in an answer still in flight go back to the queue when their lease
+    /// ends).
+    fn exit(&self) -> ! {
+        if let Some(latencies) = &self.stats {
+            let _ = print_stats(latencies);
+        }
+        eprintln!("worker stopped");
+        std::process::exit(0);
+    }
+
     fn requested(&self) -> bool {
         self.requested.load(Ordering::SeqCst)
     }
 
-    /// Marks the worker as waiting for jobs; `false` when it should stop instead.
-    fn enter_poll(&self) -> bool {
-        let mut polling = self.polling.lock().unwrap_or_else(|e| e.into_inner());
-        *polling = !self.requested();
-        *polling
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.state.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Marks the worker as holding jobs; `false` when a stop was asked for meanwhile. The
-    /// lock makes "stop at once" and "take the jobs" exclusive.
-    fn leave_poll(&self) -> bool {
-        let mut polling = self.polling.lock().unwrap_or_else(|e| e.into_inner());
-        *polling = false;
+    /// Waits until at least `threshold` of `slots` are free (or none runs) and returns
+    /// how many are; `None` when it should stop instead.
+    fn wait_for_free(&self, slots: usize, threshold: usize) -> Option<usize> {
+        let mut held = self.held();
+        loop {
+            if self.requested() {
+                return None;
+            }
+            let free = slots.saturating_sub(held.running);
+            if free >= threshold || held.running == 0 {
+                return Some(free);
+            }
+            held = self.state.1.wait(held).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Marks the worker as waiting for jobs; `false` when it should stop instead.
+    fn enter_poll(&self) -> bool {
+        let mut held = self.held();
+        held.polling = !self.requested();
+        held.polling
+    }
+
+    /// Marks the poll as answered with `taken` jobs, now held; `false` when a stop was
+    /// asked for meanwhile. The lock makes "stop at once" and "take the jobs" exclusive.
+    fn leave_poll(&self, taken: usize) -> bool {
+        let mut held = self.held();
+        held.polling = false;
+        held.running += taken;
         !self.requested()
+    }
+
+    /// A held job was reported (or handed back): its slot is free. The last one to finish
+    /// after a stop was asked for, while the worker sits in a poll, ends the process.
+    fn finished_one(&self) {
+        let mut held = self.held();
+        held.running = held.running.saturating_sub(1);
+        if held.running == 0 && held.polling && self.requested() {
+            self.exit();
+        }
+        self.state.1.notify_all();
     }
 
     /// Sleeps, waking early to stop; `false` when it should stop.

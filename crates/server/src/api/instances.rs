@@ -99,7 +99,7 @@ pub struct InstanceList {
     next_cursor: Option<String>,
 }
 
-/// List instances in the order they were started, a page at a time.
+/// List instances, a page at a time, ordered by id (the order they were started).
 #[utoipa::path(
     get,
     path = "/v1/process-instances",

@@ -79,7 +79,7 @@ pub struct UserTasks {
     next_cursor: Option<String>,
 }
 
-/// Open user tasks, a page at a time in the order they were created.
+/// Open user tasks, a page at a time, ordered by instance and then by key.
 #[utoipa::path(
     get,
     path = "/v1/user-tasks",
@@ -289,7 +289,7 @@ pub struct IncidentQuery {
     cursor: Option<String>,
 }
 
-/// Open incidents, a page at a time in the order they were raised.
+/// Open incidents, a page at a time, ordered by instance and then by key.
 #[utoipa::path(
     get,
     path = "/v1/incidents",
