@@ -48,7 +48,7 @@ pub enum Rejection {
     )]
     UnknownUserTask { instance: InstanceId, task: Key },
     #[error(
-        "user task {instance}-{task} is claimed by '{assignee}': unclaim it first, or claim it with allowOverride"
+        "user task {instance}-{task} is claimed by '{assignee}': unclaim it first, or take it over (--force, or allowOverride in the API)"
     )]
     ClaimedByOther {
         instance: InstanceId,

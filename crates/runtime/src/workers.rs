@@ -126,13 +126,13 @@ impl<S: Store> Runtime<S> {
         self.remote.has_due(job_type, now)
     }
 
-    /// When the next lease runs out or the next queued remote job becomes due, whichever
-    /// is first: the time a waiting worker may get a job without any new command. Only
-    /// times still ahead count: a job due already is found by the next activation, and
-    /// reporting it would have the server wake again at once, and again, while nobody
-    /// asks for it.
-    pub fn next_remote_change(&self) -> Option<Timestamp> {
-        let after = Timestamp(self.now().0.saturating_add(1));
+    /// When, after `after`, the next lease runs out or the next queued remote job becomes
+    /// due, whichever is first: the time a waiting worker may get a job without any new
+    /// command. The caller passes the time it last offered jobs to its waiting workers:
+    /// what was due by then was found, and reporting it again would have the server wake
+    /// at once, and again, while nobody asks for it.
+    pub fn next_remote_change(&self, after: Timestamp) -> Option<Timestamp> {
+        let after = Timestamp(after.0.saturating_add(1));
         let expiry = self
             .remote
             .expiries

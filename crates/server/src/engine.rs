@@ -226,9 +226,10 @@ struct Waiter {
 
 fn run(mut tenants: Tenants, live: LiveEvents, rx: Receiver<Message>) {
     let mut waiters: Vec<Waiter> = Vec::new();
+    let mut served_at = None;
     let mut draining = false;
     loop {
-        let first = match next_wake(&tenants, &waiters) {
+        let first = match next_wake(&tenants, &waiters, served_at) {
             Some(wait) => match rx.recv_timeout(wait) {
                 Ok(message) => Some(message),
                 Err(RecvTimeoutError::Timeout) => None,
@@ -289,6 +290,7 @@ fn run(mut tenants: Tenants, live: LiveEvents, rx: Receiver<Message>) {
                 _ => done(Err("the tenant's store could not be opened")),
             }
         }
+        served_at = tenants.runtimes.values().next().map(|rt| rt.now());
         serve_waiters(&mut tenants, &mut waiters, stop || draining);
         if stop {
             for rt in tenants.runtimes.values_mut() {
@@ -300,18 +302,23 @@ fn run(mut tenants: Tenants, live: LiveEvents, rx: Receiver<Message>) {
 }
 
 /// How long the engine may sleep before something is due without new work: the next
-/// timer, retry, expired lease or the end of a worker's wait, in any tenant.
-fn next_wake(tenants: &Tenants, waiters: &[Waiter]) -> Option<Duration> {
+/// timer, the end of a worker's wait, and, while workers wait, the next retry or expired
+/// lease after `served_at` (when waiting workers were last looked at: anything due by
+/// then was offered to them), in any tenant.
+fn next_wake(
+    tenants: &Tenants,
+    waiters: &[Waiter],
+    served_at: Option<Timestamp>,
+) -> Option<Duration> {
     let now = tenants.runtimes.values().next()?.now();
+    let remote_after = served_at.filter(|_| !waiters.is_empty());
     let next = waiters
         .iter()
         .map(|w| w.until)
-        .chain(
-            tenants
-                .runtimes
-                .values()
-                .flat_map(|rt| rt.next_timer().into_iter().chain(rt.next_remote_change())),
-        )
+        .chain(tenants.runtimes.values().flat_map(|rt| {
+            let remote = remote_after.and_then(|after| rt.next_remote_change(after));
+            rt.next_timer().into_iter().chain(remote)
+        }))
         .min()?;
     let millis = u64::try_from(next.0.saturating_sub(now.0)).unwrap_or(0);
     Some(Duration::from_millis(millis))

@@ -344,6 +344,10 @@ async fn the_openapi_document_describes_every_route() {
         "/v1/jobs/{key}/fail",
         "/v1/jobs/{key}/throw-error",
         "/v1/user-tasks",
+        "/v1/user-tasks/{key}",
+        "/v1/user-tasks/{key}/claim",
+        "/v1/user-tasks/{key}/unclaim",
+        "/v1/user-tasks/{key}/complete",
         "/v1/incidents",
         "/v1/messages",
         "/v1/signals",
@@ -827,4 +831,38 @@ async fn a_job_whose_lease_ran_out_cannot_be_completed_and_goes_back_to_the_queu
     );
     let again = s.post("/v1/jobs/activate", activate).await;
     assert_eq!(again.json["jobs"][0]["key"], key.as_str(), "{}", again.json);
+}
+
+#[tokio::test]
+async fn a_waiting_worker_gets_a_failed_job_when_its_backoff_ends() {
+    let s = server();
+    s.deploy("double.bpmn", DOUBLE).await;
+    s.start_double(5).await;
+    let first = s
+        .post(
+            "/v1/jobs/activate",
+            r#"{"type": "double", "worker": "w", "maxJobs": 1, "leaseMs": 10000}"#,
+        )
+        .await;
+    let key = first.json["jobs"][0]["key"]
+        .as_str()
+        .expect("a job")
+        .to_string();
+    let failed = s
+        .post(
+            &format!("/v1/jobs/{key}/fail"),
+            r#"{"retries": 2, "errorMessage": "busy", "retryBackoffMs": 300}"#,
+        )
+        .await;
+    assert_eq!(failed.status, StatusCode::NO_CONTENT, "{}", failed.json);
+    // Nothing new arrives while this worker waits: only the engine's own wake-up at the
+    // end of the backoff can answer it before its timeout.
+    let again = s
+        .post(
+            "/v1/jobs/activate",
+            r#"{"type": "double", "worker": "w", "maxJobs": 1, "leaseMs": 10000, "requestTimeoutMs": 8000}"#,
+        )
+        .await;
+    assert_eq!(again.json["jobs"][0]["key"], key.as_str(), "{}", again.json);
+    assert_eq!(again.json["jobs"][0]["retries"], 2);
 }

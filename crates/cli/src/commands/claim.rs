@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::cli::StoreArgs;
 use crate::commands::parse_key;
+use crate::exit::InputError;
 use crate::remote::Client;
 use crate::{output, workspace};
 
@@ -13,8 +14,10 @@ use crate::{output, workspace};
 /// holds it.
 pub fn run(task: &str, assignee: Option<&str>, force: bool, store: &StoreArgs) -> Result<u8> {
     let key = parse_key(task)?;
+    let assignee = checked(assignee)?;
     let mut runtime = workspace::open(store)?;
     runtime.assign_user_task(key, assignee.map(str::to_string), force)?;
+    runtime.flush()?;
     let holder = runtime.store().user_task(key)?.and_then(|row| row.assignee);
     report(task, holder.as_deref(), store.json)
 }
@@ -27,7 +30,7 @@ pub fn remote(
     store: &StoreArgs,
 ) -> Result<u8> {
     let key = parse_key(task)?;
-    let answer = match assignee {
+    let answer = match checked(assignee)? {
         Some(assignee) => client.post(
             &format!("/v1/user-tasks/{key}/claim"),
             &json!({"assignee": assignee, "allowOverride": force}),
@@ -36,6 +39,17 @@ pub fn remote(
     };
     let holder = answer.get("assignee").and_then(|a| a.as_str());
     report(task, holder, store.json)
+}
+
+/// The assignee as given, trimmed; a blank one names nobody and is refused.
+fn checked(assignee: Option<&str>) -> Result<Option<&str>> {
+    match assignee.map(str::trim) {
+        Some("") => Err(InputError(
+            "--assignee is blank: name who takes the task (baton unclaim hands it back)".into(),
+        )
+        .into()),
+        other => Ok(other),
+    }
 }
 
 fn report(task: &str, assignee: Option<&str>, json: bool) -> Result<u8> {

@@ -94,13 +94,20 @@ fn names(
             .filter(|name| !name.is_empty())
             .map(str::to_string)
             .collect()),
-        Value::List(items) => items
-            .iter()
-            .map(|item| match item {
-                Value::String(name) => Ok(name.to_string()),
-                other => Err(wrong(other)),
-            })
-            .collect(),
+        Value::List(items) => {
+            let mut names = Vec::with_capacity(items.len());
+            for item in items.iter() {
+                match item {
+                    Value::String(name) if !name.trim().is_empty() => {
+                        names.push(name.trim().to_string())
+                    }
+                    // A blank name names nobody.
+                    Value::String(_) => {}
+                    other => return Err(wrong(other)),
+                }
+            }
+            Ok(names)
+        }
         other => Err(wrong(other)),
     }
 }

@@ -265,7 +265,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
 
 /// Lists come a page at a time, in id order: `limit` rows (default 100, at most 1,000)
 /// after the row the `cursor` names. The cursor is the last row's id, but clients treat
-/// it as opaque: it is `nextCursor` of the previous page, absent on the last one.
+/// it as opaque: it is `nextCursor` of the previous page, null on the last one.
 pub(crate) struct Page {
     pub size: u32,
 }
