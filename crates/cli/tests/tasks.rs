@@ -62,7 +62,11 @@ fn tasks_are_claimed_handed_back_and_listed_by_who_has_them() {
         "{}",
         refused.stderr
     );
-    assert_eq!(ids(&w, &["--assignee", "ann"]), [anns.as_str()], "unchanged");
+    assert_eq!(
+        ids(&w, &["--assignee", "ann"]),
+        [anns.as_str()],
+        "unchanged"
+    );
     let forced = w.baton(&["claim", anns, "--assignee", "bob", "--force"]);
     assert_eq!(forced.code, 0, "{}", forced.stderr);
     assert_eq!(
