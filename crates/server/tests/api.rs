@@ -624,6 +624,61 @@ async fn an_operator_reads_and_modifies_an_instance_and_reads_the_model_source()
     );
 }
 
+#[tokio::test]
+async fn an_operator_restarts_an_ended_instance_as_a_new_one_and_a_running_one_in_place() {
+    let s = server();
+    s.deploy("double.bpmn", DOUBLE).await;
+    let ended = s.start_double(3).await;
+    let cancelled = s
+        .post(&format!("/v1/process-instances/{ended}/cancel"), "{}")
+        .await;
+    assert_eq!(cancelled.json["state"], "cancelled", "{}", cancelled.json);
+
+    let restarted = s
+        .post(
+            &format!("/v1/process-instances/{ended}/restart"),
+            r#"{"from": "check", "variables": {"result": 6}}"#,
+        )
+        .await;
+    assert_eq!(restarted.status, StatusCode::OK, "{}", restarted.json);
+    let again = restarted.json["instance"].as_u64().expect("an instance id");
+    assert_ne!(again, ended, "an ended instance runs again as a new one");
+    assert_eq!(restarted.json["waiting"][0]["element"], "check");
+    assert_eq!(restarted.json["variables"], json!({"x": 3, "result": 6}));
+
+    let running = s.start_double(4).await;
+    let in_place = s
+        .post(
+            &format!("/v1/process-instances/{running}/restart"),
+            r#"{"from": "check"}"#,
+        )
+        .await;
+    assert_eq!(in_place.status, StatusCode::OK, "{}", in_place.json);
+    assert_eq!(in_place.json["instance"], running);
+    assert_eq!(in_place.json["waiting"][0]["element"], "check");
+
+    let unknown = s
+        .post(
+            &format!("/v1/process-instances/{running}/restart"),
+            r#"{"from": "nowhere"}"#,
+        )
+        .await;
+    assert!(unknown.status.is_client_error(), "{}", unknown.json);
+    assert!(
+        unknown.json["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("nowhere")),
+        "{}",
+        unknown.json
+    );
+    assert_problem(
+        &s.post("/v1/process-instances/999/restart", r#"{"from": "check"}"#)
+            .await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+}
+
 const APPROVAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
 <bpmn:process id="approval" isExecutable="true">

@@ -1,4 +1,5 @@
-//! Process instances: start, list, get (the same object as `baton show --json`), cancel.
+//! Process instances: start, list, get (the same object as `baton show --json`), cancel,
+//! modify, restart, and read their variables and history.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -327,6 +328,49 @@ pub async fn modify(
             caller.tenant.as_str(),
             move |rt| rt.modify(instance, change),
             move |rt, ()| rt.view(instance),
+        )
+        .await?;
+    Ok(Json(Instance(api_json(view))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Restart {
+    /// The element to run again from.
+    #[schema(min_length = 1)]
+    from: String,
+    /// Set before the element runs (over the instance's last variables).
+    #[schema(value_type = Option<Object>)]
+    variables: Option<serde_json::Value>,
+}
+
+/// Run an instance again from an element: a finished one as a new instance of the same
+/// version with its last variables, a running one (say, stuck on an incident) in place.
+/// The answer is the instance that runs, so its `instance` is the new id when one was
+/// started.
+#[utoipa::path(
+    post,
+    path = "/v1/process-instances/{id}/restart",
+    params(("id" = u64, Path, description = "The instance id")),
+    request_body = Restart,
+    responses((status = 200, body = Instance), (status = 409, body = Problem))
+)]
+pub async fn restart(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
+    Path(id): Path<String>,
+    Body(request): Body<Restart>,
+) -> Result<Json<Instance>, Problem> {
+    allow(&caller, Permission::ModifyInstances)?;
+    let instance = instance_id(&id)?;
+    let variables = variables(request.variables, "variables")?;
+    let from = request.from;
+    let view = state
+        .engine
+        .write_then_read(
+            caller.tenant.as_str(),
+            move |rt| rt.restart(instance, &from, variables),
+            |rt, running| rt.view(running),
         )
         .await?;
     Ok(Json(Instance(api_json(view))))

@@ -51,6 +51,7 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
         instances::get,
         instances::cancel,
         instances::modify,
+        instances::restart,
         instances::variables_of,
         instances::history,
         jobs::activate,
@@ -150,6 +151,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/deployments/{kind}/{id}", get(deployments::source))
         .route("/v1/process-instances/{id}/cancel", post(instances::cancel))
         .route("/v1/process-instances/{id}/modify", post(instances::modify))
+        .route(
+            "/v1/process-instances/{id}/restart",
+            post(instances::restart),
+        )
         .route(
             "/v1/process-instances/{id}/variables",
             get(instances::variables_of),
