@@ -26,8 +26,8 @@ pub struct StoreArgs {
     pub json: bool,
 }
 
-/// Where the instance, task and incident commands find the engine: the store file, or
-/// with `--server` the REST API of a `baton serve`.
+/// Where the deploy, instance, task, incident, message and signal commands find the
+/// engine: the store file, or with `--server` the REST API of a `baton serve`.
 #[derive(Debug, Args, Clone)]
 pub struct RemoteArgs {
     /// Talk to this `baton serve` (its URL) instead of the store file
@@ -128,6 +128,8 @@ pub enum Commands {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(flatten)]
         store: StoreArgs,
     },
     /// Start instances of a deployed process and drive them
@@ -171,6 +173,8 @@ pub enum Commands {
         #[arg(long)]
         ttl: Option<String>,
         #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(flatten)]
         store: StoreArgs,
     },
     /// Broadcast a signal to every instance waiting for it and start the processes with
@@ -179,6 +183,8 @@ pub enum Commands {
         name: String,
         #[command(flatten)]
         vars: VarArgs,
+        #[command(flatten)]
+        remote: RemoteArgs,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -198,6 +204,8 @@ pub enum Commands {
         #[arg(long)]
         reason: String,
         #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(flatten)]
         store: StoreArgs,
     },
     /// Run an instance again from an element: a finished one as a new instance with its
@@ -209,6 +217,8 @@ pub enum Commands {
         from: String,
         #[command(flatten)]
         vars: VarArgs,
+        #[command(flatten)]
+        remote: RemoteArgs,
         #[command(flatten)]
         store: StoreArgs,
     },

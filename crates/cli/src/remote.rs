@@ -1,5 +1,5 @@
-//! The HTTP client for `baton serve`: `baton worker`, and the instance, task and incident
-//! commands given `--server URL` (or `BATON_SERVER`).
+//! The HTTP client for `baton serve`: `baton worker`, and the deploy, instance, task,
+//! incident, message and signal commands given `--server URL` (or `BATON_SERVER`).
 //!
 //! Answers that are not 2xx become [`ApiError`]s carrying the problem+json `detail` and
 //! `field`; `exit.rs` makes a refused token or a 4xx an input error (exit code 2) and an
@@ -13,6 +13,7 @@ use anyhow::{Context as _, Result};
 use baton_core::history::{ElementRun, RunOutcome};
 use baton_core::{GlobalKey, InstanceId, Key, Timestamp};
 use baton_feel::{Context, Value};
+use baton_runtime::Source;
 use baton_runtime::view::{IncidentView, InstanceView, Waiting};
 use serde_json::Value as Json;
 
@@ -144,15 +145,45 @@ impl Client {
 
     /// POSTs JSON to `path` and reads the JSON answer (`null` for 204 No Content).
     pub fn post(&self, path: &str, body: &Json) -> Result<Json, ApiError> {
+        self.send(path, "application/json", body.to_string())
+    }
+
+    /// POSTs files as `multipart/form-data` fields named `file` (a deployment) and reads
+    /// the JSON answer.
+    pub fn upload(&self, path: &str, files: &[Source]) -> Result<Json, ApiError> {
+        // A boundary that no line of the files starts with, so no part ends early.
+        let mut boundary = String::from("baton-upload");
+        while files.iter().any(|f| f.text.contains(boundary.as_str())) {
+            boundary.push('x');
+        }
+        let mut body = String::new();
+        for file in files {
+            let name = file
+                .name
+                .display()
+                .to_string()
+                .replace(['"', '\r', '\n'], "_");
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/xml\r\n\r\n{}\r\n",
+                file.text
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.send(path, &content_type, body)
+    }
+
+    fn send(&self, path: &str, content_type: &str, body: String) -> Result<Json, ApiError> {
         let what = format!("POST {path}");
         let mut request = self
             .agent
             .post(format!("{}{path}", self.base))
-            .header("content-type", "application/json");
+            .header("content-type", content_type);
         if let Some(authorization) = &self.authorization {
             request = request.header("authorization", authorization);
         }
-        let response = self.check(&what, request.send(body.to_string()))?;
+        let response = self.check(&what, request.send(body))?;
         if response.status().as_u16() == 204 {
             return Ok(Json::Null);
         }
@@ -266,6 +297,17 @@ pub fn cli_instance(mut instance: Json) -> Json {
         }
     }
     instance
+}
+
+/// The instance ids in the array `field` of an answer (who got a message or a signal).
+pub fn instance_ids(answer: &Json, field: &str) -> Result<Vec<u64>> {
+    answer
+        .get(field)
+        .and_then(Json::as_array)
+        .and_then(|ids| ids.iter().map(Json::as_u64).collect())
+        .with_context(|| {
+            format!("the server's answer has no list of instance ids `{field}`: {answer}")
+        })
 }
 
 /// The view the human output prints, rebuilt from an instance object in the CLI's shape

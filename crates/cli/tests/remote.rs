@@ -1,5 +1,6 @@
-//! The instance, task and incident commands with `--server`: they talk to a live `baton
-//! serve` over its REST API and print what the embedded commands print.
+//! The commands that take `--server` (deploy, instances, tasks, incidents, messages,
+//! signals): they talk to a live `baton serve` over its REST API and print what the
+//! embedded commands print.
 
 mod support;
 
@@ -194,4 +195,98 @@ fn a_server_that_wants_a_token_says_how_to_pass_one() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+}
+
+/// Waits for a message `paid` keyed by `order`, then for the signal `go`, then for a
+/// person to review.
+const WAITS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+  <bpmn:message id="paid" name="paid">
+    <bpmn:extensionElements><zeebe:subscription correlationKey="=order" /></bpmn:extensionElements>
+  </bpmn:message>
+  <bpmn:signal id="go" name="go" />
+  <bpmn:process id="waits" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:intermediateCatchEvent id="payment"><bpmn:messageEventDefinition messageRef="paid" /></bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="release"><bpmn:signalEventDefinition signalRef="go" /></bpmn:intermediateCatchEvent>
+    <bpmn:userTask id="review" />
+    <bpmn:endEvent id="end" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="payment" />
+    <bpmn:sequenceFlow id="f2" sourceRef="payment" targetRef="release" />
+    <bpmn:sequenceFlow id="f3" sourceRef="release" targetRef="review" />
+    <bpmn:sequenceFlow id="f4" sourceRef="review" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"#;
+
+#[test]
+fn deploy_publish_signal_modify_and_restart_work_against_a_server() {
+    let work = Workdir::new();
+    work.write("waits.bpmn", WAITS);
+    let server = Server::start(&work, true);
+
+    let (code, deployed) = baton(&work, &server, &["deploy", "waits.bpmn"]);
+    assert_eq!(code, 0, "{deployed:#}");
+    assert_eq!(
+        deployed,
+        json!({"deployed": [{"kind": "process", "id": "waits", "version": 1,
+                             "resource": "waits.bpmn", "new": true}]})
+    );
+    let (_, again) = baton(&work, &server, &["deploy", "waits.bpmn"]);
+    assert_eq!(again["deployed"][0]["new"], false, "{again:#}");
+    assert_eq!(again["deployed"][0]["version"], 1);
+
+    let (_, started) = baton(&work, &server, &["start", "waits", "--var", "order=A-1"]);
+    let id = started["instance"].as_u64().expect("an instance id");
+    assert_eq!(started["waiting"][0]["kind"], "message", "{started:#}");
+
+    let (code, published) = baton(&work, &server, &["publish", "paid", "--key", "A-1"]);
+    assert_eq!(code, 0, "{published:#}");
+    assert_eq!(published["correlated"], json!([id.to_string()]));
+    assert_eq!(published["buffered"], false);
+    let (code, signalled) = baton(&work, &server, &["signal", "go", "--var", "level=3"]);
+    assert_eq!(code, 0, "{signalled:#}");
+    assert_eq!(signalled["received"], json!([id.to_string()]));
+
+    let (code, modified) = baton(
+        &work,
+        &server,
+        &[
+            "modify",
+            &id.to_string(),
+            "--var",
+            "note=checked",
+            "--reason",
+            "audit",
+        ],
+    );
+    assert_eq!(code, 0, "{modified:#}");
+    assert_eq!(modified["waiting"][0]["element"], "review", "{modified:#}");
+    assert_eq!(
+        modified["variables"],
+        json!({"order": "A-1", "level": 3, "note": "checked"})
+    );
+
+    baton(&work, &server, &["cancel", &id.to_string()]);
+    let (code, restarted) = baton(
+        &work,
+        &server,
+        &["restart", &id.to_string(), "--from", "review"],
+    );
+    assert_eq!(code, 0, "{restarted:#}");
+    assert_ne!(
+        restarted["instance"], id,
+        "an ended instance runs again as a new one"
+    );
+    assert_eq!(restarted["waiting"][0]["element"], "review");
+    assert_eq!(restarted["variables"]["note"], "checked");
+
+    // Bad input is refused before anything is sent, or by the server naming what is wrong.
+    let out = work.baton(&["publish", "paid", "--key", "[1]", "--server", &server.url]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--key"), "{}", out.stderr);
+    work.write("broken.bpmn", "<bpmn:definitions");
+    let out = work.baton(&["deploy", "broken.bpmn", "--server", &server.url]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("broken.bpmn"), "{}", out.stderr);
 }

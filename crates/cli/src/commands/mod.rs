@@ -47,7 +47,14 @@ pub fn run(cli: Cli) -> Result<u8> {
             no_wait,
             store,
         } => run::run(&files, process.as_deref(), &vars, dry_run, no_wait, &store),
-        Commands::Deploy { files, store } => deploy::run(&files, &store),
+        Commands::Deploy {
+            files,
+            remote,
+            store,
+        } => match server(&remote)? {
+            Some(client) => deploy::remote(&client, &files, &store),
+            None => deploy::run(&files, &store),
+        },
         Commands::Start {
             process_id,
             vars,
@@ -66,9 +73,21 @@ pub fn run(cli: Cli) -> Result<u8> {
             key,
             vars,
             ttl,
+            remote,
             store,
-        } => publish::run(&name, &key, &vars, ttl.as_deref(), &store),
-        Commands::Signal { name, vars, store } => signal::run(&name, &vars, &store),
+        } => match server(&remote)? {
+            Some(client) => publish::remote(&client, &name, &key, &vars, ttl.as_deref(), &store),
+            None => publish::run(&name, &key, &vars, ttl.as_deref(), &store),
+        },
+        Commands::Signal {
+            name,
+            vars,
+            remote,
+            store,
+        } => match server(&remote)? {
+            Some(client) => signal::remote(&client, &name, &vars, &store),
+            None => signal::run(&name, &vars, &store),
+        },
         Commands::Timers { fire_due, store } => timers::run(fire_due, &store),
         Commands::Serve {
             listen,
@@ -82,21 +101,33 @@ pub fn run(cli: Cli) -> Result<u8> {
             terminate,
             vars,
             reason,
+            remote,
             store,
-        } => modify::modify(
-            InstanceId(instance),
-            activate,
-            terminate,
-            &vars,
-            reason,
-            &store,
-        ),
+        } => {
+            let change = modify::Change {
+                activate,
+                terminate,
+                reason,
+            };
+            match server(&remote)? {
+                Some(client) => {
+                    modify::modify_remote(&client, InstanceId(instance), change, &vars, &store)
+                }
+                None => modify::modify(InstanceId(instance), change, &vars, &store),
+            }
+        }
         Commands::Restart {
             instance,
             from,
             vars,
+            remote,
             store,
-        } => modify::restart(InstanceId(instance), &from, &vars, &store),
+        } => match server(&remote)? {
+            Some(client) => {
+                modify::restart_remote(&client, InstanceId(instance), &from, &vars, &store)
+            }
+            None => modify::restart(InstanceId(instance), &from, &vars, &store),
+        },
         Commands::Instances {
             process,
             state,

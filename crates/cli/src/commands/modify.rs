@@ -2,18 +2,26 @@
 
 use anyhow::Result;
 use baton_core::InstanceId;
+use baton_feel::Value;
 use baton_runtime::events::Modification;
+use serde_json::json;
 
 use crate::cli::{StoreArgs, VarArgs};
-use crate::commands::{patience, print_instance};
+use crate::commands::{patience, print_instance, print_remote_instance};
+use crate::remote::Client;
 use crate::{vars, workspace};
+
+/// What `baton modify` changes, besides variables.
+pub struct Change {
+    pub activate: Vec<String>,
+    pub terminate: Vec<String>,
+    pub reason: String,
+}
 
 pub fn modify(
     instance: InstanceId,
-    activate: Vec<String>,
-    terminate: Vec<String>,
+    change: Change,
     var_args: &VarArgs,
-    reason: String,
     store: &StoreArgs,
 ) -> Result<u8> {
     let variables = vars::collect(var_args)?;
@@ -22,14 +30,35 @@ pub fn modify(
     runtime.modify(
         instance,
         Modification {
-            activate,
-            terminate,
+            activate: change.activate,
+            terminate: change.terminate,
             variables,
-            reason,
+            reason: change.reason,
         },
     )?;
     runtime.drive(patience(true))?;
     print_instance(&mut runtime, instance, store.json)
+}
+
+pub fn modify_remote(
+    client: &Client,
+    instance: InstanceId,
+    change: Change,
+    var_args: &VarArgs,
+    store: &StoreArgs,
+) -> Result<u8> {
+    let variables = vars::collect(var_args)?;
+    let body = json!({
+        "activate": change.activate,
+        "terminate": change.terminate,
+        "variables": Value::context(variables).to_json(),
+        "reason": change.reason,
+    });
+    let modified = client.post(
+        &format!("/v1/process-instances/{}/modify", instance.0),
+        &body,
+    )?;
+    print_remote_instance(modified, store.json)
 }
 
 pub fn restart(
@@ -44,4 +73,20 @@ pub fn restart(
     let running = runtime.restart(instance, from, variables)?;
     runtime.drive(patience(true))?;
     print_instance(&mut runtime, running, store.json)
+}
+
+pub fn restart_remote(
+    client: &Client,
+    instance: InstanceId,
+    from: &str,
+    var_args: &VarArgs,
+    store: &StoreArgs,
+) -> Result<u8> {
+    let variables = vars::collect(var_args)?;
+    let body = json!({"from": from, "variables": Value::context(variables).to_json()});
+    let running = client.post(
+        &format!("/v1/process-instances/{}/restart", instance.0),
+        &body,
+    )?;
+    print_remote_instance(running, store.json)
 }
