@@ -151,7 +151,7 @@ impl Client {
     /// POSTs files as `multipart/form-data` fields named `file` (a deployment) and reads
     /// the JSON answer.
     pub fn upload(&self, path: &str, files: &[Source]) -> Result<Json, ApiError> {
-        // A boundary that no line of the files starts with, so no part ends early.
+        // A boundary that no file contains, so no part can end early.
         let mut boundary = String::from("baton-upload");
         while files.iter().any(|f| f.text.contains(boundary.as_str())) {
             boundary.push('x');
