@@ -24,6 +24,11 @@ pub fn collect(args: &VarArgs) -> Result<Context> {
     Ok(variables)
 }
 
+/// The variables as the REST API takes them (`--server`): one JSON object.
+pub fn collect_json(args: &VarArgs) -> Result<serde_json::Value> {
+    Ok(Value::context(collect(args)?).to_json())
+}
+
 fn read_input(path: &Path) -> Result<Context> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("could not read {}", path.display()))?;

@@ -2,7 +2,6 @@
 //! `--server`, the server runs it on) and print it.
 
 use anyhow::Result;
-use baton_feel::Value;
 
 use crate::cli::{StoreArgs, VarArgs};
 use crate::commands::{parse_key, patience, print_instance, print_server_instance};
@@ -20,8 +19,7 @@ pub fn run(task: &str, var_args: &VarArgs, store: &StoreArgs) -> Result<u8> {
 
 pub fn remote(client: &Client, task: &str, var_args: &VarArgs, store: &StoreArgs) -> Result<u8> {
     let key = parse_key(task)?;
-    let variables = vars::collect(var_args)?;
-    let body = serde_json::json!({"variables": Value::context(variables).to_json()});
+    let body = serde_json::json!({"variables": vars::collect_json(var_args)?});
     client.post(&format!("/v1/user-tasks/{key}/complete"), &body)?;
     print_server_instance(client, key.instance, store.json)
 }

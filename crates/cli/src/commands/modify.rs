@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use baton_core::InstanceId;
-use baton_feel::Value;
 use baton_runtime::events::Modification;
 use serde_json::json;
 
@@ -47,11 +46,10 @@ pub fn modify_remote(
     var_args: &VarArgs,
     store: &StoreArgs,
 ) -> Result<u8> {
-    let variables = vars::collect(var_args)?;
     let body = json!({
         "activate": change.activate,
         "terminate": change.terminate,
-        "variables": Value::context(variables).to_json(),
+        "variables": vars::collect_json(var_args)?,
         "reason": change.reason,
     });
     let modified = client.post(
@@ -82,8 +80,7 @@ pub fn restart_remote(
     var_args: &VarArgs,
     store: &StoreArgs,
 ) -> Result<u8> {
-    let variables = vars::collect(var_args)?;
-    let body = json!({"from": from, "variables": Value::context(variables).to_json()});
+    let body = json!({"from": from, "variables": vars::collect_json(var_args)?});
     let running = client.post(
         &format!("/v1/process-instances/{}/restart", instance.0),
         &body,

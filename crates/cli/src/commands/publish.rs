@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use baton_core::correlation_key;
-use baton_feel::Value;
 use baton_feel::temporal::{self, Duration};
 use baton_runtime::Patience;
 use serde_json::json;
@@ -80,13 +79,12 @@ pub fn remote(
     store: &StoreArgs,
 ) -> Result<u8> {
     let message = Message::parse(key, ttl)?;
-    let variables = vars::collect(var_args)?;
     let answer = client.post(
         "/v1/messages",
         &json!({
             "name": name,
             "correlationKey": message.correlation_key,
-            "variables": Value::context(variables).to_json(),
+            "variables": vars::collect_json(var_args)?,
             "ttlMs": message.ttl_ms,
         }),
     )?;

@@ -1,7 +1,6 @@
 //! `baton signal`: broadcast a signal.
 
 use anyhow::Result;
-use baton_feel::Value;
 use baton_runtime::Patience;
 use serde_json::json;
 
@@ -21,10 +20,9 @@ pub fn run(name: &str, var_args: &VarArgs, store: &StoreArgs) -> Result<u8> {
 }
 
 pub fn remote(client: &Client, name: &str, var_args: &VarArgs, store: &StoreArgs) -> Result<u8> {
-    let variables = vars::collect(var_args)?;
     let answer = client.post(
         "/v1/signals",
-        &json!({"name": name, "variables": Value::context(variables).to_json()}),
+        &json!({"name": name, "variables": vars::collect_json(var_args)?}),
     )?;
     let received = instance_ids(&answer, "received")?;
     let started = instance_ids(&answer, "started")?;

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use baton_feel::Value;
 use baton_store::{InstanceFilter, QueryStore};
 use serde_json::json;
 
@@ -80,9 +79,7 @@ pub fn remote(
         )
         .into());
     }
-    let variables = vars::collect(var_args)?;
-    let mut body =
-        json!({"processId": process_id, "variables": Value::context(variables).to_json()});
+    let mut body = json!({"processId": process_id, "variables": vars::collect_json(var_args)?});
     if let Some(version) = version {
         body["version"] = json!(version);
     }
