@@ -1,5 +1,5 @@
-//! The engine thread: one thread owns every tenant's [`Runtime`] and store; HTTP handlers
-//! send it work and await the answer.
+//! The engine: one thread per tenant owns that tenant's [`Runtime`] and store; HTTP
+//! handlers send it work and await the answer.
 //!
 //! Work arriving together runs as one batch and is committed with one store transaction
 //! (group commit), so a thousand concurrent job completions cost one sync, not a
@@ -7,15 +7,19 @@
 //! client never sees a success that a crash could take back. Reads run after the commit
 //! of their batch and so see every write that came before them.
 //!
-//! Each tenant has its own runtime and store ([`Tenants`]); a request runs on its
-//! caller's tenant only.
+//! Each tenant has its own runtime, store and thread (its *lane*): a request runs on its
+//! caller's tenant only, and one tenant's long batch (a heavy script, a slow local job
+//! handler, a large deployment) delays nobody else's requests. Within a tenant, batches
+//! run in the order their work arrived.
 //!
 //! Workers that activate jobs when none are ready wait here (long polling): the engine
 //! answers them as soon as a commit, a timer, a retry or an expired lease makes a job of
 //! their type ready, or with nothing once their request timeout passes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -36,36 +40,31 @@ pub type Rt = Runtime<SqliteStore>;
 /// Opens a tenant's runtime (creating its store on first use), recovered and ready.
 pub type OpenTenant = Box<dyn Fn(&str) -> Result<Rt, String> + Send>;
 
-/// The runtime of every tenant, each on its own store: a tenant's processes, instances,
-/// tasks, messages and signals are invisible to every other tenant by construction.
+/// The stack of each tenant's engine thread. Evaluation guards its own depth (FEEL's
+/// call-depth limit); this is the known, generous size those limits were sized against,
+/// rather than the 2 MiB a spawned thread gets by default. Untouched pages cost nothing.
+const LANE_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// How tenants' runtimes come to be: opened ahead of time (at startup, so their timers
+/// fire and their jobs are served before anyone of that tenant calls), or on first use.
+/// Each tenant's store is its own, so a tenant's processes, instances, tasks, messages
+/// and signals are invisible to every other tenant by construction.
 pub struct Tenants {
     open: OpenTenant,
-    runtimes: BTreeMap<String, Rt>,
+    opened: BTreeMap<String, Rt>,
 }
 
 impl Tenants {
     pub fn new(open: OpenTenant) -> Tenants {
         Tenants {
             open,
-            runtimes: BTreeMap::new(),
+            opened: BTreeMap::new(),
         }
     }
 
-    /// Adds a tenant's runtime opened ahead of time (at startup, so its timers fire and
-    /// its jobs are served before anyone of that tenant calls).
-    pub fn insert(&mut self, tenant: &str, mut runtime: Rt) {
-        runtime.record_commits();
-        self.runtimes.insert(tenant.to_string(), runtime);
-    }
-
-    fn get(&mut self, tenant: &str) -> Result<&mut Rt, String> {
-        if !self.runtimes.contains_key(tenant) {
-            let runtime = (self.open)(tenant)?;
-            self.insert(tenant, runtime);
-        }
-        self.runtimes
-            .get_mut(tenant)
-            .ok_or_else(|| format!("tenant '{tenant}' could not be opened"))
+    /// Adds a tenant's runtime opened ahead of time.
+    pub fn insert(&mut self, tenant: &str, runtime: Rt) {
+        self.opened.insert(tenant.to_string(), runtime);
     }
 }
 
@@ -104,8 +103,8 @@ type Work = Box<dyn FnOnce(TenantRt<'_>) -> AfterCommit + Send>;
 type Reply = oneshot::Sender<Result<Vec<ActivatedJob>, EngineError>>;
 
 enum Message {
-    Work(String, Work),
-    Activate(String, Activation, Reply),
+    Work(Work),
+    Activate(Activation, Reply),
     /// Shutting down: waiting workers get their answer now, and new activations do not
     /// wait, so open requests can finish.
     Drain,
@@ -118,32 +117,119 @@ const MAX_BATCH: usize = 1024;
 /// The handle handlers use. Cloning it is cheap.
 #[derive(Clone)]
 pub struct Engine {
-    tx: Sender<Message>,
+    shared: Arc<Shared>,
 }
 
-/// Joins the engine thread; dropping it without [`EngineThread::stop`] leaves the thread
-/// to finish on its own when every [`Engine`] handle is gone.
-pub struct EngineThread {
+/// What every handle and the lanes share: how to open a tenant, and each tenant's lane.
+struct Shared {
+    /// Opening is rare (a tenant's first request), so lanes take turns with one opener.
+    open: Mutex<OpenTenant>,
+    lanes: Mutex<HashMap<String, Lane>>,
+    live: LiveEvents,
+    /// Set by [`Engine::drain`]: lanes opened from now on start out draining too.
+    draining: AtomicBool,
+    /// Set by [`EngineThread::stop`]: no lane is opened any more.
+    stopped: AtomicBool,
+}
+
+/// A tenant's engine thread and how to reach it.
+struct Lane {
     tx: Sender<Message>,
     thread: JoinHandle<()>,
 }
 
+/// Stops the engine when told to or dropped: waiting workers are answered, what is
+/// staged is committed and every tenant's thread ends.
+pub struct EngineThread {
+    shared: Arc<Shared>,
+}
+
 impl EngineThread {
-    /// Answers waiting workers, commits what is staged and ends the thread.
+    /// Answers waiting workers, commits what is staged and ends every tenant's thread.
     pub fn stop(self) {
-        let _ = self.tx.send(Message::Stop);
-        let _ = self.thread.join();
+        drop(self);
     }
 }
 
+impl Drop for EngineThread {
+    fn drop(&mut self) {
+        self.shared.stopped.store(true, Ordering::SeqCst);
+        let lanes: Vec<Lane> = lock(&self.shared.lanes)
+            .drain()
+            .map(|(_, lane)| lane)
+            .collect();
+        for lane in &lanes {
+            let _ = lane.tx.send(Message::Stop);
+        }
+        for lane in lanes {
+            let _ = lane.thread.join();
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl Engine {
-    /// Starts the engine thread on the tenants' runtimes; what they commit goes to `live`.
+    /// Starts a thread for each tenant opened ahead of time; other tenants get theirs on
+    /// first use. What they commit goes to `live`.
     pub fn start(tenants: Tenants, live: LiveEvents) -> std::io::Result<(Engine, EngineThread)> {
+        let shared = Arc::new(Shared {
+            open: Mutex::new(tenants.open),
+            lanes: Mutex::new(HashMap::new()),
+            live,
+            draining: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
+        });
+        let engine = Engine {
+            shared: shared.clone(),
+        };
+        {
+            let mut lanes = lock(&shared.lanes);
+            for (tenant, runtime) in tenants.opened {
+                let lane = engine.spawn_lane(&tenant, Some(runtime))?;
+                lanes.insert(tenant, lane);
+            }
+        }
+        Ok((engine, EngineThread { shared }))
+    }
+
+    /// The way to `tenant`'s thread, started (and its store opened) on first use.
+    fn lane(&self, tenant: &str) -> Result<Sender<Message>, EngineError> {
+        if self.shared.stopped.load(Ordering::SeqCst) {
+            return Err(EngineError::Stopped);
+        }
+        let mut lanes = lock(&self.shared.lanes);
+        if let Some(lane) = lanes.get(tenant) {
+            return Ok(lane.tx.clone());
+        }
+        let lane = self
+            .spawn_lane(tenant, None)
+            .map_err(|e| EngineError::TenantUnavailable(e.to_string()))?;
+        let tx = lane.tx.clone();
+        lanes.insert(tenant.to_string(), lane);
+        Ok(tx)
+    }
+
+    fn spawn_lane(&self, tenant: &str, runtime: Option<Rt>) -> std::io::Result<Lane> {
         let (tx, rx) = mpsc::channel();
+        if self.shared.draining.load(Ordering::SeqCst) {
+            let _ = tx.send(Message::Drain);
+        }
+        let shared = self.shared.clone();
+        let name = tenant.to_string();
         let thread = std::thread::Builder::new()
-            .name("baton-engine".into())
-            .spawn(move || run(tenants, live, rx))?;
-        Ok((Engine { tx: tx.clone() }, EngineThread { tx, thread }))
+            .name(format!("baton-engine-{tenant}"))
+            .stack_size(LANE_STACK_BYTES)
+            .spawn(move || run(&shared, &name, runtime, &rx))?;
+        Ok(Lane { tx, thread })
+    }
+
+    fn send(&self, tenant: &str, message: Message) -> Result<(), EngineError> {
+        self.lane(tenant)?
+            .send(message)
+            .map_err(|_| EngineError::Stopped)
     }
 
     /// Runs `write` (staging commands) on `tenant`'s runtime and answers with its result
@@ -190,15 +276,16 @@ impl Engine {
                 let _ = tx.send(answer);
             })
         });
-        self.tx
-            .send(Message::Work(tenant.to_string(), work))
-            .map_err(|_| EngineError::Stopped)?;
+        self.send(tenant, Message::Work(work))?;
         rx.await.map_err(|_| EngineError::Stopped)?
     }
 
     /// Stops making workers wait (the server is shutting down).
     pub fn drain(&self) {
-        let _ = self.tx.send(Message::Drain);
+        self.shared.draining.store(true, Ordering::SeqCst);
+        for lane in lock(&self.shared.lanes).values() {
+            let _ = lane.tx.send(Message::Drain);
+        }
     }
 
     /// Activates `tenant`'s jobs for a worker, waiting up to `activation.wait_ms` for some.
@@ -208,28 +295,33 @@ impl Engine {
         activation: Activation,
     ) -> Result<Vec<ActivatedJob>, EngineError> {
         let (tx, rx) = oneshot::channel();
-        self.tx
-            .send(Message::Activate(tenant.to_string(), activation, tx))
-            .map_err(|_| EngineError::Stopped)?;
+        self.send(tenant, Message::Activate(activation, tx))?;
         rx.await.map_err(|_| EngineError::Stopped)?
     }
 }
 
-/// A waiting activation: its tenant, until when it waits (by the engine's clock), and
-/// where to answer.
+/// A waiting activation: until when it waits (by the engine's clock), and where to
+/// answer.
 struct Waiter {
-    tenant: String,
     activation: Activation,
     until: Timestamp,
     reply: Reply,
 }
 
-fn run(mut tenants: Tenants, live: LiveEvents, rx: Receiver<Message>) {
+/// A tenant's engine thread: takes the work waiting in `rx` as one batch, commits it,
+/// answers, and sleeps until the next message or the next thing due.
+fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Message>) {
+    if let Some(rt) = runtime.as_mut() {
+        rt.record_commits();
+    }
     let mut waiters: Vec<Waiter> = Vec::new();
     let mut served_at = None;
     let mut draining = false;
     loop {
-        let first = match next_wake(&tenants, &waiters, served_at) {
+        let first = match runtime
+            .as_ref()
+            .and_then(|rt| next_wake(rt, &waiters, served_at))
+        {
             Some(wait) => match rx.recv_timeout(wait) {
                 Ok(message) => Some(message),
                 Err(RecvTimeoutError::Timeout) => None,
@@ -244,28 +336,41 @@ fn run(mut tenants: Tenants, live: LiveEvents, rx: Receiver<Message>) {
                 Err(_) => break,
             }
         }
-        let mut after_commit: Vec<(String, AfterCommit)> = Vec::new();
+        // A store that could not be opened is tried again with each batch: the cause (a
+        // full disk, a permission) may have been fixed meanwhile.
+        let mut unavailable = None;
+        if runtime.is_none()
+            && batch
+                .iter()
+                .any(|m| matches!(m, Message::Work(_) | Message::Activate(..)))
+        {
+            match (lock(&shared.open))(tenant) {
+                Ok(mut rt) => {
+                    rt.record_commits();
+                    runtime = Some(rt);
+                }
+                Err(why) => unavailable = Some(why),
+            }
+        }
+        let mut after_commit: Vec<AfterCommit> = Vec::new();
         let mut stop = false;
         for message in batch {
             match message {
-                Message::Work(tenant, work) => {
-                    let done = match tenants.get(&tenant) {
-                        Ok(rt) => work(Ok(rt)),
-                        Err(why) => work(Err(&why)),
-                    };
-                    after_commit.push((tenant, done));
-                }
-                Message::Activate(tenant, activation, reply) => match tenants.get(&tenant) {
-                    Ok(rt) => {
+                Message::Work(work) => after_commit.push(match runtime.as_mut() {
+                    Some(rt) => work(Ok(rt)),
+                    None => work(Err(unavailable.as_deref().unwrap_or("not opened"))),
+                }),
+                Message::Activate(activation, reply) => match runtime.as_ref() {
+                    Some(rt) => {
                         let until = rt.now().plus_millis(activation.wait_ms);
                         waiters.push(Waiter {
-                            tenant,
                             activation,
                             until,
                             reply,
                         });
                     }
-                    Err(why) => {
+                    None => {
+                        let why = unavailable.clone().unwrap_or_default();
                         let _ = reply.send(Err(EngineError::TenantUnavailable(why)));
                     }
                 },
@@ -273,52 +378,46 @@ fn run(mut tenants: Tenants, live: LiveEvents, rx: Receiver<Message>) {
                 Message::Stop => stop = true,
             }
         }
-        // Commits each tenant's batch, fires due timers, runs local handlers (baton.toml).
-        let committed: BTreeMap<String, Result<(), String>> = tenants
-            .runtimes
-            .iter_mut()
-            .map(|(tenant, rt)| {
-                let result = rt.drive(Patience::DueNow).map_err(|e| e.to_string());
-                live.publish(tenant, rt.take_commits());
-                (tenant.clone(), result)
-            })
-            .collect();
-        for (tenant, done) in after_commit {
-            match (tenants.runtimes.get_mut(&tenant), committed.get(&tenant)) {
-                (Some(rt), Some(Ok(()))) => done(Ok(rt)),
-                (_, Some(Err(why))) => done(Err(why)),
-                _ => done(Err("the tenant's store could not be opened")),
+        let Some(rt) = runtime.as_mut() else {
+            for done in after_commit {
+                done(Err(unavailable.as_deref().unwrap_or("not opened")));
+            }
+            if stop {
+                return;
+            }
+            continue;
+        };
+        // Commits the batch, fires due timers, runs local handlers (baton.toml).
+        let committed = rt.drive(Patience::DueNow).map_err(|e| e.to_string());
+        shared.live.publish(tenant, rt.take_commits());
+        for done in after_commit {
+            match &committed {
+                Ok(()) => done(Ok(rt)),
+                Err(why) => done(Err(why)),
             }
         }
-        served_at = tenants.runtimes.values().next().map(|rt| rt.now());
-        serve_waiters(&mut tenants, &mut waiters, stop || draining);
+        served_at = Some(rt.now());
+        serve_waiters(rt, &mut waiters, stop || draining);
         if stop {
-            for rt in tenants.runtimes.values_mut() {
-                let _ = rt.flush();
-            }
+            let _ = rt.flush();
             return;
         }
     }
 }
 
-/// How long the engine may sleep before something is due without new work: the next
+/// How long the lane may sleep before something is due without new work: the next
 /// timer, the end of a worker's wait, and, while workers wait, the next retry or expired
 /// lease after `served_at` (when waiting workers were last looked at: anything due by
-/// then was offered to them), in any tenant.
-fn next_wake(
-    tenants: &Tenants,
-    waiters: &[Waiter],
-    served_at: Option<Timestamp>,
-) -> Option<Duration> {
-    let now = tenants.runtimes.values().next()?.now();
+/// then was offered to them).
+fn next_wake(rt: &Rt, waiters: &[Waiter], served_at: Option<Timestamp>) -> Option<Duration> {
+    let now = rt.now();
     let remote_after = served_at.filter(|_| !waiters.is_empty());
+    let remote = remote_after.and_then(|after| rt.next_remote_change(after));
     let next = waiters
         .iter()
         .map(|w| w.until)
-        .chain(tenants.runtimes.values().flat_map(|rt| {
-            let remote = remote_after.and_then(|after| rt.next_remote_change(after));
-            rt.next_timer().into_iter().chain(remote)
-        }))
+        .chain(rt.next_timer())
+        .chain(remote)
         .min()?;
     let millis = u64::try_from(next.0.saturating_sub(now.0)).unwrap_or(0);
     Some(Duration::from_millis(millis))
@@ -326,17 +425,13 @@ fn next_wake(
 
 /// Answers the workers that can get jobs now, or whose wait is over (every one, when
 /// `no_waiting`).
-fn serve_waiters(tenants: &mut Tenants, waiters: &mut Vec<Waiter>, no_waiting: bool) {
+fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
     let mut still_waiting = Vec::with_capacity(waiters.len());
     for waiter in waiters.drain(..) {
         if waiter.reply.is_closed() {
             // The worker hung up: leasing it jobs would only delay them.
             continue;
         }
-        let Some(rt) = tenants.runtimes.get_mut(&waiter.tenant) else {
-            let _ = waiter.reply.send(Ok(Vec::new()));
-            continue;
-        };
         let activation = &waiter.activation;
         if rt.has_activatable_jobs(&activation.job_type) {
             let jobs = rt

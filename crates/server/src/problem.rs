@@ -34,6 +34,7 @@ pub enum Kind {
     Conflict,
     JobNotActivated,
     PayloadTooLarge,
+    TooManyRequests,
     Unavailable,
     Internal,
 }
@@ -76,6 +77,11 @@ impl Kind {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
                 "The request body is too large",
+            ),
+            Kind::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many requests or open streams",
             ),
             Kind::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,

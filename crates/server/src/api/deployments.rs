@@ -52,6 +52,29 @@ fn deployment(d: DeployedDefinition, with_is_new: bool) -> Deployment {
     }
 }
 
+/// The name a deployment keeps for an upload: the base name of the file the client
+/// sent, without `..`, so a name such as `../../etc/x.bpmn` or `C:\\models\\x.bpmn` can never be read
+/// as a path by whoever later writes resources out by name; `upload-<n>` when nothing of
+/// a name is left.
+fn resource_name(file_name: Option<&str>, n: usize) -> String {
+    let base = file_name
+        .and_then(|name| name.rsplit(['/', '\\']).next())
+        .map(|base| base.chars().filter(|c| !c.is_control()).collect::<String>())
+        .map(|base| base.trim().to_string())
+        .unwrap_or_default();
+    // No `..` anywhere, not only as a whole component: a consumer that splits on some
+    // other separator must not find a parent reference either.
+    let mut base = base;
+    while base.contains("..") {
+        base = base.replace("..", ".");
+    }
+    if base.is_empty() || base.chars().all(|c| c == '.') {
+        format!("upload-{n}")
+    } else {
+        base
+    }
+}
+
 /// Deploy models: every multipart field named `file` is a BPMN or DMN file. All or
 /// nothing: one invalid file deploys none.
 #[utoipa::path(
@@ -80,9 +103,7 @@ pub async fn deploy(
         if field.name() != Some("file") {
             continue;
         }
-        let name = field
-            .file_name()
-            .map_or_else(|| format!("upload-{}", sources.len() + 1), str::to_string);
+        let name = resource_name(field.file_name(), sources.len() + 1);
         let bytes = field
             .bytes()
             .await
@@ -188,4 +209,27 @@ pub async fn source(
         resource_name: stored.resource_name,
         source: stored.source,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resource_name;
+
+    #[test]
+    fn a_resource_name_is_the_uploads_base_name_without_any_path() {
+        for (sent, kept) in [
+            (Some("order.bpmn"), "order.bpmn"),
+            (Some("../../etc/evil.bpmn"), "evil.bpmn"),
+            (Some("C:\\models\\rules.dmn"), "rules.dmn"),
+            (Some("/abs/path/x.bpmn"), "x.bpmn"),
+            (Some(".."), "upload-3"),
+            (Some("v1..2.bpmn"), "v1.2.bpmn"),
+            (Some("dir/"), "upload-3"),
+            (Some("a\u{0}b.bpmn"), "ab.bpmn"),
+            (Some(""), "upload-3"),
+            (None, "upload-3"),
+        ] {
+            assert_eq!(resource_name(sent, 3), kept, "sent {sent:?}");
+        }
+    }
 }

@@ -10,13 +10,12 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use baton_auth::{Permission, Principal};
 use futures_util::stream::{self, Stream, StreamExt as _};
 use serde::Deserialize;
-use tokio::sync::broadcast;
 use utoipa::IntoParams;
 
 use super::AppState;
 use crate::auth::allow;
-use crate::live::LiveEvent;
-use crate::problem::Problem;
+use crate::live::Published;
+use crate::problem::{Kind, Problem};
 
 #[derive(Clone, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -32,7 +31,7 @@ pub struct EventFilter {
 }
 
 impl EventFilter {
-    fn admits(&self, event: &LiveEvent) -> bool {
+    fn admits(&self, event: &Published) -> bool {
         self.process_id
             .as_ref()
             .is_none_or(|p| *p == event.process_id)
@@ -56,7 +55,10 @@ impl EventFilter {
     get,
     path = "/v1/events",
     params(EventFilter, ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event")),
-    responses((status = 200, description = "A stream of server-sent events", content_type = "text/event-stream"))
+    responses(
+        (status = 200, description = "A stream of server-sent events", content_type = "text/event-stream"),
+        (status = 429, description = "Too many streams open for this token or the server", body = Problem),
+    )
 )]
 pub async fn events(
     State(state): State<AppState>,
@@ -69,28 +71,22 @@ pub async fn events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let (backlog, rx) = state.live.subscribe(caller.tenant.as_str(), after);
-    let last_replayed = backlog.last().map(|e| e.id);
-    let live = stream::unfold(rx, |mut rx| async move {
-        match rx.recv().await {
-            Ok(event) => Some((event, rx)),
-            // A client too slow for the stream is cut off; it resumes with Last-Event-ID
-            // from the backlog. A closed channel is the server shutting down.
-            Err(broadcast::error::RecvError::Lagged(_) | broadcast::error::RecvError::Closed) => {
-                None
-            }
-        }
+    let follower = state
+        .live
+        .follow(caller.tenant.as_str(), &caller.token_id, after)
+        .map_err(|refused| Problem::new(Kind::TooManyRequests, refused.to_string()))?;
+    // A stream ends when the server shuts down, or when this client fell so far behind
+    // that what it has yet to read left the backlog: it resumes with Last-Event-ID.
+    let stream = stream::unfold(follower, |mut follower| async move {
+        let event = follower.next().await?;
+        Some((event, follower))
     })
-    .filter(move |e| std::future::ready(last_replayed.is_none_or(|last| e.id > last)));
-    let stream = stream::iter(backlog)
-        .chain(live)
-        .filter(move |e| std::future::ready(filter.admits(e)))
-        .map(|e| {
-            let data = serde_json::to_string(&e).unwrap_or_default();
-            Ok(Event::default()
-                .id(e.id.to_string())
-                .event(e.kind.clone())
-                .data(data))
-        });
+    .filter(move |e| std::future::ready(filter.admits(e)))
+    .map(|e| {
+        Ok(Event::default()
+            .id(e.id.to_string())
+            .event(e.kind.as_str())
+            .data(e.json.as_str()))
+    });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
