@@ -7,6 +7,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use baton_auth::Token;
+use baton_runtime::handler::{JobHandler, JobRequest, JobResult};
 use baton_runtime::{Config, Runtime, SystemClock};
 use baton_server::api::{self, AppState};
 use baton_server::engine::{DEFAULT_TENANT, Engine, EngineThread, Tenants};
@@ -51,6 +52,18 @@ fn server() -> Server {
 
 /// A server that needs tokens, with one token per (role, tenant) given, in that order.
 fn server_with_tokens(tokens: &[(&str, &str)]) -> (Server, Vec<String>) {
+    server_with_handlers(tokens, Vec::new())
+}
+
+/// A job handler running in a tenant's engine, as `baton.toml` workers do: (tenant, job
+/// type, handler).
+type TenantHandler = (&'static str, &'static str, Arc<dyn JobHandler>);
+
+/// A server with tokens whose tenants run some job types with local handlers.
+fn server_with_handlers(
+    tokens: &[(&str, &str)],
+    handlers: Vec<TenantHandler>,
+) -> (Server, Vec<String>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store =
         SqliteStore::open(&dir.path().join("s.db"), Durability::Relaxed).expect("store");
@@ -74,11 +87,11 @@ fn server_with_tokens(tokens: &[(&str, &str)]) -> (Server, Vec<String>) {
     let mut tenants = Tenants::new(Box::new(move |tenant: &str| {
         let store = SqliteStore::open(&root.join(format!("{tenant}.db")), Durability::Relaxed)
             .map_err(|e| e.to_string())?;
-        Ok(Runtime::new(
-            store,
-            Config::default(),
-            Arc::new(SystemClock),
-        ))
+        let mut runtime = Runtime::new(store, Config::default(), Arc::new(SystemClock));
+        for (_, job_type, handler) in handlers.iter().filter(|(t, _, _)| *t == tenant) {
+            runtime.register_handler(job_type, handler.clone());
+        }
+        Ok(runtime)
     }));
     tenants.insert(DEFAULT_TENANT, runtime);
     let live = LiveEvents::default();
@@ -920,4 +933,92 @@ async fn a_waiting_worker_gets_a_failed_job_when_its_backoff_ends() {
         .await;
     assert_eq!(again.json["jobs"][0]["key"], key.as_str(), "{}", again.json);
     assert_eq!(again.json["jobs"][0]["retries"], 2);
+}
+
+const BLOCKING: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+<bpmn:process id="slow" isExecutable="true">
+<bpmn:startEvent id="start"/>
+<bpmn:serviceTask id="work"><bpmn:extensionElements><zeebe:taskDefinition type="slow"/></bpmn:extensionElements></bpmn:serviceTask>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="work"/>
+<bpmn:sequenceFlow id="f1" sourceRef="work" targetRef="end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+/// A local handler that holds its tenant's engine until the test lets it go.
+struct Gate {
+    entered: std::sync::mpsc::SyncSender<()>,
+    release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl JobHandler for Gate {
+    fn handle(&self, _: &JobRequest) -> JobResult {
+        let _ = self.entered.send(());
+        let _ = self
+            .release
+            .lock()
+            .map(|release| release.recv_timeout(std::time::Duration::from_secs(60)));
+        JobResult::Completed(baton_feel::Context::new())
+    }
+}
+
+#[tokio::test]
+async fn one_tenant_busy_in_its_engine_does_not_hold_up_another_tenants_requests() {
+    let (entered_tx, entered) = std::sync::mpsc::sync_channel(1);
+    let (release, release_rx) = std::sync::mpsc::channel();
+    let gate = Arc::new(Gate {
+        entered: entered_tx,
+        release: std::sync::Mutex::new(release_rx),
+    });
+    let (s, tokens) =
+        server_with_handlers(&[("admin", "a"), ("admin", "b")], vec![("a", "slow", gate)]);
+    let (a, b) = (tokens[0].clone(), tokens[1].clone());
+    assert_eq!(
+        s.deploy_as(Some(&a), "slow.bpmn", BLOCKING).await.status,
+        StatusCode::CREATED
+    );
+    let s = Arc::new(s);
+    // Tenant a's start is answered only once its batch is done, and its batch runs the
+    // handler, which waits for the gate.
+    let busy = tokio::spawn({
+        let s = s.clone();
+        async move {
+            s.send(authorized(
+                Request::post("/v1/process-instances"),
+                &a,
+                r#"{"processId": "slow"}"#,
+            ))
+            .await
+        }
+    });
+    tokio::task::spawn_blocking(move || entered.recv_timeout(std::time::Duration::from_secs(30)))
+        .await
+        .expect("joined")
+        .expect("tenant a's handler runs");
+    // Tenant b is served while a's engine is busy: this would wait for the gate (and
+    // time out) if the tenants shared one engine thread.
+    let listed = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        s.send(authorized(Request::get("/v1/process-instances"), &b, "")),
+    )
+    .await
+    .expect("tenant b is answered while tenant a's engine is busy");
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.json);
+    assert!(
+        !busy.is_finished(),
+        "tenant a's start waits for its handler"
+    );
+    release.send(()).expect("the handler waits");
+    let started = busy.await.expect("joined");
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.json);
+    assert_eq!(started.json["state"], "completed");
+}
+
+fn authorized(request: axum::http::request::Builder, token: &str, body: &str) -> Request<Body> {
+    request
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request")
 }
