@@ -185,11 +185,12 @@ impl<S: Store> Runtime<S> {
         let mut definitions = Vec::new();
         for source in sources {
             let digest = crate::digest(&source.text);
+            let text: Arc<str> = Arc::from(source.text.as_str());
             let new = |kind, id: &str| NewDefinition {
                 kind,
                 id: id.to_string(),
                 resource_name: source.name.display().to_string(),
-                source: source.text.clone(),
+                source: text.clone(),
                 digest: digest.clone(),
                 deployed_at: self.clock.now(),
                 start_timers: Vec::new(),

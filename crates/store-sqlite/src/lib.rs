@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_start_timers.sql"),
     include_str!("../migrations/0005_tokens.sql"),
     include_str!("../migrations/0006_task_assignment.sql"),
+    include_str!("../migrations/0007_resources.sql"),
 ];
 
 /// How hard commits try to reach the disk.
@@ -151,15 +152,20 @@ impl DeploymentStore for SqliteStore {
                 None => (1, true),
             };
             if is_new {
+                // The file's text once, however many definitions it holds.
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO resources (digest, source) VALUES (?1, ?2)",
+                )
+                .and_then(|mut s| s.execute(params![new.digest, &*new.source]))
+                .map_err(backend)?;
                 tx.execute(
-                    "INSERT INTO definitions (kind, id, version, resource_name, source, digest, deployed_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO definitions (kind, id, version, resource_name, digest, deployed_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![
                         kind,
                         new.id,
                         version,
                         new.resource_name,
-                        new.source,
                         new.digest,
                         new.deployed_at.0
                     ],
@@ -187,9 +193,10 @@ impl DeploymentStore for SqliteStore {
         id: &str,
         version: Option<u32>,
     ) -> Result<Option<StoredDefinition>> {
-        let sql = "SELECT id, version, resource_name, source FROM definitions
-                   WHERE kind = ?1 AND id = ?2 AND (?3 IS NULL OR version = ?3)
-                   ORDER BY version DESC LIMIT 1";
+        let sql = "SELECT d.id, d.version, d.resource_name, r.source
+                   FROM definitions d JOIN resources r ON r.digest = d.digest
+                   WHERE d.kind = ?1 AND d.id = ?2 AND (?3 IS NULL OR d.version = ?3)
+                   ORDER BY d.version DESC LIMIT 1";
         self.conn
             .query_row(sql, params![kind.as_str(), id, version], |r| {
                 Ok(StoredDefinition {

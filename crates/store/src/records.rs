@@ -35,7 +35,9 @@ pub struct NewDefinition {
     pub kind: DefinitionKind,
     pub id: String,
     pub resource_name: String,
-    pub source: String,
+    /// The whole file, shared by every definition deployed from it (a backend stores it
+    /// once per digest).
+    pub source: std::sync::Arc<str>,
     /// A digest of the source, to recognise an unchanged redeploy.
     pub digest: String,
     pub deployed_at: Timestamp,
