@@ -309,6 +309,11 @@ fn choice_behind(scope: &Scope<'_>, flow: usize) -> Option<(usize, Branch)> {
 /// a condition unless it is the default (bpmnlint's `conditional-flows`). The parser
 /// already reports this for the gateways it reads; a flow it reported is not repeated.
 fn missing_conditions(scope: &Scope<'_>, diagnostics: &[Diagnostic], findings: &mut Vec<Finding>) {
+    // A set, not a scan per flow: a model can have tens of thousands of both.
+    let reported: HashSet<&str> = diagnostics
+        .iter()
+        .filter_map(|d| d.element.as_deref())
+        .collect();
     for gateway in 0..scope.nodes.len() {
         let kind = scope.kind(gateway);
         let consequence = match kind {
@@ -323,10 +328,9 @@ fn missing_conditions(scope: &Scope<'_>, diagnostics: &[Diagnostic], findings: &
         for &f in &scope.outgoing[gateway] {
             let flow = &scope.flows[f];
             let id = flow.id();
-            let reported = diagnostics.iter().any(|d| d.element.as_deref() == Some(id));
             if flow.el.child(Ns::Bpmn, "conditionExpression").is_some()
                 || default == Some(id)
-                || reported
+                || reported.contains(id)
             {
                 continue;
             }
