@@ -4,7 +4,8 @@
 //!
 //! Add a case by dropping a `.bpmn` file in `test_data/lint` and running
 //! `cargo insta test -p baton-bpmn --review`. Each case is linted with the job types
-//! `charge` and `refund` known and imports resolved against `test_data/lint`.
+//! `charge` and `refund` known, imports resolved against `test_data/lint` and the default
+//! minimum interval of timer cycles (PT1S).
 
 mod support;
 
@@ -13,6 +14,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use baton_bpmn::lint::{self, Environment, Report, Severity};
+use baton_model::timer::MinInterval;
 use support::{bpmn_files, shared};
 
 fn manifest_dir() -> &'static Path {
@@ -27,6 +29,7 @@ fn lint_file(path: &Path, job_types: Option<&BTreeSet<String>>) -> Report {
     let environment = Environment {
         job_types,
         import_exists: Some(&exists),
+        min_timer_interval: Some(MinInterval::DEFAULT),
     };
     lint::lint(&source, &environment)
         .unwrap_or_else(|e| panic!("{}: not BPMN: {e}", path.display()))
@@ -103,17 +106,16 @@ fn ordinary_valid_models_lint_clean() {
             None => eprintln!("skipped: {} not found", dir.display()),
         }
     }
-    // Shared acceptance models that are not ordinary valid models for today's Baton:
-    // cycles deliberately under the timer floor (refused: harden.sh), and models for
-    // capabilities not built yet.
+    // Acceptance fixtures whose cycles are under the minimum interval, there to be refused
+    // (`acceptance_cycles_under_the_minimum_are_errors_naming_it`).
+    files.retain(|f| !TOO_FREQUENT.iter().any(|name| f.ends_with(name)));
+    // Shared acceptance models for capabilities not built yet.
     // FIXME(issue 13): c8_* are real Camunda 8 models; they lint clean once static values
     // and Camunda's FEEL extensions are read as Camunda reads them.
     // FIXME(issue 16): llm_* use LLM task extensions that lint does not know yet.
     files.retain(|f| {
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        !(name.starts_with("h8_cycle_") && name != "h8_cycle_hourly.bpmn")
-            && !name.starts_with("c8_")
-            && !name.starts_with("llm_")
+        !name.starts_with("c8_") && !name.starts_with("llm_")
     });
     for path in &files {
         let report = lint_file(path, None);
@@ -122,6 +124,31 @@ fn ordinary_valid_models_lint_clean() {
             "{}: {:#?}",
             path.display(),
             problems(&report)
+        );
+    }
+}
+
+const TOO_FREQUENT: [&str; 2] = ["h8_cycle_1ms.bpmn", "h8_cycle_dated.bpmn"];
+
+#[test]
+fn acceptance_cycles_under_the_minimum_are_errors_naming_it() {
+    let models = shared().join("acceptance/models");
+    for name in TOO_FREQUENT {
+        let path = models.join(name);
+        if !path.exists() {
+            eprintln!("skipped: {} not found", path.display());
+            continue;
+        }
+        let report = lint_file(&path, None);
+        let errors: Vec<String> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            errors.len() == 1 && errors[0].contains("at most once every PT1S"),
+            "{name}: {errors:#?}"
         );
     }
 }

@@ -56,6 +56,35 @@ fn invalid_feel_names_the_element() {
 }
 
 #[test]
+fn a_timer_cycle_under_the_minimum_interval_is_refused_naming_it() {
+    let w = Workdir::new();
+    w.write(
+        "tick.bpmn",
+        r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">
+<bpmn:process id="tick" isExecutable="true">
+<bpmn:startEvent id="s"><bpmn:timerEventDefinition><bpmn:timeCycle>R/PT0.001S</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
+<bpmn:endEvent id="e"/>
+<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/>
+</bpmn:process></bpmn:definitions>"#,
+    );
+    for verb in ["deploy", "run"] {
+        let out = w.baton(&[verb, "tick.bpmn"]);
+        assert_eq!(out.code, 2, "{verb}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("tick.bpmn:3:")
+                && out.stderr.contains("at most once every PT1S")
+                && out.stderr.contains("'s'"),
+            "{verb}: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(
+        w.baton(&["instances", "--json"]).json(),
+        serde_json::json!([])
+    );
+}
+
+#[test]
 fn unknown_process_suggests_similar_names() {
     let w = Workdir::example("loop");
     assert_eq!(w.baton(&["deploy", "factorial.bpmn"]).code, 0);

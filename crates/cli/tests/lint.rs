@@ -1,5 +1,6 @@
 //! `baton lint`: exit status 0 clean, 1 with findings, 2 for input that is not BPMN; the
-//! `--json` shape scripts rely on; job types checked against `baton.toml`.
+//! `--json` shape scripts rely on; job types and the minimum interval of timer cycles
+//! checked against `baton.toml`.
 
 mod support;
 
@@ -139,4 +140,37 @@ fn job_types_are_checked_against_baton_toml_when_there_is_one() {
     let missing = w.baton(&["lint", "ship.bpmn", "--config", "gone.toml"]);
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("gone.toml"), "{}", missing.stderr);
+}
+
+const EVERY_HALF_SECOND: &str = r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+<bpmn:process id="tick" isExecutable="true">
+<bpmn:startEvent id="s"><bpmn:timerEventDefinition><bpmn:timeCycle>R/PT0.5S</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
+<bpmn:endEvent id="e"/>
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="e"/>
+</bpmn:process></bpmn:definitions>"#;
+
+#[test]
+fn a_timer_cycle_under_the_minimum_interval_is_an_error_and_baton_toml_can_lower_it() {
+    let w = Workdir::new();
+    w.write("tick.bpmn", EVERY_HALF_SECOND);
+    let out = w.baton(&["lint", "tick.bpmn", "--json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let d = out.json();
+    let f = &d["findings"][0];
+    assert_eq!(f["severity"], "error", "{d}");
+    assert_eq!(f["check"], "timer_interval", "{d}");
+    assert_eq!(f["element"], "s", "{d}");
+    assert_eq!(f["line"], 3, "{d}");
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at most once every PT1S")),
+        "{d}"
+    );
+
+    w.write("baton.toml", "[timers]\nmin_interval_ms = 100\n");
+    let out = w.baton(&["lint", "tick.bpmn"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    w.write("baton.toml", "[timers]\nmin_interval_ms = 100\nbogus = 1\n");
+    assert_eq!(w.baton(&["lint", "tick.bpmn"]).code, 2, "a bad baton.toml");
 }

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use baton_model::timer::MinInterval;
 use baton_model::{Flow, FlowId, Node, NodeId, NodeKind, ProcessGraph, Trigger};
 
 use crate::decision::Decisions;
@@ -14,6 +15,9 @@ pub struct Definition {
     inner: Arc<Indexed>,
     /// What business rule tasks evaluate; `None` until the runtime attaches decisions.
     decisions: Option<Arc<dyn Decisions>>,
+    /// The shortest interval a timer cycle may have when it is armed: the deployer's
+    /// choice, not the model's, so the runtime attaches it like the decisions.
+    min_timer_interval: MinInterval,
 }
 
 #[derive(Debug)]
@@ -121,6 +125,7 @@ impl Definition {
                 has_conditional_events,
             }),
             decisions: None,
+            min_timer_interval: MinInterval::DEFAULT,
         }
     }
 
@@ -128,6 +133,17 @@ impl Definition {
     pub fn with_decisions(mut self, decisions: Arc<dyn Decisions>) -> Definition {
         self.decisions = Some(decisions);
         self
+    }
+
+    /// The same definition with another floor under its timer cycles (one second unless
+    /// set).
+    pub fn with_min_timer_interval(mut self, minimum: MinInterval) -> Definition {
+        self.min_timer_interval = minimum;
+        self
+    }
+
+    pub fn min_timer_interval(&self) -> MinInterval {
+        self.min_timer_interval
     }
 
     pub fn decisions(&self) -> Option<&dyn Decisions> {

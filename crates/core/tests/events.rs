@@ -398,6 +398,31 @@ fn a_timer_value_that_is_not_a_date_is_an_incident_naming_it() {
 }
 
 #[test]
+fn a_cycle_expression_under_the_minimum_interval_is_an_incident_naming_it_not_a_flood() {
+    let s = Scenario::start("timer_floor", r#"{"reminders": "R/PT0.5S"}"#);
+    assert!(s.state.timers.is_empty(), "nothing is armed");
+    let incident = &s.state.incidents[&s.incident()];
+    assert!(
+        incident.message.contains("remind")
+            && incident.message.contains(
+                "'R/PT0.5S' repeats every PT0.5S: a timer cycle may fire at most once every PT1S"
+            ),
+        "{}",
+        incident.message
+    );
+
+    let mut s = Scenario::start("timer_floor", r#"{"reminders": "R/PT1S"}"#);
+    let first = timer(&s);
+    assert_eq!(
+        s.state.timers[&first].due.0, 3_000,
+        "the minimum itself is fine"
+    );
+    s.send(Command::TriggerTimer { timer: first })
+        .expect("first reminder");
+    assert_eq!(s.state.timers[&timer(&s)].due.0, 4_000, "and repeats");
+}
+
+#[test]
 fn a_non_interrupting_condition_fires_when_it_becomes_true_not_while_it_stays_true() {
     let mut s = Scenario::start("conditional_repeat", r#"{"temperature": 20, "alerts": 0}"#);
     let set = |s: &mut Scenario, temperature: i64| {

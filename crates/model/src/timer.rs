@@ -16,7 +16,8 @@
 //!   duration of either kind, counted from the time the timer is armed. A negative one is
 //!   due at once.
 //! - `timeCycle`: `R[n]/[start/]duration` (`R3/PT10M`, `R/PT1H`,
-//!   `R3/2026-01-01T10:00:00Z/PT1H`), or a cron expression (see [`Cron`]).
+//!   `R3/2026-01-01T10:00:00Z/PT1H`), or a cron expression (see [`Cron`]). A cycle may
+//!   not fire more often than the deployment's [`MinInterval`] (one second by default).
 //!
 //! Years, months and days of an interval are calendar units: `P1M` after 31 January is
 //! the last day of February, and `P1D` keeps the wall-clock time across a change to or from
@@ -25,6 +26,7 @@
 
 mod cron;
 mod iso;
+mod min_interval;
 
 use std::fmt;
 
@@ -34,6 +36,7 @@ use baton_feel::temporal::{Date, DateTime, Zone};
 use crate::TimerKind;
 
 pub use cron::Cron;
+pub use min_interval::{MinInterval, too_frequent};
 
 /// When a timer fires, read from its BPMN definition.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,6 +104,26 @@ pub enum Error {
     /// The due time lies beyond what an `i64` of milliseconds holds.
     #[error("the due time {what} is out of range")]
     OutOfRange { what: String },
+    /// An ISO 8601 cycle whose interval is shorter than the deployment allows.
+    #[error(
+        "'{text}' repeats every {interval}: a timer cycle may fire at most once every \
+         {minimum} (the minimum interval)"
+    )]
+    RepeatsTooOften {
+        text: String,
+        interval: Interval,
+        minimum: MinInterval,
+    },
+    /// A cron expression whose firings can come closer than the deployment allows.
+    #[error(
+        "'{text}' fires as often as every {gap}: a timer cycle may fire at most once every \
+         {minimum} (the minimum interval)"
+    )]
+    CronTooOften {
+        text: String,
+        gap: Interval,
+        minimum: MinInterval,
+    },
 }
 
 impl Schedule {

@@ -4,7 +4,7 @@
 use baton_feel::Value;
 use baton_feel::temporal::{self, DateTime};
 use baton_model::TimerKind::{self, Cycle, Date, Duration};
-use baton_model::timer::{Cron, Schedule};
+use baton_model::timer::{Cron, MinInterval, Schedule};
 
 /// An instant written as ISO 8601 text, in milliseconds.
 fn at(text: &str) -> i64 {
@@ -1128,6 +1128,7 @@ fn absurd_input_gives_errors_not_panics() {
     }
     let instants = [i64::MIN, -1, 0, 1_767_225_600_000, i64::MAX];
     let exercise = |schedule: &Schedule| {
+        let _ = schedule.check_min_interval("", MinInterval::from_millis(u64::MAX));
         for armed in instants {
             let _ = schedule.first_due(armed);
             for fired in [0, 1, u32::MAX] {
@@ -1153,4 +1154,118 @@ fn absurd_input_gives_errors_not_panics() {
             exercise(&schedule);
         }
     }
+}
+
+/// The shortest gap between two firings (`once` for a one-shot timer), as an ISO 8601
+/// duration. For cron, the gap is also measured by walking its first firings, so the
+/// computed gap must be one that really occurs and none of those firings come closer.
+#[track_caller]
+fn check_gaps(cases: &[(TimerKind, &str, &str)]) {
+    for (kind, text, expected) in cases {
+        let schedule =
+            Schedule::parse(text, *kind).unwrap_or_else(|e| panic!("'{text}' should parse: {e}"));
+        let show = |gap: Option<i64>| {
+            gap.map_or_else(
+                || "once".to_string(),
+                |millis| MinInterval::from_millis(millis.unsigned_abs()).to_string(),
+            )
+        };
+        assert_eq!(show(schedule.shortest_gap()), *expected, "'{text}'");
+        if let Schedule::Cron(cron) = &schedule {
+            let mut walked = i64::MAX;
+            let mut previous = cron.next_after(at("2026-01-01T00:00:00Z")).expect("fires");
+            for _ in 0..3000 {
+                let next = cron.next_after(previous).expect("fires again");
+                walked = walked.min(next - previous);
+                previous = next;
+            }
+            assert_eq!(show(Some(walked)), *expected, "'{text}' walked");
+        }
+    }
+}
+
+#[test]
+fn the_shortest_gap_between_two_firings() {
+    check_gaps(&[
+        (Date, "2026-01-01T10:00:00Z", "once"),
+        (Duration, "PT0.001S", "once"),
+        (Cycle, "R/PT0.001S", "PT0.001S"),
+        (Cycle, "R/2099-01-01T00:00:00Z/PT0.01S", "PT0.01S"),
+        // A count of one is still a cycle: the floor is about how it is written.
+        (Cycle, "R1/PT0.5S", "PT0.5S"),
+        (Cycle, "R3/PT10M", "PT10M"),
+        (Cycle, "R/P1DT1S", "PT24H1S"),
+        // A month counts as its shortest, 28 days.
+        (Cycle, "R/P1M", "PT672H"),
+        (Cycle, "* * * * * *", "PT1S"),
+        (Cycle, "*/10 * * * * *", "PT10S"),
+        // From second 50 to second 5 of the next minute.
+        (Cycle, "5,50 * * * * *", "PT15S"),
+        (Cycle, "0 */5 * * * *", "PT5M"),
+        (Cycle, "@hourly", "PT1H"),
+        (Cycle, "0 0 9 * * MON-FRI", "PT24H"),
+        // From 23:00 to 01:00 the next day, not 01:00 to 23:00.
+        (Cycle, "0 0 1,23 * * *", "PT2H"),
+        (Cycle, "0 59 0,23 * * *", "PT1H"),
+        // On Mondays only, 23:00 to the next Monday's 01:00 is long: 01:00 to 23:00 is shortest.
+        (Cycle, "0 0 1,23 * * MON", "PT22H"),
+        // The last day of January to the last of February.
+        (Cycle, "0 0 12 L * *", "PT672H"),
+        (Cycle, "0 0 0 1,2 * *", "PT24H"),
+    ]);
+    // Sparse expressions take too many firings to walk; the computed gap alone.
+    for (text, days) in [("@yearly", 365), ("0 0 0 29 2 *", 4 * 365 + 1)] {
+        let schedule = Schedule::parse(text, Cycle).expect("cron");
+        assert_eq!(schedule.shortest_gap(), Some(days * 86_400_000), "'{text}'");
+    }
+}
+
+#[test]
+fn cycles_under_the_minimum_interval_are_refused_naming_it() {
+    let check = |text: &str, kind: TimerKind, minimum: MinInterval| {
+        let schedule = Schedule::parse(text, kind).expect("parses");
+        match schedule.check_min_interval(text, minimum) {
+            Ok(()) => "ok".to_string(),
+            Err(error) => format!("error: {error}"),
+        }
+    };
+    let default = MinInterval::default();
+    assert_eq!(default.to_string(), "PT1S");
+    assert_eq!(
+        check("R/PT0.001S", Cycle, default),
+        "error: 'R/PT0.001S' repeats every PT0.001S: a timer cycle may fire at most once every \
+         PT1S (the minimum interval)"
+    );
+    assert_eq!(
+        check(" R/2099-01-01T00:00:00Z/PT0.01S\n", Cycle, default),
+        "error: 'R/2099-01-01T00:00:00Z/PT0.01S' repeats every PT0.01S: a timer cycle may fire \
+         at most once every PT1S (the minimum interval)"
+    );
+    assert_eq!(check("R/PT1S", Cycle, default), "ok", "the minimum itself");
+    assert_eq!(check("R/PT1H", Cycle, default), "ok");
+    // Cron fires at most once a second, so only a higher minimum refuses one.
+    assert_eq!(check("* * * * * *", Cycle, default), "ok");
+    assert_eq!(
+        check("*/2 * * * * *", Cycle, MinInterval::from_millis(5000)),
+        "error: '*/2 * * * * *' fires as often as every PT2S: a timer cycle may fire at most \
+         once every PT5S (the minimum interval)"
+    );
+    assert_eq!(
+        check(
+            "0 0 1,23 * * *",
+            Cycle,
+            MinInterval::from_millis(3 * 3_600_000)
+        ),
+        "error: '0 0 1,23 * * *' fires as often as every PT2H: a timer cycle may fire at most \
+         once every PT3H (the minimum interval)"
+    );
+    // One-shot timers fire once per token: no floor.
+    assert_eq!(check("PT0.001S", Duration, default), "ok");
+    assert_eq!(check("2026-01-01T00:00:00Z", Date, default), "ok");
+    assert_eq!(check("R/PT0.001S", Cycle, MinInterval::NONE), "ok");
+    assert_eq!(
+        MinInterval::from_millis(u64::MAX).millis(),
+        i64::MAX,
+        "an absurd minimum is the longest there is"
+    );
 }

@@ -1,4 +1,4 @@
-//! `baton.toml`: job handlers and retry policy for embedded use.
+//! `baton.toml`: job handlers, retry policy and timer limits for embedded use and `baton serve`.
 //!
 //! ```toml
 //! [workers.double]                 # job type, as in zeebe:taskDefinition type="double"
@@ -8,11 +8,26 @@
 //! [retry]                          # optional
 //! initial_backoff_ms = 1000
 //! max_backoff_ms = 300000
+//!
+//! [timers]                         # optional
+//! min_interval_ms = 1000           # shortest interval of a timeCycle (cron too); default 1000, 0 for none
+//! max_starts_per_second = 10       # instances timer start events may start per second; default 10
 //! ```
+//!
+//! `[timers]` guards the engine against models that fire too often. Deploy (and
+//! `baton lint`) refuses a `timeCycle` that can fire more often than `min_interval_ms`, and a
+//! cycle that a FEEL expression gives is an incident when its timer is armed; one-shot
+//! dates and durations have no floor, since each fires once for the token that armed it.
+//! `max_starts_per_second` caps the instances that timer start events start together, in
+//! one engine (one tenant's store in `baton serve`), whatever the number of processes and
+//! start events: firings beyond it wait, in due order, for the next free slot (none is
+//! dropped).
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
+use baton_model::timer::MinInterval;
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -22,6 +37,8 @@ pub struct Config {
     pub workers: BTreeMap<String, WorkerConfig>,
     #[serde(default)]
     pub retry: RetryConfig,
+    #[serde(default)]
+    pub timers: TimersConfig,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -62,6 +79,42 @@ fn default_max_backoff() -> u64 {
     300_000
 }
 
+/// `[timers]`: the floor under timer cycles and the cap on instances started by timers.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimersConfig {
+    #[serde(default = "default_min_interval")]
+    pub min_interval_ms: u64,
+    #[serde(default = "default_max_starts")]
+    pub max_starts_per_second: NonZeroU32,
+}
+
+impl TimersConfig {
+    pub fn min_interval(&self) -> MinInterval {
+        MinInterval::from_millis(self.min_interval_ms)
+    }
+}
+
+impl Default for TimersConfig {
+    fn default() -> TimersConfig {
+        TimersConfig {
+            min_interval_ms: default_min_interval(),
+            max_starts_per_second: default_max_starts(),
+        }
+    }
+}
+
+fn default_min_interval() -> u64 {
+    MinInterval::DEFAULT.millis().unsigned_abs()
+}
+
+fn default_max_starts() -> NonZeroU32 {
+    // Enough for schedules that fall due together (every process at 09:00) to start within
+    // seconds; few enough that no model can keep the engine busy starting instances.
+    const TEN: NonZeroU32 = NonZeroU32::new(10).unwrap();
+    TEN
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("could not read {path}: {source}")]
@@ -94,5 +147,28 @@ impl Config {
 
     pub fn parse(text: &str) -> Result<Config, String> {
         toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timers_default_to_a_one_second_floor_and_ten_starts_a_second() {
+        let config = Config::parse("").expect("an empty file is the defaults");
+        assert_eq!(config.timers.min_interval().to_string(), "PT1S");
+        assert_eq!(config.timers.max_starts_per_second.get(), 10);
+        let config = Config::parse("[timers]\nmin_interval_ms = 60000").expect("valid");
+        assert_eq!(config.timers.min_interval().to_string(), "PT1M");
+        assert_eq!(config.timers.max_starts_per_second.get(), 10);
+    }
+
+    #[test]
+    fn a_start_rate_of_zero_or_an_unknown_timer_setting_is_refused() {
+        let zero = Config::parse("[timers]\nmax_starts_per_second = 0").expect_err("zero");
+        assert!(zero.contains("max_starts_per_second"), "{zero}");
+        let unknown = Config::parse("[timers]\nmin_interval = 5").expect_err("unknown");
+        assert!(unknown.contains("min_interval"), "{unknown}");
     }
 }

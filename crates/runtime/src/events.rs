@@ -58,10 +58,11 @@ impl<S: Store> Runtime<S> {
         Ok(started + fired)
     }
 
-    /// The time the next armed timer or timer start event is due, if any.
+    /// The time the next armed timer or timer start event is due, if any (for a start
+    /// event, once the start rate allows it).
     pub fn next_timer(&self) -> Option<Timestamp> {
         let instance_timer = self.timers.first().map(|(due, _, _)| *due);
-        let start_timer = self.start_timers.first().map(|t| t.due);
+        let start_timer = self.next_start_timer();
         instance_timer.into_iter().chain(start_timer).min()
     }
 

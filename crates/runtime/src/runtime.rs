@@ -18,7 +18,8 @@ use baton_core::{
 };
 use baton_dmn::DecisionModel;
 use baton_feel::Context;
-use baton_model::{NodeKind, Throw};
+use baton_model::timer::MinInterval;
+use baton_model::{Definitions, NodeKind, Throw};
 use baton_store::{
     Append, DefinitionKind, DeployedDefinition, JobFilter, NewDefinition, StartTimerFired,
     StartTimerRow, Store, projection,
@@ -91,7 +92,7 @@ pub enum Patience {
 pub struct Runtime<S: Store> {
     store: S,
     clock: Arc<dyn Clock>,
-    config: Config,
+    pub(crate) config: Config,
     handlers: HashMap<String, Arc<dyn JobHandler>>,
     definitions: HashMap<(String, u32), Definition>,
     instances: HashMap<InstanceId, InstanceState>,
@@ -108,6 +109,8 @@ pub struct Runtime<S: Store> {
     pub(crate) timers: BTreeSet<(Timestamp, InstanceId, Key)>,
     /// Timer start events of deployed processes, by due time (a copy of the store's).
     pub(crate) start_timers: Vec<StartTimerRow>,
+    /// Instances they started lately, against `[timers] max_starts_per_second`.
+    pub(crate) start_rate: start_timers::StartRate,
     /// Work between instances (call activities) to do before the next commit, so a
     /// parent and its child change in the same transaction.
     pending: VecDeque<Pending>,
@@ -138,6 +141,7 @@ impl<S: Store> Runtime<S> {
             })
             .collect();
         let parallelism = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
+        let start_rate = start_timers::StartRate::new(config.timers.max_starts_per_second);
         Runtime {
             store,
             clock,
@@ -152,6 +156,7 @@ impl<S: Store> Runtime<S> {
             remote: RemoteJobs::default(),
             timers: BTreeSet::new(),
             start_timers: Vec::new(),
+            start_rate,
             pending: VecDeque::new(),
             draining: false,
             parallelism,
@@ -207,25 +212,18 @@ impl<S: Store> Runtime<S> {
                 }
                 continue;
             }
-            let parsed = baton_bpmn::parse(&source.text);
-            if parsed.has_errors() {
-                return Err(Error::InvalidModel {
-                    file: source.name.clone(),
-                    diagnostics: parsed.diagnostics,
-                });
-            }
-            if parsed.definitions.processes.is_empty() {
+            let min_interval = self.config.timers.min_interval();
+            let processes = parse_bpmn(source, min_interval)?.processes;
+            if processes.is_empty() {
                 return Err(Error::NoDefinition {
                     file: source.name.clone(),
                 });
             }
-            for graph in &parsed.definitions.processes {
-                let start_timers =
-                    start_timers::first_dues(graph, self.clock.now()).map_err(|diagnostics| {
-                        Error::InvalidModel {
-                            file: source.name.clone(),
-                            diagnostics,
-                        }
+            for graph in &processes {
+                let start_timers = start_timers::first_dues(graph, self.clock.now(), min_interval)
+                    .map_err(|diagnostics| Error::InvalidModel {
+                        file: source.name.clone(),
+                        diagnostics,
                     })?;
                 definitions.push(NewDefinition {
                     start_timers,
@@ -309,7 +307,10 @@ impl<S: Store> Runtime<S> {
             .into_iter()
             .find(|p| p.id == stored.id)
             .ok_or_else(|| broken("the process is missing from its stored source".into()))?;
-        let mut def = Definition::new(graph, stored.version);
+        // Parsed without the floor: a version deployed under a lower one still loads, and
+        // its cycles meet today's floor when they are armed.
+        let mut def = Definition::new(graph, stored.version)
+            .with_min_timer_interval(self.config.timers.min_interval());
         let called: Vec<String> = def
             .called_decisions()
             .into_iter()
@@ -1021,6 +1022,23 @@ pub fn read_source(path: &Path) -> std::io::Result<Source> {
         name: path.to_path_buf(),
         text: std::fs::read_to_string(path)?,
     })
+}
+
+/// Parses a BPMN file as `deploy` requires: no error diagnostics, and no literal timer
+/// cycle that fires more often than `min_interval` (`[timers]` of `baton.toml`).
+pub fn parse_bpmn(source: &Source, min_interval: MinInterval) -> Result<Definitions, Error> {
+    let mut parsed = baton_bpmn::parse(&source.text);
+    for graph in &parsed.definitions.processes {
+        let too_frequent = baton_model::timer::too_frequent(graph, min_interval);
+        parsed.diagnostics.extend(too_frequent);
+    }
+    if parsed.has_errors() {
+        return Err(Error::InvalidModel {
+            file: source.name.clone(),
+            diagnostics: parsed.diagnostics,
+        });
+    }
+    Ok(parsed.definitions)
 }
 
 /// Parses a DMN file and checks its decisions compile, as `deploy` requires.

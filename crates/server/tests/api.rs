@@ -1022,3 +1022,27 @@ fn authorized(request: axum::http::request::Builder, token: &str, body: &str) ->
         .body(Body::from(body.to_string()))
         .expect("request")
 }
+
+#[tokio::test]
+async fn a_timer_cycle_under_the_minimum_interval_is_an_invalid_model_naming_it() {
+    let s = server();
+    let cycle = |text: &str| {
+        format!(
+            r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+<bpmn:process id="tick" isExecutable="true">
+<bpmn:startEvent id="start"><bpmn:timerEventDefinition><bpmn:timeCycle>{text}</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f" sourceRef="start" targetRef="end"/>
+</bpmn:process></bpmn:definitions>"#
+        )
+    };
+    let refused = s.deploy("tick.bpmn", &cycle("R/PT0.001S")).await;
+    assert_problem(&refused, StatusCode::BAD_REQUEST, "invalid-model");
+    let detail = refused.json["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("at most once every PT1S") && detail.contains("'start'"),
+        "{detail}"
+    );
+    let hourly = s.deploy("tick.bpmn", &cycle("R/PT1H")).await;
+    assert_eq!(hourly.status, StatusCode::CREATED, "{}", hourly.json);
+}

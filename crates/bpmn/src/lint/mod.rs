@@ -9,7 +9,9 @@
 //! XML rather than the IR so that they cover every element as written, including those
 //! the engine cannot run yet and the processes that are not executable. Last,
 //! [`references`] checks what the file names outside itself: job types without a handler
-//! and imports that are not there.
+//! and imports that are not there; and the timer cycles of executable processes are held
+//! to the deployment's minimum interval ([`baton_model::timer::too_frequent`]), as deploy
+//! holds them.
 //!
 //! The module does no IO: the caller passes what it knows of the world in an
 //! [`Environment`].
@@ -22,6 +24,7 @@ mod scope;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use baton_model::timer::{MinInterval, too_frequent};
 use baton_model::{Diagnostic, Span};
 
 use crate::reader::{BpmnElement, Element, Ns};
@@ -65,6 +68,8 @@ pub enum Check {
     MissingCondition,
     UnknownJobType,
     DanglingImport,
+    /// A timer cycle fires more often than the minimum interval allows.
+    TimerInterval,
 }
 
 impl Check {
@@ -77,6 +82,7 @@ impl Check {
             Check::MissingCondition => "missing_condition",
             Check::UnknownJobType => "unknown_job_type",
             Check::DanglingImport => "dangling_import",
+            Check::TimerInterval => "timer_interval",
         }
     }
 }
@@ -162,6 +168,9 @@ pub struct Environment<'a> {
     /// Whether an import's `location` exists (the caller resolves it against the
     /// model's own path).
     pub import_exists: Option<&'a dyn Fn(&str) -> bool>,
+    /// The shortest interval a timer cycle may have (`[timers] min_interval_ms` of
+    /// `baton.toml`, one second by default): deploy refuses a cycle under it.
+    pub min_timer_interval: Option<MinInterval>,
 }
 
 /// Lints BPMN 2.0 XML text.
@@ -192,6 +201,14 @@ pub fn lint(source: &str, environment: &Environment<'_>) -> Result<Report, NotBp
     }
     if let Some(exists) = environment.import_exists {
         references::imports(&root, exists, &mut findings);
+    }
+    if let Some(minimum) = environment.min_timer_interval {
+        for graph in &parsed.definitions.processes {
+            findings.extend(too_frequent(graph, minimum).iter().map(|d| Finding {
+                check: Check::TimerInterval,
+                ..from_diagnostic(d)
+            }));
+        }
     }
     findings.sort_by_key(|f| (f.span, f.severity));
     findings.dedup();

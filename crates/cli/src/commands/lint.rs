@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use baton_bpmn::lint::{self, Environment, Finding, NotBpmn, Report, Severity};
+use baton_model::timer::MinInterval;
 use baton_runtime::Config;
 use serde_json::{Value, json};
 
@@ -23,7 +24,13 @@ struct Linted {
 }
 
 pub fn run(files: &[PathBuf], config: Option<&Path>, json: bool) -> Result<u8> {
-    let job_types = job_types(config)?;
+    let config = load_config(config)?;
+    let job_types: Option<BTreeSet<String>> =
+        config.as_ref().map(|c| c.workers.keys().cloned().collect());
+    // Held to the floor deploy holds them to: the configured one, or the default.
+    let min_timer_interval = config
+        .as_ref()
+        .map_or(MinInterval::DEFAULT, |c| c.timers.min_interval());
     let mut linted = Vec::with_capacity(files.len());
     for file in files {
         let source = std::fs::read_to_string(file)
@@ -33,6 +40,7 @@ pub fn run(files: &[PathBuf], config: Option<&Path>, json: bool) -> Result<u8> {
         let environment = Environment {
             job_types: job_types.as_ref(),
             import_exists: Some(&import_exists),
+            min_timer_interval: Some(min_timer_interval),
         };
         linted.push(Linted {
             file: file.clone(),
@@ -60,9 +68,9 @@ pub fn run(files: &[PathBuf], config: Option<&Path>, json: bool) -> Result<u8> {
     Ok(code)
 }
 
-/// The job types with a handler: the workers of `--config`, else of `./baton.toml` when
-/// there is one; `None` (not checked) without either.
-fn job_types(config: Option<&Path>) -> Result<Option<BTreeSet<String>>> {
+/// `--config`, else `./baton.toml` when there is one; `None` without either (job types are
+/// then not checked).
+fn load_config(config: Option<&Path>) -> Result<Option<Config>> {
     let path = match config {
         Some(path) if !path.exists() => {
             return Err(InputError(format!("{}: no such config file", path.display())).into());
@@ -71,8 +79,9 @@ fn job_types(config: Option<&Path>) -> Result<Option<BTreeSet<String>>> {
         None if Path::new(CONFIG_FILE).exists() => Path::new(CONFIG_FILE),
         None => return Ok(None),
     };
-    let config = Config::load(path).map_err(|e| InputError(e.to_string()))?;
-    Ok(Some(config.workers.into_keys().collect()))
+    Config::load(path)
+        .map(Some)
+        .map_err(|e| InputError(e.to_string()).into())
 }
 
 fn to_json(linted: &Linted) -> Value {

@@ -1,6 +1,7 @@
 //! Timers: evaluating a timer event's date, duration or cycle into a due time and arming
 //! it. The runtime fires a due timer with `TriggerTimer`; the core accepts that once,
-//! because the timer leaves the state when it fires.
+//! because the timer leaves the state when it fires. A cycle that can fire more often than
+//! the definition's minimum interval is not armed: it is an incident naming the minimum.
 
 use baton_feel::Value;
 use baton_model::timer::Schedule;
@@ -36,10 +37,9 @@ pub(crate) fn arm(
             }
         }
     };
-    let schedule = match &value {
-        Value::String(text) => Schedule::parse(text, definition.kind),
-        other => Schedule::from_value(other, definition.kind),
-    };
+    // The floor holds whenever a cycle is armed: a literal was checked at deploy, but
+    // against the floor of that day, and an expression's value is only known now.
+    let schedule = Schedule::from_value_within(&value, definition.kind, p.def.min_timer_interval());
     let due = schedule.and_then(|schedule| match previous {
         None => schedule.first_due(p.at.0),
         Some(previous) => schedule.next_due(previous.0, fired, p.at.0),

@@ -205,6 +205,62 @@ impl Cron {
         None
     }
 
+    /// The shortest time between two consecutive firings, in milliseconds (at least a
+    /// second, the resolution of cron).
+    ///
+    /// The times of day are every hour × minute × second the fields allow, so the shortest
+    /// step within a day is one of three: between two seconds of a minute, from the last
+    /// second of a minute to the first of the next matching minute, or likewise from one
+    /// hour to the next. Across days it is from the last time of one matching date to the
+    /// first time of the next, which depends on how close two matching dates come.
+    pub fn shortest_gap(&self) -> i64 {
+        let (first_second, last_second, second_step) = spread(self.seconds);
+        let (first_minute, last_minute, minute_step) = spread(self.minutes);
+        let (first_hour, last_hour, hour_step) = spread(self.hours);
+        let within_hour = |minute: i64, second: i64| minute * 60 + second;
+        let first = first_hour * 3600 + within_hour(first_minute, first_second);
+        let last = last_hour * 3600 + within_hour(last_minute, last_second);
+        let within_day = [
+            second_step,
+            minute_step.map(|step| step * 60 - last_second + first_second),
+            hour_step.map(|step| {
+                step * 3600 - within_hour(last_minute, last_second)
+                    + within_hour(first_minute, first_second)
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let across = |days: i64| days.saturating_mul(SECONDS_PER_DAY) - last + first;
+        let seconds = match within_day {
+            Some(step) if step <= across(1) => step,
+            // Two or more days apart is longer than any step within a day, so only
+            // matching dates on consecutive days can make the gap shorter.
+            Some(step) if self.fewest_days_apart() == 1 => step.min(across(1)),
+            Some(step) => step,
+            None => across(self.fewest_days_apart()),
+        };
+        seconds.saturating_mul(1000)
+    }
+
+    /// The fewest days between two matching dates. Dates repeat every 400 years, so the
+    /// matching dates of one such period and the first of the next show every distance.
+    fn fewest_days_apart(&self) -> i64 {
+        let mut fewest = DAYS_IN_400_YEARS;
+        let Some(mut day) = self.next_date(0, DAYS_IN_400_YEARS) else {
+            return fewest;
+        };
+        let end = day + DAYS_IN_400_YEARS;
+        while day < end && fewest > 1 {
+            let Some(next) = self.next_date(day + 1, DAYS_IN_400_YEARS) else {
+                break;
+            };
+            fewest = fewest.min(next - day);
+            day = next;
+        }
+        fewest
+    }
+
     /// The first day (since 1970-01-01) from `day` on, within `limit` days, whose date
     /// matches the day and month fields.
     fn next_date(&self, mut day: i64, limit: i64) -> Option<i64> {
@@ -284,6 +340,22 @@ impl fmt::Display for Cron {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.source)
     }
+}
+
+/// The lowest and highest values of a field, and the smallest step between two of its
+/// values (`None` when it has one value).
+fn spread(bits: u64) -> (i64, i64, Option<i64>) {
+    let first = i64::from(bits.trailing_zeros());
+    let last = 63 - i64::from(bits.leading_zeros());
+    let mut step: Option<i64> = None;
+    let mut previous = first;
+    for value in first + 1..=last {
+        if bits & (1 << value) != 0 {
+            step = Some(step.map_or(value - previous, |s| s.min(value - previous)));
+            previous = value;
+        }
+    }
+    (first, last, step)
 }
 
 fn has(bits: u64, value: u32) -> bool {
