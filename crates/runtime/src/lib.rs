@@ -23,7 +23,9 @@ use sha2::{Digest, Sha256};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use config::Config;
 pub use error::Error;
-pub use runtime::{Committed, Patience, Runtime, Source, parse_bpmn, parse_dmn, read_source};
+pub use runtime::{
+    Committed, ParsedSource, Patience, Runtime, Source, parse_bpmn, parse_dmn, read_source,
+};
 
 /// Hex SHA-256 of a model's source: recognises an unchanged redeploy.
 pub fn digest(text: &str) -> String {

@@ -184,11 +184,24 @@ impl<S: Store> Runtime<S> {
         self.clock.now()
     }
 
-    /// Parses and stores every process and decision in `sources`, all or nothing: one
-    /// invalid file deploys none. Unchanged definitions keep their version.
+    /// Deploys model files, all or nothing: each process or decision whose file changed
+    /// becomes a new version.
     pub fn deploy(&mut self, sources: &[Source]) -> Result<Vec<DeployedDefinition>, Error> {
+        let parsed = sources.iter().map(ParsedSource::parse).collect();
+        self.deploy_parsed(parsed)
+    }
+
+    /// Deploys files parsed beforehand ([`ParsedSource::parse`], which needs no runtime
+    /// and may run on any thread): what is left is checking them against this runtime's
+    /// settings (the timer floor) and storing them.
+    pub fn deploy_parsed(
+        &mut self,
+        sources: Vec<ParsedSource>,
+    ) -> Result<Vec<DeployedDefinition>, Error> {
+        let min_interval = self.config.timers.min_interval();
         let mut definitions = Vec::new();
-        for source in sources {
+        for parsed in sources {
+            let source = &parsed.source;
             let digest = crate::digest(&source.text);
             let text: Arc<str> = Arc::from(source.text.as_str());
             let new = |kind, id: &str| NewDefinition {
@@ -200,20 +213,21 @@ impl<S: Store> Runtime<S> {
                 deployed_at: self.clock.now(),
                 start_timers: Vec::new(),
             };
-            if decisions::is_dmn(source) {
-                let model = parse_dmn(source)?;
-                if model.decisions.is_empty() {
-                    return Err(Error::NoDefinition {
-                        file: source.name.clone(),
-                    });
+            let processes = match parsed.model {
+                ParsedModel::Dmn(model) => {
+                    let model = model?;
+                    if model.decisions.is_empty() {
+                        return Err(Error::NoDefinition {
+                            file: source.name.clone(),
+                        });
+                    }
+                    for decision in &model.decisions {
+                        definitions.push(new(DefinitionKind::Decision, &decision.id));
+                    }
+                    continue;
                 }
-                for decision in &model.decisions {
-                    definitions.push(new(DefinitionKind::Decision, &decision.id));
-                }
-                continue;
-            }
-            let min_interval = self.config.timers.min_interval();
-            let processes = parse_bpmn(source, min_interval)?.processes;
+                ParsedModel::Bpmn(model) => check_bpmn(source, model, min_interval)?.processes,
+            };
             if processes.is_empty() {
                 return Err(Error::NoDefinition {
                     file: source.name.clone(),
@@ -1024,10 +1038,45 @@ pub fn read_source(path: &Path) -> std::io::Result<Source> {
     })
 }
 
+/// A model file parsed for deployment: the costly part of deploying, done without a
+/// runtime so that it can happen off the engine's thread (an 8 MiB model takes a second).
+#[derive(Debug)]
+pub struct ParsedSource {
+    source: Source,
+    model: ParsedModel,
+}
+
+#[derive(Debug)]
+enum ParsedModel {
+    Bpmn(baton_bpmn::Parsed),
+    Dmn(Result<baton_dmn::model::Definitions, Error>),
+}
+
+impl ParsedSource {
+    pub fn parse(source: &Source) -> ParsedSource {
+        let model = if decisions::is_dmn(source) {
+            ParsedModel::Dmn(parse_dmn(source))
+        } else {
+            ParsedModel::Bpmn(baton_bpmn::parse(&source.text))
+        };
+        ParsedSource {
+            source: source.clone(),
+            model,
+        }
+    }
+}
+
 /// Parses a BPMN file as `deploy` requires: no error diagnostics, and no literal timer
 /// cycle that fires more often than `min_interval` (`[timers]` of `baton.toml`).
 pub fn parse_bpmn(source: &Source, min_interval: MinInterval) -> Result<Definitions, Error> {
-    let mut parsed = baton_bpmn::parse(&source.text);
+    check_bpmn(source, baton_bpmn::parse(&source.text), min_interval)
+}
+
+fn check_bpmn(
+    source: &Source,
+    mut parsed: baton_bpmn::Parsed,
+    min_interval: MinInterval,
+) -> Result<Definitions, Error> {
     for graph in &parsed.definitions.processes {
         let too_frequent = baton_model::timer::too_frequent(graph, min_interval);
         parsed.diagnostics.extend(too_frequent);

@@ -5,7 +5,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use baton_auth::{Permission, Principal};
-use baton_runtime::Source;
+use baton_runtime::{ParsedSource, Source};
 use baton_store::{DefinitionKind, DeployedDefinition, DeploymentStore as _};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -123,9 +123,16 @@ pub async fn deploy(
         )
         .at("file"));
     }
+    // Parsing is the costly part of a deployment (a second for an 8 MiB model): it runs
+    // here, so the tenant's engine only checks and stores.
+    let parsed = tokio::task::spawn_blocking(move || {
+        sources.iter().map(ParsedSource::parse).collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|_| Problem::new(Kind::Internal, "parsing the upload failed"))?;
     let deployed = state
         .engine
-        .write(caller.tenant.as_str(), move |rt| rt.deploy(&sources))
+        .write(caller.tenant.as_str(), move |rt| rt.deploy_parsed(parsed))
         .await?;
     let deployments = deployed.into_iter().map(|d| deployment(d, true)).collect();
     Ok((StatusCode::CREATED, Json(Deployments { deployments })))
