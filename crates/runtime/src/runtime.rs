@@ -869,8 +869,17 @@ impl<S: Store> Runtime<S> {
             Some(handler) => handler.handle(request),
             None => JobResult::Failed(format!("no handler for job type '{}'", request.job_type)),
         };
+        let panicked = || JobResult::Failed("the job handler panicked".into());
         if batch.len() == 1 {
-            return batch.iter().map(|r| (r.clone(), run(r))).collect();
+            // A handler is code outside the engine: its panic fails the job, as it does
+            // on the threads below, rather than unwinding through the runtime.
+            return batch
+                .iter()
+                .map(|r| {
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(r)));
+                    (r.clone(), result.unwrap_or_else(|_| panicked()))
+                })
+                .collect();
         }
         std::thread::scope(|scope| {
             let running: Vec<_> = batch
@@ -880,9 +889,7 @@ impl<S: Store> Runtime<S> {
             running
                 .into_iter()
                 .map(|(r, handle)| {
-                    let result = handle
-                        .join()
-                        .unwrap_or_else(|_| JobResult::Failed("the job handler panicked".into()));
+                    let result = handle.join().unwrap_or_else(|_| panicked());
                     (r.clone(), result)
                 })
                 .collect()

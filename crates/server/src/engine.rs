@@ -17,6 +17,7 @@
 //! their type ready, or with nothing once their request timeout passes.
 
 use std::collections::{BTreeMap, HashMap};
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -81,6 +82,10 @@ pub enum EngineError {
     TenantUnavailable(String),
     #[error("the engine is shutting down")]
     Stopped,
+    /// The engine dropped the request unanswered: the batch it was in failed (the
+    /// tenant's store is reopened; nothing uncommitted of it happened).
+    #[error("the engine failed while serving this request; nothing of it was committed, try again")]
+    Failed,
 }
 
 /// A job activation that may wait for jobs.
@@ -277,7 +282,7 @@ impl Engine {
             })
         });
         self.send(tenant, Message::Work(work))?;
-        rx.await.map_err(|_| EngineError::Stopped)?
+        rx.await.map_err(|_| EngineError::Failed)?
     }
 
     /// Stops making workers wait (the server is shutting down).
@@ -296,7 +301,7 @@ impl Engine {
     ) -> Result<Vec<ActivatedJob>, EngineError> {
         let (tx, rx) = oneshot::channel();
         self.send(tenant, Message::Activate(activation, tx))?;
-        rx.await.map_err(|_| EngineError::Stopped)?
+        rx.await.map_err(|_| EngineError::Failed)?
     }
 }
 
@@ -336,73 +341,103 @@ fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Mes
                 Err(_) => break,
             }
         }
-        // A store that could not be opened is tried again with each batch: the cause (a
-        // full disk, a permission) may have been fixed meanwhile.
-        let mut unavailable = None;
-        if runtime.is_none()
-            && batch
-                .iter()
-                .any(|m| matches!(m, Message::Work(_) | Message::Activate(..)))
-        {
-            match (lock(&shared.open))(tenant) {
-                Ok(mut rt) => {
-                    rt.record_commits();
-                    runtime = Some(rt);
-                }
-                Err(why) => unavailable = Some(why),
+        let stop = batch.iter().any(|m| matches!(m, Message::Stop));
+        draining |= stop || batch.iter().any(|m| matches!(m, Message::Drain));
+        // A bug must not take the tenant's engine down for good: a batch that panics is
+        // answered with an error (its replies are dropped), and the runtime, whose memory
+        // may be half-changed, is dropped and reopened from the store, which holds only
+        // what was committed.
+        let served = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            serve_batch(shared, tenant, &mut runtime, &mut waiters, batch, draining)
+        }));
+        match served {
+            Ok(Some(at)) => served_at = Some(at),
+            Ok(None) => {}
+            Err(_) => {
+                eprintln!(
+                    "baton serve: tenant '{tenant}': the engine failed while serving a batch; \
+                     its requests were answered with an error and its store is reopened"
+                );
+                runtime = None;
             }
         }
-        let mut after_commit: Vec<AfterCommit> = Vec::new();
-        let mut stop = false;
-        for message in batch {
-            match message {
-                Message::Work(work) => after_commit.push(match runtime.as_mut() {
-                    Some(rt) => work(Ok(rt)),
-                    None => work(Err(unavailable.as_deref().unwrap_or("not opened"))),
-                }),
-                Message::Activate(activation, reply) => match runtime.as_ref() {
-                    Some(rt) => {
-                        let until = rt.now().plus_millis(activation.wait_ms);
-                        waiters.push(Waiter {
-                            activation,
-                            until,
-                            reply,
-                        });
-                    }
-                    None => {
-                        let why = unavailable.clone().unwrap_or_default();
-                        let _ = reply.send(Err(EngineError::TenantUnavailable(why)));
-                    }
-                },
-                Message::Drain => draining = true,
-                Message::Stop => stop = true,
-            }
-        }
-        let Some(rt) = runtime.as_mut() else {
-            for done in after_commit {
-                done(Err(unavailable.as_deref().unwrap_or("not opened")));
-            }
-            if stop {
-                return;
-            }
-            continue;
-        };
-        // Commits the batch, fires due timers, runs local handlers (baton.toml).
-        let committed = rt.drive(Patience::DueNow).map_err(|e| e.to_string());
-        shared.live.publish(tenant, rt.take_commits());
-        for done in after_commit {
-            match &committed {
-                Ok(()) => done(Ok(rt)),
-                Err(why) => done(Err(why)),
-            }
-        }
-        served_at = Some(rt.now());
-        serve_waiters(rt, &mut waiters, stop || draining);
         if stop {
-            let _ = rt.flush();
+            if let Some(rt) = runtime.as_mut() {
+                let _ = rt.flush();
+            }
             return;
         }
     }
+}
+
+/// Runs one batch: its work, one commit, the answers, then the waiting workers. Returns
+/// when the waiting workers were served (by the engine's clock), if the runtime is open.
+fn serve_batch(
+    shared: &Shared,
+    tenant: &str,
+    runtime: &mut Option<Rt>,
+    waiters: &mut Vec<Waiter>,
+    batch: Vec<Message>,
+    no_waiting: bool,
+) -> Option<Timestamp> {
+    // A store that could not be opened is tried again with each batch: the cause (a
+    // full disk, a permission) may have been fixed meanwhile.
+    let mut unavailable = None;
+    if runtime.is_none()
+        && batch
+            .iter()
+            .any(|m| matches!(m, Message::Work(_) | Message::Activate(..)))
+    {
+        match (lock(&shared.open))(tenant) {
+            Ok(mut rt) => {
+                rt.record_commits();
+                *runtime = Some(rt);
+            }
+            Err(why) => unavailable = Some(why),
+        }
+    }
+    let unavailable = unavailable.as_deref().unwrap_or("its store is not open");
+    let mut after_commit: Vec<AfterCommit> = Vec::new();
+    for message in batch {
+        match message {
+            Message::Work(work) => after_commit.push(match runtime.as_mut() {
+                Some(rt) => work(Ok(rt)),
+                None => work(Err(unavailable)),
+            }),
+            Message::Activate(activation, reply) => match runtime.as_ref() {
+                Some(rt) => {
+                    let until = rt.now().plus_millis(activation.wait_ms);
+                    waiters.push(Waiter {
+                        activation,
+                        until,
+                        reply,
+                    });
+                }
+                None => {
+                    let why = unavailable.to_string();
+                    let _ = reply.send(Err(EngineError::TenantUnavailable(why)));
+                }
+            },
+            Message::Drain | Message::Stop => {}
+        }
+    }
+    let Some(rt) = runtime.as_mut() else {
+        for done in after_commit {
+            done(Err(unavailable));
+        }
+        return None;
+    };
+    // Commits the batch, fires due timers, runs local handlers (baton.toml).
+    let committed = rt.drive(Patience::DueNow).map_err(|e| e.to_string());
+    shared.live.publish(tenant, rt.take_commits());
+    for done in after_commit {
+        match &committed {
+            Ok(()) => done(Ok(rt)),
+            Err(why) => done(Err(why)),
+        }
+    }
+    serve_waiters(rt, waiters, no_waiting);
+    Some(rt.now())
 }
 
 /// How long the lane may sleep before something is due without new work: the next
@@ -450,4 +485,66 @@ fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
         }
     }
     *waiters = still_waiting;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use baton_runtime::{Config, SystemClock};
+    use baton_store_sqlite::{Durability, SqliteStore};
+
+    use super::*;
+
+    fn engine(dir: &std::path::Path) -> (Engine, EngineThread) {
+        let root = dir.to_path_buf();
+        let open: OpenTenant = Box::new(move |tenant: &str| {
+            let store = SqliteStore::open(&root.join(format!("{tenant}.db")), Durability::Relaxed)
+                .map_err(|e| e.to_string())?;
+            Ok(Runtime::new(
+                store,
+                Config::default(),
+                Arc::new(SystemClock),
+            ))
+        });
+        Engine::start(Tenants::new(open), LiveEvents::default()).expect("engine")
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_panics_is_answered_with_an_error_and_the_tenant_is_served_after() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (engine, thread) = engine(dir.path());
+        let failed = engine
+            .write("t", |_| -> Result<(), baton_runtime::Error> {
+                panic!("a bug in the engine")
+            })
+            .await;
+        assert!(matches!(failed, Err(EngineError::Failed)), "{failed:?}");
+        let served = engine.read("t", |rt| Ok(rt.now())).await;
+        assert!(served.is_ok(), "{served:?}");
+        thread.stop();
+    }
+
+    #[tokio::test]
+    async fn tenants_get_their_own_engine_thread_on_first_use_and_none_after_stop() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (engine, thread) = engine(dir.path());
+        let name = |tenant: &str| {
+            let tenant = tenant.to_string();
+            let engine = engine.clone();
+            async move {
+                engine
+                    .read(&tenant, |_| {
+                        Ok(std::thread::current().name().map(str::to_string))
+                    })
+                    .await
+                    .expect("served")
+            }
+        };
+        assert_eq!(name("a").await.as_deref(), Some("baton-engine-a"));
+        assert_eq!(name("b").await.as_deref(), Some("baton-engine-b"));
+        thread.stop();
+        let after = engine.read("a", |_| Ok(())).await;
+        assert!(matches!(after, Err(EngineError::Stopped)), "{after:?}");
+    }
 }

@@ -133,7 +133,9 @@ impl From<EngineError> for Problem {
         use baton_runtime::Error as E;
         let detail = error.to_string();
         let kind = match &error {
-            EngineError::Stopped | EngineError::TenantUnavailable(_) => Kind::Unavailable,
+            EngineError::Stopped | EngineError::Failed | EngineError::TenantUnavailable(_) => {
+                Kind::Unavailable
+            }
             EngineError::CommitFailed(_) => Kind::Internal,
             EngineError::Runtime(runtime) => match runtime {
                 E::InvalidModel { .. } | E::NoDefinition { .. } => Kind::InvalidModel,
