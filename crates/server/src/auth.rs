@@ -82,10 +82,11 @@ async fn caller(
         .role
         .parse()
         .map_err(|e: baton_auth::Error| Problem::new(Kind::Internal, e.to_string()))?;
-    let tenant = row
-        .tenant
-        .parse()
-        .map_err(|e: baton_auth::Error| Problem::new(Kind::Internal, e.to_string()))?;
+    // A tenant id stored before ids had to be lowercase: the token cannot be honoured
+    // without guessing which store it meant (see `baton_auth::tenant`).
+    let tenant = row.tenant.parse().map_err(|e: baton_auth::Error| {
+        unauthorized(&format!("{e}; create a new token for the tenant"))
+    })?;
     Ok(Principal {
         token_id: row.id,
         role,

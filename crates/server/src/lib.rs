@@ -13,6 +13,7 @@ pub mod problem;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use baton_auth::TenantId;
 use tokio::net::TcpListener;
 
 use crate::engine::{DEFAULT_TENANT, Engine, Tenants};
@@ -20,10 +21,11 @@ use crate::live::LiveEvents;
 
 /// Where a tenant's store lives: the default tenant's in `db` itself (where embedded
 /// commands and the API tokens live too), every other tenant's in `<db>.tenants/`.
-/// Tenant ids are letters, digits, `_` and `-` (`baton_auth::TenantId`), so they are safe
-/// file names.
-pub fn tenant_db(db: &Path, tenant: &str) -> PathBuf {
-    if tenant == DEFAULT_TENANT {
+/// A [`TenantId`] is lowercase letters, digits, `_` and `-`, so it is a safe file name,
+/// and two ids name the same file only if they are equal, on case-insensitive file
+/// systems too.
+pub fn tenant_db(db: &Path, tenant: &TenantId) -> PathBuf {
+    if tenant.as_str() == DEFAULT_TENANT {
         return db.to_path_buf();
     }
     tenants_dir(db).join(format!("{tenant}.db"))
@@ -36,16 +38,25 @@ fn tenants_dir(db: &Path) -> PathBuf {
 }
 
 /// The tenants that have a store beside `db` already, so the server can run their timers
-/// and jobs from the start.
-pub fn existing_tenants(db: &Path) -> Vec<String> {
+/// and jobs from the start. A store whose name is no tenant id (say `Acme.db`, from before
+/// ids had to be lowercase) is left alone, with a warning: no token can reach it.
+pub fn existing_tenants(db: &Path) -> Vec<TenantId> {
     let Ok(entries) = std::fs::read_dir(tenants_dir(db)) else {
         return Vec::new();
     };
-    let mut tenants: Vec<String> = entries
+    let mut tenants: Vec<TenantId> = entries
         .filter_map(Result::ok)
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
-            name.strip_suffix(".db").map(str::to_string)
+            let id = name.strip_suffix(".db")?;
+            id.parse()
+                .map_err(|error| {
+                    eprintln!(
+                        "baton serve: WARNING: ignoring the store {}: {error}",
+                        e.path().display()
+                    );
+                })
+                .ok()
         })
         .collect();
     tenants.sort();
@@ -117,4 +128,29 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     eprintln!("baton serve: shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_stores_named_by_a_tenant_id_are_tenants() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("s.db");
+        std::fs::create_dir(tenants_dir(&db)).expect("tenants dir");
+        for name in ["acme.db", "Acme.db", "b-2.db", "notes.txt", "a b.db"] {
+            std::fs::write(tenants_dir(&db).join(name), "").expect("file");
+        }
+        let found: Vec<String> = existing_tenants(&db)
+            .iter()
+            .map(|t| tenant_db(&db, t).display().to_string())
+            .collect();
+        let expected: Vec<String> = ["acme", "b-2"]
+            .iter()
+            .map(|t| format!("{}.tenants/{t}.db", db.display()))
+            .collect();
+        assert_eq!(found, expected);
+        assert_eq!(tenant_db(&db, &TenantId::default_tenant()), db);
+    }
 }
