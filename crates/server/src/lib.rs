@@ -1,22 +1,29 @@
 //! `baton serve`: the engine behind an HTTP API.
 //!
 //! One engine thread owns the runtime and its store ([`engine`]); the API handlers
-//! ([`api`]) run on a Tokio runtime and send it work. Errors are problem documents
-//! ([`problem`]).
+//! ([`api`]) run on a Tokio runtime and send it work. Callers are authenticated off that
+//! thread ([`auth`], with failed attempts limited per address by [`throttle`]), and
+//! requests are bounded before the router sees them ([`limits`]). Errors are problem
+//! documents ([`problem`]).
 
 pub mod api;
 pub mod auth;
 pub mod engine;
+pub mod limits;
 pub mod live;
 pub mod problem;
+pub mod throttle;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use baton_auth::TenantId;
 use tokio::net::TcpListener;
 
+use crate::auth::{Auth, Tokens};
 use crate::engine::{DEFAULT_TENANT, Engine, Tenants};
+use crate::limits::Peer;
 use crate::live::LiveEvents;
 
 /// Where a tenant's store lives: the default tenant's in `db` itself (where embedded
@@ -66,9 +73,15 @@ pub fn existing_tenants(db: &Path) -> Vec<TenantId> {
 /// Serves the API on `listen` until SIGINT or SIGTERM, then stops accepting, lets running
 /// requests finish, answers waiting workers, commits and returns.
 ///
-/// With `insecure_dev`, requests need no token (every caller is an admin of the default
-/// tenant): for a developer's own machine only.
-pub fn serve(tenants: Tenants, listen: SocketAddr, insecure_dev: bool) -> std::io::Result<()> {
+/// Tokens are read from `tokens` (the default tenant's store). With `insecure_dev`,
+/// requests need no token (every caller without one is an admin of the default tenant):
+/// for a developer's own machine only.
+pub fn serve(
+    tenants: Tenants,
+    tokens: Tokens,
+    listen: SocketAddr,
+    insecure_dev: bool,
+) -> std::io::Result<()> {
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -83,7 +96,7 @@ pub fn serve(tenants: Tenants, listen: SocketAddr, insecure_dev: bool) -> std::i
     let app = api::router(api::AppState {
         engine: engine.clone(),
         live: live.clone(),
-        insecure_dev,
+        auth: Arc::new(Auth::new(tokens, insecure_dev)),
     });
     let served = tokio.block_on(async move {
         let listener = TcpListener::bind(listen).await?;
@@ -91,7 +104,8 @@ pub fn serve(tenants: Tenants, listen: SocketAddr, insecure_dev: bool) -> std::i
             "baton serve: listening on http://{}",
             listener.local_addr()?
         );
-        axum::serve(listener, app)
+        let app = app.into_make_service_with_connect_info::<Peer>();
+        axum::serve(limits::Listener(listener), app)
             .with_graceful_shutdown(async move {
                 shutdown_signal().await;
                 // Workers waiting for jobs are answered and event streams end, so their

@@ -34,6 +34,9 @@ pub enum Kind {
     Conflict,
     JobNotActivated,
     PayloadTooLarge,
+    UriTooLong,
+    HeadersTooLarge,
+    TooManyRequests,
     Unavailable,
     Internal,
 }
@@ -76,6 +79,21 @@ impl Kind {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
                 "The request body is too large",
+            ),
+            Kind::UriTooLong => (
+                StatusCode::URI_TOO_LONG,
+                "uri-too-long",
+                "The request's URI is too long",
+            ),
+            Kind::HeadersTooLarge => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers-too-large",
+                "The request's headers are too large",
+            ),
+            Kind::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many failed attempts from this address",
             ),
             Kind::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use baton_auth::TenantId;
+use baton_server::auth::Tokens;
 use baton_server::engine::Tenants;
 use baton_server::{existing_tenants, tenant_db};
 use baton_store_sqlite::Durability;
@@ -30,7 +31,7 @@ pub fn run(listen: SocketAddr, db: Option<PathBuf>, insecure_dev: bool) -> Resul
             .with_context(|| format!("opening the store of tenant '{tenant}'"))?;
         tenants.insert(tenant.as_str(), runtime);
     }
-    baton_server::serve(tenants, listen, insecure_dev)
+    baton_server::serve(tenants, Tokens::new(&db), listen, insecure_dev)
         .with_context(|| format!("serving on {listen}"))?;
     Ok(0)
 }

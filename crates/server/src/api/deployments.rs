@@ -130,6 +130,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VersionQuery {
     /// This version rather than the latest.
     version: Option<u32>,

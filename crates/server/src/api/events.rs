@@ -19,6 +19,7 @@ use crate::live::LiveEvent;
 use crate::problem::Problem;
 
 #[derive(Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct EventFilter {
     /// Only events of instances of this process.
