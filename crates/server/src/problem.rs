@@ -33,6 +33,7 @@ pub enum Kind {
     NotFound,
     Conflict,
     JobNotActivated,
+    StaleLease,
     PayloadTooLarge,
     UriTooLong,
     HeadersTooLarge,
@@ -74,6 +75,11 @@ impl Kind {
                 StatusCode::CONFLICT,
                 "job-not-activated",
                 "The job is not held by a worker",
+            ),
+            Kind::StaleLease => (
+                StatusCode::CONFLICT,
+                "stale-lease",
+                "The lease is no longer the job's current one",
             ),
             Kind::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -153,8 +159,10 @@ impl From<EngineError> for Problem {
                 | E::UnknownVersion { .. }
                 | E::UnknownInstance(_)
                 | E::UnknownTask(_)
-                | E::UnknownIncident(_) => Kind::NotFound,
+                | E::UnknownIncident(_)
+                | E::UnknownJob(_) => Kind::NotFound,
                 E::JobNotActivated(_) => Kind::JobNotActivated,
+                E::StaleLease(_) => Kind::StaleLease,
                 E::Rejected(Rejection::Internal(_)) => Kind::Internal,
                 E::Rejected(_) => Kind::Conflict,
                 E::Store(_) | E::BrokenDefinition { .. } => Kind::Internal,

@@ -1,7 +1,7 @@
-//! Issue 12 at the API, through the router without sockets: the API saying what it means
-//! (roles before bodies, unknown or invalid query parameters, numbers beyond f64,
-//! oversized heads, the bearer scheme in any case, failed logins limited per address and
-//! never waiting for the engine).
+//! Issue 12 at the API, through the router without sockets: exact lease ownership, and the
+//! API saying what it means (unknown jobs are 404, roles before bodies, unknown or invalid
+//! query parameters, numbers beyond f64, oversized heads, the bearer scheme in any case,
+//! failed logins limited per address and never waiting for the engine).
 
 mod support;
 
@@ -25,6 +25,76 @@ async fn activate(s: &Server, worker: &str, lease_ms: u64) -> Value {
     let reply = s.post("/v1/jobs/activate", &body.to_string()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.json);
     reply.json["jobs"][0].clone()
+}
+
+#[tokio::test]
+async fn a_worker_whose_lease_ran_out_cannot_overwrite_the_work_of_the_one_that_took_over() {
+    let s = server();
+    s.deploy("double.bpmn", DOUBLE).await;
+    let instance = s.start_double(3).await;
+    let stalled = activate(&s, "wA", 1).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let current = activate(&s, "wB", 60_000).await;
+    let key = current["key"].as_str().expect("a job key");
+    assert_eq!(stalled["key"], key, "{current}");
+    let (old, new) = (&stalled["leaseId"], &current["leaseId"]);
+    assert!(
+        old.is_string() && new.is_string() && old != new,
+        "{old} / {new}"
+    );
+
+    for (action, body) in [
+        ("complete", json!({"leaseId": old, "variables": {"y": 1}})),
+        ("fail", json!({"leaseId": old, "retries": 0})),
+        ("throw-error", json!({"leaseId": old, "errorCode": "E"})),
+    ] {
+        let refused = s
+            .post(&format!("/v1/jobs/{key}/{action}"), &body.to_string())
+            .await;
+        assert_problem(&refused, StatusCode::CONFLICT, "stale-lease");
+    }
+    let done = s
+        .post(
+            &format!("/v1/jobs/{key}/complete"),
+            &json!({"leaseId": new, "variables": {"y": 2}}).to_string(),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.json);
+    let shown = s.get(&format!("/v1/process-instances/{instance}")).await;
+    assert_eq!(shown.json["variables"]["result"], 2, "{}", shown.json);
+    assert_eq!(shown.json["state"], "waiting", "on to the user task");
+}
+
+#[tokio::test]
+async fn an_unknown_job_is_404_and_a_known_one_nobody_holds_is_409() {
+    let s = server();
+    for action in ["complete", "fail", "throw-error"] {
+        let body = json!({"variables": {}, "retries": 0, "errorCode": "E"});
+        let body = match action {
+            "complete" => json!({"variables": body["variables"]}),
+            "fail" => json!({"retries": 0}),
+            _ => json!({"errorCode": "E"}),
+        };
+        let unknown = s
+            .post(&format!("/v1/jobs/999999-9/{action}"), &body.to_string())
+            .await;
+        assert_problem(&unknown, StatusCode::NOT_FOUND, "not-found");
+    }
+    s.deploy("double.bpmn", DOUBLE).await;
+    let instance = s.start_double(1).await;
+    let idle = s
+        .post(&format!("/v1/jobs/{instance}-999/complete"), "{}")
+        .await;
+    assert_problem(&idle, StatusCode::NOT_FOUND, "not-found");
+    let job = activate(&s, "w", 1).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let expired = s
+        .post(
+            &format!("/v1/jobs/{}/complete", job["key"].as_str().expect("key")),
+            "{}",
+        )
+        .await;
+    assert_problem(&expired, StatusCode::CONFLICT, "job-not-activated");
 }
 
 /// Whether `role` lacks `permission`; every permission is missing from the viewer's or
