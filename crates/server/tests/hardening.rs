@@ -127,6 +127,13 @@ async fn every_route_checks_the_token_and_the_role_before_reading_the_body() {
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, operation) in item.as_object().expect("operations") {
             let security = &operation["security"];
+            for status in ["414", "431"] {
+                let documented = &operation["responses"][status]["content"];
+                assert!(
+                    documented.get("application/problem+json").is_some(),
+                    "{method} {path} documents {status}"
+                );
+            }
             if matches!(path.as_str(), "/healthz" | "/readyz") {
                 assert!(security.is_null(), "{path} is public");
                 continue;
@@ -154,6 +161,12 @@ async fn every_route_checks_the_token_and_the_role_before_reading_the_body() {
                 )
                 .await;
             assert_problem(&anonymous, StatusCode::UNAUTHORIZED, "unauthorized");
+            for status in ["401", "403", "429"] {
+                assert!(
+                    operation["responses"].get(status).is_some(),
+                    "{method} {path} documents {status}"
+                );
+            }
             let refused = with_token(&s, token(lacking(permission)), request(), "{").await;
             assert_problem(&refused, StatusCode::FORBIDDEN, "forbidden");
             checked += 1;

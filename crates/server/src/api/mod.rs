@@ -105,8 +105,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// Every error is a problem document: the responses an operation declares with a
 /// status of 400 and up get that media type, and the ones any operation may answer (a
-/// malformed request; without or with an insufficient token; an unknown id in the path)
-/// are added where missing, so clients and schema checkers know them all.
+/// head over the limits; a malformed request; without or with an insufficient token, or
+/// too many failed ones; an unknown id in the path) are added where missing, so clients
+/// and schema checkers know them all.
 fn document_problems(responses: &mut utoipa::openapi::Responses, public: bool, has_id: bool) {
     use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
     let problem = || Content::new(Some(Ref::from_schema_name("Problem")));
@@ -133,6 +134,8 @@ fn document_problems(responses: &mut utoipa::openapi::Responses, public: bool, h
                 )
             });
     };
+    add("414", "The URI is too long");
+    add("431", "The headers are too large");
     if public {
         return;
     }
@@ -140,6 +143,10 @@ fn document_problems(responses: &mut utoipa::openapi::Responses, public: bool, h
     add("401", "No valid API token");
     add("403", "The token's role does not allow this");
     add("413", "The request body is too large");
+    add(
+        "429",
+        "Too many failed authentication attempts from this address (see Retry-After)",
+    );
     if has_id {
         add("404", "No such resource (in the caller's tenant)");
     }
