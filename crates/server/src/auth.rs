@@ -6,8 +6,9 @@
 //! Tokens are read through [`Tokens`], the server's own connections to the store that
 //! keeps them, on Tokio's blocking threads: never on the engine thread, so a flood of bad
 //! tokens does not delay anyone's work. Failed attempts are limited per client address
-//! ([`crate::throttle`]). A server started with `--insecure-dev` treats a request without
-//! a token as an admin of the default tenant; one with a token is checked as usual.
+//! ([`crate::throttle`]), except for tokens that authenticated lately. A server started
+//! with `--insecure-dev` treats a request without a token as an admin of the default
+//! tenant; one with a token is checked as usual.
 //!
 //! Refusals are logged to stderr (the audit trail will take them once it exists) with the
 //! token's id, never its secret.
@@ -26,7 +27,7 @@ use baton_store_sqlite::{Durability, SqliteStore};
 
 use crate::limits::Peer;
 use crate::problem::{Kind, Problem};
-use crate::throttle::{Limits, Throttle, Verdict};
+use crate::throttle::{Limits, Recent, Throttle, Verdict};
 
 /// Connections kept open between lookups; more are opened when lookups overlap.
 const IDLE_CONNECTIONS: usize = 4;
@@ -76,6 +77,7 @@ impl Tokens {
 pub struct Auth {
     tokens: Arc<Tokens>,
     throttle: Mutex<Throttle>,
+    recent: Mutex<Recent>,
     insecure_dev: bool,
 }
 
@@ -105,7 +107,8 @@ impl Attempt {
 
 /// Why a request was not authenticated, for the log and the client.
 struct Refusal {
-    problem: Problem,
+    kind: Kind,
+    detail: String,
     /// The token's id when the header held a well-formed token.
     token: Option<String>,
     /// Whether it counts against the client's failed attempts (a store failure does not).
@@ -115,7 +118,8 @@ struct Refusal {
 impl Refusal {
     fn unauthorized(detail: impl Into<String>, token: Option<&str>) -> Refusal {
         Refusal {
-            problem: Problem::new(Kind::Unauthorized, detail),
+            kind: Kind::Unauthorized,
+            detail: detail.into(),
             token: token.map(str::to_string),
             counts: true,
         }
@@ -127,12 +131,17 @@ impl Auth {
         Auth {
             tokens: Arc::new(tokens),
             throttle: Mutex::new(Throttle::new(Limits::default())),
+            recent: Mutex::new(Recent::default()),
             insecure_dev,
         }
     }
 
     fn throttle(&self) -> std::sync::MutexGuard<'_, Throttle> {
         self.throttle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn recent(&self) -> std::sync::MutexGuard<'_, Recent> {
+        self.recent.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The caller of a request ([`Attempt::of`]), or the response refusing it (401, 429;
@@ -147,73 +156,60 @@ impl Auth {
         if header.is_none() && self.insecure_dev {
             return Ok(Principal::insecure_dev());
         }
-        let from = client.map_or_else(String::new, |ip| format!(" from {ip}"));
+        let credentials = credentials(header.as_ref());
+        let now = Instant::now();
+        let vouched = credentials
+            .as_ref()
+            .is_ok_and(|(_, hash)| self.recent().vouches(hash, now));
         if let Some(ip) = client
-            && let Verdict::Refuse { retry_after, log } = self.throttle().check(ip, Instant::now())
+            && !vouched
+            && let Verdict::Refuse { retry_after, log } = self.throttle().check(ip, now)
         {
-            if let Some(refused) = log {
-                eprintln!(
-                    "baton serve: auth: {ip} failed to authenticate too often; refused {refused} \
-                     request(s) with 429 since the last such line"
-                );
-            }
-            let problem = Problem::new(
-                Kind::TooManyRequests,
-                format!(
-                    "too many failed authentication attempts from {ip}; try again in {} s",
-                    retry_after.as_secs()
-                ),
-            );
-            let mut response = problem.into_response();
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after.as_secs()),
-            );
-            return Err(response);
+            return Err(too_many(ip, retry_after.as_secs(), log));
         }
-        match self.resolve(header.as_ref()).await {
-            Ok(principal) => Ok(principal),
+        let looked_up = match credentials {
+            Ok((id, hash)) => self.lookup(&id, &hash).await.map(|p| (p, hash)),
+            Err(refusal) => Err(refusal),
+        };
+        match looked_up {
+            Ok((principal, hash)) => {
+                self.recent().saw(&hash, Instant::now());
+                Ok(principal)
+            }
             Err(refusal) => {
                 if let (Some(ip), true) = (client, refusal.counts) {
                     self.throttle().failed(ip, Instant::now());
                 }
+                let from = client.map_or_else(String::new, |ip| format!(" from {ip}"));
                 let token = refusal
                     .token
                     .map_or_else(String::new, |id| format!(" (token {id})"));
                 eprintln!(
                     "baton serve: auth: refused {method} {path}{from}{token}: {}",
-                    refusal.problem.detail
+                    refusal.detail
                 );
-                Err(refusal.problem.into_response())
+                Err(Problem::new(refusal.kind, refusal.detail).into_response())
             }
         }
     }
 
-    /// The principal of an `Authorization` header.
-    async fn resolve(&self, header: Option<&HeaderValue>) -> Result<Principal, Refusal> {
-        let header = header.ok_or_else(|| {
-            Refusal::unauthorized(
-                "send Authorization: Bearer <token> (create one with `baton token create`)",
-                None,
-            )
-        })?;
-        let secret = bearer(header).ok_or_else(|| {
-            Refusal::unauthorized("the Authorization header must be `Bearer <token>`", None)
-        })?;
-        let id = token_id(secret).map_err(|e| Refusal::unauthorized(e.to_string(), None))?;
+    /// The principal of the well-formed token with this id and hash.
+    async fn lookup(&self, id: &str, hash: &str) -> Result<Principal, Refusal> {
         let row = self
             .tokens
             .clone()
-            .by_hash(hash_secret(secret))
+            .by_hash(hash.to_string())
             .await
             .map_err(|e| Refusal {
-                problem: Problem::new(Kind::Unavailable, format!("the tokens cannot be read: {e}")),
+                kind: Kind::Unavailable,
+                detail: format!("the tokens cannot be read: {e}"),
                 token: Some(id.to_string()),
                 counts: false,
             })?
             .ok_or_else(|| Refusal::unauthorized("unknown or revoked token", Some(id)))?;
         let role: Role = row.role.parse().map_err(|e: baton_auth::Error| Refusal {
-            problem: Problem::new(Kind::Internal, e.to_string()),
+            kind: Kind::Internal,
+            detail: e.to_string(),
             token: Some(row.id.clone()),
             counts: false,
         })?;
@@ -231,6 +227,41 @@ impl Auth {
             tenant,
         })
     }
+}
+
+/// The id and hash of the token in an `Authorization` header, or why there is none.
+fn credentials(header: Option<&HeaderValue>) -> Result<(String, String), Refusal> {
+    let header = header.ok_or_else(|| {
+        Refusal::unauthorized(
+            "send Authorization: Bearer <token> (create one with `baton token create`)",
+            None,
+        )
+    })?;
+    let secret = bearer(header).ok_or_else(|| {
+        Refusal::unauthorized("the Authorization header must be `Bearer <token>`", None)
+    })?;
+    let id = token_id(secret).map_err(|e| Refusal::unauthorized(e.to_string(), None))?;
+    Ok((id.to_string(), hash_secret(secret)))
+}
+
+/// The 429 of an address out of attempts; `log` says whether (and how many refusals) to
+/// log now.
+fn too_many(ip: IpAddr, retry_after: u64, log: Option<u32>) -> Response {
+    if let Some(refused) = log {
+        eprintln!(
+            "baton serve: auth: {ip} failed to authenticate too often; refused {refused} \
+             request(s) with 429 since the last such line"
+        );
+    }
+    let problem = Problem::new(
+        Kind::TooManyRequests,
+        format!("too many failed authentication attempts from {ip}; try again in {retry_after} s"),
+    );
+    let mut response = problem.into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    response
 }
 
 /// The credentials of a `Bearer` header: the scheme is case-insensitive (RFC 7235), and

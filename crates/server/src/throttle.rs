@@ -6,6 +6,10 @@
 //! tokens costs neither store reads nor a log line per request: the refusals are logged
 //! once per [`Limits::log_every`] with their count. Successful requests take nothing.
 //!
+//! One exception keeps the clients that share an address with a failing one (behind one
+//! NAT, say) working: a token that authenticated lately ([`Recent`]) is still looked up
+//! and served. Only a real token gets into that set, so random ones never cost a lookup.
+//!
 //! The table is bounded ([`Limits::addresses`]): to make room it forgets the buckets that
 //! refilled (they know nothing a new bucket would not), then the fullest ones. IPv6
 //! clients are counted per /64, the block one host usually holds, so cycling through its
@@ -152,6 +156,53 @@ impl Throttle {
     }
 }
 
+/// Hashes of the tokens that authenticated in the last [`Recent::KEEP`], at most
+/// [`Recent::CAPACITY`] of them (the oldest go first).
+#[derive(Debug, Default)]
+pub struct Recent {
+    seen: HashMap<String, Instant>,
+}
+
+impl Recent {
+    pub const KEEP: Duration = Duration::from_secs(600);
+    pub const CAPACITY: usize = 1024;
+
+    /// Whether the token with this hash authenticated lately.
+    pub fn vouches(&self, hash: &str, now: Instant) -> bool {
+        self.seen
+            .get(hash)
+            .is_some_and(|at| now.saturating_duration_since(*at) < Recent::KEEP)
+    }
+
+    /// Records that the token with this hash authenticated at `now`.
+    pub fn saw(&mut self, hash: &str, now: Instant) {
+        if !self.seen.contains_key(hash) && self.seen.len() >= Recent::CAPACITY {
+            self.seen
+                .retain(|_, at| now.saturating_duration_since(*at) < Recent::KEEP);
+            while self.seen.len() >= Recent::CAPACITY {
+                let oldest = self
+                    .seen
+                    .iter()
+                    .min_by_key(|(_, at)| **at)
+                    .map(|(hash, _)| hash.clone());
+                match oldest {
+                    Some(hash) => self.seen.remove(&hash),
+                    None => break,
+                };
+            }
+        }
+        self.seen.insert(hash.to_string(), now);
+    }
+
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
 fn refill(bucket: &mut Bucket, limits: &Limits, now: Instant) {
     let earned =
         now.saturating_duration_since(bucket.at).as_secs_f64() * f64::from(limits.per_second);
@@ -261,6 +312,24 @@ mod tests {
         assert!(
             matches!(throttle.check(blocked, t0), Verdict::Refuse { .. }),
             "an exhausted bucket outlives the ones with attempts left"
+        );
+    }
+
+    #[test]
+    fn recent_tokens_are_vouched_for_a_while_and_the_set_stays_bounded() {
+        let mut recent = Recent::default();
+        let t0 = Instant::now();
+        recent.saw("good", t0);
+        assert!(recent.vouches("good", t0 + seconds(599)));
+        assert!(!recent.vouches("good", t0 + seconds(600)), "only lately");
+        assert!(!recent.vouches("random", t0));
+        for i in 0..3 * Recent::CAPACITY {
+            recent.saw(&i.to_string(), t0 + seconds(1));
+            assert!(recent.len() <= Recent::CAPACITY);
+        }
+        assert!(
+            !recent.vouches("good", t0 + seconds(1)),
+            "the oldest went first"
         );
     }
 
