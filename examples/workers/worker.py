@@ -116,6 +116,15 @@ class Stop:
         print("stopping after the current job", file=sys.stderr)
 
 
+def under_lease(job, body):
+    """The outcome's body with the job's lease id: once the lease ran out and another
+    worker took the job, the server refuses it (409) instead of letting a late result
+    overwrite the other worker's."""
+    if "leaseId" in job:
+        body["leaseId"] = job["leaseId"]
+    return body
+
+
 def work(server, job, handler, failures):
     key = job["key"]
     try:
@@ -126,13 +135,14 @@ def work(server, job, handler, failures):
         wait = backoff_ms(failures[key]) if retries > 0 else 0
         server.post(
             f"/v1/jobs/{key}/fail",
-            {"retries": retries, "errorMessage": f"{type(error).__name__}: {error}",
-             "retryBackoffMs": wait},
+            under_lease(job, {"retries": retries,
+                              "errorMessage": f"{type(error).__name__}: {error}",
+                              "retryBackoffMs": wait}),
             timeout=30,
         )
         print(f"job {key} failed ({retries} retries left): {error}", file=sys.stderr)
         return
-    server.post(f"/v1/jobs/{key}/complete", {"variables": result}, timeout=30)
+    server.post(f"/v1/jobs/{key}/complete", under_lease(job, {"variables": result}), timeout=30)
     failures.pop(key, None)
     print(f"completed job {key}: {json.dumps(result)}", file=sys.stderr)
 

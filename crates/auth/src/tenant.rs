@@ -1,7 +1,17 @@
 //! Tenant ids: the name of the partition every resource and token belongs to.
 //!
-//! They are short and plain (1 to 64 of `A-Z a-z 0-9 _ -`) because they appear in URLs,
+//! They are short and plain (1 to 64 of `a-z 0-9 _ -`) because they appear in URLs,
 //! log lines, SQL parameters and file names, where anything else would need escaping.
+//!
+//! They are lowercase because each tenant's store is a file named after its id, and on a
+//! case-insensitive file system (macOS, Windows) `Acme.db` and `acme.db` are one file:
+//! two tenants differing only in case would share a store. Rather than fold case
+//! silently, an id with capitals is refused, when a token is created and when one is
+//! read: `baton token create --tenant Acme` says to use `acme`, and a token stored with
+//! `Acme` before this rule no longer authenticates (401, naming the reason), because
+//! folding it to `acme` could hand it another tenant's store, or an empty one in place
+//! of its own. Its tenant's store file is ignored with a warning at startup; renaming
+//! it to the lowercase id and creating new tokens moves that tenant over.
 
 use std::fmt;
 use std::str::FromStr;
@@ -15,7 +25,8 @@ pub const DEFAULT_TENANT: &str = "default";
 
 const MAX_LEN: usize = 64;
 
-/// A validated tenant id. Ids compare exactly: `Acme` and `acme` are two tenants.
+/// A validated tenant id: lowercase, so equal ids are exactly the ones a file system
+/// could confuse.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct TenantId(String);
@@ -23,15 +34,18 @@ pub struct TenantId(String);
 impl TenantId {
     pub fn new(id: impl Into<String>) -> Result<TenantId, Error> {
         let id = id.into();
+        let plain = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
         let reason = if id.is_empty() {
-            Some("it is empty")
+            Some("it is empty".to_string())
         } else if id.len() > MAX_LEN {
-            Some("it is longer than 64 characters")
-        } else if !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
-            Some("it contains a character other than a letter, digit, '_' or '-'")
+            Some("it is longer than 64 characters".to_string())
+        } else if !id.bytes().all(plain) {
+            Some("it contains a character other than a letter, digit, '_' or '-'".to_string())
+        } else if id.bytes().any(|b| b.is_ascii_uppercase()) {
+            Some(format!(
+                "it contains capitals; tenant ids are lowercase (use '{}')",
+                id.to_ascii_lowercase()
+            ))
         } else {
             None
         };
@@ -93,33 +107,45 @@ mod tests {
     #[test]
     fn tenant_ids_are_short_and_plain() {
         check("acme", Ok(()));
-        check("Team_7-eu", Ok(()));
+        check("team_7-eu", Ok(()));
         check(&"a".repeat(64), Ok(()));
         check(
             "",
             Err(
-                "invalid tenant id '': it is empty; a tenant id is 1 to 64 letters, digits, '_' or '-'",
+                "invalid tenant id '': it is empty; a tenant id is 1 to 64 lowercase letters, digits, '_' or '-'",
             ),
         );
         check(
             "acme corp",
             Err(
-                "invalid tenant id 'acme corp': it contains a character other than a letter, digit, '_' or '-'; a tenant id is 1 to 64 letters, digits, '_' or '-'",
+                "invalid tenant id 'acme corp': it contains a character other than a letter, digit, '_' or '-'; a tenant id is 1 to 64 lowercase letters, digits, '_' or '-'",
             ),
         );
         check(
             "acme/eu",
             Err(
-                "invalid tenant id 'acme/eu': it contains a character other than a letter, digit, '_' or '-'; a tenant id is 1 to 64 letters, digits, '_' or '-'",
+                "invalid tenant id 'acme/eu': it contains a character other than a letter, digit, '_' or '-'; a tenant id is 1 to 64 lowercase letters, digits, '_' or '-'",
             ),
         );
         check(
             "ünïcode",
             Err(
-                "invalid tenant id 'ünïcode': it contains a character other than a letter, digit, '_' or '-'; a tenant id is 1 to 64 letters, digits, '_' or '-'",
+                "invalid tenant id 'ünïcode': it contains a character other than a letter, digit, '_' or '-'; a tenant id is 1 to 64 lowercase letters, digits, '_' or '-'",
             ),
         );
         assert!("a".repeat(65).parse::<TenantId>().is_err());
+    }
+
+    #[test]
+    fn ids_differing_only_in_case_cannot_both_exist() {
+        check(
+            "Acme",
+            Err(
+                "invalid tenant id 'Acme': it contains capitals; tenant ids are lowercase (use 'acme'); a tenant id is 1 to 64 lowercase letters, digits, '_' or '-'",
+            ),
+        );
+        assert!("ACME".parse::<TenantId>().is_err());
+        assert!(serde_json::from_str::<TenantId>("\"Team_7\"").is_err());
     }
 
     #[test]

@@ -158,19 +158,29 @@ fn a_bad_role_or_tenant_is_an_input_error_naming_what_is_valid() {
         out.stderr
     );
 
-    for bad in ["acme corp", "", "a/b"] {
+    for bad in ["acme corp", "", "a/b", "Acme"] {
         let out = w.baton(&[
             "token", "create", "--role", "admin", "--tenant", bad, "--db", "s.db",
         ]);
         assert_eq!(out.code, 2, "{bad:?}: {}", out.stderr);
         assert!(
             out.stderr
-                .contains("a tenant id is 1 to 64 letters, digits, '_' or '-'"),
+                .contains("a tenant id is 1 to 64 lowercase letters, digits, '_' or '-'"),
             "{}",
             out.stderr
         );
         assert!(out.stdout.is_empty(), "no secret for a refused token");
     }
+    let capitals = w.baton(&[
+        "token", "create", "--role", "admin", "--tenant", "Acme", "--db", "s.db",
+    ]);
+    assert!(
+        capitals
+            .stderr
+            .contains("tenant ids are lowercase (use 'acme')"),
+        "two tenants differing in case would share a store on some file systems: {}",
+        capitals.stderr
+    );
 
     let out = list(&w, &["--tenant", "no spaces"]);
     assert_eq!(out.code, 2, "{}", out.stderr);

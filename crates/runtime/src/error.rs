@@ -33,6 +33,13 @@ pub enum Error {
          or it was never activated); activate it again"
     )]
     JobNotActivated(GlobalKey),
+    #[error("no job {0} in this store")]
+    UnknownJob(GlobalKey),
+    #[error(
+        "job {0} is held under another lease: this worker's lease ran out and another worker \
+         activated the job, so this outcome is dropped"
+    )]
+    StaleLease(GlobalKey),
     #[error(transparent)]
     Rejected(#[from] Rejection),
     #[error(transparent)]
@@ -57,7 +64,9 @@ impl Error {
             | Error::UnknownInstance(_)
             | Error::UnknownTask(_)
             | Error::UnknownIncident(_)
-            | Error::JobNotActivated(_) => true,
+            | Error::JobNotActivated(_)
+            | Error::UnknownJob(_)
+            | Error::StaleLease(_) => true,
             Error::Rejected(rejection) => !matches!(rejection, Rejection::Internal(_)),
             Error::Store(_) | Error::BrokenDefinition { .. } => false,
         }

@@ -5,14 +5,24 @@
 //! under a live lease, and the core accepts it only for an open job, so a job completes
 //! once, whatever workers do.
 //!
+//! Each activation gets a new opaque lease id. A worker that sends it back with its
+//! outcome is fenced: once its lease ran out and another worker activated the job, the
+//! stale id is refused ([`Error::StaleLease`]) and changes nothing, so a worker that
+//! stalled cannot overwrite the work of the one that took over. Without a lease id the
+//! outcome is accepted under whichever lease is live (the API's older behaviour).
+//!
 //! Leases live in memory: after a restart every open job is activatable again (delivery is
-//! at least once; completion stays exactly once).
+//! at least once; completion stays exactly once). Lease ids come from a seed drawn from
+//! the operating system's random numbers when the runtime starts ([`LeaseIds`]), so an id
+//! from before a restart is never current after it, and nobody can guess another
+//! worker's id from their own.
 
 use std::collections::{BTreeSet, HashMap};
 
-use baton_core::{Command, GlobalKey, InstanceId, Key, Timestamp};
+use baton_core::{Command, Event, GlobalKey, InstanceId, Key, Timestamp};
 use baton_feel::Context;
 use baton_store::Store;
+use sha2::{Digest as _, Sha256};
 
 use crate::error::Error;
 use crate::handler::JobRequest;
@@ -25,20 +35,80 @@ pub struct ActivatedJob {
     pub worker: String,
     /// Until when the job is this worker's.
     pub deadline: Timestamp,
+    /// This activation's lease: send it back with the outcome to be fenced against
+    /// workers that held the job before or after.
+    pub lease_id: String,
 }
 
 #[derive(Clone, Debug)]
 struct Lease {
+    id: String,
     job_type: String,
     deadline: Timestamp,
 }
 
 /// Ready jobs by type, and the leases of activated ones.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct RemoteJobs {
     ready: HashMap<String, BTreeSet<(Timestamp, InstanceId, Key)>>,
     leases: HashMap<GlobalKey, Lease>,
     expiries: BTreeSet<(Timestamp, GlobalKey)>,
+    lease_ids: LeaseIds,
+}
+
+impl Default for RemoteJobs {
+    fn default() -> RemoteJobs {
+        RemoteJobs {
+            ready: HashMap::new(),
+            leases: HashMap::new(),
+            expiries: BTreeSet::new(),
+            lease_ids: LeaseIds::from_os(),
+        }
+    }
+}
+
+/// Lease ids: the first 128 bits of SHA-256 over a per-process seed and a counter, as hex.
+/// The counter makes them unique within the process; the seed, new at each start, makes
+/// them unique across restarts and unguessable without it. Randomness enters only through
+/// the seed, so everything else here is a plain function of it.
+#[derive(Debug)]
+pub(crate) struct LeaseIds {
+    seed: [u8; 32],
+    issued: u64,
+}
+
+impl LeaseIds {
+    fn new(seed: [u8; 32]) -> LeaseIds {
+        LeaseIds { seed, issued: 0 }
+    }
+
+    /// A seed from the operating system. Should it fail (it practically never does), the
+    /// seed is made of the clock and the process id instead: that still differs from one
+    /// start to the next, which is what fencing needs, but can be guessed.
+    fn from_os() -> LeaseIds {
+        let mut seed = [0u8; 32];
+        if getrandom::fill(&mut seed).is_err() {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let mut hash = Sha256::new();
+            hash.update(nanos.to_le_bytes());
+            hash.update(std::process::id().to_le_bytes());
+            seed = hash.finalize().into();
+        }
+        LeaseIds::new(seed)
+    }
+
+    fn next(&mut self) -> String {
+        self.issued += 1;
+        let mut hash = Sha256::new();
+        hash.update(self.seed);
+        hash.update(self.issued.to_le_bytes());
+        hash.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 impl RemoteJobs {
@@ -102,9 +172,11 @@ impl<S: Store> Runtime<S> {
             };
             let deadline = now.plus_millis(lease_ms);
             let global = GlobalKey { instance, key };
+            let lease_id = self.remote.lease_ids.next();
             self.remote.leases.insert(
                 global,
                 Lease {
+                    id: lease_id.clone(),
                     job_type: job_type.to_string(),
                     deadline,
                 },
@@ -114,6 +186,7 @@ impl<S: Store> Runtime<S> {
                 job,
                 worker: worker.to_string(),
                 deadline,
+                lease_id,
             });
         }
         Ok(activated)
@@ -160,9 +233,15 @@ impl<S: Store> Runtime<S> {
         expiry.into_iter().chain(due).min()
     }
 
-    /// Completes a job a remote worker holds (staged; call [`Runtime::flush`]).
-    pub fn complete_remote_job(&mut self, job: GlobalKey, variables: Context) -> Result<(), Error> {
-        self.check_lease(job)?;
+    /// Completes a job a remote worker holds (staged; call [`Runtime::flush`]). With a
+    /// `lease` id, only under that lease (see the module docs).
+    pub fn complete_remote_job(
+        &mut self,
+        job: GlobalKey,
+        lease: Option<&str>,
+        variables: Context,
+    ) -> Result<(), Error> {
+        self.check_lease(job, lease)?;
         let command = Command::CompleteJob {
             job: job.key,
             variables,
@@ -175,11 +254,12 @@ impl<S: Store> Runtime<S> {
     pub fn fail_remote_job(
         &mut self,
         job: GlobalKey,
+        lease: Option<&str>,
         retries: u32,
         message: String,
         retry_backoff_ms: u64,
     ) -> Result<(), Error> {
-        self.check_lease(job)?;
+        self.check_lease(job, lease)?;
         let command = Command::FailJob {
             job: job.key,
             retries,
@@ -193,11 +273,12 @@ impl<S: Store> Runtime<S> {
     pub fn throw_remote_error(
         &mut self,
         job: GlobalKey,
+        lease: Option<&str>,
         code: String,
         message: String,
         variables: Context,
     ) -> Result<(), Error> {
-        self.check_lease(job)?;
+        self.check_lease(job, lease)?;
         let command = Command::ThrowError {
             job: job.key,
             code,
@@ -207,14 +288,33 @@ impl<S: Store> Runtime<S> {
         self.finish_remote(job, command)
     }
 
-    fn check_lease(&mut self, job: GlobalKey) -> Result<(), Error> {
+    /// `Ok` when `job` is leased, and under `lease` if one is given. Otherwise says why:
+    /// another worker's lease is current, the job is not leased at all, or there never was
+    /// such a job.
+    fn check_lease(&mut self, job: GlobalKey, lease: Option<&str>) -> Result<(), Error> {
         let now = self.now();
         self.expire_leases(now);
-        if self.remote.leases.contains_key(&job) {
-            Ok(())
-        } else {
-            Err(Error::JobNotActivated(job))
+        match self.remote.leases.get(&job) {
+            Some(current) if lease.is_some_and(|given| given != current.id) => {
+                Err(Error::StaleLease(job))
+            }
+            Some(_) => Ok(()),
+            None if self.job_ever_created(job)? => Err(Error::JobNotActivated(job)),
+            None => Err(Error::UnknownJob(job)),
         }
+    }
+
+    /// Whether `job` is or was a job of its instance (open, or completed, failed or
+    /// cancelled since), as committed: a worker learns a job's key only after its commit.
+    /// Asked only on the way to an error, so reading the journal is fine.
+    fn job_ever_created(&self, job: GlobalKey) -> Result<bool, Error> {
+        if self.store().instance(job.instance)?.is_none() {
+            return Ok(false);
+        }
+        let journal = self.store().journal(job.instance)?;
+        Ok(journal
+            .iter()
+            .any(|record| matches!(record.event, Event::JobCreated { key, .. } if key == job.key)))
     }
 
     fn finish_remote(&mut self, job: GlobalKey, command: Command) -> Result<(), Error> {
@@ -245,5 +345,30 @@ impl<S: Store> Runtime<S> {
                     .insert((now, job.instance, job.key));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LeaseIds;
+
+    #[test]
+    fn lease_ids_follow_from_the_seed_alone() {
+        let take = |seed: u8| {
+            let mut ids = LeaseIds::new([seed; 32]);
+            [ids.next(), ids.next()]
+        };
+        let [first, second] = take(1);
+        assert_ne!(first, second, "one seed never repeats an id");
+        assert_eq!(
+            take(1),
+            [first.clone(), second],
+            "the same seed, the same ids"
+        );
+        assert!(
+            !take(2).contains(&first),
+            "another seed (a restart) gives other ids"
+        );
+        assert!(first.len() == 32 && first.bytes().all(|b| b.is_ascii_hexdigit()));
     }
 }

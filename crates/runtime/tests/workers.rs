@@ -1,5 +1,5 @@
 //! Remote workers: activating jobs with a lease, completing, failing and throwing errors
-//! under it, and leases that run out.
+//! under it, leases that run out, and lease ids that fence a stalled worker off.
 
 use std::sync::Arc;
 
@@ -90,11 +90,11 @@ fn a_leased_job_belongs_to_its_worker_until_completed_once() {
     let mut result = Context::new();
     result.insert("y", Value::from(8));
     w.runtime
-        .complete_remote_job(job.job.key, result.clone())
+        .complete_remote_job(job.job.key, Some(&job.lease_id), result.clone())
         .expect("complete");
     w.runtime.flush().expect("flush");
     assert_eq!(state(&w, instance), "completed");
-    let twice = w.runtime.complete_remote_job(job.job.key, result);
+    let twice = w.runtime.complete_remote_job(job.job.key, None, result);
     assert!(matches!(twice, Err(Error::JobNotActivated(_))), "{twice:?}");
 }
 
@@ -108,7 +108,9 @@ fn a_job_whose_lease_ran_out_goes_to_the_next_worker_and_the_first_cannot_comple
         .expect("activate")
         .remove(0);
     w.clock.advance(1_001);
-    let late = w.runtime.complete_remote_job(first.job.key, Context::new());
+    let late = w
+        .runtime
+        .complete_remote_job(first.job.key, None, Context::new());
     assert!(matches!(late, Err(Error::JobNotActivated(_))), "{late:?}");
     let again = w
         .runtime
@@ -128,7 +130,7 @@ fn a_failed_job_comes_back_after_its_backoff_and_an_error_is_caught_with_its_var
         .expect("activate")
         .remove(0);
     w.runtime
-        .fail_remote_job(job.job.key, 1, "busy".to_string(), 3_000)
+        .fail_remote_job(job.job.key, None, 1, "busy".to_string(), 3_000)
         .expect("fail");
     w.runtime.flush().expect("flush");
     assert!(
@@ -156,7 +158,7 @@ fn a_failed_job_comes_back_after_its_backoff_and_an_error_is_caught_with_its_var
     let mut why = Context::new();
     why.insert("reason", Value::string("too heavy"));
     w.runtime
-        .throw_remote_error(retried.job.key, "REJECTED".into(), "no".into(), why)
+        .throw_remote_error(retried.job.key, None, "REJECTED".into(), "no".into(), why)
         .expect("throw");
     w.runtime.flush().expect("flush");
     assert_eq!(state(&w, instance), "completed");
@@ -169,12 +171,125 @@ fn a_failed_job_comes_back_after_its_backoff_and_an_error_is_caught_with_its_var
         .find(|v| v.name == "reason")
         .map(|v| v.value);
     assert_eq!(reason, Some(Value::string("too heavy")));
-    let unknown = GlobalKey {
-        instance,
-        key: baton_core::Key(999),
+}
+
+#[test]
+fn a_worker_whose_lease_ran_out_is_fenced_off_once_another_worker_holds_the_job() {
+    let mut w = world();
+    let instance = start(&mut w, 3);
+    let stalled = w
+        .runtime
+        .activate_jobs("double", "wA", 1, 500)
+        .expect("activate")
+        .remove(0);
+    w.clock.advance(700);
+    let current = w
+        .runtime
+        .activate_jobs("double", "wB", 1, 60_000)
+        .expect("activate")
+        .remove(0);
+    assert_eq!(current.job.key, stalled.job.key);
+    assert_ne!(
+        current.lease_id, stalled.lease_id,
+        "each activation has its own lease"
+    );
+
+    let with = |y: i64| {
+        let mut variables = Context::new();
+        variables.insert("y", Value::from(y));
+        variables
     };
-    assert!(matches!(
-        w.runtime.complete_remote_job(unknown, Context::new()),
-        Err(Error::JobNotActivated(_))
-    ));
+    let key = stalled.job.key;
+    let refused = [
+        w.runtime
+            .complete_remote_job(key, Some(&stalled.lease_id), with(1)),
+        w.runtime
+            .fail_remote_job(key, Some(&stalled.lease_id), 0, "late".into(), 0),
+        w.runtime.throw_remote_error(
+            key,
+            Some(&stalled.lease_id),
+            "REJECTED".into(),
+            "late".into(),
+            Context::new(),
+        ),
+    ];
+    for outcome in refused {
+        assert!(matches!(outcome, Err(Error::StaleLease(_))), "{outcome:?}");
+    }
+    w.runtime.flush().expect("flush");
+    assert_eq!(
+        state(&w, instance),
+        "active",
+        "the stale outcomes changed nothing"
+    );
+
+    w.runtime
+        .complete_remote_job(key, Some(&current.lease_id), with(2))
+        .expect("the current lease completes");
+    w.runtime.flush().expect("flush");
+    assert_eq!(state(&w, instance), "completed");
+    let y = w
+        .runtime
+        .store()
+        .variables(instance)
+        .expect("variables")
+        .into_iter()
+        .find(|v| v.name == "y")
+        .map(|v| v.value);
+    assert_eq!(y, Some(Value::from(2)), "the current worker's result, once");
+}
+
+#[test]
+fn lease_ids_are_new_at_every_activation_and_across_restarts() {
+    let mut seen = std::collections::BTreeSet::new();
+    for _restart in 0..3 {
+        let mut w = world();
+        start(&mut w, 1);
+        for _ in 0..3 {
+            let job = w
+                .runtime
+                .activate_jobs("double", "w", 1, 1)
+                .expect("activate")
+                .remove(0);
+            assert_eq!(job.lease_id.len(), 32, "{}", job.lease_id);
+            assert!(seen.insert(job.lease_id), "a lease id came twice");
+            w.clock.advance(2);
+        }
+    }
+}
+
+#[test]
+fn an_unknown_job_is_told_apart_from_one_that_is_not_leased() {
+    let mut w = world();
+    let instance = start(&mut w, 5);
+    let job = w
+        .runtime
+        .activate_jobs("double", "w", 1, 10_000)
+        .expect("activate")
+        .remove(0);
+    let unknown = [
+        GlobalKey {
+            instance,
+            key: baton_core::Key(999),
+        },
+        GlobalKey {
+            instance: baton_core::InstanceId(999_999),
+            key: job.job.key.key,
+        },
+    ];
+    for key in unknown {
+        let outcome = w.runtime.complete_remote_job(key, None, Context::new());
+        assert!(matches!(outcome, Err(Error::UnknownJob(_))), "{outcome:?}");
+    }
+    w.runtime
+        .complete_remote_job(job.job.key, None, Context::new())
+        .expect("complete");
+    w.runtime.flush().expect("flush");
+    let done = w
+        .runtime
+        .complete_remote_job(job.job.key, Some(&job.lease_id), Context::new());
+    assert!(
+        matches!(done, Err(Error::JobNotActivated(_))),
+        "a completed job exists but is leased by nobody: {done:?}"
+    );
 }

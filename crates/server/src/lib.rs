@@ -1,29 +1,38 @@
 //! `baton serve`: the engine behind an HTTP API.
 //!
 //! One engine thread owns the runtime and its store ([`engine`]); the API handlers
-//! ([`api`]) run on a Tokio runtime and send it work. Errors are problem documents
-//! ([`problem`]).
+//! ([`api`]) run on a Tokio runtime and send it work. Callers are authenticated off that
+//! thread ([`auth`], with failed attempts limited per address by [`throttle`]), and
+//! requests are bounded before the router sees them ([`limits`]). Errors are problem
+//! documents ([`problem`]).
 
 pub mod api;
 pub mod auth;
 pub mod engine;
+pub mod limits;
 pub mod live;
 pub mod problem;
+pub mod throttle;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use baton_auth::TenantId;
 use tokio::net::TcpListener;
 
+use crate::auth::{Auth, Tokens};
 use crate::engine::{DEFAULT_TENANT, Engine, Tenants};
+use crate::limits::Peer;
 use crate::live::LiveEvents;
 
 /// Where a tenant's store lives: the default tenant's in `db` itself (where embedded
 /// commands and the API tokens live too), every other tenant's in `<db>.tenants/`.
-/// Tenant ids are letters, digits, `_` and `-` (`baton_auth::TenantId`), so they are safe
-/// file names.
-pub fn tenant_db(db: &Path, tenant: &str) -> PathBuf {
-    if tenant == DEFAULT_TENANT {
+/// A [`TenantId`] is lowercase letters, digits, `_` and `-`, so it is a safe file name,
+/// and two ids name the same file only if they are equal, on case-insensitive file
+/// systems too.
+pub fn tenant_db(db: &Path, tenant: &TenantId) -> PathBuf {
+    if tenant.as_str() == DEFAULT_TENANT {
         return db.to_path_buf();
     }
     tenants_dir(db).join(format!("{tenant}.db"))
@@ -36,16 +45,25 @@ fn tenants_dir(db: &Path) -> PathBuf {
 }
 
 /// The tenants that have a store beside `db` already, so the server can run their timers
-/// and jobs from the start.
-pub fn existing_tenants(db: &Path) -> Vec<String> {
+/// and jobs from the start. A store whose name is no tenant id (say `Acme.db`, from before
+/// ids had to be lowercase) is left alone, with a warning: no token can reach it.
+pub fn existing_tenants(db: &Path) -> Vec<TenantId> {
     let Ok(entries) = std::fs::read_dir(tenants_dir(db)) else {
         return Vec::new();
     };
-    let mut tenants: Vec<String> = entries
+    let mut tenants: Vec<TenantId> = entries
         .filter_map(Result::ok)
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
-            name.strip_suffix(".db").map(str::to_string)
+            let id = name.strip_suffix(".db")?;
+            id.parse()
+                .map_err(|error| {
+                    eprintln!(
+                        "baton serve: WARNING: ignoring the store {}: {error}",
+                        e.path().display()
+                    );
+                })
+                .ok()
         })
         .collect();
     tenants.sort();
@@ -55,9 +73,15 @@ pub fn existing_tenants(db: &Path) -> Vec<String> {
 /// Serves the API on `listen` until SIGINT or SIGTERM, then stops accepting, lets running
 /// requests finish, answers waiting workers, commits and returns.
 ///
-/// With `insecure_dev`, requests need no token (every caller is an admin of the default
-/// tenant): for a developer's own machine only.
-pub fn serve(tenants: Tenants, listen: SocketAddr, insecure_dev: bool) -> std::io::Result<()> {
+/// Tokens are read from `tokens` (the default tenant's store). With `insecure_dev`,
+/// requests need no token (every caller without one is an admin of the default tenant):
+/// for a developer's own machine only.
+pub fn serve(
+    tenants: Tenants,
+    tokens: Tokens,
+    listen: SocketAddr,
+    insecure_dev: bool,
+) -> std::io::Result<()> {
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -72,7 +96,7 @@ pub fn serve(tenants: Tenants, listen: SocketAddr, insecure_dev: bool) -> std::i
     let app = api::router(api::AppState {
         engine: engine.clone(),
         live: live.clone(),
-        insecure_dev,
+        auth: Arc::new(Auth::new(tokens, insecure_dev)),
     });
     let served = tokio.block_on(async move {
         let listener = TcpListener::bind(listen).await?;
@@ -80,7 +104,8 @@ pub fn serve(tenants: Tenants, listen: SocketAddr, insecure_dev: bool) -> std::i
             "baton serve: listening on http://{}",
             listener.local_addr()?
         );
-        axum::serve(listener, app)
+        let app = app.into_make_service_with_connect_info::<Peer>();
+        axum::serve(limits::Listener(listener), app)
             .with_graceful_shutdown(async move {
                 shutdown_signal().await;
                 // Workers waiting for jobs are answered and event streams end, so their
@@ -117,4 +142,29 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     eprintln!("baton serve: shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_stores_named_by_a_tenant_id_are_tenants() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("s.db");
+        std::fs::create_dir(tenants_dir(&db)).expect("tenants dir");
+        for name in ["acme.db", "Acme.db", "b-2.db", "notes.txt", "a b.db"] {
+            std::fs::write(tenants_dir(&db).join(name), "").expect("file");
+        }
+        let found: Vec<String> = existing_tenants(&db)
+            .iter()
+            .map(|t| tenant_db(&db, t).display().to_string())
+            .collect();
+        let expected: Vec<String> = ["acme", "b-2"]
+            .iter()
+            .map(|t| format!("{}.tenants/{t}.db", db.display()))
+            .collect();
+        assert_eq!(found, expected);
+        assert_eq!(tenant_db(&db, &TenantId::default_tenant()), db);
+    }
 }

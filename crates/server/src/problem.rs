@@ -33,7 +33,10 @@ pub enum Kind {
     NotFound,
     Conflict,
     JobNotActivated,
+    StaleLease,
     PayloadTooLarge,
+    UriTooLong,
+    HeadersTooLarge,
     TooManyRequests,
     Unavailable,
     Internal,
@@ -73,15 +76,30 @@ impl Kind {
                 "job-not-activated",
                 "The job is not held by a worker",
             ),
+            Kind::StaleLease => (
+                StatusCode::CONFLICT,
+                "stale-lease",
+                "The lease is no longer the job's current one",
+            ),
             Kind::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
                 "The request body is too large",
             ),
+            Kind::UriTooLong => (
+                StatusCode::URI_TOO_LONG,
+                "uri-too-long",
+                "The request's URI is too long",
+            ),
+            Kind::HeadersTooLarge => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers-too-large",
+                "The request's headers are too large",
+            ),
             Kind::TooManyRequests => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too-many-requests",
-                "Too many requests or open streams",
+                "Too many requests",
             ),
             Kind::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -143,8 +161,10 @@ impl From<EngineError> for Problem {
                 | E::UnknownVersion { .. }
                 | E::UnknownInstance(_)
                 | E::UnknownTask(_)
-                | E::UnknownIncident(_) => Kind::NotFound,
+                | E::UnknownIncident(_)
+                | E::UnknownJob(_) => Kind::NotFound,
                 E::JobNotActivated(_) => Kind::JobNotActivated,
+                E::StaleLease(_) => Kind::StaleLease,
                 E::Rejected(Rejection::Internal(_)) => Kind::Internal,
                 E::Rejected(_) => Kind::Conflict,
                 E::Store(_) | E::BrokenDefinition { .. } => Kind::Internal,

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use baton_server::engine::{DEFAULT_TENANT, Tenants};
+use baton_auth::TenantId;
+use baton_server::auth::Tokens;
+use baton_server::engine::Tenants;
 use baton_server::{existing_tenants, tenant_db};
 use baton_store_sqlite::Durability;
 
@@ -15,16 +17,21 @@ pub fn run(listen: SocketAddr, db: Option<PathBuf>, insecure_dev: bool) -> Resul
     let db = db.unwrap_or_else(|| PathBuf::from(workspace::DEFAULT_DB));
     let open = {
         let db = db.clone();
-        move |tenant: &str| open_tenant(&tenant_db(&db, tenant)).map_err(|e| format!("{e:#}"))
+        move |tenant: &str| {
+            // Principals carry valid ids only; parsing again keeps a path from ever being
+            // made of anything else.
+            let tenant: TenantId = tenant.parse().map_err(|e| format!("{e}"))?;
+            open_tenant(&tenant_db(&db, &tenant)).map_err(|e| format!("{e:#}"))
+        }
     };
     let mut tenants = Tenants::new(Box::new(open));
     // Open jobs, timers and timer start events from before a restart, in every tenant.
-    for tenant in std::iter::once(DEFAULT_TENANT.to_string()).chain(existing_tenants(&db)) {
+    for tenant in std::iter::once(TenantId::default_tenant()).chain(existing_tenants(&db)) {
         let runtime = open_tenant(&tenant_db(&db, &tenant))
             .with_context(|| format!("opening the store of tenant '{tenant}'"))?;
-        tenants.insert(&tenant, runtime);
+        tenants.insert(tenant.as_str(), runtime);
     }
-    baton_server::serve(tenants, listen, insecure_dev)
+    baton_server::serve(tenants, Tokens::new(&db), listen, insecure_dev)
         .with_context(|| format!("serving on {listen}"))?;
     Ok(0)
 }

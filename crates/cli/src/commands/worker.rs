@@ -4,8 +4,10 @@
 //! through the embedded engine's own [`ShellHandler`] (variables as JSON on stdin, a JSON
 //! object on stdout is the result, a non-zero exit fails the job with its stderr), and
 //! reports the outcome: `complete` with the result, or `fail` with one retry less and an
-//! exponential backoff ([`baton_runtime::retry`]). SIGINT or SIGTERM stops it: a job that
-//! is running is finished and reported first.
+//! exponential backoff ([`baton_runtime::retry`]). Each outcome carries the job's `leaseId`,
+//! so a result that comes too late (after the lease ran out and another worker took the
+//! job) is refused rather than overwriting the other worker's. SIGINT or SIGTERM stops it:
+//! a job that is running is finished and reported first.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -221,7 +223,7 @@ impl Worker {
         match result {
             JobResult::Completed(variables) => {
                 let body = json!({ "variables": Value::context(variables).to_json() });
-                match self.finish(&key, "complete", &body) {
+                match self.finish(job, &key, "complete", body) {
                     Ok(()) => {
                         self.forget(&key);
                         self.record(received);
@@ -237,11 +239,11 @@ impl Worker {
             JobResult::Failed(_) if stop.requested() => {
                 self.hand_back(job, "the worker was stopped while the job ran");
             }
-            JobResult::Failed(message) => self.fail(&request, &key, message),
+            JobResult::Failed(message) => self.fail(job, &request, &key, message),
         }
     }
 
-    fn fail(&self, request: &JobRequest, key: &str, message: String) {
+    fn fail(&self, job: &Json, request: &JobRequest, key: &str, message: String) {
         let retries = request.retries.saturating_sub(1);
         let backoff_ms = if retries == 0 {
             0
@@ -253,7 +255,7 @@ impl Worker {
             "errorMessage": message,
             "retryBackoffMs": backoff_ms,
         });
-        match self.finish(key, "fail", &body) {
+        match self.finish(job, key, "fail", body) {
             Ok(()) if retries == 0 => {
                 self.forget(key);
                 eprintln!("job {key} failed with no retries left (an incident): {message}");
@@ -274,7 +276,7 @@ impl Worker {
             return;
         };
         let body = json!({ "retries": retries, "errorMessage": why, "retryBackoffMs": 0 });
-        if let Err(error) = self.finish(key, "fail", &body) {
+        if let Err(error) = self.finish(job, key, "fail", body) {
             eprintln!("warning: handing back job {key}: {error}");
         }
     }
@@ -405,12 +407,22 @@ impl Worker {
         }
     }
 
-    /// `complete` or `fail` a job.
-    fn finish(&self, key: &str, action: &str, body: &Json) -> Result<(), ApiError> {
+    /// `complete` or `fail` a job, under the lease it was activated with.
+    fn finish(&self, job: &Json, key: &str, action: &str, body: Json) -> Result<(), ApiError> {
         self.client
-            .post(&format!("/v1/jobs/{key}/{action}"), body)
+            .post(&format!("/v1/jobs/{key}/{action}"), &under_lease(job, body))
             .map(|_| ())
     }
+}
+
+/// An outcome's body with the `leaseId` the job was activated with, so that the server
+/// refuses it once another worker holds the job. A server that gives no lease id takes
+/// outcomes without one.
+fn under_lease(job: &Json, mut body: Json) -> Json {
+    if let (Some(lease), Some(fields)) = (job.get("leaseId"), body.as_object_mut()) {
+        fields.insert("leaseId".to_string(), lease.clone());
+    }
+    body
 }
 
 /// SIGINT/SIGTERM handling. A worker waiting in a long poll with no job running has
@@ -564,6 +576,20 @@ mod tests {
         assert_eq!(lease_millis("0"), None);
         assert_eq!(lease_millis("P1M"), None);
         assert_eq!(lease_millis("soon"), None);
+    }
+
+    #[test]
+    fn outcomes_carry_the_lease_the_job_was_activated_with() {
+        let job = json!({"key": "7-3", "leaseId": "4f2a"});
+        assert_eq!(
+            under_lease(&job, json!({"variables": {"y": 1}})),
+            json!({"variables": {"y": 1}, "leaseId": "4f2a"})
+        );
+        let older_server = json!({"key": "7-3"});
+        assert_eq!(
+            under_lease(&older_server, json!({"retries": 0})),
+            json!({"retries": 0})
+        );
     }
 
     #[test]

@@ -1,16 +1,17 @@
 //! Jobs for external workers: activate (long polling, with a lease), complete, fail,
-//! throw a BPMN error. Only the worker holding a job's lease may finish it.
+//! throw a BPMN error. Only the worker holding a job's lease may finish it: each
+//! activation has its own `leaseId`, and an outcome sent with a lease id that is no longer
+//! current is refused (409 `stale-lease`) and changes nothing.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use baton_auth::{Permission, Principal};
+use baton_auth::Principal;
 use baton_runtime::workers::ActivatedJob;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{AppState, Body, parse_key, variables, variables_json, whole};
-use crate::auth::allow;
 use crate::engine::Activation;
 use crate::problem::{Kind, Problem};
 
@@ -58,6 +59,9 @@ pub struct Job {
     worker: String,
     /// The lease's end, in milliseconds since the Unix epoch.
     deadline: i64,
+    /// This activation's lease: send it with the outcome, so that it is refused once the
+    /// lease ran out and another worker activated the job. New at every activation.
+    lease_id: String,
     /// W3C trace context of the job.
     traceparent: String,
 }
@@ -79,7 +83,6 @@ pub async fn activate(
     Extension(caller): Extension<Principal>,
     Body(request): Body<ActivateJobs>,
 ) -> Result<Json<ActivatedJobs>, Problem> {
-    allow(&caller, Permission::ActivateJobs)?;
     if request.job_type.is_empty() {
         return Err(Problem::new(Kind::BadRequest, "type must not be empty").at("type"));
     }
@@ -137,6 +140,7 @@ fn job(activated: ActivatedJob) -> Job {
         retries: request.retries,
         worker: activated.worker,
         deadline: activated.deadline.0,
+        lease_id: activated.lease_id,
     }
 }
 
@@ -150,6 +154,9 @@ fn traceparent(key: baton_core::GlobalKey) -> String {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CompleteJob {
+    /// The `leaseId` the job was activated with: the completion is refused (409) unless
+    /// it is the job's current lease. Without it, any live lease will do.
+    lease_id: Option<String>,
     #[schema(value_type = Option<Object>)]
     variables: Option<serde_json::Value>,
 }
@@ -162,7 +169,8 @@ pub struct CompleteJob {
     request_body = CompleteJob,
     responses(
         (status = 204, description = "Completed"),
-        (status = 409, description = "Not held by a worker (completed already, lease expired)", body = Problem),
+        (status = 404, description = "No such job", body = Problem),
+        (status = 409, description = "Not held by a worker (completed already, lease expired), or held under another lease than `leaseId`", body = Problem),
     )
 )]
 pub async fn complete(
@@ -171,13 +179,12 @@ pub async fn complete(
     Path(key): Path<String>,
     Body(request): Body<CompleteJob>,
 ) -> Result<StatusCode, Problem> {
-    allow(&caller, Permission::CompleteJobs)?;
     let key = parse_key(&key)?;
     let variables = variables(request.variables, "variables")?;
     state
         .engine
         .write(caller.tenant.as_str(), move |rt| {
-            rt.complete_remote_job(key, variables)
+            rt.complete_remote_job(key, request.lease_id.as_deref(), variables)
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -186,6 +193,8 @@ pub async fn complete(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FailJob {
+    /// The `leaseId` the job was activated with (see completing a job).
+    lease_id: Option<String>,
     /// Retries left: 0 raises an incident.
     #[serde(deserialize_with = "whole::u32")]
     retries: u32,
@@ -201,7 +210,11 @@ pub struct FailJob {
     path = "/v1/jobs/{key}/fail",
     params(("key" = String, Path, description = "The job key")),
     request_body = FailJob,
-    responses((status = 204, description = "Failed"), (status = 409, body = Problem))
+    responses(
+        (status = 204, description = "Failed"),
+        (status = 404, description = "No such job", body = Problem),
+        (status = 409, description = "Not held by a worker, or held under another lease", body = Problem),
+    )
 )]
 pub async fn fail(
     State(state): State<AppState>,
@@ -209,7 +222,6 @@ pub async fn fail(
     Path(key): Path<String>,
     Body(request): Body<FailJob>,
 ) -> Result<StatusCode, Problem> {
-    allow(&caller, Permission::FailJobs)?;
     let key = parse_key(&key)?;
     let message = request
         .error_message
@@ -217,7 +229,13 @@ pub async fn fail(
     state
         .engine
         .write(caller.tenant.as_str(), move |rt| {
-            rt.fail_remote_job(key, request.retries, message, request.retry_backoff_ms)
+            rt.fail_remote_job(
+                key,
+                request.lease_id.as_deref(),
+                request.retries,
+                message,
+                request.retry_backoff_ms,
+            )
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -226,6 +244,8 @@ pub async fn fail(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ThrowError {
+    /// The `leaseId` the job was activated with (see completing a job).
+    lease_id: Option<String>,
     #[schema(min_length = 1)]
     error_code: String,
     error_message: Option<String>,
@@ -240,7 +260,11 @@ pub struct ThrowError {
     path = "/v1/jobs/{key}/throw-error",
     params(("key" = String, Path, description = "The job key")),
     request_body = ThrowError,
-    responses((status = 204, description = "Thrown"), (status = 409, body = Problem))
+    responses(
+        (status = 204, description = "Thrown"),
+        (status = 404, description = "No such job", body = Problem),
+        (status = 409, description = "Not held by a worker, or held under another lease", body = Problem),
+    )
 )]
 pub async fn throw_error(
     State(state): State<AppState>,
@@ -248,7 +272,6 @@ pub async fn throw_error(
     Path(key): Path<String>,
     Body(request): Body<ThrowError>,
 ) -> Result<StatusCode, Problem> {
-    allow(&caller, Permission::ThrowJobErrors)?;
     let key = parse_key(&key)?;
     if request.error_code.is_empty() {
         return Err(Problem::new(Kind::BadRequest, "errorCode must not be empty").at("errorCode"));
@@ -258,7 +281,13 @@ pub async fn throw_error(
     state
         .engine
         .write(caller.tenant.as_str(), move |rt| {
-            rt.throw_remote_error(key, request.error_code, message, variables)
+            rt.throw_remote_error(
+                key,
+                request.lease_id.as_deref(),
+                request.error_code,
+                message,
+                variables,
+            )
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,23 +1,34 @@
 //! The REST API under `/v1`: one module per resource, the router, and the OpenAPI document
 //! generated from the handlers' annotations (`/v1/openapi.json`).
+//!
+//! Every route under `/v1` is declared with the permission it needs ([`Routes`]), and
+//! [`admit`] checks the caller, the permission and the query's parameter names before the
+//! handler's extractors run: a caller who may not use an endpoint learns nothing about
+//! what it would have made of the request.
 
 mod deployments;
 mod events;
+mod extract;
 mod instances;
 mod jobs;
 mod operations;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
-use axum::http::StatusCode;
-use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use baton_core::GlobalKey;
-use baton_feel::{Context, Value};
-use serde::de::DeserializeOwned;
-use utoipa::OpenApi;
+use std::sync::Arc;
 
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::handler::Handler;
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+use axum::{Json, Router};
+use baton_auth::Permission;
+use utoipa::OpenApi;
+use utoipa::openapi::path::ParameterIn;
+
+pub(crate) use extract::{Body, Params, parse_key, variables, variables_json, whole};
+
+use crate::auth::{Auth, allow};
 use crate::engine::Engine;
 use crate::problem::{Kind, Problem};
 
@@ -26,8 +37,8 @@ use crate::problem::{Kind, Problem};
 pub struct AppState {
     pub engine: Engine,
     pub live: crate::live::LiveEvents,
-    /// Serve every request as an admin without a token (`--insecure-dev`).
-    pub insecure_dev: bool,
+    /// Who is calling (tokens, failed attempts, `--insecure-dev`).
+    pub auth: Arc<Auth>,
 }
 
 /// The largest request body accepted (models included).
@@ -69,7 +80,7 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
         operations::signal,
         events::events,
     ),
-    components(schemas(Problem))
+    components(schemas(Problem, instances::ListState))
 )]
 struct ApiDoc;
 
@@ -94,8 +105,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// Every error is a problem document: the responses an operation declares with a
 /// status of 400 and up get that media type, and the ones any operation may answer (a
-/// malformed request; without or with an insufficient token; an unknown id in the path)
-/// are added where missing, so clients and schema checkers know them all.
+/// head over the limits; a malformed request; without or with an insufficient token, or
+/// too many failed ones; an unknown id in the path) are added where missing, so clients
+/// and schema checkers know them all.
 fn document_problems(responses: &mut utoipa::openapi::Responses, public: bool, has_id: bool) {
     use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
     let problem = || Content::new(Some(Ref::from_schema_name("Problem")));
@@ -122,6 +134,8 @@ fn document_problems(responses: &mut utoipa::openapi::Responses, public: bool, h
                 )
             });
     };
+    add("414", "The URI is too long");
+    add("431", "The headers are too large");
     if public {
         return;
     }
@@ -129,72 +143,244 @@ fn document_problems(responses: &mut utoipa::openapi::Responses, public: bool, h
     add("401", "No valid API token");
     add("403", "The token's role does not allow this");
     add("413", "The request body is too large");
+    add(
+        "429",
+        "Too many failed authentication attempts from this address (see Retry-After)",
+    );
     if has_id {
         add("404", "No such resource (in the caller's tenant)");
     }
 }
 
 pub fn router(state: AppState) -> Router {
+    use Permission as P;
+    let routes = Routes::new(state.clone())
+        .post("/v1/deployments", P::Deploy, deployments::deploy)
+        .get("/v1/deployments", P::ReadDefinitions, deployments::list)
+        .get(
+            "/v1/deployments/{kind}/{id}",
+            P::ReadDefinitions,
+            deployments::source,
+        )
+        .post("/v1/process-instances", P::StartInstances, instances::start)
+        .get("/v1/process-instances", P::ReadInstances, instances::list)
+        .get(
+            "/v1/process-instances/{id}",
+            P::ReadInstances,
+            instances::get,
+        )
+        .post(
+            "/v1/process-instances/{id}/cancel",
+            P::ModifyInstances,
+            instances::cancel,
+        )
+        .post(
+            "/v1/process-instances/{id}/modify",
+            P::ModifyInstances,
+            instances::modify,
+        )
+        .post(
+            "/v1/process-instances/{id}/restart",
+            P::ModifyInstances,
+            instances::restart,
+        )
+        .get(
+            "/v1/process-instances/{id}/variables",
+            P::ReadInstances,
+            instances::variables_of,
+        )
+        .get(
+            "/v1/process-instances/{id}/history",
+            P::ReadInstances,
+            instances::history,
+        )
+        .post("/v1/jobs/activate", P::ActivateJobs, jobs::activate)
+        .post("/v1/jobs/{key}/complete", P::CompleteJobs, jobs::complete)
+        .post("/v1/jobs/{key}/fail", P::FailJobs, jobs::fail)
+        .post(
+            "/v1/jobs/{key}/throw-error",
+            P::ThrowJobErrors,
+            jobs::throw_error,
+        )
+        .get("/v1/user-tasks", P::ReadTasks, operations::tasks)
+        .get("/v1/user-tasks/{key}", P::ReadTasks, operations::task)
+        .post(
+            "/v1/user-tasks/{key}/claim",
+            P::ClaimTasks,
+            operations::claim_task,
+        )
+        .post(
+            "/v1/user-tasks/{key}/unclaim",
+            P::ClaimTasks,
+            operations::unclaim_task,
+        )
+        .post(
+            "/v1/user-tasks/{key}/complete",
+            P::CompleteTasks,
+            operations::complete_task,
+        )
+        .get("/v1/incidents", P::ReadIncidents, operations::incidents)
+        .post(
+            "/v1/incidents/{key}/resolve",
+            P::ResolveIncidents,
+            operations::resolve_incident,
+        )
+        .post("/v1/messages", P::PublishMessages, operations::publish)
+        .post("/v1/signals", P::BroadcastSignals, operations::signal)
+        .get("/v1/events", P::ReadEvents, events::events);
+    let doc = Arc::new(routes.document(openapi()));
     Router::new()
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
-        .route("/v1/openapi.json", get(|| async { Json(openapi()) }))
-        .route(
-            "/v1/deployments",
-            post(deployments::deploy).get(deployments::list),
-        )
-        .route(
-            "/v1/process-instances",
-            post(instances::start).get(instances::list),
-        )
-        .route("/v1/process-instances/{id}", get(instances::get))
-        .route("/v1/deployments/{kind}/{id}", get(deployments::source))
-        .route("/v1/process-instances/{id}/cancel", post(instances::cancel))
-        .route("/v1/process-instances/{id}/modify", post(instances::modify))
-        .route(
-            "/v1/process-instances/{id}/restart",
-            post(instances::restart),
-        )
-        .route(
-            "/v1/process-instances/{id}/variables",
-            get(instances::variables_of),
-        )
-        .route(
-            "/v1/process-instances/{id}/history",
-            get(instances::history),
-        )
-        .route("/v1/jobs/activate", post(jobs::activate))
-        .route("/v1/jobs/{key}/complete", post(jobs::complete))
-        .route("/v1/jobs/{key}/fail", post(jobs::fail))
-        .route("/v1/jobs/{key}/throw-error", post(jobs::throw_error))
-        .route("/v1/user-tasks", get(operations::tasks))
-        .route("/v1/user-tasks/{key}", get(operations::task))
-        .route("/v1/user-tasks/{key}/claim", post(operations::claim_task))
-        .route(
-            "/v1/user-tasks/{key}/unclaim",
-            post(operations::unclaim_task),
-        )
-        .route(
-            "/v1/user-tasks/{key}/complete",
-            post(operations::complete_task),
-        )
-        .route("/v1/incidents", get(operations::incidents))
-        .route(
-            "/v1/incidents/{key}/resolve",
-            post(operations::resolve_incident),
-        )
-        .route("/v1/messages", post(operations::publish))
-        .route("/v1/signals", post(operations::signal))
-        .route("/v1/events", get(events::events))
+        .route("/v1/openapi.json", get(|| async move { Json(doc) }))
+        .merge(routes.router)
         .fallback(|| async {
             Problem::new(Kind::NotFound, "no such endpoint; see /v1/openapi.json")
         })
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::auth::authenticate,
-        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(crate::limits::check_head))
         .with_state(state)
+}
+
+/// The routes that need a permission. There is no way to add one without naming it, and
+/// each is admitted by [`admit`] before its handler sees the request.
+struct Routes {
+    router: Router<AppState>,
+    state: AppState,
+    doc: utoipa::openapi::OpenApi,
+    /// Each route's permission, for the OpenAPI document.
+    permissions: Vec<(String, Verb, Permission)>,
+}
+
+/// What [`admit`] checks for one route.
+#[derive(Clone)]
+struct Endpoint {
+    state: AppState,
+    permission: Permission,
+    /// The query parameters the route's OpenAPI operation documents.
+    query: Arc<[String]>,
+}
+
+#[derive(Clone, Copy)]
+enum Verb {
+    Get,
+    Post,
+}
+
+impl Routes {
+    fn new(state: AppState) -> Routes {
+        Routes {
+            router: Router::new(),
+            state,
+            doc: openapi(),
+            permissions: Vec::new(),
+        }
+    }
+
+    fn get<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &str,
+        permission: Permission,
+        handler: H,
+    ) -> Routes {
+        self.add(path, Verb::Get, permission, axum::routing::get(handler))
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &str,
+        permission: Permission,
+        handler: H,
+    ) -> Routes {
+        self.add(path, Verb::Post, permission, axum::routing::post(handler))
+    }
+
+    fn add(
+        mut self,
+        path: &str,
+        verb: Verb,
+        permission: Permission,
+        route: MethodRouter<AppState>,
+    ) -> Routes {
+        let endpoint = Endpoint {
+            state: self.state.clone(),
+            permission,
+            query: self.documented_query(path, verb).into(),
+        };
+        self.router = self.router.route(
+            path,
+            route.layer(middleware::from_fn_with_state(endpoint, admit)),
+        );
+        self.permissions.push((path.to_string(), verb, permission));
+        self
+    }
+
+    /// `doc` saying what each route needs: a bearer token whose role has the route's
+    /// permission (as the security requirement's scope, and in words).
+    fn document(&self, mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+        use utoipa::openapi::security::{
+            Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+        };
+        doc.components.get_or_insert_default().add_security_scheme(
+            "token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        for (path, verb, permission) in &self.permissions {
+            let operation = doc.paths.paths.get_mut(path).and_then(|item| match verb {
+                Verb::Get => item.get.as_mut(),
+                Verb::Post => item.post.as_mut(),
+            });
+            let Some(operation) = operation else {
+                continue;
+            };
+            operation.security = Some(vec![SecurityRequirement::new(
+                "token",
+                [permission.as_str()],
+            )]);
+            let needs = format!("Needs the `{permission}` permission (see docs/auth.md).");
+            operation.description = Some(match operation.description.take() {
+                Some(text) if !text.is_empty() => format!("{text}\n\n{needs}"),
+                _ => needs,
+            });
+        }
+        doc
+    }
+
+    /// The query parameters the OpenAPI document gives the route: the only ones it takes,
+    /// so the document cannot promise what the server ignores, or the other way round.
+    fn documented_query(&self, path: &str, verb: Verb) -> Vec<String> {
+        let item = self.doc.paths.paths.get(path);
+        let operation = item.and_then(|item| match verb {
+            Verb::Get => item.get.as_ref(),
+            Verb::Post => item.post.as_ref(),
+        });
+        operation
+            .and_then(|o| o.parameters.as_ref())
+            .into_iter()
+            .flatten()
+            .filter(|p| p.parameter_in == ParameterIn::Query)
+            .map(|p| p.name.clone())
+            .collect()
+    }
+}
+
+/// Lets a request through to its handler once the caller is known (401 or 429 otherwise),
+/// the caller's role has the route's permission (403), and the query names only
+/// parameters the route takes (400). The caller goes to the handler as an extension.
+async fn admit(State(endpoint): State<Endpoint>, mut request: Request, next: Next) -> Response {
+    let attempt = crate::auth::Attempt::of(&request);
+    let caller = match endpoint.state.auth.caller(attempt).await {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
+    if let Err(problem) = allow(&caller, endpoint.permission) {
+        return problem.into_response();
+    }
+    if let Err(problem) = extract::known_query(request.uri().query(), &endpoint.query) {
+        return problem.into_response();
+    }
+    request.extensions_mut().insert(caller);
+    next.run(request).await
 }
 
 /// The process is alive.
@@ -229,42 +415,6 @@ async fn ready(State(state): State<AppState>) -> Response {
     match probe {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => Problem::new(Kind::Unavailable, e.to_string()).into_response(),
-    }
-}
-
-/// A JSON request body; malformed JSON, a wrong shape or an oversized body is a problem
-/// response rather than axum's plain-text rejection.
-pub struct Body<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
-    type Rejection = Problem;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(Body(value)),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(Problem::new(
-                    Kind::PayloadTooLarge,
-                    format!("the limit is {MAX_BODY_BYTES} bytes"),
-                ))
-            }
-            Err(rejection) => Err(Problem::new(Kind::BadRequest, rejection.body_text())),
-        }
-    }
-}
-
-/// Query parameters; a malformed query string is a problem response rather than axum's
-/// plain-text rejection.
-pub struct Params<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(value)| Params(value))
-            .map_err(|rejection| Problem::new(Kind::BadRequest, rejection.body_text()))
     }
 }
 
@@ -316,65 +466,4 @@ fn cursor<T: std::str::FromStr>(cursor: Option<&str>) -> Result<Option<T>, Probl
             })
         })
         .transpose()
-}
-
-/// Whole numbers in request bodies: JSON Schema counts `5.0` as an integer, so the API
-/// takes it as one (and refuses `5.5` or a negative number).
-pub(crate) mod whole {
-    use serde::Deserialize as _;
-    use serde::de::{Deserializer, Error};
-
-    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-        let number = serde_json::Number::deserialize(d)?;
-        if let Some(n) = number.as_u64() {
-            return Ok(n);
-        }
-        match number.as_f64() {
-            Some(f) if f >= 0.0 && f.fract() == 0.0 && f < u64::MAX as f64 => Ok(f as u64),
-            _ => Err(D::Error::custom(format!(
-                "{number} is not a whole number of 0 or more"
-            ))),
-        }
-    }
-
-    pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-        read(d)
-    }
-
-    pub fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-        let n = read(d)?;
-        u32::try_from(n).map_err(|_| D::Error::custom(format!("{n} is too large")))
-    }
-
-    /// A whole number or `null`.
-    pub fn option_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-        match Option::<serde_json::Number>::deserialize(d)? {
-            None => Ok(None),
-            Some(number) => u32(number).map(Some).map_err(D::Error::custom),
-        }
-    }
-}
-
-/// A request's `variables` object as engine variables.
-fn variables(json: Option<serde_json::Value>, field: &str) -> Result<Context, Problem> {
-    match json.map(|v| Value::from_json(&v)) {
-        None | Some(Value::Null) => Ok(Context::new()),
-        Some(Value::Context(context)) => Ok((*context).clone()),
-        Some(other) => Err(Problem::new(
-            Kind::BadRequest,
-            format!("{field} must be a JSON object, not {}", other.type_name()),
-        )
-        .at(field)),
-    }
-}
-
-/// Engine variables as a JSON object.
-fn variables_json(context: &Context) -> serde_json::Value {
-    Value::context(context.clone()).to_json()
-}
-
-/// A job, task or incident key from the path (`instance-key`, as `baton` prints them).
-fn parse_key(text: &str) -> Result<GlobalKey, Problem> {
-    text.parse::<GlobalKey>()
-        .map_err(|e| Problem::new(Kind::NotFound, e.to_string()).at("key"))
 }

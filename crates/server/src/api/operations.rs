@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use baton_auth::{Permission, Principal};
+use baton_auth::Principal;
 use baton_core::{GlobalKey, correlation_key};
 use baton_feel::Value;
 use baton_store::{IncidentFilter, QueryStore as _, TaskFilter, UserTaskRow};
@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{AppState, Body, Page, Params, cursor, parse_key, variables};
-use crate::auth::allow;
 use crate::problem::{Kind, Problem};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskQuery {
     /// Only those of this instance.
@@ -91,7 +91,6 @@ pub async fn tasks(
     Extension(caller): Extension<Principal>,
     Params(query): Params<TaskQuery>,
 ) -> Result<Json<UserTasks>, Problem> {
-    allow(&caller, Permission::ReadTasks)?;
     let page = Page::new(query.limit);
     let filter = TaskFilter {
         instance: query.instance.map(baton_core::InstanceId),
@@ -129,7 +128,6 @@ pub async fn task(
     Extension(caller): Extension<Principal>,
     Path(key): Path<String>,
 ) -> Result<Json<UserTask>, Problem> {
-    allow(&caller, Permission::ReadTasks)?;
     let key = parse_key(&key)?;
     let row = state
         .engine
@@ -176,7 +174,6 @@ pub async fn claim_task(
     Path(key): Path<String>,
     Body(request): Body<Claim>,
 ) -> Result<Json<UserTask>, Problem> {
-    allow(&caller, Permission::ClaimTasks)?;
     let key = parse_key(&key)?;
     let assignee = request.assignee.trim().to_string();
     if assignee.is_empty() {
@@ -201,7 +198,6 @@ pub async fn unclaim_task(
     Extension(caller): Extension<Principal>,
     Path(key): Path<String>,
 ) -> Result<Json<UserTask>, Problem> {
-    allow(&caller, Permission::ClaimTasks)?;
     let key = parse_key(&key)?;
     assign(&state, &caller, key, None, true).await
 }
@@ -245,7 +241,6 @@ pub async fn complete_task(
     Path(key): Path<String>,
     Body(request): Body<WithVariables>,
 ) -> Result<StatusCode, Problem> {
-    allow(&caller, Permission::CompleteTasks)?;
     let key = parse_key(&key)?;
     let variables = variables(request.variables, "variables")?;
     state
@@ -279,6 +274,7 @@ pub struct Incidents {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct IncidentQuery {
     /// Only those of this instance.
@@ -301,7 +297,6 @@ pub async fn incidents(
     Extension(caller): Extension<Principal>,
     Params(query): Params<IncidentQuery>,
 ) -> Result<Json<Incidents>, Problem> {
-    allow(&caller, Permission::ReadIncidents)?;
     let page = Page::new(query.limit);
     let filter = IncidentFilter {
         instance: query.instance.map(baton_core::InstanceId),
@@ -366,7 +361,6 @@ pub async fn resolve_incident(
     Path(key): Path<String>,
     Body(request): Body<Resolve>,
 ) -> Result<StatusCode, Problem> {
-    allow(&caller, Permission::ResolveIncidents)?;
     let key = parse_key(&key)?;
     state
         .engine
@@ -413,7 +407,6 @@ pub async fn publish(
     Extension(caller): Extension<Principal>,
     Body(request): Body<PublishMessage>,
 ) -> Result<Json<Published>, Problem> {
-    allow(&caller, Permission::PublishMessages)?;
     let Some(key) = correlation_key(&Value::from_json(&request.correlation_key)) else {
         return Err(Problem::new(
             Kind::BadRequest,
@@ -461,7 +454,6 @@ pub async fn signal(
     Extension(caller): Extension<Principal>,
     Body(request): Body<BroadcastSignal>,
 ) -> Result<Json<Broadcast>, Problem> {
-    allow(&caller, Permission::BroadcastSignals)?;
     let variables = variables(request.variables, "variables")?;
     let broadcast = state
         .engine
