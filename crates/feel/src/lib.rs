@@ -34,6 +34,7 @@
 //! `java.lang` methods, and named time zones outside the built-in table (they keep their
 //! name and compare by local time).
 
+pub mod budget;
 pub mod value;
 
 mod ast;
@@ -48,9 +49,10 @@ mod zones;
 
 use std::sync::Arc;
 
+pub use budget::{Limits, MAX_NESTING};
 pub use value::{
-    Context, Function, FunctionValue, NativeImplementation, Number, NumberParseError, Range,
-    RangeForm, Value,
+    Context, Function, FunctionValue, List, NativeImplementation, Number, NumberParseError, Range,
+    RangeForm, Shape, Value,
 };
 
 /// The class and method signature of a DMN external Java function definition
@@ -184,6 +186,14 @@ pub trait Scope {
     fn now(&self) -> Option<temporal::DateTime> {
         None
     }
+
+    /// The limits of an evaluation against this scope ([`Limits::default`] unless the
+    /// host configures them). An evaluation started while another one runs on the same
+    /// thread (a function the scope provides, evaluated by its host) shares the running
+    /// evaluation's budget instead.
+    fn limits(&self) -> Limits {
+        Limits::default()
+    }
 }
 
 /// The arguments of a call to a function a [`Scope`] provides, as written.
@@ -251,6 +261,9 @@ pub enum WarningKind {
     NotSupported,
     /// `now()` or `today()` where the caller supplied no current time.
     NoClock,
+    /// The evaluation went past one of its [`Limits`] (call depth, steps, sizes) and
+    /// stopped; the message names the limit.
+    LimitExceeded,
 }
 
 /// A syntax error, located in the source text.

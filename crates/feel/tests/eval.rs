@@ -425,10 +425,7 @@ fn for_loops() {
         check(expression, expected);
     }
     check_warning("for i in 1..1.5 return i", WarningKind::InvalidArgument);
-    check_warning(
-        "for i in 1..99999999 return i",
-        WarningKind::InvalidArgument,
-    );
+    check_warning("for i in 1..99999999 return i", WarningKind::LimitExceeded);
 }
 
 #[test]

@@ -124,7 +124,7 @@ fn items(
     if let Some(collection) = &mi.input_collection {
         return Ok(
             match variables::evaluate(collection, &view, || "input collection".to_string()) {
-                Ok(Value::List(items)) => Ok(items.as_ref().clone()),
+                Ok(Value::List(items)) => Ok(items.to_vec()),
                 Ok(Value::Null) => Err(format!(
                     "the input collection `{}` is null: set it to a list and resolve the incident",
                     collection.source()
@@ -215,7 +215,7 @@ pub(crate) fn collect_output(
     };
     let index = counter(p, inner).saturating_sub(1);
     let mut list = match p.state.variables.get(&body).and_then(|v| v.get(collection)) {
-        Some(Value::List(items)) => items.as_ref().clone(),
+        Some(Value::List(items)) => items.to_vec(),
         _ => Vec::new(),
     };
     if index < list.len() {

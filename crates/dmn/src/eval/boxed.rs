@@ -508,7 +508,7 @@ fn is_bkm(run: &Run<'_>, function: &Function) -> bool {
 /// FEEL's implicit conversion of a non-list to a singleton list.
 fn as_list(value: Value) -> Vec<Value> {
     match value {
-        Value::List(items) => items.as_ref().clone(),
+        Value::List(items) => items.to_vec(),
         Value::Null => Vec::new(),
         single => vec![single],
     }

@@ -21,7 +21,7 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         2,
         list_contains,
     ),
-    Builtin::new("count", LIST, 1, count_items),
+    Builtin::new("count", LIST, 1, count_items).shallow(),
     Builtin::variadic("min", ITEMS, 1, min),
     Builtin::variadic("max", ITEMS, 1, max),
     Builtin::variadic("sum", ITEMS, 1, sum),
@@ -41,7 +41,8 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         ],
         2,
         sublist,
-    ),
+    )
+    .shallow(),
     Builtin::variadic(
         "append",
         &[("list", Ty::List), ("item", Ty::Any)],
@@ -89,7 +90,7 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     Builtin::new("distinct values", LIST, 1, distinct_values),
     Builtin::new("duplicate values", LIST, 1, duplicate_values),
     Builtin::new("flatten", LIST, 1, flatten),
-    Builtin::new("is empty", LIST, 1, is_empty),
+    Builtin::new("is empty", LIST, 1, is_empty).shallow(),
     Builtin {
         special: Some(super::Special::Sort),
         ..Builtin::new(
@@ -339,12 +340,14 @@ fn sublist(args: &Args<'_>) -> Result<Value, Failure> {
 }
 
 fn append(args: &Args<'_>) -> Result<Value, Failure> {
+    args.check_list(args.list(0).len() + args.len().saturating_sub(1))?;
     let mut items = args.list(0).to_vec();
     items.extend_from_slice(args.values().get(1..).unwrap_or(&[]));
     Ok(Value::list(items))
 }
 
 fn concatenate(args: &Args<'_>) -> Result<Value, Failure> {
+    args.check_list((0..args.len()).map(|index| args.list(index).len()).sum())?;
     let mut items = Vec::new();
     for index in 0..args.len() {
         items.extend_from_slice(args.list(index));
@@ -436,18 +439,33 @@ fn duplicate_values(args: &Args<'_>) -> Result<Value, Failure> {
     Ok(Value::list(out))
 }
 
-fn flatten_into(out: &mut Vec<Value>, items: &[Value]) {
+/// Appends the items of nested lists in order; stops past `max` items (a list that
+/// shares one inner list many times can hold far more than it takes to build).
+fn flatten_into(out: &mut Vec<Value>, items: &[Value], max: usize) -> bool {
     for item in items {
         match item {
-            Value::List(inner) => flatten_into(out, inner),
-            other => out.push(other.clone()),
+            Value::List(inner) => {
+                if !flatten_into(out, inner, max) {
+                    return false;
+                }
+            }
+            other => {
+                if out.len() >= max {
+                    return false;
+                }
+                out.push(other.clone());
+            }
         }
     }
+    true
 }
 
 fn flatten(args: &Args<'_>) -> Result<Value, Failure> {
     let mut out = Vec::new();
-    flatten_into(&mut out, args.list(0));
+    let max = args.limits.max_list_length;
+    if !flatten_into(&mut out, args.list(0), max) {
+        return Err(Failure::limit(crate::budget::Limit::ListLength));
+    }
     Ok(Value::list(out))
 }
 
