@@ -62,11 +62,11 @@ pub struct Limits {
 impl Limits {
     /// 10,000 calls deep: a recursion over a list of ten thousand items evaluates.
     pub const DEFAULT_MAX_CALL_DEPTH: u32 = 10_000;
-    /// Thirty million steps: about a quarter of a second of work in a release build on a
-    /// small machine (measured on 2 cores with `baton bench --feel` over loops, recursion
-    /// and list built-ins, at 100–200 million steps a second), while the loop
-    /// `count(for i in 1..1000000 return i)` needs about three million.
-    pub const DEFAULT_MAX_STEPS: u64 = 30_000_000;
+    /// Ten million steps: at most about half a second of work in a release build on a
+    /// small, busy machine (measured on 2 shared cores with `cargo bench -p baton-feel`:
+    /// the costliest mixes of iterations, calls and list built-ins take 20–45 ns a step),
+    /// while the loop `count(for i in 1..1000000 return i)` takes about two million.
+    pub const DEFAULT_MAX_STEPS: u64 = 10_000_000;
     /// One million items, as many as a range the evaluator iterates.
     pub const DEFAULT_MAX_LIST_LENGTH: usize = 1_000_000;
     /// Ten megabytes.

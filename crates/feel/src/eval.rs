@@ -201,21 +201,28 @@ impl<'s> Evaluator<'s> {
 
     /// The evaluation's result: null with the limit's warning (first, as the reason)
     /// when a limit stopped it.
-    fn finish(mut self, value: Value) -> Evaluation {
+    fn finish(mut self, mut value: Value) -> Evaluation {
         // The outermost evaluation's caller walks the result to store or print it: that
         // is part of the work (and a value shared many times over is cheap to build but
         // not to write out).
-        if !self.joined && !self.budget.is_stopped() && self.budget.admit(&value) {
+        let walked = matches!(
+            value,
+            Value::String(_)
+                | Value::List(_)
+                | Value::Context(_)
+                | Value::Range(_)
+                | Value::Function(_)
+        );
+        if walked && !self.joined && self.budget.admit(&value) {
             self.budget.charge(value.shape().weight);
         }
-        let value = match self.budget.warning() {
-            Some(warning) => {
-                self.warnings.retain(|w| *w != warning);
-                self.warnings.insert(0, warning);
-                Value::Null
-            }
-            None => value,
-        };
+        if self.budget.is_stopped()
+            && let Some(warning) = self.budget.warning()
+        {
+            self.warnings.retain(|w| *w != warning);
+            self.warnings.insert(0, warning);
+            value = Value::Null;
+        }
         if self.joined {
             budget::put(self.budget);
         }

@@ -60,7 +60,12 @@ impl Number {
     pub const ZERO: Number = Number(Decimal128::ZERO);
 
     pub fn from_i64(n: i64) -> Number {
-        Number(Decimal128::from(n))
+        // The 64-bit conversion multiplies and adds decimals; most integers (loop
+        // counters, counts) fit the direct 32-bit one.
+        match i32::try_from(n) {
+            Ok(small) => Number(Decimal128::from(small)),
+            Err(_) => Number(Decimal128::from(n)),
+        }
     }
 
     /// Converts a binary float (e.g. from a JSON document read without arbitrary precision)
