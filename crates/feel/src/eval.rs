@@ -5,7 +5,9 @@
 //! expression itself (`for`, quantifiers, filter items, earlier context entries) live in a
 //! small frame stack, and only then is the caller's scope asked. The common case, an
 //! expression with no local bindings, therefore costs one `Scope::get` per name and no
-//! allocation.
+//! allocation. A function's body sees its closure and parameters, then the frames where
+//! the function was found by name (the context entries of a recursion), not its caller's
+//! parameters: scoping is lexical, and lookups stay short however deep a recursion goes.
 //!
 //! Every node evaluated, iteration and call takes a step of the evaluation's
 //! [`Budget`](crate::budget); work proportional to a size (a built-in walking a list,
@@ -109,6 +111,11 @@ enum Frame {
     Fixed(&'static str, Value),
     /// The entries of a filtered item, visible by their names inside the filter.
     Entries(Arc<Context>),
+    /// A function call begins: lookups from inside it continue below `resume` (see
+    /// [`Evaluator::call_function_in`]).
+    Call {
+        resume: usize,
+    },
 }
 
 /// The values an iteration runs over, made one at a time (a range of a million
@@ -182,6 +189,8 @@ struct Evaluator<'s> {
     /// Whether the budget was taken over from an evaluation running on this thread (this
     /// one was started by a function it called), to be handed back at the end.
     joined: bool,
+    /// The innermost call in progress: where its `Frame::Call` is, and its `resume`.
+    call: Option<(usize, usize)>,
 }
 
 impl<'s> Evaluator<'s> {
@@ -196,6 +205,7 @@ impl<'s> Evaluator<'s> {
             warnings: Vec::new(),
             budget,
             joined,
+            call: None,
         }
     }
 
@@ -302,26 +312,41 @@ impl Evaluator<'_> {
     }
 
     fn lookup(&mut self, name: &str) -> Option<Value> {
+        match self.find(name) {
+            Some((value, _)) => Some(value),
+            None => self.scope.get(name),
+        }
+    }
+
+    /// A name bound by the expression itself, and the frame that binds it.
+    fn find(&mut self, name: &str) -> Option<(Value, usize)> {
         let mut found = None;
         let mut scanned = 0;
-        for frame in self.frames.iter().rev() {
+        let mut at = self.frames.len();
+        while at > 0 {
+            at -= 1;
             scanned += 1;
-            match frame {
-                Frame::Var(n, v) if **n == *name => found = Some(v.clone()),
-                Frame::Entries(c) => found = c.get(name).cloned(),
-                Frame::Fixed(n, v) if *n == name => found = Some(v.clone()),
-                Frame::Var(..) | Frame::Fixed(..) => {}
-            }
-            if found.is_some() {
+            let value = match &self.frames[at] {
+                Frame::Var(n, v) if **n == *name => Some(v.clone()),
+                Frame::Entries(c) => c.get(name).cloned(),
+                Frame::Fixed(n, v) if *n == name => Some(v.clone()),
+                Frame::Call { resume } => {
+                    at = at.min(*resume);
+                    None
+                }
+                Frame::Var(..) | Frame::Fixed(..) => None,
+            };
+            if let Some(value) = value {
+                found = Some((value, at));
                 break;
             }
         }
-        // Names resolve through the bindings of every call in progress, so in a deep
-        // recursion each lookup takes longer: that is work like any other.
+        // Names may resolve through the bindings of calls in progress, so a lookup can
+        // take longer in a deep recursion: that is work like any other.
         if scanned > FREE_LOOKUP {
             self.charge(scanned / FREE_LOOKUP);
         }
-        found.or_else(|| self.scope.get(name))
+        found
     }
 
     fn eval(&mut self, expr: &Expr) -> Value {
@@ -539,6 +564,17 @@ impl Evaluator<'_> {
 
     /// Calls a function value, one call level deeper and on a stack with room for it.
     fn call_function(&mut self, function: &Function, arguments: &Arguments) -> Value {
+        self.call_function_in(function, arguments, self.frames.len())
+    }
+
+    /// Calls a function value whose body sees, beyond its closure and parameters, the
+    /// frames below `env`.
+    fn call_function_in(
+        &mut self,
+        function: &Function,
+        arguments: &Arguments,
+        env: usize,
+    ) -> Value {
         if let FunctionBody::Native(_) | FunctionBody::Provided(_) = function.body {
             // The host evaluates these itself, possibly with FEEL: it gets the budget.
             return self.call_host_function(function, arguments);
@@ -546,7 +582,7 @@ impl Evaluator<'_> {
         if !self.budget.enter() {
             return Value::Null;
         }
-        let result = budget::grow(|| self.call_body(function, arguments));
+        let result = budget::grow(|| self.call_body(function, arguments, env));
         self.budget.leave();
         result
     }
@@ -586,7 +622,7 @@ impl Evaluator<'_> {
                 }
             }
             FunctionBody::Feel { .. } | FunctionBody::Java { .. } | FunctionBody::Builtin(_) => {
-                return self.call_body(function, arguments);
+                return self.call_body(function, arguments, self.frames.len());
             }
         };
         let Some(evaluation) = evaluation else {
@@ -602,7 +638,7 @@ impl Evaluator<'_> {
     }
 
     /// Calls a function value with its closure, then its parameters, in scope.
-    fn call_body(&mut self, function: &Function, arguments: &Arguments) -> Value {
+    fn call_body(&mut self, function: &Function, arguments: &Arguments, env: usize) -> Value {
         let (body, closure) = match &function.body {
             FunctionBody::Feel { body, closure } => (body, closure),
             FunctionBody::Java { class, signature } => {
@@ -640,6 +676,26 @@ impl Evaluator<'_> {
             }
         };
         let depth = self.frames.len();
+        let caller = self.call.replace((depth, env.min(depth)));
+        self.frames.push(Frame::Call {
+            resume: env.min(depth),
+        });
+        let result = self.bind_and_eval(function, body, closure, arguments, depth);
+        self.frames.truncate(depth);
+        self.call = caller;
+        result
+    }
+
+    /// Binds a FEEL function's closure and parameters on top of its `Frame::Call`, then
+    /// evaluates its body; the caller truncates the frames back to `depth`.
+    fn bind_and_eval(
+        &mut self,
+        function: &Function,
+        body: &Expr,
+        closure: &[(Arc<str>, Value)],
+        arguments: &Arguments,
+        depth: usize,
+    ) -> Value {
         for (name, value) in closure {
             self.frames.push(Frame::Var(name.clone(), value.clone()));
         }
@@ -686,17 +742,25 @@ impl Evaluator<'_> {
                 return self.fail(Failure::new(WarningKind::TypeMismatch, message));
             }
         }
-        let result = self.eval(body);
-        self.frames.truncate(depth);
-        result
+        self.eval(body)
     }
 
     fn scope_call(&mut self, name: &str, args: &CallArgs) -> Value {
         let arguments = self.arguments(args);
         // A variable holding a function value (`f(1)` after `f: function(x) ...`).
-        let variable = self.lookup(name);
+        let (variable, at) = match self.find(name) {
+            Some((value, at)) => (Some(value), Some(at)),
+            None => (self.scope.get(name), None),
+        };
         if let Some(Value::Function(function)) = &variable {
-            return self.call_function(function, &arguments);
+            // A function bound outside the calling function (recursion through a context
+            // entry, `f(n - 1)`) sees what its caller saw outside it, not the caller's
+            // own parameters: lookups in a deep recursion stay short.
+            let env = match (at, self.call) {
+                (Some(at), Some((marker, resume))) if at < marker => resume,
+                _ => self.frames.len(),
+            };
+            return self.call_function_in(function, &arguments, env);
         }
         let Some(called) = self.call_out(|scope| scope.call(name, &arguments)) else {
             return Value::Null;
