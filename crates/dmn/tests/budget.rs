@@ -57,10 +57,7 @@ fn check(model: &DecisionModel, expected: Result<&str, &str>) {
 }
 
 #[test]
-fn a_bkm_recursing_through_feel_evaluates_deep_and_stops_at_the_depth_limit() {
-    let countdown = feel("if n = 0 then 0 else down(n - 1)");
-    check(&model("down(1000)", &countdown), Ok("0"));
-    check(&model("down(10000)", &countdown), Ok("0"));
+fn a_bkm_recursing_endlessly_through_feel_stops_at_the_depth_limit() {
     check(
         &model("down(1)", &feel("down(n + 1)")),
         Err("call depth limit of 10000"),
@@ -96,4 +93,19 @@ fn a_decision_nesting_lists_past_the_limit_is_null_with_a_warning() {
         &model("down(200)", &feel("if n = 0 then [] else [down(n - 1)]")),
         Err("nesting limit of 100"),
     );
+}
+
+/// A BKM calling itself at depths up to a million, on the test thread's own small stack:
+/// it evaluates or names the limit, and the process never aborts.
+#[test]
+fn a_bkm_calling_itself_at_any_depth_evaluates_or_names_the_limit() {
+    let countdown = feel("if n = 0 then 0 else down(n - 1)");
+    for depth in [10, 1_000, 10_000, 100_000, 1_000_000] {
+        let expected = if depth <= 10_000 {
+            Ok("0")
+        } else {
+            Err("call depth limit of 10000")
+        };
+        check(&model(&format!("down({depth})"), &countdown), expected);
+    }
 }
