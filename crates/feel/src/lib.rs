@@ -14,6 +14,9 @@
 //!   bounds nesting depth, resolves built-in calls (and named arguments) once.
 //! - `eval.rs`: walks the tree against a [`Scope`]; local bindings (`for`, filters,
 //!   context entries) live in a frame stack in front of the scope.
+//! - [`budget`]: the [`Limits`] of one evaluation (call depth, steps, list and string
+//!   sizes, nesting) and the budget that enforces them, shared with nested evaluations
+//!   (DMN business knowledge models) through a thread-local.
 //! - `ops.rs`: operator semantics shared with built-ins: arithmetic, FEEL equality and
 //!   ordering, and their null rules.
 //! - `builtins/`: one table per family of functions, one dispatcher that checks types;
@@ -27,7 +30,10 @@
 //! - [`UnaryTests`]: decision-table input entries (`-`, `< 10`, `not("a", "b")`, `? > x`).
 //!
 //! **Invariant:** nothing here panics on input or does IO; errors are values (a
-//! [`ParseError`] or a [`Warning`]).
+//! [`ParseError`] or a [`Warning`]). No input runs away either: every evaluation stops
+//! at its [`Limits`] (deterministically, counting work rather than time) with a
+//! [`WarningKind::LimitExceeded`] warning, and deep recursion grows the native stack on
+//! demand instead of overflowing it.
 //!
 //! Not supported (each reports itself rather than misbehaving): `now()` and `today()`
 //! (the engine core has no clock), external functions other than a fixed set of
