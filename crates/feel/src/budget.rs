@@ -62,9 +62,9 @@ pub struct Limits {
 impl Limits {
     /// 10,000 calls deep: a recursion over a list of ten thousand items evaluates.
     pub const DEFAULT_MAX_CALL_DEPTH: u32 = 10_000;
-    /// Ten million steps: at most about half a second of work in a release build on a
-    /// small, busy machine (measured on 2 shared cores with `cargo bench -p baton-feel`:
-    /// the costliest mixes of iterations, calls and list built-ins take 20–45 ns a step),
+    /// Ten million steps: about half a second of work at worst in a release build on a
+    /// small, busy machine (measured on 2 shared cores with `baton bench --feel` over
+    /// loops, recursion and list built-ins run until the budget stops them: 0.2–0.5 s),
     /// while the loop `count(for i in 1..1000000 return i)` takes about two million.
     pub const DEFAULT_MAX_STEPS: u64 = 10_000_000;
     /// One million items, as many as a range the evaluator iterates.
@@ -83,6 +83,11 @@ impl Default for Limits {
         }
     }
 }
+
+/// The steps a function call costs on top of its body: binding the closure and the
+/// parameters and checking the stack take about as long as evaluating four nodes, so
+/// that a step costs about the same in a recursion as in a loop.
+const CALL_STEPS: u64 = 4;
 
 /// Which limit stopped an evaluation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,13 +158,13 @@ impl Budget {
 
     /// Enters a function call; false (and stopped) when that is one too deep. The limit
     /// counts the calls nested inside the outermost one, so a recursion `f(10000)` down
-    /// to `f(0)` is 10,000 deep.
+    /// to `f(0)` is 10,000 deep. A call costs [`CALL_STEPS`] steps.
     pub(crate) fn enter(&mut self) -> bool {
         if self.depth > self.limits.max_call_depth {
             self.stop(Limit::CallDepth);
             return false;
         }
-        if !self.step() {
+        if !self.charge(CALL_STEPS) {
             return false;
         }
         self.depth += 1;
@@ -234,15 +239,31 @@ pub(crate) fn put(budget: Budget) {
     ACTIVE.with(|active| active.set(Some(budget)));
 }
 
+/// Runs `f` with `budget` handed to whatever it evaluates, and takes it back after.
+/// Should `f` panic, the thread is left with no running budget rather than a stale one
+/// that the thread's next, unrelated evaluation would join.
+pub(crate) fn lend<R>(budget: Budget, f: impl FnOnce() -> R) -> (R, Option<Budget>) {
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                take();
+            }
+        }
+    }
+    let _clear = Clear;
+    put(budget);
+    let result = f();
+    (result, take())
+}
+
 /// Runs `f` with one budget under `limits` that every evaluation inside it on this thread
 /// shares; when a budget already runs on this thread, `f` joins it instead (so limits
 /// given to a nested host do not reset the outer budget).
 pub fn with_budget<R>(limits: Limits, f: impl FnOnce() -> R) -> R {
     let outer = take();
     let joined = outer.is_some();
-    put(outer.unwrap_or_else(|| Budget::new(limits)));
-    let result = f();
-    let used = take();
+    let (result, used) = lend(outer.unwrap_or_else(|| Budget::new(limits)), f);
     if joined && let Some(used) = used {
         put(used);
     }

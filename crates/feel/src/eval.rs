@@ -282,10 +282,9 @@ impl Evaluator<'_> {
         if !self.budget.enter() {
             return None;
         }
-        budget::put(self.budget);
         let scope = self.scope;
-        let result = budget::grow(|| call(scope));
-        if let Some(budget) = budget::take() {
+        let (result, used) = budget::lend(self.budget, || budget::grow(|| call(scope)));
+        if let Some(budget) = used {
             self.budget = budget;
         }
         self.budget.leave();

@@ -277,6 +277,33 @@ fn partial_is_the_results_so_far_and_shares_them() {
     );
 }
 
+/// A host function that panics while it holds the budget leaves none behind: the
+/// thread's next evaluation starts afresh instead of joining a spent one.
+#[test]
+fn a_panic_in_a_host_function_leaves_no_budget_behind() {
+    let mut scope = Context::new();
+    let explode: baton_feel::NativeImplementation = std::sync::Arc::new(|_| panic!("host bug"));
+    scope.insert(
+        "explode",
+        baton_feel::Function::native("explode", Vec::new(), explode),
+    );
+    let expression =
+        Expression::parse("{f: function(n) f(n + 1), r: f(1)}.r + explode()").expect("parses");
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Expression::parse("explode()")
+            .expect("parses")
+            .evaluate(&scope)
+    }));
+    assert!(panicked.is_err());
+    // A spent budget left behind would stop this at once.
+    check(
+        Limits::default(),
+        &[("count(for i in 1..1000 return i)", Ok("1000"))],
+    );
+    let stopped = expression.evaluate(&scope);
+    assert!(stopped.warnings[0].message.contains("call depth limit"));
+}
+
 /// Recursion of every shape, at depths up to a million, on the test thread's own small
 /// stack: each evaluates or names the limit, and the process never aborts.
 #[test]
