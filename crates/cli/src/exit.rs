@@ -1,7 +1,8 @@
 //! Exit codes, and the one place errors are printed.
 //!
 //! - 0: success, or the instance waits as expected (user task, external job).
-//! - 1: the instance has an incident or failed; `baton lint` found errors or warnings.
+//! - 1: the instance has an incident or failed; `baton lint` found errors or warnings; a
+//!   decision (`decide`) or expression (`bench --feel`) failed to evaluate.
 //! - 2: usage or input error: bad arguments, unreadable or invalid model, unknown id.
 //! - 3: the system failed (store unavailable, corrupt data).
 

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
+use baton_feel::Limits;
 use baton_runtime::{Config, Runtime, SystemClock};
 use baton_store_sqlite::{Durability, SqliteStore};
 
@@ -23,8 +24,19 @@ pub fn open(args: &StoreArgs) -> Result<EmbeddedRuntime> {
     open_with(&db_path(args), Durability::Full)
 }
 
+/// `baton.toml` of the current directory (the defaults when there is none).
+pub fn config() -> Result<Config> {
+    Ok(Config::load(Path::new(CONFIG_FILE)).map_err(|e| InputError(e.to_string()))?)
+}
+
+/// The FEEL evaluation limits of `baton.toml`'s `[feel]`, for commands that evaluate
+/// without a runtime (`decide`, `bench`, `run --dry-run`).
+pub fn feel_limits() -> Result<Limits> {
+    Ok(config()?.feel.limits())
+}
+
 pub fn open_with(db: &Path, durability: Durability) -> Result<EmbeddedRuntime> {
-    let config = Config::load(Path::new(CONFIG_FILE)).map_err(|e| InputError(e.to_string()))?;
+    let config = config()?;
     let store = SqliteStore::open(db, durability)
         .with_context(|| format!("opening the store {}", db.display()))?;
     Ok(Runtime::new(store, config, Arc::new(SystemClock)))

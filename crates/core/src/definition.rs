@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use baton_feel::Limits;
 use baton_model::timer::MinInterval;
 use baton_model::{Flow, FlowId, Node, NodeId, NodeKind, ProcessGraph, Trigger};
 
@@ -18,6 +19,9 @@ pub struct Definition {
     /// The shortest interval a timer cycle may have when it is armed: the deployer's
     /// choice, not the model's, so the runtime attaches it like the decisions.
     min_timer_interval: MinInterval,
+    /// The budget of each FEEL evaluation (conditions, mappings, scripts): the
+    /// runtime's configuration, handed in as data so the core stays free of it.
+    limits: Limits,
 }
 
 #[derive(Debug)]
@@ -126,7 +130,19 @@ impl Definition {
             }),
             decisions: None,
             min_timer_interval: MinInterval::DEFAULT,
+            limits: Limits::default(),
         }
+    }
+
+    /// The same definition with FEEL evaluations under `limits` instead of the defaults.
+    pub fn with_limits(mut self, limits: Limits) -> Definition {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits of every FEEL evaluation of this definition.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// The same definition with the decisions its business rule tasks call.

@@ -29,7 +29,9 @@ pub(crate) enum Expr {
     /// `value in tests`: true when any of the positive unary tests matches.
     In(Box<Expr>, Vec<UnaryTest>),
     Quantified(Quantifier, Vec<Iteration>, Box<Expr>),
-    For(Vec<Iteration>, Box<Expr>),
+    /// `for ... return body`; the flag says whether the body names `partial` (the
+    /// results so far), which is bound only then.
+    For(Vec<Iteration>, Box<Expr>, bool),
     List(Vec<Expr>),
     /// Entries in order; each entry's expression sees the entries before it.
     Context(Vec<(Arc<str>, Expr)>),
@@ -176,7 +178,7 @@ impl Expr {
                     }
                 }
             }
-            Expr::Quantified(_, iterations, body) | Expr::For(iterations, body) => {
+            Expr::Quantified(_, iterations, body) | Expr::For(iterations, body, _) => {
                 for it in iterations {
                     visit(&it.domain);
                     if let Some(end) = &it.end {

@@ -5,27 +5,42 @@
 //! expression itself (`for`, quantifiers, filter items, earlier context entries) live in a
 //! small frame stack, and only then is the caller's scope asked. The common case, an
 //! expression with no local bindings, therefore costs one `Scope::get` per name and no
-//! allocation.
+//! allocation. A function's body sees its closure and parameters, then the frames where
+//! the function was found by name (the context entries of a recursion), not its caller's
+//! parameters: scoping is lexical, and lookups stay short however deep a recursion goes.
+//!
+//! Every node evaluated, iteration and call takes a step of the evaluation's
+//! [`Budget`](crate::budget); work proportional to a size (a built-in walking a list,
+//! a comparison of two contexts) takes as many steps as the values' weight. Once a limit
+//! stops the budget, every `eval` returns null at once, so the evaluation unwinds without
+//! doing the rest of its work.
 
 use std::sync::Arc;
 
 use crate::ast::{
     CallArgs, CompareOp, Expr, Interval, Iteration, Quantifier, TypeSpec, UnaryTest, UnaryTests,
 };
+use crate::budget::{self, Budget, Limit};
 use crate::builtins::{Args, Builtin, Special};
 use crate::ops::{self, type_phrase};
-use crate::value::{Context, Function, FunctionBody, Number, Range, RangeForm, Value};
+use crate::value::{Context, Function, FunctionBody, List, Number, Range, RangeForm, Value};
 use crate::{Arguments, Evaluation, Scope, Warning, WarningKind};
 
-/// The largest integer range `for` and quantifiers iterate (`for i in 1..n`), so that a
-/// typo in a bound can't exhaust memory.
-const MAX_RANGE: i64 = 1_000_000;
+/// Distinct warnings one evaluation keeps: a loop can fail differently for every item,
+/// and its report should stay readable (and checking for duplicates cheap).
+const MAX_WARNINGS: usize = 16;
+
+/// Frames a name lookup may pass within its one step; a longer search costs one more
+/// step per this many frames.
+const FREE_LOOKUP: u64 = 16;
 
 /// Why an operation produced null; becomes a [`Warning`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Failure {
     pub kind: WarningKind,
     pub message: String,
+    /// A limit the operation would have gone past: the evaluation stops.
+    pub limit: Option<Limit>,
 }
 
 impl Failure {
@@ -33,21 +48,24 @@ impl Failure {
         Failure {
             kind,
             message: message.into(),
+            limit: None,
+        }
+    }
+
+    /// The operation would build a value beyond `limit`, so it builds nothing.
+    pub(crate) fn limit(limit: Limit) -> Failure {
+        Failure {
+            kind: WarningKind::LimitExceeded,
+            message: String::new(),
+            limit: Some(limit),
         }
     }
 }
 
 pub(crate) fn evaluate(expr: &Expr, scope: &dyn Scope) -> Evaluation {
-    let mut evaluator = Evaluator {
-        scope,
-        frames: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut evaluator = Evaluator::new(scope);
     let value = evaluator.eval(expr);
-    Evaluation {
-        value,
-        warnings: evaluator.warnings,
-    }
+    evaluator.finish(value)
 }
 
 /// Whether `input` satisfies a decision-table input entry (DMN 1.5 §10.3.2.9): `-`
@@ -55,13 +73,6 @@ pub(crate) fn evaluate(expr: &Expr, scope: &dyn Scope) -> Evaluation {
 /// when none does and some could not be decided); `not(...)` negates that, null staying
 /// null. `?` is bound to the input in the tests that mention it.
 pub(crate) fn matches(tests: &UnaryTests, input: &Value, scope: &dyn Scope) -> Evaluation {
-    // Tests that mention `?` bind it themselves (see `unary_test`), so the common entries
-    // (`< 10`, `"a", "b"`) allocate nothing.
-    let mut evaluator = Evaluator {
-        scope,
-        frames: Vec::new(),
-        warnings: Vec::new(),
-    };
     let (tests, negated) = match tests {
         UnaryTests::Any => {
             return Evaluation {
@@ -72,6 +83,9 @@ pub(crate) fn matches(tests: &UnaryTests, input: &Value, scope: &dyn Scope) -> E
         UnaryTests::Positive(tests) => (tests, false),
         UnaryTests::Not(tests) => (tests, true),
     };
+    // Tests that mention `?` bind it themselves (see `unary_test`), so the common entries
+    // (`< 10`, `"a", "b"`) allocate nothing.
+    let mut evaluator = Evaluator::new(scope);
     let mut result = Some(false);
     for test in tests {
         result = or3(result, evaluator.unary_test(input, test, true));
@@ -80,24 +94,14 @@ pub(crate) fn matches(tests: &UnaryTests, input: &Value, scope: &dyn Scope) -> E
         }
     }
     let result = if negated { result.map(|b| !b) } else { result };
-    Evaluation {
-        value: boolean(result),
-        warnings: evaluator.warnings,
-    }
+    evaluator.finish(boolean(result))
 }
 
 /// Calls a function value from outside any expression.
 pub(crate) fn invoke(function: &Function, arguments: &Arguments, scope: &dyn Scope) -> Evaluation {
-    let mut evaluator = Evaluator {
-        scope,
-        frames: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut evaluator = Evaluator::new(scope);
     let value = evaluator.call_function(function, arguments);
-    Evaluation {
-        value,
-        warnings: evaluator.warnings,
-    }
+    evaluator.finish(value)
 }
 
 /// A binding made by the expression itself.
@@ -107,18 +111,145 @@ enum Frame {
     Fixed(&'static str, Value),
     /// The entries of a filtered item, visible by their names inside the filter.
     Entries(Arc<Context>),
+    /// A function call begins: lookups from inside it continue below `resume` (see
+    /// [`Evaluator::call_function_in`]).
+    Call {
+        resume: usize,
+    },
+}
+
+/// The values an iteration runs over, made one at a time (a range of a million
+/// integers is never a list).
+enum Domain {
+    Items(Arc<List>),
+    /// A single value iterates as itself.
+    One(Value),
+    /// `count` integers or days from `first`, in the direction of `step`.
+    Counted {
+        first: i64,
+        count: u64,
+        step: Step,
+    },
+}
+
+#[derive(Clone, Copy)]
+enum Step {
+    Up,
+    Down,
+    Days,
+    DaysDown,
+}
+
+impl Domain {
+    fn len(&self) -> u64 {
+        match self {
+            Domain::Items(items) => items.len() as u64,
+            Domain::One(_) => 1,
+            Domain::Counted { count, .. } => *count,
+        }
+    }
+
+    /// A descending domain counts down from `top`.
+    fn counting_down_from(self, top: i64) -> Domain {
+        match self {
+            Domain::Counted { count, step, .. } => Domain::Counted {
+                first: top,
+                count,
+                step,
+            },
+            other => other,
+        }
+    }
+
+    /// The value at `index`; `None` for a day the calendar can't represent.
+    fn get(&self, index: u64) -> Option<Value> {
+        match self {
+            Domain::Items(items) => items.get(usize::try_from(index).ok()?).cloned(),
+            Domain::One(value) => Some(value.clone()),
+            Domain::Counted { first, step, .. } => {
+                let offset = i64::try_from(index).ok()?;
+                match step {
+                    Step::Up => Some(Value::from(first.checked_add(offset)?)),
+                    Step::Down => Some(Value::from(first.checked_sub(offset)?)),
+                    Step::Days => crate::temporal::Date::from_days(first.checked_add(offset)?)
+                        .map(Value::Date),
+                    Step::DaysDown => crate::temporal::Date::from_days(first.checked_sub(offset)?)
+                        .map(Value::Date),
+                }
+            }
+        }
+    }
 }
 
 struct Evaluator<'s> {
     scope: &'s dyn Scope,
     frames: Vec<Frame>,
     warnings: Vec<Warning>,
+    budget: Budget,
+    /// Whether the budget was taken over from an evaluation running on this thread (this
+    /// one was started by a function it called), to be handed back at the end.
+    joined: bool,
+    /// The innermost call in progress: where its `Frame::Call` is, and its `resume`.
+    call: Option<(usize, usize)>,
+}
+
+impl<'s> Evaluator<'s> {
+    fn new(scope: &'s dyn Scope) -> Evaluator<'s> {
+        let (budget, joined) = match budget::take() {
+            Some(budget) => (budget, true),
+            None => (Budget::new(scope.limits()), false),
+        };
+        Evaluator {
+            scope,
+            frames: Vec::new(),
+            warnings: Vec::new(),
+            budget,
+            joined,
+            call: None,
+        }
+    }
+
+    /// The evaluation's result: null with the limit's warning (first, as the reason)
+    /// when a limit stopped it.
+    fn finish(mut self, mut value: Value) -> Evaluation {
+        // The outermost evaluation's caller walks the result to store or print it: that
+        // is part of the work (and a value shared many times over is cheap to build but
+        // not to write out).
+        let walked = matches!(
+            value,
+            Value::String(_)
+                | Value::List(_)
+                | Value::Context(_)
+                | Value::Range(_)
+                | Value::Function(_)
+        );
+        if walked && !self.joined && self.budget.admit(&value) {
+            self.budget.charge(value.shape().weight);
+        }
+        if self.budget.is_stopped()
+            && let Some(warning) = self.budget.warning()
+        {
+            self.warnings.retain(|w| *w != warning);
+            self.warnings.insert(0, warning);
+            value = Value::Null;
+        }
+        if self.joined {
+            budget::put(self.budget);
+        }
+        Evaluation {
+            value,
+            warnings: self.warnings,
+        }
+    }
 }
 
 impl Evaluator<'_> {
     fn warn(&mut self, kind: WarningKind, message: impl Into<String>) {
-        let message = message.into();
         // Filters and loops can hit the same problem once per element; report it once.
+        if self.warnings.len() >= MAX_WARNINGS {
+            return;
+        }
+        let message = message.into();
         if !self
             .warnings
             .iter()
@@ -126,6 +257,38 @@ impl Evaluator<'_> {
         {
             self.warnings.push(Warning { kind, message });
         }
+    }
+
+    /// Counts work proportional to a size; false (the evaluation stops) when it is more
+    /// than what is left.
+    fn charge(&mut self, steps: u64) -> bool {
+        self.budget.charge(steps)
+    }
+
+    /// A value just built, if it is within the size and nesting limits; null (and the
+    /// evaluation stops) when it is not.
+    fn admit(&mut self, value: Value) -> Value {
+        if self.budget.admit(&value) {
+            value
+        } else {
+            Value::Null
+        }
+    }
+
+    /// Hands the budget to the host for a call that may evaluate FEEL itself (a
+    /// function the scope provides, a native function), one call level deeper, on a
+    /// stack with room to spare. `None` when the call depth limit stops it.
+    fn call_out<R>(&mut self, call: impl FnOnce(&dyn Scope) -> R) -> Option<R> {
+        if !self.budget.enter() {
+            return None;
+        }
+        let scope = self.scope;
+        let (result, used) = budget::lend(self.budget, || budget::grow(|| call(scope)));
+        if let Some(budget) = used {
+            self.budget = budget;
+        }
+        self.budget.leave();
+        Some(result)
     }
 
     fn fail(&mut self, failure: Failure) -> Value {
@@ -147,23 +310,48 @@ impl Evaluator<'_> {
         Some(value)
     }
 
-    fn lookup(&self, name: &str) -> Option<Value> {
-        for frame in self.frames.iter().rev() {
-            match frame {
-                Frame::Var(n, v) if **n == *name => return Some(v.clone()),
-                Frame::Entries(c) => {
-                    if let Some(v) = c.get(name) {
-                        return Some(v.clone());
-                    }
+    fn lookup(&mut self, name: &str) -> Option<Value> {
+        match self.find(name) {
+            Some((value, _)) => Some(value),
+            None => self.scope.get(name),
+        }
+    }
+
+    /// A name bound by the expression itself, and the frame that binds it.
+    fn find(&mut self, name: &str) -> Option<(Value, usize)> {
+        let mut found = None;
+        let mut scanned = 0;
+        let mut at = self.frames.len();
+        while at > 0 {
+            at -= 1;
+            scanned += 1;
+            let value = match &self.frames[at] {
+                Frame::Var(n, v) if **n == *name => Some(v.clone()),
+                Frame::Entries(c) => c.get(name).cloned(),
+                Frame::Fixed(n, v) if *n == name => Some(v.clone()),
+                Frame::Call { resume } => {
+                    at = at.min(*resume);
+                    None
                 }
-                Frame::Fixed(n, v) if *n == name => return Some(v.clone()),
-                Frame::Var(..) | Frame::Fixed(..) => {}
+                Frame::Var(..) | Frame::Fixed(..) => None,
+            };
+            if let Some(value) = value {
+                found = Some((value, at));
+                break;
             }
         }
-        self.scope.get(name)
+        // Names may resolve through the bindings of calls in progress, so a lookup can
+        // take longer in a deep recursion: that is work like any other.
+        if scanned > FREE_LOOKUP {
+            self.charge(scanned / FREE_LOOKUP);
+        }
+        found
     }
 
     fn eval(&mut self, expr: &Expr) -> Value {
+        if !self.budget.step() {
+            return Value::Null;
+        }
         match expr {
             Expr::Literal(v) => v.clone(),
             Expr::Name(name) => match self.lookup(name) {
@@ -220,12 +408,23 @@ impl Evaluator<'_> {
             Expr::Arith(op, a, b) => {
                 let a = self.eval(a);
                 let b = self.eval(b);
-                ops::arith(*op, &a, &b).unwrap_or_else(|f| self.fail(f))
+                match ops::arith(*op, &a, &b) {
+                    // Concatenation copies both strings.
+                    Ok(joined @ Value::String(_)) => {
+                        if self.charge(joined.shape().weight) {
+                            self.admit(joined)
+                        } else {
+                            Value::Null
+                        }
+                    }
+                    Ok(value) => value,
+                    Err(failure) => self.fail(failure),
+                }
             }
             Expr::Compare(op, a, b) => {
                 let a = self.eval(a);
                 let b = self.eval(b);
-                ops::compare(*op, &a, &b).unwrap_or_else(|f| self.fail(f))
+                self.compare(*op, &a, &b)
             }
             Expr::And(a, b) => self.and(a, b),
             Expr::Or(a, b) => self.or(a, b),
@@ -258,42 +457,36 @@ impl Evaluator<'_> {
             Expr::Quantified(quantifier, iterations, condition) => {
                 self.quantified(*quantifier, iterations, condition)
             }
-            Expr::For(iterations, body) => {
-                let mut results = Vec::new();
-                let complete = self.iterate(iterations, &mut |ev| {
-                    // `partial` is the list of the results so far (DMN 1.5 §10.3.2.14).
-                    ev.frames
-                        .push(Frame::Fixed("partial", Value::list(results.clone())));
-                    let value = ev.eval(body);
-                    ev.frames.pop();
-                    results.push(value);
-                    true
-                });
-                if complete {
-                    Value::list(results)
-                } else {
-                    Value::Null
-                }
+            Expr::For(iterations, body, uses_partial) => {
+                self.for_loop(iterations, body, *uses_partial)
             }
-            Expr::List(items) => Value::list(items.iter().map(|e| self.eval(e)).collect()),
+            Expr::List(items) => {
+                let list = Value::list(items.iter().map(|e| self.eval(e)).collect());
+                self.admit(list)
+            }
             Expr::Context(entries) => self.context(entries),
-            Expr::Range(interval) => Value::Range(Arc::new(Range {
-                start: self.eval(&interval.start),
-                start_closed: interval.start_closed,
-                end: self.eval(&interval.end),
-                end_closed: interval.end_closed,
-                form: interval.form,
-            })),
+            Expr::Range(interval) => {
+                let range = Value::Range(Arc::new(Range {
+                    start: self.eval(&interval.start),
+                    start_closed: interval.start_closed,
+                    end: self.eval(&interval.end),
+                    end_closed: interval.end_closed,
+                    form: interval.form,
+                }));
+                self.admit(range)
+            }
             Expr::Call(builtin, args) => self.call(builtin, args),
             Expr::ScopeCall(name, args) => self.scope_call(name, args),
-            Expr::FunctionDef(parameters, body) => Value::Function(Arc::new(Function {
-                parameters: parameters.iter().map(|(name, _)| name.clone()).collect(),
-                parameter_types: parameters.iter().map(|(_, ty)| ty.clone()).collect(),
-                body: FunctionBody::Feel {
-                    body: body.clone(),
-                    closure: self.closure(parameters, body),
-                },
-            })),
+            Expr::FunctionDef(parameters, body) => {
+                let closure = self.closure(parameters, body);
+                let function = Value::Function(Arc::new(Function::lambda(
+                    parameters.iter().map(|(name, _)| name.clone()).collect(),
+                    parameters.iter().map(|(_, ty)| ty.clone()).collect(),
+                    body.clone(),
+                    closure,
+                )));
+                self.admit(function)
+            }
             Expr::ExternalFunction(parameters, definition) => {
                 let definition = self.eval(definition);
                 match java_definition(&definition) {
@@ -360,6 +553,7 @@ impl Evaluator<'_> {
     ) -> Vec<(Arc<str>, Value)> {
         let mut names = Vec::new();
         body.names(&mut names);
+        self.charge(names.len() as u64);
         names
             .into_iter()
             .filter(|name| !parameters.iter().any(|(p, _)| p == name))
@@ -367,8 +561,83 @@ impl Evaluator<'_> {
             .collect()
     }
 
-    /// Calls a function value with its closure, then its parameters, in scope.
+    /// Calls a function value, one call level deeper and on a stack with room for it.
     fn call_function(&mut self, function: &Function, arguments: &Arguments) -> Value {
+        self.call_function_in(function, arguments, self.frames.len())
+    }
+
+    /// Calls a function value whose body sees, beyond its closure and parameters, the
+    /// frames below `env`.
+    fn call_function_in(
+        &mut self,
+        function: &Function,
+        arguments: &Arguments,
+        env: usize,
+    ) -> Value {
+        if let FunctionBody::Native(_) | FunctionBody::Provided(_) = function.body {
+            // The host evaluates these itself, possibly with FEEL: it gets the budget.
+            return self.call_host_function(function, arguments);
+        }
+        if !self.budget.enter() {
+            return Value::Null;
+        }
+        let result = budget::grow(|| self.call_body(function, arguments, env));
+        self.budget.leave();
+        result
+    }
+
+    /// Calls a function the host implements (a native function, or one the scope
+    /// provides).
+    fn call_host_function(&mut self, function: &Function, arguments: &Arguments) -> Value {
+        let evaluation = match &function.body {
+            FunctionBody::Native(native) => {
+                if let Arguments::Positional(values) = arguments
+                    && values.len() > function.parameters.len()
+                {
+                    return self.fail(Failure::new(
+                        WarningKind::InvalidArgument,
+                        format!(
+                            "function '{}' takes {} arguments, got {}",
+                            native.name,
+                            function.parameters.len(),
+                            values.len()
+                        ),
+                    ));
+                }
+                let mut values = positional(function, arguments);
+                values.resize(function.parameters.len(), Value::Null);
+                self.call_out(|_| (native.run)(&values))
+            }
+            FunctionBody::Provided(name) => {
+                match self.call_out(|scope| scope.call(name, arguments)) {
+                    Some(Some(evaluation)) => Some(evaluation),
+                    Some(None) => {
+                        return self.fail(Failure::new(
+                            WarningKind::UnknownFunction,
+                            format!("the function '{name}' is no longer available"),
+                        ));
+                    }
+                    None => None,
+                }
+            }
+            FunctionBody::Feel { .. } | FunctionBody::Java { .. } | FunctionBody::Builtin(_) => {
+                return self.call_body(function, arguments, self.frames.len());
+            }
+        };
+        let Some(evaluation) = evaluation else {
+            return Value::Null;
+        };
+        for warning in evaluation.warnings {
+            self.warn(warning.kind, warning.message);
+        }
+        if self.budget.is_stopped() {
+            return Value::Null;
+        }
+        evaluation.value
+    }
+
+    /// Calls a function value with its closure, then its parameters, in scope.
+    fn call_body(&mut self, function: &Function, arguments: &Arguments, env: usize) -> Value {
         let (body, closure) = match &function.body {
             FunctionBody::Feel { body, closure } => (body, closure),
             FunctionBody::Java { class, signature } => {
@@ -395,47 +664,37 @@ impl Evaluator<'_> {
                 if let Err(message) = builtin.check_arity(values.len()) {
                     return self.fail(Failure::new(WarningKind::InvalidArgument, message));
                 }
+                if builtin.special.is_none() {
+                    return self.call_builtin(builtin, &values);
+                }
                 let args: Vec<Expr> = values.into_iter().map(Expr::Literal).collect();
                 return self.call(builtin, &args);
             }
-            FunctionBody::Native(native) => {
-                if let Arguments::Positional(values) = arguments
-                    && values.len() > function.parameters.len()
-                {
-                    return self.fail(Failure::new(
-                        WarningKind::InvalidArgument,
-                        format!(
-                            "function '{}' takes {} arguments, got {}",
-                            native.name,
-                            function.parameters.len(),
-                            values.len()
-                        ),
-                    ));
-                }
-                let mut values = positional(function, arguments);
-                values.resize(function.parameters.len(), Value::Null);
-                let evaluation = (native.run)(&values);
-                for warning in evaluation.warnings {
-                    self.warn(warning.kind, warning.message);
-                }
-                return evaluation.value;
-            }
-            FunctionBody::Provided(name) => {
-                return match self.scope.call(name, arguments) {
-                    Some(evaluation) => {
-                        for warning in evaluation.warnings {
-                            self.warn(warning.kind, warning.message);
-                        }
-                        evaluation.value
-                    }
-                    None => self.fail(Failure::new(
-                        WarningKind::UnknownFunction,
-                        format!("the function '{name}' is no longer available"),
-                    )),
-                };
+            FunctionBody::Native(_) | FunctionBody::Provided(_) => {
+                return self.call_host_function(function, arguments);
             }
         };
         let depth = self.frames.len();
+        let caller = self.call.replace((depth, env.min(depth)));
+        self.frames.push(Frame::Call {
+            resume: env.min(depth),
+        });
+        let result = self.bind_and_eval(function, body, closure, arguments, depth);
+        self.frames.truncate(depth);
+        self.call = caller;
+        result
+    }
+
+    /// Binds a FEEL function's closure and parameters on top of its `Frame::Call`, then
+    /// evaluates its body; the caller truncates the frames back to `depth`.
+    fn bind_and_eval(
+        &mut self,
+        function: &Function,
+        body: &Expr,
+        closure: &[(Arc<str>, Value)],
+        arguments: &Arguments,
+        depth: usize,
+    ) -> Value {
         for (name, value) in closure {
             self.frames.push(Frame::Var(name.clone(), value.clone()));
         }
@@ -482,22 +741,36 @@ impl Evaluator<'_> {
                 return self.fail(Failure::new(WarningKind::TypeMismatch, message));
             }
         }
-        let result = self.eval(body);
-        self.frames.truncate(depth);
-        result
+        self.eval(body)
     }
 
     fn scope_call(&mut self, name: &str, args: &CallArgs) -> Value {
         let arguments = self.arguments(args);
         // A variable holding a function value (`f(1)` after `f: function(x) ...`).
-        let variable = self.lookup(name);
+        let (variable, at) = match self.find(name) {
+            Some((value, at)) => (Some(value), Some(at)),
+            None => (self.scope.get(name), None),
+        };
         if let Some(Value::Function(function)) = &variable {
-            return self.call_function(function, &arguments);
+            // A function bound outside the calling function (recursion through a context
+            // entry, `f(n - 1)`) sees what its caller saw outside it, not the caller's
+            // own parameters: lookups in a deep recursion stay short.
+            let env = match (at, self.call) {
+                (Some(at), Some((marker, resume))) if at < marker => resume,
+                _ => self.frames.len(),
+            };
+            return self.call_function_in(function, &arguments, env);
         }
-        match self.scope.call(name, &arguments) {
+        let Some(called) = self.call_out(|scope| scope.call(name, &arguments)) else {
+            return Value::Null;
+        };
+        match called {
             Some(evaluation) => {
                 for warning in evaluation.warnings {
                     self.warn(warning.kind, warning.message);
+                }
+                if self.budget.is_stopped() {
+                    return Value::Null;
                 }
                 evaluation.value
             }
@@ -519,6 +792,12 @@ impl Evaluator<'_> {
     }
 
     fn compare(&mut self, op: CompareOp, a: &Value, b: &Value) -> Value {
+        // Lists and contexts compare item by item.
+        if matches!(a, Value::List(_) | Value::Context(_))
+            && !self.charge(a.shape().weight.min(b.shape().weight))
+        {
+            return Value::Null;
+        }
         ops::compare(op, a, b).unwrap_or_else(|f| self.fail(f))
     }
 
@@ -572,6 +851,9 @@ impl Evaluator<'_> {
                 }
             },
             Value::List(items) => {
+                if !self.charge(items.len() as u64) {
+                    return Value::Null;
+                }
                 Value::list(items.iter().map(|item| self.path(item, name)).collect())
             }
             other => match crate::builtins::temporal::property(other, name) {
@@ -589,7 +871,7 @@ impl Evaluator<'_> {
             Value::Null => return Value::Null,
             Value::List(items) => items,
             // FEEL treats a filtered non-list as a singleton list.
-            other => Arc::new(vec![other]),
+            other => Arc::new(List::new(vec![other])),
         };
         // A filter that evaluates to a number without the item in scope is an index.
         // Trying it first costs little: a boolean filter usually names item entries, which
@@ -601,6 +883,9 @@ impl Evaluator<'_> {
         self.warnings.truncate(mark);
         let mut selected = Vec::new();
         for item in items.iter() {
+            if self.budget.is_stopped() {
+                return Value::Null;
+            }
             let pushed = match item {
                 Value::Context(c) => {
                     self.frames.push(Frame::Entries(c.clone()));
@@ -647,7 +932,7 @@ impl Evaluator<'_> {
             self.frames.push(Frame::Var(key.clone(), value));
         }
         self.frames.truncate(depth);
-        Value::context(context)
+        self.admit(Value::context(context))
     }
 
     /// One positive unary test; `entry` when it is a decision-table input entry's (see
@@ -689,6 +974,9 @@ impl Evaluator<'_> {
                 };
                 match &test {
                     Value::List(items) => {
+                        if !self.budget.charge(test.shape().weight) {
+                            return None;
+                        }
                         Some(items.iter().any(matches) || ops::equals(value, &test) == Some(true))
                     }
                     other => Some(matches(other)),
@@ -756,9 +1044,49 @@ impl Evaluator<'_> {
         Value::Bool(if wanted { found } else { !found })
     }
 
+    /// `for ... return body`. The results grow in place: `partial` (the results so far,
+    /// DMN 1.5 §10.3.2.14) is bound only when the body names it, and then shares the
+    /// results instead of copying them, so a loop is linear in its length.
+    fn for_loop(&mut self, iterations: &[Iteration], body: &Expr, uses_partial: bool) -> Value {
+        let max_length = self.budget.limits.max_list_length;
+        let mut results = Arc::new(List::default());
+        let complete = self.iterate(iterations, &mut |ev| {
+            let value = if uses_partial {
+                ev.frames
+                    .push(Frame::Fixed("partial", Value::List(Arc::clone(&results))));
+                let value = ev.eval(body);
+                ev.frames.pop();
+                value
+            } else {
+                ev.eval(body)
+            };
+            if results.len() >= max_length {
+                ev.budget.stop(Limit::ListLength);
+                return false;
+            }
+            if value.shape().depth >= budget::MAX_NESTING {
+                ev.budget.stop(Limit::Nesting);
+                return false;
+            }
+            // A body that kept `partial` (returned it, or closed over it) makes growing the
+            // results copy them first; the copy is work like any other.
+            if Arc::strong_count(&results) > 1 && !ev.charge(results.len() as u64) {
+                return false;
+            }
+            Arc::make_mut(&mut results).push(value);
+            true
+        });
+        if complete {
+            Value::List(results)
+        } else {
+            Value::Null
+        }
+    }
+
     /// Runs `visit` for every combination of the iterations' values, with the iteration
     /// variables bound. `visit` returns false to stop early. Returns false when a domain
-    /// was null or invalid (the whole expression is then null) or when stopped early.
+    /// was null or invalid (the whole expression is then null), when stopped early, or
+    /// when the budget ran out.
     fn iterate(
         &mut self,
         iterations: &[Iteration],
@@ -770,7 +1098,13 @@ impl Evaluator<'_> {
         let Some(domain) = self.domain(first) else {
             return false;
         };
-        for value in domain {
+        for index in 0..domain.len() {
+            if !self.budget.step() {
+                return false;
+            }
+            let Some(value) = domain.get(index) else {
+                continue;
+            };
             self.frames.push(Frame::Var(first.name.clone(), value));
             let go_on = self.iterate(rest, visit);
             self.frames.pop();
@@ -781,32 +1115,20 @@ impl Evaluator<'_> {
         true
     }
 
-    /// The integers of an ascending range with integer endpoints (`[1..3)` is 1, 2);
-    /// any other range can't be iterated.
-    fn range_items(&mut self, range: &Range) -> Option<Vec<Value>> {
+    /// The integers of an ascending range with integer endpoints (`[1..3)` is 1, 2),
+    /// or the days of a range of dates; any other range can't be iterated.
+    fn range_domain(&mut self, range: &Range) -> Option<Domain> {
         // A range of dates iterates by day.
         if let (Value::Date(a), Value::Date(b)) = (&range.start, &range.end) {
             let first = a.days() + i64::from(!range.start_closed);
             let last = b.days() - i64::from(!range.end_closed);
-            if last - first >= MAX_RANGE {
-                self.warn(
-                    WarningKind::InvalidArgument,
-                    format!("the range {range} is too large to iterate (limit {MAX_RANGE})"),
-                );
-                return None;
-            }
-            return Some(
-                (first..=last)
-                    .filter_map(crate::temporal::Date::from_days)
-                    .map(Value::Date)
-                    .collect(),
-            );
+            return self.counted(first, last, Step::Days);
         }
         let bounds = match (&range.start, &range.end) {
             (Value::Number(a), Value::Number(b)) => a.to_i64().zip(b.to_i64()),
             _ => None,
         };
-        let Some((a, b)) = bounds.filter(|(a, b)| a <= b && b - a < MAX_RANGE) else {
+        let Some((a, b)) = bounds.filter(|(a, b)| a <= b) else {
             self.warn(
                 WarningKind::InvalidArgument,
                 "only an ascending range of integers can be iterated",
@@ -815,37 +1137,44 @@ impl Evaluator<'_> {
         };
         let first = if range.start_closed { a } else { a + 1 };
         let last = if range.end_closed { b } else { b - 1 };
-        Some((first..=last).map(Value::from).collect())
+        self.counted(first, last, Step::Up)
     }
 
-    fn domain(&mut self, iteration: &Iteration) -> Option<Vec<Value>> {
+    /// `first..=last` (empty when `last < first`) as a domain, within the list length
+    /// limit.
+    fn counted(&mut self, first: i64, last: i64, step: Step) -> Option<Domain> {
+        let count = if last < first {
+            0
+        } else {
+            last.abs_diff(first).saturating_add(1)
+        };
+        if count > self.budget.limits.max_list_length as u64 {
+            self.budget.stop(Limit::ListLength);
+            return None;
+        }
+        Some(Domain::Counted { first, count, step })
+    }
+
+    fn domain(&mut self, iteration: &Iteration) -> Option<Domain> {
         let start = self.eval(&iteration.domain);
         let Some(end) = &iteration.end else {
             return match start {
                 Value::Null => None,
-                Value::List(items) => Some(items.as_ref().clone()),
-                Value::Range(range) => self.range_items(&range),
-                other => Some(vec![other]),
+                Value::List(items) => Some(Domain::Items(items)),
+                Value::Range(range) => self.range_domain(&range),
+                other => Some(Domain::One(other)),
             };
         };
         let end = self.eval(end);
-        // Dates iterate by day.
+        // Dates iterate by day, either way.
         if let (Value::Date(a), Value::Date(b)) = (&start, &end) {
             let (a, b) = (a.days(), b.days());
-            if a.abs_diff(b) >= MAX_RANGE as u64 {
-                return None;
-            }
-            let days: Vec<i64> = if a <= b {
-                (a..=b).collect()
+            return if a <= b {
+                self.counted(a, b, Step::Days)
             } else {
-                (b..=a).rev().collect()
+                self.counted(b, a, Step::DaysDown)
+                    .map(|domain| domain.counting_down_from(a))
             };
-            return Some(
-                days.into_iter()
-                    .filter_map(crate::temporal::Date::from_days)
-                    .map(Value::Date)
-                    .collect(),
-            );
         }
         let (Value::Number(a), Value::Number(b)) = (&start, &end) else {
             if !start.is_null() && !end.is_null() {
@@ -867,18 +1196,12 @@ impl Evaluator<'_> {
             );
             return None;
         };
-        if a.abs_diff(b) >= MAX_RANGE as u64 {
-            self.warn(
-                WarningKind::InvalidArgument,
-                format!("the range {a}..{b} is too large to iterate (limit {MAX_RANGE})"),
-            );
-            return None;
-        }
-        Some(if a <= b {
-            (a..=b).map(Value::from).collect()
+        if a <= b {
+            self.counted(a, b, Step::Up)
         } else {
-            (b..=a).rev().map(Value::from).collect()
-        })
+            self.counted(b, a, Step::Down)
+                .map(|domain| domain.counting_down_from(a))
+        }
     }
 
     fn call(&mut self, builtin: &'static Builtin, args: &[Expr]) -> Value {
@@ -886,9 +1209,39 @@ impl Evaluator<'_> {
             return self.special(special, args);
         }
         let values: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
-        Args::new(builtin, &values)
-            .call()
-            .unwrap_or_else(|f| self.fail(f))
+        self.call_builtin(builtin, &values)
+    }
+
+    /// Runs a built-in on evaluated arguments. It costs what it walks (its arguments,
+    /// unless it only looks at their size) and what it builds.
+    fn call_builtin(&mut self, builtin: &'static Builtin, values: &[Value]) -> Value {
+        if builtin.walks_arguments {
+            let walked = values
+                .iter()
+                .fold(0u64, |sum, v| sum.saturating_add(v.shape().weight));
+            if !self.charge(walked) {
+                return Value::Null;
+            }
+        }
+        if self.budget.is_stopped() {
+            return Value::Null;
+        }
+        match Args::new(builtin, values, &self.budget.limits).call() {
+            Ok(value) => {
+                if self.charge(value.shape().weight) {
+                    self.admit(value)
+                } else {
+                    Value::Null
+                }
+            }
+            Err(Failure {
+                limit: Some(limit), ..
+            }) => {
+                self.budget.stop(limit);
+                Value::Null
+            }
+            Err(failure) => self.fail(failure),
+        }
     }
 
     /// Built-ins that need more than their arguments' values.
@@ -902,9 +1255,7 @@ impl Evaluator<'_> {
                     let Some(builtin) = crate::builtins::lookup("list replace") else {
                         return Value::Null;
                     };
-                    return Args::new(builtin, &values)
-                        .call()
-                        .unwrap_or_else(|f| self.fail(f));
+                    return self.call_builtin(builtin, &values);
                 };
                 if matcher.parameters.len() != 2 {
                     return self.fail(Failure::new(
@@ -914,6 +1265,9 @@ impl Evaluator<'_> {
                 }
                 let mut replaced = Vec::with_capacity(items.len());
                 for item in items.iter() {
+                    if self.budget.is_stopped() {
+                        return Value::Null;
+                    }
                     let arguments = Arguments::Positional(vec![item.clone(), new_item.clone()]);
                     match self.call_function(matcher, &arguments) {
                         Value::Bool(true) => replaced.push(new_item.clone()),
@@ -942,12 +1296,15 @@ impl Evaluator<'_> {
                     let Some(sort) = crate::builtins::lookup("sort") else {
                         return Value::Null;
                     };
-                    return crate::builtins::list::sort(&Args::new(sort, &values[..1]))
-                        .unwrap_or_else(|f| self.fail(f));
+                    return self.call_builtin(sort, &values[..1]);
                 };
-                // Insertion sort: stable, and `precedes` may be any FEEL function.
+                // Insertion sort: stable, and `precedes` may be any FEEL function. Each
+                // comparison is a call, which is what its budget counts.
                 let mut sorted: Vec<Value> = Vec::with_capacity(items.len());
                 for item in items.iter() {
+                    if self.budget.is_stopped() {
+                        return Value::Null;
+                    }
                     let mut at = sorted.len();
                     while at > 0 {
                         let arguments =

@@ -14,6 +14,9 @@
 //!   bounds nesting depth, resolves built-in calls (and named arguments) once.
 //! - `eval.rs`: walks the tree against a [`Scope`]; local bindings (`for`, filters,
 //!   context entries) live in a frame stack in front of the scope.
+//! - [`budget`]: the [`Limits`] of one evaluation (call depth, steps, list and string
+//!   sizes, nesting) and the budget that enforces them, shared with nested evaluations
+//!   (DMN business knowledge models) through a thread-local.
 //! - `ops.rs`: operator semantics shared with built-ins: arithmetic, FEEL equality and
 //!   ordering, and their null rules.
 //! - `builtins/`: one table per family of functions, one dispatcher that checks types;
@@ -27,13 +30,17 @@
 //! - [`UnaryTests`]: decision-table input entries (`-`, `< 10`, `not("a", "b")`, `? > x`).
 //!
 //! **Invariant:** nothing here panics on input or does IO; errors are values (a
-//! [`ParseError`] or a [`Warning`]).
+//! [`ParseError`] or a [`Warning`]). No input runs away either: every evaluation stops
+//! at its [`Limits`] (deterministically, counting work rather than time) with a
+//! [`WarningKind::LimitExceeded`] warning, and deep recursion grows the native stack on
+//! demand instead of overflowing it.
 //!
 //! Not supported (each reports itself rather than misbehaving): `now()` and `today()`
 //! (the engine core has no clock), external functions other than a fixed set of
 //! `java.lang` methods, and named time zones outside the built-in table (they keep their
 //! name and compare by local time).
 
+pub mod budget;
 pub mod value;
 
 mod ast;
@@ -48,9 +55,10 @@ mod zones;
 
 use std::sync::Arc;
 
+pub use budget::{Limits, MAX_NESTING};
 pub use value::{
-    Context, Function, FunctionValue, NativeImplementation, Number, NumberParseError, Range,
-    RangeForm, Value,
+    Context, Function, FunctionValue, List, NativeImplementation, Number, NumberParseError, Range,
+    RangeForm, Shape, Value,
 };
 
 /// The class and method signature of a DMN external Java function definition
@@ -184,6 +192,14 @@ pub trait Scope {
     fn now(&self) -> Option<temporal::DateTime> {
         None
     }
+
+    /// The limits of an evaluation against this scope ([`Limits::default`] unless the
+    /// host configures them). An evaluation started while another one runs on the same
+    /// thread (a function the scope provides, evaluated by its host) shares the running
+    /// evaluation's budget instead.
+    fn limits(&self) -> Limits {
+        Limits::default()
+    }
 }
 
 /// The arguments of a call to a function a [`Scope`] provides, as written.
@@ -251,6 +267,9 @@ pub enum WarningKind {
     NotSupported,
     /// `now()` or `today()` where the caller supplied no current time.
     NoClock,
+    /// The evaluation went past one of its [`Limits`] (call depth, steps, sizes) and
+    /// stopped; the message names the limit.
+    LimitExceeded,
 }
 
 /// A syntax error, located in the source text.

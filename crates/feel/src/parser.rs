@@ -957,7 +957,10 @@ impl<'a> Parser<'a> {
         let iterations = self.iterations()?;
         self.expect_word("return")?;
         let body = self.expr()?;
-        Ok(Expr::For(iterations, Box::new(body)))
+        let mut names = Vec::new();
+        body.names(&mut names);
+        let uses_partial = names.iter().any(|name| &**name == "partial");
+        Ok(Expr::For(iterations, Box::new(body), uses_partial))
     }
 
     fn quantified(&mut self, quantifier: Quantifier) -> Result<Expr, ParseError> {

@@ -14,6 +14,14 @@
 //! `{"$feel": {"date": "2024-01-31"}}`, likewise `time`, `date and time`,
 //! `years and months duration` and `days and time duration`. A context whose only key is
 //! `"$feel"` is therefore reserved.
+//!
+//! # Shapes
+//!
+//! Lists, contexts and functions carry their [`Shape`] (how deeply they nest, and how much
+//! work walking them costs), worked out from their items' shapes when they are built. The
+//! evaluation budgets ([`crate::budget`]) need both without walking the value: sharing
+//! makes a value built in a few steps (`[x, x]` applied sixty times) far larger to walk
+//! or print than to build.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -52,7 +60,12 @@ impl Number {
     pub const ZERO: Number = Number(Decimal128::ZERO);
 
     pub fn from_i64(n: i64) -> Number {
-        Number(Decimal128::from(n))
+        // The 64-bit conversion multiplies and adds decimals; most integers (loop
+        // counters, counts) fit the direct 32-bit one.
+        match i32::try_from(n) {
+            Ok(small) => Number(Decimal128::from(small)),
+            Err(_) => Number(Decimal128::from(n)),
+        }
     }
 
     /// Converts a binary float (e.g. from a JSON document read without arbitrary precision)
@@ -312,14 +325,125 @@ impl fmt::Debug for Number {
     }
 }
 
+/// How a value nests and what walking it costs, known without walking it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// Levels of lists, contexts, ranges and functions: 0 for a plain value, 1 for `[1]`.
+    pub depth: u32,
+    /// The work of walking the value once (printing it, comparing it, writing it to the
+    /// journal): one per value it holds, counted again for every place it is shared, plus
+    /// one per 64 bytes of its strings.
+    pub weight: u64,
+}
+
+impl Shape {
+    /// A value that holds no other values.
+    const LEAF: Shape = Shape {
+        depth: 0,
+        weight: 1,
+    };
+
+    /// A list, context, range or function before its items are added.
+    const NODE: Shape = Shape {
+        depth: 1,
+        weight: 1,
+    };
+
+    fn with(self, item: Shape) -> Shape {
+        Shape {
+            depth: self.depth.max(item.depth.saturating_add(1)),
+            weight: self.weight.saturating_add(item.weight),
+        }
+    }
+
+    fn of<'a>(items: impl IntoIterator<Item = &'a Value>) -> Shape {
+        items
+            .into_iter()
+            .fold(Shape::NODE, |shape, item| shape.with(item.shape()))
+    }
+}
+
+/// The items of a FEEL list, with their [`Shape`] worked out as they are added.
+#[derive(Clone, Debug, Default)]
+pub struct List {
+    items: Vec<Value>,
+    shape: Shape,
+}
+
+impl List {
+    pub fn new(items: Vec<Value>) -> List {
+        let shape = Shape::of(&items);
+        List { items, shape }
+    }
+
+    pub fn with_capacity(capacity: usize) -> List {
+        List::new(Vec::with_capacity(capacity))
+    }
+
+    pub fn push(&mut self, item: Value) {
+        self.shape = self.shape.with(item.shape());
+        self.items.push(item);
+    }
+
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    pub fn as_slice(&self) -> &[Value] {
+        &self.items
+    }
+}
+
+impl std::ops::Deref for List {
+    type Target = [Value];
+
+    fn deref(&self) -> &[Value] {
+        &self.items
+    }
+}
+
+impl PartialEq for List {
+    fn eq(&self, other: &List) -> bool {
+        self.items == other.items
+    }
+}
+
+impl FromIterator<Value> for List {
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> List {
+        List::new(iter.into_iter().collect())
+    }
+}
+
+impl From<List> for Vec<Value> {
+    fn from(list: List) -> Vec<Value> {
+        list.items
+    }
+}
+
 /// Context lookups are on the hot path of every expression. Order comes from the
 /// `IndexMap`, never from the hash, so a fixed fast hash keeps results deterministic.
 type EntryHash = foldhash::fast::FixedState;
 
 /// A FEEL context: named entries in insertion order.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Context {
     entries: IndexMap<Arc<str>, Value, EntryHash>,
+    shape: Shape,
+}
+
+impl Default for Context {
+    fn default() -> Context {
+        Context {
+            entries: IndexMap::default(),
+            shape: Shape::NODE,
+        }
+    }
+}
+
+impl PartialEq for Context {
+    fn eq(&self, other: &Context) -> bool {
+        self.entries == other.entries
+    }
 }
 
 impl Context {
@@ -333,11 +457,25 @@ impl Context {
 
     /// Inserts or replaces an entry; a replaced entry keeps its position.
     pub fn insert(&mut self, key: impl Into<Arc<str>>, value: Value) {
-        self.entries.insert(key.into(), value);
+        let shape = value.shape();
+        if self.entries.insert(key.into(), value).is_some() {
+            // The replaced entry may have been the deepest one.
+            self.shape = Shape::of(self.entries.values());
+        } else {
+            self.shape = self.shape.with(shape);
+        }
     }
 
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        self.entries.shift_remove(key)
+        let removed = self.entries.shift_remove(key);
+        if removed.is_some() {
+            self.shape = Shape::of(self.entries.values());
+        }
+        removed
+    }
+
+    pub fn shape(&self) -> Shape {
+        self.shape
     }
 
     pub fn len(&self) -> usize {
@@ -359,9 +497,9 @@ impl Context {
 
 impl FromIterator<(Arc<str>, Value)> for Context {
     fn from_iter<I: IntoIterator<Item = (Arc<str>, Value)>>(iter: I) -> Context {
-        Context {
-            entries: iter.into_iter().collect(),
-        }
+        let entries: IndexMap<Arc<str>, Value, EntryHash> = iter.into_iter().collect();
+        let shape = Shape::of(entries.values());
+        Context { entries, shape }
     }
 }
 
@@ -376,7 +514,7 @@ pub enum Value {
     Bool(bool),
     Number(Number),
     String(Arc<str>),
-    List(Arc<Vec<Value>>),
+    List(Arc<List>),
     Context(Arc<Context>),
     Date(Date),
     Time(Arc<Time>),
@@ -395,6 +533,8 @@ pub struct Function {
     /// Declared parameter types; an argument of another type makes the call null.
     pub(crate) parameter_types: Vec<Option<crate::ast::TypeSpec>>,
     pub(crate) body: FunctionBody,
+    /// The shape of the values it closed over.
+    pub(crate) shape: Shape,
 }
 
 #[derive(Debug)]
@@ -427,6 +567,7 @@ impl Function {
                 class: Arc::from(class),
                 signature: Arc::from(signature),
             },
+            shape: Shape::NODE,
         }))
     }
 
@@ -437,6 +578,7 @@ impl Function {
             parameter_types: vec![None; parameters.len()],
             parameters,
             body: FunctionBody::Provided(Arc::from(name)),
+            shape: Shape::NODE,
         }))
     }
 }
@@ -472,6 +614,7 @@ impl Function {
                 name: Arc::from(name),
                 run: f,
             }),
+            shape: Shape::NODE,
         }))
     }
 
@@ -481,6 +624,7 @@ impl Function {
             parameters: builtin.params.iter().map(|(p, _)| Arc::from(*p)).collect(),
             parameter_types: vec![None; builtin.params.len()],
             body: FunctionBody::Builtin(builtin),
+            shape: Shape::NODE,
         }))
     }
 
@@ -489,17 +633,32 @@ impl Function {
     /// function closes over), and names found in neither are looked up in the caller's
     /// scope.
     pub fn feel(parameters: Vec<Arc<str>>, body: &crate::Expression, closure: &Context) -> Value {
-        Value::Function(Arc::new(Function {
-            parameter_types: vec![None; parameters.len()],
+        Value::Function(Arc::new(Function::lambda(
             parameters,
-            body: FunctionBody::Feel {
-                body: body.compiled(),
-                closure: closure
-                    .iter()
-                    .map(|(k, v)| (Arc::clone(k), v.clone()))
-                    .collect(),
-            },
-        }))
+            Vec::new(),
+            body.compiled(),
+            closure
+                .iter()
+                .map(|(k, v)| (Arc::clone(k), v.clone()))
+                .collect(),
+        )))
+    }
+
+    /// A FEEL lambda; `parameter_types` may be shorter than `parameters` (untyped).
+    pub(crate) fn lambda(
+        parameters: Vec<Arc<str>>,
+        mut parameter_types: Vec<Option<crate::ast::TypeSpec>>,
+        body: Arc<crate::ast::Expr>,
+        closure: Vec<(Arc<str>, Value)>,
+    ) -> Function {
+        parameter_types.resize(parameters.len(), None);
+        let shape = Shape::of(closure.iter().map(|(_, v)| v));
+        Function {
+            parameters,
+            parameter_types,
+            body: FunctionBody::Feel { body, closure },
+            shape,
+        }
     }
 
     /// The parameter names, in order.
@@ -620,7 +779,7 @@ impl Value {
     }
 
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(Arc::new(items))
+        Value::List(Arc::new(List::new(items)))
     }
 
     pub fn context(c: Context) -> Value {
@@ -629,6 +788,28 @@ impl Value {
 
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
+    }
+
+    /// How the value nests and what walking it costs, in constant time.
+    pub fn shape(&self) -> Shape {
+        match self {
+            Value::String(s) => Shape {
+                depth: 0,
+                weight: 1 + (s.len() / 64) as u64,
+            },
+            Value::List(items) => items.shape,
+            Value::Context(c) => c.shape,
+            Value::Range(r) => Shape::NODE.with(r.start.shape()).with(r.end.shape()),
+            Value::Function(f) => f.shape,
+            Value::Null
+            | Value::Bool(_)
+            | Value::Number(_)
+            | Value::Date(_)
+            | Value::Time(_)
+            | Value::DateTime(_)
+            | Value::YearMonths(_)
+            | Value::DayTime(_) => Shape::LEAF,
+        }
     }
 
     /// The FEEL type name, as used in error messages and `instance of`.

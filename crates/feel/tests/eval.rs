@@ -425,10 +425,7 @@ fn for_loops() {
         check(expression, expected);
     }
     check_warning("for i in 1..1.5 return i", WarningKind::InvalidArgument);
-    check_warning(
-        "for i in 1..99999999 return i",
-        WarningKind::InvalidArgument,
-    );
+    check_warning("for i in 1..99999999 return i", WarningKind::LimitExceeded);
 }
 
 #[test]
@@ -945,6 +942,13 @@ fn function_values() {
         ("{add: function(a, b) a + b, r: add(b: 1, a: 2)}.r", "3"),
         // A function sees the local variables where it was defined.
         ("{k: 10, f: function(x) x + k, r: f(1)}.r", "11"),
+        // ... and the entries of its context, itself included (recursion), even those
+        // defined after it.
+        (
+            "{outer: function(m) {inner: function(n) if n = 0 then m + k else inner(n - 1), \
+              k: 1, r: inner(3)}.r, r: outer(7)}.r",
+            "8",
+        ),
         ("sort([3, 1, 2], function(x, y) x > y)", "[3, 2, 1]"),
         ("sort([3, 1, 2])", "[1, 2, 3]"),
         (
@@ -982,6 +986,11 @@ fn function_values() {
         WarningKind::TypeMismatch,
     );
     check_warning("(1)(2)", WarningKind::TypeMismatch);
+    // Not its caller's parameters: scoping is lexical.
+    check_warning(
+        "{f: function(n) g(), g: function() n, r: f(5)}.r",
+        WarningKind::UnknownVariable,
+    );
     // Baton runs no JVM: only a fixed set of java.lang static methods is available.
     check_warning(
         r#"(function(x) external {java: {class: "java.lang.System", method signature: "exit(int)"}})(1)"#,

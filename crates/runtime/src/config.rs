@@ -12,6 +12,12 @@
 //! [timers]                         # optional
 //! min_interval_ms = 1000           # shortest interval of a timeCycle (cron too); default 1000, 0 for none
 //! max_starts_per_second = 10       # instances timer start events may start per second; default 10
+//!
+//! [feel]                           # optional: the budget of one FEEL evaluation
+//! max_call_depth = 10000           # calls nested in a call (recursion depth)
+//! max_steps = 10000000             # expression nodes, iterations, calls, items walked
+//! max_list_length = 1000000        # items in one list
+//! max_string_length = 10000000     # bytes in one string
 //! ```
 //!
 //! `[timers]` guards the engine against models that fire too often. Deploy (and
@@ -22,13 +28,20 @@
 //! one engine (one tenant's store in `baton serve`), whatever the number of processes and
 //! start events: firings beyond it wait, in due order, for the next free slot (none is
 //! dropped).
+//!
+//! `[feel]` bounds every evaluation the runtime makes (conditions, mappings, scripts,
+//! and each DMN decision as a whole, BKMs included); an evaluation that goes past a
+//! limit stops with an incident that names it. The defaults are those of
+//! `baton_feel::Limits`, meant never to stop a legitimate model; a limit of 0 is refused.
 
 use std::collections::BTreeMap;
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::path::{Path, PathBuf};
 
-use baton_model::timer::MinInterval;
 use serde::Deserialize;
+
+use baton_feel::Limits;
+use baton_model::timer::MinInterval;
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,6 +52,8 @@ pub struct Config {
     pub retry: RetryConfig,
     #[serde(default)]
     pub timers: TimersConfig,
+    #[serde(default)]
+    pub feel: FeelConfig,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -115,6 +130,35 @@ fn default_max_starts() -> NonZeroU32 {
     TEN
 }
 
+/// `[feel]`: limits of one FEEL evaluation; a missing one keeps its default.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeelConfig {
+    pub max_call_depth: Option<NonZeroU32>,
+    pub max_steps: Option<NonZeroU64>,
+    pub max_list_length: Option<NonZeroUsize>,
+    pub max_string_length: Option<NonZeroUsize>,
+}
+
+impl FeelConfig {
+    /// The configured limits, defaults filled in.
+    pub fn limits(&self) -> Limits {
+        let defaults = Limits::default();
+        Limits {
+            max_call_depth: self
+                .max_call_depth
+                .map_or(defaults.max_call_depth, NonZeroU32::get),
+            max_steps: self.max_steps.map_or(defaults.max_steps, NonZeroU64::get),
+            max_list_length: self
+                .max_list_length
+                .map_or(defaults.max_list_length, NonZeroUsize::get),
+            max_string_length: self
+                .max_string_length
+                .map_or(defaults.max_string_length, NonZeroUsize::get),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("could not read {path}: {source}")]
@@ -170,5 +214,25 @@ mod tests {
         assert!(zero.contains("max_starts_per_second"), "{zero}");
         let unknown = Config::parse("[timers]\nmin_interval = 5").expect_err("unknown");
         assert!(unknown.contains("min_interval"), "{unknown}");
+    }
+
+    #[test]
+    fn feel_limits_default_when_absent_and_each_can_be_set() {
+        let none = Config::parse("").expect("empty config");
+        assert_eq!(none.feel.limits(), Limits::default());
+        let some = Config::parse("[feel]\nmax_call_depth = 500\nmax_string_length = 2048\n")
+            .expect("valid [feel]");
+        let limits = some.feel.limits();
+        assert_eq!(limits.max_call_depth, 500);
+        assert_eq!(limits.max_string_length, 2048);
+        assert_eq!(limits.max_steps, Limits::default().max_steps);
+    }
+
+    #[test]
+    fn feel_limits_refuse_zero_and_unknown_keys() {
+        let zero = Config::parse("[feel]\nmax_list_length = 0\n").expect_err("zero");
+        assert!(zero.contains("max_list_length"), "{zero}");
+        let unknown = Config::parse("[feel]\nmax_time_ms = 10\n").expect_err("unknown");
+        assert!(unknown.contains("max_time_ms"), "{unknown}");
     }
 }

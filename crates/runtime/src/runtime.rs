@@ -323,8 +323,10 @@ impl<S: Store> Runtime<S> {
             .ok_or_else(|| broken("the process is missing from its stored source".into()))?;
         // Parsed without the floor: a version deployed under a lower one still loads, and
         // its cycles meet today's floor when they are armed.
+        let limits = self.config.feel.limits();
         let mut def = Definition::new(graph, stored.version)
-            .with_min_timer_interval(self.config.timers.min_interval());
+            .with_min_timer_interval(self.config.timers.min_interval())
+            .with_limits(limits);
         let called: Vec<String> = def
             .called_decisions()
             .into_iter()
@@ -339,7 +341,8 @@ impl<S: Store> Runtime<S> {
                         text: stored.source,
                     };
                     let model = parse_dmn(&source).map_err(|e| broken(e.to_string()))?;
-                    decisions.insert(id, Arc::new(DecisionModel::new(&[model])));
+                    let model = DecisionModel::new(&[model]).with_limits(limits);
+                    decisions.insert(id, Arc::new(model));
                 }
             }
             def = def.with_decisions(Arc::new(decisions));

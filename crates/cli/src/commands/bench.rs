@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use baton_core::{InstanceId, Timestamp};
-use baton_feel::Context;
+use baton_feel::{Context, Limits, Scope};
 use baton_model::NodeKind;
 use baton_runtime::handler::{JobHandler, JobRequest, JobResult};
 use baton_runtime::{Patience, Runtime, SystemClock};
@@ -16,8 +16,8 @@ use serde_json::json;
 
 use crate::cli::{StoreArgs, VarArgs};
 use crate::commands::{read_sources, simulate};
-use crate::exit::InputError;
-use crate::{output, vars};
+use crate::exit::{self, InputError};
+use crate::{output, vars, workspace};
 
 /// Instances started per commit in durable mode: the group-commit batch.
 const BATCH: u64 = 512;
@@ -182,15 +182,36 @@ pub fn decision(
     )
 }
 
-/// `baton bench --feel EXPR`: evaluations of one FEEL expression per second, parsed once.
+/// `baton bench --feel EXPR`: evaluations of one FEEL expression per second, parsed once,
+/// under `baton.toml`'s FEEL limits. An expression that fails (null because of an error,
+/// such as a limit) is reported with its warnings and exit code 1 instead of timed.
 pub fn feel(expression: &str, evaluations: u64, var_args: &VarArgs, json: bool) -> Result<u8> {
     let parsed = baton_feel::Expression::parse(expression)
         .map_err(|e| InputError(format!("--feel: {e}")))?;
-    let variables = vars::collect(var_args)?;
-    let probe = parsed.evaluate(&variables);
+    let scope = Limited {
+        variables: vars::collect(var_args)?,
+        limits: workspace::feel_limits()?,
+    };
+    let probe = parsed.evaluate(&scope);
+    if probe.failed() {
+        let warnings: Vec<String> = probe.warnings.iter().map(|w| w.to_string()).collect();
+        if json {
+            output::json(&json!({
+                "mode": "feel",
+                "evaluated": expression,
+                "result": null,
+                "error": warnings.join("; "),
+                "warnings": warnings,
+            }))?;
+        }
+        for warning in &warnings {
+            eprintln!("error: {warning}");
+        }
+        return Ok(exit::INSTANCE_FAILED);
+    }
     let started = Instant::now();
     for _ in 0..evaluations {
-        std::hint::black_box(parsed.evaluate(&variables));
+        std::hint::black_box(parsed.evaluate(&scope));
     }
     report(
         summary(
@@ -202,6 +223,22 @@ pub fn feel(expression: &str, evaluations: u64, var_args: &VarArgs, json: bool) 
         ),
         json,
     )
+}
+
+/// The `--var` variables, evaluated under the configured limits.
+struct Limited {
+    variables: Context,
+    limits: Limits,
+}
+
+impl Scope for Limited {
+    fn get(&self, name: &str) -> Option<baton_feel::Value> {
+        self.variables.get(name).cloned()
+    }
+
+    fn limits(&self) -> Limits {
+        self.limits
+    }
 }
 
 fn summary(

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::cli::VarArgs;
 use crate::exit::{self, InputError};
-use crate::{output, vars};
+use crate::{output, vars, workspace};
 
 pub fn run(
     files: &[PathBuf],
@@ -86,7 +86,7 @@ pub fn load(files: &[PathBuf]) -> Result<DecisionModel> {
             }
         }
     }
-    let model = DecisionModel::new(&definitions);
+    let model = DecisionModel::new(&definitions).with_limits(workspace::feel_limits()?);
     let problems: Vec<String> = model
         .diagnostics()
         .iter()

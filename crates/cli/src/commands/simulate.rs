@@ -15,7 +15,7 @@ use baton_runtime::decisions::{DeployedDecisions, is_dmn};
 use serde_json::json;
 
 use crate::exit::InputError;
-use crate::output;
+use crate::{output, workspace};
 use baton_runtime::Source;
 
 /// Commands a simulation may issue before it gives up on a looping model.
@@ -28,10 +28,12 @@ const MAX_PATHS: usize = 50;
 /// files among them provide the decisions business rule tasks call.
 pub fn definitions(sources: &[Source]) -> Result<Vec<Definition>> {
     let mut all = Vec::new();
+    let limits = workspace::feel_limits()?;
     let mut decisions = DeployedDecisions::default();
     for source in sources.iter().filter(|s| is_dmn(s)) {
         let model = baton_runtime::parse_dmn(source)?;
-        let compiled = Arc::new(DecisionModel::new(std::slice::from_ref(&model)));
+        let compiled =
+            Arc::new(DecisionModel::new(std::slice::from_ref(&model)).with_limits(limits));
         for decision in &model.decisions {
             decisions.insert(&decision.id, compiled.clone());
         }
@@ -46,13 +48,11 @@ pub fn definitions(sources: &[Source]) -> Result<Vec<Definition>> {
             }
             .into());
         }
-        all.extend(
-            parsed
-                .definitions
-                .processes
-                .into_iter()
-                .map(|g| Definition::new(g, 1).with_decisions(decisions.clone())),
-        );
+        all.extend(parsed.definitions.processes.into_iter().map(|g| {
+            Definition::new(g, 1)
+                .with_decisions(decisions.clone())
+                .with_limits(limits)
+        }));
     }
     Ok(all)
 }

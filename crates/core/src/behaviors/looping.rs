@@ -120,11 +120,11 @@ fn items(
     body: Key,
     mi: &MultiInstance,
 ) -> Result<Result<Vec<Value>, String>, ReplayError> {
-    let view = variables::ScopeView::new(p.state, body, p.at);
+    let view = variables::ScopeView::new(p.state, body, p.at, p.def.limits());
     if let Some(collection) = &mi.input_collection {
         return Ok(
             match variables::evaluate(collection, &view, || "input collection".to_string()) {
-                Ok(Value::List(items)) => Ok(items.as_ref().clone()),
+                Ok(Value::List(items)) => Ok(items.to_vec()),
                 Ok(Value::Null) => Err(format!(
                     "the input collection `{}` is null: set it to a list and resolve the incident",
                     collection.source()
@@ -208,14 +208,14 @@ pub(crate) fn collect_output(
     let Some(body) = p.state.elements.get(&inner).and_then(|e| e.scope) else {
         return Ok(Ok(()));
     };
-    let view = variables::ScopeView::new(p.state, inner, p.at);
+    let view = variables::ScopeView::new(p.state, inner, p.at, p.def.limits());
     let value = match variables::evaluate(element, &view, || "output element".to_string()) {
         Ok(value) => value,
         Err(message) => return Ok(Err(message)),
     };
     let index = counter(p, inner).saturating_sub(1);
     let mut list = match p.state.variables.get(&body).and_then(|v| v.get(collection)) {
-        Some(Value::List(items)) => items.as_ref().clone(),
+        Some(Value::List(items)) => items.to_vec(),
         _ => Vec::new(),
     };
     if index < list.len() {
@@ -316,7 +316,7 @@ fn condition_holds(
     let Some(condition) = condition else {
         return Ok(Ok(true));
     };
-    let view = variables::ScopeView::new(p.state, body, p.at);
+    let view = variables::ScopeView::new(p.state, body, p.at, p.def.limits());
     Ok(
         match variables::evaluate(condition, &view, || "loop condition".to_string()) {
             Ok(Value::Bool(b)) => Ok(b),

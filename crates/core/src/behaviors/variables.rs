@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use baton_feel::temporal::DateTime;
-use baton_feel::{Context, Evaluation, Expression, Scope, Value, WarningKind};
+use baton_feel::{Context, Evaluation, Expression, Limits, Scope, Value, WarningKind};
 use baton_model::NodeId;
 
 use crate::behaviors::looping;
@@ -30,15 +30,23 @@ pub(crate) struct ScopeView<'a> {
     /// The command's time, which FEEL's `now()` reports: replaying the journal never
     /// re-evaluates, and a live run takes its time from the command, not a clock.
     at: Timestamp,
+    /// The definition's evaluation budget.
+    limits: Limits,
 }
 
 impl<'a> ScopeView<'a> {
-    pub(crate) fn new(state: &'a InstanceState, scope: Key, at: Timestamp) -> ScopeView<'a> {
+    pub(crate) fn new(
+        state: &'a InstanceState,
+        scope: Key,
+        at: Timestamp,
+        limits: Limits,
+    ) -> ScopeView<'a> {
         ScopeView {
             state,
             scope,
             overlay: None,
             at,
+            limits,
         }
     }
 
@@ -47,12 +55,11 @@ impl<'a> ScopeView<'a> {
         scope: Key,
         overlay: &'a Context,
         at: Timestamp,
+        limits: Limits,
     ) -> ScopeView<'a> {
         ScopeView {
-            state,
-            scope,
             overlay: Some(overlay),
-            at,
+            ..ScopeView::new(state, scope, at, limits)
         }
     }
 }
@@ -67,6 +74,10 @@ impl Scope for ScopeView<'_> {
 
     fn now(&self) -> Option<DateTime> {
         DateTime::from_unix_millis(self.at.0)
+    }
+
+    fn limits(&self) -> Limits {
+        self.limits
     }
 }
 
@@ -131,7 +142,7 @@ pub(crate) fn apply_inputs(
     }
     let mut local = Context::new();
     for mapping in inputs {
-        let view = ScopeView::with_overlay(p.state, key, &local, p.at);
+        let view = ScopeView::with_overlay(p.state, key, &local, p.at, p.def.limits());
         let value = match evaluate(&mapping.source, &view, || {
             format!("input mapping to '{}'", mapping.target)
         }) {
@@ -162,14 +173,14 @@ pub(crate) fn apply_outputs(
     }
     let mut result = Context::new();
     for mapping in outputs {
-        let view = ScopeView::new(p.state, key, p.at);
+        let view = ScopeView::new(p.state, key, p.at, p.def.limits());
         let value = match evaluate(&mapping.source, &view, || {
             format!("output mapping to '{}'", mapping.target)
         }) {
             Ok(value) => value,
             Err(message) => return Ok(Err(message)),
         };
-        let outer = ScopeView::with_overlay(p.state, flow_scope, &result, p.at);
+        let outer = ScopeView::with_overlay(p.state, flow_scope, &result, p.at, p.def.limits());
         let (name, value) = assign_path(&mapping.target, value, |n| outer.get(n));
         result.insert(name, value);
     }

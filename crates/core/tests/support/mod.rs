@@ -9,7 +9,7 @@ use baton_core::{
     Command, Decisions, Definition, Event, InstanceId, InstanceState, Key, Rejection, Request,
     Timestamp, execute,
 };
-use baton_feel::{Context, Value};
+use baton_feel::{Context, Limits, Value};
 
 pub struct Scenario {
     pub def: Definition,
@@ -29,6 +29,22 @@ impl Scenario {
         variables: &str,
         decisions: Option<Arc<dyn Decisions>>,
     ) -> Scenario {
+        Scenario::launch(model, variables, |def| match decisions {
+            Some(decisions) => def.with_decisions(decisions),
+            None => def,
+        })
+    }
+
+    /// Starts `model` with its FEEL evaluations under `limits`.
+    pub fn start_limited(model: &str, variables: &str, limits: Limits) -> Scenario {
+        Scenario::launch(model, variables, |def| def.with_limits(limits))
+    }
+
+    fn launch(
+        model: &str,
+        variables: &str,
+        configure: impl FnOnce(Definition) -> Definition,
+    ) -> Scenario {
         let path = format!("{}/tests/models/{model}.bpmn", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("fixture exists");
         let parsed = baton_bpmn::parse(&text);
@@ -39,10 +55,7 @@ impl Scenario {
             .into_iter()
             .next()
             .expect("fixture has a process");
-        let mut def = Definition::new(graph, 1);
-        if let Some(decisions) = decisions {
-            def = def.with_decisions(decisions);
-        }
+        let def = configure(Definition::new(graph, 1));
         let mut scenario = Scenario {
             def,
             state: InstanceState::empty(),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::cell::RefCell;
 
 use baton_feel::temporal::DateTime;
-use baton_feel::{Arguments, Context, Evaluation, Scope, Value};
+use baton_feel::{Arguments, Context, Evaluation, Scope, Value, budget};
 
 use super::compile::{Compiled, CompiledFunction};
 use super::{Ref, Run, table};
@@ -83,6 +83,22 @@ impl Frames {
 }
 
 pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut Frames) -> Value {
+    // Each boxed expression is a step of the decision's budget; once it is spent, every
+    // pending one returns null at once.
+    if let Err(warning) = budget::charge(1) {
+        run.warn(warning.message);
+        return Value::Null;
+    }
+    let value = evaluate_boxed(run, at, expr, frames);
+    // Boxed contexts, lists and relations nest like FEEL's.
+    if let Err(warning) = budget::admit(&value) {
+        run.warn(warning.message);
+        return Value::Null;
+    }
+    value
+}
+
+fn evaluate_boxed(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut Frames) -> Value {
     match expr {
         Compiled::Literal(None, text, _) => {
             if !text.text.trim().is_empty() {
@@ -178,7 +194,15 @@ pub(crate) fn evaluate(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut
                 };
                 arguments.insert(parameter.clone(), value);
             }
-            call(run, at, &function, arguments, frames)
+            // A BKM invoking itself recurses here, not through FEEL: it counts against
+            // the same call depth, and gets stack as FEEL's calls do.
+            match budget::call(|| call(run, at, &function, arguments, frames)) {
+                Ok(value) => value,
+                Err(warning) => {
+                    run.warn(warning.message);
+                    Value::Null
+                }
+            }
         }
         // A function as a value (a decision whose logic is a function definition): FEEL
         // gets a handle; calling it comes back here through the run's registry.
@@ -508,7 +532,7 @@ fn is_bkm(run: &Run<'_>, function: &Function) -> bool {
 /// FEEL's implicit conversion of a non-list to a singleton list.
 fn as_list(value: Value) -> Vec<Value> {
     match value {
-        Value::List(items) => items.as_ref().clone(),
+        Value::List(items) => items.to_vec(),
         Value::Null => Vec::new(),
         single => vec![single],
     }

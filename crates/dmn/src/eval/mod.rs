@@ -5,6 +5,12 @@
 //! model; the others are what it imports): every FEEL text is parsed then, and
 //! references between elements are resolved to indexes. Evaluation is pure: inputs in,
 //! value, warnings and matched rules out.
+//!
+//! One evaluation of a decision (or service) runs under one FEEL budget
+//! ([`baton_feel::budget`]): every FEEL expression it evaluates, every boxed expression
+//! node, and every business knowledge model or service it invokes counts against the
+//! same call depth and steps, so a model that recurses through its BKMs stops with a
+//! warning naming the limit like a FEEL function would.
 
 mod boxed;
 mod compile;
@@ -15,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use baton_feel::temporal::DateTime;
-use baton_feel::{Context, Value};
+use baton_feel::{Context, Limits, Value, budget};
 use baton_model::{Diagnostic, Span};
 
 use crate::model::{Definitions, Href};
@@ -134,6 +140,8 @@ struct Model {
 #[derive(Debug)]
 pub struct DecisionModel {
     models: Vec<Model>,
+    /// The budget of one evaluation.
+    limits: Limits,
     /// Problems found while compiling (FEEL syntax, unresolved references); evaluation
     /// of the affected expressions yields null with a warning.
     diagnostics: Vec<Diagnostic>,
@@ -265,8 +273,15 @@ impl DecisionModel {
         }
         DecisionModel {
             models,
+            limits: Limits::default(),
             diagnostics,
         }
+    }
+
+    /// The same model, evaluated under `limits` instead of the defaults.
+    pub fn with_limits(mut self, limits: Limits) -> DecisionModel {
+        self.limits = limits;
+        self
     }
 
     /// FEEL syntax errors and unresolved references found while building.
@@ -315,9 +330,11 @@ impl DecisionModel {
         now: Option<&DateTime>,
     ) -> Result<Outcome, Error> {
         let at = self.find_decision(decision)?;
-        let mut run = Run::new(self, inputs, now);
-        let value = run.decision(at);
-        Ok(run.finish(value))
+        Ok(budget::with_budget(self.limits, || {
+            let mut run = Run::new(self, inputs, now);
+            let value = run.decision(at);
+            run.finish(value)
+        }))
     }
 
     /// Invokes a decision service of the main model (by id or name) with `inputs` as its
@@ -342,10 +359,12 @@ impl DecisionModel {
         let Some(found) = found else {
             return Err(Error::UnknownService(service.to_string()));
         };
-        let mut run = Run::new(self, inputs, now);
-        let value = run.service_outputs(found, inputs);
-        let value = run.coerce_service_output(0, found, value);
-        Ok(run.finish(value))
+        Ok(budget::with_budget(self.limits, || {
+            let mut run = Run::new(self, inputs, now);
+            let value = run.service_outputs(found, inputs);
+            let value = run.coerce_service_output(0, found, value);
+            run.finish(value)
+        }))
     }
 
     fn decision(&self, (model, index): Ref) -> &Decision {
@@ -401,7 +420,18 @@ impl<'m> Run<'m> {
         }
     }
 
-    fn finish(self, value: Value) -> Outcome {
+    /// The outcome; null with the limit's warning when the budget ran out (the caller
+    /// walks the value to store or print it, which the budget counts too).
+    fn finish(mut self, value: Value) -> Outcome {
+        let checked = budget::admit(&value).and_then(|()| budget::charge(value.shape().weight));
+        let value = match checked {
+            Ok(()) => value,
+            Err(warning) => {
+                self.warnings.retain(|w| *w != warning.message);
+                self.warnings.insert(0, warning.message);
+                Value::Null
+            }
+        };
         Outcome {
             value,
             warnings: self.warnings,

@@ -74,7 +74,7 @@ impl Types {
     fn coerce_item(&self, value: Value, item: &ItemDefinition, depth: u8) -> Result<Value, String> {
         if item.is_collection {
             let items = match value {
-                Value::List(items) => items.as_ref().clone(),
+                Value::List(items) => items.to_vec(),
                 single => vec![single],
             };
             let element = ItemDefinition {

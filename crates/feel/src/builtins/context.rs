@@ -13,7 +13,8 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         &[("m", Ty::Ctx), ("key", Ty::Any)],
         2,
         get_value,
-    ),
+    )
+    .shallow(),
     Builtin::new("get entries", &[("m", Ty::Ctx)], 1, get_entries),
     Builtin::new(
         "context put",

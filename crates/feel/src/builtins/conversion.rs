@@ -1,7 +1,10 @@
 //! Conversion functions: `string(from)` and `number(from, grouping separator, decimal
 //! separator)`. Temporal conversions (`date`, `duration`, …) arrive with temporal values.
 
+use std::fmt;
+
 use super::{Args, Builtin, Ty};
+use crate::budget::Limit;
 use crate::eval::Failure;
 use crate::value::{Number, Value};
 
@@ -24,8 +27,33 @@ fn string(args: &Args<'_>) -> Result<Value, Failure> {
     Ok(match args.value(0) {
         Value::Null => Value::Null,
         Value::String(s) => Value::String(s.clone()),
-        other => Value::string(other.to_string()),
+        other => {
+            let mut text = Bounded {
+                text: String::new(),
+                max: args.limits.max_string_length,
+            };
+            if fmt::write(&mut text, format_args!("{other}")).is_err() {
+                return Err(Failure::limit(Limit::StringLength));
+            }
+            Value::string(text.text)
+        }
     })
+}
+
+/// Text that refuses to grow past `max` bytes, so printing a huge list stops early.
+struct Bounded {
+    text: String,
+    max: usize,
+}
+
+impl fmt::Write for Bounded {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.text.len() + s.len() > self.max {
+            return Err(fmt::Error);
+        }
+        self.text.push_str(s);
+        Ok(())
+    }
 }
 
 /// Parses a number, optionally with grouping (`" "`, `","`, `"."`) and decimal (`"."`,

@@ -5,8 +5,10 @@
 //! and give null for an empty list or when any item is null.
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 
 use super::{Args, Builtin, Ty, count};
+use crate::budget::Limit;
 use crate::eval::Failure;
 use crate::ops;
 use crate::value::{Number, Value};
@@ -21,7 +23,7 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         2,
         list_contains,
     ),
-    Builtin::new("count", LIST, 1, count_items),
+    Builtin::new("count", LIST, 1, count_items).shallow(),
     Builtin::variadic("min", ITEMS, 1, min),
     Builtin::variadic("max", ITEMS, 1, max),
     Builtin::variadic("sum", ITEMS, 1, sum),
@@ -41,7 +43,8 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         ],
         2,
         sublist,
-    ),
+    )
+    .shallow(),
     Builtin::variadic(
         "append",
         &[("list", Ty::List), ("item", Ty::Any)],
@@ -89,7 +92,7 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     Builtin::new("distinct values", LIST, 1, distinct_values),
     Builtin::new("duplicate values", LIST, 1, duplicate_values),
     Builtin::new("flatten", LIST, 1, flatten),
-    Builtin::new("is empty", LIST, 1, is_empty),
+    Builtin::new("is empty", LIST, 1, is_empty).shallow(),
     Builtin {
         special: Some(super::Special::Sort),
         ..Builtin::new(
@@ -339,12 +342,14 @@ fn sublist(args: &Args<'_>) -> Result<Value, Failure> {
 }
 
 fn append(args: &Args<'_>) -> Result<Value, Failure> {
+    args.check_list(args.list(0).len() + args.len().saturating_sub(1))?;
     let mut items = args.list(0).to_vec();
     items.extend_from_slice(args.values().get(1..).unwrap_or(&[]));
     Ok(Value::list(items))
 }
 
 fn concatenate(args: &Args<'_>) -> Result<Value, Failure> {
+    args.check_list((0..args.len()).map(|index| args.list(index).len()).sum())?;
     let mut items = Vec::new();
     for index in 0..args.len() {
         items.extend_from_slice(args.list(index));
@@ -398,56 +403,149 @@ fn index_of(args: &Args<'_>) -> Result<Value, Failure> {
     ))
 }
 
-fn push_distinct(out: &mut Vec<Value>, item: &Value) {
-    if !out.iter().any(|seen| ops::equals(seen, item) == Some(true)) {
-        out.push(item.clone());
+/// The items seen so far, to find equal ones in time linear in their number: numbers,
+/// strings, booleans, dates and null by a hashed key (FEEL equality on them is equality
+/// of the key: `1` and `1.0` share one), other values by comparing with each such value
+/// seen, as many comparisons as the step budget allows.
+struct Seen<'a> {
+    keys: HashSet<Key<'a>>,
+    others: Vec<&'a Value>,
+    comparisons: u64,
+    max_comparisons: u64,
+}
+
+#[derive(Hash, PartialEq, Eq)]
+enum Key<'a> {
+    Null,
+    Bool(bool),
+    /// The reduced decimal's bytes (`1.0` and `1` reduce alike; zero is one key).
+    Number([u8; 16]),
+    String(&'a str),
+    Date(i64),
+}
+
+fn key(item: &Value) -> Option<Key<'_>> {
+    Some(match item {
+        Value::Null => Key::Null,
+        Value::Bool(b) => Key::Bool(*b),
+        Value::Number(n) if n.is_zero() => Key::Number([0; 16]),
+        Value::Number(n) => Key::Number(n.normalized().decimal().to_be_bytes()),
+        Value::String(s) => Key::String(s),
+        Value::Date(d) => Key::Date(d.days()),
+        _ => return None,
+    })
+}
+
+impl<'a> Seen<'a> {
+    fn new(args: &Args<'_>) -> Seen<'a> {
+        Seen {
+            keys: HashSet::new(),
+            others: Vec::new(),
+            comparisons: 0,
+            max_comparisons: args.limits.max_steps,
+        }
+    }
+
+    /// Records `item`; true when no equal item was seen before.
+    fn insert(&mut self, item: &'a Value) -> Result<bool, Failure> {
+        if let Some(key) = key(item) {
+            return Ok(self.keys.insert(key));
+        }
+        if self.contains(item)? {
+            return Ok(false);
+        }
+        self.others.push(item);
+        Ok(true)
+    }
+
+    /// Whether an item equal to `item` was seen.
+    fn contains(&mut self, item: &Value) -> Result<bool, Failure> {
+        if let Some(key) = key(item) {
+            return Ok(self.keys.contains(&key));
+        }
+        self.comparisons = self.comparisons.saturating_add(self.others.len() as u64);
+        if self.comparisons > self.max_comparisons {
+            return Err(Failure::limit(Limit::Steps));
+        }
+        Ok(self
+            .others
+            .iter()
+            .any(|seen| ops::equals(seen, item) == Some(true)))
     }
 }
 
 fn union(args: &Args<'_>) -> Result<Value, Failure> {
+    let mut seen = Seen::new(args);
     let mut out = Vec::new();
     for index in 0..args.len() {
         for item in args.list(index) {
-            push_distinct(&mut out, item);
+            if seen.insert(item)? {
+                out.push(item.clone());
+            }
         }
     }
     Ok(Value::list(out))
 }
 
 fn distinct_values(args: &Args<'_>) -> Result<Value, Failure> {
+    let mut seen = Seen::new(args);
     let mut out = Vec::new();
     for item in args.list(0) {
-        push_distinct(&mut out, item);
+        if seen.insert(item)? {
+            out.push(item.clone());
+        }
     }
     Ok(Value::list(out))
 }
 
+/// The items that occur more than once, each once, in the order of their first
+/// occurrence.
 fn duplicate_values(args: &Args<'_>) -> Result<Value, Failure> {
     let list = args.list(0);
+    let mut seen = Seen::new(args);
+    let mut repeated = Seen::new(args);
+    for item in list {
+        if !seen.insert(item)? {
+            repeated.insert(item)?;
+        }
+    }
+    let mut reported = Seen::new(args);
     let mut out = Vec::new();
-    for (i, item) in list.iter().enumerate() {
-        let repeated = list[i + 1..]
-            .iter()
-            .any(|other| ops::equals(item, other) == Some(true));
-        if repeated {
-            push_distinct(&mut out, item);
+    for item in list {
+        if repeated.contains(item)? && reported.insert(item)? {
+            out.push(item.clone());
         }
     }
     Ok(Value::list(out))
 }
 
-fn flatten_into(out: &mut Vec<Value>, items: &[Value]) {
+/// Appends the items of nested lists in order; stops past `max` items (a list that
+/// shares one inner list many times can hold far more than it takes to build).
+fn flatten_into(out: &mut Vec<Value>, items: &[Value], max: usize) -> bool {
     for item in items {
         match item {
-            Value::List(inner) => flatten_into(out, inner),
-            other => out.push(other.clone()),
+            Value::List(inner) => {
+                if !flatten_into(out, inner, max) {
+                    return false;
+                }
+            }
+            other => {
+                if out.len() >= max {
+                    return false;
+                }
+                out.push(other.clone());
+            }
         }
     }
+    true
 }
 
 fn flatten(args: &Args<'_>) -> Result<Value, Failure> {
     let mut out = Vec::new();
-    flatten_into(&mut out, args.list(0));
+    let max = args.limits.max_list_length;
+    if !flatten_into(&mut out, args.list(0), max) {
+        return Err(Failure::limit(Limit::ListLength));
+    }
     Ok(Value::list(out))
 }
 

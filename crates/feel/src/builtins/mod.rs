@@ -23,6 +23,7 @@ pub(crate) mod temporal;
 mod xsd_regex;
 
 use crate::WarningKind;
+use crate::budget::{Limit, Limits};
 use crate::eval::Failure;
 use crate::ops::type_phrase;
 use crate::value::{Context, Number, Value};
@@ -128,6 +129,9 @@ pub(crate) struct Builtin {
     pub variadic: bool,
     pub run: Implementation,
     pub special: Option<Special>,
+    /// Whether it walks its arguments (most do), so that a call costs their weight in
+    /// budget steps; those that only look at a list's length or pick a part say no.
+    pub walks_arguments: bool,
 }
 
 impl std::fmt::Debug for Builtin {
@@ -151,6 +155,16 @@ impl Builtin {
             variadic: false,
             run,
             special: None,
+            walks_arguments: true,
+        }
+    }
+
+    /// The same function, marked as not walking its arguments (`count`, `sublist`): a
+    /// call costs only what it builds.
+    pub(crate) const fn shallow(self) -> Builtin {
+        Builtin {
+            walks_arguments: false,
+            ..self
         }
     }
 
@@ -201,11 +215,22 @@ impl Builtin {
 pub(crate) struct Args<'a> {
     builtin: &'static Builtin,
     values: &'a [Value],
+    /// The evaluation's limits, for functions whose result may outgrow their arguments
+    /// by far (`string join`, `replace`): they check before building it.
+    pub(crate) limits: &'a Limits,
 }
 
 impl<'a> Args<'a> {
-    pub(crate) fn new(builtin: &'static Builtin, values: &'a [Value]) -> Args<'a> {
-        Args { builtin, values }
+    pub(crate) fn new(
+        builtin: &'static Builtin,
+        values: &'a [Value],
+        limits: &'a Limits,
+    ) -> Args<'a> {
+        Args {
+            builtin,
+            values,
+            limits,
+        }
     }
 
     pub(crate) fn call(&self) -> Result<Value, Failure> {
@@ -235,7 +260,7 @@ impl<'a> Args<'a> {
                 .enumerate()
                 .map(|(i, v)| unwrap(i, v).unwrap_or_else(|| v.clone()))
                 .collect();
-            return Args::new(self.builtin, &values).call();
+            return Args::new(self.builtin, &values, self.limits).call();
         }
         for (index, value) in self.values.iter().enumerate() {
             let Some((param, ty)) = self.builtin.param(index) else {
@@ -351,6 +376,24 @@ impl<'a> Args<'a> {
 /// Converts a count or position to a FEEL number.
 pub(crate) fn count(n: usize) -> Value {
     Value::Number(Number::from_i64(i64::try_from(n).unwrap_or(i64::MAX)))
+}
+
+impl Args<'_> {
+    /// Checks, before building it, that a string of `bytes` bytes is within the limit.
+    pub(crate) fn check_string(&self, bytes: usize) -> Result<(), Failure> {
+        if bytes > self.limits.max_string_length {
+            return Err(Failure::limit(Limit::StringLength));
+        }
+        Ok(())
+    }
+
+    /// Checks, before building it, that a list of `items` items is within the limit.
+    pub(crate) fn check_list(&self, items: usize) -> Result<(), Failure> {
+        if items > self.limits.max_list_length {
+            return Err(Failure::limit(Limit::ListLength));
+        }
+        Ok(())
+    }
 }
 
 /// Never called: the evaluator handles [`Special`] built-ins itself.

@@ -180,7 +180,17 @@ fn string_join(args: &Args<'_>) -> Result<Value, Failure> {
         Value::Null => "",
         other => return Err(args.mismatch("a string delimiter", other)),
     };
-    let mut out = String::from(args.str(2));
+    let strings = items.iter().filter_map(|item| match item {
+        Value::String(s) => Some(s.len()),
+        _ => None,
+    });
+    let joined = strings.clone().sum::<usize>()
+        + delimiter.len() * strings.count().saturating_sub(1)
+        + args.str(2).len()
+        + args.str(3).len();
+    args.check_string(joined)?;
+    let mut out = String::with_capacity(joined);
+    out.push_str(args.str(2));
     let mut first = true;
     for item in items {
         match item {
@@ -289,6 +299,7 @@ fn split(args: &Args<'_>) -> Result<Value, Failure> {
     let mut pieces = Vec::new();
     let mut last = 0;
     for groups in pattern.find_all(input).map_err(failed)? {
+        args.check_list(pieces.len() + 1)?;
         if let Some(Some((start, end))) = groups.first() {
             pieces.push(Value::string(input.get(last..*start).unwrap_or_default()));
             last = *end;
@@ -331,6 +342,8 @@ fn replace(args: &Args<'_>) -> Result<Value, Failure> {
         } else {
             expand(template, input, &groups, pattern.groups(), &mut out);
         }
+        // Each match may grow the text by the whole replacement.
+        args.check_string(out.len())?;
         last = *end;
     }
     out.push_str(input.get(last..).unwrap_or_default());
