@@ -130,6 +130,37 @@ pub enum Command {
 }
 
 impl Command {
+    /// The variables the command brings into the instance from outside, if any.
+    pub fn variables(&self) -> Option<&Context> {
+        match self {
+            Command::StartInstance { variables, .. }
+            | Command::ModifyInstance { variables, .. }
+            | Command::CompleteCallActivity { variables, .. }
+            | Command::CorrelateMessage { variables, .. }
+            | Command::ReceiveSignal { variables, .. }
+            | Command::CompleteJob { variables, .. }
+            | Command::ThrowError { variables, .. }
+            | Command::ThrowFromChild { variables, .. }
+            | Command::CompleteUserTask { variables, .. } => Some(variables),
+            Command::ChildStarted { .. }
+            | Command::ChildStartFailed { .. }
+            | Command::TriggerTimer { .. }
+            | Command::FailJob { .. }
+            | Command::ErrorUncaught { .. }
+            | Command::AssignUserTask { .. }
+            | Command::CancelInstance
+            | Command::ResolveIncident { .. } => None,
+        }
+    }
+
+    /// The first of the command's variables that nests deeper than the journal can hold
+    /// ([`baton_feel::MAX_NESTING`] levels of lists and contexts): FEEL never builds one,
+    /// but JSON from a worker or a client can, and a journal holding it could not be read
+    /// back.
+    pub fn too_deep_variable(&self) -> Option<&str> {
+        too_deep_variable(self.variables()?)
+    }
+
     /// A short name for logs and error messages.
     pub fn name(&self) -> &'static str {
         match self {
@@ -152,4 +183,13 @@ impl Command {
             Command::ResolveIncident { .. } => "resolve incident",
         }
     }
+}
+
+/// The first variable that nests deeper than an instance can keep (see
+/// [`Command::too_deep_variable`]).
+pub fn too_deep_variable(variables: &Context) -> Option<&str> {
+    variables
+        .iter()
+        .find(|(_, value)| value.shape().depth > baton_feel::MAX_NESTING)
+        .map(|(name, _)| name.as_ref())
 }

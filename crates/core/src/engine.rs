@@ -31,6 +31,11 @@ pub struct Outcome {
 /// Why a command was refused. A rejected command changed nothing.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
+    #[error(
+        "variable '{0}' nests lists and contexts more than {max} levels deep, more than an instance can keep; flatten it",
+        max = baton_feel::MAX_NESTING
+    )]
+    TooDeep(String),
     #[error("instance {0} was already started")]
     AlreadyStarted(InstanceId),
     #[error("process '{0}' has no none start event to start from")]
@@ -153,6 +158,9 @@ pub fn execute(
         },
         queue: VecDeque::new(),
     };
+    if let Some(name) = request.command.too_deep_variable() {
+        return Err(Rejection::TooDeep(name.to_string()));
+    }
     match &request.command {
         Command::StartInstance {
             instance,

@@ -30,7 +30,7 @@ pub mod ids;
 pub mod state;
 
 pub use behaviors::events::correlation_key;
-pub use command::{Command, Request};
+pub use command::{Command, Request, too_deep_variable};
 pub use decision::Decisions;
 pub use definition::Definition;
 pub use effect::Effect;

@@ -77,3 +77,33 @@ fn a_condition_past_the_list_length_limit_is_an_incident_naming_it() {
         Err(("check", "list length limit of 5000")),
     );
 }
+
+/// A list nested `levels` deep around a number.
+fn nested(levels: u32) -> baton_feel::Value {
+    (0..levels).fold(baton_feel::Value::from(1), |inner, _| {
+        baton_feel::Value::list(vec![inner])
+    })
+}
+
+#[test]
+fn variables_nested_deeper_than_an_instance_can_keep_are_refused_at_the_door() {
+    let mut s = Scenario::start("service_mappings", r#"{"order": {"total": 5}}"#);
+    let job = s.job();
+    let complete = |levels| {
+        let mut variables = baton_feel::Context::new();
+        variables.insert("deep", nested(levels));
+        baton_core::Command::CompleteJob { job, variables }
+    };
+    let refused = s
+        .send(complete(baton_feel::MAX_NESTING + 1))
+        .expect_err("refused");
+    assert!(
+        matches!(&refused, baton_core::Rejection::TooDeep(name) if name == "deep"),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("100 levels"), "{refused}");
+    // As deep as allowed: accepted, and the journal holding it reads back (`send`
+    // checks every event's stored form).
+    s.send(complete(baton_feel::MAX_NESTING))
+        .expect("as deep as allowed");
+}

@@ -623,7 +623,7 @@ fn values_from_feel_expressions() {
         ),
         (
             Date,
-            Value::List(std::sync::Arc::new(vec![Value::string("x"); 40])),
+            Value::list(vec![Value::string("x"); 40]),
             "error: a timeDate needs a date and time (or a string like 2026-01-01T10:00:00Z), \
              but the expression gave list [\"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"x\", \"...",
         ),

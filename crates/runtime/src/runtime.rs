@@ -902,6 +902,15 @@ impl<S: Store> Runtime<S> {
     fn apply_job_result(&mut self, request: JobRequest, result: JobResult) -> Result<(), Error> {
         let instance = request.key.instance;
         let job = request.key.key;
+        // A result the instance could not keep fails the job like any broken result;
+        // sent as it is, the core's rejection would be dropped as a late answer.
+        let result = match result {
+            JobResult::Completed(variables) => match baton_core::too_deep_variable(&variables) {
+                Some(name) => JobResult::Failed(Rejection::TooDeep(name.to_string()).to_string()),
+                None => JobResult::Completed(variables),
+            },
+            failed @ JobResult::Failed(_) => failed,
+        };
         let command = match result {
             JobResult::Completed(variables) => Command::CompleteJob { job, variables },
             JobResult::Failed(message) => {

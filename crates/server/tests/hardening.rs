@@ -321,6 +321,25 @@ async fn numbers_beyond_f64_are_refused_naming_where_they_are_and_nothing_change
 }
 
 #[tokio::test]
+async fn variables_nested_deeper_than_an_instance_can_keep_are_refused_naming_them() {
+    let s = server();
+    s.deploy("double.bpmn", DOUBLE).await;
+    let start_nested = |levels: usize| {
+        let deep = format!("{}1{}", "[".repeat(levels), "]".repeat(levels));
+        let body = format!(r#"{{"processId": "double", "variables": {{"x": 1, "deep": {deep}}}}}"#);
+        let s = &s;
+        async move { s.post("/v1/process-instances", &body).await }
+    };
+    let started = start_nested(110).await;
+    assert_problem(&started, StatusCode::BAD_REQUEST, "bad-request");
+    assert_eq!(started.json["field"], "variables.deep", "{}", started.json);
+    let listed = s.get("/v1/process-instances").await;
+    assert_eq!(listed.json["instances"], json!([]), "nothing was started");
+    let allowed = start_nested(100).await;
+    assert_eq!(allowed.status, StatusCode::CREATED, "{}", allowed.json);
+}
+
+#[tokio::test]
 async fn a_body_of_the_wrong_shape_names_the_field() {
     let s = server();
     let wrong = s

@@ -164,7 +164,14 @@ pub(crate) fn variables(json: Option<Json>, field: &str) -> Result<Context, Prob
     check_value(&json, field)?;
     match Value::from_json(&json) {
         Value::Null => Ok(Context::new()),
-        Value::Context(context) => Ok((*context).clone()),
+        Value::Context(context) => match baton_core::too_deep_variable(&context) {
+            Some(name) => Err(Problem::new(
+                Kind::BadRequest,
+                baton_core::Rejection::TooDeep(name.to_string()).to_string(),
+            )
+            .at(&format!("{field}.{name}"))),
+            None => Ok((*context).clone()),
+        },
         other => Err(Problem::new(
             Kind::BadRequest,
             format!("{field} must be a JSON object, not {}", other.type_name()),
