@@ -22,7 +22,17 @@ pub struct Definition {
     /// The budget of each FEEL evaluation (conditions, mappings, scripts): the
     /// runtime's configuration, handed in as data so the core stays free of it.
     limits: Limits,
+    /// Lifecycle steps one command may run before every token still moving stops with
+    /// an incident.
+    max_steps_per_command: u32,
 }
+
+/// Element lifecycle steps one command may run: a multi-instance body of ten thousand
+/// items or a loop of ten thousand rounds takes a few tens of thousands; an endless loop
+/// of elements that never wait would otherwise hold the engine forever and grow the
+/// command's events without bound. Measured: an endless script-and-gateway loop stops
+/// after 0.66 s and 125 MB, journal commit included (`baton run`, release build).
+pub const DEFAULT_MAX_STEPS_PER_COMMAND: u32 = 100_000;
 
 #[derive(Debug)]
 struct Indexed {
@@ -131,6 +141,7 @@ impl Definition {
             decisions: None,
             min_timer_interval: MinInterval::DEFAULT,
             limits: Limits::default(),
+            max_steps_per_command: DEFAULT_MAX_STEPS_PER_COMMAND,
         }
     }
 
@@ -143,6 +154,16 @@ impl Definition {
     /// The limits of every FEEL evaluation of this definition.
     pub fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// The same definition with another cap on the steps one command may run.
+    pub fn with_max_steps_per_command(mut self, steps: u32) -> Definition {
+        self.max_steps_per_command = steps;
+        self
+    }
+
+    pub fn max_steps_per_command(&self) -> u32 {
+        self.max_steps_per_command
     }
 
     /// The same definition with the decisions its business rule tasks call.

@@ -15,7 +15,7 @@ use crate::command::{Command, Request};
 use crate::definition::Definition;
 use crate::effect::Effect;
 use crate::elements::call_activity;
-use crate::event::Event;
+use crate::event::{Event, IncidentKind};
 use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
 use crate::state::{InstanceState, ReplayError};
 
@@ -103,6 +103,8 @@ pub(crate) struct Processor<'a> {
     pub at: Timestamp,
     pub outcome: Outcome,
     queue: VecDeque<Step>,
+    /// Lifecycle steps this command has run (see [`Definition::max_steps_per_command`]).
+    steps: u32,
 }
 
 impl Processor<'_> {
@@ -130,11 +132,48 @@ impl Processor<'_> {
             if self.state.is_ended() {
                 break;
             }
+            if self.steps >= self.def.max_steps_per_command() {
+                return self.stop_every_token(step);
+            }
+            self.steps += 1;
             match step {
                 Step::Activate(key) => transition::activate(self, key)?,
                 Step::Run(key) => transition::run(self, key)?,
                 Step::Complete(key) => transition::complete(self, key)?,
             }
+        }
+        Ok(())
+    }
+}
+
+impl Processor<'_> {
+    /// The command has run as many steps as one may: every token still on the move
+    /// stops where it is, with an incident on its element. Nothing is lost: resolving an
+    /// incident runs the element's step it stopped before, as for any incident.
+    fn stop_every_token(&mut self, next: Step) -> Result<(), ReplayError> {
+        let pending: Vec<Step> = std::iter::once(next).chain(self.queue.drain(..)).collect();
+        let limit = self.def.max_steps_per_command();
+        for step in pending {
+            let (Step::Activate(element) | Step::Run(element) | Step::Complete(element)) = step;
+            let stopped_already = self
+                .state
+                .incidents
+                .values()
+                .any(|incident| incident.element == element);
+            if !self.state.elements.contains_key(&element) || stopped_already {
+                continue;
+            }
+            incident::raise(
+                self,
+                element,
+                None,
+                IncidentKind::StepLimit,
+                format!(
+                    "the instance took {limit} steps without waiting for anything (an endless \
+                     loop of elements that never wait?): it stopped here; fix the model, then \
+                     resolve the incident to go on, or modify or cancel the instance"
+                ),
+            )?;
         }
         Ok(())
     }
@@ -157,6 +196,7 @@ pub fn execute(
             effects: Vec::new(),
         },
         queue: VecDeque::new(),
+        steps: 0,
     };
     if let Some(name) = request.command.too_deep_variable() {
         return Err(Rejection::TooDeep(name.to_string()));

@@ -251,6 +251,9 @@ pub enum IncidentKind {
     SubscriptionFailed,
     /// A call activity's process is not deployed.
     CalledProcessMissing,
+    /// The instance ran more steps in one command than a command may take without
+    /// waiting (an endless loop of elements that never wait, most likely).
+    StepLimit,
 }
 
 impl IncidentKind {
@@ -264,6 +267,7 @@ impl IncidentKind {
             IncidentKind::TimerFailed => "timer_failed",
             IncidentKind::SubscriptionFailed => "subscription_failed",
             IncidentKind::CalledProcessMissing => "called_process_missing",
+            IncidentKind::StepLimit => "step_limit",
         }
     }
 }

@@ -32,7 +32,7 @@ pub mod state;
 pub use behaviors::events::correlation_key;
 pub use command::{Command, Request, too_deep_variable};
 pub use decision::Decisions;
-pub use definition::Definition;
+pub use definition::{DEFAULT_MAX_STEPS_PER_COMMAND, Definition};
 pub use effect::Effect;
 pub use engine::{Outcome, Rejection, execute};
 pub use event::{Event, IncidentKind, JournalRecord, Wait};

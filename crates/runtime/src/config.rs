@@ -18,6 +18,9 @@
 //! max_steps = 10000000             # expression nodes, iterations, calls, items walked
 //! max_list_length = 1000000        # items in one list
 //! max_string_length = 10000000     # bytes in one string
+//!
+//! [engine]                         # optional
+//! max_steps_per_command = 100000   # element steps one command may run without waiting
 //! ```
 //!
 //! `[timers]` guards the engine against models that fire too often. Deploy (and
@@ -28,6 +31,10 @@
 //! one engine (one tenant's store in `baton serve`), whatever the number of processes and
 //! start events: firings beyond it wait, in due order, for the next free slot (none is
 //! dropped).
+//!
+//! `[engine]` bounds what one command may do: an instance whose elements run that many
+//! lifecycle steps without waiting for anything (an endless loop of script tasks and
+//! gateways, say) stops every moving token with an incident; resolving it goes on.
 //!
 //! `[feel]` bounds every evaluation the runtime makes (conditions, mappings, scripts,
 //! and each DMN decision as a whole, BKMs included); an evaluation that goes past a
@@ -54,6 +61,30 @@ pub struct Config {
     pub timers: TimersConfig,
     #[serde(default)]
     pub feel: FeelConfig,
+    #[serde(default)]
+    pub engine: EngineConfig,
+}
+
+/// `[engine]`: how much one command may do.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineConfig {
+    /// Element lifecycle steps one command may run before every token still moving
+    /// stops with an incident (`baton_core::definition::DEFAULT_MAX_STEPS_PER_COMMAND`).
+    #[serde(default = "default_max_steps_per_command")]
+    pub max_steps_per_command: NonZeroU32,
+}
+
+impl Default for EngineConfig {
+    fn default() -> EngineConfig {
+        EngineConfig {
+            max_steps_per_command: default_max_steps_per_command(),
+        }
+    }
+}
+
+fn default_max_steps_per_command() -> NonZeroU32 {
+    NonZeroU32::new(baton_core::DEFAULT_MAX_STEPS_PER_COMMAND).unwrap_or(NonZeroU32::MIN)
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -234,5 +265,18 @@ mod tests {
         assert!(zero.contains("max_list_length"), "{zero}");
         let unknown = Config::parse("[feel]\nmax_time_ms = 10\n").expect_err("unknown");
         assert!(unknown.contains("max_time_ms"), "{unknown}");
+    }
+
+    #[test]
+    fn the_steps_of_one_command_default_to_the_cores_cap_and_can_be_set_but_not_to_zero() {
+        let none = Config::parse("").expect("empty config");
+        assert_eq!(
+            none.engine.max_steps_per_command.get(),
+            baton_core::DEFAULT_MAX_STEPS_PER_COMMAND
+        );
+        let set = Config::parse("[engine]\nmax_steps_per_command = 500\n").expect("set");
+        assert_eq!(set.engine.max_steps_per_command.get(), 500);
+        let zero = Config::parse("[engine]\nmax_steps_per_command = 0\n").expect_err("zero");
+        assert!(zero.contains("max_steps_per_command"), "{zero}");
     }
 }

@@ -326,7 +326,8 @@ impl<S: Store> Runtime<S> {
         let limits = self.config.feel.limits();
         let mut def = Definition::new(graph, stored.version)
             .with_min_timer_interval(self.config.timers.min_interval())
-            .with_limits(limits);
+            .with_limits(limits)
+            .with_max_steps_per_command(self.config.engine.max_steps_per_command.get());
         let called: Vec<String> = def
             .called_decisions()
             .into_iter()

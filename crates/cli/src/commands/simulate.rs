@@ -28,7 +28,9 @@ const MAX_PATHS: usize = 50;
 /// files among them provide the decisions business rule tasks call.
 pub fn definitions(sources: &[Source]) -> Result<Vec<Definition>> {
     let mut all = Vec::new();
-    let limits = workspace::feel_limits()?;
+    let config = workspace::config()?;
+    let limits = config.feel.limits();
+    let max_steps = config.engine.max_steps_per_command.get();
     let mut decisions = DeployedDecisions::default();
     for source in sources.iter().filter(|s| is_dmn(s)) {
         let model = baton_runtime::parse_dmn(source)?;
@@ -52,6 +54,7 @@ pub fn definitions(sources: &[Source]) -> Result<Vec<Definition>> {
             Definition::new(g, 1)
                 .with_decisions(decisions.clone())
                 .with_limits(limits)
+                .with_max_steps_per_command(max_steps)
         }));
     }
     Ok(all)

@@ -40,7 +40,8 @@ impl Scenario {
         Scenario::launch(model, variables, |def| def.with_limits(limits))
     }
 
-    fn launch(
+    /// Starts `model` with its definition set up by `configure`.
+    pub fn launch(
         model: &str,
         variables: &str,
         configure: impl FnOnce(Definition) -> Definition,
