@@ -153,14 +153,16 @@ impl Processor<'_> {
     fn stop_every_token(&mut self, next: Step) -> Result<(), ReplayError> {
         let pending: Vec<Step> = std::iter::once(next).chain(self.queue.drain(..)).collect();
         let limit = self.def.max_steps_per_command();
+        // A set, not a scan per step: thousands of tokens may be stopping at once.
+        let mut stopped: std::collections::BTreeSet<Key> = self
+            .state
+            .incidents
+            .values()
+            .map(|incident| incident.element)
+            .collect();
         for step in pending {
             let (Step::Activate(element) | Step::Run(element) | Step::Complete(element)) = step;
-            let stopped_already = self
-                .state
-                .incidents
-                .values()
-                .any(|incident| incident.element == element);
-            if !self.state.elements.contains_key(&element) || stopped_already {
+            if !self.state.elements.contains_key(&element) || !stopped.insert(element) {
                 continue;
             }
             incident::raise(

@@ -66,3 +66,46 @@ fn resolving_the_incident_goes_on_from_where_it_stopped() {
     assert_eq!(s.state.incidents.len(), 2, "{}", s.transcript);
     assert!(counted(&s) > before);
 }
+
+/// The incident of `s`'s one open incident: its element's id and its message.
+fn only_incident(s: &Scenario) -> (String, String) {
+    assert_eq!(s.state.incidents.len(), 1, "{}", s.transcript);
+    let incident = s.state.incidents.values().next().expect("an incident");
+    let node = s.state.elements[&incident.element].node;
+    let on = node.map(|n| s.def.node(n).id.clone()).unwrap_or_default();
+    (on, incident.message.clone())
+}
+
+#[test]
+fn a_parallel_multi_instance_larger_than_one_command_may_start_is_an_incident() {
+    let s = Scenario::launch(
+        "mi_parallel",
+        r#"{"numbers": [1, 2, 3], "reviewers": 2000}"#,
+        |def| def.with_max_steps_per_command(1_000),
+    );
+    let (on, message) = only_incident(&s);
+    assert_eq!(on, "review");
+    assert!(
+        message.contains("2000 items, more than the 1000"),
+        "{message}"
+    );
+    let reviews = s
+        .state
+        .elements
+        .values()
+        .filter_map(|e| e.node)
+        .filter(|n| s.def.node(*n).id == "review")
+        .count();
+    assert_eq!(reviews, 1, "only the body, no inner instance was started");
+}
+
+#[test]
+fn a_loop_cardinality_beyond_what_a_list_may_hold_is_an_incident() {
+    let s = Scenario::start(
+        "mi_sequential",
+        r#"{"numbers": [1], "reviewers": 1000000000}"#,
+    );
+    let (on, message) = only_incident(&s);
+    assert_eq!(on, "review");
+    assert!(message.contains("more than the 1000000 items"), "{message}");
+}

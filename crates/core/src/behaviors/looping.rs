@@ -65,6 +65,18 @@ pub(crate) fn start_body(
                 }
             };
             let count = items.len();
+            // A parallel body starts every instance in this command: more than a command
+            // may take steps could never get going, and would hold the engine and its
+            // memory while it tried.
+            let most = p.def.max_steps_per_command() as usize;
+            if !mi.sequential && count > most {
+                let message = format!(
+                    "the multi-instance has {count} items, more than the {most} instances a \
+                     parallel multi-instance may start at once (max_steps_per_command): make it \
+                     sequential or split the items, then resolve the incident"
+                );
+                return incident::raise(p, body, None, IncidentKind::ExpressionFailed, message);
+            }
             let mut locals = Context::new();
             locals.insert(ITEMS, Value::list(items));
             locals.insert(INSTANCES, Value::from(count as i64));
@@ -143,8 +155,19 @@ fn items(
     Ok(
         match variables::evaluate(cardinality, &view, || "loop cardinality".to_string()) {
             Ok(Value::Number(n)) if n.is_integer() && n.to_f64() >= 0.0 => {
-                let count = n.to_f64() as i64;
-                Ok((1..=count).map(Value::from).collect())
+                // As many items as a FEEL list may hold, as an input collection would.
+                let most = p.def.limits().max_list_length;
+                match usize::try_from(n.to_f64() as u64)
+                    .ok()
+                    .filter(|c| *c <= most)
+                {
+                    Some(count) => Ok((1..=count as i64).map(Value::from).collect()),
+                    None => Err(format!(
+                        "the loop cardinality `{}` is {n}, more than the {most} items a \
+                         multi-instance may have (max_list_length)",
+                        cardinality.source()
+                    )),
+                }
             }
             Ok(other) => Err(format!(
                 "the loop cardinality `{}` must be a whole number of at least 0, but is {other}",
