@@ -220,3 +220,19 @@ fn input_errors_exit_2_never_3() {
     let out = dry_run(&["msg_start.bpmn"], &["--var", &deep]);
     assert_eq!(out.code, 2, "{}", out.stderr);
 }
+
+#[test]
+fn run_without_dry_run_says_how_a_process_without_a_none_start_event_starts() {
+    let dir = repo_root().join("crates/cli/tests/dry_run");
+    for (file, how) in [
+        ("msg_start.bpmn", "baton publish order-received --key KEY"),
+        ("timer_start.bpmn", "baton timers --fire-due"),
+        ("signal_start.bpmn", "baton signal alarm"),
+    ] {
+        let path = dir.join(file).display().to_string();
+        let out = Workdir::new().baton(&["run", &path]);
+        assert_eq!(out.code, 2, "{file}: {}", out.stderr);
+        assert!(out.stderr.contains(how), "{file}: {}", out.stderr);
+        assert!(out.stderr.contains("--dry-run"), "{file}: {}", out.stderr);
+    }
+}

@@ -6,8 +6,9 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use baton_core::{ElementRef, InstanceId};
+use baton_core::{Definition, ElementRef, InstanceId};
 use baton_feel::Context;
+use baton_model::{NodeKind, Trigger};
 use baton_runtime::Source;
 use baton_runtime::view::InstanceView;
 use baton_store::DefinitionKind;
@@ -61,6 +62,15 @@ pub fn run(
             })?
         }
     };
+    let def = runtime.definition(&process_id, None)?;
+    if def.none_start(None).is_none()
+        && let Some(how) = triggered_start(&def)
+    {
+        return Err(InputError(format!(
+            "process '{process_id}' has no none start event, so it cannot be started directly: {how}; or walk it with --dry-run"
+        ))
+        .into());
+    }
     let instance = runtime.start(&process_id, None, variables)?;
     runtime.drive(if no_wait {
         baton_runtime::Patience::DueNow
@@ -68,6 +78,29 @@ pub fn run(
         baton_runtime::Patience::WaitForTimers
     })?;
     print_instance(&mut runtime, instance, store.json)
+}
+
+/// How a process without a none start event is started, in the words of the command
+/// that does it.
+fn triggered_start(def: &Definition) -> Option<String> {
+    let node = def.node(def.triggered_starts().next()?);
+    let NodeKind::StartEvent { trigger, .. } = &node.kind else {
+        return None;
+    };
+    Some(match trigger {
+        Trigger::Message(message) => format!(
+            "it starts when message '{0}' is published (baton publish {0} --key KEY)",
+            message.name
+        ),
+        Trigger::Signal(name) => {
+            format!("it starts when signal '{name}' is broadcast (baton signal {name})")
+        }
+        Trigger::Timer(_) => format!(
+            "it starts when its timer start event {} is due (baton timers --fire-due)",
+            node.id
+        ),
+        _ => format!("it starts at its start event {}", node.id),
+    })
 }
 
 /// `baton run --dry-run`: every route through each process, then one walk with stubs.
