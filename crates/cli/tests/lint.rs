@@ -109,6 +109,10 @@ fn input_that_is_not_bpmn_exits_2() {
     let missing = w.baton(&["lint", "nope.bpmn"]);
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("nope.bpmn"), "{}", missing.stderr);
+    // A directory is no model either: the input's fault, not the system's (exit 3).
+    std::fs::create_dir(w.path().join("models.bpmn")).expect("mkdir");
+    let directory = w.baton(&["lint", "models.bpmn"]);
+    assert_eq!(directory.code, 2, "{}", directory.stderr);
 }
 
 #[test]

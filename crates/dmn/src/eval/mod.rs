@@ -83,7 +83,8 @@ type Ref = (usize, usize);
 
 #[derive(Debug)]
 struct Decision {
-    id: String,
+    /// Also a name in the scope of the decisions requiring it, as Camunda binds it.
+    id: Arc<str>,
     name: Arc<str>,
     type_ref: Option<String>,
     decisions: Vec<Ref>,
@@ -207,7 +208,7 @@ impl DecisionModel {
                 };
                 let logic = d.logic.as_ref().map(|l| compiler.expression(l));
                 decisions.push(Decision {
-                    id: d.id.clone(),
+                    id: Arc::from(d.id.as_str()),
                     name: Arc::from(d.variable.name.as_str()),
                     type_ref: d.variable.type_ref.clone(),
                     decisions: d
@@ -294,7 +295,7 @@ impl DecisionModel {
         self.models
             .first()
             .into_iter()
-            .flat_map(|m| m.decisions.iter().map(|d| (d.id.as_str(), &*d.name)))
+            .flat_map(|m| m.decisions.iter().map(|d| (&*d.id, &*d.name)))
     }
 
     fn find_decision(&self, id_or_name: &str) -> Result<Ref, Error> {
@@ -302,7 +303,7 @@ impl DecisionModel {
         main.and_then(|m| {
             m.decisions
                 .iter()
-                .position(|d| d.id == id_or_name)
+                .position(|d| &*d.id == id_or_name)
                 .or_else(|| m.decisions.iter().position(|d| &*d.name == id_or_name))
         })
         .map(|d| (0, d))
@@ -466,15 +467,36 @@ impl<'m> Run<'m> {
         // Every given input is visible, as in Camunda where decisions read the process
         // variables; declared input data are coerced to their types on top.
         let mut scope = self.inputs.clone();
-        for &(m, i) in &decision.inputs {
-            let input = &model.models[m].inputs[i];
-            let value = self.inputs.get(&input.name).cloned().unwrap_or(Value::Null);
-            let value = self.coerce(m, value, input.type_ref.as_deref(), &input.name);
-            scope.insert(input.name.clone(), value);
+        let inputs: Vec<(Arc<str>, Value)> = decision
+            .inputs
+            .iter()
+            .map(|&(m, i)| {
+                let input = &model.models[m].inputs[i];
+                let value = self.inputs.get(&input.name).cloned().unwrap_or(Value::Null);
+                let value = self.coerce(m, value, input.type_ref.as_deref(), &input.name);
+                (input.name.clone(), value)
+            })
+            .collect();
+        let required: Vec<(Ref, Value)> = decision
+            .decisions
+            .iter()
+            .map(|&r| (r, self.decision(r)))
+            .collect();
+        // Camunda's engine binds a required decision's result by its variable's name,
+        // else by the decision's id, and Camunda Modeler writes decisions without a
+        // variable: DRDs drawn there refer to upstream decisions by id. So a required
+        // decision of the same model is in scope by its id too, over a given input of
+        // that name (as in Camunda) but under the names the spec binds, set next.
+        for (r, value) in &required {
+            if r.0 == at.0 {
+                scope.insert(model.decision(*r).id.clone(), value.clone());
+            }
         }
-        for &required in &decision.decisions {
-            let value = self.decision(required);
-            scope.insert(model.decision(required).name.clone(), value);
+        for (name, value) in inputs {
+            scope.insert(name, value);
+        }
+        for (r, value) in required {
+            scope.insert(model.decision(r).name.clone(), value);
         }
         let functions = self.functions(&decision.knowledge);
         let value = match &decision.logic {
