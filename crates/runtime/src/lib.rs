@@ -4,7 +4,8 @@
 //!   batches (group commit), runs jobs through local [`handler`]s after their commit, and
 //!   retries failed jobs with backoff ([`retry`]).
 //! - [`view`] turns an instance into what people and scripts see (`baton show`, the API).
-//! - [`config`] reads `baton.toml`; [`clock`] is the injectable time source.
+//! - [`config`] reads `baton.toml`; [`clock`] is the injectable time source; [`seeds`]
+//!   gives each command the seed its FEEL's `random number()` and `uuid()` draw from.
 
 pub mod clock;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod events;
 pub mod handler;
 pub mod retry;
 mod runtime;
+pub mod seeds;
 mod start_timers;
 pub mod view;
 pub mod workers;
