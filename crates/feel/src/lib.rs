@@ -69,6 +69,12 @@ pub use value::{
     RangeForm, Shape, Value,
 };
 
+/// The names of FEEL's built-in functions (DMN 1.5's and Camunda's extensions), for
+/// suggestions when a model calls one that does not exist.
+pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+    builtins::names()
+}
+
 /// The class and method signature of a DMN external Java function definition
 /// (`{java: {class: ..., method signature: ...}}`).
 pub fn java_definition(definition: &Value) -> Option<(String, String)> {

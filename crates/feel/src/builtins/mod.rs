@@ -70,6 +70,14 @@ pub(crate) fn alias(function: &str, parameter: &str) -> Option<&'static str> {
         .map(|(_, _, declared)| *declared)
 }
 
+/// Every built-in's name.
+pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+    FAMILIES
+        .iter()
+        .flat_map(|family| family.iter())
+        .map(|b| b.name)
+}
+
 /// Finds a built-in by its name, words separated by single spaces.
 pub(crate) fn lookup(name: &str) -> Option<&'static Builtin> {
     FAMILIES
