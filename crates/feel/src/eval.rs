@@ -1362,8 +1362,13 @@ impl Evaluator<'_> {
                 // As Camunda's FEEL now has it, a null value is not defined, whether it
                 // is missing (`x`, `x.y`) or null (its older versions said true for null).
                 let defined = !self.eval(arg).is_null();
-                // Asking is the point: why it is undefined is the answer, not a problem.
-                if !defined && !self.budget.is_stopped() {
+                // Asking is the point: why it is undefined is the answer, not a problem;
+                // but a limit or a failed assertion still stops the whole evaluation.
+                let stopping = self.budget.is_stopped()
+                    || self.warnings[mark..]
+                        .iter()
+                        .any(|w| w.kind == WarningKind::AssertionFailed);
+                if !defined && !stopping {
                     self.warnings.truncate(mark);
                 }
                 Value::Bool(defined)

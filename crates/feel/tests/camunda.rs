@@ -138,6 +138,11 @@ fn a_failed_assertion_fails_the_whole_expression() {
                 "not fulfilled",
             ),
             ("assert(x, false, 42)", WarningKind::TypeMismatch, "cause"),
+            (
+                "is defined(assert(x, x > 0))",
+                WarningKind::AssertionFailed,
+                "not fulfilled",
+            ),
         ],
     );
     check_failure(
