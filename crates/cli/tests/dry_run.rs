@@ -236,3 +236,12 @@ fn run_without_dry_run_says_how_a_process_without_a_none_start_event_starts() {
         assert!(out.stderr.contains("--dry-run"), "{file}: {}", out.stderr);
     }
 }
+
+#[test]
+fn random_values_are_drawn_in_a_dry_run_as_in_a_real_one() {
+    let (code, json) = check_json(&["random.bpmn"], &[]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["state"], "completed");
+    let roll = json["variables"]["roll"].as_f64().expect("a number");
+    assert!((0.0..1.0).contains(&roll), "{roll}");
+}

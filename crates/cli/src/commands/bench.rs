@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use baton_core::InstanceId;
-use baton_feel::{Context, Limits, Scope};
+use baton_feel::{Context, Limits, Random, Scope};
 use baton_model::NodeKind;
 use baton_runtime::handler::{JobHandler, JobRequest, JobResult};
 use baton_runtime::{Patience, Runtime, SystemClock};
@@ -192,6 +192,7 @@ pub fn feel(expression: &str, evaluations: u64, var_args: &VarArgs, json: bool) 
     let scope = Limited {
         variables: vars::collect(var_args)?,
         limits: workspace::feel_limits()?,
+        random: Random::new(baton_runtime::seeds::os_seed()),
     };
     let probe = parsed.evaluate(&scope);
     if probe.failed() {
@@ -226,15 +227,21 @@ pub fn feel(expression: &str, evaluations: u64, var_args: &VarArgs, json: bool) 
     )
 }
 
-/// The `--var` variables, evaluated under the configured limits.
+/// The `--var` variables, evaluated under the configured limits, with a generator for
+/// `random number()` and `uuid()`.
 struct Limited {
     variables: Context,
     limits: Limits,
+    random: Random,
 }
 
 impl Scope for Limited {
     fn get(&self, name: &str) -> Option<baton_feel::Value> {
         self.variables.get(name).cloned()
+    }
+
+    fn random(&self) -> Option<&Random> {
+        Some(&self.random)
     }
 
     fn limits(&self) -> Limits {

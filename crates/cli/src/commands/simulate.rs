@@ -14,10 +14,10 @@ use std::sync::Arc;
 use anyhow::Result;
 use baton_core::{
     Command, Definition, Effect, ElementRef, Event, InstanceId, InstanceState, JobState,
-    JournalRecord, Key, Outcome, Rejection, Request, Timestamp, Wait, execute,
+    JournalRecord, Key, Outcome, Rejection, Request, Timestamp, Wait, execute_seeded,
 };
 use baton_dmn::DecisionModel;
-use baton_feel::Context;
+use baton_feel::{Context, Random};
 use baton_model::{NodeKind, Throw, Trigger};
 use baton_runtime::Source;
 use baton_runtime::decisions::{DeployedDecisions, is_dmn};
@@ -173,6 +173,8 @@ pub struct Walk<'d> {
     pub exhausted: bool,
     commands: usize,
     queue: VecDeque<Work>,
+    /// Seeds for FEEL's random values, one per command, as the runtime gives them.
+    seeds: Random,
 }
 
 impl<'d> Walk<'d> {
@@ -195,6 +197,7 @@ impl<'d> Walk<'d> {
             exhausted: false,
             commands: 0,
             queue: VecDeque::new(),
+            seeds: Random::new(baton_runtime::seeds::os_seed()),
         };
         let command = Command::StartInstance {
             instance,
@@ -434,7 +437,7 @@ impl<'d> Walk<'d> {
             at: self.at,
             command,
         };
-        let outcome = execute(def, &mut state, &request)?;
+        let outcome = execute_seeded(def, &mut state, &request, self.seeds.next_u128())?;
         Ok((state, outcome))
     }
 
@@ -454,10 +457,16 @@ impl<'d> Walk<'d> {
     fn execute(&mut self, instance: InstanceId, command: Command) -> Result<()> {
         self.commands += 1;
         let at = self.at;
+        let seed = self.seeds.next_u128();
         let Some(walked) = self.instance_mut(instance) else {
             return Ok(());
         };
-        let outcome = execute(walked.def, &mut walked.state, &Request { at, command })?;
+        let outcome = execute_seeded(
+            walked.def,
+            &mut walked.state,
+            &Request { at, command },
+            seed,
+        )?;
         self.record(instance, outcome.events, outcome.effects);
         Ok(())
     }

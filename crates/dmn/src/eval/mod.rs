@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use baton_feel::temporal::DateTime;
-use baton_feel::{Context, Limits, Value, budget};
+use baton_feel::{Context, Limits, Random, Value, budget};
 use baton_model::{Diagnostic, Span};
 
 use crate::model::{Definitions, Href};
@@ -330,9 +330,22 @@ impl DecisionModel {
         inputs: &Context,
         now: Option<&DateTime>,
     ) -> Result<Outcome, Error> {
+        self.evaluate_with(decision, inputs, now, None)
+    }
+
+    /// [`DecisionModel::evaluate_at`] with the generator Camunda's `random number()` and
+    /// `uuid()` draw from (the evaluator draws no entropy itself: without one they are
+    /// null with a warning).
+    pub fn evaluate_with(
+        &self,
+        decision: &str,
+        inputs: &Context,
+        now: Option<&DateTime>,
+        random: Option<&Random>,
+    ) -> Result<Outcome, Error> {
         let at = self.find_decision(decision)?;
         Ok(budget::with_budget(self.limits, || {
-            let mut run = Run::new(self, inputs, now);
+            let mut run = Run::new(self, inputs, now, random);
             let value = run.decision(at);
             run.finish(value)
         }))
@@ -361,7 +374,7 @@ impl DecisionModel {
             return Err(Error::UnknownService(service.to_string()));
         };
         Ok(budget::with_budget(self.limits, || {
-            let mut run = Run::new(self, inputs, now);
+            let mut run = Run::new(self, inputs, now, None);
             let value = run.service_outputs(found, inputs);
             let value = run.coerce_service_output(0, found, value);
             run.finish(value)
@@ -405,12 +418,21 @@ pub(crate) struct Run<'m> {
     pub(crate) lambdas: Vec<boxed::Function>,
     /// What `now()` reports; `None` makes it null with a warning.
     pub(crate) now: Option<&'m DateTime>,
+    /// What `random number()` and `uuid()` draw from; `None` makes them null with a
+    /// warning.
+    pub(crate) random: Option<&'m Random>,
 }
 
 impl<'m> Run<'m> {
-    fn new(model: &'m DecisionModel, inputs: &'m Context, now: Option<&'m DateTime>) -> Run<'m> {
+    fn new(
+        model: &'m DecisionModel,
+        inputs: &'m Context,
+        now: Option<&'m DateTime>,
+        random: Option<&'m Random>,
+    ) -> Run<'m> {
         Run {
             now,
+            random,
             model,
             inputs,
             memo: HashMap::new(),
@@ -570,7 +592,7 @@ impl<'m> Run<'m> {
     pub(crate) fn invoke_service(&mut self, (m, i): Ref, arguments: &Context) -> Value {
         let model = self.model;
         let service = &model.models[m].services[i];
-        let mut sub = Run::new(model, arguments, self.now);
+        let mut sub = Run::new(model, arguments, self.now, self.random);
         let value = sub.service_outputs(service, arguments);
         let value = sub.coerce_service_output(m, service, value);
         for warning in sub.warnings {
