@@ -19,4 +19,17 @@ pub trait Decisions: Debug + Send + Sync {
     /// decision, or a failed evaluation.
     fn evaluate(&self, decision: &str, variables: &Context, at: Timestamp)
     -> Result<Value, String>;
+
+    /// As [`Decisions::evaluate`], with what the evaluation warned about and went on with
+    /// null (a variable the decision reads that does not exist, as Camunda 8.3+ reads
+    /// it), for the task's history.
+    fn evaluate_noting(
+        &self,
+        decision: &str,
+        variables: &Context,
+        at: Timestamp,
+    ) -> Result<(Value, Vec<String>), String> {
+        self.evaluate(decision, variables, at)
+            .map(|value| (value, Vec::new()))
+    }
 }

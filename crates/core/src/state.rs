@@ -487,7 +487,8 @@ impl InstanceState {
             }
             Event::SignalThrown { .. }
             | Event::EventCaught { .. }
-            | Event::InstanceModified { .. } => {}
+            | Event::InstanceModified { .. }
+            | Event::WarningRecorded { .. } => {}
             Event::InstanceCompleted {} => self.status = InstanceStatus::Completed,
             Event::InstanceCancelled {} => self.status = InstanceStatus::Cancelled,
         }

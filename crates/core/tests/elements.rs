@@ -107,12 +107,13 @@ fn script_task_sets_its_result_and_the_instance_completes() {
 
 #[test]
 fn failing_script_raises_an_incident_and_resolving_retries_it() {
-    let mut s = Scenario::start("script_sequence", r#"{"a": 1}"#);
+    // A number plus a string: a type error, which Baton keeps as an incident.
+    let mut s = Scenario::start("script_sequence", r#"{"a": 1, "b": "one"}"#);
     assert_eq!(s.state.incidents.len(), 1);
     let message = &s.state.incidents.values().next().expect("incident").message;
     assert!(
-        message.contains("b"),
-        "the incident names the missing variable: {message}"
+        message.contains("a + b"),
+        "the incident names the script: {message}"
     );
     // Resolving without fixing the cause raises a fresh incident.
     let incident = s.incident();
@@ -122,6 +123,16 @@ fn failing_script_raises_an_incident_and_resolving_retries_it() {
     })
     .expect("resolve accepted");
     assert_eq!(s.state.incidents.len(), 1);
+    insta::assert_snapshot!(s.transcript);
+}
+
+/// Camunda 8.3+: a variable that does not exist reads as null, and so does what is
+/// computed from it; the element goes on and its history says what was missing.
+#[test]
+fn a_script_reading_a_missing_variable_gives_null_with_a_warning() {
+    let s = Scenario::start("script_sequence", r#"{"a": 1}"#);
+    assert!(s.state.is_ended(), "no incident: {:?}", s.state.incidents);
+    assert_eq!(s.variables(), r#"{"a": 1, "sum": null}"#);
     insta::assert_snapshot!(s.transcript);
 }
 
@@ -255,6 +266,37 @@ fn exclusive_gateway_without_a_match_or_default_raises_an_incident() {
         incident.message
     );
     insta::assert_snapshot!(s.transcript);
+}
+
+/// Camunda 8.3+: a condition reading a variable that does not exist is null, and null
+/// does not hold; without a default flow that is the usual incident.
+#[test]
+fn a_condition_reading_a_missing_variable_does_not_hold() {
+    let mut s = Scenario::start("user_task_gateway", "{}");
+    let task = s.task();
+    s.send(Command::CompleteUserTask {
+        task,
+        variables: Context::new(),
+    })
+    .expect("complete");
+    assert!(s.state.is_ended(), "{:?}", s.state.incidents);
+    assert!(
+        s.transcript.contains(r#""flow":"f_no""#),
+        "{}",
+        s.transcript
+    );
+    assert!(
+        s.transcript.contains(r#"{"type":"warning_recorded@1","element":5,"message":"condition of sequence flow 'f_yes' `score >= 7` gave null: no variable found with name 'score'"}"#),
+        "{}",
+        s.transcript
+    );
+    let s = Scenario::start("no_default", "{}");
+    let incident = s.state.incidents.values().next().expect("incident");
+    assert!(
+        incident.message.contains("no condition"),
+        "{}",
+        incident.message
+    );
 }
 
 #[test]

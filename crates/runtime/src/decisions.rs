@@ -42,6 +42,16 @@ impl Decisions for DeployedDecisions {
         variables: &Context,
         at: Timestamp,
     ) -> Result<Value, String> {
+        self.evaluate_noting(decision, variables, at)
+            .map(|(value, _)| value)
+    }
+
+    fn evaluate_noting(
+        &self,
+        decision: &str,
+        variables: &Context,
+        at: Timestamp,
+    ) -> Result<(Value, Vec<String>), String> {
         let Some(model) = self.models.get(decision) else {
             return Err(format!(
                 "no decision '{decision}' is deployed: deploy its DMN file (baton deploy \
@@ -55,12 +65,23 @@ impl Decisions for DeployedDecisions {
                 DateTime::from_unix_millis(at.0).as_ref(),
             )
             .map_err(|e| e.to_string())?;
-        if outcome.value.is_null() && !outcome.warnings.is_empty() {
-            return Err(format!(
-                "decision '{decision}' failed: {}",
-                outcome.warnings.join("; ")
-            ));
+        if !outcome.value.is_null() || outcome.warnings.is_empty() {
+            return Ok((outcome.value, Vec::new()));
         }
-        Ok(outcome.value)
+        // Camunda 8.3+ reads a variable that does not exist as null, in decisions too: a
+        // decision whose only trouble is missing inputs gives what its rules make of null.
+        if outcome.warnings.iter().all(|w| reads_missing(w)) {
+            return Ok((outcome.value, outcome.warnings));
+        }
+        Err(format!(
+            "decision '{decision}' failed: {}",
+            outcome.warnings.join("; ")
+        ))
     }
+}
+
+/// Whether a DMN warning says a name was not there. DMN reports FEEL's warnings as text,
+/// so this matches the messages `baton_feel` gives for unknown variables and entries.
+fn reads_missing(warning: &str) -> bool {
+    warning.contains("no variable found with name") || warning.contains("no context entry")
 }
