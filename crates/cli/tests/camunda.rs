@@ -41,6 +41,39 @@ command = 'printf "{{\"seen\": %s, \"type\": \"%s\"}}" "$(cat)" "$BATON_JOB_TYPE
 }
 
 #[test]
+fn input_sources_without_equals_reach_the_worker_as_text() {
+    let w = Workdir::new();
+    echo_workers(&w, &["pay"]);
+    w.write(
+        "literals.bpmn",
+        &one_task(
+            "literals",
+            r#"<zeebe:taskDefinition type="pay" retries="1"/>
+            <zeebe:ioMapping>
+              <zeebe:input source="noAuth" target="authentication.type"/>
+              <zeebe:input source="https://api.example.org/v1/payments" target="url"/>
+              <zeebe:input source="20" target="timeout"/>
+              <zeebe:input target="cloudOrg"/>
+              <zeebe:input source="" target="region"/>
+              <zeebe:input source="=amount" target="amount"/>
+            </zeebe:ioMapping>"#,
+        ),
+    );
+    let out = w.baton(&["run", "literals.bpmn", "--var", "amount=12", "--json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let seen = &out.json()["variables"]["seen"];
+    assert_eq!(
+        seen["authentication"],
+        serde_json::json!({"type": "noAuth"})
+    );
+    assert_eq!(seen["url"], "https://api.example.org/v1/payments");
+    assert_eq!(seen["timeout"], "20");
+    assert!(seen["cloudOrg"].is_null() && seen.get("cloudOrg").is_some());
+    assert!(seen["region"].is_null() && seen.get("region").is_some());
+    assert_eq!(seen["amount"], 12);
+}
+
+#[test]
 fn missing_variables_read_as_null_and_the_history_says_so() {
     let w = Workdir::new();
     echo_workers(&w, &["lookup"]);
@@ -77,6 +110,67 @@ fn missing_variables_read_as_null_and_the_history_says_so() {
             .contains("warnings\n  task: output mapping to 'model'"),
         "{}",
         shown.stdout
+    );
+}
+
+#[test]
+fn a_job_type_expression_picks_the_worker_when_the_job_is_created() {
+    let w = Workdir::new();
+    echo_workers(&w, &["pay-eu", "pay-us"]);
+    w.write(
+        "jobtype.bpmn",
+        &one_task(
+            "jobtype",
+            r#"<zeebe:taskDefinition type="=&quot;pay-&quot; + region" retries="=1 + 1"/>"#,
+        ),
+    );
+    let out = w.baton(&["run", "jobtype.bpmn", "--var", "region=us", "--json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.json()["variables"]["type"], "pay-us");
+
+    // Without the variable there is no type to give the job: an incident on the task.
+    let out = w.baton(&["run", "jobtype.bpmn", "--json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let json = out.json();
+    assert_eq!(json["incidents"][0]["element"], "task");
+    let message = json["incidents"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("must give a non-empty string, but gave null"),
+        "{message}"
+    );
+}
+
+#[test]
+fn lint_is_quiet_about_connector_literals_and_warns_about_a_forgotten_equals() {
+    let w = Workdir::new();
+    w.write(
+        "connector.bpmn",
+        &one_task(
+            "connector",
+            r#"<zeebe:taskDefinition type="io.camunda:http-json:1" retries="3"/>
+            <zeebe:ioMapping>
+              <zeebe:input source="noAuth" target="authentication.type"/>
+              <zeebe:input source="GET" target="method"/>
+              <zeebe:input source="https://api.example.org/orders" target="url"/>
+              <zeebe:input source="20" target="connectionTimeoutInSeconds"/>
+              <zeebe:input source="orderId" target="query.id"/>
+              <zeebe:output source="=response.body.id" target="orderId"/>
+            </zeebe:ioMapping>"#,
+        ),
+    );
+    let out = w.baton(&["lint", "connector.bpmn", "--json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let findings = out.json()["findings"].clone();
+    let problems: Vec<&serde_json::Value> = findings
+        .as_array()
+        .map(|f| f.iter().filter(|f| f["severity"] != "info").collect())
+        .unwrap_or_default();
+    assert_eq!(problems.len(), 1, "{findings}");
+    let message = problems[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(r#"passes on the text "orderId""#)
+            && message.contains(r#"write source="=orderId""#),
+        "{message}"
     );
 }
 

@@ -11,13 +11,15 @@
 //! [`references`] checks what the file names outside itself: job types without a handler
 //! and imports that are not there; and the timer cycles of executable processes are held
 //! to the deployment's minimum interval ([`baton_model::timer::too_frequent`]), as deploy
-//! holds them.
+//! holds them. [`literals`] points out static values that read like expressions missing
+//! their `=`.
 //!
 //! The module does no IO: the caller passes what it knows of the world in an
 //! [`Environment`].
 
 mod checks;
 mod counts;
+mod literals;
 mod references;
 mod scope;
 
@@ -70,6 +72,9 @@ pub enum Check {
     DanglingImport,
     /// A timer cycle fires more often than the minimum interval allows.
     TimerInterval,
+    /// A static value (no leading `=`) that names the process's variables, as if an
+    /// expression had lost its `=`.
+    ForgottenEquals,
 }
 
 impl Check {
@@ -83,6 +88,7 @@ impl Check {
             Check::UnknownJobType => "unknown_job_type",
             Check::DanglingImport => "dangling_import",
             Check::TimerInterval => "timer_interval",
+            Check::ForgottenEquals => "forgotten_equals",
         }
     }
 }
@@ -192,6 +198,7 @@ pub fn lint(source: &str, environment: &Environment<'_>) -> Result<Report, NotBp
     let processes = processes(&root);
     for process in root.children.iter().filter(|c| c.is(Ns::Bpmn, "process")) {
         let executable = process.flag("isExecutable") == Some(true);
+        literals::check(process, &mut findings);
         for scope in scope::Scope::all(process) {
             checks::run(&scope, &parsed.diagnostics, &mut findings);
             if executable && let Some(known) = environment.job_types {
