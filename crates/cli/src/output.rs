@@ -88,6 +88,17 @@ pub fn instance(view: &InstanceView, served: bool) -> Result<()> {
             })
             .collect();
         table(&["element", "started", "took", "outcome"], &rows)?;
+        let warned: Vec<_> = view
+            .timeline
+            .iter()
+            .flat_map(|run| run.warnings.iter().map(move |w| (&run.element, w)))
+            .collect();
+        if !warned.is_empty() {
+            println!("\nwarnings");
+            for (element, warning) in warned {
+                println!("  {element}: {warning}");
+            }
+        }
     }
     if !view.variables.is_empty() {
         println!("\nvariables");

@@ -397,6 +397,17 @@ pub fn instance_view(json: &Json) -> Result<InstanceView> {
                 "terminated" => RunOutcome::Terminated,
                 _ => RunOutcome::Running,
             },
+            warnings: run
+                .get("warnings")
+                .and_then(Json::as_array)
+                .map(|warnings| {
+                    warnings
+                        .iter()
+                        .filter_map(Json::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
         });
     }
     Ok(InstanceView {

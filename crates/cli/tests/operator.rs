@@ -90,8 +90,8 @@ fn restart_runs_a_stuck_instance_again_from_an_element() {
         .as_str()
         .map(str::to_string)
         .expect("the draft task");
-    // `amount` is missing, so pricing fails with an incident.
-    let stuck = w.baton(&["complete", &task, "--json"]);
+    // `amount` is text, so pricing fails with an incident.
+    let stuck = w.baton(&["complete", &task, "--var", r#"amount="four""#, "--json"]);
     assert_eq!(stuck.json()["state"], "incident", "{}", stuck.stdout);
     let out = w.baton(&[
         "restart", "1", "--from", "price", "--var", "amount=4", "--json",

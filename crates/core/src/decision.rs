@@ -25,4 +25,18 @@ pub trait Decisions: Debug + Send + Sync {
         at: Timestamp,
         random: Option<&Random>,
     ) -> Result<Value, String>;
+
+    /// As [`Decisions::evaluate`], with what the evaluation warned about and went on with
+    /// null (a variable the decision reads that does not exist, as Camunda 8.3+ reads
+    /// it), for the task's history.
+    fn evaluate_noting(
+        &self,
+        decision: &str,
+        variables: &Context,
+        at: Timestamp,
+        random: Option<&Random>,
+    ) -> Result<(Value, Vec<String>), String> {
+        self.evaluate(decision, variables, at, random)
+            .map(|value| (value, Vec::new()))
+    }
 }

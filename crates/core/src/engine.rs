@@ -10,6 +10,7 @@
 //! the core draws no entropy itself, so whoever sends the command draws the seed, and
 //! the journal records the values it gave (replay never evaluates again).
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 
 use baton_feel::{Context, Random};
@@ -112,13 +113,32 @@ pub(crate) struct Processor<'a> {
     queue: VecDeque<Step>,
     /// Lifecycle steps this command has run (see [`Definition::max_steps_per_command`]).
     steps: u32,
+    /// Warnings of expressions evaluated since the last event (element, message): an
+    /// evaluation only reads the state, so it cannot emit; the next event emitted (or
+    /// the end of the command) writes them first, as [`Event::WarningRecorded`].
+    pub notes: RefCell<Vec<(Key, String)>>,
 }
 
 impl Processor<'_> {
     /// Applies an event to the state and records it for the journal.
     pub fn emit(&mut self, event: Event) -> Result<(), ReplayError> {
+        self.flush_notes()?;
+        self.apply(event)
+    }
+
+    fn apply(&mut self, event: Event) -> Result<(), ReplayError> {
         self.state.apply(self.def, &event)?;
         self.outcome.events.push(event);
+        Ok(())
+    }
+
+    fn flush_notes(&mut self) -> Result<(), ReplayError> {
+        if self.notes.get_mut().is_empty() {
+            return Ok(());
+        }
+        for (element, message) in std::mem::take(self.notes.get_mut()) {
+            self.apply(Event::WarningRecorded { element, message })?;
+        }
         Ok(())
     }
 
@@ -230,6 +250,7 @@ fn run(
         },
         queue: VecDeque::new(),
         steps: 0,
+        notes: RefCell::new(Vec::new()),
     };
     if let Some(name) = request.command.too_deep_variable() {
         return Err(Rejection::TooDeep(name.to_string()));
@@ -361,6 +382,7 @@ fn run(
         }
         p.run_queue()?;
     }
+    p.flush_notes()?;
     Ok(p.outcome)
 }
 

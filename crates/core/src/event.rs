@@ -124,6 +124,12 @@ pub enum Event {
     },
     #[serde(rename = "incident_resolved@1")]
     IncidentResolved { key: Key },
+    /// An expression of the element instance `element` read a variable that does not
+    /// exist and went on with null, as Camunda 8.3+ does, instead of stopping with an
+    /// incident. History only: it changes no state. Journals from before this event was
+    /// written have none: they stopped with an incident instead.
+    #[serde(rename = "warning_recorded@1")]
+    WarningRecorded { element: Key, message: String },
 
     /// A timer was armed: due at `due`, owned by the element instance `element` (the
     /// catch event, the activity a boundary event is attached to, or the scope of an

@@ -1,4 +1,5 @@
-//! History read from a journal: which elements ran, when, and how they ended.
+//! History read from a journal: which elements ran, when, how they ended, and what their
+//! expressions warned about.
 //!
 //! This is a pure view over events, shared by `baton show`, `baton run` and (later) the
 //! API, so every interface tells the same story.
@@ -15,6 +16,9 @@ pub struct ElementRun {
     pub started: Timestamp,
     pub ended: Option<Timestamp>,
     pub outcome: RunOutcome,
+    /// What its expressions read that does not exist and took as null, in order
+    /// ([`Event::WarningRecorded`]).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +57,13 @@ pub fn timeline(records: &[JournalRecord]) -> Vec<ElementRun> {
                     started: record.at,
                     ended: None,
                     outcome: RunOutcome::Running,
+                    warnings: Vec::new(),
                 });
+            }
+            Event::WarningRecorded { element, message } => {
+                if let Some(run) = index.get(element).and_then(|&i| runs.get_mut(i)) {
+                    run.warnings.push(message.clone());
+                }
             }
             Event::ElementCompleted { key } | Event::ElementTerminated { key } => {
                 if let Some(run) = index.get(key).and_then(|&i| runs.get_mut(i)) {

@@ -93,6 +93,8 @@ pub struct Job {
     pub element: Key,
     pub job_type: String,
     pub retries: u32,
+    /// The retries it was created with (its definition's, worked out if an expression).
+    pub created_retries: u32,
     pub state: JobState,
     /// When the job may next be attempted.
     pub due: Timestamp,
@@ -314,6 +316,7 @@ impl InstanceState {
                         element: *element,
                         job_type: job_type.clone(),
                         retries: *retries,
+                        created_retries: *retries,
                         state: JobState::Ready,
                         due: Timestamp(i64::MIN),
                         last_error: None,
@@ -487,7 +490,8 @@ impl InstanceState {
             }
             Event::SignalThrown { .. }
             | Event::EventCaught { .. }
-            | Event::InstanceModified { .. } => {}
+            | Event::InstanceModified { .. }
+            | Event::WarningRecorded { .. } => {}
             Event::InstanceCompleted {} => self.status = InstanceStatus::Completed,
             Event::InstanceCancelled {} => self.status = InstanceStatus::Cancelled,
         }

@@ -109,12 +109,13 @@ fn script_task_sets_its_result_and_the_instance_completes() {
 
 #[test]
 fn failing_script_raises_an_incident_and_resolving_retries_it() {
-    let mut s = Scenario::start("script_sequence", r#"{"a": 1}"#);
+    // A number plus a string: a type error, which Baton keeps as an incident.
+    let mut s = Scenario::start("script_sequence", r#"{"a": 1, "b": "one"}"#);
     assert_eq!(s.state.incidents.len(), 1);
     let message = &s.state.incidents.values().next().expect("incident").message;
     assert!(
-        message.contains("b"),
-        "the incident names the missing variable: {message}"
+        message.contains("a + b"),
+        "the incident names the script: {message}"
     );
     // Resolving without fixing the cause raises a fresh incident.
     let incident = s.incident();
@@ -187,6 +188,16 @@ fn a_failed_assertion_is_an_incident_in_camunda_s_words() {
     );
 }
 
+/// Camunda 8.3+: a variable that does not exist reads as null, and so does what is
+/// computed from it; the element goes on and its history says what was missing.
+#[test]
+fn a_script_reading_a_missing_variable_gives_null_with_a_warning() {
+    let s = Scenario::start("script_sequence", r#"{"a": 1}"#);
+    assert!(s.state.is_ended(), "no incident: {:?}", s.state.incidents);
+    assert_eq!(s.variables(), r#"{"a": 1, "sum": null}"#);
+    insta::assert_snapshot!(s.transcript);
+}
+
 // --- service task and jobs -----------------------------------------------------------
 
 #[test]
@@ -210,6 +221,81 @@ fn service_task_maps_inputs_into_the_job_and_outputs_back() {
     );
     assert!(s.state.is_ended());
     insta::assert_snapshot!(s.transcript);
+}
+
+/// Camunda 8: a source without `=` is a static value (connector templates write
+/// `source="noAuth"` and `source="20"`), a source left empty maps null, and an output
+/// mapping reading a variable the job did not return maps null.
+#[test]
+fn static_input_sources_are_text_and_missing_outputs_null() {
+    let mut s = Scenario::start("static_inputs", r#"{"amount": 12}"#);
+    let job = s.job();
+    let element = s.state.jobs[&job].element;
+    assert_eq!(
+        Value::context(s.state.visible_variables(element)).to_string(),
+        r#"{"amount": 12, "authentication": {"type": "noAuth"}, "timeout": "20", "cloudOrg": null, "region": null}"#
+    );
+    s.send(Command::CompleteJob {
+        job,
+        variables: context(r#"{"plate": "B-XY 12"}"#),
+    })
+    .expect("complete");
+    assert!(s.state.is_ended(), "no incident: {:?}", s.state.incidents);
+    assert_eq!(
+        s.variables(),
+        r#"{"amount": 12, "model": null, "plate": "B-XY 12"}"#
+    );
+    insta::assert_snapshot!(s.transcript);
+}
+
+/// Camunda 8: `type` and `retries` starting with `=` are evaluated when the job is
+/// created, in the task's scope with its input mappings applied.
+#[test]
+fn job_type_and_retries_expressions_are_evaluated_when_the_job_is_created() {
+    let s = Scenario::start("job_type_expression", r#"{"region": "eu", "attempts": 1}"#);
+    let job = &s.state.jobs[&s.job()];
+    assert_eq!((job.job_type.as_str(), job.retries), ("pay-eu", 2));
+    insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn a_job_type_that_is_not_a_string_is_an_incident_and_resolving_evaluates_again() {
+    let mut s = Scenario::start("job_type_expression", r#"{"attempts": 1}"#);
+    assert!(s.state.jobs.is_empty());
+    let incident = s.incident();
+    let message = &s.state.incidents[&incident].message;
+    assert!(
+        message.contains(r#"the job type expression `"pay-" + region` must give a non-empty string, but gave null"#),
+        "{message}"
+    );
+    s.send(Command::ModifyInstance {
+        activate: Vec::new(),
+        terminate: Vec::new(),
+        variables: context(r#"{"region": "us"}"#),
+        reason: "region known".into(),
+    })
+    .expect("modify");
+    s.send(Command::ResolveIncident {
+        incident,
+        retries: None,
+    })
+    .expect("resolve");
+    assert!(s.state.incidents.is_empty(), "{}", s.transcript);
+    assert_eq!(s.state.jobs[&s.job()].job_type, "pay-us");
+}
+
+#[test]
+fn a_retries_expression_that_is_not_a_count_is_an_incident() {
+    let s = Scenario::start(
+        "job_type_expression",
+        r#"{"region": "eu", "attempts": 0.5}"#,
+    );
+    assert!(s.state.jobs.is_empty());
+    let message = &s.state.incidents[&s.incident()].message;
+    assert!(
+        message.contains("the retries expression `tries` must give a whole number"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -317,6 +403,37 @@ fn exclusive_gateway_without_a_match_or_default_raises_an_incident() {
         incident.message
     );
     insta::assert_snapshot!(s.transcript);
+}
+
+/// Camunda 8.3+: a condition reading a variable that does not exist is null, and null
+/// does not hold; without a default flow that is the usual incident.
+#[test]
+fn a_condition_reading_a_missing_variable_does_not_hold() {
+    let mut s = Scenario::start("user_task_gateway", "{}");
+    let task = s.task();
+    s.send(Command::CompleteUserTask {
+        task,
+        variables: Context::new(),
+    })
+    .expect("complete");
+    assert!(s.state.is_ended(), "{:?}", s.state.incidents);
+    assert!(
+        s.transcript.contains(r#""flow":"f_no""#),
+        "{}",
+        s.transcript
+    );
+    assert!(
+        s.transcript.contains(r#"{"type":"warning_recorded@1","element":5,"message":"condition of sequence flow 'f_yes' `score >= 7` gave null: no variable found with name 'score'"}"#),
+        "{}",
+        s.transcript
+    );
+    let s = Scenario::start("no_default", "{}");
+    let incident = s.state.incidents.values().next().expect("incident");
+    assert!(
+        incident.message.contains("no condition"),
+        "{}",
+        incident.message
+    );
 }
 
 #[test]

@@ -15,7 +15,8 @@ use baton_core::{
 use baton_feel::{Context, Expression, Value};
 use baton_model::{
     Flow, FlowId, JobDefinition, Looping, MessageDefinition, MultiInstance, Node, NodeId, NodeKind,
-    ProcessGraph, Script, Span, Throw, TimerDefinition, TimerKind, TimerValue, Trigger,
+    ProcessGraph, Script, Span, StaticOrExpression, Throw, TimerDefinition, TimerKind, TimerValue,
+    Trigger,
 };
 
 const CASES: u64 = 400;
@@ -165,9 +166,14 @@ impl Builder<'_> {
                 self.node(NodeKind::ScriptTask { script })
             }
             1 => {
+                // Retries written in the model, or worked out when the job is created.
+                let retries = match self.rng.below(2) {
+                    0 => StaticOrExpression::Static(1 + self.rng.below(3) as u32),
+                    _ => StaticOrExpression::Expression(expr("1 + 1")),
+                };
                 let job = JobDefinition {
-                    job_type: "work".into(),
-                    retries: 1 + self.rng.below(3) as u32,
+                    job_type: StaticOrExpression::Static("work".into()),
+                    retries,
                     headers: vec![],
                 };
                 self.node(NodeKind::ServiceTask { job })

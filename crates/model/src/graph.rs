@@ -300,12 +300,42 @@ pub enum TimerValue {
     Expression(Expression),
 }
 
+/// An attribute Camunda 8 documents as "a static value or an expression": the value as
+/// written, or, when it starts with `=`, a FEEL expression evaluated when it is needed.
+#[derive(Clone, Debug)]
+pub enum StaticOrExpression<T> {
+    Static(T),
+    Expression(Expression),
+}
+
+/// As written in the model: the value, or `=` and the expression.
+impl<T: std::fmt::Display> std::fmt::Display for StaticOrExpression<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StaticOrExpression::Static(value) => value.fmt(f),
+            StaticOrExpression::Expression(expression) => write!(f, "={}", expression.source()),
+        }
+    }
+}
+
+impl<T> StaticOrExpression<T> {
+    /// The value written in the model, if it is not an expression.
+    pub fn as_static(&self) -> Option<&T> {
+        match self {
+            StaticOrExpression::Static(value) => Some(value),
+            StaticOrExpression::Expression(_) => None,
+        }
+    }
+}
+
 /// The job a service task creates (`zeebe:taskDefinition`, `zeebe:taskHeaders`).
 #[derive(Clone, Debug)]
 pub struct JobDefinition {
-    pub job_type: String,
+    /// Which handler or worker takes the job; an expression is evaluated when the job
+    /// is created.
+    pub job_type: StaticOrExpression<String>,
     /// How many times the job may be attempted before an incident is raised.
-    pub retries: u32,
+    pub retries: StaticOrExpression<u32>,
     /// Static key/value headers handed to the worker, in document order.
     pub headers: Vec<(String, String)>,
 }
@@ -349,6 +379,9 @@ pub struct Script {
 /// One input or output mapping (`zeebe:input` / `zeebe:output`).
 #[derive(Clone, Debug)]
 pub struct Mapping {
+    /// The value mapped. An input's static source (`source="20"`, no `=`) is the FEEL
+    /// string literal of its text (`"20"`), and an empty one is `null`, so the engine
+    /// evaluates every source the same way.
     pub source: Expression,
     /// Target variable; a dotted path (`order.total`) writes into a nested context.
     pub target: String,

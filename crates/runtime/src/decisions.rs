@@ -43,6 +43,17 @@ impl Decisions for DeployedDecisions {
         at: Timestamp,
         random: Option<&Random>,
     ) -> Result<Value, String> {
+        self.evaluate_noting(decision, variables, at, random)
+            .map(|(value, _)| value)
+    }
+
+    fn evaluate_noting(
+        &self,
+        decision: &str,
+        variables: &Context,
+        at: Timestamp,
+        random: Option<&Random>,
+    ) -> Result<(Value, Vec<String>), String> {
         let Some(model) = self.models.get(decision) else {
             return Err(format!(
                 "no decision '{decision}' is deployed: deploy its DMN file (baton deploy \
@@ -57,12 +68,23 @@ impl Decisions for DeployedDecisions {
                 random,
             )
             .map_err(|e| e.to_string())?;
-        if outcome.value.is_null() && !outcome.warnings.is_empty() {
-            return Err(format!(
-                "decision '{decision}' failed: {}",
-                outcome.warnings.join("; ")
-            ));
+        if !outcome.value.is_null() || outcome.warnings.is_empty() {
+            return Ok((outcome.value, Vec::new()));
         }
-        Ok(outcome.value)
+        // Camunda 8.3+ reads a variable that does not exist as null, in decisions too: a
+        // decision whose only trouble is missing inputs gives what its rules make of null.
+        if outcome.warnings.iter().all(|w| reads_missing(w)) {
+            return Ok((outcome.value, outcome.warnings));
+        }
+        Err(format!(
+            "decision '{decision}' failed: {}",
+            outcome.warnings.join("; ")
+        ))
     }
+}
+
+/// Whether a DMN warning says a name was not there. DMN reports FEEL's warnings as text,
+/// so this matches the messages `baton_feel` gives for unknown variables and entries.
+fn reads_missing(warning: &str) -> bool {
+    warning.contains("no variable found with name") || warning.contains("no context entry")
 }

@@ -948,18 +948,12 @@ impl<S: Store> Runtime<S> {
     }
 
     fn failed_attempts(&mut self, instance: InstanceId, job: Key, retries_left: u32) -> u32 {
-        let configured = self.instances.get(&instance).and_then(|state| {
-            let element = state.jobs.get(&job)?.element;
-            let node = state.elements.get(&element)?.node?;
-            let def = self
-                .definitions
-                .get(&(state.process_id.clone(), state.version))?;
-            match &def.node(node).kind {
-                NodeKind::ServiceTask { job } => Some(job.retries),
-                _ => None,
-            }
-        });
-        configured.unwrap_or(3).saturating_sub(retries_left).max(1)
+        let created = self
+            .instances
+            .get(&instance)
+            .and_then(|state| state.jobs.get(&job))
+            .map(|job| job.created_retries);
+        created.unwrap_or(3).saturating_sub(retries_left).max(1)
     }
 
     /// The definition and current state of an instance, from the cache or the journal.

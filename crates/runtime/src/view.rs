@@ -201,12 +201,16 @@ impl InstanceView {
                 "message": i.message,
                 "job": i.job.map(|j| j.to_string()),
             })).collect::<Vec<_>>(),
-            "timeline": self.timeline.iter().map(|run| json!({
-                "element": run.element,
-                "started_at": run.started.0,
-                "ended_at": run.ended.map(|t| t.0),
-                "outcome": run.outcome.as_str(),
-            })).collect::<Vec<_>>(),
+            "timeline": self.timeline.iter().map(|run| {
+                let mut entry = json!({
+                    "element": run.element,
+                    "started_at": run.started.0,
+                    "ended_at": run.ended.map(|t| t.0),
+                    "outcome": run.outcome.as_str(),
+                });
+                if !run.warnings.is_empty() { entry["warnings"] = json!(run.warnings); }
+                entry
+            }).collect::<Vec<_>>(),
         })
     }
 }

@@ -114,6 +114,7 @@ pub fn changes(
             Event::SubscriptionTriggered { .. }
             | Event::ChildInstanceStarted { .. }
             | Event::InstanceModified { .. }
+            | Event::WarningRecorded { .. }
             | Event::CompensationRecorded { .. }
             | Event::CompensationStarted { .. }
             | Event::SignalThrown { .. }

@@ -31,7 +31,7 @@ impl Globals {
             let Some(id) = child.id() else { continue };
             match child.name.as_str() {
                 "message" => {
-                    let name = child.attr("name").unwrap_or(id).to_string();
+                    let name = named(child, id, "message name", report);
                     let correlation_key = subscription(child).and_then(|sub| {
                         let at = At::attribute(child, sub, "correlationKey");
                         feel::parse(sub.attr("correlationKey")?, at, "correlation key", report)
@@ -45,7 +45,7 @@ impl Globals {
                     );
                 }
                 "signal" => {
-                    let name = child.attr("name").unwrap_or(id).to_string();
+                    let name = named(child, id, "signal name", report);
                     globals.signals.insert(id.to_string(), name);
                 }
                 "error" => {
@@ -89,6 +89,15 @@ impl Globals {
         }
         found
     }
+}
+
+/// The name of a `<message>` or `<signal>` (its id when it has none): static, or
+/// `=expression` of constants (Camunda 8 takes a static value or an expression). After an
+/// error the text as written, so references to it do not fail as well.
+fn named(el: &Element, id: &str, what: &str, report: &mut Report) -> String {
+    let text = el.attr("name").unwrap_or(id);
+    let at = At::attribute(el, el, "name");
+    feel::constant_name(text, at, what, report).unwrap_or_else(|| text.to_string())
 }
 
 /// `<zeebe:subscription correlationKey="..."/>` on a message.

@@ -3,6 +3,7 @@
 
 use baton_model::{
     Assigned, Assignment, CalledDecision, CalledProcess, Mapping, ProcessRef, Script,
+    StaticOrExpression,
 };
 
 use super::Found;
@@ -67,48 +68,59 @@ pub(crate) fn check_unknown(el: &Element, report: &mut Report) {
     }
 }
 
-/// `<zeebe:taskDefinition type="..." retries="..."/>`: the job type and retries.
-pub(crate) fn task_definition(el: &Element, report: &mut Report) -> Found<(String, u32)> {
+/// `<zeebe:taskDefinition type="..." retries="..."/>`: the job type and retries, each a
+/// static value or an `=expression` evaluated when the job is created.
+pub(crate) fn task_definition(
+    el: &Element,
+    report: &mut Report,
+) -> Found<(StaticOrExpression<String>, StaticOrExpression<u32>)> {
     let Some(definition) = zeebe(el, "taskDefinition") else {
         return Found::Missing;
     };
-    let job_type = definition.attr("type").map(str::trim).unwrap_or("");
     let at = At::attribute(el, definition, "type");
-    if job_type.is_empty() {
-        report.error_at(
-            at.span,
-            at.element,
-            "zeebe:taskDefinition has no type: set type=\"...\" to the job type a worker handles",
-        );
-        return Found::Invalid;
-    }
-    if job_type.starts_with('=') {
-        report.error_at(
-            at.span,
-            at.element,
-            format!("job type expressions ('{job_type}') are not supported yet: use a fixed type"),
-        );
-        return Found::Invalid;
-    }
+    let job_type = match definition.attr("type").map(str::trim).unwrap_or("") {
+        "" => {
+            report.error_at(
+                at.span,
+                at.element,
+                "zeebe:taskDefinition has no type: set type=\"...\" to the job type a worker \
+                 handles",
+            );
+            return Found::Invalid;
+        }
+        text => feel::static_or_expression(text, at, "job type", report),
+    };
     let retries = match definition.attr("retries").map(str::trim) {
-        None | Some("") => DEFAULT_RETRIES,
+        None | Some("") => Some(StaticOrExpression::Static(DEFAULT_RETRIES)),
         Some(text) => {
-            let number = text.strip_prefix('=').unwrap_or(text).trim();
-            match number.parse::<u32>() {
-                Ok(retries) => retries,
-                Err(_) => {
-                    let at = At::attribute(el, definition, "retries");
-                    report.error_at(
-                        at.span,
-                        at.element,
-                        format!("retries '{text}' is not a whole number: write e.g. retries=\"3\""),
-                    );
-                    return Found::Invalid;
+            let at = At::attribute(el, definition, "retries");
+            match feel::static_or_expression(text, at, "retries", report) {
+                Some(StaticOrExpression::Static(number)) => match number.parse::<u32>() {
+                    Ok(retries) => Some(StaticOrExpression::Static(retries)),
+                    Err(_) => {
+                        report.error_at(
+                            at.span,
+                            at.element,
+                            format!(
+                                "retries '{text}' is not a whole number: write e.g. \
+                                 retries=\"3\", or =expression for a number worked out when \
+                                 the job is created"
+                            ),
+                        );
+                        None
+                    }
+                },
+                Some(StaticOrExpression::Expression(expression)) => {
+                    Some(StaticOrExpression::Expression(expression))
                 }
+                None => None,
             }
         }
     };
-    Found::Valid((job_type.to_string(), retries))
+    match (job_type, retries) {
+        (Some(job_type), Some(retries)) => Found::Valid((job_type, retries)),
+        _ => Found::Invalid,
+    }
 }
 
 /// `<zeebe:calledDecision decisionId="..." resultVariable="..."/>`.
@@ -120,11 +132,15 @@ pub(crate) fn called_decision(el: &Element, report: &mut Report) -> Found<Called
     let result_variable = called.attr("resultVariable").map(str::trim).unwrap_or("");
     if decision_id.is_empty() || decision_id.starts_with('=') {
         let at = At::attribute(el, called, "decisionId");
-        report.error_at(
-            at.span,
-            at.element,
-            "zeebe:calledDecision needs a fixed decisionId (the id of a deployed DMN decision)",
-        );
+        // Camunda 8 allows an expression here; Baton attaches a process's decisions when
+        // it loads the process, so it must know their ids before the task runs.
+        let message = if decision_id.is_empty() {
+            "zeebe:calledDecision needs a decisionId (the id of a deployed DMN decision)"
+        } else {
+            "decision id expressions are not supported yet: write the decision's id \
+             (decisionId=\"...\", without =)"
+        };
+        report.error_at(at.span, at.element, message);
         return Found::Invalid;
     }
     if result_variable.is_empty() {
@@ -312,36 +328,28 @@ pub(crate) fn io_mapping(el: &Element, report: &mut Report) -> (Vec<Mapping>, Ve
             );
             continue;
         }
-        let source = mapping.attr("source").unwrap_or("");
         let at = At::attribute(el, mapping, "source");
         let what = format!("{direction} mapping for '{target}'");
-        // Without `=`, Camunda 8 reads a source as fixed text. Baton reads it as FEEL when
-        // it is FEEL (`customer.id`), and as the text itself otherwise, so models made for
-        // Camunda (`demo@camunda.com`) deploy unchanged.
-        let trimmed = source.trim();
-        if !trimmed.starts_with('=')
-            && !trimmed.is_empty()
-            && baton_feel::Expression::parse(trimmed).is_err()
-        {
-            let literal = format!("\"{}\"", trimmed.replace('\\', "\\\\").replace('"', "\\\""));
-            if let Ok(source) = baton_feel::Expression::parse(&literal) {
-                report.warning_at(
+        let source = match (direction, mapping.attr("source")) {
+            ("input", source) => feel::input_source(source, at, &what, report),
+            // Camunda requires an expression for an output mapping's source (and refuses
+            // a static value there), so it is FEEL with or without its `=`.
+            (_, Some(source)) if !source.trim().is_empty() => {
+                feel::parse(source, at, &what, report)
+            }
+            (_, _) => {
+                report.error_at(
                     at.span,
                     at.element,
                     format!(
-                        "{what}: `{trimmed}` is not FEEL, so it is taken as the text itself (as \
-                         Camunda does); write it as \"{trimmed}\" to say so, or start it with = \
-                         for an expression"
+                        "{what} has no source: write source=\"=...\" with the value to map, \
+                         e.g. source=\"=result.total\""
                     ),
                 );
-                list.push(Mapping {
-                    source,
-                    target: target.to_string(),
-                });
-                continue;
+                None
             }
-        }
-        if let Some(source) = feel::parse(source, at, &what, report) {
+        };
+        if let Some(source) = source {
             list.push(Mapping {
                 source,
                 target: target.to_string(),

@@ -12,7 +12,8 @@
 //! and imports that are not there; [`functions`], the FEEL functions its expressions call
 //! that do not exist; and the timer cycles of executable processes are held to the
 //! deployment's minimum interval ([`baton_model::timer::too_frequent`]), as deploy holds
-//! them.
+//! them. [`literals`] points out static values that read like expressions missing their
+//! `=`.
 //!
 //! The module does no IO: the caller passes what it knows of the world in an
 //! [`Environment`].
@@ -20,6 +21,7 @@
 mod checks;
 mod counts;
 mod functions;
+mod literals;
 mod references;
 mod scope;
 
@@ -74,6 +76,9 @@ pub enum Check {
     TimerInterval,
     /// An expression calls a FEEL function that does not exist.
     UnknownFunction,
+    /// A static value (no leading `=`) that names the process's variables, as if an
+    /// expression had lost its `=`.
+    ForgottenEquals,
 }
 
 impl Check {
@@ -88,6 +93,7 @@ impl Check {
             Check::DanglingImport => "dangling_import",
             Check::TimerInterval => "timer_interval",
             Check::UnknownFunction => "unknown_function",
+            Check::ForgottenEquals => "forgotten_equals",
         }
     }
 }
@@ -198,6 +204,7 @@ pub fn lint(source: &str, environment: &Environment<'_>) -> Result<Report, NotBp
     for process in root.children.iter().filter(|c| c.is(Ns::Bpmn, "process")) {
         functions::unknown(process, &mut findings);
         let executable = process.flag("isExecutable") == Some(true);
+        literals::check(process, &mut findings);
         for scope in scope::Scope::all(process) {
             checks::run(&scope, &parsed.diagnostics, &mut findings);
             if executable && let Some(known) = environment.job_types {

@@ -122,9 +122,17 @@ fn run_durable(
     );
     for node in &def.graph().nodes {
         match &node.kind {
-            NodeKind::ServiceTask { job } => {
-                runtime.register_handler(&job.job_type, Arc::new(Stub))
-            }
+            NodeKind::ServiceTask { job } => match job.job_type.as_static() {
+                Some(job_type) => runtime.register_handler(job_type, Arc::new(Stub)),
+                None => {
+                    return Err(InputError(format!(
+                        "--durable cannot complete the jobs of '{}', whose type is an \
+                         expression; bench it in memory",
+                        node.id
+                    ))
+                    .into());
+                }
+            },
             NodeKind::UserTask { .. } => {
                 return Err(InputError(format!(
                     "--durable cannot complete user task '{}'; bench it in memory",

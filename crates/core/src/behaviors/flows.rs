@@ -1,7 +1,6 @@
 //! Sequence flows: choosing which to take when an element completes, and what happens when
 //! a token arrives at a flow's target.
 
-use baton_feel::Value;
 use baton_model::{FlowId, NodeId, NodeKind};
 
 use crate::behaviors::{transition, variables};
@@ -79,28 +78,11 @@ fn condition_holds(p: &Processor<'_>, key: Key, flow: FlowId) -> Result<bool, No
         return Ok(true);
     };
     // Conditions see the completing element's scope, so its local variables count.
-    let evaluation = condition.evaluate(&variables::ScopeView::of(p, key));
-    match evaluation.value {
-        Value::Bool(b) => Ok(b),
-        other => {
-            let why = if evaluation.warnings.is_empty() {
-                String::new()
-            } else {
-                let warnings: Vec<String> =
-                    evaluation.warnings.iter().map(|w| w.to_string()).collect();
-                format!(" ({})", warnings.join("; "))
-            };
-            Err((
-                IncidentKind::ExpressionFailed,
-                format!(
-                    "condition of sequence flow '{}' must be true or false but was {}{why}: `{}`",
-                    f.id,
-                    other,
-                    condition.source()
-                ),
-            ))
-        }
-    }
+    let view = variables::ScopeView::of(p, key);
+    variables::condition(condition, &view, || {
+        format!("condition of sequence flow '{}'", f.id)
+    })
+    .map_err(|message| (IncidentKind::ExpressionFailed, message))
 }
 
 /// A token has been placed on `flow` inside `scope`: activate the target if it can start.

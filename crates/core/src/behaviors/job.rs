@@ -4,8 +4,8 @@
 //! [`Effect::JobReady`]. Delivery is at least once; the engine makes completion exactly
 //! once by accepting a completion only while the job is open.
 
-use baton_feel::Context;
-use baton_model::{JobDefinition, Throw};
+use baton_feel::{Context, Value};
+use baton_model::{JobDefinition, StaticOrExpression, Throw};
 
 use crate::behaviors::{events, incident, variables};
 use crate::effect::Effect;
@@ -19,15 +19,70 @@ pub(crate) fn create(
     element: Key,
     definition: &JobDefinition,
 ) -> Result<(), ReplayError> {
+    let (job_type, retries) = match resolve(p, element, definition) {
+        Ok(resolved) => resolved,
+        Err(message) => {
+            return incident::raise(p, element, None, IncidentKind::ExpressionFailed, message);
+        }
+    };
     let key = p.next_key();
     p.emit(Event::JobCreated {
         key,
         element,
-        job_type: definition.job_type.clone(),
-        retries: definition.retries,
+        job_type,
+        retries,
     })?;
     announce(p, key);
     Ok(())
+}
+
+/// The type and retries of a job of `definition` for the element instance `element`: as
+/// written, or worked out by their expressions in the element's scope (its input
+/// mappings applied), as Camunda 8 does when it creates the job. `Err` is the incident
+/// message; resolving the incident evaluates them again.
+pub(crate) fn resolve(
+    p: &Processor<'_>,
+    element: Key,
+    definition: &JobDefinition,
+) -> Result<(String, u32), String> {
+    let view = variables::ScopeView::of(p, element);
+    let job_type = match &definition.job_type {
+        StaticOrExpression::Static(job_type) => job_type.clone(),
+        StaticOrExpression::Expression(expression) => {
+            match variables::evaluate(expression, &view, || "job type")? {
+                Value::String(text) if !text.trim().is_empty() => text.trim().to_string(),
+                other => {
+                    return Err(format!(
+                        "the job type expression `{}` must give a non-empty string, but gave \
+                         {other}; set the variables it reads and resolve the incident",
+                        expression.source()
+                    ));
+                }
+            }
+        }
+    };
+    let retries = match &definition.retries {
+        StaticOrExpression::Static(retries) => *retries,
+        StaticOrExpression::Expression(expression) => {
+            let value = variables::evaluate(expression, &view, || "retries")?;
+            match &value {
+                Value::Number(n) if n.is_integer() && n.to_f64() >= 0.0 => {
+                    u32::try_from(n.to_f64() as u64).map_err(|_| not_retries(expression, &value))?
+                }
+                _ => return Err(not_retries(expression, &value)),
+            }
+        }
+    };
+    Ok((job_type, retries))
+}
+
+fn not_retries(expression: &baton_feel::Expression, value: &Value) -> String {
+    format!(
+        "the retries expression `{}` must give a whole number from 0 to {}, but gave {value}; \
+         set the variables it reads and resolve the incident",
+        expression.source(),
+        u32::MAX
+    )
 }
 
 /// Tells the runtime the job can be worked on from its due time.

@@ -340,16 +340,7 @@ fn condition_holds(
         return Ok(Ok(true));
     };
     let view = variables::ScopeView::of(p, body);
-    Ok(
-        match variables::evaluate(condition, &view, || "loop condition".to_string()) {
-            Ok(Value::Bool(b)) => Ok(b),
-            Ok(other) => Err(format!(
-                "the condition `{}` must be true or false, but is {other}",
-                condition.source()
-            )),
-            Err(message) => Err(message),
-        },
-    )
+    Ok(variables::condition(condition, &view, || "the condition"))
 }
 
 fn counter(p: &Processor<'_>, inner: Key) -> usize {

@@ -5,10 +5,15 @@
 //! Camunda's propagation rule: a variable is set on the innermost scope, starting from the
 //! element's enclosing scope, that already defines it, otherwise on the process.
 //!
-//! Failure policy: an expression whose result is null *because of an error* (unknown
-//! variable or function, wrong types, division by zero) raises an incident that names the
-//! error. A path to a missing context entry is an ordinary null, as optional data is common.
+//! Failure policy, Camunda 8.3+'s: reading a variable or context entry that does not
+//! exist gives null, and so does an expression whose result is null because of that
+//! (`missing + 1`); the evaluation goes on, and a missing *variable* leaves a warning in
+//! the element's history ([`Event::WarningRecorded`]). An expression whose result is
+//! null because of any other error (an unknown function, wrong types, division by zero)
+//! raises an incident that names the error, and so does one that ran out of its
+//! evaluation budget, whatever it read. A condition that is null does not hold.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use baton_feel::temporal::DateTime;
@@ -34,10 +39,13 @@ pub(crate) struct ScopeView<'a> {
     limits: Limits,
     /// The command's generator for `random number()` and `uuid()`, if it has one.
     random: Option<&'a Random>,
+    /// Where the warnings of evaluations against this view go (the processor's).
+    notes: &'a RefCell<Vec<(Key, String)>>,
 }
 
 impl<'a> ScopeView<'a> {
-    /// The variables `scope` sees, with the command's time and randomness.
+    /// The variables `scope` (an element instance) sees while `p` runs its command, with
+    /// the command's time and randomness.
     pub(crate) fn of(p: &'a Processor<'_>, scope: Key) -> ScopeView<'a> {
         ScopeView {
             state: p.state,
@@ -46,6 +54,7 @@ impl<'a> ScopeView<'a> {
             at: p.at,
             limits: p.def.limits(),
             random: p.random.as_ref(),
+            notes: &p.notes,
         }
     }
 
@@ -55,6 +64,11 @@ impl<'a> ScopeView<'a> {
             overlay: Some(overlay),
             ..ScopeView::of(p, scope)
         }
+    }
+
+    /// Records a warning about the element this view is seen from.
+    fn note(&self, message: String) {
+        self.notes.borrow_mut().push((self.scope, message));
     }
 }
 
@@ -98,32 +112,107 @@ pub(crate) fn visible(state: &InstanceState, scope: Key) -> Context {
 }
 
 /// Evaluates an expression for a mapping or script: `Err` carries the incident message.
-/// `what` describes the expression for the incident message; it is a closure so the
-/// common, successful evaluation does not format it.
+/// `what` describes the expression for messages; it is a closure so the common,
+/// successful evaluation does not format it.
 pub(crate) fn evaluate<D: std::fmt::Display>(
     expression: &Expression,
-    scope: &dyn Scope,
+    view: &ScopeView<'_>,
     what: impl FnOnce() -> D,
 ) -> Result<Value, String> {
-    let evaluation = expression.evaluate(scope);
-    if is_failure(&evaluation) {
-        let warnings: Vec<String> = evaluation.warnings.iter().map(|w| w.to_string()).collect();
-        return Err(format!(
+    let evaluation = expression.evaluate(view);
+    match judge(&evaluation) {
+        Verdict::Value => Ok(evaluation.value),
+        Verdict::NullFromMissing => {
+            view.note(went_on_with_null(&what(), expression, &evaluation));
+            Ok(Value::Null)
+        }
+        Verdict::Failed => Err(format!(
             "failed to evaluate {} `{}`: {}",
             what(),
             expression.source(),
-            warnings.join("; ")
-        ));
+            warnings(&evaluation)
+        )),
     }
-    Ok(evaluation.value)
 }
 
-fn is_failure(evaluation: &Evaluation) -> bool {
-    evaluation.value.is_null()
-        && evaluation
-            .warnings
-            .iter()
-            .any(|w| w.kind != WarningKind::NoSuchEntry)
+/// Evaluates a condition: whether it holds. Null (a variable it reads does not exist,
+/// say) does not hold; any other value but true and false, or a failed evaluation, is an
+/// `Err` with the incident message.
+pub(crate) fn condition<D: std::fmt::Display>(
+    expression: &Expression,
+    view: &ScopeView<'_>,
+    what: impl FnOnce() -> D,
+) -> Result<bool, String> {
+    let evaluation = expression.evaluate(view);
+    match (judge(&evaluation), &evaluation.value) {
+        (Verdict::Value, Value::Bool(holds)) => Ok(*holds),
+        (Verdict::Value, Value::Null) => Ok(false),
+        (Verdict::NullFromMissing, _) => {
+            view.note(went_on_with_null(&what(), expression, &evaluation));
+            Ok(false)
+        }
+        (_, other) => {
+            let why = if evaluation.warnings.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", warnings(&evaluation))
+            };
+            Err(format!(
+                "{} must be true or false but was {other}{why}: `{}`",
+                what(),
+                expression.source()
+            ))
+        }
+    }
+}
+
+/// What an evaluation's result means for the engine (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    /// A value to go on with (a null with no warning, or only missing context entries,
+    /// included).
+    Value,
+    /// Null because a variable it read does not exist (and whatever that led to): a
+    /// warning for the element's history.
+    NullFromMissing,
+    Failed,
+}
+
+fn judge(evaluation: &Evaluation) -> Verdict {
+    let kinds = || evaluation.warnings.iter().map(|w| w.kind);
+    if kinds().any(|k| k == WarningKind::LimitExceeded) {
+        return Verdict::Failed;
+    }
+    if !evaluation.value.is_null() || evaluation.warnings.is_empty() {
+        return Verdict::Value;
+    }
+    let missing =
+        |k: WarningKind| matches!(k, WarningKind::UnknownVariable | WarningKind::NoSuchEntry);
+    if !kinds().any(missing) {
+        return Verdict::Failed;
+    }
+    // A path to a missing context entry is an ordinary null, as optional data is common.
+    match kinds().all(|k| k == WarningKind::NoSuchEntry) {
+        true => Verdict::Value,
+        false => Verdict::NullFromMissing,
+    }
+}
+
+fn warnings(evaluation: &Evaluation) -> String {
+    let warnings: Vec<String> = evaluation.warnings.iter().map(|w| w.to_string()).collect();
+    warnings.join("; ")
+}
+
+fn went_on_with_null(
+    what: &dyn std::fmt::Display,
+    expression: &Expression,
+    evaluation: &Evaluation,
+) -> String {
+    format!(
+        "{what} `{}` gave null: {}",
+        expression.source(),
+        warnings(evaluation)
+    )
 }
 
 /// Evaluates the element's input mappings into its local scope.

@@ -27,8 +27,13 @@ pub(crate) fn on_activated(
         return incident::raise(p, key, None, IncidentKind::DecisionFailed, message);
     };
     let inputs = variables::visible(p.state, key);
-    match decisions.evaluate(&called.decision_id, &inputs, p.at, p.random.as_ref()) {
-        Ok(value) => {
+    match decisions.evaluate_noting(&called.decision_id, &inputs, p.at, p.random.as_ref()) {
+        Ok((value, warnings)) => {
+            p.notes.get_mut().extend(
+                warnings
+                    .into_iter()
+                    .map(|w| (key, format!("decision '{}': {w}", called.decision_id))),
+            );
             let mut result = Context::new();
             result.insert(called.result_variable.as_str(), value);
             variables::complete_with_result(p, key, &result)

@@ -269,7 +269,8 @@ pub async fn variables_of(
 }
 
 /// An instance's history: `path` (the elements completed, in order) and `timeline` (every
-/// element run with `startedAt`, `endedAt` and `outcome`).
+/// element run with `startedAt`, `endedAt` and `outcome`, and `warnings` when its
+/// expressions read variables that do not exist).
 #[derive(Serialize, ToSchema)]
 pub struct History {
     #[schema(value_type = Vec<String>)]
