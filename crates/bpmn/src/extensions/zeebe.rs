@@ -36,6 +36,9 @@ const READ: &[&str] = &[
     "loopCharacteristics",
     "subscription",
     "assignmentDefinition",
+    // In `extensions::listeners`.
+    "executionListeners",
+    "taskListeners",
 ];
 
 fn extensions(el: &Element) -> impl Iterator<Item = &Element> {
@@ -47,6 +50,11 @@ fn extensions(el: &Element) -> impl Iterator<Item = &Element> {
 
 fn zeebe<'a>(el: &'a Element, name: &str) -> Option<&'a Element> {
     extensions(el).find(|c| c.is(Ns::Zeebe, name))
+}
+
+/// The first `zeebe:{name}` extension element of `el`, for the other extension readers.
+pub(crate) fn extension<'a>(el: &'a Element, name: &str) -> Option<&'a Element> {
+    zeebe(el, name)
 }
 
 /// Warns about zeebe extensions that would change behaviour in Camunda but are ignored here.
