@@ -61,7 +61,8 @@ impl InstanceView {
                 .map_or((String::new(), None), |n| (n.id.clone(), n.name.clone()))
         };
         let mut waiting = Vec::new();
-        for task in state.user_tasks.values() {
+        // A task being completed waits for its completing listeners' jobs, listed below.
+        for task in state.user_tasks.values().filter(|t| t.completing.is_none()) {
             let (element, name) = element(task.element);
             waiting.push(Waiting {
                 kind: "user_task",

@@ -88,6 +88,10 @@ pub fn changes(
             | Event::UserTaskCandidatesSet { key, .. } => {
                 tasks.insert(*key, "open");
             }
+            // Its completing listeners run: nobody may claim or complete it meanwhile.
+            Event::UserTaskCompleting { key, .. } => {
+                tasks.insert(*key, "completing");
+            }
             Event::UserTaskCompleted { key } => {
                 tasks.insert(*key, "completed");
             }
@@ -177,7 +181,7 @@ pub fn changes(
             candidate_groups: live.map(|t| t.candidate_groups.clone()).unwrap_or_default(),
             candidate_users: live.map(|t| t.candidate_users.clone()).unwrap_or_default(),
             created_at: at,
-            ended_at: (task_state != "open").then_some(at),
+            ended_at: matches!(task_state, "completed" | "cancelled").then_some(at),
         });
     }
     for key in timers {
