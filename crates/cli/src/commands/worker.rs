@@ -232,6 +232,14 @@ impl Worker {
                             eprintln!("completed job {key} ({})", request.process_id);
                         }
                     }
+                    // The server refused the result itself (a task listener's variables,
+                    // say): as a broken result, it fails the job, so the instance shows why
+                    // instead of the job coming back to this worker for ever.
+                    Err(ApiError::Problem {
+                        status: 400,
+                        detail,
+                        ..
+                    }) => self.fail(job, &request, &key, detail),
                     Err(error) => eprintln!("warning: completing job {key}: {error}"),
                 }
             }
