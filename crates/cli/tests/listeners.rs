@@ -215,3 +215,63 @@ fn baton_worker_serves_a_listener_and_a_result_the_server_refuses_fails_the_job(
         "{kinds}"
     );
 }
+
+const CASE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+<bpmn:process id="case" isExecutable="true">
+<bpmn:extensionElements><zeebe:executionListeners>
+  <zeebe:executionListener eventType="start" type="open-case"/>
+  <zeebe:executionListener eventType="end" type="close-case" retries="1"/>
+</zeebe:executionListeners></bpmn:extensionElements>
+<bpmn:startEvent id="start"/>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+#[test]
+fn a_failing_process_listener_is_an_incident_on_the_process_and_resolving_runs_it_again() {
+    let w = Workdir::new();
+    w.write("case.bpmn", CASE);
+    let failing = "[workers.close-case]\ncommand = \"echo archive offline >&2; exit 1\"\n";
+    w.write(
+        "baton.toml",
+        &[worker("open-case", r#"{"caseId": 9}"#), failing.to_string()].concat(),
+    );
+    let out = w.baton(&["run", "case.bpmn", "--json"]);
+    assert_eq!(out.code, 1, "an incident: {}", out.stdout);
+    let run = out.json();
+    assert_eq!(run["path"], json!(["start", "end"]), "{run}");
+    let incident = &run["incidents"][0];
+    assert_eq!(incident["element"], "case");
+    assert_eq!(incident["kind"], "job_no_retries");
+    assert!(
+        incident["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("archive offline")),
+        "{incident}"
+    );
+
+    w.write(
+        "baton.toml",
+        &[
+            worker("open-case", "{}"),
+            worker("close-case", r#"{"closed": true}"#),
+        ]
+        .concat(),
+    );
+    let id = incident["id"].as_str().expect("an incident id");
+    let out = w.baton(&["resolve", id, "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let shown = w.baton(&["show", "1", "--json"]).json();
+    assert_eq!(shown["state"], "completed", "{shown}");
+    assert_eq!(shown["variables"], json!({"caseId": 9, "closed": true}));
+    assert_eq!(
+        calls(&w),
+        [
+            "open-case execution_listener start",
+            "close-case execution_listener end"
+        ],
+        "the start listener ran once; the end one again once resolved"
+    );
+}

@@ -52,7 +52,11 @@ impl InstanceView {
         journal: &[JournalRecord],
     ) -> InstanceView {
         let instance = state.instance;
+        // The process's own listener jobs (and their incidents) are on the process itself.
         let element = |key| {
+            if key == state.root {
+                return (state.process_id.clone(), def.graph().name.clone());
+            }
             state
                 .elements
                 .get(&key)

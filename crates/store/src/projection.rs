@@ -138,7 +138,11 @@ pub fn changes(
     }
     rows.elements = elements.into_values().collect();
 
+    // The process's own listener jobs (and their incidents) are on the process itself.
     let element_id = |key: Key| -> String {
+        if key == state.root {
+            return state.process_id.clone();
+        }
         state
             .elements
             .get(&key)
