@@ -80,6 +80,8 @@ pub struct ElementInstance {
     /// How many listeners of one event have completed: they run one after another, and
     /// the element goes on when the last one has.
     pub listened: Option<(ListenerEvent, u32)>,
+    /// The job of the listener running now, if one is.
+    pub listener_job: Option<Key>,
 }
 
 impl ElementInstance {
@@ -284,6 +286,7 @@ impl InstanceState {
                         scope: *scope,
                         lifecycle: Lifecycle::Activating,
                         listened: None,
+                        listener_job: None,
                     },
                 );
                 self.bump_key(*key);
@@ -350,17 +353,24 @@ impl InstanceState {
                         listener: *listener,
                     },
                 );
+                if listener.is_some() {
+                    self.element_mut(*element)?.listener_job = Some(*key);
+                }
                 self.bump_key(*key);
             }
             Event::JobCompleted { key } => {
                 let job = self.jobs.remove(key).ok_or(ReplayError::UnknownKey(*key))?;
                 if let Some(listener) = job.listener {
-                    self.element_mut(job.element)?.listened =
-                        Some((listener.event, listener.index + 1));
+                    let element = self.element_mut(job.element)?;
+                    element.listened = Some((listener.event, listener.index + 1));
+                    element.listener_job = None;
                 }
             }
             Event::JobCancelled { key } | Event::JobErrorThrown { key, .. } => {
-                self.jobs.remove(key).ok_or(ReplayError::UnknownKey(*key))?;
+                let job = self.jobs.remove(key).ok_or(ReplayError::UnknownKey(*key))?;
+                if job.listener.is_some() {
+                    self.element_mut(job.element)?.listener_job = None;
+                }
             }
             Event::JobFailed {
                 key,

@@ -69,9 +69,9 @@ pub(crate) fn waiting(
 /// Whether a listener's job of `key` is open.
 fn running(p: &Processor<'_>, key: Key) -> bool {
     p.state
-        .jobs
-        .values()
-        .any(|j| j.element == key && j.listener.is_some())
+        .elements
+        .get(&key)
+        .is_some_and(|e| e.listener_job.is_some())
 }
 
 /// A worker completed the job of `listener` on `element`: its variables go where the
