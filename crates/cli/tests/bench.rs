@@ -46,6 +46,47 @@ fn endless_recursion_exits_1_naming_the_depth_limit() {
 }
 
 #[test]
+fn camunda_s_random_functions_have_a_source() {
+    let w = Workdir::new();
+    let out = w.baton(&[
+        "bench",
+        "--feel",
+        "[random number(), random number(), uuid()]",
+        "--instances",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json = out.json();
+    let (a, b) = (json["result"][0].as_f64(), json["result"][1].as_f64());
+    assert!(
+        a.zip(b)
+            .is_some_and(|(a, b)| a != b && (0.0..1.0).contains(&a) && (0.0..1.0).contains(&b)),
+        "{json}"
+    );
+    assert_eq!(json["result"][2].as_str().map(str::len), Some(36), "{json}");
+}
+
+#[test]
+fn a_function_baton_lacks_exits_1_naming_it() {
+    let w = Workdir::new();
+    let out = w.baton(&[
+        "bench",
+        "--feel",
+        "last day of quarter(1, 2)",
+        "--instances",
+        "1",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("no function found with name 'last day of quarter'"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn a_failing_expression_exits_1_with_its_warning() {
     let w = Workdir::new();
     let out = w.baton(&["bench", "--feel", "1 + \"a\"", "--instances", "1"]);

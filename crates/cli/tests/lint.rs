@@ -1,6 +1,6 @@
 //! `baton lint`: exit status 0 clean, 1 with findings, 2 for input that is not BPMN; the
 //! `--json` shape scripts rely on; job types and the minimum interval of timer cycles
-//! checked against `baton.toml`.
+//! checked against `baton.toml`; calls of FEEL functions that do not exist.
 
 mod support;
 
@@ -109,6 +109,10 @@ fn input_that_is_not_bpmn_exits_2() {
     let missing = w.baton(&["lint", "nope.bpmn"]);
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("nope.bpmn"), "{}", missing.stderr);
+    // A directory is no model either: the input's fault, not the system's (exit 3).
+    std::fs::create_dir(w.path().join("models.bpmn")).expect("mkdir");
+    let directory = w.baton(&["lint", "models.bpmn"]);
+    assert_eq!(directory.code, 2, "{}", directory.stderr);
 }
 
 #[test]
@@ -173,4 +177,44 @@ fn a_timer_cycle_under_the_minimum_interval_is_an_error_and_baton_toml_can_lower
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     w.write("baton.toml", "[timers]\nmin_interval_ms = 100\nbogus = 1\n");
     assert_eq!(w.baton(&["lint", "tick.bpmn"]).code, 2, "a bad baton.toml");
+}
+
+#[test]
+fn a_feel_function_baton_lacks_is_a_lint_error_and_an_incident_when_run() {
+    let w = Workdir::new();
+    w.write(
+        "quarter.bpmn",
+        r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d">
+<bpmn:process id="quarter" isExecutable="true">
+<bpmn:startEvent id="s"/>
+<bpmn:scriptTask id="end_of_quarter"><bpmn:extensionElements><zeebe:script expression="=last day of quarter(today(), 1)" resultVariable="due"/></bpmn:extensionElements></bpmn:scriptTask>
+<bpmn:endEvent id="e"/>
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="end_of_quarter"/>
+<bpmn:sequenceFlow id="f2" sourceRef="end_of_quarter" targetRef="e"/>
+</bpmn:process></bpmn:definitions>"#,
+    );
+    let out = w.baton(&["lint", "quarter.bpmn", "--json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let d = out.json();
+    let findings = d["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().any(|f| f["severity"] == "error"
+            && f["check"] == "unknown_function"
+            && f["element"] == "end_of_quarter"
+            && f["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("no function found with name 'last day of quarter'"))),
+        "{findings:#?}"
+    );
+    // Deploying is not refused, as in Camunda: the call fails where it is evaluated.
+    let run = w.baton(&["run", "quarter.bpmn", "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let d = run.json();
+    assert_eq!(d["state"], "incident");
+    assert!(
+        d["incidents"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no function found with name 'last day of quarter'")),
+        "{d}"
+    );
 }

@@ -8,15 +8,21 @@
 
 use std::fmt::Debug;
 
-use baton_feel::{Context, Value};
+use baton_feel::{Context, Random, Value};
 
 use crate::ids::Timestamp;
 
 /// The decisions a process can call, by decision id.
 pub trait Decisions: Debug + Send + Sync {
     /// Evaluates `decision` with the variables visible to the task, `at` being the time
-    /// FEEL's `now()` reports (the command's). `Err` is the incident message: an unknown
-    /// decision, or a failed evaluation.
-    fn evaluate(&self, decision: &str, variables: &Context, at: Timestamp)
-    -> Result<Value, String>;
+    /// FEEL's `now()` reports (the command's) and `random` what its `random number()`
+    /// and `uuid()` draw from (the command's generator, if it has one). `Err` is the
+    /// incident message: an unknown decision, or a failed evaluation.
+    fn evaluate(
+        &self,
+        decision: &str,
+        variables: &Context,
+        at: Timestamp,
+        random: Option<&Random>,
+    ) -> Result<Value, String>;
 }

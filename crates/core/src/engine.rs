@@ -5,10 +5,14 @@
 //! instance waits or ends. Every event is applied to the state the moment it is emitted, so
 //! later decisions in the same command see its consequences; the queue (rather than
 //! recursion) keeps long sequences and loops from growing the stack.
+//!
+//! [`execute_seeded`] is the same with a seed for FEEL's `random number()` and `uuid()`:
+//! the core draws no entropy itself, so whoever sends the command draws the seed, and
+//! the journal records the values it gave (replay never evaluates again).
 
 use std::collections::VecDeque;
 
-use baton_feel::Context;
+use baton_feel::{Context, Random};
 
 use crate::behaviors::{events, incident, job, transition, user_task};
 use crate::command::{Command, Request};
@@ -113,6 +117,9 @@ pub(crate) struct Processor<'a> {
     pub def: &'a Definition,
     pub state: &'a mut InstanceState,
     pub at: Timestamp,
+    /// What FEEL's `random number()` and `uuid()` draw from during this command: seeded
+    /// by the caller, or `None` (they are then null with a warning).
+    pub random: Option<Random>,
     pub outcome: Outcome,
     queue: VecDeque<Step>,
     /// Lifecycle steps this command has run (see [`Definition::max_steps_per_command`]).
@@ -193,16 +200,40 @@ impl Processor<'_> {
     }
 }
 
-/// Processes one command. For `StartInstance`, pass [`InstanceState::empty`].
+/// Processes one command. For `StartInstance`, pass [`InstanceState::empty`]. FEEL's
+/// `random number()` and `uuid()` have no source of randomness here (an expression that
+/// calls them raises an incident): [`execute_seeded`] gives them one.
 pub fn execute(
     def: &Definition,
     state: &mut InstanceState,
     request: &Request,
 ) -> Result<Outcome, Rejection> {
+    run(def, state, request, None)
+}
+
+/// [`execute`] with `seed`, random bits the caller drew for this command: every
+/// `random number()` and `uuid()` the command evaluates draws from one generator seeded
+/// with it, so the same commands with the same seeds give the same journal.
+pub fn execute_seeded(
+    def: &Definition,
+    state: &mut InstanceState,
+    request: &Request,
+    seed: u128,
+) -> Result<Outcome, Rejection> {
+    run(def, state, request, Some(Random::new(seed)))
+}
+
+fn run(
+    def: &Definition,
+    state: &mut InstanceState,
+    request: &Request,
+    random: Option<Random>,
+) -> Result<Outcome, Rejection> {
     let mut p = Processor {
         def,
         state,
         at: request.at,
+        random,
         // Most commands write a few dozen events; growing from empty would reallocate
         // (and move every event) several times per command.
         outcome: Outcome {

@@ -8,7 +8,7 @@ mod support;
 use std::sync::Arc;
 
 use baton_core::{Command, Decisions, Key, Rejection, Timestamp};
-use baton_feel::{Context, Value};
+use baton_feel::{Context, Random, Value};
 use support::{Scenario, context};
 
 /// A stand-in for deployed DMN: `grading` passes a score of 50 or more.
@@ -21,8 +21,9 @@ impl Decisions for Grading {
         decision: &str,
         variables: &Context,
         at: Timestamp,
+        random: Option<&Random>,
     ) -> Result<Value, String> {
-        let _ = at;
+        let _ = (at, random);
         if decision != "grading" {
             return Err(format!("no decision '{decision}'"));
         }
@@ -57,9 +58,10 @@ impl Decisions for DeployedLater {
         decision: &str,
         variables: &Context,
         at: Timestamp,
+        random: Option<&Random>,
     ) -> Result<Value, String> {
         if self.0.load(std::sync::atomic::Ordering::SeqCst) {
-            Grading.evaluate(decision, variables, at)
+            Grading.evaluate(decision, variables, at, random)
         } else {
             Err(format!("no decision '{decision}' is deployed"))
         }
@@ -123,6 +125,66 @@ fn failing_script_raises_an_incident_and_resolving_retries_it() {
     .expect("resolve accepted");
     assert_eq!(s.state.incidents.len(), 1);
     insta::assert_snapshot!(s.transcript);
+}
+
+#[test]
+fn random_values_come_from_the_command_s_seed_and_the_journal_keeps_them() {
+    let s = Scenario::start_seeded("random", "{}", 7);
+    assert!(s.state.is_ended(), "{}", s.transcript);
+    let variables = s.state.process_variables();
+    let (Some(Value::Context(drawn)), Some(Value::Number(c))) =
+        (variables.get("drawn"), variables.get("c"))
+    else {
+        panic!("drawn and c are set: {}", s.variables())
+    };
+    let number = |name: &str| match drawn.get(name) {
+        Some(Value::Number(n)) => n.to_f64(),
+        other => panic!("{name} is a number, got {other:?}"),
+    };
+    let (a, b, c) = (number("a"), number("b"), c.to_f64());
+    for x in [a, b, c] {
+        assert!((0.0..1.0).contains(&x), "{x} is in [0, 1)");
+    }
+    assert!(
+        a != b && b != c && a != c,
+        "every draw differs: {a}, {b}, {c}"
+    );
+    assert!(
+        matches!(drawn.get("id"), Some(Value::String(id)) if id.len() == 36),
+        "{}",
+        s.variables()
+    );
+    // The same seeds write the same journal; other seeds other values.
+    assert_eq!(
+        Scenario::start_seeded("random", "{}", 7).transcript,
+        s.transcript
+    );
+    assert_ne!(
+        Scenario::start_seeded("random", "{}", 8).variables(),
+        s.variables()
+    );
+}
+
+#[test]
+fn random_number_in_a_command_without_a_seed_is_an_incident() {
+    let s = Scenario::start("random", "{}");
+    let incident = s.incident();
+    let message = &s.state.incidents[&incident].message;
+    assert!(message.contains("randomness"), "{message}");
+}
+
+#[test]
+fn a_failed_assertion_is_an_incident_in_camunda_s_words() {
+    let s = Scenario::start("assert", r#"{"x": 5}"#);
+    assert!(s.state.is_ended());
+    assert_eq!(s.variables(), r#"{"x": 5, "checked": 5}"#);
+    let s = Scenario::start("assert", r#"{"x": -1}"#);
+    let incident = s.incident();
+    let message = &s.state.incidents[&incident].message;
+    assert!(
+        message.contains("assertion failure: the condition is not fulfilled"),
+        "{message}"
+    );
 }
 
 // --- service task and jobs -----------------------------------------------------------

@@ -100,6 +100,42 @@ fn inline(source: &str) -> DecisionModel {
 }
 
 #[test]
+fn random_numbers_come_from_the_caller_s_generator_also_inside_business_knowledge_models() {
+    let model = inline(
+        r##"<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="d" name="d" namespace="n">
+             <businessKnowledgeModel id="draw" name="draw">
+               <encapsulatedLogic><literalExpression><text>random number()</text></literalExpression></encapsulatedLogic>
+             </businessKnowledgeModel>
+             <decision id="dice" name="dice">
+               <knowledgeRequirement><requiredKnowledge href="#draw"/></knowledgeRequirement>
+               <literalExpression><text>[random number(), draw(), uuid()]</text></literalExpression>
+             </decision>
+           </definitions>"##,
+    );
+    let random = baton_feel::Random::new(5);
+    let drawn = model
+        .evaluate_with("dice", &Context::new(), None, Some(&random))
+        .expect("the decision exists");
+    assert!(drawn.warnings.is_empty(), "{:?}", drawn.warnings);
+    let Value::List(items) = &drawn.value else {
+        panic!("a list, got {}", drawn.value)
+    };
+    let (Value::Number(a), Value::Number(b)) = (&items[0], &items[1]) else {
+        panic!("two numbers, got {}", drawn.value)
+    };
+    assert!(a != b && (0.0..1.0).contains(&a.to_f64()) && (0.0..1.0).contains(&b.to_f64()));
+    let without = model
+        .evaluate("dice", &Context::new())
+        .expect("the decision exists");
+    assert_eq!(without.value.to_string(), "[null, null, null]");
+    assert!(
+        without.warnings[0].contains("randomness"),
+        "{:?}",
+        without.warnings
+    );
+}
+
+#[test]
 fn now_is_the_time_the_caller_supplies_and_null_without_one() {
     let model = inline(
         r#"<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="d" name="d" namespace="n">

@@ -148,68 +148,91 @@ impl Expr {
     /// Every name the expression reads (over-approximated: names bound inside it are
     /// included too), for capturing a function's closure.
     pub(crate) fn names(&self, out: &mut Vec<Arc<str>>) {
-        let mut visit = |e: &Expr| e.names(out);
-        match self {
-            Expr::Literal(_) | Expr::Invalid(..) => {}
-            Expr::Name(name) => {
-                if !out.contains(name) {
-                    out.push(name.clone());
-                }
+        self.walk(&mut |e| {
+            if let Expr::Name(name) | Expr::ScopeCall(name, _) = e
+                && !out.contains(name)
+            {
+                out.push(name.clone());
             }
-            Expr::Path(e, _) | Expr::Neg(e) | Expr::InstanceOf(e, _) => visit(e),
+        });
+    }
+}
+
+impl Expr {
+    /// Visits this node and every node below it, parents first.
+    fn walk(&self, visit: &mut dyn FnMut(&Expr)) {
+        visit(self);
+        let mut each = |e: &Expr| e.walk(visit);
+        match self {
+            Expr::Literal(_) | Expr::Name(_) | Expr::Invalid(..) => {}
+            Expr::Path(e, _) | Expr::Neg(e) | Expr::InstanceOf(e, _) => each(e),
             Expr::Filter(a, b)
             | Expr::Arith(_, a, b)
             | Expr::Compare(_, a, b)
             | Expr::And(a, b)
             | Expr::Or(a, b) => {
-                visit(a);
-                visit(b);
+                each(a);
+                each(b);
             }
             Expr::If(a, b, c) | Expr::Between(a, b, c) => {
-                visit(a);
-                visit(b);
-                visit(c);
+                each(a);
+                each(b);
+                each(c);
             }
             Expr::In(e, tests) => {
-                visit(e);
+                each(e);
                 for test in tests {
                     match test {
-                        UnaryTest::Compare(_, t) | UnaryTest::Expr(t, _) => visit(t),
+                        UnaryTest::Compare(_, t) | UnaryTest::Expr(t, _) => each(t),
                     }
                 }
             }
             Expr::Quantified(_, iterations, body) | Expr::For(iterations, body, _) => {
                 for it in iterations {
-                    visit(&it.domain);
+                    each(&it.domain);
                     if let Some(end) = &it.end {
-                        visit(end);
+                        each(end);
                     }
                 }
-                visit(body);
+                each(body);
             }
-            Expr::List(items) | Expr::Call(_, items) => items.iter().for_each(visit),
-            Expr::Context(entries) => entries.iter().for_each(|(_, e)| visit(e)),
+            Expr::List(items) | Expr::Call(_, items) => items.iter().for_each(each),
+            Expr::Context(entries) => entries.iter().for_each(|(_, e)| each(e)),
             Expr::Range(interval) => {
-                visit(&interval.start);
-                visit(&interval.end);
+                each(&interval.start);
+                each(&interval.end);
             }
-            Expr::FunctionDef(_, body) => visit(body),
-            Expr::ExternalFunction(_, definition) => visit(definition),
+            Expr::FunctionDef(_, body) => each(body),
+            Expr::ExternalFunction(_, definition) => each(definition),
             Expr::Invoke(callee, args) => {
-                visit(callee);
-                args.visit(&mut visit);
+                each(callee);
+                args.visit(&mut each);
             }
-            Expr::ScopeCall(name, args) => {
-                if !out.contains(name) {
-                    out.push(name.clone());
-                }
-                args.visit(&mut |e| e.names(out));
-            }
+            Expr::ScopeCall(_, args) => args.visit(&mut each),
         }
     }
-}
 
-impl Expr {
+    /// The names this expression calls that are neither built-ins nor bound inside it
+    /// (a context entry, a parameter or a loop variable may hold a function), in order of
+    /// appearance: the scope must provide them, or the calls fail.
+    pub(crate) fn unbound_calls(&self) -> Vec<Arc<str>> {
+        let (mut calls, mut bound): (Vec<Arc<str>>, Vec<Arc<str>>) = (Vec::new(), Vec::new());
+        self.walk(&mut |e| match e {
+            Expr::ScopeCall(name, _) if !calls.contains(name) => calls.push(name.clone()),
+            Expr::Context(entries) => bound.extend(entries.iter().map(|(k, _)| k.clone())),
+            Expr::FunctionDef(parameters, _) => {
+                bound.extend(parameters.iter().map(|(p, _)| p.clone()))
+            }
+            Expr::ExternalFunction(parameters, _) => bound.extend(parameters.iter().cloned()),
+            Expr::Quantified(_, iterations, _) | Expr::For(iterations, _, _) => {
+                bound.extend(iterations.iter().map(|it| it.name.clone()))
+            }
+            _ => {}
+        });
+        calls.retain(|name| !bound.contains(name));
+        calls
+    }
+
     /// A range whose endpoints are literals: constants, `null`, and temporal constructor
     /// calls (`date("2024-01-01")`) on constants.
     pub(crate) fn is_range_literal(&self) -> bool {

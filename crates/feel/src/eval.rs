@@ -34,6 +34,9 @@ const MAX_WARNINGS: usize = 16;
 /// step per this many frames.
 const FREE_LOOKUP: u64 = 16;
 
+/// The decimal places of `random number()`.
+const RANDOM_DIGITS: u32 = 16;
+
 /// Why an operation produced null; becomes a [`Warning`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Failure {
@@ -231,6 +234,15 @@ impl<'s> Evaluator<'s> {
         {
             self.warnings.retain(|w| *w != warning);
             self.warnings.insert(0, warning);
+            value = Value::Null;
+        }
+        // A failed `assert` fails the whole expression, as in Camunda, not only the call:
+        // `{checked: assert(x, x > 0)}` must not pass as a context with a null entry.
+        if self
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::AssertionFailed)
+        {
             value = Value::Null;
         }
         if self.joined {
@@ -1347,18 +1359,37 @@ impl Evaluator<'_> {
                     return Value::Null;
                 };
                 let mark = self.warnings.len();
-                let _ = self.eval(arg);
-                let undefined = self.warnings[mark..].iter().any(|w| {
-                    matches!(
-                        w.kind,
-                        WarningKind::UnknownVariable | WarningKind::NoSuchEntry
-                    )
-                });
-                // Asking is the point: an undefined name is the answer, not a problem.
-                if undefined {
+                // As Camunda's FEEL now has it, a null value is not defined, whether it
+                // is missing (`x`, `x.y`) or null (its older versions said true for null).
+                let defined = !self.eval(arg).is_null();
+                // Asking is the point: why it is undefined is the answer, not a problem;
+                // but a limit or a failed assertion still stops the whole evaluation.
+                let stopping = self.budget.is_stopped()
+                    || self.warnings[mark..]
+                        .iter()
+                        .any(|w| w.kind == WarningKind::AssertionFailed);
+                if !defined && !stopping {
                     self.warnings.truncate(mark);
                 }
-                Value::Bool(!undefined)
+                Value::Bool(defined)
+            }
+            Special::RandomNumber | Special::Uuid => {
+                let Some(random) = self.scope.random() else {
+                    return self.fail(Failure::new(
+                        WarningKind::NoRandom,
+                        "random number() and uuid() need a source of randomness, and none \
+                         was supplied",
+                    ));
+                };
+                if special == Special::Uuid {
+                    return Value::string(crate::random::uuid_v4(random.next_u128()));
+                }
+                // Sixteen decimal places, as many as a double's shortest text has.
+                let digits = random.below_power_of_ten(RANDOM_DIGITS);
+                let scale = Number::from_i64(10i64.pow(RANDOM_DIGITS));
+                Number::from_i64(i64::try_from(digits).unwrap_or(0))
+                    .div(scale)
+                    .map_or(Value::Null, |n| Value::Number(n.normalized()))
             }
         }
     }

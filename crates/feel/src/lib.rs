@@ -27,6 +27,8 @@
 //!   [`Function`] values, and their JSON form.
 //! - `temporal.rs`: dates, times, durations and their calendar arithmetic; `zones.rs` a
 //!   small table of named time zones with their daylight-saving rules.
+//! - [`random`]: the seeded generator a caller hands in for `random number()` and
+//!   `uuid()`, since evaluation draws no entropy of its own.
 //! - [`UnaryTests`]: decision-table input entries (`-`, `< 10`, `not("a", "b")`, `? > x`).
 //!
 //! **Invariant:** nothing here panics on input or does IO; errors are values (a
@@ -35,8 +37,12 @@
 //! [`WarningKind::LimitExceeded`] warning, and deep recursion grows the native stack on
 //! demand instead of overflowing it.
 //!
+//! Built-ins are DMN 1.5's plus the extensions Camunda 8's FEEL engine documents
+//! (`random number()`, `assert()`, `context put()` with a path, `partition()`, …).
+//!
 //! Not supported (each reports itself rather than misbehaving): `now()` and `today()`
-//! (the engine core has no clock), external functions other than a fixed set of
+//! without a clock, and `random number()` and `uuid()` without a source of randomness,
+//! from the [`Scope`] (the engine core has neither of its own), external functions other than a fixed set of
 //! `java.lang` methods, and named time zones outside the built-in table (they keep their
 //! name and compare by local time).
 
@@ -50,16 +56,24 @@ mod java;
 mod lexer;
 mod ops;
 mod parser;
+pub mod random;
 pub mod temporal;
 mod zones;
 
 use std::sync::Arc;
 
 pub use budget::{Limits, MAX_NESTING};
+pub use random::Random;
 pub use value::{
     Context, Function, FunctionValue, List, NativeImplementation, Number, NumberParseError, Range,
     RangeForm, Shape, Value,
 };
+
+/// The names of FEEL's built-in functions (DMN 1.5's and Camunda's extensions), for
+/// suggestions when a model calls one that does not exist.
+pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+    builtins::names()
+}
 
 /// The class and method signature of a DMN external Java function definition
 /// (`{java: {class: ..., method signature: ...}}`).
@@ -105,6 +119,18 @@ impl Expression {
     /// Whether this is a range written with literal endpoints (what `range(text)` reads).
     pub(crate) fn is_range_literal(&self) -> bool {
         self.compiled.is_range_literal()
+    }
+
+    /// The functions this expression calls that FEEL does not have and the expression
+    /// does not define itself (in a context entry, say), in order of appearance. Only a
+    /// scope that provides functions (a DMN model's business knowledge models) can make
+    /// such a call work; anywhere else it fails with "no function found with name …".
+    pub fn unknown_functions(&self) -> Vec<String> {
+        self.compiled
+            .unbound_calls()
+            .iter()
+            .map(|name| name.to_string())
+            .collect()
     }
 
     /// Evaluates against the given variables.
@@ -193,6 +219,13 @@ pub trait Scope {
         None
     }
 
+    /// The generator `random number()` and `uuid()` draw from. FEEL draws no entropy of
+    /// its own (evaluation stays deterministic); `None`, the default, makes both null
+    /// with a [`WarningKind::NoRandom`] warning.
+    fn random(&self) -> Option<&Random> {
+        None
+    }
+
     /// The limits of an evaluation against this scope ([`Limits::default`] unless the
     /// host configures them). An evaluation started while another one runs on the same
     /// thread (a function the scope provides, evaluated by its host) shares the running
@@ -267,6 +300,11 @@ pub enum WarningKind {
     NotSupported,
     /// `now()` or `today()` where the caller supplied no current time.
     NoClock,
+    /// `random number()` or `uuid()` where the caller supplied no source of randomness.
+    NoRandom,
+    /// Camunda's `assert(value, condition)` found the condition not `true`; the message
+    /// is the assertion's cause when one was given.
+    AssertionFailed,
     /// The evaluation went past one of its [`Limits`] (call depth, steps, sizes) and
     /// stopped; the message names the limit.
     LimitExceeded,

@@ -35,6 +35,9 @@ const MUL: u8 = 5;
 const POW: u8 = 6;
 const UNARY: u8 = 7;
 
+/// The most words read as the name of a function FEEL does not have.
+const MAX_UNKNOWN_NAME_WORDS: usize = 8;
+
 /// Words that start or continue a construct and so can never be a plain name.
 const RESERVED: &[&str] = &[
     "and",
@@ -684,6 +687,12 @@ impl<'a> Parser<'a> {
                 return Ok(Expr::Literal(Value::Null));
             }
             "function" => return self.function_definition(),
+            // Camunda's older names for `all` and `any`.
+            "and" | "or" if self.peek_at(1) == &Tok::LParen => {
+                self.bump();
+                let name = if word == "and" { "all" } else { "any" };
+                return self.name_or_call(name.to_string());
+            }
             w if RESERVED.contains(&w) => return Err(self.unexpected()),
             _ => {}
         }
@@ -705,6 +714,25 @@ impl<'a> Parser<'a> {
                 self.pos += count;
                 return self.name_or_call(name);
             }
+        }
+        // Words before `(` that name no built-in are a call of a function FEEL does not
+        // have (`last day of quarter(d)`): read as one, so that evaluating it reports "no
+        // function found with name '…'" and lint can name it, instead of a syntax error
+        // at its second word.
+        let mut run = 1;
+        while run < MAX_UNKNOWN_NAME_WORDS
+            && self.peek_at(run) == &Tok::Word
+            && !RESERVED.contains(&self.text(self.pos + run))
+        {
+            run += 1;
+        }
+        if run > 1 && self.peek_at(run) == &Tok::LParen {
+            let name = (0..run)
+                .map(|i| self.text(self.pos + i))
+                .collect::<Vec<_>>()
+                .join(" ");
+            self.pos += run;
+            return self.name_or_call(name);
         }
         self.bump();
         if word == "?" {

@@ -271,6 +271,22 @@ impl DateTime {
         i64::try_from(self.utc_nanos()?.div_euclid(1_000_000)).ok()
     }
 
+    /// The same instant as the wall clock in `zone` shows it (Camunda's `date and
+    /// time(value, timezone)`); `None` when this one has no known offset (a local date and
+    /// time, or a named zone Baton's table does not know) or `zone` is a named zone the
+    /// table does not know.
+    pub fn at_zone(&self, zone: Zone) -> Option<DateTime> {
+        let utc = self.utc_nanos()?;
+        let offset = match &zone {
+            Zone::Offset(seconds) => *seconds,
+            Zone::Named(name) => crate::zones::offset_at_instant(
+                name,
+                i64::try_from(utc.div_euclid(NANOS_PER_SECOND)).ok()?,
+            )?,
+        };
+        DateTime::from_local_nanos(utc + i128::from(offset) * NANOS_PER_SECOND, Some(zone))
+    }
+
     /// The same date and time without its fraction of a second.
     pub fn whole_seconds(&self) -> DateTime {
         DateTime {
@@ -481,7 +497,26 @@ pub fn parse_time(text: &str) -> Option<Time> {
     Time::new(h, m, s, nanos, zone)
 }
 
+/// A time zone written on its own: `Z`, an offset (`+01:00`), or a zone name
+/// (`Europe/Berlin`, `UTC`).
+pub fn parse_zone(text: &str) -> Option<Zone> {
+    if text == "Z" || text.starts_with(['+', '-']) {
+        let clock = format!("00:00:00{text}");
+        return match split_zone(&clock)? {
+            ("00:00:00", zone) => zone,
+            _ => None,
+        };
+    }
+    is_zone_name(text).then(|| Zone::Named(Arc::from(text)))
+}
+
 fn split_zone(text: &str) -> Option<(&str, Option<Zone>)> {
+    // Java's form, an offset followed by the zone it belongs to
+    // (`10:00:00+01:00[Europe/Berlin]`), as Camunda reads it: the zone.
+    if let Some((clock, name)) = text.strip_suffix(']').and_then(|t| t.split_once('[')) {
+        let (clock, _offset) = split_zone(clock)?;
+        return is_zone_name(name).then(|| (clock, Some(Zone::Named(Arc::from(name)))));
+    }
     if let Some((clock, name)) = text.split_once('@') {
         if !is_zone_name(name) {
             return None;

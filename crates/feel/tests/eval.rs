@@ -737,7 +737,8 @@ fn context_functions() {
 fn boolean_functions() {
     for (expression, expected) in [
         ("is defined(counter)", "true"),
-        ("is defined(nothing)", "true"),
+        // Camunda's FEEL: a null value is not defined either.
+        ("is defined(nothing)", "false"),
         ("is defined(missing)", "false"),
         ("is defined(order.id)", "true"),
         ("is defined(order.missing)", "false"),

@@ -9,6 +9,7 @@
 
 mod diagnostic;
 mod graph;
+mod names;
 mod paths;
 pub mod timer;
 
@@ -19,4 +20,5 @@ pub use graph::{
     MessageDefinition, MultiInstance, Node, NodeId, NodeKind, ProcessGraph, ProcessRef, Script,
     Throw, TimerDefinition, TimerKind, TimerValue, Trigger,
 };
+pub use names::similar_names;
 pub use paths::Paths;

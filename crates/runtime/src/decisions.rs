@@ -7,7 +7,7 @@ use std::sync::Arc;
 use baton_core::{Decisions, Timestamp};
 use baton_dmn::DecisionModel;
 use baton_feel::temporal::DateTime;
-use baton_feel::{Context, Value};
+use baton_feel::{Context, Random, Value};
 
 use crate::Source;
 
@@ -41,6 +41,7 @@ impl Decisions for DeployedDecisions {
         decision: &str,
         variables: &Context,
         at: Timestamp,
+        random: Option<&Random>,
     ) -> Result<Value, String> {
         let Some(model) = self.models.get(decision) else {
             return Err(format!(
@@ -49,10 +50,11 @@ impl Decisions for DeployedDecisions {
             ));
         };
         let outcome = model
-            .evaluate_at(
+            .evaluate_with(
                 decision,
                 variables,
                 DateTime::from_unix_millis(at.0).as_ref(),
+                random,
             )
             .map_err(|e| e.to_string())?;
         if outcome.value.is_null() && !outcome.warnings.is_empty() {

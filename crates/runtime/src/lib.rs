@@ -4,7 +4,8 @@
 //!   batches (group commit), runs jobs through local [`handler`]s after their commit, and
 //!   retries failed jobs with backoff ([`retry`]).
 //! - [`view`] turns an instance into what people and scripts see (`baton show`, the API).
-//! - [`config`] reads `baton.toml`; [`clock`] is the injectable time source.
+//! - [`config`] reads `baton.toml`; [`clock`] is the injectable time source; [`seeds`]
+//!   gives each command the seed its FEEL's `random number()` and `uuid()` draw from.
 
 pub mod clock;
 pub mod config;
@@ -14,12 +15,14 @@ pub mod events;
 pub mod handler;
 pub mod retry;
 mod runtime;
+pub mod seeds;
 mod start_timers;
 pub mod view;
 pub mod workers;
 
 use sha2::{Digest, Sha256};
 
+pub use baton_model::similar_names;
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use config::Config;
 pub use error::Error;
@@ -33,34 +36,4 @@ pub fn digest(text: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Names close to `wanted` (edit distance ≤ 3, or sharing a prefix), for "did you mean".
-pub fn similar_names<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut found: Vec<String> = candidates
-        .filter(|c| {
-            edit_distance(wanted, c) <= 3 || c.starts_with(wanted) || wanted.starts_with(*c)
-        })
-        .map(str::to_string)
-        .collect();
-    found.sort();
-    found.dedup();
-    found
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(current + 1);
-            previous = current;
-        }
-    }
-    row[b.len()]
 }

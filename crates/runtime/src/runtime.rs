@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use baton_core::{
     Command, Definition, Effect, ElementRef, GlobalKey, InstanceId, InstanceState, Key, ParentRef,
-    Rejection, Request, Timestamp, execute,
+    Rejection, Request, Timestamp, execute_seeded,
 };
 use baton_dmn::DecisionModel;
 use baton_feel::Context;
@@ -31,6 +31,7 @@ use crate::decisions::{self, DeployedDecisions};
 use crate::error::Error;
 use crate::handler::{JobHandler, JobRequest, JobResult, ShellHandler};
 use crate::retry;
+use crate::seeds::Seeds;
 use crate::start_timers;
 use crate::workers::RemoteJobs;
 
@@ -116,6 +117,8 @@ pub struct Runtime<S: Store> {
     pending: VecDeque<Pending>,
     draining: bool,
     parallelism: usize,
+    /// A fresh seed for each command's FEEL randomness.
+    seeds: Seeds,
 }
 
 impl<S: Store> std::fmt::Debug for Runtime<S> {
@@ -160,6 +163,7 @@ impl<S: Store> Runtime<S> {
             pending: VecDeque::new(),
             draining: false,
             parallelism,
+            seeds: Seeds::from_os(),
         }
     }
 
@@ -505,7 +509,8 @@ impl<S: Store> Runtime<S> {
     ) -> Result<(), Error> {
         let at = self.clock.now();
         let first_seq = state.seq;
-        let outcome = execute(def, state, &Request { at, command })?;
+        let seed = self.seeds.next();
+        let outcome = execute_seeded(def, state, &Request { at, command }, seed)?;
         // A command may change nothing and still ask for work (an error passed on up
         // the chain of calling instances).
         if !outcome.events.is_empty() {

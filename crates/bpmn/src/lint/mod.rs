@@ -9,15 +9,17 @@
 //! XML rather than the IR so that they cover every element as written, including those
 //! the engine cannot run yet and the processes that are not executable. Last,
 //! [`references`] checks what the file names outside itself: job types without a handler
-//! and imports that are not there; and the timer cycles of executable processes are held
-//! to the deployment's minimum interval ([`baton_model::timer::too_frequent`]), as deploy
-//! holds them.
+//! and imports that are not there; [`functions`], the FEEL functions its expressions call
+//! that do not exist; and the timer cycles of executable processes are held to the
+//! deployment's minimum interval ([`baton_model::timer::too_frequent`]), as deploy holds
+//! them.
 //!
 //! The module does no IO: the caller passes what it knows of the world in an
 //! [`Environment`].
 
 mod checks;
 mod counts;
+mod functions;
 mod references;
 mod scope;
 
@@ -70,6 +72,8 @@ pub enum Check {
     DanglingImport,
     /// A timer cycle fires more often than the minimum interval allows.
     TimerInterval,
+    /// An expression calls a FEEL function that does not exist.
+    UnknownFunction,
 }
 
 impl Check {
@@ -83,6 +87,7 @@ impl Check {
             Check::UnknownJobType => "unknown_job_type",
             Check::DanglingImport => "dangling_import",
             Check::TimerInterval => "timer_interval",
+            Check::UnknownFunction => "unknown_function",
         }
     }
 }
@@ -191,6 +196,7 @@ pub fn lint(source: &str, environment: &Environment<'_>) -> Result<Report, NotBp
     let mut findings: Vec<Finding> = parsed.diagnostics.iter().map(from_diagnostic).collect();
     let processes = processes(&root);
     for process in root.children.iter().filter(|c| c.is(Ns::Bpmn, "process")) {
+        functions::unknown(process, &mut findings);
         let executable = process.flag("isExecutable") == Some(true);
         for scope in scope::Scope::all(process) {
             checks::run(&scope, &parsed.diagnostics, &mut findings);

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Result;
-use baton_core::{InstanceId, Timestamp};
-use baton_feel::{Context, Limits, Scope};
+use baton_core::InstanceId;
+use baton_feel::{Context, Limits, Random, Scope};
 use baton_model::NodeKind;
 use baton_runtime::handler::{JobHandler, JobRequest, JobResult};
 use baton_runtime::{Patience, Runtime, SystemClock};
@@ -39,26 +39,27 @@ pub fn run(
     let def = simulate::pick(&defs, process)?.clone();
 
     // One instance first: it checks the model runs to the end and counts its steps.
-    let (probe, events) = simulate::drive(&def, InstanceId(0), &variables, Timestamp(0))?;
-    if !probe.is_ended() {
+    let probe = simulate::Walk::run(&defs, &def, InstanceId(0), None, &variables)?;
+    if !probe.root().state.is_ended() {
+        let incidents: usize = probe
+            .instances
+            .iter()
+            .map(|w| w.state.incidents.len())
+            .sum();
         return Err(InputError(format!(
-            "{} does not run to completion with stubbed handlers (it stops with {} incident(s)); bench needs a model that ends",
+            "{} does not run to completion with stubbed handlers (it stops with {incidents} incident(s)); bench needs a model that ends",
             def.process_id(),
-            probe.incidents.len()
         ))
         .into());
     }
-    let steps_per_instance = events
-        .iter()
-        .filter(|e| matches!(e, baton_core::Event::ElementCompleted { .. }))
-        .count() as u64;
+    let steps_per_instance = probe.completions() as u64;
 
     let started = Instant::now();
     if durable {
         run_durable(&sources, &def, instances, &variables, store)?;
     } else {
         for n in 0..instances {
-            simulate::drive(&def, InstanceId(n + 1), &variables, Timestamp(0))?;
+            simulate::Walk::run(&defs, &def, InstanceId(n + 1), None, &variables)?;
         }
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -191,6 +192,7 @@ pub fn feel(expression: &str, evaluations: u64, var_args: &VarArgs, json: bool) 
     let scope = Limited {
         variables: vars::collect(var_args)?,
         limits: workspace::feel_limits()?,
+        random: Random::new(baton_runtime::seeds::os_seed()),
     };
     let probe = parsed.evaluate(&scope);
     if probe.failed() {
@@ -225,15 +227,21 @@ pub fn feel(expression: &str, evaluations: u64, var_args: &VarArgs, json: bool) 
     )
 }
 
-/// The `--var` variables, evaluated under the configured limits.
+/// The `--var` variables, evaluated under the configured limits, with a generator for
+/// `random number()` and `uuid()`.
 struct Limited {
     variables: Context,
     limits: Limits,
+    random: Random,
 }
 
 impl Scope for Limited {
     fn get(&self, name: &str) -> Option<baton_feel::Value> {
         self.variables.get(name).cloned()
+    }
+
+    fn random(&self) -> Option<&Random> {
+        Some(&self.random)
     }
 
     fn limits(&self) -> Limits {

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use baton_dmn::DecisionModel;
+use baton_feel::Random;
 use baton_feel::temporal::DateTime;
-use baton_runtime::{Clock, SystemClock};
+use baton_runtime::{Clock, SystemClock, seeds};
 use serde_json::json;
 
 use crate::cli::VarArgs;
@@ -25,8 +26,9 @@ pub fn run(
         None => only_decision(&model)?,
     };
     let now = DateTime::from_unix_millis(SystemClock.now().0);
+    let random = Random::new(seeds::os_seed());
     let outcome = model
-        .evaluate_at(&decision, &inputs, now.as_ref())
+        .evaluate_with(&decision, &inputs, now.as_ref(), Some(&random))
         .map_err(|e| InputError(e.to_string()))?;
     let failed = outcome.value.is_null() && !outcome.warnings.is_empty();
     if json {

@@ -7,12 +7,13 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use baton_bpmn::lint::{self, Environment, Finding, NotBpmn, Report, Severity};
 use baton_model::timer::MinInterval;
 use baton_runtime::Config;
 use serde_json::{Value, json};
 
+use crate::commands::unreadable;
 use crate::exit::{self, InputError};
 use crate::output;
 use crate::workspace::CONFIG_FILE;
@@ -33,8 +34,7 @@ pub fn run(files: &[PathBuf], config: Option<&Path>, json: bool) -> Result<u8> {
         .map_or(MinInterval::DEFAULT, |c| c.timers.min_interval());
     let mut linted = Vec::with_capacity(files.len());
     for file in files {
-        let source = std::fs::read_to_string(file)
-            .with_context(|| format!("could not read {}", file.display()))?;
+        let source = std::fs::read_to_string(file).map_err(|e| unreadable(file, &e))?;
         let dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
         let import_exists = move |location: &str| dir.join(location).exists();
         let environment = Environment {

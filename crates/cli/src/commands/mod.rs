@@ -27,7 +27,7 @@ mod worker;
 
 use std::path::Path;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use baton_core::{GlobalKey, InstanceId};
 use baton_runtime::{Source, read_source};
 
@@ -250,14 +250,20 @@ pub fn run(cli: Cli) -> Result<u8> {
 }
 
 /// Reads model files, naming the file that could not be read.
+/// Reads the model files named on the command line; one that cannot be read (missing, a
+/// directory, not readable) is the input's fault, exit 2.
 fn read_sources(files: &[impl AsRef<Path>]) -> Result<Vec<Source>> {
     files
         .iter()
         .map(|f| {
             let path = f.as_ref();
-            read_source(path).with_context(|| format!("could not read {}", path.display()))
+            read_source(path).map_err(|e| unreadable(path, &e).into())
         })
         .collect()
+}
+
+fn unreadable(path: &Path, error: &std::io::Error) -> InputError {
+    InputError(format!("could not read {}: {error}", path.display()))
 }
 
 fn parse_key(text: &str) -> Result<GlobalKey> {

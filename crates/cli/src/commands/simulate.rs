@@ -1,28 +1,32 @@
-//! Driving an instance in memory with stubbed handlers: no store, no shell commands.
+//! Driving instances in memory with stubbed handlers: no store, no shell commands.
 //! Used by `baton run --dry-run` and the in-memory `baton bench`.
+//!
+//! A [`Walk`] plays the runtime's part for the instances of one dry run: it completes
+//! every job and user task with no variables, starts the child instance a call activity
+//! asks for when the called process is among the files given, and passes completions,
+//! errors and signals between those instances as the runtime does. It stops when nothing
+//! is left that it can do: the instance ended, has an incident, or waits for something
+//! from outside (a timer, a message, a signal, a process it was not given).
 
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use anyhow::Result;
-use baton_core::history;
 use baton_core::{
-    Command, Definition, Event, InstanceId, InstanceState, JobState, JournalRecord, Request,
-    Timestamp, execute,
+    Command, Definition, Effect, ElementRef, Event, InstanceId, InstanceState, JobState,
+    JournalRecord, Key, Outcome, Rejection, Request, Timestamp, Wait, execute_seeded,
 };
 use baton_dmn::DecisionModel;
-use baton_feel::Context;
+use baton_feel::{Context, Random};
+use baton_model::{NodeKind, Throw, Trigger};
+use baton_runtime::Source;
 use baton_runtime::decisions::{DeployedDecisions, is_dmn};
-use serde_json::json;
 
 use crate::exit::InputError;
-use crate::{output, workspace};
-use baton_runtime::Source;
+use crate::workspace;
 
-/// Commands a simulation may issue before it gives up on a looping model.
+/// Commands a walk may issue before it gives up on a looping model.
 const MAX_COMMANDS: usize = 10_000;
-
-/// Routes listed per process; branching multiplies them.
-const MAX_PATHS: usize = 50;
 
 /// Parses sources into definitions (version 1), failing like `deploy` would; the DMN
 /// files among them provide the decisions business rule tasks call.
@@ -78,123 +82,460 @@ pub fn pick<'a>(definitions: &'a [Definition], process: Option<&str>) -> Result<
     })
 }
 
-/// Runs one instance to its end (or until it is stuck), completing every job and user
-/// task with no variables. Returns the final state and the journal events.
-pub fn drive(
-    def: &Definition,
-    instance: InstanceId,
-    variables: &Context,
-    at: Timestamp,
-) -> Result<(InstanceState, Vec<Event>)> {
-    let mut state = InstanceState::empty();
-    let mut events = Vec::new();
-    let start = Command::StartInstance {
-        instance,
-        version: def.version(),
-        variables: variables.clone(),
-        start_at: None,
-        parent: None,
-    };
-    events.extend(execute(def, &mut state, &Request { at, command: start })?.events);
-    for _ in 0..MAX_COMMANDS {
-        if state.is_ended() || !state.incidents.is_empty() {
-            break;
-        }
-        let command = if let Some(job) = state.jobs.values().find(|j| j.state == JobState::Ready) {
-            Command::CompleteJob {
-                job: job.key,
-                variables: Context::new(),
-            }
-        } else if let Some(task) = state.user_tasks.values().next() {
-            Command::CompleteUserTask {
-                task: task.key,
-                variables: Context::new(),
-            }
-        } else {
-            break;
-        };
-        events.extend(execute(def, &mut state, &Request { at, command })?.events);
-    }
-    Ok((state, events))
+/// The start event a walk begins at.
+pub struct Start {
+    pub element: String,
+    /// `none`, `message`, `timer`, `signal` or `conditional`.
+    pub kind: &'static str,
 }
 
-pub fn dry_run(
-    sources: &[Source],
-    process: Option<&str>,
-    variables: &Context,
-    json: bool,
-) -> Result<u8> {
-    let defs = definitions(sources)?;
-    let def = pick(&defs, process)?;
-    let (state, events) = drive(def, InstanceId(1), variables, Timestamp(0))?;
-    let records: Vec<JournalRecord> = events
-        .into_iter()
-        .enumerate()
-        .map(|(seq, event)| JournalRecord {
-            seq: seq as u64,
-            at: Timestamp(0),
-            event,
-        })
-        .collect();
-    let path = history::path(&records);
-    let outcome = if state.is_ended() {
-        state.status.as_str()
-    } else if !state.incidents.is_empty() {
-        "incident"
-    } else {
-        "stuck"
+/// Where a walk of `def` starts: the none start event, as Camunda starts an instance it is
+/// asked to create; a process without one starts at its first start event in document
+/// order that waits for a trigger (message, timer, signal), as if the trigger had come.
+pub fn start_event(def: &Definition) -> Option<Start> {
+    let node = def
+        .none_start(None)
+        .or_else(|| def.triggered_starts().next())?;
+    let node = def.node(node);
+    let kind = match &node.kind {
+        NodeKind::StartEvent { trigger, .. } => match trigger {
+            Trigger::None => "none",
+            Trigger::Message(_) => "message",
+            Trigger::Timer(_) => "timer",
+            Trigger::Signal(_) => "signal",
+            Trigger::Conditional(_) => "conditional",
+            _ => "other",
+        },
+        _ => "other",
     };
-    let incidents: Vec<String> = state
-        .incidents
-        .values()
-        .map(|i| i.message.clone())
-        .collect();
-    // Every route through each process given (or just the one asked for).
-    let routes: Vec<(&str, Vec<Vec<String>>, bool)> = defs
-        .iter()
-        .filter(|d| process.is_none_or(|p| d.process_id() == p))
-        .map(|d| {
-            let paths = d.graph().paths(MAX_PATHS);
-            let named = paths
-                .paths
-                .iter()
-                .map(|route| route.iter().map(|n| d.node(*n).id.clone()).collect())
-                .collect();
-            (d.process_id(), named, paths.truncated)
+    Some(Start {
+        element: node.id.clone(),
+        kind,
+    })
+}
+
+/// One instance of a walk.
+pub struct Walked<'d> {
+    pub def: &'d Definition,
+    pub state: InstanceState,
+    pub records: Vec<JournalRecord>,
+}
+
+impl Walked<'_> {
+    /// The id of the element that `key` is (or was) an instance of.
+    pub fn element(&self, key: Key) -> Option<&str> {
+        self.records.iter().find_map(|r| match &r.event {
+            Event::ElementActivating {
+                key: k, element, ..
+            } if *k == key => Some(&**element),
+            _ => None,
         })
-        .collect();
-    if json {
-        let processes: Vec<_> = routes
-            .iter()
-            .map(|(id, paths, truncated)| json!({"process": id, "paths": paths, "truncated": truncated}))
-            .collect();
-        output::json(
-            &json!({"process": def.process_id(), "dry_run": true, "state": outcome, "path": path,
-                             "variables": baton_feel::Value::context(state.process_variables()).to_json(),
-                             "incidents": incidents, "processes": processes}),
-        )?;
-    } else {
-        for (id, paths, truncated) in &routes {
-            println!("paths through {id}:");
-            for (n, route) in paths.iter().enumerate() {
-                println!("  {}. {}", n + 1, route.join(" → "));
-            }
-            if *truncated {
-                println!("  … and more (only the first {MAX_PATHS} are listed)");
-            }
+    }
+}
+
+/// A call activity whose process is not among the files: the walk cannot go into it.
+pub struct Uncalled {
+    pub parent: ElementRef,
+    pub process_id: String,
+}
+
+/// What one instance asked for that concerns another (the runtime's pending work).
+enum Work {
+    Execute(InstanceId, Command),
+    StartChild {
+        parent: ElementRef,
+        process_id: String,
+        variables: Context,
+    },
+    ThrowToParent {
+        parent: ElementRef,
+        thrown: Throw,
+        variables: Context,
+        origin: ElementRef,
+    },
+    Signal {
+        name: String,
+        variables: Context,
+    },
+}
+
+/// The instances of one walk: the one started first, then the children it called.
+pub struct Walk<'d> {
+    defs: &'d [Definition],
+    at: Timestamp,
+    first: InstanceId,
+    pub instances: Vec<Walked<'d>>,
+    pub uncalled: Vec<Uncalled>,
+    /// After each command, its instance and how many records that instance had then:
+    /// the order of events across instances, for [`Walk::path`].
+    log: Vec<(InstanceId, usize)>,
+    /// True when the walk stopped at its command limit instead of running out of work.
+    pub exhausted: bool,
+    commands: usize,
+    queue: VecDeque<Work>,
+    /// Seeds for FEEL's random values, one per command, as the runtime gives them.
+    seeds: Random,
+}
+
+impl<'d> Walk<'d> {
+    /// Starts `def` as `instance` at `start` (an element id; `None` for the none start
+    /// event) and walks it and the children it calls among `defs` as far as stubs can.
+    pub fn run(
+        defs: &'d [Definition],
+        def: &'d Definition,
+        instance: InstanceId,
+        start: Option<&str>,
+        variables: &Context,
+    ) -> Result<Walk<'d>> {
+        let mut walk = Walk {
+            defs,
+            at: Timestamp(0),
+            first: instance,
+            instances: Vec::new(),
+            uncalled: Vec::new(),
+            log: Vec::new(),
+            exhausted: false,
+            commands: 0,
+            queue: VecDeque::new(),
+            seeds: Random::new(baton_runtime::seeds::os_seed()),
+        };
+        let command = Command::StartInstance {
+            instance,
+            version: def.version(),
+            variables: variables.clone(),
+            start_at: start.map(str::to_string),
+            parent: None,
+        };
+        match walk.begin(def, command) {
+            Ok((state, outcome)) => walk.admit(def, state, outcome),
+            Err(rejection @ Rejection::Internal(_)) => return Err(rejection.into()),
+            // Variables nested too deep, or nowhere to start: the input's fault.
+            Err(rejection) => return Err(InputError(rejection.to_string()).into()),
         }
-        println!(
-            "\ndry run of {} (jobs and user tasks completed by stubs, nothing stored): {outcome}",
-            def.process_id()
-        );
-        println!("path taken: {}", path.join(" → "));
-        for message in &incidents {
-            println!("incident: {message}");
+        walk.drive()?;
+        Ok(walk)
+    }
+
+    pub fn root(&self) -> &Walked<'d> {
+        &self.instances[0]
+    }
+
+    fn index(&self, id: InstanceId) -> Option<usize> {
+        usize::try_from(id.0.checked_sub(self.first.0)?).ok()
+    }
+
+    pub fn instance(&self, id: InstanceId) -> Option<&Walked<'d>> {
+        self.instances.get(self.index(id)?)
+    }
+
+    fn instance_mut(&mut self, id: InstanceId) -> Option<&mut Walked<'d>> {
+        let index = self.index(id)?;
+        self.instances.get_mut(index)
+    }
+
+    /// The elements of every instance in the order they completed: the path the walk
+    /// took, into the children it called and back.
+    pub fn path(&self) -> Vec<&str> {
+        let mut seen = vec![0; self.instances.len()];
+        let mut names: BTreeMap<(InstanceId, Key), &str> = BTreeMap::new();
+        let mut path = Vec::new();
+        for &(instance, upto) in &self.log {
+            let (Some(walked), Some(index)) = (self.instance(instance), self.index(instance))
+            else {
+                continue;
+            };
+            for record in &walked.records[seen[index]..upto] {
+                match &record.event {
+                    Event::ElementActivating {
+                        key,
+                        element,
+                        scope: Some(_),
+                        ..
+                    } => {
+                        names.insert((instance, *key), element);
+                    }
+                    Event::ElementCompleted { key } => {
+                        path.extend(names.get(&(instance, *key)));
+                    }
+                    _ => {}
+                }
+            }
+            seen[index] = upto;
+        }
+        path
+    }
+
+    /// Element completions in all instances, the processes' own included.
+    pub fn completions(&self) -> usize {
+        self.instances
+            .iter()
+            .flat_map(|w| &w.records)
+            .filter(|r| matches!(r.event, Event::ElementCompleted { .. }))
+            .count()
+    }
+
+    pub fn has_incident(&self) -> bool {
+        self.instances.iter().any(|w| !w.state.incidents.is_empty())
+    }
+
+    fn drive(&mut self) -> Result<()> {
+        loop {
+            if self.commands >= MAX_COMMANDS {
+                self.exhausted = !self.queue.is_empty() || self.stub().is_some();
+                return Ok(());
+            }
+            if let Some(work) = self.queue.pop_front() {
+                self.work(work)?;
+                continue;
+            }
+            if self.has_incident() {
+                return Ok(());
+            }
+            let Some((instance, command)) = self.stub() else {
+                return Ok(());
+            };
+            self.execute(instance, command)?;
         }
     }
-    Ok(if incidents.is_empty() {
-        0
-    } else {
-        crate::exit::INSTANCE_FAILED
-    })
+
+    /// What a stub does next: complete a ready job, else an open user task.
+    fn stub(&self) -> Option<(InstanceId, Command)> {
+        let live = || self.instances.iter().filter(|w| !w.state.is_ended());
+        let job = live().find_map(|w| {
+            let job = w.state.jobs.values().find(|j| j.state == JobState::Ready)?;
+            Some((
+                w.state.instance,
+                Command::CompleteJob {
+                    job: job.key,
+                    variables: Context::new(),
+                },
+            ))
+        });
+        job.or_else(|| {
+            live().find_map(|w| {
+                let task = w.state.user_tasks.values().next()?;
+                Some((
+                    w.state.instance,
+                    Command::CompleteUserTask {
+                        task: task.key,
+                        variables: Context::new(),
+                    },
+                ))
+            })
+        })
+    }
+
+    fn work(&mut self, work: Work) -> Result<()> {
+        match work {
+            Work::Execute(instance, command) => self.execute_quietly(instance, command),
+            Work::StartChild {
+                parent,
+                process_id,
+                variables,
+            } => {
+                let defs = self.defs;
+                let Some(def) = defs.iter().find(|d| d.process_id() == process_id) else {
+                    self.uncalled.push(Uncalled { parent, process_id });
+                    return Ok(());
+                };
+                let child = InstanceId(self.first.0 + self.instances.len() as u64);
+                let command = Command::StartInstance {
+                    instance: child,
+                    version: def.version(),
+                    variables,
+                    start_at: None,
+                    parent: Some(parent),
+                };
+                match self.begin(def, command) {
+                    Ok((state, outcome)) => {
+                        let started = Command::ChildStarted {
+                            element: parent.element,
+                            child,
+                        };
+                        self.execute_quietly(parent.instance, started)?;
+                        self.admit(def, state, outcome);
+                        Ok(())
+                    }
+                    Err(rejection @ Rejection::Internal(_)) => Err(rejection.into()),
+                    // A called process with only a message start event, say: an
+                    // incident on the call activity.
+                    Err(rejection) => {
+                        let failed = Command::ChildStartFailed {
+                            element: parent.element,
+                            message: rejection.to_string(),
+                        };
+                        self.execute_quietly(parent.instance, failed)
+                    }
+                }
+            }
+            Work::ThrowToParent {
+                parent,
+                thrown,
+                variables,
+                origin,
+            } => {
+                let command = Command::ThrowFromChild {
+                    element: parent.element,
+                    thrown: thrown.clone(),
+                    variables,
+                    origin,
+                };
+                let Err(error) = self.execute(parent.instance, command) else {
+                    return Ok(());
+                };
+                match error.downcast_ref::<Rejection>() {
+                    // An uncaught escalation is no failure; an uncaught error is an
+                    // incident where it was thrown.
+                    Some(Rejection::NotCaught { .. }) => match thrown {
+                        Throw::Error { code, .. } => {
+                            let command = Command::ErrorUncaught {
+                                element: origin.element,
+                                code,
+                            };
+                            self.execute_quietly(origin.instance, command)
+                        }
+                        _ => Ok(()),
+                    },
+                    Some(rejection) if !matches!(rejection, Rejection::Internal(_)) => Ok(()),
+                    _ => Err(error),
+                }
+            }
+            Work::Signal { name, variables } => {
+                // Every instance of the walk waiting for it, as the runtime broadcasts.
+                let waiting: Vec<(InstanceId, Key)> = self
+                    .instances
+                    .iter()
+                    .flat_map(|w| {
+                        w.state
+                            .subscriptions
+                            .values()
+                            .filter(|s| matches!(&s.wait, Wait::Signal { name: n } if *n == name))
+                            .map(|s| (w.state.instance, s.key))
+                    })
+                    .collect();
+                for (instance, subscription) in waiting {
+                    let command = Command::ReceiveSignal {
+                        subscription,
+                        variables: variables.clone(),
+                    };
+                    self.execute_quietly(instance, command)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs a `StartInstance` on a new state; nothing is kept of a rejected one.
+    fn begin(
+        &mut self,
+        def: &Definition,
+        command: Command,
+    ) -> Result<(InstanceState, Outcome), Rejection> {
+        let mut state = InstanceState::empty();
+        self.commands += 1;
+        let request = Request {
+            at: self.at,
+            command,
+        };
+        let outcome = execute_seeded(def, &mut state, &request, self.seeds.next_u128())?;
+        Ok((state, outcome))
+    }
+
+    /// Adds a started instance to the walk.
+    fn admit(&mut self, def: &'d Definition, state: InstanceState, outcome: Outcome) {
+        let instance = state.instance;
+        self.instances.push(Walked {
+            def,
+            state,
+            records: Vec::new(),
+        });
+        self.record(instance, outcome.events, outcome.effects);
+    }
+
+    /// Runs a command; a rejection is an error (a stub's command, or a throw whose
+    /// rejection the caller looks at).
+    fn execute(&mut self, instance: InstanceId, command: Command) -> Result<()> {
+        self.commands += 1;
+        let at = self.at;
+        let seed = self.seeds.next_u128();
+        let Some(walked) = self.instance_mut(instance) else {
+            return Ok(());
+        };
+        let outcome = execute_seeded(
+            walked.def,
+            &mut walked.state,
+            &Request { at, command },
+            seed,
+        )?;
+        self.record(instance, outcome.events, outcome.effects);
+        Ok(())
+    }
+
+    /// A command one instance sent on behalf of another: one that no longer applies
+    /// (the call activity was terminated meanwhile, say) is dropped, as the runtime
+    /// drops it.
+    fn execute_quietly(&mut self, instance: InstanceId, command: Command) -> Result<()> {
+        match self.execute(instance, command) {
+            Err(error)
+                if error
+                    .downcast_ref::<Rejection>()
+                    .is_some_and(|r| !matches!(r, Rejection::Internal(_))) =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    fn record(&mut self, instance: InstanceId, events: Vec<Event>, effects: Vec<Effect>) {
+        let at = self.at;
+        let Some(walked) = self.instance_mut(instance) else {
+            return;
+        };
+        for event in events {
+            let seq = walked.records.len() as u64;
+            walked.records.push(JournalRecord { seq, at, event });
+        }
+        let upto = walked.records.len();
+        self.log.push((instance, upto));
+        for effect in effects {
+            let work = match effect {
+                Effect::StartChild {
+                    element,
+                    process_id,
+                    variables,
+                } => Work::StartChild {
+                    parent: ElementRef { instance, element },
+                    process_id,
+                    variables,
+                },
+                Effect::ChildCompleted { parent, variables } => Work::Execute(
+                    parent.instance,
+                    Command::CompleteCallActivity {
+                        element: parent.element,
+                        variables,
+                    },
+                ),
+                Effect::CancelChild { child } => Work::Execute(child, Command::CancelInstance),
+                Effect::ThrownToParent {
+                    parent,
+                    thrown,
+                    variables,
+                    origin,
+                } => Work::ThrowToParent {
+                    parent,
+                    thrown,
+                    variables,
+                    origin,
+                },
+                Effect::SignalThrown { name, variables } => Work::Signal { name, variables },
+                // The state holds jobs, timers and subscriptions: stubs complete the
+                // jobs, the others are what the walk ends up waiting for.
+                Effect::JobReady { .. } | Effect::TimerArmed { .. } | Effect::Subscribed { .. } => {
+                    continue;
+                }
+            };
+            self.queue.push_back(work);
+        }
+    }
 }

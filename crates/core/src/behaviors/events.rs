@@ -64,7 +64,7 @@ fn open_message(
     let correlation_key = match &message.correlation_key {
         None => String::new(),
         Some(expression) => {
-            let view = variables::ScopeView::new(p.state, owner, p.at, p.def.limits());
+            let view = variables::ScopeView::of(p, owner);
             let value = match variables::evaluate(expression, &view, || {
                 format!("correlation key of message '{}'", message.name)
             }) {
@@ -390,7 +390,7 @@ pub(crate) fn check_conditions(p: &mut Processor<'_>) -> Result<bool, ReplayErro
                 } => c,
                 _ => continue,
             };
-            let view = variables::ScopeView::new(p.state, element.key, p.at, p.def.limits());
+            let view = variables::ScopeView::of(p, element.key);
             let holds = condition.evaluate(&view).value == Value::Bool(true);
             let met = p.state.conditions_met.contains(&(element.key, event));
             if holds != met {

@@ -79,12 +79,7 @@ fn condition_holds(p: &Processor<'_>, key: Key, flow: FlowId) -> Result<bool, No
         return Ok(true);
     };
     // Conditions see the completing element's scope, so its local variables count.
-    let evaluation = condition.evaluate(&variables::ScopeView::new(
-        p.state,
-        key,
-        p.at,
-        p.def.limits(),
-    ));
+    let evaluation = condition.evaluate(&variables::ScopeView::of(p, key));
     match evaluation.value {
         Value::Bool(b) => Ok(b),
         other => {

@@ -132,7 +132,7 @@ fn items(
     body: Key,
     mi: &MultiInstance,
 ) -> Result<Result<Vec<Value>, String>, ReplayError> {
-    let view = variables::ScopeView::new(p.state, body, p.at, p.def.limits());
+    let view = variables::ScopeView::of(p, body);
     if let Some(collection) = &mi.input_collection {
         return Ok(
             match variables::evaluate(collection, &view, || "input collection".to_string()) {
@@ -231,7 +231,7 @@ pub(crate) fn collect_output(
     let Some(body) = p.state.elements.get(&inner).and_then(|e| e.scope) else {
         return Ok(Ok(()));
     };
-    let view = variables::ScopeView::new(p.state, inner, p.at, p.def.limits());
+    let view = variables::ScopeView::of(p, inner);
     let value = match variables::evaluate(element, &view, || "output element".to_string()) {
         Ok(value) => value,
         Err(message) => return Ok(Err(message)),
@@ -339,7 +339,7 @@ fn condition_holds(
     let Some(condition) = condition else {
         return Ok(Ok(true));
     };
-    let view = variables::ScopeView::new(p.state, body, p.at, p.def.limits());
+    let view = variables::ScopeView::of(p, body);
     Ok(
         match variables::evaluate(condition, &view, || "loop condition".to_string()) {
             Ok(Value::Bool(b)) => Ok(b),

@@ -30,7 +30,7 @@ pub(crate) fn arm(
     let value = match &definition.value {
         TimerValue::Literal(text) => Value::string(text.as_str()),
         TimerValue::Expression(expression) => {
-            let view = variables::ScopeView::new(p.state, owner, p.at, p.def.limits());
+            let view = variables::ScopeView::of(p, owner);
             match variables::evaluate(expression, &view, || "timer expression".to_string()) {
                 Ok(value) => value,
                 Err(message) => return Ok(Err(message)),

@@ -86,7 +86,7 @@ fn names(
         Some(Assigned::Names(names)) => return Ok(names.clone()),
         Some(Assigned::Expression(expression)) => expression,
     };
-    let view = variables::ScopeView::new(p.state, element, p.at, p.def.limits());
+    let view = variables::ScopeView::of(p, element);
     let value = variables::evaluate(expression, &view, || what)?;
     let wrong = |found: &Value| {
         format!(

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use baton_feel::temporal::DateTime;
-use baton_feel::{Context, Evaluation, Expression, Limits, Scope, Value, WarningKind};
+use baton_feel::{Context, Evaluation, Expression, Limits, Random, Scope, Value, WarningKind};
 use baton_model::NodeId;
 
 use crate::behaviors::looping;
@@ -32,34 +32,28 @@ pub(crate) struct ScopeView<'a> {
     at: Timestamp,
     /// The definition's evaluation budget.
     limits: Limits,
+    /// The command's generator for `random number()` and `uuid()`, if it has one.
+    random: Option<&'a Random>,
 }
 
 impl<'a> ScopeView<'a> {
-    pub(crate) fn new(
-        state: &'a InstanceState,
-        scope: Key,
-        at: Timestamp,
-        limits: Limits,
-    ) -> ScopeView<'a> {
+    /// The variables `scope` sees, with the command's time and randomness.
+    pub(crate) fn of(p: &'a Processor<'_>, scope: Key) -> ScopeView<'a> {
         ScopeView {
-            state,
+            state: p.state,
             scope,
             overlay: None,
-            at,
-            limits,
+            at: p.at,
+            limits: p.def.limits(),
+            random: p.random.as_ref(),
         }
     }
 
-    fn with_overlay(
-        state: &'a InstanceState,
-        scope: Key,
-        overlay: &'a Context,
-        at: Timestamp,
-        limits: Limits,
-    ) -> ScopeView<'a> {
+    /// [`ScopeView::of`] with `overlay`'s variables in front.
+    fn with_overlay(p: &'a Processor<'_>, scope: Key, overlay: &'a Context) -> ScopeView<'a> {
         ScopeView {
             overlay: Some(overlay),
-            ..ScopeView::new(state, scope, at, limits)
+            ..ScopeView::of(p, scope)
         }
     }
 }
@@ -74,6 +68,10 @@ impl Scope for ScopeView<'_> {
 
     fn now(&self) -> Option<DateTime> {
         DateTime::from_unix_millis(self.at.0)
+    }
+
+    fn random(&self) -> Option<&Random> {
+        self.random
     }
 
     fn limits(&self) -> Limits {
@@ -142,7 +140,7 @@ pub(crate) fn apply_inputs(
     }
     let mut local = Context::new();
     for mapping in inputs {
-        let view = ScopeView::with_overlay(p.state, key, &local, p.at, p.def.limits());
+        let view = ScopeView::with_overlay(p, key, &local);
         let value = match evaluate(&mapping.source, &view, || {
             format!("input mapping to '{}'", mapping.target)
         }) {
@@ -173,14 +171,14 @@ pub(crate) fn apply_outputs(
     }
     let mut result = Context::new();
     for mapping in outputs {
-        let view = ScopeView::new(p.state, key, p.at, p.def.limits());
+        let view = ScopeView::of(p, key);
         let value = match evaluate(&mapping.source, &view, || {
             format!("output mapping to '{}'", mapping.target)
         }) {
             Ok(value) => value,
             Err(message) => return Ok(Err(message)),
         };
-        let outer = ScopeView::with_overlay(p.state, flow_scope, &result, p.at, p.def.limits());
+        let outer = ScopeView::with_overlay(p, flow_scope, &result);
         let (name, value) = assign_path(&mapping.target, value, |n| outer.get(n));
         result.insert(name, value);
     }

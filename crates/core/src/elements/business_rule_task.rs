@@ -27,7 +27,7 @@ pub(crate) fn on_activated(
         return incident::raise(p, key, None, IncidentKind::DecisionFailed, message);
     };
     let inputs = variables::visible(p.state, key);
-    match decisions.evaluate(&called.decision_id, &inputs, p.at) {
+    match decisions.evaluate(&called.decision_id, &inputs, p.at, p.random.as_ref()) {
         Ok(value) => {
             let mut result = Context::new();
             result.insert(called.result_variable.as_str(), value);

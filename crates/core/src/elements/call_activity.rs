@@ -30,7 +30,7 @@ pub(crate) fn on_activated(
     let process_id = match &called.process_id {
         ProcessRef::Id(id) => id.clone(),
         ProcessRef::Expression(expression) => {
-            let view = variables::ScopeView::new(p.state, key, p.at, p.def.limits());
+            let view = variables::ScopeView::of(p, key);
             match variables::evaluate(expression, &view, || "called process id".to_string()) {
                 Ok(Value::String(id)) => id.to_string(),
                 Ok(other) => {

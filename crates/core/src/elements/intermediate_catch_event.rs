@@ -31,8 +31,7 @@ pub(crate) fn on_activated(
         Trigger::Conditional(condition) => {
             // True now: go on. Otherwise wait; the condition is checked again whenever
             // a command changes variables (`events::check_conditions`).
-            let view =
-                crate::behaviors::variables::ScopeView::new(p.state, key, p.at, p.def.limits());
+            let view = crate::behaviors::variables::ScopeView::of(p, key);
             if condition.evaluate(&view).value == baton_feel::Value::Bool(true) {
                 p.push(Step::Complete(key));
             }

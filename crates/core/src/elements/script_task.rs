@@ -15,7 +15,7 @@ pub(crate) fn on_activated(
     key: Key,
     script: &Script,
 ) -> Result<(), ReplayError> {
-    let view = variables::ScopeView::new(p.state, key, p.at, p.def.limits());
+    let view = variables::ScopeView::of(p, key);
     let value = match variables::evaluate(&script.expression, &view, || "script") {
         Ok(value) => value,
         Err(message) => {

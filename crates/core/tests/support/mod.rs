@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use baton_core::{
     Command, Decisions, Definition, Event, InstanceId, InstanceState, Key, Rejection, Request,
-    Timestamp, execute,
+    Timestamp, execute, execute_seeded,
 };
 use baton_feel::{Context, Limits, Value};
 
@@ -17,6 +17,9 @@ pub struct Scenario {
     pub events: Vec<Event>,
     pub transcript: String,
     pub now: i64,
+    /// Seeds FEEL's randomness: each command gets this mixed with its time, as the
+    /// runtime gives each command a fresh seed. `None` sends commands without one.
+    pub seed: Option<u128>,
 }
 
 impl Scenario {
@@ -35,6 +38,11 @@ impl Scenario {
         })
     }
 
+    /// Starts `model` with commands that carry seeds derived from `seed`.
+    pub fn start_seeded(model: &str, variables: &str, seed: u128) -> Scenario {
+        Scenario::begin(model, variables, |def| def, Some(seed))
+    }
+
     /// Starts `model` with its FEEL evaluations under `limits`.
     pub fn start_limited(model: &str, variables: &str, limits: Limits) -> Scenario {
         Scenario::launch(model, variables, |def| def.with_limits(limits))
@@ -45,6 +53,15 @@ impl Scenario {
         model: &str,
         variables: &str,
         configure: impl FnOnce(Definition) -> Definition,
+    ) -> Scenario {
+        Scenario::begin(model, variables, configure, None)
+    }
+
+    fn begin(
+        model: &str,
+        variables: &str,
+        configure: impl FnOnce(Definition) -> Definition,
+        seed: Option<u128>,
     ) -> Scenario {
         let path = format!("{}/tests/models/{model}.bpmn", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("fixture exists");
@@ -63,6 +80,7 @@ impl Scenario {
             events: Vec::new(),
             transcript: String::new(),
             now: 1_000,
+            seed,
         };
         let command = Command::StartInstance {
             instance: InstanceId(7),
@@ -79,14 +97,18 @@ impl Scenario {
         let before = self.state.clone();
         self.now += 1_000;
         let name = command.name();
-        match execute(
-            &self.def,
-            &mut self.state,
-            &Request {
-                at: Timestamp(self.now),
-                command,
-            },
-        ) {
+        let request = Request {
+            at: Timestamp(self.now),
+            command,
+        };
+        let outcome = match self.seed {
+            Some(seed) => {
+                let seed = seed ^ self.now as u128;
+                execute_seeded(&self.def, &mut self.state, &request, seed)
+            }
+            None => execute(&self.def, &mut self.state, &request),
+        };
+        match outcome {
             Ok(outcome) => {
                 self.transcript.push_str(&format!("> {name}\n"));
                 for event in &outcome.events {

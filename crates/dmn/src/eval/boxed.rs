@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::cell::RefCell;
 
 use baton_feel::temporal::DateTime;
-use baton_feel::{Arguments, Context, Evaluation, Scope, Value, budget};
+use baton_feel::{Arguments, Context, Evaluation, Random, Scope, Value, budget};
 
 use super::compile::{Compiled, CompiledFunction};
 use super::{Ref, Run, table};
@@ -342,6 +342,7 @@ pub(crate) fn feel_value(
 ) -> Value {
     let bridge = Bridge {
         now: run.now,
+        random: run.random,
         run: RefCell::new(run),
         at,
         frames,
@@ -365,6 +366,7 @@ pub(crate) fn feel_matches(
 ) -> Option<bool> {
     let bridge = Bridge {
         now: run.now,
+        random: run.random,
         run: RefCell::new(run),
         at,
         frames,
@@ -385,6 +387,7 @@ pub(crate) fn feel_matches(
 struct Bridge<'b, 'm> {
     run: RefCell<&'b mut Run<'m>>,
     now: Option<&'m DateTime>,
+    random: Option<&'m Random>,
     at: Ref,
     frames: &'b Frames,
 }
@@ -402,6 +405,10 @@ impl Scope for Bridge<'_, '_> {
 
     fn now(&self) -> Option<DateTime> {
         self.now.cloned()
+    }
+
+    fn random(&self) -> Option<&Random> {
+        self.random
     }
 
     fn instance_of(&self, type_name: &str, value: &Value) -> Option<bool> {

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use baton_feel::temporal::DateTime;
-use baton_feel::{Context, Limits, Value, budget};
+use baton_feel::{Context, Limits, Random, Value, budget};
 use baton_model::{Diagnostic, Span};
 
 use crate::model::{Definitions, Href};
@@ -83,7 +83,8 @@ type Ref = (usize, usize);
 
 #[derive(Debug)]
 struct Decision {
-    id: String,
+    /// Also a name in the scope of the decisions requiring it, as Camunda binds it.
+    id: Arc<str>,
     name: Arc<str>,
     type_ref: Option<String>,
     decisions: Vec<Ref>,
@@ -207,7 +208,7 @@ impl DecisionModel {
                 };
                 let logic = d.logic.as_ref().map(|l| compiler.expression(l));
                 decisions.push(Decision {
-                    id: d.id.clone(),
+                    id: Arc::from(d.id.as_str()),
                     name: Arc::from(d.variable.name.as_str()),
                     type_ref: d.variable.type_ref.clone(),
                     decisions: d
@@ -294,7 +295,7 @@ impl DecisionModel {
         self.models
             .first()
             .into_iter()
-            .flat_map(|m| m.decisions.iter().map(|d| (d.id.as_str(), &*d.name)))
+            .flat_map(|m| m.decisions.iter().map(|d| (&*d.id, &*d.name)))
     }
 
     fn find_decision(&self, id_or_name: &str) -> Result<Ref, Error> {
@@ -302,7 +303,7 @@ impl DecisionModel {
         main.and_then(|m| {
             m.decisions
                 .iter()
-                .position(|d| d.id == id_or_name)
+                .position(|d| &*d.id == id_or_name)
                 .or_else(|| m.decisions.iter().position(|d| &*d.name == id_or_name))
         })
         .map(|d| (0, d))
@@ -329,9 +330,22 @@ impl DecisionModel {
         inputs: &Context,
         now: Option<&DateTime>,
     ) -> Result<Outcome, Error> {
+        self.evaluate_with(decision, inputs, now, None)
+    }
+
+    /// [`DecisionModel::evaluate_at`] with the generator Camunda's `random number()` and
+    /// `uuid()` draw from (the evaluator draws no entropy itself: without one they are
+    /// null with a warning).
+    pub fn evaluate_with(
+        &self,
+        decision: &str,
+        inputs: &Context,
+        now: Option<&DateTime>,
+        random: Option<&Random>,
+    ) -> Result<Outcome, Error> {
         let at = self.find_decision(decision)?;
         Ok(budget::with_budget(self.limits, || {
-            let mut run = Run::new(self, inputs, now);
+            let mut run = Run::new(self, inputs, now, random);
             let value = run.decision(at);
             run.finish(value)
         }))
@@ -360,7 +374,7 @@ impl DecisionModel {
             return Err(Error::UnknownService(service.to_string()));
         };
         Ok(budget::with_budget(self.limits, || {
-            let mut run = Run::new(self, inputs, now);
+            let mut run = Run::new(self, inputs, now, None);
             let value = run.service_outputs(found, inputs);
             let value = run.coerce_service_output(0, found, value);
             run.finish(value)
@@ -404,12 +418,21 @@ pub(crate) struct Run<'m> {
     pub(crate) lambdas: Vec<boxed::Function>,
     /// What `now()` reports; `None` makes it null with a warning.
     pub(crate) now: Option<&'m DateTime>,
+    /// What `random number()` and `uuid()` draw from; `None` makes them null with a
+    /// warning.
+    pub(crate) random: Option<&'m Random>,
 }
 
 impl<'m> Run<'m> {
-    fn new(model: &'m DecisionModel, inputs: &'m Context, now: Option<&'m DateTime>) -> Run<'m> {
+    fn new(
+        model: &'m DecisionModel,
+        inputs: &'m Context,
+        now: Option<&'m DateTime>,
+        random: Option<&'m Random>,
+    ) -> Run<'m> {
         Run {
             now,
+            random,
             model,
             inputs,
             memo: HashMap::new(),
@@ -466,15 +489,36 @@ impl<'m> Run<'m> {
         // Every given input is visible, as in Camunda where decisions read the process
         // variables; declared input data are coerced to their types on top.
         let mut scope = self.inputs.clone();
-        for &(m, i) in &decision.inputs {
-            let input = &model.models[m].inputs[i];
-            let value = self.inputs.get(&input.name).cloned().unwrap_or(Value::Null);
-            let value = self.coerce(m, value, input.type_ref.as_deref(), &input.name);
-            scope.insert(input.name.clone(), value);
+        let inputs: Vec<(Arc<str>, Value)> = decision
+            .inputs
+            .iter()
+            .map(|&(m, i)| {
+                let input = &model.models[m].inputs[i];
+                let value = self.inputs.get(&input.name).cloned().unwrap_or(Value::Null);
+                let value = self.coerce(m, value, input.type_ref.as_deref(), &input.name);
+                (input.name.clone(), value)
+            })
+            .collect();
+        let required: Vec<(Ref, Value)> = decision
+            .decisions
+            .iter()
+            .map(|&r| (r, self.decision(r)))
+            .collect();
+        // Camunda's engine binds a required decision's result by its variable's name,
+        // else by the decision's id, and Camunda Modeler writes decisions without a
+        // variable: DRDs drawn there refer to upstream decisions by id. So a required
+        // decision of the same model is in scope by its id too, over a given input of
+        // that name (as in Camunda) but under the names the spec binds, set next.
+        for (r, value) in &required {
+            if r.0 == at.0 {
+                scope.insert(model.decision(*r).id.clone(), value.clone());
+            }
         }
-        for &required in &decision.decisions {
-            let value = self.decision(required);
-            scope.insert(model.decision(required).name.clone(), value);
+        for (name, value) in inputs {
+            scope.insert(name, value);
+        }
+        for (r, value) in required {
+            scope.insert(model.decision(r).name.clone(), value);
         }
         let functions = self.functions(&decision.knowledge);
         let value = match &decision.logic {
@@ -548,7 +592,7 @@ impl<'m> Run<'m> {
     pub(crate) fn invoke_service(&mut self, (m, i): Ref, arguments: &Context) -> Value {
         let model = self.model;
         let service = &model.models[m].services[i];
-        let mut sub = Run::new(model, arguments, self.now);
+        let mut sub = Run::new(model, arguments, self.now, self.random);
         let value = sub.service_outputs(service, arguments);
         let value = sub.coerce_service_output(m, service, value);
         for warning in sub.warnings {

@@ -1,7 +1,9 @@
 //! Boolean functions: `not` with three-valued logic, `is`, and Camunda's `is defined` and
-//! `get or else`, which deal with missing and null values.
+//! `get or else`, which deal with missing and null values, and `assert`, which makes an
+//! evaluation fail unless a condition holds.
 
 use super::{Args, Builtin, Special, Ty, handled_by_evaluator};
+use crate::WarningKind;
 use crate::eval::Failure;
 use crate::value::Value;
 
@@ -18,6 +20,17 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         &[("value", Ty::Any), ("default", Ty::Any)],
         2,
         get_or_else,
+    ),
+    // The condition is any value: only `true` passes, null and `false` alike fail.
+    Builtin::new(
+        "assert",
+        &[
+            ("value", Ty::Any),
+            ("condition", Ty::Any),
+            ("cause", Ty::Any),
+        ],
+        2,
+        assert,
     ),
 ];
 
@@ -44,4 +57,20 @@ fn get_or_else(args: &Args<'_>) -> Result<Value, Failure> {
         Value::Null => args.value(1).clone(),
         value => value.clone(),
     })
+}
+
+/// `assert(value, condition[, cause])`: the value when the condition is `true`, else a
+/// failure of the whole evaluation (the evaluator nulls its result), whose message is
+/// the cause when one is given. Camunda words it "Assertion failure on evaluate the
+/// expression '…': The condition is not fulfilled"; the caller names the expression.
+fn assert(args: &Args<'_>) -> Result<Value, Failure> {
+    if args.value(1) == &Value::Bool(true) {
+        return Ok(args.value(0).clone());
+    }
+    let message = match args.value(2) {
+        Value::String(cause) => cause.to_string(),
+        Value::Null => "assertion failure: the condition is not fulfilled".to_string(),
+        other => return Err(args.mismatch("a string as the cause", other)),
+    };
+    Err(Failure::new(WarningKind::AssertionFailed, message))
 }

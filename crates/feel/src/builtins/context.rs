@@ -1,5 +1,9 @@
 //! Context functions: reading entries by key, listing them, and building new contexts.
 //! Contexts are immutable values, so `context put` and `context merge` return copies.
+//!
+//! Camunda's extensions: a path of keys for `get value` and `context put` (which DMN 1.5
+//! adopted for `context put`), and the names its older versions used, `put` for
+//! `context put` and `put all` for `context merge` of contexts given one by one.
 
 use std::sync::Arc;
 
@@ -23,6 +27,13 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         context_put,
     ),
     Builtin::new("context merge", &[("contexts", Ty::List)], 1, context_merge),
+    Builtin::new(
+        "put",
+        &[("context", Ty::Ctx), ("key", Ty::Any), ("value", Ty::Any)],
+        3,
+        context_put,
+    ),
+    Builtin::variadic("put all", &[("contexts", Ty::Any)], 1, put_all),
     Builtin::new("context", &[("entries", Ty::List)], 1, context),
 ];
 
@@ -87,9 +98,10 @@ fn get_entries(args: &Args<'_>) -> Result<Value, Failure> {
     ))
 }
 
-/// Puts `value` at the path `keys` into `context`, creating nested contexts as needed.
-/// `context` with the entry at the path `keys` set; `None` when a key before the last
-/// does not name a context (TCK 1146 nested009).
+/// `context` with the entry at the path `keys` set, creating the contexts on the path
+/// that are missing (Camunda: `context put({x: 1}, ["y", "z"], 2)` is
+/// `{x: 1, y: {z: 2}}`); `None` when a key before the last names an entry that is not a
+/// context (TCK 1146 nested009).
 fn put_path(context: &Context, keys: &[&str], value: Value) -> Option<Context> {
     let mut out = context.clone();
     match keys {
@@ -98,7 +110,8 @@ fn put_path(context: &Context, keys: &[&str], value: Value) -> Option<Context> {
         [key, rest @ ..] => {
             let inner = match context.get(key) {
                 Some(Value::Context(inner)) => put_path(inner, rest, value)?,
-                _ => return None,
+                None | Some(Value::Null) => put_path(&Context::new(), rest, value)?,
+                Some(_) => return None,
             };
             out.insert(*key, Value::context(inner));
         }
@@ -112,12 +125,22 @@ fn context_put(args: &Args<'_>) -> Result<Value, Failure> {
     };
     put_path(context, &keys, args.value(2).clone())
         .map(Value::context)
-        .ok_or_else(|| args.invalid("expects each key but the last to name a context entry"))
+        .ok_or_else(|| args.invalid("can't put an entry inside one that is not a context"))
 }
 
 fn context_merge(args: &Args<'_>) -> Result<Value, Failure> {
+    merge(args, args.list(0))
+}
+
+/// `put all(context1, context2, …)`, Camunda's older name for `context merge`.
+fn put_all(args: &Args<'_>) -> Result<Value, Failure> {
+    merge(args, args.items())
+}
+
+/// The entries of `contexts`, later ones overriding earlier ones with the same key.
+fn merge(args: &Args<'_>, contexts: &[Value]) -> Result<Value, Failure> {
     let mut out = Context::new();
-    for item in args.list(0) {
+    for item in contexts {
         match item {
             Value::Context(c) => {
                 for (key, value) in c.iter() {

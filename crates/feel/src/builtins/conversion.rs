@@ -1,11 +1,17 @@
 //! Conversion functions: `string(from)` and `number(from, grouping separator, decimal
-//! separator)`. Temporal conversions (`date`, `duration`, …) arrive with temporal values.
+//! separator)`, and Camunda's `from json(value)` and `to json(value)`. Temporal
+//! conversions (`date`, `duration`, …) live with the temporal functions.
+//!
+//! The JSON functions speak plain JSON, not the tagged form Baton stores variables in
+//! ([`Value::to_json`]): `to json` writes dates, times and durations as ISO 8601 strings,
+//! and `from json` reads every string as a string.
 
 use std::fmt;
 
 use super::{Args, Builtin, Ty};
 use crate::budget::Limit;
 use crate::eval::Failure;
+use crate::temporal::Zone;
 use crate::value::{Number, Value};
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
@@ -20,6 +26,8 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         1,
         number,
     ),
+    Builtin::new("from json", &[("value", Ty::Str)], 1, from_json),
+    Builtin::new("to json", &[("value", Ty::Any)], 1, to_json),
 ];
 
 /// Strings convert to themselves; other values to their FEEL literal text; null stays null.
@@ -103,4 +111,73 @@ fn parse_plain(text: &str) -> Option<Number> {
         return None;
     }
     text.parse().ok()
+}
+
+/// Camunda's `from json(value)`: the FEEL value a JSON text stands for.
+fn from_json(args: &Args<'_>) -> Result<Value, Failure> {
+    let json: serde_json::Value = serde_json::from_str(args.str(0))
+        .map_err(|e| args.invalid(format!("expects JSON text: {e}")))?;
+    Ok(from_plain_json(&json))
+}
+
+fn from_plain_json(json: &serde_json::Value) -> Value {
+    match json {
+        serde_json::Value::Object(map) => {
+            let mut context = crate::value::Context::new();
+            for (key, value) in map {
+                context.insert(key.as_str(), from_plain_json(value));
+            }
+            Value::context(context)
+        }
+        serde_json::Value::Array(items) => Value::list(items.iter().map(from_plain_json).collect()),
+        // Scalars read as they do everywhere else (numbers keep every digit).
+        scalar => Value::from_json(scalar),
+    }
+}
+
+/// Camunda's `to json(value)`: the value as compact JSON text, entries in their order.
+fn to_json(args: &Args<'_>) -> Result<Value, Failure> {
+    let json = plain_json(args, args.value(0))?;
+    let text =
+        serde_json::to_string(&json).map_err(|e| args.invalid(format!("can't write JSON: {e}")))?;
+    args.check_string(text.len())?;
+    Ok(Value::string(text))
+}
+
+fn plain_json(args: &Args<'_>, value: &Value) -> Result<serde_json::Value, Failure> {
+    Ok(match value {
+        Value::List(items) => serde_json::Value::Array(
+            items
+                .iter()
+                .map(|item| plain_json(args, item))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Context(context) => serde_json::Value::Object(
+            context
+                .iter()
+                .map(|(key, item)| Ok((key.to_string(), plain_json(args, item)?)))
+                .collect::<Result<_, Failure>>()?,
+        ),
+        // Java's form for a zone with its offset at that instant: `+01:00[Europe/Berlin]`.
+        Value::DateTime(dt) => match (&dt.time.zone, dt.offset_seconds()) {
+            (Some(Zone::Named(name)), Some(offset)) => {
+                let with_offset = crate::temporal::DateTime {
+                    date: dt.date,
+                    time: crate::temporal::Time {
+                        zone: Some(Zone::Offset(offset)),
+                        ..dt.time.clone()
+                    },
+                };
+                serde_json::Value::String(format!("{with_offset}[{name}]"))
+            }
+            _ => serde_json::Value::String(dt.to_string()),
+        },
+        Value::Date(_) | Value::Time(_) | Value::YearMonths(_) | Value::DayTime(_) => {
+            serde_json::Value::String(value.to_string())
+        }
+        Value::Function(_) | Value::Range(_) => {
+            return Err(args.mismatch("a value JSON can hold", value));
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => value.to_json(),
+    })
 }

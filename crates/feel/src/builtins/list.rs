@@ -3,6 +3,8 @@
 //!
 //! The aggregates (`min`, `sum`, …) accept one list or the items as separate arguments,
 //! and give null for an empty list or when any item is null.
+//!
+//! Camunda's extensions: `duplicate values`, `is empty` and `partition`.
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -93,6 +95,13 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     Builtin::new("duplicate values", LIST, 1, duplicate_values),
     Builtin::new("flatten", LIST, 1, flatten),
     Builtin::new("is empty", LIST, 1, is_empty).shallow(),
+    Builtin::new(
+        "partition",
+        &[("list", Ty::List), ("size", Ty::Num)],
+        2,
+        partition,
+    )
+    .shallow(),
     Builtin {
         special: Some(super::Special::Sort),
         ..Builtin::new(
@@ -551,6 +560,22 @@ fn flatten(args: &Args<'_>) -> Result<Value, Failure> {
 
 fn is_empty(args: &Args<'_>) -> Result<Value, Failure> {
     Ok(Value::Bool(args.list(0).is_empty()))
+}
+
+/// Camunda's `partition(list, size)`: consecutive sublists of `size` items, the last
+/// one shorter when the items run out.
+fn partition(args: &Args<'_>) -> Result<Value, Failure> {
+    let size = args.int(1)?;
+    let size = usize::try_from(size)
+        .ok()
+        .filter(|&s| s > 0)
+        .ok_or_else(|| args.invalid(format!("expects a size of 1 or more, got {size}")))?;
+    Ok(Value::list(
+        args.list(0)
+            .chunks(size)
+            .map(|chunk| Value::list(chunk.to_vec()))
+            .collect(),
+    ))
 }
 
 /// Natural ascending order of numbers or strings. The specification's `sort(list,

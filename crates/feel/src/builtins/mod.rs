@@ -12,10 +12,12 @@
 //! the parameter and both types.
 
 mod backtrack;
+mod base64;
 mod boolean;
 pub(crate) mod context;
 mod conversion;
 pub(crate) mod list;
+mod misc;
 mod number;
 pub(crate) mod range;
 mod string;
@@ -40,6 +42,7 @@ const FAMILIES: &[&[Builtin]] = &[
     conversion::FUNCTIONS,
     temporal::FUNCTIONS,
     range::FUNCTIONS,
+    misc::FUNCTIONS,
 ];
 
 /// Parameter names of the specification's overloads that share a slot with the one this
@@ -52,6 +55,12 @@ const ALIASES: &[(&str, &str, &str)] = &[
     ("date", "year", "from"),
     ("time", "hour", "from"),
     ("date and time", "date", "from"),
+    // Camunda's `date and time(date, timezone)` shares the second slot with `time`.
+    ("date and time", "timezone", "time"),
+    // Camunda names the context parameters `context` (and a path `keys`); DMN says `m`.
+    ("get value", "context", "m"),
+    ("get value", "keys", "key"),
+    ("get entries", "context", "m"),
 ];
 
 pub(crate) fn alias(function: &str, parameter: &str) -> Option<&'static str> {
@@ -59,6 +68,14 @@ pub(crate) fn alias(function: &str, parameter: &str) -> Option<&'static str> {
         .iter()
         .find(|(f, a, _)| *f == function && *a == parameter)
         .map(|(_, _, declared)| *declared)
+}
+
+/// Every built-in's name.
+pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+    FAMILIES
+        .iter()
+        .flat_map(|family| family.iter())
+        .map(|b| b.name)
 }
 
 /// Finds a built-in by its name, words separated by single spaces.
@@ -117,6 +134,9 @@ pub(crate) enum Special {
     /// `now()` and `today()` ask the scope for the current time.
     Now,
     Today,
+    /// Camunda's `random number()` and `uuid()` draw from the scope's generator.
+    RandomNumber,
+    Uuid,
 }
 
 pub(crate) type Implementation = fn(&Args<'_>) -> Result<Value, Failure>;

@@ -1,7 +1,9 @@
 //! Number functions: rounding to a scale, `abs`, `modulo`, `sqrt`, `log`, `exp`, `odd`
-//! and `even`. Everything stays in decimal arithmetic; nothing goes through `f64`.
+//! and `even`, and Camunda's `random number()`, which draws from the scope's generator
+//! (see [`crate::random`]). Everything stays in decimal arithmetic; nothing goes through
+//! `f64`.
 
-use super::{Args, Builtin, Ty};
+use super::{Args, Builtin, Special, Ty, handled_by_evaluator};
 use crate::WarningKind;
 use crate::eval::Failure;
 use crate::value::{Number, Rounding, Value};
@@ -28,6 +30,10 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     Builtin::new("exp", &[("number", Ty::Num)], 1, exp),
     Builtin::new("odd", &[("number", Ty::Num)], 1, odd),
     Builtin::new("even", &[("number", Ty::Num)], 1, even),
+    Builtin {
+        special: Some(Special::RandomNumber),
+        ..Builtin::new("random number", &[], 0, handled_by_evaluator)
+    },
 ];
 
 /// Rounds `n` to the optional `scale` (default 0) with the given mode.

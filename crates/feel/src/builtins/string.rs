@@ -3,11 +3,16 @@
 //!
 //! `matches`, `replace` and `split` take XML Schema regular expressions with XPath flags
 //! (`s`, `m`, `i`, `x`, `q`), run by the `regex` crate, whose syntax covers what DMN
-//! models use; an invalid pattern or flag gives null with a warning.
+//! models use; an invalid pattern or flag gives null with a warning. Camunda's `extract`
+//! takes the same patterns.
+//!
+//! Camunda's extensions: `extract`, `trim`, `is blank`, `uuid()` (drawn from the scope's
+//! generator, see [`crate::random`]), `to base64` and `from base64` (of the string's
+//! UTF-8 bytes).
 
 use std::sync::Arc;
 
-use super::{Args, Builtin, Ty, count, xsd_regex};
+use super::{Args, Builtin, Special, Ty, base64, count, handled_by_evaluator, xsd_regex};
 use crate::eval::Failure;
 use crate::value::Value;
 
@@ -91,6 +96,18 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         3,
         replace,
     ),
+    Builtin::new(
+        "extract",
+        &[("string", Ty::Str), ("pattern", Ty::Str)],
+        2,
+        extract,
+    ),
+    Builtin {
+        special: Some(Special::Uuid),
+        ..Builtin::new("uuid", &[], 0, handled_by_evaluator)
+    },
+    Builtin::new("to base64", &[("value", Ty::Str)], 1, to_base64),
+    Builtin::new("from base64", &[("value", Ty::Str)], 1, from_base64),
 ];
 
 fn string_length(args: &Args<'_>) -> Result<Value, Failure> {
@@ -348,4 +365,32 @@ fn replace(args: &Args<'_>) -> Result<Value, Failure> {
     }
     out.push_str(input.get(last..).unwrap_or_default());
     Ok(Value::string(out))
+}
+
+/// Every match of the pattern in the string, left to right (Camunda's `extract`).
+fn extract(args: &Args<'_>) -> Result<Value, Failure> {
+    let pattern = regex(args, args.str(1), None)?;
+    let input = args.str(0);
+    let mut found = Vec::new();
+    for groups in pattern.find_all(input).map_err(|e| args.invalid(e))? {
+        if let Some(Some((start, end))) = groups.first() {
+            args.check_list(found.len() + 1)?;
+            found.push(Value::string(input.get(*start..*end).unwrap_or_default()));
+        }
+    }
+    Ok(Value::list(found))
+}
+
+fn to_base64(args: &Args<'_>) -> Result<Value, Failure> {
+    let text = args.str(0);
+    args.check_string(text.len().div_ceil(3) * 4)?;
+    Ok(Value::string(base64::encode(text.as_bytes())))
+}
+
+fn from_base64(args: &Args<'_>) -> Result<Value, Failure> {
+    let text = args.str(0);
+    let bytes = base64::decode(text).ok_or_else(|| args.invalid("expects Base64 text"))?;
+    String::from_utf8(bytes)
+        .map(Value::string)
+        .map_err(|_| args.invalid("decoded bytes that are not UTF-8 text"))
 }

@@ -2,6 +2,9 @@
 //! `years and months duration`, and the calendar functions (`day of week`, …).
 //! `now()` and `today()` read the clock of the [`Scope`](crate::Scope): the engine core
 //! has none, so whoever evaluates supplies the current time (see `Scope::now`).
+//!
+//! Camunda's extensions: `last day of month`, and `date and time(value, timezone)`,
+//! which shows an instant on another zone's clock.
 
 use std::sync::Arc;
 
@@ -53,6 +56,12 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     Builtin::new("day of week", &[("date", Ty::Any)], 1, day_of_week),
     Builtin::new("month of year", &[("date", Ty::Any)], 1, month_of_year),
     Builtin::new("week of year", &[("date", Ty::Any)], 1, week_of_year),
+    Builtin::new(
+        "last day of month",
+        &[("date", Ty::Any)],
+        1,
+        last_day_of_month,
+    ),
 ];
 
 fn bad(args: &Args<'_>, what: &str, text: &str) -> Failure {
@@ -151,8 +160,12 @@ fn time(args: &Args<'_>) -> Result<Value, Failure> {
     })
 }
 
-/// `date and time("2024-01-31T10:00:00")`, `date and time(date, time)`.
+/// `date and time("2024-01-31T10:00:00")`, `date and time(date, time)`, and Camunda's
+/// `date and time(date and time, timezone)`.
 fn date_and_time(args: &Args<'_>) -> Result<Value, Failure> {
+    if let Some(Value::String(zone)) = args.get(1) {
+        return in_zone(args, zone);
+    }
     if args.len() == 2 {
         let date = match args.value(0) {
             Value::Date(d) => *d,
@@ -176,6 +189,33 @@ fn date_and_time(args: &Args<'_>) -> Result<Value, Failure> {
         Value::Null => Value::Null,
         other => return Err(args.mismatch("a string or date", other)),
     })
+}
+
+/// The first argument's instant on the clock of the time zone `zone` names. A date and
+/// time without a zone is read as UTC, where Camunda reads it in the engine's default
+/// zone (UTC on a server that sets none).
+fn in_zone(args: &Args<'_>, zone: &str) -> Result<Value, Failure> {
+    let target = temporal::parse_zone(zone)
+        .ok_or_else(|| args.invalid(format!("expects a time zone, got \"{zone}\"")))?;
+    let from = match args.value(0) {
+        Value::DateTime(dt) if dt.time.zone.is_none() => DateTime {
+            date: dt.date,
+            time: Time {
+                zone: Some(Zone::Offset(0)),
+                ..dt.time.clone()
+            },
+        },
+        Value::DateTime(dt) => (**dt).clone(),
+        Value::Null => return Ok(Value::Null),
+        other => return Err(args.mismatch("a date and time", other)),
+    };
+    from.at_zone(target)
+        .map(|dt| Value::DateTime(Arc::new(dt)))
+        .ok_or_else(|| {
+            args.invalid(format!(
+                "can't convert {from} to '{zone}': Baton's time zone table does not know the zone"
+            ))
+        })
 }
 
 fn duration(args: &Args<'_>) -> Result<Value, Failure> {
@@ -255,6 +295,13 @@ fn month_of_year(args: &Args<'_>) -> Result<Value, Failure> {
 
 fn week_of_year(args: &Args<'_>) -> Result<Value, Failure> {
     Ok(date_of(args)?.map_or(Value::Null, |d| count(usize::from(d.iso_week()))))
+}
+
+/// Camunda's `last day of month(date)`: the last day of the date's month, as a date.
+fn last_day_of_month(args: &Args<'_>) -> Result<Value, Failure> {
+    Ok(date_of(args)?
+        .and_then(|d| Date::new(d.year, d.month, temporal::days_in_month(d.year, d.month)))
+        .map_or(Value::Null, Value::Date))
 }
 
 /// A property of a temporal value (`date.year`, `duration.hours`); `None` when the value
