@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use baton_bpmn::Parsed;
-use baton_model::{Assigned, Mapping, NodeKind, ProcessGraph, Throw, Trigger};
+use baton_model::{Assigned, Listener, Mapping, NodeKind, ProcessGraph, Throw, Trigger};
 
 fn cases(folder: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -136,6 +136,9 @@ fn render_process(out: &mut String, process: &ProcessGraph) {
             "not executable"
         }
     );
+    if !process.listeners.is_empty() {
+        let _ = writeln!(out, "  listeners=[{}]", listeners(&process.listeners));
+    }
     let flow_ids = |flows: &[baton_model::FlowId]| -> String {
         flows
             .iter()
@@ -161,6 +164,9 @@ fn render_process(out: &mut String, process: &ProcessGraph) {
         if !node.outputs.is_empty() {
             let _ = write!(out, " outputs=[{}]", mappings(&node.outputs));
         }
+        if !node.listeners.is_empty() {
+            let _ = write!(out, " listeners=[{}]", listeners(&node.listeners));
+        }
         let _ = writeln!(out);
     }
     for flow in &process.flows {
@@ -176,6 +182,15 @@ fn render_process(out: &mut String, process: &ProcessGraph) {
         }
         let _ = writeln!(out);
     }
+}
+
+/// `event:type(retries)`, in the order they run.
+fn listeners(listeners: &[Listener]) -> String {
+    listeners
+        .iter()
+        .map(|l| format!("{}:{}({})", l.event.as_str(), l.job.job_type, l.job.retries))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn kind(kind: &NodeKind) -> String {

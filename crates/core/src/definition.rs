@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use baton_feel::Limits;
 use baton_model::timer::MinInterval;
-use baton_model::{Flow, FlowId, Node, NodeId, NodeKind, ProcessGraph, Trigger};
+use baton_model::{
+    Flow, FlowId, JobDefinition, Listener, Node, NodeId, NodeKind, ProcessGraph, Trigger,
+};
 
 use crate::decision::Decisions;
-use crate::event::Name;
+use crate::event::{ListenerRef, Name};
 
 /// An immutable, deployed process version. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -218,6 +220,35 @@ impl Definition {
 
     pub fn flow(&self, id: FlowId) -> &Flow {
         self.inner.graph.flow(id)
+    }
+
+    /// The listeners of a node, or of the process itself (`None`).
+    pub fn listeners(&self, node: Option<NodeId>) -> &[Listener] {
+        match node {
+            Some(node) => &self.node(node).listeners,
+            None => &self.inner.graph.listeners,
+        }
+    }
+
+    /// What a job of `node` (`None`: the process) runs: the listener it was created for,
+    /// or the node's own job (a service task's).
+    pub fn job_definition(
+        &self,
+        node: Option<NodeId>,
+        listener: Option<ListenerRef>,
+    ) -> Option<&JobDefinition> {
+        match listener {
+            Some(listener) => self
+                .listeners(node)
+                .iter()
+                .filter(|l| l.event == listener.event)
+                .nth(listener.index as usize)
+                .map(|l| &l.job),
+            None => match &self.node(node?).kind {
+                NodeKind::ServiceTask { job } => Some(job),
+                _ => None,
+            },
+        }
     }
 
     /// The process id as a shared name.

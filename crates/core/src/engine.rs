@@ -54,6 +54,18 @@ pub enum Rejection {
     #[error("job {instance}-{job} has no retries left; resolve its incident first")]
     JobFailed { instance: InstanceId, job: Key },
     #[error(
+        "job {instance}-{job} runs a listener, which cannot throw a BPMN error (nor can it in Camunda): complete or fail it"
+    )]
+    ListenerThrows { instance: InstanceId, job: Key },
+    #[error(
+        "job {instance}-{job} runs a user task listener, which completes without variables (as in Camunda): complete it with none"
+    )]
+    ListenerVariables { instance: InstanceId, job: Key },
+    #[error(
+        "user task {instance}-{task} is being completed (its completing listeners run): wait for them"
+    )]
+    UserTaskCompleting { instance: InstanceId, task: Key },
+    #[error(
         "instance {instance} has no open user task {task} (it may have been completed already)"
     )]
     UnknownUserTask { instance: InstanceId, task: Key },
@@ -527,11 +539,18 @@ fn start(
         parent,
     })?;
     let root = p.next_key();
+    // With start listeners, the journal says where the instance starts once they ran.
+    let listened = p
+        .def
+        .listeners(None)
+        .iter()
+        .any(|l| l.event == baton_model::ListenerEvent::Start);
     p.emit(Event::ElementActivating {
         key: root,
         element: p.def.process_name(),
         scope: None,
         consumed: Vec::new(),
+        start: listened.then(|| p.def.node_name(start_node)),
     })?;
     if !variables.is_empty() {
         let variables = variables
@@ -543,8 +562,6 @@ fn start(
             variables,
         })?;
     }
-    p.emit(Event::ElementActivated { key: root })?;
-    events::open_event_subprocesses(p, root, None)?;
-    transition::create_element(p, start_node, root, Vec::new())?;
+    transition::activate_process(p, root, start_node)?;
     Ok(())
 }

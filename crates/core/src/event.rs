@@ -14,6 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use baton_feel::Value;
+use baton_model::ListenerEvent;
 
 use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
 
@@ -48,6 +49,11 @@ pub enum Event {
         scope: Option<Key>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         consumed: Vec<Name>,
+        /// For the process itself when its start listeners run first: the element it
+        /// starts at once they have completed. Absent when the process starts at once (as
+        /// every process did before listeners existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start: Option<Name>,
     },
     #[serde(rename = "element_activated@1")]
     ElementActivated { key: Key },
@@ -74,6 +80,10 @@ pub enum Event {
         element: Key,
         job_type: String,
         retries: u32,
+        /// The listener of `element` the job runs. Absent for the element's own job (the
+        /// only kind before listeners existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        listener: Option<ListenerRef>,
     },
     #[serde(rename = "job_completed@1")]
     JobCompleted { key: Key },
@@ -99,6 +109,10 @@ pub enum Event {
 
     #[serde(rename = "user_task_created@1")]
     UserTaskCreated { key: Key, element: Key },
+    /// Completing the task was asked for with `variables`, and its completing listeners
+    /// run first: the task completes with those variables once they all have.
+    #[serde(rename = "user_task_completing@1")]
+    UserTaskCompleting { key: Key, variables: VariableList },
     #[serde(rename = "user_task_completed@1")]
     UserTaskCompleted { key: Key },
     #[serde(rename = "user_task_cancelled@1")]
@@ -231,6 +245,31 @@ pub enum Wait {
     Signal {
         name: String,
     },
+}
+
+/// Which listener a job runs: its event, and its place among the element's listeners of
+/// that event (they run one after another, in document order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenerRef {
+    #[serde(with = "listener_event")]
+    pub event: ListenerEvent,
+    pub index: u32,
+}
+
+/// A listener event as Camunda names it (`start`, `completing`, …).
+mod listener_event {
+    use baton_model::ListenerEvent;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(event: &ListenerEvent, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(event.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ListenerEvent, D::Error> {
+        let text = String::deserialize(d)?;
+        ListenerEvent::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown listener event '{text}'")))
+    }
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -9,10 +9,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use baton_feel::{Context, Value};
-use baton_model::{FlowId, NodeId};
+use baton_model::{FlowId, ListenerEvent, NodeId};
 
 use crate::definition::Definition;
-use crate::event::{Event, IncidentKind, Wait};
+use crate::event::{Event, IncidentKind, ListenerRef, Wait};
 use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -43,6 +43,8 @@ pub struct InstanceState {
     pub conditions_met: BTreeSet<(Key, NodeId)>,
     /// The call activity that started this instance, if one did.
     pub parent: Option<ParentRef>,
+    /// Where the instance starts once the process's start listeners have completed.
+    pub start_at: Option<NodeId>,
     /// Instances started by this instance's call activities, by call activity.
     pub children: BTreeMap<Key, InstanceId>,
     /// Next key to hand out; keys are never reused within an instance.
@@ -75,6 +77,21 @@ pub struct ElementInstance {
     pub node: Option<NodeId>,
     pub scope: Option<Key>,
     pub lifecycle: Lifecycle,
+    /// How many listeners of one event have completed: they run one after another, and
+    /// the element goes on when the last one has.
+    pub listened: Option<(ListenerEvent, u32)>,
+    /// The job of the listener running now, if one is.
+    pub listener_job: Option<Key>,
+}
+
+impl ElementInstance {
+    /// How many listeners of `event` have completed.
+    pub fn listened(&self, event: ListenerEvent) -> u32 {
+        match self.listened {
+            Some((done, count)) if done == event => count,
+            _ => 0,
+        }
+    }
 }
 
 /// Where an element instance is in its life. Completed and terminated element instances
@@ -99,6 +116,8 @@ pub struct Job {
     /// When the job may next be attempted.
     pub due: Timestamp,
     pub last_error: Option<String>,
+    /// The listener the job runs; `None` for the element's own job.
+    pub listener: Option<ListenerRef>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,6 +136,8 @@ pub struct UserTask {
     pub assignee: Option<String>,
     pub candidate_groups: Vec<String>,
     pub candidate_users: Vec<String>,
+    /// The variables it is being completed with, while its completing listeners run.
+    pub completing: Option<Context>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -191,6 +212,7 @@ impl InstanceState {
             compensable: Vec::new(),
             conditions_met: BTreeSet::new(),
             parent: None,
+            start_at: None,
             children: BTreeMap::new(),
             next_key: 1,
             seq: 0,
@@ -233,6 +255,7 @@ impl InstanceState {
                 element,
                 scope,
                 consumed,
+                start,
             } => {
                 let node = match scope {
                     None => None,
@@ -252,6 +275,10 @@ impl InstanceState {
                     }
                 } else {
                     self.root = *key;
+                    self.start_at = match start {
+                        Some(start) => Some(node_id(definition, start)?),
+                        None => None,
+                    };
                 }
                 self.elements.insert(
                     *key,
@@ -260,12 +287,17 @@ impl InstanceState {
                         node,
                         scope: *scope,
                         lifecycle: Lifecycle::Activating,
+                        listened: None,
+                        listener_job: None,
                     },
                 );
                 self.bump_key(*key);
             }
             Event::ElementActivated { key } => {
-                self.element_mut(*key)?.lifecycle = Lifecycle::Activated
+                self.element_mut(*key)?.lifecycle = Lifecycle::Activated;
+                if *key == self.root {
+                    self.start_at = None;
+                }
             }
             Event::ElementCompleting { key } => {
                 self.element_mut(*key)?.lifecycle = Lifecycle::Completing
@@ -308,6 +340,7 @@ impl InstanceState {
                 element,
                 job_type,
                 retries,
+                listener,
             } => {
                 self.jobs.insert(
                     *key,
@@ -320,14 +353,27 @@ impl InstanceState {
                         state: JobState::Ready,
                         due: Timestamp(i64::MIN),
                         last_error: None,
+                        listener: *listener,
                     },
                 );
+                if listener.is_some() {
+                    self.element_mut(*element)?.listener_job = Some(*key);
+                }
                 self.bump_key(*key);
             }
-            Event::JobCompleted { key }
-            | Event::JobCancelled { key }
-            | Event::JobErrorThrown { key, .. } => {
-                self.jobs.remove(key).ok_or(ReplayError::UnknownKey(*key))?;
+            Event::JobCompleted { key } => {
+                let job = self.jobs.remove(key).ok_or(ReplayError::UnknownKey(*key))?;
+                if let Some(listener) = job.listener {
+                    let element = self.element_mut(job.element)?;
+                    element.listened = Some((listener.event, listener.index + 1));
+                    element.listener_job = None;
+                }
+            }
+            Event::JobCancelled { key } | Event::JobErrorThrown { key, .. } => {
+                let job = self.jobs.remove(key).ok_or(ReplayError::UnknownKey(*key))?;
+                if job.listener.is_some() {
+                    self.element_mut(job.element)?.listener_job = None;
+                }
             }
             Event::JobFailed {
                 key,
@@ -367,6 +413,7 @@ impl InstanceState {
                         assignee: None,
                         candidate_groups: Vec::new(),
                         candidate_users: Vec::new(),
+                        completing: None,
                     },
                 );
                 self.bump_key(*key);
@@ -385,6 +432,17 @@ impl InstanceState {
                     .ok_or(ReplayError::UnknownKey(*key))?;
                 task.candidate_groups.clone_from(groups);
                 task.candidate_users.clone_from(users);
+            }
+            Event::UserTaskCompleting { key, variables } => {
+                let task = self
+                    .user_tasks
+                    .get_mut(key)
+                    .ok_or(ReplayError::UnknownKey(*key))?;
+                let mut context = Context::new();
+                for (name, value) in variables {
+                    context.insert(name.clone(), value.clone());
+                }
+                task.completing = Some(context);
             }
             Event::UserTaskCompleted { key } | Event::UserTaskCancelled { key } => {
                 self.user_tasks
@@ -541,6 +599,27 @@ impl InstanceState {
             }
         }
         merged
+    }
+
+    /// The variables a job's worker gets: those its element sees, and for a completing
+    /// listener's job the variables the task is being completed with on top (as Camunda
+    /// gives them).
+    pub fn job_variables(&self, job: &Job) -> Context {
+        let mut variables = self.visible_variables(job.element);
+        if job
+            .listener
+            .is_some_and(|l| l.event == ListenerEvent::Completing)
+            && let Some(completion) = self
+                .user_tasks
+                .values()
+                .find(|t| t.element == job.element)
+                .and_then(|t| t.completing.as_ref())
+        {
+            for (name, value) in completion.iter() {
+                variables.insert(name.clone(), value.clone());
+            }
+        }
+        variables
     }
 
     /// The root scope's variables (the process variables).

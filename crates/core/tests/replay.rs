@@ -70,6 +70,7 @@ impl Builder<'_> {
             looping: None,
             compensation: None,
             for_compensation: false,
+            listeners: Vec::new(),
             span: Span::default(),
         });
         id
@@ -332,6 +333,7 @@ fn random_model(rng: &mut Rng) -> Definition {
         executable: true,
         nodes: b.nodes,
         flows: b.flows,
+        listeners: Vec::new(),
         span: Span::default(),
     };
     Definition::new(graph, 1)

@@ -29,6 +29,9 @@ pub struct ProcessGraph {
     pub executable: bool,
     pub nodes: Vec<Node>,
     pub flows: Vec<Flow>,
+    /// The process's own execution listeners: start ones run before its start event,
+    /// end ones after its last element.
+    pub listeners: Vec<Listener>,
     pub span: Span,
 }
 
@@ -93,7 +96,69 @@ pub struct Node {
     pub compensation: Option<NodeId>,
     /// A compensation handler (`isForCompensation`): only ever started by compensation.
     pub for_compensation: bool,
+    /// Execution listeners, then (user tasks only) task listeners, each in document order.
+    pub listeners: Vec<Listener>,
     pub span: Span,
+}
+
+impl Node {
+    /// The listeners of one event, in the order they run.
+    pub fn listeners(&self, event: ListenerEvent) -> impl Iterator<Item = &Listener> {
+        self.listeners.iter().filter(move |l| l.event == event)
+    }
+}
+
+/// A job created at one point of an element's life (`zeebe:executionListener`,
+/// `zeebe:taskListener`): the element goes on only once the job has completed.
+#[derive(Clone, Debug)]
+pub struct Listener {
+    pub event: ListenerEvent,
+    pub job: JobDefinition,
+}
+
+/// The point of an element's life a listener runs at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ListenerEvent {
+    /// Execution listener: after the input mappings, before the element's own work (and
+    /// before its boundary events wait). Its result variables are local to the element.
+    Start,
+    /// Execution listener: after the output mappings, before the element is left. Its
+    /// result variables go to the enclosing scope, as output mappings' do.
+    End,
+    /// User task listener: as the task is created, before anyone can see it.
+    Creating,
+    /// User task listener: when the task is completed, before it is: the variables of
+    /// the completion are applied once every such listener has completed.
+    Completing,
+}
+
+impl ListenerEvent {
+    pub const ALL: [ListenerEvent; 4] = [
+        ListenerEvent::Start,
+        ListenerEvent::End,
+        ListenerEvent::Creating,
+        ListenerEvent::Completing,
+    ];
+
+    /// The `eventType` as Camunda writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListenerEvent::Start => "start",
+            ListenerEvent::End => "end",
+            ListenerEvent::Creating => "creating",
+            ListenerEvent::Completing => "completing",
+        }
+    }
+
+    /// Reads [`ListenerEvent::as_str`] back.
+    pub fn parse(text: &str) -> Option<ListenerEvent> {
+        ListenerEvent::ALL.into_iter().find(|e| e.as_str() == text)
+    }
+
+    /// A user task listener (`zeebe:taskListener`), rather than an execution listener.
+    pub fn is_task_listener(self) -> bool {
+        matches!(self, ListenerEvent::Creating | ListenerEvent::Completing)
+    }
 }
 
 /// How an activity repeats.

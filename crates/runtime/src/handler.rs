@@ -1,6 +1,8 @@
 //! Job handlers that run inside the runtime. The built-in one runs a shell command from
 //! `baton.toml`: job variables go to its stdin as a JSON object, a JSON object on its stdout
-//! becomes the job's result, and a non-zero exit fails the job with its stderr.
+//! becomes the job's result, and a non-zero exit fails the job with its stderr. A
+//! listener's job runs through the handler of its type like any other; the command can
+//! tell it apart by `BATON_JOB_KIND` (see [`JobRequest::kind`]).
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -8,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use baton_core::GlobalKey;
 use baton_feel::{Context, Value};
+use baton_model::ListenerEvent;
 
 /// A job as a handler sees it.
 #[derive(Clone, Debug)]
@@ -19,6 +22,20 @@ pub struct JobRequest {
     pub retries: u32,
     pub variables: Context,
     pub headers: Vec<(String, String)>,
+    /// For a listener's job, the event it listens to; `None` for an element's own job.
+    pub listener: Option<ListenerEvent>,
+}
+
+impl JobRequest {
+    /// What the job is for, as Camunda's job kinds say it: `bpmn_element` (a task's own
+    /// job), `execution_listener` or `task_listener`.
+    pub fn kind(&self) -> &'static str {
+        match self.listener {
+            None => "bpmn_element",
+            Some(event) if event.is_task_listener() => "task_listener",
+            Some(_) => "execution_listener",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -63,6 +80,11 @@ impl ShellHandler {
             .env("BATON_INSTANCE", job.key.instance.to_string())
             .env("BATON_RETRIES", job.retries.to_string())
             .env("BATON_HEADERS", headers_json(&job.headers))
+            .env("BATON_JOB_KIND", job.kind())
+            .env(
+                "BATON_LISTENER_EVENT",
+                job.listener.map_or("", ListenerEvent::as_str),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -195,6 +217,7 @@ mod tests {
             retries: 3,
             variables: (*variables).clone(),
             headers: vec![],
+            listener: None,
         }
     }
 

@@ -854,6 +854,7 @@ impl<S: Store> Runtime<S> {
                     .get(&job.element)
                     .and_then(|e| e.node)
                     .map(|n| def.node(n));
+                // A listener's job gets the headers of its element, as in Camunda.
                 let headers = match node.map(|n| &n.kind) {
                     Some(NodeKind::ServiceTask { job }) => job.headers.clone(),
                     _ => Vec::new(),
@@ -862,10 +863,12 @@ impl<S: Store> Runtime<S> {
                     key: GlobalKey { instance, key },
                     job_type: job.job_type.clone(),
                     process_id: state.process_id.clone(),
-                    element_id: node.map(|n| n.id.clone()).unwrap_or_default(),
+                    // The process's own listeners run on the process.
+                    element_id: node.map_or_else(|| state.process_id.clone(), |n| n.id.clone()),
                     retries: job.retries,
-                    variables: state.visible_variables(job.element),
+                    variables: state.job_variables(job),
                     headers,
+                    listener: job.listener.map(|l| l.event),
                 }
             });
         self.instances.insert(instance, state);
@@ -913,6 +916,19 @@ impl<S: Store> Runtime<S> {
         let result = match result {
             JobResult::Completed(variables) => match baton_core::too_deep_variable(&variables) {
                 Some(name) => JobResult::Failed(Rejection::TooDeep(name.to_string()).to_string()),
+                // As in Camunda, a task listener returns nothing: anything else is a broken
+                // result, which fails the job so that the user hears of it.
+                None if request.listener.is_some_and(|e| e.is_task_listener())
+                    && !variables.is_empty() =>
+                {
+                    let refused = Rejection::ListenerVariables {
+                        instance,
+                        job: request.key.key,
+                    };
+                    let names: Vec<&str> =
+                        variables.iter().map(|(name, _)| name.as_ref()).collect();
+                    JobResult::Failed(format!("{refused} (it returned {})", names.join(", ")))
+                }
                 None => JobResult::Completed(variables),
             },
             failed @ JobResult::Failed(_) => failed,

@@ -52,7 +52,11 @@ impl InstanceView {
         journal: &[JournalRecord],
     ) -> InstanceView {
         let instance = state.instance;
+        // The process's own listener jobs (and their incidents) are on the process itself.
         let element = |key| {
+            if key == state.root {
+                return (state.process_id.clone(), def.graph().name.clone());
+            }
             state
                 .elements
                 .get(&key)
@@ -61,7 +65,8 @@ impl InstanceView {
                 .map_or((String::new(), None), |n| (n.id.clone(), n.name.clone()))
         };
         let mut waiting = Vec::new();
-        for task in state.user_tasks.values() {
+        // A task being completed waits for its completing listeners' jobs, listed below.
+        for task in state.user_tasks.values().filter(|t| t.completing.is_none()) {
             let (element, name) = element(task.element);
             waiting.push(Waiting {
                 kind: "user_task",

@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use baton_core::{Command, Event, GlobalKey, InstanceId, Key, Timestamp};
+use baton_core::{Command, Event, GlobalKey, InstanceId, Key, Rejection, Timestamp};
 use baton_feel::Context;
 use baton_store::Store;
 use sha2::{Digest as _, Sha256};
@@ -320,11 +320,19 @@ impl<S: Store> Runtime<S> {
     fn finish_remote(&mut self, job: GlobalKey, command: Command) -> Result<(), Error> {
         let result = self.execute(job.instance, command);
         // Done, or refused by the instance (the job was cancelled meanwhile): either way
-        // the lease is over. A system failure keeps it, so the worker may retry.
-        if result
-            .as_ref()
-            .map_or_else(Error::is_input_error, |()| true)
-        {
+        // the lease is over. A system failure keeps it, so the worker may retry; so does
+        // an outcome refused for what it says (a listener's BPMN error, a task listener's
+        // variables): the job is still open, and the worker's to finish another way.
+        let over = match &result {
+            Ok(()) => true,
+            Err(Error::Rejected(
+                Rejection::ListenerThrows { .. }
+                | Rejection::ListenerVariables { .. }
+                | Rejection::TooDeep(_),
+            )) => false,
+            Err(error) => error.is_input_error(),
+        };
+        if over {
             self.remote.release(job);
         }
         result

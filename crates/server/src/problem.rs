@@ -166,7 +166,11 @@ impl From<EngineError> for Problem {
                 E::JobNotActivated(_) => Kind::JobNotActivated,
                 E::StaleLease(_) => Kind::StaleLease,
                 E::Rejected(Rejection::Internal(_)) => Kind::Internal,
-                E::Rejected(Rejection::TooDeep(_)) => Kind::BadRequest,
+                E::Rejected(
+                    Rejection::TooDeep(_)
+                    | Rejection::ListenerThrows { .. }
+                    | Rejection::ListenerVariables { .. },
+                ) => Kind::BadRequest,
                 E::Rejected(_) => Kind::Conflict,
                 E::Store(_) | E::BrokenDefinition { .. } => Kind::Internal,
             },

@@ -88,6 +88,10 @@ pub fn changes(
             | Event::UserTaskCandidatesSet { key, .. } => {
                 tasks.insert(*key, "open");
             }
+            // Its completing listeners run: nobody may claim or complete it meanwhile.
+            Event::UserTaskCompleting { key, .. } => {
+                tasks.insert(*key, "completing");
+            }
             Event::UserTaskCompleted { key } => {
                 tasks.insert(*key, "completed");
             }
@@ -135,7 +139,11 @@ pub fn changes(
     }
     rows.elements = elements.into_values().collect();
 
+    // The process's own listener jobs (and their incidents) are on the process itself.
     let element_id = |key: Key| -> String {
+        if key == state.root {
+            return state.process_id.clone();
+        }
         state
             .elements
             .get(&key)
@@ -178,7 +186,7 @@ pub fn changes(
             candidate_groups: live.map(|t| t.candidate_groups.clone()).unwrap_or_default(),
             candidate_users: live.map(|t| t.candidate_users.clone()).unwrap_or_default(),
             created_at: at,
-            ended_at: (task_state != "open").then_some(at),
+            ended_at: matches!(task_state, "completed" | "cancelled").then_some(at),
         });
     }
     for key in timers {

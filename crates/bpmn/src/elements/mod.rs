@@ -23,7 +23,7 @@ use std::collections::HashMap;
 
 use baton_model::{FlowId, Node, NodeId, NodeKind, ProcessGraph, Span};
 
-use crate::extensions::zeebe;
+use crate::extensions::{listeners, zeebe};
 use crate::reader::{BpmnElement, Element, Ns};
 use crate::report::Report;
 use crate::validate;
@@ -239,9 +239,12 @@ impl GraphBuilder<'_> {
         zeebe::check_unknown(el, report);
         let (inputs, outputs) = zeebe::io_mapping(el, report);
         let looping = looping::read(el, report);
-        let Some(node) = self.push(el, kind.unwrap_or(NodeKind::PassThroughTask), report) else {
+        let kind = kind.unwrap_or(NodeKind::PassThroughTask);
+        let listeners = listeners::read(el, &kind, report);
+        let Some(node) = self.push(el, kind, report) else {
             return;
         };
+        node.listeners = listeners;
         node.inputs = inputs;
         node.outputs = outputs;
         node.looping = looping;
@@ -277,6 +280,7 @@ impl GraphBuilder<'_> {
             looping: None,
             compensation: None,
             for_compensation: false,
+            listeners: Vec::new(),
             span: el.span,
         });
         self.nodes.last_mut()
@@ -434,6 +438,7 @@ impl GraphBuilder<'_> {
             executable,
             nodes: self.nodes,
             flows,
+            listeners: listeners::read_process(el, report),
             span: el.span,
         };
         (graph, invalid_conditions)

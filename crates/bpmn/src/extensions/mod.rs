@@ -1,6 +1,7 @@
 //! Vendor extension elements and the FEEL expressions they (and BPMN) carry.
 
 pub(crate) mod feel;
+pub(crate) mod listeners;
 pub(crate) mod zeebe;
 
 /// The result of looking for an optional extension: absent, present but unusable (the

@@ -37,6 +37,9 @@ const READ: &[&str] = &[
     "loopCharacteristics",
     "subscription",
     "assignmentDefinition",
+    // In `extensions::listeners`.
+    "executionListeners",
+    "taskListeners",
 ];
 
 fn extensions(el: &Element) -> impl Iterator<Item = &Element> {
@@ -48,6 +51,11 @@ fn extensions(el: &Element) -> impl Iterator<Item = &Element> {
 
 fn zeebe<'a>(el: &'a Element, name: &str) -> Option<&'a Element> {
     extensions(el).find(|c| c.is(Ns::Zeebe, name))
+}
+
+/// The first `zeebe:{name}` extension element of `el`, for the other extension readers.
+pub(crate) fn extension<'a>(el: &'a Element, name: &str) -> Option<&'a Element> {
+    zeebe(el, name)
 }
 
 /// Warns about zeebe extensions that would change behaviour in Camunda but are ignored here.
@@ -77,23 +85,37 @@ pub(crate) fn task_definition(
     let Some(definition) = zeebe(el, "taskDefinition") else {
         return Found::Missing;
     };
-    let at = At::attribute(el, definition, "type");
-    let job_type = match definition.attr("type").map(str::trim).unwrap_or("") {
+    match job_attributes(el, definition, "zeebe:taskDefinition", report) {
+        Some(found) => Found::Valid(found),
+        None => Found::Invalid,
+    }
+}
+
+/// The `type` and `retries` of a job's definition (`holder`, written inside `el`): each a
+/// static value or, after a leading `=`, an expression worked out when the job is created.
+/// `what` names the holder in messages.
+pub(crate) fn job_attributes(
+    el: &Element,
+    holder: &Element,
+    what: &str,
+    report: &mut Report,
+) -> Option<(StaticOrExpression<String>, StaticOrExpression<u32>)> {
+    let at = At::attribute(el, holder, "type");
+    let job_type = match holder.attr("type").map(str::trim).unwrap_or("") {
         "" => {
             report.error_at(
                 at.span,
                 at.element,
-                "zeebe:taskDefinition has no type: set type=\"...\" to the job type a worker \
-                 handles",
+                format!("{what} has no type: set type=\"...\" to the job type a worker handles"),
             );
-            return Found::Invalid;
+            return None;
         }
         text => feel::static_or_expression(text, at, "job type", report),
     };
-    let retries = match definition.attr("retries").map(str::trim) {
+    let retries = match holder.attr("retries").map(str::trim) {
         None | Some("") => Some(StaticOrExpression::Static(DEFAULT_RETRIES)),
         Some(text) => {
-            let at = At::attribute(el, definition, "retries");
+            let at = At::attribute(el, holder, "retries");
             match feel::static_or_expression(text, at, "retries", report) {
                 Some(StaticOrExpression::Static(number)) => match number.parse::<u32>() {
                     Ok(retries) => Some(StaticOrExpression::Static(retries)),
@@ -117,10 +139,7 @@ pub(crate) fn task_definition(
             }
         }
     };
-    match (job_type, retries) {
-        (Some(job_type), Some(retries)) => Found::Valid((job_type, retries)),
-        _ => Found::Invalid,
-    }
+    Some((job_type?, retries?))
 }
 
 /// `<zeebe:calledDecision decisionId="..." resultVariable="..."/>`.

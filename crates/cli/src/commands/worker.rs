@@ -19,6 +19,7 @@ use anyhow::{Context as _, Result};
 use baton_core::GlobalKey;
 use baton_feel::temporal::{self, Duration as FeelDuration};
 use baton_feel::{Context, Value};
+use baton_model::ListenerEvent;
 use baton_runtime::config::RetryConfig;
 use baton_runtime::handler::{JobHandler as _, JobRequest, JobResult, ShellHandler};
 use baton_runtime::retry;
@@ -231,6 +232,14 @@ impl Worker {
                             eprintln!("completed job {key} ({})", request.process_id);
                         }
                     }
+                    // The server refused the result itself (a task listener's variables,
+                    // say): as a broken result, it fails the job, so the instance shows why
+                    // instead of the job coming back to this worker for ever.
+                    Err(ApiError::Problem {
+                        status: 400,
+                        detail,
+                        ..
+                    }) => self.fail(job, &request, &key, detail),
                     Err(error) => eprintln!("warning: completing job {key}: {error}"),
                 }
             }
@@ -349,6 +358,10 @@ fn job_request(job: &Json) -> Result<JobRequest, String> {
             .ok_or_else(|| format!("job {key}: no `retries`"))?,
         variables,
         headers,
+        listener: job
+            .get("listenerEventType")
+            .and_then(Json::as_str)
+            .and_then(ListenerEvent::parse),
     })
 }
 

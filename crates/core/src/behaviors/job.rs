@@ -1,16 +1,17 @@
-//! Jobs: work a service task hands to a handler or an external worker.
+//! Jobs: work a service task (or a listener, `behaviors::listeners`) hands to a handler
+//! or an external worker.
 //!
-//! A job is created when its element activates and is announced to the runtime as an
-//! [`Effect::JobReady`]. Delivery is at least once; the engine makes completion exactly
+//! A job is created when its element activates (a listener's, at its point of the
+//! element's life) and is announced to the runtime as an [`Effect::JobReady`]. Delivery is at least once; the engine makes completion exactly
 //! once by accepting a completion only while the job is open.
 
 use baton_feel::{Context, Value};
 use baton_model::{JobDefinition, StaticOrExpression, Throw};
 
-use crate::behaviors::{events, incident, variables};
+use crate::behaviors::{events, incident, listeners, variables};
 use crate::effect::Effect;
 use crate::engine::{Processor, Rejection};
-use crate::event::{Event, IncidentKind};
+use crate::event::{Event, IncidentKind, ListenerRef};
 use crate::ids::Key;
 use crate::state::{JobState, ReplayError};
 
@@ -19,18 +20,40 @@ pub(crate) fn create(
     element: Key,
     definition: &JobDefinition,
 ) -> Result<(), ReplayError> {
-    let (job_type, retries) = match resolve(p, element, definition) {
-        Ok(resolved) => resolved,
-        Err(message) => {
-            return incident::raise(p, element, None, IncidentKind::ExpressionFailed, message);
-        }
-    };
+    match resolve(p, element, definition) {
+        Ok((job_type, retries)) => open(p, element, job_type, retries, None),
+        Err(message) => incident::raise(p, element, None, IncidentKind::ExpressionFailed, message),
+    }
+}
+
+/// Creates the job of one of `element`'s listeners.
+pub(crate) fn create_listener(
+    p: &mut Processor<'_>,
+    element: Key,
+    definition: &JobDefinition,
+    listener: ListenerRef,
+) -> Result<(), ReplayError> {
+    match resolve(p, element, definition) {
+        Ok((job_type, retries)) => open(p, element, job_type, retries, Some(listener)),
+        Err(message) => incident::raise(p, element, None, IncidentKind::ExpressionFailed, message),
+    }
+}
+
+/// Creates a job and announces it.
+fn open(
+    p: &mut Processor<'_>,
+    element: Key,
+    job_type: String,
+    retries: u32,
+    listener: Option<ListenerRef>,
+) -> Result<(), ReplayError> {
     let key = p.next_key();
     p.emit(Event::JobCreated {
         key,
         element,
         job_type,
         retries,
+        listener,
     })?;
     announce(p, key);
     Ok(())
@@ -99,6 +122,9 @@ pub(crate) fn announce(p: &mut Processor<'_>, job: Key) {
 
 pub(crate) fn complete(p: &mut Processor<'_>, job: Key, result: &Context) -> Result<(), Rejection> {
     let element = open_job(p, job)?;
+    if let Some(listener) = p.state.jobs.get(&job).and_then(|j| j.listener) {
+        return listeners::completed(p, job, element, listener, result);
+    }
     p.emit(Event::JobCompleted { key: job })?;
     variables::complete_with_result(p, element, result)?;
     Ok(())
@@ -144,6 +170,13 @@ pub(crate) fn throw_error(
     variables: &Context,
 ) -> Result<(), Rejection> {
     let element = open_job(p, job)?;
+    if p.state.jobs.get(&job).is_some_and(|j| j.listener.is_some()) {
+        // As in Camunda: a listener has no boundary events of its own to catch it.
+        return Err(Rejection::ListenerThrows {
+            instance: p.state.instance,
+            job,
+        });
+    }
     p.emit(Event::JobErrorThrown {
         key: job,
         code: code.to_string(),

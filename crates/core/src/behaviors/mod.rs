@@ -1,10 +1,12 @@
-//! Behaviours shared by element kinds: lifecycle transitions, variables, flows, jobs, user
-//! tasks and incidents. Elements call these; they never emit lifecycle events themselves.
+//! Behaviours shared by element kinds: lifecycle transitions, variables, flows, jobs,
+//! listeners, user tasks and incidents. Elements call these; they never emit lifecycle
+//! events themselves.
 
 pub(crate) mod events;
 pub(crate) mod flows;
 pub(crate) mod incident;
 pub(crate) mod job;
+pub(crate) mod listeners;
 pub(crate) mod looping;
 pub(crate) mod timers;
 pub(crate) mod transition;

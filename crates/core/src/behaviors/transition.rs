@@ -1,10 +1,18 @@
 //! The element lifecycle: activating → activated → completing → completed, or
 //! terminating → terminated. Each step is resumable: after an incident is resolved the
 //! same step runs again from the element's current lifecycle state.
+//!
+//! | step     | in order                                                                   |
+//! |----------|----------------------------------------------------------------------------|
+//! | activate | input mappings, start listeners, `activated`, boundary events, own work    |
+//! | complete | `completing`, output mappings, end listeners, flows chosen, `completed`    |
+//!
+//! Listeners (`behaviors::listeners`) make a step wait: it runs again when the listener's
+//! job completes and goes on from there, past the mappings it already applied.
 
-use baton_model::{FlowId, NodeId, NodeKind};
+use baton_model::{FlowId, ListenerEvent, NodeId, NodeKind};
 
-use crate::behaviors::{events, flows, incident, looping, variables};
+use crate::behaviors::{events, flows, incident, job, listeners, looping, variables};
 use crate::effect::Effect;
 use crate::elements;
 use crate::engine::{Processor, Step};
@@ -28,12 +36,19 @@ pub(crate) fn create_element(
         element,
         scope: Some(scope),
         consumed,
+        start: None,
     })?;
     p.push(Step::Activate(key));
     Ok(key)
 }
 
 pub(crate) fn activate(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> {
+    if key == p.state.root {
+        return match p.state.start_at {
+            Some(start) => activate_process(p, key, start),
+            None => Ok(()),
+        };
+    }
     let Some((node, lifecycle)) = live_node(p, key) else {
         return Ok(());
     };
@@ -48,8 +63,13 @@ pub(crate) fn activate(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErro
         }
         return looping::start_body(p, key, node);
     }
-    if let Err(message) = variables::apply_inputs(p, key, node)? {
+    if !listeners::begun(p, key, ListenerEvent::Start)
+        && let Err(message) = variables::apply_inputs(p, key, node)?
+    {
         return incident::raise(p, key, None, IncidentKind::ExpressionFailed, message);
+    }
+    if listeners::waiting(p, key, ListenerEvent::Start)? {
+        return Ok(());
     }
     p.emit(Event::ElementActivated { key })?;
     // An iteration's boundary events belong to the loop's body.
@@ -92,8 +112,23 @@ pub(crate) fn complete(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErro
     let inner = !body && looping::is_inner(p, key, node);
     if body {
         looping::body_outputs(p, key, node, scope)?;
-    } else if let Err(message) = variables::apply_outputs(p, key, node, scope)? {
-        return incident::raise(p, key, None, IncidentKind::ExpressionFailed, message);
+    } else if !listeners::begun(p, key, ListenerEvent::End) {
+        if let Err(message) = variables::apply_outputs(p, key, node, scope)? {
+            return incident::raise(p, key, None, IncidentKind::ExpressionFailed, message);
+        }
+        // As in Camunda, nothing interrupts an element whose end listeners run: its
+        // boundary events (and event subprocesses) stop waiting first.
+        if p.def
+            .node(node)
+            .listeners(ListenerEvent::End)
+            .next()
+            .is_some()
+        {
+            events::close_waits(p, key)?;
+        }
+    }
+    if !body && listeners::waiting(p, key, ListenerEvent::End)? {
+        return Ok(());
     }
     if inner && let Err(message) = looping::collect_output(p, key, node)? {
         return incident::raise(p, key, None, IncidentKind::ExpressionFailed, message);
@@ -151,12 +186,39 @@ pub(crate) fn complete_scope_if_done(p: &mut Processor<'_>, scope: Key) -> Resul
     Ok(())
 }
 
+/// The process itself activates: its start listeners, then `activated`, its event
+/// subprocesses and the element it starts at (`start`).
+pub(crate) fn activate_process(
+    p: &mut Processor<'_>,
+    root: Key,
+    start: NodeId,
+) -> Result<(), ReplayError> {
+    if p.state.elements.get(&root).map(|e| e.lifecycle) != Some(Lifecycle::Activating)
+        || listeners::waiting(p, root, ListenerEvent::Start)?
+    {
+        return Ok(());
+    }
+    p.emit(Event::ElementActivated { key: root })?;
+    events::open_event_subprocesses(p, root, None)?;
+    create_element(p, start, root, Vec::new())?;
+    Ok(())
+}
+
 fn complete_process(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> {
     if p.state.status != InstanceStatus::Active || key != p.state.root {
         return Ok(());
     }
-    p.emit(Event::ElementCompleting { key })?;
-    events::close_waits(p, key)?;
+    match p.state.elements.get(&key).map(|e| e.lifecycle) {
+        Some(Lifecycle::Activated) => {
+            p.emit(Event::ElementCompleting { key })?;
+            events::close_waits(p, key)?;
+        }
+        Some(Lifecycle::Completing) => {}
+        _ => return Ok(()),
+    }
+    if listeners::waiting(p, key, ListenerEvent::End)? {
+        return Ok(());
+    }
     p.emit(Event::ElementCompleted { key })?;
     p.emit(Event::InstanceCompleted {})?;
     if let Some(parent) = p.state.parent {
@@ -203,6 +265,10 @@ pub(crate) fn terminate(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErr
     }
     if let Some(node) = node {
         elements::on_terminate(p, key, node)?;
+    }
+    // A listener's job ends with its element, whatever the element's kind.
+    if !p.def.listeners(node).is_empty() {
+        job::cancel(p, key)?;
     }
     events::close_waits(p, key)?;
     p.emit(Event::ElementTerminated { key })

@@ -3,11 +3,16 @@
 //! Assignment follows Camunda 8: the model may name an assignee and candidate groups and
 //! users (names, or FEEL expressions evaluated when the task is created). Claiming sets
 //! the assignee; a task someone else holds is taken over only when the caller says so.
+//!
+//! Task listeners (`behaviors::listeners`): the task is created once its creating
+//! listeners have completed, and completed (with the variables it was completed with)
+//! once its completing listeners have; meanwhile it can be neither claimed nor completed
+//! again.
 
 use baton_feel::{Context, Value};
-use baton_model::{Assigned, Assignment};
+use baton_model::{Assigned, Assignment, ListenerEvent};
 
-use crate::behaviors::{incident, variables};
+use crate::behaviors::{incident, listeners, variables};
 use crate::engine::{Processor, Rejection};
 use crate::event::{Event, IncidentKind};
 use crate::ids::Key;
@@ -18,6 +23,9 @@ pub(crate) fn create(
     element: Key,
     assignment: &Assignment,
 ) -> Result<(), ReplayError> {
+    if listeners::waiting(p, element, ListenerEvent::Creating)? {
+        return Ok(());
+    }
     // Worked out before the task exists, so an expression that fails leaves an incident
     // on the element and resolving it creates the task afresh.
     let worked_out = (|| {
@@ -118,9 +126,48 @@ pub(crate) fn complete(
     result: &Context,
 ) -> Result<(), Rejection> {
     let element = open_task(p, task)?.element;
+    let listened = p
+        .state
+        .elements
+        .get(&element)
+        .and_then(|e| e.node)
+        .is_some_and(|node| {
+            p.def
+                .node(node)
+                .listeners(ListenerEvent::Completing)
+                .next()
+                .is_some()
+        });
+    if listened {
+        p.emit(Event::UserTaskCompleting {
+            key: task,
+            variables: result.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        })?;
+        go_on_completing(p, element)?;
+        return Ok(());
+    }
     p.emit(Event::UserTaskCompleted { key: task })?;
     variables::complete_with_result(p, element, result)?;
     Ok(())
+}
+
+/// The task on `element` is being completed: runs its next completing listener, or, once
+/// they have all completed, completes it with the variables it was completed with.
+pub(crate) fn go_on_completing(p: &mut Processor<'_>, element: Key) -> Result<(), ReplayError> {
+    if listeners::waiting(p, element, ListenerEvent::Completing)? {
+        return Ok(());
+    }
+    let Some((task, result)) = p
+        .state
+        .user_tasks
+        .values()
+        .find(|t| t.element == element)
+        .and_then(|t| Some((t.key, t.completing.clone()?)))
+    else {
+        return Ok(());
+    };
+    p.emit(Event::UserTaskCompleted { key: task })?;
+    variables::complete_with_result(p, element, &result)
 }
 
 pub(crate) fn assign(
@@ -150,14 +197,16 @@ pub(crate) fn assign(
     Ok(())
 }
 
+/// A task that may be claimed or completed now.
 fn open_task<'s>(p: &'s Processor<'_>, task: Key) -> Result<&'s crate::state::UserTask, Rejection> {
-    p.state
-        .user_tasks
-        .get(&task)
-        .ok_or(Rejection::UnknownUserTask {
-            instance: p.state.instance,
-            task,
-        })
+    let instance = p.state.instance;
+    match p.state.user_tasks.get(&task) {
+        Some(found) if found.completing.is_some() => {
+            Err(Rejection::UserTaskCompleting { instance, task })
+        }
+        Some(found) => Ok(found),
+        None => Err(Rejection::UnknownUserTask { instance, task }),
+    }
 }
 
 pub(crate) fn cancel(p: &mut Processor<'_>, element: Key) -> Result<(), ReplayError> {

@@ -55,6 +55,14 @@ pub struct Job {
     variables: serde_json::Value,
     #[schema(value_type = Object)]
     custom_headers: serde_json::Map<String, serde_json::Value>,
+    /// What the job is for: `bpmn_element` (a task's own job), `execution_listener` or
+    /// `task_listener`. A listener's job completes before its element goes on; a task
+    /// listener's completes without variables, and no listener's may throw a BPMN error.
+    kind: &'static str,
+    /// The event a listener's job listens to: `start` or `end` (execution listeners),
+    /// `creating` or `completing` (task listeners); absent for a task's own job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listener_event_type: Option<&'static str>,
     retries: u32,
     worker: String,
     /// The lease's end, in milliseconds since the Unix epoch.
@@ -124,12 +132,15 @@ pub async fn activate(
 
 fn job(activated: ActivatedJob) -> Job {
     let request = activated.job;
+    let kind = request.kind();
     let custom_headers = request
         .headers
         .into_iter()
         .map(|(k, v)| (k, serde_json::Value::String(v)))
         .collect();
     Job {
+        kind,
+        listener_event_type: request.listener.map(|e| e.as_str()),
         key: request.key.to_string(),
         traceparent: traceparent(request.key),
         job_type: request.job_type,
