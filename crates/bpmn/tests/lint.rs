@@ -110,18 +110,10 @@ fn ordinary_valid_models_lint_clean() {
     // (`acceptance_cycles_under_the_minimum_are_errors_naming_it`).
     files.retain(|f| !TOO_FREQUENT.iter().any(|name| f.ends_with(name)));
     // Shared acceptance models for capabilities not built yet.
-    // FIXME(issue 13): these c8_* models lint clean once Camunda's FEEL extensions and
-    // listeners are read as Camunda reads them.
     // FIXME(issue 16): llm_* use LLM task extensions that lint does not know yet.
-    const C8_PENDING: [&str; 4] = [
-        "c8_feel_dates.bpmn",
-        "c8_feel_random.bpmn",
-        "c8_exec_listeners.bpmn",
-        "c8_task_listeners.bpmn",
-    ];
     files.retain(|f| {
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        !C8_PENDING.contains(&name) && !name.starts_with("llm_")
+        !name.starts_with("llm_")
     });
     for path in &files {
         let report = lint_file(path, None);
