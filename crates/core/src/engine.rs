@@ -134,20 +134,23 @@ pub(crate) struct Processor<'a> {
 impl Processor<'_> {
     /// Applies an event to the state and records it for the journal.
     pub fn emit(&mut self, event: Event) -> Result<(), ReplayError> {
-        self.flush_notes()?;
+        // Every event passes here: the rare warnings waiting to be written stay off the
+        // common path.
+        if !self.notes.get_mut().is_empty() {
+            self.flush_notes()?;
+        }
         self.apply(event)
     }
 
+    #[inline]
     fn apply(&mut self, event: Event) -> Result<(), ReplayError> {
         self.state.apply(self.def, &event)?;
         self.outcome.events.push(event);
         Ok(())
     }
 
+    #[cold]
     fn flush_notes(&mut self) -> Result<(), ReplayError> {
-        if self.notes.get_mut().is_empty() {
-            return Ok(());
-        }
         for (element, message) in std::mem::take(self.notes.get_mut()) {
             self.apply(Event::WarningRecorded { element, message })?;
         }
