@@ -70,6 +70,13 @@ pub enum Command {
         subscription: Key,
         variables: Context,
     },
+    /// A remote worker takes the job until `deadline` (the runtime works it out from the
+    /// lease it grants: the core has no clock). Rejected unless the job is open.
+    ActivateJob {
+        job: Key,
+        worker: String,
+        deadline: Timestamp,
+    },
     /// A worker finished a job; its variables are merged as the task's result.
     CompleteJob {
         job: Key,
@@ -146,6 +153,7 @@ impl Command {
             | Command::ChildStartFailed { .. }
             | Command::TriggerTimer { .. }
             | Command::FailJob { .. }
+            | Command::ActivateJob { .. }
             | Command::ErrorUncaught { .. }
             | Command::AssignUserTask { .. }
             | Command::CancelInstance
@@ -175,6 +183,7 @@ impl Command {
             Command::ErrorUncaught { .. } => "error uncaught",
             Command::CorrelateMessage { .. } => "correlate message",
             Command::ReceiveSignal { .. } => "receive signal",
+            Command::ActivateJob { .. } => "activate job",
             Command::CompleteJob { .. } => "complete job",
             Command::FailJob { .. } => "fail job",
             Command::CompleteUserTask { .. } => "complete user task",

@@ -334,6 +334,14 @@ fn run(
             ensure_active(&p)?;
             events::trigger_subscription(&mut p, *subscription, variables)?
         }
+        Command::ActivateJob {
+            job,
+            worker,
+            deadline,
+        } => {
+            ensure_active(&p)?;
+            job::activate(&mut p, *job, worker, *deadline)?
+        }
         Command::CompleteJob { job, variables } => {
             ensure_active(&p)?;
             job::complete(&mut p, *job, variables)?

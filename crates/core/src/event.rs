@@ -102,6 +102,15 @@ pub enum Event {
         code: String,
         message: String,
     },
+    /// A remote worker activated the job: it is `worker`'s until `deadline` (its lease),
+    /// and nobody else's, also after a restart. A lease that ran out leaves no event: the
+    /// job is simply activatable again, and the next activation is another of these.
+    #[serde(rename = "job_activated@1")]
+    JobActivated {
+        key: Key,
+        worker: String,
+        deadline: Timestamp,
+    },
     #[serde(rename = "job_retries_updated@1")]
     JobRetriesUpdated { key: Key, retries: u32 },
     #[serde(rename = "job_cancelled@1")]

@@ -37,4 +37,6 @@ pub use effect::Effect;
 pub use engine::{Outcome, Rejection, execute, execute_seeded};
 pub use event::{Event, IncidentKind, JournalRecord, ListenerRef, Wait};
 pub use ids::{ElementRef, GlobalKey, InstanceId, Key, KeyParseError, ParentRef, Timestamp};
-pub use state::{InstanceState, InstanceStatus, JobState, ReplayError, Subscription, Timer};
+pub use state::{
+    InstanceState, InstanceStatus, JobLease, JobState, ReplayError, Subscription, Timer,
+};

@@ -118,6 +118,16 @@ pub struct Job {
     pub last_error: Option<String>,
     /// The listener the job runs; `None` for the element's own job.
     pub listener: Option<ListenerRef>,
+    /// The remote worker that activated the job last, and until when it holds it; `None`
+    /// until one does, and again once an attempt failed.
+    pub lease: Option<JobLease>,
+}
+
+/// Who holds a job, and until when (`job_activated`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobLease {
+    pub worker: String,
+    pub deadline: Timestamp,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -354,6 +364,7 @@ impl InstanceState {
                         due: Timestamp(i64::MIN),
                         last_error: None,
                         listener: *listener,
+                        lease: None,
                     },
                 );
                 if listener.is_some() {
@@ -375,6 +386,20 @@ impl InstanceState {
                     self.element_mut(job.element)?.listener_job = None;
                 }
             }
+            Event::JobActivated {
+                key,
+                worker,
+                deadline,
+            } => {
+                let job = self
+                    .jobs
+                    .get_mut(key)
+                    .ok_or(ReplayError::UnknownKey(*key))?;
+                job.lease = Some(JobLease {
+                    worker: worker.clone(),
+                    deadline: *deadline,
+                });
+            }
             Event::JobFailed {
                 key,
                 retries,
@@ -385,6 +410,8 @@ impl InstanceState {
                     .jobs
                     .get_mut(key)
                     .ok_or(ReplayError::UnknownKey(*key))?;
+                // The attempt is over: the worker no longer holds the job.
+                job.lease = None;
                 job.retries = *retries;
                 job.last_error = Some(message.clone());
                 job.due = *retry_at;

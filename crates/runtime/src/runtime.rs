@@ -749,8 +749,16 @@ impl<S: Store> Runtime<S> {
             ..JobFilter::default()
         })?;
         let count = jobs.len();
+        let now = self.clock.now();
         for job in jobs {
-            self.queue_job(&job.job_type, job.due, job.instance, job.key);
+            match job.lease_deadline {
+                // Activated by a remote worker whose lease is not over: it is theirs till then.
+                Some(deadline) if deadline > now && !self.handlers.contains_key(&job.job_type) => {
+                    self.remote
+                        .recover_lease(&job.job_type, job.instance, job.key, deadline);
+                }
+                _ => self.queue_job(&job.job_type, job.due, job.instance, job.key),
+            }
         }
         for timer in self.store.timers(None)? {
             self.timers.insert((timer.due, timer.instance, timer.key));

@@ -437,6 +437,8 @@ fn serve_batch(
         }
     }
     serve_waiters(rt, waiters, no_waiting);
+    // The activations just committed.
+    shared.live.publish(tenant, rt.take_commits());
     Some(rt.now())
 }
 
@@ -459,9 +461,12 @@ fn next_wake(rt: &Rt, waiters: &[Waiter], served_at: Option<Timestamp>) -> Optio
 }
 
 /// Answers the workers that can get jobs now, or whose wait is over (every one, when
-/// `no_waiting`).
+/// `no_waiting`). The activations are journaled: all of them are committed together, and
+/// only then are the workers answered; if the commit fails, the jobs go back to their
+/// queues and the workers get the error.
 fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
     let mut still_waiting = Vec::with_capacity(waiters.len());
+    let mut activated: Vec<(Reply, Vec<ActivatedJob>)> = Vec::new();
     for waiter in waiters.drain(..) {
         if waiter.reply.is_closed() {
             // The worker hung up: leasing it jobs would only delay them.
@@ -469,15 +474,17 @@ fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
         }
         let activation = &waiter.activation;
         if rt.has_activatable_jobs(&activation.job_type) {
-            let jobs = rt
-                .activate_jobs(
-                    &activation.job_type,
-                    &activation.worker,
-                    activation.max_jobs,
-                    activation.lease_ms,
-                )
-                .map_err(EngineError::Runtime);
-            let _ = waiter.reply.send(jobs);
+            match rt.activate_jobs(
+                &activation.job_type,
+                &activation.worker,
+                activation.max_jobs,
+                activation.lease_ms,
+            ) {
+                Ok(jobs) => activated.push((waiter.reply, jobs)),
+                Err(error) => {
+                    let _ = waiter.reply.send(Err(EngineError::Runtime(error)));
+                }
+            }
         } else if no_waiting || waiter.until <= rt.now() {
             let _ = waiter.reply.send(Ok(Vec::new()));
         } else {
@@ -485,6 +492,27 @@ fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
         }
     }
     *waiters = still_waiting;
+    if activated.is_empty() {
+        return;
+    }
+    match rt.flush() {
+        Ok(()) => {
+            for (reply, jobs) in activated {
+                if let Err(Ok(jobs)) = reply.send(Ok(jobs)) {
+                    // The worker hung up meanwhile: its jobs wait for the next one at
+                    // once rather than until the lease runs out.
+                    rt.unlease(&jobs);
+                }
+            }
+        }
+        Err(error) => {
+            let why = error.to_string();
+            for (reply, jobs) in activated {
+                rt.unlease(&jobs);
+                let _ = reply.send(Err(EngineError::CommitFailed(why.clone())));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
