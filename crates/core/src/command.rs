@@ -8,6 +8,7 @@ use baton_feel::Context;
 
 use baton_model::Throw;
 
+use crate::event::TraceContext;
 use crate::ids::{ElementRef, InstanceId, Key, ParentRef, Timestamp};
 
 /// A command together with the moment it was issued.
@@ -30,6 +31,8 @@ pub enum Command {
         start_at: Option<String>,
         /// The call activity starting it, for a child instance.
         parent: Option<ParentRef>,
+        /// Its trace, when traces are kept or the caller gave one.
+        trace: Option<TraceContext>,
     },
     /// An operator changes a running instance: sets variables on the process, terminates
     /// element instances, and activates elements (at process level, or inside the one

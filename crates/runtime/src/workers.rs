@@ -42,6 +42,8 @@ pub struct ActivatedJob {
     /// This activation's lease: send it back with the outcome to be fenced against
     /// workers that held the job before or after.
     pub lease_id: String,
+    /// The W3C trace context of this attempt's span, in the instance's trace.
+    pub traceparent: String,
 }
 
 #[derive(Clone, Debug)]
@@ -221,6 +223,19 @@ impl<S: Store> Runtime<S> {
                     return Err(error);
                 }
             }
+            let traceparent = self
+                .instances
+                .get(&instance)
+                .and_then(|state| {
+                    let attempt = state.jobs.get(&key)?.attempt;
+                    let trace_id = crate::traces::trace_id_of(state);
+                    let span = crate::traces::span_id(
+                        &trace_id,
+                        crate::traces::SpanOf::JobAttempt(key, attempt),
+                    );
+                    Some(crate::traces::traceparent(&trace_id, &span))
+                })
+                .unwrap_or_default();
             let global = GlobalKey { instance, key };
             let lease_id = self.remote.lease_ids.next();
             self.remote
@@ -230,6 +245,7 @@ impl<S: Store> Runtime<S> {
                 worker: worker.to_string(),
                 deadline,
                 lease_id,
+                traceparent,
             });
         }
         Ok(activated)

@@ -421,6 +421,17 @@ impl TraceOutbox for SqliteStore {
         rows.collect::<rusqlite::Result<_>>().map_err(backend)
     }
 
+    fn trace_outbox_of(&self, instance: InstanceId) -> Result<Option<u64>> {
+        self.conn
+            .prepare_cached("SELECT from_seq FROM trace_outbox WHERE instance = ?1")
+            .and_then(|mut s| {
+                s.query_row([i(instance.0)], |r| r.get::<_, i64>(0))
+                    .optional()
+            })
+            .map(|seq| seq.map(|s| s as u64))
+            .map_err(backend)
+    }
+
     fn traced(&mut self, through: &[(InstanceId, u64)]) -> Result<()> {
         let tx = self.conn.transaction().map_err(backend)?;
         for (instance, seq) in through {

@@ -142,6 +142,8 @@ pub trait TraceOutbox {
     /// Each instance with committed events whose spans were not exported yet, and the
     /// journal position of the first of them, by instance.
     fn trace_outbox(&self) -> Result<Vec<(InstanceId, u64)>>;
+    /// The first journal position of `instance` whose spans were not exported yet, if any.
+    fn trace_outbox_of(&self, instance: InstanceId) -> Result<Option<u64>>;
     /// Records that the spans of each instance's events up to and including the given
     /// journal position were exported, in one transaction.
     fn traced(&mut self, through: &[(InstanceId, u64)]) -> Result<()>;

@@ -164,6 +164,7 @@ fn created(instance: InstanceId) -> Event {
         process_id: "p".into(),
         version: 1,
         parent: None,
+        trace: None,
     }
 }
 

@@ -117,6 +117,23 @@ pub fn server_with_handlers(
     (server, secrets)
 }
 
+impl Server {
+    /// A server whose engine thread the caller keeps (and stops).
+    pub fn from_parts(router: Router, engine: Engine, dir: tempfile::TempDir) -> Server {
+        Server {
+            router,
+            engine,
+            thread: None,
+            dir,
+        }
+    }
+
+    /// Takes the stores' directory, leaving an empty one.
+    pub fn take_dir(&mut self) -> tempfile::TempDir {
+        std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"))
+    }
+}
+
 /// The same insecure-dev server after a restart: its engine stopped, then a new one on the
 /// same stores, recovered as `baton serve` does at startup.
 pub fn restarted(mut old: Server) -> Server {
