@@ -893,3 +893,26 @@ async fn leases_survive_a_restart_of_the_server() {
     let none = activate_for(&s, 60_000, 0).await;
     assert_eq!(none.json, json!({"jobs": []}));
 }
+
+#[tokio::test]
+async fn a_start_under_a_malformed_traceparent_is_refused() {
+    let s = server();
+    s.deploy("double.bpmn", DOUBLE).await;
+    let refused = s
+        .send(
+            Request::post("/v1/process-instances")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("traceparent", "00-not-a-trace-01")
+                .body(Body::from(r#"{"processId": "double"}"#))
+                .expect("request"),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::BAD_REQUEST, "bad-request");
+    assert!(
+        refused.json["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("traceparent")),
+        "{}",
+        refused.json
+    );
+}
