@@ -219,7 +219,9 @@ impl<S: Store> Runtime<S> {
                     continue;
                 }
                 Err(error) => {
+                    // The worker gets the error, not these jobs: they go back to the queue.
                     self.remote.push(job_type, now, instance, key);
+                    self.unlease(&activated);
                     return Err(error);
                 }
             }
