@@ -164,6 +164,7 @@ fn created(instance: InstanceId) -> Event {
         process_id: "p".into(),
         version: 1,
         parent: None,
+        trace: None,
     }
 }
 
@@ -246,6 +247,8 @@ pub fn projections_follow_appends<S: Store>(store: &mut S) {
         state: "ready".into(),
         due: Timestamp(5),
         error: None,
+        worker: Some("w1".into()),
+        lease_deadline: Some(Timestamp(9)),
     };
     let task = UserTaskRow {
         instance: i,
