@@ -41,3 +41,23 @@ pub fn open_with(db: &Path, durability: Durability) -> Result<EmbeddedRuntime> {
         .with_context(|| format!("opening the store {}", db.display()))?;
     Ok(Runtime::new(store, config, Arc::new(SystemClock)))
 }
+
+/// Who runs the embedded CLI, for the audit trail: the operating system user (`$USER`,
+/// else `$LOGNAME`, else `unknown`).
+pub fn local_actor() -> baton_store::audit::Actor {
+    let name = ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown".to_string());
+    baton_store::audit::Actor::local(name)
+}
+
+/// The audit entry of a command the local user runs on `runtime`, with its `--reason`.
+pub fn audit_entry(
+    runtime: &EmbeddedRuntime,
+    action: &str,
+    reason: Option<String>,
+) -> baton_store::audit::AuditEntry {
+    baton_store::audit::AuditEntry::new(local_actor(), action, runtime.node()).with_reason(reason)
+}

@@ -21,6 +21,9 @@
 //!
 //! [engine]                         # optional
 //! max_steps_per_command = 100000   # element steps one command may run without waiting
+//!
+//! [server]                         # optional
+//! node = "baton-1"                 # this node's name in audit records; default: the host name
 //! ```
 //!
 //! `[timers]` guards the engine against models that fire too often. Deploy (and
@@ -63,6 +66,32 @@ pub struct Config {
     pub feel: FeelConfig,
     #[serde(default)]
     pub engine: EngineConfig,
+    #[serde(default)]
+    pub server: ServerConfig,
+}
+
+/// `[server]`: how this node names itself.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// The node's name in audit records (the host name when unset).
+    pub node: Option<String>,
+}
+
+impl ServerConfig {
+    /// `node`, else the host name (Linux's, else `$HOSTNAME`), else `localhost`.
+    pub fn node_name(&self) -> String {
+        if let Some(node) = self.node.as_ref().filter(|n| !n.trim().is_empty()) {
+            return node.trim().to_string();
+        }
+        ["/proc/sys/kernel/hostname", "/etc/hostname"]
+            .iter()
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            .chain(std::env::var("HOSTNAME").ok())
+            .map(|name| name.trim().to_string())
+            .find(|name| !name.is_empty())
+            .unwrap_or_else(|| "localhost".to_string())
+    }
 }
 
 /// `[engine]`: how much one command may do.

@@ -21,6 +21,7 @@ pub fn run(
     version: Option<u32>,
     count: u64,
     no_wait: bool,
+    reason: Option<String>,
     store: &StoreArgs,
 ) -> Result<u8> {
     let variables = vars::collect(var_args)?;
@@ -31,7 +32,14 @@ pub fn run(
     let mut left = count;
     while left > 0 {
         let n = left.min(CHUNK);
-        instances.extend(runtime.start_many(process_id, version, &variables, n)?);
+        // One record per chunk: the chunk is one commit.
+        let entry = workspace::audit_entry(&runtime, "instance.start", reason.clone())
+            .with_detail("process", process_id)
+            .with_detail("count", n);
+        let started = runtime.audited(entry, |rt| {
+            rt.start_many(process_id, version, &variables, n)
+        })?;
+        instances.extend(started);
         runtime.drive(patience(no_wait))?;
         runtime.evict_idle();
         left -= n;
@@ -70,6 +78,7 @@ pub fn remote(
     var_args: &VarArgs,
     version: Option<u32>,
     count: u64,
+    reason: Option<String>,
     store: &StoreArgs,
 ) -> Result<u8> {
     if count != 1 {
@@ -82,6 +91,9 @@ pub fn remote(
     let mut body = json!({"processId": process_id, "variables": vars::collect_json(var_args)?});
     if let Some(version) = version {
         body["version"] = json!(version);
+    }
+    if let Some(reason) = reason {
+        body["reason"] = json!(reason);
     }
     let instance = client.post("/v1/process-instances", &body)?;
     print_remote_instance(instance, store.json)
