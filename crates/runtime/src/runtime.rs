@@ -512,6 +512,11 @@ impl<S: Store> Runtime<S> {
             self.instances.insert(instance, state);
             started.push(instance);
         }
+        if let ([only], Some(entry)) = (started.as_slice(), self.audit_current.as_mut())
+            && entry.instance.is_none()
+        {
+            entry.instance = Some(*only);
+        }
         self.drain_pending()?;
         Ok(started)
     }

@@ -10,8 +10,8 @@
 //! with `--insecure-dev` treats a request without a token as an admin of the default
 //! tenant; one with a token is checked as usual.
 //!
-//! Refusals are logged to stderr (the audit trail will take them once it exists) with the
-//! token's id, never its secret.
+//! Refusals are logged to stderr with the token's id, never its secret, and recorded in
+//! the audit trail by `api::admit` (401 and 403; not 429).
 
 use std::net::IpAddr;
 use std::path::PathBuf;
