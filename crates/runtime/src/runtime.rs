@@ -243,6 +243,16 @@ impl<S: Store> Runtime<S> {
         self.staged_audit.push(entry);
     }
 
+    /// Commits what is staged together with the audited action in progress: for an
+    /// action that ends with its own commit (publishing a message), so that its record is
+    /// part of that commit.
+    pub(crate) fn flush_action(&mut self) -> Result<(), Error> {
+        if let Some(entry) = self.audit_current.take() {
+            self.staged_audit.push(entry);
+        }
+        self.flush()
+    }
+
     /// An entry as recorded now: at the runtime's time, and on this node unless it names
     /// one.
     fn stamp(&self, mut entry: AuditEntry) -> AuditEntry {
@@ -456,7 +466,11 @@ impl<S: Store> Runtime<S> {
         version: Option<u32>,
         variables: Context,
     ) -> Result<InstanceId, Error> {
-        self.start_at(process_id, version, variables, None)
+        let instance = self.start_at(process_id, version, variables, None)?;
+        if let Some(entry) = self.audit_current.as_mut().filter(|e| e.instance.is_none()) {
+            entry.instance = Some(instance);
+        }
+        Ok(instance)
     }
 
     /// Starts an instance at a given start event (a message, timer or signal start
@@ -480,9 +494,6 @@ impl<S: Store> Runtime<S> {
         };
         self.run_command(&def, &mut state, command)?;
         self.instances.insert(instance, state);
-        if let Some(entry) = self.audit_current.as_mut().filter(|e| e.instance.is_none()) {
-            entry.instance = Some(instance);
-        }
         self.drain_pending()?;
         Ok(instance)
     }

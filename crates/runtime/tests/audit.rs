@@ -139,3 +139,20 @@ fn an_action_that_changes_no_journal_is_recorded_on_its_own() {
     rt.flush().expect("flush");
     assert_eq!(summary(&rt).len(), 2, "an audit entry alone is flushed too");
 }
+
+#[test]
+fn a_publish_commits_its_record_with_its_own_commit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut rt = open(&dir.path().join("baton.db"));
+    let published = rt
+        .audited(entry("message.publish"), |rt| {
+            rt.publish("paid", "A-1", Context::new(), 60_000)
+        })
+        .expect("publish");
+    assert!(published.buffered);
+    // No flush after it: the publish's own commit holds the record.
+    assert_eq!(
+        summary(&rt),
+        vec![("message.publish".into(), None, "done".into())]
+    );
+}
