@@ -56,6 +56,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
     pub token_id: String,
+    /// The token's name (`baton token create --name`), for the audit trail.
+    pub token_name: Option<String>,
     pub role: Role,
     pub tenant: TenantId,
 }
@@ -66,6 +68,7 @@ impl Principal {
     pub fn insecure_dev() -> Principal {
         Principal {
             token_id: "insecure-dev".into(),
+            token_name: Some("insecure-dev".into()),
             role: Role::Admin,
             tenant: TenantId::default_tenant(),
         }
@@ -102,6 +105,7 @@ mod tests {
     fn principal(role: Role, tenant: &str) -> Principal {
         Principal {
             token_id: "abcdefgh".into(),
+            token_name: None,
             role,
             tenant: tenant.parse().expect("valid tenant"),
         }

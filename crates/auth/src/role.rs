@@ -25,7 +25,7 @@ pub enum Role {
     Developer,
     /// An external job worker: activates jobs and reports their outcome, nothing else.
     Worker,
-    /// Reads everything but tokens; changes nothing.
+    /// Reads everything but tokens and the audit trail; changes nothing.
     Viewer,
 }
 
@@ -123,9 +123,9 @@ macro_rules! permissions {
 
 // The permission table. Columns: admin, operator, developer, worker, viewer.
 // Admins may do everything; operators run instances, tasks, incidents, messages, signals
-// and events but neither deploy nor manage tokens; developers deploy, read, start and
-// send messages and signals but change no running instance; workers only work jobs;
-// viewers only read.
+// and events and read the audit trail, but neither deploy nor manage tokens; developers
+// deploy, read, start and send messages and signals but change no running instance;
+// workers only work jobs; viewers only read (not the audit trail).
 permissions! {
     Deploy           "deploy"            [Y, N, Y, N, N] "upload BPMN and DMN models (a changed model becomes a new version)",
     ReadDefinitions  "read-definitions"  [Y, Y, Y, N, Y] "list deployed processes and decisions, read their sources and versions",
@@ -145,6 +145,7 @@ permissions! {
     ThrowJobErrors   "throw-job-errors"  [Y, N, N, Y, N] "throw a BPMN error from a leased job",
     ReadEvents       "read-events"       [Y, Y, Y, N, Y] "follow live events (instance, element, incident and job activity)",
     ManageTokens     "manage-tokens"     [Y, N, N, N, N] "create, list and revoke the tenant's API tokens",
+    ReadAudit        "read-audit"        [Y, Y, N, N, N] "list the audit trail: who did what, when, where and why",
 }
 
 impl fmt::Display for Permission {
@@ -256,7 +257,8 @@ mod tests {
     fn grants_follow_the_camunda_like_roles() {
         for &p in Permission::ALL {
             assert!(Role::Admin.allows(p), "admin may {p}");
-            let reads = p.as_str().starts_with("read-");
+            // The audit trail names tokens and client addresses: not for viewers.
+            let reads = p.as_str().starts_with("read-") && p != Permission::ReadAudit;
             assert_eq!(Role::Viewer.allows(p), reads, "viewer and {p}");
         }
         let worker: Vec<_> = Permission::ALL
@@ -278,5 +280,6 @@ mod tests {
         assert!(Role::Operator.allows(Permission::ModifyInstances));
         assert!(Role::Developer.allows(Permission::Deploy));
         assert!(!Role::Developer.allows(Permission::ResolveIncidents));
+        assert!(Role::Operator.allows(Permission::ReadAudit));
     }
 }

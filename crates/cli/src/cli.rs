@@ -43,6 +43,14 @@ pub struct RemoteArgs {
     pub token: Option<String>,
 }
 
+/// Why a change is made, for the audit trail (every command that changes something).
+#[derive(Debug, Args, Clone, Default)]
+pub struct AuditArgs {
+    /// Why: kept with this action in the audit trail (`baton audit list`)
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
 /// Which user tasks `baton tasks` lists.
 #[derive(Debug, Args, Clone, Default)]
 pub struct TaskArgs {
@@ -121,12 +129,16 @@ pub enum Commands {
         #[arg(long)]
         no_wait: bool,
         #[command(flatten)]
+        audit: AuditArgs,
+        #[command(flatten)]
         store: StoreArgs,
     },
     /// Deploy models (a changed model becomes a new version)
     Deploy {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        audit: AuditArgs,
         #[command(flatten)]
         remote: RemoteArgs,
         #[command(flatten)]
@@ -150,6 +162,8 @@ pub enum Commands {
         /// instance's trace becomes a child of that span
         #[arg(long)]
         traceparent: Option<String>,
+        #[command(flatten)]
+        audit: AuditArgs,
         #[command(flatten)]
         remote: RemoteArgs,
         #[command(flatten)]
@@ -177,6 +191,8 @@ pub enum Commands {
         #[arg(long)]
         ttl: Option<String>,
         #[command(flatten)]
+        audit: AuditArgs,
+        #[command(flatten)]
         remote: RemoteArgs,
         #[command(flatten)]
         store: StoreArgs,
@@ -187,6 +203,8 @@ pub enum Commands {
         name: String,
         #[command(flatten)]
         vars: VarArgs,
+        #[command(flatten)]
+        audit: AuditArgs,
         #[command(flatten)]
         remote: RemoteArgs,
         #[command(flatten)]
@@ -221,6 +239,8 @@ pub enum Commands {
         from: String,
         #[command(flatten)]
         vars: VarArgs,
+        #[command(flatten)]
+        audit: AuditArgs,
         #[command(flatten)]
         remote: RemoteArgs,
         #[command(flatten)]
@@ -288,6 +308,8 @@ pub enum Commands {
         #[command(flatten)]
         vars: VarArgs,
         #[command(flatten)]
+        audit: AuditArgs,
+        #[command(flatten)]
         remote: RemoteArgs,
         #[command(flatten)]
         store: StoreArgs,
@@ -302,6 +324,8 @@ pub enum Commands {
         #[arg(long)]
         force: bool,
         #[command(flatten)]
+        audit: AuditArgs,
+        #[command(flatten)]
         remote: RemoteArgs,
         #[command(flatten)]
         store: StoreArgs,
@@ -310,6 +334,8 @@ pub enum Commands {
     Unclaim {
         task: String,
         #[command(flatten)]
+        audit: AuditArgs,
+        #[command(flatten)]
         remote: RemoteArgs,
         #[command(flatten)]
         store: StoreArgs,
@@ -317,6 +343,8 @@ pub enum Commands {
     /// Cancel an instance
     Cancel {
         instance: u64,
+        #[command(flatten)]
+        audit: AuditArgs,
         #[command(flatten)]
         remote: RemoteArgs,
         #[command(flatten)]
@@ -335,6 +363,8 @@ pub enum Commands {
         /// New attempts for a failed job
         #[arg(long)]
         retries: Option<u32>,
+        #[command(flatten)]
+        audit: AuditArgs,
         #[command(flatten)]
         remote: RemoteArgs,
         #[command(flatten)]
@@ -412,6 +442,75 @@ pub enum Commands {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The audit trail: who did what, when, where and why, hash-chained (see docs/audit.md)
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+/// Which audit records `baton audit list` and `export` show.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AuditFilterArgs {
+    /// Only records since then: milliseconds since the epoch, an ISO 8601 date-time, or
+    /// a time ago (30s, 15m, 2h, 7d)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only records of the actor with this name (a token's name, a local user)
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Only this action, or the actions under it (`instance` takes `instance.cancel`)
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only records about this instance
+    #[arg(long)]
+    pub instance: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// List audit records in chain order
+    List {
+        #[command(flatten)]
+        filter: AuditFilterArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Write audit records to stdout as JSON lines or CSV
+    Export {
+        /// jsonl or csv
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        #[command(flatten)]
+        filter: AuditFilterArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Check the hash chain: exit 0 when intact, 1 when a record was edited, deleted,
+    /// inserted or reordered (the first bad one is named)
+    Verify {
+        /// Also check the signed checkpoints against this Ed25519 public key
+        #[arg(long, value_name = "FILE")]
+        pubkey: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Sign the chain's current head with an Ed25519 private key, as a record of the chain
+    Checkpoint {
+        /// The private key file (`baton audit keygen`)
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+        #[command(flatten)]
+        audit: AuditArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Generate an Ed25519 key pair for checkpoints: KEYFILE (private, mode 0600) and
+    /// KEYFILE.pub
+    Keygen {
+        #[arg(long, value_name = "KEYFILE")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -427,6 +526,8 @@ pub enum TokenCommand {
         /// What the token is for, shown in listings
         #[arg(long)]
         name: Option<String>,
+        #[command(flatten)]
+        audit: AuditArgs,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -444,6 +545,8 @@ pub enum TokenCommand {
         // An id is base64url and may start with '-'; it is still an id, not an option.
         #[arg(allow_hyphen_values = true)]
         id: String,
+        #[command(flatten)]
+        audit: AuditArgs,
         #[command(flatten)]
         store: StoreArgs,
     },

@@ -160,10 +160,19 @@ impl Client {
 
     /// POSTs files as `multipart/form-data` fields named `file` (a deployment) and reads
     /// the JSON answer.
-    pub fn upload(&self, path: &str, files: &[Source]) -> Result<Json, ApiError> {
+    /// Uploads model files as multipart `file` fields, with an optional `reason` field
+    /// for the audit trail.
+    pub fn upload(
+        &self,
+        path: &str,
+        files: &[Source],
+        reason: Option<&str>,
+    ) -> Result<Json, ApiError> {
         // A boundary that no file contains, so no part can end early.
         let mut boundary = String::from("baton-upload");
-        while files.iter().any(|f| f.text.contains(boundary.as_str())) {
+        while files.iter().any(|f| f.text.contains(boundary.as_str()))
+            || reason.is_some_and(|r| r.contains(boundary.as_str()))
+        {
             boundary.push('x');
         }
         let mut body = String::new();
@@ -177,6 +186,11 @@ impl Client {
                 "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
                  Content-Type: application/xml\r\n\r\n{}\r\n",
                 file.text
+            ));
+        }
+        if let Some(reason) = reason {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"reason\"\r\n\r\n{reason}\r\n"
             ));
         }
         body.push_str(&format!("--{boundary}--\r\n"));

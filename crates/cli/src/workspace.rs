@@ -41,3 +41,44 @@ pub fn open_with(db: &Path, durability: Durability) -> Result<EmbeddedRuntime> {
         .with_context(|| format!("opening the store {}", db.display()))?;
     Ok(Runtime::new(store, config, Arc::new(SystemClock)))
 }
+
+/// Who runs the embedded CLI, for the audit trail: the operating system user (`$USER`,
+/// else `$LOGNAME`, else the name of the process's user id in `/etc/passwd`, else
+/// `uid:N`, else `unknown`).
+pub fn local_actor() -> baton_store::audit::Actor {
+    let name = ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .find(|name| !name.is_empty())
+        .or_else(user_of_process)
+        .unwrap_or_else(|| "unknown".to_string());
+    baton_store::audit::Actor::local(name)
+}
+
+/// The user the process runs as, from Linux's `/proc` (cron jobs and services often have
+/// no `$USER`).
+fn user_of_process() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)? == uid).then(|| name.to_string())
+    });
+    Some(name.unwrap_or_else(|| format!("uid:{uid}")))
+}
+
+/// The audit entry of a command the local user runs on `runtime`, with its `--reason`.
+pub fn audit_entry(
+    runtime: &EmbeddedRuntime,
+    action: &str,
+    reason: Option<String>,
+) -> baton_store::audit::AuditEntry {
+    baton_store::audit::AuditEntry::new(local_actor(), action, runtime.node()).with_reason(reason)
+}

@@ -26,6 +26,9 @@
 //! otlp_endpoint = "http://localhost:4318"  # OTLP/HTTP base; spans go to {endpoint}/v1/traces
 //! service_name = "baton"           # service.name of the spans; default "baton"
 //! schedule_delay_ms = 5000         # longest wait before ended spans are sent; default 5000
+//!
+//! [server]                         # optional
+//! node = "baton-1"                 # this node's name in audit records; default: the host name
 //! ```
 //!
 //! `[telemetry]` turns trace export on; the standard `OTEL_EXPORTER_OTLP_ENDPOINT`,
@@ -74,6 +77,32 @@ pub struct Config {
     pub engine: EngineConfig,
     #[serde(default)]
     pub telemetry: TelemetryConfig,
+    #[serde(default)]
+    pub server: ServerConfig,
+}
+
+/// `[server]`: how this node names itself.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// The node's name in audit records (the host name when unset).
+    pub node: Option<String>,
+}
+
+impl ServerConfig {
+    /// `node`, else the host name (Linux's, else `$HOSTNAME`), else `localhost`.
+    pub fn node_name(&self) -> String {
+        if let Some(node) = self.node.as_ref().filter(|n| !n.trim().is_empty()) {
+            return node.trim().to_string();
+        }
+        ["/proc/sys/kernel/hostname", "/etc/hostname"]
+            .iter()
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            .chain(std::env::var("HOSTNAME").ok())
+            .map(|name| name.trim().to_string())
+            .find(|name| !name.is_empty())
+            .unwrap_or_else(|| "localhost".to_string())
+    }
 }
 
 /// `[telemetry]`: where `baton serve` sends OpenTelemetry traces (OTLP over HTTP with

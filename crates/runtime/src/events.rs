@@ -151,7 +151,8 @@ impl<S: Store> Runtime<S> {
             })?;
             published.buffered = true;
         }
-        self.flush()?;
+        // The record of an audited publish commits with what it changed.
+        self.flush_action()?;
         Ok(published)
     }
 

@@ -20,6 +20,7 @@ use baton_dmn::DecisionModel;
 use baton_feel::Context;
 use baton_model::timer::MinInterval;
 use baton_model::{Definitions, NodeKind, Throw};
+use baton_store::audit::{AuditEntry, AuditRecord};
 use baton_store::{
     Append, DefinitionKind, DeployedDefinition, JobFilter, NewDefinition, StartTimerFired,
     StartTimerRow, Store, projection,
@@ -122,6 +123,13 @@ pub struct Runtime<S: Store> {
     /// Whether traces are exported (`keep_traces`): instances then get a random trace id,
     /// and each commit records what is left to export.
     tracing: bool,
+    /// Audit entries of actions done, committed with the next flush.
+    staged_audit: Vec<AuditEntry>,
+    /// The action [`Runtime::audited`] is running: a store write of its own (a deploy)
+    /// takes it into its transaction.
+    audit_current: Option<AuditEntry>,
+    /// This node's name in audit records.
+    node: String,
 }
 
 impl<S: Store> std::fmt::Debug for Runtime<S> {
@@ -151,7 +159,6 @@ impl<S: Store> Runtime<S> {
         Runtime {
             store,
             clock,
-            config,
             handlers,
             definitions: HashMap::new(),
             instances: HashMap::new(),
@@ -168,6 +175,10 @@ impl<S: Store> Runtime<S> {
             parallelism,
             seeds: Seeds::from_os(),
             tracing: false,
+            staged_audit: Vec::new(),
+            audit_current: None,
+            node: config.server.node_name(),
+            config,
         }
     }
 
@@ -206,6 +217,82 @@ impl<S: Store> Runtime<S> {
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// This node's name, for audit records (`[server] node`, else the host name).
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// Runs `action`, the externally caused action `entry` describes, and records it in
+    /// the audit trail: done, in the transaction that commits what it staged (the next
+    /// [`Runtime::flush`]; a deploy's own transaction), or refused, at once and in a
+    /// transaction of its own, when it fails. A flush that fails turns the entries it
+    /// carried into refused ones. The entry is stamped ([`Runtime::stamp`]), and a start
+    /// fills in the instance it started.
+    pub fn audited<T>(
+        &mut self,
+        entry: AuditEntry,
+        action: impl FnOnce(&mut Self) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        if self.audit_current.is_some() {
+            // An action inside an audited one is part of it.
+            return action(self);
+        }
+        self.audit_current = Some(self.stamp(entry));
+        let result = action(self);
+        let entry = self.audit_current.take();
+        match (&result, entry) {
+            (Ok(_), Some(entry)) => self.staged_audit.push(entry),
+            (Err(e), Some(entry)) => {
+                let refused = entry.refused().with_detail("error", e);
+                // Nothing more can be done when the store refuses even this; the
+                // action's own error is what the caller must see.
+                let _ = self.store.append_audit(&[refused]);
+            }
+            // Recorded already, in the transaction of its own write.
+            (_, None) => {}
+        }
+        result
+    }
+
+    /// Stages an audit entry to commit with the next [`Runtime::flush`] (refused if that
+    /// flush fails): an action whose change is staged the ordinary way.
+    pub fn stage_audit(&mut self, entry: AuditEntry) {
+        let entry = self.stamp(entry);
+        self.staged_audit.push(entry);
+    }
+
+    /// Commits what is staged together with the audited action in progress: for an
+    /// action that ends with its own commit (publishing a message), so that its record is
+    /// part of that commit.
+    pub(crate) fn flush_action(&mut self) -> Result<(), Error> {
+        if let Some(entry) = self.audit_current.take() {
+            self.staged_audit.push(entry);
+        }
+        self.flush()
+    }
+
+    /// An entry as recorded now: at the runtime's time, and on this node unless it names
+    /// one.
+    fn stamp(&self, mut entry: AuditEntry) -> AuditEntry {
+        entry.at = self.clock.now();
+        if entry.node.is_empty() {
+            entry.node = self.node.clone();
+        }
+        entry
+    }
+
+    /// Appends an audit entry now, in a transaction of its own: a refusal (401, 403), or
+    /// an action that changes no journal, such as a prune, recorded once it is done.
+    pub fn record_audit(&mut self, entry: AuditEntry) -> Result<AuditRecord, Error> {
+        let entry = self.stamp(entry);
+        let mut records = self.store.append_audit(&[entry])?;
+        records.pop().ok_or_else(|| {
+            Error::Store(baton_store::Error::Corrupt(
+                "the store appended no audit record".into(),
+            ))
+        })
     }
 
     /// Deploys model files, all or nothing: each process or decision whose file changed
@@ -269,7 +356,23 @@ impl<S: Store> Runtime<S> {
                 });
             }
         }
-        let deployed = self.store.deploy(&definitions)?;
+        // The deploy is recorded in its own transaction, when it is an audited action.
+        let audit: Vec<AuditEntry> = self
+            .audit_current
+            .take()
+            .map(|entry| {
+                let ids: Vec<&str> = definitions.iter().map(|d| d.id.as_str()).collect();
+                entry.with_detail("definitions", ids.join(","))
+            })
+            .into_iter()
+            .collect();
+        let deployed = match self.store.deploy(&definitions, &audit) {
+            Ok(deployed) => deployed,
+            Err(e) => {
+                self.audit_current = audit.into_iter().next();
+                return Err(e.into());
+            }
+        };
         if deployed
             .iter()
             .any(|d| d.kind == DefinitionKind::Process && d.is_new)
@@ -423,6 +526,9 @@ impl<S: Store> Runtime<S> {
         self.run_command(&def, &mut state, command)?;
         self.instances.insert(instance, state);
         self.drain_pending()?;
+        if let Some(entry) = self.audit_current.as_mut().filter(|e| e.instance.is_none()) {
+            entry.instance = Some(instance);
+        }
         Ok(instance)
     }
 
@@ -451,6 +557,11 @@ impl<S: Store> Runtime<S> {
             self.run_command(&def, &mut state, command)?;
             self.instances.insert(instance, state);
             started.push(instance);
+        }
+        if let ([only], Some(entry)) = (started.as_slice(), self.audit_current.as_mut())
+            && entry.instance.is_none()
+        {
+            entry.instance = Some(*only);
         }
         self.drain_pending()?;
         Ok(started)
@@ -747,17 +858,28 @@ impl<S: Store> Runtime<S> {
     /// On failure nothing is committed and the affected cached states are dropped, so they
     /// are reloaded from the journal next time.
     pub fn flush(&mut self) -> Result<(), Error> {
-        if self.staged.is_empty() {
+        if self.staged.is_empty() && self.staged_audit.is_empty() {
             return Ok(());
         }
         let batch = std::mem::take(&mut self.staged);
         let effects = std::mem::take(&mut self.staged_effects);
-        if let Err(e) = self.store.commit(&batch) {
+        let audit = std::mem::take(&mut self.staged_audit);
+        if let Err(e) = self.store.commit(&batch, &audit) {
             for append in &batch {
                 self.instances.remove(&append.instance);
             }
             if let Some(log) = &mut self.commit_log {
                 log.staged.clear();
+            }
+            // What the batch described did not happen: recorded as refused, on its own.
+            let refused: Vec<AuditEntry> = audit
+                .into_iter()
+                .map(|entry| entry.refused().with_detail("error", &e))
+                .collect();
+            if !refused.is_empty() {
+                // A store that cannot commit may not take these either; the commit's
+                // error is what the callers hear.
+                let _ = self.store.append_audit(&refused);
             }
             return Err(e.into());
         }

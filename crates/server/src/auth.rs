@@ -10,8 +10,8 @@
 //! with `--insecure-dev` treats a request without a token as an admin of the default
 //! tenant; one with a token is checked as usual.
 //!
-//! Refusals are logged to stderr (the audit trail will take them once it exists) with the
-//! token's id, never its secret.
+//! Refusals are logged to stderr with the token's id, never its secret, and recorded in
+//! the audit trail by `api::admit` (401 and 403; not 429).
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -92,6 +92,16 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// The client's address, when the server knows it.
+    pub fn client(&self) -> Option<IpAddr> {
+        self.client
+    }
+
+    /// The id of the token in the `Authorization` header, when it holds a well-formed one.
+    pub fn token_id(&self) -> Option<String> {
+        credentials(self.header.as_ref()).ok().map(|(id, _)| id)
+    }
+
     pub fn of(request: &Request) -> Attempt {
         Attempt {
             header: request.headers().get(header::AUTHORIZATION).cloned(),
@@ -223,6 +233,7 @@ impl Auth {
         })?;
         Ok(Principal {
             token_id: row.id,
+            token_name: row.name,
             role,
             tenant,
         })

@@ -298,6 +298,24 @@ impl Engine {
         rx.await.map_err(|_| EngineError::Failed)?
     }
 
+    /// Queues `write` on `tenant`'s runtime without waiting for it: work whose outcome
+    /// nobody awaits (recording a refused request), queued now, so it runs before any
+    /// work sent after it.
+    pub fn submit(
+        &self,
+        tenant: &str,
+        write: impl FnOnce(&mut Rt) -> Result<(), baton_runtime::Error> + Send + 'static,
+    ) -> Result<(), EngineError> {
+        let work: Work = Box::new(move |rt| {
+            if let Ok(rt) = rt {
+                // Nobody waits for the outcome; a failure leaves nothing to undo.
+                let _ = write(rt);
+            }
+            Box::new(|_| {})
+        });
+        self.send(tenant, Message::Work(work))
+    }
+
     /// Stops making workers wait (the server is shutting down).
     pub fn drain(&self) {
         self.shared.draining.store(true, Ordering::SeqCst);

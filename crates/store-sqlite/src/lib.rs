@@ -6,21 +6,23 @@
 //! Schema changes are numbered files in `migrations/`, applied in order and tracked in
 //! SQLite's `user_version`.
 
+mod audit;
 mod rows;
 mod tokens;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use baton_core::{GlobalKey, InstanceId, JournalRecord, Timestamp};
+use baton_store::audit::{AuditEntry, AuditFilter, AuditHead, AuditRecord};
 use baton_store::{
     Append, DefinitionKind, DeployedDefinition, DeploymentStore, Error, IncidentFilter,
     IncidentRow, InstanceFilter, InstanceRow, JobFilter, JobRow, JournalStore, NewDefinition,
     QueryStore, Result, StoredDefinition, TaskFilter, UserTaskRow, VariableRow,
 };
+use baton_store::{AuditStore, NewToken, TokenRow, TokenStore, TraceOutbox};
 use baton_store::{BufferedMessage, EventStore, StartTimerRow, SubscriptionRow, TimerRow};
-use baton_store::{NewToken, TokenRow, TokenStore, TraceOutbox};
 
 /// Schema migrations, in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
@@ -32,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_task_assignment.sql"),
     include_str!("../migrations/0007_resources.sql"),
     include_str!("../migrations/0008_leases_traces.sql"),
+    include_str!("../migrations/0009_audit.sql"),
 ];
 
 /// How hard commits try to reach the disk.
@@ -110,13 +113,21 @@ impl SqliteStore {
             });
         }
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            let tx = self.conn.transaction().map_err(backend)?;
+            let tx = self.write_transaction()?;
             tx.execute_batch(sql).map_err(backend)?;
             tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))
                 .map_err(backend)?;
             tx.commit().map_err(backend)?;
         }
         Ok(())
+    }
+
+    /// A transaction holding the write lock from its start: the audit chain's head it
+    /// reads stays the head until it commits, even with another process on the file.
+    fn write_transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)
     }
 
     pub fn path(&self) -> &Path {
@@ -133,8 +144,12 @@ fn i(n: u64) -> i64 {
 }
 
 impl DeploymentStore for SqliteStore {
-    fn deploy(&mut self, definitions: &[NewDefinition]) -> Result<Vec<DeployedDefinition>> {
-        let tx = self.conn.transaction().map_err(backend)?;
+    fn deploy(
+        &mut self,
+        definitions: &[NewDefinition],
+        audit: &[AuditEntry],
+    ) -> Result<Vec<DeployedDefinition>> {
+        let tx = self.write_transaction()?;
         let mut deployed = Vec::with_capacity(definitions.len());
         for new in definitions {
             let kind = new.kind.as_str();
@@ -184,6 +199,7 @@ impl DeploymentStore for SqliteStore {
                 is_new,
             });
         }
+        audit::append(&tx, audit)?;
         tx.commit().map_err(backend)?;
         Ok(deployed)
     }
@@ -247,8 +263,8 @@ impl JournalStore for SqliteStore {
         Ok(InstanceId(first as u64))
     }
 
-    fn commit(&mut self, batch: &[Append]) -> Result<()> {
-        let tx = self.conn.transaction().map_err(backend)?;
+    fn commit(&mut self, batch: &[Append], audit: &[AuditEntry]) -> Result<()> {
+        let tx = self.write_transaction()?;
         for append in batch {
             let inserted = tx
                 .prepare_cached("INSERT OR IGNORE INTO journal (instance, seq, at, events) VALUES (?1, ?2, ?3, ?4)")
@@ -274,6 +290,7 @@ impl JournalStore for SqliteStore {
                 .map_err(backend)?;
             }
         }
+        audit::append(&tx, audit)?;
         tx.commit().map_err(backend)
     }
 
@@ -379,7 +396,7 @@ impl EventStore for SqliteStore {
         correlation_key: &str,
         now: Timestamp,
     ) -> Result<Option<BufferedMessage>> {
-        let tx = self.conn.transaction().map_err(backend)?;
+        let tx = self.write_transaction()?;
         let taken = rows::take_message(&tx, name, correlation_key, now)?;
         tx.commit().map_err(backend)?;
         Ok(taken)
@@ -387,8 +404,12 @@ impl EventStore for SqliteStore {
 }
 
 impl TokenStore for SqliteStore {
-    fn create_token(&mut self, token: &NewToken) -> Result<TokenRow> {
-        tokens::create(&self.conn, token)
+    fn create_token(&mut self, token: &NewToken, audit: &[AuditEntry]) -> Result<TokenRow> {
+        let tx = self.write_transaction()?;
+        let created = tokens::create(&tx, token)?;
+        audit::append(&tx, audit)?;
+        tx.commit().map_err(backend)?;
+        Ok(created)
     }
 
     fn token_by_hash(&self, secret_hash: &str) -> Result<Option<TokenRow>> {
@@ -399,8 +420,31 @@ impl TokenStore for SqliteStore {
         tokens::list(&self.conn, tenant)
     }
 
-    fn revoke_token(&mut self, id: &str, at: Timestamp) -> Result<bool> {
-        tokens::revoke(&self.conn, id, at)
+    fn revoke_token(&mut self, id: &str, at: Timestamp, audit: &[AuditEntry]) -> Result<bool> {
+        let tx = self.write_transaction()?;
+        let revoked = tokens::revoke(&tx, id, at)?;
+        if revoked {
+            audit::append(&tx, audit)?;
+        }
+        tx.commit().map_err(backend)?;
+        Ok(revoked)
+    }
+}
+
+impl AuditStore for SqliteStore {
+    fn append_audit(&mut self, entries: &[AuditEntry]) -> Result<Vec<AuditRecord>> {
+        let tx = self.write_transaction()?;
+        let records = audit::append(&tx, entries)?;
+        tx.commit().map_err(backend)?;
+        Ok(records)
+    }
+
+    fn audit_records(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
+        audit::records(&self.conn, filter)
+    }
+
+    fn audit_head(&self) -> Result<Option<AuditHead>> {
+        audit::head(&self.conn)
     }
 }
 

@@ -61,7 +61,7 @@ fn a_file_defining_many_processes_is_stored_once() {
     let definitions: Vec<_> = (0..200)
         .map(|n| definition(&format!("p{n}"), &source))
         .collect();
-    store.deploy(&definitions).expect("deploy");
+    store.deploy(&definitions, &[]).expect("deploy");
     let last = baton_store::DeploymentStore::definition(
         &store,
         baton_store::DefinitionKind::Process,

@@ -9,6 +9,7 @@
 //!
 //! **Boundary:** nothing above this crate knows SQL; nothing below it knows BPMN.
 
+pub mod audit;
 pub mod projection;
 mod records;
 #[cfg(feature = "testsuite")]
@@ -17,6 +18,8 @@ pub mod testsuite;
 pub use records::*;
 
 use baton_core::{GlobalKey, InstanceId, JournalRecord, Timestamp};
+
+use crate::audit::{AuditEntry, AuditFilter, AuditHead, AuditRecord};
 
 /// What can go wrong talking to a store.
 #[derive(Debug, thiserror::Error)]
@@ -58,8 +61,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Deployed process definitions and their versions.
 pub trait DeploymentStore {
     /// Stores each definition unless the latest version of that kind and id has the same
-    /// digest, all in one transaction; returns the version each one ended up as.
-    fn deploy(&mut self, definitions: &[NewDefinition]) -> Result<Vec<DeployedDefinition>>;
+    /// digest, all in one transaction with the `audit` entries describing the deploy;
+    /// returns the version each one ended up as.
+    fn deploy(
+        &mut self,
+        definitions: &[NewDefinition],
+        audit: &[AuditEntry],
+    ) -> Result<Vec<DeployedDefinition>>;
     /// A specific version, or the latest when `version` is `None`.
     fn definition(
         &self,
@@ -75,9 +83,11 @@ pub trait DeploymentStore {
 pub trait JournalStore {
     /// Reserves `count` fresh instance ids.
     fn reserve_instance_ids(&mut self, count: u64) -> Result<InstanceId>;
-    /// Appends every batch entry and updates projections in one transaction. Fails with
-    /// [`Error::Conflict`] (and writes nothing) if a journal position is already taken.
-    fn commit(&mut self, batch: &[Append]) -> Result<()>;
+    /// Appends every batch entry and updates projections in one transaction, with the
+    /// `audit` entries describing the actions that caused them (chained in order after the
+    /// audit chain's head, read in that transaction). Fails with [`Error::Conflict`] (and
+    /// writes nothing, audit entries included) if a journal position is already taken.
+    fn commit(&mut self, batch: &[Append], audit: &[AuditEntry]) -> Result<()>;
     fn journal(&self, instance: InstanceId) -> Result<Vec<JournalRecord>>;
 }
 
@@ -122,17 +132,32 @@ pub trait EventStore {
 
 /// API tokens of `baton serve`: stored by the hash of their secret, never the secret.
 pub trait TokenStore {
-    /// Stores a new token; [`Error::TokenTaken`] when its id or hash exists already.
-    fn create_token(&mut self, token: &NewToken) -> Result<TokenRow>;
+    /// Stores a new token, with the `audit` entries describing it in the same
+    /// transaction; [`Error::TokenTaken`] when its id or hash exists already.
+    fn create_token(&mut self, token: &NewToken, audit: &[AuditEntry]) -> Result<TokenRow>;
     /// The token whose secret has this hash, unless it was revoked: the lookup behind
     /// every authenticated request.
     fn token_by_hash(&self, secret_hash: &str) -> Result<Option<TokenRow>>;
     /// Every token (revoked ones too) of `tenant`, or of all tenants when `None`, oldest
     /// first.
     fn tokens(&self, tenant: Option<&str>) -> Result<Vec<TokenRow>>;
-    /// Revokes the token with this id; false when there is none or it was revoked
-    /// already.
-    fn revoke_token(&mut self, id: &str, at: Timestamp) -> Result<bool>;
+    /// Revokes the token with this id, with the `audit` entries describing it in the
+    /// same transaction; false (and nothing recorded) when there is none or it was
+    /// revoked already.
+    fn revoke_token(&mut self, id: &str, at: Timestamp, audit: &[AuditEntry]) -> Result<bool>;
+}
+
+/// The audit trail ([`audit`]): a hash chain per store, appended with the changes it
+/// describes ([`JournalStore::commit`], [`DeploymentStore::deploy`], the token methods)
+/// or on its own. Records are never changed or removed (pruning journals leaves them).
+pub trait AuditStore {
+    /// Appends entries in a transaction of their own: actions that were refused or
+    /// rolled back, and actions that change no journal (a prune, a checkpoint).
+    fn append_audit(&mut self, entries: &[AuditEntry]) -> Result<Vec<AuditRecord>>;
+    /// The records the filter selects, in chain order.
+    fn audit_records(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
+    /// The chain head as kept next to the chain (none before the first record).
+    fn audit_head(&self) -> Result<Option<AuditHead>>;
 }
 
 /// What is left to export as trace spans (`RowChanges::trace_through` records it with each
@@ -151,8 +176,11 @@ pub trait TraceOutbox {
 
 /// A complete store.
 pub trait Store:
-    DeploymentStore + JournalStore + QueryStore + EventStore + TokenStore + Send
+    DeploymentStore + JournalStore + QueryStore + EventStore + TokenStore + AuditStore + Send
 {
 }
 
-impl<T: DeploymentStore + JournalStore + QueryStore + EventStore + TokenStore + Send> Store for T {}
+impl<T: DeploymentStore + JournalStore + QueryStore + EventStore + TokenStore + AuditStore + Send>
+    Store for T
+{
+}

@@ -7,6 +7,7 @@
 use baton_core::{Event, GlobalKey, InstanceId, JournalRecord, Key, Timestamp};
 use baton_feel::Value;
 
+use crate::audit::{self, Actor, AuditEntry, AuditFilter};
 use crate::{
     Append, DefinitionKind, Error, IncidentFilter, IncidentRow, InstanceFilter, InstanceRow,
     JobFilter, JobRow, NewDefinition, NewToken, RowChanges, StartTimerFired, StartTimerRow, Store,
@@ -23,6 +24,7 @@ pub fn run_all<S: Store>(fresh: impl Fn() -> S) {
     lists_filter_and_page(&mut fresh());
     start_timers_fire_once_and_follow_the_latest_version(&mut fresh());
     tokens_are_found_by_hash_until_revoked(&mut fresh());
+    audit_records_chain_with_the_changes_they_describe(&mut fresh());
 }
 
 fn process(id: &str, source: &str) -> NewDefinition {
@@ -39,7 +41,7 @@ fn process(id: &str, source: &str) -> NewDefinition {
 
 pub fn deploy_versions_by_digest<S: Store>(store: &mut S) {
     let first = store
-        .deploy(&[process("p", "v1"), process("q", "v1")])
+        .deploy(&[process("p", "v1"), process("q", "v1")], &[])
         .expect("deploy");
     assert_eq!(
         first
@@ -48,13 +50,15 @@ pub fn deploy_versions_by_digest<S: Store>(store: &mut S) {
             .collect::<Vec<_>>(),
         vec![(1, true), (1, true)]
     );
-    let same = store.deploy(&[process("p", "v1")]).expect("redeploy");
+    let same = store.deploy(&[process("p", "v1")], &[]).expect("redeploy");
     assert_eq!(
         (same[0].version, same[0].is_new),
         (1, false),
         "an unchanged process keeps its version"
     );
-    let changed = store.deploy(&[process("p", "v2")]).expect("deploy change");
+    let changed = store
+        .deploy(&[process("p", "v2")], &[])
+        .expect("deploy change");
     assert_eq!(
         (changed[0].version, changed[0].is_new),
         (2, true),
@@ -99,7 +103,7 @@ pub fn deploy_versions_by_digest<S: Store>(store: &mut S) {
         kind: DefinitionKind::Decision,
         ..process("p", "dmn")
     };
-    let deployed = store.deploy(&[decision]).expect("deploy a decision");
+    let deployed = store.deploy(&[decision], &[]).expect("deploy a decision");
     assert_eq!((deployed[0].version, deployed[0].is_new), (1, true));
     assert_eq!(
         store
@@ -177,10 +181,10 @@ pub fn journal_round_trips_in_order<S: Store>(store: &mut S) {
         ..RowChanges::default()
     };
     store
-        .commit(&[append(i, 0, 10, &first, rows.clone())])
+        .commit(&[append(i, 0, 10, &first, rows.clone())], &[])
         .expect("commit");
     store
-        .commit(&[append(i, 2, 20, &second, rows)])
+        .commit(&[append(i, 2, 20, &second, rows)], &[])
         .expect("commit");
     let journal = store.journal(i).expect("journal");
     let expected: Vec<JournalRecord> = vec![
@@ -217,14 +221,14 @@ pub fn conflicting_append_writes_nothing<S: Store>(store: &mut S) {
         ..RowChanges::default()
     };
     store
-        .commit(&[append(a, 0, 1, &[created(a)], rows(a))])
+        .commit(&[append(a, 0, 1, &[created(a)], rows(a))], &[])
         .expect("commit");
     // A batch whose second entry collides: the first entry must not be written either.
     let batch = [
         append(b, 0, 2, &[created(b)], rows(b)),
         append(a, 0, 2, &[created(a)], rows(a)),
     ];
-    match store.commit(&batch) {
+    match store.commit(&batch, &[]) {
         Err(Error::Conflict(instance)) => assert_eq!(instance, a),
         other => panic!("expected a conflict on {a}, got {other:?}"),
     }
@@ -292,7 +296,7 @@ pub fn projections_follow_appends<S: Store>(store: &mut S) {
         ..RowChanges::default()
     };
     store
-        .commit(&[append(i, 0, 5, &[created(i)], rows)])
+        .commit(&[append(i, 0, 5, &[created(i)], rows)], &[])
         .expect("commit");
 
     assert_eq!(
@@ -381,7 +385,10 @@ pub fn projections_follow_appends<S: Store>(store: &mut S) {
         ..RowChanges::default()
     };
     store
-        .commit(&[append(i, 1, 9, &[Event::InstanceCompleted {}], rows)])
+        .commit(
+            &[append(i, 1, 9, &[Event::InstanceCompleted {}], rows)],
+            &[],
+        )
         .expect("commit");
     let row = store.instance(i).expect("row").expect("exists");
     assert_eq!(
@@ -445,7 +452,7 @@ pub fn lists_filter_and_page<S: Store>(store: &mut S) {
             ..RowChanges::default()
         };
         store
-            .commit(&[append(instance, 0, 5, &[created(instance)], rows)])
+            .commit(&[append(instance, 0, 5, &[created(instance)], rows)], &[])
             .expect("commit");
     }
 
@@ -516,7 +523,7 @@ pub fn lists_filter_and_page<S: Store>(store: &mut S) {
         ..RowChanges::default()
     };
     store
-        .commit(&[append(ids[2], 1, 6, &[created(ids[2])], claimed)])
+        .commit(&[append(ids[2], 1, 6, &[created(ids[2])], claimed)], &[])
         .expect("commit");
     let completed = RowChanges {
         instance: Some(instance_row(ids[2], "active", 7)),
@@ -528,7 +535,7 @@ pub fn lists_filter_and_page<S: Store>(store: &mut S) {
         ..RowChanges::default()
     };
     store
-        .commit(&[append(ids[2], 2, 7, &[created(ids[2])], completed)])
+        .commit(&[append(ids[2], 2, 7, &[created(ids[2])], completed)], &[])
         .expect("commit");
     let row = store
         .user_task(GlobalKey {
@@ -552,7 +559,7 @@ pub fn start_timers_fire_once_and_follow_the_latest_version<S: Store>(store: &mu
         start_timers: vec![("tick".to_string(), Timestamp(due))],
         ..process("p", source)
     };
-    store.deploy(&[with_timer("v1", 100)]).expect("deploy");
+    store.deploy(&[with_timer("v1", 100)], &[]).expect("deploy");
     let armed = store.start_timers().expect("start timers");
     assert_eq!(
         armed,
@@ -565,7 +572,7 @@ pub fn start_timers_fire_once_and_follow_the_latest_version<S: Store>(store: &mu
         }]
     );
     store
-        .deploy(&[with_timer("v1", 999)])
+        .deploy(&[with_timer("v1", 999)], &[])
         .expect("redeploy unchanged");
     assert_eq!(
         store.start_timers().expect("start timers"),
@@ -583,7 +590,10 @@ pub fn start_timers_fire_once_and_follow_the_latest_version<S: Store>(store: &mu
             }),
             ..RowChanges::default()
         };
-        (i, store.commit(&[append(i, 0, 100, &[created(i)], rows)]))
+        (
+            i,
+            store.commit(&[append(i, 0, 100, &[created(i)], rows)], &[]),
+        )
     };
     let (_, first) = fire(&armed[0], Some(200), store);
     first.expect("the first firing commits");
@@ -601,7 +611,9 @@ pub fn start_timers_fire_once_and_follow_the_latest_version<S: Store>(store: &mu
         "the instance of a lost firing is not written"
     );
 
-    store.deploy(&[with_timer("v2", 500)]).expect("new version");
+    store
+        .deploy(&[with_timer("v2", 500)], &[])
+        .expect("new version");
     let replaced = store.start_timers().expect("start timers");
     assert_eq!(
         (replaced[0].version, replaced[0].due, replaced[0].fired),
@@ -623,7 +635,7 @@ pub fn tokens_are_found_by_hash_until_revoked<S: Store>(store: &mut S) {
         created_at: Timestamp(at),
     };
     let created = store
-        .create_token(&token("a1", "acme", 10))
+        .create_token(&token("a1", "acme", 10), &[])
         .expect("create a1");
     assert_eq!(
         created,
@@ -638,12 +650,12 @@ pub fn tokens_are_found_by_hash_until_revoked<S: Store>(store: &mut S) {
         }
     );
     store
-        .create_token(&token("g1", "globex", 20))
+        .create_token(&token("g1", "globex", 20), &[])
         .expect("create g1");
     store
-        .create_token(&token("a2", "acme", 30))
+        .create_token(&token("a2", "acme", 30), &[])
         .expect("create a2");
-    let clash = store.create_token(&token("a1", "acme", 40));
+    let clash = store.create_token(&token("a1", "acme", 40), &[]);
     assert!(
         matches!(clash, Err(Error::TokenTaken { .. })),
         "ids are unique: {clash:?}"
@@ -652,7 +664,7 @@ pub fn tokens_are_found_by_hash_until_revoked<S: Store>(store: &mut S) {
         secret_hash: "hash-of-a1".into(),
         ..token("a3", "acme", 40)
     };
-    let clash = store.create_token(&same_hash);
+    let clash = store.create_token(&same_hash, &[]);
     assert!(
         matches!(clash, Err(Error::TokenTaken { .. })),
         "hashes are unique: {clash:?}"
@@ -673,16 +685,20 @@ pub fn tokens_are_found_by_hash_until_revoked<S: Store>(store: &mut S) {
     assert_eq!(ids(store.tokens(None).expect("list")), ["a1", "g1", "a2"]);
     assert!(store.tokens(Some("initech")).expect("list").is_empty());
 
-    assert!(store.revoke_token("a1", Timestamp(50)).expect("revoke"));
+    assert!(
+        store
+            .revoke_token("a1", Timestamp(50), &[])
+            .expect("revoke")
+    );
     assert!(
         !store
-            .revoke_token("a1", Timestamp(60))
+            .revoke_token("a1", Timestamp(60), &[])
             .expect("revoke again"),
         "revoking twice changes nothing"
     );
     assert!(
         !store
-            .revoke_token("zz", Timestamp(60))
+            .revoke_token("zz", Timestamp(60), &[])
             .expect("revoke unknown")
     );
     assert_eq!(
@@ -697,4 +713,149 @@ pub fn tokens_are_found_by_hash_until_revoked<S: Store>(store: &mut S) {
         "revoked tokens stay listed, with the time"
     );
     assert!(store.token_by_hash("hash-of-a2").expect("lookup").is_some());
+}
+
+fn audit_entry(name: &str, action: &str, instance: Option<InstanceId>, at: i64) -> AuditEntry {
+    let mut entry = AuditEntry::new(Actor::local(name), action, "node-1")
+        .with_reason(Some(format!("{name} did {action}")));
+    entry.instance = instance;
+    entry.at = Timestamp(at);
+    entry
+}
+
+pub fn audit_records_chain_with_the_changes_they_describe<S: Store>(store: &mut S) {
+    assert_eq!(store.audit_head().expect("head"), None);
+    let a = store.reserve_instance_ids(2).expect("reserve");
+    let b = InstanceId(a.0 + 1);
+    let rows = |i| RowChanges {
+        instance: Some(instance_row(i, "active", 1)),
+        ..RowChanges::default()
+    };
+    store
+        .commit(
+            &[append(a, 0, 1, &[created(a)], rows(a))],
+            &[audit_entry("ana", "instance.start", Some(a), 10)],
+        )
+        .expect("commit");
+    // A batch that fails writes none of its audit entries either.
+    let batch = [
+        append(b, 0, 2, &[created(b)], rows(b)),
+        append(a, 0, 2, &[created(a)], rows(a)),
+    ];
+    let failed = store.commit(&batch, &[audit_entry("ana", "instance.start", Some(b), 20)]);
+    assert!(matches!(failed, Err(Error::Conflict(_))), "{failed:?}");
+    store
+        .deploy(
+            &[process("p", "v1")],
+            &[audit_entry("bo", "deployment.create", None, 30)],
+        )
+        .expect("deploy");
+    let refused = audit_entry("bo", "instance.cancel", Some(a), 40).refused();
+    let appended = store.append_audit(&[refused]).expect("append");
+    assert_eq!(appended.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![3]);
+    store
+        .create_token(
+            &NewToken {
+                id: "t1".into(),
+                secret_hash: "hash-of-t1".into(),
+                role: "viewer".into(),
+                tenant: "acme".into(),
+                name: None,
+                created_at: Timestamp(50),
+            },
+            &[audit_entry("ana", "token.create", None, 50)],
+        )
+        .expect("token");
+    assert!(
+        !store
+            .revoke_token(
+                "nope",
+                Timestamp(60),
+                &[audit_entry("ana", "token.revoke", None, 60)]
+            )
+            .expect("revoke"),
+    );
+
+    let all = store
+        .audit_records(&AuditFilter::default())
+        .expect("records");
+    let summary: Vec<_> = all
+        .iter()
+        .map(|r| (r.seq, r.action.as_str(), r.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (1, "instance.start", "done"),
+            (2, "deployment.create", "done"),
+            (3, "instance.cancel", "refused"),
+            (4, "token.create", "done"),
+        ],
+        "a failed commit and a revoke of nothing leave no record"
+    );
+    assert_eq!(all[0].reason.as_deref(), Some("ana did instance.start"));
+    assert_eq!(all[0].instance, Some(a.0));
+    let head = store.audit_head().expect("head");
+    let verdict = audit::verify(&all, head.as_ref(), None);
+    assert!(verdict.ok, "{verdict:?}");
+    assert_eq!(head.map(|h| h.seq), Some(4));
+
+    let seqs = |filter: AuditFilter| -> Vec<u64> {
+        store
+            .audit_records(&filter)
+            .expect("filtered")
+            .iter()
+            .map(|r| r.seq)
+            .collect()
+    };
+    assert_eq!(
+        seqs(AuditFilter {
+            actor: Some("bo".into()),
+            ..AuditFilter::default()
+        }),
+        vec![2, 3]
+    );
+    assert_eq!(
+        seqs(AuditFilter {
+            action: Some("instance".into()),
+            ..AuditFilter::default()
+        }),
+        vec![1, 3]
+    );
+    assert_eq!(
+        seqs(AuditFilter {
+            action: Some("instance.cancel".into()),
+            ..AuditFilter::default()
+        }),
+        vec![3]
+    );
+    assert_eq!(
+        seqs(AuditFilter {
+            action: Some("inst".into()),
+            ..AuditFilter::default()
+        }),
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        seqs(AuditFilter {
+            instance: Some(a),
+            ..AuditFilter::default()
+        }),
+        vec![1, 3]
+    );
+    assert_eq!(
+        seqs(AuditFilter {
+            since: Some(Timestamp(30)),
+            ..AuditFilter::default()
+        }),
+        vec![2, 3, 4]
+    );
+    assert_eq!(
+        seqs(AuditFilter {
+            after: Some(1),
+            limit: Some(2),
+            ..AuditFilter::default()
+        }),
+        vec![2, 3]
+    );
 }

@@ -8,15 +8,25 @@ use crate::commands::{print_instance, print_remote_instance};
 use crate::remote::Client;
 use crate::workspace;
 
-pub fn run(instance: InstanceId, store: &StoreArgs) -> Result<u8> {
+pub fn run(instance: InstanceId, reason: Option<String>, store: &StoreArgs) -> Result<u8> {
     let mut runtime = workspace::open(store)?;
-    runtime.execute(instance, Command::CancelInstance)?;
+    let entry = workspace::audit_entry(&runtime, "instance.cancel", reason).with_instance(instance);
+    runtime.audited(entry, |rt| rt.execute(instance, Command::CancelInstance))?;
     runtime.flush()?;
     print_instance(&mut runtime, instance, store.json)
 }
 
-pub fn remote(client: &Client, instance: InstanceId, store: &StoreArgs) -> Result<u8> {
+pub fn remote(
+    client: &Client,
+    instance: InstanceId,
+    reason: Option<String>,
+    store: &StoreArgs,
+) -> Result<u8> {
     let path = format!("/v1/process-instances/{}/cancel", instance.0);
-    let cancelled = client.post(&path, &serde_json::json!({}))?;
+    let body = match reason {
+        Some(reason) => serde_json::json!({ "reason": reason }),
+        None => serde_json::json!({}),
+    };
+    let cancelled = client.post(&path, &body)?;
     print_remote_instance(cancelled, store.json)
 }

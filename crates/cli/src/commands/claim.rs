@@ -12,11 +12,27 @@ use crate::{output, workspace};
 
 /// Claims `task` for `assignee`, or unclaims it (`None`); `force` takes it from whoever
 /// holds it.
-pub fn run(task: &str, assignee: Option<&str>, force: bool, store: &StoreArgs) -> Result<u8> {
+pub fn run(
+    task: &str,
+    assignee: Option<&str>,
+    force: bool,
+    reason: Option<String>,
+    store: &StoreArgs,
+) -> Result<u8> {
     let key = parse_key(task)?;
     let assignee = checked(assignee)?;
     let mut runtime = workspace::open(store)?;
-    runtime.assign_user_task(key, assignee.map(str::to_string), force)?;
+    let action = if assignee.is_some() {
+        "task.claim"
+    } else {
+        "task.unclaim"
+    };
+    let entry = workspace::audit_entry(&runtime, action, reason)
+        .with_instance(key.instance)
+        .with_detail("task", key);
+    runtime.audited(entry, |rt| {
+        rt.assign_user_task(key, assignee.map(str::to_string), force)
+    })?;
     runtime.flush()?;
     let holder = runtime.store().user_task(key)?.and_then(|row| row.assignee);
     report(task, holder.as_deref(), store.json)
@@ -27,15 +43,19 @@ pub fn remote(
     task: &str,
     assignee: Option<&str>,
     force: bool,
+    reason: Option<String>,
     store: &StoreArgs,
 ) -> Result<u8> {
     let key = parse_key(task)?;
     let answer = match checked(assignee)? {
         Some(assignee) => client.post(
             &format!("/v1/user-tasks/{key}/claim"),
-            &json!({"assignee": assignee, "allowOverride": force}),
+            &json!({"assignee": assignee, "allowOverride": force, "reason": reason}),
         )?,
-        None => client.post(&format!("/v1/user-tasks/{key}/unclaim"), &json!({}))?,
+        None => client.post(
+            &format!("/v1/user-tasks/{key}/unclaim"),
+            &json!({"reason": reason}),
+        )?,
     };
     let holder = answer.get("assignee").and_then(|a| a.as_str());
     report(task, holder, store.json)

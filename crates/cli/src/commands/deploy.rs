@@ -19,11 +19,12 @@ struct Deployed {
     is_new: bool,
 }
 
-pub fn run(files: &[PathBuf], store: &StoreArgs) -> Result<u8> {
+pub fn run(files: &[PathBuf], reason: Option<String>, store: &StoreArgs) -> Result<u8> {
     let sources = read_sources(files)?;
     let mut runtime = workspace::open(store)?;
+    let entry = workspace::audit_entry(&runtime, "deployment.create", reason);
     let deployed: Vec<Deployed> = runtime
-        .deploy(&sources)?
+        .audited(entry, |rt| rt.deploy(&sources))?
         .into_iter()
         .map(|d| Deployed {
             kind: d.kind.as_str().to_string(),
@@ -37,9 +38,14 @@ pub fn run(files: &[PathBuf], store: &StoreArgs) -> Result<u8> {
 }
 
 /// Uploads the files to a server (all or nothing, as on the store).
-pub fn remote(client: &Client, files: &[PathBuf], store: &StoreArgs) -> Result<u8> {
+pub fn remote(
+    client: &Client,
+    files: &[PathBuf],
+    reason: Option<String>,
+    store: &StoreArgs,
+) -> Result<u8> {
     let sources = read_sources(files)?;
-    let answer = client.upload("/v1/deployments", &sources)?;
+    let answer = client.upload("/v1/deployments", &sources, reason.as_deref())?;
     let read = |d: &serde_json::Value| -> Option<Deployed> {
         Some(Deployed {
             kind: d.get("kind")?.as_str()?.to_string(),

@@ -1,5 +1,6 @@
 //! One file per subcommand; this module dispatches and holds what several share.
 
+mod audit;
 mod bench;
 mod cancel;
 mod claim;
@@ -31,7 +32,7 @@ use anyhow::Result;
 use baton_core::{GlobalKey, InstanceId};
 use baton_runtime::{Source, read_source};
 
-use crate::cli::{Cli, Commands, RemoteArgs, TokenCommand};
+use crate::cli::{AuditCommand, Cli, Commands, RemoteArgs, TokenCommand};
 use crate::exit::{self, InputError};
 use crate::output;
 use crate::remote::{self, Client, Tuning};
@@ -45,15 +46,25 @@ pub fn run(cli: Cli) -> Result<u8> {
             vars,
             dry_run,
             no_wait,
+            audit,
             store,
-        } => run::run(&files, process.as_deref(), &vars, dry_run, no_wait, &store),
+        } => run::run(
+            &files,
+            process.as_deref(),
+            &vars,
+            dry_run,
+            no_wait,
+            audit.reason,
+            &store,
+        ),
         Commands::Deploy {
             files,
+            audit,
             remote,
             store,
         } => match server(&remote)? {
-            Some(client) => deploy::remote(&client, &files, &store),
-            None => deploy::run(&files, &store),
+            Some(client) => deploy::remote(&client, &files, audit.reason, &store),
+            None => deploy::run(&files, audit.reason, &store),
         },
         Commands::Start {
             process_id,
@@ -62,6 +73,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             count,
             no_wait,
             traceparent,
+            audit,
             remote,
             store,
         } => {
@@ -70,6 +82,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 count,
                 no_wait,
                 traceparent,
+                reason: audit.reason,
             };
             match server(&remote)? {
                 Some(client) => start::remote(&client, &process_id, &vars, &options, &store),
@@ -82,20 +95,30 @@ pub fn run(cli: Cli) -> Result<u8> {
             key,
             vars,
             ttl,
+            audit,
             remote,
             store,
         } => match server(&remote)? {
-            Some(client) => publish::remote(&client, &name, &key, &vars, ttl.as_deref(), &store),
-            None => publish::run(&name, &key, &vars, ttl.as_deref(), &store),
+            Some(client) => publish::remote(
+                &client,
+                &name,
+                &key,
+                &vars,
+                ttl.as_deref(),
+                audit.reason,
+                &store,
+            ),
+            None => publish::run(&name, &key, &vars, ttl.as_deref(), audit.reason, &store),
         },
         Commands::Signal {
             name,
             vars,
+            audit,
             remote,
             store,
         } => match server(&remote)? {
-            Some(client) => signal::remote(&client, &name, &vars, &store),
-            None => signal::run(&name, &vars, &store),
+            Some(client) => signal::remote(&client, &name, &vars, audit.reason, &store),
+            None => signal::run(&name, &vars, audit.reason, &store),
         },
         Commands::Timers { fire_due, store } => timers::run(fire_due, &store),
         Commands::Serve {
@@ -129,13 +152,19 @@ pub fn run(cli: Cli) -> Result<u8> {
             instance,
             from,
             vars,
+            audit,
             remote,
             store,
         } => match server(&remote)? {
-            Some(client) => {
-                modify::restart_remote(&client, InstanceId(instance), &from, &vars, &store)
-            }
-            None => modify::restart(InstanceId(instance), &from, &vars, &store),
+            Some(client) => modify::restart_remote(
+                &client,
+                InstanceId(instance),
+                &from,
+                &vars,
+                audit.reason,
+                &store,
+            ),
+            None => modify::restart(InstanceId(instance), &from, &vars, audit.reason, &store),
         },
         Commands::Instances {
             process,
@@ -166,36 +195,42 @@ pub fn run(cli: Cli) -> Result<u8> {
             task,
             assignee,
             force,
+            audit,
             remote,
             store,
         } => match server(&remote)? {
-            Some(client) => claim::remote(&client, &task, Some(&assignee), force, &store),
-            None => claim::run(&task, Some(&assignee), force, &store),
+            Some(client) => {
+                claim::remote(&client, &task, Some(&assignee), force, audit.reason, &store)
+            }
+            None => claim::run(&task, Some(&assignee), force, audit.reason, &store),
         },
         Commands::Unclaim {
             task,
+            audit,
             remote,
             store,
         } => match server(&remote)? {
-            Some(client) => claim::remote(&client, &task, None, true, &store),
-            None => claim::run(&task, None, true, &store),
+            Some(client) => claim::remote(&client, &task, None, true, audit.reason, &store),
+            None => claim::run(&task, None, true, audit.reason, &store),
         },
         Commands::Complete {
             task,
             vars,
+            audit,
             remote,
             store,
         } => match server(&remote)? {
-            Some(client) => complete::remote(&client, &task, &vars, &store),
-            None => complete::run(&task, &vars, &store),
+            Some(client) => complete::remote(&client, &task, &vars, audit.reason, &store),
+            None => complete::run(&task, &vars, audit.reason, &store),
         },
         Commands::Cancel {
             instance,
+            audit,
             remote,
             store,
         } => match server(&remote)? {
-            Some(client) => cancel::remote(&client, InstanceId(instance), &store),
-            None => cancel::run(InstanceId(instance), &store),
+            Some(client) => cancel::remote(&client, InstanceId(instance), audit.reason, &store),
+            None => cancel::run(InstanceId(instance), audit.reason, &store),
         },
         Commands::Incidents { remote, store } => match server(&remote)? {
             Some(client) => incidents::remote(&client, &store),
@@ -204,11 +239,12 @@ pub fn run(cli: Cli) -> Result<u8> {
         Commands::Resolve {
             incident,
             retries,
+            audit,
             remote,
             store,
         } => match server(&remote)? {
-            Some(client) => resolve::remote(&client, &incident, retries, &store),
-            None => resolve::run(&incident, retries, &store),
+            Some(client) => resolve::remote(&client, &incident, retries, audit.reason, &store),
+            None => resolve::run(&incident, retries, audit.reason, &store),
         },
         Commands::Decide {
             files,
@@ -250,10 +286,24 @@ pub fn run(cli: Cli) -> Result<u8> {
                 role,
                 tenant,
                 name,
+                audit,
                 store,
-            } => token::create(&role, &tenant, name, &store),
+            } => token::create(&role, &tenant, name, audit.reason, &store),
             TokenCommand::List { tenant, store } => token::list(tenant.as_deref(), &store),
-            TokenCommand::Revoke { id, store } => token::revoke(&id, &store),
+            TokenCommand::Revoke { id, audit, store } => token::revoke(&id, audit.reason, &store),
+        },
+        Commands::Audit { command } => match command {
+            AuditCommand::List { filter, store } => audit::list(&filter, &store),
+            AuditCommand::Export {
+                format,
+                filter,
+                store,
+            } => audit::export(&format, &filter, &store),
+            AuditCommand::Verify { pubkey, store } => audit::verify(pubkey.as_deref(), &store),
+            AuditCommand::Checkpoint { key, audit, store } => {
+                audit::checkpoint(&key, audit.reason, &store)
+            }
+            AuditCommand::Keygen { out } => audit::keygen(&out),
         },
     }
 }

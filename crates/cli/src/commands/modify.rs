@@ -26,15 +26,19 @@ pub fn modify(
     let variables = vars::collect(var_args)?;
     let mut runtime = workspace::open(store)?;
     runtime.recover()?;
-    runtime.modify(
-        instance,
-        Modification {
-            activate: change.activate,
-            terminate: change.terminate,
-            variables,
-            reason: change.reason,
-        },
-    )?;
+    let entry = workspace::audit_entry(&runtime, "instance.modify", Some(change.reason.clone()))
+        .with_instance(instance);
+    runtime.audited(entry, |rt| {
+        rt.modify(
+            instance,
+            Modification {
+                activate: change.activate,
+                terminate: change.terminate,
+                variables,
+                reason: change.reason,
+            },
+        )
+    })?;
     runtime.drive(patience(true))?;
     print_instance(&mut runtime, instance, store.json)
 }
@@ -63,12 +67,16 @@ pub fn restart(
     instance: InstanceId,
     from: &str,
     var_args: &VarArgs,
+    reason: Option<String>,
     store: &StoreArgs,
 ) -> Result<u8> {
     let variables = vars::collect(var_args)?;
     let mut runtime = workspace::open(store)?;
     runtime.recover()?;
-    let running = runtime.restart(instance, from, variables)?;
+    let entry = workspace::audit_entry(&runtime, "instance.restart", reason)
+        .with_instance(instance)
+        .with_detail("from", from);
+    let running = runtime.audited(entry, |rt| rt.restart(instance, from, variables))?;
     runtime.drive(patience(true))?;
     print_instance(&mut runtime, running, store.json)
 }
@@ -78,9 +86,10 @@ pub fn restart_remote(
     instance: InstanceId,
     from: &str,
     var_args: &VarArgs,
+    reason: Option<String>,
     store: &StoreArgs,
 ) -> Result<u8> {
-    let body = json!({"from": from, "variables": vars::collect_json(var_args)?});
+    let body = json!({"from": from, "variables": vars::collect_json(var_args)?, "reason": reason});
     let running = client.post(
         &format!("/v1/process-instances/{}/restart", instance.0),
         &body,

@@ -53,13 +53,18 @@ pub fn run(
     key: &str,
     var_args: &VarArgs,
     ttl: Option<&str>,
+    reason: Option<String>,
     store: &StoreArgs,
 ) -> Result<u8> {
     let message = Message::parse(key, ttl)?;
     let variables = vars::collect(var_args)?;
     let mut runtime = workspace::open(store)?;
     runtime.recover()?;
-    let published = runtime.publish(name, &message.correlation_key, variables, message.ttl_ms)?;
+    let entry =
+        workspace::audit_entry(&runtime, "message.publish", reason).with_detail("message", name);
+    let published = runtime.audited(entry, |rt| {
+        rt.publish(name, &message.correlation_key, variables, message.ttl_ms)
+    })?;
     // Whoever took the message runs on until it waits again.
     runtime.drive(Patience::DueNow)?;
     let outcome = Outcome {
@@ -76,6 +81,7 @@ pub fn remote(
     key: &str,
     var_args: &VarArgs,
     ttl: Option<&str>,
+    reason: Option<String>,
     store: &StoreArgs,
 ) -> Result<u8> {
     let message = Message::parse(key, ttl)?;
@@ -86,6 +92,7 @@ pub fn remote(
             "correlationKey": message.correlation_key,
             "variables": vars::collect_json(var_args)?,
             "ttlMs": message.ttl_ms,
+            "reason": reason,
         }),
     )?;
     let outcome = Outcome {

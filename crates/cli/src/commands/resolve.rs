@@ -7,10 +7,18 @@ use crate::commands::{parse_key, patience, print_instance, print_server_instance
 use crate::remote::Client;
 use crate::workspace;
 
-pub fn run(incident: &str, retries: Option<u32>, store: &StoreArgs) -> Result<u8> {
+pub fn run(
+    incident: &str,
+    retries: Option<u32>,
+    reason: Option<String>,
+    store: &StoreArgs,
+) -> Result<u8> {
     let key = parse_key(incident)?;
     let mut runtime = workspace::open(store)?;
-    runtime.resolve_incident(key, retries)?;
+    let entry = workspace::audit_entry(&runtime, "incident.resolve", reason)
+        .with_instance(key.instance)
+        .with_detail("incident", key);
+    runtime.audited(entry, |rt| rt.resolve_incident(key, retries))?;
     runtime.drive(patience(false))?;
     print_instance(&mut runtime, key.instance, store.json)
 }
@@ -19,13 +27,11 @@ pub fn remote(
     client: &Client,
     incident: &str,
     retries: Option<u32>,
+    reason: Option<String>,
     store: &StoreArgs,
 ) -> Result<u8> {
     let key = parse_key(incident)?;
-    let body = match retries {
-        Some(retries) => serde_json::json!({ "retries": retries }),
-        None => serde_json::json!({}),
-    };
+    let body = serde_json::json!({ "retries": retries, "reason": reason });
     client.post(&format!("/v1/incidents/{key}/resolve"), &body)?;
     print_server_instance(client, key.instance, store.json)
 }

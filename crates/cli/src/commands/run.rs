@@ -29,6 +29,7 @@ pub fn run(
     var_args: &VarArgs,
     dry_run: bool,
     no_wait: bool,
+    reason: Option<String>,
     store: &StoreArgs,
 ) -> Result<u8> {
     let sources = read_sources(files)?;
@@ -37,7 +38,8 @@ pub fn run(
         return dry_walk(&sources, process, &variables, store.json);
     }
     let mut runtime = workspace::open(store)?;
-    let deployed = runtime.deploy(&sources)?;
+    let entry = workspace::audit_entry(&runtime, "deployment.create", reason.clone());
+    let deployed = runtime.audited(entry, |rt| rt.deploy(&sources))?;
     let process_id = match process {
         Some(id) => id.to_string(),
         None => {
@@ -71,7 +73,9 @@ pub fn run(
         ))
         .into());
     }
-    let instance = runtime.start(&process_id, None, variables)?;
+    let entry = workspace::audit_entry(&runtime, "instance.start", reason)
+        .with_detail("process", &process_id);
+    let instance = runtime.audited(entry, |rt| rt.start(&process_id, None, variables))?;
     runtime.drive(if no_wait {
         baton_runtime::Patience::DueNow
     } else {

@@ -23,6 +23,8 @@ pub struct Options {
     pub no_wait: bool,
     /// The caller's W3C trace context, as given.
     pub traceparent: Option<String>,
+    /// Why, for the audit trail.
+    pub reason: Option<String>,
 }
 
 pub fn run(
@@ -52,22 +54,26 @@ pub fn run(
     let mut left = count;
     while left > 0 {
         let n = left.min(CHUNK);
-        match &trace {
+        // One record per chunk: the chunk is one commit.
+        let entry = workspace::audit_entry(&runtime, "instance.start", options.reason.clone())
+            .with_detail("process", process_id)
+            .with_detail("count", n);
+        let started = runtime.audited(entry, |rt| match &trace {
             // Each instance a child of the caller's span.
-            Some(trace) => {
-                for _ in 0..n {
-                    let started = runtime.start_traced(
+            Some(trace) => (0..n)
+                .map(|_| {
+                    rt.start_traced(
                         process_id,
                         version,
                         variables.clone(),
                         None,
                         Some(trace.clone()),
-                    )?;
-                    instances.push(started);
-                }
-            }
-            None => instances.extend(runtime.start_many(process_id, version, &variables, n)?),
-        }
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>(),
+            None => rt.start_many(process_id, version, &variables, n),
+        })?;
+        instances.extend(started);
         runtime.drive(patience(no_wait))?;
         runtime.evict_idle();
         left -= n;
@@ -117,6 +123,9 @@ pub fn remote(
     let mut body = json!({"processId": process_id, "variables": vars::collect_json(var_args)?});
     if let Some(version) = options.version {
         body["version"] = json!(version);
+    }
+    if let Some(reason) = &options.reason {
+        body["reason"] = json!(reason);
     }
     let headers: Vec<(&str, &str)> = options
         .traceparent

@@ -9,7 +9,7 @@ use baton_auth::{Role, TenantId, Token};
 use baton_core::Timestamp;
 use baton_feel::temporal::DateTime;
 use baton_runtime::{Clock as _, SystemClock};
-use baton_store::{Error as StoreError, NewToken, TokenRow, TokenStore as _};
+use baton_store::{AuditStore as _, Error as StoreError, NewToken, TokenRow, TokenStore as _};
 use baton_store_sqlite::{Durability, SqliteStore};
 use serde_json::json;
 
@@ -21,7 +21,13 @@ use crate::{output, workspace};
 /// a clash a non-event instead of an error the user has to retry by hand.
 const ATTEMPTS: usize = 3;
 
-pub fn create(role: &str, tenant: &str, name: Option<String>, store: &StoreArgs) -> Result<u8> {
+pub fn create(
+    role: &str,
+    tenant: &str,
+    name: Option<String>,
+    reason: Option<String>,
+    store: &StoreArgs,
+) -> Result<u8> {
     let role: Role = role.parse().map_err(input)?;
     let tenant: TenantId = tenant.parse().map_err(input)?;
     let mut db = open(store)?;
@@ -38,7 +44,10 @@ pub fn create(role: &str, tenant: &str, name: Option<String>, store: &StoreArgs)
             name: name.clone(),
             created_at,
         };
-        match db.create_token(&new) {
+        let entry = token_entry("token.create", &new.id, created_at, reason.clone())
+            .with_detail("role", &new.role)
+            .with_detail("tenant", &new.tenant);
+        match db.create_token(&new, &[entry]) {
             Err(StoreError::TokenTaken { .. }) if attempt < ATTEMPTS => continue,
             result => break (token, result.context("storing the token")?),
         }
@@ -95,9 +104,14 @@ pub fn list(tenant: Option<&str>, store: &StoreArgs) -> Result<u8> {
     Ok(0)
 }
 
-pub fn revoke(id: &str, store: &StoreArgs) -> Result<u8> {
+pub fn revoke(id: &str, reason: Option<String>, store: &StoreArgs) -> Result<u8> {
     let mut db = open(store)?;
-    if !db.revoke_token(id, SystemClock.now())? {
+    let now = SystemClock.now();
+    let entry = token_entry("token.revoke", id, now, reason.clone());
+    if !db.revoke_token(id, now, &[entry])? {
+        // Nothing was revoked: the attempt is recorded as refused.
+        let refused = token_entry("token.revoke", id, now, reason).refused();
+        db.append_audit(&[refused])?;
         let known = db.tokens(None)?.into_iter().find(|t| t.id == id);
         let why = match known {
             Some(_) => format!("token {id} is revoked already"),
@@ -123,6 +137,21 @@ fn to_json(t: &TokenRow) -> serde_json::Value {
         "createdAt": t.created_at.0,
         "revokedAt": t.revoked_at.map(|at| at.0),
     })
+}
+
+/// The audit entry of a token command: the local user acting on token `id`.
+fn token_entry(
+    action: &str,
+    id: &str,
+    at: Timestamp,
+    reason: Option<String>,
+) -> baton_store::audit::AuditEntry {
+    let node = workspace::config().unwrap_or_default().server.node_name();
+    let mut entry = baton_store::audit::AuditEntry::new(workspace::local_actor(), action, node)
+        .with_reason(reason)
+        .with_detail("token", id);
+    entry.at = at;
+    entry
 }
 
 /// Token commands need the store only, not `baton.toml` or a runtime: a broken workflow

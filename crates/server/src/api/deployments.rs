@@ -10,7 +10,7 @@ use baton_store::{DefinitionKind, DeployedDefinition, DeploymentStore as _};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::AppState;
+use super::{AppState, Audit};
 use crate::problem::{Kind, Problem};
 
 /// A deployed process or decision version.
@@ -34,6 +34,8 @@ pub struct Upload {
     /// BPMN or DMN files.
     #[schema(value_type = Vec<String>, format = Binary, min_items = 1)]
     file: Vec<Vec<u8>>,
+    /// Why, for the audit trail.
+    reason: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -88,16 +90,26 @@ fn resource_name(file_name: Option<&str>, n: usize) -> String {
 pub async fn deploy(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Deployments>), Problem> {
     let mut multipart =
         multipart.map_err(|e| Problem::new(Kind::BadRequest, e.body_text()).at("file"))?;
     let mut sources = Vec::new();
+    let mut reason = None;
     while let Some(field) = multipart
         .next_field()
         .await
         .map_err(|e| Problem::new(Kind::BadRequest, e.body_text()))?
     {
+        if field.name() == Some("reason") {
+            let text = field
+                .text()
+                .await
+                .map_err(|e| Problem::new(Kind::BadRequest, e.body_text()).at("reason"))?;
+            reason = Some(text);
+            continue;
+        }
         if field.name() != Some("file") {
             continue;
         }
@@ -130,7 +142,9 @@ pub async fn deploy(
     .map_err(|_| Problem::new(Kind::Internal, "parsing the upload failed"))?;
     let deployed = state
         .engine
-        .write(caller.tenant.as_str(), move |rt| rt.deploy_parsed(parsed))
+        .write(caller.tenant.as_str(), move |rt| {
+            rt.audited(audit.entry(None, reason), |rt| rt.deploy_parsed(parsed))
+        })
         .await?;
     let deployments = deployed.into_iter().map(|d| deployment(d, true)).collect();
     Ok((StatusCode::CREATED, Json(Deployments { deployments })))

@@ -50,6 +50,37 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     }
 }
 
+/// A JSON body that may be left out: an endpoint that used to take no body (cancel,
+/// unclaim) still takes none, and an optional one (`{"reason": …}`) when it is sent.
+pub struct OptionalBody<T>(pub Option<T>);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalBody<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = is_json(req.headers());
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| Problem::new(Kind::BadRequest, rejection.body_text()))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalBody(None));
+        }
+        if !json {
+            return Err(Problem::new(
+                Kind::BadRequest,
+                "send the body as JSON, with Content-Type: application/json",
+            ));
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|e| at_path(e.path(), e.inner()))?;
+        deserializer
+            .end()
+            .map_err(|e| Problem::new(Kind::BadRequest, e.to_string()))?;
+        Ok(OptionalBody(Some(value)))
+    }
+}
+
 /// `application/json` or a `+json` type, as axum's `Json` accepts.
 fn is_json(headers: &HeaderMap) -> bool {
     let Some(media) = headers

@@ -11,7 +11,7 @@ use baton_store::{InstanceFilter, QueryStore as _};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AppState, Body, Page, Params, cursor, variables};
+use super::{AppState, Audit, Body, OptionalBody, Page, Params, cursor, variables};
 use crate::problem::{Kind, Problem};
 
 #[derive(Deserialize, ToSchema)]
@@ -25,6 +25,8 @@ pub struct StartInstance {
     variables: Option<serde_json::Value>,
     /// Kept as the instance's variable `businessKey` (messages can correlate on it).
     business_key: Option<String>,
+    /// Why, for the audit trail.
+    reason: Option<String>,
 }
 
 /// An instance: `instance`, `process`, `version`, `state` (`active`, `waiting`,
@@ -50,6 +52,7 @@ pub struct Instance(serde_json::Value);
 pub async fn start(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     headers: axum::http::HeaderMap,
     Body(request): Body<StartInstance>,
 ) -> Result<(StatusCode, Json<Instance>), Problem> {
@@ -68,11 +71,19 @@ pub async fn start(
     }
     let process = request.process_id;
     let version = request.version;
+    // The runtime fills in the instance once it is started.
+    let entry = audit
+        .entry(None, request.reason)
+        .with_detail("process", &process);
     let view = state
         .engine
         .write_then_read(
             caller.tenant.as_str(),
-            move |rt| rt.start_traced(&process, version, variables, None, trace),
+            move |rt| {
+                rt.audited(entry, |rt| {
+                    rt.start_traced(&process, version, variables, None, trace)
+                })
+            },
             |rt, instance| rt.view(instance),
         )
         .await?;
@@ -190,11 +201,20 @@ pub async fn get(
     Ok(Json(Instance(read_view(&state, &caller, &id).await?)))
 }
 
+/// Why an instance is cancelled, for the audit trail (the body may be left out).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cancel {
+    /// Why, for the audit trail.
+    reason: Option<String>,
+}
+
 /// Cancel an instance and everything running in it.
 #[utoipa::path(
     post,
     path = "/v1/process-instances/{id}/cancel",
     params(("id" = u64, Path, description = "The instance id")),
+    request_body(content = Option<Cancel>, description = "Optional: why"),
     responses(
         (status = 200, body = Instance),
         (status = 404, body = Problem),
@@ -204,14 +224,17 @@ pub async fn get(
 pub async fn cancel(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     Path(id): Path<String>,
+    OptionalBody(request): OptionalBody<Cancel>,
 ) -> Result<Json<Instance>, Problem> {
     let instance = instance_id(&id)?;
+    let entry = audit.entry(Some(instance), request.and_then(|r| r.reason));
     let view = state
         .engine
         .write_then_read(
             caller.tenant.as_str(),
-            move |rt| rt.execute(instance, Command::CancelInstance),
+            move |rt| rt.audited(entry, |rt| rt.execute(instance, Command::CancelInstance)),
             move |rt, ()| rt.view(instance),
         )
         .await?;
@@ -338,6 +361,7 @@ pub struct Modify {
 pub async fn modify(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     Path(id): Path<String>,
     Body(request): Body<Modify>,
 ) -> Result<Json<Instance>, Problem> {
@@ -345,6 +369,7 @@ pub async fn modify(
     if request.reason.trim().is_empty() {
         return Err(Problem::new(Kind::BadRequest, "say why in reason").at("reason"));
     }
+    let entry = audit.entry(Some(instance), Some(request.reason.clone()));
     let change = Modification {
         activate: request.activate,
         terminate: request.terminate,
@@ -355,7 +380,7 @@ pub async fn modify(
         .engine
         .write_then_read(
             caller.tenant.as_str(),
-            move |rt| rt.modify(instance, change),
+            move |rt| rt.audited(entry, |rt| rt.modify(instance, change)),
             move |rt, ()| rt.view(instance),
         )
         .await?;
@@ -371,6 +396,8 @@ pub struct Restart {
     /// Set before the element runs (over the instance's last variables).
     #[schema(value_type = Option<Object>)]
     variables: Option<serde_json::Value>,
+    /// Why, for the audit trail.
+    reason: Option<String>,
 }
 
 /// Run an instance again from an element: a finished one as a new instance of the same
@@ -387,17 +414,21 @@ pub struct Restart {
 pub async fn restart(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     Path(id): Path<String>,
     Body(request): Body<Restart>,
 ) -> Result<Json<Instance>, Problem> {
     let instance = instance_id(&id)?;
     let variables = variables(request.variables, "variables")?;
     let from = request.from;
+    let entry = audit
+        .entry(Some(instance), request.reason)
+        .with_detail("from", &from);
     let view = state
         .engine
         .write_then_read(
             caller.tenant.as_str(),
-            move |rt| rt.restart(instance, &from, variables),
+            move |rt| rt.audited(entry, |rt| rt.restart(instance, &from, variables)),
             |rt, running| rt.view(running),
         )
         .await?;

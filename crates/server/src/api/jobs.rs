@@ -11,7 +11,7 @@ use baton_runtime::workers::ActivatedJob;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{AppState, Body, parse_key, variables, variables_json, whole};
+use super::{AppState, Audit, Body, parse_key, variables, variables_json, whole};
 use crate::engine::Activation;
 use crate::problem::{Kind, Problem};
 
@@ -164,6 +164,8 @@ pub struct CompleteJob {
     lease_id: Option<String>,
     #[schema(value_type = Option<Object>)]
     variables: Option<serde_json::Value>,
+    /// Why, for the audit trail.
+    reason: Option<String>,
 }
 
 /// Complete a job this worker holds; its variables go to the instance.
@@ -181,15 +183,19 @@ pub struct CompleteJob {
 pub async fn complete(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     Path(key): Path<String>,
     Body(request): Body<CompleteJob>,
 ) -> Result<StatusCode, Problem> {
     let key = parse_key(&key)?;
     let variables = variables(request.variables, "variables")?;
+    let entry = job_entry(&audit, key, request.reason);
     state
         .engine
         .write(caller.tenant.as_str(), move |rt| {
-            rt.complete_remote_job(key, request.lease_id.as_deref(), variables)
+            rt.audited(entry, |rt| {
+                rt.complete_remote_job(key, request.lease_id.as_deref(), variables)
+            })
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -207,6 +213,8 @@ pub struct FailJob {
     /// Activatable again after this long.
     #[serde(default, deserialize_with = "whole::u64")]
     retry_backoff_ms: u64,
+    /// Why, for the audit trail.
+    reason: Option<String>,
 }
 
 /// Fail a job this worker holds.
@@ -224,6 +232,7 @@ pub struct FailJob {
 pub async fn fail(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     Path(key): Path<String>,
     Body(request): Body<FailJob>,
 ) -> Result<StatusCode, Problem> {
@@ -231,16 +240,19 @@ pub async fn fail(
     let message = request
         .error_message
         .unwrap_or_else(|| "the worker failed the job".to_string());
+    let entry = job_entry(&audit, key, request.reason).with_detail("retries", request.retries);
     state
         .engine
         .write(caller.tenant.as_str(), move |rt| {
-            rt.fail_remote_job(
-                key,
-                request.lease_id.as_deref(),
-                request.retries,
-                message,
-                request.retry_backoff_ms,
-            )
+            rt.audited(entry, |rt| {
+                rt.fail_remote_job(
+                    key,
+                    request.lease_id.as_deref(),
+                    request.retries,
+                    message,
+                    request.retry_backoff_ms,
+                )
+            })
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -256,6 +268,8 @@ pub struct ThrowError {
     error_message: Option<String>,
     #[schema(value_type = Option<Object>)]
     variables: Option<serde_json::Value>,
+    /// Why, for the audit trail.
+    reason: Option<String>,
 }
 
 /// Throw a BPMN error from the task of a job this worker holds: the task's error boundary
@@ -274,6 +288,7 @@ pub struct ThrowError {
 pub async fn throw_error(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     Path(key): Path<String>,
     Body(request): Body<ThrowError>,
 ) -> Result<StatusCode, Problem> {
@@ -283,17 +298,31 @@ pub async fn throw_error(
     }
     let variables = variables(request.variables, "variables")?;
     let message = request.error_message.unwrap_or_default();
+    let entry = job_entry(&audit, key, request.reason).with_detail("code", &request.error_code);
     state
         .engine
         .write(caller.tenant.as_str(), move |rt| {
-            rt.throw_remote_error(
-                key,
-                request.lease_id.as_deref(),
-                request.error_code,
-                message,
-                variables,
-            )
+            rt.audited(entry, |rt| {
+                rt.throw_remote_error(
+                    key,
+                    request.lease_id.as_deref(),
+                    request.error_code,
+                    message,
+                    variables,
+                )
+            })
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The audit record of a worker's outcome for job `key`.
+fn job_entry(
+    audit: &Audit,
+    key: baton_core::GlobalKey,
+    reason: Option<String>,
+) -> baton_store::audit::AuditEntry {
+    audit
+        .entry(Some(key.instance), reason)
+        .with_detail("job", key)
 }

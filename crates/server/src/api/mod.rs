@@ -6,6 +6,7 @@
 //! handler's extractors run: a caller who may not use an endpoint learns nothing about
 //! what it would have made of the request.
 
+mod audit;
 mod deployments;
 mod events;
 mod extract;
@@ -26,7 +27,8 @@ use baton_auth::Permission;
 use utoipa::OpenApi;
 use utoipa::openapi::path::ParameterIn;
 
-pub(crate) use extract::{Body, Params, parse_key, variables, variables_json, whole};
+pub use audit::Audit;
+pub(crate) use extract::{Body, OptionalBody, Params, parse_key, variables, variables_json, whole};
 
 use crate::auth::{Auth, allow};
 use crate::engine::Engine;
@@ -79,6 +81,7 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
         operations::publish,
         operations::signal,
         events::events,
+        audit::list,
     ),
     components(schemas(Problem, instances::ListState))
 )]
@@ -155,33 +158,46 @@ fn document_problems(responses: &mut utoipa::openapi::Responses, public: bool, h
 pub fn router(state: AppState) -> Router {
     use Permission as P;
     let routes = Routes::new(state.clone())
-        .post("/v1/deployments", P::Deploy, deployments::deploy)
+        .post_audited(
+            "/v1/deployments",
+            P::Deploy,
+            "deployment.create",
+            deployments::deploy,
+        )
         .get("/v1/deployments", P::ReadDefinitions, deployments::list)
         .get(
             "/v1/deployments/{kind}/{id}",
             P::ReadDefinitions,
             deployments::source,
         )
-        .post("/v1/process-instances", P::StartInstances, instances::start)
+        .post_audited(
+            "/v1/process-instances",
+            P::StartInstances,
+            "instance.start",
+            instances::start,
+        )
         .get("/v1/process-instances", P::ReadInstances, instances::list)
         .get(
             "/v1/process-instances/{id}",
             P::ReadInstances,
             instances::get,
         )
-        .post(
+        .post_audited(
             "/v1/process-instances/{id}/cancel",
             P::ModifyInstances,
+            "instance.cancel",
             instances::cancel,
         )
-        .post(
+        .post_audited(
             "/v1/process-instances/{id}/modify",
             P::ModifyInstances,
+            "instance.modify",
             instances::modify,
         )
-        .post(
+        .post_audited(
             "/v1/process-instances/{id}/restart",
             P::ModifyInstances,
+            "instance.restart",
             instances::restart,
         )
         .get(
@@ -195,39 +211,60 @@ pub fn router(state: AppState) -> Router {
             instances::history,
         )
         .post("/v1/jobs/activate", P::ActivateJobs, jobs::activate)
-        .post("/v1/jobs/{key}/complete", P::CompleteJobs, jobs::complete)
-        .post("/v1/jobs/{key}/fail", P::FailJobs, jobs::fail)
-        .post(
+        .post_audited(
+            "/v1/jobs/{key}/complete",
+            P::CompleteJobs,
+            "job.complete",
+            jobs::complete,
+        )
+        .post_audited("/v1/jobs/{key}/fail", P::FailJobs, "job.fail", jobs::fail)
+        .post_audited(
             "/v1/jobs/{key}/throw-error",
             P::ThrowJobErrors,
+            "job.throw",
             jobs::throw_error,
         )
         .get("/v1/user-tasks", P::ReadTasks, operations::tasks)
         .get("/v1/user-tasks/{key}", P::ReadTasks, operations::task)
-        .post(
+        .post_audited(
             "/v1/user-tasks/{key}/claim",
             P::ClaimTasks,
+            "task.claim",
             operations::claim_task,
         )
-        .post(
+        .post_audited(
             "/v1/user-tasks/{key}/unclaim",
             P::ClaimTasks,
+            "task.unclaim",
             operations::unclaim_task,
         )
-        .post(
+        .post_audited(
             "/v1/user-tasks/{key}/complete",
             P::CompleteTasks,
+            "task.complete",
             operations::complete_task,
         )
         .get("/v1/incidents", P::ReadIncidents, operations::incidents)
-        .post(
+        .post_audited(
             "/v1/incidents/{key}/resolve",
             P::ResolveIncidents,
+            "incident.resolve",
             operations::resolve_incident,
         )
-        .post("/v1/messages", P::PublishMessages, operations::publish)
-        .post("/v1/signals", P::BroadcastSignals, operations::signal)
-        .get("/v1/events", P::ReadEvents, events::events);
+        .post_audited(
+            "/v1/messages",
+            P::PublishMessages,
+            "message.publish",
+            operations::publish,
+        )
+        .post_audited(
+            "/v1/signals",
+            P::BroadcastSignals,
+            "signal.broadcast",
+            operations::signal,
+        )
+        .get("/v1/events", P::ReadEvents, events::events)
+        .get("/v1/audit", P::ReadAudit, audit::list);
     let doc = Arc::new(routes.document(openapi()));
     Router::new()
         .route("/healthz", get(health))
@@ -259,6 +296,8 @@ struct Endpoint {
     permission: Permission,
     /// The query parameters the route's OpenAPI operation documents.
     query: Arc<[String]>,
+    /// The audit action of a route that changes something (`instance.cancel`).
+    action: Option<&'static str>,
 }
 
 #[derive(Clone, Copy)]
@@ -283,16 +322,42 @@ impl Routes {
         permission: Permission,
         handler: H,
     ) -> Routes {
-        self.add(path, Verb::Get, permission, axum::routing::get(handler))
+        self.add(
+            path,
+            Verb::Get,
+            permission,
+            None,
+            axum::routing::get(handler),
+        )
     }
 
+    /// A route that changes nothing worth a record (activating jobs leases them).
     fn post<H: Handler<T, AppState>, T: 'static>(
         self,
         path: &str,
         permission: Permission,
         handler: H,
     ) -> Routes {
-        self.add(path, Verb::Post, permission, axum::routing::post(handler))
+        self.add(
+            path,
+            Verb::Post,
+            permission,
+            None,
+            axum::routing::post(handler),
+        )
+    }
+
+    /// A route that changes something: its requests are audited as `action`, and its
+    /// handler gets an [`Audit`] to record it with.
+    fn post_audited<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &str,
+        permission: Permission,
+        action: &'static str,
+        handler: H,
+    ) -> Routes {
+        let route = axum::routing::post(handler);
+        self.add(path, Verb::Post, permission, Some(action), route)
     }
 
     fn add(
@@ -300,12 +365,14 @@ impl Routes {
         path: &str,
         verb: Verb,
         permission: Permission,
+        action: Option<&'static str>,
         route: MethodRouter<AppState>,
     ) -> Routes {
         let endpoint = Endpoint {
             state: self.state.clone(),
             permission,
             query: self.documented_query(path, verb).into(),
+            action,
         };
         self.router = self.router.route(
             path,
@@ -366,21 +433,92 @@ impl Routes {
 
 /// Lets a request through to its handler once the caller is known (401 or 429 otherwise),
 /// the caller's role has the route's permission (403), and the query names only
-/// parameters the route takes (400). The caller goes to the handler as an extension.
+/// parameters the route takes (400). The caller goes to the handler as an extension, and
+/// for a route that changes something an [`Audit`] with the digest of the body. A 401 or
+/// 403 is recorded in the audit trail as refused (a 429 is not: it stops a flood before
+/// it costs a write).
 async fn admit(State(endpoint): State<Endpoint>, mut request: Request, next: Next) -> Response {
     let attempt = crate::auth::Attempt::of(&request);
+    let client = attempt.client().map(|ip| ip.to_string());
+    let token = attempt.token_id();
+    let method = request.method().to_string();
+    let path = request.uri().path().to_string();
+    let instance = path_instance(&mut request).await;
+    let engine = &endpoint.state.engine;
     let caller = match endpoint.state.auth.caller(attempt).await {
         Ok(caller) => caller,
-        Err(refused) => return refused,
+        Err(refused) => {
+            if refused.status() == StatusCode::UNAUTHORIZED {
+                let why = audit::Refused::Unauthenticated { token };
+                audit::record_refusal(
+                    engine,
+                    why,
+                    endpoint.action,
+                    &method,
+                    &path,
+                    client,
+                    instance,
+                );
+            }
+            return refused;
+        }
     };
     if let Err(problem) = allow(&caller, endpoint.permission) {
+        let why = audit::Refused::Forbidden {
+            caller: &caller,
+            permission: endpoint.permission,
+        };
+        audit::record_refusal(
+            engine,
+            why,
+            endpoint.action,
+            &method,
+            &path,
+            client,
+            instance,
+        );
         return problem.into_response();
     }
     if let Err(problem) = extract::known_query(request.uri().query(), &endpoint.query) {
         return problem.into_response();
     }
+    if let Some(action) = endpoint.action {
+        // The body is read here, once the caller may send it, for its digest; the
+        // handler reads the same bytes.
+        let (parts, body) = request.into_parts();
+        let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                let limit =
+                    format!("the body could not be read; the limit is {MAX_BODY_BYTES} bytes");
+                return Problem::new(Kind::PayloadTooLarge, limit).into_response();
+            }
+        };
+        let digest = (!bytes.is_empty()).then(|| baton_store::audit::digest(&bytes));
+        request = Request::from_parts(parts, axum::body::Body::from(bytes));
+        let audit = Audit::new(action, &caller, client, digest);
+        request.extensions_mut().insert(audit);
+    }
     request.extensions_mut().insert(caller);
     next.run(request).await
+}
+
+/// The instance a route's path names (`{id}`, or the instance of a `{key}`), for the
+/// audit record of a refused request.
+async fn path_instance(request: &mut Request) -> Option<baton_core::InstanceId> {
+    use axum::RequestExt as _;
+    let params = request
+        .extract_parts::<axum::extract::RawPathParams>()
+        .await
+        .ok()?;
+    params.iter().find_map(|(name, value)| match name {
+        "id" => value.parse().ok().map(baton_core::InstanceId),
+        "key" => value
+            .parse::<baton_core::GlobalKey>()
+            .ok()
+            .map(|key| key.instance),
+        _ => None,
+    })
 }
 
 /// The process is alive.

@@ -6,11 +6,12 @@ use axum::{Extension, Json};
 use baton_auth::Principal;
 use baton_core::{GlobalKey, correlation_key};
 use baton_feel::Value;
+use baton_store::audit::AuditEntry;
 use baton_store::{IncidentFilter, QueryStore as _, TaskFilter, UserTaskRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AppState, Body, Page, Params, cursor, parse_key, variables};
+use super::{AppState, Audit, Body, OptionalBody, Page, Params, cursor, parse_key, variables};
 use crate::problem::{Kind, Problem};
 
 #[derive(Deserialize, IntoParams)]
@@ -153,6 +154,8 @@ pub struct Claim {
     /// Take the task even if someone else holds it (default false: that is a 409).
     #[serde(default)]
     allow_override: bool,
+    /// Why, for the audit trail.
+    reason: Option<String>,
 }
 
 /// Claim an open user task for someone. Claiming a task one already holds changes
@@ -171,6 +174,7 @@ pub struct Claim {
 pub async fn claim_task(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     Path(key): Path<String>,
     Body(request): Body<Claim>,
 ) -> Result<Json<UserTask>, Problem> {
@@ -183,7 +187,24 @@ pub async fn claim_task(
         )
         .at("assignee"));
     }
-    assign(&state, &caller, key, Some(assignee), request.allow_override).await
+    let entry = task_entry(&audit, key, request.reason);
+    assign(
+        &state,
+        &caller,
+        entry,
+        key,
+        Some(assignee),
+        request.allow_override,
+    )
+    .await
+}
+
+/// Why a task is handed back, for the audit trail (the body may be left out).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Unclaim {
+    /// Why, for the audit trail.
+    reason: Option<String>,
 }
 
 /// Hand a claimed user task back: it is open to its candidates again.
@@ -191,20 +212,32 @@ pub async fn claim_task(
     post,
     path = "/v1/user-tasks/{key}/unclaim",
     params(("key" = String, Path, description = "The task key")),
+    request_body(content = Option<Unclaim>, description = "Optional: why"),
     responses((status = 200, body = UserTask), (status = 404, body = Problem))
 )]
 pub async fn unclaim_task(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     Path(key): Path<String>,
+    OptionalBody(request): OptionalBody<Unclaim>,
 ) -> Result<Json<UserTask>, Problem> {
     let key = parse_key(&key)?;
-    assign(&state, &caller, key, None, true).await
+    let entry = task_entry(&audit, key, request.and_then(|r| r.reason));
+    assign(&state, &caller, entry, key, None, true).await
+}
+
+/// The audit record of an action on user task `key`.
+fn task_entry(audit: &Audit, key: GlobalKey, reason: Option<String>) -> AuditEntry {
+    audit
+        .entry(Some(key.instance), reason)
+        .with_detail("task", key)
 }
 
 async fn assign(
     state: &AppState,
     caller: &Principal,
+    entry: AuditEntry,
     key: GlobalKey,
     assignee: Option<String>,
     allow_override: bool,
@@ -213,7 +246,11 @@ async fn assign(
         .engine
         .write_then_read(
             caller.tenant.as_str(),
-            move |rt| rt.assign_user_task(key, assignee, allow_override),
+            move |rt| {
+                rt.audited(entry, |rt| {
+                    rt.assign_user_task(key, assignee, allow_override)
+                })
+            },
             move |rt, ()| read_task(rt, key),
         )
         .await?;
@@ -225,6 +262,8 @@ async fn assign(
 pub struct WithVariables {
     #[schema(value_type = Option<Object>)]
     variables: Option<serde_json::Value>,
+    /// Why, for the audit trail.
+    reason: Option<String>,
 }
 
 /// Complete a user task; the instance runs on.
@@ -238,15 +277,17 @@ pub struct WithVariables {
 pub async fn complete_task(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     Path(key): Path<String>,
     Body(request): Body<WithVariables>,
 ) -> Result<StatusCode, Problem> {
     let key = parse_key(&key)?;
     let variables = variables(request.variables, "variables")?;
+    let entry = task_entry(&audit, key, request.reason);
     state
         .engine
         .write(caller.tenant.as_str(), move |rt| {
-            rt.complete_user_task(key, variables)
+            rt.audited(entry, |rt| rt.complete_user_task(key, variables))
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -345,6 +386,8 @@ pub struct Resolve {
     /// For a job's incident: the retries it gets (default 1).
     #[serde(default, deserialize_with = "super::whole::option_u32")]
     retries: Option<u32>,
+    /// Why, for the audit trail.
+    reason: Option<String>,
 }
 
 /// Resolve an incident: what failed runs again.
@@ -358,14 +401,18 @@ pub struct Resolve {
 pub async fn resolve_incident(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     Path(key): Path<String>,
     Body(request): Body<Resolve>,
 ) -> Result<StatusCode, Problem> {
     let key = parse_key(&key)?;
+    let entry = audit
+        .entry(Some(key.instance), request.reason)
+        .with_detail("incident", key);
     state
         .engine
         .write(caller.tenant.as_str(), move |rt| {
-            rt.resolve_incident(key, request.retries)
+            rt.audited(entry, |rt| rt.resolve_incident(key, request.retries))
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -383,6 +430,8 @@ pub struct PublishMessage {
     /// Keep it this long for a subscription that opens later.
     #[serde(default, deserialize_with = "super::whole::u64")]
     ttl_ms: u64,
+    /// Why, for the audit trail.
+    reason: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -405,6 +454,7 @@ pub struct Published {
 pub async fn publish(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     Body(request): Body<PublishMessage>,
 ) -> Result<Json<Published>, Problem> {
     let Some(key) = correlation_key(&Value::from_json(&request.correlation_key)) else {
@@ -415,10 +465,15 @@ pub async fn publish(
         .at("correlationKey"));
     };
     let variables = variables(request.variables, "variables")?;
+    let entry = audit
+        .entry(None, request.reason)
+        .with_detail("message", &request.name);
     let published = state
         .engine
         .write(caller.tenant.as_str(), move |rt| {
-            rt.publish(&request.name, &key, variables, request.ttl_ms)
+            rt.audited(entry, |rt| {
+                rt.publish(&request.name, &key, variables, request.ttl_ms)
+            })
         })
         .await?;
     Ok(Json(Published {
@@ -434,6 +489,8 @@ pub struct BroadcastSignal {
     name: String,
     #[schema(value_type = Option<Object>)]
     variables: Option<serde_json::Value>,
+    /// Why, for the audit trail.
+    reason: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -452,13 +509,17 @@ pub struct Broadcast {
 pub async fn signal(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
     Body(request): Body<BroadcastSignal>,
 ) -> Result<Json<Broadcast>, Problem> {
     let variables = variables(request.variables, "variables")?;
+    let entry = audit
+        .entry(None, request.reason)
+        .with_detail("signal", &request.name);
     let broadcast = state
         .engine
         .write(caller.tenant.as_str(), move |rt| {
-            rt.broadcast_signal(&request.name, variables)
+            rt.audited(entry, |rt| rt.broadcast_signal(&request.name, variables))
         })
         .await?;
     Ok(Json(Broadcast {

@@ -73,17 +73,21 @@ pub fn server_with_handlers(
     let mut store =
         SqliteStore::open(&dir.path().join("s.db"), Durability::Relaxed).expect("store");
     let mut secrets = Vec::new();
-    for (role, tenant) in tokens {
+    for (n, (role, tenant)) in tokens.iter().enumerate() {
         let token = Token::generate().expect("random");
         store
-            .create_token(&NewToken {
-                id: token.id.clone(),
-                secret_hash: token.hash.clone(),
-                role: role.to_string(),
-                tenant: tenant.to_string(),
-                name: None,
-                created_at: baton_core::Timestamp(0),
-            })
+            .create_token(
+                &NewToken {
+                    id: token.id.clone(),
+                    secret_hash: token.hash.clone(),
+                    role: role.to_string(),
+                    tenant: tenant.to_string(),
+                    // The audit trail names callers by their token's name.
+                    name: Some(format!("{role}-{n}")),
+                    created_at: baton_core::Timestamp(0),
+                },
+                &[],
+            )
             .expect("token stored");
         secrets.push(token.secret.clone());
     }
