@@ -6,6 +6,7 @@
 //! Schema changes are numbered files in `migrations/`, applied in order and tracked in
 //! SQLite's `user_version`.
 
+mod history;
 mod rows;
 mod tokens;
 
@@ -20,6 +21,7 @@ use baton_store::{
     QueryStore, Result, StoredDefinition, TaskFilter, UserTaskRow, VariableRow,
 };
 use baton_store::{BufferedMessage, EventStore, StartTimerRow, SubscriptionRow, TimerRow};
+use baton_store::{ElementHistoryRow, HistoryFilter, HistoryStore};
 use baton_store::{NewToken, TokenRow, TokenStore};
 
 /// Schema migrations, in order; the index + 1 is the schema version.
@@ -31,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_tokens.sql"),
     include_str!("../migrations/0006_task_assignment.sql"),
     include_str!("../migrations/0007_resources.sql"),
+    include_str!("../migrations/0010_history.sql"),
 ];
 
 /// How hard commits try to reach the disk.
@@ -386,5 +389,39 @@ impl TokenStore for SqliteStore {
 
     fn revoke_token(&mut self, id: &str, at: Timestamp) -> Result<bool> {
         tokens::revoke(&self.conn, id, at)
+    }
+}
+
+impl HistoryStore for SqliteStore {
+    fn element_history(&self, filter: &HistoryFilter) -> Result<Vec<ElementHistoryRow>> {
+        history::elements(&self.conn, filter)
+    }
+
+    fn ended_element_durations(
+        &self,
+        process_id: &str,
+        version: u32,
+    ) -> Result<Vec<(String, i64)>> {
+        history::ended_durations(&self.conn, process_id, version)
+    }
+
+    fn incident_counts(&self, process_id: &str, version: u32) -> Result<Vec<(String, u64)>> {
+        history::incident_counts(&self.conn, process_id, version)
+    }
+
+    fn prunable(
+        &self,
+        ended_before: Timestamp,
+        after: Option<InstanceId>,
+        limit: u32,
+    ) -> Result<Vec<InstanceRow>> {
+        history::prunable(&self.conn, ended_before, after, limit)
+    }
+
+    fn prune(&mut self, instances: &[InstanceId]) -> Result<Vec<InstanceId>> {
+        let tx = self.conn.transaction().map_err(backend)?;
+        let removed = history::prune(&tx, instances)?;
+        tx.commit().map_err(backend)?;
+        Ok(removed)
     }
 }
