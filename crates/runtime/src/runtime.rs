@@ -1005,6 +1005,14 @@ impl<S: Store> Runtime<S> {
         Ok((def, state))
     }
 
+    /// Forgets everything kept in memory about these instances (they were pruned).
+    pub(crate) fn forget(&mut self, instances: &[InstanceId]) {
+        let gone: std::collections::HashSet<InstanceId> = instances.iter().copied().collect();
+        self.instances.retain(|id, _| !gone.contains(id));
+        self.queue.retain(|(_, id, _)| !gone.contains(id));
+        self.timers.retain(|(_, id, _)| !gone.contains(id));
+    }
+
     /// Forgets cached states of ended instances (they are in the store).
     pub fn evict_ended(&mut self) {
         self.instances.retain(|_, state| !state.is_ended());
