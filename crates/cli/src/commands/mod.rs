@@ -6,10 +6,12 @@ mod claim;
 mod complete;
 mod decide;
 mod deploy;
+mod history;
 mod incidents;
 mod instances;
 mod lint;
 mod modify;
+mod prune;
 mod publish;
 mod resolve;
 mod resume;
@@ -19,6 +21,7 @@ mod show;
 mod signal;
 mod simulate;
 mod start;
+mod stats;
 mod tasks;
 mod tck;
 mod timers;
@@ -137,6 +140,39 @@ pub fn run(cli: Cli) -> Result<u8> {
             Some(client) => instances::remote(&client, process, state, &store),
             None => instances::run(process, state, &store),
         },
+        Commands::History {
+            process,
+            version,
+            element,
+            state,
+            from,
+            to,
+            limit,
+            csv,
+            store,
+        } => {
+            let query = history::Query {
+                process,
+                version,
+                element,
+                state,
+                from,
+                to,
+                limit,
+            };
+            history::run(query, csv, &store)
+        }
+        Commands::Stats {
+            process_id,
+            version,
+            store,
+        } => stats::run(&process_id, version, &store),
+        Commands::Prune {
+            ended_before,
+            archive,
+            dry_run,
+            store,
+        } => prune::run(&ended_before, archive, dry_run, &store),
         Commands::Show {
             instance,
             remote,
