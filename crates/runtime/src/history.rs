@@ -27,7 +27,8 @@ pub struct ElementStats {
     pub incidents: u64,
 }
 
-/// Per-element statistics of one process version, by element id.
+/// Per-element statistics of one process version, by element id: every element of the
+/// model, those that never ran with a count of 0.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProcessStats {
     pub process_id: String,
@@ -57,20 +58,28 @@ impl<S: Store> Runtime<S> {
     /// Statistics of a process version (the latest unless one is named), over its ended
     /// element instances and the incidents raised in its instances.
     pub fn stats(&mut self, process_id: &str, version: Option<u32>) -> Result<ProcessStats, Error> {
-        let version = self.definition(process_id, version)?.version();
+        let def = self.definition(process_id, version)?;
+        let version = def.version();
+        let elements = def.graph().nodes.iter().map(|n| n.id.clone()).collect();
         let durations = self.store().ended_element_durations(process_id, version)?;
         let incidents = self.store().incident_counts(process_id, version)?;
-        Ok(aggregate(process_id, version, durations, incidents))
+        Ok(aggregate(
+            process_id, version, elements, durations, incidents,
+        ))
     }
 }
 
 fn aggregate(
     process_id: &str,
     version: u32,
+    elements: Vec<String>,
     durations: Vec<(String, i64)>,
     incidents: Vec<(String, u64)>,
 ) -> ProcessStats {
-    let mut by_element: BTreeMap<String, (Vec<i64>, u64)> = BTreeMap::new();
+    let mut by_element: BTreeMap<String, (Vec<i64>, u64)> = elements
+        .into_iter()
+        .map(|element| (element, (Vec::new(), 0)))
+        .collect();
     for (element, duration) in durations {
         by_element.entry(element).or_default().0.push(duration);
     }
@@ -134,10 +143,11 @@ mod tests {
     }
 
     #[test]
-    fn elements_with_only_incidents_have_no_durations() {
+    fn elements_that_never_ended_have_no_durations() {
         let stats = aggregate(
             "p",
             3,
+            vec!["a".into(), "c".into()],
             vec![("a".into(), 30), ("a".into(), 10), ("a".into(), 20)],
             vec![("b".into(), 2)],
         );
@@ -146,6 +156,7 @@ mod tests {
             json!({"process": "p", "version": 3, "elements": [
                 {"element": "a", "count": 3, "mean_ms": 20.0, "p50_ms": 20, "p95_ms": 30, "incidents": 0},
                 {"element": "b", "count": 0, "mean_ms": null, "p50_ms": null, "p95_ms": null, "incidents": 2},
+                {"element": "c", "count": 0, "mean_ms": null, "p50_ms": null, "p95_ms": null, "incidents": 0},
             ]})
         );
     }

@@ -148,6 +148,9 @@ fn archive<S: Store>(store: &S, instances: &[InstanceRow], path: &Path) -> Resul
         lines.as_slice(),
         ruzstd::encoding::CompressionLevel::Fastest,
     );
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(failed)?;
+    }
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

@@ -188,6 +188,11 @@ impl<S: Store> Runtime<S> {
         self.clock.now()
     }
 
+    /// The settings this runtime runs with (`baton.toml`).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// Deploys model files, all or nothing: each process or decision whose file changed
     /// becomes a new version.
     pub fn deploy(&mut self, sources: &[Source]) -> Result<Vec<DeployedDefinition>, Error> {

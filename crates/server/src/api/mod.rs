@@ -9,6 +9,7 @@
 mod deployments;
 mod events;
 mod extract;
+mod history;
 mod instances;
 mod jobs;
 mod operations;
@@ -79,8 +80,10 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
         operations::publish,
         operations::signal,
         events::events,
+        history::elements,
+        history::stats,
     ),
-    components(schemas(Problem, instances::ListState))
+    components(schemas(Problem, instances::ListState, history::ElementOutcome))
 )]
 struct ApiDoc;
 
@@ -227,7 +230,9 @@ pub fn router(state: AppState) -> Router {
         )
         .post("/v1/messages", P::PublishMessages, operations::publish)
         .post("/v1/signals", P::BroadcastSignals, operations::signal)
-        .get("/v1/events", P::ReadEvents, events::events);
+        .get("/v1/events", P::ReadEvents, events::events)
+        .get("/v1/history/elements", P::ReadInstances, history::elements)
+        .get("/v1/processes/{id}/stats", P::ReadInstances, history::stats);
     let doc = Arc::new(routes.document(openapi()));
     Router::new()
         .route("/healthz", get(health))
