@@ -110,9 +110,6 @@ impl<S: Store> Runtime<S> {
                 break;
             }
         }
-        if options.max_batches.is_none() {
-            pruned.more = false;
-        }
         Ok(pruned)
     }
 }
