@@ -36,6 +36,7 @@ use baton_store_sqlite::SqliteStore;
 use tokio::sync::oneshot;
 
 use crate::live::LiveEvents;
+use crate::traces::Traces;
 
 /// The tenant of the server's own store (`--db`), which also keeps the API tokens.
 pub const DEFAULT_TENANT: &str = "default";
@@ -136,6 +137,8 @@ struct Shared {
     open: Mutex<OpenTenant>,
     lanes: Mutex<HashMap<String, Lane>>,
     live: LiveEvents,
+    /// Where committed events go to become trace spans, when traces are exported.
+    traces: Option<Arc<Traces>>,
     /// Set by [`Engine::drain`]: lanes opened from now on start out draining too.
     draining: AtomicBool,
     /// Set by [`EngineThread::stop`]: no lane is opened any more.
@@ -185,10 +188,20 @@ impl Engine {
     /// Starts a thread for each tenant opened ahead of time; other tenants get theirs on
     /// first use. What they commit goes to `live`.
     pub fn start(tenants: Tenants, live: LiveEvents) -> std::io::Result<(Engine, EngineThread)> {
+        Engine::start_traced(tenants, live, None)
+    }
+
+    /// [`Engine::start`], with committed events going to `traces` as well.
+    pub fn start_traced(
+        tenants: Tenants,
+        live: LiveEvents,
+        traces: Option<Arc<Traces>>,
+    ) -> std::io::Result<(Engine, EngineThread)> {
         let shared = Arc::new(Shared {
             open: Mutex::new(tenants.open),
             lanes: Mutex::new(HashMap::new()),
             live,
+            traces,
             draining: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
         });
@@ -376,7 +389,7 @@ impl Retention {
 /// answers, and sleeps until the next message or the next thing due.
 fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Message>) {
     if let Some(rt) = runtime.as_mut() {
-        rt.record_commits();
+        opened(shared, tenant, rt);
     }
     let mut waiters: Vec<Waiter> = Vec::new();
     let mut served_at = None;
@@ -441,6 +454,7 @@ fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Mes
         if stop {
             if let Some(rt) = runtime.as_mut() {
                 let _ = rt.flush();
+                publish(shared, tenant, rt);
             }
             return;
         }
@@ -467,7 +481,7 @@ fn serve_batch(
     {
         match (lock(&shared.open))(tenant) {
             Ok(mut rt) => {
-                rt.record_commits();
+                opened(shared, tenant, &mut rt);
                 *runtime = Some(rt);
             }
             Err(why) => unavailable = Some(why),
@@ -506,7 +520,7 @@ fn serve_batch(
     };
     // Commits the batch, fires due timers, runs local handlers (baton.toml).
     let committed = rt.drive(Patience::DueNow).map_err(|e| e.to_string());
-    shared.live.publish(tenant, rt.take_commits());
+    publish(shared, tenant, rt);
     for done in after_commit {
         match &committed {
             Ok(()) => done(Ok(rt)),
@@ -514,7 +528,31 @@ fn serve_batch(
         }
     }
     serve_waiters(rt, waiters, no_waiting);
+    // The activations just committed.
+    publish(shared, tenant, rt);
     Some(rt.now())
+}
+
+/// Readies a tenant's runtime just opened: its commits are kept for the event streams
+/// (and traces, which first send what its last run left).
+fn opened(shared: &Shared, tenant: &str, rt: &mut Rt) {
+    rt.record_commits();
+    if let Some(traces) = &shared.traces {
+        rt.keep_traces();
+        traces.opened(tenant, rt.store().path());
+    }
+}
+
+/// Hands what was committed since the last call to the event streams and traces.
+fn publish(shared: &Shared, tenant: &str, rt: &mut Rt) {
+    let commits = rt.take_commits();
+    if commits.is_empty() {
+        return;
+    }
+    if let Some(traces) = &shared.traces {
+        traces.publish(tenant, rt.store().path(), &commits);
+    }
+    shared.live.publish(tenant, commits);
 }
 
 /// How long the lane may sleep before something is due without new work: the next
@@ -536,9 +574,12 @@ fn next_wake(rt: &Rt, waiters: &[Waiter], served_at: Option<Timestamp>) -> Optio
 }
 
 /// Answers the workers that can get jobs now, or whose wait is over (every one, when
-/// `no_waiting`).
+/// `no_waiting`). The activations are journaled: all of them are committed together, and
+/// only then are the workers answered; if the commit fails, the jobs go back to their
+/// queues and the workers get the error.
 fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
     let mut still_waiting = Vec::with_capacity(waiters.len());
+    let mut activated: Vec<(Reply, Vec<ActivatedJob>)> = Vec::new();
     for waiter in waiters.drain(..) {
         if waiter.reply.is_closed() {
             // The worker hung up: leasing it jobs would only delay them.
@@ -546,15 +587,17 @@ fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
         }
         let activation = &waiter.activation;
         if rt.has_activatable_jobs(&activation.job_type) {
-            let jobs = rt
-                .activate_jobs(
-                    &activation.job_type,
-                    &activation.worker,
-                    activation.max_jobs,
-                    activation.lease_ms,
-                )
-                .map_err(EngineError::Runtime);
-            let _ = waiter.reply.send(jobs);
+            match rt.activate_jobs(
+                &activation.job_type,
+                &activation.worker,
+                activation.max_jobs,
+                activation.lease_ms,
+            ) {
+                Ok(jobs) => activated.push((waiter.reply, jobs)),
+                Err(error) => {
+                    let _ = waiter.reply.send(Err(EngineError::Runtime(error)));
+                }
+            }
         } else if no_waiting || waiter.until <= rt.now() {
             let _ = waiter.reply.send(Ok(Vec::new()));
         } else {
@@ -562,6 +605,27 @@ fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
         }
     }
     *waiters = still_waiting;
+    if activated.is_empty() {
+        return;
+    }
+    match rt.flush() {
+        Ok(()) => {
+            for (reply, jobs) in activated {
+                if let Err(Ok(jobs)) = reply.send(Ok(jobs)) {
+                    // The worker hung up meanwhile: its jobs wait for the next one at
+                    // once rather than until the lease runs out.
+                    rt.unlease(&jobs);
+                }
+            }
+        }
+        Err(error) => {
+            let why = error.to_string();
+            for (reply, jobs) in activated {
+                rt.unlease(&jobs);
+                let _ = reply.send(Err(EngineError::CommitFailed(why.clone())));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,9 @@ pub(crate) const PRUNED_TABLES: &[&str] = &[
     "variables",
     "timers",
     "subscriptions",
+    // Spans of a journal that is gone can no longer be built: the export of what was left
+    // of them is dropped with it.
+    "trace_outbox",
     // Last, so that a batch interrupted by a crash (impossible in one transaction, but
     // cheap to order) never leaves rows without their instance.
     "instances",

@@ -144,6 +144,7 @@ fn an_upgraded_store_learns_each_instances_parent_from_its_journal() {
                 instance,
                 element: Key(3),
             }),
+            trace: None,
         };
         let row = InstanceRow {
             instance,

@@ -169,6 +169,7 @@ fn created(instance: InstanceId) -> Event {
         process_id: "p".into(),
         version: 1,
         parent: None,
+        trace: None,
     }
 }
 
@@ -251,6 +252,8 @@ pub fn projections_follow_appends<S: Store>(store: &mut S) {
         state: "ready".into(),
         due: Timestamp(5),
         error: None,
+        worker: Some("w1".into()),
+        lease_deadline: Some(Timestamp(9)),
     };
     let task = UserTaskRow {
         instance: i,
@@ -936,6 +939,8 @@ pub fn prune_removes_ended_instances_and_every_row_of_theirs<S: Store>(store: &m
             state: "failed".into(),
             due: Timestamp(1),
             error: None,
+            worker: Some("w".into()),
+            lease_deadline: Some(Timestamp(9)),
         }],
         user_tasks: vec![UserTaskRow {
             instance,
