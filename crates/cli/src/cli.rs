@@ -350,6 +350,65 @@ pub enum Commands {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// List element instances across instances: when each started and ended, how long it
+    /// took and how it ended (oldest instance first)
+    History {
+        /// Only element instances of this process
+        #[arg(long)]
+        process: Option<String>,
+        /// Only of this version of the process
+        #[arg(long, requires = "process")]
+        version: Option<u32>,
+        /// Only instances of this element (its id in the model)
+        #[arg(long)]
+        element: Option<String>,
+        /// Only element instances that ended so, or are still running
+        #[arg(long, value_parser = ["completed", "terminated", "running"])]
+        state: Option<String>,
+        /// Only element instances started at or after TIME: milliseconds since the epoch,
+        /// a date or date-time (UTC unless it says otherwise), or an age such as 2h (ago)
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// Only element instances started before TIME (as --from)
+        #[arg(long, value_name = "TIME")]
+        to: Option<String>,
+        /// At most this many rows
+        #[arg(long)]
+        limit: Option<u32>,
+        /// Print CSV (with a header line) for spreadsheets and scripts
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Per-element statistics of a process version: how many element instances ended,
+    /// their mean, median (p50) and p95 durations, and the incidents raised at each element
+    Stats {
+        process_id: String,
+        /// The version [default: latest]
+        #[arg(long)]
+        version: Option<u32>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Remove instances that ended (completed or cancelled) longer ago than DURATION:
+    /// their journals, variables, tasks, incidents and history, a batch at a time
+    Prune {
+        /// How long ago they ended at the latest: 0s, 90m, 36h, 30d, 1h30m
+        #[arg(long, value_name = "DURATION")]
+        ended_before: String,
+        /// First append them (summary and journal, a JSON line each) to this
+        /// zstd-compressed file, synced before each batch is removed
+        #[arg(long, value_name = "FILE.jsonl.zst")]
+        archive: Option<PathBuf>,
+        /// Only count what would be removed
+        #[arg(long, conflicts_with = "archive")]
+        dry_run: bool,
+        #[command(flatten)]
+        audit: AuditArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// List open incidents
     Incidents {
         #[command(flatten)]

@@ -29,6 +29,12 @@
 //!
 //! [server]                         # optional
 //! node = "baton-1"                 # this node's name in audit records; default: the host name
+//!
+//! [retention]                      # optional: `baton serve` prunes ended instances
+//! ended_before = "30d"             # instances that ended longer ago than this go
+//! interval = "1h"                  # how often to look (default 1h, at least 1s)
+//! archive_dir = "archive"          # optional: archive them here first (.jsonl.zst)
+//! batch_size = 500                 # instances per transaction (default 500)
 //! ```
 //!
 //! `[telemetry]` turns trace export on; the standard `OTEL_EXPORTER_OTLP_ENDPOINT`,
@@ -79,6 +85,8 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     #[serde(default)]
     pub server: ServerConfig,
+    /// `[retention]`: without it nothing is pruned on a schedule.
+    pub retention: Option<RetentionConfig>,
 }
 
 /// `[server]`: how this node names itself.
@@ -114,6 +122,61 @@ pub struct TelemetryConfig {
     pub otlp_endpoint: Option<String>,
     pub service_name: Option<String>,
     pub schedule_delay_ms: Option<u64>,
+}
+
+/// `[retention]`: how `baton serve` prunes ended instances on a schedule (each tenant's
+/// store on its own lane, a batch at a time between requests).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Instances that ended longer ago than this are removed.
+    pub ended_before: Age,
+    /// How often to look for them.
+    #[serde(default = "default_retention_interval")]
+    pub interval: Interval,
+    /// Where to archive them first (one `<tenant>-<time>.jsonl.zst` file per run); a
+    /// relative path is taken from the directory `baton serve` runs in.
+    pub archive_dir: Option<PathBuf>,
+    /// Instances removed per store transaction.
+    #[serde(default = "default_retention_batch")]
+    pub batch_size: NonZeroU32,
+}
+
+/// A duration such as `30d` or `1h30m` (see [`crate::retention::parse_age`]), in ms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Age(pub u64);
+
+impl<'de> Deserialize<'de> for Age {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Age, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        crate::retention::parse_age(&text)
+            .map(Age)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A duration of at least a second: a schedule's period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interval(pub u64);
+
+impl<'de> Deserialize<'de> for Interval {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Interval, D::Error> {
+        let Age(millis) = Age::deserialize(deserializer)?;
+        if millis < 1_000 {
+            return Err(serde::de::Error::custom(
+                "an interval must be at least 1s, so that pruning leaves time for other work",
+            ));
+        }
+        Ok(Interval(millis))
+    }
+}
+
+fn default_retention_interval() -> Interval {
+    Interval(3_600_000)
+}
+
+fn default_retention_batch() -> NonZeroU32 {
+    NonZeroU32::new(crate::retention::DEFAULT_BATCH_SIZE).unwrap_or(NonZeroU32::MIN)
 }
 
 /// `[engine]`: how much one command may do.
@@ -316,6 +379,51 @@ mod tests {
         assert!(zero.contains("max_list_length"), "{zero}");
         let unknown = Config::parse("[feel]\nmax_time_ms = 10\n").expect_err("unknown");
         assert!(unknown.contains("max_time_ms"), "{unknown}");
+    }
+
+    #[test]
+    fn retention_is_off_unless_configured_and_reads_durations() {
+        assert!(Config::parse("").expect("empty").retention.is_none());
+        let config = Config::parse("[retention]\nended_before = \"30d\"\n").expect("valid");
+        let retention = config.retention.expect("set");
+        assert_eq!(retention.ended_before, Age(30 * 86_400_000));
+        assert_eq!(retention.interval, Interval(3_600_000));
+        assert_eq!(retention.batch_size.get(), 500);
+        assert_eq!(retention.archive_dir, None);
+        let config = Config::parse(
+            "[retention]\nended_before = \"0s\"\ninterval = \"90m\"\narchive_dir = \"old\"\nbatch_size = 20\n",
+        )
+        .expect("valid");
+        let retention = config.retention.expect("set");
+        assert_eq!(
+            (retention.ended_before, retention.interval),
+            (Age(0), Interval(90 * 60_000))
+        );
+        assert_eq!(retention.archive_dir, Some(PathBuf::from("old")));
+        assert_eq!(retention.batch_size.get(), 20);
+    }
+
+    #[test]
+    fn retention_errors_name_the_setting_and_the_fix() {
+        let missing = Config::parse("[retention]\ninterval = \"1h\"\n").expect_err("missing");
+        assert!(missing.contains("ended_before"), "{missing}");
+        let bad = Config::parse("[retention]\nended_before = \"30 days\"\n").expect_err("bad");
+        assert!(
+            bad.contains("ended_before") && bad.contains("'30 days' is not a duration"),
+            "{bad}"
+        );
+        let fast = Config::parse("[retention]\nended_before = \"1d\"\ninterval = \"10ms\"\n")
+            .expect_err("too often");
+        assert!(
+            fast.contains("interval") && fast.contains("at least 1s"),
+            "{fast}"
+        );
+        let unknown =
+            Config::parse("[retention]\nended_before = \"1d\"\nkeep = 3\n").expect_err("unknown");
+        assert!(unknown.contains("keep"), "{unknown}");
+        let zero = Config::parse("[retention]\nended_before = \"1d\"\nbatch_size = 0\n")
+            .expect_err("zero");
+        assert!(zero.contains("batch_size"), "{zero}");
     }
 
     #[test]

@@ -44,6 +44,11 @@ pub enum Error {
     Rejected(#[from] Rejection),
     #[error(transparent)]
     Store(#[from] baton_store::Error),
+    #[error("could not write the archive {}: {source}", path.display())]
+    Archive {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("stored process '{process_id}' version {version} no longer parses: {message}")]
     BrokenDefinition {
         process_id: String,
@@ -68,7 +73,7 @@ impl Error {
             | Error::UnknownJob(_)
             | Error::StaleLease(_) => true,
             Error::Rejected(rejection) => !matches!(rejection, Rejection::Internal(_)),
-            Error::Store(_) | Error::BrokenDefinition { .. } => false,
+            Error::Store(_) | Error::BrokenDefinition { .. } | Error::Archive { .. } => false,
         }
     }
 }

@@ -4,6 +4,8 @@
 //!   batches (group commit), runs jobs through local [`handler`]s after their commit, and
 //!   retries failed jobs with backoff ([`retry`]).
 //! - [`view`] turns an instance into what people and scripts see (`baton show`, the API).
+//! - [`history`] answers questions across instances (element history, per-element
+//!   statistics); [`retention`] prunes ended instances, archiving them first if asked.
 //! - [`config`] reads `baton.toml`; [`clock`] is the injectable time source; [`seeds`]
 //!   gives each command the seed its FEEL's `random number()` and `uuid()` draw from.
 
@@ -13,6 +15,8 @@ pub mod decisions;
 mod error;
 pub mod events;
 pub mod handler;
+pub mod history;
+pub mod retention;
 pub mod retry;
 mod runtime;
 pub mod seeds;

@@ -275,7 +275,7 @@ impl<S: Store> Runtime<S> {
 
     /// An entry as recorded now: at the runtime's time, and on this node unless it names
     /// one.
-    fn stamp(&self, mut entry: AuditEntry) -> AuditEntry {
+    pub(crate) fn stamp(&self, mut entry: AuditEntry) -> AuditEntry {
         entry.at = self.clock.now();
         if entry.node.is_empty() {
             entry.node = self.node.clone();
@@ -293,6 +293,11 @@ impl<S: Store> Runtime<S> {
                 "the store appended no audit record".into(),
             ))
         })
+    }
+
+    /// The settings this runtime runs with (`baton.toml`).
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// Deploys model files, all or nothing: each process or decision whose file changed
@@ -1185,6 +1190,14 @@ impl<S: Store> Runtime<S> {
         let (def, state) = self.take_instance(instance)?;
         self.instances.insert(instance, state.clone());
         Ok((def, state))
+    }
+
+    /// Forgets everything kept in memory about these instances (they were pruned).
+    pub(crate) fn forget(&mut self, instances: &[InstanceId]) {
+        let gone: std::collections::HashSet<InstanceId> = instances.iter().copied().collect();
+        self.instances.retain(|id, _| !gone.contains(id));
+        self.queue.retain(|(_, id, _)| !gone.contains(id));
+        self.timers.retain(|(_, id, _)| !gone.contains(id));
     }
 
     /// Forgets cached states of ended instances (they are in the store).

@@ -15,6 +15,10 @@
 //! Workers that activate jobs when none are ready wait here (long polling): the engine
 //! answers them as soon as a commit, a timer, a retry or an expired lease makes a job of
 //! their type ready, or with nothing once their request timeout passes.
+//!
+//! With `[retention]` in `baton.toml`, each lane also prunes its tenant's ended instances
+//! on a schedule ([`Retention`]): one bounded batch at a time, with the requests that
+//! arrived meanwhile served between batches.
 
 use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
@@ -25,8 +29,10 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use baton_core::Timestamp;
+use baton_runtime::retention::PruneOptions;
 use baton_runtime::workers::ActivatedJob;
 use baton_runtime::{Patience, Runtime};
+use baton_store::audit::{Actor, AuditEntry};
 use baton_store_sqlite::SqliteStore;
 use tokio::sync::oneshot;
 
@@ -344,6 +350,63 @@ struct Waiter {
     reply: Reply,
 }
 
+/// A lane's pruning schedule (`[retention]`): when the next batch is due, and the
+/// archive file of the run in progress (one file per run, a zstd frame per batch).
+#[derive(Debug, Default)]
+struct Retention {
+    /// `None` until the lane's runtime is open; then the first run is due at once.
+    next: Option<Timestamp>,
+    archive: Option<std::path::PathBuf>,
+}
+
+impl Retention {
+    /// Prunes one batch if one is due; schedules the next batch (at once while more are
+    /// left, else after the configured interval).
+    fn run_due(&mut self, rt: &mut Rt, tenant: &str) {
+        let Some(config) = rt.config().retention.clone() else {
+            return;
+        };
+        let now = rt.now();
+        if self.next.is_some_and(|next| next > now) {
+            return;
+        }
+        let age = i64::try_from(config.ended_before.0).unwrap_or(i64::MAX);
+        let archive = config.archive_dir.as_ref().map(|dir| {
+            self.archive
+                .get_or_insert_with(|| dir.join(format!("{tenant}-{}.jsonl.zst", now.0)))
+                .clone()
+        });
+        let audit = AuditEntry::new(Actor::system("retention"), "retention.prune", "")
+            .with_detail("ended_before_ms", config.ended_before.0);
+        let options = PruneOptions {
+            archive,
+            batch_size: config.batch_size.get(),
+            max_batches: Some(1),
+            audit: Some(audit),
+            ..PruneOptions::new(Timestamp(now.0.saturating_sub(age)))
+        };
+        let more = match rt.prune(&options) {
+            Ok(pruned) => pruned.more,
+            Err(e) => {
+                eprintln!("baton serve: tenant '{tenant}': pruning ended instances failed: {e}");
+                false
+            }
+        };
+        if more {
+            self.next = Some(now);
+        } else {
+            self.next = Some(now.plus_millis(config.interval.0));
+            self.archive = None;
+        }
+    }
+
+    /// When the lane must wake for the next batch, if a schedule is configured.
+    fn due(&self, rt: &Rt) -> Option<Timestamp> {
+        rt.config().retention.as_ref()?;
+        Some(self.next.unwrap_or_else(|| rt.now()))
+    }
+}
+
 /// A tenant's engine thread: takes the work waiting in `rx` as one batch, commits it,
 /// answers, and sleeps until the next message or the next thing due.
 fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Message>) {
@@ -353,11 +416,29 @@ fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Mes
     let mut waiters: Vec<Waiter> = Vec::new();
     let mut served_at = None;
     let mut draining = false;
+    let mut retention = Retention::default();
     loop {
-        let first = match runtime
-            .as_ref()
-            .and_then(|rt| next_wake(rt, &waiters, served_at))
-        {
+        if let Some(rt) = runtime.as_mut() {
+            // Before waiting: a lane pruning its backlog serves what arrived between
+            // batches, since a due batch makes the wait below zero.
+            let pruned = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                retention.run_due(rt, tenant);
+            }));
+            if pruned.is_err() {
+                eprintln!("baton serve: tenant '{tenant}': pruning failed; its store is reopened");
+                runtime = None;
+            }
+        }
+        let wake = runtime.as_ref().and_then(|rt| {
+            let prune = retention.due(rt).map(|due| {
+                Duration::from_millis(u64::try_from(due.0.saturating_sub(rt.now().0)).unwrap_or(0))
+            });
+            match (next_wake(rt, &waiters, served_at), prune) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        });
+        let first = match wake {
             Some(wait) => match rx.recv_timeout(wait) {
                 Ok(message) => Some(message),
                 Err(RecvTimeoutError::Timeout) => None,
@@ -604,6 +685,79 @@ mod tests {
         assert!(matches!(failed, Err(EngineError::Failed)), "{failed:?}");
         let served = engine.read("t", |rt| Ok(rt.now())).await;
         assert!(served.is_ok(), "{served:?}");
+        thread.stop();
+    }
+
+    /// A lane prunes when it starts and then every `interval`, archiving what it removes.
+    #[tokio::test]
+    async fn a_lane_prunes_ended_instances_on_its_schedule() {
+        use baton_core::InstanceId;
+        use baton_feel::Context;
+        use baton_runtime::{FakeClock, Source};
+        use baton_store::{InstanceFilter, QueryStore as _};
+
+        const QUICK: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+<bpmn:process id="quick" isExecutable="true">
+<bpmn:startEvent id="start"/><bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let archive_dir = dir.path().join("archive");
+        let config = Config::parse(&format!(
+            "[retention]\nended_before = \"1m\"\ninterval = \"1h\"\narchive_dir = {:?}\n",
+            archive_dir.display().to_string()
+        ))
+        .expect("config");
+        let clock = Arc::new(FakeClock::new(Timestamp(1_000_000)));
+        let store =
+            SqliteStore::open(&dir.path().join("t.db"), Durability::Relaxed).expect("store");
+        let mut rt = Runtime::new(store, config, clock.clone());
+        rt.deploy(&[Source {
+            name: "quick.bpmn".into(),
+            text: QUICK.to_string(),
+        }])
+        .expect("deploy");
+        let old = rt.start("quick", None, Context::new()).expect("start");
+        rt.flush().expect("flush");
+        clock.advance(120_000);
+        let recent = rt.start("quick", None, Context::new()).expect("start");
+        rt.flush().expect("flush");
+
+        let mut tenants = Tenants::new(Box::new(|_: &str| Err("no other tenants".to_string())));
+        tenants.insert("t", rt);
+        let (engine, thread) = Engine::start(tenants, LiveEvents::default()).expect("engine");
+        let instances = || {
+            engine.read("t", |rt| {
+                let rows = rt.store().instances(&InstanceFilter::default())?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| r.instance)
+                    .collect::<Vec<InstanceId>>())
+            })
+        };
+        assert_ne!(old, recent);
+        assert_eq!(
+            instances().await.expect("read"),
+            [recent],
+            "pruned when the lane started"
+        );
+        let archived: Vec<_> = std::fs::read_dir(&archive_dir)
+            .expect("the archive directory")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(archived, [format!("t-{}.jsonl.zst", 1_120_000)]);
+
+        // Ended over a minute ago now, but the next run is an hour after the first.
+        clock.advance(120_000);
+        instances().await.expect("read");
+        assert_eq!(instances().await.expect("read"), [recent]);
+        clock.advance(3_600_000);
+        // The first request wakes the lane, which prunes before it waits for the next.
+        instances().await.expect("read");
+        assert_eq!(instances().await.expect("read"), []);
         thread.stop();
     }
 

@@ -172,7 +172,7 @@ impl From<EngineError> for Problem {
                     | Rejection::ListenerVariables { .. },
                 ) => Kind::BadRequest,
                 E::Rejected(_) => Kind::Conflict,
-                E::Store(_) | E::BrokenDefinition { .. } => Kind::Internal,
+                E::Store(_) | E::BrokenDefinition { .. } | E::Archive { .. } => Kind::Internal,
             },
         };
         Problem::new(kind, detail)

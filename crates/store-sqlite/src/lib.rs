@@ -7,6 +7,7 @@
 //! SQLite's `user_version`.
 
 mod audit;
+mod history;
 mod rows;
 mod tokens;
 
@@ -23,6 +24,7 @@ use baton_store::{
 };
 use baton_store::{AuditStore, NewToken, TokenRow, TokenStore, TraceOutbox};
 use baton_store::{BufferedMessage, EventStore, StartTimerRow, SubscriptionRow, TimerRow};
+use baton_store::{ElementHistoryRow, HistoryFilter, HistoryStore};
 
 /// Schema migrations, in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
@@ -35,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_resources.sql"),
     include_str!("../migrations/0008_leases_traces.sql"),
     include_str!("../migrations/0009_audit.sql"),
+    include_str!("../migrations/0010_history.sql"),
 ];
 
 /// How hard commits try to reach the disk.
@@ -445,6 +448,51 @@ impl AuditStore for SqliteStore {
 
     fn audit_head(&self) -> Result<Option<AuditHead>> {
         audit::head(&self.conn)
+    }
+}
+
+impl HistoryStore for SqliteStore {
+    fn element_history(&self, filter: &HistoryFilter) -> Result<Vec<ElementHistoryRow>> {
+        history::elements(&self.conn, filter)
+    }
+
+    fn ended_element_durations(
+        &self,
+        process_id: &str,
+        version: u32,
+    ) -> Result<Vec<(String, i64)>> {
+        history::ended_durations(&self.conn, process_id, version)
+    }
+
+    fn incident_counts(&self, process_id: &str, version: u32) -> Result<Vec<(String, u64)>> {
+        history::incident_counts(&self.conn, process_id, version)
+    }
+
+    fn prunable(
+        &self,
+        ended_before: Timestamp,
+        after: Option<InstanceId>,
+        limit: u32,
+    ) -> Result<Vec<InstanceRow>> {
+        history::prunable(&self.conn, ended_before, after, limit)
+    }
+
+    fn prune(
+        &mut self,
+        instances: &[InstanceId],
+        audit: Option<AuditEntry>,
+    ) -> Result<Vec<InstanceId>> {
+        let tx = self.write_transaction()?;
+        let removed = history::prune(&tx, instances)?;
+        if let (Some(entry), false) = (audit, removed.is_empty()) {
+            let ids: Vec<String> = removed.iter().map(|i| i.0.to_string()).collect();
+            let entry = entry
+                .with_detail("instances", removed.len())
+                .with_detail("removed", ids.join(","));
+            audit::append(&tx, &[entry])?;
+        }
+        tx.commit().map_err(backend)?;
+        Ok(removed)
     }
 }
 

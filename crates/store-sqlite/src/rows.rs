@@ -25,11 +25,12 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
     };
     if let Some(r) = &rows.instance {
         run(
-            "INSERT INTO instances (instance, process_id, version, state, started_at, ended_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO instances (instance, process_id, version, state, started_at, ended_at, updated_at, parent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (instance) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at,
                                                   updated_at = excluded.updated_at",
-            params![i(r.instance.0), r.process_id, r.version, r.state, r.started_at.0, r.ended_at.map(|t| t.0), r.updated_at.0],
+            params![i(r.instance.0), r.process_id, r.version, r.state, r.started_at.0, r.ended_at.map(|t| t.0), r.updated_at.0,
+                    r.parent.map(|p| i(p.0))],
         )?;
     }
     for r in &rows.elements {
@@ -353,7 +354,7 @@ pub(crate) fn take_message(
     }))
 }
 
-fn instance_row(r: &Row<'_>) -> rusqlite::Result<InstanceRow> {
+pub(crate) fn instance_row(r: &Row<'_>) -> rusqlite::Result<InstanceRow> {
     Ok(InstanceRow {
         instance: InstanceId(r.get::<_, i64>(0)? as u64),
         process_id: r.get(1)?,
@@ -362,11 +363,12 @@ fn instance_row(r: &Row<'_>) -> rusqlite::Result<InstanceRow> {
         started_at: Timestamp(r.get(4)?),
         ended_at: r.get::<_, Option<i64>>(5)?.map(Timestamp),
         updated_at: Timestamp(r.get(6)?),
+        parent: r.get::<_, Option<i64>>(7)?.map(|p| InstanceId(p as u64)),
     })
 }
 
-const INSTANCE_COLUMNS: &str =
-    "instance, process_id, version, state, started_at, ended_at, updated_at";
+pub(crate) const INSTANCE_COLUMNS: &str =
+    "instance, process_id, version, state, started_at, ended_at, updated_at, parent";
 
 pub(crate) fn instance(conn: &Connection, instance: InstanceId) -> Result<Option<InstanceRow>> {
     conn.query_row(

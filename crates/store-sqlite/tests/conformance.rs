@@ -121,3 +121,70 @@ fn definitions_deployed_before_sources_were_shared_stay_readable() {
         assert_eq!(stored.source, source);
     }
 }
+
+/// Instances written before `instances.parent` existed get theirs from their journal's
+/// `instance_created` event when the store is upgraded.
+#[test]
+fn an_upgraded_store_learns_each_instances_parent_from_its_journal() {
+    use baton_core::{ElementRef, Event, InstanceId, Key, Timestamp};
+    use baton_store::{Append, InstanceRow, JournalStore as _, QueryStore as _, RowChanges};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.db");
+    let mut store =
+        baton_store_sqlite::SqliteStore::open(&path, baton_store_sqlite::Durability::Relaxed)
+            .expect("create");
+    let (parent, child) = (InstanceId(1), InstanceId(2));
+    for (instance, from) in [(parent, None), (child, Some(parent))] {
+        let created = Event::InstanceCreated {
+            instance,
+            process_id: "p".into(),
+            version: 1,
+            parent: from.map(|instance| ElementRef {
+                instance,
+                element: Key(3),
+            }),
+            trace: None,
+        };
+        let row = InstanceRow {
+            instance,
+            process_id: "p".into(),
+            version: 1,
+            state: "active".into(),
+            started_at: Timestamp(1),
+            ended_at: None,
+            updated_at: Timestamp(1),
+            parent: from,
+        };
+        let append = Append {
+            instance,
+            first_seq: 0,
+            at: Timestamp(1),
+            events_json: serde_json::to_string(&[created]).expect("json"),
+            rows: RowChanges {
+                instance: Some(row),
+                ..RowChanges::default()
+            },
+        };
+        store.commit(&[append], &[]).expect("commit");
+    }
+    drop(store);
+    // Back to the schema before the history migration (the last one).
+    let conn = rusqlite::Connection::open(&path).expect("open raw");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    conn.execute_batch(&format!(
+        "DROP INDEX instances_by_end; DROP INDEX element_instances_by_element;
+         DROP INDEX incidents_by_element; ALTER TABLE instances DROP COLUMN parent;
+         PRAGMA user_version = {}",
+        version - 1
+    ))
+    .expect("downgrade");
+    drop(conn);
+    let store =
+        baton_store_sqlite::SqliteStore::open(&path, baton_store_sqlite::Durability::Relaxed)
+            .expect("upgrade");
+    let parent_of = |i| store.instance(i).expect("row").and_then(|r| r.parent);
+    assert_eq!((parent_of(parent), parent_of(child)), (None, Some(parent)));
+}

@@ -62,8 +62,9 @@ impl fmt::Display for Outcome {
 }
 
 /// Who acted: an API token (`kind` `token`, with its id, role and tenant), the local
-/// operating system user of the embedded CLI (`local`), or a caller whose token was not
-/// accepted (`anonymous`).
+/// operating system user of the embedded CLI (`local`), a caller whose token was not
+/// accepted (`anonymous`), or Baton itself doing what its configuration asks (`system`,
+/// e.g. the scheduled prune of `[retention]`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Actor {
@@ -97,6 +98,17 @@ impl Actor {
             id: Some(id.to_string()),
             role: Some(role.to_string()),
             tenant: Some(tenant.to_string()),
+        }
+    }
+
+    /// Baton itself, acting on its configuration: `name` says which part (`retention`).
+    pub fn system(name: impl Into<String>) -> Actor {
+        Actor {
+            kind: "system".into(),
+            name: name.into(),
+            id: None,
+            role: None,
+            tenant: None,
         }
     }
 

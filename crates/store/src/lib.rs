@@ -160,6 +160,39 @@ pub trait AuditStore {
     fn audit_head(&self) -> Result<Option<AuditHead>>;
 }
 
+/// What happened, across instances (history queries and per-element aggregates), and
+/// letting go of it (retention).
+pub trait HistoryStore {
+    /// Element instances with their instance's process and version, in (instance, key)
+    /// order.
+    fn element_history(&self, filter: &HistoryFilter) -> Result<Vec<ElementHistoryRow>>;
+    /// `(element id, duration in ms)` of every ended element instance of a process
+    /// version, by element id.
+    fn ended_element_durations(&self, process_id: &str, version: u32)
+    -> Result<Vec<(String, i64)>>;
+    /// `(element id, incidents)`: how many incidents (open or resolved) were raised at
+    /// each element of a process version, by element id.
+    fn incident_counts(&self, process_id: &str, version: u32) -> Result<Vec<(String, u64)>>;
+    /// Instances that ended (completed or cancelled) before `ended_before` and whose
+    /// parent, if they have one, is not running, in id order after `after`, at most
+    /// `limit`: what a prune may remove.
+    fn prunable(
+        &self,
+        ended_before: Timestamp,
+        after: Option<InstanceId>,
+        limit: u32,
+    ) -> Result<Vec<InstanceRow>>;
+    /// Removes the journals and every projection row of these instances, in one
+    /// transaction; instances that have not ended are left alone. Returns the instances
+    /// removed. When something was removed and `audit` is given, the entry is appended
+    /// to the audit chain in the same transaction, naming the instances removed.
+    fn prune(
+        &mut self,
+        instances: &[InstanceId],
+        audit: Option<audit::AuditEntry>,
+    ) -> Result<Vec<InstanceId>>;
+}
+
 /// What is left to export as trace spans (`RowChanges::trace_through` records it with each
 /// commit while traces are exported). Not part of [`Store`]: only a server exporting
 /// traces asks, on a connection of its own.
@@ -176,11 +209,26 @@ pub trait TraceOutbox {
 
 /// A complete store.
 pub trait Store:
-    DeploymentStore + JournalStore + QueryStore + EventStore + TokenStore + AuditStore + Send
+    DeploymentStore
+    + JournalStore
+    + QueryStore
+    + EventStore
+    + TokenStore
+    + AuditStore
+    + HistoryStore
+    + Send
 {
 }
 
-impl<T: DeploymentStore + JournalStore + QueryStore + EventStore + TokenStore + AuditStore + Send>
-    Store for T
+impl<
+    T: DeploymentStore
+        + JournalStore
+        + QueryStore
+        + EventStore
+        + TokenStore
+        + AuditStore
+        + HistoryStore
+        + Send,
+> Store for T
 {
 }

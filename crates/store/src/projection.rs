@@ -259,6 +259,7 @@ fn instance_row(state: &InstanceState, at: Timestamp) -> InstanceRow {
         started_at: at,
         ended_at: state.is_ended().then_some(at),
         updated_at: at,
+        parent: state.parent.map(|p| p.instance),
     }
 }
 

@@ -168,6 +168,8 @@ pub struct InstanceRow {
     pub started_at: Timestamp,
     pub ended_at: Option<Timestamp>,
     pub updated_at: Timestamp,
+    /// The instance whose call activity started this one (a child instance).
+    pub parent: Option<InstanceId>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -328,4 +330,56 @@ pub struct TokenRow {
     /// When it was revoked; a revoked token is kept for the record but authenticates
     /// nothing.
     pub revoked_at: Option<Timestamp>,
+}
+
+/// Which element instances `baton history` and `GET /v1/history/elements` list.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryFilter {
+    pub process_id: Option<String>,
+    pub version: Option<u32>,
+    pub element_id: Option<String>,
+    /// `completed`, `terminated` or `running` (every state before the element ended).
+    pub outcome: Option<String>,
+    /// Only element instances started at or after this time.
+    pub started_from: Option<Timestamp>,
+    /// Only element instances started before this time.
+    pub started_before: Option<Timestamp>,
+    /// Only rows after this element instance (a page's cursor); rows come in
+    /// (instance, key) order, which within an instance is the order of activation.
+    pub after: Option<GlobalKey>,
+    pub limit: Option<u32>,
+}
+
+/// One element instance with its instance's process and version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElementHistoryRow {
+    pub instance: InstanceId,
+    pub key: Key,
+    pub process_id: String,
+    pub version: u32,
+    pub element_id: String,
+    /// As in [`ElementRow::state`].
+    pub state: String,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+}
+
+impl ElementHistoryRow {
+    /// The store-wide id of the element instance (`instance-key`), the list's cursor.
+    pub fn id(&self) -> GlobalKey {
+        GlobalKey {
+            instance: self.instance,
+            key: self.key,
+        }
+    }
+
+    /// How the element instance ended, in the words of `baton show`'s timeline:
+    /// `completed`, `terminated`, or `running` while it has not ended.
+    pub fn outcome(&self) -> &'static str {
+        match self.state.as_str() {
+            "completed" => "completed",
+            "terminated" => "terminated",
+            _ => "running",
+        }
+    }
 }

@@ -9,9 +9,10 @@ use baton_feel::Value;
 
 use crate::audit::{self, Actor, AuditEntry, AuditFilter};
 use crate::{
-    Append, DefinitionKind, Error, IncidentFilter, IncidentRow, InstanceFilter, InstanceRow,
-    JobFilter, JobRow, NewDefinition, NewToken, RowChanges, StartTimerFired, StartTimerRow, Store,
-    TaskFilter, TokenRow, UserTaskRow, VariableRow,
+    Append, DefinitionKind, ElementRow, Error, HistoryFilter, IncidentFilter, IncidentRow,
+    InstanceFilter, InstanceRow, JobFilter, JobRow, NewDefinition, NewToken, RowChanges,
+    StartTimerFired, StartTimerRow, Store, SubscriptionRow, TaskFilter, TimerRow, TokenRow,
+    UserTaskRow, VariableRow,
 };
 
 /// Runs every check, each on a store from `fresh`.
@@ -25,6 +26,9 @@ pub fn run_all<S: Store>(fresh: impl Fn() -> S) {
     start_timers_fire_once_and_follow_the_latest_version(&mut fresh());
     tokens_are_found_by_hash_until_revoked(&mut fresh());
     audit_records_chain_with_the_changes_they_describe(&mut fresh());
+    history_lists_element_instances_with_their_process(&mut fresh());
+    aggregates_read_ended_elements_and_incidents_of_one_version(&mut fresh());
+    prune_removes_ended_instances_and_every_row_of_theirs(&mut fresh());
 }
 
 fn process(id: &str, source: &str) -> NewDefinition {
@@ -143,6 +147,7 @@ fn instance_row(instance: InstanceId, state: &str, at: i64) -> InstanceRow {
         started_at: Timestamp(at),
         ended_at: None,
         updated_at: Timestamp(at),
+        parent: None,
     }
 }
 
@@ -857,5 +862,477 @@ pub fn audit_records_chain_with_the_changes_they_describe<S: Store>(store: &mut 
             ..AuditFilter::default()
         }),
         vec![2, 3]
+    );
+}
+
+fn element(
+    instance: InstanceId,
+    key: u64,
+    id: &str,
+    started: i64,
+    ended: Option<(&str, i64)>,
+) -> ElementRow {
+    ElementRow {
+        instance,
+        key: Key(key),
+        element_id: id.into(),
+        state: ended.map_or("activated", |(state, _)| state).into(),
+        started_at: Timestamp(started),
+        ended_at: ended.map(|(_, at)| Timestamp(at)),
+    }
+}
+
+/// Writes an instance of process `p` with these element rows in one append.
+fn instance_with<S: Store>(
+    store: &mut S,
+    row: InstanceRow,
+    elements: Vec<ElementRow>,
+    more: RowChanges,
+) {
+    let i = row.instance;
+    let at = row.updated_at.0;
+    let rows = RowChanges {
+        instance: Some(row),
+        elements,
+        ..more
+    };
+    store
+        .commit(&[append(i, 0, at, &[created(i)], rows)], &[])
+        .expect("commit");
+}
+
+fn ended(instance: InstanceId, state: &str, started: i64, ended: i64) -> InstanceRow {
+    InstanceRow {
+        state: state.into(),
+        started_at: Timestamp(started),
+        ended_at: Some(Timestamp(ended)),
+        ..instance_row(instance, state, ended)
+    }
+}
+
+/// History lists element instances in (instance, key) order with their instance's
+/// process and version, filters by process, version, element, outcome and start time,
+/// and pages after a cursor.
+pub fn history_lists_element_instances_with_their_process<S: Store>(store: &mut S) {
+    let first = store.reserve_instance_ids(2).expect("reserve");
+    let (a, b) = (first, InstanceId(first.0 + 1));
+    instance_with(
+        store,
+        ended(a, "completed", 10, 40),
+        vec![
+            element(a, 2, "start", 10, Some(("completed", 10))),
+            element(a, 3, "work", 10, Some(("completed", 30))),
+            element(a, 4, "end", 30, Some(("completed", 40))),
+        ],
+        RowChanges::default(),
+    );
+    instance_with(
+        store,
+        InstanceRow {
+            version: 2,
+            ..instance_row(b, "active", 50)
+        },
+        vec![
+            element(b, 2, "start", 50, Some(("completed", 50))),
+            element(b, 3, "work", 50, None),
+        ],
+        RowChanges::default(),
+    );
+    let list = |filter: HistoryFilter| -> Vec<(u64, u64, String, &'static str, Option<i64>)> {
+        let rows = store.element_history(&filter).expect("history");
+        rows.iter()
+            .map(|r| {
+                (
+                    r.instance.0,
+                    r.key.0,
+                    r.element_id.clone(),
+                    r.outcome(),
+                    r.ended_at.map(|t| t.0),
+                )
+            })
+            .collect()
+    };
+    let all = list(HistoryFilter::default());
+    assert_eq!(
+        all.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
+        [(a.0, 2), (a.0, 3), (a.0, 4), (b.0, 2), (b.0, 3)]
+    );
+    assert_eq!(all[4], (b.0, 3, "work".into(), "running", None));
+    let rows = store
+        .element_history(&HistoryFilter::default())
+        .expect("history");
+    assert_eq!((rows[0].process_id.as_str(), rows[0].version), ("p", 1));
+    assert_eq!(rows[3].version, 2);
+
+    let work = list(HistoryFilter {
+        element_id: Some("work".into()),
+        ..HistoryFilter::default()
+    });
+    assert_eq!(work.iter().map(|r| r.0).collect::<Vec<_>>(), [a.0, b.0]);
+    let running = list(HistoryFilter {
+        outcome: Some("running".into()),
+        ..HistoryFilter::default()
+    });
+    assert_eq!(
+        running.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
+        [(b.0, 3)]
+    );
+    let completed_v1 = list(HistoryFilter {
+        outcome: Some("completed".into()),
+        version: Some(1),
+        ..HistoryFilter::default()
+    });
+    assert_eq!(completed_v1.len(), 3);
+    assert!(
+        list(HistoryFilter {
+            process_id: Some("q".into()),
+            ..HistoryFilter::default()
+        })
+        .is_empty()
+    );
+    let window = list(HistoryFilter {
+        started_from: Some(Timestamp(30)),
+        started_before: Some(Timestamp(50)),
+        ..HistoryFilter::default()
+    });
+    assert_eq!(
+        window.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
+        [(a.0, 4)],
+        "from is inclusive, to is not"
+    );
+    let page = list(HistoryFilter {
+        after: Some(GlobalKey {
+            instance: a,
+            key: Key(3),
+        }),
+        limit: Some(2),
+        ..HistoryFilter::default()
+    });
+    assert_eq!(
+        page.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
+        [(a.0, 4), (b.0, 2)]
+    );
+}
+
+/// Aggregates read the durations of ended element instances and the incidents of one
+/// process version only.
+pub fn aggregates_read_ended_elements_and_incidents_of_one_version<S: Store>(store: &mut S) {
+    let first = store.reserve_instance_ids(3).expect("reserve");
+    let ids: Vec<InstanceId> = (0..3).map(|n| InstanceId(first.0 + n)).collect();
+    let incident = |instance: InstanceId, key: u64, element_id: &str, state: &str| IncidentRow {
+        instance,
+        key: Key(key),
+        element_id: element_id.into(),
+        job: None,
+        kind: "job_failed".into(),
+        message: "gave up".into(),
+        state: state.into(),
+        created_at: Timestamp(5),
+        resolved_at: None,
+    };
+    instance_with(
+        store,
+        ended(ids[0], "completed", 0, 100),
+        vec![
+            element(ids[0], 2, "work", 0, Some(("completed", 70))),
+            element(ids[0], 3, "end", 70, Some(("completed", 70))),
+        ],
+        RowChanges {
+            incidents: vec![incident(ids[0], 9, "work", "resolved")],
+            ..RowChanges::default()
+        },
+    );
+    instance_with(
+        store,
+        instance_row(ids[1], "incident", 0),
+        vec![element(ids[1], 2, "work", 0, None)],
+        RowChanges {
+            incidents: vec![incident(ids[1], 9, "work", "open")],
+            ..RowChanges::default()
+        },
+    );
+    // Another version: counted apart.
+    instance_with(
+        store,
+        InstanceRow {
+            version: 2,
+            ..ended(ids[2], "cancelled", 0, 9)
+        },
+        vec![element(ids[2], 2, "work", 0, Some(("terminated", 9)))],
+        RowChanges {
+            incidents: vec![incident(ids[2], 9, "work", "resolved")],
+            ..RowChanges::default()
+        },
+    );
+    assert_eq!(
+        store.ended_element_durations("p", 1).expect("durations"),
+        [("end".to_string(), 0), ("work".to_string(), 70)]
+    );
+    assert_eq!(
+        store.ended_element_durations("p", 2).expect("durations"),
+        [("work".to_string(), 9)]
+    );
+    assert_eq!(
+        store.incident_counts("p", 1).expect("incidents"),
+        [("work".to_string(), 2)]
+    );
+    assert!(
+        store
+            .ended_element_durations("q", 1)
+            .expect("durations")
+            .is_empty()
+    );
+}
+
+/// A prune finds instances that ended before the cutoff (not a child whose parent still
+/// runs) and removes their journal and every projection row, and nothing of the others.
+pub fn prune_removes_ended_instances_and_every_row_of_theirs<S: Store>(store: &mut S) {
+    let first = store.reserve_instance_ids(5).expect("reserve");
+    let [old, recent, running, orphan_child, parent] =
+        [0, 1, 2, 3, 4].map(|n| InstanceId(first.0 + n));
+    let everything = |instance: InstanceId| RowChanges {
+        jobs: vec![JobRow {
+            instance,
+            key: Key(3),
+            element_id: "work".into(),
+            job_type: "t".into(),
+            retries: 0,
+            state: "failed".into(),
+            due: Timestamp(1),
+            error: None,
+            worker: Some("w".into()),
+            lease_deadline: Some(Timestamp(9)),
+        }],
+        user_tasks: vec![UserTaskRow {
+            instance,
+            key: Key(4),
+            element_id: "approve".into(),
+            name: None,
+            process_id: "p".into(),
+            state: "completed".into(),
+            assignee: None,
+            candidate_groups: Vec::new(),
+            candidate_users: Vec::new(),
+            created_at: Timestamp(1),
+            ended_at: Some(Timestamp(2)),
+        }],
+        incidents: vec![IncidentRow {
+            instance,
+            key: Key(5),
+            element_id: "work".into(),
+            job: Some(Key(3)),
+            kind: "job_failed".into(),
+            message: "no".into(),
+            state: "resolved".into(),
+            created_at: Timestamp(1),
+            resolved_at: Some(Timestamp(2)),
+        }],
+        variables: vec![VariableRow {
+            instance,
+            scope: Key(1),
+            name: "x".into(),
+            value: Value::from(1),
+        }],
+        timers: vec![TimerRow {
+            instance,
+            key: Key(6),
+            element_id: "wait".into(),
+            due: Timestamp(99),
+        }],
+        subscriptions: vec![SubscriptionRow {
+            instance,
+            key: Key(7),
+            element_id: "msg".into(),
+            kind: "message".into(),
+            name: "m".into(),
+            correlation_key: Some("k".into()),
+        }],
+        ..RowChanges::default()
+    };
+    let elements = |instance| vec![element(instance, 2, "work", 1, Some(("completed", 2)))];
+    instance_with(
+        store,
+        ended(old, "completed", 1, 10),
+        elements(old),
+        everything(old),
+    );
+    instance_with(
+        store,
+        ended(recent, "cancelled", 1, 100),
+        elements(recent),
+        everything(recent),
+    );
+    instance_with(
+        store,
+        instance_row(running, "active", 1),
+        elements(running),
+        everything(running),
+    );
+    // A child that ended while its parent (`running`) runs on is kept.
+    instance_with(
+        store,
+        InstanceRow {
+            parent: Some(running),
+            ..ended(orphan_child, "completed", 1, 5)
+        },
+        elements(orphan_child),
+        everything(orphan_child),
+    );
+    // A child whose parent ended goes on its own ended_at.
+    instance_with(
+        store,
+        ended(parent, "completed", 1, 8),
+        elements(parent),
+        everything(parent),
+    );
+
+    let ids = |rows: Vec<InstanceRow>| rows.into_iter().map(|r| r.instance).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.prunable(Timestamp(50), None, 10).expect("prunable")),
+        [old, parent]
+    );
+    assert_eq!(
+        ids(store
+            .prunable(Timestamp(50), Some(old), 10)
+            .expect("prunable")),
+        [parent]
+    );
+    assert_eq!(
+        ids(store.prunable(Timestamp(50), None, 1).expect("prunable")),
+        [old]
+    );
+    assert_eq!(
+        ids(store.prunable(Timestamp(10), None, 10).expect("prunable")),
+        [parent],
+        "ended exactly at the cutoff is not before it"
+    );
+    assert_eq!(
+        ids(store.prunable(Timestamp(101), None, 10).expect("prunable")),
+        [old, recent, parent]
+    );
+
+    // Not ended: refused even when asked for by id.
+    let entry = audit_entry("ops", "retention.prune", None, 70);
+    let removed = store
+        .prune(&[old, running, parent], Some(entry))
+        .expect("prune");
+    assert_eq!(removed, [old, parent]);
+    let records = store.audit_records(&AuditFilter::default()).expect("audit");
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| (r.action.as_str(), r.detail.as_str()))
+            .collect::<Vec<_>>(),
+        [(
+            "retention.prune",
+            format!(r#"{{"instances":"2","removed":"{},{}"}}"#, old.0, parent.0).as_str()
+        )],
+        "the prune is recorded with what it removed, in its own transaction"
+    );
+    for gone in [old, parent] {
+        assert!(store.instance(gone).expect("row").is_none());
+        assert!(store.journal(gone).expect("journal").is_empty());
+        assert!(store.variables(gone).expect("variables").is_empty());
+        assert!(
+            store
+                .jobs(&JobFilter {
+                    instance: Some(gone),
+                    ..JobFilter::default()
+                })
+                .expect("jobs")
+                .is_empty()
+        );
+        let tasks = TaskFilter {
+            instance: Some(gone),
+            include_closed: true,
+            ..TaskFilter::default()
+        };
+        assert!(store.user_tasks(&tasks).expect("tasks").is_empty());
+        let incidents = IncidentFilter {
+            instance: Some(gone),
+            include_resolved: true,
+            ..IncidentFilter::default()
+        };
+        assert!(store.incidents(&incidents).expect("incidents").is_empty());
+        assert!(
+            store
+                .timers(None)
+                .expect("timers")
+                .iter()
+                .all(|t| t.instance != gone)
+        );
+        assert!(
+            store
+                .subscriptions("message", "m", None)
+                .expect("subs")
+                .iter()
+                .all(|s| s.instance != gone)
+        );
+        let history = HistoryFilter::default();
+        assert!(
+            store
+                .element_history(&history)
+                .expect("history")
+                .iter()
+                .all(|r| r.instance != gone)
+        );
+    }
+    for kept in [recent, running, orphan_child] {
+        assert!(store.instance(kept).expect("row").is_some());
+        assert_eq!(store.journal(kept).expect("journal").len(), 1);
+        assert_eq!(store.variables(kept).expect("variables").len(), 1);
+        assert_eq!(
+            store
+                .jobs(&JobFilter {
+                    instance: Some(kept),
+                    ..JobFilter::default()
+                })
+                .expect("jobs")
+                .len(),
+            1
+        );
+        assert!(
+            store
+                .timers(None)
+                .expect("timers")
+                .iter()
+                .any(|t| t.instance == kept)
+        );
+        assert!(
+            store
+                .subscriptions("message", "m", None)
+                .expect("subs")
+                .iter()
+                .any(|s| s.instance == kept)
+        );
+    }
+    assert_eq!(
+        store
+            .element_history(&HistoryFilter::default())
+            .expect("history")
+            .len(),
+        3
+    );
+    assert_eq!(
+        store
+            .prune(
+                &[old],
+                Some(audit_entry("ops", "retention.prune", None, 80))
+            )
+            .expect("prune again"),
+        [],
+        "pruning twice removes nothing"
+    );
+    assert_eq!(
+        store.audit_head().expect("head").map(|h| h.seq),
+        Some(1),
+        "a prune that removed nothing is not recorded"
+    );
+    assert_eq!(
+        store
+            .instance(orphan_child)
+            .expect("row")
+            .and_then(|r| r.parent),
+        Some(running)
     );
 }

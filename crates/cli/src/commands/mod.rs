@@ -7,10 +7,12 @@ mod claim;
 mod complete;
 mod decide;
 mod deploy;
+mod history;
 mod incidents;
 mod instances;
 mod lint;
 mod modify;
+mod prune;
 mod publish;
 mod resolve;
 mod resume;
@@ -20,6 +22,7 @@ mod show;
 mod signal;
 mod simulate;
 mod start;
+mod stats;
 mod tasks;
 mod tck;
 mod timers;
@@ -175,6 +178,40 @@ pub fn run(cli: Cli) -> Result<u8> {
             Some(client) => instances::remote(&client, process, state, &store),
             None => instances::run(process, state, &store),
         },
+        Commands::History {
+            process,
+            version,
+            element,
+            state,
+            from,
+            to,
+            limit,
+            csv,
+            store,
+        } => {
+            let query = history::Query {
+                process,
+                version,
+                element,
+                state,
+                from,
+                to,
+                limit,
+            };
+            history::run(query, csv, &store)
+        }
+        Commands::Stats {
+            process_id,
+            version,
+            store,
+        } => stats::run(&process_id, version, &store),
+        Commands::Prune {
+            ended_before,
+            archive,
+            dry_run,
+            audit,
+            store,
+        } => prune::run(&ended_before, archive, dry_run, audit.reason, &store),
         Commands::Show {
             instance,
             remote,

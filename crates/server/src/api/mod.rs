@@ -10,6 +10,7 @@ mod audit;
 mod deployments;
 mod events;
 mod extract;
+mod history;
 mod instances;
 mod jobs;
 mod operations;
@@ -82,8 +83,10 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
         operations::signal,
         events::events,
         audit::list,
+        history::elements,
+        history::stats,
     ),
-    components(schemas(Problem, instances::ListState))
+    components(schemas(Problem, instances::ListState, history::ElementOutcome))
 )]
 struct ApiDoc;
 
@@ -264,7 +267,9 @@ pub fn router(state: AppState) -> Router {
             operations::signal,
         )
         .get("/v1/events", P::ReadEvents, events::events)
-        .get("/v1/audit", P::ReadAudit, audit::list);
+        .get("/v1/audit", P::ReadAudit, audit::list)
+        .get("/v1/history/elements", P::ReadInstances, history::elements)
+        .get("/v1/processes/{id}/stats", P::ReadInstances, history::stats);
     let doc = Arc::new(routes.document(openapi()));
     Router::new()
         .route("/healthz", get(health))

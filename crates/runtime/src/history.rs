@@ -1,0 +1,163 @@
+//! History across instances: per-element statistics of a process version (`baton stats`,
+//! `GET /v1/processes/{id}/stats`, the heatmap of a web UI).
+//!
+//! The store hands over the durations of ended element instances; percentiles are worked
+//! out here by the nearest-rank method (the p-th percentile of n sorted durations is the
+//! one at rank ⌈p·n/100⌉, so it is always a duration that occurred).
+
+use std::collections::BTreeMap;
+
+use baton_store::Store;
+use serde_json::json;
+
+use crate::error::Error;
+use crate::runtime::Runtime;
+
+/// What the ended instances of one element took, and how often it raised an incident.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ElementStats {
+    pub element: String,
+    /// Ended element instances (completed or terminated).
+    pub count: u64,
+    /// `None` while no instance of the element has ended.
+    pub mean_ms: Option<f64>,
+    pub p50_ms: Option<i64>,
+    pub p95_ms: Option<i64>,
+    /// Incidents raised at the element, open or resolved.
+    pub incidents: u64,
+}
+
+/// Per-element statistics of one process version, by element id: every element of the
+/// model, those that never ran with a count of 0.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProcessStats {
+    pub process_id: String,
+    pub version: u32,
+    pub elements: Vec<ElementStats>,
+}
+
+impl ProcessStats {
+    /// The documented JSON shape (`baton stats --json` and the API).
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "process": self.process_id,
+            "version": self.version,
+            "elements": self.elements.iter().map(|e| json!({
+                "element": e.element,
+                "count": e.count,
+                "mean_ms": e.mean_ms,
+                "p50_ms": e.p50_ms,
+                "p95_ms": e.p95_ms,
+                "incidents": e.incidents,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+impl<S: Store> Runtime<S> {
+    /// Statistics of a process version (the latest unless one is named), over its ended
+    /// element instances and the incidents raised in its instances.
+    pub fn stats(&mut self, process_id: &str, version: Option<u32>) -> Result<ProcessStats, Error> {
+        let def = self.definition(process_id, version)?;
+        let version = def.version();
+        let elements = def.graph().nodes.iter().map(|n| n.id.clone()).collect();
+        let durations = self.store().ended_element_durations(process_id, version)?;
+        let incidents = self.store().incident_counts(process_id, version)?;
+        Ok(aggregate(
+            process_id, version, elements, durations, incidents,
+        ))
+    }
+}
+
+fn aggregate(
+    process_id: &str,
+    version: u32,
+    elements: Vec<String>,
+    durations: Vec<(String, i64)>,
+    incidents: Vec<(String, u64)>,
+) -> ProcessStats {
+    let mut by_element: BTreeMap<String, (Vec<i64>, u64)> = elements
+        .into_iter()
+        .map(|element| (element, (Vec::new(), 0)))
+        .collect();
+    for (element, duration) in durations {
+        by_element.entry(element).or_default().0.push(duration);
+    }
+    for (element, count) in incidents {
+        by_element.entry(element).or_default().1 = count;
+    }
+    let elements = by_element
+        .into_iter()
+        .map(|(element, (mut durations, incidents))| {
+            durations.sort_unstable();
+            let count = durations.len() as u64;
+            let sum: i128 = durations.iter().map(|&d| i128::from(d)).sum();
+            ElementStats {
+                element,
+                count,
+                mean_ms: (count > 0).then(|| round2(sum as f64 / count as f64)),
+                p50_ms: nearest_rank(&durations, 50),
+                p95_ms: nearest_rank(&durations, 95),
+                incidents,
+            }
+        })
+        .collect();
+    ProcessStats {
+        process_id: process_id.to_string(),
+        version,
+        elements,
+    }
+}
+
+/// The `percent`-th percentile of `sorted` by the nearest-rank method: the value at rank
+/// ⌈percent·n/100⌉ (1-based); `None` for no values.
+pub fn nearest_rank(sorted: &[i64], percent: u32) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let n = sorted.len();
+    let rank = (percent as usize * n).div_ceil(100).clamp(1, n);
+    sorted.get(rank - 1).copied()
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles_are_values_that_occurred() {
+        let ten: Vec<i64> = (1..=10).map(|n| n * 10).collect();
+        assert_eq!(nearest_rank(&ten, 50), Some(50));
+        assert_eq!(nearest_rank(&ten, 95), Some(100));
+        assert_eq!(nearest_rank(&ten, 90), Some(90));
+        assert_eq!(nearest_rank(&[7], 50), Some(7));
+        assert_eq!(nearest_rank(&[7], 95), Some(7));
+        assert_eq!(nearest_rank(&[1, 2], 50), Some(1));
+        assert_eq!(nearest_rank(&[], 50), None);
+        let hundred: Vec<i64> = (1..=100).collect();
+        assert_eq!(nearest_rank(&hundred, 95), Some(95));
+    }
+
+    #[test]
+    fn elements_that_never_ended_have_no_durations() {
+        let stats = aggregate(
+            "p",
+            3,
+            vec!["a".into(), "c".into()],
+            vec![("a".into(), 30), ("a".into(), 10), ("a".into(), 20)],
+            vec![("b".into(), 2)],
+        );
+        assert_eq!(
+            stats.to_json(),
+            json!({"process": "p", "version": 3, "elements": [
+                {"element": "a", "count": 3, "mean_ms": 20.0, "p50_ms": 20, "p95_ms": 30, "incidents": 0},
+                {"element": "b", "count": 0, "mean_ms": null, "p50_ms": null, "p95_ms": null, "incidents": 2},
+                {"element": "c", "count": 0, "mean_ms": null, "p50_ms": null, "p95_ms": null, "incidents": 0},
+            ]})
+        );
+    }
+}
