@@ -6,6 +6,7 @@
 //! Schema changes are numbered files in `migrations/`, applied in order and tracked in
 //! SQLite's `user_version`.
 
+mod counts;
 mod rows;
 mod tokens;
 
@@ -20,6 +21,7 @@ use baton_store::{
     QueryStore, Result, StoredDefinition, TaskFilter, UserTaskRow, VariableRow,
 };
 use baton_store::{BufferedMessage, EventStore, StartTimerRow, SubscriptionRow, TimerRow};
+use baton_store::{ElementDurations, IncidentCount, InstanceCount};
 use baton_store::{NewToken, TokenRow, TokenStore};
 
 /// Schema migrations, in order; the index + 1 is the schema version.
@@ -333,6 +335,18 @@ impl QueryStore for SqliteStore {
 
     fn variables(&self, instance: InstanceId) -> Result<Vec<VariableRow>> {
         rows::variables(&self.conn, instance)
+    }
+
+    fn instance_counts(&self) -> Result<Vec<InstanceCount>> {
+        counts::instances(&self.conn)
+    }
+
+    fn incident_counts(&self) -> Result<Vec<IncidentCount>> {
+        counts::incidents(&self.conn)
+    }
+
+    fn element_durations(&self) -> Result<Vec<ElementDurations>> {
+        counts::element_durations(&self.conn)
     }
 }
 

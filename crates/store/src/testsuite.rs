@@ -8,9 +8,10 @@ use baton_core::{Event, GlobalKey, InstanceId, JournalRecord, Key, Timestamp};
 use baton_feel::Value;
 
 use crate::{
-    Append, DefinitionKind, Error, IncidentFilter, IncidentRow, InstanceFilter, InstanceRow,
-    JobFilter, JobRow, NewDefinition, NewToken, RowChanges, StartTimerFired, StartTimerRow, Store,
-    TaskFilter, TokenRow, UserTaskRow, VariableRow,
+    Append, DefinitionKind, ElementDurations, ElementRow, Error, IncidentCount, IncidentFilter,
+    IncidentRow, InstanceCount, InstanceFilter, InstanceRow, JobFilter, JobRow, NewDefinition,
+    NewToken, RowChanges, StartTimerFired, StartTimerRow, Store, TaskFilter, TokenRow, UserTaskRow,
+    VariableRow,
 };
 
 /// Runs every check, each on a store from `fresh`.
@@ -23,6 +24,7 @@ pub fn run_all<S: Store>(fresh: impl Fn() -> S) {
     lists_filter_and_page(&mut fresh());
     start_timers_fire_once_and_follow_the_latest_version(&mut fresh());
     tokens_are_found_by_hash_until_revoked(&mut fresh());
+    counts_aggregate_the_projections(&mut fresh());
 }
 
 fn process(id: &str, source: &str) -> NewDefinition {
@@ -694,4 +696,114 @@ pub fn tokens_are_found_by_hash_until_revoked<S: Store>(store: &mut S) {
         "revoked tokens stay listed, with the time"
     );
     assert!(store.token_by_hash("hash-of-a2").expect("lookup").is_some());
+}
+
+/// Metrics' counts: instances per process and state, incidents raised and open per
+/// process, and ended element instances grouped by their duration.
+pub fn counts_aggregate_the_projections<S: Store>(store: &mut S) {
+    let first = store.reserve_instance_ids(3).expect("reserve");
+    let ids = [first, InstanceId(first.0 + 1), InstanceId(first.0 + 2)];
+    let element = |instance, key, id: &str, started: i64, ended: Option<i64>| ElementRow {
+        instance,
+        key: Key(key),
+        element_id: id.into(),
+        state: if ended.is_some() {
+            "completed"
+        } else {
+            "activated"
+        }
+        .into(),
+        started_at: Timestamp(started),
+        ended_at: ended.map(Timestamp),
+    };
+    let incident = |instance, key, state: &str| IncidentRow {
+        instance,
+        key: Key(key),
+        element_id: "work".into(),
+        job: None,
+        kind: "job_no_retries".into(),
+        message: "gave up".into(),
+        state: state.into(),
+        created_at: Timestamp(5),
+        resolved_at: None,
+    };
+    let batch = [
+        append(
+            ids[0],
+            0,
+            10,
+            &[created(ids[0])],
+            RowChanges {
+                instance: Some(instance_row(ids[0], "completed", 10)),
+                elements: vec![
+                    element(ids[0], 2, "start", 0, Some(0)),
+                    element(ids[0], 3, "work", 0, Some(40)),
+                ],
+                ..RowChanges::default()
+            },
+        ),
+        append(
+            ids[1],
+            0,
+            10,
+            &[created(ids[1])],
+            RowChanges {
+                instance: Some(instance_row(ids[1], "incident", 10)),
+                elements: vec![
+                    element(ids[1], 2, "start", 5, Some(5)),
+                    element(ids[1], 3, "work", 5, None),
+                ],
+                incidents: vec![incident(ids[1], 4, "open"), incident(ids[1], 5, "resolved")],
+                ..RowChanges::default()
+            },
+        ),
+        append(
+            ids[2],
+            0,
+            10,
+            &[created(ids[2])],
+            RowChanges {
+                instance: Some(InstanceRow {
+                    process_id: "q".into(),
+                    ..instance_row(ids[2], "active", 10)
+                }),
+                ..RowChanges::default()
+            },
+        ),
+    ];
+    store.commit(&batch).expect("commit");
+
+    let counted = |process: &str, state: &str| InstanceCount {
+        process_id: process.into(),
+        state: state.into(),
+        count: 1,
+    };
+    assert_eq!(
+        store.instance_counts().expect("instance counts"),
+        vec![
+            counted("p", "completed"),
+            counted("p", "incident"),
+            counted("q", "active")
+        ]
+    );
+    assert_eq!(
+        store.incident_counts().expect("incident counts"),
+        vec![IncidentCount {
+            process_id: "p".into(),
+            raised: 2,
+            open: 1
+        }]
+    );
+    let took = |element: &str, duration_ms, count| ElementDurations {
+        process_id: "p".into(),
+        version: 1,
+        element_id: element.into(),
+        duration_ms,
+        count,
+    };
+    assert_eq!(
+        store.element_durations().expect("durations"),
+        vec![took("start", 0, 2), took("work", 40, 1)],
+        "element instances still running are not counted"
+    );
 }
