@@ -31,6 +31,7 @@ use baton_store_sqlite::SqliteStore;
 use tokio::sync::oneshot;
 
 use crate::live::LiveEvents;
+use crate::metrics::{LaneMetrics, Metrics};
 
 /// The tenant of the server's own store (`--db`), which also keeps the API tokens.
 pub const DEFAULT_TENANT: &str = "default";
@@ -131,6 +132,8 @@ struct Shared {
     open: Mutex<OpenTenant>,
     lanes: Mutex<HashMap<String, Lane>>,
     live: LiveEvents,
+    /// What every lane counts its commits into (`GET /metrics`).
+    metrics: Arc<Metrics>,
     /// Set by [`Engine::drain`]: lanes opened from now on start out draining too.
     draining: AtomicBool,
     /// Set by [`EngineThread::stop`]: no lane is opened any more.
@@ -184,6 +187,7 @@ impl Engine {
             open: Mutex::new(tenants.open),
             lanes: Mutex::new(HashMap::new()),
             live,
+            metrics: Arc::new(Metrics::new()),
             draining: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
         });
@@ -198,6 +202,18 @@ impl Engine {
             }
         }
         Ok((engine, EngineThread { shared }))
+    }
+
+    /// The metrics the lanes count into.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.shared.metrics
+    }
+
+    /// The tenants whose lane runs now (opened at startup or used since).
+    pub fn open_tenants(&self) -> Vec<String> {
+        let mut tenants: Vec<String> = lock(&self.shared.lanes).keys().cloned().collect();
+        tenants.sort();
+        tenants
     }
 
     /// The way to `tenant`'s thread, started (and its store opened) on first use.
@@ -316,8 +332,9 @@ struct Waiter {
 /// A tenant's engine thread: takes the work waiting in `rx` as one batch, commits it,
 /// answers, and sleeps until the next message or the next thing due.
 fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Message>) {
+    let mut metrics = LaneMetrics::new(shared.metrics.clone());
     if let Some(rt) = runtime.as_mut() {
-        rt.record_commits();
+        follow(rt, &mut metrics);
     }
     let mut waiters: Vec<Waiter> = Vec::new();
     let mut served_at = None;
@@ -348,15 +365,23 @@ fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Mes
         // may be half-changed, is dropped and reopened from the store, which holds only
         // what was committed.
         let served = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            serve_batch(shared, tenant, &mut runtime, &mut waiters, batch, draining)
+            serve_batch(
+                shared,
+                tenant,
+                (&mut runtime, &mut metrics),
+                &mut waiters,
+                batch,
+                draining,
+            )
         }));
         match served {
             Ok(Some(at)) => served_at = Some(at),
             Ok(None) => {}
             Err(_) => {
-                eprintln!(
-                    "baton serve: tenant '{tenant}': the engine failed while serving a batch; \
-                     its requests were answered with an error and its store is reopened"
+                tracing::error!(
+                    tenant,
+                    "the engine failed while serving a batch; its requests were answered with \
+                     an error and its store is reopened"
                 );
                 runtime = None;
             }
@@ -370,12 +395,19 @@ fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Mes
     }
 }
 
+/// Starts following a tenant's runtime as it is opened: its commits are kept for live
+/// event streams and counted for metrics.
+fn follow(rt: &mut Rt, metrics: &mut LaneMetrics) {
+    rt.record_commits();
+    metrics.follow(rt);
+}
+
 /// Runs one batch: its work, one commit, the answers, then the waiting workers. Returns
 /// when the waiting workers were served (by the engine's clock), if the runtime is open.
 fn serve_batch(
     shared: &Shared,
     tenant: &str,
-    runtime: &mut Option<Rt>,
+    (runtime, metrics): (&mut Option<Rt>, &mut LaneMetrics),
     waiters: &mut Vec<Waiter>,
     batch: Vec<Message>,
     no_waiting: bool,
@@ -390,7 +422,7 @@ fn serve_batch(
     {
         match (lock(&shared.open))(tenant) {
             Ok(mut rt) => {
-                rt.record_commits();
+                follow(&mut rt, metrics);
                 *runtime = Some(rt);
             }
             Err(why) => unavailable = Some(why),
@@ -429,7 +461,9 @@ fn serve_batch(
     };
     // Commits the batch, fires due timers, runs local handlers (baton.toml).
     let committed = rt.drive(Patience::DueNow).map_err(|e| e.to_string());
-    shared.live.publish(tenant, rt.take_commits());
+    let commits = rt.take_commits();
+    metrics.observe(rt, &commits);
+    shared.live.publish(tenant, commits);
     for done in after_commit {
         match &committed {
             Ok(()) => done(Ok(rt)),

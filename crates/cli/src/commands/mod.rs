@@ -9,6 +9,7 @@ mod deploy;
 mod incidents;
 mod instances;
 mod lint;
+mod metrics;
 mod modify;
 mod publish;
 mod resolve;
@@ -89,6 +90,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             None => signal::run(&name, &vars, &store),
         },
         Commands::Timers { fire_due, store } => timers::run(fire_due, &store),
+        Commands::Metrics { db } => metrics::run(db),
         Commands::Serve {
             listen,
             db,

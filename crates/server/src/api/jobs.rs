@@ -125,6 +125,7 @@ pub async fn activate(
         .engine
         .activate(caller.tenant.as_str(), activation)
         .await?;
+    state.engine.metrics().jobs_activated(&jobs);
     Ok(Json(ActivatedJobs {
         jobs: jobs.into_iter().map(job).collect(),
     }))

@@ -12,6 +12,8 @@ mod extract;
 mod instances;
 mod jobs;
 mod operations;
+pub mod requests;
+mod scrape;
 
 use std::sync::Arc;
 
@@ -232,6 +234,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
+        .route("/metrics", get(scrape::scrape))
         .route("/v1/openapi.json", get(|| async move { Json(doc) }))
         .merge(routes.router)
         .fallback(|| async {
@@ -239,6 +242,11 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(crate::limits::check_head))
+        // Outermost, so that every request is logged and timed, refused ones too.
+        .layer(middleware::from_fn_with_state(
+            state.engine.metrics().clone(),
+            requests::observe,
+        ))
         .with_state(state)
 }
 
@@ -373,14 +381,17 @@ async fn admit(State(endpoint): State<Endpoint>, mut request: Request, next: Nex
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
-    if let Err(problem) = allow(&caller, endpoint.permission) {
-        return problem.into_response();
-    }
-    if let Err(problem) = extract::known_query(request.uri().query(), &endpoint.query) {
-        return problem.into_response();
-    }
-    request.extensions_mut().insert(caller);
-    next.run(request).await
+    let served = requests::ServedTenant(caller.tenant.clone());
+    let mut response = if let Err(problem) = allow(&caller, endpoint.permission) {
+        problem.into_response()
+    } else if let Err(problem) = extract::known_query(request.uri().query(), &endpoint.query) {
+        problem.into_response()
+    } else {
+        request.extensions_mut().insert(caller);
+        next.run(request).await
+    };
+    response.extensions_mut().insert(served);
+    response
 }
 
 /// The process is alive.
