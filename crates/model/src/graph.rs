@@ -267,8 +267,9 @@ pub enum NodeKind {
 impl NodeKind {
     /// The BPMN XML element name of this kind, as metrics and traces label element
     /// types (`serviceTask`, `startEvent`). Kinds that several XML elements compile to
-    /// have one name: a send task is a `serviceTask`, a manual task a `task`, a
-    /// transaction a `subProcess`, since Baton runs them alike.
+    /// have one name: a send task is a `serviceTask`, as are a script or business rule
+    /// task implemented by a job worker; a manual task is a `task`, a transaction a
+    /// `subProcess`, since Baton runs them alike.
     pub fn xml_name(&self) -> &'static str {
         match self {
             NodeKind::StartEvent { .. } => "startEvent",
