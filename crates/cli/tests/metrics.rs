@@ -4,6 +4,7 @@
 mod support;
 
 use support::Workdir;
+use support::server::Server;
 
 /// `when` chooses: a script that works, or one whose expression fails (an incident).
 const SCRIPTED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -94,4 +95,30 @@ fn with_json_logs_even_a_failing_server_writes_only_json_lines() {
     let bad = w.baton(&["--log-format", "yaml", "metrics"]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("text or json"), "{}", bad.stderr);
+}
+
+#[test]
+fn a_server_counts_open_incidents_from_its_store_after_a_restart() {
+    let w = Workdir::new();
+    w.write("scripted.bpmn", SCRIPTED);
+    let db = Server::db(&w);
+    let db = db.to_str().expect("utf-8 path");
+    // Raised before this server ever ran: it never saw the event, but the store has it.
+    let failed = w.baton(&["run", "scripted.bpmn", "--var", "fail=true", "--db", db]);
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    let server = Server::start(&w, true);
+    let text = server.get_text("/metrics");
+    assert_eq!(
+        sample(&text, r#"baton_incidents_open{process_id="scripted"}"#),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            r#"baton_incidents_raised_total{process_id="scripted"}"#
+        ),
+        None,
+        "counters start at the server's start: {text}"
+    );
 }
