@@ -156,6 +156,10 @@ pub enum Commands {
         /// Return as soon as instances wait, even on a retry backoff
         #[arg(long)]
         no_wait: bool,
+        /// W3C trace context of the caller (00-<trace id>-<span id>-<flags>): the
+        /// instance's trace becomes a child of that span
+        #[arg(long)]
+        traceparent: Option<String>,
         #[command(flatten)]
         remote: RemoteArgs,
         #[command(flatten)]

@@ -145,7 +145,17 @@ impl Client {
 
     /// POSTs JSON to `path` and reads the JSON answer (`null` for 204 No Content).
     pub fn post(&self, path: &str, body: &Json) -> Result<Json, ApiError> {
-        self.send(path, "application/json", body.to_string())
+        self.send(path, "application/json", body.to_string(), &[])
+    }
+
+    /// [`Client::post`] with extra request headers.
+    pub fn post_with(
+        &self,
+        path: &str,
+        body: &Json,
+        headers: &[(&str, &str)],
+    ) -> Result<Json, ApiError> {
+        self.send(path, "application/json", body.to_string(), headers)
     }
 
     /// POSTs files as `multipart/form-data` fields named `file` (a deployment) and reads
@@ -171,15 +181,24 @@ impl Client {
         }
         body.push_str(&format!("--{boundary}--\r\n"));
         let content_type = format!("multipart/form-data; boundary={boundary}");
-        self.send(path, &content_type, body)
+        self.send(path, &content_type, body, &[])
     }
 
-    fn send(&self, path: &str, content_type: &str, body: String) -> Result<Json, ApiError> {
+    fn send(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: String,
+        headers: &[(&str, &str)],
+    ) -> Result<Json, ApiError> {
         let what = format!("POST {path}");
         let mut request = self
             .agent
             .post(format!("{}{path}", self.base))
             .header("content-type", content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(authorization) = &self.authorization {
             request = request.header("authorization", authorization);
         }

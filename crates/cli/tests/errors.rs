@@ -131,3 +131,35 @@ fn completing_a_task_twice_is_rejected_without_change() {
     assert_eq!(again.code, 2, "{}", again.stderr);
     assert!(again.stderr.contains(&task), "{}", again.stderr);
 }
+
+/// Issue 14: `baton start --traceparent` makes the instance's trace a child of the
+/// caller's span (kept in its journal); anything but a W3C trace context is refused.
+#[test]
+fn start_takes_a_w3c_traceparent_and_refuses_anything_else() {
+    let w = Workdir::new();
+    w.write(
+        "p.bpmn",
+        r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">
+<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s"/></bpmn:process></bpmn:definitions>"#,
+    );
+    assert_eq!(w.baton(&["deploy", "p.bpmn"]).code, 0);
+    let bad = w.baton(&["start", "p", "--traceparent", "00-abc-def-01"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("traceparent"), "{}", bad.stderr);
+    assert_eq!(
+        w.baton(&["instances", "--json"]).json(),
+        serde_json::json!([]),
+        "nothing started"
+    );
+    let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let good = w.baton(&["start", "p", "--traceparent", parent]);
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    let db = rusqlite::Connection::open(w.path().join(".baton/baton.db")).expect("store");
+    let created: String = db
+        .query_row("SELECT events FROM journal WHERE seq = 0", [], |r| r.get(0))
+        .expect("a journal");
+    assert!(
+        created.contains(r#""trace":{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","parent_span_id":"00f067aa0ba902b7"}"#),
+        "{created}"
+    );
+}

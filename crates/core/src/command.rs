@@ -8,6 +8,7 @@ use baton_feel::Context;
 
 use baton_model::Throw;
 
+use crate::event::TraceContext;
 use crate::ids::{ElementRef, InstanceId, Key, ParentRef, Timestamp};
 
 /// A command together with the moment it was issued.
@@ -30,6 +31,8 @@ pub enum Command {
         start_at: Option<String>,
         /// The call activity starting it, for a child instance.
         parent: Option<ParentRef>,
+        /// Its trace, when traces are kept or the caller gave one.
+        trace: Option<TraceContext>,
     },
     /// An operator changes a running instance: sets variables on the process, terminates
     /// element instances, and activates elements (at process level, or inside the one
@@ -69,6 +72,13 @@ pub enum Command {
     ReceiveSignal {
         subscription: Key,
         variables: Context,
+    },
+    /// A remote worker takes the job until `deadline` (the runtime works it out from the
+    /// lease it grants: the core has no clock). Rejected unless the job is open.
+    ActivateJob {
+        job: Key,
+        worker: String,
+        deadline: Timestamp,
     },
     /// A worker finished a job; its variables are merged as the task's result.
     CompleteJob {
@@ -146,6 +156,7 @@ impl Command {
             | Command::ChildStartFailed { .. }
             | Command::TriggerTimer { .. }
             | Command::FailJob { .. }
+            | Command::ActivateJob { .. }
             | Command::ErrorUncaught { .. }
             | Command::AssignUserTask { .. }
             | Command::CancelInstance
@@ -175,6 +186,7 @@ impl Command {
             Command::ErrorUncaught { .. } => "error uncaught",
             Command::CorrelateMessage { .. } => "correlate message",
             Command::ReceiveSignal { .. } => "receive signal",
+            Command::ActivateJob { .. } => "activate job",
             Command::CompleteJob { .. } => "complete job",
             Command::FailJob { .. } => "fail job",
             Command::CompleteUserTask { .. } => "complete user task",

@@ -20,7 +20,7 @@ use crate::command::{Command, Request};
 use crate::definition::Definition;
 use crate::effect::Effect;
 use crate::elements::call_activity;
-use crate::event::{Event, IncidentKind};
+use crate::event::{Event, IncidentKind, TraceContext};
 use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
 use crate::state::{InstanceState, ReplayError};
 
@@ -277,6 +277,7 @@ fn run(
             variables,
             start_at,
             parent,
+            trace,
         } => start(
             &mut p,
             *instance,
@@ -284,6 +285,7 @@ fn run(
             variables,
             start_at.as_deref(),
             *parent,
+            trace.clone(),
         )?,
         Command::ModifyInstance {
             activate,
@@ -333,6 +335,14 @@ fn run(
         } => {
             ensure_active(&p)?;
             events::trigger_subscription(&mut p, *subscription, variables)?
+        }
+        Command::ActivateJob {
+            job,
+            worker,
+            deadline,
+        } => {
+            ensure_active(&p)?;
+            job::activate(&mut p, *job, worker, *deadline)?
         }
         Command::CompleteJob { job, variables } => {
             ensure_active(&p)?;
@@ -511,6 +521,7 @@ fn start(
     variables: &Context,
     start_at: Option<&str>,
     parent: Option<ParentRef>,
+    trace: Option<TraceContext>,
 ) -> Result<(), Rejection> {
     if p.state.seq != 0 {
         return Err(Rejection::AlreadyStarted(p.state.instance));
@@ -540,6 +551,7 @@ fn start(
         process_id: process_id.clone(),
         version,
         parent,
+        trace,
     })?;
     let root = p.next_key();
     // With start listeners, the journal says where the instance starts once they ran.

@@ -37,6 +37,11 @@ pub enum Event {
         /// activities existed, which means what it says: no parent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         parent: Option<ParentRef>,
+        /// The instance's trace (OpenTelemetry). Absent when none was given or drawn at
+        /// start (telemetry off, or journals from before traces), which means its trace
+        /// id follows from the instance id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trace: Option<TraceContext>,
     },
 
     /// An element instance came into being. `scope` is the enclosing element instance
@@ -101,6 +106,15 @@ pub enum Event {
         key: Key,
         code: String,
         message: String,
+    },
+    /// A remote worker activated the job: it is `worker`'s until `deadline` (its lease),
+    /// and nobody else's, also after a restart. A lease that ran out leaves no event: the
+    /// job is simply activatable again, and the next activation is another of these.
+    #[serde(rename = "job_activated@1")]
+    JobActivated {
+        key: Key,
+        worker: String,
+        deadline: Timestamp,
     },
     #[serde(rename = "job_retries_updated@1")]
     JobRetriesUpdated { key: Key, retries: u32 },
@@ -230,6 +244,23 @@ pub enum Event {
     InstanceCompleted {},
     #[serde(rename = "instance_cancelled@1")]
     InstanceCancelled {},
+}
+
+/// Where an instance's trace is: its own trace id (drawn at random by the runtime, or the
+/// caller's when started under a W3C `traceparent`), the caller's span when there was one,
+/// and for a child instance the span of the call activity that started it, which its
+/// trace links to. Ids are lowercase hex, as W3C trace context writes them; the runtime
+/// checks them before they get here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceContext {
+    /// 32 hex digits.
+    pub trace_id: String,
+    /// 16 hex digits: the span the instance's root span is a child of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_span_id: Option<String>,
+    /// The call activity's span (trace id, span id) in the parent instance's trace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<(String, String)>,
 }
 
 /// What a subscription waits for.

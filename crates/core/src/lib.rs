@@ -35,6 +35,8 @@ pub use decision::Decisions;
 pub use definition::{DEFAULT_MAX_STEPS_PER_COMMAND, Definition};
 pub use effect::Effect;
 pub use engine::{Outcome, Rejection, execute, execute_seeded};
-pub use event::{Event, IncidentKind, JournalRecord, ListenerRef, Wait};
+pub use event::{Event, IncidentKind, JournalRecord, ListenerRef, TraceContext, Wait};
 pub use ids::{ElementRef, GlobalKey, InstanceId, Key, KeyParseError, ParentRef, Timestamp};
-pub use state::{InstanceState, InstanceStatus, JobState, ReplayError, Subscription, Timer};
+pub use state::{
+    InstanceState, InstanceStatus, JobLease, JobState, ReplayError, Subscription, Timer,
+};

@@ -12,7 +12,7 @@ use baton_feel::{Context, Value};
 use baton_model::{FlowId, ListenerEvent, NodeId};
 
 use crate::definition::Definition;
-use crate::event::{Event, IncidentKind, ListenerRef, Wait};
+use crate::event::{Event, IncidentKind, ListenerRef, TraceContext, Wait};
 use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -43,6 +43,8 @@ pub struct InstanceState {
     pub conditions_met: BTreeSet<(Key, NodeId)>,
     /// The call activity that started this instance, if one did.
     pub parent: Option<ParentRef>,
+    /// Its trace, if one was recorded at start (`instance_created`).
+    pub trace: Option<TraceContext>,
     /// Where the instance starts once the process's start listeners have completed.
     pub start_at: Option<NodeId>,
     /// Instances started by this instance's call activities, by call activity.
@@ -118,6 +120,20 @@ pub struct Job {
     pub last_error: Option<String>,
     /// The listener the job runs; `None` for the element's own job.
     pub listener: Option<ListenerRef>,
+    /// The remote worker that activated the job last, and until when it holds it; `None`
+    /// until one does, and again once an attempt failed.
+    pub lease: Option<JobLease>,
+    /// Which attempt at the job this is: 1 at first, one more after each failure with
+    /// retries left, each activation after a lease ran out (the job was leased still), and
+    /// each incident resolved with new retries. Names the attempt's span in traces.
+    pub attempt: u32,
+}
+
+/// Who holds a job, and until when (`job_activated`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobLease {
+    pub worker: String,
+    pub deadline: Timestamp,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,6 +228,7 @@ impl InstanceState {
             compensable: Vec::new(),
             conditions_met: BTreeSet::new(),
             parent: None,
+            trace: None,
             start_at: None,
             children: BTreeMap::new(),
             next_key: 1,
@@ -243,8 +260,10 @@ impl InstanceState {
                 process_id,
                 version,
                 parent,
+                trace,
             } => {
                 self.parent = *parent;
+                self.trace.clone_from(trace);
                 self.instance = *instance;
                 self.process_id.clone_from(process_id);
                 self.version = *version;
@@ -354,6 +373,8 @@ impl InstanceState {
                         due: Timestamp(i64::MIN),
                         last_error: None,
                         listener: *listener,
+                        lease: None,
+                        attempt: 1,
                     },
                 );
                 if listener.is_some() {
@@ -375,6 +396,23 @@ impl InstanceState {
                     self.element_mut(job.element)?.listener_job = None;
                 }
             }
+            Event::JobActivated {
+                key,
+                worker,
+                deadline,
+            } => {
+                let job = self
+                    .jobs
+                    .get_mut(key)
+                    .ok_or(ReplayError::UnknownKey(*key))?;
+                if job.lease.is_some() {
+                    job.attempt += 1;
+                }
+                job.lease = Some(JobLease {
+                    worker: worker.clone(),
+                    deadline: *deadline,
+                });
+            }
             Event::JobFailed {
                 key,
                 retries,
@@ -385,6 +423,11 @@ impl InstanceState {
                     .jobs
                     .get_mut(key)
                     .ok_or(ReplayError::UnknownKey(*key))?;
+                // The attempt is over: the worker no longer holds the job.
+                job.lease = None;
+                if *retries > 0 {
+                    job.attempt += 1;
+                }
                 job.retries = *retries;
                 job.last_error = Some(message.clone());
                 job.due = *retry_at;
@@ -400,6 +443,9 @@ impl InstanceState {
                     .get_mut(key)
                     .ok_or(ReplayError::UnknownKey(*key))?;
                 job.retries = *retries;
+                if *retries > 0 && job.state == JobState::Failed {
+                    job.attempt += 1;
+                }
                 if *retries > 0 {
                     job.state = JobState::Ready;
                 }

@@ -362,6 +362,47 @@ fn failed_job_retries_then_raises_an_incident_that_gives_new_retries() {
     insta::assert_snapshot!(s.transcript);
 }
 
+/// Issue 14: an activation is a journaled fact: who holds the job and until when. A new
+/// activation while one is held (its lease ran out) is the next attempt, as is the one
+/// after a failure; a job no longer open cannot be activated.
+#[test]
+fn a_job_activation_records_the_worker_and_the_lease_and_counts_attempts() {
+    let mut s = Scenario::start("service_mappings", r#"{"order": {"total": 1}}"#);
+    let job = s.job();
+    let activate = |worker: &str, deadline: i64| Command::ActivateJob {
+        job,
+        worker: worker.into(),
+        deadline: Timestamp(deadline),
+    };
+    s.send(activate("w1", 5_000)).expect("activate");
+    let held = &s.state.jobs[&job];
+    assert_eq!(held.lease.as_ref().map(|l| l.worker.as_str()), Some("w1"));
+    assert_eq!(held.attempt, 1);
+    s.send(activate("w2", 9_000))
+        .expect("the lease ran out: activate again");
+    assert_eq!(s.state.jobs[&job].attempt, 2);
+    s.send(Command::FailJob {
+        job,
+        retries: 1,
+        message: "timeout".into(),
+        retry_backoff_ms: 0,
+    })
+    .expect("fail");
+    assert_eq!(
+        s.state.jobs[&job].lease, None,
+        "a failed attempt holds nothing"
+    );
+    assert_eq!(s.state.jobs[&job].attempt, 3);
+    s.send(Command::CompleteJob {
+        job,
+        variables: context(r#"{"receipt": "ok"}"#),
+    })
+    .expect("complete");
+    let late = s.send(activate("w3", 12_000));
+    assert!(matches!(late, Err(Rejection::InstanceEnded(_))), "{late:?}");
+    insta::assert_snapshot!(s.transcript);
+}
+
 // --- user task and exclusive gateway -------------------------------------------------
 
 #[test]

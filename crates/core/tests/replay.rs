@@ -536,6 +536,7 @@ fn run_case(seed: u64) -> String {
         variables: bools(&mut rng),
         start_at: None,
         parent: None,
+        trace: None,
     };
     let mut now = 0;
     let mut command = start;

@@ -21,7 +21,16 @@
 //!
 //! [engine]                         # optional
 //! max_steps_per_command = 100000   # element steps one command may run without waiting
+//!
+//! [telemetry]                      # optional: `baton serve` exports OpenTelemetry traces
+//! otlp_endpoint = "http://localhost:4318"  # OTLP/HTTP base; spans go to {endpoint}/v1/traces
+//! service_name = "baton"           # service.name of the spans; default "baton"
+//! schedule_delay_ms = 5000         # longest wait before ended spans are sent; default 5000
 //! ```
+//!
+//! `[telemetry]` turns trace export on; the standard `OTEL_EXPORTER_OTLP_ENDPOINT`,
+//! `OTEL_SERVICE_NAME` and `OTEL_BSP_SCHEDULE_DELAY` variables override it. Without an
+//! endpoint in either, no spans are built.
 //!
 //! `[timers]` guards the engine against models that fire too often. Deploy (and
 //! `baton lint`) refuses a `timeCycle` that can fire more often than `min_interval_ms`, and a
@@ -63,6 +72,19 @@ pub struct Config {
     pub feel: FeelConfig,
     #[serde(default)]
     pub engine: EngineConfig,
+    #[serde(default)]
+    pub telemetry: TelemetryConfig,
+}
+
+/// `[telemetry]`: where `baton serve` sends OpenTelemetry traces (OTLP over HTTP with
+/// protobuf). Unset fields fall back on the `OTEL_*` environment, which wins when set.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// The OTLP/HTTP base address (`http://host:4318`); spans go to `{it}/v1/traces`.
+    pub otlp_endpoint: Option<String>,
+    pub service_name: Option<String>,
+    pub schedule_delay_ms: Option<u64>,
 }
 
 /// `[engine]`: how much one command may do.

@@ -17,6 +17,7 @@ pub mod retry;
 mod runtime;
 pub mod seeds;
 mod start_timers;
+pub mod traces;
 pub mod view;
 pub mod workers;
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use baton_core::{
     Command, Definition, Effect, ElementRef, GlobalKey, InstanceId, InstanceState, Key, ParentRef,
-    Rejection, Request, Timestamp, execute_seeded,
+    Rejection, Request, Timestamp, TraceContext, execute_seeded,
 };
 use baton_dmn::DecisionModel;
 use baton_feel::Context;
@@ -120,7 +120,7 @@ pub struct Runtime<S: Store> {
     pub(crate) config: Config,
     handlers: HashMap<String, Arc<dyn JobHandler>>,
     definitions: HashMap<(String, u32), Definition>,
-    instances: HashMap<InstanceId, InstanceState>,
+    pub(crate) instances: HashMap<InstanceId, InstanceState>,
     staged: Vec<Append>,
     staged_effects: Vec<(InstanceId, Effect)>,
     /// What was committed, kept for a caller that follows it (`record_commits`): the
@@ -145,6 +145,9 @@ pub struct Runtime<S: Store> {
     parallelism: usize,
     /// A fresh seed for each command's FEEL randomness.
     seeds: Seeds,
+    /// Whether traces are exported (`keep_traces`): instances then get a random trace id,
+    /// and each commit records what is left to export.
+    tracing: bool,
 }
 
 impl<S: Store> std::fmt::Debug for Runtime<S> {
@@ -191,7 +194,24 @@ impl<S: Store> Runtime<S> {
             draining: false,
             parallelism,
             seeds: Seeds::from_os(),
+            tracing: false,
         }
+    }
+
+    /// Keeps traces from now on: every instance started gets a trace id of its own, and
+    /// each commit records that its spans are still to be exported
+    /// (`baton_store::TraceOutbox`), for `baton serve`'s exporter to send.
+    pub fn keep_traces(&mut self) {
+        self.tracing = true;
+    }
+
+    /// The trace of a new instance: the caller's, else a random one while traces are
+    /// kept, else none (it follows from the instance id).
+    fn new_trace(&mut self, given: Option<TraceContext>) -> Option<TraceContext> {
+        given.or_else(|| {
+            self.tracing
+                .then(|| crate::traces::random_trace(self.seeds.next()))
+        })
     }
 
     /// Handles jobs of `job_type` in process (replacing a `baton.toml` worker of that type).
@@ -402,6 +422,20 @@ impl<S: Store> Runtime<S> {
         variables: Context,
         start_at: Option<String>,
     ) -> Result<InstanceId, Error> {
+        self.start_traced(process_id, version, variables, start_at, None)
+    }
+
+    /// Starts an instance under a caller's trace (a W3C `traceparent`, read with
+    /// [`crate::traces::parse_traceparent`]): the instance's trace is then a child of
+    /// the caller's span.
+    pub fn start_traced(
+        &mut self,
+        process_id: &str,
+        version: Option<u32>,
+        variables: Context,
+        start_at: Option<String>,
+        trace: Option<TraceContext>,
+    ) -> Result<InstanceId, Error> {
         let def = self.definition(process_id, version)?;
         let instance = self.store.reserve_instance_ids(1)?;
         let mut state = InstanceState::empty();
@@ -411,6 +445,7 @@ impl<S: Store> Runtime<S> {
             variables,
             start_at,
             parent: None,
+            trace: self.new_trace(trace),
         };
         self.run_command(&def, &mut state, command)?;
         self.instances.insert(instance, state);
@@ -438,6 +473,7 @@ impl<S: Store> Runtime<S> {
                 variables: variables.clone(),
                 start_at: None,
                 parent: None,
+                trace: self.new_trace(None),
             };
             self.run_command(&def, &mut state, command)?;
             self.instances.insert(instance, state);
@@ -544,7 +580,10 @@ impl<S: Store> Runtime<S> {
             let events_json = serde_json::to_string(&outcome.events).map_err(|e| {
                 baton_store::Error::Corrupt(format!("events do not serialise: {e}"))
             })?;
-            let rows = projection::changes(def, state, &outcome.events, at);
+            let mut rows = projection::changes(def, state, &outcome.events, at);
+            if self.tracing {
+                rows.trace_through = Some(first_seq + outcome.events.len() as u64 - 1);
+            }
             self.staged.push(Append {
                 instance: state.instance,
                 first_seq,
@@ -645,12 +684,25 @@ impl<S: Store> Runtime<S> {
                     };
                     self.execute_ignoring_rejection(parent.instance, started)?;
                     let mut state = InstanceState::empty();
+                    // The child's trace is its own, linked to the call activity's span.
+                    let link = self.instances.get(&parent.instance).map(|parent_state| {
+                        let trace_id = crate::traces::trace_id_of(parent_state);
+                        let span = crate::traces::span_id(
+                            &trace_id,
+                            crate::traces::SpanOf::Element(parent.element),
+                        );
+                        (crate::traces::hex(&trace_id), crate::traces::hex(&span))
+                    });
+                    let trace = self
+                        .new_trace(None)
+                        .map(|trace| TraceContext { link, ..trace });
                     let command = Command::StartInstance {
                         instance: child,
                         version: def.version(),
                         variables,
                         start_at: None,
                         parent: Some(parent),
+                        trace,
                     };
                     self.run_command(&def, &mut state, command)?;
                     self.instances.insert(child, state);
@@ -785,8 +837,16 @@ impl<S: Store> Runtime<S> {
             ..JobFilter::default()
         })?;
         let count = jobs.len();
+        let now = self.clock.now();
         for job in jobs {
-            self.queue_job(&job.job_type, job.due, job.instance, job.key);
+            match job.lease_deadline {
+                // Activated by a remote worker whose lease is not over: it is theirs till then.
+                Some(deadline) if deadline > now && !self.handlers.contains_key(&job.job_type) => {
+                    self.remote
+                        .recover_lease(&job.job_type, job.instance, job.key, deadline);
+                }
+                _ => self.queue_job(&job.job_type, job.due, job.instance, job.key),
+            }
         }
         for timer in self.store.timers(None)? {
             self.timers.insert((timer.due, timer.instance, timer.key));

@@ -11,11 +11,15 @@
 //! stalled cannot overwrite the work of the one that took over. Without a lease id the
 //! outcome is accepted under whichever lease is live (the API's older behaviour).
 //!
-//! Leases live in memory: after a restart every open job is activatable again (delivery is
-//! at least once; completion stays exactly once). Lease ids come from a seed drawn from
-//! the operating system's random numbers when the runtime starts ([`LeaseIds`]), so an id
-//! from before a restart is never current after it, and nobody can guess another
-//! worker's id from their own.
+//! An activation is journaled (`job_activated@1`: the worker and the lease's deadline), and
+//! the answer goes out only once that is committed ([`Runtime::activate_jobs`] stages; the
+//! caller flushes). So after a restart ([`Runtime::recover`]) a job whose lease has not run
+//! out goes to no other worker until it does; then it is activatable again (delivery is at
+//! least once; completion stays exactly once). Lease ids themselves are not journaled: they
+//! come from a seed drawn from the operating system's random numbers when the runtime
+//! starts ([`LeaseIds`]), so an id from before a restart is never current after it (the
+//! worker may still finish the job without one while the lease lasts), and nobody can
+//! guess another worker's id from their own.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -38,6 +42,8 @@ pub struct ActivatedJob {
     /// This activation's lease: send it back with the outcome to be fenced against
     /// workers that held the job before or after.
     pub lease_id: String,
+    /// The W3C trace context of this attempt's span, in the instance's trace.
+    pub traceparent: String,
 }
 
 #[derive(Clone, Debug)]
@@ -129,6 +135,33 @@ impl RemoteJobs {
         self.ready.values().map(BTreeSet::len).sum::<usize>() + self.leases.len()
     }
 
+    /// Leases `job` until `deadline` under `id`.
+    fn lease(&mut self, job: GlobalKey, job_type: &str, deadline: Timestamp, id: String) {
+        self.leases.insert(
+            job,
+            Lease {
+                id,
+                job_type: job_type.to_string(),
+                deadline,
+            },
+        );
+        self.expiries.insert((deadline, job));
+    }
+
+    /// A job a worker activated before a restart, whose lease runs until `deadline`: it
+    /// goes to nobody else before then. Its lease id is new and nobody has it, so the
+    /// worker's id from before the restart is stale (it may finish the job without one).
+    pub(crate) fn recover_lease(
+        &mut self,
+        job_type: &str,
+        instance: InstanceId,
+        key: Key,
+        deadline: Timestamp,
+    ) {
+        let id = self.lease_ids.next();
+        self.lease(GlobalKey { instance, key }, job_type, deadline, id);
+    }
+
     /// Every job waiting for a worker, with its type (entries of jobs that ended
     /// meanwhile included: they are dropped when activation reaches them).
     pub(crate) fn queued(&self) -> impl Iterator<Item = (&str, &(Timestamp, InstanceId, Key))> {
@@ -155,7 +188,10 @@ impl RemoteJobs {
 
 impl<S: Store> Runtime<S> {
     /// Activates up to `max_jobs` due jobs of `job_type` for `worker`, each leased for
-    /// `lease_ms`. Jobs whose lease ran out are activatable again first.
+    /// `lease_ms`. Jobs whose lease ran out are activatable again first. The activations
+    /// are staged (one command per job): answer the worker only after
+    /// [`Runtime::flush`], and if that fails, hand the jobs back with
+    /// [`Runtime::unlease`].
     pub fn activate_jobs(
         &mut self,
         job_type: &str,
@@ -179,25 +215,61 @@ impl<S: Store> Runtime<S> {
                 continue;
             };
             let deadline = now.plus_millis(lease_ms);
+            let command = Command::ActivateJob {
+                job: key,
+                worker: worker.to_string(),
+                deadline,
+            };
+            match self.execute(instance, command) {
+                Ok(()) => {}
+                // Closed by the instance meanwhile: nothing to hand out.
+                Err(Error::Rejected(rejection)) if !matches!(rejection, Rejection::Internal(_)) => {
+                    continue;
+                }
+                Err(error) => {
+                    // The worker gets the error, not these jobs: they go back to the queue.
+                    self.remote.push(job_type, now, instance, key);
+                    self.unlease(&activated);
+                    return Err(error);
+                }
+            }
+            let traceparent = self
+                .instances
+                .get(&instance)
+                .and_then(|state| {
+                    let attempt = state.jobs.get(&key)?.attempt;
+                    let trace_id = crate::traces::trace_id_of(state);
+                    let span = crate::traces::span_id(
+                        &trace_id,
+                        crate::traces::SpanOf::JobAttempt(key, attempt),
+                    );
+                    Some(crate::traces::traceparent(&trace_id, &span))
+                })
+                .unwrap_or_default();
             let global = GlobalKey { instance, key };
             let lease_id = self.remote.lease_ids.next();
-            self.remote.leases.insert(
-                global,
-                Lease {
-                    id: lease_id.clone(),
-                    job_type: job_type.to_string(),
-                    deadline,
-                },
-            );
-            self.remote.expiries.insert((deadline, global));
+            self.remote
+                .lease(global, job_type, deadline, lease_id.clone());
             activated.push(ActivatedJob {
                 job,
                 worker: worker.to_string(),
                 deadline,
                 lease_id,
+                traceparent,
             });
         }
         Ok(activated)
+    }
+
+    /// Puts jobs back in their queue whose activation could not be committed.
+    pub fn unlease(&mut self, jobs: &[ActivatedJob]) {
+        let now = self.now();
+        for activated in jobs {
+            let job = activated.job.key;
+            self.remote.release(job);
+            self.remote
+                .push(&activated.job.job_type, now, job.instance, job.key);
+        }
     }
 
     /// Whether a call to [`Runtime::activate_jobs`] for `job_type` would find a job now.

@@ -293,3 +293,90 @@ fn an_unknown_job_is_told_apart_from_one_that_is_not_leased() {
         "a completed job exists but is leased by nobody: {done:?}"
     );
 }
+
+/// The runtime a restart gives: the same store file and clock, nothing kept in memory.
+fn restart(w: World) -> World {
+    let World {
+        _dir: dir,
+        clock,
+        runtime,
+    } = w;
+    drop(runtime);
+    let store =
+        SqliteStore::open(&dir.path().join("baton.db"), Durability::Relaxed).expect("reopen");
+    let mut runtime = Runtime::new(store, Config::default(), clock.clone());
+    runtime.recover().expect("recover");
+    World {
+        _dir: dir,
+        clock,
+        runtime,
+    }
+}
+
+#[test]
+fn a_lease_survives_a_restart_and_the_job_goes_to_another_worker_only_after_it() {
+    let mut w = world();
+    let instance = start(&mut w, 6);
+    let first = w
+        .runtime
+        .activate_jobs("double", "w1", 1, 30_000)
+        .expect("activate")
+        .remove(0);
+    w.runtime.flush().expect("the activation is committed");
+    assert_eq!(first.deadline, Timestamp(1_000_000 + 30_000));
+    let row = w.runtime.store().jobs(&Default::default()).expect("jobs");
+    assert_eq!(row[0].worker.as_deref(), Some("w1"));
+    assert_eq!(row[0].lease_deadline, Some(first.deadline));
+
+    let mut w = restart(w);
+    w.clock.advance(10_000);
+    let during = w
+        .runtime
+        .activate_jobs("double", "w2", 1, 30_000)
+        .expect("activate");
+    assert!(during.is_empty(), "still w1's: {during:?}");
+    assert_eq!(
+        w.runtime.next_remote_change(w.runtime.now()),
+        Some(first.deadline),
+        "a waiting worker is woken when the lease runs out"
+    );
+    let stale = w
+        .runtime
+        .complete_remote_job(first.job.key, Some(&first.lease_id), Context::new());
+    assert!(
+        matches!(stale, Err(Error::StaleLease(_))),
+        "lease ids from before the restart are fenced: {stale:?}"
+    );
+
+    w.clock.advance(20_000);
+    let again = w
+        .runtime
+        .activate_jobs("double", "w2", 1, 30_000)
+        .expect("activate");
+    assert_eq!(again.len(), 1, "the lease ran out");
+    assert_eq!(again[0].job.key, first.job.key);
+    w.runtime.flush().expect("flush");
+    w.runtime
+        .complete_remote_job(again[0].job.key, Some(&again[0].lease_id), Context::new())
+        .expect("the new holder completes it");
+    w.runtime.flush().expect("flush");
+    assert_eq!(state(&w, instance), "completed");
+}
+
+#[test]
+fn a_job_activated_in_a_batch_that_failed_to_commit_is_not_held_after_a_restart() {
+    let mut w = world();
+    start(&mut w, 7);
+    let jobs = w
+        .runtime
+        .activate_jobs("double", "w1", 1, 30_000)
+        .expect("activate");
+    assert_eq!(jobs.len(), 1);
+    // Never flushed: the activation was not committed, so nobody holds the job.
+    let mut w = restart(w);
+    let again = w
+        .runtime
+        .activate_jobs("double", "w2", 1, 30_000)
+        .expect("activate");
+    assert_eq!(again.len(), 1, "activatable at once");
+}

@@ -32,6 +32,7 @@ use tokio::sync::oneshot;
 
 use crate::live::LiveEvents;
 use crate::metrics::{LaneMetrics, Metrics};
+use crate::traces::Traces;
 
 /// The tenant of the server's own store (`--db`), which also keeps the API tokens.
 pub const DEFAULT_TENANT: &str = "default";
@@ -132,6 +133,8 @@ struct Shared {
     open: Mutex<OpenTenant>,
     lanes: Mutex<HashMap<String, Lane>>,
     live: LiveEvents,
+    /// Where committed events go to become trace spans, when traces are exported.
+    traces: Option<Arc<Traces>>,
     /// What every lane counts its commits into (`GET /metrics`).
     metrics: Arc<Metrics>,
     /// Set by [`Engine::drain`]: lanes opened from now on start out draining too.
@@ -183,10 +186,20 @@ impl Engine {
     /// Starts a thread for each tenant opened ahead of time; other tenants get theirs on
     /// first use. What they commit goes to `live`.
     pub fn start(tenants: Tenants, live: LiveEvents) -> std::io::Result<(Engine, EngineThread)> {
+        Engine::start_traced(tenants, live, None)
+    }
+
+    /// [`Engine::start`], with committed events going to `traces` as well.
+    pub fn start_traced(
+        tenants: Tenants,
+        live: LiveEvents,
+        traces: Option<Arc<Traces>>,
+    ) -> std::io::Result<(Engine, EngineThread)> {
         let shared = Arc::new(Shared {
             open: Mutex::new(tenants.open),
             lanes: Mutex::new(HashMap::new()),
             live,
+            traces,
             metrics: Arc::new(Metrics::new()),
             draining: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
@@ -334,7 +347,7 @@ struct Waiter {
 fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Message>) {
     let mut metrics = LaneMetrics::new(shared.metrics.clone());
     if let Some(rt) = runtime.as_mut() {
-        follow(rt, &mut metrics);
+        opened(shared, tenant, rt, &mut metrics);
     }
     let mut waiters: Vec<Waiter> = Vec::new();
     let mut served_at = None;
@@ -389,17 +402,11 @@ fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Mes
         if stop {
             if let Some(rt) = runtime.as_mut() {
                 let _ = rt.flush();
+                publish(shared, tenant, rt, &mut metrics);
             }
             return;
         }
     }
-}
-
-/// Starts following a tenant's runtime as it is opened: its commits are kept for live
-/// event streams and counted for metrics.
-fn follow(rt: &mut Rt, metrics: &mut LaneMetrics) {
-    rt.record_commits();
-    metrics.follow(rt);
 }
 
 /// Runs one batch: its work, one commit, the answers, then the waiting workers. Returns
@@ -422,7 +429,7 @@ fn serve_batch(
     {
         match (lock(&shared.open))(tenant) {
             Ok(mut rt) => {
-                follow(&mut rt, metrics);
+                opened(shared, tenant, &mut rt, metrics);
                 *runtime = Some(rt);
             }
             Err(why) => unavailable = Some(why),
@@ -461,9 +468,7 @@ fn serve_batch(
     };
     // Commits the batch, fires due timers, runs local handlers (baton.toml).
     let committed = rt.drive(Patience::DueNow).map_err(|e| e.to_string());
-    let commits = rt.take_commits();
-    metrics.observe(rt, &commits);
-    shared.live.publish(tenant, commits);
+    publish(shared, tenant, rt, metrics);
     for done in after_commit {
         match &committed {
             Ok(()) => done(Ok(rt)),
@@ -471,7 +476,34 @@ fn serve_batch(
         }
     }
     serve_waiters(rt, waiters, no_waiting);
+    // The activations just committed.
+    publish(shared, tenant, rt, metrics);
     Some(rt.now())
+}
+
+/// Readies a tenant's runtime just opened: its commits are kept for the event streams
+/// (and traces, which first send what its last run left) and counted for metrics.
+fn opened(shared: &Shared, tenant: &str, rt: &mut Rt, metrics: &mut LaneMetrics) {
+    rt.record_commits();
+    metrics.follow(rt);
+    if let Some(traces) = &shared.traces {
+        rt.keep_traces();
+        traces.opened(tenant, rt.store().path());
+    }
+}
+
+/// Hands what was committed since the last call to the metrics, the event streams and
+/// traces.
+fn publish(shared: &Shared, tenant: &str, rt: &mut Rt, metrics: &mut LaneMetrics) {
+    let commits = rt.take_commits();
+    if commits.is_empty() {
+        return;
+    }
+    metrics.observe(rt, &commits);
+    if let Some(traces) = &shared.traces {
+        traces.publish(tenant, rt.store().path(), &commits);
+    }
+    shared.live.publish(tenant, commits);
 }
 
 /// How long the lane may sleep before something is due without new work: the next
@@ -493,9 +525,12 @@ fn next_wake(rt: &Rt, waiters: &[Waiter], served_at: Option<Timestamp>) -> Optio
 }
 
 /// Answers the workers that can get jobs now, or whose wait is over (every one, when
-/// `no_waiting`).
+/// `no_waiting`). The activations are journaled: all of them are committed together, and
+/// only then are the workers answered; if the commit fails, the jobs go back to their
+/// queues and the workers get the error.
 fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
     let mut still_waiting = Vec::with_capacity(waiters.len());
+    let mut activated: Vec<(Reply, Vec<ActivatedJob>)> = Vec::new();
     for waiter in waiters.drain(..) {
         if waiter.reply.is_closed() {
             // The worker hung up: leasing it jobs would only delay them.
@@ -503,15 +538,17 @@ fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
         }
         let activation = &waiter.activation;
         if rt.has_activatable_jobs(&activation.job_type) {
-            let jobs = rt
-                .activate_jobs(
-                    &activation.job_type,
-                    &activation.worker,
-                    activation.max_jobs,
-                    activation.lease_ms,
-                )
-                .map_err(EngineError::Runtime);
-            let _ = waiter.reply.send(jobs);
+            match rt.activate_jobs(
+                &activation.job_type,
+                &activation.worker,
+                activation.max_jobs,
+                activation.lease_ms,
+            ) {
+                Ok(jobs) => activated.push((waiter.reply, jobs)),
+                Err(error) => {
+                    let _ = waiter.reply.send(Err(EngineError::Runtime(error)));
+                }
+            }
         } else if no_waiting || waiter.until <= rt.now() {
             let _ = waiter.reply.send(Ok(Vec::new()));
         } else {
@@ -519,6 +556,27 @@ fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
         }
     }
     *waiters = still_waiting;
+    if activated.is_empty() {
+        return;
+    }
+    match rt.flush() {
+        Ok(()) => {
+            for (reply, jobs) in activated {
+                if let Err(Ok(jobs)) = reply.send(Ok(jobs)) {
+                    // The worker hung up meanwhile: its jobs wait for the next one at
+                    // once rather than until the lease runs out.
+                    rt.unlease(&jobs);
+                }
+            }
+        }
+        Err(error) => {
+            let why = error.to_string();
+            for (reply, jobs) in activated {
+                rt.unlease(&jobs);
+                let _ = reply.send(Err(EngineError::CommitFailed(why.clone())));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

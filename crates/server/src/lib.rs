@@ -15,6 +15,7 @@ pub mod logging;
 pub mod metrics;
 pub mod problem;
 pub mod throttle;
+pub mod traces;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ use crate::auth::{Auth, Tokens};
 use crate::engine::{DEFAULT_TENANT, Engine, Tenants};
 use crate::limits::Peer;
 use crate::live::LiveEvents;
+use crate::traces::{TraceSettings, Traces};
 
 /// Where a tenant's store lives: the default tenant's in `db` itself (where embedded
 /// commands and the API tokens live too), every other tenant's in `<db>.tenants/`.
@@ -79,17 +81,30 @@ pub fn existing_tenants(db: &Path) -> Vec<TenantId> {
 /// Tokens are read from `tokens` (the default tenant's store). With `insecure_dev`,
 /// requests need no token (every caller without one is an admin of the default tenant):
 /// for a developer's own machine only.
+///
+/// With `traces`, spans of committed work are exported over OTLP ([`traces`]); what is
+/// left is sent on shutdown, after the last commit.
 pub fn serve(
     tenants: Tenants,
     tokens: Tokens,
     listen: SocketAddr,
     insecure_dev: bool,
+    traces: Option<TraceSettings>,
 ) -> std::io::Result<()> {
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     let live = LiveEvents::default();
-    let (engine, engine_thread) = Engine::start(tenants, live.clone())?;
+    let traces = match traces {
+        Some(settings) => {
+            let url = settings.traces_url.clone();
+            let started = Traces::start(settings).map_err(std::io::Error::other)?;
+            tracing::info!(url, "baton serve: exporting traces");
+            Some(Arc::new(started))
+        }
+        None => None,
+    };
+    let (engine, engine_thread) = Engine::start_traced(tenants, live.clone(), traces.clone())?;
     if insecure_dev {
         tracing::warn!(
             "--insecure-dev: every request is served as an admin without a token; never expose \
@@ -121,6 +136,10 @@ pub fn serve(
     });
     // Waiting workers get their (empty) answers now; what is staged is committed.
     engine_thread.stop();
+    // Every commit is in: the spans they ended go out now.
+    if let Some(traces) = traces {
+        traces.shutdown();
+    }
     // Long polls still open are dropped with the runtime rather than waited for.
     tokio.shutdown_timeout(std::time::Duration::from_secs(2));
     served

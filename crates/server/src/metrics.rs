@@ -6,12 +6,12 @@
 //!
 //! - committed journal events: each tenant's lane hands every batch's commits to its
 //!   [`LaneMetrics`] (instances started, completed, terminated; incidents raised; jobs
-//!   created, completed, failed; element durations, from `element_activating` to
+//!   created, activated, completed, failed; element durations, from `element_activating` to
 //!   `element_completed` or `element_terminated`, by the commits' times), so nothing is
 //!   counted that a crash could take back;
 //! - the runtime and the API: store commit latency and batch size
-//!   ([`baton_runtime::Runtime::observe_commits`]), jobs handed to workers
-//!   ([`Metrics::jobs_activated`]), each HTTP request ([`Metrics::observe_request`]);
+//!   ([`baton_runtime::Runtime::observe_commits`]), each HTTP request
+//!   ([`Metrics::observe_request`]);
 //! - scrape time: gauges that must be right whatever happened before (open incidents,
 //!   counted in the store, so a restart does not reset them; job queues; open event
 //!   streams), set by [`Metrics::set_gauges`].
@@ -24,7 +24,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use baton_core::{Event, InstanceId, Key, Timestamp};
-use baton_runtime::workers::ActivatedJob;
 use baton_runtime::{CommitStats, Committed, QueuedJobs};
 use baton_store::{IncidentCount, JobFilter, QueryStore as _};
 use prometheus::{
@@ -279,15 +278,6 @@ impl Metrics {
     pub fn commit_observer(self: &Arc<Self>) -> baton_runtime::CommitObserver {
         let metrics = self.clone();
         Arc::new(move |stats| metrics.observe_commit(stats))
-    }
-
-    /// Counts jobs handed out to remote workers: the one place activations are counted.
-    pub fn jobs_activated(&self, jobs: &[ActivatedJob]) {
-        for activated in jobs {
-            self.jobs_activated
-                .with_label_values(&[activated.job.job_type.as_str()])
-                .inc();
-        }
     }
 
     /// Counts an HTTP request: `route` is the matched route template (`/v1/jobs/{key}/fail`).
@@ -556,6 +546,11 @@ impl LaneMetrics {
                 let t = job_type(&self.job_types, key);
                 m.jobs_completed.with_label_values(&[&*t]).inc();
                 self.job_types.remove(&(commit.instance, *key));
+            }
+            // Journaled when a worker leases the job: each activation counts.
+            Event::JobActivated { key, .. } => {
+                let t = job_type(&self.job_types, key);
+                m.jobs_activated.with_label_values(&[&*t]).inc();
             }
             Event::JobFailed { key, .. } => {
                 let t = job_type(&self.job_types, key);

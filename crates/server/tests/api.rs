@@ -851,3 +851,68 @@ async fn a_timer_cycle_under_the_minimum_interval_is_an_invalid_model_naming_it(
     let hourly = s.deploy("tick.bpmn", &cycle("R/PT1H")).await;
     assert_eq!(hourly.status, StatusCode::CREATED, "{}", hourly.json);
 }
+
+async fn activate_for(s: &support::Server, lease_ms: u64, timeout_ms: u64) -> Reply {
+    let body = json!({"type": "double", "worker": "w1", "maxJobs": 1,
+        "leaseMs": lease_ms, "requestTimeoutMs": timeout_ms});
+    s.post("/v1/jobs/activate", &body.to_string()).await
+}
+
+/// Issue 14: a job's lease survives a restart of the server. The job leased for a minute
+/// goes to nobody else after the restart; the one leased briefly goes to the next worker,
+/// and not before its lease's deadline.
+#[tokio::test]
+async fn leases_survive_a_restart_of_the_server() {
+    let s = server();
+    s.deploy("double.bpmn", DOUBLE).await;
+    s.start_double(1).await;
+    let long = activate_for(&s, 60_000, 0).await;
+    let long_key = long.json["jobs"][0]["key"].clone();
+    s.start_double(2).await;
+    let short = activate_for(&s, 1_500, 0).await;
+    let short_key = short.json["jobs"][0]["key"].clone();
+    let short_deadline = short.json["jobs"][0]["deadline"]
+        .as_i64()
+        .expect("deadline");
+    assert!(long_key.is_string() && short_key.is_string() && long_key != short_key);
+
+    let s = support::restarted(s);
+    let again = activate_for(&s, 60_000, 20_000).await;
+    let answered_at = baton_runtime::Clock::now(&baton_runtime::SystemClock).0;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.json);
+    let jobs = again.json["jobs"].as_array().expect("jobs");
+    assert_eq!(jobs.len(), 1, "{}", again.json);
+    assert_eq!(
+        jobs[0]["key"], short_key,
+        "the job leased for a minute stays w1's"
+    );
+    assert!(
+        answered_at >= short_deadline,
+        "handed out again only once its lease ran out ({answered_at} < {short_deadline})"
+    );
+    let none = activate_for(&s, 60_000, 0).await;
+    assert_eq!(none.json, json!({"jobs": []}));
+}
+
+#[tokio::test]
+async fn a_start_under_a_malformed_traceparent_is_refused() {
+    let s = server();
+    s.deploy("double.bpmn", DOUBLE).await;
+    let refused = s
+        .send(
+            Request::post("/v1/process-instances")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("traceparent", "00-not-a-trace-01")
+                .body(Body::from(r#"{"processId": "double"}"#))
+                .expect("request"),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::BAD_REQUEST, "bad-request");
+    assert!(
+        refused.json["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("traceparent")),
+        "{}",
+        refused.json
+    );
+}

@@ -22,7 +22,7 @@ use baton_store::{
 };
 use baton_store::{BufferedMessage, EventStore, StartTimerRow, SubscriptionRow, TimerRow};
 use baton_store::{ElementDurations, IncidentCount, InstanceCount};
-use baton_store::{NewToken, TokenRow, TokenStore};
+use baton_store::{NewToken, TokenRow, TokenStore, TraceOutbox};
 
 /// Schema migrations, in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_tokens.sql"),
     include_str!("../migrations/0006_task_assignment.sql"),
     include_str!("../migrations/0007_resources.sql"),
+    include_str!("../migrations/0008_leases_traces.sql"),
 ];
 
 /// How hard commits try to reach the disk.
@@ -260,6 +261,20 @@ impl JournalStore for SqliteStore {
                 return Err(Error::Conflict(append.instance));
             }
             rows::write(&tx, &append.rows)?;
+            if let Some(through) = append.rows.trace_through {
+                tx.prepare_cached(
+                    "INSERT INTO trace_outbox (instance, from_seq, to_seq) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (instance) DO UPDATE SET to_seq = excluded.to_seq",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        i(append.instance.0),
+                        i(append.first_seq),
+                        i(through)
+                    ])
+                })
+                .map_err(backend)?;
+            }
         }
         tx.commit().map_err(backend)
     }
@@ -400,5 +415,50 @@ impl TokenStore for SqliteStore {
 
     fn revoke_token(&mut self, id: &str, at: Timestamp) -> Result<bool> {
         tokens::revoke(&self.conn, id, at)
+    }
+}
+
+impl TraceOutbox for SqliteStore {
+    fn trace_outbox(&self) -> Result<Vec<(InstanceId, u64)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT instance, from_seq FROM trace_outbox ORDER BY instance")
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    InstanceId(r.get::<_, i64>(0)? as u64),
+                    r.get::<_, i64>(1)? as u64,
+                ))
+            })
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(backend)
+    }
+
+    fn trace_outbox_of(&self, instance: InstanceId) -> Result<Option<u64>> {
+        self.conn
+            .prepare_cached("SELECT from_seq FROM trace_outbox WHERE instance = ?1")
+            .and_then(|mut s| {
+                s.query_row([i(instance.0)], |r| r.get::<_, i64>(0))
+                    .optional()
+            })
+            .map(|seq| seq.map(|s| s as u64))
+            .map_err(backend)
+    }
+
+    fn traced(&mut self, through: &[(InstanceId, u64)]) -> Result<()> {
+        let tx = self.conn.transaction().map_err(backend)?;
+        for (instance, seq) in through {
+            // A commit may have raised to_seq meanwhile: the row stays until it is sent too.
+            tx.prepare_cached(
+                "UPDATE trace_outbox SET from_seq = max(from_seq, ?2 + 1) WHERE instance = ?1",
+            )
+            .and_then(|mut s| s.execute(params![i(instance.0), i(*seq)]))
+            .map_err(backend)?;
+            tx.prepare_cached("DELETE FROM trace_outbox WHERE instance = ?1 AND from_seq > to_seq")
+                .and_then(|mut s| s.execute([i(instance.0)]))
+                .map_err(backend)?;
+        }
+        tx.commit().map_err(backend)
     }
 }

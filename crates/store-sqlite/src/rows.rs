@@ -42,11 +42,13 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
     }
     for r in &rows.jobs {
         run(
-            "INSERT INTO jobs (instance, key, element_id, job_type, retries, state, due, error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO jobs (instance, key, element_id, job_type, retries, state, due, error, worker, lease_deadline)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (instance, key) DO UPDATE SET retries = excluded.retries, state = excluded.state,
-                                                       due = excluded.due, error = excluded.error",
-            params![i(r.instance.0), i(r.key.0), r.element_id, r.job_type, r.retries, r.state, r.due.0, r.error],
+                                                       due = excluded.due, error = excluded.error,
+                                                       worker = excluded.worker, lease_deadline = excluded.lease_deadline",
+            params![i(r.instance.0), i(r.key.0), r.element_id, r.job_type, r.retries, r.state, r.due.0, r.error,
+                    r.worker, r.lease_deadline.map(|t| t.0)],
         )?;
     }
     for key in &rows.jobs_removed {
@@ -505,7 +507,7 @@ pub(crate) fn incidents(
 pub(crate) fn jobs(conn: &Connection, filter: &JobFilter) -> Result<Vec<JobRow>> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT instance, key, element_id, job_type, retries, state, due, error FROM jobs
+            "SELECT instance, key, element_id, job_type, retries, state, due, error, worker, lease_deadline FROM jobs
              WHERE (?1 IS NULL OR instance = ?1) AND (?2 IS NULL OR job_type = ?2) AND (?3 IS NULL OR due <= ?3)
                AND (NOT ?4 OR state = 'ready')
              ORDER BY due, instance, key LIMIT ?5",
@@ -530,6 +532,8 @@ pub(crate) fn jobs(conn: &Connection, filter: &JobFilter) -> Result<Vec<JobRow>>
                     state: r.get(5)?,
                     due: Timestamp(r.get(6)?),
                     error: r.get(7)?,
+                    worker: r.get(8)?,
+                    lease_deadline: r.get::<_, Option<i64>>(9)?.map(Timestamp),
                 })
             },
         )

@@ -143,6 +143,20 @@ pub trait TokenStore {
     fn revoke_token(&mut self, id: &str, at: Timestamp) -> Result<bool>;
 }
 
+/// What is left to export as trace spans (`RowChanges::trace_through` records it with each
+/// commit while traces are exported). Not part of [`Store`]: only a server exporting
+/// traces asks, on a connection of its own.
+pub trait TraceOutbox {
+    /// Each instance with committed events whose spans were not exported yet, and the
+    /// journal position of the first of them, by instance.
+    fn trace_outbox(&self) -> Result<Vec<(InstanceId, u64)>>;
+    /// The first journal position of `instance` whose spans were not exported yet, if any.
+    fn trace_outbox_of(&self, instance: InstanceId) -> Result<Option<u64>>;
+    /// Records that the spans of each instance's events up to and including the given
+    /// journal position were exported, in one transaction.
+    fn traced(&mut self, through: &[(InstanceId, u64)]) -> Result<()>;
+}
+
 /// A complete store.
 pub trait Store:
     DeploymentStore + JournalStore + QueryStore + EventStore + TokenStore + Send

@@ -80,6 +80,7 @@ pub fn changes(
             | Event::JobCompleted { key }
             | Event::JobFailed { key, .. }
             | Event::JobRetriesUpdated { key, .. }
+            | Event::JobActivated { key, .. }
             | Event::JobCancelled { key } => {
                 jobs.insert(*key);
             }
@@ -166,6 +167,8 @@ pub fn changes(
                 .into(),
                 due: job.due.max(at),
                 error: job.last_error.clone(),
+                worker: job.lease.as_ref().map(|l| l.worker.clone()),
+                lease_deadline: job.lease.as_ref().map(|l| l.deadline),
             }),
             None => rows.jobs_removed.push(key),
         }

@@ -97,6 +97,10 @@ pub struct RowChanges {
     /// The timer start event that started this instance, committed with the instance so a
     /// firing starts exactly one instance, even with several engines on one store.
     pub start_timer_fired: Option<StartTimerFired>,
+    /// The journal position of the append's last event, when its spans are still to be
+    /// exported (`baton serve` with OpenTelemetry traces on): recorded with the append,
+    /// so that a restart exports what was committed but not yet sent.
+    pub trace_through: Option<u64>,
 }
 
 /// A timer start event of a deployed process, waiting to start an instance.
@@ -189,6 +193,10 @@ pub struct JobRow {
     pub state: String,
     pub due: Timestamp,
     pub error: Option<String>,
+    /// The remote worker that activated the job last and the end of its lease (see
+    /// `job_activated`); `None` until one does, and again once an attempt failed.
+    pub worker: Option<String>,
+    pub lease_deadline: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

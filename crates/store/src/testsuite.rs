@@ -166,6 +166,7 @@ fn created(instance: InstanceId) -> Event {
         process_id: "p".into(),
         version: 1,
         parent: None,
+        trace: None,
     }
 }
 
@@ -248,6 +249,8 @@ pub fn projections_follow_appends<S: Store>(store: &mut S) {
         state: "ready".into(),
         due: Timestamp(5),
         error: None,
+        worker: Some("w1".into()),
+        lease_deadline: Some(Timestamp(9)),
     };
     let task = UserTaskRow {
         instance: i,

@@ -62,12 +62,21 @@ pub fn run(cli: Cli) -> Result<u8> {
             version,
             count,
             no_wait,
+            traceparent,
             remote,
             store,
-        } => match server(&remote)? {
-            Some(client) => start::remote(&client, &process_id, &vars, version, count, &store),
-            None => start::run(&process_id, &vars, version, count, no_wait, &store),
-        },
+        } => {
+            let options = start::Options {
+                version,
+                count,
+                no_wait,
+                traceparent,
+            };
+            match server(&remote)? {
+                Some(client) => start::remote(&client, &process_id, &vars, &options, &store),
+                None => start::run(&process_id, &vars, &options, &store),
+            }
+        }
         Commands::Resume { no_wait, store } => resume::run(no_wait, &store),
         Commands::Publish {
             name,

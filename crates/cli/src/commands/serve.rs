@@ -8,6 +8,7 @@ use anyhow::{Context as _, Result};
 use baton_auth::TenantId;
 use baton_server::auth::Tokens;
 use baton_server::engine::Tenants;
+use baton_server::traces::TraceSettings;
 use baton_server::{existing_tenants, tenant_db};
 use baton_store_sqlite::Durability;
 
@@ -31,7 +32,11 @@ pub fn run(listen: SocketAddr, db: Option<PathBuf>, insecure_dev: bool) -> Resul
             .with_context(|| format!("opening the store of tenant '{tenant}'"))?;
         tenants.insert(tenant.as_str(), runtime);
     }
-    baton_server::serve(tenants, Tokens::new(&db), listen, insecure_dev)
+    // Traces: `[telemetry]` of baton.toml, overridden by the standard OTEL_* variables.
+    let telemetry = workspace::config()?.telemetry;
+    let traces = TraceSettings::resolve(&telemetry, |name| std::env::var(name).ok())
+        .map_err(crate::exit::InputError)?;
+    baton_server::serve(tenants, Tokens::new(&db), listen, insecure_dev, traces)
         .with_context(|| format!("serving on {listen}"))?;
     Ok(0)
 }

@@ -205,6 +205,7 @@ impl<'d> Walk<'d> {
             variables: variables.clone(),
             start_at: start.map(str::to_string),
             parent: None,
+            trace: None,
         };
         match walk.begin(def, command) {
             Ok((state, outcome)) => walk.admit(def, state, outcome),
@@ -345,6 +346,7 @@ impl<'d> Walk<'d> {
                     variables,
                     start_at: None,
                     parent: Some(parent),
+                    trace: None,
                 };
                 match self.begin(def, command) {
                     Ok((state, outcome)) => {

@@ -15,15 +15,36 @@ use crate::{output, vars, workspace};
 /// Instances started per commit.
 const CHUNK: u64 = 1_000;
 
+/// How and how many instances to start.
+#[derive(Debug)]
+pub struct Options {
+    pub version: Option<u32>,
+    pub count: u64,
+    pub no_wait: bool,
+    /// The caller's W3C trace context, as given.
+    pub traceparent: Option<String>,
+}
+
 pub fn run(
     process_id: &str,
     var_args: &VarArgs,
-    version: Option<u32>,
-    count: u64,
-    no_wait: bool,
+    options: &Options,
     store: &StoreArgs,
 ) -> Result<u8> {
+    let Options {
+        version,
+        count,
+        no_wait,
+        ..
+    } = *options;
     let variables = vars::collect(var_args)?;
+    let trace = match &options.traceparent {
+        Some(text) => Some(
+            baton_runtime::traces::parse_traceparent(text)
+                .map_err(|e| InputError(e.to_string()))?,
+        ),
+        None => None,
+    };
     let mut runtime = workspace::open(store)?;
     // Commit in chunks so a large --count neither holds every instance in memory nor
     // loses more than one chunk to a crash.
@@ -31,7 +52,22 @@ pub fn run(
     let mut left = count;
     while left > 0 {
         let n = left.min(CHUNK);
-        instances.extend(runtime.start_many(process_id, version, &variables, n)?);
+        match &trace {
+            // Each instance a child of the caller's span.
+            Some(trace) => {
+                for _ in 0..n {
+                    let started = runtime.start_traced(
+                        process_id,
+                        version,
+                        variables.clone(),
+                        None,
+                        Some(trace.clone()),
+                    )?;
+                    instances.push(started);
+                }
+            }
+            None => instances.extend(runtime.start_many(process_id, version, &variables, n)?),
+        }
         runtime.drive(patience(no_wait))?;
         runtime.evict_idle();
         left -= n;
@@ -68,11 +104,10 @@ pub fn remote(
     client: &Client,
     process_id: &str,
     var_args: &VarArgs,
-    version: Option<u32>,
-    count: u64,
+    options: &Options,
     store: &StoreArgs,
 ) -> Result<u8> {
-    if count != 1 {
+    if options.count != 1 {
         return Err(InputError(
             "--count works only on the embedded store; with --server, start one instance per call"
                 .into(),
@@ -80,9 +115,15 @@ pub fn remote(
         .into());
     }
     let mut body = json!({"processId": process_id, "variables": vars::collect_json(var_args)?});
-    if let Some(version) = version {
+    if let Some(version) = options.version {
         body["version"] = json!(version);
     }
-    let instance = client.post("/v1/process-instances", &body)?;
+    let headers: Vec<(&str, &str)> = options
+        .traceparent
+        .as_deref()
+        .map(|t| ("traceparent", t))
+        .into_iter()
+        .collect();
+    let instance = client.post_with("/v1/process-instances", &body, &headers)?;
     print_remote_instance(instance, store.json)
 }

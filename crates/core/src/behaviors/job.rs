@@ -12,7 +12,7 @@ use crate::behaviors::{events, incident, listeners, variables};
 use crate::effect::Effect;
 use crate::engine::{Processor, Rejection};
 use crate::event::{Event, IncidentKind, ListenerRef};
-use crate::ids::Key;
+use crate::ids::{Key, Timestamp};
 use crate::state::{JobState, ReplayError};
 
 pub(crate) fn create(
@@ -118,6 +118,23 @@ pub(crate) fn announce(p: &mut Processor<'_>, job: Key) {
         };
         p.effect(effect);
     }
+}
+
+/// A remote worker takes the job until `deadline`. Nothing changes for the instance but
+/// the record of who holds the job: the runtime keeps it from other workers until then.
+pub(crate) fn activate(
+    p: &mut Processor<'_>,
+    job: Key,
+    worker: &str,
+    deadline: Timestamp,
+) -> Result<(), Rejection> {
+    open_job(p, job)?;
+    p.emit(Event::JobActivated {
+        key: job,
+        worker: worker.to_string(),
+        deadline,
+    })?;
+    Ok(())
 }
 
 pub(crate) fn complete(p: &mut Processor<'_>, job: Key, result: &Context) -> Result<(), Rejection> {

@@ -88,6 +88,7 @@ impl Scenario {
             variables: context(variables),
             start_at: None,
             parent: None,
+            trace: None,
         };
         scenario.send(command).expect("start is accepted");
         scenario

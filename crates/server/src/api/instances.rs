@@ -39,6 +39,8 @@ pub struct Instance(serde_json::Value);
     post,
     path = "/v1/process-instances",
     request_body = StartInstance,
+    params(("traceparent" = Option<String>, Header,
+        description = "W3C trace context: the instance's trace becomes a child of this span")),
     responses(
         (status = 201, body = Instance),
         (status = 400, body = Problem),
@@ -48,8 +50,18 @@ pub struct Instance(serde_json::Value);
 pub async fn start(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    headers: axum::http::HeaderMap,
     Body(request): Body<StartInstance>,
 ) -> Result<(StatusCode, Json<Instance>), Problem> {
+    let trace = match headers.get("traceparent") {
+        Some(value) => {
+            let text = value.to_str().unwrap_or_default();
+            let trace = baton_runtime::traces::parse_traceparent(text)
+                .map_err(|e| Problem::new(Kind::BadRequest, e.to_string()).at("traceparent"))?;
+            Some(trace)
+        }
+        None => None,
+    };
     let mut variables = variables(request.variables, "variables")?;
     if let Some(key) = request.business_key {
         variables.insert("businessKey", baton_feel::Value::string(key.as_str()));
@@ -60,7 +72,7 @@ pub async fn start(
         .engine
         .write_then_read(
             caller.tenant.as_str(),
-            move |rt| rt.start(&process, version, variables),
+            move |rt| rt.start_traced(&process, version, variables, None, trace),
             |rt, instance| rt.view(instance),
         )
         .await?;

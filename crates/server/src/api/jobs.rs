@@ -70,7 +70,8 @@ pub struct Job {
     /// This activation's lease: send it with the outcome, so that it is refused once the
     /// lease ran out and another worker activated the job. New at every activation.
     lease_id: String,
-    /// W3C trace context of the job.
+    /// W3C trace context of this attempt at the job: the instance's trace and the span
+    /// Baton exports for the attempt, so a worker's own spans join it as its children.
     traceparent: String,
 }
 
@@ -125,7 +126,6 @@ pub async fn activate(
         .engine
         .activate(caller.tenant.as_str(), activation)
         .await?;
-    state.engine.metrics().jobs_activated(&jobs);
     Ok(Json(ActivatedJobs {
         jobs: jobs.into_iter().map(job).collect(),
     }))
@@ -143,7 +143,7 @@ fn job(activated: ActivatedJob) -> Job {
         kind,
         listener_event_type: request.listener.map(|e| e.as_str()),
         key: request.key.to_string(),
-        traceparent: traceparent(request.key),
+        traceparent: activated.traceparent,
         job_type: request.job_type,
         process_id: request.process_id,
         element_id: request.element_id,
@@ -154,13 +154,6 @@ fn job(activated: ActivatedJob) -> Job {
         deadline: activated.deadline.0,
         lease_id: activated.lease_id,
     }
-}
-
-/// A W3C trace context derived from the job: the trace is the instance's, the span the
-/// job's, so a worker's spans join the instance's trace.
-fn traceparent(key: baton_core::GlobalKey) -> String {
-    let trace = u128::from(key.instance.0) | 1 << 64;
-    format!("00-{trace:032x}-{:016x}-01", key.key.0 | 1 << 63)
 }
 
 #[derive(Deserialize, ToSchema)]

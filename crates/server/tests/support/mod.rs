@@ -117,6 +117,51 @@ pub fn server_with_handlers(
     (server, secrets)
 }
 
+impl Server {
+    /// A server whose engine thread the caller keeps (and stops).
+    pub fn from_parts(router: Router, engine: Engine, dir: tempfile::TempDir) -> Server {
+        Server {
+            router,
+            engine,
+            thread: None,
+            dir,
+        }
+    }
+
+    /// Takes the stores' directory, leaving an empty one.
+    pub fn take_dir(&mut self) -> tempfile::TempDir {
+        std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"))
+    }
+}
+
+/// The same insecure-dev server after a restart: its engine stopped, then a new one on the
+/// same stores, recovered as `baton serve` does at startup.
+pub fn restarted(mut old: Server) -> Server {
+    if let Some(thread) = old.thread.take() {
+        thread.stop();
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = std::mem::replace(&mut old.dir, dir);
+    drop(old);
+    let store = SqliteStore::open(&dir.path().join("s.db"), Durability::Relaxed).expect("store");
+    let mut runtime = Runtime::new(store, Config::default(), Arc::new(SystemClock));
+    runtime.recover().expect("recover");
+    let mut tenants = Tenants::new(Box::new(|_: &str| Err("one tenant only".to_string())));
+    tenants.insert(DEFAULT_TENANT, runtime);
+    let live = LiveEvents::default();
+    let (engine, thread) = Engine::start(tenants, live.clone()).expect("engine");
+    Server {
+        router: api::router(AppState {
+            engine: engine.clone(),
+            live,
+            auth: Arc::new(Auth::new(Tokens::new(dir.path().join("s.db")), true)),
+        }),
+        engine,
+        thread: Some(thread),
+        dir,
+    }
+}
+
 pub struct Reply {
     pub status: StatusCode,
     pub content_type: String,
