@@ -3,7 +3,9 @@
 //! - every Rust file under `crates/` starts with a `//!` doc saying what it is for;
 //! - the engine core and the parsers (`core`, `feel`, `bpmn`, `model`) never call
 //!   `.unwrap()` or `.expect("...")` (Option/Result's, not a parser's own `expect`) outside tests, since they run on user input;
-//! - the core's dependencies stay free of IO (no tokio, database or clock crates).
+//! - the core's dependencies stay free of IO (no tokio, database or clock crates);
+//! - only the CLI prints: libraries log through `tracing`, so `--log-format json` holds
+//!   for every line (no `println!`/`eprintln!` outside `crates/cli` and tests).
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,9 @@ pub fn workspace_root() -> PathBuf {
 
 /// Crates whose non-test code runs on untrusted input and must not panic on it.
 const NO_PANIC_CRATES: &[&str] = &["core", "feel", "bpmn", "model", "xml", "dmn"];
+
+/// Crates that may print to stdout and stderr (their output is the user's).
+const PRINTING_CRATES: &[&str] = &["cli"];
 
 /// Dependencies the pure core must never have.
 const FORBIDDEN_IN_CORE: &[&str] = &[
@@ -46,6 +51,16 @@ pub fn check(root: &Path) -> Result<(), Vec<String>> {
             ));
         }
         let crate_name = relative.split('/').nth(1).unwrap_or_default();
+        if !PRINTING_CRATES.contains(&crate_name) && !is_test_file {
+            for (n, line) in non_test_lines(&text) {
+                if ["println!(", "eprintln!(", "print!(", "eprint!("]
+                    .iter()
+                    .any(|m| line.contains(m))
+                {
+                    problems.push(format!("{relative}:{n}: prints; libraries log with tracing macros (only the CLI prints)"));
+                }
+            }
+        }
         if NO_PANIC_CRATES.contains(&crate_name) && !is_test_file {
             for (n, line) in non_test_lines(&text) {
                 if line.contains(".unwrap()") || line.contains(".expect(\"") {

@@ -13,6 +13,16 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Commands,
+    /// How log lines on stderr look: text or json (one object per line); which are
+    /// written is set by BATON_LOG (RUST_LOG syntax, default info for Baton)
+    #[arg(
+        long,
+        global = true,
+        env = "BATON_LOG_FORMAT",
+        default_value = "text",
+        value_name = "FORMAT"
+    )]
+    pub log_format: baton_server::logging::LogFormat,
 }
 
 /// Options every store-backed command takes.
@@ -263,6 +273,12 @@ pub enum Commands {
     /// (variables as JSON on stdin; a JSON object on stdout is the result; a non-zero exit
     /// fails the job with its stderr) until SIGINT/SIGTERM
     Worker(WorkerArgs),
+    /// Print Prometheus metrics (text format 0.0.4) derived from the store's projections
+    Metrics {
+        /// The store file [default: .baton/baton.db in the current directory]
+        #[arg(long, env = "BATON_DB")]
+        db: Option<PathBuf>,
+    },
     /// List armed timers and timer start events; with --fire-due, fire those that are due
     /// (for cron or scripts)
     Timers {

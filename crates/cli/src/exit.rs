@@ -8,6 +8,8 @@
 
 use std::process::ExitCode;
 
+use baton_server::logging::LogFormat;
+
 pub const OK: u8 = 0;
 pub const INSTANCE_FAILED: u8 = 1;
 pub const FINDINGS: u8 = 1;
@@ -19,13 +21,24 @@ pub const SYSTEM: u8 = 3;
 #[error("{0}")]
 pub struct InputError(pub String);
 
-pub fn report(error: &anyhow::Error) -> ExitCode {
+/// Prints `error` with its causes and picks the exit code. With JSON logs
+/// (`--log-format json`) the error is a JSON log line like any other, so a server's
+/// stderr stays parseable to its last line.
+pub fn report(error: &anyhow::Error, log_format: LogFormat) -> ExitCode {
     if is_broken_pipe(error) {
         return ExitCode::from(OK);
     }
-    eprintln!("error: {error}");
-    for cause in error.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+    match log_format {
+        LogFormat::Text => {
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+        }
+        LogFormat::Json => {
+            let causes: Vec<String> = error.chain().skip(1).map(ToString::to_string).collect();
+            tracing::error!(causes = ?causes, "error: {error}");
+        }
     }
     ExitCode::from(if is_input_error(error) { USAGE } else { SYSTEM })
 }

@@ -28,8 +28,15 @@ fn main() -> ExitCode {
             });
         }
     };
+    let log_format = cli.log_format;
+    let directives = std::env::var("BATON_LOG").ok();
+    if let Err(error) = baton_server::logging::init(log_format, directives.as_deref()) {
+        // No logger to write through: the error goes out as text.
+        let error = anyhow::Error::new(exit::InputError(error.to_string()));
+        return exit::report(&error, baton_server::logging::LogFormat::Text);
+    }
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
-        Err(error) => exit::report(&error),
+        Err(error) => exit::report(&error, log_format),
     }
 }

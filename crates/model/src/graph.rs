@@ -264,6 +264,35 @@ pub enum NodeKind {
     EventBasedGateway,
 }
 
+impl NodeKind {
+    /// The BPMN XML element name of this kind, as metrics and traces label element
+    /// types (`serviceTask`, `startEvent`). Kinds that several XML elements compile to
+    /// have one name: a send task is a `serviceTask`, as are a script or business rule
+    /// task implemented by a job worker; a manual task is a `task`, a transaction a
+    /// `subProcess`, since Baton runs them alike.
+    pub fn xml_name(&self) -> &'static str {
+        match self {
+            NodeKind::StartEvent { .. } => "startEvent",
+            NodeKind::EndEvent { .. } => "endEvent",
+            NodeKind::IntermediateCatchEvent { .. } => "intermediateCatchEvent",
+            NodeKind::IntermediateThrowEvent { .. } => "intermediateThrowEvent",
+            NodeKind::BoundaryEvent { .. } => "boundaryEvent",
+            NodeKind::PassThroughTask => "task",
+            NodeKind::ServiceTask { .. } => "serviceTask",
+            NodeKind::ScriptTask { .. } => "scriptTask",
+            NodeKind::UserTask { .. } => "userTask",
+            NodeKind::ReceiveTask { .. } => "receiveTask",
+            NodeKind::BusinessRuleTask { .. } => "businessRuleTask",
+            NodeKind::SubProcess { .. } => "subProcess",
+            NodeKind::CallActivity { .. } => "callActivity",
+            NodeKind::ExclusiveGateway => "exclusiveGateway",
+            NodeKind::ParallelGateway => "parallelGateway",
+            NodeKind::InclusiveGateway => "inclusiveGateway",
+            NodeKind::EventBasedGateway => "eventBasedGateway",
+        }
+    }
+}
+
 /// The process a call activity starts (`zeebe:calledElement`, or BPMN's `calledElement`).
 #[derive(Clone, Debug)]
 pub struct CalledProcess {

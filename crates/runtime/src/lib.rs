@@ -32,7 +32,8 @@ pub use clock::{Clock, FakeClock, SystemClock};
 pub use config::Config;
 pub use error::Error;
 pub use runtime::{
-    Committed, ParsedSource, Patience, Runtime, Source, parse_bpmn, parse_dmn, read_source,
+    CommitObserver, CommitStats, Committed, ParsedSource, Patience, QueuedJobs, Runtime, Source,
+    parse_bpmn, parse_dmn, read_source,
 };
 
 /// Hex SHA-256 of a model's source: recognises an unchanged redeploy.

@@ -7,7 +7,7 @@
 //! the store and they run again: delivery is at least once, completion exactly once (the
 //! core rejects a second completion, the journal's key rejects a concurrent writer).
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,11 +59,35 @@ enum Pending {
 pub struct Committed {
     pub instance: InstanceId,
     pub process_id: String,
+    /// The process version the instance runs.
+    pub version: u32,
     /// The journal position of the first event.
     pub first_seq: u64,
     pub at: Timestamp,
     pub events: Vec<baton_core::Event>,
 }
+
+/// Jobs of one type waiting to be run ([`Runtime::job_queue`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueuedJobs {
+    pub job_type: String,
+    pub count: usize,
+    /// When the earliest of them was or will be due.
+    pub oldest_due: Timestamp,
+}
+
+/// One store commit, as [`Runtime::observe_commits`] reports it.
+#[derive(Clone, Copy, Debug)]
+pub struct CommitStats {
+    /// How long the store took to commit (the transaction and its sync).
+    pub duration: Duration,
+    /// How many journal appends (commands' events, one instance each) it committed.
+    pub appends: usize,
+}
+
+/// Told of every successful commit (metrics); it must be quick, it runs on the engine's
+/// thread between the commit and the release of its effects.
+pub type CommitObserver = Arc<dyn Fn(CommitStats) + Send + Sync>;
 
 #[derive(Debug, Default)]
 struct CommitLog {
@@ -103,6 +127,8 @@ pub struct Runtime<S: Store> {
     /// What was committed, kept for a caller that follows it (`record_commits`): the
     /// staged part, then the committed part until `take_commits`.
     commit_log: Option<CommitLog>,
+    /// Told of each commit's latency and size (`observe_commits`).
+    commit_observer: Option<CommitObserver>,
     /// Jobs ready for a local handler, by due time.
     queue: BTreeSet<(Timestamp, InstanceId, Key)>,
     /// Jobs for remote workers (types without a local handler), and their leases.
@@ -165,6 +191,7 @@ impl<S: Store> Runtime<S> {
             staged: Vec::new(),
             staged_effects: Vec::new(),
             commit_log: None,
+            commit_observer: None,
             queue: BTreeSet::new(),
             remote: RemoteJobs::default(),
             timers: BTreeSet::new(),
@@ -684,6 +711,7 @@ impl<S: Store> Runtime<S> {
                 log.staged.push(Committed {
                     instance: state.instance,
                     process_id: state.process_id.clone(),
+                    version: state.version,
                     first_seq,
                     at,
                     events: outcome.events,
@@ -869,7 +897,15 @@ impl<S: Store> Runtime<S> {
         let batch = std::mem::take(&mut self.staged);
         let effects = std::mem::take(&mut self.staged_effects);
         let audit = std::mem::take(&mut self.staged_audit);
-        if let Err(e) = self.store.commit(&batch, &audit) {
+        let started = std::time::Instant::now();
+        let committed = self.store.commit(&batch, &audit);
+        if let (Ok(()), Some(observer)) = (&committed, &self.commit_observer) {
+            observer(CommitStats {
+                duration: started.elapsed(),
+                appends: batch.len(),
+            });
+        }
+        if let Err(e) = committed {
             for append in &batch {
                 self.instances.remove(&append.instance);
             }
@@ -1240,6 +1276,12 @@ impl<S: Store> Runtime<S> {
         self.commit_log.get_or_insert_with(CommitLog::default);
     }
 
+    /// Reports every commit from now on to `observer` (its latency and size, for
+    /// metrics).
+    pub fn observe_commits(&mut self, observer: CommitObserver) {
+        self.commit_observer = Some(observer);
+    }
+
     /// The events committed since the last call, in commit order.
     pub fn take_commits(&mut self) -> Vec<Committed> {
         self.commit_log
@@ -1257,6 +1299,44 @@ impl<S: Store> Runtime<S> {
 
     pub fn queued_jobs(&self) -> usize {
         self.queue.len() + self.remote.len()
+    }
+
+    /// Jobs waiting to be run, by type: how many, and the due time of the earliest
+    /// (local handlers' and remote workers' queues; a leased job is not waiting). Queue
+    /// entries of jobs that ended meanwhile are not counted when their instance is in
+    /// memory (queued local jobs' instances always are).
+    pub fn job_queue(&self) -> Vec<QueuedJobs> {
+        let cached_type = |instance: &InstanceId, key: &Key| {
+            self.instances
+                .get(instance)
+                .map(|s| s.jobs.get(key).map(|job| job.job_type.as_str()))
+        };
+        let remote = self
+            .remote
+            .queued()
+            .filter_map(|(job_type, entry @ (_, instance, key))| {
+                match cached_type(instance, key) {
+                    Some(None) => None,
+                    _ => Some((job_type, entry)),
+                }
+            });
+        let local = self.queue.iter().filter_map(|entry @ (_, instance, key)| {
+            cached_type(instance, key).flatten().map(|t| (t, entry))
+        });
+        let mut by_type: BTreeMap<&str, (usize, Timestamp)> = BTreeMap::new();
+        for (job_type, (due, _, _)) in remote.chain(local) {
+            let entry = by_type.entry(job_type).or_insert((0, *due));
+            entry.0 += 1;
+            entry.1 = entry.1.min(*due);
+        }
+        by_type
+            .into_iter()
+            .map(|(job_type, (count, oldest_due))| QueuedJobs {
+                job_type: job_type.to_string(),
+                count,
+                oldest_due,
+            })
+            .collect()
     }
 }
 

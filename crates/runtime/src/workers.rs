@@ -162,6 +162,14 @@ impl RemoteJobs {
         self.lease(GlobalKey { instance, key }, job_type, deadline, id);
     }
 
+    /// Every job waiting for a worker, with its type (entries of jobs that ended
+    /// meanwhile included: they are dropped when activation reaches them).
+    pub(crate) fn queued(&self) -> impl Iterator<Item = (&str, &(Timestamp, InstanceId, Key))> {
+        self.ready
+            .iter()
+            .flat_map(|(job_type, ready)| ready.iter().map(move |entry| (job_type.as_str(), entry)))
+    }
+
     fn release(&mut self, job: GlobalKey) {
         if let Some(lease) = self.leases.remove(&job) {
             self.expiries.remove(&(lease.deadline, job));

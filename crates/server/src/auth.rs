@@ -190,13 +190,15 @@ impl Auth {
                 if let (Some(ip), true) = (client, refusal.counts) {
                     self.throttle().failed(ip, Instant::now());
                 }
-                let from = client.map_or_else(String::new, |ip| format!(" from {ip}"));
-                let token = refusal
-                    .token
-                    .map_or_else(String::new, |id| format!(" (token {id})"));
-                eprintln!(
-                    "baton serve: auth: refused {method} {path}{from}{token}: {}",
-                    refusal.detail
+                let from = client.map_or_else(String::new, |ip| ip.to_string());
+                let token = refusal.token.unwrap_or_default();
+                tracing::warn!(
+                    %method,
+                    path,
+                    client = from,
+                    token,
+                    reason = refusal.detail,
+                    "auth: refused"
                 );
                 Err(Problem::new(refusal.kind, refusal.detail).into_response())
             }
@@ -259,9 +261,11 @@ fn credentials(header: Option<&HeaderValue>) -> Result<(String, String), Refusal
 /// log now.
 fn too_many(ip: IpAddr, retry_after: u64, log: Option<u32>) -> Response {
     if let Some(refused) = log {
-        eprintln!(
-            "baton serve: auth: {ip} failed to authenticate too often; refused {refused} \
-             request(s) with 429 since the last such line"
+        tracing::warn!(
+            client = %ip,
+            refused,
+            "auth: failed to authenticate too often; requests refused with 429 since the last \
+             such line"
         );
     }
     let problem = Problem::new(
@@ -288,9 +292,11 @@ fn bearer(header: &HeaderValue) -> Option<&str> {
 /// `Ok` when the caller's role grants `permission`; otherwise 403, logged.
 pub fn allow(caller: &Principal, permission: Permission) -> Result<(), Problem> {
     caller.require(permission).map_err(|e| {
-        eprintln!(
-            "baton serve: auth: token {} ({}) denied {permission}",
-            caller.token_id, caller.role
+        tracing::warn!(
+            token = caller.token_id,
+            role = %caller.role,
+            %permission,
+            "auth: denied"
         );
         Problem::new(Kind::Forbidden, e.to_string())
     })

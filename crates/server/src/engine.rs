@@ -37,6 +37,7 @@ use baton_store_sqlite::SqliteStore;
 use tokio::sync::oneshot;
 
 use crate::live::LiveEvents;
+use crate::metrics::{LaneMetrics, Metrics};
 use crate::traces::Traces;
 
 /// The tenant of the server's own store (`--db`), which also keeps the API tokens.
@@ -140,6 +141,8 @@ struct Shared {
     live: LiveEvents,
     /// Where committed events go to become trace spans, when traces are exported.
     traces: Option<Arc<Traces>>,
+    /// What every lane counts its commits into (`GET /metrics`).
+    metrics: Arc<Metrics>,
     /// Set by [`Engine::drain`]: lanes opened from now on start out draining too.
     draining: AtomicBool,
     /// Set by [`EngineThread::stop`]: no lane is opened any more.
@@ -203,6 +206,7 @@ impl Engine {
             lanes: Mutex::new(HashMap::new()),
             live,
             traces,
+            metrics: Arc::new(Metrics::new()),
             draining: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
         });
@@ -217,6 +221,18 @@ impl Engine {
             }
         }
         Ok((engine, EngineThread { shared }))
+    }
+
+    /// The metrics the lanes count into.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.shared.metrics
+    }
+
+    /// The tenants whose lane runs now (opened at startup or used since).
+    pub fn open_tenants(&self) -> Vec<String> {
+        let mut tenants: Vec<String> = lock(&self.shared.lanes).keys().cloned().collect();
+        tenants.sort();
+        tenants
     }
 
     /// The way to `tenant`'s thread, started (and its store opened) on first use.
@@ -388,7 +404,7 @@ impl Retention {
         let more = match rt.prune(&options) {
             Ok(pruned) => pruned.more,
             Err(e) => {
-                eprintln!("baton serve: tenant '{tenant}': pruning ended instances failed: {e}");
+                tracing::error!(%tenant, error = %e, "pruning ended instances failed");
                 false
             }
         };
@@ -410,8 +426,9 @@ impl Retention {
 /// A tenant's engine thread: takes the work waiting in `rx` as one batch, commits it,
 /// answers, and sleeps until the next message or the next thing due.
 fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Message>) {
+    let mut metrics = LaneMetrics::new(shared.metrics.clone());
     if let Some(rt) = runtime.as_mut() {
-        opened(shared, tenant, rt);
+        opened(shared, tenant, rt, &mut metrics);
     }
     let mut waiters: Vec<Waiter> = Vec::new();
     let mut served_at = None;
@@ -425,7 +442,7 @@ fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Mes
                 retention.run_due(rt, tenant);
             }));
             if pruned.is_err() {
-                eprintln!("baton serve: tenant '{tenant}': pruning failed; its store is reopened");
+                tracing::error!(%tenant, "pruning failed; the tenant's store is reopened");
                 runtime = None;
             }
         }
@@ -460,15 +477,23 @@ fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Mes
         // may be half-changed, is dropped and reopened from the store, which holds only
         // what was committed.
         let served = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            serve_batch(shared, tenant, &mut runtime, &mut waiters, batch, draining)
+            serve_batch(
+                shared,
+                tenant,
+                (&mut runtime, &mut metrics),
+                &mut waiters,
+                batch,
+                draining,
+            )
         }));
         match served {
             Ok(Some(at)) => served_at = Some(at),
             Ok(None) => {}
             Err(_) => {
-                eprintln!(
-                    "baton serve: tenant '{tenant}': the engine failed while serving a batch; \
-                     its requests were answered with an error and its store is reopened"
+                tracing::error!(
+                    tenant,
+                    "the engine failed while serving a batch; its requests were answered with \
+                     an error and its store is reopened"
                 );
                 runtime = None;
             }
@@ -476,7 +501,7 @@ fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Mes
         if stop {
             if let Some(rt) = runtime.as_mut() {
                 let _ = rt.flush();
-                publish(shared, tenant, rt);
+                publish(shared, tenant, rt, &mut metrics);
             }
             return;
         }
@@ -488,7 +513,7 @@ fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Mes
 fn serve_batch(
     shared: &Shared,
     tenant: &str,
-    runtime: &mut Option<Rt>,
+    (runtime, metrics): (&mut Option<Rt>, &mut LaneMetrics),
     waiters: &mut Vec<Waiter>,
     batch: Vec<Message>,
     no_waiting: bool,
@@ -503,7 +528,7 @@ fn serve_batch(
     {
         match (lock(&shared.open))(tenant) {
             Ok(mut rt) => {
-                opened(shared, tenant, &mut rt);
+                opened(shared, tenant, &mut rt, metrics);
                 *runtime = Some(rt);
             }
             Err(why) => unavailable = Some(why),
@@ -542,7 +567,7 @@ fn serve_batch(
     };
     // Commits the batch, fires due timers, runs local handlers (baton.toml).
     let committed = rt.drive(Patience::DueNow).map_err(|e| e.to_string());
-    publish(shared, tenant, rt);
+    publish(shared, tenant, rt, metrics);
     for done in after_commit {
         match &committed {
             Ok(()) => done(Ok(rt)),
@@ -551,26 +576,29 @@ fn serve_batch(
     }
     serve_waiters(rt, waiters, no_waiting);
     // The activations just committed.
-    publish(shared, tenant, rt);
+    publish(shared, tenant, rt, metrics);
     Some(rt.now())
 }
 
 /// Readies a tenant's runtime just opened: its commits are kept for the event streams
-/// (and traces, which first send what its last run left).
-fn opened(shared: &Shared, tenant: &str, rt: &mut Rt) {
+/// (and traces, which first send what its last run left) and counted for metrics.
+fn opened(shared: &Shared, tenant: &str, rt: &mut Rt, metrics: &mut LaneMetrics) {
     rt.record_commits();
+    metrics.follow(rt);
     if let Some(traces) = &shared.traces {
         rt.keep_traces();
         traces.opened(tenant, rt.store().path());
     }
 }
 
-/// Hands what was committed since the last call to the event streams and traces.
-fn publish(shared: &Shared, tenant: &str, rt: &mut Rt) {
+/// Hands what was committed since the last call to the metrics, the event streams and
+/// traces.
+fn publish(shared: &Shared, tenant: &str, rt: &mut Rt, metrics: &mut LaneMetrics) {
     let commits = rt.take_commits();
     if commits.is_empty() {
         return;
     }
+    metrics.observe(rt, &commits);
     if let Some(traces) = &shared.traces {
         traces.publish(tenant, rt.store().path(), &commits);
     }

@@ -11,6 +11,8 @@ pub mod auth;
 pub mod engine;
 pub mod limits;
 pub mod live;
+pub mod logging;
+pub mod metrics;
 pub mod problem;
 pub mod throttle;
 pub mod traces;
@@ -60,9 +62,10 @@ pub fn existing_tenants(db: &Path) -> Vec<TenantId> {
             let id = name.strip_suffix(".db")?;
             id.parse()
                 .map_err(|error| {
-                    eprintln!(
-                        "baton serve: WARNING: ignoring the store {}: {error}",
-                        e.path().display()
+                    tracing::warn!(
+                        store = %e.path().display(),
+                        %error,
+                        "ignoring a store whose name is no tenant id"
                     );
                 })
                 .ok()
@@ -96,16 +99,16 @@ pub fn serve(
         Some(settings) => {
             let url = settings.traces_url.clone();
             let started = Traces::start(settings).map_err(std::io::Error::other)?;
-            eprintln!("baton serve: exporting traces to {url}");
+            tracing::info!(url, "baton serve: exporting traces");
             Some(Arc::new(started))
         }
         None => None,
     };
     let (engine, engine_thread) = Engine::start_traced(tenants, live.clone(), traces.clone())?;
     if insecure_dev {
-        eprintln!(
-            "baton serve: WARNING: --insecure-dev: every request is served as an admin without a \
-             token; never expose this server to anyone else"
+        tracing::warn!(
+            "--insecure-dev: every request is served as an admin without a token; never expose \
+             this server to anyone else"
         );
     }
     let app = api::router(api::AppState {
@@ -115,7 +118,8 @@ pub fn serve(
     });
     let served = tokio.block_on(async move {
         let listener = TcpListener::bind(listen).await?;
-        eprintln!(
+        tracing::info!(
+            address = %listener.local_addr()?,
             "baton serve: listening on http://{}",
             listener.local_addr()?
         );
@@ -160,7 +164,7 @@ async fn shutdown_signal() {
         () = interrupt => {},
         () = terminate => {},
     }
-    eprintln!("baton serve: shutting down");
+    tracing::info!("baton serve: shutting down");
 }
 
 #[cfg(test)]

@@ -348,6 +348,7 @@ mod tests {
             .map(|i| Committed {
                 instance: baton_core::InstanceId(1),
                 process_id: "p".into(),
+                version: 1,
                 first_seq: i as u64,
                 at: baton_core::Timestamp(0),
                 events: vec![baton_core::Event::InstanceCompleted {}],

@@ -7,6 +7,7 @@
 //! SQLite's `user_version`.
 
 mod audit;
+mod counts;
 mod history;
 mod rows;
 mod tokens;
@@ -24,6 +25,7 @@ use baton_store::{
 };
 use baton_store::{AuditStore, NewToken, TokenRow, TokenStore, TraceOutbox};
 use baton_store::{BufferedMessage, EventStore, StartTimerRow, SubscriptionRow, TimerRow};
+use baton_store::{ElementDurations, IncidentCount, InstanceCount};
 use baton_store::{ElementHistoryRow, HistoryFilter, HistoryStore};
 
 /// Schema migrations, in order; the index + 1 is the schema version.
@@ -368,6 +370,18 @@ impl QueryStore for SqliteStore {
 
     fn variables(&self, instance: InstanceId) -> Result<Vec<VariableRow>> {
         rows::variables(&self.conn, instance)
+    }
+
+    fn instance_counts(&self) -> Result<Vec<InstanceCount>> {
+        counts::instances(&self.conn)
+    }
+
+    fn incident_totals(&self) -> Result<Vec<IncidentCount>> {
+        counts::incidents(&self.conn)
+    }
+
+    fn element_durations(&self) -> Result<Vec<ElementDurations>> {
+        counts::element_durations(&self.conn)
     }
 }
 

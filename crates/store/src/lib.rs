@@ -102,6 +102,14 @@ pub trait QueryStore {
     /// Open jobs, ordered by due time: used to pick up work after a restart.
     fn jobs(&self, filter: &JobFilter) -> Result<Vec<JobRow>>;
     fn variables(&self, instance: InstanceId) -> Result<Vec<VariableRow>>;
+    /// Instances per process and state, by process then state (metrics).
+    fn instance_counts(&self) -> Result<Vec<InstanceCount>>;
+    /// Incidents raised and still open per process, by process (metrics; open ones must
+    /// be right after a restart too, so they are counted here, not remembered).
+    fn incident_totals(&self) -> Result<Vec<IncidentCount>>;
+    /// Ended element instances grouped by process, version, element and duration, in
+    /// that order (metrics' duration histograms).
+    fn element_durations(&self) -> Result<Vec<ElementDurations>>;
 }
 
 /// What instances wait for, and messages waiting for them.

@@ -383,3 +383,31 @@ impl ElementHistoryRow {
         }
     }
 }
+
+/// How many instances of a process are in a state (`active`, `incident`, `completed`,
+/// `cancelled`): what `baton metrics` derives its instance counters from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceCount {
+    pub process_id: String,
+    pub state: String,
+    pub count: u64,
+}
+
+/// The incidents of a process's instances: raised in all, and still open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncidentCount {
+    pub process_id: String,
+    pub raised: u64,
+    pub open: u64,
+}
+
+/// How many ended instances of one element (the process itself not counted) took
+/// `duration_ms`, from their start to their completion or termination.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElementDurations {
+    pub process_id: String,
+    pub version: u32,
+    pub element_id: String,
+    pub duration_ms: i64,
+    pub count: u64,
+}

@@ -9,10 +9,10 @@ use baton_feel::Value;
 
 use crate::audit::{self, Actor, AuditEntry, AuditFilter};
 use crate::{
-    Append, DefinitionKind, ElementRow, Error, HistoryFilter, IncidentFilter, IncidentRow,
-    InstanceFilter, InstanceRow, JobFilter, JobRow, NewDefinition, NewToken, RowChanges,
-    StartTimerFired, StartTimerRow, Store, SubscriptionRow, TaskFilter, TimerRow, TokenRow,
-    UserTaskRow, VariableRow,
+    Append, DefinitionKind, ElementDurations, ElementRow, Error, HistoryFilter, IncidentCount,
+    IncidentFilter, IncidentRow, InstanceCount, InstanceFilter, InstanceRow, JobFilter, JobRow,
+    NewDefinition, NewToken, RowChanges, StartTimerFired, StartTimerRow, Store, SubscriptionRow,
+    TaskFilter, TimerRow, TokenRow, UserTaskRow, VariableRow,
 };
 
 /// Runs every check, each on a store from `fresh`.
@@ -29,6 +29,7 @@ pub fn run_all<S: Store>(fresh: impl Fn() -> S) {
     history_lists_element_instances_with_their_process(&mut fresh());
     aggregates_read_ended_elements_and_incidents_of_one_version(&mut fresh());
     prune_removes_ended_instances_and_every_row_of_theirs(&mut fresh());
+    counts_aggregate_the_projections(&mut fresh());
 }
 
 fn process(id: &str, source: &str) -> NewDefinition {
@@ -1334,5 +1335,115 @@ pub fn prune_removes_ended_instances_and_every_row_of_theirs<S: Store>(store: &m
             .expect("row")
             .and_then(|r| r.parent),
         Some(running)
+    );
+}
+
+/// Metrics' counts: instances per process and state, incidents raised and open per
+/// process, and ended element instances grouped by their duration.
+pub fn counts_aggregate_the_projections<S: Store>(store: &mut S) {
+    let first = store.reserve_instance_ids(3).expect("reserve");
+    let ids = [first, InstanceId(first.0 + 1), InstanceId(first.0 + 2)];
+    let element = |instance, key, id: &str, started: i64, ended: Option<i64>| ElementRow {
+        instance,
+        key: Key(key),
+        element_id: id.into(),
+        state: if ended.is_some() {
+            "completed"
+        } else {
+            "activated"
+        }
+        .into(),
+        started_at: Timestamp(started),
+        ended_at: ended.map(Timestamp),
+    };
+    let incident = |instance, key, state: &str| IncidentRow {
+        instance,
+        key: Key(key),
+        element_id: "work".into(),
+        job: None,
+        kind: "job_no_retries".into(),
+        message: "gave up".into(),
+        state: state.into(),
+        created_at: Timestamp(5),
+        resolved_at: None,
+    };
+    let batch = [
+        append(
+            ids[0],
+            0,
+            10,
+            &[created(ids[0])],
+            RowChanges {
+                instance: Some(instance_row(ids[0], "completed", 10)),
+                elements: vec![
+                    element(ids[0], 2, "start", 0, Some(0)),
+                    element(ids[0], 3, "work", 0, Some(40)),
+                ],
+                ..RowChanges::default()
+            },
+        ),
+        append(
+            ids[1],
+            0,
+            10,
+            &[created(ids[1])],
+            RowChanges {
+                instance: Some(instance_row(ids[1], "incident", 10)),
+                elements: vec![
+                    element(ids[1], 2, "start", 5, Some(5)),
+                    element(ids[1], 3, "work", 5, None),
+                ],
+                incidents: vec![incident(ids[1], 4, "open"), incident(ids[1], 5, "resolved")],
+                ..RowChanges::default()
+            },
+        ),
+        append(
+            ids[2],
+            0,
+            10,
+            &[created(ids[2])],
+            RowChanges {
+                instance: Some(InstanceRow {
+                    process_id: "q".into(),
+                    ..instance_row(ids[2], "active", 10)
+                }),
+                ..RowChanges::default()
+            },
+        ),
+    ];
+    store.commit(&batch, &[]).expect("commit");
+
+    let counted = |process: &str, state: &str| InstanceCount {
+        process_id: process.into(),
+        state: state.into(),
+        count: 1,
+    };
+    assert_eq!(
+        store.instance_counts().expect("instance counts"),
+        vec![
+            counted("p", "completed"),
+            counted("p", "incident"),
+            counted("q", "active")
+        ]
+    );
+    assert_eq!(
+        store.incident_totals().expect("incident counts"),
+        vec![IncidentCount {
+            process_id: "p".into(),
+            raised: 2,
+            open: 1
+        }]
+    );
+    let took = |element: &str, duration_ms, count| ElementDurations {
+        process_id: "p".into(),
+        version: 1,
+        element_id: element.into(),
+        duration_ms,
+        count,
+    };
+    assert_eq!(
+        store.element_durations().expect("durations"),
+        vec![took("start", 0, 2), took("work", 40, 1)],
+        "element instances still running are not counted"
     );
 }

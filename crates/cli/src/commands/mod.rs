@@ -11,6 +11,7 @@ mod history;
 mod incidents;
 mod instances;
 mod lint;
+mod metrics;
 mod modify;
 mod prune;
 mod publish;
@@ -124,6 +125,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             None => signal::run(&name, &vars, audit.reason, &store),
         },
         Commands::Timers { fire_due, store } => timers::run(fire_due, &store),
+        Commands::Metrics { db } => metrics::run(db),
         Commands::Serve {
             listen,
             db,

@@ -67,6 +67,8 @@ impl Workdir {
             .env_remove("BATON_DB")
             .env_remove("BATON_SERVER")
             .env_remove("BATON_TOKEN")
+            .env_remove("BATON_LOG")
+            .env_remove("BATON_LOG_FORMAT")
             .stdin(Stdio::null());
         command
     }

@@ -68,6 +68,17 @@ impl Server {
         work.path().join("server.db")
     }
 
+    /// The body of a GET as text (`/metrics`).
+    pub fn get_text(&self, path: &str) -> String {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.url))
+            .call()
+            .expect("the server answers");
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.body_mut().read_to_string().expect("a text body")
+    }
+
     pub fn deploy(&self, file: &std::path::Path) {
         let text = std::fs::read_to_string(file).expect("model readable");
         let boundary = "baton-test-boundary";

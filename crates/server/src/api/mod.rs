@@ -14,6 +14,8 @@ mod history;
 mod instances;
 mod jobs;
 mod operations;
+pub mod requests;
+mod scrape;
 
 use std::sync::Arc;
 
@@ -274,6 +276,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
+        .route("/metrics", get(scrape::scrape))
         .route("/v1/openapi.json", get(|| async move { Json(doc) }))
         .merge(routes.router)
         .fallback(|| async {
@@ -281,6 +284,11 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(crate::limits::check_head))
+        // Outermost, so that every request is logged and timed, refused ones too.
+        .layer(middleware::from_fn_with_state(
+            state.engine.metrics().clone(),
+            requests::observe,
+        ))
         .with_state(state)
 }
 
@@ -468,6 +476,29 @@ async fn admit(State(endpoint): State<Endpoint>, mut request: Request, next: Nex
             return refused;
         }
     };
+    let served = requests::ServedTenant(caller.tenant.clone());
+    let mut response = admitted(
+        &endpoint, request, next, caller, client, method, path, instance,
+    )
+    .await;
+    response.extensions_mut().insert(served);
+    response
+}
+
+/// The rest of [`admit`] for a known caller: the permission, the query, and for a route
+/// that changes something the body's digest.
+#[allow(clippy::too_many_arguments)]
+async fn admitted(
+    endpoint: &Endpoint,
+    mut request: Request,
+    next: Next,
+    caller: baton_auth::Principal,
+    client: Option<String>,
+    method: String,
+    path: String,
+    instance: Option<baton_core::InstanceId>,
+) -> Response {
+    let engine = &endpoint.state.engine;
     if let Err(problem) = allow(&caller, endpoint.permission) {
         let why = audit::Refused::Forbidden {
             caller: &caller,

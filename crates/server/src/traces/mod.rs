@@ -43,7 +43,6 @@ use opentelemetry_otlp::{Protocol, WithExportConfig as _, WithHttpConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter as _};
 
-pub(crate) use spans::element_type;
 use spans::{ElementInfo, Elements, InstanceSpans};
 
 /// Spans sent in one request at most.
@@ -190,9 +189,10 @@ impl Traces {
                 let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
                 // Once, then every thousandth: a full queue would otherwise flood the log.
                 if dropped == 1 || dropped.is_multiple_of(1000) {
-                    eprintln!(
-                        "baton serve: WARNING: the trace exporter is behind; {dropped} batch(es) \
-                         of committed events were left for it to read back later"
+                    tracing::warn!(
+                        dropped,
+                        "the trace exporter is behind; batches of committed events were left \
+                         for it to read back later"
                     );
                 }
             }
@@ -375,9 +375,11 @@ impl Exporter {
                 .and_then(|opened| {
                     opened
                         .map_err(|e| {
-                            eprintln!(
-                                "baton serve: WARNING: traces: cannot open the store of tenant \
-                                 '{tenant}': {e}; spans are sent, but not read back after a restart"
+                            tracing::warn!(
+                                tenant,
+                                error = %e,
+                                "traces: cannot open the tenant's store; spans are sent, but not \
+                                 read back after a restart"
                             );
                         })
                         .ok()
@@ -395,7 +397,7 @@ impl Exporter {
     fn catch_up(&mut self, tenant: &str, path: &Path) {
         let left = match &self.tenant(tenant, path).store {
             Some(store) => store.trace_outbox().unwrap_or_else(|e| {
-                eprintln!("baton serve: WARNING: traces: cannot read what is left to send: {e}");
+                tracing::warn!(error = %e, "traces: cannot read what is left to send");
                 Vec::new()
             }),
             None => Vec::new(),
@@ -491,8 +493,10 @@ impl Exporter {
         let journal = match store.journal(instance) {
             Ok(journal) => journal,
             Err(e) => {
-                eprintln!(
-                    "baton serve: WARNING: traces: cannot read the journal of instance {instance}: {e}"
+                tracing::warn!(
+                    instance = instance.0,
+                    error = %e,
+                    "traces: cannot read the journal of an instance"
                 );
                 return;
             }
@@ -533,7 +537,7 @@ impl Exporter {
                 .split_off(MAX_EXPORT_BATCH.min(self.pending.len()));
             let batch = std::mem::replace(&mut self.pending, rest);
             if let Err(e) = futures_executor::block_on(self.exporter.export(batch)) {
-                eprintln!("baton serve: WARNING: traces could not be sent: {e}");
+                tracing::warn!(error = %e, "traces could not be sent");
                 ok = false;
             }
         }
@@ -552,7 +556,7 @@ impl Exporter {
             if let Some(store) = self.tenants.get_mut(&tenant).and_then(|t| t.store.as_mut())
                 && let Err(e) = store.traced(&through)
             {
-                eprintln!("baton serve: WARNING: traces: cannot record what was sent: {e}");
+                tracing::warn!(error = %e, "traces: cannot record what was sent");
             }
         }
     }
@@ -606,7 +610,7 @@ fn read_elements(
         .map(|node| {
             let info = ElementInfo {
                 name: node.name.clone().filter(|n| !n.trim().is_empty()),
-                kind: element_type(&node.kind),
+                kind: node.kind.xml_name(),
             };
             (node.id.clone(), info)
         })

@@ -474,27 +474,3 @@ fn scope() -> InstrumentationScope {
         .with_version(env!("CARGO_PKG_VERSION"))
         .build()
 }
-
-/// The BPMN XML name of a node kind, as `baton.element.type` gives it.
-pub(crate) fn element_type(kind: &baton_model::NodeKind) -> &'static str {
-    use baton_model::NodeKind;
-    match kind {
-        NodeKind::StartEvent { .. } => "startEvent",
-        NodeKind::EndEvent { .. } => "endEvent",
-        NodeKind::IntermediateCatchEvent { .. } => "intermediateCatchEvent",
-        NodeKind::IntermediateThrowEvent { .. } => "intermediateThrowEvent",
-        NodeKind::BoundaryEvent { .. } => "boundaryEvent",
-        NodeKind::PassThroughTask => "task",
-        NodeKind::ServiceTask { .. } => "serviceTask",
-        NodeKind::ScriptTask { .. } => "scriptTask",
-        NodeKind::UserTask { .. } => "userTask",
-        NodeKind::ReceiveTask { .. } => "receiveTask",
-        NodeKind::BusinessRuleTask { .. } => "businessRuleTask",
-        NodeKind::SubProcess { .. } => "subProcess",
-        NodeKind::CallActivity { .. } => "callActivity",
-        NodeKind::ExclusiveGateway => "exclusiveGateway",
-        NodeKind::ParallelGateway => "parallelGateway",
-        NodeKind::InclusiveGateway => "inclusiveGateway",
-        NodeKind::EventBasedGateway => "eventBasedGateway",
-    }
-}
