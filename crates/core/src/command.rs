@@ -32,7 +32,7 @@ pub enum Command {
         /// The call activity starting it, for a child instance.
         parent: Option<ParentRef>,
         /// Its trace, when traces are kept or the caller gave one.
-        trace: Option<TraceContext>,
+        trace: Option<Box<TraceContext>>,
     },
     /// An operator changes a running instance: sets variables on the process, terminates
     /// element instances, and activates elements (at process level, or inside the one

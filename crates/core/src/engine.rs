@@ -521,7 +521,7 @@ fn start(
     variables: &Context,
     start_at: Option<&str>,
     parent: Option<ParentRef>,
-    trace: Option<TraceContext>,
+    trace: Option<Box<TraceContext>>,
 ) -> Result<(), Rejection> {
     if p.state.seq != 0 {
         return Err(Rejection::AlreadyStarted(p.state.instance));

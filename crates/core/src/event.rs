@@ -41,7 +41,7 @@ pub enum Event {
         /// start (telemetry off, or journals from before traces), which means its trace
         /// id follows from the instance id.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        trace: Option<TraceContext>,
+        trace: Option<Box<TraceContext>>,
     },
 
     /// An element instance came into being. `scope` is the enclosing element instance

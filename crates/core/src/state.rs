@@ -44,7 +44,7 @@ pub struct InstanceState {
     /// The call activity that started this instance, if one did.
     pub parent: Option<ParentRef>,
     /// Its trace, if one was recorded at start (`instance_created`).
-    pub trace: Option<TraceContext>,
+    pub trace: Option<Box<TraceContext>>,
     /// Where the instance starts once the process's start listeners have completed.
     pub start_at: Option<NodeId>,
     /// Instances started by this instance's call activities, by call activity.

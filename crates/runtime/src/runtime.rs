@@ -553,7 +553,7 @@ impl<S: Store> Runtime<S> {
             variables,
             start_at,
             parent: None,
-            trace: self.new_trace(trace),
+            trace: self.new_trace(trace).map(Box::new),
         };
         self.run_command(&def, &mut state, command)?;
         self.instances.insert(instance, state);
@@ -584,7 +584,7 @@ impl<S: Store> Runtime<S> {
                 variables: variables.clone(),
                 start_at: None,
                 parent: None,
-                trace: self.new_trace(None),
+                trace: self.new_trace(None).map(Box::new),
             };
             self.run_command(&def, &mut state, command)?;
             self.instances.insert(instance, state);
@@ -818,7 +818,7 @@ impl<S: Store> Runtime<S> {
                         variables,
                         start_at: None,
                         parent: Some(parent),
-                        trace,
+                        trace: trace.map(Box::new),
                     };
                     self.run_command(&def, &mut state, command)?;
                     self.instances.insert(child, state);

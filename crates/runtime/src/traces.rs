@@ -32,7 +32,7 @@ pub fn trace_id(trace: Option<&TraceContext>, instance: InstanceId) -> [u8; 16] 
 
 /// The trace id of an instance's state.
 pub fn trace_id_of(state: &InstanceState) -> [u8; 16] {
-    trace_id(state.trace.as_ref(), state.instance)
+    trace_id(state.trace.as_deref(), state.instance)
 }
 
 /// The span id of `of` in the trace `trace_id`: never all zeros, which W3C reserves.

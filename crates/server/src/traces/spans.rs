@@ -127,7 +127,7 @@ impl InstanceSpans {
             } => {
                 self.process_id.clone_from(process_id);
                 self.version = *version;
-                self.trace_id = traces::trace_id(trace.as_ref(), self.instance);
+                self.trace_id = traces::trace_id(trace.as_deref(), self.instance);
                 self.remote_parent = trace
                     .as_ref()
                     .and_then(|t| t.parent_span_id.as_deref())
