@@ -11,6 +11,7 @@ UPDATE instances SET parent = (
 
 -- A prune looks for ended instances by when they ended.
 CREATE INDEX instances_by_end ON instances (ended_at) WHERE ended_at IS NOT NULL;
--- History by element, and per-element aggregates of a process version.
-CREATE INDEX element_instances_by_element ON element_instances (element_id, instance, key);
+-- Per-element aggregates of a process version go from its instances to their element
+-- instances by primary key; no index on element_id, which every element instance written
+-- would have to update (history filtered by element alone scans).
 CREATE INDEX incidents_by_element ON incidents (element_id, instance);

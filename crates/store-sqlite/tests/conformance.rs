@@ -175,7 +175,7 @@ fn an_upgraded_store_learns_each_instances_parent_from_its_journal() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("version");
     conn.execute_batch(&format!(
-        "DROP INDEX instances_by_end; DROP INDEX element_instances_by_element;
+        "DROP INDEX instances_by_end;
          DROP INDEX incidents_by_element; ALTER TABLE instances DROP COLUMN parent;
          PRAGMA user_version = {}",
         version - 1
