@@ -47,6 +47,10 @@ const MIGRATIONS: &[&str] = &[
 pub enum Durability {
     /// Every commit is synced (the default: acknowledged means stored).
     Full,
+    /// Commits survive the process crashing, and are synced at WAL checkpoints: a power
+    /// cut may lose the last ones. For bookkeeping whose loss only repeats work (which
+    /// spans were exported), so it does not hold the writers up with a sync of its own.
+    Normal,
     /// The OS decides when to write; a crash may lose the last commits (benchmarks, tests).
     Relaxed,
 }
@@ -87,6 +91,7 @@ impl SqliteStore {
     fn init(conn: Connection, path: PathBuf, durability: Durability) -> Result<SqliteStore> {
         let sync = match durability {
             Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
             Durability::Relaxed => "OFF",
         };
         // A larger page cache keeps the projection indexes in memory; checkpointing less
