@@ -221,7 +221,8 @@ impl Checker<'_> {
                 }
                 let need = &needs[*next];
                 *next += 1;
-                let Some(&target) = index.get(need.as_str()) else {
+                // A phase that needs itself is reported as such, not as a cycle.
+                let Some(&target) = index.get(need.as_str()).filter(|t| **t != node) else {
                     continue;
                 };
                 match state[target] {

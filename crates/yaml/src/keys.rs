@@ -88,6 +88,9 @@ pub(crate) const ALIASES: &[(&str, &str)] = &[
     ("rollback", "undo"),
     ("compensate", "undo"),
     ("title", "name"),
+    ("stages", "phases"),
+    ("jobs", "steps"),
+    ("tasks", "steps"),
 ];
 
 /// The key meant by an unknown `key` among `allowed`: an alias, else the closest by edit

@@ -210,6 +210,10 @@ impl Reader {
                 })
                 .collect(),
             Value::Scalar { .. } if node.is_null() => Vec::new(),
+            Value::Mapping(_) => {
+                self.error(node.span, path, "expected a list, found a mapping");
+                Vec::new()
+            }
             _ => self
                 .text(node, path)
                 .map(|t| (t, node.span))
@@ -709,10 +713,7 @@ impl Reader {
                 self.error(
                     node.span,
                     path,
-                    format!(
-                        "each item has exactly one of {}: write one item per check",
-                        list(allowed)
-                    ),
+                    format!("give exactly one of {} (one item per check)", list(allowed)),
                 );
                 None
             }
