@@ -700,7 +700,7 @@ impl Reader {
         let f = self.fields(entries, path, allowed);
         match f.entries.as_slice() {
             [(kind, _, value)] if entries.len() == 1 => Some((kind, value)),
-            [] if entries.is_empty() => {
+            _ if entries.is_empty() => {
                 self.error(
                     node.span,
                     path,
@@ -708,8 +708,7 @@ impl Reader {
                 );
                 None
             }
-            [] => None,
-            _ => {
+            [_, _, ..] => {
                 self.error(
                     node.span,
                     path,
@@ -717,6 +716,8 @@ impl Reader {
                 );
                 None
             }
+            // The unknown keys are reported already.
+            _ => None,
         }
     }
 
