@@ -659,29 +659,43 @@ impl Compiler {
     }
 
     /// The inputs' defaults, as output mappings of the start event: a value given at
-    /// start wins, a missing (or null) one gets its default.
+    /// start wins, a missing (or null) one gets its default. `principles:` become the
+    /// variable `principles` the same way, for templates and prompts.
     fn defaults(&mut self, workflow: &Workflow) -> Vec<Mapping> {
+        let principles = (!workflow.principles.is_empty()).then(|| {
+            let list = workflow
+                .principles
+                .iter()
+                .cloned()
+                .map(serde_json::Value::String);
+            (
+                "principles",
+                serde_json::Value::Array(list.collect()),
+                workflow.span,
+            )
+        });
+        let defaults = workflow.inputs.iter().filter_map(|input| {
+            let default = input.default.as_ref().filter(|d| !d.is_null())?;
+            Some((input.name.as_str(), default.clone(), input.span))
+        });
         let mut mappings = Vec::new();
-        for input in &workflow.inputs {
-            let Some(default) = input.default.as_ref().filter(|d| !d.is_null()) else {
+        for (name, default, span) in defaults.chain(principles) {
+            if mappings.iter().any(|m: &Mapping| m.target == name) {
                 continue;
-            };
-            let literal = feel_literal(default);
-            let text = format!(
-                "if {name} = null then {literal} else {name}",
-                name = input.name
-            );
+            }
+            let literal = feel_literal(&default);
+            let text = format!("if {name} = null then {literal} else {name}");
             match Expression::parse(&text) {
                 Ok(source) => mappings.push(Mapping {
                     source,
-                    target: input.name.clone(),
+                    target: name.to_string(),
                 }),
                 Err(e) => self.diagnostics.push(Diagnostic::error(
-                    input.span,
+                    span,
                     None,
                     format!(
-                        "inputs.{}: the default cannot be used as a value ({})",
-                        input.name, e.message
+                        "inputs.{name}: the default cannot be used as a value ({})",
+                        e.message
                     ),
                 )),
             }
