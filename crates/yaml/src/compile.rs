@@ -30,12 +30,8 @@ pub(crate) fn compile(workflow: &Workflow, base: &str) -> Result<ProcessGraph, V
         diagnostics: Vec::new(),
         base: base.to_string(),
     };
-    let order = match (&workflow.pipeline, workflow.layout) {
-        (Some(pipeline), _) => Order::Pipeline(pipeline.clone()),
-        (None, Layout::Steps) => Order::InFile,
-        (None, Layout::Phases) => Order::Needs,
-    };
-    let start = compiler.scope(&workflow.phases, &order, None, "", workflow.span);
+    let preds = top_order(workflow);
+    let start = compiler.scope(&workflow.phases, &preds, None, "", workflow.span);
     if let Some(start) = start {
         compiler.nodes[start.0 as usize].outputs = compiler.defaults(workflow);
     }
@@ -72,6 +68,21 @@ pub(crate) fn compile(workflow: &Workflow, base: &str) -> Result<ProcessGraph, V
         listeners: Vec::new(),
         span: workflow.span,
     })
+}
+
+/// How the top-level phases follow one another, as [`compile`] wires them.
+pub(crate) fn top_order(workflow: &Workflow) -> Vec<Vec<usize>> {
+    match (&workflow.pipeline, workflow.layout) {
+        (Some(pipeline), _) => Order::Pipeline(pipeline.clone()),
+        (None, Layout::Steps) => Order::InFile,
+        (None, Layout::Phases) => Order::Needs,
+    }
+    .predecessors(&workflow.phases)
+}
+
+/// How the steps of a phase follow one another, as [`compile`] wires them.
+pub(crate) fn step_order(phase: &Phase) -> Vec<Vec<usize>> {
+    Order::InFile.predecessors(&phase.steps)
 }
 
 fn has_undo(phases: &[Phase]) -> bool {
@@ -196,12 +207,13 @@ impl Compiler {
         }
     }
 
-    /// One phase set: its start, its phases wired by `order`, its end. Returns the start
+    /// One phase set: its start, its phases wired by `preds` (for each phase, the ones
+    /// it waits for), its end. Returns the start
     /// event. `owner` is the phase whose steps these are (`""` at the process level).
     fn scope(
         &mut self,
         phases: &[Phase],
-        order: &Order,
+        preds: &[Vec<usize>],
         scope: Option<NodeId>,
         owner: &str,
         span: Span,
@@ -213,7 +225,6 @@ impl Compiler {
                 format!("{owner}__{suffix}")
             }
         };
-        let preds = order.predecessors(phases);
         // A timeout path runs only when its phase times out, never as a root.
         let handlers: Vec<usize> = phases
             .iter()
@@ -254,7 +265,7 @@ impl Compiler {
         } else {
             start
         };
-        let conditions = conditions(phases, &preds);
+        let conditions = conditions(phases, preds);
         let mut placed: Vec<Option<Placed>> = vec![None; phases.len()];
         for (i, phase) in phases.iter().enumerate() {
             let timeout_path = phase.on_timeout.is_some();
@@ -487,7 +498,7 @@ impl Compiler {
                 scope,
                 span,
             );
-            self.scope(&phase.steps, &Order::InFile, Some(node), id, span);
+            self.scope(&phase.steps, &step_order(phase), Some(node), id, span);
             node
         } else if let Some(called) = &phase.call {
             self.node(

@@ -78,6 +78,19 @@ pub fn metadata(text: &str) -> Result<ast::Workflow, Vec<Diagnostic>> {
     parsed.workflow.ok_or(parsed.diagnostics)
 }
 
+/// For each top-level phase of `workflow` (by index), the phases it waits for, as the
+/// compiled graph runs them: its `needs`, the one before it for `steps:` without any
+/// `needs` (file order), or the one before it in the `pipeline`. `baton plan` and views
+/// read the order from here so they agree with the engine.
+pub fn predecessors(workflow: &ast::Workflow) -> Vec<Vec<usize>> {
+    compile::top_order(workflow)
+}
+
+/// The same for the steps of a phase (`phase.steps`).
+pub fn step_predecessors(phase: &ast::Phase) -> Vec<Vec<usize>> {
+    compile::step_order(phase)
+}
+
 /// Whether a file name is a YAML workflow's (`.yaml` or `.yml`).
 pub fn is_yaml(name: &Path) -> bool {
     name.extension()
