@@ -8,8 +8,9 @@
 //! phase's service task of job type [`action::PHASE_JOB_TYPE`].
 //!
 //! The way through: `tree.rs` (YAML text to located nodes), `read.rs` (nodes to
-//! [`ast::Workflow`], every key checked against `keys.rs`), `check.rs` (ids, `needs`,
-//! cycles, resources, the pipeline), `compile.rs` (the graph, named as its docs say).
+//! [`ast::Workflow`], every key checked against `keys.rs`, ids, durations and defaults
+//! by `values.rs`), `check.rs` (ids, `needs`, cycles, resources, the pipeline),
+//! `compile.rs` (the graph, named as its docs say).
 //!
 //! **Invariant:** nothing here panics on input or does IO; [`parse`] returns what it could
 //! read plus diagnostics.
@@ -21,6 +22,7 @@ mod compile;
 pub mod keys;
 mod read;
 mod tree;
+mod values;
 
 use std::path::Path;
 
