@@ -669,9 +669,10 @@ impl Compiler {
         self.nodes[work.0 as usize].compensation = Some(handler);
     }
 
-    /// The inputs' defaults, as output mappings of the start event: a value given at
-    /// start wins, a missing (or null) one gets its default. `principles:` become the
-    /// variable `principles` the same way, for templates and prompts.
+    /// The inputs, as output mappings of the start event: a value given at start wins, a
+    /// missing (or null) one gets its default, and a missing one without a default fails
+    /// the mapping, an incident on `__start` naming the input. `principles:` become the
+    /// variable `principles` the same way as a default, for templates and prompts.
     fn defaults(&mut self, workflow: &Workflow) -> Vec<Mapping> {
         let principles = (!workflow.principles.is_empty()).then(|| {
             let list = workflow
@@ -690,6 +691,27 @@ impl Compiler {
             Some((input.name.as_str(), default.clone(), input.span))
         });
         let mut mappings = Vec::new();
+        for input in workflow.inputs.iter().filter(|i| i.default.is_none()) {
+            // `is defined` reads a missing variable without the warning that would turn
+            // the assertion's failure into a quiet null.
+            let text = format!(
+                "if is defined({name}) and {name} != null then {name} else assert(null, \
+                 false, \"input `{name}` is required: start the workflow with --var \
+                 {name}=VALUE\")",
+                name = input.name
+            );
+            match Expression::parse(&text) {
+                Ok(source) => mappings.push(Mapping {
+                    source,
+                    target: input.name.clone(),
+                }),
+                Err(e) => self.diagnostics.push(Diagnostic::error(
+                    input.span,
+                    None,
+                    format!("inputs.{}: cannot be required ({})", input.name, e.message),
+                )),
+            }
+        }
         for (name, default, span) in defaults.chain(principles) {
             if mappings.iter().any(|m: &Mapping| m.target == name) {
                 continue;

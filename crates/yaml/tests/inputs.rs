@@ -1,0 +1,90 @@
+//! Inputs at start, as the compiled start event applies them: a given value wins, a
+//! missing one gets its default, and a missing one without a default is an incident on
+//! `__start` that names it.
+
+use baton_core::{Command, Definition, InstanceId, InstanceState, Request, Timestamp};
+use baton_feel::{Context, Value};
+
+const FLOW: &str = "id: flow
+inputs:
+  version: {type: string}
+  channel: {type: string, default: stable}
+  regions: {type: array, default: [emea, apac]}
+principles:
+  - Reproducible from the tag.
+steps:
+  only:
+    gates:
+      - approval: {group: reviewers}
+";
+
+fn start(variables: &[(&str, Value)]) -> InstanceState {
+    let parsed = baton_yaml::parse(FLOW, None);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let def = Definition::new(parsed.graph.expect("a graph"), 1);
+    let mut given = Context::new();
+    for (name, value) in variables {
+        given.insert(*name, value.clone());
+    }
+    let mut state = InstanceState::empty();
+    baton_core::execute(
+        &def,
+        &mut state,
+        &Request {
+            at: Timestamp(1),
+            command: Command::StartInstance {
+                instance: InstanceId(1),
+                version: 1,
+                variables: given,
+                start_at: None,
+                parent: None,
+                trace: None,
+            },
+        },
+    )
+    .expect("the start is accepted");
+    state
+}
+
+fn variable(state: &InstanceState, name: &str) -> Value {
+    state
+        .variables
+        .get(&state.root)
+        .and_then(|v| v.get(name))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+#[test]
+fn given_values_win_and_missing_ones_get_their_defaults() {
+    let state = start(&[
+        ("version", Value::string("1.2.0")),
+        ("channel", Value::string("beta")),
+    ]);
+    assert!(state.incidents.is_empty(), "{:?}", state.incidents);
+    assert_eq!(variable(&state, "version"), Value::string("1.2.0"));
+    assert_eq!(variable(&state, "channel"), Value::string("beta"));
+    assert_eq!(
+        variable(&state, "regions"),
+        Value::list(vec![Value::string("emea"), Value::string("apac")])
+    );
+    assert_eq!(
+        variable(&state, "principles"),
+        Value::list(vec![Value::string("Reproducible from the tag.")])
+    );
+}
+
+#[test]
+fn a_missing_required_input_is_an_incident_naming_it() {
+    let state = start(&[]);
+    let messages: Vec<&str> = state
+        .incidents
+        .values()
+        .map(|i| i.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("input `version` is required"),
+        "{messages:?}"
+    );
+}
