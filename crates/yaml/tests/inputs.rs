@@ -2,7 +2,9 @@
 //! missing one gets its default, and a missing one without a default is an incident on
 //! `__start` that names it.
 
-use baton_core::{Command, Definition, InstanceId, InstanceState, Request, Timestamp};
+mod support;
+
+use baton_core::InstanceState;
 use baton_feel::{Context, Value};
 
 const FLOW: &str = "id: flow
@@ -19,31 +21,11 @@ steps:
 ";
 
 fn start(variables: &[(&str, Value)]) -> InstanceState {
-    let parsed = baton_yaml::parse(FLOW, None);
-    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
-    let def = Definition::new(parsed.graph.expect("a graph"), 1);
     let mut given = Context::new();
     for (name, value) in variables {
         given.insert(*name, value.clone());
     }
-    let mut state = InstanceState::empty();
-    baton_core::execute(
-        &def,
-        &mut state,
-        &Request {
-            at: Timestamp(1),
-            command: Command::StartInstance {
-                instance: InstanceId(1),
-                version: 1,
-                variables: given,
-                start_at: None,
-                parent: None,
-                trace: None,
-            },
-        },
-    )
-    .expect("the start is accepted");
-    state
+    support::start(&support::definition(FLOW), 1, given)
 }
 
 fn variable(state: &InstanceState, name: &str) -> Value {
