@@ -1,6 +1,7 @@
 //! YAML workflows through the CLI: `baton lint` on them (exit 0 clean, 2 with an error
 //! located as `FILE:LINE:COL` with the YAML path and a suggestion), any other command
-//! refusing a broken one with exit 2, and `deploy` + `start` running one on the engine.
+//! refusing a broken one with exit 2, `deploy` + `start` running one on the engine, and a
+//! `decision:` phase deploying and evaluating the DMN file it names.
 
 mod support;
 
@@ -84,5 +85,44 @@ fn a_deployed_workflow_starts_by_its_id_with_its_defaults() {
     let d = out.json();
     assert_eq!(d["state"], "waiting", "{d:#}");
     assert_eq!(d["variables"]["channel"], "stable");
+    assert_eq!(d["waiting"][0]["element"], "review__approval", "{d:#}");
+}
+
+const GRADE_DMN: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="defs" name="Grades" namespace="http://baton.example/dmn/grades">
+  <decision id="grade" name="Grade">
+    <decisionTable id="table" hitPolicy="UNIQUE">
+      <input id="in_score"><inputExpression id="ie_score" typeRef="number"><text>score</text></inputExpression></input>
+      <output id="out_grade" name="grade" typeRef="string"/>
+      <rule id="r1"><inputEntry><text>&gt;= 10</text></inputEntry><outputEntry><text>"A"</text></outputEntry></rule>
+      <rule id="r2"><inputEntry><text>&lt; 10</text></inputEntry><outputEntry><text>"B"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>"#;
+
+const GRADED: &str = "id: graded
+phases:
+  grade:
+    decision:
+      file: rules/grades.dmn
+      decision: grade
+      input: {score: points * 2}
+      result: letter
+  review:
+    needs: [grade]
+    gates:
+      - approval: {user: demo}
+";
+
+#[test]
+fn a_decision_phase_deploys_its_dmn_file_and_evaluates_it() {
+    let w = Workdir::new();
+    std::fs::create_dir_all(w.path().join("flows/rules")).expect("mkdir");
+    w.write("flows/rules/grades.dmn", GRADE_DMN);
+    w.write("flows/graded.yaml", GRADED);
+    let out = w.baton(&["run", "flows/graded.yaml", "--var", "points=6", "--json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let d = out.json();
+    assert_eq!(d["variables"]["letter"], "A", "{d:#}");
     assert_eq!(d["waiting"][0]["element"], "review__approval", "{d:#}");
 }
