@@ -126,3 +126,23 @@ fn a_decision_phase_deploys_its_dmn_file_and_evaluates_it() {
     assert_eq!(d["variables"]["letter"], "A", "{d:#}");
     assert_eq!(d["waiting"][0]["element"], "review__approval", "{d:#}");
 }
+
+#[test]
+fn lint_warns_of_files_a_workflow_reads_that_are_not_there() {
+    let w = Workdir::new();
+    w.write(
+        "flow.yaml",
+        "id: flow\nphases:\n  prepare:\n    template:\n      - {from: a.j2, to: out/a.json, schema: a.schema.json}\n",
+    );
+    w.write("a.j2", "{}");
+    let out = w.baton(&["lint", "flow.yaml"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "flow.yaml:3:3: warning: phases.prepare: template `schema` `a.schema.json` does not exist"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("a.j2"), "{}", out.stdout);
+}
