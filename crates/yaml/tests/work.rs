@@ -12,6 +12,21 @@ fn root_variable(state: &baton_core::InstanceState, name: &str) -> Option<Value>
     state.variables.get(&state.root)?.get(name).cloned()
 }
 
+/// Completes the oldest open job with `result`.
+fn complete_first_job(
+    def: &baton_core::Definition,
+    state: &mut baton_core::InstanceState,
+    at: i64,
+    result: &[(&str, Value)],
+) {
+    let job = *state.jobs.keys().next().expect("an open job");
+    let mut variables = Context::new();
+    for (name, value) in result {
+        variables.insert(*name, value.clone());
+    }
+    execute(def, state, at, Command::CompleteJob { job, variables });
+}
+
 #[test]
 fn outputs_map_the_result_and_nothing_else_leaks() {
     let def = definition(
@@ -19,18 +34,14 @@ fn outputs_map_the_result_and_nothing_else_leaks() {
          big: size > 10\n  test:\n    run: make test\n",
     );
     let mut state = start(&def, 1, Context::new());
-    let job = *state.jobs.keys().next().expect("build's job");
-    let mut result = Context::new();
-    result.insert("file", Value::string("dist/app.tar.gz"));
-    result.insert("size", Value::from(42));
-    execute(
+    complete_first_job(
         &def,
         &mut state,
         2,
-        Command::CompleteJob {
-            job,
-            variables: result,
-        },
+        &[
+            ("file", Value::string("dist/app.tar.gz")),
+            ("size", Value::from(42)),
+        ],
     );
     assert_eq!(
         root_variable(&state, "package"),
@@ -43,18 +54,7 @@ fn outputs_map_the_result_and_nothing_else_leaks() {
         "only mapped variables propagate"
     );
     // Without `outputs:`, the result's fields become variables.
-    let job = *state.jobs.keys().next().expect("test's job");
-    let mut result = Context::new();
-    result.insert("passed", Value::Bool(true));
-    execute(
-        &def,
-        &mut state,
-        3,
-        Command::CompleteJob {
-            job,
-            variables: result,
-        },
-    );
+    complete_first_job(&def, &mut state, 3, &[("passed", Value::Bool(true))]);
     assert_eq!(root_variable(&state, "passed"), Some(Value::Bool(true)));
     assert_eq!(state.status, InstanceStatus::Completed);
 }
