@@ -655,41 +655,32 @@ fn run_case(seed: u64, yaml: bool) -> String {
     serde_json::to_string(&journal).expect("journal serialises")
 }
 
-#[test]
-fn replay_rebuilds_the_live_state_for_random_models_and_commands() {
+/// Runs the cases `1..=cases` (or just `BATON_REPLAY_SEED`) twice each.
+fn check_cases(cases: u64, yaml: bool) {
     let seeds: Vec<u64> = match std::env::var("BATON_REPLAY_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
     {
         Some(seed) => vec![seed],
-        None => (1..=CASES).collect(),
+        None => (1..=cases).collect(),
     };
     for seed in seeds {
-        let first = run_case(seed, false);
+        let first = run_case(seed, yaml);
         assert_eq!(
             first,
-            run_case(seed, false),
+            run_case(seed, yaml),
             "seed {seed}: the same commands gave a different journal"
         );
     }
 }
 
+#[test]
+fn replay_rebuilds_the_live_state_for_random_models_and_commands() {
+    check_cases(CASES, false);
+}
+
 /// The same promises for the graphs YAML workflows compile to.
 #[test]
 fn replay_rebuilds_the_live_state_for_yaml_workflows() {
-    let seeds: Vec<u64> = match std::env::var("BATON_REPLAY_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-    {
-        Some(seed) => vec![seed],
-        None => (1..=YAML_CASES).collect(),
-    };
-    for seed in seeds {
-        let first = run_case(seed, true);
-        assert_eq!(
-            first,
-            run_case(seed, true),
-            "seed {seed}: the same commands gave a different journal"
-        );
-    }
+    check_cases(YAML_CASES, true);
 }
