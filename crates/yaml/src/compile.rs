@@ -18,7 +18,7 @@ use baton_model::{
 };
 
 use crate::action::{PHASE_HEADER, PHASE_JOB_TYPE, PhaseAction, Run, Template};
-use crate::ast::{Approval, Layout, Phase, Workflow};
+use crate::ast::{Approval, InputType, Layout, Phase, Workflow};
 
 /// Compiles a workflow that [`crate::check`] found no error in. `base` is the workflow
 /// file's directory, for [`PhaseAction::base`]. Errors are what only compiling finds
@@ -669,72 +669,77 @@ impl Compiler {
         self.nodes[work.0 as usize].compensation = Some(handler);
     }
 
-    /// The inputs, as output mappings of the start event: a value given at start wins, a
-    /// missing (or null) one gets its default, and a missing one without a default fails
-    /// the mapping, an incident on `__start` naming the input. `principles:` become the
-    /// variable `principles` the same way as a default, for templates and prompts.
+    /// The inputs, as output mappings of the start event: a value given at start wins
+    /// (when it is of the input's type), a missing (or null) one gets its default, and a
+    /// missing one without a default fails the mapping. A failed mapping is an incident on
+    /// `__start` whose message names the input. `principles:` become the variable
+    /// `principles` the same way as a default, for templates and prompts.
     fn defaults(&mut self, workflow: &Workflow) -> Vec<Mapping> {
-        let principles = (!workflow.principles.is_empty()).then(|| {
-            let list = workflow
-                .principles
-                .iter()
-                .cloned()
-                .map(serde_json::Value::String);
-            (
-                "principles",
-                serde_json::Value::Array(list.collect()),
-                workflow.span,
-            )
-        });
-        let defaults = workflow.inputs.iter().filter_map(|input| {
-            let default = input.default.as_ref().filter(|d| !d.is_null())?;
-            Some((input.name.as_str(), default.clone(), input.span))
-        });
         let mut mappings = Vec::new();
-        for input in workflow.inputs.iter().filter(|i| i.default.is_none()) {
-            // `is defined` reads a missing variable without the warning that would turn
-            // the assertion's failure into a quiet null.
-            let text = format!(
-                "if is defined({name}) and {name} != null then {name} else assert(null, \
-                 false, \"input `{name}` is required: start the workflow with --var \
-                 {name}=VALUE\")",
-                name = input.name
-            );
-            match Expression::parse(&text) {
-                Ok(source) => mappings.push(Mapping {
-                    source,
-                    target: input.name.clone(),
-                }),
-                Err(e) => self.diagnostics.push(Diagnostic::error(
-                    input.span,
-                    None,
-                    format!("inputs.{}: cannot be required ({})", input.name, e.message),
-                )),
-            }
+        for input in &workflow.inputs {
+            let name = input.name.as_str();
+            // The given value, checked against the type.
+            let given = match feel_type(input.kind) {
+                Some((feel, words)) => format!(
+                    "assert({name}, {name} instance of {feel}, \"input `{name}` must be \
+                     {words}\")"
+                ),
+                None => name.to_string(),
+            };
+            let text = match input.default.as_ref() {
+                Some(default) if !default.is_null() => format!(
+                    "if {name} = null then {} else {given}",
+                    feel_literal(default)
+                ),
+                Some(_) if given == name => continue,
+                Some(_) => format!("if {name} = null then null else {given}"),
+                // `is defined` reads a missing variable without the warning that would
+                // turn the assertion's failure into a quiet null.
+                None => format!(
+                    "if is defined({name}) and {name} != null then {given} else assert(null, \
+                     false, \"input `{name}` is required: start the workflow with --var \
+                     {name}=VALUE\")"
+                ),
+            };
+            self.start_mapping(&mut mappings, name, &text, input.span);
         }
-        for (name, default, span) in defaults.chain(principles) {
-            if mappings.iter().any(|m: &Mapping| m.target == name) {
-                continue;
-            }
-            let literal = feel_literal(&default);
-            let text = format!("if {name} = null then {literal} else {name}");
-            match Expression::parse(&text) {
-                Ok(source) => mappings.push(Mapping {
-                    source,
-                    target: name.to_string(),
-                }),
-                Err(e) => self.diagnostics.push(Diagnostic::error(
-                    span,
-                    None,
-                    format!(
-                        "inputs.{name}: the default cannot be used as a value ({})",
-                        e.message
-                    ),
-                )),
-            }
+        if !workflow.principles.is_empty() && !mappings.iter().any(|m| m.target == "principles") {
+            let list = workflow.principles.iter().cloned();
+            let list = serde_json::Value::Array(list.map(serde_json::Value::String).collect());
+            let text = format!(
+                "if principles = null then {} else principles",
+                feel_literal(&list)
+            );
+            self.start_mapping(&mut mappings, "principles", &text, workflow.span);
         }
         mappings
     }
+
+    fn start_mapping(&mut self, mappings: &mut Vec<Mapping>, name: &str, text: &str, span: Span) {
+        match Expression::parse(text) {
+            Ok(source) => mappings.push(Mapping {
+                source,
+                target: name.to_string(),
+            }),
+            Err(e) => self.diagnostics.push(Diagnostic::error(
+                span,
+                None,
+                format!("inputs.{name}: cannot be applied at start ({})", e.message),
+            )),
+        }
+    }
+}
+
+/// The FEEL type an input's values must be an instance of, and its name in messages.
+fn feel_type(kind: InputType) -> Option<(&'static str, &'static str)> {
+    Some(match kind {
+        InputType::String => ("string", "a string"),
+        InputType::Number => ("number", "a number"),
+        InputType::Boolean => ("boolean", "a boolean"),
+        InputType::Array => ("list<Any>", "a list"),
+        InputType::Object => ("context<>", "a context (an object)"),
+        InputType::Any => return None,
+    })
 }
 
 /// A duration in seconds as ISO 8601 writes them (`10`, `0.5`).

@@ -1,6 +1,6 @@
 //! Inputs at start, as the compiled start event applies them: a given value wins, a
-//! missing one gets its default, and a missing one without a default is an incident on
-//! `__start` that names it.
+//! missing one gets its default, and a missing one without a default, or one of another
+//! type, is an incident on `__start` that names it.
 
 mod support;
 
@@ -67,6 +67,62 @@ fn a_missing_required_input_is_an_incident_naming_it() {
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(
         messages[0].contains("input `version` is required"),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn a_value_of_another_type_is_an_incident_naming_the_input() {
+    let state = start(&[
+        ("version", Value::string("1.2.0")),
+        ("regions", Value::string("emea")),
+    ]);
+    let messages: Vec<&str> = state
+        .incidents
+        .values()
+        .map(|i| i.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("input `regions` must be a list"),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn values_of_every_type_are_accepted_as_their_type() {
+    let flow = "id: typed
+inputs:
+  s: {type: string}
+  n: {type: number}
+  b: {type: boolean}
+  l: {type: array}
+  o: {type: object}
+  a: {type: any}
+steps:
+  only:
+    gates:
+      - approval: {group: reviewers}
+";
+    let mut object = Context::new();
+    object.insert("k", Value::from(1));
+    let mut given = Context::new();
+    given.insert("s", Value::string("x"));
+    given.insert("n", Value::from(2));
+    given.insert("b", Value::Bool(false));
+    given.insert("l", Value::list(vec![Value::from(1)]));
+    given.insert("o", Value::Context(object.into()));
+    given.insert("a", Value::Null);
+    let state = support::start(&support::definition(flow), 1, given);
+    let messages: Vec<&str> = state
+        .incidents
+        .values()
+        .map(|i| i.message.as_str())
+        .collect();
+    // `a` is any type, but required, and null is no value.
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("input `a` is required"),
         "{messages:?}"
     );
 }
