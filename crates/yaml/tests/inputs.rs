@@ -28,6 +28,14 @@ fn start(variables: &[(&str, Value)]) -> InstanceState {
     support::start(&support::definition(FLOW), 1, given)
 }
 
+fn incident_messages(state: &InstanceState) -> Vec<&str> {
+    state
+        .incidents
+        .values()
+        .map(|i| i.message.as_str())
+        .collect()
+}
+
 fn variable(state: &InstanceState, name: &str) -> Value {
     state
         .variables
@@ -59,11 +67,7 @@ fn given_values_win_and_missing_ones_get_their_defaults() {
 #[test]
 fn a_missing_required_input_is_an_incident_naming_it() {
     let state = start(&[]);
-    let messages: Vec<&str> = state
-        .incidents
-        .values()
-        .map(|i| i.message.as_str())
-        .collect();
+    let messages = incident_messages(&state);
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(
         messages[0].contains("input `version` is required"),
@@ -77,11 +81,7 @@ fn a_value_of_another_type_is_an_incident_naming_the_input() {
         ("version", Value::string("1.2.0")),
         ("regions", Value::string("emea")),
     ]);
-    let messages: Vec<&str> = state
-        .incidents
-        .values()
-        .map(|i| i.message.as_str())
-        .collect();
+    let messages = incident_messages(&state);
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(
         messages[0].contains("input `regions` must be a list"),
@@ -114,11 +114,7 @@ steps:
     given.insert("o", Value::Context(object.into()));
     given.insert("a", Value::Null);
     let state = support::start(&support::definition(flow), 1, given);
-    let messages: Vec<&str> = state
-        .incidents
-        .values()
-        .map(|i| i.message.as_str())
-        .collect();
+    let messages = incident_messages(&state);
     // `a` is any type, but required, and null is no value.
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(
