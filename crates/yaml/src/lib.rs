@@ -105,3 +105,43 @@ fn base_dir(file: Option<&Path>) -> String {
         .map(|dir| dir.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_files_are_known_by_their_extension() {
+        assert!(is_yaml(Path::new("flows/release.yaml")));
+        assert!(is_yaml(Path::new("release.YML")));
+        assert!(!is_yaml(Path::new("release.bpmn")));
+        assert!(!is_yaml(Path::new("yaml")));
+    }
+
+    #[test]
+    fn metadata_is_read_even_when_a_phase_has_an_error() {
+        let text = "id: w\nname: W\ntags: [a, b]\ncategory: data\nversion: 1.0\n\
+                    phases:\n  a:\n    neds: [b]\n";
+        let workflow = metadata(text).expect("metadata");
+        assert_eq!(workflow.id, "w");
+        assert_eq!(workflow.tags, ["a", "b"]);
+        assert_eq!(workflow.version.as_deref(), Some("1.0"));
+        assert!(metadata("- not a mapping").is_err());
+    }
+
+    #[test]
+    fn the_base_is_the_workflow_file_s_directory() {
+        let parsed = parse(
+            "id: w\nsteps:\n  a:\n    run: x\n",
+            Some(Path::new("a/b/w.yaml")),
+        );
+        let graph = parsed.graph.expect("a graph");
+        let node = &graph.nodes[graph.node_by_element("a").expect("a").0 as usize];
+        let baton_model::NodeKind::ServiceTask { job } = &node.kind else {
+            panic!("a service task")
+        };
+        let action: action::PhaseAction =
+            serde_json::from_str(&job.headers[0].1).expect("the action reads back");
+        assert_eq!(action.base, "a/b");
+    }
+}
