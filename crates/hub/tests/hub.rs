@@ -1,0 +1,322 @@
+//! `baton hub` over real git repositories made in a temporary folder.
+
+mod common;
+
+use baton_hub::{Error, Lock, Query};
+use common::{World, hotfix, pipeline, workflow};
+
+fn ids(hits: &[baton_hub::Hit]) -> Vec<String> {
+    hits.iter()
+        .map(|hit| format!("{}/{}", hit.hub, hit.workflow.id))
+        .collect()
+}
+
+fn search(
+    world: &World,
+    text: Option<&str>,
+    tag: Option<&str>,
+    category: Option<&str>,
+) -> Vec<String> {
+    let query = Query {
+        text: text.map(str::to_string),
+        tag: tag.map(str::to_string),
+        category: category.map(str::to_string),
+        hub: None,
+    };
+    ids(&world.hubs().search(&query).expect("search"))
+}
+
+#[test]
+fn add_indexes_the_workflows_and_skips_other_yaml() {
+    let world = World::new(&[
+        ("y_hotfix.yaml", &hotfix()),
+        ("data/y_pipeline.yml", &pipeline()),
+        (
+            "docker-compose.yaml",
+            "services:\n  db:\n    image: postgres\n",
+        ),
+        (".github/workflows/ci.yml", "on: push\njobs: {}\n"),
+    ]);
+    let added = world
+        .hubs()
+        .add("team", &world.upstream_path())
+        .expect("add");
+    assert_eq!(added.commit, Some(world.head().to_string()));
+    assert_eq!(added.workflows, 2);
+    let skipped: Vec<&str> = added.skipped.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(skipped, ["docker-compose.yaml"]);
+    let listing = world.hubs().list(None).expect("list");
+    let paths: Vec<&str> = listing[0]
+        .workflows
+        .iter()
+        .map(|w| w.path.as_str())
+        .collect();
+    assert_eq!(paths, ["y_hotfix.yaml", "data/y_pipeline.yml"]);
+}
+
+#[test]
+fn search_matches_name_description_tags_and_category_in_any_case() {
+    let world = World::new(&[
+        ("y_hotfix.yaml", &hotfix()),
+        ("y_pipeline.yaml", &pipeline()),
+    ]);
+    world
+        .hubs()
+        .add("team", &world.upstream_path())
+        .expect("add");
+    assert_eq!(
+        search(&world, Some("release"), None, None),
+        ["team/y_hotfix"]
+    );
+    assert_eq!(
+        search(&world, Some("TRIAGE"), None, None),
+        ["team/y_pipeline"]
+    );
+    assert_eq!(
+        search(&world, Some("support"), None, None),
+        ["team/y_pipeline"]
+    );
+    assert_eq!(
+        search(&world, None, Some("Hotfix"), None),
+        ["team/y_hotfix"]
+    );
+    assert_eq!(
+        search(&world, None, None, Some("data")),
+        ["team/y_pipeline"]
+    );
+    assert_eq!(
+        search(&world, Some("release"), None, Some("data")),
+        Vec::<String>::new()
+    );
+    assert_eq!(search(&world, None, None, None).len(), 2);
+}
+
+#[test]
+fn pull_pins_the_commit_and_keeps_the_file_until_update() {
+    let world = World::new(&[("y_hotfix.yaml", &hotfix())]);
+    let first = world.head();
+    let project = world.project();
+    world
+        .hubs()
+        .add("team", &world.upstream_path())
+        .expect("add");
+    let locked = world
+        .hubs()
+        .pull(&project, "team/y_hotfix", false)
+        .expect("pull");
+    assert_eq!(locked.commit, first.to_string());
+    assert_eq!(locked.path, ".baton/hub/team/y_hotfix.yaml");
+    let lock_text = std::fs::read_to_string(project.join(".baton/hub.lock")).expect("lock");
+    assert!(
+        lock_text.contains(&format!("commit = \"{first}\"")),
+        "{lock_text}"
+    );
+    assert!(
+        lock_text.contains("name = \"team/y_hotfix\""),
+        "{lock_text}"
+    );
+    let pulled = project.join(".baton/hub/team/y_hotfix.yaml");
+    assert_eq!(std::fs::read_to_string(&pulled).expect("pulled"), hotfix());
+
+    let changed = hotfix().replace("echo build", "echo build --release");
+    let second = world.commit(&[("y_hotfix.yaml", &changed)], "Build for release");
+    // A new upstream commit changes nothing here, not even through a second hub command.
+    world.hubs().search(&Query::default()).expect("search");
+    assert_eq!(std::fs::read_to_string(&pulled).expect("pulled"), hotfix());
+    assert_eq!(
+        Lock::load(&project).expect("lock").workflows[0].commit,
+        first.to_string()
+    );
+
+    let report = world.hubs().update(&project, None, false).expect("update");
+    assert_eq!(report.workflows.len(), 1);
+    let updated = &report.workflows[0];
+    assert_eq!(
+        (updated.from.clone(), updated.to.clone()),
+        (first.to_string(), second.to_string())
+    );
+    assert!(
+        updated.diff.contains("-    run: echo build\n"),
+        "{}",
+        updated.diff
+    );
+    assert!(
+        updated.diff.contains("+    run: echo build --release\n"),
+        "{}",
+        updated.diff
+    );
+    assert_eq!(std::fs::read_to_string(&pulled).expect("pulled"), changed);
+    assert_eq!(
+        Lock::load(&project).expect("lock").workflows[0].commit,
+        second.to_string()
+    );
+}
+
+#[test]
+fn pull_at_a_revision_takes_the_file_as_it_was_then() {
+    let world = World::new(&[("y_hotfix.yaml", &hotfix())]);
+    let first = world.head();
+    let changed = hotfix().replace("1.0.0", "2.0.0");
+    world.commit(&[("y_hotfix.yaml", &changed)], "Version 2");
+    let project = world.project();
+    world
+        .hubs()
+        .add("team", &world.upstream_path())
+        .expect("add");
+    let short = &first.to_string()[..7];
+    let locked = world
+        .hubs()
+        .pull(&project, &format!("team/y_hotfix@{short}"), false)
+        .expect("pull");
+    assert_eq!(locked.commit, first.to_string());
+    let pulled = std::fs::read_to_string(project.join(&locked.path)).expect("pulled");
+    assert_eq!(pulled, hotfix());
+}
+
+#[test]
+fn update_refuses_to_overwrite_a_pulled_file_changed_by_hand() {
+    let world = World::new(&[("y_hotfix.yaml", &hotfix())]);
+    let project = world.project();
+    world
+        .hubs()
+        .add("team", &world.upstream_path())
+        .expect("add");
+    let locked = world
+        .hubs()
+        .pull(&project, "team/y_hotfix", false)
+        .expect("pull");
+    std::fs::write(project.join(&locked.path), "id: y_hotfix\n# mine\n").expect("edit");
+    world.commit(
+        &[("y_hotfix.yaml", &hotfix().replace("1.0.0", "1.0.1"))],
+        "1.0.1",
+    );
+    let error = world
+        .hubs()
+        .update(&project, None, false)
+        .expect_err("local changes");
+    assert!(matches!(error, Error::LocalChanges { .. }), "{error}");
+    assert!(error.to_string().contains("--force"), "{error}");
+    assert_eq!(Lock::load(&project).expect("lock").workflows[0], locked);
+    let report = world
+        .hubs()
+        .update(&project, Some("team/y_hotfix"), true)
+        .expect("forced");
+    assert_eq!(report.workflows[0].to, world.head().to_string());
+}
+
+#[test]
+fn publish_commits_and_pushes_to_the_hub() {
+    let world = World::new(&[("y_hotfix.yaml", &hotfix())]);
+    let before = world.head();
+    world
+        .hubs()
+        .add("team", &world.upstream_path())
+        .expect("add");
+    let file = world.dir.path().join("y_onboard.yaml");
+    let onboard = workflow(
+        "y_onboard",
+        "Onboarding",
+        "New hire checklist",
+        &["people"],
+        "hr",
+    );
+    std::fs::write(&file, &onboard).expect("write");
+
+    let published = world
+        .hubs()
+        .publish(&file, None, Some("Add onboarding"))
+        .expect("publish");
+    assert!(!published.unchanged);
+    assert_eq!(published.path, "y_onboard.yaml");
+    assert_eq!(world.head().to_string(), published.commit);
+    let commit = world.upstream.find_commit(world.head()).expect("commit");
+    assert_eq!(commit.message(), Ok("Add onboarding"));
+    assert_eq!(commit.parent_id(0).expect("parent"), before);
+    assert_eq!(world.upstream_file("y_onboard.yaml"), Some(onboard));
+    assert_eq!(
+        search(&world, Some("onboarding"), None, None),
+        ["team/y_onboard"]
+    );
+
+    let again = world
+        .hubs()
+        .publish(&file, Some("team"), None)
+        .expect("again");
+    assert!(again.unchanged);
+    assert_eq!(world.head().to_string(), published.commit);
+}
+
+#[test]
+fn publish_replaces_the_file_the_hub_has_for_that_id() {
+    let world = World::new(&[("flows/y_hotfix.yaml", &hotfix())]);
+    world
+        .hubs()
+        .add("team", &world.upstream_path())
+        .expect("add");
+    let file = world.dir.path().join("hotfix.yaml");
+    let changed = hotfix().replace("1.0.0", "1.1.0");
+    std::fs::write(&file, &changed).expect("write");
+    let published = world.hubs().publish(&file, None, None).expect("publish");
+    assert_eq!(published.path, "flows/y_hotfix.yaml");
+    assert_eq!(world.upstream_file("flows/y_hotfix.yaml"), Some(changed));
+    let commit = world.upstream.find_commit(world.head()).expect("commit");
+    assert_eq!(commit.message(), Ok("Publish y_hotfix 1.1.0"));
+}
+
+#[test]
+fn errors_name_what_is_wrong_and_what_to_do() {
+    let world = World::new(&[("y_hotfix.yaml", &hotfix())]);
+    let project = world.project();
+    let mut hubs = world.hubs();
+    let error = hubs
+        .pull(&project, "team/y_hotfix", false)
+        .expect_err("no hubs");
+    assert!(error.to_string().contains("baton hub add"), "{error}");
+
+    hubs.add("team", &world.upstream_path()).expect("add");
+    let error = hubs
+        .pull(&project, "taem/y_hotfix", false)
+        .expect_err("unknown hub");
+    assert_eq!(
+        error.to_string(),
+        "unknown hub `taem`; did you mean `team`?"
+    );
+    let error = hubs
+        .pull(&project, "team/y_hotfx", false)
+        .expect_err("unknown workflow");
+    assert_eq!(
+        error.to_string(),
+        "hub `team` has no workflow `y_hotfx`; did you mean `y_hotfix`?"
+    );
+    let error = hubs
+        .pull(&project, "team/y_hotfix@nosuchrev", false)
+        .expect_err("unknown rev");
+    assert!(
+        error.to_string().contains("no revision `nosuchrev`"),
+        "{error}"
+    );
+    let error = hubs
+        .pull(&project, "y_hotfix", false)
+        .expect_err("no hub part");
+    assert!(error.to_string().contains("HUB/ID"), "{error}");
+    let error = hubs.add("team", &world.upstream_path()).expect_err("twice");
+    assert!(error.to_string().contains("already exists"), "{error}");
+
+    let not_git = world.dir.path().join("plain");
+    std::fs::create_dir_all(&not_git).expect("folder");
+    let error = hubs
+        .add("plain", &not_git.to_string_lossy())
+        .expect_err("not git");
+    assert!(matches!(error, Error::NotARepository { .. }), "{error}");
+    assert!(
+        error.to_string().contains("is not a git repository"),
+        "{error}"
+    );
+    let error = hubs.add("gone", "/no/such/folder").expect_err("missing");
+    assert!(
+        error.to_string().contains("is not a git repository"),
+        "{error}"
+    );
+    assert!(error.is_input_error());
+    assert_eq!(hubs.settings().hubs.len(), 1);
+}
