@@ -22,19 +22,27 @@ pub struct Clone {
 impl Clone {
     /// Clones `url` into `dir` (which must not exist) as a bare mirror of its branches.
     pub fn create(hub: &str, url: &str, dir: &Path) -> Result<Clone> {
-        let not_a_repository = |e: git2::Error| Error::NotARepository {
-            source_url: url.to_string(),
-            reason: e.message().to_string(),
-        };
-        let repo = git2::build::RepoBuilder::new()
-            .bare(true)
-            .remote_create(|repo, name, url| repo.remote_with_fetch(name, url, MIRROR))
-            .clone(url, dir)
-            .map_err(not_a_repository)?;
-        Ok(Clone {
+        let repo = Repository::init_bare(dir).map_err(Error::git(format!(
+            "creating the clone of hub `{hub}` in {}",
+            dir.display()
+        )))?;
+        repo.remote_with_fetch("origin", url, MIRROR)
+            .map_err(|e| Error::NotARepository {
+                source_url: url.to_string(),
+                reason: e.message().to_string(),
+            })?;
+        let clone = Clone {
             repo,
             hub: hub.to_string(),
-        })
+        };
+        clone.fetch().map_err(|e| match e {
+            Error::Git { source, .. } => Error::NotARepository {
+                source_url: url.to_string(),
+                reason: source.message().to_string(),
+            },
+            other => other,
+        })?;
+        Ok(clone)
     }
 
     pub fn open(hub: &str, dir: &Path) -> Result<Clone> {
@@ -75,7 +83,8 @@ impl Clone {
             .to_string())
     }
 
-    /// Fetches every branch of the remote; returns the new head.
+    /// Fetches every branch of the remote and points `HEAD` at the remote's default
+    /// branch; returns the new head.
     pub fn fetch(&self) -> Result<Option<Oid>> {
         let mut remote = self.repo.find_remote("origin").map_err(Error::git(format!(
             "finding the remote of hub `{}`",
@@ -83,13 +92,22 @@ impl Clone {
         )))?;
         let mut options = FetchOptions::new();
         options.prune(git2::FetchPrune::On);
+        let url = remote.url().unwrap_or("its remote").to_string();
         remote
             .fetch(&[MIRROR], Some(&mut options), None)
             .map_err(Error::git(format!(
-                "fetching hub `{}` from {}",
-                self.hub,
-                remote.url().unwrap_or("its remote")
+                "fetching hub `{}` from {url}",
+                self.hub
             )))?;
+        // A repository without commits advertises no default branch: HEAD stays unborn.
+        if let Ok(branch) = remote.default_branch()
+            && let Ok(branch) = branch.as_str()
+        {
+            self.repo.set_head(branch).map_err(Error::git(format!(
+                "pointing hub `{}` at {branch}",
+                self.hub
+            )))?;
+        }
         self.head()
     }
 

@@ -274,31 +274,25 @@ fn errors_name_what_is_wrong_and_what_to_do() {
     assert!(error.to_string().contains("baton hub add"), "{error}");
 
     hubs.add("team", &world.upstream_path()).expect("add");
-    let error = hubs
-        .pull(&project, "taem/y_hotfix", false)
-        .expect_err("unknown hub");
-    assert_eq!(
-        error.to_string(),
-        "unknown hub `taem`; did you mean `team`?"
-    );
-    let error = hubs
-        .pull(&project, "team/y_hotfx", false)
-        .expect_err("unknown workflow");
-    assert_eq!(
-        error.to_string(),
-        "hub `team` has no workflow `y_hotfx`; did you mean `y_hotfix`?"
-    );
-    let error = hubs
-        .pull(&project, "team/y_hotfix@nosuchrev", false)
-        .expect_err("unknown rev");
-    assert!(
-        error.to_string().contains("no revision `nosuchrev`"),
-        "{error}"
-    );
-    let error = hubs
-        .pull(&project, "y_hotfix", false)
-        .expect_err("no hub part");
-    assert!(error.to_string().contains("HUB/ID"), "{error}");
+    for (reference, message) in [
+        ("taem/y_hotfix", "unknown hub `taem`; did you mean `team`?"),
+        (
+            "team/y_hotfx",
+            "hub `team` has no workflow `y_hotfx`; did you mean `y_hotfix`?",
+        ),
+        (
+            "team/y_hotfix@nosuchrev",
+            "hub `team` has no revision `nosuchrev`; give a commit, tag or branch of it, or fetch new ones with `baton hub update`",
+        ),
+        (
+            "y_hotfix",
+            "invalid workflow reference `y_hotfix`: write HUB/ID or HUB/ID@REV (see `baton hub search`)",
+        ),
+    ] {
+        let error = hubs.pull(&project, reference, false).expect_err(reference);
+        assert_eq!(error.to_string(), message);
+        assert!(error.is_input_error(), "{error}");
+    }
     let error = hubs.add("team", &world.upstream_path()).expect_err("twice");
     assert!(error.to_string().contains("already exists"), "{error}");
 
@@ -319,4 +313,22 @@ fn errors_name_what_is_wrong_and_what_to_do() {
     );
     assert!(error.is_input_error());
     assert_eq!(hubs.settings().hubs.len(), 1);
+}
+
+/// `hub search` over a thousand workflows answers from the index built once per commit.
+/// How long it takes is measured by `cargo run -p baton-hub --example search_bench`.
+#[test]
+fn search_over_a_thousand_workflows_reads_the_index() {
+    let world = World::many(1_000);
+    let added = world
+        .hubs()
+        .add("big", &world.upstream_path())
+        .expect("add");
+    assert_eq!(added.workflows, 1_000);
+    assert_eq!(search(&world, Some("release"), None, None).len(), 100);
+    assert_eq!(
+        search(&world, Some("workflow 999"), None, None),
+        ["big/w0999"]
+    );
+    assert_eq!(search(&world, None, Some("data"), Some("bench")).len(), 900);
 }

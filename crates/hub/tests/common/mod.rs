@@ -18,7 +18,14 @@ impl World {
     /// A bare upstream repository with `files` in its first commit.
     pub fn new(files: &[(&str, &str)]) -> World {
         let dir = tempfile::tempdir().expect("temporary folder");
-        let upstream = Repository::init_bare(dir.path().join("upstream.git")).expect("init");
+        // `main`, not libgit2's default `master`, so the clone must follow the remote's HEAD.
+        let upstream = Repository::init_opts(
+            dir.path().join("upstream.git"),
+            git2::RepositoryInitOptions::new()
+                .bare(true)
+                .initial_head("main"),
+        )
+        .expect("init");
         let world = World { dir, upstream };
         world.commit(files, "First workflows");
         world
@@ -50,17 +57,47 @@ impl World {
     pub fn commit(&self, files: &[(&str, &str)], message: &str) -> Oid {
         let repo = &self.upstream;
         let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-        let mut tree = parent.as_ref().map(|p| p.tree().expect("tree").id());
+        let base = parent.as_ref().map(|p| p.tree().expect("tree"));
+        // Top-level files go through one builder, so a commit of a thousand files
+        // writes one tree, not a thousand.
+        let mut top = repo.treebuilder(base.as_ref()).expect("builder");
+        let mut nested = Vec::new();
         for (path, text) in files {
             let blob = repo.blob(text.as_bytes()).expect("blob");
-            let parts: Vec<&str> = path.split('/').collect();
-            tree = Some(insert(repo, tree, &parts, blob));
+            match path.split_once('/') {
+                None => {
+                    top.insert(path, blob, 0o100644).expect("insert");
+                }
+                Some(_) => nested.push((*path, blob)),
+            }
         }
-        let tree = repo.find_tree(tree.expect("some files")).expect("tree");
+        let mut tree = top.write().expect("tree");
+        for (path, blob) in nested {
+            let parts: Vec<&str> = path.split('/').collect();
+            tree = insert(repo, Some(tree), &parts, blob);
+        }
+        let tree = repo.find_tree(tree).expect("tree");
         let me = Signature::now("test", "test@example.com").expect("signature");
         let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
         repo.commit(Some("HEAD"), &me, &me, message, &tree, &parents)
             .expect("commit")
+    }
+
+    /// A hub of `count` workflows: every tenth is tagged `release`, the rest `data`.
+    pub fn many(count: usize) -> World {
+        let files: Vec<(String, String)> = (0..count)
+            .map(|n| {
+                let tag = if n % 10 == 0 { "release" } else { "data" };
+                let id = format!("w{n:04}");
+                let text = workflow(&id, &format!("Workflow {n}"), "Generated", &[tag], "bench");
+                (format!("{id}.yaml"), text)
+            })
+            .collect();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(path, text)| (path.as_str(), text.as_str()))
+            .collect();
+        World::new(&files)
     }
 
     pub fn head(&self) -> Oid {
