@@ -2,6 +2,8 @@
 //! `hub list` shows, read with the YAML front end so the hub and `baton run` agree on
 //! what a workflow is.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
 /// One workflow of a hub at one commit.
@@ -42,68 +44,31 @@ impl WorkflowMeta {
 }
 
 /// The metadata of the workflow in `text` (the file at `path` in the hub), or why the
-/// file is not one: the first error the front end found.
+/// file is not one: the first error the front end found, with its place. A file with
+/// errors is no use to whoever pulls it, so it is not indexed.
 pub(crate) fn read(text: &str, path: &str) -> Result<WorkflowMeta, String> {
-    let fields = top_level_fields(text);
-    let field = |key: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, value)| value.clone())
-            .filter(|value| !value.is_empty())
-    };
-    let id = field("id").ok_or_else(|| "no `id`".to_string())?;
-    if field("phases").is_none() && field("steps").is_none() {
-        return Err("no `phases` or `steps`".to_string());
+    let parsed = baton_yaml::parse(text, Some(Path::new(path)));
+    if let Some(error) = parsed.diagnostics.iter().find(|d| d.is_error()) {
+        let more = parsed.diagnostics.iter().filter(|d| d.is_error()).count() - 1;
+        let more = match more {
+            0 => String::new(),
+            n => format!(" (and {n} more; `baton lint` shows them all)"),
+        };
+        return Err(format!(
+            "{}:{}: {}{more}",
+            error.span.line, error.span.column, error.message
+        ));
     }
+    let workflow = parsed
+        .workflow
+        .ok_or_else(|| "not a YAML mapping".to_string())?;
     Ok(WorkflowMeta {
-        id,
-        name: field("name"),
-        description: field("description"),
-        tags: field("tags")
-            .map(|tags| {
-                tags.trim_matches(['[', ']'])
-                    .split(',')
-                    .map(|tag| unquote(tag.trim()).to_string())
-                    .filter(|tag| !tag.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        category: field("category"),
-        version: field("version"),
+        id: workflow.id,
+        name: workflow.name,
+        description: workflow.description,
+        tags: workflow.tags,
+        category: workflow.category,
+        version: workflow.version,
         path: path.to_string(),
     })
-}
-
-// FIXME(issue 15): a stand-in until the YAML front end's `baton_yaml::parse` is merged;
-// it reads top-level `key: value` lines only.
-fn top_level_fields(text: &str) -> Vec<(String, String)> {
-    let mut fields: Vec<(String, String)> = Vec::new();
-    for line in text.lines() {
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        if line.starts_with(' ') || line.starts_with('-') {
-            // A block list item or a nested mapping: items join their key's value.
-            if let (Some(item), Some((_, value))) =
-                (line.trim().strip_prefix("- "), fields.last_mut())
-            {
-                value.push(',');
-                value.push_str(item);
-            } else if let Some((_, value)) = fields.last_mut()
-                && value.is_empty()
-            {
-                value.push(' ');
-            }
-            continue;
-        }
-        if let Some((key, value)) = line.split_once(':') {
-            fields.push((key.trim().to_string(), unquote(value.trim()).to_string()));
-        }
-    }
-    fields
-}
-
-fn unquote(value: &str) -> &str {
-    value.trim_matches(|c| c == '"' || c == '\'')
 }

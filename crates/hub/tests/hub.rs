@@ -43,8 +43,14 @@ fn add_indexes_the_workflows_and_skips_other_yaml() {
         .expect("add");
     assert_eq!(added.commit, Some(world.head().to_string()));
     assert_eq!(added.workflows, 2);
-    let skipped: Vec<&str> = added.skipped.iter().map(|s| s.path.as_str()).collect();
-    assert_eq!(skipped, ["docker-compose.yaml"]);
+    let skipped: Vec<(&str, &str)> = added
+        .skipped
+        .iter()
+        .map(|s| (s.path.as_str(), s.reason.as_str()))
+        .collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0].0, "docker-compose.yaml");
+    assert!(skipped[0].1.starts_with("1:1: "), "{skipped:?}");
     let listing = world.hubs().list(None).expect("list");
     let paths: Vec<&str> = listing[0]
         .workflows
@@ -295,6 +301,14 @@ fn errors_name_what_is_wrong_and_what_to_do() {
     }
     let error = hubs.add("team", &world.upstream_path()).expect_err("twice");
     assert!(error.to_string().contains("already exists"), "{error}");
+
+    let broken = world.dir.path().join("broken.yaml");
+    std::fs::write(&broken, "id: broken\nphases:\n  a:\n    neds: [b]\n").expect("write");
+    let head = world.head();
+    let error = hubs.publish(&broken, None, None).expect_err("broken");
+    assert!(matches!(error, Error::InvalidWorkflow { .. }), "{error}");
+    assert!(error.to_string().contains("4:5: "), "{error}");
+    assert_eq!(world.head(), head, "nothing was pushed");
 
     let not_git = world.dir.path().join("plain");
     std::fs::create_dir_all(&not_git).expect("folder");
