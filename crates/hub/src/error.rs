@@ -33,6 +33,10 @@ pub enum Error {
         "{source_url} is not a git repository ({reason}); pass the path of a repository or its URL"
     )]
     NotARepository { source_url: String, reason: String },
+    #[error(
+        "{0}: this baton reaches hubs by local path, file://, git:// or http:// only (no TLS or SSH in its git library); clone the hub with git and add the clone's path"
+    )]
+    UnsupportedUrl(String),
     #[error("no hubs yet: add one with `baton hub add NAME PATH_OR_URL`")]
     NoHubs,
     #[error("several hubs ({}): name one with --hub", .0.join(", "))]

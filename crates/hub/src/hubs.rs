@@ -492,9 +492,17 @@ fn check_name(name: &str) -> Result<()> {
 
 /// A URL as given; a local path made absolute, so the hub works from any directory.
 fn normalize_source(source: &str) -> Result<String> {
-    let is_url = source.contains("://") || (source.contains('@') && source.contains(':'));
-    if is_url {
-        return Ok(source.to_string());
+    let scheme = source.split_once("://").map(|(scheme, _)| scheme);
+    // `user@host:path`, git's short form of an SSH URL; a local path never starts so.
+    let scp_like = scheme.is_none()
+        && source
+            .split_once(':')
+            .is_some_and(|(host, _)| host.contains('@') && !host.contains('/'));
+    match scheme {
+        Some("file" | "git" | "http") => return Ok(source.to_string()),
+        Some(_) => return Err(Error::UnsupportedUrl(source.to_string())),
+        None if scp_like => return Err(Error::UnsupportedUrl(source.to_string())),
+        None => {}
     }
     let path = Path::new(source);
     let absolute = path.canonicalize().map_err(|e| Error::NotARepository {

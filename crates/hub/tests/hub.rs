@@ -326,6 +326,13 @@ fn errors_name_what_is_wrong_and_what_to_do() {
         "{error}"
     );
     assert!(error.is_input_error());
+    for url in [
+        "https://git.example.com/hub.git",
+        "git@git.example.com:hub.git",
+    ] {
+        let error = hubs.add("remote", url).expect_err(url);
+        assert!(matches!(error, Error::UnsupportedUrl(_)), "{error}");
+    }
     assert_eq!(hubs.settings().hubs.len(), 1);
 }
 
