@@ -228,6 +228,7 @@ impl Hubs {
             self.check_unchanged(project, lock.get(&name), &locked.path, &content)?;
         }
         write_file(&project.join(&locked.path), &content)?;
+        self.write_companions(&clone, commit, &workflow.path, &content, project, &locked)?;
         lock.pin(locked.clone());
         lock.save(project)?;
         Ok(locked)
@@ -359,6 +360,7 @@ impl Hubs {
             let new = self.content(&clone, commit, &workflow.path)?;
             let diff = unified_diff(&locked, &index.commit, &old, &new);
             write_file(&project.join(&locked.path), &new)?;
+            self.write_companions(&clone, commit, &workflow.path, &new, project, &locked)?;
             lock.pin(Locked {
                 commit: index.commit.clone(),
                 ..locked.clone()
@@ -372,6 +374,33 @@ impl Hubs {
         }
         lock.save(project)?;
         Ok(report)
+    }
+
+    /// Copies the files the workflow at `path` names relative to itself from `commit`
+    /// to the same place relative to the pulled file. Paths that leave the hub are not
+    /// followed; files the hub does not have are left for `baton lint` to report.
+    fn write_companions(
+        &self,
+        clone: &Clone,
+        commit: Oid,
+        path: &str,
+        content: &[u8],
+        project: &Path,
+        locked: &Locked,
+    ) -> Result<()> {
+        let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let pulled_folder = Path::new(&locked.path).parent().unwrap_or(Path::new(""));
+        for relative in meta::companions(&String::from_utf8_lossy(content)) {
+            let (Some(in_hub), Some(here)) =
+                (join_inside(folder, &relative), join_inside("", &relative))
+            else {
+                continue;
+            };
+            if let Some(bytes) = clone.file(commit, &in_hub)? {
+                write_file(&project.join(pulled_folder).join(here), &bytes)?;
+            }
+        }
+        Ok(())
     }
 
     fn selected(&self, only: Option<&str>) -> Result<Vec<&HubSetting>> {
@@ -440,6 +469,25 @@ impl Hubs {
                 .unwrap_or_else(|| "no commit (it is not in the lock)".to_string()),
         })
     }
+}
+
+/// `folder/relative` with `.` and `..` worked out, `None` when it would leave the top
+/// (or `relative` is absolute): a pulled workflow writes nothing outside its folder.
+fn join_inside(folder: &str, relative: &str) -> Option<String> {
+    if relative.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// `HUB/ID[@REV]` in its parts.

@@ -72,3 +72,26 @@ pub(crate) fn read(text: &str, path: &str) -> Result<WorkflowMeta, String> {
         path: path.to_string(),
     })
 }
+
+/// The files a workflow names relative to itself (templates' `from:` and `schema:`, a
+/// decision's `file:`), in the order they appear, each once: they travel with it when
+/// it is pulled, or its phases would not find them.
+pub(crate) fn companions(text: &str) -> Vec<String> {
+    fn walk(phases: &[baton_yaml::ast::Phase], found: &mut Vec<String>) {
+        for phase in phases {
+            for template in &phase.templates {
+                found.push(template.from.clone());
+                found.extend(template.schema.clone());
+            }
+            found.extend(phase.decision.as_ref().map(|d| d.file.clone()));
+            walk(&phase.steps, found);
+        }
+    }
+    let mut found = Vec::new();
+    if let Some(workflow) = baton_yaml::parse(text, None).workflow {
+        walk(&workflow.phases, &mut found);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    found.retain(|path| seen.insert(path.clone()));
+    found
+}

@@ -353,3 +353,30 @@ fn search_over_a_thousand_workflows_reads_the_index() {
     );
     assert_eq!(search(&world, None, Some("data"), Some("bench")).len(), 900);
 }
+
+#[test]
+fn pull_brings_the_files_a_workflow_names_relative_to_itself() {
+    let notes = "id: y_notes\nphases:\n  write:\n    template:\n      - from: templates/notes.md.j2\n        to: NOTES.md\n        schema: ../schemas/notes.json\n";
+    let world = World::new(&[
+        ("flows/y_notes.yaml", notes),
+        ("flows/templates/notes.md.j2", "# Notes for {{ version }}\n"),
+        ("schemas/notes.json", "{}"),
+    ]);
+    let project = world.project();
+    world
+        .hubs()
+        .add("team", &world.upstream_path())
+        .expect("add");
+    let locked = world
+        .hubs()
+        .pull(&project, "team/y_notes", false)
+        .expect("pull");
+    assert_eq!(locked.path, ".baton/hub/team/y_notes.yaml");
+    let template = project.join(".baton/hub/team/templates/notes.md.j2");
+    assert_eq!(
+        std::fs::read_to_string(template).expect("template pulled beside the workflow"),
+        "# Notes for {{ version }}\n"
+    );
+    // A path that climbs out of the workflow's folder would land outside the hub's.
+    assert!(!project.join(".baton/hub/schemas").exists());
+}
