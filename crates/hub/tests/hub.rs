@@ -37,10 +37,7 @@ fn add_indexes_the_workflows_and_skips_other_yaml() {
         ),
         (".github/workflows/ci.yml", "on: push\njobs: {}\n"),
     ]);
-    let added = world
-        .hubs()
-        .add("team", &world.upstream_path())
-        .expect("add");
+    let added = world.add("team");
     assert_eq!(added.commit, Some(world.head().to_string()));
     assert_eq!(added.workflows, 2);
     let skipped: Vec<(&str, &str)> = added
@@ -66,10 +63,7 @@ fn search_matches_name_description_tags_and_category_in_any_case() {
         ("y_hotfix.yaml", &hotfix()),
         ("y_pipeline.yaml", &pipeline()),
     ]);
-    world
-        .hubs()
-        .add("team", &world.upstream_path())
-        .expect("add");
+    world.add("team");
     assert_eq!(
         search(&world, Some("release"), None, None),
         ["team/y_hotfix"]
@@ -102,14 +96,8 @@ fn pull_pins_the_commit_and_keeps_the_file_until_update() {
     let world = World::new(&[("y_hotfix.yaml", &hotfix())]);
     let first = world.head();
     let project = world.project();
-    world
-        .hubs()
-        .add("team", &world.upstream_path())
-        .expect("add");
-    let locked = world
-        .hubs()
-        .pull(&project, "team/y_hotfix", false)
-        .expect("pull");
+    world.add("team");
+    let locked = world.pull(&project, "team/y_hotfix");
     assert_eq!(locked.commit, first.to_string());
     assert_eq!(locked.path, ".baton/hub/team/y_hotfix.yaml");
     let lock_text = std::fs::read_to_string(project.join(".baton/hub.lock")).expect("lock");
@@ -165,10 +153,7 @@ fn pull_at_a_revision_takes_the_file_as_it_was_then() {
     let changed = hotfix().replace("1.0.0", "2.0.0");
     world.commit(&[("y_hotfix.yaml", &changed)], "Version 2");
     let project = world.project();
-    world
-        .hubs()
-        .add("team", &world.upstream_path())
-        .expect("add");
+    world.add("team");
     let short = &first.to_string()[..7];
     let locked = world
         .hubs()
@@ -183,14 +168,8 @@ fn pull_at_a_revision_takes_the_file_as_it_was_then() {
 fn update_refuses_to_overwrite_a_pulled_file_changed_by_hand() {
     let world = World::new(&[("y_hotfix.yaml", &hotfix())]);
     let project = world.project();
-    world
-        .hubs()
-        .add("team", &world.upstream_path())
-        .expect("add");
-    let locked = world
-        .hubs()
-        .pull(&project, "team/y_hotfix", false)
-        .expect("pull");
+    world.add("team");
+    let locked = world.pull(&project, "team/y_hotfix");
     std::fs::write(project.join(&locked.path), "id: y_hotfix\n# mine\n").expect("edit");
     world.commit(
         &[("y_hotfix.yaml", &hotfix().replace("1.0.0", "1.0.1"))],
@@ -214,10 +193,7 @@ fn update_refuses_to_overwrite_a_pulled_file_changed_by_hand() {
 fn publish_commits_and_pushes_to_the_hub() {
     let world = World::new(&[("y_hotfix.yaml", &hotfix())]);
     let before = world.head();
-    world
-        .hubs()
-        .add("team", &world.upstream_path())
-        .expect("add");
+    world.add("team");
     let file = world.dir.path().join("y_onboard.yaml");
     let onboard = workflow(
         "y_onboard",
@@ -255,10 +231,7 @@ fn publish_commits_and_pushes_to_the_hub() {
 #[test]
 fn publish_replaces_the_file_the_hub_has_for_that_id() {
     let world = World::new(&[("flows/y_hotfix.yaml", &hotfix())]);
-    world
-        .hubs()
-        .add("team", &world.upstream_path())
-        .expect("add");
+    world.add("team");
     let file = world.dir.path().join("hotfix.yaml");
     let changed = hotfix().replace("1.0.0", "1.1.0");
     std::fs::write(&file, &changed).expect("write");
@@ -341,10 +314,7 @@ fn errors_name_what_is_wrong_and_what_to_do() {
 #[test]
 fn search_over_a_thousand_workflows_reads_the_index() {
     let world = World::many(1_000);
-    let added = world
-        .hubs()
-        .add("big", &world.upstream_path())
-        .expect("add");
+    let added = world.add("big");
     assert_eq!(added.workflows, 1_000);
     assert_eq!(search(&world, Some("release"), None, None).len(), 100);
     assert_eq!(
@@ -363,14 +333,8 @@ fn pull_brings_the_files_a_workflow_names_relative_to_itself() {
         ("schemas/notes.json", "{}"),
     ]);
     let project = world.project();
-    world
-        .hubs()
-        .add("team", &world.upstream_path())
-        .expect("add");
-    let locked = world
-        .hubs()
-        .pull(&project, "team/y_notes", false)
-        .expect("pull");
+    world.add("team");
+    let locked = world.pull(&project, "team/y_notes");
     assert_eq!(locked.path, ".baton/hub/team/y_notes.yaml");
     let template = project.join(".baton/hub/team/templates/notes.md.j2");
     assert_eq!(

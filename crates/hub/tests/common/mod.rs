@@ -53,6 +53,18 @@ impl World {
         .expect("settings")
     }
 
+    /// Adds the upstream as hub `name`.
+    pub fn add(&self, name: &str) -> baton_hub::Added {
+        self.hubs().add(name, &self.upstream_path()).expect("add")
+    }
+
+    /// Pulls `reference` into `project` without forcing.
+    pub fn pull(&self, project: &Path, reference: &str) -> baton_hub::Locked {
+        self.hubs()
+            .pull(project, reference, false)
+            .expect(reference)
+    }
+
     /// Commits `files` (paths with `/` for folders) on top of the upstream's head.
     pub fn commit(&self, files: &[(&str, &str)], message: &str) -> Oid {
         let repo = &self.upstream;
