@@ -19,6 +19,14 @@ pub enum Error {
         id: String,
         similar: Vec<String>,
     },
+    #[error(
+        "{name} was pulled from hub `{hub}`, which is not added here: `baton hub add {hub} {source_url}`"
+    )]
+    HubNotAdded {
+        name: String,
+        hub: String,
+        source_url: String,
+    },
     #[error("hub `{name}` already exists ({url}); remove it first with `baton hub remove {name}`")]
     HubExists { name: String, url: String },
     #[error(

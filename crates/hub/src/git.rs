@@ -13,15 +13,15 @@ use crate::error::{Error, Result};
 
 const MIRROR: &str = "+refs/heads/*:refs/heads/*";
 
-/// A hub's bare clone.
-pub struct Clone {
+/// A hub's bare clone, mirroring the remote's branches.
+pub struct Mirror {
     pub(crate) repo: Repository,
     hub: String,
 }
 
-impl Clone {
+impl Mirror {
     /// Clones `url` into `dir` (which must not exist) as a bare mirror of its branches.
-    pub fn create(hub: &str, url: &str, dir: &Path) -> Result<Clone> {
+    pub fn create(hub: &str, url: &str, dir: &Path) -> Result<Mirror> {
         let repo = Repository::init_bare(dir).map_err(Error::git(format!(
             "creating the clone of hub `{hub}` in {}",
             dir.display()
@@ -31,7 +31,7 @@ impl Clone {
                 source_url: url.to_string(),
                 reason: e.message().to_string(),
             })?;
-        let clone = Clone {
+        let clone = Mirror {
             repo,
             hub: hub.to_string(),
         };
@@ -45,12 +45,12 @@ impl Clone {
         Ok(clone)
     }
 
-    pub fn open(hub: &str, dir: &Path) -> Result<Clone> {
+    pub fn open(hub: &str, dir: &Path) -> Result<Mirror> {
         let repo = Repository::open_bare(dir).map_err(Error::git(format!(
             "opening the clone of hub `{hub}` at {} (remove the hub and add it again)",
             dir.display()
         )))?;
-        Ok(Clone {
+        Ok(Mirror {
             repo,
             hub: hub.to_string(),
         })

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use git2::Oid;
 
 use crate::error::{Error, Result};
-use crate::git::Clone;
+use crate::git::Mirror;
 use crate::index::{Index, Skipped};
 use crate::lock::{self, Lock, Locked};
 use crate::meta::{self, WorkflowMeta};
@@ -113,7 +113,7 @@ impl Hubs {
         let dir = self.paths.hub_dir(name);
         // A folder left by a hub removed by hand, or an interrupted add, is not a hub.
         remove_dir(&dir)?;
-        let clone = Clone::create(name, &url, &dir.join("repo")).inspect_err(|_| {
+        let clone = Mirror::create(name, &url, &dir.join("repo")).inspect_err(|_| {
             let _ = std::fs::remove_dir_all(&dir);
         })?;
         let head = clone.head()?;
@@ -319,7 +319,18 @@ impl Hubs {
         if only.is_none() && hubs.is_empty() {
             hubs = self.settings.hubs.iter().map(|h| h.name.clone()).collect();
         }
+        hubs.sort();
         hubs.dedup();
+        for locked in &pinned {
+            let hub = locked.hub_and_id().0;
+            if self.settings.hub(hub).is_err() {
+                return Err(Error::HubNotAdded {
+                    name: locked.name.clone(),
+                    hub: hub.to_string(),
+                    source_url: locked.source.clone(),
+                });
+            }
+        }
         for hub in &hubs {
             self.settings.hub(hub)?;
         }
@@ -381,7 +392,7 @@ impl Hubs {
     /// followed; files the hub does not have are left for `baton lint` to report.
     fn write_companions(
         &self,
-        clone: &Clone,
+        clone: &Mirror,
         commit: Oid,
         path: &str,
         content: &[u8],
@@ -410,8 +421,8 @@ impl Hubs {
         }
     }
 
-    fn clone_of(&self, hub: &str) -> Result<Clone> {
-        Clone::open(hub, &self.paths.hub_dir(hub).join("repo"))
+    fn clone_of(&self, hub: &str) -> Result<Mirror> {
+        Mirror::open(hub, &self.paths.hub_dir(hub).join("repo"))
     }
 
     fn index_dir(&self, hub: &str) -> PathBuf {
@@ -419,14 +430,14 @@ impl Hubs {
     }
 
     /// The hub's clone and its index at its current commit.
-    fn current(&self, hub: &str) -> Result<(Clone, Index)> {
+    fn current(&self, hub: &str) -> Result<(Mirror, Index)> {
         let clone = self.clone_of(hub)?;
         let head = clone.head()?;
         let index = Index::of(&clone, head, &self.index_dir(hub))?;
         Ok((clone, index))
     }
 
-    fn content(&self, clone: &Clone, commit: Oid, path: &str) -> Result<Vec<u8>> {
+    fn content(&self, clone: &Mirror, commit: Oid, path: &str) -> Result<Vec<u8>> {
         // The index lists only files of that commit, so the file is there.
         Ok(clone.file(commit, path)?.unwrap_or_default())
     }

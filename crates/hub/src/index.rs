@@ -9,7 +9,7 @@ use git2::{ObjectType, Oid, TreeWalkMode, TreeWalkResult};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::git::Clone;
+use crate::git::Mirror;
 use crate::meta::{self, WorkflowMeta};
 
 /// Bumped when what an index holds changes, so older files are rebuilt, not misread.
@@ -47,7 +47,7 @@ impl Index {
 
     /// The index of `commit` (`None`: the empty hub), from `folder` when it was built
     /// before, else built from the clone and saved there.
-    pub fn of(clone: &Clone, commit: Option<Oid>, folder: &Path) -> Result<Index> {
+    pub fn of(clone: &Mirror, commit: Option<Oid>, folder: &Path) -> Result<Index> {
         let Some(commit) = commit else {
             return Ok(Index {
                 format: FORMAT,
@@ -94,7 +94,7 @@ fn file_of(folder: &Path, commit: Oid) -> PathBuf {
 
 /// Reads every `*.yaml`/`*.yml` outside dot-folders (`.github/` holds CI files, not
 /// workflows) at `commit`; the first file with an id wins, later ones are skipped.
-fn build(clone: &Clone, commit: Oid) -> Result<Index> {
+fn build(clone: &Mirror, commit: Oid) -> Result<Index> {
     let tree = clone.tree(commit)?;
     let mut candidates: Vec<(String, Oid)> = Vec::new();
     tree.walk(TreeWalkMode::PreOrder, |folder, entry| {

@@ -182,6 +182,19 @@ fn update_refuses_to_overwrite_a_pulled_file_changed_by_hand() {
     assert!(matches!(error, Error::LocalChanges { .. }), "{error}");
     assert!(error.to_string().contains("--force"), "{error}");
     assert_eq!(Lock::load(&project).expect("lock").workflows[0], locked);
+    let mut elsewhere = world.hubs();
+    elsewhere.remove("team").expect("remove");
+    let error = elsewhere
+        .update(&project, None, true)
+        .expect_err("hub gone");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "team/y_hotfix was pulled from hub `team`, which is not added here: `baton hub add team {}`",
+            world.upstream_path()
+        )
+    );
+    world.add("team");
     let report = world
         .hubs()
         .update(&project, Some("team/y_hotfix"), true)

@@ -152,6 +152,15 @@ fn list(hubs: &Hubs, only: Option<&str>, project: &ProjectArgs) -> Result<u8> {
     if listings.is_empty() {
         eprintln!("no hubs yet: add one with `baton hub add NAME PATH_OR_URL`");
     }
+    for locked in &lock.workflows {
+        let hub = locked.hub_and_id().0;
+        if only.is_none() && !listings.iter().any(|listing| listing.name == hub) {
+            eprintln!(
+                "note: {} was pulled from hub `{hub}`, which is not added here: `baton hub add {hub} {}`",
+                locked.name, locked.source
+            );
+        }
+    }
     for (at, listing) in listings.iter().enumerate() {
         if at > 0 {
             println!();
