@@ -323,7 +323,7 @@ fn errors_name_what_is_wrong_and_what_to_do() {
 }
 
 /// `hub search` over a thousand workflows answers from the index built once per commit.
-/// How long it takes is measured by `cargo run -p baton-hub --example search_bench`.
+/// How long it takes is measured by `cargo test -p baton-hub --bench search`.
 #[test]
 fn search_over_a_thousand_workflows_reads_the_index() {
     let world = World::many(1_000);

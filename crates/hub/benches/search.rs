@@ -1,5 +1,7 @@
 //! How long `hub add` (cloning and indexing) and `hub search` take on a hub of N
-//! workflows (default 1,000): `cargo run -p baton-hub --example search_bench [N] [DIR]`.
+//! workflows (default 1,000). In a debug build, as the shared machine asks:
+//! `cargo test -p baton-hub --bench search -- [N] [DIR]`; `cargo bench -p baton-hub` for
+//! an optimized one.
 //! With DIR the repository, settings and cache stay there, so the `baton` binary can be
 //! timed on the same hub (`XDG_CONFIG_HOME=DIR/config XDG_CACHE_HOME=DIR/cache`).
 
