@@ -421,8 +421,16 @@ impl Hubs {
         }
     }
 
+    /// The hub's clone, cloned again when the cache was cleared (caches may be).
     fn clone_of(&self, hub: &str) -> Result<Mirror> {
-        Mirror::open(hub, &self.paths.hub_dir(hub).join("repo"))
+        let dir = self.paths.hub_dir(hub).join("repo");
+        if dir.exists() {
+            return Mirror::open(hub, &dir);
+        }
+        let url = &self.settings.hub(hub)?.url;
+        Mirror::create(hub, url, &dir).inspect_err(|_| {
+            let _ = std::fs::remove_dir_all(&dir);
+        })
     }
 
     fn index_dir(&self, hub: &str) -> PathBuf {

@@ -89,6 +89,13 @@ fn search_matches_name_description_tags_and_category_in_any_case() {
         Vec::<String>::new()
     );
     assert_eq!(search(&world, None, None, None).len(), 2);
+
+    // The clone lives in a cache, which may be cleared: it is cloned again.
+    std::fs::remove_dir_all(world.dir.path().join("cache")).expect("clear the cache");
+    assert_eq!(
+        search(&world, Some("release"), None, None),
+        ["team/y_hotfix"]
+    );
 }
 
 #[test]
