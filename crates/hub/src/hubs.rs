@@ -331,19 +331,14 @@ impl Hubs {
                 });
             }
         }
-        for hub in &hubs {
-            self.settings.hub(hub)?;
-        }
         let mut report = UpdateReport::default();
         let mut before: Vec<(Locked, Vec<u8>)> = Vec::new();
         for locked in &pinned {
-            let (hub, id) = locked.hub_and_id();
-            let clone = self.clone_of(hub)?;
-            let commit = clone.resolve(&locked.commit)?;
-            let index = Index::of(&clone, Some(commit), &self.index_dir(hub))?;
-            let old = match index.workflow(id) {
-                Some(workflow) => self.content(&clone, commit, &workflow.path)?,
-                None => Vec::new(),
+            // A pin the clone cannot show (history rewritten upstream, then the cache
+            // cleared) diffs from the file as it is here.
+            let old = match self.pinned_content(locked)? {
+                Some(old) => old,
+                None => std::fs::read(project.join(&locked.path)).unwrap_or_default(),
             };
             if !force {
                 self.check_unchanged(project, Some(locked), &locked.path, &old)?;
@@ -450,6 +445,20 @@ impl Hubs {
         Ok(clone.file(commit, path)?.unwrap_or_default())
     }
 
+    /// The file as it was pulled: `None` when the clone has no such commit or workflow.
+    fn pinned_content(&self, locked: &Locked) -> Result<Option<Vec<u8>>> {
+        let (hub, id) = locked.hub_and_id();
+        let clone = self.clone_of(hub)?;
+        let Ok(commit) = clone.resolve(&locked.commit) else {
+            return Ok(None);
+        };
+        let index = Index::of(&clone, Some(commit), &self.index_dir(hub))?;
+        match index.workflow(id) {
+            Some(workflow) => Ok(Some(self.content(&clone, commit, &workflow.path)?)),
+            None => Ok(None),
+        }
+    }
+
     /// Refuses to overwrite a pulled file that differs from what was pulled (`pinned`)
     /// unless it already is `new`.
     fn check_unchanged(
@@ -466,16 +475,7 @@ impl Hubs {
             return Ok(());
         }
         let pulled = match pinned {
-            Some(locked) => {
-                let (hub, id) = locked.hub_and_id();
-                let clone = self.clone_of(hub)?;
-                let commit = clone.resolve(&locked.commit)?;
-                let index = Index::of(&clone, Some(commit), &self.index_dir(hub))?;
-                match index.workflow(id) {
-                    Some(workflow) => Some(self.content(&clone, commit, &workflow.path)?),
-                    None => None,
-                }
-            }
+            Some(locked) => self.pinned_content(locked)?,
             None => None,
         };
         if pulled.as_deref() == Some(here.as_slice()) {

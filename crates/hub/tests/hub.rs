@@ -364,3 +364,36 @@ fn pull_brings_the_files_a_workflow_names_relative_to_itself() {
     // A path that climbs out of the workflow's folder would land outside the hub's.
     assert!(!project.join(".baton/hub/schemas").exists());
 }
+
+#[test]
+fn update_survives_a_rewritten_history_and_a_cleared_cache() {
+    let world = World::new(&[("y_hotfix.yaml", &hotfix())]);
+    let project = world.project();
+    world.add("team");
+    world.pull(&project, "team/y_hotfix");
+    // Upstream replaces its history with one commit the pin is not part of.
+    let rewritten = hotfix().replace("1.0.0", "3.0.0");
+    let repo = &world.upstream;
+    let blob = repo.blob(rewritten.as_bytes()).expect("blob");
+    let mut tree = repo.treebuilder(None).expect("builder");
+    tree.insert("y_hotfix.yaml", blob, 0o100644)
+        .expect("insert");
+    let tree = repo.find_tree(tree.write().expect("tree")).expect("tree");
+    let me = git2::Signature::now("test", "test@example.com").expect("signature");
+    let orphan = repo
+        .commit(None, &me, &me, "Rewritten", &tree, &[])
+        .expect("commit");
+    repo.reference("refs/heads/main", orphan, true, "force push")
+        .expect("move main");
+    std::fs::remove_dir_all(world.dir.path().join("cache")).expect("clear the cache");
+
+    let report = world.hubs().update(&project, None, false).expect("update");
+    assert_eq!(report.workflows[0].to, orphan.to_string());
+    assert!(
+        report.workflows[0].diff.contains("+version: 3.0.0"),
+        "{}",
+        report.workflows[0].diff
+    );
+    let lock = Lock::load(&project).expect("lock");
+    assert_eq!(lock.workflows[0].commit, orphan.to_string());
+}
