@@ -75,6 +75,10 @@ pub enum Error {
         reference: String,
         message: String,
     },
+    #[error(
+        "hub `{hub}` is a repository with a working tree ({url}), and libgit2 pushes only to bare ones: publish from a clone of it, or make the hub bare (`git clone --bare`) and add that"
+    )]
+    NotBare { hub: String, url: String },
     #[error("{}: {message}", .path.display())]
     Settings { path: PathBuf, message: String },
     #[error("{what}")]

@@ -265,6 +265,14 @@ impl Hubs {
                 message,
             }
         })?;
+        if let Ok(remote) = git2::Repository::open(&hub.url)
+            && !remote.is_bare()
+        {
+            return Err(Error::NotBare {
+                hub: hub.name.clone(),
+                url: hub.url.clone(),
+            });
+        }
         let clone = self.clone_of(&hub.name)?;
         // On top of what the remote has now, so the push is a fast-forward.
         let head = clone.fetch()?;

@@ -303,6 +303,27 @@ fn errors_name_what_is_wrong_and_what_to_do() {
     assert!(error.to_string().contains("4:5: "), "{error}");
     assert_eq!(world.head(), head, "nothing was pushed");
 
+    // A hub that is someone's working copy cannot take a push (libgit2 refuses).
+    let working = world.dir.path().join("working");
+    let repo = git2::Repository::init(&working).expect("init");
+    let blob = repo.blob(hotfix().as_bytes()).expect("blob");
+    let mut tree = repo.treebuilder(None).expect("builder");
+    tree.insert("y_hotfix.yaml", blob, 0o100644)
+        .expect("insert");
+    let tree = repo.find_tree(tree.write().expect("tree")).expect("tree");
+    let me = git2::Signature::now("test", "test@example.com").expect("signature");
+    repo.commit(Some("HEAD"), &me, &me, "One", &tree, &[])
+        .expect("commit");
+    hubs.add("working", &working.to_string_lossy())
+        .expect("add");
+    let fine = world.dir.path().join("fine.yaml");
+    std::fs::write(&fine, hotfix()).expect("write");
+    let error = hubs
+        .publish(&fine, Some("working"), None)
+        .expect_err("not bare");
+    assert!(matches!(error, Error::NotBare { .. }), "{error}");
+    hubs.remove("working").expect("remove");
+
     let not_git = world.dir.path().join("plain");
     std::fs::create_dir_all(&not_git).expect("folder");
     let error = hubs

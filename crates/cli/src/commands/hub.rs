@@ -80,11 +80,12 @@ fn add(hubs: &mut Hubs, name: &str, source: &str) -> Result<u8> {
     }
     match &added.commit {
         Some(commit) => println!(
-            "added hub {} ({}) at {}: {} workflows",
+            "added hub {} ({}) at {}: {} workflow{}",
             added.name,
             added.url,
             short(commit),
-            added.workflows
+            added.workflows,
+            if added.workflows == 1 { "" } else { "s" }
         ),
         None => println!("added hub {} ({}): no commits yet", added.name, added.url),
     }
