@@ -7,6 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use baton_hub::hubs::short;
+use baton_hub::index::Skipped;
 use baton_hub::{Hubs, Lock, Locked, Paths, Query, WorkflowMeta};
 use baton_store::QueryStore as _;
 use baton_store_sqlite::{Durability, SqliteStore};
@@ -72,12 +73,7 @@ fn hub_error(error: baton_hub::Error) -> anyhow::Error {
 
 fn add(hubs: &mut Hubs, name: &str, source: &str) -> Result<u8> {
     let added = hubs.add(name, source).map_err(hub_error)?;
-    for skipped in &added.skipped {
-        eprintln!(
-            "note: {} is not a workflow: {}",
-            skipped.path, skipped.reason
-        );
-    }
+    note_skipped(&added.skipped);
     match &added.commit {
         Some(commit) => println!(
             "added hub {} ({}) at {}: {} workflow{}",
@@ -139,11 +135,17 @@ fn list(hubs: &Hubs, only: Option<&str>, project: &ProjectArgs) -> Result<u8> {
                         value
                     })
                     .collect();
+                let skipped: Vec<Value> = listing
+                    .skipped
+                    .iter()
+                    .map(|s| json!({"path": s.path, "reason": s.reason}))
+                    .collect();
                 json!({
                     "name": listing.name,
                     "url": listing.url,
                     "commit": listing.commit,
                     "workflows": workflows,
+                    "skipped": skipped,
                 })
             })
             .collect();
@@ -198,6 +200,7 @@ fn list(hubs: &Hubs, only: Option<&str>, project: &ProjectArgs) -> Result<u8> {
             &["ID", "VERSION", "NAME", "PULLED", "APPLIED", "SUCCEEDED"],
             &rows,
         )?;
+        note_skipped(&listing.skipped);
     }
     Ok(OK)
 }
@@ -334,6 +337,13 @@ fn update(hubs: &Hubs, only: Option<&str>, force: bool, project: &ProjectArgs) -
         eprintln!("warning: {name} is no longer in its hub; it stays pinned where it was");
     }
     Ok(OK)
+}
+
+/// The hub's YAML files that are not workflows, and why, on stderr.
+fn note_skipped(skipped: &[Skipped]) {
+    for file in skipped {
+        eprintln!("note: {} is not a workflow: {}", file.path, file.reason);
+    }
 }
 
 /// The fields `hub search --json` promises, for one workflow.
