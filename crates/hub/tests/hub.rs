@@ -157,18 +157,24 @@ fn pull_pins_the_commit_and_keeps_the_file_until_update() {
 fn pull_at_a_revision_takes_the_file_as_it_was_then() {
     let world = World::new(&[("y_hotfix.yaml", &hotfix())]);
     let first = world.head();
+    let tagged = world.upstream.find_object(first, None).expect("commit");
+    world
+        .upstream
+        .tag_lightweight("v1", &tagged, false)
+        .expect("tag");
     let changed = hotfix().replace("1.0.0", "2.0.0");
     world.commit(&[("y_hotfix.yaml", &changed)], "Version 2");
     let project = world.project();
     world.add("team");
-    let short = &first.to_string()[..7];
-    let locked = world
-        .hubs()
-        .pull(&project, &format!("team/y_hotfix@{short}"), false)
-        .expect("pull");
-    assert_eq!(locked.commit, first.to_string());
-    let pulled = std::fs::read_to_string(project.join(&locked.path)).expect("pulled");
-    assert_eq!(pulled, hotfix());
+    let short = first.to_string()[..7].to_string();
+    for rev in [short.as_str(), "v1", "main~1"] {
+        let locked = world.pull(&project, &format!("team/y_hotfix@{rev}"));
+        assert_eq!(locked.commit, first.to_string(), "@{rev}");
+        let pulled = std::fs::read_to_string(project.join(&locked.path)).expect("pulled");
+        assert_eq!(pulled, hotfix(), "@{rev}");
+    }
+    let locked = world.pull(&project, "team/y_hotfix");
+    assert_eq!(locked.commit, world.head().to_string());
 }
 
 #[test]
