@@ -522,6 +522,12 @@ pub enum Commands {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Share YAML workflows through git repositories: add, search, pull (pinned by
+    /// commit in .baton/hub.lock), publish, update (see docs/hub.md)
+    Hub {
+        #[command(subcommand)]
+        command: HubCommand,
+    },
 }
 
 /// Which audit records `baton audit list` and `export` show.
@@ -624,5 +630,90 @@ pub enum TokenCommand {
         audit: AuditArgs,
         #[command(flatten)]
         store: StoreArgs,
+    },
+}
+
+/// The project directory `baton hub` reads and writes (`.baton/hub.lock`, pulled files,
+/// the store whose instances are counted).
+#[derive(Debug, Args, Clone)]
+pub struct ProjectArgs {
+    /// The project directory
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Print JSON for scripts instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HubCommand {
+    /// Add a hub: clone the git repository at PATH_OR_URL (a local path, file://, git://
+    /// or http:// URL) and index its workflows
+    Add {
+        /// The hub's name: the HUB of HUB/ID
+        name: String,
+        #[arg(value_name = "PATH_OR_URL")]
+        source: String,
+    },
+    /// Forget a hub and its clone (projects keep what they pulled)
+    Remove { name: String },
+    /// List hubs, their workflows, and for those pulled here how often they were
+    /// applied and how many of those runs completed
+    List {
+        /// Only this hub
+        hub: Option<String>,
+        #[command(flatten)]
+        project: ProjectArgs,
+    },
+    /// Find workflows whose id, name, description, tags or category contain TEXT (any case)
+    Search {
+        text: Option<String>,
+        /// Only workflows with this tag
+        #[arg(long, value_name = "TAG")]
+        tag: Option<String>,
+        /// Only workflows of this category
+        #[arg(long, value_name = "CATEGORY")]
+        category: Option<String>,
+        /// Only this hub
+        #[arg(long, value_name = "NAME")]
+        hub: Option<String>,
+        /// Print JSON for scripts instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy HUB/ID (at the hub's current commit, or at REV: a commit, tag or branch) into
+    /// .baton/hub/HUB/ID.yaml and pin its commit in .baton/hub.lock
+    Pull {
+        #[arg(value_name = "HUB/ID[@REV]")]
+        reference: String,
+        /// Overwrite a pulled file that was changed by hand
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        project: ProjectArgs,
+    },
+    /// Commit a workflow file to a hub and push it
+    Publish {
+        file: PathBuf,
+        /// The hub [default: the only one]
+        #[arg(long, value_name = "NAME")]
+        hub: Option<String>,
+        /// The commit message [default: Publish ID VERSION]
+        #[arg(short, long, value_name = "MSG")]
+        message: Option<String>,
+        /// Print JSON for scripts instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch the hubs, re-pin the pulled workflows (or HUB/ID) to their new commit and
+    /// print a diff of each pulled file that changed
+    Update {
+        #[arg(value_name = "HUB/ID")]
+        reference: Option<String>,
+        /// Overwrite pulled files that were changed by hand
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        project: ProjectArgs,
     },
 }

@@ -8,6 +8,7 @@ mod complete;
 mod decide;
 mod deploy;
 mod history;
+mod hub;
 mod incidents;
 mod instances;
 mod lint;
@@ -344,6 +345,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             AuditCommand::Keygen { out } => audit::keygen(&out),
         },
+        Commands::Hub { command } => hub::run(command),
     }
 }
 
