@@ -1094,6 +1094,9 @@ impl<S: Store> Runtime<S> {
     > {
         let mut batch = Vec::new();
         let mut answered = Vec::new();
+        // Instances with a YAML `undo:` action in the batch: one at a time each, so undos
+        // run most recent first (the core creates their jobs in that order).
+        let mut undoing = std::collections::HashSet::new();
         let due: Vec<(Timestamp, InstanceId, Key)> = self
             .queue
             .iter()
@@ -1119,6 +1122,12 @@ impl<S: Store> Runtime<S> {
             let Some((request, handler)) = handler else {
                 continue;
             };
+            if request.job_type == PHASE_JOB_TYPE
+                && request.element_id.ends_with("__undo")
+                && !undoing.insert(instance)
+            {
+                continue;
+            }
             self.queue.remove(&entry);
             match handler.admit(&request) {
                 Err(result) => answered.push((request, result)),
@@ -1443,6 +1452,12 @@ impl<S: Store> Runtime<S> {
             return Ok(None);
         }
         Ok(baton_yaml::parse(&stored.source, Some(file)).workflow)
+    }
+
+    /// Jobs parked until someone looks again ([`JobResult::Wait`] without a time: YAML
+    /// phases whose gates are not met).
+    pub fn parked_jobs(&self) -> usize {
+        self.parked.len()
     }
 
     pub fn queued_jobs(&self) -> usize {
