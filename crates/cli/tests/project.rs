@@ -253,3 +253,49 @@ steps:
     let counts = std::fs::read_to_string(work.path().join("counts.log")).expect("counts");
     assert_eq!(counts.lines().collect::<Vec<_>>(), vec!["1"; 4], "{counts}");
 }
+
+/// `baton status` from another process while `baton apply` works: the phase whose action
+/// runs is `running`, the one after it `pending`.
+#[test]
+fn status_shows_the_phase_whose_action_runs_in_another_process() {
+    let work = Workdir::new();
+    work.write(
+        "slow.yaml",
+        r#"
+id: slow
+phases:
+  build:
+    timeout: 1m
+    run: touch started; while [ ! -f go ]; do sleep 0.05; done
+  ship:
+    needs: [build]
+    run: echo shipped > shipped
+"#,
+    );
+    let mut apply = work
+        .command(&["apply", "slow.yaml"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("apply");
+    // The action marks that it started; status is asked only then.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !work.path().join("started").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the action never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let json = work.baton(&["status", "--json"]).json();
+    work.write("go", "");
+    assert!(apply.wait().expect("apply ends").success());
+    assert_eq!(
+        statuses(&json),
+        pairs(&[("build", "running"), ("ship", "pending")])
+    );
+    let json = work.baton(&["status", "--json"]).json();
+    assert_eq!(
+        statuses(&json),
+        pairs(&[("build", "completed"), ("ship", "completed")])
+    );
+}

@@ -159,7 +159,13 @@ impl JobHandler for PhaseHandler {
                 retry_after: None,
             });
         }
-        let mut claims = Vec::new();
+        // A resource of its own, never contended, marks the phase running for `baton
+        // status` in any process, while the action works.
+        let mut claims = vec![Claim {
+            resource: running_marker(job.key),
+            units: 1,
+            capacity: 1,
+        }];
         for resource in &action.resources {
             if resource.units > resource.capacity {
                 return Err(JobResult::Failed(format!(
@@ -197,6 +203,11 @@ impl JobHandler for PhaseHandler {
     fn backoff_ms(&self, job: &JobRequest) -> Option<u64> {
         action_of(job).ok()?.backoff_ms
     }
+}
+
+/// The resource a phase's job holds while it runs.
+pub fn running_marker(job: baton_core::GlobalKey) -> String {
+    format!("running/{job}")
 }
 
 /// The resource that keeps a `for_each`'s iterations to its `max_parallel`: private to

@@ -8,9 +8,10 @@
 //! |-------------------------------------------------------|---------------|
 //! | `X__undo` completed                                   | `rolled_back` |
 //! | an open incident on X                                 | `failed`      |
+//! | X's action running, in this process or another        | `running`     |
 //! | X's job open, a gate unmet or a resource held by others, a retry not due | `waiting` |
 //! | X's job open and free to run                          | `ready`       |
-//! | X active otherwise (its job runs, its steps or the called workflow do) | `running` |
+//! | X active otherwise (its steps or the called workflow run) | `running` |
 //! | `X__approval` open                                    | `waiting`     |
 //! | X completed                                           | `completed`   |
 //! | `X__skipped` passed                                   | `skipped`     |
@@ -27,6 +28,7 @@ use baton_yaml::ast::Workflow;
 use serde_json::json;
 
 use crate::phases::checks::{self, Place};
+use crate::phases::running_marker;
 
 /// One phase as people see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,13 +149,13 @@ fn active(
     let mut ready = false;
     let mut running = false;
     for job in jobs.iter().filter(|j| j.state == JobState::Ready) {
-        let holder = GlobalKey {
+        let key = GlobalKey {
             instance: state.instance,
             key: job.key,
-        }
-        .to_string();
+        };
+        let holder = key.to_string();
         let mut held_by_others = Vec::new();
-        let mut holds_its_own = false;
+        let mut holds_its_own = !(live.holders)(&running_marker(key)).is_empty();
         for resource in &action.resources {
             let holds = (live.holders)(&resource.name);
             holds_its_own |= holds.iter().any(|h| h.holder == holder);
