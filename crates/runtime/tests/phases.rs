@@ -403,3 +403,24 @@ steps:
         .expect("counts");
     assert!(most <= 2, "{most} ran at once:\n{log}");
 }
+
+#[test]
+fn a_failed_attempt_is_tried_again_after_the_phase_backoff() {
+    // Fails the first time (leaving a mark), works the second.
+    let workflow = r#"
+id: flaky
+steps:
+  fetch:
+    retry: {attempts: 2, backoff: 1s}
+    run: |
+      echo try >> tries.log
+      if [ ! -f failed-once ]; then touch failed-once; echo 'network down' >&2; exit 1; fi
+"#;
+    let mut p = project(workflow, &[]);
+    let instance = p.start("{}");
+    assert_eq!(p.json(instance)["state"], "completed");
+    assert_eq!(
+        std::fs::read_to_string(p.path("tries.log")).expect("log"),
+        "try\ntry\n"
+    );
+}
