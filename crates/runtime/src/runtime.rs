@@ -45,6 +45,13 @@ fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// What [`Runtime::take_due`] found to do: jobs to run, each with the holder name of the
+/// resources taken for it, and jobs their handlers answered without running.
+struct DueJobs {
+    run: Vec<(JobRequest, Option<String>)>,
+    answered: Vec<(JobRequest, JobResult)>,
+}
+
 /// Work between instances, done before the commit of the command that asked for it.
 #[derive(Debug)]
 enum Pending {
@@ -1035,7 +1042,10 @@ impl<S: Store> Runtime<S> {
             if self.fire_due_timers(now)? > 0 {
                 continue;
             }
-            let (batch, answered) = self.take_due(now)?;
+            let DueJobs {
+                run: batch,
+                answered,
+            } = self.take_due(now);
             let idle = batch.is_empty() && answered.is_empty();
             // Jobs their handlers answered without running (waiting, failing early).
             for (request, result) in answered {
@@ -1068,12 +1078,19 @@ impl<S: Store> Runtime<S> {
             let (requests, holds): (Vec<JobRequest>, Vec<Option<String>>) =
                 batch.into_iter().unzip();
             let results = self.run_handlers(&requests);
+            // Every result is applied and every hold given back before an error is
+            // reported: a hold that could not be given back lapses in the end, and a
+            // result not applied is a job that runs again.
+            let mut failed = Ok(());
             for ((request, result), holder) in results.into_iter().zip(holds) {
-                self.apply_job_result(request, result)?;
-                if let Some(holder) = holder {
-                    self.store.release(&holder)?;
-                }
+                let applied = self.apply_job_result(request, result);
+                let released = match holder {
+                    Some(holder) => self.store.release(&holder).map_err(Error::from),
+                    None => Ok(()),
+                };
+                failed = failed.and(applied).and(released);
             }
+            failed?;
         }
     }
 
@@ -1084,17 +1101,7 @@ impl<S: Store> Runtime<S> {
     /// held by others goes back in the queue for a little later. Resources are taken here,
     /// before any handler starts, so a batch never runs more iterations of a `for_each`
     /// than its `max_parallel`.
-    #[allow(clippy::type_complexity)]
-    fn take_due(
-        &mut self,
-        now: Timestamp,
-    ) -> Result<
-        (
-            Vec<(JobRequest, Option<String>)>,
-            Vec<(JobRequest, JobResult)>,
-        ),
-        Error,
-    > {
+    fn take_due(&mut self, now: Timestamp) -> DueJobs {
         let mut batch = Vec::new();
         let mut answered = Vec::new();
         // Instances with a YAML `undo:` action in the batch: one at a time each, so undos
@@ -1138,7 +1145,12 @@ impl<S: Store> Runtime<S> {
                 Ok(Admitted { claims, hold }) => {
                     let holder = request.key.to_string();
                     let until = Timestamp(now.0.saturating_add(millis(hold)));
-                    if self.store.try_acquire(&holder, &claims, now, until)? {
+                    // A store too busy to answer is a resource not had yet: tried again.
+                    if self
+                        .store
+                        .try_acquire(&holder, &claims, now, until)
+                        .unwrap_or(false)
+                    {
                         batch.push((request, Some(holder)));
                     } else {
                         let again = Timestamp(now.0.saturating_add(millis(RESOURCE_POLL)));
@@ -1147,7 +1159,10 @@ impl<S: Store> Runtime<S> {
                 }
             }
         }
-        Ok((batch, answered))
+        DueJobs {
+            run: batch,
+            answered,
+        }
     }
 
     fn job_has_handler(&self, instance: InstanceId, key: Key) -> bool {
