@@ -299,3 +299,24 @@ phases:
         pairs(&[("build", "completed"), ("ship", "completed")])
     );
 }
+
+#[test]
+fn a_phase_waiting_for_its_approval_names_who_approves() {
+    let work = Workdir::new();
+    work.write(
+        "upload.yaml",
+        "id: publish\nphases:\n  upload:\n    gates:\n      - approval: {group: release-managers}\n    run: echo up > uploaded\n",
+    );
+    assert_eq!(work.baton(&["apply", "upload.yaml"]).code, 0);
+    let json = work.baton(&["status", "--json"]).json();
+    assert_eq!(
+        phases(&json),
+        vec![(
+            "upload".into(),
+            "waiting".into(),
+            vec!["approval group release-managers".to_string()]
+        )]
+    );
+    let text = work.baton(&["status"]).stdout;
+    assert!(text.contains("baton complete"), "{text}");
+}

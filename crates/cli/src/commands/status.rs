@@ -68,8 +68,12 @@ pub fn print(view: &InstanceView) -> Result<()> {
             incident.id, incident.element, incident.message, incident.id
         );
     }
-    if phases.iter().any(|p| p.status == "waiting") {
+    let missing: Vec<&String> = phases.iter().flat_map(|p| &p.missing).collect();
+    if missing.iter().any(|m| !m.starts_with("approval")) {
         println!("\nwhen what is missing is there: baton resume");
+    }
+    if missing.iter().any(|m| m.starts_with("approval")) {
+        println!("\nan approval is a task: baton tasks, then baton complete TASK");
     }
     Ok(())
 }
