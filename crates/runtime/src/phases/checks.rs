@@ -102,6 +102,7 @@ mod tests {
             variables: &vars,
         };
         let holds = |c: Check| check(&c, place);
+
         assert_eq!(holds(Check::File("CHANGELOG.md".into())), Ok(()));
         assert_eq!(
             holds(Check::File("docs/upgrade.md".into())),
@@ -120,6 +121,16 @@ mod tests {
         );
         // A variable nobody set reads as null, as everywhere in FEEL.
         assert!(holds(Check::Feel("missing != null".into())).is_err());
+        std::fs::write(project.path().join("s.json"), r#"{"required": ["name"]}"#).expect("write");
+        std::fs::write(project.path().join("doc.json"), r#"{"title": "x"}"#).expect("write");
+        let schema = Check::Schema {
+            file: "doc.json".into(),
+            schema: "s.json".into(),
+        };
+        assert_eq!(
+            holds(schema),
+            Err(r#"doc.json breaks s.json at /: "name" is a required property"#.into())
+        );
         let unmet = unmet(
             &[
                 Check::File("CHANGELOG.md".into()),
