@@ -41,6 +41,10 @@ use crate::workers::RemoteJobs;
 /// holder may be a job of another process that ends any moment.
 const RESOURCE_POLL: Duration = Duration::from_millis(150);
 
+/// How long a parked job (a phase whose gates are not met) waits before a drive that is
+/// still going looks at it again.
+const GATE_RECHECK: Duration = Duration::from_secs(5);
+
 fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
@@ -149,9 +153,10 @@ pub struct Runtime<S: Store> {
     commit_observer: Option<CommitObserver>,
     /// Jobs ready for a local handler, by due time.
     queue: BTreeSet<(Timestamp, InstanceId, Key)>,
-    /// Jobs whose handler said to wait without a time (a phase's unmet gates): open, but
-    /// not run again until [`Runtime::recover`] queues every open job.
-    parked: BTreeSet<(InstanceId, Key)>,
+    /// Jobs whose handler said to wait without a time (a phase's unmet gates), with when
+    /// they were parked: open, looked at again by [`Runtime::recover`] (`baton resume`),
+    /// or by a drive once [`GATE_RECHECK`] has passed.
+    parked: BTreeMap<(InstanceId, Key), Timestamp>,
     /// The project YAML phases work in: their files, commands and artifacts.
     project_dir: std::path::PathBuf,
     /// Jobs for remote workers (types without a local handler), and their leases.
@@ -222,7 +227,7 @@ impl<S: Store> Runtime<S> {
             commit_log: None,
             commit_observer: None,
             queue: BTreeSet::new(),
-            parked: BTreeSet::new(),
+            parked: BTreeMap::new(),
             project_dir,
             remote: RemoteJobs::default(),
             timers: BTreeSet::new(),
@@ -1039,6 +1044,7 @@ impl<S: Store> Runtime<S> {
         loop {
             self.flush()?;
             let now = self.clock.now();
+            self.unpark(now);
             if self.fire_due_timers(now)? > 0 {
                 continue;
             }
@@ -1289,7 +1295,7 @@ impl<S: Store> Runtime<S> {
             JobResult::Wait {
                 retry_after: None, ..
             } => {
-                self.parked.insert((instance, job));
+                self.parked.insert((instance, job), self.clock.now());
                 return Ok(());
             }
             JobResult::Failed(message) => {
@@ -1491,6 +1497,40 @@ impl<S: Store> Runtime<S> {
             return Ok(None);
         }
         Ok(baton_yaml::parse(&stored.source, Some(file)).workflow)
+    }
+
+    /// Queues again the jobs parked for [`GATE_RECHECK`] or longer, so that a drive that
+    /// goes on (a long run, `baton serve`) sees gates met meanwhile.
+    fn unpark(&mut self, now: Timestamp) {
+        let recheck = millis(GATE_RECHECK);
+        let due: Vec<(InstanceId, Key)> = self
+            .parked
+            .iter()
+            .filter(|(_, since)| since.0.saturating_add(recheck) <= now.0)
+            .map(|(job, _)| *job)
+            .collect();
+        for (instance, key) in due {
+            self.parked.remove(&(instance, key));
+            self.queue.insert((now, instance, key));
+        }
+    }
+
+    /// When a local job is next due: a retry after its backoff, a job waiting for a
+    /// resource, a parked job to look at again. For an engine that sleeps between drives
+    /// (`baton serve`) to wake then; a drive itself returns with only parked jobs left.
+    pub fn next_local_job(&self) -> Option<Timestamp> {
+        let queued = self
+            .queue
+            .iter()
+            .find(|(_, i, k)| self.job_has_handler(*i, *k))
+            .map(|(due, _, _)| *due);
+        let recheck = millis(GATE_RECHECK);
+        let parked = self
+            .parked
+            .values()
+            .map(|since| Timestamp(since.0.saturating_add(recheck)))
+            .min();
+        queued.into_iter().chain(parked).min()
     }
 
     /// Jobs parked until someone looks again ([`JobResult::Wait`] without a time: YAML

@@ -292,6 +292,9 @@ phases:
         ]
     );
     assert_eq!(p.runtime.parked_jobs(), 1);
+    // An engine that sleeps between drives (`baton serve`) wakes to look again later.
+    let recheck = p.runtime.next_local_job().expect("a time to look again");
+    assert!(recheck > p.runtime.now());
     // Driving again does not run a parked job: nothing changed as far as it knows.
     p.runtime.drive(Patience::WaitForRetries).expect("drive");
     assert!(!p.path("TAG").exists());
