@@ -30,11 +30,31 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::decisions::{self, DeployedDecisions};
 use crate::error::Error;
-use crate::handler::{JobHandler, JobRequest, JobResult, ShellHandler};
+use crate::handler::{Admitted, JobHandler, JobRequest, JobResult, ShellHandler};
+use crate::phases::{PHASE_JOB_TYPE, PhaseHandler};
 use crate::retry;
 use crate::seeds::Seeds;
 use crate::start_timers;
 use crate::workers::RemoteJobs;
+
+/// How soon a job whose resources another holder has tries again: short, since the
+/// holder may be a job of another process that ends any moment.
+const RESOURCE_POLL: Duration = Duration::from_millis(150);
+
+/// How long a parked job (a phase whose gates are not met) waits before a drive that is
+/// still going looks at it again.
+const GATE_RECHECK: Duration = Duration::from_secs(5);
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// What [`Runtime::take_due`] found to do: jobs to run, each with the holder name of the
+/// resources taken for it, and jobs their handlers answered without running.
+struct DueJobs {
+    run: Vec<(JobRequest, Option<String>)>,
+    answered: Vec<(JobRequest, JobResult)>,
+}
 
 /// Work between instances, done before the commit of the command that asked for it.
 #[derive(Debug)]
@@ -121,6 +141,8 @@ pub struct Runtime<S: Store> {
     pub(crate) config: Config,
     handlers: HashMap<String, Arc<dyn JobHandler>>,
     definitions: HashMap<(String, u32), Definition>,
+    /// The YAML workflows of process versions, as written (`None`: not YAML).
+    workflows: HashMap<(String, u32), Option<Arc<baton_yaml::ast::Workflow>>>,
     pub(crate) instances: HashMap<InstanceId, InstanceState>,
     staged: Vec<Append>,
     staged_effects: Vec<(InstanceId, Effect)>,
@@ -131,6 +153,12 @@ pub struct Runtime<S: Store> {
     commit_observer: Option<CommitObserver>,
     /// Jobs ready for a local handler, by due time.
     queue: BTreeSet<(Timestamp, InstanceId, Key)>,
+    /// Jobs whose handler said to wait without a time (a phase's unmet gates), with when
+    /// they were parked: open, looked at again by [`Runtime::recover`] (`baton resume`),
+    /// or by a drive once [`GATE_RECHECK`] has passed.
+    parked: BTreeMap<(InstanceId, Key), Timestamp>,
+    /// The project YAML phases work in: their files, commands and artifacts.
+    project_dir: std::path::PathBuf,
     /// Jobs for remote workers (types without a local handler), and their leases.
     pub(crate) remote: RemoteJobs,
     /// Armed timers, by due time.
@@ -169,7 +197,7 @@ impl<S: Store> std::fmt::Debug for Runtime<S> {
 
 impl<S: Store> Runtime<S> {
     pub fn new(store: S, config: Config, clock: Arc<dyn Clock>) -> Runtime<S> {
-        let handlers = config
+        let mut handlers: HashMap<String, Arc<dyn JobHandler>> = config
             .workers
             .iter()
             .map(|(job_type, worker)| {
@@ -180,6 +208,11 @@ impl<S: Store> Runtime<S> {
                 (job_type.clone(), handler)
             })
             .collect();
+        let project_dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
+        // YAML phases run here unless `baton.toml` sends their type to a worker of its own.
+        handlers
+            .entry(PHASE_JOB_TYPE.to_string())
+            .or_insert_with(|| Arc::new(PhaseHandler::new(project_dir.clone())));
         let parallelism = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
         let start_rate = start_timers::StartRate::new(config.timers.max_starts_per_second);
         Runtime {
@@ -187,12 +220,15 @@ impl<S: Store> Runtime<S> {
             clock,
             handlers,
             definitions: HashMap::new(),
+            workflows: HashMap::new(),
             instances: HashMap::new(),
             staged: Vec::new(),
             staged_effects: Vec::new(),
             commit_log: None,
             commit_observer: None,
             queue: BTreeSet::new(),
+            parked: BTreeMap::new(),
+            project_dir,
             remote: RemoteJobs::default(),
             timers: BTreeSet::new(),
             start_timers: Vec::new(),
@@ -228,6 +264,23 @@ impl<S: Store> Runtime<S> {
     /// Handles jobs of `job_type` in process (replacing a `baton.toml` worker of that type).
     pub fn register_handler(&mut self, job_type: &str, handler: Arc<dyn JobHandler>) {
         self.handlers.insert(job_type.to_string(), handler);
+    }
+
+    /// Binds YAML phases to a project directory (`baton apply --dir`): their files, gates,
+    /// commands and artifacts are there. The current directory until this is called.
+    pub fn set_project_dir(&mut self, dir: std::path::PathBuf) {
+        if !self.config.workers.contains_key(PHASE_JOB_TYPE) {
+            self.handlers.insert(
+                PHASE_JOB_TYPE.to_string(),
+                Arc::new(PhaseHandler::new(dir.clone())),
+            );
+        }
+        self.project_dir = dir;
+    }
+
+    /// The project YAML phases work in ([`Runtime::set_project_dir`]).
+    pub fn project_dir(&self) -> &Path {
+        &self.project_dir
     }
 
     pub fn has_handler(&self, job_type: &str) -> bool {
@@ -966,6 +1019,8 @@ impl<S: Store> Runtime<S> {
         })?;
         let count = jobs.len();
         let now = self.clock.now();
+        // Every open job is looked at again, the parked ones included.
+        self.parked.clear();
         for job in jobs {
             match job.lease_deadline {
                 // Activated by a remote worker whose lease is not over: it is theirs till then.
@@ -989,11 +1044,20 @@ impl<S: Store> Runtime<S> {
         loop {
             self.flush()?;
             let now = self.clock.now();
+            self.unpark(now);
             if self.fire_due_timers(now)? > 0 {
                 continue;
             }
-            let batch = self.take_due(now);
-            if batch.is_empty() {
+            let DueJobs {
+                run: batch,
+                answered,
+            } = self.take_due(now);
+            let idle = batch.is_empty() && answered.is_empty();
+            // Jobs their handlers answered without running (waiting, failing early).
+            for (request, result) in answered {
+                self.apply_job_result(request, result)?;
+            }
+            if idle {
                 let next_job = self
                     .queue
                     .iter()
@@ -1017,17 +1081,38 @@ impl<S: Store> Runtime<S> {
                     _ => return Ok(()),
                 }
             }
-            let results = self.run_handlers(&batch);
-            for (request, result) in results {
-                self.apply_job_result(request, result)?;
+            let (requests, holds): (Vec<JobRequest>, Vec<Option<String>>) =
+                batch.into_iter().unzip();
+            let results = self.run_handlers(&requests);
+            // Every result is applied and every hold given back before an error is
+            // reported: a hold that could not be given back lapses in the end, and a
+            // result not applied is a job that runs again.
+            let mut failed = Ok(());
+            for ((request, result), holder) in results.into_iter().zip(holds) {
+                let applied = self.apply_job_result(request, result);
+                let released = match holder {
+                    Some(holder) => self.store.release(&holder).map_err(Error::from),
+                    None => Ok(()),
+                };
+                failed = failed.and(applied).and(released);
             }
+            failed?;
         }
     }
 
-    /// Removes and returns up to `parallelism` jobs that are due and have a handler,
-    /// skipping (and forgetting) queue entries whose job is no longer open.
-    fn take_due(&mut self, now: Timestamp) -> Vec<JobRequest> {
+    /// Removes and returns up to `parallelism` jobs that are due, have a handler and were
+    /// admitted by it, each with the holder name of the resources taken for it (given back
+    /// once its result is handled), and the jobs their handler answered at admission.
+    /// Queue entries whose job is no longer open are forgotten; a job whose resources are
+    /// held by others goes back in the queue for a little later. Resources are taken here,
+    /// before any handler starts, so a batch never runs more iterations of a `for_each`
+    /// than its `max_parallel`.
+    fn take_due(&mut self, now: Timestamp) -> DueJobs {
         let mut batch = Vec::new();
+        let mut answered = Vec::new();
+        // Instances with a YAML `undo:` action in the batch: one at a time each, so undos
+        // run most recent first (the core creates their jobs in that order).
+        let mut undoing = std::collections::HashSet::new();
         let due: Vec<(Timestamp, InstanceId, Key)> = self
             .queue
             .iter()
@@ -1039,19 +1124,51 @@ impl<S: Store> Runtime<S> {
                 break;
             }
             let (_, instance, key) = entry;
-            match self.job_request(instance, key) {
-                Ok(Some(request)) if self.handlers.contains_key(&request.job_type) => {
-                    self.queue.remove(&entry);
-                    batch.push(request);
-                }
-                Ok(Some(_)) => {}
+            let handler = match self.job_request(instance, key) {
+                Ok(Some(request)) => match self.handlers.get(&request.job_type) {
+                    Some(handler) => Some((request, Arc::clone(handler))),
+                    None => None,
+                },
                 // Gone (completed, cancelled) or unreadable: nothing to run.
                 Ok(None) | Err(_) => {
                     self.queue.remove(&entry);
+                    None
+                }
+            };
+            let Some((request, handler)) = handler else {
+                continue;
+            };
+            if request.job_type == PHASE_JOB_TYPE
+                && request.element_id.ends_with("__undo")
+                && !undoing.insert(instance)
+            {
+                continue;
+            }
+            self.queue.remove(&entry);
+            match handler.admit(&request) {
+                Err(result) => answered.push((request, result)),
+                Ok(Admitted { claims, .. }) if claims.is_empty() => batch.push((request, None)),
+                Ok(Admitted { claims, hold }) => {
+                    let holder = request.key.to_string();
+                    let until = Timestamp(now.0.saturating_add(millis(hold)));
+                    // A store too busy to answer is a resource not had yet: tried again.
+                    if self
+                        .store
+                        .try_acquire(&holder, &claims, now, until)
+                        .unwrap_or(false)
+                    {
+                        batch.push((request, Some(holder)));
+                    } else {
+                        let again = Timestamp(now.0.saturating_add(millis(RESOURCE_POLL)));
+                        self.queue.insert((again, instance, key));
+                    }
                 }
             }
         }
-        batch
+        DueJobs {
+            run: batch,
+            answered,
+        }
     }
 
     fn job_has_handler(&self, instance: InstanceId, key: Key) -> bool {
@@ -1073,11 +1190,18 @@ impl<S: Store> Runtime<S> {
             .get(&key)
             .filter(|j| j.state == baton_core::JobState::Ready)
             .map(|job| {
-                let node = state
-                    .elements
-                    .get(&job.element)
-                    .and_then(|e| e.node)
-                    .map(|n| def.node(n));
+                let element = state.elements.get(&job.element);
+                let node = element.and_then(|e| e.node).map(|n| def.node(n));
+                // An iteration runs inside its body, an element instance of the same node.
+                let iteration_of = element
+                    .and_then(|e| {
+                        e.scope
+                            .filter(|_| node.is_some_and(|n| n.looping.is_some()))
+                    })
+                    .filter(|scope| {
+                        state.elements.get(scope).and_then(|body| body.node)
+                            == element.and_then(|e| e.node)
+                    });
                 // A listener's job gets the headers of its element, as in Camunda.
                 let headers = match node.map(|n| &n.kind) {
                     Some(NodeKind::ServiceTask { job }) => job.headers.clone(),
@@ -1093,6 +1217,7 @@ impl<S: Store> Runtime<S> {
                     variables: state.job_variables(job),
                     headers,
                     listener: job.listener.map(|l| l.event),
+                    iteration_of,
                 }
             });
         self.instances.insert(instance, state);
@@ -1155,17 +1280,34 @@ impl<S: Store> Runtime<S> {
                 }
                 None => JobResult::Completed(variables),
             },
-            failed @ JobResult::Failed(_) => failed,
+            other => other,
         };
         let command = match result {
             JobResult::Completed(variables) => Command::CompleteJob { job, variables },
+            JobResult::Wait {
+                retry_after: Some(after),
+                ..
+            } => {
+                let again = Timestamp(self.clock.now().0.saturating_add(millis(after)));
+                self.queue.insert((again, instance, job));
+                return Ok(());
+            }
+            JobResult::Wait {
+                retry_after: None, ..
+            } => {
+                self.parked.insert((instance, job), self.clock.now());
+                return Ok(());
+            }
             JobResult::Failed(message) => {
                 let retries = request.retries.saturating_sub(1);
                 let failed_attempts = self.failed_attempts(instance, job, retries);
                 let retry_backoff_ms = if retries == 0 {
                     0
                 } else {
-                    retry::backoff_ms(&self.config.retry, failed_attempts)
+                    self.handlers
+                        .get(&request.job_type)
+                        .and_then(|handler| handler.backoff_ms(&request))
+                        .unwrap_or_else(|| retry::backoff_ms(&self.config.retry, failed_attempts))
                 };
                 Command::FailJob {
                     job,
@@ -1295,7 +1437,106 @@ impl<S: Store> Runtime<S> {
     pub fn view(&mut self, instance: InstanceId) -> Result<crate::view::InstanceView, Error> {
         let (def, state) = self.state(instance)?;
         let journal = self.store.journal(instance)?;
-        Ok(crate::view::InstanceView::build(&def, &state, &journal))
+        let mut view = crate::view::InstanceView::build(&def, &state, &journal);
+        if let Some(workflow) = self.workflow(&state.process_id, state.version)? {
+            let store = &self.store;
+            let now = self.clock.now();
+            let holders = |resource: &str| store.holders(resource, now).unwrap_or_default();
+            let live = crate::phases::status::Live {
+                project: &self.project_dir,
+                now,
+                holders: &holders,
+            };
+            view.phases = Some(crate::phases::status::phases(
+                &workflow,
+                &def,
+                &state,
+                &view.timeline,
+                &live,
+            ));
+        }
+        Ok(view)
+    }
+
+    /// The YAML workflow a process version was deployed from, as written; `None` for a
+    /// process from another kind of file. Read once per version: views ask each time.
+    pub fn workflow(
+        &mut self,
+        process_id: &str,
+        version: u32,
+    ) -> Result<Option<Arc<baton_yaml::ast::Workflow>>, Error> {
+        let key = (process_id.to_string(), version);
+        if let Some(known) = self.workflows.get(&key) {
+            return Ok(known.clone());
+        }
+        // Compiled workflows start at `__start`; any other process is settled without
+        // reading its source, which may be large.
+        let def = self.definition(process_id, Some(version))?;
+        let workflow = if def.node_id("__start").is_some() {
+            self.read_workflow(process_id, version)?.map(Arc::new)
+        } else {
+            None
+        };
+        self.workflows.insert(key, workflow.clone());
+        Ok(workflow)
+    }
+
+    fn read_workflow(
+        &self,
+        process_id: &str,
+        version: u32,
+    ) -> Result<Option<baton_yaml::ast::Workflow>, Error> {
+        let Some(stored) =
+            self.store
+                .definition(DefinitionKind::Process, process_id, Some(version))?
+        else {
+            return Ok(None);
+        };
+        let file = Path::new(&stored.resource_name);
+        if !baton_yaml::is_yaml(file) {
+            return Ok(None);
+        }
+        Ok(baton_yaml::parse(&stored.source, Some(file)).workflow)
+    }
+
+    /// Queues again the jobs parked for [`GATE_RECHECK`] or longer, so that a drive that
+    /// goes on (a long run, `baton serve`) sees gates met meanwhile.
+    fn unpark(&mut self, now: Timestamp) {
+        let recheck = millis(GATE_RECHECK);
+        let due: Vec<(InstanceId, Key)> = self
+            .parked
+            .iter()
+            .filter(|(_, since)| since.0.saturating_add(recheck) <= now.0)
+            .map(|(job, _)| *job)
+            .collect();
+        for (instance, key) in due {
+            self.parked.remove(&(instance, key));
+            self.queue.insert((now, instance, key));
+        }
+    }
+
+    /// When a local job is next due: a retry after its backoff, a job waiting for a
+    /// resource, a parked job to look at again. For an engine that sleeps between drives
+    /// (`baton serve`) to wake then; a drive itself returns with only parked jobs left.
+    pub fn next_local_job(&self) -> Option<Timestamp> {
+        let queued = self
+            .queue
+            .iter()
+            .find(|(_, i, k)| self.job_has_handler(*i, *k))
+            .map(|(due, _, _)| *due);
+        let recheck = millis(GATE_RECHECK);
+        let parked = self
+            .parked
+            .values()
+            .map(|since| Timestamp(since.0.saturating_add(recheck)))
+            .min();
+        queued.into_iter().chain(parked).min()
+    }
+
+    /// Jobs parked until someone looks again ([`JobResult::Wait`] without a time: YAML
+    /// phases whose gates are not met).
+    pub fn parked_jobs(&self) -> usize {
+        self.parked.len()
     }
 
     pub fn queued_jobs(&self) -> usize {

@@ -617,6 +617,8 @@ fn next_wake(rt: &Rt, waiters: &[Waiter], served_at: Option<Timestamp>) -> Optio
         .iter()
         .map(|w| w.until)
         .chain(rt.next_timer())
+        // Local handlers' jobs: retries, resources held elsewhere, gates to check again.
+        .chain(rt.next_local_job())
         .chain(remote)
         .min()?;
     let millis = u64::try_from(next.0.saturating_sub(now.0)).unwrap_or(0);

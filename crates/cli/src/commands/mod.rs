@@ -1,5 +1,6 @@
 //! One file per subcommand; this module dispatches and holds what several share.
 
+mod apply;
 mod audit;
 mod bench;
 mod cancel;
@@ -18,6 +19,7 @@ mod prune;
 mod publish;
 mod resolve;
 mod resume;
+mod rollback;
 mod run;
 mod serve;
 mod show;
@@ -25,6 +27,7 @@ mod signal;
 mod simulate;
 mod start;
 mod stats;
+mod status;
 mod tasks;
 mod tck;
 mod timers;
@@ -94,7 +97,24 @@ pub fn run(cli: Cli) -> Result<u8> {
                 None => start::run(&process_id, &vars, &options, &store),
             }
         }
-        Commands::Resume { no_wait, store } => resume::run(no_wait, &store),
+        Commands::Resume {
+            no_wait,
+            dir,
+            store,
+        } => resume::run(no_wait, dir.as_deref(), &store),
+        Commands::Apply {
+            workflow,
+            vars,
+            no_wait,
+            audit,
+            project,
+        } => apply::run(&workflow, &vars, no_wait, audit.reason, &project),
+        Commands::Status { project } => status::run(&project),
+        Commands::Rollback {
+            instance,
+            audit,
+            project,
+        } => rollback::run(instance.map(InstanceId), audit.reason, &project),
         Commands::Publish {
             name,
             key,
