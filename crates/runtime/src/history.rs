@@ -7,7 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use baton_store::Store;
+use baton_model::plan::Observed;
+use baton_store::{DefinitionKind, Store};
 use serde_json::json;
 
 use crate::error::Error;
@@ -66,6 +67,41 @@ impl<S: Store> Runtime<S> {
         Ok(aggregate(
             process_id, version, elements, durations, incidents,
         ))
+    }
+}
+
+impl<S: Store> Runtime<S> {
+    /// What each element of a process took when it ran, over every deployed version (an
+    /// edited workflow does the same work): its ended instances and their p50, by element
+    /// id (`baton plan`).
+    pub fn observed_durations(
+        &self,
+        process_id: &str,
+    ) -> Result<BTreeMap<String, Observed>, Error> {
+        let mut by_element: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for deployed in self.store().definitions(DefinitionKind::Process)? {
+            if deployed.id != process_id {
+                continue;
+            }
+            for (element, duration) in self
+                .store()
+                .ended_element_durations(process_id, deployed.version)?
+            {
+                by_element.entry(element).or_default().push(duration);
+            }
+        }
+        Ok(by_element
+            .into_iter()
+            .filter_map(|(element, mut durations)| {
+                durations.sort_unstable();
+                let p50 = nearest_rank(&durations, 50)?;
+                let observed = Observed {
+                    runs: durations.len() as u64,
+                    p50_ms: u64::try_from(p50).unwrap_or(0),
+                };
+                Some((element, observed))
+            })
+            .collect())
     }
 }
 
