@@ -21,5 +21,5 @@ pub use graph::{
     MessageDefinition, MultiInstance, Node, NodeId, NodeKind, ProcessGraph, ProcessRef, Script,
     StaticOrExpression, Throw, TimerDefinition, TimerKind, TimerValue, Trigger,
 };
-pub use names::similar_names;
+pub use names::{edit_distance, similar_names};
 pub use paths::Paths;

@@ -14,7 +14,8 @@ pub fn similar_names<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>
     found
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance in characters, for front ends that rank their own suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -33,7 +33,7 @@ pub use config::Config;
 pub use error::Error;
 pub use runtime::{
     CommitObserver, CommitStats, Committed, ParsedSource, Patience, QueuedJobs, Runtime, Source,
-    parse_bpmn, parse_dmn, read_source,
+    parse_bpmn, parse_dmn, process_graphs, read_source,
 };
 
 /// Hex SHA-256 of a model's source: recognises an unchanged redeploy.

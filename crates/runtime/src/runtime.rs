@@ -370,6 +370,7 @@ impl<S: Store> Runtime<S> {
                     continue;
                 }
                 ParsedModel::Bpmn(model) => check_bpmn(source, model, min_interval)?.processes,
+                ParsedModel::Yaml(parsed) => check_yaml(source, *parsed, min_interval)?,
             };
             if processes.is_empty() {
                 return Err(Error::NoDefinition {
@@ -470,13 +471,13 @@ impl<S: Store> Runtime<S> {
             version: stored.version,
             message,
         };
-        let parsed = baton_bpmn::parse(&stored.source);
-        if let Some(error) = parsed.diagnostics.iter().find(|d| d.is_error()) {
-            return Err(broken(error.to_string()));
-        }
-        let graph = parsed
-            .definitions
-            .processes
+        let graphs = process_graphs(Path::new(&stored.resource_name), &stored.source).map_err(
+            |diagnostics| {
+                let first = diagnostics.iter().find(|d| d.is_error());
+                broken(first.map(ToString::to_string).unwrap_or_default())
+            },
+        )?;
+        let graph = graphs
             .into_iter()
             .find(|p| p.id == stored.id)
             .ok_or_else(|| broken("the process is missing from its stored source".into()))?;
@@ -1360,11 +1361,18 @@ pub struct ParsedSource {
 enum ParsedModel {
     Bpmn(baton_bpmn::Parsed),
     Dmn(Result<baton_dmn::model::Definitions, Error>),
+    /// A YAML workflow: one process.
+    Yaml(Box<baton_yaml::Parsed>),
 }
 
 impl ParsedSource {
     pub fn parse(source: &Source) -> ParsedSource {
-        let model = if decisions::is_dmn(source) {
+        let model = if baton_yaml::is_yaml(&source.name) {
+            ParsedModel::Yaml(Box::new(baton_yaml::parse(
+                &source.text,
+                Some(&source.name),
+            )))
+        } else if decisions::is_dmn(source) {
             ParsedModel::Dmn(parse_dmn(source))
         } else {
             ParsedModel::Bpmn(baton_bpmn::parse(&source.text))
@@ -1398,6 +1406,42 @@ fn check_bpmn(
         });
     }
     Ok(parsed.definitions)
+}
+
+/// The processes of a stored or read model file, BPMN or YAML by its name, without the
+/// checks of deploy (a stored version parses as it was deployed). `Err`: its diagnostics.
+pub fn process_graphs(
+    name: &Path,
+    text: &str,
+) -> Result<Vec<baton_model::ProcessGraph>, Vec<baton_model::Diagnostic>> {
+    if baton_yaml::is_yaml(name) {
+        let parsed = baton_yaml::parse(text, Some(name));
+        return parsed.graph.map(|g| vec![g]).ok_or(parsed.diagnostics);
+    }
+    let parsed = baton_bpmn::parse(text);
+    if parsed.has_errors() {
+        return Err(parsed.diagnostics);
+    }
+    Ok(parsed.definitions.processes)
+}
+
+/// A YAML workflow as `deploy` requires it: no error, and timers over the floor.
+fn check_yaml(
+    source: &Source,
+    parsed: baton_yaml::Parsed,
+    min_interval: MinInterval,
+) -> Result<Vec<baton_model::ProcessGraph>, Error> {
+    let mut diagnostics = parsed.diagnostics;
+    if let Some(graph) = &parsed.graph {
+        diagnostics.extend(baton_model::timer::too_frequent(graph, min_interval));
+    }
+    match parsed.graph {
+        Some(graph) if !diagnostics.iter().any(|d| d.is_error()) => Ok(vec![graph]),
+        _ => Err(Error::InvalidModel {
+            file: source.name.clone(),
+            diagnostics,
+        }),
+    }
 }
 
 /// Parses a DMN file and checks its decisions compile, as `deploy` requires.

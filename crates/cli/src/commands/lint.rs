@@ -1,8 +1,10 @@
-//! `baton lint`: check BPMN files before deploying them (the checks are
-//! `baton_bpmn::lint`; this file reads the files and `baton.toml` and prints).
+//! `baton lint`: check BPMN files and YAML workflows before deploying them (the checks
+//! are `baton_bpmn::lint` and `baton_yaml::parse`; this file reads the files and
+//! `baton.toml` and prints).
 //!
 //! Exit status: 0 when no file has an error or a warning (info notes allowed), 1 when
-//! some file has, 2 when a file is not BPMN at all or cannot be read.
+//! some file has, 2 when a file is not BPMN at all, cannot be read, or is a YAML
+//! workflow with an error (an input error, as for every command).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -21,7 +23,12 @@ use crate::workspace::CONFIG_FILE;
 /// One file's outcome.
 struct Linted {
     file: PathBuf,
-    result: Result<Report, NotBpmn>,
+    result: Outcome,
+}
+
+enum Outcome {
+    Bpmn(Result<Report, NotBpmn>),
+    Yaml(Box<baton_yaml::Parsed>),
 }
 
 pub fn run(files: &[PathBuf], config: Option<&Path>, json: bool) -> Result<u8> {
@@ -35,6 +42,13 @@ pub fn run(files: &[PathBuf], config: Option<&Path>, json: bool) -> Result<u8> {
     let mut linted = Vec::with_capacity(files.len());
     for file in files {
         let source = std::fs::read_to_string(file).map_err(|e| unreadable(file, &e))?;
+        if baton_yaml::is_yaml(file) {
+            linted.push(Linted {
+                file: file.clone(),
+                result: Outcome::Yaml(Box::new(baton_yaml::parse(&source, Some(file)))),
+            });
+            continue;
+        }
         let dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
         let import_exists = move |location: &str| dir.join(location).exists();
         let environment = Environment {
@@ -44,7 +58,7 @@ pub fn run(files: &[PathBuf], config: Option<&Path>, json: bool) -> Result<u8> {
         };
         linted.push(Linted {
             file: file.clone(),
-            result: lint::lint(&source, &environment),
+            result: Outcome::Bpmn(lint::lint(&source, &environment)),
         });
     }
     if json {
@@ -59,9 +73,12 @@ pub fn run(files: &[PathBuf], config: Option<&Path>, json: bool) -> Result<u8> {
     let code = linted
         .iter()
         .map(|l| match &l.result {
-            Err(_) => exit::USAGE,
-            Ok(report) if report.has_problems() => exit::FINDINGS,
-            Ok(_) => exit::OK,
+            Outcome::Bpmn(Err(_)) => exit::USAGE,
+            Outcome::Bpmn(Ok(report)) if report.has_problems() => exit::FINDINGS,
+            Outcome::Bpmn(Ok(_)) => exit::OK,
+            Outcome::Yaml(parsed) if parsed.has_errors() => exit::USAGE,
+            Outcome::Yaml(parsed) if !parsed.diagnostics.is_empty() => exit::FINDINGS,
+            Outcome::Yaml(_) => exit::OK,
         })
         .max()
         .unwrap_or(exit::OK);
@@ -87,7 +104,8 @@ fn load_config(config: Option<&Path>) -> Result<Option<Config>> {
 fn to_json(linted: &Linted) -> Value {
     let file = linted.file.display().to_string();
     match &linted.result {
-        Ok(report) => json!({
+        Outcome::Yaml(parsed) => yaml_json(file, parsed),
+        Outcome::Bpmn(Ok(report)) => json!({
             "file": file,
             "processes": report.processes.iter().map(|p| json!({
                 "id": p.id, "name": p.name, "executable": p.executable,
@@ -95,7 +113,7 @@ fn to_json(linted: &Linted) -> Value {
             "element_counts": report.element_counts,
             "findings": report.findings.iter().map(finding_json).collect::<Vec<_>>(),
         }),
-        Err(not_bpmn) => json!({
+        Outcome::Bpmn(Err(not_bpmn)) => json!({
             "file": file,
             "processes": [],
             "element_counts": {},
@@ -109,6 +127,31 @@ fn to_json(linted: &Linted) -> Value {
             }],
         }),
     }
+}
+
+/// A YAML workflow in the shape of a BPMN file's report: its one process, the graph's
+/// element counts, and its diagnostics as findings of the check `yaml`.
+fn yaml_json(file: String, parsed: &baton_yaml::Parsed) -> Value {
+    let mut counts = serde_json::Map::new();
+    for node in parsed.graph.iter().flat_map(|g| g.nodes.iter()) {
+        let count = counts.entry(node.kind.xml_name()).or_insert(json!(0));
+        *count = json!(count.as_u64().unwrap_or(0) + 1);
+    }
+    json!({
+        "file": file,
+        "processes": parsed.graph.iter().map(|g| json!({
+            "id": g.id, "name": g.name, "executable": g.executable,
+        })).collect::<Vec<_>>(),
+        "element_counts": counts,
+        "findings": parsed.diagnostics.iter().map(|d| json!({
+            "severity": d.severity.to_string(),
+            "check": "yaml",
+            "element": d.element,
+            "line": d.span.line,
+            "column": d.span.column,
+            "message": d.message,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 fn finding_json(finding: &Finding) -> Value {
@@ -128,11 +171,24 @@ fn print_human(linted: &[Linted]) {
     for l in linted {
         let file = l.file.display();
         match &l.result {
-            Err(not_bpmn) => println!(
+            Outcome::Yaml(parsed) => {
+                for diagnostic in &parsed.diagnostics {
+                    println!("{file}:{diagnostic}");
+                }
+                let errors = parsed.diagnostics.iter().filter(|d| d.is_error()).count();
+                let verdict = match (errors, parsed.diagnostics.len() - errors) {
+                    (0, 0) => "ok".to_string(),
+                    (0, w) => format!("{w} warning{}", if w == 1 { "" } else { "s" }),
+                    (e, _) => format!("{e} error{}", if e == 1 { "" } else { "s" }),
+                };
+                let phases = parsed.workflow.as_ref().map_or(0, |w| w.phases.len());
+                println!("{file}: {verdict}; YAML workflow, {phases} phases or steps");
+            }
+            Outcome::Bpmn(Err(not_bpmn)) => println!(
                 "{file}:{}:{}: error: {}",
                 not_bpmn.span.line, not_bpmn.span.column, not_bpmn.message
             ),
-            Ok(report) => {
+            Outcome::Bpmn(Ok(report)) => {
                 for finding in &report.findings {
                     println!("{file}:{finding}");
                 }

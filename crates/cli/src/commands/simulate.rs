@@ -46,15 +46,14 @@ pub fn definitions(sources: &[Source]) -> Result<Vec<Definition>> {
     }
     let decisions = Arc::new(decisions);
     for source in sources.iter().filter(|s| !is_dmn(s)) {
-        let parsed = baton_bpmn::parse(&source.text);
-        if parsed.has_errors() {
-            return Err(baton_runtime::Error::InvalidModel {
-                file: source.name.clone(),
-                diagnostics: parsed.diagnostics,
-            }
-            .into());
-        }
-        all.extend(parsed.definitions.processes.into_iter().map(|g| {
+        let graphs =
+            baton_runtime::process_graphs(&source.name, &source.text).map_err(|diagnostics| {
+                baton_runtime::Error::InvalidModel {
+                    file: source.name.clone(),
+                    diagnostics,
+                }
+            })?;
+        all.extend(graphs.into_iter().map(|g| {
             Definition::new(g, 1)
                 .with_decisions(decisions.clone())
                 .with_limits(limits)

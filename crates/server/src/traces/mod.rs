@@ -602,10 +602,10 @@ fn read_elements(
     }) else {
         return HashMap::new();
     };
-    let parsed = baton_bpmn::parse(&stored.source);
-    parsed
-        .definitions
-        .processes
+    let graphs =
+        baton_runtime::process_graphs(std::path::Path::new(&stored.resource_name), &stored.source)
+            .unwrap_or_default();
+    graphs
         .iter()
         .filter(|p| p.id == process_id)
         .flat_map(|p| p.nodes.iter())
