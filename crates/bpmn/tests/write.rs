@@ -8,17 +8,17 @@ use std::path::{Path, PathBuf};
 use baton_bpmn::write::{Options, write};
 use baton_model::{NodeKind, ProcessGraph};
 
-/// This crate's valid models, and the core's element models (every kind of event,
-/// compensation, transactions, loops), which no fixture here has all of.
-fn fixtures() -> Vec<PathBuf> {
+/// The files of `dirs` (relative to this crate) ending in `.{extension}`, sorted.
+fn files(dirs: &[&str], extension: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<PathBuf> = [root.join("test_data/ok"), root.join("../core/tests/models")]
+    let mut files: Vec<PathBuf> = dirs
         .iter()
-        .flat_map(|dir| std::fs::read_dir(dir).expect("a fixture folder"))
+        .flat_map(|dir| std::fs::read_dir(root.join(dir)).expect("a fixture folder"))
         .map(|entry| entry.expect("readable entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "bpmn"))
+        .filter(|path| path.extension().is_some_and(|e| e == extension))
         .collect();
     files.sort();
+    assert!(!files.is_empty(), "no fixtures in {dirs:?}");
     files
 }
 
@@ -85,9 +85,9 @@ fn summary(graph: &ProcessGraph) -> Vec<String> {
 
 #[test]
 fn every_valid_model_reads_back_as_the_same_graph() {
-    let files = fixtures();
-    assert!(!files.is_empty());
-    for path in files {
+    // This crate's valid models, and the core's element models (every kind of event,
+    // compensation, transactions, loops), which no fixture here has all of.
+    for path in files(&["test_data/ok", "../core/tests/models"], "bpmn") {
         let parsed = baton_bpmn::parse_file(&path).expect("fixture is readable");
         if parsed.has_errors() {
             continue;
@@ -135,6 +135,58 @@ fn every_valid_model_reads_back_as_the_same_graph() {
                 );
             }
         }
+    }
+}
+
+/// Every valid YAML workflow fixture, compiled, written and read back, is the compiled
+/// graph without Baton's rollback path, and `baton lint` finds nothing in it, even with a
+/// `baton.toml` that names no workers (Baton runs `baton.phase` jobs itself).
+#[test]
+fn every_yaml_fixture_converts_to_bpmn_that_reads_back_and_lints_clean() {
+    let omit = vec!["__rollback".to_string(), "__rolled_back".to_string()];
+    for path in files(&["../yaml/test_data/ok"], "yaml") {
+        let text = std::fs::read_to_string(&path).expect("readable fixture");
+        let parsed = baton_yaml::parse(&text, Some(&path));
+        let graph = parsed.graph.expect("a valid fixture compiles");
+        let options = Options {
+            omit: omit.clone(),
+            ..Options::default()
+        };
+        let written = write(&graph, &options);
+        let again = baton_bpmn::parse(&written);
+        assert!(
+            again.diagnostics.is_empty(),
+            "{}: {:#?}\n{written}",
+            path.display(),
+            again.diagnostics
+        );
+        let expected: Vec<String> = summary(&graph)
+            .into_iter()
+            .filter(|line| {
+                !omit.iter().any(|o| {
+                    line.contains(&format!(" {o} ")) || line.starts_with(&format!("node {o} "))
+                })
+            })
+            .collect();
+        assert_eq!(
+            summary(&again.definitions.processes[0]),
+            expected,
+            "{}:\n{written}",
+            path.display()
+        );
+        let no_workers = std::collections::BTreeSet::new();
+        let environment = baton_bpmn::lint::Environment {
+            job_types: Some(&no_workers),
+            import_exists: None,
+            min_timer_interval: None,
+        };
+        let report = baton_bpmn::lint::lint(&written, &environment).expect("BPMN");
+        assert!(
+            !report.has_problems(),
+            "{}: {:#?}",
+            path.display(),
+            report.findings
+        );
     }
 }
 

@@ -84,3 +84,84 @@ fn a_file_that_does_not_parse_is_an_input_error() {
     assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(out.stderr.contains("broken.bpmn:1:"), "{}", out.stderr);
 }
+
+/// The acceptance's release: prepare, then build, test and docs side by side, then tag,
+/// then an upload only when asked (`when:` is not evaluated by plan).
+const RELEASE: &str = r#"id: release
+name: Release
+description: Cut a release.
+version: "1.0"
+tags: [release]
+inputs:
+  publish: {type: boolean, default: false}
+phases:
+  prepare: {estimate: 10s, run: "true", undo: "true"}
+  build: {needs: [prepare], estimate: 2m, run: "true"}
+  test: {needs: [prepare], estimate: 6m, run: "true", exit: [{file: reports/junit.xml}]}
+  docs: {needs: [prepare], estimate: 1m, exit: [{file: docs/upgrade.md}]}
+  tag:
+    needs: [build, test, docs]
+    estimate: 10s
+    gates: [{file: CHANGELOG.md}]
+    run: "true"
+  upload:
+    needs: [tag]
+    when: publish
+    estimate: 2m
+    gates: [{approval: {group: release-managers}}]
+    run: "true"
+"#;
+
+#[test]
+fn a_yaml_workflow_is_planned_by_its_phases_and_estimates() {
+    let w = Workdir::new();
+    w.write("release.yaml", RELEASE);
+    let out = w.baton(&["plan", "release.yaml", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let d = out.json();
+    assert_eq!(
+        d["stages"],
+        json!([["prepare"], ["build", "test", "docs"], ["tag"], ["upload"]])
+    );
+    assert_eq!(
+        d["critical_path"],
+        json!(["prepare", "test", "tag", "upload"])
+    );
+    assert_eq!(d["critical_path_ms"], 500_000);
+    assert_eq!(d["total_ms"], 680_000);
+    let out = w.baton(&["plan", "release.yaml"]);
+    insta::assert_snapshot!("plan_yaml_table", out.stdout);
+    let out = w.baton(&["plan", "release.yaml", "--dot"]);
+    insta::assert_snapshot!("plan_yaml_dot", out.stdout);
+}
+
+#[test]
+fn a_yaml_error_is_located_and_exits_2() {
+    let w = Workdir::new();
+    w.write("typo.yaml", "id: t\nphases:\n  a:\n    neds: [b]\n");
+    let out = w.baton(&["plan", "typo.yaml"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("typo.yaml:4:5"), "{}", out.stderr);
+}
+
+#[test]
+fn convert_writes_bpmn_that_lint_accepts_with_every_phase() {
+    let w = Workdir::new();
+    w.write("release.yaml", RELEASE);
+    let out = w.baton(&["convert", "release.yaml", "-o", "release.bpmn"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lint = w.baton(&["lint", "release.bpmn", "--json"]);
+    assert_eq!(lint.code, 0, "{}", lint.stdout);
+    let d = lint.json();
+    assert_eq!(d["processes"][0]["id"], "release");
+    assert_eq!(d["findings"], json!([]));
+    let bpmn = std::fs::read_to_string(w.path().join("release.bpmn")).expect("written");
+    for phase in ["prepare", "build", "test", "docs", "tag", "upload"] {
+        assert!(bpmn.contains(&format!("id=\"{phase}\"")), "{phase}");
+    }
+    assert!(!bpmn.contains("__rollback"));
+    assert!(bpmn.contains(r#"<baton:property name="estimate" value="6m" />"#));
+    // Without -o the same XML goes to stdout.
+    let out = w.baton(&["convert", "release.yaml"]);
+    assert_eq!(out.stdout, bpmn, "stdout without -o");
+}

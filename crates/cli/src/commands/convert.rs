@@ -9,7 +9,7 @@ use baton_bpmn::write::{self, Options};
 use baton_model::ProcessGraph;
 use baton_yaml::ast::{InputType, Phase, Workflow};
 
-use crate::commands::plan::{is_yaml, located_errors, read_yaml};
+use crate::commands::plan::{invalid, read_yaml};
 use crate::commands::unreadable;
 use crate::exit::{self, InputError};
 
@@ -19,7 +19,7 @@ const ROLLBACK_ELEMENTS: [&str; 2] = ["__rollback", "__rolled_back"];
 
 pub fn run(file: &Path, output: Option<&Path>) -> Result<u8> {
     let text = std::fs::read_to_string(file).map_err(|e| unreadable(file, &e))?;
-    let (graph, options) = if is_yaml(file) {
+    let (graph, options) = if baton_yaml::is_yaml(file) {
         let (workflow, graph) = read_yaml(file, &text)?;
         let options = options_of(&workflow);
         (graph, options)
@@ -50,7 +50,7 @@ pub fn run(file: &Path, output: Option<&Path>) -> Result<u8> {
 fn read_bpmn(file: &Path, text: &str) -> Result<ProcessGraph> {
     let parsed = baton_bpmn::parse(text);
     if parsed.has_errors() {
-        return Err(located_errors(file, &parsed.diagnostics));
+        return Err(invalid(file, parsed.diagnostics));
     }
     let mut processes = parsed.definitions.processes;
     match processes.len() {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use baton_model::plan::{self, FanOut, Observed, Plan, Unit, format_duration};
-use baton_model::{Diagnostic, ProcessGraph, Severity};
+use baton_model::{Diagnostic, ProcessGraph};
 use baton_store_sqlite::Durability;
 use baton_yaml::ast::{Layout, Phase, Workflow};
 use serde_json::{Value, json};
@@ -37,7 +37,7 @@ struct Planned {
 
 pub fn run(file: &Path, process: Option<&str>, db: Option<&Path>, format: Format) -> Result<u8> {
     let text = std::fs::read_to_string(file).map_err(|e| unreadable(file, &e))?;
-    let planned = if is_yaml(file) {
+    let planned = if baton_yaml::is_yaml(file) {
         let (workflow, _) = read_yaml(file, &text)?;
         Planned {
             process_id: workflow.id.clone(),
@@ -62,24 +62,21 @@ pub fn run(file: &Path, process: Option<&str>, db: Option<&Path>, format: Format
     Ok(exit::OK)
 }
 
-pub(super) fn is_yaml(file: &Path) -> bool {
-    // TEMP until yfront lands: baton_yaml::is_yaml
-    matches!(
-        file.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
-    )
-}
-
-/// A YAML workflow read and compiled; its errors as `FILE:LINE:COL: error: ...` (exit 2).
-pub(super) fn read_yaml(file: &Path, _text: &str) -> Result<(Workflow, ProcessGraph)> {
-    // TEMP until yfront lands: baton_yaml::parse
-    Err(InputError(format!("{}: YAML not read yet", file.display())).into())
+/// A YAML workflow read and compiled; its errors are an input error (exit 2).
+pub(super) fn read_yaml(file: &Path, text: &str) -> Result<(Workflow, ProcessGraph)> {
+    let parsed = baton_yaml::parse(text, Some(file));
+    match (parsed.workflow, parsed.graph) {
+        (Some(workflow), Some(graph)) if !parsed.diagnostics.iter().any(Diagnostic::is_error) => {
+            Ok((workflow, graph))
+        }
+        _ => Err(invalid(file, parsed.diagnostics)),
+    }
 }
 
 fn read_bpmn(file: &Path, text: &str, process: Option<&str>) -> Result<Planned> {
     let parsed = baton_bpmn::parse(text);
     if parsed.has_errors() {
-        return Err(located_errors(file, &parsed.diagnostics));
+        return Err(invalid(file, parsed.diagnostics));
     }
     let processes = &parsed.definitions.processes;
     let graph = match process {
@@ -103,22 +100,13 @@ fn read_bpmn(file: &Path, text: &str, process: Option<&str>) -> Result<Planned> 
     })
 }
 
-/// `FILE:LINE:COL: error: message`, one line per error, as an input error (exit 2).
-pub(super) fn located_errors(file: &Path, diagnostics: &[Diagnostic]) -> anyhow::Error {
-    let lines: Vec<String> = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| {
-            format!(
-                "{}:{}:{}: error: {}",
-                file.display(),
-                d.span.line,
-                d.span.column,
-                d.message
-            )
-        })
-        .collect();
-    InputError(lines.join("\n")).into()
+/// A model with errors, each printed with its place (exit 2).
+pub(super) fn invalid(file: &Path, diagnostics: Vec<Diagnostic>) -> anyhow::Error {
+    baton_runtime::Error::InvalidModel {
+        file: file.to_path_buf(),
+        diagnostics,
+    }
+    .into()
 }
 
 /// The units of a YAML workflow: its phases (or steps) with their `needs`. Steps without
@@ -228,10 +216,14 @@ fn print_table(planned: &Planned, plan: &Plan) -> Result<()> {
         Some(name) => format!("{} ({name})", planned.process_id),
         None => planned.process_id.clone(),
     };
+    let noun = match (plan.units.len(), planned.noun) {
+        (1, "activities") => "activity",
+        (1, noun) => noun.trim_end_matches('s'),
+        (_, noun) => noun,
+    };
     println!(
-        "{title}: {} {} in {} stage{}",
+        "{title}: {} {noun} in {} stage{}",
         plan.units.len(),
-        planned.noun,
         plan.stages.len(),
         if plan.stages.len() == 1 { "" } else { "s" }
     );
