@@ -24,6 +24,9 @@ pub struct JobRequest {
     pub headers: Vec<(String, String)>,
     /// For a listener's job, the event it listens to; `None` for an element's own job.
     pub listener: Option<ListenerEvent>,
+    /// For an iteration of a multi-instance activity, the element instance of its body
+    /// (the one `for_each` whose iterations share a `max_parallel`).
+    pub iteration_of: Option<baton_core::Key>,
 }
 
 impl JobRequest {
@@ -42,10 +45,43 @@ impl JobRequest {
 pub enum JobResult {
     Completed(Context),
     Failed(String),
+    /// Not now, and no failure either: the job stays open. With `retry_after` it is tried
+    /// again after that long (a resource another holder has); without, it is parked until
+    /// the runtime is asked to look again ([`crate::Runtime::recover`]: `baton resume`),
+    /// as a phase whose gates are not met is.
+    Wait {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+}
+
+/// What a job holds while its handler runs: named resources, taken all or nothing before
+/// the handler starts and given back once its result is handled.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Admitted {
+    pub claims: Vec<baton_store::Claim>,
+    /// How long the holds last at most, should this process die holding them.
+    pub hold: Duration,
 }
 
 pub trait JobHandler: Send + Sync {
+    /// Runs the job, on a thread of its own when several run at once.
     fn handle(&self, job: &JobRequest) -> JobResult;
+
+    /// Whether the job may run now, asked on the runtime's thread before [`handle`]:
+    /// `Ok` with the resources it must hold while it runs, or the result it has without
+    /// running (a [`JobResult::Wait`], a failure).
+    ///
+    /// [`handle`]: JobHandler::handle
+    fn admit(&self, _job: &JobRequest) -> Result<Admitted, JobResult> {
+        Ok(Admitted::default())
+    }
+
+    /// The wait before the job's next attempt after a failure, when the handler knows it
+    /// (a phase's `retry.backoff`); `None` leaves it to `[retry]` of `baton.toml`.
+    fn backoff_ms(&self, _job: &JobRequest) -> Option<u64> {
+        None
+    }
 }
 
 /// Runs `sh -c COMMAND` for each job.
@@ -69,31 +105,104 @@ impl JobHandler for ShellHandler {
 
 impl ShellHandler {
     fn run(&self, job: &JobRequest) -> Result<JobResult, String> {
-        let input = Value::context(job.variables.clone()).to_json().to_string();
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(&self.command)
-            .env("BATON_JOB_KEY", job.key.to_string())
-            .env("BATON_JOB_TYPE", &job.job_type)
-            .env("BATON_PROCESS_ID", &job.process_id)
-            .env("BATON_ELEMENT_ID", &job.element_id)
-            .env("BATON_INSTANCE", job.key.instance.to_string())
-            .env("BATON_RETRIES", job.retries.to_string())
-            .env("BATON_HEADERS", headers_json(&job.headers))
-            .env("BATON_JOB_KIND", job.kind())
-            .env(
-                "BATON_LISTENER_EVENT",
-                job.listener.map_or("", ListenerEvent::as_str),
-            )
+        let finished = Process {
+            label: &self.command,
+            program: "sh".as_ref(),
+            args: vec!["-c".into(), self.command.clone().into()],
+            env: job_env(job),
+            cwd: None,
+            stdin: Value::context(job.variables.clone()).to_json().to_string(),
+            timeout: Some(self.timeout),
+        }
+        .run()?;
+        if !finished.status.success() {
+            return Ok(JobResult::Failed(finished.failure(&self.command)));
+        }
+        parse_output(&finished.stdout).map(JobResult::Completed)
+    }
+}
+
+/// What a job's command learns about the job from its environment.
+pub(crate) fn job_env(job: &JobRequest) -> Vec<(String, String)> {
+    [
+        ("BATON_JOB_KEY", job.key.to_string()),
+        ("BATON_JOB_TYPE", job.job_type.clone()),
+        ("BATON_PROCESS_ID", job.process_id.clone()),
+        ("BATON_ELEMENT_ID", job.element_id.clone()),
+        ("BATON_INSTANCE", job.key.instance.to_string()),
+        ("BATON_RETRIES", job.retries.to_string()),
+        ("BATON_HEADERS", headers_json(&job.headers)),
+        ("BATON_JOB_KIND", job.kind().to_string()),
+        (
+            "BATON_LISTENER_EVENT",
+            job.listener.map_or("", ListenerEvent::as_str).to_string(),
+        ),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_string(), value))
+    .collect()
+}
+
+/// A command a handler runs for a job: `program` with `args`, the input on its stdin,
+/// killed when `timeout` passes.
+pub(crate) struct Process<'a> {
+    /// How messages name the command.
+    pub label: &'a str,
+    pub program: &'a std::ffi::OsStr,
+    pub args: Vec<std::ffi::OsString>,
+    pub env: Vec<(String, String)>,
+    /// The working directory; the runtime's own when `None`.
+    pub cwd: Option<&'a std::path::Path>,
+    pub stdin: String,
+    pub timeout: Option<Duration>,
+}
+
+/// How a command ended, with everything it printed.
+pub(crate) struct Finished {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    /// Why a command that failed failed: the end of its stderr and its exit code.
+    pub fn failure(&self, label: &str) -> String {
+        let code = self
+            .status
+            .code()
+            .map_or_else(|| "a signal".to_string(), |c| format!("exit code {c}"));
+        let stderr = tail(self.stderr.trim(), MAX_MESSAGE);
+        if stderr.is_empty() {
+            format!("`{label}` failed with {code}")
+        } else {
+            format!("{stderr} ({code})")
+        }
+    }
+}
+
+impl Process<'_> {
+    /// Runs the command to its end (or its timeout: then it is killed, and the error
+    /// says so). An error is a message for the job's failure.
+    pub fn run(self) -> Result<Finished, String> {
+        let label = self.label;
+        let mut command = Command::new(self.program);
+        command
+            .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(cwd) = self.cwd {
+            command.current_dir(cwd);
+        }
+        let mut child = command
             .spawn()
-            .map_err(|e| format!("could not start `{}`: {e}", self.command))?;
+            .map_err(|e| format!("could not start `{label}`: {e}"))?;
 
         // Feed stdin and drain both pipes on their own threads so a chatty command can
         // never block on a full pipe while we wait for it.
         let mut stdin = child.stdin.take();
+        let input = self.stdin;
         let writer = std::thread::spawn(move || {
             if let Some(stdin) = stdin.as_mut() {
                 // A command that exits without reading its input is fine.
@@ -103,44 +212,41 @@ impl ShellHandler {
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
 
-        let deadline = Instant::now() + self.timeout;
+        let deadline = self.timeout.map(|timeout| Instant::now() + timeout);
         let mut pause = Duration::from_micros(200);
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
-                Ok(None) if Instant::now() >= deadline => {
+                Ok(None) if deadline.is_some_and(|deadline| Instant::now() >= deadline) => {
                     let _ = child.kill();
                     let _ = child.wait();
                     return Err(format!(
-                        "`{}` timed out after {}s and was killed",
-                        self.command,
-                        self.timeout.as_secs()
+                        "`{label}` timed out after {} and was killed",
+                        seconds(self.timeout.unwrap_or_default())
                     ));
                 }
                 Ok(None) => {
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(20));
                 }
-                Err(e) => return Err(format!("waiting for `{}` failed: {e}", self.command)),
+                Err(e) => return Err(format!("waiting for `{label}` failed: {e}")),
             }
         };
         let _ = writer.join();
-        let stdout = stdout.join().unwrap_or_default();
-        let stderr = stderr.join().unwrap_or_default();
+        Ok(Finished {
+            status,
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
+        })
+    }
+}
 
-        if !status.success() {
-            let code = status
-                .code()
-                .map_or_else(|| "a signal".to_string(), |c| format!("exit code {c}"));
-            let mut message = tail(stderr.trim(), MAX_MESSAGE);
-            if message.is_empty() {
-                message = format!("`{}` failed with {code}", self.command);
-            } else {
-                message = format!("{message} ({code})");
-            }
-            return Ok(JobResult::Failed(message));
-        }
-        parse_output(&stdout).map(JobResult::Completed)
+/// `300s`, `0.2s`: a timeout as people write it.
+fn seconds(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}s", duration.as_secs_f64())
     }
 }
 
@@ -165,7 +271,7 @@ fn headers_json(headers: &[(String, String)]) -> String {
 }
 
 /// Empty output means no result variables; anything else must be one JSON object.
-fn parse_output(stdout: &str) -> Result<Context, String> {
+pub(crate) fn parse_output(stdout: &str) -> Result<Context, String> {
     let trimmed = stdout.trim();
     if trimmed.is_empty() {
         return Ok(Context::new());
@@ -185,7 +291,7 @@ fn parse_output(stdout: &str) -> Result<Context, String> {
     }
 }
 
-fn tail(text: &str, max: usize) -> String {
+pub(crate) fn tail(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();
     }
@@ -218,6 +324,7 @@ mod tests {
             variables: (*variables).clone(),
             headers: vec![],
             listener: None,
+            iteration_of: None,
         }
     }
 

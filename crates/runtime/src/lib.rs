@@ -16,6 +16,7 @@ mod error;
 pub mod events;
 pub mod handler;
 pub mod history;
+pub mod phases;
 pub mod retention;
 pub mod retry;
 mod runtime;

@@ -30,11 +30,20 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::decisions::{self, DeployedDecisions};
 use crate::error::Error;
-use crate::handler::{JobHandler, JobRequest, JobResult, ShellHandler};
+use crate::handler::{Admitted, JobHandler, JobRequest, JobResult, ShellHandler};
+use crate::phases::{PHASE_JOB_TYPE, PhaseHandler};
 use crate::retry;
 use crate::seeds::Seeds;
 use crate::start_timers;
 use crate::workers::RemoteJobs;
+
+/// How soon a job whose resources another holder has tries again: short, since the
+/// holder may be a job of another process that ends any moment.
+const RESOURCE_POLL: Duration = Duration::from_millis(150);
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
 
 /// Work between instances, done before the commit of the command that asked for it.
 #[derive(Debug)]
@@ -131,6 +140,11 @@ pub struct Runtime<S: Store> {
     commit_observer: Option<CommitObserver>,
     /// Jobs ready for a local handler, by due time.
     queue: BTreeSet<(Timestamp, InstanceId, Key)>,
+    /// Jobs whose handler said to wait without a time (a phase's unmet gates): open, but
+    /// not run again until [`Runtime::recover`] queues every open job.
+    parked: BTreeSet<(InstanceId, Key)>,
+    /// The project YAML phases work in: their files, commands and artifacts.
+    project_dir: std::path::PathBuf,
     /// Jobs for remote workers (types without a local handler), and their leases.
     pub(crate) remote: RemoteJobs,
     /// Armed timers, by due time.
@@ -169,7 +183,7 @@ impl<S: Store> std::fmt::Debug for Runtime<S> {
 
 impl<S: Store> Runtime<S> {
     pub fn new(store: S, config: Config, clock: Arc<dyn Clock>) -> Runtime<S> {
-        let handlers = config
+        let mut handlers: HashMap<String, Arc<dyn JobHandler>> = config
             .workers
             .iter()
             .map(|(job_type, worker)| {
@@ -180,6 +194,11 @@ impl<S: Store> Runtime<S> {
                 (job_type.clone(), handler)
             })
             .collect();
+        let project_dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
+        // YAML phases run here unless `baton.toml` sends their type to a worker of its own.
+        handlers
+            .entry(PHASE_JOB_TYPE.to_string())
+            .or_insert_with(|| Arc::new(PhaseHandler::new(project_dir.clone())));
         let parallelism = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
         let start_rate = start_timers::StartRate::new(config.timers.max_starts_per_second);
         Runtime {
@@ -193,6 +212,8 @@ impl<S: Store> Runtime<S> {
             commit_log: None,
             commit_observer: None,
             queue: BTreeSet::new(),
+            parked: BTreeSet::new(),
+            project_dir,
             remote: RemoteJobs::default(),
             timers: BTreeSet::new(),
             start_timers: Vec::new(),
@@ -228,6 +249,23 @@ impl<S: Store> Runtime<S> {
     /// Handles jobs of `job_type` in process (replacing a `baton.toml` worker of that type).
     pub fn register_handler(&mut self, job_type: &str, handler: Arc<dyn JobHandler>) {
         self.handlers.insert(job_type.to_string(), handler);
+    }
+
+    /// Binds YAML phases to a project directory (`baton apply --dir`): their files, gates,
+    /// commands and artifacts are there. The current directory until this is called.
+    pub fn set_project_dir(&mut self, dir: std::path::PathBuf) {
+        if !self.config.workers.contains_key(PHASE_JOB_TYPE) {
+            self.handlers.insert(
+                PHASE_JOB_TYPE.to_string(),
+                Arc::new(PhaseHandler::new(dir.clone())),
+            );
+        }
+        self.project_dir = dir;
+    }
+
+    /// The project YAML phases work in ([`Runtime::set_project_dir`]).
+    pub fn project_dir(&self) -> &Path {
+        &self.project_dir
     }
 
     pub fn has_handler(&self, job_type: &str) -> bool {
@@ -966,6 +1004,8 @@ impl<S: Store> Runtime<S> {
         })?;
         let count = jobs.len();
         let now = self.clock.now();
+        // Every open job is looked at again, the parked ones included.
+        self.parked.clear();
         for job in jobs {
             match job.lease_deadline {
                 // Activated by a remote worker whose lease is not over: it is theirs till then.
@@ -992,8 +1032,13 @@ impl<S: Store> Runtime<S> {
             if self.fire_due_timers(now)? > 0 {
                 continue;
             }
-            let batch = self.take_due(now);
-            if batch.is_empty() {
+            let (batch, answered) = self.take_due(now)?;
+            let idle = batch.is_empty() && answered.is_empty();
+            // Jobs their handlers answered without running (waiting, failing early).
+            for (request, result) in answered {
+                self.apply_job_result(request, result)?;
+            }
+            if idle {
                 let next_job = self
                     .queue
                     .iter()
@@ -1017,17 +1062,38 @@ impl<S: Store> Runtime<S> {
                     _ => return Ok(()),
                 }
             }
-            let results = self.run_handlers(&batch);
-            for (request, result) in results {
+            let (requests, holds): (Vec<JobRequest>, Vec<Option<String>>) =
+                batch.into_iter().unzip();
+            let results = self.run_handlers(&requests);
+            for ((request, result), holder) in results.into_iter().zip(holds) {
                 self.apply_job_result(request, result)?;
+                if let Some(holder) = holder {
+                    self.store.release(&holder)?;
+                }
             }
         }
     }
 
-    /// Removes and returns up to `parallelism` jobs that are due and have a handler,
-    /// skipping (and forgetting) queue entries whose job is no longer open.
-    fn take_due(&mut self, now: Timestamp) -> Vec<JobRequest> {
+    /// Removes and returns up to `parallelism` jobs that are due, have a handler and were
+    /// admitted by it, each with the holder name of the resources taken for it (given back
+    /// once its result is handled), and the jobs their handler answered at admission.
+    /// Queue entries whose job is no longer open are forgotten; a job whose resources are
+    /// held by others goes back in the queue for a little later. Resources are taken here,
+    /// before any handler starts, so a batch never runs more iterations of a `for_each`
+    /// than its `max_parallel`.
+    #[allow(clippy::type_complexity)]
+    fn take_due(
+        &mut self,
+        now: Timestamp,
+    ) -> Result<
+        (
+            Vec<(JobRequest, Option<String>)>,
+            Vec<(JobRequest, JobResult)>,
+        ),
+        Error,
+    > {
         let mut batch = Vec::new();
+        let mut answered = Vec::new();
         let due: Vec<(Timestamp, InstanceId, Key)> = self
             .queue
             .iter()
@@ -1039,19 +1105,37 @@ impl<S: Store> Runtime<S> {
                 break;
             }
             let (_, instance, key) = entry;
-            match self.job_request(instance, key) {
-                Ok(Some(request)) if self.handlers.contains_key(&request.job_type) => {
-                    self.queue.remove(&entry);
-                    batch.push(request);
-                }
-                Ok(Some(_)) => {}
+            let handler = match self.job_request(instance, key) {
+                Ok(Some(request)) => match self.handlers.get(&request.job_type) {
+                    Some(handler) => Some((request, Arc::clone(handler))),
+                    None => None,
+                },
                 // Gone (completed, cancelled) or unreadable: nothing to run.
                 Ok(None) | Err(_) => {
                     self.queue.remove(&entry);
+                    None
+                }
+            };
+            let Some((request, handler)) = handler else {
+                continue;
+            };
+            self.queue.remove(&entry);
+            match handler.admit(&request) {
+                Err(result) => answered.push((request, result)),
+                Ok(Admitted { claims, .. }) if claims.is_empty() => batch.push((request, None)),
+                Ok(Admitted { claims, hold }) => {
+                    let holder = request.key.to_string();
+                    let until = Timestamp(now.0.saturating_add(millis(hold)));
+                    if self.store.try_acquire(&holder, &claims, now, until)? {
+                        batch.push((request, Some(holder)));
+                    } else {
+                        let again = Timestamp(now.0.saturating_add(millis(RESOURCE_POLL)));
+                        self.queue.insert((again, instance, key));
+                    }
                 }
             }
         }
-        batch
+        Ok((batch, answered))
     }
 
     fn job_has_handler(&self, instance: InstanceId, key: Key) -> bool {
@@ -1073,11 +1157,18 @@ impl<S: Store> Runtime<S> {
             .get(&key)
             .filter(|j| j.state == baton_core::JobState::Ready)
             .map(|job| {
-                let node = state
-                    .elements
-                    .get(&job.element)
-                    .and_then(|e| e.node)
-                    .map(|n| def.node(n));
+                let element = state.elements.get(&job.element);
+                let node = element.and_then(|e| e.node).map(|n| def.node(n));
+                // An iteration runs inside its body, an element instance of the same node.
+                let iteration_of = element
+                    .and_then(|e| {
+                        e.scope
+                            .filter(|_| node.is_some_and(|n| n.looping.is_some()))
+                    })
+                    .filter(|scope| {
+                        state.elements.get(scope).and_then(|body| body.node)
+                            == element.and_then(|e| e.node)
+                    });
                 // A listener's job gets the headers of its element, as in Camunda.
                 let headers = match node.map(|n| &n.kind) {
                     Some(NodeKind::ServiceTask { job }) => job.headers.clone(),
@@ -1093,6 +1184,7 @@ impl<S: Store> Runtime<S> {
                     variables: state.job_variables(job),
                     headers,
                     listener: job.listener.map(|l| l.event),
+                    iteration_of,
                 }
             });
         self.instances.insert(instance, state);
@@ -1155,17 +1247,34 @@ impl<S: Store> Runtime<S> {
                 }
                 None => JobResult::Completed(variables),
             },
-            failed @ JobResult::Failed(_) => failed,
+            other => other,
         };
         let command = match result {
             JobResult::Completed(variables) => Command::CompleteJob { job, variables },
+            JobResult::Wait {
+                retry_after: Some(after),
+                ..
+            } => {
+                let again = Timestamp(self.clock.now().0.saturating_add(millis(after)));
+                self.queue.insert((again, instance, job));
+                return Ok(());
+            }
+            JobResult::Wait {
+                retry_after: None, ..
+            } => {
+                self.parked.insert((instance, job));
+                return Ok(());
+            }
             JobResult::Failed(message) => {
                 let retries = request.retries.saturating_sub(1);
                 let failed_attempts = self.failed_attempts(instance, job, retries);
                 let retry_backoff_ms = if retries == 0 {
                     0
                 } else {
-                    retry::backoff_ms(&self.config.retry, failed_attempts)
+                    self.handlers
+                        .get(&request.job_type)
+                        .and_then(|handler| handler.backoff_ms(&request))
+                        .unwrap_or_else(|| retry::backoff_ms(&self.config.retry, failed_attempts))
                 };
                 Command::FailJob {
                     job,

@@ -9,6 +9,7 @@
 mod audit;
 mod counts;
 mod history;
+mod resources;
 mod rows;
 mod tokens;
 
@@ -25,6 +26,7 @@ use baton_store::{
 };
 use baton_store::{AuditStore, NewToken, TokenRow, TokenStore, TraceOutbox};
 use baton_store::{BufferedMessage, EventStore, StartTimerRow, SubscriptionRow, TimerRow};
+use baton_store::{Claim, Hold, ResourceStore};
 use baton_store::{ElementDurations, IncidentCount, InstanceCount};
 use baton_store::{ElementHistoryRow, HistoryFilter, HistoryStore};
 
@@ -40,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_leases_traces.sql"),
     include_str!("../migrations/0009_audit.sql"),
     include_str!("../migrations/0010_history.sql"),
+    include_str!("../migrations/0011_resource_holds.sql"),
 ];
 
 /// How hard commits try to reach the disk.
@@ -512,6 +515,26 @@ impl HistoryStore for SqliteStore {
         }
         tx.commit().map_err(backend)?;
         Ok(removed)
+    }
+}
+
+impl ResourceStore for SqliteStore {
+    fn try_acquire(
+        &mut self,
+        holder: &str,
+        claims: &[Claim],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<bool> {
+        resources::try_acquire(self, holder, claims, now, expires_at)
+    }
+
+    fn release(&mut self, holder: &str) -> Result<()> {
+        resources::release(self, holder)
+    }
+
+    fn holders(&self, resource: &str, now: Timestamp) -> Result<Vec<Hold>> {
+        resources::holders(&self.conn, resource, now)
     }
 }
 

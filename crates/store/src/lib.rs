@@ -201,6 +201,30 @@ pub trait HistoryStore {
     ) -> Result<Vec<InstanceId>>;
 }
 
+/// Named resources shared by every engine on one store (YAML phases' `resources:`): a
+/// resource has a capacity, and holders take units of it. Taking is all or nothing, so a
+/// holder never sits on part of what it needs while it waits for the rest, which is what
+/// keeps contention free of deadlocks. A hold lapses at its expiry, so a crashed process
+/// cannot block the others for ever. Each method is one transaction; two engines never
+/// both succeed at taking the last units.
+pub trait ResourceStore {
+    /// Takes every claim for `holder` until `expires_at`, or nothing: false when some
+    /// resource lacks the units (counting only holds that have not lapsed at `now`). A
+    /// holder that holds a claim already has it renewed, so a job run again after a crash
+    /// gets back what it held.
+    fn try_acquire(
+        &mut self,
+        holder: &str,
+        claims: &[Claim],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<bool>;
+    /// Gives back everything `holder` holds.
+    fn release(&mut self, holder: &str) -> Result<()>;
+    /// The holds on `resource` that have not lapsed at `now`, by holder.
+    fn holders(&self, resource: &str, now: Timestamp) -> Result<Vec<Hold>>;
+}
+
 /// What is left to export as trace spans (`RowChanges::trace_through` records it with each
 /// commit while traces are exported). Not part of [`Store`]: only a server exporting
 /// traces asks, on a connection of its own.
@@ -224,6 +248,7 @@ pub trait Store:
     + TokenStore
     + AuditStore
     + HistoryStore
+    + ResourceStore
     + Send
 {
 }
@@ -236,6 +261,7 @@ impl<
         + TokenStore
         + AuditStore
         + HistoryStore
+        + ResourceStore
         + Send,
 > Store for T
 {

@@ -411,3 +411,21 @@ pub struct ElementDurations {
     pub duration_ms: i64,
     pub count: u64,
 }
+
+/// Units of a named resource a holder asks for ([`crate::ResourceStore`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    pub resource: String,
+    pub units: u32,
+    /// How many units the resource has in all, as the claimant knows it.
+    pub capacity: u32,
+}
+
+/// Units of a resource someone holds, until when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hold {
+    pub resource: String,
+    pub holder: String,
+    pub units: u32,
+    pub expires_at: Timestamp,
+}

@@ -30,6 +30,7 @@ pub fn run_all<S: Store>(fresh: impl Fn() -> S) {
     aggregates_read_ended_elements_and_incidents_of_one_version(&mut fresh());
     prune_removes_ended_instances_and_every_row_of_theirs(&mut fresh());
     counts_aggregate_the_projections(&mut fresh());
+    resources_are_taken_all_or_nothing_until_released_or_lapsed(&mut fresh());
 }
 
 fn process(id: &str, source: &str) -> NewDefinition {
@@ -1446,4 +1447,75 @@ pub fn counts_aggregate_the_projections<S: Store>(store: &mut S) {
         vec![took("start", 0, 2), took("work", 40, 1)],
         "element instances still running are not counted"
     );
+}
+
+fn claim(resource: &str, units: u32, capacity: u32) -> crate::Claim {
+    crate::Claim {
+        resource: resource.into(),
+        units,
+        capacity,
+    }
+}
+
+/// Holders take units of named resources all or nothing, up to each capacity; a holder
+/// asking again renews what it holds; a release or a lapse frees the units.
+pub fn resources_are_taken_all_or_nothing_until_released_or_lapsed<S: Store>(store: &mut S) {
+    let (now, later) = (Timestamp(1_000), Timestamp(60_000));
+    let exclusive = claim("deploy-env", 1, 1);
+    assert!(
+        store
+            .try_acquire("a", std::slice::from_ref(&exclusive), now, later)
+            .expect("take")
+    );
+    assert!(
+        !store
+            .try_acquire("b", std::slice::from_ref(&exclusive), now, later)
+            .expect("busy")
+    );
+    // Asking again renews a hold rather than counting it twice.
+    assert!(
+        store
+            .try_acquire("a", std::slice::from_ref(&exclusive), now, later)
+            .expect("renew")
+    );
+    // All or nothing: b gets none of the gpus while deploy-env is taken.
+    let both = [claim("gpu", 2, 3), exclusive.clone()];
+    assert!(!store.try_acquire("b", &both, now, later).expect("busy"));
+    assert_eq!(store.holders("gpu", now).expect("holders"), vec![]);
+    assert!(
+        store
+            .try_acquire("c", &[claim("gpu", 2, 3)], now, later)
+            .expect("2 of 3")
+    );
+    assert!(
+        !store
+            .try_acquire("d", &[claim("gpu", 2, 3)], now, later)
+            .expect("1 left")
+    );
+    assert!(
+        store
+            .try_acquire("d", &[claim("gpu", 1, 3)], now, later)
+            .expect("the last")
+    );
+    let holders: Vec<(String, u32)> = store
+        .holders("gpu", now)
+        .expect("holders")
+        .into_iter()
+        .map(|h| (h.holder, h.units))
+        .collect();
+    assert_eq!(holders, vec![("c".into(), 2), ("d".into(), 1)]);
+    store.release("a").expect("release");
+    assert!(
+        store
+            .try_acquire("b", std::slice::from_ref(&exclusive), now, later)
+            .expect("free")
+    );
+    // A hold that lapsed counts for nothing: b's crashed process blocks no one for ever.
+    assert_eq!(store.holders("deploy-env", later).expect("holders"), vec![]);
+    assert!(
+        store
+            .try_acquire("e", &[exclusive], later, Timestamp(90_000))
+            .expect("lapsed")
+    );
+    store.release("nobody").expect("releasing nothing is fine");
 }

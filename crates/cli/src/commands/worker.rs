@@ -249,6 +249,8 @@ impl Worker {
                 self.hand_back(job, "the worker was stopped while the job ran");
             }
             JobResult::Failed(message) => self.fail(job, &request, &key, message),
+            // Not for now: another worker, or this one later, takes it again.
+            JobResult::Wait { reason, .. } => self.hand_back(job, &reason),
         }
     }
 
@@ -362,6 +364,8 @@ fn job_request(job: &Json) -> Result<JobRequest, String> {
             .get("listenerEventType")
             .and_then(Json::as_str)
             .and_then(ListenerEvent::parse),
+        // A remote worker runs no `for_each` limits: the server does.
+        iteration_of: None,
     })
 }
 

@@ -1,0 +1,1 @@
+//! Each phase's status, for `baton status`, `show` and `run --json`.
