@@ -241,6 +241,7 @@ fn print_table(planned: &Planned, plan: &Plan) -> Result<()> {
                 u.duration_ms
                     .map_or_else(|| "?".to_string(), format_duration),
                 match u.source {
+                    plan::DurationSource::History { runs: 1 } => "p50 of 1 run".to_string(),
                     plan::DurationSource::History { runs } => format!("p50 of {runs} runs"),
                     other => other.as_str().to_string(),
                 },
