@@ -14,6 +14,7 @@ use baton_core::history::{ElementRun, RunOutcome};
 use baton_core::{GlobalKey, InstanceId, Key, Timestamp};
 use baton_feel::{Context, Value};
 use baton_runtime::Source;
+use baton_runtime::phases::status::PhaseView;
 use baton_runtime::view::{IncidentView, InstanceView, Waiting};
 use serde_json::Value as Json;
 
@@ -463,8 +464,38 @@ pub fn instance_view(json: &Json) -> Result<InstanceView> {
         waiting,
         incidents,
         timeline,
+        phases: json.get("phases").and_then(Json::as_array).map(|phases| {
+            phases
+                .iter()
+                .map(|phase| PhaseView {
+                    id: phase["id"].as_str().unwrap_or_default().to_string(),
+                    name: phase["name"].as_str().map(str::to_string),
+                    status: known(phase["status"].as_str().unwrap_or_default(), PHASE_STATUSES),
+                    started_at: phase["started_at"].as_i64().map(Timestamp),
+                    ended_at: phase["ended_at"].as_i64().map(Timestamp),
+                    missing: phase["missing"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Json::as_str)
+                        .map(str::to_string)
+                        .collect(),
+                })
+                .collect()
+        }),
     })
 }
+
+const PHASE_STATUSES: &[&str] = &[
+    "pending",
+    "ready",
+    "running",
+    "waiting",
+    "completed",
+    "failed",
+    "skipped",
+    "rolled_back",
+];
 
 const INCIDENT_KINDS: &[&str] = &[
     "job_no_retries",

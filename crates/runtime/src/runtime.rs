@@ -1404,7 +1404,45 @@ impl<S: Store> Runtime<S> {
     pub fn view(&mut self, instance: InstanceId) -> Result<crate::view::InstanceView, Error> {
         let (def, state) = self.state(instance)?;
         let journal = self.store.journal(instance)?;
-        Ok(crate::view::InstanceView::build(&def, &state, &journal))
+        let mut view = crate::view::InstanceView::build(&def, &state, &journal);
+        if let Some(workflow) = self.workflow(&state.process_id, state.version)? {
+            let store = &self.store;
+            let now = self.clock.now();
+            let holders = |resource: &str| store.holders(resource, now).unwrap_or_default();
+            let live = crate::phases::status::Live {
+                project: &self.project_dir,
+                now,
+                holders: &holders,
+            };
+            view.phases = Some(crate::phases::status::phases(
+                &workflow,
+                &def,
+                &state,
+                &view.timeline,
+                &live,
+            ));
+        }
+        Ok(view)
+    }
+
+    /// The YAML workflow a process version was deployed from, as written; `None` for a
+    /// process from another kind of file.
+    pub fn workflow(
+        &self,
+        process_id: &str,
+        version: u32,
+    ) -> Result<Option<baton_yaml::ast::Workflow>, Error> {
+        let Some(stored) =
+            self.store
+                .definition(DefinitionKind::Process, process_id, Some(version))?
+        else {
+            return Ok(None);
+        };
+        let file = Path::new(&stored.resource_name);
+        if !baton_yaml::is_yaml(file) {
+            return Ok(None);
+        }
+        Ok(baton_yaml::parse(&stored.source, Some(file)).workflow)
     }
 
     pub fn queued_jobs(&self) -> usize {

@@ -20,6 +20,9 @@ pub struct InstanceView {
     pub waiting: Vec<Waiting>,
     pub incidents: Vec<IncidentView>,
     pub timeline: Vec<ElementRun>,
+    /// For a YAML workflow, each of its phases (or steps) in file order with its status
+    /// ([`crate::phases::status`]); `None` for other processes.
+    pub phases: Option<Vec<crate::phases::status::PhaseView>>,
 }
 
 #[derive(Clone, Debug)]
@@ -179,11 +182,20 @@ impl InstanceView {
             waiting,
             incidents,
             timeline: history::timeline(journal),
+            phases: None,
         }
     }
 
     /// The documented JSON shape (`baton run --json`, `show --json`, the API).
     pub fn to_json(&self) -> serde_json::Value {
+        let mut object = self.core_json();
+        if let Some(phases) = &self.phases {
+            object["phases"] = phases.iter().map(|p| p.to_json()).collect();
+        }
+        object
+    }
+
+    fn core_json(&self) -> serde_json::Value {
         json!({
             "instance": self.instance.0,
             "process": self.process_id,
