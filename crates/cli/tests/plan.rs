@@ -164,4 +164,27 @@ fn convert_writes_bpmn_that_lint_accepts_with_every_phase() {
     // Without -o the same XML goes to stdout.
     let out = w.baton(&["convert", "release.yaml"]);
     assert_eq!(out.stdout, bpmn, "stdout without -o");
+
+    // The BPMN runs as the workflow does: the phases' actions travel in their headers.
+    for (file, text) in [
+        ("CHANGELOG.md", "## 1.0\n"),
+        ("reports/junit.xml", "<testsuite/>\n"),
+        ("docs/upgrade.md", "# Upgrade\n"),
+    ] {
+        let path = w.path().join(file);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
+        std::fs::write(path, text).expect("written");
+    }
+    let out = w.baton(&["run", "release.bpmn", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let d = out.json();
+    assert_eq!(d["state"], "completed", "{d}");
+    let path: Vec<&str> = d["path"]
+        .as_array()
+        .expect("path")
+        .iter()
+        .filter_map(|e| e.as_str())
+        .filter(|e| !e.contains("__"))
+        .collect();
+    assert_eq!(path, ["prepare", "build", "test", "docs", "tag"]);
 }
