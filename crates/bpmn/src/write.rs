@@ -95,11 +95,9 @@ pub fn write(graph: &ProcessGraph, options: &Options) -> String {
         ],
     );
     globals.write(&mut xml);
-    xml.indent += 1;
     for line in process.out.lines() {
         xml.line(line);
     }
-    xml.indent -= 1;
     diagram(graph, &options.omit, &mut xml);
     xml.close("bpmn:definitions");
     xml.out
@@ -899,7 +897,7 @@ impl Bounds {
 }
 
 const COLUMN: f64 = 180.0;
-const ROW: f64 = 200.0;
+const ROW: f64 = 240.0;
 const LEFT: f64 = 160.0;
 const TOP: f64 = 80.0;
 
@@ -1031,7 +1029,7 @@ fn plane(graph: &ProcessGraph, scope: Option<NodeId>, omit: &[String], xml: &mut
         let placed = match undone {
             Some(activity) => Bounds {
                 x: activity.x,
-                y: activity.y + activity.height + 70.0,
+                y: activity.y + activity.height + 50.0,
                 width,
                 height,
             },

@@ -117,6 +117,7 @@ fn every_valid_model_reads_back_as_the_same_graph() {
                 path.display(),
                 graph.id
             );
+            assert_eq!(overlaps(&again), Vec::<String>::new(), "{}", path.display());
             // Every node and flow is drawn.
             let drawn = |element: &str| {
                 again
@@ -136,6 +137,35 @@ fn every_valid_model_reads_back_as_the_same_graph() {
             }
         }
     }
+}
+
+/// Shapes of one scope that overlap (boundary events sit on their activity's edge, so
+/// they are left out), as `a/b` pairs.
+fn overlaps(parsed: &baton_bpmn::Parsed) -> Vec<String> {
+    let graph = &parsed.definitions.processes[0];
+    let placed: Vec<(&baton_model::DiagramShape, Option<baton_model::NodeId>)> = parsed
+        .definitions
+        .diagram
+        .shapes
+        .iter()
+        .filter_map(|shape| {
+            let node = graph.node(graph.node_by_element(&shape.element)?);
+            (!matches!(node.kind, NodeKind::BoundaryEvent { .. })).then_some((shape, node.scope))
+        })
+        .collect();
+    let mut found = Vec::new();
+    for (i, (a, scope_a)) in placed.iter().enumerate() {
+        for (b, scope_b) in &placed[i + 1..] {
+            let apart = a.x + a.width <= b.x
+                || b.x + b.width <= a.x
+                || a.y + a.height <= b.y
+                || b.y + b.height <= a.y;
+            if scope_a == scope_b && !apart {
+                found.push(format!("{}/{}", a.element, b.element));
+            }
+        }
+    }
+    found
 }
 
 /// Every valid YAML workflow fixture, compiled, written and read back, is the compiled
@@ -174,6 +204,7 @@ fn every_yaml_fixture_converts_to_bpmn_that_reads_back_and_lints_clean() {
             "{}:\n{written}",
             path.display()
         );
+        assert_eq!(overlaps(&again), Vec::<String>::new(), "{}", path.display());
         let no_workers = std::collections::BTreeSet::new();
         let environment = baton_bpmn::lint::Environment {
             job_types: Some(&no_workers),
@@ -229,4 +260,16 @@ fn omitted_elements_leave_with_their_flows_and_properties_are_baton_extensions()
         .map(|n| n.id.as_str())
         .collect();
     assert_eq!(ids, ["s", "work", "e"]);
+}
+
+/// A compensation handler is drawn under its activity, clear of the activity drawn under
+/// it in the same column.
+#[test]
+fn undo_handlers_do_not_cover_the_phases_beside_them() {
+    let yaml = "id: p\nphases:\n  a: {run: 'true'}\n  b: {needs: [a], run: 'true', undo: 'true'}\n  \
+                c: {needs: [a], run: 'true', undo: 'true'}\n  d: {needs: [a], run: 'true'}\n";
+    let graph = baton_yaml::parse(yaml, None).graph.expect("compiles");
+    let written = write(&graph, &Options::default());
+    let again = baton_bpmn::parse(&written);
+    assert_eq!(overlaps(&again), Vec::<String>::new(), "{written}");
 }

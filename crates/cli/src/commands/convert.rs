@@ -20,8 +20,16 @@ const ROLLBACK_ELEMENTS: [&str; 2] = ["__rollback", "__rolled_back"];
 pub fn run(file: &Path, output: Option<&Path>) -> Result<u8> {
     let text = std::fs::read_to_string(file).map_err(|e| unreadable(file, &e))?;
     let (graph, options) = if baton_yaml::is_yaml(file) {
-        let (workflow, graph) = read_yaml(file, &text)?;
+        let (workflow, mut graph) = read_yaml(file, &text)?;
         let options = options_of(&workflow);
+        // A modeler shows an element's name, not its id: a phase without a name is
+        // labelled with its id.
+        let phases = phases_of(&workflow);
+        for node in &mut graph.nodes {
+            if node.name.is_none() && phases.iter().any(|p| p.id == node.id) {
+                node.name = Some(node.id.clone());
+            }
+        }
         (graph, options)
     } else {
         (read_bpmn(file, &text)?, Options::default())
@@ -105,13 +113,7 @@ fn options_of(workflow: &Workflow) -> Options {
         push(&format!("resource.{name}"), Some(capacity.to_string()));
     }
     let mut element_properties = std::collections::BTreeMap::new();
-    let mut phases: Vec<&Phase> = Vec::new();
-    let mut pending: Vec<&Phase> = workflow.phases.iter().collect();
-    while let Some(phase) = pending.pop() {
-        phases.push(phase);
-        pending.extend(phase.steps.iter());
-    }
-    for phase in phases {
+    for phase in phases_of(workflow) {
         if let Some(estimate) = phase.estimate {
             let ms = u64::try_from(estimate.as_millis()).unwrap_or(u64::MAX);
             element_properties.insert(
@@ -129,4 +131,15 @@ fn options_of(workflow: &Workflow) -> Options {
         process_properties: process,
         element_properties,
     }
+}
+
+/// Every phase and step of the workflow, steps inside phases included.
+fn phases_of(workflow: &Workflow) -> Vec<&Phase> {
+    let mut phases: Vec<&Phase> = Vec::new();
+    let mut pending: Vec<&Phase> = workflow.phases.iter().collect();
+    while let Some(phase) = pending.pop() {
+        phases.push(phase);
+        pending.extend(phase.steps.iter());
+    }
+    phases
 }
