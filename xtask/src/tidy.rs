@@ -17,7 +17,7 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// Crates whose non-test code runs on untrusted input and must not panic on it.
-const NO_PANIC_CRATES: &[&str] = &["core", "feel", "bpmn", "model", "xml", "dmn"];
+const NO_PANIC_CRATES: &[&str] = &["core", "feel", "bpmn", "model", "xml", "dmn", "yaml"];
 
 /// Crates that may print to stdout and stderr (their output is the user's).
 const PRINTING_CRATES: &[&str] = &["cli"];

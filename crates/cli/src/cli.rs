@@ -53,6 +53,18 @@ pub struct RemoteArgs {
     pub token: Option<String>,
 }
 
+/// The project a phase workflow is bound to (`apply`, `status`, `rollback`).
+#[derive(Debug, Args, Clone)]
+pub struct ProjectArgs {
+    /// The project directory: the workflow's files, commands and artifacts are there,
+    /// and its store is DIR/.baton/baton.db
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Print JSON for scripts instead of tables
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Why a change is made, for the audit trail (every command that changes something).
 #[derive(Debug, Args, Clone, Default)]
 pub struct AuditArgs {
@@ -179,13 +191,49 @@ pub enum Commands {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Run every open job in the store that has a handler (after a crash or interruption)
+    /// Run every open job in the store that has a handler (after a crash or interruption);
+    /// YAML phases waiting on their gates are checked again
     Resume {
         /// Return as soon as only retry backoffs remain
         #[arg(long)]
         no_wait: bool,
+        /// The project directory of `baton apply`: its store and the phases' working
+        /// directory [default: the current directory, --db for the store]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
         #[command(flatten)]
         store: StoreArgs,
+    },
+    /// Start a YAML workflow bound to a project directory and drive it until it completes
+    /// or waits (a phase's gates unmet, say); `baton status` shows where it is
+    Apply {
+        /// A workflow file, or HUB/ID of a workflow pulled with `baton hub pull`
+        workflow: String,
+        #[command(flatten)]
+        vars: VarArgs,
+        /// Return as soon as the instance waits, even on a retry backoff
+        #[arg(long)]
+        no_wait: bool,
+        #[command(flatten)]
+        audit: AuditArgs,
+        #[command(flatten)]
+        project: ProjectArgs,
+    },
+    /// Show the phases of the workflow last applied in a project: each one's status, and
+    /// what a waiting one misses
+    Status {
+        #[command(flatten)]
+        project: ProjectArgs,
+    },
+    /// Roll back a YAML workflow's instance (the last applied one by default): what runs
+    /// is stopped and the `undo:` actions of the completed phases run, most recent first
+    Rollback {
+        /// The instance [default: the one last applied in the project]
+        instance: Option<u64>,
+        #[command(flatten)]
+        audit: AuditArgs,
+        #[command(flatten)]
+        project: ProjectArgs,
     },
     /// Publish a message: instances waiting for NAME with this correlation key get it;
     /// processes with a message start event NAME start

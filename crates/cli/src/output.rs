@@ -41,7 +41,8 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
     Ok(())
 }
 
-fn millis(ms: i64) -> String {
+/// A duration for people: `12 ms`, `1.5 s`.
+pub fn millis(ms: i64) -> String {
     if ms < 1_000 {
         format!("{ms} ms")
     } else {

@@ -36,7 +36,15 @@ pub fn feel_limits() -> Result<Limits> {
 }
 
 pub fn open_with(db: &Path, durability: Durability) -> Result<EmbeddedRuntime> {
-    let config = config()?;
+    open_configured(db, config()?, durability)
+}
+
+/// A runtime on the store `db` with these settings.
+pub fn open_configured(
+    db: &Path,
+    config: Config,
+    durability: Durability,
+) -> Result<EmbeddedRuntime> {
     let store = SqliteStore::open(db, durability)
         .with_context(|| format!("opening the store {}", db.display()))?;
     Ok(Runtime::new(store, config, Arc::new(SystemClock)))

@@ -1,5 +1,6 @@
 //! Property test of the core's promises, over random models built from the supported
-//! elements and random command sequences (including stale and invalid ones):
+//! elements, and random YAML workflows compiled by `baton_yaml`, and random command
+//! sequences (including stale and invalid ones):
 //!
 //! - replaying the journal rebuilds exactly the live state, after every command;
 //! - a rejected command changes nothing;
@@ -20,6 +21,7 @@ use baton_model::{
 };
 
 const CASES: u64 = 400;
+const YAML_CASES: u64 = 200;
 const STEPS: usize = 40;
 
 struct Rng(u64);
@@ -339,6 +341,44 @@ fn random_model(rng: &mut Rng) -> Definition {
     Definition::new(graph, 1)
 }
 
+/// A YAML workflow (`baton_yaml`) of random phases with random `needs`, some with a
+/// `when` on `b0`/`b1`, an approval, retries, an `undo` or a `for_each`, compiled to the
+/// graph the core runs for every YAML workflow.
+fn yaml_model(rng: &mut Rng) -> Definition {
+    let phases = 1 + rng.below(6) as usize;
+    let mut text = String::from("id: random\nphases:\n");
+    for i in 0..phases {
+        text += &format!("  p{i}:\n    run: echo {i}\n");
+        let needs: Vec<String> = (0..i)
+            .filter(|_| rng.chance(40))
+            .map(|j| format!("p{j}"))
+            .collect();
+        if !needs.is_empty() {
+            text += &format!("    needs: [{}]\n", needs.join(", "));
+        }
+        if rng.chance(30) {
+            text += &format!("    when: b{}\n", rng.below(2));
+        }
+        if rng.chance(15) {
+            text += "    gates:\n      - approval: {group: reviewers}\n";
+        }
+        if rng.chance(20) {
+            text += &format!("    undo: echo undo {i}\n");
+        }
+        if rng.chance(15) {
+            text += "    for_each: \"[1, 2]\"\n";
+        }
+        if rng.chance(20) {
+            text += "    retry: 2\n";
+        }
+    }
+    let parsed = baton_yaml::parse(&text, None);
+    let graph = parsed
+        .graph
+        .unwrap_or_else(|| panic!("{text}\n{:?}", parsed.diagnostics));
+    Definition::new(graph, 1)
+}
+
 fn bools(rng: &mut Rng) -> Context {
     let mut c = Context::new();
     for name in ["b0", "b1"] {
@@ -524,10 +564,14 @@ fn reached_from_repeatable(def: &Definition, node: NodeId) -> bool {
     after_boundary || in_loop
 }
 
-/// Runs one case; returns the serialized journal.
-fn run_case(seed: u64) -> String {
+/// Runs one case (on a YAML workflow's graph with `yaml`); returns the serialized journal.
+fn run_case(seed: u64, yaml: bool) -> String {
     let mut rng = Rng(seed);
-    let def = random_model(&mut rng);
+    let def = if yaml {
+        yaml_model(&mut rng)
+    } else {
+        random_model(&mut rng)
+    };
     let mut state = InstanceState::empty();
     let mut journal: Vec<Event> = Vec::new();
     let start = Command::StartInstance {
@@ -611,21 +655,32 @@ fn run_case(seed: u64) -> String {
     serde_json::to_string(&journal).expect("journal serialises")
 }
 
-#[test]
-fn replay_rebuilds_the_live_state_for_random_models_and_commands() {
+/// Runs the cases `1..=cases` (or just `BATON_REPLAY_SEED`) twice each.
+fn check_cases(cases: u64, yaml: bool) {
     let seeds: Vec<u64> = match std::env::var("BATON_REPLAY_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
     {
         Some(seed) => vec![seed],
-        None => (1..=CASES).collect(),
+        None => (1..=cases).collect(),
     };
     for seed in seeds {
-        let first = run_case(seed);
+        let first = run_case(seed, yaml);
         assert_eq!(
             first,
-            run_case(seed),
+            run_case(seed, yaml),
             "seed {seed}: the same commands gave a different journal"
         );
     }
+}
+
+#[test]
+fn replay_rebuilds_the_live_state_for_random_models_and_commands() {
+    check_cases(CASES, false);
+}
+
+/// The same promises for the graphs YAML workflows compile to.
+#[test]
+fn replay_rebuilds_the_live_state_for_yaml_workflows() {
+    check_cases(YAML_CASES, true);
 }

@@ -257,6 +257,34 @@ impl<S: Store> Runtime<S> {
         )
     }
 
+    /// Rolls back a running instance of a YAML workflow (`baton rollback`): what runs at
+    /// process level is terminated and the compiled `__rollback` event throws
+    /// compensation, so the `undo:` actions of the completed phases run, most recently
+    /// completed first, before `__rolled_back` ends the instance.
+    pub fn rollback(&mut self, instance: InstanceId) -> Result<(), Error> {
+        let (def, state) = self.state(instance)?;
+        if def.node_id(ROLLBACK).is_none() {
+            return Err(Error::Rejected(Rejection::CannotModify(format!(
+                "process '{}' has no phase with `undo:`, so there is nothing to roll back",
+                def.process_id()
+            ))));
+        }
+        if state.is_ended() {
+            return Err(Error::Rejected(Rejection::CannotModify(format!(
+                "instance {instance} has ended; only a running instance can be rolled back"
+            ))));
+        }
+        self.modify(
+            instance,
+            Modification {
+                activate: vec![ROLLBACK.to_string()],
+                terminate: top_level_elements(&def, &state),
+                variables: Context::new(),
+                reason: "rollback".to_string(),
+            },
+        )
+    }
+
     /// Restarts an instance from `element`: a finished (completed or cancelled) one as a
     /// new instance of the same version with its last variables (plus `variables`); a
     /// running one (say, stuck on an incident) by terminating what runs at process level
@@ -280,23 +308,33 @@ impl<S: Store> Runtime<S> {
                 Some(element.to_string()),
             );
         }
-        let running: Vec<String> = state
-            .elements
-            .values()
-            .filter(|e| e.scope == Some(state.root))
-            .filter_map(|e| e.node.map(|n| def.node(n).id.clone()))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
         self.modify(
             instance,
             Modification {
                 activate: vec![element.to_string()],
-                terminate: running,
+                terminate: top_level_elements(&def, &state),
                 variables,
                 reason: format!("restart from '{element}'"),
             },
         )?;
         Ok(instance)
     }
+}
+
+/// The element a compiled YAML workflow rolls back from (see `baton_yaml`'s compiler).
+const ROLLBACK: &str = "__rollback";
+
+/// The ids of the elements running at process level, once each.
+fn top_level_elements(
+    def: &baton_core::Definition,
+    state: &baton_core::InstanceState,
+) -> Vec<String> {
+    state
+        .elements
+        .values()
+        .filter(|e| e.scope == Some(state.root))
+        .filter_map(|e| e.node.map(|n| def.node(n).id.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }

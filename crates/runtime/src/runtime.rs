@@ -130,6 +130,8 @@ pub struct Runtime<S: Store> {
     pub(crate) config: Config,
     handlers: HashMap<String, Arc<dyn JobHandler>>,
     definitions: HashMap<(String, u32), Definition>,
+    /// The YAML workflows of process versions, as written (`None`: not YAML).
+    workflows: HashMap<(String, u32), Option<Arc<baton_yaml::ast::Workflow>>>,
     pub(crate) instances: HashMap<InstanceId, InstanceState>,
     staged: Vec<Append>,
     staged_effects: Vec<(InstanceId, Effect)>,
@@ -206,6 +208,7 @@ impl<S: Store> Runtime<S> {
             clock,
             handlers,
             definitions: HashMap::new(),
+            workflows: HashMap::new(),
             instances: HashMap::new(),
             staged: Vec::new(),
             staged_effects: Vec::new(),
@@ -1094,6 +1097,9 @@ impl<S: Store> Runtime<S> {
     > {
         let mut batch = Vec::new();
         let mut answered = Vec::new();
+        // Instances with a YAML `undo:` action in the batch: one at a time each, so undos
+        // run most recent first (the core creates their jobs in that order).
+        let mut undoing = std::collections::HashSet::new();
         let due: Vec<(Timestamp, InstanceId, Key)> = self
             .queue
             .iter()
@@ -1119,6 +1125,12 @@ impl<S: Store> Runtime<S> {
             let Some((request, handler)) = handler else {
                 continue;
             };
+            if request.job_type == PHASE_JOB_TYPE
+                && request.element_id.ends_with("__undo")
+                && !undoing.insert(instance)
+            {
+                continue;
+            }
             self.queue.remove(&entry);
             match handler.admit(&request) {
                 Err(result) => answered.push((request, result)),
@@ -1426,8 +1438,29 @@ impl<S: Store> Runtime<S> {
     }
 
     /// The YAML workflow a process version was deployed from, as written; `None` for a
-    /// process from another kind of file.
+    /// process from another kind of file. Read once per version: views ask each time.
     pub fn workflow(
+        &mut self,
+        process_id: &str,
+        version: u32,
+    ) -> Result<Option<Arc<baton_yaml::ast::Workflow>>, Error> {
+        let key = (process_id.to_string(), version);
+        if let Some(known) = self.workflows.get(&key) {
+            return Ok(known.clone());
+        }
+        // Compiled workflows start at `__start`; any other process is settled without
+        // reading its source, which may be large.
+        let def = self.definition(process_id, Some(version))?;
+        let workflow = if def.node_id("__start").is_some() {
+            self.read_workflow(process_id, version)?.map(Arc::new)
+        } else {
+            None
+        };
+        self.workflows.insert(key, workflow.clone());
+        Ok(workflow)
+    }
+
+    fn read_workflow(
         &self,
         process_id: &str,
         version: u32,
@@ -1443,6 +1476,12 @@ impl<S: Store> Runtime<S> {
             return Ok(None);
         }
         Ok(baton_yaml::parse(&stored.source, Some(file)).workflow)
+    }
+
+    /// Jobs parked until someone looks again ([`JobResult::Wait`] without a time: YAML
+    /// phases whose gates are not met).
+    pub fn parked_jobs(&self) -> usize {
+        self.parked.len()
     }
 
     pub fn queued_jobs(&self) -> usize {

@@ -9,7 +9,8 @@ use baton_model::{Diagnostic, Span};
 
 use crate::ast::{Layout, Phase, Workflow};
 use crate::keys;
-use crate::read::{Places, is_phase_id};
+use crate::read::Places;
+use crate::values::is_phase_id;
 
 pub(crate) fn check(
     workflow: &mut Workflow,

@@ -18,7 +18,7 @@ use baton_model::{
 };
 
 use crate::action::{PHASE_HEADER, PHASE_JOB_TYPE, PhaseAction, Run, Template};
-use crate::ast::{Approval, Layout, Phase, Workflow};
+use crate::ast::{Approval, InputType, Layout, Phase, Workflow};
 
 /// Compiles a workflow that [`crate::check`] found no error in. `base` is the workflow
 /// file's directory, for [`PhaseAction::base`]. Errors are what only compiling finds
@@ -30,12 +30,8 @@ pub(crate) fn compile(workflow: &Workflow, base: &str) -> Result<ProcessGraph, V
         diagnostics: Vec::new(),
         base: base.to_string(),
     };
-    let order = match (&workflow.pipeline, workflow.layout) {
-        (Some(pipeline), _) => Order::Pipeline(pipeline.clone()),
-        (None, Layout::Steps) => Order::InFile,
-        (None, Layout::Phases) => Order::Needs,
-    };
-    let start = compiler.scope(&workflow.phases, &order, None, "", workflow.span);
+    let preds = top_order(workflow);
+    let start = compiler.scope(&workflow.phases, &preds, None, "", workflow.span);
     if let Some(start) = start {
         compiler.nodes[start.0 as usize].outputs = compiler.defaults(workflow);
     }
@@ -72,6 +68,21 @@ pub(crate) fn compile(workflow: &Workflow, base: &str) -> Result<ProcessGraph, V
         listeners: Vec::new(),
         span: workflow.span,
     })
+}
+
+/// How the top-level phases follow one another, as [`compile`] wires them.
+pub(crate) fn top_order(workflow: &Workflow) -> Vec<Vec<usize>> {
+    match (&workflow.pipeline, workflow.layout) {
+        (Some(pipeline), _) => Order::Pipeline(pipeline.clone()),
+        (None, Layout::Steps) => Order::InFile,
+        (None, Layout::Phases) => Order::Needs,
+    }
+    .predecessors(&workflow.phases)
+}
+
+/// How the steps of a phase follow one another, as [`compile`] wires them.
+pub(crate) fn step_order(phase: &Phase) -> Vec<Vec<usize>> {
+    Order::InFile.predecessors(&phase.steps)
 }
 
 fn has_undo(phases: &[Phase]) -> bool {
@@ -196,12 +207,13 @@ impl Compiler {
         }
     }
 
-    /// One phase set: its start, its phases wired by `order`, its end. Returns the start
+    /// One phase set: its start, its phases wired by `preds` (for each phase, the ones
+    /// it waits for), its end. Returns the start
     /// event. `owner` is the phase whose steps these are (`""` at the process level).
     fn scope(
         &mut self,
         phases: &[Phase],
-        order: &Order,
+        preds: &[Vec<usize>],
         scope: Option<NodeId>,
         owner: &str,
         span: Span,
@@ -213,7 +225,6 @@ impl Compiler {
                 format!("{owner}__{suffix}")
             }
         };
-        let preds = order.predecessors(phases);
         // A timeout path runs only when its phase times out, never as a root.
         let handlers: Vec<usize> = phases
             .iter()
@@ -254,7 +265,7 @@ impl Compiler {
         } else {
             start
         };
-        let conditions = conditions(phases, &preds);
+        let conditions = conditions(phases, preds);
         let mut placed: Vec<Option<Placed>> = vec![None; phases.len()];
         for (i, phase) in phases.iter().enumerate() {
             let timeout_path = phase.on_timeout.is_some();
@@ -487,7 +498,7 @@ impl Compiler {
                 scope,
                 span,
             );
-            self.scope(&phase.steps, &Order::InFile, Some(node), id, span);
+            self.scope(&phase.steps, &step_order(phase), Some(node), id, span);
             node
         } else if let Some(called) = &phase.call {
             self.node(
@@ -658,36 +669,77 @@ impl Compiler {
         self.nodes[work.0 as usize].compensation = Some(handler);
     }
 
-    /// The inputs' defaults, as output mappings of the start event: a value given at
-    /// start wins, a missing (or null) one gets its default.
+    /// The inputs, as output mappings of the start event: a value given at start wins
+    /// (when it is of the input's type), a missing (or null) one gets its default, and a
+    /// missing one without a default fails the mapping. A failed mapping is an incident on
+    /// `__start` whose message names the input. `principles:` become the variable
+    /// `principles` the same way as a default, for templates and prompts.
     fn defaults(&mut self, workflow: &Workflow) -> Vec<Mapping> {
         let mut mappings = Vec::new();
         for input in &workflow.inputs {
-            let Some(default) = input.default.as_ref().filter(|d| !d.is_null()) else {
-                continue;
+            let name = input.name.as_str();
+            // The given value, checked against the type.
+            let given = match feel_type(input.kind) {
+                Some((feel, words)) => format!(
+                    "assert({name}, {name} instance of {feel}, \"input `{name}` must be \
+                     {words}\")"
+                ),
+                None => name.to_string(),
             };
-            let literal = feel_literal(default);
+            let text = match input.default.as_ref() {
+                Some(default) if !default.is_null() => format!(
+                    "if {name} = null then {} else {given}",
+                    feel_literal(default)
+                ),
+                Some(_) if given == name => continue,
+                Some(_) => format!("if {name} = null then null else {given}"),
+                // `is defined` reads a missing variable without the warning that would
+                // turn the assertion's failure into a quiet null.
+                None => format!(
+                    "if is defined({name}) and {name} != null then {given} else assert(null, \
+                     false, \"input `{name}` is required: start the workflow with --var \
+                     {name}=VALUE\")"
+                ),
+            };
+            self.start_mapping(&mut mappings, name, &text, input.span);
+        }
+        if !workflow.principles.is_empty() && !mappings.iter().any(|m| m.target == "principles") {
+            let list = workflow.principles.iter().cloned();
+            let list = serde_json::Value::Array(list.map(serde_json::Value::String).collect());
             let text = format!(
-                "if {name} = null then {literal} else {name}",
-                name = input.name
+                "if principles = null then {} else principles",
+                feel_literal(&list)
             );
-            match Expression::parse(&text) {
-                Ok(source) => mappings.push(Mapping {
-                    source,
-                    target: input.name.clone(),
-                }),
-                Err(e) => self.diagnostics.push(Diagnostic::error(
-                    input.span,
-                    None,
-                    format!(
-                        "inputs.{}: the default cannot be used as a value ({})",
-                        input.name, e.message
-                    ),
-                )),
-            }
+            self.start_mapping(&mut mappings, "principles", &text, workflow.span);
         }
         mappings
     }
+
+    fn start_mapping(&mut self, mappings: &mut Vec<Mapping>, name: &str, text: &str, span: Span) {
+        match Expression::parse(text) {
+            Ok(source) => mappings.push(Mapping {
+                source,
+                target: name.to_string(),
+            }),
+            Err(e) => self.diagnostics.push(Diagnostic::error(
+                span,
+                None,
+                format!("inputs.{name}: cannot be applied at start ({})", e.message),
+            )),
+        }
+    }
+}
+
+/// The FEEL type an input's values must be an instance of, and its name in messages.
+fn feel_type(kind: InputType) -> Option<(&'static str, &'static str)> {
+    Some(match kind {
+        InputType::String => ("string", "a string"),
+        InputType::Number => ("number", "a number"),
+        InputType::Boolean => ("boolean", "a boolean"),
+        InputType::Array => ("list<Any>", "a list"),
+        InputType::Object => ("context<>", "a context (an object)"),
+        InputType::Any => return None,
+    })
 }
 
 /// A duration in seconds as ISO 8601 writes them (`10`, `0.5`).

@@ -231,3 +231,30 @@ fn render(graph: &ProcessGraph) -> String {
     }
     out
 }
+
+proptest::proptest! {
+    /// Any text, however odd its YAML, is read into diagnostics without a panic.
+    #[test]
+    fn arbitrary_text_never_panics(text in "[a-z_:\\[\\]{}|>&*!%@`'\"#,?. \n-]{0,200}") {
+        let parsed = baton_yaml::parse(&text, None);
+        proptest::prop_assert!(parsed.graph.is_some() || parsed.has_errors());
+    }
+
+    /// Workflows built from the format's own keys at random places are read, checked
+    /// and (when valid) compiled without a panic.
+    #[test]
+    fn random_keys_never_panic(
+        lines in proptest::collection::vec(
+            (0usize..4, proptest::sample::select(baton_yaml::keys::PHASE.iter().chain(baton_yaml::keys::WORKFLOW).copied().collect::<Vec<_>>()),
+             proptest::sample::select(vec!["", " x", " [a, b]", " {a: 1}", " 1h", " 3", " true", " a | b", " null"])),
+            0..30,
+        )
+    ) {
+        let mut text = String::from("id: w\nphases:\n  a:\n");
+        for (depth, key, value) in lines {
+            text += &format!("{}{key}:{value}\n", "  ".repeat(depth + 2));
+        }
+        let parsed = baton_yaml::parse(&text, None);
+        proptest::prop_assert!(parsed.graph.is_some() || parsed.has_errors(), "{}", text);
+    }
+}

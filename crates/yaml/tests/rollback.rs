@@ -2,68 +2,18 @@
 //! activating `__rollback` runs the `undo:` actions of the completed phases (the most
 //! recently completed one's job created first), and then ends the instance.
 
-use baton_core::{
-    Command, Definition, InstanceId, InstanceState, InstanceStatus, Request, Timestamp,
-};
+mod support;
+
+use baton_core::{Command, InstanceStatus};
 use baton_feel::Context;
-
-fn execute(def: &Definition, state: &mut InstanceState, at: i64, command: Command) {
-    baton_core::execute(
-        def,
-        state,
-        &Request {
-            at: Timestamp(at),
-            command: command.clone(),
-        },
-    )
-    .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-}
-
-/// The element ids of the open jobs.
-fn open_jobs(def: &Definition, state: &InstanceState) -> Vec<String> {
-    state
-        .jobs
-        .values()
-        .filter_map(|job| state.elements.get(&job.element)?.node)
-        .map(|node| def.node(node).id.clone())
-        .collect()
-}
-
-fn complete_only_job(def: &Definition, state: &mut InstanceState, at: i64, element: &str) {
-    assert_eq!(open_jobs(def, state), [element]);
-    let job = *state.jobs.keys().next().expect("one open job");
-    execute(
-        def,
-        state,
-        at,
-        Command::CompleteJob {
-            job,
-            variables: Context::new(),
-        },
-    );
-}
+use support::{complete_only_job, definition, execute, open_jobs, start};
 
 #[test]
 fn rollback_undoes_completed_phases_most_recent_first() {
     let text = "id: undo\nphases:\n  a:\n    run: make a\n    undo: rm a\n  b:\n    needs: [a]\n    \
                 run: make b\n    undo: rm b\n  c:\n    needs: [b]\n    run: make c\n";
-    let parsed = baton_yaml::parse(text, None);
-    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
-    let def = Definition::new(parsed.graph.expect("a graph"), 1);
-    let mut state = InstanceState::empty();
-    execute(
-        &def,
-        &mut state,
-        1,
-        Command::StartInstance {
-            instance: InstanceId(1),
-            version: 1,
-            variables: Context::new(),
-            start_at: None,
-            parent: None,
-            trace: None,
-        },
-    );
+    let def = definition(text);
+    let mut state = start(&def, 1, Context::new());
     complete_only_job(&def, &mut state, 2, "a");
     complete_only_job(&def, &mut state, 3, "b");
     assert_eq!(open_jobs(&def, &state), ["c"]);

@@ -94,7 +94,7 @@ fn yaml(layout: Layout, specs: &[PhaseSpec]) -> String {
         .iter()
         .any(|s| s.when.is_some() || s.for_each.is_some())
     {
-        text += "  unused: {type: string}\n";
+        text += "  unused: {type: string, default: none}\n";
     }
     match layout {
         Layout::Pipeline => {

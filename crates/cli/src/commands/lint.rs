@@ -4,7 +4,9 @@
 //!
 //! Exit status: 0 when no file has an error or a warning (info notes allowed), 1 when
 //! some file has, 2 when a file is not BPMN at all, cannot be read, or is a YAML
-//! workflow with an error (an input error, as for every command).
+//! workflow with an error (an input error, as for every command). A YAML workflow's
+//! warnings are the files it reads beside itself (templates, schemas, DMN) that are
+//! missing.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -43,9 +45,18 @@ pub fn run(files: &[PathBuf], config: Option<&Path>, json: bool) -> Result<u8> {
     for file in files {
         let source = std::fs::read_to_string(file).map_err(|e| unreadable(file, &e))?;
         if baton_yaml::is_yaml(file) {
+            let mut parsed = baton_yaml::parse(&source, Some(file));
+            let dir = file.parent().unwrap_or(Path::new(""));
+            if let Some(workflow) = &parsed.workflow {
+                let top = match workflow.layout {
+                    baton_yaml::ast::Layout::Phases => "phases",
+                    baton_yaml::ast::Layout::Steps => "steps",
+                };
+                missing_files(dir, &workflow.phases, top, &mut parsed.diagnostics);
+            }
             linted.push(Linted {
                 file: file.clone(),
-                result: Outcome::Yaml(Box::new(baton_yaml::parse(&source, Some(file)))),
+                result: Outcome::Yaml(Box::new(parsed)),
             });
             continue;
         }
@@ -83,6 +94,45 @@ pub fn run(files: &[PathBuf], config: Option<&Path>, json: bool) -> Result<u8> {
         .max()
         .unwrap_or(exit::OK);
     Ok(code)
+}
+
+/// Warnings for the files a workflow reads beside itself (templates, schemas, DMN files)
+/// that are not there, which would fail their phase when it runs.
+fn missing_files(
+    dir: &Path,
+    phases: &[baton_yaml::ast::Phase],
+    path: &str,
+    diagnostics: &mut Vec<baton_model::Diagnostic>,
+) {
+    use baton_yaml::action::Check;
+    for phase in phases {
+        let mut wanted: Vec<(&str, &str)> = Vec::new();
+        for template in &phase.templates {
+            wanted.push(("template `from`", &template.from));
+            if let Some(schema) = &template.schema {
+                wanted.push(("template `schema`", schema));
+            }
+        }
+        for check in &phase.exit {
+            if let Check::Schema { schema, .. } = check {
+                wanted.push(("exit `schema`", schema));
+            }
+        }
+        if let Some(decision) = &phase.decision {
+            wanted.push(("decision `file`", &decision.file));
+        }
+        let at = format!("{path}.{}", phase.id);
+        for (what, file) in wanted {
+            if !dir.join(file).exists() {
+                diagnostics.push(baton_model::Diagnostic::warning(
+                    phase.span,
+                    Some(&phase.id),
+                    format!("{at}: {what} `{file}` does not exist beside the workflow"),
+                ));
+            }
+        }
+        missing_files(dir, &phase.steps, &format!("{at}.steps"), diagnostics);
+    }
 }
 
 /// `--config`, else `./baton.toml` when there is one; `None` without either (job types are

@@ -1,5 +1,6 @@
 //! One file per subcommand; this module dispatches and holds what several share.
 
+mod apply;
 mod audit;
 mod bench;
 mod cancel;
@@ -19,6 +20,7 @@ mod prune;
 mod publish;
 mod resolve;
 mod resume;
+mod rollback;
 mod run;
 mod serve;
 mod show;
@@ -26,6 +28,7 @@ mod signal;
 mod simulate;
 mod start;
 mod stats;
+mod status;
 mod tasks;
 mod tck;
 mod timers;
@@ -95,7 +98,24 @@ pub fn run(cli: Cli) -> Result<u8> {
                 None => start::run(&process_id, &vars, &options, &store),
             }
         }
-        Commands::Resume { no_wait, store } => resume::run(no_wait, &store),
+        Commands::Resume {
+            no_wait,
+            dir,
+            store,
+        } => resume::run(no_wait, dir.as_deref(), &store),
+        Commands::Apply {
+            workflow,
+            vars,
+            no_wait,
+            audit,
+            project,
+        } => apply::run(&workflow, &vars, no_wait, audit.reason, &project),
+        Commands::Status { project } => status::run(&project),
+        Commands::Rollback {
+            instance,
+            audit,
+            project,
+        } => rollback::run(instance.map(InstanceId), audit.reason, &project),
         Commands::Publish {
             name,
             key,
@@ -368,15 +388,46 @@ pub fn run(cli: Cli) -> Result<u8> {
 
 /// Reads model files, naming the file that could not be read.
 /// Reads the model files named on the command line; one that cannot be read (missing, a
-/// directory, not readable) is the input's fault, exit 2.
+/// directory, not readable) is the input's fault, exit 2. A YAML workflow brings the DMN
+/// files its `decision:` phases name (relative to it), unless they are named already.
 fn read_sources(files: &[impl AsRef<Path>]) -> Result<Vec<Source>> {
-    files
+    let mut sources: Vec<Source> = files
         .iter()
         .map(|f| {
             let path = f.as_ref();
             read_source(path).map_err(|e| unreadable(path, &e).into())
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    let mut wanted = Vec::new();
+    for source in sources.iter().filter(|s| baton_yaml::is_yaml(&s.name)) {
+        let dir = source.name.parent().unwrap_or(Path::new(""));
+        if let Some(workflow) = baton_yaml::parse(&source.text, None).workflow {
+            decision_files(&workflow.phases, &mut |file| wanted.push(dir.join(file)));
+        }
+    }
+    for path in wanted {
+        let same = |s: &Source| s.name == path || (s.name.exists() && same_file(&s.name, &path));
+        if !sources.iter().any(same) {
+            sources.push(read_source(&path).map_err(|e| unreadable(&path, &e))?);
+        }
+    }
+    Ok(sources)
+}
+
+fn decision_files(phases: &[baton_yaml::ast::Phase], found: &mut impl FnMut(&str)) {
+    for phase in phases {
+        if let Some(decision) = &phase.decision {
+            found(&decision.file);
+        }
+        decision_files(&phase.steps, found);
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn unreadable(path: &Path, error: &std::io::Error) -> InputError {

@@ -244,6 +244,12 @@ mod tests {
                 .expect_err("bad")
                 .starts_with("a.json is not valid JSON")
         );
+        assert_eq!(fits_format("a: [1, 2]\n", "a.yaml", Format::Yaml), Ok(()));
+        assert!(
+            fits_format("a: [1, 2\n", "a.yaml", Format::Yaml)
+                .expect_err("bad")
+                .starts_with("a.yaml is not valid YAML")
+        );
         assert_eq!(fits_format("# Title\n", "a.md", Format::Markdown), Ok(()));
         assert_eq!(
             fits_format(" \n", "a.md", Format::Markdown),
