@@ -220,7 +220,11 @@ fn methodology_goes_phase_by_phase_through_its_gates_and_approval() {
     let scope = std::fs::read_to_string(w.path().join("docs/scope.json")).expect("scope");
     let scope: serde_json::Value = serde_json::from_str(&scope).expect("JSON");
     assert_eq!(scope["feature"], "CSV export");
-    assert!(w.path().join("docs/brief.md").exists());
+    let brief = std::fs::read_to_string(w.path().join("docs/brief.md")).expect("brief");
+    assert!(
+        brief.contains("- Every phase leaves a document behind."),
+        "the principles are listed: {brief}"
+    );
     assert!(!w.path().join("docs/design.md").exists());
 
     w.write("docs/problem.md", "# Users copy tables by hand\n");

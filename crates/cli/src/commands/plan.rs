@@ -109,47 +109,31 @@ pub(super) fn invalid(file: &Path, diagnostics: Vec<Diagnostic>) -> anyhow::Erro
     .into()
 }
 
-/// The units of a YAML workflow: its phases (or steps) with their `needs`. Steps without
-/// any `needs` run in file order, and a `pipeline:` in its order, so each of those needs
-/// the one before. A phase with steps of its own is one unit, whose estimate is the sum
-/// of its steps' when it has none itself.
+/// The units of a YAML workflow: its phases (or steps), each waiting for what it waits
+/// for in the compiled graph (`baton_yaml::predecessors`: its `needs`, the step before it
+/// for steps without any `needs`, the step before it in a `pipeline:`). A phase with steps
+/// of its own is one unit, whose estimate is the sum of its steps' when it has none itself.
 fn yaml_units(workflow: &Workflow) -> Vec<Unit> {
-    let phases: Vec<(String, Option<&Phase>)> = match &workflow.pipeline {
-        Some(ids) => ids
-            .iter()
-            .map(|id| (id.clone(), workflow.phases.iter().find(|p| &p.id == id)))
-            .collect(),
-        None => workflow
-            .phases
-            .iter()
-            .map(|p| (p.id.clone(), Some(p)))
-            .collect(),
-    };
-    let chained = workflow.pipeline.is_some()
-        || (workflow.layout == Layout::Steps && workflow.phases.iter().all(|p| p.needs.is_empty()));
-    phases
+    let predecessors = baton_yaml::predecessors(workflow);
+    workflow
+        .phases
         .iter()
         .enumerate()
-        .map(|(i, (id, phase))| {
-            let needs = if chained {
-                i.checked_sub(1)
-                    .map(|previous| phases[previous].0.clone())
-                    .into_iter()
-                    .collect()
-            } else {
-                phase.map(|p| p.needs.clone()).unwrap_or_default()
-            };
-            Unit {
-                id: id.clone(),
-                name: phase.and_then(|p| p.name.clone()),
-                needs,
-                estimate_ms: phase.and_then(estimate_ms),
-                fan_out: match phase.map(|p| (&p.for_each, p.max_parallel)) {
-                    Some((Some(_), Some(n))) => FanOut::AtMost(n),
-                    Some((Some(_), None)) => FanOut::Unbounded,
-                    _ => FanOut::One,
-                },
-            }
+        .map(|(i, phase)| Unit {
+            id: phase.id.clone(),
+            name: phase.name.clone(),
+            needs: predecessors
+                .get(i)
+                .into_iter()
+                .flatten()
+                .filter_map(|&p| workflow.phases.get(p).map(|p| p.id.clone()))
+                .collect(),
+            estimate_ms: estimate_ms(phase),
+            fan_out: match (&phase.for_each, phase.max_parallel) {
+                (Some(_), Some(n)) => FanOut::AtMost(n),
+                (Some(_), None) => FanOut::Unbounded,
+                (None, _) => FanOut::One,
+            },
         })
         .collect()
 }
@@ -331,9 +315,8 @@ mod tests {
             ..Workflow::default()
         };
         let units = yaml_units(&workflow);
-        let ids: Vec<&str> = units.iter().map(|u| u.id.as_str()).collect();
-        assert_eq!(ids, ["a", "c"]);
-        assert_eq!(units[1].needs, ["a"]);
+        assert_eq!(units[0].needs, ["a"]);
+        assert!(units[1].needs.is_empty());
     }
 
     #[test]
