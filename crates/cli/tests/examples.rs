@@ -334,3 +334,37 @@ fn the_examples_plan_as_their_readmes_say() {
         json!(["extract", "aggregate", "report"])
     );
 }
+
+#[test]
+fn methodology_applied_to_a_project_shows_what_is_missing_and_rolls_back() {
+    let w = Workdir::example("methodology");
+    std::fs::create_dir(w.path().join("docs")).expect("docs/");
+    w.write("docs/problem.md", "# A problem\n");
+    let out = w.baton(&["apply", "methodology.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let d = w.baton(&["status", "--json"]).json();
+    assert_eq!(d["phases"][4]["status"], "waiting", "{d}");
+    assert_eq!(
+        d["phases"][4]["missing"],
+        json!(["approval group release-managers"])
+    );
+    assert!(w.path().join("dist/build.txt").exists());
+
+    let out = w.baton(&["rollback"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let d = w.baton(&["status", "--json"]).json();
+    assert_eq!(
+        phase_statuses(&d),
+        statuses(&[
+            ("frame", "completed"),
+            ("design", "completed"),
+            ("build", "rolled_back"),
+            ("test", "completed"),
+            ("release", "pending"),
+        ])
+    );
+    assert!(
+        !w.path().join("dist/build.txt").exists(),
+        "build's undo ran"
+    );
+}
