@@ -26,6 +26,9 @@ pub struct Unit {
     pub needs: Vec<String>,
     pub estimate_ms: Option<u64>,
     pub fan_out: FanOut,
+    /// The condition that decides at run time whether it runs (a YAML phase's `when:`),
+    /// shown as written; the plan counts the unit either way.
+    pub when: Option<String>,
 }
 
 impl Unit {
@@ -36,6 +39,7 @@ impl Unit {
             needs: needs.iter().map(|n| n.to_string()).collect(),
             estimate_ms: None,
             fan_out: FanOut::One,
+            when: None,
         }
     }
 }
@@ -89,6 +93,7 @@ pub struct PlannedUnit {
     pub duration_ms: Option<u64>,
     pub source: DurationSource,
     pub fan_out: FanOut,
+    pub when: Option<String>,
 }
 
 /// The plan of a set of units.
@@ -219,6 +224,7 @@ pub fn plan(units: &[Unit], history: &BTreeMap<String, Observed>) -> Plan {
             duration_ms: durations[i].0,
             source: durations[i].1,
             fan_out: u.fan_out,
+            when: u.when.clone(),
         })
         .collect();
     let stage_count = planned.iter().map(|u| u.stage + 1).max().unwrap_or(0);
@@ -369,6 +375,7 @@ pub fn units_of(graph: &ProcessGraph) -> Vec<Unit> {
             needs,
             estimate_ms: None,
             fan_out,
+            when: None,
         });
     }
     units

@@ -134,6 +134,7 @@ fn yaml_units(workflow: &Workflow) -> Vec<Unit> {
                 (Some(_), None) => FanOut::Unbounded,
                 (None, _) => FanOut::One,
             },
+            when: phase.when.clone(),
         })
         .collect()
 }
@@ -186,6 +187,7 @@ fn to_json(planned: &Planned, plan: &Plan) -> Value {
                 plan::DurationSource::History { runs } => Some(runs),
                 _ => None,
             },
+            "when": u.when,
             "max_parallel": match u.fan_out {
                 FanOut::One => Some(1),
                 FanOut::AtMost(n) => Some(n),
@@ -235,17 +237,25 @@ fn print_table(planned: &Planned, plan: &Plan) -> Result<()> {
                     ""
                 }
                 .to_string(),
+                u.when
+                    .as_ref()
+                    .map_or_else(String::new, |when| format!("if {when}")),
             ]
         })
         .collect();
     let mut sorted = rows;
     sorted.sort_by_key(|row| row[0].parse::<usize>().unwrap_or(usize::MAX));
-    output::table(
-        &[
-            "stage", "parallel", "id", "name", "duration", "from", "critical",
-        ],
-        &sorted,
-    )?;
+    let mut header = vec![
+        "stage", "parallel", "id", "name", "duration", "from", "critical", "when",
+    ];
+    // A `when` column only where some unit has a condition.
+    if plan.units.iter().all(|u| u.when.is_none()) {
+        header.pop();
+        for row in &mut sorted {
+            row.pop();
+        }
+    }
+    output::table(&header, &sorted)?;
     let known = |ms: u64, unknown: usize, of: usize| match unknown {
         0 => format_duration(ms),
         n if n == of => "unknown".to_string(),
