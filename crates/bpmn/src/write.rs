@@ -1147,30 +1147,23 @@ fn number(value: f64) -> String {
 /// nodes without incoming flows, then from any node left).
 fn columns(graph: &ProcessGraph, members: &[usize]) -> HashMap<usize, usize> {
     let inside: HashMap<usize, ()> = members.iter().map(|&m| (m, ())).collect();
+    // A boundary event's flows leave from its activity's column.
+    let mut boundaries: HashMap<usize, Vec<usize>> = HashMap::new();
+    for &m in members {
+        if let NodeKind::BoundaryEvent { attached_to, .. } = graph.nodes[m].kind {
+            boundaries
+                .entry(attached_to.0 as usize)
+                .or_default()
+                .push(m);
+        }
+    }
     let successors = |i: usize| -> Vec<usize> {
-        let node = &graph.nodes[i];
-        let mut next: Vec<usize> = node
-            .outgoing
-            .iter()
+        let leaving = std::iter::once(i).chain(boundaries.get(&i).into_iter().flatten().copied());
+        leaving
+            .flat_map(|n| graph.nodes[n].outgoing.iter())
             .map(|&f| graph.flow(f).target.0 as usize)
             .filter(|t| inside.contains_key(t))
-            .collect();
-        // A boundary event's flows leave from its activity's column.
-        for (b, other) in graph.nodes.iter().enumerate() {
-            if let NodeKind::BoundaryEvent { attached_to, .. } = other.kind
-                && attached_to.0 as usize == i
-                && inside.contains_key(&b)
-            {
-                next.extend(
-                    other
-                        .outgoing
-                        .iter()
-                        .map(|&f| graph.flow(f).target.0 as usize)
-                        .filter(|t| inside.contains_key(t)),
-                );
-            }
-        }
-        next
+            .collect()
     };
     // Depth-first: an edge to a node still on the stack closes a cycle.
     let mut state: HashMap<usize, u8> = HashMap::new(); // 1 on stack, 2 done
