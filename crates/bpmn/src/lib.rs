@@ -19,6 +19,7 @@ pub mod lint;
 mod reader;
 mod report;
 mod validate;
+pub mod write;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

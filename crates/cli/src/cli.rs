@@ -538,6 +538,37 @@ pub enum Commands {
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
     },
+    /// Plan a workflow without running it: which phases (or a BPMN process's activities)
+    /// can run together, how many at once, the critical path, and the durations to expect
+    /// (the p50 of past runs in the store, else the phase's `estimate:`, else unknown)
+    Plan {
+        /// A YAML workflow or a BPMN file
+        file: PathBuf,
+        /// The BPMN process to plan [default: the file's first executable process]
+        #[arg(long)]
+        process: Option<String>,
+        /// The store whose history gives durations [default: .baton/baton.db when it exists]
+        #[arg(long, env = "BATON_DB")]
+        db: Option<PathBuf>,
+        /// Print JSON for scripts instead of a table
+        #[arg(long, conflicts_with_all = ["mermaid", "dot"])]
+        json: bool,
+        /// Print a Mermaid flowchart
+        #[arg(long, conflicts_with = "dot")]
+        mermaid: bool,
+        /// Print a Graphviz digraph
+        #[arg(long)]
+        dot: bool,
+    },
+    /// Write a YAML workflow as BPMN 2.0 XML (Camunda 8 extensions, Baton's own namespace
+    /// for what BPMN lacks, and a diagram), so a modeler can open it
+    Convert {
+        /// The YAML workflow (or a BPMN file, written back normalized)
+        file: PathBuf,
+        /// Where to write the BPMN [default: stdout]
+        #[arg(short, long, value_name = "OUT.bpmn")]
+        output: Option<PathBuf>,
+    },
     /// Measure throughput: run N instances to completion in one process, evaluate a DMN
     /// decision N times, or a FEEL expression (--feel)
     Bench {

@@ -2,6 +2,7 @@
 
 mod support;
 
+use serde_json::json;
 use support::Workdir;
 
 #[test]
@@ -169,5 +170,201 @@ fn a_claim_kind_the_rules_do_not_know_raises_a_decision_incident() {
     assert!(
         message.contains("Claim kind") && message.contains("boat"),
         "{message}"
+    );
+}
+
+/// The status of each phase of a YAML workflow's instance, by id.
+fn phase_statuses(d: &serde_json::Value) -> Vec<(String, String)> {
+    d["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .map(|p| {
+            let text = |key: &str| p[key].as_str().unwrap_or_default().to_string();
+            (text("id"), text("status"))
+        })
+        .collect()
+}
+
+fn statuses(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(id, status)| (id.to_string(), status.to_string()))
+        .collect()
+}
+
+#[test]
+fn methodology_goes_phase_by_phase_through_its_gates_and_approval() {
+    let w = Workdir::example("methodology");
+    let out = w.baton(&[
+        "run",
+        "methodology.yaml",
+        "--var",
+        r#"version="1.4.0""#,
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "waiting is a normal outcome: {}", out.stderr);
+    let d = out.json();
+    assert_eq!(d["state"], "waiting", "{d}");
+    assert_eq!(
+        phase_statuses(&d),
+        statuses(&[
+            ("frame", "completed"),
+            ("design", "waiting"),
+            ("build", "pending"),
+            ("test", "pending"),
+            ("release", "pending"),
+        ])
+    );
+    assert_eq!(d["phases"][1]["missing"], json!(["file docs/problem.md"]));
+    let scope = std::fs::read_to_string(w.path().join("docs/scope.json")).expect("scope");
+    let scope: serde_json::Value = serde_json::from_str(&scope).expect("JSON");
+    assert_eq!(scope["feature"], "CSV export");
+    let brief = std::fs::read_to_string(w.path().join("docs/brief.md")).expect("brief");
+    assert!(
+        brief.contains("- Every phase leaves a document behind."),
+        "the principles are listed: {brief}"
+    );
+    assert!(!w.path().join("docs/design.md").exists());
+
+    w.write("docs/problem.md", "# Users copy tables by hand\n");
+    let out = w.baton(&["resume"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let tasks = w.baton(&["tasks", "--json"]).json();
+    assert_eq!(tasks[0]["element"], "release__approval", "{tasks}");
+    assert_eq!(tasks[0]["candidate_groups"], json!(["release-managers"]));
+    let task = tasks[0]["id"].as_str().expect("task id").to_string();
+
+    let out = w.baton(&["complete", &task, "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let d = out.json();
+    assert_eq!(d["state"], "completed", "{d}");
+    assert!(
+        phase_statuses(&d)
+            .iter()
+            .all(|(_, status)| status == "completed"),
+        "{d}"
+    );
+    assert_eq!(d["variables"]["artifact"], "dist/build.txt");
+    let manifest = std::fs::read_to_string(w.path().join("dist/release.json")).expect("manifest");
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).expect("JSON");
+    assert_eq!(manifest["version"], "1.4.0");
+    assert_eq!(manifest["artifact"], "dist/build.txt");
+}
+
+#[test]
+fn methodology_refuses_a_release_manifest_that_breaks_its_schema() {
+    let w = Workdir::example("methodology");
+    std::fs::create_dir(w.path().join("docs")).expect("docs/");
+    w.write("docs/problem.md", "# A problem\n");
+    let out = w.baton(&["run", "methodology.yaml", "--var", r#"version="1.4""#]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let tasks = w.baton(&["tasks", "--json"]).json();
+    let task = tasks[0]["id"].as_str().expect("task id").to_string();
+    let out = w.baton(&["complete", &task, "--json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let d = out.json();
+    assert_eq!(d["state"], "incident");
+    assert_eq!(d["incidents"][0]["element"], "release");
+    let message = d["incidents"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("release.schema.json") && message.contains("/version"),
+        "{message}"
+    );
+}
+
+#[test]
+fn pipeline_extracts_every_region_at_most_two_at_a_time_then_reports() {
+    let w = Workdir::example("pipeline");
+    let out = w.baton(&["run", "pipeline.yaml", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let d = out.json();
+    assert_eq!(d["state"], "completed", "{d}");
+    assert_eq!(d["variables"]["orders"], 10);
+    assert_eq!(d["variables"]["revenue"], json!(983.75));
+    assert_eq!(d["variables"]["best_region"], "south");
+    let report = std::fs::read_to_string(w.path().join("out/report.md")).expect("report");
+    assert!(report.contains("10 orders from 4 regions"), "{report}");
+
+    // Each extract logged `start REGION NANOS` and `end REGION NANOS`.
+    let log = std::fs::read_to_string(w.path().join("out/extract.log")).expect("log");
+    let mut events: Vec<(u128, i32, String)> = log
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let step = if fields[0] == "start" { 1 } else { -1 };
+            (
+                fields[2].parse().expect("nanos"),
+                step,
+                fields[1].to_string(),
+            )
+        })
+        .collect();
+    events.sort();
+    let mut started: Vec<&str> = events
+        .iter()
+        .filter(|e| e.1 == 1)
+        .map(|e| e.2.as_str())
+        .collect();
+    started.sort_unstable();
+    assert_eq!(started, ["east", "north", "south", "west"]);
+    let (mut running, mut peak) = (0, 0);
+    for (_, step, _) in &events {
+        running += step;
+        peak = peak.max(running);
+    }
+    assert!(peak <= 2, "{peak} extracts at once:\n{log}");
+    assert_eq!(running, 0, "every extract ended:\n{log}");
+}
+
+#[test]
+fn the_examples_plan_as_their_readmes_say() {
+    let w = Workdir::example("methodology");
+    let d = w.baton(&["plan", "methodology.yaml", "--json"]).json();
+    assert_eq!(
+        d["stages"],
+        json!([["frame"], ["design"], ["build"], ["test"], ["release"]])
+    );
+    assert_eq!(d["critical_path_ms"], 15_300_000);
+    let w = Workdir::example("pipeline");
+    let d = w.baton(&["plan", "pipeline.yaml", "--json"]).json();
+    assert_eq!(d["max_parallelism"], json!([2, 1, 1]));
+    assert_eq!(
+        d["critical_path"],
+        json!(["extract", "aggregate", "report"])
+    );
+}
+
+#[test]
+fn methodology_applied_to_a_project_shows_what_is_missing_and_rolls_back() {
+    let w = Workdir::example("methodology");
+    std::fs::create_dir(w.path().join("docs")).expect("docs/");
+    w.write("docs/problem.md", "# A problem\n");
+    let out = w.baton(&["apply", "methodology.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let d = w.baton(&["status", "--json"]).json();
+    assert_eq!(d["phases"][4]["status"], "waiting", "{d}");
+    assert_eq!(
+        d["phases"][4]["missing"],
+        json!(["approval group release-managers"])
+    );
+    assert!(w.path().join("dist/build.txt").exists());
+
+    let out = w.baton(&["rollback"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let d = w.baton(&["status", "--json"]).json();
+    assert_eq!(
+        phase_statuses(&d),
+        statuses(&[
+            ("frame", "completed"),
+            ("design", "completed"),
+            ("build", "rolled_back"),
+            ("test", "completed"),
+            ("release", "pending"),
+        ])
+    );
+    assert!(
+        !w.path().join("dist/build.txt").exists(),
+        "build's undo ran"
     );
 }

@@ -265,6 +265,30 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    /// Tasks, subprocesses and call activities: the kinds that do work, as opposed to
+    /// events and gateways.
+    pub fn is_activity(&self) -> bool {
+        match self {
+            NodeKind::PassThroughTask
+            | NodeKind::ServiceTask { .. }
+            | NodeKind::ScriptTask { .. }
+            | NodeKind::UserTask { .. }
+            | NodeKind::ReceiveTask { .. }
+            | NodeKind::BusinessRuleTask { .. }
+            | NodeKind::SubProcess { .. }
+            | NodeKind::CallActivity { .. } => true,
+            NodeKind::StartEvent { .. }
+            | NodeKind::EndEvent { .. }
+            | NodeKind::IntermediateCatchEvent { .. }
+            | NodeKind::IntermediateThrowEvent { .. }
+            | NodeKind::BoundaryEvent { .. }
+            | NodeKind::ExclusiveGateway
+            | NodeKind::ParallelGateway
+            | NodeKind::InclusiveGateway
+            | NodeKind::EventBasedGateway => false,
+        }
+    }
+
     /// The BPMN XML element name of this kind, as metrics and traces label element
     /// types (`serviceTask`, `startEvent`). Kinds that several XML elements compile to
     /// have one name: a send task is a `serviceTask`, as are a script or business rule

@@ -11,6 +11,7 @@ mod diagnostic;
 mod graph;
 mod names;
 mod paths;
+pub mod plan;
 pub mod timer;
 
 pub use diagnostic::{Diagnostic, Severity, Span};

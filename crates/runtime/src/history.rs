@@ -7,7 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use baton_store::Store;
+use baton_core::InstanceId;
+use baton_model::plan::Observed;
+use baton_store::{ElementHistoryRow, HistoryFilter, Store};
 use serde_json::json;
 
 use crate::error::Error;
@@ -69,6 +71,93 @@ impl<S: Store> Runtime<S> {
     }
 }
 
+/// Element history is read this many rows at a time.
+const HISTORY_PAGE: u32 = 10_000;
+
+impl<S: Store> Runtime<S> {
+    /// What each element of a process took when it ran, over every deployed version (an
+    /// edited workflow does the same work): its ended runs and their p50, by element id
+    /// (`baton plan`). A run of a multi-instance or loop activity is its body, from the
+    /// first item to the last, not each item.
+    pub fn observed_durations(
+        &self,
+        process_id: &str,
+    ) -> Result<BTreeMap<String, Observed>, Error> {
+        let mut spans: BTreeMap<(InstanceId, String), Vec<Span>> = BTreeMap::new();
+        let mut after = None;
+        loop {
+            let filter = HistoryFilter {
+                process_id: Some(process_id.to_string()),
+                after,
+                limit: Some(HISTORY_PAGE),
+                ..HistoryFilter::default()
+            };
+            let page = self.store().element_history(&filter)?;
+            let full = page.len() >= HISTORY_PAGE as usize;
+            after = page.last().map(ElementHistoryRow::id);
+            for row in page {
+                if let Some(ended) = row.ended_at {
+                    spans
+                        .entry((row.instance, row.element_id))
+                        .or_default()
+                        .push(Span {
+                            key: row.key.0,
+                            start: row.started_at.0,
+                            end: ended.0,
+                        });
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        let mut by_element: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for ((_, element), spans) in spans {
+            by_element
+                .entry(element)
+                .or_default()
+                .extend(outermost(spans));
+        }
+        Ok(by_element
+            .into_iter()
+            .filter_map(|(element, mut durations)| {
+                durations.sort_unstable();
+                let p50 = nearest_rank(&durations, 50)?;
+                let observed = Observed {
+                    runs: durations.len() as u64,
+                    p50_ms: u64::try_from(p50).unwrap_or(0),
+                };
+                Some((element, observed))
+            })
+            .collect())
+    }
+}
+
+/// One ended element instance: its key (activation order) and times.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    key: u64,
+    start: i64,
+    end: i64,
+}
+
+/// The durations of the runs of one element in one instance: element instances inside
+/// another one of the same element (the items of a multi-instance or loop body, which
+/// is activated first) are part of that run, not runs of their own.
+fn outermost(mut spans: Vec<Span>) -> Vec<i64> {
+    spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end), s.key));
+    let mut durations = Vec::new();
+    let mut outer_end = i64::MIN;
+    for span in spans {
+        if span.end <= outer_end {
+            continue;
+        }
+        outer_end = span.end;
+        durations.push(span.end - span.start);
+    }
+    durations
+}
+
 fn aggregate(
     process_id: &str,
     version: u32,
@@ -127,6 +216,22 @@ fn round2(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_items_of_a_multi_instance_are_part_of_its_run() {
+        let span = |key, start, end| Span { key, start, end };
+        // A body from 0 to 900 with three items inside, then a second run after a loop
+        // back, and an item that started and ended with its body (same milliseconds).
+        let spans = vec![
+            span(1, 0, 900),
+            span(2, 0, 300),
+            span(3, 300, 600),
+            span(4, 600, 900),
+            span(5, 1000, 1200),
+            span(6, 1000, 1200),
+        ];
+        assert_eq!(outermost(spans), [900, 200]);
+    }
 
     #[test]
     fn nearest_rank_percentiles_are_values_that_occurred() {

@@ -8,6 +8,10 @@ use super::scope::Scope;
 use super::{Check, Finding, Severity};
 use crate::reader::{BpmnElement, Element, Ns};
 
+/// Job types Baton's runtime runs itself, whatever `baton.toml` says: the phases of YAML
+/// workflows (`baton_yaml::action::PHASE_JOB_TYPE`), as `baton convert` writes them.
+const BUILT_IN: &[&str] = &["baton.phase"];
+
 /// Tasks (and message events, which Camunda 8 runs as jobs) whose
 /// `zeebe:taskDefinition` type has no handler, and listeners likewise (the process's own
 /// with the process's scope). A type computed by an expression is only known at run time
@@ -37,7 +41,11 @@ pub(super) fn job_types(scope: &Scope<'_>, known: &BTreeSet<String>, findings: &
             let Some(job_type) = holder.attr("type").map(str::trim) else {
                 continue;
             };
-            if job_type.is_empty() || job_type.starts_with('=') || known.contains(job_type) {
+            if job_type.is_empty()
+                || job_type.starts_with('=')
+                || known.contains(job_type)
+                || BUILT_IN.contains(&job_type)
+            {
                 continue;
             }
             findings.push(unknown_job_type(node, holder, job_type, known));

@@ -6,6 +6,7 @@ mod bench;
 mod cancel;
 mod claim;
 mod complete;
+mod convert;
 mod decide;
 mod deploy;
 mod history;
@@ -15,6 +16,7 @@ mod instances;
 mod lint;
 mod metrics;
 mod modify;
+mod plan;
 mod prune;
 mod publish;
 mod resolve;
@@ -317,6 +319,23 @@ pub fn run(cli: Cli) -> Result<u8> {
             config,
             json,
         } => lint::run(&files, config.as_deref(), json),
+        Commands::Plan {
+            file,
+            process,
+            db,
+            json,
+            mermaid,
+            dot,
+        } => {
+            let format = match (json, mermaid, dot) {
+                (true, _, _) => plan::Format::Json,
+                (_, true, _) => plan::Format::Mermaid,
+                (_, _, true) => plan::Format::Dot,
+                _ => plan::Format::Table,
+            };
+            plan::run(&file, process.as_deref(), db.as_deref(), format)
+        }
+        Commands::Convert { file, output } => convert::run(&file, output.as_deref()),
         Commands::Tck { dir, json, csv } => tck::run(&dir, json, csv.as_deref()),
         Commands::Bench {
             files,
