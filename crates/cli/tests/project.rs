@@ -320,3 +320,36 @@ fn a_phase_waiting_for_its_approval_names_who_approves() {
     let text = work.baton(&["status"]).stdout;
     assert!(text.contains("baton complete"), "{text}");
 }
+
+#[test]
+fn templates_are_found_from_where_the_workflow_was_deployed_whatever_the_directory_later() {
+    let work = Workdir::new();
+    std::fs::create_dir_all(work.path().join("flows")).expect("dir");
+    work.write(
+        "flows/notes.yaml",
+        "id: notes\nphases:\n  write:\n    template:\n      - from: notes.md.j2\n        to: NOTES.md\n",
+    );
+    work.write("flows/notes.md.j2", "Notes for {{ who }}\n");
+    let deployed = work.baton(&["deploy", "flows/notes.yaml"]);
+    assert_eq!(deployed.code, 0, "{}", deployed.stderr);
+    std::fs::create_dir_all(work.path().join("elsewhere/.baton")).expect("dir");
+    std::fs::copy(
+        work.path().join(".baton/baton.db"),
+        work.path().join("elsewhere/.baton/baton.db"),
+    )
+    .expect("store copied");
+    let started = work
+        .command(&["start", "notes", "--var", "who=\"ops\"", "--json"])
+        .current_dir(work.path().join("elsewhere"))
+        .output()
+        .expect("baton runs");
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("elsewhere/NOTES.md")).expect("rendered"),
+        "Notes for ops\n"
+    );
+}

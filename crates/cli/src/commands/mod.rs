@@ -397,7 +397,15 @@ fn read_sources(files: &[impl AsRef<Path>]) -> Result<Vec<Source>> {
         .iter()
         .map(|f| {
             let path = f.as_ref();
-            read_source(path).map_err(|e| unreadable(path, &e).into())
+            let mut source = read_source(path).map_err(|e| unreadable(path, &e))?;
+            // A YAML workflow's templates and schemas are found from its stored name,
+            // later and from any directory, so the name it is stored under is absolute.
+            if baton_yaml::is_yaml(path)
+                && let Ok(absolute) = std::path::absolute(path)
+            {
+                source.name = absolute;
+            }
+            Ok(source)
         })
         .collect::<Result<_>>()?;
     let mut wanted = Vec::new();
