@@ -24,6 +24,7 @@ fn types_read_as_the_issue_and_dspy_write_them() {
     check_type("enum(billing,bug,other)", "enum(billing,bug,other)");
     check_type("enum( billing , bug )", "enum(billing,bug)");
     check_type("Literal['billing', \"bug\"]", "enum(billing,bug)");
+    check_type("enum('in progress', done)", "enum(in progress,done)");
     check_type("list(string)", "list(string)");
     check_type("list[str]", "list(string)");
     check_type("List[list[int]]", "list(list(integer))");
