@@ -11,9 +11,10 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use crate::prompt::{Message, OutputMode};
+use crate::prompt::{self, Message, OutputMode};
+use crate::signature::Signature;
 
 /// A value that must not be shown: an API key.
 #[derive(Clone, PartialEq, Eq)]
@@ -198,29 +199,36 @@ impl Client {
         )
     }
 
-    /// The JSON body of a request: never streaming, with the model and the response format.
-    pub fn request_body(&self, messages: &[Message], response_format: &Value) -> Value {
-        let mut body = json!({
-            "model": self.config.model,
-            "messages": messages,
-            "stream": false,
-        });
-        if !response_format.is_null()
-            && let Value::Object(entries) = &mut body
-        {
-            entries.insert("response_format".into(), response_format.clone());
+    /// Everything a request for `signature` sends besides the model and the messages (today
+    /// the `response_format` of the provider's output mode): what `digest` covers with them.
+    pub fn parameters(&self, signature: &Signature) -> Value {
+        json!({"response_format": prompt::response_format(signature, self.config.output_mode)})
+    }
+
+    /// The digest naming a request of this provider: its cache key and journal fingerprint.
+    pub fn digest(&self, messages: &[Message], parameters: &Value) -> String {
+        prompt::prompt_digest(&self.config.name, &self.config.model, messages, parameters)
+    }
+
+    /// The JSON body of a request: the model, the messages, never streaming, and the
+    /// `parameters` object's entries.
+    pub fn request_body(&self, messages: &[Message], parameters: &Value) -> Value {
+        let mut body = Map::new();
+        body.insert("model".into(), self.config.model.clone().into());
+        body.insert("messages".into(), json!(messages));
+        body.insert("stream".into(), false.into());
+        if let Value::Object(entries) = parameters {
+            for (name, value) in entries {
+                body.insert(name.clone(), value.clone());
+            }
         }
-        body
+        Value::Object(body)
     }
 
     /// Sends one request and waits for its answer (at most the provider's timeout).
-    pub fn complete(
-        &self,
-        messages: &[Message],
-        response_format: &Value,
-    ) -> Result<Completion, Error> {
+    pub fn complete(&self, messages: &[Message], parameters: &Value) -> Result<Completion, Error> {
         let url = self.endpoint();
-        let body = self.request_body(messages, response_format).to_string();
+        let body = self.request_body(messages, parameters).to_string();
         let mut request = self
             .agent
             .post(&url)

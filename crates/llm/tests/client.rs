@@ -121,8 +121,8 @@ fn ask(replies: Vec<Reply>, timeout: Duration) -> (Result<baton_llm::Completion,
             .into_iter()
             .collect(),
     );
-    let format = prompt::response_format(&signature, OutputMode::JsonSchema);
-    let result = client(&base_url, timeout).complete(&messages, &format);
+    let client = client(&base_url, timeout);
+    let result = client.complete(&messages, &client.parameters(&signature));
     let request = requests
         .recv_timeout(Duration::from_secs(5))
         .unwrap_or_default();
