@@ -1,6 +1,7 @@
 //! Typed LLM tasks, the library half: what a task asks for and how the answer is checked
-//! (`signature`), the chat messages and their digest (`prompt`), and an OpenAI-compatible
-//! chat-completions client with its retry policy (`client`).
+//! (`signature`), the chat messages and their digest (`prompt`), an OpenAI-compatible
+//! chat-completions client with its retry policy (`client`), and `baton.toml`'s `[llm]`
+//! section (`config`).
 //!
 //! Nothing here knows the engine: the runtime (not yet wired) evaluates a task's input
 //! mappings, builds the prompt, calls the client off the engine thread and journals the call.
@@ -8,9 +9,11 @@
 //! without an instance, and the core stays free of IO.
 
 pub mod client;
+pub mod config;
 pub mod prompt;
 pub mod signature;
 
 pub use client::{Client, Completion, ProviderConfig, RetryPolicy, Secret};
+pub use config::LlmConfig;
 pub use prompt::{Message, Role, prompt_digest};
 pub use signature::{Field, FieldType, Signature};
