@@ -1,7 +1,8 @@
 //! Typed LLM tasks, the library half: what a task asks for and how the answer is checked
 //! (`signature`), the chat messages and their digest (`prompt`), an OpenAI-compatible
-//! chat-completions client with its retry policy (`client`), and `baton.toml`'s `[llm]`
-//! section (`config`).
+//! chat-completions client with its retry policy (`client`), the ask / check / re-ask
+//! exchange as a pure state machine (`conversation`), and `baton.toml`'s `[llm]` section
+//! (`config`).
 //!
 //! Nothing here knows the engine: the runtime (not yet wired) evaluates a task's input
 //! mappings, builds the prompt, calls the client off the engine thread and journals the call.
@@ -10,10 +11,12 @@
 
 pub mod client;
 pub mod config;
+pub mod conversation;
 pub mod prompt;
 pub mod signature;
 
 pub use client::{Client, Completion, ProviderConfig, RetryPolicy, Secret};
 pub use config::LlmConfig;
+pub use conversation::{Conversation, Outcome};
 pub use prompt::{Message, Role, prompt_digest};
 pub use signature::{Field, FieldType, Signature};
