@@ -123,8 +123,9 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether another attempt may succeed: timeouts, rate limits, server errors and
-    /// connection failures pass; a refused key, a rejected request or an unreadable answer
+    /// Whether another attempt may succeed: timeouts (the provider's 408 too), conflicts
+    /// (409), rate limits, server errors and connection failures pass, as OpenAI's own
+    /// clients retry them; a refused key, another rejected request or an unreadable answer
     /// would fail the same way again.
     pub fn is_transient(&self) -> bool {
         match self {
@@ -132,7 +133,8 @@ impl Error {
             | Error::RateLimited { .. }
             | Error::Server { .. }
             | Error::Unreachable { .. } => true,
-            Error::Auth { .. } | Error::Rejected { .. } | Error::Malformed { .. } => false,
+            Error::Rejected { status, .. } => matches!(status, 408 | 409),
+            Error::Auth { .. } | Error::Malformed { .. } => false,
         }
     }
 }

@@ -323,6 +323,11 @@ fn the_retry_policy_retries_transient_failures_with_backoff_or_retry_after() {
         status: 401,
         detail: String::new(),
     };
+    let rejected = |status| Error::Rejected {
+        provider: provider(),
+        status,
+        detail: String::new(),
+    };
     let malformed = Error::Malformed {
         provider: provider(),
         reason: String::new(),
@@ -335,6 +340,8 @@ fn the_retry_policy_retries_transient_failures_with_backoff_or_retry_after() {
         (4, &server, None),
         (1, &limited(Some(Duration::from_secs(3))), ms(3000)),
         (2, &limited(None), ms(200)),
+        (1, &rejected(408), ms(100)),
+        (1, &rejected(400), None),
         (1, &auth, None),
         (1, &malformed, None),
     ];
