@@ -218,3 +218,37 @@ fn an_invalid_answer_names_the_field_and_what_was_expected() {
         "{message}"
     );
 }
+
+/// The column an error points at, for errors that have one.
+fn column(error: &baton_llm::signature::Error) -> Option<usize> {
+    use baton_llm::signature::Error;
+    match error {
+        Error::UnknownType { column, .. }
+        | Error::Expected { column, .. }
+        | Error::EmptyEnum { column, .. } => Some(*column),
+        Error::InField { error, .. } => column(error),
+        Error::Duplicate { .. } | Error::NoOutputs { .. } => None,
+    }
+}
+
+#[test]
+fn every_cut_of_a_signature_reads_or_fails_with_a_column_inside_it() {
+    let text = "tïcket: str, tier: Literal['a', \"b\"] -> cat: enum(x, y), n: list[list(int)], d: dict[str, int],";
+    let chars: Vec<char> = text.chars().collect();
+    for end in 0..=chars.len() {
+        let cut: String = chars[..end].iter().collect();
+        for result in [
+            Signature::parse_shorthand("s", &cut).map(|_| ()),
+            cut.parse::<FieldType>().map(|_| ()),
+        ] {
+            if let Err(error) = result
+                && let Some(column) = column(&error)
+            {
+                assert!(
+                    (1..=end + 1).contains(&column),
+                    "{cut:?}: {error} points outside the text"
+                );
+            }
+        }
+    }
+}
