@@ -9,14 +9,20 @@
 //! Keeping the crate free of the core means a prompt and its validation can be tested
 //! without an instance, and the core stays free of IO.
 
+#[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
 pub mod config;
 pub mod conversation;
 pub mod prompt;
 pub mod signature;
+pub mod task;
 
+#[cfg(feature = "client")]
 pub use client::{Client, Completion, ProviderConfig, RetryPolicy, Secret};
+#[cfg(feature = "client")]
 pub use config::LlmConfig;
 pub use conversation::{Conversation, Outcome};
 pub use prompt::{Message, Role, prompt_digest};
 pub use signature::{Field, FieldType, Signature};
+pub use task::{LlmTask, TASK_HEADER, TASK_JOB_TYPE};

@@ -15,22 +15,27 @@ use std::str::FromStr;
 
 use serde_json::{Map, Value, json};
 
-/// A task's declared interface.
-#[derive(Clone, Debug, PartialEq)]
+/// A task's declared interface. Serialized (in a job header, see `task`) with types in their
+/// written form, `"enum(a,b)"`, so a header reads as the model declared it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Signature {
     pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub instructions: String,
     pub inputs: Vec<Field>,
     pub outputs: Vec<Field>,
 }
 
 /// One input or output of a signature.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Field {
     pub name: String,
+    #[serde(rename = "type")]
     pub kind: FieldType,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// For inputs: the FEEL text giving the value (absent: the variable of the field's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
@@ -283,6 +288,19 @@ impl FromStr for FieldType {
             return Err(parser.expected("the end of the type"));
         }
         Ok(kind)
+    }
+}
+
+impl serde::Serialize for FieldType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FieldType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<FieldType, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
