@@ -529,13 +529,18 @@ impl Writer<'_> {
                     inner.empty("zeebe:assignmentDefinition", &attributes);
                 }
             }
-            NodeKind::BusinessRuleTask { decision } => inner.empty(
-                "zeebe:calledDecision",
-                &[
-                    ("decisionId", Some(decision.decision_id.clone())),
-                    ("resultVariable", Some(decision.result_variable.clone())),
-                ],
-            ),
+            NodeKind::BusinessRuleTask { decision } => {
+                inner.empty(
+                    "zeebe:calledDecision",
+                    &[
+                        ("decisionId", Some(decision.decision_id.clone())),
+                        ("resultVariable", Some(decision.result_variable.clone())),
+                    ],
+                );
+                if let Some(fallback) = &decision.llm_fallback {
+                    llm_fallback(&mut inner, fallback);
+                }
+            }
             NodeKind::CallActivity { called } => inner.empty(
                 "zeebe:calledElement",
                 &[
@@ -790,6 +795,46 @@ fn write_looping(xml: &mut Xml, looping: &Looping) {
             }
         }
     }
+}
+
+/// A decision's `baton:fallback`, from the task JSON the reader made of it. (An LLM service
+/// task needs nothing of its own: its job type and header are written like any job's.)
+fn llm_fallback(xml: &mut Xml, fallback: &str) {
+    let Ok(task) = baton_llm::LlmTask::from_header(fallback) else {
+        // Only the reader sets the fallback, from a task it serialized itself.
+        return;
+    };
+    let signature = &task.signature;
+    xml.open("baton:fallback", &[("provider", task.provider.clone())]);
+    xml.open("baton:signature", &[("name", Some(signature.name.clone()))]);
+    if !signature.instructions.is_empty() {
+        xml.text("baton:instructions", &[], &signature.instructions);
+    }
+    if let Some(objective) = &task.objective {
+        xml.text("baton:objective", &[], objective);
+    }
+    let sides = [
+        ("baton:input", &signature.inputs),
+        ("baton:output", &signature.outputs),
+    ];
+    for (name, fields) in sides {
+        for field in fields {
+            xml.empty(
+                name,
+                &[
+                    ("name", Some(field.name.clone())),
+                    ("type", Some(field.kind.to_string())),
+                    ("source", field.source.clone()),
+                    (
+                        "description",
+                        Some(field.description.clone()).filter(|d| !d.is_empty()),
+                    ),
+                ],
+            );
+        }
+    }
+    xml.close("baton:signature");
+    xml.close("baton:fallback");
 }
 
 type Attribute = (&'static str, Option<String>);

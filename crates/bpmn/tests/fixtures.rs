@@ -267,8 +267,14 @@ fn kind(kind: &NodeKind) -> String {
             }
         }
         NodeKind::BusinessRuleTask { decision } => format!(
-            "business-rule-task(decision={} -> {})",
-            decision.decision_id, decision.result_variable
+            "business-rule-task(decision={} -> {}{})",
+            decision.decision_id,
+            decision.result_variable,
+            decision
+                .llm_fallback
+                .as_ref()
+                .map(|task| format!(", llm-fallback={task}"))
+                .unwrap_or_default()
         ),
         NodeKind::ExclusiveGateway => "exclusive-gateway".into(),
         NodeKind::ParallelGateway => "parallel-gateway".into(),

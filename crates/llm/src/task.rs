@@ -49,7 +49,7 @@ mod tests {
     fn a_task_survives_its_header_with_types_as_written() {
         let mut signature =
             Signature::parse_shorthand("triage", "text -> category: enum(a,b), tags: list[str]")
-                .unwrap();
+                .expect("a valid shorthand");
         signature.inputs[0].source = Some("=ticket.text".into());
         let task = LlmTask {
             provider: Some("stub".into()),
@@ -60,13 +60,19 @@ mod tests {
         let header = task.to_header();
         assert!(header.contains(r#""type":"enum(a,b)""#), "{header}");
         assert!(header.contains(r#""type":"list(string)""#), "{header}");
-        assert_eq!(LlmTask::from_header(&header).unwrap(), task);
+        assert_eq!(
+            LlmTask::from_header(&header).expect("its own header reads back"),
+            task
+        );
     }
 
     #[test]
     fn a_header_with_an_unknown_type_is_refused() {
-        let header = r#"{"signature":{"name":"s","inputs":[],"outputs":[{"name":"o","type":"str1ng"}]}}"#;
-        let error = LlmTask::from_header(header).unwrap_err().to_string();
+        let header =
+            r#"{"signature":{"name":"s","inputs":[],"outputs":[{"name":"o","type":"str1ng"}]}}"#;
+        let error = LlmTask::from_header(header)
+            .expect_err("str1ng is no type")
+            .to_string();
         assert!(error.contains("unknown type `str1ng`"), "{error}");
     }
 }

@@ -522,6 +522,7 @@ impl Compiler {
                     decision: CalledDecision {
                         decision_id: decision.decision.clone(),
                         result_variable: decision.result.clone(),
+                        llm_fallback: None,
                     },
                 },
                 scope,

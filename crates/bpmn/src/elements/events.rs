@@ -21,12 +21,17 @@ pub(crate) struct Globals {
     signals: HashMap<String, String>,
     errors: HashMap<String, (Option<String>, Option<String>)>,
     escalations: HashMap<String, Option<String>>,
+    /// AutoTel's `<dspy:signature>`s, named by `<dspy:service>` tasks.
+    pub(crate) signatures: crate::extensions::llm::Signatures,
 }
 
 impl Globals {
     /// Reads `<message>`, `<signal>`, `<error>` and `<escalation>` from the definitions.
     pub(crate) fn read(root: &Element, report: &mut Report) -> Globals {
-        let mut globals = Globals::default();
+        let mut globals = Globals {
+            signatures: crate::extensions::llm::dspy_signatures(root, report),
+            ..Globals::default()
+        };
         for child in root.children.iter().filter(|c| c.ns() == Ns::Bpmn) {
             let Some(id) = child.id() else { continue };
             match child.name.as_str() {

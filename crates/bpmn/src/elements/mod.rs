@@ -147,7 +147,7 @@ impl GraphBuilder<'_> {
             }
             // Camunda 8 runs message throw events as jobs, like send tasks.
             "endEvent" | "intermediateThrowEvent" if throws_message(el) => {
-                service_task::read(el, report)
+                service_task::read(el, self.globals, report)
             }
             "endEvent" => end_event::read(el, self.globals, report),
             "intermediateCatchEvent" => events::trigger(el, self.globals, report)
@@ -195,7 +195,7 @@ impl GraphBuilder<'_> {
             "inclusiveGateway" => Some(NodeKind::InclusiveGateway),
             "eventBasedGateway" => Some(NodeKind::EventBasedGateway),
             "task" | "manualTask" => task::read(el, report),
-            "serviceTask" | "sendTask" => service_task::read(el, report),
+            "serviceTask" | "sendTask" => service_task::read(el, self.globals, report),
             "scriptTask" => script_task::read(el, report),
             "userTask" => user_task::read(el, report),
             "businessRuleTask" => business_rule_task::read(el, report),

@@ -2,6 +2,7 @@
 
 pub(crate) mod feel;
 pub(crate) mod listeners;
+pub(crate) mod llm;
 pub(crate) mod zeebe;
 
 /// The result of looking for an optional extension: absent, present but unusable (the

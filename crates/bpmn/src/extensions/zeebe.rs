@@ -174,6 +174,8 @@ pub(crate) fn called_decision(el: &Element, report: &mut Report) -> Found<Called
     Found::Valid(CalledDecision {
         decision_id: decision_id.to_string(),
         result_variable: result_variable.to_string(),
+        // Baton's own extension, set by `business_rule_task` from `baton:fallback`.
+        llm_fallback: None,
     })
 }
 
