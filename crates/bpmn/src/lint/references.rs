@@ -9,8 +9,9 @@ use super::{Check, Finding, Severity};
 use crate::reader::{BpmnElement, Element, Ns};
 
 /// Job types Baton's runtime runs itself, whatever `baton.toml` says: the phases of YAML
-/// workflows (`baton_yaml::action::PHASE_JOB_TYPE`), as `baton convert` writes them.
-const BUILT_IN: &[&str] = &["baton.phase"];
+/// workflows (`baton_yaml::action::PHASE_JOB_TYPE`), as `baton convert` writes them, and
+/// LLM tasks (`baton_llm::TASK_JOB_TYPE`, asked of `[llm]`'s providers).
+const BUILT_IN: &[&str] = &["baton.phase", baton_llm::TASK_JOB_TYPE];
 
 /// Tasks (and message events, which Camunda 8 runs as jobs) whose
 /// `zeebe:taskDefinition` type has no handler, and listeners likewise (the process's own
