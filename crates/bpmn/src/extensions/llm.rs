@@ -57,6 +57,7 @@ pub(crate) fn dspy_signatures(root: &Element, report: &mut Report) -> Signatures
             } else if is(part, DSPY_NS, "output") {
                 &mut signature.outputs
             } else {
+                unknown_part(el, part, report);
                 continue;
             };
             match field(el, part, false, report) {
@@ -188,6 +189,8 @@ fn baton_llm_task(el: &Element, holder: &Element, report: &mut Report) -> Option
                 Some(field) => signature.outputs.push(field),
                 None => valid = false,
             }
+        } else {
+            unknown_part(el, part, report);
         }
     }
     if !valid || !checked(el, sig, &signature, report) {
@@ -301,6 +304,20 @@ fn field(el: &Element, part: &Element, with_source: bool, report: &mut Report) -
         description: part.attr("description").unwrap_or("").trim().to_string(),
         source,
     })
+}
+
+/// A misspelt part of a signature (`<baton:ouput>`) would silently drop a field: warn.
+fn unknown_part(el: &Element, part: &Element, report: &mut Report) {
+    let at = At::inside(el, part);
+    report.warning_at(
+        at.span,
+        at.element,
+        format!(
+            "<{}> is not part of a signature and is ignored (expected instructions, \
+             objective, input or output)",
+            part.qualified
+        ),
+    );
 }
 
 /// The `name` attribute of `part` (inside `el`), reported when missing or empty.
