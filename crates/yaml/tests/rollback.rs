@@ -34,10 +34,9 @@ fn rollback_undoes_completed_phases_most_recent_first() {
             reason: "rollback".into(),
         },
     );
-    // FIXME: the issue says undo actions run most recent first; the core starts every
-    // handler at once (creating the most recent one's job first), so a runtime that runs
-    // jobs side by side runs them together. Running them one at a time is the runtime's
-    // to do (or the core's, with a sequential compensation throw).
+    // The core starts every handler at once, creating the most recent one's job first;
+    // the runtime runs one undo job of an instance at a time in that order
+    // (`Runtime::take_due`), which `crates/cli/tests/project.rs` checks end to end.
     assert_eq!(open_jobs(&def, &state), ["b__undo", "a__undo"]);
     let jobs: Vec<_> = state.jobs.keys().copied().collect();
     for (at, job) in (5..).zip(jobs) {
