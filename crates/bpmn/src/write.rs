@@ -797,10 +797,15 @@ fn write_looping(xml: &mut Xml, looping: &Looping) {
     }
 }
 
-/// A decision's `baton:fallback`, from the task JSON the reader made of it. (An LLM service
-/// task needs nothing of its own: its job type and header are written like any job's.)
-fn llm_fallback(xml: &mut Xml, fallback: &str) {
-    let Ok(task) = baton_llm::LlmTask::from_header(fallback) else {
+/// A decision's `baton:fallback`, from the task JSON the reader put in its job's header. (An
+/// LLM service task needs nothing of its own: its job type and header are written like any
+/// job's.)
+fn llm_fallback(xml: &mut Xml, fallback: &JobDefinition) {
+    let header = fallback
+        .headers
+        .iter()
+        .find(|(name, _)| name == baton_llm::TASK_HEADER);
+    let Some(Ok(task)) = header.map(|(_, json)| baton_llm::LlmTask::from_header(json)) else {
         // Only the reader sets the fallback, from a task it serialized itself.
         return;
     };

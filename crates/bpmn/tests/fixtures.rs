@@ -273,7 +273,8 @@ fn kind(kind: &NodeKind) -> String {
             decision
                 .llm_fallback
                 .as_ref()
-                .map(|task| format!(", llm-fallback={task}"))
+                .and_then(|job| job.headers.first())
+                .map(|(_, task)| format!(", llm-fallback={task}"))
                 .unwrap_or_default()
         ),
         NodeKind::ExclusiveGateway => "exclusive-gateway".into(),

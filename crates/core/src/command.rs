@@ -8,7 +8,7 @@ use baton_feel::Context;
 
 use baton_model::Throw;
 
-use crate::event::TraceContext;
+use crate::event::{IncidentKind, LlmCall, TraceContext};
 use crate::ids::{ElementRef, InstanceId, Key, ParentRef, Timestamp};
 
 /// A command together with the moment it was issued.
@@ -86,13 +86,23 @@ pub enum Command {
         variables: Context,
     },
     /// A worker failed a job. `retries` is what the worker says is left (normally the
-    /// job's retries minus one); zero raises an incident. `retry_backoff_ms` is decided by
-    /// the runtime's retry policy, which is where jitter (randomness) lives.
+    /// job's retries minus one); zero raises an incident of kind `incident` (a worker's
+    /// failure is `JobNoRetries`; an LLM task's answer that stays invalid says so).
+    /// `retry_backoff_ms` is decided by the runtime's retry policy, which is where jitter
+    /// (randomness) lives.
     FailJob {
         job: Key,
         retries: u32,
         message: String,
         retry_backoff_ms: u64,
+        incident: IncidentKind,
+    },
+    /// The runtime's LLM worker reports the requests it made (or the cached answers it
+    /// took) for an open job, before the job's outcome: they are journaled, so replay and
+    /// recovery never ask the model again.
+    RecordLlmCalls {
+        job: Key,
+        calls: Vec<LlmCall>,
     },
     /// A worker reports a business error: a BPMN error with `code` is thrown from the
     /// job's task.
@@ -156,6 +166,7 @@ impl Command {
             | Command::ChildStartFailed { .. }
             | Command::TriggerTimer { .. }
             | Command::FailJob { .. }
+            | Command::RecordLlmCalls { .. }
             | Command::ActivateJob { .. }
             | Command::ErrorUncaught { .. }
             | Command::AssignUserTask { .. }
@@ -189,6 +200,7 @@ impl Command {
             Command::ActivateJob { .. } => "activate job",
             Command::CompleteJob { .. } => "complete job",
             Command::FailJob { .. } => "fail job",
+            Command::RecordLlmCalls { .. } => "record llm calls",
             Command::CompleteUserTask { .. } => "complete user task",
             Command::AssignUserTask { .. } => "assign user task",
             Command::CancelInstance => "cancel instance",

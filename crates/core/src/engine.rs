@@ -353,9 +353,21 @@ fn run(
             retries,
             message,
             retry_backoff_ms,
+            incident,
         } => {
             ensure_active(&p)?;
-            job::fail(&mut p, *job, *retries, message, *retry_backoff_ms)?
+            job::fail(
+                &mut p,
+                *job,
+                *retries,
+                message,
+                *retry_backoff_ms,
+                *incident,
+            )?
+        }
+        Command::RecordLlmCalls { job, calls } => {
+            ensure_active(&p)?;
+            job::record_llm_calls(&mut p, *job, calls)?
         }
         Command::ThrowError {
             job,

@@ -240,10 +240,88 @@ pub enum Event {
     #[serde(rename = "condition_reset@1")]
     ConditionReset { owner: Key, event: Name },
 
+    /// The job `job` of the element `element` (an LLM task, or a decision's LLM fallback)
+    /// asked a language model, or took a cached answer. Written by the runtime as it
+    /// reports the job's outcome, so that replay and recovery reuse the answer and never
+    /// ask again; it changes nothing but the instance's LLM usage.
+    #[serde(rename = "llm_called@1")]
+    LlmCalled {
+        job: Key,
+        element: Name,
+        call: Box<LlmCall>,
+    },
+    /// A business rule task with an LLM fallback decided `route`: its decision table gave
+    /// an answer (`rule`), or gave none and the fallback was asked (`llm`).
+    #[serde(rename = "decision_routed@1")]
+    DecisionRouted { key: Key, route: DecisionRoute },
+
     #[serde(rename = "instance_completed@1")]
     InstanceCompleted {},
     #[serde(rename = "instance_cancelled@1")]
     InstanceCancelled {},
+}
+
+/// One request to a language model (or one answer from the cache), as journaled: what was
+/// sent, what came back, what it cost and whether the answer was valid. Plain data the
+/// runtime fills in; the core only keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LlmCall {
+    /// The `[llm.providers.NAME]` asked.
+    pub provider: String,
+    pub model: String,
+    /// The messages sent, in order. API keys never get here: they travel in a header.
+    pub prompt: Vec<LlmMessage>,
+    /// Lowercase hex SHA-256 of provider, model, prompt and parameters: the cache key.
+    pub prompt_digest: String,
+    /// The content the model returned; absent when no answer came (a timeout, an error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    pub latency_ms: u64,
+    /// In millionths of the currency of the provider's `price_per_1k_tokens`.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub cost_micros: u64,
+    pub cache_hit: bool,
+    /// Whether the answer was valid for the task's signature.
+    pub valid: bool,
+    /// Why the request failed or the answer was refused (the validation error the model
+    /// is told when it is asked again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// What a good answer achieves (the task's `objective`), kept for the audit record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objective: Option<String>,
+}
+
+/// A chat message: `role` is `system`, `user` or `assistant`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LlmMessage {
+    pub role: String,
+    pub content: String,
+}
+
+/// Who decided at a business rule task with an LLM fallback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionRoute {
+    /// The decision table gave an answer; no model was asked.
+    Rule,
+    /// The table gave none; the fallback's LLM job was created.
+    Llm,
+}
+
+impl DecisionRoute {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionRoute::Rule => "rule",
+            DecisionRoute::Llm => "llm",
+        }
+    }
+}
+
+fn is_zero_u64(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Where an instance's trace is: its own trace id (drawn at random by the runtime, or the
@@ -330,6 +408,10 @@ pub enum IncidentKind {
     /// The instance ran more steps in one command than a command may take without
     /// waiting (an endless loop of elements that never wait, most likely).
     StepLimit,
+    /// An LLM task's answer was still not valid for its signature after its re-asks.
+    LlmInvalidOutput,
+    /// An LLM task would take the instance past its token or cost budget.
+    LlmBudgetExceeded,
 }
 
 impl IncidentKind {
@@ -344,6 +426,8 @@ impl IncidentKind {
             IncidentKind::SubscriptionFailed => "subscription_failed",
             IncidentKind::CalledProcessMissing => "called_process_missing",
             IncidentKind::StepLimit => "step_limit",
+            IncidentKind::LlmInvalidOutput => "llm_invalid_output",
+            IncidentKind::LlmBudgetExceeded => "llm_budget_exceeded",
         }
     }
 }

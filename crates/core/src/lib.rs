@@ -35,8 +35,11 @@ pub use decision::Decisions;
 pub use definition::{DEFAULT_MAX_STEPS_PER_COMMAND, Definition};
 pub use effect::Effect;
 pub use engine::{Outcome, Rejection, execute, execute_seeded};
-pub use event::{Event, IncidentKind, JournalRecord, ListenerRef, TraceContext, Wait};
+pub use event::{
+    DecisionRoute, Event, IncidentKind, JournalRecord, ListenerRef, LlmCall, LlmMessage,
+    TraceContext, Wait,
+};
 pub use ids::{ElementRef, GlobalKey, InstanceId, Key, KeyParseError, ParentRef, Timestamp};
 pub use state::{
-    InstanceState, InstanceStatus, JobLease, JobState, ReplayError, Subscription, Timer,
+    InstanceState, InstanceStatus, JobLease, JobState, LlmUsage, ReplayError, Subscription, Timer,
 };

@@ -53,6 +53,25 @@ pub struct InstanceState {
     pub next_key: u64,
     /// Number of events applied so far (the next event's journal position).
     pub seq: u64,
+    /// What the instance's LLM tasks have used so far (`llm_called` events), for budgets.
+    pub llm_usage: LlmUsage,
+}
+
+/// The sum of an instance's journaled LLM calls.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LlmUsage {
+    /// Requests sent to a provider (cache hits are not requests).
+    pub requests: u64,
+    pub cache_hits: u64,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    pub cost_micros: u64,
+}
+
+impl LlmUsage {
+    pub fn tokens(&self) -> u64 {
+        self.tokens_in.saturating_add(self.tokens_out)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -233,6 +252,7 @@ impl InstanceState {
             children: BTreeMap::new(),
             next_key: 1,
             seq: 0,
+            llm_usage: LlmUsage::default(),
         }
     }
 
@@ -592,7 +612,19 @@ impl InstanceState {
                 self.conditions_met
                     .remove(&(*owner, node_id(definition, event)?));
             }
+            Event::LlmCalled { call, .. } => {
+                let usage = &mut self.llm_usage;
+                if call.cache_hit {
+                    usage.cache_hits += 1;
+                } else {
+                    usage.requests += 1;
+                }
+                usage.tokens_in = usage.tokens_in.saturating_add(call.tokens_in);
+                usage.tokens_out = usage.tokens_out.saturating_add(call.tokens_out);
+                usage.cost_micros = usage.cost_micros.saturating_add(call.cost_micros);
+            }
             Event::SignalThrown { .. }
+            | Event::DecisionRouted { .. }
             | Event::EventCaught { .. }
             | Event::InstanceModified { .. }
             | Event::WarningRecorded { .. } => {}

@@ -7,7 +7,7 @@ mod support;
 
 use std::sync::Arc;
 
-use baton_core::{Command, Decisions, Key, Rejection, Timestamp};
+use baton_core::{Command, Decisions, IncidentKind, Key, Rejection, Timestamp};
 use baton_feel::{Context, Random, Value};
 use support::{Scenario, context};
 
@@ -326,6 +326,7 @@ fn failed_job_retries_then_raises_an_incident_that_gives_new_retries() {
         retries: 1,
         message: "timeout".into(),
         retry_backoff_ms: 500,
+        incident: IncidentKind::JobNoRetries,
     })
     .expect("fail");
     assert!(s.state.incidents.is_empty());
@@ -334,6 +335,7 @@ fn failed_job_retries_then_raises_an_incident_that_gives_new_retries() {
         retries: 0,
         message: "disk full".into(),
         retry_backoff_ms: 0,
+        incident: IncidentKind::JobNoRetries,
     })
     .expect("fail");
     let incident = s.incident();
@@ -386,6 +388,7 @@ fn a_job_activation_records_the_worker_and_the_lease_and_counts_attempts() {
         retries: 1,
         message: "timeout".into(),
         retry_backoff_ms: 0,
+        incident: IncidentKind::JobNoRetries,
     })
     .expect("fail");
     assert_eq!(

@@ -4,7 +4,7 @@
 
 mod support;
 
-use baton_core::{Command, Key, Rejection};
+use baton_core::{Command, IncidentKind, Key, Rejection};
 use baton_feel::Value;
 use baton_model::ListenerEvent;
 use support::{Scenario, context};
@@ -97,6 +97,7 @@ fn a_failed_listener_is_an_incident_and_resolving_it_runs_only_that_listener_aga
         retries: 0,
         message: "audit service down".into(),
         retry_backoff_ms: 0,
+        incident: IncidentKind::JobNoRetries,
     })
     .expect("failing is accepted");
     let incident = s.incident();

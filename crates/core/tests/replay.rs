@@ -10,8 +10,8 @@
 //! `BATON_REPLAY_SEED=<seed>` reruns just that case.
 
 use baton_core::{
-    Command, Definition, Event, InstanceId, InstanceState, JobState, Key, Request, Timestamp,
-    execute,
+    Command, Definition, Event, IncidentKind, InstanceId, InstanceState, JobState, Key, Request,
+    Timestamp, execute,
 };
 use baton_feel::{Context, Expression, Value};
 use baton_model::{
@@ -418,12 +418,14 @@ fn random_command(rng: &mut Rng, state: &InstanceState) -> Command {
                 retries: rng.below(2) as u32,
                 message: "boom".into(),
                 retry_backoff_ms: rng.below(1000),
+                incident: IncidentKind::JobNoRetries,
             },
             None => Command::FailJob {
                 job: Key(rng.below(50)),
                 retries: 0,
                 message: "stale".into(),
                 retry_backoff_ms: 0,
+                incident: IncidentKind::JobNoRetries,
             },
         },
         45..=69 => match pick(rng, tasks) {

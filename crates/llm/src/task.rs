@@ -24,6 +24,11 @@ pub struct LlmTask {
     /// each output becomes a variable of its own name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// The answer goes to `result` as a DMN decision's result would: the value of the one
+    /// output, or a context of several. Set for a decision's LLM fallback, whose answer
+    /// stands in for the decision's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decision_result: bool,
     /// What a good answer achieves: goes into the prompt and the audit record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objective: Option<String>,
@@ -55,6 +60,7 @@ mod tests {
             provider: Some("stub".into()),
             signature,
             result: None,
+            decision_result: false,
             objective: None,
         };
         let header = task.to_header();

@@ -485,9 +485,10 @@ pub struct CalledDecision {
     pub decision_id: String,
     /// The variable the decision's result is written to.
     pub result_variable: String,
-    /// An LLM asked when the decision gives no answer (`baton:fallback`): the JSON of a
-    /// `baton_llm::LlmTask`, read by the runtime; its answer goes to `result_variable`.
-    pub llm_fallback: Option<String>,
+    /// An LLM asked when the decision gives no answer (`baton:fallback`): the job the task
+    /// creates then, of type `baton.llm` with the `baton_llm::LlmTask` in its header (the
+    /// runtime's LLM worker answers it); its answer goes to `result_variable`.
+    pub llm_fallback: Option<JobDefinition>,
 }
 
 /// A script task's expression and where its result goes (`zeebe:script`).

@@ -1314,6 +1314,7 @@ impl<S: Store> Runtime<S> {
                     retries,
                     message,
                     retry_backoff_ms,
+                    incident: baton_core::IncidentKind::JobNoRetries,
                 }
             }
         };

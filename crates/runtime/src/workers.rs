@@ -23,7 +23,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use baton_core::{Command, Event, GlobalKey, InstanceId, Key, Rejection, Timestamp};
+use baton_core::{Command, Event, GlobalKey, IncidentKind, InstanceId, Key, Rejection, Timestamp};
 use baton_feel::Context;
 use baton_store::Store;
 use sha2::{Digest as _, Sha256};
@@ -345,6 +345,7 @@ impl<S: Store> Runtime<S> {
             retries,
             message,
             retry_backoff_ms,
+            incident: IncidentKind::JobNoRetries,
         };
         self.finish_remote(job, command)
     }

@@ -126,6 +126,8 @@ pub fn changes(
             | Event::EventCaught { .. }
             | Event::ConditionMet { .. }
             | Event::ConditionReset { .. }
+            | Event::LlmCalled { .. }
+            | Event::DecisionRouted { .. }
             | Event::InstanceCreated { .. }
             | Event::ElementActivating { .. }
             | Event::ElementActivated { .. }

@@ -11,7 +11,7 @@ use crate::report::Report;
 pub(super) fn read(el: &Element, report: &mut Report) -> Option<NodeKind> {
     match zeebe::called_decision(el, report) {
         Found::Valid(mut decision) => {
-            return match llm::fallback(el, report) {
+            return match llm::fallback(el, &decision.result_variable.clone(), report) {
                 Found::Valid(task) => {
                     decision.llm_fallback = Some(task);
                     Some(NodeKind::BusinessRuleTask { decision })

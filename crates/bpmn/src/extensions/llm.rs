@@ -129,16 +129,27 @@ pub(crate) fn service_task(
     })
 }
 
-/// A business rule task's `<baton:fallback provider>`: the LLM task asked when the decision
-/// gives no answer, as its header JSON; `Missing` when there is none.
-pub(crate) fn fallback(el: &Element, report: &mut Report) -> Found<String> {
+/// A business rule task's `<baton:fallback provider>`: the job of the LLM task asked when
+/// the decision gives no answer, whose answer goes to `result_variable` in the shape of a
+/// decision's result; `Missing` when there is none.
+pub(crate) fn fallback(
+    el: &Element,
+    result_variable: &str,
+    report: &mut Report,
+) -> Found<JobDefinition> {
     let Some(holder) = extension(el, BATON_NS, "fallback") else {
         return Found::Missing;
     };
-    match baton_llm_task(el, holder, report) {
-        Some(task) => Found::Valid(task.to_header()),
-        None => Found::Invalid,
-    }
+    let Some(mut task) = baton_llm_task(el, holder, report) else {
+        return Found::Invalid;
+    };
+    task.result = Some(result_variable.to_string());
+    task.decision_result = true;
+    Found::Valid(JobDefinition {
+        job_type: StaticOrExpression::Static(TASK_JOB_TYPE.to_string()),
+        retries: StaticOrExpression::Static(zeebe::DEFAULT_RETRIES),
+        headers: vec![(TASK_HEADER.to_string(), task.to_header())],
+    })
 }
 
 /// `<baton:llm provider>` or `<baton:fallback provider>` (`holder`) with its one
@@ -205,6 +216,7 @@ fn baton_llm_task(el: &Element, holder: &Element, report: &mut Report) -> Option
         provider,
         signature,
         result: None,
+        decision_result: false,
         objective: objective.or_else(|| holder.attr("objective").map(str::to_string)),
     })
 }
@@ -267,6 +279,7 @@ fn dspy_service(
         provider: None,
         signature,
         result,
+        decision_result: false,
         objective: None,
     })
 }

@@ -11,7 +11,7 @@ use baton_model::{JobDefinition, StaticOrExpression, Throw};
 use crate::behaviors::{events, incident, listeners, variables};
 use crate::effect::Effect;
 use crate::engine::{Processor, Rejection};
-use crate::event::{Event, IncidentKind, ListenerRef};
+use crate::event::{Event, IncidentKind, ListenerRef, LlmCall};
 use crate::ids::{Key, Timestamp};
 use crate::state::{JobState, ReplayError};
 
@@ -153,6 +153,7 @@ pub(crate) fn fail(
     retries: u32,
     message: &str,
     retry_backoff_ms: u64,
+    kind: IncidentKind,
 ) -> Result<(), Rejection> {
     let element = open_job(p, job)?;
     let retry_at = p.at.plus_millis(retry_backoff_ms);
@@ -163,15 +164,32 @@ pub(crate) fn fail(
         retry_at,
     })?;
     if retries == 0 {
-        incident::raise(
-            p,
-            element,
-            Some(job),
-            IncidentKind::JobNoRetries,
-            message.to_string(),
-        )?;
+        incident::raise(p, element, Some(job), kind, message.to_string())?;
     } else {
         announce(p, job);
+    }
+    Ok(())
+}
+
+/// The LLM worker's requests for an open job, journaled as they were made.
+pub(crate) fn record_llm_calls(
+    p: &mut Processor<'_>,
+    job: Key,
+    calls: &[LlmCall],
+) -> Result<(), Rejection> {
+    let element = open_job(p, job)?;
+    let element = p
+        .state
+        .elements
+        .get(&element)
+        .and_then(|e| e.node)
+        .map_or_else(|| p.def.process_name(), |node| p.def.node_name(node));
+    for call in calls {
+        p.emit(Event::LlmCalled {
+            job,
+            element: element.clone(),
+            call: Box::new(call.clone()),
+        })?;
     }
     Ok(())
 }

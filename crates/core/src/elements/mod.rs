@@ -135,6 +135,10 @@ pub(crate) fn on_terminate(
 ) -> Result<(), ReplayError> {
     match &p.def.node(node).kind {
         NodeKind::ServiceTask { .. } => service_task::on_terminate(p, key),
+        // An LLM fallback's job, if the decision asked for one.
+        NodeKind::BusinessRuleTask { decision } if decision.llm_fallback.is_some() => {
+            service_task::on_terminate(p, key)
+        }
         NodeKind::UserTask { .. } => user_task::on_terminate(p, key),
         NodeKind::CallActivity { .. } => call_activity::on_terminate(p, key),
         NodeKind::StartEvent { .. }
