@@ -886,9 +886,13 @@ impl Xml {
         self.line(&format!("{tag} />"));
     }
 
+    /// An element holding text, on one line: line breaks are character references, so
+    /// that indenting the lines of a nested printer (a process's, into the definitions)
+    /// never indents the text itself.
     fn text(&mut self, name: &str, attributes: &[Attribute], text: &str) {
         let tag = Xml::tag(name, attributes);
-        self.line(&format!("{tag}>{}</{name}>", escape_text(text)));
+        let text = escape_text(text).replace('\n', "&#10;");
+        self.line(&format!("{tag}>{text}</{name}>"));
     }
 }
 

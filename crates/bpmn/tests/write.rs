@@ -168,13 +168,20 @@ fn overlaps(parsed: &baton_bpmn::Parsed) -> Vec<String> {
     found
 }
 
-/// Every valid YAML workflow fixture, compiled, written and read back, is the compiled
-/// graph without Baton's rollback path, and `baton lint` finds nothing in it, even with a
-/// `baton.toml` that names no workers (Baton runs `baton.phase` jobs itself).
+/// Every valid YAML workflow fixture and example, compiled, written and read back, is the
+/// compiled graph without Baton's rollback path, and `baton lint` finds nothing in it, even
+/// with a `baton.toml` that names no workers (Baton runs `baton.phase` and `baton.llm` jobs
+/// itself).
 #[test]
 fn every_yaml_fixture_converts_to_bpmn_that_reads_back_and_lints_clean() {
     let omit = vec!["__rollback".to_string(), "__rolled_back".to_string()];
-    for path in files(&["../yaml/test_data/ok"], "yaml") {
+    let folders = [
+        "../yaml/test_data/ok",
+        "../../examples/methodology",
+        "../../examples/pipeline",
+        "../../examples/triage",
+    ];
+    for path in files(&folders, "yaml") {
         let text = std::fs::read_to_string(&path).expect("readable fixture");
         let parsed = baton_yaml::parse(&text, Some(&path));
         let graph = parsed.graph.expect("a valid fixture compiles");

@@ -368,3 +368,38 @@ fn methodology_applied_to_a_project_shows_what_is_missing_and_rolls_back() {
         "build's undo ran"
     );
 }
+
+/// The triage example's LLM steps are steps like the others for `lint`, `plan` and
+/// `convert`: the pipeline plans in its order, and the BPMN it converts to carries the LLM
+/// step as a `baton.llm` job and the decision's fallback as `baton:fallback`, under the
+/// steps' ids. (Running it needs a model; its `baton.toml` names one.)
+#[test]
+fn triage_lints_plans_and_converts_with_its_llm_steps() {
+    let w = Workdir::new();
+    for file in ["triage.yaml", "route.dmn"] {
+        let text = std::fs::read_to_string(support::repo_root().join("examples/triage").join(file))
+            .expect("the example's file");
+        w.write(file, &text);
+    }
+    let out = w.baton(&["lint", "triage.yaml"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    let d = w.baton(&["plan", "triage.yaml", "--json"]).json();
+    assert_eq!(
+        d["stages"],
+        json!([["clean"], ["route"], ["summarise"], ["file"]])
+    );
+    assert_eq!(d["critical_path_ms"], 5_000);
+
+    let out = w.baton(&["convert", "triage.yaml", "-o", "triage.bpmn"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bpmn = std::fs::read_to_string(w.path().join("triage.bpmn")).expect("written");
+    assert!(
+        bpmn.contains(r#"<bpmn:serviceTask id="summarise""#)
+            && bpmn.contains(r#"type="baton.llm""#)
+            && bpmn.contains(r#"<baton:fallback>"#),
+        "{bpmn}"
+    );
+    let out = w.baton(&["lint", "triage.bpmn"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}

@@ -44,6 +44,36 @@ fn lint_accepts_a_clean_workflow_in_the_bpmn_report_shape() {
     assert_eq!(d["element_counts"]["userTask"], 1);
 }
 
+/// An `llm:` step whose signature does not read, and one that also runs a script: each
+/// error points at its place, the first inside the signature's text.
+#[test]
+fn a_broken_llm_step_is_an_input_error_pointing_into_its_signature() {
+    let w = Workdir::new();
+    w.write(
+        "llm.yaml",
+        "id: llm\nsteps:\n  classify:\n    llm: \"ticket: str -> category: enm(a,b)\"\n  \
+         summarise:\n    llm: \"text -> summary\"\n    run: ./summarise\n",
+    );
+    let out = w.baton(&["lint", "llm.yaml"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "llm.yaml:4:36: error: steps.classify.llm: field `category`: column 26: unknown \
+             type `enm`"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "llm.yaml:7:5: error: steps.summarise.run: `run` is not supported on a phase with \
+             `llm:`"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
 #[test]
 fn an_unknown_key_is_an_input_error_with_its_place_and_the_key_meant() {
     let w = Workdir::new();

@@ -78,6 +78,8 @@ pub struct Phase {
     pub outputs: Vec<(String, String)>,
     pub templates: Vec<TemplateSpec>,
     pub decision: Option<DecisionCall>,
+    /// `llm:`: a question to a model, answered in the signature's typed outputs.
+    pub llm: Option<LlmStep>,
     /// `call: WORKFLOW_ID`: another workflow as a sub-workflow.
     pub call: Option<String>,
     pub exit: Vec<Check>,
@@ -122,7 +124,7 @@ pub struct TemplateSpec {
     pub format: Option<Format>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DecisionCall {
     /// The DMN file, relative to the workflow file.
     pub file: String,
@@ -131,6 +133,25 @@ pub struct DecisionCall {
     pub input: Vec<(String, String)>,
     /// The variable the result goes to (the decision id unless given).
     pub result: String,
+    /// `fallback:`: asked only when the decision gives no answer; its answer goes to
+    /// `result` in the shape of the decision's (one output: its value; several: a context).
+    pub fallback: Option<LlmStep>,
+}
+
+/// `llm:` (or a decision's `fallback:`): what the runtime's LLM worker asks and where the
+/// answer goes. Compiled to a `baton_llm::LlmTask` in a job header.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LlmStep {
+    /// `[llm.providers.NAME]`; `None`: `[llm] default_provider`.
+    pub provider: Option<String>,
+    /// Named after the step; the instructions given beside it are in it. Inputs keep their
+    /// FEEL `source` as written (`None`: the variable of the input's name).
+    pub signature: baton_llm::Signature,
+    /// The variable receiving all outputs as one object; `None`: each output is a
+    /// variable of its own name.
+    pub result: Option<String>,
+    /// What a good answer achieves, for the prompt and the audit record.
+    pub objective: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,6 +11,7 @@
 //! surrounds it, so node order is file order.
 
 use baton_feel::Expression;
+use baton_llm::{LlmTask, TASK_HEADER, TASK_JOB_TYPE};
 use baton_model::{
     Assigned, Assignment, CalledDecision, CalledProcess, Diagnostic, Flow, FlowId, JobDefinition,
     Looping, Mapping, MultiInstance, Node, NodeId, NodeKind, ProcessGraph, ProcessRef, Span,
@@ -18,7 +19,11 @@ use baton_model::{
 };
 
 use crate::action::{PHASE_HEADER, PHASE_JOB_TYPE, PhaseAction, Run, Template};
-use crate::ast::{Approval, InputType, Layout, Phase, Workflow};
+use crate::ast::{Approval, InputType, Layout, LlmStep, Phase, Workflow};
+
+/// The retries an LLM step's job is created with, as the BPMN reader gives a `baton:llm`
+/// task; the runtime's LLM worker retries as the step's provider says.
+const LLM_RETRIES: u32 = 3;
 
 /// Compiles a workflow that [`crate::check`] found no error in. `base` is the workflow
 /// file's directory, for [`PhaseAction::base`]. Errors are what only compiling finds
@@ -29,6 +34,7 @@ pub(crate) fn compile(workflow: &Workflow, base: &str) -> Result<ProcessGraph, V
         flows: Vec::new(),
         diagnostics: Vec::new(),
         base: base.to_string(),
+        principles: workflow.principles.clone(),
     };
     let preds = top_order(workflow);
     let start = compiler.scope(&workflow.phases, &preds, None, "", workflow.span);
@@ -134,6 +140,8 @@ struct Compiler {
     flows: Vec<Flow>,
     diagnostics: Vec<Diagnostic>,
     base: String,
+    /// The workflow's `principles:`, which every LLM step's instructions carry.
+    principles: Vec<String>,
 }
 
 /// The nodes one phase became, for wiring it to the others.
@@ -522,7 +530,13 @@ impl Compiler {
                     decision: CalledDecision {
                         decision_id: decision.decision.clone(),
                         result_variable: decision.result.clone(),
-                        llm_fallback: None,
+                        llm_fallback: decision.fallback.as_ref().map(|fallback| {
+                            self.llm_job(LlmTask {
+                                result: Some(decision.result.clone()),
+                                decision_result: true,
+                                ..self.llm_task(fallback)
+                            })
+                        }),
                     },
                 },
                 scope,
@@ -531,6 +545,9 @@ impl Compiler {
             let inputs = self.mappings(&decision.input, span, id);
             self.nodes[node.0 as usize].inputs = inputs;
             node
+        } else if let Some(llm) = &phase.llm {
+            let job = self.llm_job(self.llm_task(llm));
+            self.node(id, name, NodeKind::ServiceTask { job }, scope, span)
         } else {
             let job = self.job(phase, self.action(phase));
             self.node(id, name, NodeKind::ServiceTask { job }, scope, span)
@@ -618,6 +635,42 @@ impl Compiler {
             job_type: StaticOrExpression::Static(PHASE_JOB_TYPE.to_string()),
             retries: StaticOrExpression::Static(phase.retry.map_or(1, |r| r.attempts)),
             headers: vec![(PHASE_HEADER.to_string(), header)],
+        }
+    }
+
+    /// What the runtime's LLM worker asks for an `llm:` step (or a decision's fallback):
+    /// the task a BPMN `baton:llm` task reads into, with the workflow's principles added
+    /// to the instructions, since the principles are meant for every prompt.
+    fn llm_task(&self, step: &LlmStep) -> LlmTask {
+        let mut signature = step.signature.clone();
+        if !self.principles.is_empty() {
+            let principles: Vec<String> =
+                self.principles.iter().map(|p| format!("- {p}")).collect();
+            let heading = "Follow these principles:";
+            signature.instructions = match signature.instructions.is_empty() {
+                true => format!("{heading}\n{}", principles.join("\n")),
+                false => format!(
+                    "{}\n\n{heading}\n{}",
+                    signature.instructions,
+                    principles.join("\n")
+                ),
+            };
+        }
+        LlmTask {
+            provider: step.provider.clone(),
+            signature,
+            result: step.result.clone(),
+            decision_result: false,
+            objective: step.objective.clone(),
+        }
+    }
+
+    /// The job of an LLM task: Baton's own job type, the task as its header.
+    fn llm_job(&self, task: LlmTask) -> JobDefinition {
+        JobDefinition {
+            job_type: StaticOrExpression::Static(TASK_JOB_TYPE.to_string()),
+            retries: StaticOrExpression::Static(LLM_RETRIES),
+            headers: vec![(TASK_HEADER.to_string(), task.to_header())],
         }
     }
 

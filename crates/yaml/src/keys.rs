@@ -36,6 +36,7 @@ pub const PHASE: &[&str] = &[
     "outputs",
     "template",
     "decision",
+    "llm",
     "call",
     "exit",
     "retry",
@@ -60,7 +61,23 @@ pub const SCHEMA_CHECK: &[&str] = &["file", "schema"];
 /// One item of `template:`.
 pub const TEMPLATE: &[&str] = &["from", "to", "schema", "format"];
 /// `decision:`.
-pub const DECISION: &[&str] = &["file", "decision", "input", "result"];
+pub const DECISION: &[&str] = &["file", "decision", "input", "result", "fallback"];
+/// `llm:` (as a mapping; a text is the signature's shorthand).
+pub const LLM: &[&str] = &[
+    "provider",
+    "signature",
+    "instructions",
+    "objective",
+    "result",
+];
+/// `decision: {fallback: ...}`: an LLM step whose answer is the decision's result.
+pub const FALLBACK: &[&str] = &["provider", "signature", "instructions", "objective"];
+/// `signature:` as a mapping (a text is the shorthand).
+pub const SIGNATURE: &[&str] = &["instructions", "inputs", "outputs"];
+/// One entry of a signature's `inputs:` (a text is its type).
+pub const SIGNATURE_INPUT: &[&str] = &["type", "source", "description"];
+/// One entry of a signature's `outputs:` (a text is its type).
+pub const SIGNATURE_OUTPUT: &[&str] = &["type", "description"];
 /// `retry:`.
 pub const RETRY: &[&str] = &["attempts", "backoff"];
 /// A phase's `resources:`.
@@ -104,6 +121,17 @@ pub(crate) const ALIASES: &[(&str, &str)] = &[
     ("default_value", "default"),
     ("jobs", "steps"),
     ("tasks", "steps"),
+    ("model", "provider"),
+    ("model", "llm"),
+    ("dspy", "llm"),
+    ("ai", "llm"),
+    ("prompt", "instructions"),
+    ("system", "instructions"),
+    ("system_prompt", "instructions"),
+    ("goal", "objective"),
+    ("llm_fallback", "fallback"),
+    ("otherwise", "fallback"),
+    ("sig", "signature"),
 ];
 
 /// The key meant by an unknown `key` among `allowed`: an alias, else the closest by edit
@@ -149,5 +177,8 @@ mod tests {
         assert_eq!(suggest("tmeout", PHASE), Some("timeout"));
         assert_eq!(suggest("zzzzzz", PHASE), None);
         assert_eq!(suggest("condition", WORKFLOW), None);
+        assert_eq!(suggest("model", LLM), Some("provider"));
+        assert_eq!(suggest("model", PHASE), Some("llm"));
+        assert_eq!(suggest("prompt", SIGNATURE), Some("instructions"));
     }
 }

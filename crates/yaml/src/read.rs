@@ -3,7 +3,10 @@
 //! (`phases.build.gates[1]: …`) and points at the key or value at fault.
 //!
 //! Checks that need the whole file (ids, `needs`, cycles, the pipeline, resources) run
-//! after reading, in [`crate::check`].
+//! after reading, in [`crate::check`]. `llm:` steps and their signatures are read in
+//! `read/llm.rs`.
+
+mod llm;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -40,7 +43,10 @@ pub(crate) struct Read {
 }
 
 pub(crate) fn read(text: &str) -> Read {
-    let mut reader = Reader::default();
+    let mut reader = Reader {
+        lines: text.lines().collect(),
+        ..Reader::default()
+    };
     let workflow = match tree::parse(text) {
         Ok(root) => reader.workflow(&root),
         Err(e) => {
@@ -61,7 +67,9 @@ pub(crate) fn read(text: &str) -> Read {
 }
 
 #[derive(Default)]
-struct Reader {
+struct Reader<'t> {
+    /// The file's lines, to point into a scalar's text (a FEEL or signature error's column).
+    lines: Vec<&'t str>,
     diagnostics: Vec<Diagnostic>,
     places: HashMap<String, Places>,
     pipeline: Option<Span>,
@@ -118,7 +126,7 @@ fn element_of(path: &str) -> Option<&str> {
     found.filter(|id| !id.is_empty())
 }
 
-impl Reader {
+impl Reader<'_> {
     fn error(&mut self, span: Span, path: &str, message: impl std::fmt::Display) {
         let message = if path.is_empty() {
             message.to_string()
@@ -269,16 +277,49 @@ impl Reader {
         match Expression::parse(&text) {
             Ok(_) => Some(text),
             Err(e) => {
-                let span = match &node.value {
-                    Value::Scalar { plain: true, .. } if e.line == 1 => Span {
-                        line: node.span.line,
-                        column: node.span.column + e.column.saturating_sub(1),
-                    },
+                let span = match e.line {
+                    1 => self.inside(node, (e.column as usize).saturating_sub(1)),
                     _ => node.span,
                 };
                 self.error(span, path, format!("not a FEEL expression: {}", e.message));
                 None
             }
+        }
+    }
+
+    /// Where the character `offset` (counted from 0) of a scalar's value was written: exact
+    /// when the file shows the value's text up to there as it is (a plain or quoted scalar
+    /// on one line, no escape before the place), else the scalar's own place.
+    fn inside(&self, node: &Node, offset: usize) -> Span {
+        let Value::Scalar { text, plain } = &node.value else {
+            return node.span;
+        };
+        let line = (node.span.line as usize)
+            .checked_sub(1)
+            .and_then(|i| self.lines.get(i));
+        let Some(line) = line else {
+            return node.span;
+        };
+        let written: Vec<char> = line
+            .chars()
+            .skip((node.span.column as usize).saturating_sub(1))
+            .collect();
+        let opening = match written.first() {
+            Some('"' | '\'') if !*plain => 1,
+            _ if *plain => 0,
+            // A block scalar (`|`, `>`) starts on the next line.
+            _ => return node.span,
+        };
+        let wanted: Vec<char> = text.chars().take(offset).collect();
+        let shown = written.get(opening..opening + offset);
+        match (shown, u32::try_from(opening + offset)) {
+            (Some(shown), Ok(shift)) if wanted.len() == offset && shown == wanted.as_slice() => {
+                Span {
+                    line: node.span.line,
+                    column: node.span.column.saturating_add(shift),
+                }
+            }
+            _ => node.span,
         }
     }
 
@@ -577,7 +618,10 @@ impl Reader {
             phase.templates = self.templates(n, &at("template"));
         }
         if let Some(n) = f.get("decision") {
-            phase.decision = self.decision(n, &at("decision"));
+            phase.decision = self.decision(n, &at("decision"), id);
+        }
+        if let Some(n) = f.get("llm") {
+            phase.llm = self.llm(n, &at("llm"), id);
         }
         if let Some(n) = f.get("call") {
             phase.call = self.text(n, &at("call"));
@@ -634,9 +678,10 @@ impl Reader {
     }
 
     /// A phase does one kind of work: an action (run, templates, exit criteria), a call,
-    /// a decision or steps. What only an action can have is refused on the others.
+    /// a decision, an LLM question or steps. What only an action can have is refused on
+    /// the others.
     fn kinds_of_work(&mut self, f: &Fields<'_>, path: &str) {
-        let others: Vec<&str> = ["call", "decision", "steps"]
+        let others: Vec<&str> = ["call", "decision", "llm", "steps"]
             .into_iter()
             .filter(|k| f.has(k))
             .collect();
@@ -646,8 +691,8 @@ impl Reader {
                     k.span,
                     &join(path, others[1]),
                     format!(
-                        "a phase has one of `call`, `decision` and `steps`; this one also has \
-                         `{}`",
+                        "a phase has one of `call`, `decision`, `llm` and `steps`; this one \
+                         also has `{}`",
                         others[0]
                     ),
                 );
@@ -666,10 +711,21 @@ impl Reader {
             "max_parallel",
         ] {
             if let Some(k) = f.key(key) {
+                let hint = match (*kind, key) {
+                    ("llm", "run") => {
+                        "; an LLM step asks a model and runs nothing: give the action a step \
+                         of its own"
+                    }
+                    ("llm", "retry" | "timeout") => {
+                        "; an LLM step is retried and timed out as its provider says \
+                         (`[llm.providers.NAME]` in baton.toml)"
+                    }
+                    _ => "",
+                };
                 self.error(
                     k.span,
                     &join(path, key),
-                    format!("`{key}` is not supported on a phase with `{kind}:`"),
+                    format!("`{key}` is not supported on a phase with `{kind}:`{hint}"),
                 );
             }
         }
@@ -829,12 +885,7 @@ impl Reader {
                 continue;
             };
             let at = join(path, name);
-            if !is_variable(name) {
-                self.error(
-                    key.span,
-                    &at,
-                    "a variable's name is letters, digits and `_`, not starting with a digit",
-                );
+            if !self.variable_name(name, key, &at) {
                 continue;
             }
             if named.iter().any(|(n, _)| n == name) {
@@ -850,6 +901,19 @@ impl Reader {
             }
         }
         named
+    }
+
+    /// Whether `name` (the text of `key`) is a variable name; reports it when not.
+    fn variable_name(&mut self, name: &str, key: &Node, path: &str) -> bool {
+        let fine = is_variable(name);
+        if !fine {
+            self.error(
+                key.span,
+                path,
+                "a variable's name is letters, digits and `_`, not starting with a digit",
+            );
+        }
+        fine
     }
 
     fn templates(&mut self, node: &Node, path: &str) -> Vec<TemplateSpec> {
@@ -904,7 +968,7 @@ impl Reader {
         templates
     }
 
-    fn decision(&mut self, node: &Node, path: &str) -> Option<DecisionCall> {
+    fn decision(&mut self, node: &Node, path: &str, id: &str) -> Option<DecisionCall> {
         let entries = self.mapping(node, path)?;
         let f = self.fields(entries, path, keys::DECISION);
         let file = self.required_text(&f, node, path, "file");
@@ -924,12 +988,17 @@ impl Reader {
             }
             None => None,
         };
+        let fallback = match f.get("fallback") {
+            Some(n) => Some(self.fallback(n, &join(path, "fallback"), id)?),
+            None => None,
+        };
         let decision = decision?;
         Some(DecisionCall {
             file: file?,
             result: result.unwrap_or_else(|| decision.clone()),
             decision,
             input,
+            fallback,
         })
     }
 

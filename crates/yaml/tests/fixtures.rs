@@ -157,11 +157,22 @@ fn render(graph: &ProcessGraph) -> String {
                 called.propagate_all_parent_variables,
                 called.propagate_all_child_variables
             ),
-            NodeKind::BusinessRuleTask { decision } => write!(
-                out,
-                " decision={} result={}",
-                decision.decision_id, decision.result_variable
-            ),
+            NodeKind::BusinessRuleTask { decision } => {
+                write!(
+                    out,
+                    " decision={} result={}",
+                    decision.decision_id, decision.result_variable
+                )
+                .expect("writes to a string");
+                match &decision.llm_fallback {
+                    Some(job) => write!(
+                        out,
+                        " fallback[job={} retries={} headers={:?}]",
+                        job.job_type, job.retries, job.headers
+                    ),
+                    None => Ok(()),
+                }
+            }
             NodeKind::BoundaryEvent {
                 attached_to,
                 interrupting,

@@ -41,6 +41,11 @@ fn the_schema_names_the_keys_the_reader_accepts() {
         ("schemaCheck", keys::SCHEMA_CHECK),
         ("template", keys::TEMPLATE),
         ("decision", keys::DECISION),
+        ("llm", keys::LLM),
+        ("fallback", keys::FALLBACK),
+        ("signature", keys::SIGNATURE),
+        ("signatureInput", keys::SIGNATURE_INPUT),
+        ("signatureOutput", keys::SIGNATURE_OUTPUT),
         ("retry", keys::RETRY),
         ("phaseResources", keys::PHASE_RESOURCES),
     ] {
