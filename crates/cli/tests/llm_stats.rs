@@ -269,3 +269,39 @@ fn llm_stats_of_a_store_without_llm_work_are_zero() {
     );
     assert_eq!(stats["processes"], json!([]));
 }
+
+/// A decision that could not run at first (its DMN deployed after the process) decides
+/// when the incident is resolved, and the task ends in that same step: its route is still
+/// counted at its element.
+#[test]
+fn a_decision_made_on_resolving_an_incident_is_counted_at_its_element() {
+    let w = Workdir::new();
+    w.write("triage.bpmn", TRIAGE);
+    w.write("rules.dmn", RULES);
+    let out = w.baton(&["deploy", "triage.bpmn"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let started = w.baton(&["start", "triage", "--var", &ticket("invoice 7"), "--json"]);
+    let json = started.json();
+    assert_eq!(json["state"], "incident", "{json}");
+    let incident = json["incidents"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(w.baton(&["deploy", "rules.dmn"]).code, 0);
+    let resolved = w.baton(&["resolve", &incident, "--json"]);
+    assert_eq!(resolved.code, 0, "{}", resolved.stderr);
+    assert_eq!(resolved.json()["state"], "completed", "{}", resolved.stdout);
+
+    let stats = w
+        .baton(&["llm", "stats", "--process", "triage", "--json"])
+        .json();
+    assert_eq!(stats["rule_decisions"], 1, "{stats}");
+    assert_eq!(
+        stats["processes"][0]["elements"],
+        json!([{
+            "element_id": "route", "rule_decisions": 1, "llm_decisions": 0, "llm_calls": 0,
+            "calls_avoided": 1, "cache_hits": 0, "validation_failures": 0, "tokens_in": 0,
+            "tokens_out": 0, "cost": 0.0, "cost_micros": 0
+        }])
+    );
+}

@@ -291,9 +291,9 @@ fn ask_when_is_not_asked_about_no_answer() {
 }
 
 #[test]
-fn ask_when_that_cannot_be_evaluated_is_an_incident() {
+fn ask_when_that_cannot_be_evaluated_is_an_incident_and_resolving_decides_again() {
     // A number compared with a string: a type error, not a "no".
-    let s = start(
+    let mut s = start(
         "llm_ask_when",
         r#"{"ticket": {"text": "invoice 7"}, "threshold": "high"}"#,
     );
@@ -306,4 +306,20 @@ fn ask_when_that_cannot_be_evaluated_is_an_incident() {
     );
     assert!(routes(&s).is_empty(), "nothing was routed yet");
     assert!(s.state.jobs.is_empty());
+
+    let incident = s.incident();
+    s.send(Command::ModifyInstance {
+        activate: Vec::new(),
+        terminate: Vec::new(),
+        variables: context(r#"{"threshold": 0.99}"#),
+        reason: "a number, as askWhen compares it".into(),
+    })
+    .expect("fix the variable");
+    s.send(Command::ResolveIncident {
+        incident,
+        retries: None,
+    })
+    .expect("resolve");
+    assert_eq!(routes(&s), ["llm"], "0.95 is below the new threshold");
+    assert_eq!(s.state.jobs.len(), 1);
 }
