@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use baton_model::{
-    Assigned, Flow, FlowId, JobDefinition, Listener, Looping, Mapping, Node, NodeId, NodeKind,
-    ProcessGraph, ProcessRef, StaticOrExpression, Throw, TimerKind, TimerValue, Trigger,
+    Assigned, Flow, FlowId, JobDefinition, Listener, LlmFallback, Looping, Mapping, Node, NodeId,
+    NodeKind, ProcessGraph, ProcessRef, StaticOrExpression, Throw, TimerKind, TimerValue, Trigger,
 };
 
 pub const BPMN_NS: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
@@ -800,8 +800,9 @@ fn write_looping(xml: &mut Xml, looping: &Looping) {
 /// A decision's `baton:fallback`, from the task JSON the reader put in its job's header. (An
 /// LLM service task needs nothing of its own: its job type and header are written like any
 /// job's.)
-fn llm_fallback(xml: &mut Xml, fallback: &JobDefinition) {
+fn llm_fallback(xml: &mut Xml, fallback: &LlmFallback) {
     let header = fallback
+        .job
         .headers
         .iter()
         .find(|(name, _)| name == baton_llm::TASK_HEADER);
@@ -810,7 +811,19 @@ fn llm_fallback(xml: &mut Xml, fallback: &JobDefinition) {
         return;
     };
     let signature = &task.signature;
-    xml.open("baton:fallback", &[("provider", task.provider.clone())]);
+    xml.open(
+        "baton:fallback",
+        &[
+            ("provider", task.provider.clone()),
+            (
+                "askWhen",
+                fallback
+                    .ask_when
+                    .as_ref()
+                    .map(|e| format!("={}", e.source())),
+            ),
+        ],
+    );
     xml.open("baton:signature", &[("name", Some(signature.name.clone()))]);
     if !signature.instructions.is_empty() {
         xml.text("baton:instructions", &[], &signature.instructions);

@@ -273,8 +273,15 @@ fn kind(kind: &NodeKind) -> String {
             decision
                 .llm_fallback
                 .as_ref()
-                .and_then(|job| job.headers.first())
-                .map(|(_, task)| format!(", llm-fallback={task}"))
+                .map(|fallback| {
+                    let ask_when = fallback
+                        .ask_when
+                        .as_ref()
+                        .map(|e| format!(" ask-when=`{}`", e.source()))
+                        .unwrap_or_default();
+                    let task = fallback.job.headers.first().map_or("", |(_, task)| task);
+                    format!(", llm-fallback={task}{ask_when}")
+                })
                 .unwrap_or_default()
         ),
         NodeKind::ExclusiveGateway => "exclusive-gateway".into(),

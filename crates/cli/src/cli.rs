@@ -609,6 +609,25 @@ pub enum Commands {
         #[command(subcommand)]
         command: HubCommand,
     },
+    /// LLM tasks and symbolic-first decisions (see docs/llm.md)
+    Llm {
+        #[command(subcommand)]
+        command: LlmCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LlmCommand {
+    /// What the rules and the models did: decisions the tables made where an LLM
+    /// fallback was declared, requests sent, calls avoided (by rules or the cache), cache
+    /// hits, invalid answers, tokens and cost, in all and per process and element
+    Stats {
+        /// Only this process
+        #[arg(long, value_name = "ID")]
+        process: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 /// Which audit records `baton audit list` and `export` show.

@@ -485,10 +485,23 @@ pub struct CalledDecision {
     pub decision_id: String,
     /// The variable the decision's result is written to.
     pub result_variable: String,
-    /// An LLM asked when the decision gives no answer (`baton:fallback`): the job the task
-    /// creates then, of type `baton.llm` with the `baton_llm::LlmTask` in its header (the
-    /// runtime's LLM worker answers it); its answer goes to `result_variable`.
-    pub llm_fallback: Option<JobDefinition>,
+    /// An LLM asked when the decision gives no answer (`baton:fallback`), or an answer its
+    /// `ask_when` condition does not trust; its answer goes to `result_variable`.
+    pub llm_fallback: Option<LlmFallback>,
+}
+
+/// A decision's LLM fallback (`baton:fallback`): symbolic first, the model only where the
+/// decision cannot answer.
+#[derive(Clone, Debug)]
+pub struct LlmFallback {
+    /// The job the task creates when the model is asked, of type `baton.llm` with the
+    /// `baton_llm::LlmTask` in its header (the runtime's LLM worker answers it).
+    pub job: JobDefinition,
+    /// `askWhen`: a condition over the decision's non-null result (bound as `result`)
+    /// and the variables the task sees, under which the model is asked although the
+    /// decision answered (an answer below a declared confidence). A null result asks the
+    /// model whatever this says; `None` asks it only then.
+    pub ask_when: Option<Expression>,
 }
 
 /// A script task's expression and where its result goes (`zeebe:script`).

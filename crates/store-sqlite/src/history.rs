@@ -25,6 +25,8 @@ pub(crate) const PRUNED_TABLES: &[&str] = &[
     "variables",
     "timers",
     "subscriptions",
+    "llm_calls",
+    "decision_routes",
     // Spans of a journal that is gone can no longer be built: the export of what was left
     // of them is dropped with it.
     "trace_outbox",

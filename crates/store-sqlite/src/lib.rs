@@ -27,7 +27,7 @@ use baton_store::{
 use baton_store::{AuditStore, NewToken, TokenRow, TokenStore, TraceOutbox};
 use baton_store::{BufferedMessage, EventStore, StartTimerRow, SubscriptionRow, TimerRow};
 use baton_store::{Claim, Hold, ResourceStore};
-use baton_store::{ElementDurations, IncidentCount, InstanceCount};
+use baton_store::{ElementDurations, IncidentCount, InstanceCount, LlmStats};
 use baton_store::{ElementHistoryRow, HistoryFilter, HistoryStore};
 
 /// Schema migrations, in order; the index + 1 is the schema version.
@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_audit.sql"),
     include_str!("../migrations/0010_history.sql"),
     include_str!("../migrations/0011_resource_holds.sql"),
+    include_str!("../migrations/0013_llm_usage.sql"),
 ];
 
 /// How hard commits try to reach the disk.
@@ -390,6 +391,10 @@ impl QueryStore for SqliteStore {
 
     fn element_durations(&self) -> Result<Vec<ElementDurations>> {
         counts::element_durations(&self.conn)
+    }
+
+    fn llm_stats(&self, process_id: Option<&str>) -> Result<Vec<LlmStats>> {
+        counts::llm_stats(&self.conn, process_id)
     }
 }
 

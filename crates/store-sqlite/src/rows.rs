@@ -154,6 +154,41 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
             params![instance, i(key.0)],
         )?;
     }
+    for r in &rows.llm_calls {
+        run(
+            "INSERT INTO llm_calls (instance, job, process_id, element_id, provider, model, tokens_in, tokens_out,
+                                    cost_micros, latency_ms, cache_hit, valid, answered, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                i(r.instance.0),
+                i(r.job.0),
+                r.process_id,
+                r.element_id,
+                r.provider,
+                r.model,
+                i(r.tokens_in),
+                i(r.tokens_out),
+                i(r.cost_micros),
+                i(r.latency_ms),
+                r.cache_hit,
+                r.valid,
+                r.answered,
+                r.at.0
+            ],
+        )?;
+    }
+    for r in &rows.decision_routes {
+        // An element id the projection could not tell is the element instance's (its row
+        // is written above when it was activated in this very append).
+        run(
+            "INSERT INTO decision_routes (instance, key, process_id, element_id, route, at)
+             VALUES (?1, ?2, ?3,
+                     CASE WHEN ?4 <> '' THEN ?4 ELSE coalesce(
+                         (SELECT element_id FROM element_instances WHERE instance = ?1 AND key = ?2), '') END,
+                     ?5, ?6)",
+            params![i(r.instance.0), i(r.key.0), r.process_id, r.element_id, r.route, r.at.0],
+        )?;
+    }
     if let Some(fired) = &rows.start_timer_fired {
         start_timer_fired(conn, fired)?;
     }

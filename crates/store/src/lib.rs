@@ -110,6 +110,10 @@ pub trait QueryStore {
     /// Ended element instances grouped by process, version, element and duration, in
     /// that order (metrics' duration histograms).
     fn element_durations(&self) -> Result<Vec<ElementDurations>>;
+    /// What LLM tasks and decisions with an LLM fallback did, per process and element
+    /// (only `process_id`'s when given), by process then element; elements that did
+    /// nothing of the kind are left out.
+    fn llm_stats(&self, process_id: Option<&str>) -> Result<Vec<LlmStats>>;
 }
 
 /// What instances wait for, and messages waiting for them.

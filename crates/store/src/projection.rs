@@ -11,8 +11,8 @@ use baton_core::{
 };
 
 use crate::records::{
-    ElementRow, IncidentRow, InstanceRow, JobRow, RowChanges, SubscriptionRow, TimerRow,
-    UserTaskRow, VariableRow,
+    DecisionRouteRow, ElementRow, IncidentRow, InstanceRow, JobRow, LlmCallRow, RowChanges,
+    SubscriptionRow, TimerRow, UserTaskRow, VariableRow,
 };
 
 pub fn changes(
@@ -32,6 +32,7 @@ pub fn changes(
     let mut incidents: BTreeMap<Key, &'static str> = BTreeMap::new();
     let mut timers = BTreeSet::new();
     let mut subscriptions = BTreeSet::new();
+    let mut routes = Vec::new();
 
     for event in events {
         match event {
@@ -116,6 +117,23 @@ pub fn changes(
             Event::JobErrorThrown { key, .. } => {
                 jobs.insert(*key);
             }
+            Event::LlmCalled { job, element, call } => rows.llm_calls.push(LlmCallRow {
+                instance,
+                job: *job,
+                process_id: state.process_id.clone(),
+                element_id: element.to_string(),
+                provider: call.provider.clone(),
+                model: call.model.clone(),
+                tokens_in: call.tokens_in,
+                tokens_out: call.tokens_out,
+                cost_micros: call.cost_micros,
+                latency_ms: call.latency_ms,
+                cache_hit: call.cache_hit,
+                valid: call.valid,
+                answered: call.answer.is_some(),
+                at,
+            }),
+            Event::DecisionRouted { key, route } => routes.push((*key, route.as_str())),
             Event::SubscriptionTriggered { .. }
             | Event::ChildInstanceStarted { .. }
             | Event::InstanceModified { .. }
@@ -126,8 +144,6 @@ pub fn changes(
             | Event::EventCaught { .. }
             | Event::ConditionMet { .. }
             | Event::ConditionReset { .. }
-            | Event::LlmCalled { .. }
-            | Event::DecisionRouted { .. }
             | Event::InstanceCreated { .. }
             | Event::ElementActivating { .. }
             | Event::ElementActivated { .. }
@@ -140,6 +156,28 @@ pub fn changes(
             | Event::InstanceCancelled {} => {}
         }
     }
+    // A decision routed as its task activated names its element in this append; one
+    // routed later (an incident resolved) in the live state, unless the task has ended
+    // since, when the backend finds it in the element instance's row.
+    rows.decision_routes = routes
+        .into_iter()
+        .map(|(key, route)| DecisionRouteRow {
+            instance,
+            key,
+            process_id: state.process_id.clone(),
+            element_id: elements
+                .get(&key)
+                .map(|row| row.element_id.clone())
+                .filter(|id| !id.is_empty())
+                .or_else(|| {
+                    let node = state.elements.get(&key).and_then(|e| e.node)?;
+                    Some(def.node(node).id.clone())
+                })
+                .unwrap_or_default(),
+            route: route.into(),
+            at,
+        })
+        .collect();
     rows.elements = elements.into_values().collect();
 
     // The process's own listener jobs (and their incidents) are on the process itself.

@@ -97,6 +97,10 @@ pub struct RowChanges {
     /// The timer start event that started this instance, committed with the instance so a
     /// firing starts exactly one instance, even with several engines on one store.
     pub start_timer_fired: Option<StartTimerFired>,
+    /// LLM requests (and cached answers) journaled by this append: history, appended.
+    pub llm_calls: Vec<LlmCallRow>,
+    /// How decisions with an LLM fallback decided in this append: history, appended.
+    pub decision_routes: Vec<DecisionRouteRow>,
     /// The journal position of the append's last event, when its spans are still to be
     /// exported (`baton serve` with OpenTelemetry traces on): recorded with the append,
     /// so that a restart exports what was committed but not yet sent.
@@ -230,6 +234,93 @@ pub struct IncidentRow {
     pub state: String,
     pub created_at: Timestamp,
     pub resolved_at: Option<Timestamp>,
+}
+
+/// One request to a language model, or one answer taken from the cache (`llm_called`):
+/// what symbolic-first bookkeeping counts (`baton llm stats`). The prompt and answer stay
+/// in the journal; this row keeps the numbers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LlmCallRow {
+    pub instance: InstanceId,
+    /// The job of the LLM task (or decision fallback) that made the call.
+    pub job: Key,
+    pub process_id: String,
+    pub element_id: String,
+    pub provider: String,
+    pub model: String,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    /// In millionths of the provider's currency.
+    pub cost_micros: u64,
+    pub latency_ms: u64,
+    /// Answered from the cache: no request was sent.
+    pub cache_hit: bool,
+    /// The answer was valid for the task's signature.
+    pub valid: bool,
+    /// An answer came back (false for a timeout or an error of the provider), so that an
+    /// answer the signature refused is told apart from a request that failed.
+    pub answered: bool,
+    pub at: Timestamp,
+}
+
+/// Which way a business rule task with an LLM fallback went (`decision_routed`): `rule`
+/// (the decision answered) or `llm` (the model was asked).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionRouteRow {
+    pub instance: InstanceId,
+    /// The business rule task's element instance.
+    pub key: Key,
+    pub process_id: String,
+    /// Empty when the element instance was activated by an earlier append and has ended
+    /// since: the backend takes it from the element instance's row.
+    pub element_id: String,
+    pub route: String,
+    pub at: Timestamp,
+}
+
+/// What the LLM tasks and symbolic-first decisions at one element of a process did, over
+/// every instance the store still holds (every version: element ids outlive versions).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LlmStats {
+    pub process_id: String,
+    /// The LLM task or business rule task.
+    pub element_id: String,
+    /// Decisions a table made where an LLM fallback was declared.
+    pub rule_decisions: u64,
+    /// Decisions handed to the LLM fallback.
+    pub llm_decisions: u64,
+    /// Requests sent to a provider (cache hits are not requests).
+    pub llm_calls: u64,
+    pub cache_hits: u64,
+    /// Answers that came back and were not valid for the signature.
+    pub validation_failures: u64,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    pub cost_micros: u64,
+}
+
+impl LlmStats {
+    /// Requests the model did not get: decisions the rules made, answers the cache gave.
+    pub fn calls_avoided(&self) -> u64 {
+        self.rule_decisions.saturating_add(self.cache_hits)
+    }
+
+    /// Adds `other`'s counts to these (process and element stay).
+    pub fn add(&mut self, other: &LlmStats) {
+        let sums = [
+            (&mut self.rule_decisions, other.rule_decisions),
+            (&mut self.llm_decisions, other.llm_decisions),
+            (&mut self.llm_calls, other.llm_calls),
+            (&mut self.cache_hits, other.cache_hits),
+            (&mut self.validation_failures, other.validation_failures),
+            (&mut self.tokens_in, other.tokens_in),
+            (&mut self.tokens_out, other.tokens_out),
+            (&mut self.cost_micros, other.cost_micros),
+        ];
+        for (sum, n) in sums {
+            *sum = sum.saturating_add(n);
+        }
+    }
 }
 
 /// Rows of things users address by a store-wide id (`instance-key`, e.g. `3-7`).

@@ -9,10 +9,11 @@ use baton_feel::Value;
 
 use crate::audit::{self, Actor, AuditEntry, AuditFilter};
 use crate::{
-    Append, DefinitionKind, ElementDurations, ElementRow, Error, HistoryFilter, IncidentCount,
-    IncidentFilter, IncidentRow, InstanceCount, InstanceFilter, InstanceRow, JobFilter, JobRow,
-    NewDefinition, NewToken, RowChanges, StartTimerFired, StartTimerRow, Store, SubscriptionRow,
-    TaskFilter, TimerRow, TokenRow, UserTaskRow, VariableRow,
+    Append, DecisionRouteRow, DefinitionKind, ElementDurations, ElementRow, Error, HistoryFilter,
+    IncidentCount, IncidentFilter, IncidentRow, InstanceCount, InstanceFilter, InstanceRow,
+    JobFilter, JobRow, LlmCallRow, LlmStats, NewDefinition, NewToken, RowChanges, StartTimerFired,
+    StartTimerRow, Store, SubscriptionRow, TaskFilter, TimerRow, TokenRow, UserTaskRow,
+    VariableRow,
 };
 
 /// Runs every check, each on a store from `fresh`.
@@ -30,6 +31,7 @@ pub fn run_all<S: Store>(fresh: impl Fn() -> S) {
     aggregates_read_ended_elements_and_incidents_of_one_version(&mut fresh());
     prune_removes_ended_instances_and_every_row_of_theirs(&mut fresh());
     counts_aggregate_the_projections(&mut fresh());
+    llm_stats_count_what_rules_and_models_did(&mut fresh());
     resources_are_taken_all_or_nothing_until_released_or_lapsed(&mut fresh());
 }
 
@@ -1149,6 +1151,8 @@ pub fn prune_removes_ended_instances_and_every_row_of_theirs<S: Store>(store: &m
             name: "m".into(),
             correlation_key: Some("k".into()),
         }],
+        llm_calls: vec![llm_call(instance, "work", false, true, true)],
+        decision_routes: vec![decision_route(instance, 2, "work", "llm")],
         ..RowChanges::default()
     };
     let elements = |instance| vec![element(instance, 2, "work", 1, Some(("completed", 2)))];
@@ -1314,6 +1318,14 @@ pub fn prune_removes_ended_instances_and_every_row_of_theirs<S: Store>(store: &m
             .expect("history")
             .len(),
         3
+    );
+    let llm = store.llm_stats(None).expect("llm stats");
+    assert_eq!(
+        llm.iter()
+            .map(|s| (s.llm_calls, s.llm_decisions))
+            .collect::<Vec<_>>(),
+        [(3, 3)],
+        "the pruned instances' calls and routes are gone, the kept ones' counted"
     );
     assert_eq!(
         store
@@ -1518,4 +1530,167 @@ pub fn resources_are_taken_all_or_nothing_until_released_or_lapsed<S: Store>(sto
             .expect("lapsed")
     );
     store.release("nobody").expect("releasing nothing is fine");
+}
+
+fn llm_call(
+    instance: InstanceId,
+    element_id: &str,
+    cache_hit: bool,
+    valid: bool,
+    answered: bool,
+) -> LlmCallRow {
+    // A cached answer costs nothing: no request was sent.
+    let paid = |n: u64| if cache_hit { 0 } else { n };
+    LlmCallRow {
+        instance,
+        job: Key(9),
+        process_id: "p".into(),
+        element_id: element_id.into(),
+        provider: "stub".into(),
+        model: "stub-model-1".into(),
+        tokens_in: paid(57),
+        tokens_out: paid(19),
+        cost_micros: paid(1_250),
+        latency_ms: paid(150),
+        cache_hit,
+        valid,
+        answered,
+        at: Timestamp(5),
+    }
+}
+
+fn decision_route(
+    instance: InstanceId,
+    key: u64,
+    element_id: &str,
+    route: &str,
+) -> DecisionRouteRow {
+    DecisionRouteRow {
+        instance,
+        key: Key(key),
+        process_id: "p".into(),
+        element_id: element_id.into(),
+        route: route.into(),
+        at: Timestamp(5),
+    }
+}
+
+/// `baton llm stats`: decisions the rules made and those handed to the model, requests
+/// sent (cache hits are none), answers the signature refused (a request that got no
+/// answer is not one), tokens and cost, per process and element. A route whose element
+/// the projection could not name (the task ended after an earlier activation) takes the
+/// element instance's.
+pub fn llm_stats_count_what_rules_and_models_did<S: Store>(store: &mut S) {
+    let first = store.reserve_instance_ids(4).expect("reserve");
+    let [ruled, asked, later, other] = [0, 1, 2, 3].map(|n| InstanceId(first.0 + n));
+    let triage = |instance| vec![element(instance, 3, "triage", 1, Some(("completed", 5)))];
+    instance_with(
+        store,
+        instance_row(ruled, "completed", 5),
+        triage(ruled),
+        RowChanges {
+            decision_routes: vec![decision_route(ruled, 3, "triage", "rule")],
+            ..RowChanges::default()
+        },
+    );
+    // Refused, then valid; a timeout (no answer); an answer from the cache.
+    instance_with(
+        store,
+        instance_row(asked, "completed", 5),
+        triage(asked),
+        RowChanges {
+            decision_routes: vec![decision_route(asked, 3, "triage", "llm")],
+            llm_calls: vec![
+                llm_call(asked, "triage", false, false, true),
+                llm_call(asked, "triage", false, true, true),
+                llm_call(asked, "triage", false, false, false),
+                llm_call(asked, "triage", true, true, true),
+            ],
+            ..RowChanges::default()
+        },
+    );
+    // Activated by one append, routed by the next (its incident resolved), ended there.
+    instance_with(
+        store,
+        instance_row(later, "incident", 1),
+        vec![element(later, 3, "triage", 1, None)],
+        RowChanges::default(),
+    );
+    let rerun = RowChanges {
+        instance: Some(instance_row(later, "completed", 5)),
+        // Only its state changes: the row has its element id from the first append.
+        elements: vec![element(later, 3, "", 1, Some(("completed", 5)))],
+        decision_routes: vec![decision_route(later, 3, "", "rule")],
+        ..RowChanges::default()
+    };
+    store
+        .commit(
+            &[append(
+                later,
+                1,
+                5,
+                &[Event::ElementCompleted { key: Key(3) }],
+                rerun,
+            )],
+            &[],
+        )
+        .expect("commit");
+    // An LLM task of another process.
+    instance_with(
+        store,
+        InstanceRow {
+            process_id: "q".into(),
+            ..instance_row(other, "completed", 5)
+        },
+        Vec::new(),
+        RowChanges {
+            llm_calls: vec![LlmCallRow {
+                process_id: "q".into(),
+                ..llm_call(other, "summarize", false, true, true)
+            }],
+            ..RowChanges::default()
+        },
+    );
+
+    let triaged = LlmStats {
+        process_id: "p".into(),
+        element_id: "triage".into(),
+        rule_decisions: 2,
+        llm_decisions: 1,
+        llm_calls: 3,
+        cache_hits: 1,
+        validation_failures: 1,
+        tokens_in: 171,
+        tokens_out: 57,
+        cost_micros: 3_750,
+    };
+    let summarized = LlmStats {
+        process_id: "q".into(),
+        element_id: "summarize".into(),
+        llm_calls: 1,
+        tokens_in: 57,
+        tokens_out: 19,
+        cost_micros: 1_250,
+        ..LlmStats::default()
+    };
+    assert_eq!(
+        store.llm_stats(None).expect("all processes"),
+        [triaged.clone(), summarized.clone()]
+    );
+    assert_eq!(
+        triaged.calls_avoided(),
+        3,
+        "two rule decisions and a cache hit"
+    );
+    assert_eq!(
+        store.llm_stats(Some("q")).expect("one process"),
+        [summarized]
+    );
+    assert!(
+        store
+            .llm_stats(Some("nope"))
+            .expect("no process")
+            .is_empty(),
+        "a process without LLM work has no rows"
+    );
 }

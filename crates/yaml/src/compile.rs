@@ -14,8 +14,8 @@ use baton_feel::Expression;
 use baton_llm::{LlmTask, TASK_HEADER, TASK_JOB_TYPE};
 use baton_model::{
     Assigned, Assignment, CalledDecision, CalledProcess, Diagnostic, Flow, FlowId, JobDefinition,
-    Looping, Mapping, MultiInstance, Node, NodeId, NodeKind, ProcessGraph, ProcessRef, Span,
-    StaticOrExpression, Throw, TimerDefinition, TimerKind, TimerValue, Trigger,
+    LlmFallback, Looping, Mapping, MultiInstance, Node, NodeId, NodeKind, ProcessGraph, ProcessRef,
+    Span, StaticOrExpression, Throw, TimerDefinition, TimerKind, TimerValue, Trigger,
 };
 
 use crate::action::{PHASE_HEADER, PHASE_JOB_TYPE, PhaseAction, Run, Template};
@@ -530,12 +530,13 @@ impl Compiler {
                     decision: CalledDecision {
                         decision_id: decision.decision.clone(),
                         result_variable: decision.result.clone(),
-                        llm_fallback: decision.fallback.as_ref().map(|fallback| {
-                            self.llm_job(LlmTask {
+                        llm_fallback: decision.fallback.as_ref().map(|fallback| LlmFallback {
+                            job: self.llm_job(LlmTask {
                                 result: Some(decision.result.clone()),
                                 decision_result: true,
                                 ..self.llm_task(fallback)
-                            })
+                            }),
+                            ask_when: None,
                         }),
                     },
                 },

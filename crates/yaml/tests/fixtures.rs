@@ -165,10 +165,10 @@ fn render(graph: &ProcessGraph) -> String {
                 )
                 .expect("writes to a string");
                 match &decision.llm_fallback {
-                    Some(job) => write!(
+                    Some(fallback) => write!(
                         out,
                         " fallback[job={} retries={} headers={:?}]",
-                        job.job_type, job.retries, job.headers
+                        fallback.job.job_type, fallback.job.retries, fallback.job.headers
                     ),
                     None => Ok(()),
                 }

@@ -82,7 +82,7 @@ fn llm_job(def: &Definition, state: &InstanceState, element: &str) -> (baton_cor
     let definition = match &node.kind {
         NodeKind::ServiceTask { job } => job,
         NodeKind::BusinessRuleTask { decision } => {
-            decision.llm_fallback.as_ref().expect("a fallback")
+            &decision.llm_fallback.as_ref().expect("a fallback").job
         }
         other => panic!("{element} is {other:?}"),
     };

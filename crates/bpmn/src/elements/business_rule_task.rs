@@ -1,6 +1,7 @@
 //! `<businessRuleTask>`: evaluates a DMN decision (`zeebe:calledDecision`), or, like
 //! Camunda 8, creates a job when it has a `zeebe:taskDefinition` instead. A decision may
-//! have an LLM fallback (`baton:fallback`), asked only when the decision gives no answer.
+//! have an LLM fallback (`baton:fallback`), asked only when the decision gives no answer
+//! or one its `askWhen` condition does not trust.
 
 use baton_model::{JobDefinition, NodeKind};
 
@@ -12,8 +13,8 @@ pub(super) fn read(el: &Element, report: &mut Report) -> Option<NodeKind> {
     match zeebe::called_decision(el, report) {
         Found::Valid(mut decision) => {
             return match llm::fallback(el, &decision.result_variable.clone(), report) {
-                Found::Valid(task) => {
-                    decision.llm_fallback = Some(task);
+                Found::Valid(fallback) => {
+                    decision.llm_fallback = Some(fallback);
                     Some(NodeKind::BusinessRuleTask { decision })
                 }
                 Found::Missing => Some(NodeKind::BusinessRuleTask { decision }),

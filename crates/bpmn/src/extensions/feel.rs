@@ -160,6 +160,17 @@ pub(crate) fn condition(
     parse_for(Purpose::Condition, &holder.text, at, what, report)
 }
 
+/// Parses a condition written in an attribute that requires one (`askWhen`), with or
+/// without Camunda's leading `=`, with [`condition`]'s hints.
+pub(crate) fn required_condition(
+    text: &str,
+    at: At<'_>,
+    what: &str,
+    report: &mut Report,
+) -> Option<Expression> {
+    parse_for(Purpose::Condition, text, at, what, report)
+}
+
 fn parse_for(
     purpose: Purpose,
     text: &str,

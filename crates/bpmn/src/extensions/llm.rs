@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use baton_llm::{Field, FieldType, LlmTask, Signature, TASK_HEADER, TASK_JOB_TYPE};
-use baton_model::{JobDefinition, StaticOrExpression};
+use baton_model::{JobDefinition, LlmFallback, StaticOrExpression};
 
 use super::{Found, feel, zeebe};
 use crate::reader::{BpmnElement, Element};
@@ -129,26 +129,40 @@ pub(crate) fn service_task(
     })
 }
 
-/// A business rule task's `<baton:fallback provider>`: the job of the LLM task asked when
-/// the decision gives no answer, whose answer goes to `result_variable` in the shape of a
-/// decision's result; `Missing` when there is none.
+/// A business rule task's `<baton:fallback provider askWhen>`: the job of the LLM task
+/// asked when the decision gives no answer (or one `askWhen` does not trust), whose
+/// answer goes to `result_variable` in the shape of a decision's result; `Missing` when
+/// there is none.
 pub(crate) fn fallback(
     el: &Element,
     result_variable: &str,
     report: &mut Report,
-) -> Found<JobDefinition> {
+) -> Found<LlmFallback> {
     let Some(holder) = extension(el, BATON_NS, "fallback") else {
         return Found::Missing;
     };
+    // Read before the task, so that both are reported in one pass.
+    let ask_when = holder.attr("askWhen").map(|text| {
+        let at = At::attribute(el, holder, "askWhen");
+        feel::required_condition(text, at, "askWhen of <baton:fallback>", report)
+    });
     let Some(mut task) = baton_llm_task(el, holder, report) else {
         return Found::Invalid;
     };
+    let ask_when = match ask_when {
+        Some(Some(condition)) => Some(condition),
+        Some(None) => return Found::Invalid,
+        None => None,
+    };
     task.result = Some(result_variable.to_string());
     task.decision_result = true;
-    Found::Valid(JobDefinition {
-        job_type: StaticOrExpression::Static(TASK_JOB_TYPE.to_string()),
-        retries: StaticOrExpression::Static(zeebe::DEFAULT_RETRIES),
-        headers: vec![(TASK_HEADER.to_string(), task.to_header())],
+    Found::Valid(LlmFallback {
+        job: JobDefinition {
+            job_type: StaticOrExpression::Static(TASK_JOB_TYPE.to_string()),
+            retries: StaticOrExpression::Static(zeebe::DEFAULT_RETRIES),
+            headers: vec![(TASK_HEADER.to_string(), task.to_header())],
+        },
+        ask_when,
     })
 }
 

@@ -6,8 +6,9 @@
 //! The expressions are found in the XML as Camunda reads it, independent of which
 //! attributes the parser turns into the IR: an attribute of a Zeebe extension element
 //! whose value starts with `=`, and the text of a condition (with or without `=`) or of
-//! a timer value written with `=`. A process has no functions of its own (variables are
-//! JSON), so every such name is an error.
+//! a timer value written with `=`, and Baton's `askWhen` condition of an LLM fallback. A
+//! process has no functions of its own (variables are JSON), so every such name is an
+//! error.
 
 use baton_feel::Expression;
 use baton_model::Span;
@@ -38,6 +39,21 @@ fn visit(element: &Element, owner: Option<&str>, findings: &mut Vec<Finding>) {
                 check(body, owner, attribute.span, findings);
             }
         }
+    }
+    let fallback = element.namespace.as_deref() == Some(crate::extensions::llm::BATON_NS)
+        && element.name == "fallback";
+    if let Some(ask_when) = element
+        .attrs
+        .iter()
+        .find(|a| fallback && a.name == "askWhen")
+    {
+        let text = ask_when.value.trim();
+        check(
+            text.strip_prefix('=').unwrap_or(text),
+            owner,
+            ask_when.span,
+            findings,
+        );
     }
     if element.ns() == Ns::Bpmn {
         let text = element.text.trim();

@@ -14,6 +14,7 @@ mod hub;
 mod incidents;
 mod instances;
 mod lint;
+mod llm;
 mod metrics;
 mod modify;
 mod plan;
@@ -42,7 +43,7 @@ use anyhow::Result;
 use baton_core::{GlobalKey, InstanceId};
 use baton_runtime::{Source, read_source};
 
-use crate::cli::{AuditCommand, Cli, Commands, RemoteArgs, TokenCommand};
+use crate::cli::{AuditCommand, Cli, Commands, LlmCommand, RemoteArgs, TokenCommand};
 use crate::exit::{self, InputError};
 use crate::output;
 use crate::remote::{self, Client, Tuning};
@@ -385,6 +386,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             AuditCommand::Keygen { out } => audit::keygen(&out),
         },
         Commands::Hub { command } => hub::run(command),
+        Commands::Llm { command } => match command {
+            LlmCommand::Stats { process, store } => llm::stats(process.as_deref(), &store),
+        },
     }
 }
 

@@ -59,7 +59,11 @@ impl<'a> ScopeView<'a> {
     }
 
     /// [`ScopeView::of`] with `overlay`'s variables in front.
-    fn with_overlay(p: &'a Processor<'_>, scope: Key, overlay: &'a Context) -> ScopeView<'a> {
+    pub(crate) fn with_overlay(
+        p: &'a Processor<'_>,
+        scope: Key,
+        overlay: &'a Context,
+    ) -> ScopeView<'a> {
         ScopeView {
             overlay: Some(overlay),
             ..ScopeView::of(p, scope)
