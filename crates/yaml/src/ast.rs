@@ -152,6 +152,10 @@ pub struct LlmStep {
     pub result: Option<String>,
     /// What a good answer achieves, for the prompt and the audit record.
     pub objective: Option<String>,
+    /// A fallback's `ask_when:` (FEEL, checked to parse): the model is also asked when
+    /// this holds for the decision's non-null answer (bound as `result`), an answer below
+    /// a declared confidence. Always `None` for an `llm:` step.
+    pub ask_when: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

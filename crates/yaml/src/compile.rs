@@ -523,6 +523,17 @@ impl Compiler {
                 span,
             )
         } else if let Some(decision) = &phase.decision {
+            let llm_fallback = decision.fallback.as_ref().map(|fallback| LlmFallback {
+                job: self.llm_job(LlmTask {
+                    result: Some(decision.result.clone()),
+                    decision_result: true,
+                    ..self.llm_task(fallback)
+                }),
+                ask_when: fallback
+                    .ask_when
+                    .as_deref()
+                    .and_then(|text| self.expression(text, span, id)),
+            });
             let node = self.node(
                 id,
                 name,
@@ -530,14 +541,7 @@ impl Compiler {
                     decision: CalledDecision {
                         decision_id: decision.decision.clone(),
                         result_variable: decision.result.clone(),
-                        llm_fallback: decision.fallback.as_ref().map(|fallback| LlmFallback {
-                            job: self.llm_job(LlmTask {
-                                result: Some(decision.result.clone()),
-                                decision_result: true,
-                                ..self.llm_task(fallback)
-                            }),
-                            ask_when: None,
-                        }),
+                        llm_fallback,
                     },
                 },
                 scope,

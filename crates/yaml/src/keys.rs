@@ -71,7 +71,13 @@ pub const LLM: &[&str] = &[
     "result",
 ];
 /// `decision: {fallback: ...}`: an LLM step whose answer is the decision's result.
-pub const FALLBACK: &[&str] = &["provider", "signature", "instructions", "objective"];
+pub const FALLBACK: &[&str] = &[
+    "provider",
+    "signature",
+    "instructions",
+    "objective",
+    "ask_when",
+];
 /// `signature:` as a mapping (a text is the shorthand).
 pub const SIGNATURE: &[&str] = &["instructions", "inputs", "outputs"];
 /// One entry of a signature's `inputs:` (a text is its type).

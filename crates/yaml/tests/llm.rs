@@ -240,3 +240,52 @@ fn the_fallback_is_asked_only_when_no_rule_matches_and_its_answer_is_the_result(
     assert_eq!(variable(&state, "team"), Some(Value::string("support")));
     assert_eq!(open_jobs(&def, &state), ["summarise"]);
 }
+
+#[test]
+fn a_fallback_asks_the_model_also_when_ask_when_holds_for_the_rules_answer() {
+    let workflow = TRIAGE.replace(
+        r#"fallback: "subject: str -> team: enum(finance,support)""#,
+        "fallback:\n        signature: \"subject: str -> team: enum(finance,support)\"\n        \
+         ask_when: starts with(subject, \"re:\")",
+    );
+    let parsed = baton_yaml::parse(&workflow, None);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let def = Definition::new(parsed.graph.expect("a graph"), 1).with_decisions(Arc::new(Route));
+    // The table answers `finance`, but the condition asks the model anyway.
+    let mut input = Context::new();
+    input.insert("subject", Value::string("re: invoice 42 is wrong"));
+    let mut state = start(&def, 1, input);
+    let events = complete_only_job(&def, &mut state, 2);
+    assert_eq!(routes(&events), ["llm"]);
+    let (job, task) = llm_job(&def, &state, "route");
+    assert!(task.decision_result);
+    answer(
+        &def,
+        &mut state,
+        3,
+        job,
+        &[("team", Value::string("support"))],
+    );
+    assert_eq!(variable(&state, "team"), Some(Value::string("support")));
+}
+
+#[test]
+fn an_ask_when_that_is_not_feel_is_an_error_at_its_place() {
+    let workflow = TRIAGE.replace(
+        r#"fallback: "subject: str -> team: enum(finance,support)""#,
+        "fallback:\n        signature: \"subject: str -> team: enum(finance,support)\"\n        \
+         ask_when: result.confidence <",
+    );
+    let parsed = baton_yaml::parse(&workflow, None);
+    let messages: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("fallback.ask_when") && m.contains("not a FEEL expression")),
+        "{messages:?}"
+    );
+}

@@ -42,6 +42,7 @@ impl Reader<'_> {
                 signature,
                 result: None,
                 objective: None,
+                ask_when: None,
             });
         }
         if node.is_null() {
@@ -76,6 +77,9 @@ impl Reader<'_> {
             }
             Some(result)
         });
+        let ask_when = f
+            .get("ask_when")
+            .and_then(|n| self.feel(n, &join(path, "ask_when")));
         let mut signature = match f.get("signature") {
             Some(n) => self.signature(n, &join(path, "signature"), id)?,
             None => {
@@ -99,6 +103,7 @@ impl Reader<'_> {
             signature,
             result,
             objective,
+            ask_when,
         })
     }
 
