@@ -109,12 +109,6 @@ fn ordinary_valid_models_lint_clean() {
     // Acceptance fixtures whose cycles are under the minimum interval, there to be refused
     // (`acceptance_cycles_under_the_minimum_are_errors_naming_it`).
     files.retain(|f| !TOO_FREQUENT.iter().any(|name| f.ends_with(name)));
-    // Shared acceptance models for capabilities not built yet.
-    // FIXME(issue 16): llm_* use LLM task extensions that lint does not know yet.
-    files.retain(|f| {
-        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        !name.starts_with("llm_")
-    });
     for path in &files {
         let report = lint_file(path, None);
         assert!(
