@@ -1,0 +1,695 @@
+//! PostgreSQL storage backend: the store for several Baton processes on one database.
+//!
+//! Each [`PgStore`] is one connection (sfackler's synchronous `postgres` client: the store
+//! traits are synchronous, one transaction per method) to one schema of a database: the
+//! `public` schema for `--db postgres://…`, or a schema of its own (a tenant's, a test's).
+//! Schema changes are numbered files in `migrations/`, applied in order under an advisory
+//! lock and tracked in the schema's `schema_version` table; they are PostgreSQL's own
+//! numbering, starting from the SQLite schema as of its migration 0013.
+//!
+//! SQLite had one writer at a time, so reading and then writing in one transaction could
+//! not race. Here several processes may write at once, and every such place says how two
+//! writers are kept from both succeeding: the journal's primary key `(instance, seq)`
+//! rejects a stale writer, a start timer's firing is conditional on the row it read, a
+//! buffered message is taken `FOR UPDATE SKIP LOCKED`, and the audit chain, definition
+//! versions and resource holds are each guarded by a transaction-scoped advisory lock
+//! ([`sql::Lock`]).
+//!
+//! No TLS yet: connections are plain TCP or a Unix socket (`host=/run/postgresql`).
+
+mod audit;
+mod counts;
+mod history;
+mod rows;
+mod sql;
+mod tokens;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use postgres::{Client, NoTls, Transaction};
+
+use baton_core::{GlobalKey, InstanceId, JournalRecord, Timestamp};
+use baton_store::audit::{AuditEntry, AuditFilter, AuditHead, AuditRecord};
+use baton_store::{
+    Append, AuditStore, BufferedMessage, Claim, DefinitionKind, DeployedDefinition,
+    DeploymentStore, ElementDurations, ElementHistoryRow, Error, EventStore, HistoryFilter,
+    HistoryStore, Hold, IncidentCount, IncidentFilter, IncidentRow, InstanceCount, InstanceFilter,
+    InstanceRow, JobFilter, JobRow, JournalStore, LlmStats, NewDefinition, NewToken, QueryStore,
+    ResourceStore, Result, StartTimerRow, StoredDefinition, SubscriptionRow, TaskFilter, TimerRow,
+    TokenRow, TokenStore, TraceOutbox, UserTaskRow, VariableRow,
+};
+
+use crate::sql::{Lock, Sql, Statements, backend, big, get, get_u32, get_u64};
+
+/// Schema migrations, in order; the index + 1 is the schema version.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+
+/// The schema a store URL without one uses.
+pub const DEFAULT_SCHEMA: &str = "public";
+
+/// Whether `text` names a PostgreSQL database rather than a file: a `postgres://` or
+/// `postgresql://` URL.
+pub fn is_url(text: &str) -> bool {
+    ["postgres://", "postgresql://"].iter().any(|scheme| {
+        text.len() >= scheme.len() && text[..scheme.len()].eq_ignore_ascii_case(scheme)
+    })
+}
+
+/// `url` with its password, if any, replaced by `***`: what errors and logs may show.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+struct Connection {
+    client: Client,
+    statements: Statements,
+}
+
+pub struct PgStore {
+    connection: Mutex<Connection>,
+    url: String,
+    schema: String,
+    /// The schema's half of every advisory lock key, so that stores in different schemas
+    /// of one database never wait for each other.
+    namespace: i32,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("url", &redacted(&self.url))
+            .field("schema", &self.schema)
+            .finish()
+    }
+}
+
+impl PgStore {
+    /// Connects to the database at `url` and uses (creating and migrating if needed) its
+    /// `public` schema.
+    pub fn connect(url: &str) -> Result<PgStore> {
+        PgStore::connect_schema(url, DEFAULT_SCHEMA)
+    }
+
+    /// Connects to the database at `url` and uses (creating and migrating if needed) the
+    /// schema `schema`.
+    pub fn connect_schema(url: &str, schema: &str) -> Result<PgStore> {
+        let client = open(url, schema)?;
+        let mut store = PgStore {
+            connection: Mutex::new(Connection {
+                client,
+                statements: Statements::default(),
+            }),
+            url: url.to_string(),
+            schema: schema.to_string(),
+            namespace: namespace(schema),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The schema this store's tables are in.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The database URL, without its password.
+    pub fn location(&self) -> String {
+        let url = redacted(&self.url);
+        if self.schema == DEFAULT_SCHEMA {
+            url
+        } else {
+            format!("{url} (schema {})", self.schema)
+        }
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let known = MIGRATIONS.len() as i64;
+        let schema = quoted(&self.schema);
+        let location = self.location();
+        let namespace = self.namespace;
+        self.write(|sql| {
+            // Under the lock, so that processes starting together migrate once, in turn.
+            sql.lock(namespace, Lock::Migrate)?;
+            sql.client
+                .batch_execute(&format!(
+                    "CREATE SCHEMA IF NOT EXISTS {schema};
+                     CREATE TABLE IF NOT EXISTS {schema}.schema_version (version BIGINT NOT NULL);"
+                ))
+                .map_err(backend)?;
+            let current: i64 = match sql
+                .client
+                .query_opt(&format!("SELECT version FROM {schema}.schema_version"), &[])
+            {
+                Ok(Some(row)) => get(&row, 0)?,
+                Ok(None) => {
+                    sql.client
+                        .execute(
+                            &format!("INSERT INTO {schema}.schema_version VALUES (0)"),
+                            &[],
+                        )
+                        .map_err(backend)?;
+                    0
+                }
+                Err(e) => return Err(backend(e)),
+            };
+            if current > known {
+                return Err(Error::SchemaTooNew {
+                    path: location,
+                    found: current,
+                    known,
+                });
+            }
+            for (index, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+                sql.client.batch_execute(migration).map_err(backend)?;
+                sql.client
+                    .execute(
+                        &format!("UPDATE {schema}.schema_version SET version = $1"),
+                        &[&(index as i64 + 1)],
+                    )
+                    .map_err(backend)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The connection, reconnected first if the database closed it (a restart of the
+    /// server, a dropped network): one failed call, then the store works again.
+    fn connection(&self) -> Result<MutexGuard<'_, Connection>> {
+        let mut connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if connection.client.is_closed() {
+            *connection = Connection {
+                client: open(&self.url, &self.schema)?,
+                statements: Statements::default(),
+            };
+        }
+        Ok(connection)
+    }
+
+    /// Runs `f` on the connection, outside of any explicit transaction (each statement
+    /// is its own).
+    fn read<T>(&self, f: impl FnOnce(&mut Sql<'_, Client>) -> Result<T>) -> Result<T> {
+        let mut connection = self.connection()?;
+        let Connection { client, statements } = &mut *connection;
+        f(&mut Sql { client, statements })
+    }
+
+    /// Runs `f` in one transaction, committed when it returns `Ok`, rolled back otherwise.
+    fn write<T>(&self, f: impl FnOnce(&mut Sql<'_, Transaction<'_>>) -> Result<T>) -> Result<T> {
+        let mut connection = self.connection()?;
+        let Connection { client, statements } = &mut *connection;
+        let mut tx = client.transaction().map_err(backend)?;
+        let out = f(&mut Sql {
+            client: &mut tx,
+            statements,
+        })?;
+        tx.commit().map_err(backend)?;
+        Ok(out)
+    }
+}
+
+/// Connects and points the session at `schema` (which may not exist yet).
+fn open(url: &str, schema: &str) -> Result<Client> {
+    let open_err = |message: String| Error::Open {
+        path: redacted(url),
+        message,
+    };
+    let mut client = Client::connect(url, NoTls).map_err(|e| open_err(sql::describe(&e)))?;
+    client
+        .batch_execute(&format!("SET search_path TO {}", quoted(schema)))
+        .map_err(|e| open_err(sql::describe(&e)))?;
+    Ok(client)
+}
+
+/// `name` as a quoted SQL identifier.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A stable 32-bit key for a schema name (FNV-1a), the first half of its advisory locks.
+fn namespace(schema: &str) -> i32 {
+    let hash = schema.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    i32::from_ne_bytes(hash.to_ne_bytes())
+}
+
+impl DeploymentStore for PgStore {
+    fn deploy(
+        &mut self,
+        definitions: &[NewDefinition],
+        audit: &[AuditEntry],
+    ) -> Result<Vec<DeployedDefinition>> {
+        let namespace = self.namespace;
+        self.write(|sql| {
+            // Two processes deploying one id must not both read version N and write N + 1.
+            sql.lock(namespace, Lock::Deploy)?;
+            let mut deployed = Vec::with_capacity(definitions.len());
+            for new in definitions {
+                let kind = new.kind.as_str();
+                let latest = sql.query_opt(
+                    "SELECT version, digest FROM definitions WHERE kind = $1 AND id = $2
+                     ORDER BY version DESC LIMIT 1",
+                    &[&kind, &new.id],
+                )?;
+                let latest = match latest {
+                    Some(row) => Some((get_u32(&row, 0)?, get::<String>(&row, 1)?)),
+                    None => None,
+                };
+                let (version, is_new) = match latest {
+                    Some((version, digest)) if digest == new.digest => (version, false),
+                    Some((version, _)) => (version + 1, true),
+                    None => (1, true),
+                };
+                if is_new {
+                    // The file's text once, however many definitions it holds.
+                    sql.execute(
+                        "INSERT INTO resources (digest, source) VALUES ($1, $2)
+                         ON CONFLICT (digest) DO NOTHING",
+                        &[&new.digest, &&*new.source],
+                    )?;
+                    sql.execute(
+                        "INSERT INTO definitions (kind, id, version, resource_name, digest, deployed_at)
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                        &[
+                            &kind,
+                            &new.id,
+                            &i64::from(version),
+                            &new.resource_name,
+                            &new.digest,
+                            &new.deployed_at.0,
+                        ],
+                    )?;
+                    if new.kind == DefinitionKind::Process {
+                        rows::replace_start_timers(sql, &new.id, version, &new.start_timers)?;
+                    }
+                }
+                deployed.push(DeployedDefinition {
+                    kind: new.kind,
+                    id: new.id.clone(),
+                    version,
+                    resource_name: new.resource_name.clone(),
+                    is_new,
+                });
+            }
+            audit::append(sql, namespace, audit)?;
+            Ok(deployed)
+        })
+    }
+
+    fn definition(
+        &self,
+        kind: DefinitionKind,
+        id: &str,
+        version: Option<u32>,
+    ) -> Result<Option<StoredDefinition>> {
+        let version = version.map(i64::from);
+        self.read(|sql| {
+            let row = sql.query_opt(
+                "SELECT d.id, d.version, d.resource_name, r.source
+                 FROM definitions d JOIN resources r ON r.digest = d.digest
+                 WHERE d.kind = $1 AND d.id = $2 AND ($3::BIGINT IS NULL OR d.version = $3)
+                 ORDER BY d.version DESC LIMIT 1",
+                &[&kind.as_str(), &id, &version],
+            )?;
+            row.map(|r| {
+                Ok(StoredDefinition {
+                    kind,
+                    id: get(&r, 0)?,
+                    version: get_u32(&r, 1)?,
+                    resource_name: get(&r, 2)?,
+                    source: get(&r, 3)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn definitions(&self, kind: DefinitionKind) -> Result<Vec<DeployedDefinition>> {
+        self.read(|sql| {
+            sql.query(
+                "SELECT id, version, resource_name FROM definitions WHERE kind = $1
+                 ORDER BY id, version",
+                &[&kind.as_str()],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(DeployedDefinition {
+                    kind,
+                    id: get(r, 0)?,
+                    version: get_u32(r, 1)?,
+                    resource_name: get(r, 2)?,
+                    is_new: false,
+                })
+            })
+            .collect()
+        })
+    }
+}
+
+impl JournalStore for PgStore {
+    fn reserve_instance_ids(&mut self, count: u64) -> Result<InstanceId> {
+        // One statement: the row lock makes concurrent reservations take turns.
+        self.read(|sql| {
+            let row = sql.query_one(
+                "UPDATE sequences SET next = next + $1 WHERE name = 'instance' RETURNING next - $1",
+                &[&big(count)],
+            )?;
+            Ok(InstanceId(get_u64(&row, 0)?))
+        })
+    }
+
+    fn commit(&mut self, batch: &[Append], audit: &[AuditEntry]) -> Result<()> {
+        let namespace = self.namespace;
+        self.write(|sql| {
+            for append in batch {
+                // The primary key (instance, seq) is what keeps two writers apart: of two
+                // processes appending at one position, the second waits for the first's
+                // transaction and then inserts nothing.
+                let inserted = sql.execute(
+                    "INSERT INTO journal (instance, seq, at, events) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (instance, seq) DO NOTHING",
+                    &[
+                        &big(append.instance.0),
+                        &big(append.first_seq),
+                        &append.at.0,
+                        &append.events_json,
+                    ],
+                )?;
+                if inserted == 0 {
+                    // Returning an error rolls back everything this batch wrote.
+                    return Err(Error::Conflict(append.instance));
+                }
+                rows::write(sql, &append.rows)?;
+                if let Some(through) = append.rows.trace_through {
+                    sql.execute(
+                        "INSERT INTO trace_outbox (instance, from_seq, to_seq) VALUES ($1, $2, $3)
+                         ON CONFLICT (instance) DO UPDATE SET to_seq = excluded.to_seq",
+                        &[
+                            &big(append.instance.0),
+                            &big(append.first_seq),
+                            &big(through),
+                        ],
+                    )?;
+                }
+            }
+            audit::append(sql, namespace, audit)?;
+            Ok(())
+        })
+    }
+
+    fn journal(&self, instance: InstanceId) -> Result<Vec<JournalRecord>> {
+        let rows = self.read(|sql| {
+            sql.query(
+                "SELECT seq, at, events FROM journal WHERE instance = $1 ORDER BY seq",
+                &[&big(instance.0)],
+            )
+        })?;
+        let mut records = Vec::new();
+        for row in &rows {
+            let seq = get_u64(row, 0)?;
+            let at: i64 = get(row, 1)?;
+            let text: &str = get(row, 2)?;
+            let events: Vec<baton_core::Event> = serde_json::from_str(text).map_err(|e| {
+                Error::Corrupt(format!("journal of instance {instance} at {seq}: {e}"))
+            })?;
+            for (offset, event) in events.into_iter().enumerate() {
+                records.push(JournalRecord {
+                    seq: seq + offset as u64,
+                    at: Timestamp(at),
+                    event,
+                });
+            }
+        }
+        Ok(records)
+    }
+}
+
+impl QueryStore for PgStore {
+    fn instance(&self, instance: InstanceId) -> Result<Option<InstanceRow>> {
+        self.read(|sql| rows::instance(sql, instance))
+    }
+
+    fn instances(&self, filter: &InstanceFilter) -> Result<Vec<InstanceRow>> {
+        self.read(|sql| rows::instances(sql, filter))
+    }
+
+    fn user_tasks(&self, filter: &TaskFilter) -> Result<Vec<UserTaskRow>> {
+        self.read(|sql| rows::user_tasks(sql, filter, None))
+    }
+
+    fn user_task(&self, key: GlobalKey) -> Result<Option<UserTaskRow>> {
+        let filter = TaskFilter {
+            instance: Some(key.instance),
+            include_closed: true,
+            ..TaskFilter::default()
+        };
+        let rows = self.read(|sql| rows::user_tasks(sql, &filter, Some(key)))?;
+        Ok(rows.into_iter().next())
+    }
+
+    fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<IncidentRow>> {
+        self.read(|sql| rows::incidents(sql, filter, None))
+    }
+
+    fn incident(&self, key: GlobalKey) -> Result<Option<IncidentRow>> {
+        let filter = IncidentFilter {
+            instance: Some(key.instance),
+            include_resolved: true,
+            ..IncidentFilter::default()
+        };
+        let rows = self.read(|sql| rows::incidents(sql, &filter, Some(key)))?;
+        Ok(rows.into_iter().next())
+    }
+
+    fn jobs(&self, filter: &JobFilter) -> Result<Vec<JobRow>> {
+        self.read(|sql| rows::jobs(sql, filter))
+    }
+
+    fn variables(&self, instance: InstanceId) -> Result<Vec<VariableRow>> {
+        self.read(|sql| rows::variables(sql, instance))
+    }
+
+    fn instance_counts(&self) -> Result<Vec<InstanceCount>> {
+        self.read(counts::instances)
+    }
+
+    fn incident_totals(&self) -> Result<Vec<IncidentCount>> {
+        self.read(counts::incidents)
+    }
+
+    fn element_durations(&self) -> Result<Vec<ElementDurations>> {
+        self.read(counts::element_durations)
+    }
+
+    fn llm_stats(&self, process_id: Option<&str>) -> Result<Vec<LlmStats>> {
+        self.read(|sql| counts::llm_stats(sql, process_id))
+    }
+}
+
+impl EventStore for PgStore {
+    fn timers(&self, until: Option<Timestamp>) -> Result<Vec<TimerRow>> {
+        self.read(|sql| rows::timers(sql, until))
+    }
+
+    fn start_timers(&self) -> Result<Vec<StartTimerRow>> {
+        self.read(rows::start_timers)
+    }
+
+    fn subscriptions(
+        &self,
+        kind: &str,
+        name: &str,
+        correlation_key: Option<&str>,
+    ) -> Result<Vec<SubscriptionRow>> {
+        self.read(|sql| rows::subscriptions(sql, kind, name, correlation_key))
+    }
+
+    fn buffer_message(&mut self, message: &BufferedMessage) -> Result<i64> {
+        self.read(|sql| rows::buffer_message(sql, message))
+    }
+
+    fn take_message(
+        &mut self,
+        name: &str,
+        correlation_key: &str,
+        now: Timestamp,
+    ) -> Result<Option<BufferedMessage>> {
+        self.write(|sql| rows::take_message(sql, name, correlation_key, now))
+    }
+}
+
+impl TokenStore for PgStore {
+    fn create_token(&mut self, token: &NewToken, audit: &[AuditEntry]) -> Result<TokenRow> {
+        let namespace = self.namespace;
+        self.write(|sql| {
+            let created = tokens::create(sql, token)?;
+            audit::append(sql, namespace, audit)?;
+            Ok(created)
+        })
+    }
+
+    fn token_by_hash(&self, secret_hash: &str) -> Result<Option<TokenRow>> {
+        self.read(|sql| tokens::by_hash(sql, secret_hash))
+    }
+
+    fn tokens(&self, tenant: Option<&str>) -> Result<Vec<TokenRow>> {
+        self.read(|sql| tokens::list(sql, tenant))
+    }
+
+    fn revoke_token(&mut self, id: &str, at: Timestamp, audit: &[AuditEntry]) -> Result<bool> {
+        let namespace = self.namespace;
+        self.write(|sql| {
+            let revoked = tokens::revoke(sql, id, at)?;
+            if revoked {
+                audit::append(sql, namespace, audit)?;
+            }
+            Ok(revoked)
+        })
+    }
+}
+
+impl AuditStore for PgStore {
+    fn append_audit(&mut self, entries: &[AuditEntry]) -> Result<Vec<AuditRecord>> {
+        let namespace = self.namespace;
+        self.write(|sql| audit::append(sql, namespace, entries))
+    }
+
+    fn audit_records(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
+        self.read(|sql| audit::records(sql, filter))
+    }
+
+    fn audit_head(&self) -> Result<Option<AuditHead>> {
+        self.read(audit::head)
+    }
+}
+
+impl HistoryStore for PgStore {
+    fn element_history(&self, filter: &HistoryFilter) -> Result<Vec<ElementHistoryRow>> {
+        self.read(|sql| history::elements(sql, filter))
+    }
+
+    fn ended_element_durations(
+        &self,
+        process_id: &str,
+        version: u32,
+    ) -> Result<Vec<(String, i64)>> {
+        self.read(|sql| history::ended_durations(sql, process_id, version))
+    }
+
+    fn incident_counts(&self, process_id: &str, version: u32) -> Result<Vec<(String, u64)>> {
+        self.read(|sql| history::incident_counts(sql, process_id, version))
+    }
+
+    fn prunable(
+        &self,
+        ended_before: Timestamp,
+        after: Option<InstanceId>,
+        limit: u32,
+    ) -> Result<Vec<InstanceRow>> {
+        self.read(|sql| history::prunable(sql, ended_before, after, limit))
+    }
+
+    fn prune(
+        &mut self,
+        instances: &[InstanceId],
+        audit: Option<AuditEntry>,
+    ) -> Result<Vec<InstanceId>> {
+        let namespace = self.namespace;
+        self.write(|sql| {
+            let removed = history::prune(sql, instances)?;
+            if let (Some(entry), false) = (audit, removed.is_empty()) {
+                let ids: Vec<String> = removed.iter().map(|i| i.0.to_string()).collect();
+                let entry = entry
+                    .with_detail("instances", removed.len())
+                    .with_detail("removed", ids.join(","));
+                audit::append(sql, namespace, &[entry])?;
+            }
+            Ok(removed)
+        })
+    }
+}
+
+impl ResourceStore for PgStore {
+    fn try_acquire(
+        &mut self,
+        holder: &str,
+        claims: &[Claim],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<bool> {
+        let namespace = self.namespace;
+        // `Ok(false)` commits too: the lapsed holds it cleared stay cleared.
+        self.write(|sql| {
+            // Counting the holds and then taking units must not interleave with another
+            // process doing the same, or both could take the last units.
+            sql.lock(namespace, Lock::Resources)?;
+            rows::try_acquire(sql, holder, claims, now, expires_at)
+        })
+    }
+
+    fn release(&mut self, holder: &str) -> Result<()> {
+        self.read(|sql| {
+            sql.execute("DELETE FROM resource_holds WHERE holder = $1", &[&holder])
+                .map(|_| ())
+        })
+    }
+
+    fn holders(&self, resource: &str, now: Timestamp) -> Result<Vec<Hold>> {
+        self.read(|sql| rows::holders(sql, resource, now))
+    }
+}
+
+impl TraceOutbox for PgStore {
+    fn trace_outbox(&self) -> Result<Vec<(InstanceId, u64)>> {
+        self.read(|sql| {
+            sql.query(
+                "SELECT instance, from_seq FROM trace_outbox ORDER BY instance",
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok((InstanceId(get_u64(r, 0)?), get_u64(r, 1)?)))
+            .collect()
+        })
+    }
+
+    fn trace_outbox_of(&self, instance: InstanceId) -> Result<Option<u64>> {
+        self.read(|sql| {
+            sql.query_opt(
+                "SELECT from_seq FROM trace_outbox WHERE instance = $1",
+                &[&big(instance.0)],
+            )?
+            .map(|r| get_u64(&r, 0))
+            .transpose()
+        })
+    }
+
+    fn traced(&mut self, through: &[(InstanceId, u64)]) -> Result<()> {
+        self.write(|sql| {
+            for (instance, seq) in through {
+                // A commit may have raised to_seq meanwhile: the row stays until that is
+                // sent too.
+                sql.execute(
+                    "UPDATE trace_outbox SET from_seq = GREATEST(from_seq, $2 + 1) WHERE instance = $1",
+                    &[&big(instance.0), &big(*seq)],
+                )?;
+                sql.execute(
+                    "DELETE FROM trace_outbox WHERE instance = $1 AND from_seq > to_seq",
+                    &[&big(instance.0)],
+                )?;
+            }
+            Ok(())
+        })
+    }
+}
