@@ -28,7 +28,8 @@ pub struct Cli {
 /// Options every store-backed command takes.
 #[derive(Debug, Args, Clone)]
 pub struct StoreArgs {
-    /// The store file [default: .baton/baton.db in the current directory]
+    /// The store: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DB
+    /// [default: .baton/baton.db in the current directory]
     #[arg(long, env = "BATON_DB")]
     pub db: Option<PathBuf>,
     /// Print JSON for scripts instead of tables
@@ -312,7 +313,8 @@ pub enum Commands {
         /// The address to listen on
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
-        /// The store file [default: .baton/baton.db in the current directory]
+        /// The store: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DB
+        /// [default: .baton/baton.db in the current directory]
         #[arg(long, env = "BATON_DB")]
         db: Option<PathBuf>,
         /// Serve every request as an admin without a token: for your own machine only
@@ -325,7 +327,8 @@ pub enum Commands {
     Worker(WorkerArgs),
     /// Print Prometheus metrics (text format 0.0.4) derived from the store's projections
     Metrics {
-        /// The store file [default: .baton/baton.db in the current directory]
+        /// The store: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DB
+        /// [default: .baton/baton.db in the current directory]
         #[arg(long, env = "BATON_DB")]
         db: Option<PathBuf>,
     },

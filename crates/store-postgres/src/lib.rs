@@ -75,9 +75,12 @@ struct Connection {
 }
 
 pub struct PgStore {
-    connection: Mutex<Connection>,
+    /// Always `Some` but while the store is dropped (see its `Drop`).
+    connection: Mutex<Option<Connection>>,
     url: String,
     schema: String,
+    /// The tenant whose schema this is, when it is one ([`PgStore::connect_tenant`]).
+    tenant: Option<String>,
     /// The schema's half of every advisory lock key, so that stores in different schemas
     /// of one database never wait for each other.
     namespace: i32,
@@ -104,16 +107,58 @@ impl PgStore {
     pub fn connect_schema(url: &str, schema: &str) -> Result<PgStore> {
         let client = open(url, schema)?;
         let mut store = PgStore {
-            connection: Mutex::new(Connection {
+            connection: Mutex::new(Some(Connection {
                 client,
                 statements: Statements::default(),
-            }),
+            })),
             url: url.to_string(),
             schema: schema.to_string(),
+            tenant: None,
             namespace: namespace(schema),
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Connects to the database at `url` and uses the schema of tenant `tenant`
+    /// ([`tenant_schema`]), labelled with the tenant's id so that [`PgStore::tenants`]
+    /// finds it again.
+    pub fn connect_tenant(url: &str, tenant: &str) -> Result<PgStore> {
+        let mut store = PgStore::connect_schema(url, &tenant_schema(tenant))?;
+        let label = format!("{TENANT_LABEL}{tenant}").replace('\'', "''");
+        let schema = quoted(&store.schema);
+        store.read(|sql| {
+            sql.client
+                .batch_execute(&format!("COMMENT ON SCHEMA {schema} IS '{label}'"))
+                .map_err(backend)
+        })?;
+        store.tenant = Some(tenant.to_string());
+        Ok(store)
+    }
+
+    /// The tenants with a schema in the database at `url`, by id.
+    pub fn tenants(url: &str) -> Result<Vec<String>> {
+        let mut client = open(url, DEFAULT_SCHEMA)?;
+        let rows = client
+            .query(
+                "SELECT substr(d.description, length($1) + 1) FROM pg_namespace n
+                 JOIN pg_description d ON d.objoid = n.oid AND d.classoid = 'pg_namespace'::regclass
+                 WHERE starts_with(d.description, $1) ORDER BY 1",
+                &[&TENANT_LABEL],
+            )
+            .map_err(backend)?;
+        rows.iter().map(|r| get(r, 0)).collect()
+    }
+
+    /// The database URL this store connects to (with its password: never print it, see
+    /// [`redacted`]).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The tenant whose schema this store is in, if it was opened as one.
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.as_deref()
     }
 
     /// The schema this store's tables are in.
@@ -183,16 +228,16 @@ impl PgStore {
 
     /// The connection, reconnected first if the database closed it (a restart of the
     /// server, a dropped network): one failed call, then the store works again.
-    fn connection(&self) -> Result<MutexGuard<'_, Connection>> {
+    fn connection(&self) -> Result<MutexGuard<'_, Option<Connection>>> {
         let mut connection = self
             .connection
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if connection.client.is_closed() {
-            *connection = Connection {
+        if connection.as_ref().is_none_or(|c| c.client.is_closed()) {
+            *connection = Some(Connection {
                 client: open(&self.url, &self.schema)?,
                 statements: Statements::default(),
-            };
+            });
         }
         Ok(connection)
     }
@@ -201,14 +246,18 @@ impl PgStore {
     /// is its own).
     fn read<T>(&self, f: impl FnOnce(&mut Sql<'_, Client>) -> Result<T>) -> Result<T> {
         let mut connection = self.connection()?;
-        let Connection { client, statements } = &mut *connection;
+        let Some(Connection { client, statements }) = &mut *connection else {
+            return Err(Error::Backend("the connection is closed".into()));
+        };
         f(&mut Sql { client, statements })
     }
 
     /// Runs `f` in one transaction, committed when it returns `Ok`, rolled back otherwise.
     fn write<T>(&self, f: impl FnOnce(&mut Sql<'_, Transaction<'_>>) -> Result<T>) -> Result<T> {
         let mut connection = self.connection()?;
-        let Connection { client, statements } = &mut *connection;
+        let Some(Connection { client, statements }) = &mut *connection else {
+            return Err(Error::Backend("the connection is closed".into()));
+        };
         let mut tx = client.transaction().map_err(backend)?;
         let out = f(&mut Sql {
             client: &mut tx,
@@ -216,6 +265,28 @@ impl PgStore {
         })?;
         tx.commit().map_err(backend)?;
         Ok(out)
+    }
+}
+
+/// The synchronous client closes its connection by blocking on a Tokio runtime of its own,
+/// which panics on a thread that runs async code (a store dropped with a server's state).
+/// So the connection is closed on a thread of its own, which is always allowed.
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        let connection = self
+            .connection
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(connection) = connection {
+            let closing = std::thread::Builder::new()
+                .name("baton-pg-close".into())
+                .spawn(move || drop(connection));
+            // Joined, so that the connection is closed when the drop returns.
+            if let Ok(thread) = closing {
+                let _ = thread.join();
+            }
+        }
     }
 }
 
@@ -230,6 +301,32 @@ fn open(url: &str, schema: &str) -> Result<Client> {
         .batch_execute(&format!("SET search_path TO {}", quoted(schema)))
         .map_err(|e| open_err(sql::describe(&e)))?;
     Ok(client)
+}
+
+/// What a tenant's schema is labelled with (its comment), before the tenant's id.
+const TENANT_LABEL: &str = "baton tenant: ";
+
+/// The schema of tenant `tenant`: `baton_tenant_<id>`. PostgreSQL cuts names at 63 bytes,
+/// so a longer one keeps the id's first 30 bytes and adds a hash of the whole id, which
+/// keeps long ids apart.
+pub fn tenant_schema(tenant: &str) -> String {
+    let schema = format!("baton_tenant_{tenant}");
+    if schema.len() <= 63 {
+        return schema;
+    }
+    let hash = tenant
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    let cut = tenant
+        .char_indices()
+        .map(|(at, c)| at + c.len_utf8())
+        .take_while(|&end| end <= 30)
+        .last()
+        .unwrap_or(0);
+    let head = &tenant[..cut];
+    format!("baton_tenant_{head}_{hash:016x}")
 }
 
 /// `name` as a quoted SQL identifier.

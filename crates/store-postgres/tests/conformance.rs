@@ -332,3 +332,37 @@ fn concurrent_writers_race_for_one_firing_and_one_message() {
         .expect("instances");
     assert_eq!(instances.len(), 1);
 }
+
+/// A tenant's store is a schema of its own in the same database, found again by its id.
+#[test]
+fn tenants_have_a_schema_each_and_are_found_again() {
+    let Some(schemas) = Schemas::for_test("tenants_have_a_schema_each_and_are_found_again") else {
+        return;
+    };
+    let tenants: Vec<String> = (0..2)
+        .map(|n| format!("t{}-{n}", schemas.fresh_name().replace('_', "-")))
+        .collect();
+    for tenant in &tenants {
+        let schema = baton_store_postgres::tenant_schema(tenant);
+        schemas.made.borrow_mut().push(schema.clone());
+        let mut store = PgStore::connect_tenant(&schemas.url, tenant).expect("tenant store");
+        assert_eq!(
+            (store.schema(), store.tenant()),
+            (schema.as_str(), Some(tenant.as_str()))
+        );
+        store
+            .deploy(&[process("p", tenant, Vec::new())], &[])
+            .expect("deploy");
+    }
+    let found = PgStore::tenants(&schemas.url).expect("tenants");
+    for tenant in &tenants {
+        assert!(found.contains(tenant), "{tenant} in {found:?}");
+    }
+    // Each tenant sees its own deployment only.
+    let store = PgStore::connect_tenant(&schemas.url, &tenants[0]).expect("reopen");
+    let source = store
+        .definition(baton_store::DefinitionKind::Process, "p", None)
+        .expect("query")
+        .map(|d| d.source);
+    assert_eq!(source.as_deref(), Some(tenants[0].as_str()));
+}
