@@ -285,6 +285,26 @@ impl<S: Store> Runtime<S> {
         self.handlers.insert(job_type.to_string(), handler);
     }
 
+    /// Reads the API keys of LLM providers through `secrets` (given the name in a
+    /// provider's `api_key_env`) rather than from the process environment: for an embedder
+    /// with a secret store of its own, and for tests. No effect when `baton.toml` sends LLM
+    /// jobs to a worker of its own.
+    pub fn set_llm_secrets(&mut self, secrets: crate::llm::Secrets) {
+        if self.llm.is_some() {
+            let llm = Arc::new(
+                LlmHandler::new(
+                    self.config.llm.clone(),
+                    &self.config.retry,
+                    Arc::clone(&self.clock),
+                )
+                .with_secrets(secrets),
+            );
+            self.handlers
+                .insert(baton_llm::TASK_JOB_TYPE.to_string(), llm.clone());
+            self.llm = Some(llm);
+        }
+    }
+
     /// Binds YAML phases to a project directory (`baton apply --dir`): their files, gates,
     /// commands and artifacts are there. The current directory until this is called.
     pub fn set_project_dir(&mut self, dir: std::path::PathBuf) {

@@ -48,6 +48,9 @@ use crate::config::RetryConfig;
 use crate::handler::{JobHandler, JobRequest, JobResult};
 use task::Prepared;
 
+/// Where API keys come from: the value of an environment variable's name.
+pub type Secrets = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// Runs `baton.llm` jobs against the providers of `[llm]`.
 pub struct LlmHandler {
     config: LlmConfig,
@@ -58,6 +61,8 @@ pub struct LlmHandler {
     /// connections.
     clients: Mutex<HashMap<String, Arc<Client>>>,
     limits: limits::Limits,
+    /// The process environment, unless an embedder says otherwise.
+    secrets: Secrets,
 }
 
 impl std::fmt::Debug for LlmHandler {
@@ -76,7 +81,15 @@ impl LlmHandler {
             clock,
             clients: Mutex::new(HashMap::new()),
             limits: limits::Limits::default(),
+            secrets: Arc::new(|variable: &str| std::env::var(variable).ok()),
         }
+    }
+
+    /// Reads API keys through `secrets` (by the name of a provider's `api_key_env`)
+    /// instead of the process environment.
+    pub fn with_secrets(mut self, secrets: Secrets) -> LlmHandler {
+        self.secrets = secrets;
+        self
     }
 
     /// The job's task with its provider, client and input values; the result to give when
@@ -112,7 +125,7 @@ impl LlmHandler {
             return Ok(Arc::clone(client));
         }
         let config = settings
-            .resolve(provider, |variable| std::env::var(variable).ok())
+            .resolve(provider, |variable| (self.secrets)(variable))
             .map_err(|e| task::incident(e.to_string()))?;
         let client = Arc::new(Client::new(config));
         clients.insert(provider.to_string(), Arc::clone(&client));
