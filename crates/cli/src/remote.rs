@@ -577,6 +577,10 @@ mod tests {
             "variables": {"x": 1}, "path": ["start", "approve"],
             "waiting": [{"kind": "user_task", "id": "3-7", "element": "approve", "name": "Approve"}],
             "incidents": [],
+            "llm_calls": [{"element": "classify", "job": "3-5", "provider": "stub", "model": "m",
+                           "prompt": [{"role": "user", "content": "text: hi"}], "prompt_digest": "ab",
+                           "answer": "{}", "tokens_in": 57, "tokens_out": 19, "latency_ms": 150,
+                           "cache_hit": false, "valid": true, "cost": 0.057, "objective": "o"}],
             "timeline": [{"element": "start", "startedAt": 10, "endedAt": 12, "outcome": "completed"},
                          {"element": "approve", "startedAt": 12, "endedAt": null, "outcome": "running"}],
         });
@@ -588,6 +592,7 @@ mod tests {
         assert_eq!(view.state, "waiting");
         assert_eq!(view.waiting[0].id.to_string(), "3-7");
         assert_eq!(view.timeline[1].ended, None);
+        assert_eq!(view.llm_calls[0].call.cost_micros, 57_000);
         // What the view prints as JSON is what came in, field order too.
         assert_eq!(view.to_json().to_string(), cli.to_string());
     }
