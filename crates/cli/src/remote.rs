@@ -15,7 +15,7 @@ use baton_core::{GlobalKey, InstanceId, Key, Timestamp};
 use baton_feel::{Context, Value};
 use baton_runtime::Source;
 use baton_runtime::phases::status::PhaseView;
-use baton_runtime::view::{IncidentView, InstanceView, Waiting};
+use baton_runtime::view::{IncidentView, InstanceView, LlmCallView, Waiting};
 use serde_json::Value as Json;
 
 use crate::exit::InputError;
@@ -444,7 +444,22 @@ pub fn instance_view(json: &Json) -> Result<InstanceView> {
                 .unwrap_or_default(),
         });
     }
+    let mut llm_calls = Vec::new();
+    for entry in list("llm_calls") {
+        // The call's fields are the journal's, but for its cost (in currency, not micros).
+        let mut call: baton_core::LlmCall = serde_json::from_value(entry.clone())
+            .with_context(|| format!("the server sent an LLM call Baton cannot read: {entry}"))?;
+        if let Some(cost) = entry.get("cost").and_then(Json::as_f64) {
+            call.cost_micros = (cost * 1_000_000.0).round() as u64;
+        }
+        llm_calls.push(LlmCallView {
+            element: text(entry, "element")?,
+            job: key(entry, "job")?,
+            call,
+        });
+    }
     Ok(InstanceView {
+        llm_calls,
         instance,
         process_id: text(json, "process")?,
         version: json
@@ -506,6 +521,9 @@ const INCIDENT_KINDS: &[&str] = &[
     "timer_failed",
     "subscription_failed",
     "called_process_missing",
+    "step_limit",
+    "llm_invalid_output",
+    "llm_budget_exceeded",
 ];
 
 /// The view holds `&'static str` names: one of `names`, or "unknown" for a name this CLI
