@@ -107,6 +107,36 @@ pub fn instance(view: &InstanceView, served: bool) -> Result<()> {
             println!("  {name} = {}", short(value));
         }
     }
+    if !view.llm_calls.is_empty() {
+        println!("\nLLM calls");
+        let rows: Vec<Vec<String>> = view
+            .llm_calls
+            .iter()
+            .map(|c| {
+                let call = &c.call;
+                let outcome = match (&call.error, call.valid) {
+                    (_, true) => "valid".to_string(),
+                    (Some(error), false) => clip(error, 60),
+                    (None, false) => "invalid".to_string(),
+                };
+                vec![
+                    c.element.clone(),
+                    format!("{}/{}", call.provider, call.model),
+                    if call.cache_hit {
+                        "cache".to_string()
+                    } else {
+                        millis(i64::try_from(call.latency_ms).unwrap_or(i64::MAX))
+                    },
+                    format!("{}+{}", call.tokens_in, call.tokens_out),
+                    outcome,
+                ]
+            })
+            .collect();
+        table(
+            &["element", "provider/model", "took", "tokens", "answer"],
+            &rows,
+        )?;
+    }
     for wait in &view.waiting {
         let label = wait
             .name
@@ -187,10 +217,15 @@ pub fn instance(view: &InstanceView, served: bool) -> Result<()> {
 
 /// A value on one line, shortened for tables.
 pub fn short(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() <= 80 {
+    clip(&value.to_string(), 80)
+}
+
+/// Text on one line of at most `max` characters.
+fn clip(text: &str, max: usize) -> String {
+    let text = text.replace('\n', " ");
+    if text.chars().count() <= max {
         return text;
     }
-    let cut: String = text.chars().take(77).collect();
+    let cut: String = text.chars().take(max.saturating_sub(3)).collect();
     format!("{cut}...")
 }

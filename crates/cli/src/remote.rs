@@ -15,7 +15,7 @@ use baton_core::{GlobalKey, InstanceId, Key, Timestamp};
 use baton_feel::{Context, Value};
 use baton_runtime::Source;
 use baton_runtime::phases::status::PhaseView;
-use baton_runtime::view::{IncidentView, InstanceView, Waiting};
+use baton_runtime::view::{IncidentView, InstanceView, LlmCallView, Waiting};
 use serde_json::Value as Json;
 
 use crate::exit::InputError;
@@ -444,7 +444,22 @@ pub fn instance_view(json: &Json) -> Result<InstanceView> {
                 .unwrap_or_default(),
         });
     }
+    let mut llm_calls = Vec::new();
+    for entry in list("llm_calls") {
+        // The call's fields are the journal's, but for its cost (in currency, not micros).
+        let mut call: baton_core::LlmCall = serde_json::from_value(entry.clone())
+            .with_context(|| format!("the server sent an LLM call Baton cannot read: {entry}"))?;
+        if let Some(cost) = entry.get("cost").and_then(Json::as_f64) {
+            call.cost_micros = (cost * 1_000_000.0).round() as u64;
+        }
+        llm_calls.push(LlmCallView {
+            element: text(entry, "element")?,
+            job: key(entry, "job")?,
+            call,
+        });
+    }
     Ok(InstanceView {
+        llm_calls,
         instance,
         process_id: text(json, "process")?,
         version: json
@@ -506,6 +521,9 @@ const INCIDENT_KINDS: &[&str] = &[
     "timer_failed",
     "subscription_failed",
     "called_process_missing",
+    "step_limit",
+    "llm_invalid_output",
+    "llm_budget_exceeded",
 ];
 
 /// The view holds `&'static str` names: one of `names`, or "unknown" for a name this CLI
@@ -559,6 +577,10 @@ mod tests {
             "variables": {"x": 1}, "path": ["start", "approve"],
             "waiting": [{"kind": "user_task", "id": "3-7", "element": "approve", "name": "Approve"}],
             "incidents": [],
+            "llm_calls": [{"element": "classify", "job": "3-5", "provider": "stub", "model": "m",
+                           "prompt": [{"role": "user", "content": "text: hi"}], "prompt_digest": "ab",
+                           "answer": "{}", "tokens_in": 57, "tokens_out": 19, "latency_ms": 150,
+                           "cache_hit": false, "valid": true, "cost": 0.057, "objective": "o"}],
             "timeline": [{"element": "start", "startedAt": 10, "endedAt": 12, "outcome": "completed"},
                          {"element": "approve", "startedAt": 12, "endedAt": null, "outcome": "running"}],
         });
@@ -570,6 +592,7 @@ mod tests {
         assert_eq!(view.state, "waiting");
         assert_eq!(view.waiting[0].id.to_string(), "3-7");
         assert_eq!(view.timeline[1].ended, None);
+        assert_eq!(view.llm_calls[0].call.cost_micros, 57_000);
         // What the view prints as JSON is what came in, field order too.
         assert_eq!(view.to_json().to_string(), cli.to_string());
     }

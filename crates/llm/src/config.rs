@@ -6,7 +6,7 @@
 //! is ever part of the configuration that errors or logs may print.
 
 use std::collections::BTreeMap;
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroU64};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -20,6 +20,13 @@ use crate::prompt::OutputMode;
 pub struct LlmConfig {
     /// The provider of tasks that name none.
     pub default_provider: Option<String>,
+    /// The tokens (in and out, cache hits included) one instance's LLM tasks may use; a
+    /// task that would start at or past it, or a request that goes past it, is an
+    /// `llm_budget_exceeded` incident.
+    pub max_tokens_per_instance: Option<u64>,
+    /// The cost one instance's LLM tasks may run up, in the currency of the providers'
+    /// `price_per_1k_tokens`, with the same effect.
+    pub max_cost_per_instance: Option<f64>,
     #[serde(default)]
     pub providers: BTreeMap<String, ProviderSettings>,
 }
@@ -49,6 +56,57 @@ pub struct ProviderSettings {
     /// schema support).
     #[serde(default)]
     pub output: Output,
+    /// Requests a minute at most; a task over it waits for the window (no limit if unset).
+    pub requests_per_min: Option<NonZeroU32>,
+    /// Tokens (in and out) a minute at most, counted from the answers' `usage`; a task
+    /// waits while the last minute's requests used that many.
+    pub tokens_per_min: Option<NonZeroU64>,
+    /// Requests in flight at once at most; a task beyond it waits.
+    pub max_concurrency: Option<NonZeroU32>,
+    /// What 1,000 tokens cost: one price for input and output tokens, or
+    /// `{ input = ..., output = ... }`. Unset: calls cost nothing.
+    pub price_per_1k_tokens: Option<Price>,
+}
+
+/// The `price_per_1k_tokens` key, in any one currency.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Price {
+    /// The same price for tokens in and out.
+    Flat(f64),
+    /// Prompt and completion tokens priced apart, as most hosted APIs do.
+    Split(SplitPrice),
+}
+
+/// `price_per_1k_tokens = { input = 0.15, output = 0.6 }`.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitPrice {
+    pub input: f64,
+    pub output: f64,
+}
+
+impl Price {
+    /// The prices of 1,000 input and 1,000 output tokens.
+    pub fn per_1k(&self) -> (f64, f64) {
+        match *self {
+            Price::Flat(price) => (price, price),
+            Price::Split(SplitPrice { input, output }) => (input, output),
+        }
+    }
+
+    /// The cost of a request's tokens in millionths of the currency (what the journal
+    /// keeps, as a whole number); a negative or non-finite price counts as free.
+    pub fn cost_micros(&self, tokens_in: u64, tokens_out: u64) -> u64 {
+        let (input, output) = self.per_1k();
+        // Per 1,000 tokens to millionths: a token costs price × 1,000 micros.
+        let micros = tokens_in as f64 * input * 1_000.0 + tokens_out as f64 * output * 1_000.0;
+        if micros.is_finite() && micros > 0.0 {
+            micros.round() as u64
+        } else {
+            0
+        }
+    }
 }
 
 /// The `output` key.
@@ -82,6 +140,8 @@ pub enum Error {
     },
     #[error("no LLM provider named and no [llm] default_provider in baton.toml")]
     NoDefault,
+    #[error("[llm.providers.{provider}] price_per_1k_tokens must be a number of 0 or more")]
+    BadPrice { provider: String },
 }
 
 fn similar(known: &[String]) -> String {
@@ -145,6 +205,14 @@ impl ProviderSettings {
                 provider: name.into(),
             });
         }
+        if let Some(price) = self.price_per_1k_tokens {
+            let (input, output) = price.per_1k();
+            if !(input.is_finite() && input >= 0.0 && output.is_finite() && output >= 0.0) {
+                return Err(Error::BadPrice {
+                    provider: name.into(),
+                });
+            }
+        }
         let api_key = match &self.api_key_env {
             None => None,
             Some(variable) => Some(Secret::new(
@@ -167,6 +235,13 @@ impl ProviderSettings {
                 Output::JsonObject => OutputMode::JsonObject,
             },
         })
+    }
+
+    /// The cost of a request's tokens in millionths of the price's currency (0 without a
+    /// price).
+    pub fn cost_micros(&self, tokens_in: u64, tokens_out: u64) -> u64 {
+        self.price_per_1k_tokens
+            .map_or(0, |price| price.cost_micros(tokens_in, tokens_out))
     }
 
     /// The retry policy of this provider's tasks, with the waits of `baton.toml`'s `[retry]`.

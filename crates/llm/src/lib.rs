@@ -2,9 +2,9 @@
 //! (`signature`), the chat messages and their digest (`prompt`), an OpenAI-compatible
 //! chat-completions client with its retry policy (`client`), the ask / check / re-ask
 //! exchange as a pure state machine (`conversation`), and `baton.toml`'s `[llm]` section
-//! (`config`).
+//! (`config`); behind the `stub` feature, a scripted server for tests (`stub`).
 //!
-//! Nothing here knows the engine: the runtime (not yet wired) evaluates a task's input
+//! Nothing here knows the engine: the runtime (`baton_runtime::llm`) evaluates a task's input
 //! mappings, builds the prompt, calls the client off the engine thread and journals the call.
 //! Keeping the crate free of the core means a prompt and its validation can be tested
 //! without an instance, and the core stays free of IO.
@@ -16,6 +16,8 @@ pub mod config;
 pub mod conversation;
 pub mod prompt;
 pub mod signature;
+#[cfg(feature = "stub")]
+pub mod stub;
 pub mod task;
 
 #[cfg(feature = "client")]

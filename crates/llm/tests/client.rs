@@ -2,96 +2,17 @@
 //! how it reads answers, how it classifies failures, and that the API key shows up in
 //! nothing but the `Authorization` header.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::mpsc::{self, Receiver};
-use std::thread;
+use std::net::TcpListener;
 use std::time::Duration;
 
 use baton_llm::client::{Error, RetryPolicy};
 use baton_llm::prompt::{self, OutputMode};
 use baton_llm::signature::Signature;
+use baton_llm::stub::{Reply, completion, reply, serve};
 use baton_llm::{Client, Message, ProviderConfig, Role, Secret};
 use serde_json::{Value, json};
 
 const KEY: &str = "sk-test-9d1c55e0a7b34f21";
-
-/// What the scripted server does with one connection.
-enum Reply {
-    Http(String),
-    /// Reads the request and never answers.
-    Hang,
-}
-
-fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
-    let mut head = format!(
-        "HTTP/1.1 {status} Status\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    Reply::Http(format!("{head}\r\n{body}"))
-}
-
-fn completion(content: &str) -> Reply {
-    let body = json!({
-        "id": "chatcmpl-1", "object": "chat.completion", "model": "served-model",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 57, "completion_tokens": 19, "total_tokens": 76},
-    });
-    reply(200, &[], &body.to_string())
-}
-
-/// A server answering one connection per reply, in order; the requests it read (head and
-/// body as text) come out of the receiver.
-fn serve(replies: Vec<Reply>) -> (String, Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-    let base_url = format!(
-        "http://{}/v1",
-        listener.local_addr().expect("a bound address")
-    );
-    let (requests, received) = mpsc::channel();
-    thread::spawn(move || {
-        for reply in replies {
-            let Ok((mut stream, _)) = listener.accept() else {
-                return;
-            };
-            let _ = requests.send(read_request(&stream));
-            match reply {
-                Reply::Http(text) => {
-                    let _ = stream.write_all(text.as_bytes());
-                }
-                // Longer than any client timeout in these tests; the thread then ends.
-                Reply::Hang => thread::sleep(Duration::from_secs(10)),
-            }
-        }
-    });
-    (base_url, received)
-}
-
-fn read_request(stream: &TcpStream) -> String {
-    let mut reader = BufReader::new(stream);
-    let mut text = String::new();
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return text;
-        }
-        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap_or(0);
-        }
-        text.push_str(&line);
-        if line == "\r\n" {
-            break;
-        }
-    }
-    let mut body = vec![0; length];
-    let _ = reader.read_exact(&mut body);
-    text.push_str(&String::from_utf8_lossy(&body));
-    text
-}
 
 fn client(base_url: &str, timeout: Duration) -> Client {
     Client::new(ProviderConfig {

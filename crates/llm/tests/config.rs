@@ -149,3 +149,61 @@ fn unknown_keys_and_zero_retries_are_refused() {
     .expect_err("retries = 0");
     assert!(zero.to_string().contains("retries"), "{zero}");
 }
+
+#[test]
+fn limits_prices_and_budgets_are_read_and_a_price_costs_per_thousand_tokens() {
+    let config = read(
+        r#"
+[llm]
+default_provider = "cloud"
+max_tokens_per_instance = 5000
+max_cost_per_instance = 0.25
+
+[llm.providers.cloud]
+base_url = "https://api.example.com/v1"
+model = "m"
+requests_per_min = 60
+tokens_per_min = 90000
+max_concurrency = 4
+price_per_1k_tokens = { input = 0.5, output = 1.5 }
+
+[llm.providers.flat]
+base_url = "http://127.0.0.1:1/v1"
+model = "m"
+price_per_1k_tokens = 2
+"#,
+    );
+    assert_eq!(config.max_tokens_per_instance, Some(5000));
+    assert_eq!(config.max_cost_per_instance, Some(0.25));
+    let (_, cloud) = config.provider(None).expect("the default provider");
+    assert_eq!(cloud.requests_per_min.map(|n| n.get()), Some(60));
+    assert_eq!(cloud.tokens_per_min.map(|n| n.get()), Some(90_000));
+    assert_eq!(cloud.max_concurrency.map(|n| n.get()), Some(4));
+    // 57 tokens in at 0.5 per 1k and 19 out at 1.5 per 1k: 0.0285 + 0.0285.
+    assert_eq!(cloud.cost_micros(57, 19), 57_000);
+    let (_, flat) = config.provider(Some("flat")).expect("a named provider");
+    assert_eq!(flat.cost_micros(500, 500), 2_000_000);
+    let (name, free) = read(STUB)
+        .provider(None)
+        .map(|(n, s)| (n.to_string(), s.clone()))
+        .expect("stub");
+    assert_eq!((name.as_str(), free.cost_micros(1_000, 1_000)), ("stub", 0));
+}
+
+#[test]
+fn a_negative_price_or_an_unknown_price_key_is_refused() {
+    assert_eq!(
+        error(
+            "[llm.providers.p]\nbase_url = \"http://h/v1\"\nmodel = \"m\"\nprice_per_1k_tokens = -1\n",
+            Some("p")
+        ),
+        "[llm.providers.p] price_per_1k_tokens must be a number of 0 or more"
+    );
+    let unknown =
+        toml::from_str::<File>("[llm]\nmax_tokens = 3\n").expect_err("max_tokens is not a key");
+    assert!(unknown.to_string().contains("max_tokens"), "{unknown}");
+    let split = toml::from_str::<File>(
+        "[llm.providers.p]\nbase_url = \"http://h\"\nmodel = \"m\"\nprice_per_1k_tokens = { input = 1, outptu = 2 }\n",
+    );
+    assert!(split.is_err(), "{split:?}");
+}

@@ -30,6 +30,24 @@
 //! [server]                         # optional
 //! node = "baton-1"                 # this node's name in audit records; default: the host name
 //!
+//! [llm]                            # optional: LLM tasks (docs/llm.md)
+//! default_provider = "local"       # the provider of tasks that name none
+//! max_tokens_per_instance = 20000  # optional budgets of one instance's LLM tasks
+//! max_cost_per_instance = 0.50     # (in the currency of price_per_1k_tokens)
+//!
+//! [llm.providers.local]            # an OpenAI-compatible chat-completions API
+//! base_url = "http://127.0.0.1:8080/v1"
+//! model = "smollm2"
+//! api_key_env = "OPENAI_API_KEY"   # optional: the variable holding the key, never the key
+//! timeout_ms = 60000               # per request
+//! max_reasks = 1                   # re-asks after an invalid answer
+//! retries = 3                      # attempts of a task on timeouts, 5xx and lost connections
+//! cache_ttl_secs = 3600            # reuse answers for the same prompt (0: off)
+//! requests_per_min = 60            # optional limits; a task over them waits
+//! tokens_per_min = 100000
+//! max_concurrency = 4
+//! price_per_1k_tokens = 0.002      # or { input = 0.00015, output = 0.0006 }
+//!
 //! [retention]                      # optional: `baton serve` prunes ended instances
 //! ended_before = "30d"             # instances that ended longer ago than this go
 //! interval = "1h"                  # how often to look (default 1h, at least 1s)
@@ -87,6 +105,9 @@ pub struct Config {
     pub server: ServerConfig,
     /// `[retention]`: without it nothing is pruned on a schedule.
     pub retention: Option<RetentionConfig>,
+    /// `[llm]`: the providers LLM tasks ask, and the budgets of an instance's tasks.
+    #[serde(default)]
+    pub llm: baton_llm::LlmConfig,
 }
 
 /// `[server]`: how this node names itself.
@@ -424,6 +445,25 @@ mod tests {
         let zero = Config::parse("[retention]\nended_before = \"1d\"\nbatch_size = 0\n")
             .expect_err("zero");
         assert!(zero.contains("batch_size"), "{zero}");
+    }
+
+    #[test]
+    fn llm_providers_are_read_and_an_unknown_key_is_refused_by_name() {
+        let config = Config::parse(
+            "[llm]\ndefault_provider = \"stub\"\nmax_tokens_per_instance = 100\n\n[llm.providers.stub]\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"m\"\nmax_concurrency = 2\n",
+        )
+        .expect("valid [llm]");
+        assert_eq!(config.llm.max_tokens_per_instance, Some(100));
+        let (name, stub) = config.llm.provider(None).expect("the default provider");
+        assert_eq!(
+            (name, stub.max_concurrency.map(|n| n.get())),
+            ("stub", Some(2))
+        );
+        let unknown = Config::parse(
+            "[llm.providers.stub]\nbase_url = \"http://h/v1\"\nmodel = \"m\"\nrequests_per_minute = 5\n",
+        )
+        .expect_err("unknown key");
+        assert!(unknown.contains("requests_per_minute"), "{unknown}");
     }
 
     #[test]

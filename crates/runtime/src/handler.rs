@@ -27,6 +27,10 @@ pub struct JobRequest {
     /// For an iteration of a multi-instance activity, the element instance of its body
     /// (the one `for_each` whose iterations share a `max_parallel`).
     pub iteration_of: Option<baton_core::Key>,
+    /// What the instance's LLM tasks have used so far (its journaled calls), which the
+    /// LLM worker holds against the `[llm]` budgets; zero where no instance is at hand
+    /// (a remote worker's job).
+    pub llm_usage: baton_core::LlmUsage,
 }
 
 impl JobRequest {
@@ -52,6 +56,20 @@ pub enum JobResult {
     Wait {
         reason: String,
         retry_after: Option<Duration>,
+    },
+    /// The job stops with an incident of this kind at once, whatever its retries: what
+    /// another attempt would not change (an LLM answer still invalid after its re-asks, a
+    /// key the provider refuses, a budget spent).
+    Incident {
+        kind: baton_core::IncidentKind,
+        message: String,
+    },
+    /// The requests the LLM worker made for the job (and the cached answers it took), to
+    /// be journaled before `then`, the job's outcome, in the same commit: so a replayed or
+    /// recovered instance has the answers and never asks again.
+    Recorded {
+        calls: Vec<baton_core::LlmCall>,
+        then: Box<JobResult>,
     },
 }
 
@@ -325,6 +343,7 @@ mod tests {
             headers: vec![],
             listener: None,
             iteration_of: None,
+            llm_usage: baton_core::LlmUsage::default(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! - [`Runtime`] executes commands against a [`baton_store::Store`], commits them in
 //!   batches (group commit), runs jobs through local [`handler`]s after their commit, and
 //!   retries failed jobs with backoff ([`retry`]).
+//! - [`llm`] runs LLM tasks (`baton.llm` jobs) against the providers of `[llm]`.
 //! - [`view`] turns an instance into what people and scripts see (`baton show`, the API).
 //! - [`history`] answers questions across instances (element history, per-element
 //!   statistics); [`retention`] prunes ended instances, archiving them first if asked.
@@ -16,6 +17,7 @@ mod error;
 pub mod events;
 pub mod handler;
 pub mod history;
+pub mod llm;
 pub mod phases;
 pub mod retention;
 pub mod retry;

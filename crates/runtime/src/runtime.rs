@@ -31,6 +31,7 @@ use crate::config::Config;
 use crate::decisions::{self, DeployedDecisions};
 use crate::error::Error;
 use crate::handler::{Admitted, JobHandler, JobRequest, JobResult, ShellHandler};
+use crate::llm::LlmHandler;
 use crate::phases::{PHASE_JOB_TYPE, PhaseHandler};
 use crate::retry;
 use crate::seeds::Seeds;
@@ -140,6 +141,9 @@ pub struct Runtime<S: Store> {
     clock: Arc<dyn Clock>,
     pub(crate) config: Config,
     handlers: HashMap<String, Arc<dyn JobHandler>>,
+    /// The built-in handler of `baton.llm` jobs, while it is theirs: the runtime looks
+    /// their questions up in the store's answer cache and keeps their answers there.
+    llm: Option<Arc<LlmHandler>>,
     definitions: HashMap<(String, u32), Definition>,
     /// The YAML workflows of process versions, as written (`None`: not YAML).
     workflows: HashMap<(String, u32), Option<Arc<baton_yaml::ast::Workflow>>>,
@@ -213,12 +217,24 @@ impl<S: Store> Runtime<S> {
         handlers
             .entry(PHASE_JOB_TYPE.to_string())
             .or_insert_with(|| Arc::new(PhaseHandler::new(project_dir.clone())));
+        // LLM tasks run here too, unless `baton.toml` sends their type elsewhere.
+        let llm = (!handlers.contains_key(baton_llm::TASK_JOB_TYPE)).then(|| {
+            Arc::new(LlmHandler::new(
+                config.llm.clone(),
+                &config.retry,
+                Arc::clone(&clock),
+            ))
+        });
+        if let Some(llm) = &llm {
+            handlers.insert(baton_llm::TASK_JOB_TYPE.to_string(), llm.clone());
+        }
         let parallelism = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
         let start_rate = start_timers::StartRate::new(config.timers.max_starts_per_second);
         Runtime {
             store,
             clock,
             handlers,
+            llm,
             definitions: HashMap::new(),
             workflows: HashMap::new(),
             instances: HashMap::new(),
@@ -263,7 +279,30 @@ impl<S: Store> Runtime<S> {
 
     /// Handles jobs of `job_type` in process (replacing a `baton.toml` worker of that type).
     pub fn register_handler(&mut self, job_type: &str, handler: Arc<dyn JobHandler>) {
+        if job_type == baton_llm::TASK_JOB_TYPE {
+            self.llm = None;
+        }
         self.handlers.insert(job_type.to_string(), handler);
+    }
+
+    /// Reads the API keys of LLM providers through `secrets` (given the name in a
+    /// provider's `api_key_env`) rather than from the process environment: for an embedder
+    /// with a secret store of its own, and for tests. No effect when `baton.toml` sends LLM
+    /// jobs to a worker of its own.
+    pub fn set_llm_secrets(&mut self, secrets: crate::llm::Secrets) {
+        if self.llm.is_some() {
+            let llm = Arc::new(
+                LlmHandler::new(
+                    self.config.llm.clone(),
+                    &self.config.retry,
+                    Arc::clone(&self.clock),
+                )
+                .with_secrets(secrets),
+            );
+            self.handlers
+                .insert(baton_llm::TASK_JOB_TYPE.to_string(), llm.clone());
+            self.llm = Some(llm);
+        }
     }
 
     /// Binds YAML phases to a project directory (`baton apply --dir`): their files, gates,
@@ -530,10 +569,12 @@ impl<S: Store> Runtime<S> {
                 broken(first.map(ToString::to_string).unwrap_or_default())
             },
         )?;
-        let graph = graphs
+        let mut graph = graphs
             .into_iter()
             .find(|p| p.id == stored.id)
             .ok_or_else(|| broken("the process is missing from its stored source".into()))?;
+        // An LLM task is attempted as often as its provider says (`retries`).
+        crate::llm::set_provider_retries(&mut graph, &self.config.llm);
         // Parsed without the floor: a version deployed under a lower one still loads, and
         // its cycles meet today's floor when they are armed.
         let limits = self.config.feel.limits();
@@ -1138,6 +1179,11 @@ impl<S: Store> Runtime<S> {
             let Some((request, handler)) = handler else {
                 continue;
             };
+            if let Some(result) = self.answer_from_cache(&request, now) {
+                self.queue.remove(&entry);
+                answered.push((request, result));
+                continue;
+            }
             if request.job_type == PHASE_JOB_TYPE
                 && request.element_id.ends_with("__undo")
                 && !undoing.insert(instance)
@@ -1171,6 +1217,19 @@ impl<S: Store> Runtime<S> {
         }
     }
 
+    /// A `baton.llm` job's answer from the store's cache, when the built-in LLM worker
+    /// has one for its first question: the job is then answered without a request.
+    fn answer_from_cache(&self, request: &JobRequest, now: Timestamp) -> Option<JobResult> {
+        if request.job_type != baton_llm::TASK_JOB_TYPE {
+            return None;
+        }
+        let llm = self.llm.as_ref()?;
+        // A store that cannot answer is a cache miss: the job asks the model.
+        llm.from_cache(request, |digest| {
+            self.store.cached_answer(digest, now).ok().flatten()
+        })
+    }
+
     fn job_has_handler(&self, instance: InstanceId, key: Key) -> bool {
         self.instances
             .get(&instance)
@@ -1202,9 +1261,15 @@ impl<S: Store> Runtime<S> {
                         state.elements.get(scope).and_then(|body| body.node)
                             == element.and_then(|e| e.node)
                     });
-                // A listener's job gets the headers of its element, as in Camunda.
+                // A listener's job gets the headers of its element, as in Camunda; a
+                // decision's LLM fallback, those of the fallback's job.
                 let headers = match node.map(|n| &n.kind) {
                     Some(NodeKind::ServiceTask { job }) => job.headers.clone(),
+                    Some(NodeKind::BusinessRuleTask { decision }) => decision
+                        .llm_fallback
+                        .as_ref()
+                        .map(|fallback| fallback.job.headers.clone())
+                        .unwrap_or_default(),
                     _ => Vec::new(),
                 };
                 JobRequest {
@@ -1218,6 +1283,7 @@ impl<S: Store> Runtime<S> {
                     headers,
                     listener: job.listener.map(|l| l.event),
                     iteration_of,
+                    llm_usage: state.llm_usage,
                 }
             });
         self.instances.insert(instance, state);
@@ -1283,6 +1349,35 @@ impl<S: Store> Runtime<S> {
             other => other,
         };
         let command = match result {
+            JobResult::Recorded { calls, then } => {
+                if let Some(llm) = &self.llm
+                    && let Some((answer, expires_at)) =
+                        llm.cache_entry(&calls, &then, self.clock.now())
+                {
+                    // A cache: losing an entry costs a request later, never a result now.
+                    let _ = self
+                        .store
+                        .cache_answer(&answer, self.clock.now(), expires_at);
+                }
+                let record = Command::RecordLlmCalls { job, calls };
+                return match self.execute(instance, record) {
+                    // The job ended meanwhile: its outcome is as late as its calls.
+                    Err(Error::Rejected(rejection))
+                        if !matches!(rejection, baton_core::Rejection::Internal(_)) =>
+                    {
+                        Ok(())
+                    }
+                    Err(other) => Err(other),
+                    Ok(()) => self.apply_job_result(request, *then),
+                };
+            }
+            JobResult::Incident { kind, message } => Command::FailJob {
+                job,
+                retries: 0,
+                message,
+                retry_backoff_ms: 0,
+                incident: kind,
+            },
             JobResult::Completed(variables) => Command::CompleteJob { job, variables },
             JobResult::Wait {
                 retry_after: Some(after),

@@ -3,7 +3,8 @@
 
 use baton_core::history::{self, ElementRun};
 use baton_core::{
-    Definition, GlobalKey, InstanceState, InstanceStatus, JobState, JournalRecord, Timestamp,
+    Definition, Event, GlobalKey, InstanceState, InstanceStatus, JobState, JournalRecord, LlmCall,
+    Timestamp,
 };
 use baton_feel::{Context, Value};
 use serde_json::json;
@@ -23,6 +24,50 @@ pub struct InstanceView {
     /// For a YAML workflow, each of its phases (or steps) in file order with its status
     /// ([`crate::phases::status`]); `None` for other processes.
     pub phases: Option<Vec<crate::phases::status::PhaseView>>,
+    /// Every request of the instance's LLM tasks and every answer they took from the
+    /// cache, in journal order.
+    pub llm_calls: Vec<LlmCallView>,
+}
+
+/// One journaled LLM call (`llm_called@1`) and the element whose task made it.
+#[derive(Clone, Debug)]
+pub struct LlmCallView {
+    /// The element id of the LLM task (or of the decision whose fallback asked).
+    pub element: String,
+    pub job: GlobalKey,
+    pub call: LlmCall,
+}
+
+impl LlmCallView {
+    /// The documented JSON of a call: cost (in the currency of the provider's price),
+    /// error and objective only when there is one.
+    pub fn to_json(&self) -> serde_json::Value {
+        let call = &self.call;
+        let mut entry = json!({
+            "element": self.element,
+            "job": self.job.to_string(),
+            "provider": call.provider,
+            "model": call.model,
+            "prompt": call.prompt.iter().map(|m| json!({"role": m.role, "content": m.content})).collect::<Vec<_>>(),
+            "prompt_digest": call.prompt_digest,
+            "answer": call.answer,
+            "tokens_in": call.tokens_in,
+            "tokens_out": call.tokens_out,
+            "latency_ms": call.latency_ms,
+            "cache_hit": call.cache_hit,
+            "valid": call.valid,
+        });
+        if call.cost_micros > 0 {
+            entry["cost"] = json!(call.cost_micros as f64 / 1_000_000.0);
+        }
+        if let Some(error) = &call.error {
+            entry["error"] = json!(error);
+        }
+        if let Some(objective) = &call.objective {
+            entry["objective"] = json!(objective);
+        }
+        entry
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -183,6 +228,7 @@ impl InstanceView {
             incidents,
             timeline: history::timeline(journal),
             phases: None,
+            llm_calls: llm_calls(instance, journal),
         }
     }
 
@@ -218,6 +264,7 @@ impl InstanceView {
                 "message": i.message,
                 "job": i.job.map(|j| j.to_string()),
             })).collect::<Vec<_>>(),
+            "llm_calls": self.llm_calls.iter().map(LlmCallView::to_json).collect::<Vec<_>>(),
             "timeline": self.timeline.iter().map(|run| {
                 let mut entry = json!({
                     "element": run.element,
@@ -230,4 +277,22 @@ impl InstanceView {
             }).collect::<Vec<_>>(),
         })
     }
+}
+
+/// The instance's LLM calls, in journal order.
+fn llm_calls(instance: baton_core::InstanceId, journal: &[JournalRecord]) -> Vec<LlmCallView> {
+    journal
+        .iter()
+        .filter_map(|record| match &record.event {
+            Event::LlmCalled { job, element, call } => Some(LlmCallView {
+                element: element.to_string(),
+                job: GlobalKey {
+                    instance,
+                    key: *job,
+                },
+                call: (**call).clone(),
+            }),
+            _ => None,
+        })
+        .collect()
 }

@@ -21,6 +21,7 @@ use baton_store::{
     Result, StartTimerRow, StoredDefinition, SubscriptionRow, TaskFilter, TimerRow, TokenRow,
     TokenStore, TraceOutbox, UserTaskRow, VariableRow,
 };
+use baton_store::{CachedAnswer, LlmCacheStore};
 pub use baton_store_postgres::PgStore;
 pub use baton_store_sqlite::{Durability, SqliteStore};
 
@@ -261,6 +262,10 @@ delegate! {
         fn try_acquire(&mut self, holder: &str, claims: &[Claim], now: Timestamp, expires_at: Timestamp) -> Result<bool>;
         fn release(&mut self, holder: &str) -> Result<()>;
         fn holders(&self, resource: &str, now: Timestamp) -> Result<Vec<Hold>>;
+    }
+    impl LlmCacheStore {
+        fn cached_answer(&self, digest: &str, now: Timestamp) -> Result<Option<CachedAnswer>>;
+        fn cache_answer(&mut self, answer: &CachedAnswer, now: Timestamp, expires_at: Timestamp) -> Result<()>;
     }
     impl TraceOutbox {
         fn trace_outbox(&self) -> Result<Vec<(InstanceId, u64)>>;

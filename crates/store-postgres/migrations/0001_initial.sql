@@ -1,5 +1,6 @@
--- Baton's PostgreSQL schema, version 1: the SQLite store's schema as of its migration 0013,
--- in one step (PostgreSQL stores start here; their versions are numbered on their own).
+-- Baton's PostgreSQL schema, version 1: the SQLite store's schema of its migrations 0001 to
+-- 0011 and 0013, in one step (PostgreSQL stores start here; their versions are numbered on
+-- their own).
 -- journal is the source of truth; every other table is a projection of it, written in the
 -- same transaction as the journal rows it derives from. Ids and times (epoch milliseconds)
 -- are BIGINT; JSON is TEXT, so that the journal's exact decimals and key order round-trip

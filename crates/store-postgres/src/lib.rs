@@ -5,7 +5,8 @@
 //! `public` schema for `--db postgres://…`, or a schema of its own (a tenant's, a test's).
 //! Schema changes are numbered files in `migrations/`, applied in order under an advisory
 //! lock and tracked in the schema's `schema_version` table; they are PostgreSQL's own
-//! numbering, starting from the SQLite schema as of its migration 0013.
+//! numbering: version 1 is the SQLite schema of its migrations 0001 to 0011 and 0013,
+//! version 2 its 0012 (the LLM answer cache).
 //!
 //! SQLite had one writer at a time, so reading and then writing in one transaction could
 //! not race. Here several processes may write at once, and every such place says how two
@@ -20,6 +21,7 @@
 mod audit;
 mod counts;
 mod history;
+mod llm_cache;
 mod rows;
 mod sql;
 mod tokens;
@@ -38,11 +40,15 @@ use baton_store::{
     ResourceStore, Result, StartTimerRow, StoredDefinition, SubscriptionRow, TaskFilter, TimerRow,
     TokenRow, TokenStore, TraceOutbox, UserTaskRow, VariableRow,
 };
+use baton_store::{CachedAnswer, LlmCacheStore};
 
 use crate::sql::{Lock, Sql, Statements, backend, big, get, get_u32, get_u64};
 
 /// Schema migrations, in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_llm_cache.sql"),
+];
 
 /// The schema a store URL without one uses.
 pub const DEFAULT_SCHEMA: &str = "public";
@@ -745,6 +751,21 @@ impl ResourceStore for PgStore {
 
     fn holders(&self, resource: &str, now: Timestamp) -> Result<Vec<Hold>> {
         self.read(|sql| rows::holders(sql, resource, now))
+    }
+}
+
+impl LlmCacheStore for PgStore {
+    fn cached_answer(&self, digest: &str, now: Timestamp) -> Result<Option<CachedAnswer>> {
+        self.read(|sql| llm_cache::get_answer(sql, digest, now))
+    }
+
+    fn cache_answer(
+        &mut self,
+        answer: &CachedAnswer,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        self.write(|sql| llm_cache::put(sql, answer, now, expires_at))
     }
 }
 

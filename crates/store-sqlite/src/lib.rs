@@ -9,6 +9,7 @@
 mod audit;
 mod counts;
 mod history;
+mod llm_cache;
 mod resources;
 mod rows;
 mod tokens;
@@ -26,6 +27,7 @@ use baton_store::{
 };
 use baton_store::{AuditStore, NewToken, TokenRow, TokenStore, TraceOutbox};
 use baton_store::{BufferedMessage, EventStore, StartTimerRow, SubscriptionRow, TimerRow};
+use baton_store::{CachedAnswer, LlmCacheStore};
 use baton_store::{Claim, Hold, ResourceStore};
 use baton_store::{ElementDurations, IncidentCount, InstanceCount, LlmStats};
 use baton_store::{ElementHistoryRow, HistoryFilter, HistoryStore};
@@ -43,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_audit.sql"),
     include_str!("../migrations/0010_history.sql"),
     include_str!("../migrations/0011_resource_holds.sql"),
+    include_str!("../migrations/0012_llm_cache.sql"),
     include_str!("../migrations/0013_llm_usage.sql"),
 ];
 
@@ -540,6 +543,21 @@ impl ResourceStore for SqliteStore {
 
     fn holders(&self, resource: &str, now: Timestamp) -> Result<Vec<Hold>> {
         resources::holders(&self.conn, resource, now)
+    }
+}
+
+impl LlmCacheStore for SqliteStore {
+    fn cached_answer(&self, digest: &str, now: Timestamp) -> Result<Option<CachedAnswer>> {
+        llm_cache::get(&self.conn, digest, now)
+    }
+
+    fn cache_answer(
+        &mut self,
+        answer: &CachedAnswer,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        llm_cache::put(self, answer, now, expires_at)
     }
 }
 

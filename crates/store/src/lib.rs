@@ -259,6 +259,27 @@ pub trait ResourceStore {
     fn holders(&self, resource: &str, now: Timestamp) -> Result<Vec<Hold>>;
 }
 
+/// Answers of LLM tasks kept by the digest of the request that asked them (provider, model,
+/// messages, parameters), so that the same question is answered without a request while
+/// the answer lasts (a provider's `cache_ttl_secs`).
+///
+/// A cache, not a record: nothing here is part of a journal transaction, an entry may be
+/// lost or be written for a job whose completion never commits, and nothing depends on it
+/// but the saving of a request. What an instance was answered is in its journal
+/// (`llm_called@1`, with `cache_hit`). Only answers valid for their task are put here.
+pub trait LlmCacheStore {
+    /// The answer stored for `digest` that has not expired at `now`.
+    fn cached_answer(&self, digest: &str, now: Timestamp) -> Result<Option<CachedAnswer>>;
+    /// Keeps `answer` until `expires_at`, replacing what `digest` had; entries expired at
+    /// `now` are dropped on the way.
+    fn cache_answer(
+        &mut self,
+        answer: &CachedAnswer,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+}
+
 /// What is left to export as trace spans (`RowChanges::trace_through` records it with each
 /// commit while traces are exported). Not part of [`Store`]: only a server exporting
 /// traces asks, on a connection of its own.
@@ -283,6 +304,7 @@ pub trait Store:
     + AuditStore
     + HistoryStore
     + ResourceStore
+    + LlmCacheStore
     + Send
 {
 }
@@ -296,6 +318,7 @@ impl<
         + AuditStore
         + HistoryStore
         + ResourceStore
+        + LlmCacheStore
         + Send,
 > Store for T
 {

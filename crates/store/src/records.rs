@@ -520,3 +520,18 @@ pub struct Hold {
     pub units: u32,
     pub expires_at: Timestamp,
 }
+
+/// A valid answer of an LLM task as the cache keeps it ([`crate::LlmCacheStore`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CachedAnswer {
+    /// Lowercase hex SHA-256 of the request (`baton_llm::prompt_digest`).
+    pub digest: String,
+    pub provider: String,
+    /// The model that answered.
+    pub model: String,
+    /// The answer's content, as the model sent it.
+    pub answer: String,
+    /// The tokens the answer took when it was asked for.
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+}

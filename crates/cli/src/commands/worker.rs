@@ -217,10 +217,15 @@ impl Worker {
             }
         };
         let key = request.key.to_string();
-        let result = match &self.handler {
+        let mut result = match &self.handler {
             Some(handler) => handler.handle(&request),
             None => JobResult::Completed(Context::new()),
         };
+        // Only the runtime's LLM worker records calls, which the API has no way to take;
+        // a shell command never does, so what counts is the outcome.
+        while let JobResult::Recorded { then, .. } = result {
+            result = *then;
+        }
         match result {
             JobResult::Completed(variables) => {
                 let body = json!({ "variables": Value::context(variables).to_json() });
@@ -251,6 +256,16 @@ impl Worker {
             JobResult::Failed(message) => self.fail(job, &request, &key, message),
             // Not for now: another worker, or this one later, takes it again.
             JobResult::Wait { reason, .. } => self.hand_back(job, &reason),
+            // What another attempt would not change: a failure with no retries left.
+            JobResult::Incident { message, .. } => {
+                let last_attempt = JobRequest {
+                    retries: 1,
+                    ..request.clone()
+                };
+                self.fail(job, &last_attempt, &key, message)
+            }
+            // Unwrapped above.
+            JobResult::Recorded { .. } => {}
         }
     }
 
@@ -366,6 +381,7 @@ fn job_request(job: &Json) -> Result<JobRequest, String> {
             .and_then(ListenerEvent::parse),
         // A remote worker runs no `for_each` limits: the server does.
         iteration_of: None,
+        llm_usage: baton_core::LlmUsage::default(),
     })
 }
 
