@@ -596,6 +596,11 @@ pub enum Commands {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Move a store to another database (see docs/postgres.md)
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
     /// Create, list and revoke API tokens for `baton serve` (see docs/auth.md)
     Token {
         #[command(subcommand)]
@@ -694,6 +699,24 @@ pub enum AuditCommand {
     Keygen {
         #[arg(long, value_name = "KEYFILE")]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy every definition, instance (same ids), journal, projection, token and audit
+    /// record of a SQLite store into an empty PostgreSQL database, checked by counts and
+    /// checksums; refuses a target that is not empty (exit 2) and writes nothing then
+    Copy {
+        /// The SQLite store file to copy
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL database to copy into, as postgres://USER@HOST:PORT/DB
+        #[arg(long)]
+        to: PathBuf,
+        /// Print JSON for scripts instead of a table
+        #[arg(long)]
+        json: bool,
     },
 }
 

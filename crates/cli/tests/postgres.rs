@@ -204,3 +204,124 @@ fn an_unreachable_database_is_a_clear_error() {
     );
     assert!(!w.path().join(".baton").exists());
 }
+
+/// `baton store copy`: a SQLite store moves into an empty database whole (same instance
+/// and token ids, journals that go on, an audit chain that still verifies); into one that
+/// is not empty it exits 2 and writes nothing.
+#[test]
+fn a_sqlite_store_is_copied_into_an_empty_database_once() {
+    let Some(db) = Database::for_test("copy") else {
+        return;
+    };
+    let w = Workdir::new();
+    w.write("review.bpmn", REVIEW);
+    let url = db.url.as_str();
+    ok(
+        w.baton(&["deploy", "review.bpmn", "--db", "s.db", "--json"]),
+        "deploy",
+    );
+    let first = ok(
+        w.baton(&["start", "review", "--var", "n=1", "--db", "s.db", "--json"]),
+        "start",
+    );
+    let token = ok(
+        w.baton(&[
+            "token", "create", "--role", "worker", "--tenant", "default", "--json", "--db", "s.db",
+        ]),
+        "token create",
+    );
+
+    let copied = ok(
+        w.baton(&["store", "copy", "--from", "s.db", "--to", url, "--json"]),
+        "store copy",
+    );
+    let rows_of = |table: &str| {
+        copied["tables"]
+            .as_array()
+            .expect("tables")
+            .iter()
+            .find(|t| t["table"] == table)
+            .map(|t| (t["rows"].as_u64(), t["checksum"].as_str().map(str::len)))
+    };
+    assert_eq!(rows_of("instances"), Some((Some(1), Some(64))));
+    assert_eq!(rows_of("tokens"), Some((Some(1), Some(64))));
+
+    let listed = ok(w.baton(&["instances", "--db", url, "--json"]), "instances");
+    assert_eq!(listed[0]["instance"], first["instance"]);
+    let shown = ok(
+        w.baton(&[
+            "show",
+            &first["instance"].to_string(),
+            "--db",
+            url,
+            "--json",
+        ]),
+        "show",
+    );
+    assert_eq!(shown["variables"]["n"], 1);
+    let tokens = ok(
+        w.baton(&["token", "list", "--json", "--db", url]),
+        "token list",
+    );
+    assert_eq!(tokens[0]["id"], token["id"]);
+    let again = ok(
+        w.baton(&["deploy", "review.bpmn", "--db", url, "--json"]),
+        "deploy again",
+    );
+    assert_eq!(
+        (
+            &again["deployed"][0]["version"],
+            &again["deployed"][0]["new"]
+        ),
+        (&Value::from(1), &Value::from(false))
+    );
+    // New instances go on after the copied ids; the copied chain verifies.
+    let next = ok(
+        w.baton(&["start", "review", "--db", url, "--json"]),
+        "start on the copy",
+    );
+    assert!(next["instance"].as_u64() > first["instance"].as_u64());
+    let verified = w.baton(&["audit", "verify", "--db", url]);
+    assert_eq!(verified.code, 0, "{}{}", verified.stdout, verified.stderr);
+
+    let tables_before = db.tables();
+    let refused = w.baton(&["store", "copy", "--from", "s.db", "--to", url]);
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("not empty"), "{}", refused.stderr);
+    let listed = ok(w.baton(&["instances", "--db", url, "--json"]), "instances");
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(2),
+        "nothing was written"
+    );
+    assert_eq!(db.tables(), tables_before);
+}
+
+#[test]
+fn store_copy_needs_an_existing_file_and_a_database_url() {
+    let w = Workdir::new();
+    let missing = w.baton(&[
+        "store",
+        "copy",
+        "--from",
+        "nope.db",
+        "--to",
+        "postgres://nobody@127.0.0.1:1/nothing",
+    ]);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("no such store"),
+        "{}",
+        missing.stderr
+    );
+    assert!(!w.path().join("nope.db").exists(), "no store is created");
+    w.write("s.db", "");
+    let file_target = w.baton(&["store", "copy", "--from", "s.db", "--to", "other.db"]);
+    assert_eq!(file_target.code, 2, "{}", file_target.stderr);
+    assert!(
+        file_target.stderr.contains("postgres://"),
+        "{}",
+        file_target.stderr
+    );
+    assert!(!w.path().join("other.db").exists());
+}

@@ -8,6 +8,8 @@
 //! SQLite the file `<db>.tenants/<tenant>.db`, on PostgreSQL the schema
 //! `baton_tenant_<tenant>` of the same database (the default tenant's is `public`).
 
+mod copy;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -22,7 +24,9 @@ use baton_store::{
     TokenStore, TraceOutbox, UserTaskRow, VariableRow,
 };
 use baton_store::{CachedAnswer, LlmCacheStore};
-pub use baton_store_postgres::PgStore;
+pub use baton_store_postgres::{Copied, Loaded, PgStore};
+
+pub use crate::copy::copy;
 pub use baton_store_sqlite::{Durability, SqliteStore};
 
 /// Where a store is: what `--db` (or `BATON_DB`) says.

@@ -19,6 +19,7 @@
 //! No TLS yet: connections are plain TCP or a Unix socket (`host=/run/postgresql`).
 
 mod audit;
+mod copy;
 mod counts;
 mod history;
 mod llm_cache;
@@ -42,6 +43,7 @@ use baton_store::{
 };
 use baton_store::{CachedAnswer, LlmCacheStore};
 
+pub use crate::copy::{Copied, Loaded, TableRows, checksum};
 use crate::sql::{Lock, Sql, Statements, backend, big, get, get_u32, get_u64};
 
 /// Schema migrations, in order; the index + 1 is the schema version.
