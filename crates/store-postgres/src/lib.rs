@@ -186,18 +186,39 @@ impl PgStore {
 
     fn migrate(&mut self) -> Result<()> {
         let known = MIGRATIONS.len() as i64;
-        let schema = quoted(&self.schema);
+        let name = self.schema.clone();
+        let schema = quoted(&name);
         let location = self.location();
         let namespace = self.namespace;
         self.write(|sql| {
             // Under the lock, so that processes starting together migrate once, in turn.
             sql.lock(namespace, Lock::Migrate)?;
-            sql.client
-                .batch_execute(&format!(
-                    "CREATE SCHEMA IF NOT EXISTS {schema};
-                     CREATE TABLE IF NOT EXISTS {schema}.schema_version (version BIGINT NOT NULL);"
-                ))
+            // Asked first: creating a schema or table, even `IF NOT EXISTS`, needs the right
+            // to create one, which a user of a database migrated by its owner may lack.
+            let exists = sql
+                .client
+                .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[&name])
+                .map_err(backend)?
+                .is_some();
+            if !exists {
+                sql.client
+                    .batch_execute(&format!("CREATE SCHEMA {schema}"))
+                    .map_err(backend)?;
+            }
+            let versioned = sql
+                .client
+                .query_one(
+                    "SELECT to_regclass(format('%I.schema_version', $1::TEXT)) IS NOT NULL",
+                    &[&name],
+                )
                 .map_err(backend)?;
+            if !get::<bool>(&versioned, 0)? {
+                sql.client
+                    .batch_execute(&format!(
+                        "CREATE TABLE {schema}.schema_version (version BIGINT NOT NULL)"
+                    ))
+                    .map_err(backend)?;
+            }
             let current: i64 = match sql
                 .client
                 .query_opt(&format!("SELECT version FROM {schema}.schema_version"), &[])
