@@ -498,8 +498,13 @@ impl JournalStore for PgStore {
 
     fn commit(&mut self, batch: &[Append], audit: &[AuditEntry]) -> Result<()> {
         let namespace = self.namespace;
+        // In instance order (each instance's appends in theirs): two processes whose
+        // batches touch the same instances take their row locks in the same order, so
+        // they wait for each other rather than deadlock.
+        let mut ordered: Vec<&Append> = batch.iter().collect();
+        ordered.sort_by_key(|append| append.instance);
         self.write(|sql| {
-            for append in batch {
+            for append in ordered {
                 // The primary key (instance, seq) is what keeps two writers apart: of two
                 // processes appending at one position, the second waits for the first's
                 // transaction and then inserts nothing.
