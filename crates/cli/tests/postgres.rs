@@ -9,6 +9,7 @@ mod support;
 use std::io::Write as _;
 
 use serde_json::Value;
+use support::server::Server;
 use support::{Output, Workdir};
 
 const URL_VARIABLE: &str = "BATON_TEST_POSTGRES_URL";
@@ -324,4 +325,75 @@ fn store_copy_needs_an_existing_file_and_a_database_url() {
         file_target.stderr
     );
     assert!(!w.path().join("other.db").exists());
+}
+
+/// `baton serve --db postgres://…`: tokens made with the CLI authenticate, each tenant's
+/// work lands in a schema of its own and no other tenant sees it, and a restarted server
+/// finds it all again.
+#[test]
+fn serve_keeps_each_tenant_in_its_own_schema() {
+    let Some(db) = Database::for_test("serve") else {
+        return;
+    };
+    let w = Workdir::new();
+    w.write("review.bpmn", REVIEW);
+    let url = db.url.as_str();
+    let token = |tenant: &str| {
+        let created = ok(
+            w.baton(&[
+                "token", "create", "--role", "admin", "--tenant", tenant, "--json", "--db", url,
+            ]),
+            "token create",
+        );
+        created["token"].as_str().expect("secret").to_string()
+    };
+    let (default, acme) = (token("default"), token("acme"));
+    let instances = |server: &Server, token: &str| -> Vec<u64> {
+        let listed = ok(
+            w.baton(&[
+                "instances",
+                "--server",
+                &server.url,
+                "--token",
+                token,
+                "--json",
+            ]),
+            "instances",
+        );
+        let list = listed.get("instances").unwrap_or(&listed);
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|i| i["instance"].as_u64())
+            .collect()
+    };
+
+    let server = Server::start_on(&w, url, false);
+    let remote = |args: &[&str], token: &str| {
+        let mut all = args.to_vec();
+        all.extend(["--server", server.url.as_str(), "--token", token, "--json"]);
+        ok(w.baton(&all), &format!("{args:?}"))
+    };
+    remote(&["deploy", "review.bpmn"], &acme);
+    let started = remote(&["start", "review"], &acme);
+    let id = started["instance"].as_u64().expect("instance id");
+    assert_eq!(instances(&server, &acme), [id]);
+    assert!(
+        instances(&server, &default).is_empty(),
+        "tenants see only their own"
+    );
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    let acme_rows: i64 = client
+        .query_one("SELECT count(*) FROM baton_tenant_acme.instances", &[])
+        .expect("the tenant's schema")
+        .get(0);
+    let default_rows: i64 = client
+        .query_one("SELECT count(*) FROM public.instances", &[])
+        .expect("the default schema")
+        .get(0);
+    assert_eq!((acme_rows, default_rows), (1, 0));
+    drop(server);
+
+    let restarted = Server::start_on(&w, url, false);
+    assert_eq!(instances(&restarted, &acme), [id]);
 }
