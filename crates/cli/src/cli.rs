@@ -28,7 +28,8 @@ pub struct Cli {
 /// Options every store-backed command takes.
 #[derive(Debug, Args, Clone)]
 pub struct StoreArgs {
-    /// The store file [default: .baton/baton.db in the current directory]
+    /// The store: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DB
+    /// [default: .baton/baton.db in the current directory]
     #[arg(long, env = "BATON_DB")]
     pub db: Option<PathBuf>,
     /// Print JSON for scripts instead of tables
@@ -312,7 +313,8 @@ pub enum Commands {
         /// The address to listen on
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
-        /// The store file [default: .baton/baton.db in the current directory]
+        /// The store: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DB
+        /// [default: .baton/baton.db in the current directory]
         #[arg(long, env = "BATON_DB")]
         db: Option<PathBuf>,
         /// Serve every request as an admin without a token: for your own machine only
@@ -325,7 +327,8 @@ pub enum Commands {
     Worker(WorkerArgs),
     /// Print Prometheus metrics (text format 0.0.4) derived from the store's projections
     Metrics {
-        /// The store file [default: .baton/baton.db in the current directory]
+        /// The store: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DB
+        /// [default: .baton/baton.db in the current directory]
         #[arg(long, env = "BATON_DB")]
         db: Option<PathBuf>,
     },
@@ -593,6 +596,11 @@ pub enum Commands {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Move a store to another database (see docs/postgres.md)
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
     /// Create, list and revoke API tokens for `baton serve` (see docs/auth.md)
     Token {
         #[command(subcommand)]
@@ -691,6 +699,24 @@ pub enum AuditCommand {
     Keygen {
         #[arg(long, value_name = "KEYFILE")]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy every definition, instance (same ids), journal, projection, token and audit
+    /// record of a SQLite store into an empty PostgreSQL database, checked by counts and
+    /// checksums; refuses a target that is not empty (exit 2) and writes nothing then
+    Copy {
+        /// The SQLite store file to copy
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL database to copy into, as postgres://USER@HOST:PORT/DB
+        #[arg(long)]
+        to: PathBuf,
+        /// Print JSON for scripts instead of a table
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use baton_core::InstanceId;
 use baton_runtime::Config;
-use baton_store_sqlite::Durability;
+use baton_store_any::{Durability, Location};
 use serde_json::json;
 
 use crate::exit::InputError;
@@ -50,8 +50,11 @@ impl Project {
     pub fn open(&self) -> Result<EmbeddedRuntime> {
         let config = Config::load(&self.dir.join(workspace::CONFIG_FILE))
             .map_err(|e| InputError(e.to_string()))?;
-        let mut runtime =
-            workspace::open_configured(&self.dir.join(STORE), config, Durability::Full)?;
+        let mut runtime = workspace::open_configured(
+            &Location::Sqlite(self.dir.join(STORE)),
+            config,
+            Durability::Full,
+        )?;
         runtime.set_project_dir(self.dir.clone());
         Ok(runtime)
     }

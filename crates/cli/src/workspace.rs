@@ -1,27 +1,39 @@
-//! The embedded workspace a command runs in: the store file and `baton.toml`.
+//! The embedded workspace a command runs in: the store `--db` names (a SQLite file, or a
+//! PostgreSQL database by its `postgres://` URL) and `baton.toml`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use baton_feel::Limits;
 use baton_runtime::{Config, Runtime, SystemClock};
-use baton_store_sqlite::{Durability, SqliteStore};
+use baton_store_any::{AnyStore, Durability, Location};
 
 use crate::cli::StoreArgs;
 use crate::exit::InputError;
 
-pub type EmbeddedRuntime = Runtime<SqliteStore>;
+pub type EmbeddedRuntime = Runtime<AnyStore>;
 
 pub const DEFAULT_DB: &str = ".baton/baton.db";
 pub const CONFIG_FILE: &str = "baton.toml";
 
-pub fn db_path(args: &StoreArgs) -> PathBuf {
-    args.db.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DB))
+/// The store `--db` (or `BATON_DB`) names, `.baton/baton.db` when it names none.
+pub fn db_location(db: Option<&Path>) -> Location {
+    Location::parse(db.unwrap_or_else(|| Path::new(DEFAULT_DB)))
+}
+
+pub fn store_location(args: &StoreArgs) -> Location {
+    db_location(args.db.as_deref())
 }
 
 pub fn open(args: &StoreArgs) -> Result<EmbeddedRuntime> {
-    open_with(&db_path(args), Durability::Full)
+    open_with(&store_location(args), Durability::Full)
+}
+
+/// The store alone, without `baton.toml` or a runtime.
+pub fn open_store(db: &Location) -> Result<AnyStore> {
+    db.open(Durability::Full)
+        .with_context(|| format!("opening the store {db}"))
 }
 
 /// `baton.toml` of the current directory (the defaults when there is none).
@@ -35,18 +47,19 @@ pub fn feel_limits() -> Result<Limits> {
     Ok(config()?.feel.limits())
 }
 
-pub fn open_with(db: &Path, durability: Durability) -> Result<EmbeddedRuntime> {
+pub fn open_with(db: &Location, durability: Durability) -> Result<EmbeddedRuntime> {
     open_configured(db, config()?, durability)
 }
 
 /// A runtime on the store `db` with these settings.
 pub fn open_configured(
-    db: &Path,
+    db: &Location,
     config: Config,
     durability: Durability,
 ) -> Result<EmbeddedRuntime> {
-    let store = SqliteStore::open(db, durability)
-        .with_context(|| format!("opening the store {}", db.display()))?;
+    let store = db
+        .open(durability)
+        .with_context(|| format!("opening the store {db}"))?;
     Ok(Runtime::new(store, config, Arc::new(SystemClock)))
 }
 

@@ -263,9 +263,9 @@ fn a_signed_checkpoint_catches_a_chain_rewritten_with_recomputed_hashes() {
         seq: 0,
         hash: previous.clone(),
     };
-    let store = baton_store_sqlite::SqliteStore::open(
+    let store = baton_store_any::SqliteStore::open(
         &w.path().join("forged.db"),
-        baton_store_sqlite::Durability::Relaxed,
+        baton_store_any::Durability::Relaxed,
     )
     .expect("open store");
     let records =

@@ -12,7 +12,7 @@ use baton_core::{Command, InstanceId, Key, LlmCall, LlmMessage, Timestamp};
 use baton_feel::{Context, Value};
 use baton_runtime::{Config, FakeClock, Runtime};
 use baton_store::{JobFilter, QueryStore as _};
-use baton_store_sqlite::{Durability, SqliteStore};
+use baton_store_any::{Durability, SqliteStore};
 use serde_json::json;
 use support::Workdir;
 

@@ -14,7 +14,6 @@
 //! the audit trail by `api::admit` (401 and 403; not 429).
 
 use std::net::IpAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -23,7 +22,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use baton_auth::{Permission, Principal, Role, hash_secret, token_id};
 use baton_store::{TokenRow, TokenStore as _};
-use baton_store_sqlite::{Durability, SqliteStore};
+use baton_store_any::{AnyStore, Durability, Location};
 
 use crate::limits::Peer;
 use crate::problem::{Kind, Problem};
@@ -32,19 +31,25 @@ use crate::throttle::{Limits, Recent, Throttle, Verdict};
 /// Connections kept open between lookups; more are opened when lookups overlap.
 const IDLE_CONNECTIONS: usize = 4;
 
-/// The server's own read path to the API tokens: SQLite connections to the store that
-/// keeps them (the default tenant's), separate from the engine's. WAL lets them read while
-/// the engine writes, and a token revoked by `baton token revoke` is refused at once.
+/// The server's own read path to the API tokens: connections to the store that keeps
+/// them (the default tenant's), separate from the engine's. SQLite's WAL (or PostgreSQL)
+/// lets them read while the engine writes, and a token revoked by `baton token revoke` is
+/// refused at once.
 #[derive(Debug)]
 pub struct Tokens {
-    path: PathBuf,
-    idle: Mutex<Vec<SqliteStore>>,
+    store: Location,
+    idle: Mutex<Vec<AnyStore>>,
 }
 
 impl Tokens {
-    pub fn new(path: impl Into<PathBuf>) -> Tokens {
+    /// Tokens kept in the store `db` names (a SQLite file or a PostgreSQL URL).
+    pub fn new(db: impl AsRef<std::path::Path>) -> Tokens {
+        Tokens::at(Location::parse(db.as_ref()))
+    }
+
+    pub fn at(store: Location) -> Tokens {
         Tokens {
-            path: path.into(),
+            store,
             idle: Mutex::new(Vec::new()),
         }
     }
@@ -55,9 +60,10 @@ impl Tokens {
             let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
             let store = match idle {
                 Some(store) => store,
-                None => {
-                    SqliteStore::open(&self.path, Durability::Full).map_err(|e| e.to_string())?
-                }
+                None => self
+                    .store
+                    .open(Durability::Full)
+                    .map_err(|e| e.to_string())?,
             };
             let row = store.token_by_hash(&hash).map_err(|e| e.to_string());
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());

@@ -33,7 +33,7 @@ use baton_runtime::retention::PruneOptions;
 use baton_runtime::workers::ActivatedJob;
 use baton_runtime::{Patience, Runtime};
 use baton_store::audit::{Actor, AuditEntry};
-use baton_store_sqlite::SqliteStore;
+use baton_store_any::AnyStore;
 use tokio::sync::oneshot;
 
 use crate::live::LiveEvents;
@@ -43,8 +43,8 @@ use crate::traces::Traces;
 /// The tenant of the server's own store (`--db`), which also keeps the API tokens.
 pub const DEFAULT_TENANT: &str = "default";
 
-/// The runtime the server runs: embedded SQLite.
-pub type Rt = Runtime<SqliteStore>;
+/// The runtime the server runs, on the store `--db` names (SQLite or PostgreSQL).
+pub type Rt = Runtime<AnyStore>;
 
 /// Opens a tenant's runtime (creating its store on first use), recovered and ready.
 pub type OpenTenant = Box<dyn Fn(&str) -> Result<Rt, String> + Send>;
@@ -587,7 +587,7 @@ fn opened(shared: &Shared, tenant: &str, rt: &mut Rt, metrics: &mut LaneMetrics)
     metrics.follow(rt);
     if let Some(traces) = &shared.traces {
         rt.keep_traces();
-        traces.opened(tenant, rt.store().path());
+        traces.opened(tenant, &rt.store().location());
     }
 }
 
@@ -600,7 +600,7 @@ fn publish(shared: &Shared, tenant: &str, rt: &mut Rt, metrics: &mut LaneMetrics
     }
     metrics.observe(rt, &commits);
     if let Some(traces) = &shared.traces {
-        traces.publish(tenant, rt.store().path(), &commits);
+        traces.publish(tenant, &rt.store().location(), &commits);
     }
     shared.live.publish(tenant, commits);
 }
@@ -685,7 +685,7 @@ mod tests {
     use std::sync::Arc;
 
     use baton_runtime::{Config, SystemClock};
-    use baton_store_sqlite::{Durability, SqliteStore};
+    use baton_store_any::{Durability, SqliteStore};
 
     use super::*;
 
@@ -695,7 +695,7 @@ mod tests {
             let store = SqliteStore::open(&root.join(format!("{tenant}.db")), Durability::Relaxed)
                 .map_err(|e| e.to_string())?;
             Ok(Runtime::new(
-                store,
+                store.into(),
                 Config::default(),
                 Arc::new(SystemClock),
             ))
@@ -743,7 +743,7 @@ mod tests {
         let clock = Arc::new(FakeClock::new(Timestamp(1_000_000)));
         let store =
             SqliteStore::open(&dir.path().join("t.db"), Durability::Relaxed).expect("store");
-        let mut rt = Runtime::new(store, config, clock.clone());
+        let mut rt = Runtime::new(store.into(), config, clock.clone());
         rt.deploy(&[Source {
             name: "quick.bpmn".into(),
             text: QUICK.to_string(),

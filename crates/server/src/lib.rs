@@ -18,10 +18,10 @@ pub mod throttle;
 pub mod traces;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use baton_auth::TenantId;
+use baton_store_any::Location;
 use tokio::net::TcpListener;
 
 use crate::auth::{Auth, Tokens};
@@ -30,40 +30,35 @@ use crate::limits::Peer;
 use crate::live::LiveEvents;
 use crate::traces::{TraceSettings, Traces};
 
-/// Where a tenant's store lives: the default tenant's in `db` itself (where embedded
-/// commands and the API tokens live too), every other tenant's in `<db>.tenants/`.
-/// A [`TenantId`] is lowercase letters, digits, `_` and `-`, so it is a safe file name,
-/// and two ids name the same file only if they are equal, on case-insensitive file
-/// systems too.
-pub fn tenant_db(db: &Path, tenant: &TenantId) -> PathBuf {
+/// Where a tenant's store lives: the default tenant's is `db` itself (where embedded
+/// commands and the API tokens live too); every other tenant's is `<db>.tenants/<tenant>.db`
+/// beside a SQLite file, or the schema `baton_tenant_<tenant>` of a PostgreSQL database
+/// ([`Location::tenant`]). A [`TenantId`] is lowercase letters, digits, `_` and `-`, so it
+/// is a safe file name, and two ids name the same file only if they are equal, on
+/// case-insensitive file systems too.
+pub fn tenant_db(db: &Location, tenant: &TenantId) -> Location {
     if tenant.as_str() == DEFAULT_TENANT {
-        return db.to_path_buf();
+        return db.clone();
     }
-    tenants_dir(db).join(format!("{tenant}.db"))
+    db.tenant(tenant.as_str())
 }
 
-fn tenants_dir(db: &Path) -> PathBuf {
-    let mut dir = db.as_os_str().to_owned();
-    dir.push(".tenants");
-    PathBuf::from(dir)
-}
-
-/// The tenants that have a store beside `db` already, so the server can run their timers
-/// and jobs from the start. A store whose name is no tenant id (say `Acme.db`, from before
-/// ids had to be lowercase) is left alone, with a warning: no token can reach it.
-pub fn existing_tenants(db: &Path) -> Vec<TenantId> {
-    let Ok(entries) = std::fs::read_dir(tenants_dir(db)) else {
-        return Vec::new();
-    };
-    let mut tenants: Vec<TenantId> = entries
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let id = name.strip_suffix(".db")?;
-            id.parse()
+/// The tenants that have a store already (beside the SQLite file `db`, or as schemas of
+/// its PostgreSQL database), so the server can run their timers and jobs from the start.
+/// A store whose name is no tenant id (say `Acme.db`, from before ids had to be
+/// lowercase) is left alone, with a warning: no token can reach it.
+pub fn existing_tenants(db: &Location) -> Vec<TenantId> {
+    let names = db.existing_tenants().unwrap_or_else(|error| {
+        tracing::warn!(store = %db, %error, "cannot list the tenants' stores");
+        Vec::new()
+    });
+    let mut tenants: Vec<TenantId> = names
+        .into_iter()
+        .filter_map(|name| {
+            name.parse()
                 .map_err(|error| {
                     tracing::warn!(
-                        store = %e.path().display(),
+                        store = %db.tenant(&name),
                         %error,
                         "ignoring a store whose name is no tenant id"
                     );
@@ -175,19 +170,21 @@ mod tests {
     fn only_stores_named_by_a_tenant_id_are_tenants() {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("s.db");
-        std::fs::create_dir(tenants_dir(&db)).expect("tenants dir");
+        let tenants_dir = dir.path().join("s.db.tenants");
+        std::fs::create_dir(&tenants_dir).expect("tenants dir");
         for name in ["acme.db", "Acme.db", "b-2.db", "notes.txt", "a b.db"] {
-            std::fs::write(tenants_dir(&db).join(name), "").expect("file");
+            std::fs::write(tenants_dir.join(name), "").expect("file");
         }
-        let found: Vec<String> = existing_tenants(&db)
+        let location = Location::Sqlite(db.clone());
+        let found: Vec<String> = existing_tenants(&location)
             .iter()
-            .map(|t| tenant_db(&db, t).display().to_string())
+            .map(|t| tenant_db(&location, t).to_string())
             .collect();
         let expected: Vec<String> = ["acme", "b-2"]
             .iter()
             .map(|t| format!("{}.tenants/{t}.db", db.display()))
             .collect();
         assert_eq!(found, expected);
-        assert_eq!(tenant_db(&db, &TenantId::default_tenant()), db);
+        assert_eq!(tenant_db(&location, &TenantId::default_tenant()), location);
     }
 }

@@ -16,7 +16,7 @@ use tracing_subscriber::fmt::MakeWriter;
 /// Info for Baton's crates, warnings for everything else.
 pub const DEFAULT_FILTER: &str = "warn,baton=info,baton_cli=info,baton_server=info,\
                                   baton_runtime=info,baton_store=info,baton_store_sqlite=info,\
-                                  baton_core=info";
+                                  baton_store_postgres=info,baton_store_any=info,baton_core=info";
 
 /// How log lines look.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -7,7 +7,7 @@ mod support;
 use axum::http::{Request, StatusCode};
 use baton_store::AuditStore as _;
 use baton_store::audit::{self, AuditFilter};
-use baton_store_sqlite::{Durability, SqliteStore};
+use baton_store_any::{Durability, SqliteStore};
 use serde_json::{Value, json};
 
 use support::{DOUBLE, server_with_tokens, with_token};

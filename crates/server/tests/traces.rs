@@ -18,7 +18,7 @@ use baton_server::auth::{Auth, Tokens};
 use baton_server::engine::{DEFAULT_TENANT, Engine, EngineThread, Tenants};
 use baton_server::live::LiveEvents;
 use baton_server::traces::{TraceSettings, Traces};
-use baton_store_sqlite::{Durability, SqliteStore};
+use baton_store_any::{AnyStore, Durability, SqliteStore};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::trace::v1::Span;
@@ -133,9 +133,9 @@ impl Traced {
     }
 }
 
-fn open(dir: &Path) -> Runtime<SqliteStore> {
+fn open(dir: &Path) -> Runtime<AnyStore> {
     let store = SqliteStore::open(&dir.join("s.db"), Durability::Relaxed).expect("store");
-    let mut runtime = Runtime::new(store, Config::default(), Arc::new(SystemClock));
+    let mut runtime = Runtime::new(store.into(), Config::default(), Arc::new(SystemClock));
     runtime.recover().expect("recover");
     runtime
 }

@@ -67,14 +67,8 @@ pub(crate) fn head(conn: &Connection) -> Result<Option<AuditHead>> {
 
 pub(crate) fn records(conn: &Connection, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
     // The action filter matches the action itself or those under it (`instance` →
-    // `instance.cancel`); LIKE's wildcards in the name are escaped.
-    let action_prefix = filter.action.as_ref().map(|a| {
-        let escaped = a
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        format!("{escaped}.%")
-    });
+    // `instance.cancel`).
+    let action_prefix = filter.actions_under_like();
     let mut stmt = conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM audit

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, params};
 
 use baton_core::{InstanceId, Key, Timestamp};
-use baton_store::{ElementHistoryRow, HistoryFilter, InstanceRow, Result};
+use baton_store::{ElementHistoryRow, HistoryFilter, InstanceRow, PRUNED_TABLES, Result};
 
 use crate::backend;
 use crate::rows::{INSTANCE_COLUMNS, instance_row};
@@ -12,36 +12,6 @@ use crate::rows::{INSTANCE_COLUMNS, instance_row};
 fn i(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
-
-/// Every table that holds rows of an instance, keyed by its `instance` column: a prune
-/// removes an instance's rows from each. A table added with an `instance` column must be
-/// named here or in [`KEPT_TABLES`] (a test checks the schema against both lists).
-pub(crate) const PRUNED_TABLES: &[&str] = &[
-    "journal",
-    "element_instances",
-    "jobs",
-    "user_tasks",
-    "incidents",
-    "variables",
-    "timers",
-    "subscriptions",
-    "llm_calls",
-    "decision_routes",
-    // Spans of a journal that is gone can no longer be built: the export of what was left
-    // of them is dropped with it.
-    "trace_outbox",
-    // Last, so that a batch interrupted by a crash (impossible in one transaction, but
-    // cheap to order) never leaves rows without their instance.
-    "instances",
-];
-
-/// Tables with an `instance` column that a prune leaves alone.
-#[cfg(test)]
-pub(crate) const KEPT_TABLES: &[&str] = &[
-    // The audit trail outlives what it describes: who cancelled an instance stays known
-    // after the instance is pruned, and the chain never points at a journal row.
-    "audit",
-];
 
 pub(crate) fn elements(
     conn: &Connection,
@@ -180,6 +150,7 @@ pub(crate) fn prune(conn: &Connection, instances: &[InstanceId]) -> Result<Vec<I
 mod tests {
     use super::*;
     use crate::SqliteStore;
+    use baton_store::KEPT_TABLES;
 
     /// Every table with an `instance` column is either pruned or deliberately kept, so a
     /// new projection cannot leave rows of pruned instances behind unnoticed.

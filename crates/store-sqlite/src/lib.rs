@@ -7,12 +7,15 @@
 //! SQLite's `user_version`.
 
 mod audit;
+mod copy;
 mod counts;
 mod history;
 mod llm_cache;
 mod resources;
 mod rows;
 mod tokens;
+
+pub use copy::TableRows;
 
 use std::path::{Path, PathBuf};
 

@@ -269,6 +269,19 @@ impl AuditFilter {
                 .strip_prefix(wanted)
                 .is_some_and(|rest| rest.starts_with('.'))
     }
+
+    /// The SQL `LIKE` pattern (escaped with `\\`) of the actions under the filter's
+    /// action (`instance` → `instance.%`), so that backends match what
+    /// [`AuditFilter::action_matches`] does; LIKE's wildcards in the name are escaped.
+    pub fn actions_under_like(&self) -> Option<String> {
+        self.action.as_ref().map(|a| {
+            let escaped = a
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("{escaped}.%")
+        })
+    }
 }
 
 /// Places `entry` after the record whose hash is `previous` (or [`GENESIS`]) as record

@@ -21,6 +21,36 @@ use baton_core::{GlobalKey, InstanceId, JournalRecord, Timestamp};
 
 use crate::audit::{AuditEntry, AuditFilter, AuditHead, AuditRecord};
 
+/// Every table of a backend that holds rows of an instance, keyed by its `instance`
+/// column (backends name their tables alike): a prune removes an instance's rows from
+/// each. A table added with an `instance` column must be named here or in [`KEPT_TABLES`]
+/// (each backend's tests check its schema against both).
+pub const PRUNED_TABLES: &[&str] = &[
+    "journal",
+    "element_instances",
+    "jobs",
+    "user_tasks",
+    "incidents",
+    "variables",
+    "timers",
+    "subscriptions",
+    "llm_calls",
+    "decision_routes",
+    // Spans of a journal that is gone can no longer be built: the export of what was left
+    // of them is dropped with it.
+    "trace_outbox",
+    // Last, so that a batch interrupted by a crash (impossible in one transaction, but
+    // cheap to order) never leaves rows without their instance.
+    "instances",
+];
+
+/// Tables with an `instance` column that a prune leaves alone.
+pub const KEPT_TABLES: &[&str] = &[
+    // The audit trail outlives what it describes: who cancelled an instance stays known
+    // after the instance is pruned, and the chain never points at a journal row.
+    "audit",
+];
+
 /// What can go wrong talking to a store.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -7,6 +7,7 @@
 use baton_core::{Event, GlobalKey, InstanceId, JournalRecord, Key, Timestamp};
 use baton_feel::Value;
 
+use crate::CachedAnswer;
 use crate::audit::{self, Actor, AuditEntry, AuditFilter};
 use crate::{
     Append, DecisionRouteRow, DefinitionKind, ElementDurations, ElementRow, Error, HistoryFilter,
@@ -33,6 +34,7 @@ pub fn run_all<S: Store>(fresh: impl Fn() -> S) {
     counts_aggregate_the_projections(&mut fresh());
     llm_stats_count_what_rules_and_models_did(&mut fresh());
     resources_are_taken_all_or_nothing_until_released_or_lapsed(&mut fresh());
+    llm_answers_are_cached_until_they_expire(&mut fresh());
 }
 
 fn process(id: &str, source: &str) -> NewDefinition {
@@ -1692,5 +1694,74 @@ pub fn llm_stats_count_what_rules_and_models_did<S: Store>(store: &mut S) {
             .expect("no process")
             .is_empty(),
         "a process without LLM work has no rows"
+    );
+}
+
+/// The LLM answer cache: an answer is found by its digest until it expires, a new answer
+/// for the digest replaces the old one, and storing drops what has expired.
+pub fn llm_answers_are_cached_until_they_expire<S: Store>(store: &mut S) {
+    let answer = |digest: &str, text: &str| CachedAnswer {
+        digest: digest.into(),
+        provider: "stub".into(),
+        model: "stub-model-1".into(),
+        answer: text.into(),
+        tokens_in: 57,
+        tokens_out: 19,
+    };
+    assert_eq!(
+        store.cached_answer("d1", Timestamp(0)).expect("lookup"),
+        None
+    );
+    store
+        .cache_answer(
+            &answer("d1", r#"{"label":"bug"}"#),
+            Timestamp(10),
+            Timestamp(100),
+        )
+        .expect("cache");
+    assert_eq!(
+        store.cached_answer("d1", Timestamp(99)).expect("lookup"),
+        Some(answer("d1", r#"{"label":"bug"}"#))
+    );
+    assert_eq!(
+        store.cached_answer("d1", Timestamp(100)).expect("lookup"),
+        None,
+        "an answer is not used at or after its expiry"
+    );
+    store
+        .cache_answer(
+            &answer("d1", r#"{"label":"feature"}"#),
+            Timestamp(20),
+            Timestamp(200),
+        )
+        .expect("replace");
+    assert_eq!(
+        store
+            .cached_answer("d1", Timestamp(150))
+            .expect("lookup")
+            .map(|a| a.answer),
+        Some(r#"{"label":"feature"}"#.to_string())
+    );
+    store
+        .cache_answer(&answer("d2", "{}"), Timestamp(10), Timestamp(50))
+        .expect("cache");
+    // Storing at 300 drops both expired entries; looking them up at an earlier time shows
+    // they are gone, not just expired.
+    store
+        .cache_answer(&answer("d3", "{}"), Timestamp(300), Timestamp(400))
+        .expect("cache");
+    assert_eq!(
+        store.cached_answer("d1", Timestamp(30)).expect("lookup"),
+        None
+    );
+    assert_eq!(
+        store.cached_answer("d2", Timestamp(30)).expect("lookup"),
+        None
+    );
+    assert!(
+        store
+            .cached_answer("d3", Timestamp(300))
+            .expect("lookup")
+            .is_some()
     );
 }

@@ -13,7 +13,7 @@ use baton_feel::temporal::{self, DateTime};
 use baton_runtime::{Clock as _, Config, SystemClock};
 use baton_store::AuditStore as _;
 use baton_store::audit::{self, AuditFilter, AuditRecord, Checkpoint};
-use baton_store_sqlite::{Durability, SqliteStore};
+use baton_store_any::AnyStore;
 use serde_json::json;
 
 use crate::cli::{AuditFilterArgs, StoreArgs};
@@ -268,8 +268,6 @@ fn node() -> String {
 }
 
 /// The store alone (see the module's note).
-fn open(store: &StoreArgs) -> Result<SqliteStore> {
-    let path = workspace::db_path(store);
-    SqliteStore::open(&path, Durability::Full)
-        .with_context(|| format!("opening the store {}", path.display()))
+fn open(store: &StoreArgs) -> Result<AnyStore> {
+    workspace::open_store(&workspace::store_location(store))
 }

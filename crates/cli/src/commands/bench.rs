@@ -11,7 +11,7 @@ use baton_feel::{Context, Limits, Random, Scope};
 use baton_model::NodeKind;
 use baton_runtime::handler::{JobHandler, JobRequest, JobResult};
 use baton_runtime::{Patience, Runtime, SystemClock};
-use baton_store_sqlite::{Durability, SqliteStore};
+use baton_store_any::{Durability, SqliteStore};
 use serde_json::json;
 
 use crate::cli::{StoreArgs, VarArgs};
@@ -104,6 +104,14 @@ fn run_durable(
     // A fresh store unless one is named, so runs are comparable.
     let dir = std::env::temp_dir().join(format!("baton-bench-{}", std::process::id()));
     let path = match &store.db {
+        Some(db) if workspace::db_location(Some(db)).file().is_none() => {
+            return Err(InputError(format!(
+                "{}: bench --durable runs on a new SQLite file (or leave out --db for a \
+                 temporary one)",
+                workspace::db_location(Some(db))
+            ))
+            .into());
+        }
         Some(path) if path.exists() => {
             return Err(InputError(format!(
                 "{} already exists: bench writes thousands of instances, so give it a new file \

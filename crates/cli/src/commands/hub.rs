@@ -10,7 +10,7 @@ use baton_hub::hubs::short;
 use baton_hub::index::Skipped;
 use baton_hub::{Hubs, Lock, Locked, Paths, Query, WorkflowMeta};
 use baton_store::QueryStore as _;
-use baton_store_sqlite::{Durability, SqliteStore};
+use baton_store_any::{Durability, SqliteStore};
 use serde_json::{Value, json};
 
 use crate::cli::{HubCommand, ProjectArgs};

@@ -31,6 +31,7 @@ mod simulate;
 mod start;
 mod stats;
 mod status;
+mod store;
 mod tasks;
 mod tck;
 mod timers;
@@ -43,7 +44,7 @@ use anyhow::Result;
 use baton_core::{GlobalKey, InstanceId};
 use baton_runtime::{Source, read_source};
 
-use crate::cli::{AuditCommand, Cli, Commands, LlmCommand, RemoteArgs, TokenCommand};
+use crate::cli::{AuditCommand, Cli, Commands, LlmCommand, RemoteArgs, StoreCommand, TokenCommand};
 use crate::exit::{self, InputError};
 use crate::output;
 use crate::remote::{self, Client, Tuning};
@@ -360,6 +361,9 @@ pub fn run(cli: Cli) -> Result<u8> {
                 durable,
                 &store,
             ),
+        },
+        Commands::Store { command } => match command {
+            StoreCommand::Copy { from, to, json } => store::copy(&from, &to, json),
         },
         Commands::Token { command } => match command {
             TokenCommand::Create {

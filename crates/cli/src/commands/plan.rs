@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::Result;
 use baton_model::plan::{self, FanOut, Observed, Plan, Unit, format_duration};
 use baton_model::{Diagnostic, ProcessGraph};
-use baton_store_sqlite::Durability;
+use baton_store_any::{Durability, Location};
 use baton_yaml::ast::{Layout, Phase, Workflow};
 use serde_json::{Value, json};
 
@@ -151,17 +151,16 @@ fn estimate_ms(phase: &Phase) -> Option<u64> {
 /// The durations past runs of the process took, when there is a store to ask (`--db`,
 /// else `.baton/baton.db` if it exists: planning never creates one).
 fn history(db: Option<&Path>, process_id: &str) -> Result<BTreeMap<String, Observed>> {
-    let path = db.map_or_else(
-        || Path::new(workspace::DEFAULT_DB).to_path_buf(),
-        Path::to_path_buf,
-    );
-    if !path.exists() {
+    let location = workspace::db_location(db);
+    if let Location::Sqlite(path) = &location
+        && !path.exists()
+    {
         if db.is_some() {
             return Err(InputError(format!("{}: no such store", path.display())).into());
         }
         return Ok(BTreeMap::new());
     }
-    let runtime = workspace::open_with(&path, Durability::Full)?;
+    let runtime = workspace::open_with(&location, Durability::Full)?;
     Ok(runtime.observed_durations(process_id)?)
 }
 

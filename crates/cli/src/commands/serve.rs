@@ -1,5 +1,5 @@
-//! `baton serve`: the engine behind the REST API, on embedded SQLite stores (one per
-//! tenant, beside `--db`).
+//! `baton serve`: the engine behind the REST API, on the store `--db` names, one store
+//! per tenant (beside a SQLite file, or a schema each in a PostgreSQL database).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,17 +10,17 @@ use baton_server::auth::Tokens;
 use baton_server::engine::Tenants;
 use baton_server::traces::TraceSettings;
 use baton_server::{existing_tenants, tenant_db};
-use baton_store_sqlite::Durability;
+use baton_store_any::{Durability, Location};
 
 use crate::workspace::{self, EmbeddedRuntime};
 
 pub fn run(listen: SocketAddr, db: Option<PathBuf>, insecure_dev: bool) -> Result<u8> {
-    let db = db.unwrap_or_else(|| PathBuf::from(workspace::DEFAULT_DB));
+    let db = workspace::db_location(db.as_deref());
     let open = {
         let db = db.clone();
         move |tenant: &str| {
-            // Principals carry valid ids only; parsing again keeps a path from ever being
-            // made of anything else.
+            // Principals carry valid ids only; parsing again keeps a path or schema from
+            // ever being made of anything else.
             let tenant: TenantId = tenant.parse().map_err(|e| format!("{e}"))?;
             open_tenant(&tenant_db(&db, &tenant)).map_err(|e| format!("{e:#}"))
         }
@@ -36,17 +36,21 @@ pub fn run(listen: SocketAddr, db: Option<PathBuf>, insecure_dev: bool) -> Resul
     let telemetry = workspace::config()?.telemetry;
     let traces = TraceSettings::resolve(&telemetry, |name| std::env::var(name).ok())
         .map_err(crate::exit::InputError)?;
-    baton_server::serve(tenants, Tokens::new(&db), listen, insecure_dev, traces)
+    baton_server::serve(tenants, Tokens::at(db), listen, insecure_dev, traces)
         .with_context(|| format!("serving on {listen}"))?;
     Ok(0)
 }
 
-fn open_tenant(path: &std::path::Path) -> Result<EmbeddedRuntime> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+fn open_tenant(db: &Location) -> Result<EmbeddedRuntime> {
+    if let Some(dir) = db
+        .file()
+        .and_then(|path| path.parent())
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating the directory {}", dir.display()))?;
     }
-    let mut runtime = workspace::open_with(path, Durability::Full)?;
+    let mut runtime = workspace::open_with(db, Durability::Full)?;
     runtime.recover()?;
     Ok(runtime)
 }

@@ -10,7 +10,7 @@ use baton_core::Timestamp;
 use baton_feel::temporal::DateTime;
 use baton_runtime::{Clock as _, SystemClock};
 use baton_store::{AuditStore as _, Error as StoreError, NewToken, TokenRow, TokenStore as _};
-use baton_store_sqlite::{Durability, SqliteStore};
+use baton_store_any::AnyStore;
 use serde_json::json;
 
 use crate::cli::StoreArgs;
@@ -156,10 +156,8 @@ fn token_entry(
 
 /// Token commands need the store only, not `baton.toml` or a runtime: a broken workflow
 /// configuration must not stop anyone from revoking a token.
-fn open(store: &StoreArgs) -> Result<SqliteStore> {
-    let path = workspace::db_path(store);
-    SqliteStore::open(&path, Durability::Full)
-        .with_context(|| format!("opening the store {}", path.display()))
+fn open(store: &StoreArgs) -> Result<AnyStore> {
+    workspace::open_store(&workspace::store_location(store))
 }
 
 fn input(error: baton_auth::Error) -> anyhow::Error {

@@ -29,10 +29,14 @@ pub struct Server {
 impl Server {
     /// Serves the store `server.db` in `work`; `insecure_dev` serves without tokens.
     pub fn start(work: &Workdir, insecure_dev: bool) -> Server {
+        let db = Server::db(work);
+        Server::start_on(work, db.to_str().expect("utf-8 temp path"), insecure_dev)
+    }
+
+    /// Serves the store `db` (a file, or a PostgreSQL URL) in `work`.
+    pub fn start_on(work: &Workdir, db: &str, insecure_dev: bool) -> Server {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
-        let db = Server::db(work);
-        let db = db.to_str().expect("utf-8 temp path");
         let mut args = vec!["serve", "--listen", &listen, "--db", db];
         if insecure_dev {
             args.push("--insecure-dev");

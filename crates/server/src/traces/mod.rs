@@ -24,7 +24,6 @@
 mod spans;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -37,7 +36,7 @@ use baton_runtime::config::TelemetryConfig;
 use baton_store::{
     DefinitionKind, DeploymentStore as _, JournalStore as _, QueryStore as _, TraceOutbox as _,
 };
-use baton_store_sqlite::{Durability, SqliteStore};
+use baton_store_any::{AnyStore, Durability, Location};
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
 use opentelemetry_otlp::{Protocol, WithExportConfig as _, WithHttpConfig as _};
 use opentelemetry_sdk::Resource;
@@ -118,14 +117,14 @@ pub struct Traces {
 }
 
 enum Message {
-    /// A tenant's runtime opened on the store at this path: send what its last run left.
+    /// A tenant's runtime opened on this store: send what its last run left.
     Opened {
         tenant: String,
-        path: PathBuf,
+        store: Location,
     },
     Commits {
         tenant: String,
-        path: PathBuf,
+        store: Location,
         commits: Vec<Committed>,
     },
     /// Send everything ended so far, then answer.
@@ -160,24 +159,24 @@ impl Traces {
         })
     }
 
-    /// A tenant's runtime opened on `path`: what its last run committed and did not send
+    /// A tenant's runtime opened on `store`: what its last run committed and did not send
     /// goes out first.
-    pub fn opened(&self, tenant: &str, path: &Path) {
+    pub fn opened(&self, tenant: &str, store: &Location) {
         let message = Message::Opened {
             tenant: tenant.to_string(),
-            path: path.to_path_buf(),
+            store: store.clone(),
         };
         self.offer(message);
     }
 
     /// Hands committed events over, without waiting.
-    pub fn publish(&self, tenant: &str, path: &Path, commits: &[Committed]) {
+    pub fn publish(&self, tenant: &str, store: &Location, commits: &[Committed]) {
         if commits.is_empty() {
             return;
         }
         self.offer(Message::Commits {
             tenant: tenant.to_string(),
-            path: path.to_path_buf(),
+            store: store.clone(),
             commits: commits.to_vec(),
         });
     }
@@ -295,7 +294,7 @@ struct Exporter {
 
 /// One tenant's store and the instances with spans open.
 struct Tenant {
-    store: Option<SqliteStore>,
+    store: Option<AnyStore>,
     instances: HashMap<InstanceId, InstanceSpans>,
     /// Instances that ended, and the journal position after their last event: commits of
     /// theirs still queued (read back from the journal already) are skipped. Forgotten
@@ -341,14 +340,14 @@ impl Exporter {
     fn handle(&mut self, message: Option<Message>) -> bool {
         match message {
             None => self.send(),
-            Some(Message::Opened { tenant, path }) => self.catch_up(&tenant, &path),
+            Some(Message::Opened { tenant, store }) => self.catch_up(&tenant, &store),
             Some(Message::Commits {
                 tenant,
-                path,
+                store,
                 commits,
             }) => {
                 for committed in &commits {
-                    self.fold(&tenant, &path, committed);
+                    self.fold(&tenant, &store, committed);
                 }
                 if self.pending.len() >= MAX_EXPORT_BATCH {
                     self.send();
@@ -367,13 +366,14 @@ impl Exporter {
         true
     }
 
-    fn tenant(&mut self, tenant: &str, path: &Path) -> &mut Tenant {
+    fn tenant(&mut self, tenant: &str, location: &Location) -> &mut Tenant {
         self.tenants.entry(tenant.to_string()).or_insert_with(|| {
             // An in-memory store (tests) has nothing to read back or mark. Marks written
             // here are not synced on their own (a power cut at worst sends spans again),
             // so exporting adds no sync to the ones the engine's commits wait for.
-            let store = (path != Path::new(":memory:"))
-                .then(|| SqliteStore::open(path, Durability::Normal))
+            let in_memory = location.file() == Some(std::path::Path::new(":memory:"));
+            let store = (!in_memory)
+                .then(|| location.open(Durability::Normal))
                 .and_then(|opened| {
                     opened
                         .map_err(|e| {
@@ -396,8 +396,8 @@ impl Exporter {
     }
 
     /// Sends what a tenant's last run committed and did not send.
-    fn catch_up(&mut self, tenant: &str, path: &Path) {
-        let left = match &self.tenant(tenant, path).store {
+    fn catch_up(&mut self, tenant: &str, location: &Location) {
+        let left = match &self.tenant(tenant, location).store {
             Some(store) => store.trace_outbox().unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "traces: cannot read what is left to send");
                 Vec::new()
@@ -413,8 +413,8 @@ impl Exporter {
     }
 
     /// Folds one commit's events into its instance's spans.
-    fn fold(&mut self, tenant: &str, path: &Path, committed: &Committed) {
-        let state = self.tenant(tenant, path);
+    fn fold(&mut self, tenant: &str, location: &Location, committed: &Committed) {
+        let state = self.tenant(tenant, location);
         if state
             .ended
             .get(&committed.instance)
@@ -430,7 +430,7 @@ impl Exporter {
             // Met midway: read back from the journal what came before (and this commit).
             None if committed.first_seq > 0 => {
                 let from = self
-                    .tenant(tenant, path)
+                    .tenant(tenant, location)
                     .store
                     .as_ref()
                     .and_then(|store| store.trace_outbox_of(committed.instance).ok().flatten())
@@ -440,7 +440,7 @@ impl Exporter {
             }
             // Events went missing (a dropped batch): read them back.
             Some(next) if committed.first_seq > next => {
-                self.tenant(tenant, path)
+                self.tenant(tenant, location)
                     .instances
                     .remove(&committed.instance);
                 self.read_back(tenant, committed.instance, next);
@@ -572,7 +572,7 @@ struct Models {
 
 struct ModelsOn<'a> {
     models: &'a mut Models,
-    store: Option<&'a SqliteStore>,
+    store: Option<&'a AnyStore>,
 }
 
 impl Elements for ModelsOn<'_> {
@@ -591,7 +591,7 @@ impl Elements for ModelsOn<'_> {
 }
 
 fn read_elements(
-    store: Option<&SqliteStore>,
+    store: Option<&AnyStore>,
     process_id: &str,
     version: u32,
 ) -> HashMap<String, ElementInfo> {

@@ -16,7 +16,7 @@ use baton_server::auth::{Auth, Tokens};
 use baton_server::engine::{DEFAULT_TENANT, Engine, EngineThread, Tenants};
 use baton_server::live::LiveEvents;
 use baton_store::{NewToken, TokenStore as _};
-use baton_store_sqlite::{Durability, SqliteStore};
+use baton_store_any::{Durability, SqliteStore};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
@@ -91,12 +91,12 @@ pub fn server_with_handlers(
             .expect("token stored");
         secrets.push(token.secret.clone());
     }
-    let runtime = Runtime::new(store, Config::default(), Arc::new(SystemClock));
+    let runtime = Runtime::new(store.into(), Config::default(), Arc::new(SystemClock));
     let root = dir.path().to_path_buf();
     let mut tenants = Tenants::new(Box::new(move |tenant: &str| {
         let store = SqliteStore::open(&root.join(format!("{tenant}.db")), Durability::Relaxed)
             .map_err(|e| e.to_string())?;
-        let mut runtime = Runtime::new(store, Config::default(), Arc::new(SystemClock));
+        let mut runtime = Runtime::new(store.into(), Config::default(), Arc::new(SystemClock));
         for (_, job_type, handler) in handlers.iter().filter(|(t, _, _)| *t == tenant) {
             runtime.register_handler(job_type, handler.clone());
         }
@@ -148,7 +148,7 @@ pub fn restarted(mut old: Server) -> Server {
     let dir = std::mem::replace(&mut old.dir, dir);
     drop(old);
     let store = SqliteStore::open(&dir.path().join("s.db"), Durability::Relaxed).expect("store");
-    let mut runtime = Runtime::new(store, Config::default(), Arc::new(SystemClock));
+    let mut runtime = Runtime::new(store.into(), Config::default(), Arc::new(SystemClock));
     runtime.recover().expect("recover");
     let mut tenants = Tenants::new(Box::new(|_: &str| Err("one tenant only".to_string())));
     tenants.insert(DEFAULT_TENANT, runtime);

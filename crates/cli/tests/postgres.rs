@@ -1,0 +1,399 @@
+//! The embedded commands on a PostgreSQL database (`--db postgres://…` or `BATON_DB`):
+//! deploy, start, instances, show, token create and list print what they print on SQLite,
+//! and the store's tables land in that database, never in a file named like the URL.
+//! Runs when `BATON_TEST_POSTGRES_URL` names a database to make others beside (each test
+//! makes its own and drops it after); without it, a loud notice and a pass.
+
+mod support;
+
+use std::io::Write as _;
+
+use serde_json::Value;
+use support::server::Server;
+use support::{Output, Workdir};
+
+const URL_VARIABLE: &str = "BATON_TEST_POSTGRES_URL";
+
+const REVIEW: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+<bpmn:process id="review" isExecutable="true">
+<bpmn:startEvent id="start"/>
+<bpmn:userTask id="check"/>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="check"/>
+<bpmn:sequenceFlow id="f1" sourceRef="check" targetRef="end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+/// A database of its own, dropped (with everything in it) when the test ends.
+struct Database {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl Database {
+    fn for_test(test: &str) -> Option<Database> {
+        let Some(admin_url) = std::env::var(URL_VARIABLE).ok().filter(|u| !u.is_empty()) else {
+            // Straight to stderr: the harness hides `eprintln!` of a passing test.
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** {test}: skipped: {URL_VARIABLE} is not set (e.g. \
+                 postgres://postgres@127.0.0.1:5432/test); the CLI on PostgreSQL was NOT tested ***\n"
+            );
+            return None;
+        };
+        let name = format!("baton_cli_{}_{test}", std::process::id());
+        let (base, query) = match admin_url.split_once('?') {
+            Some((base, query)) => (base, format!("?{query}")),
+            None => (admin_url.as_str(), String::new()),
+        };
+        let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+        let url = format!("{server}/{name}{query}");
+        let database = Database {
+            admin_url: admin_url.clone(),
+            name,
+            url,
+        };
+        database.admin(&format!("DROP DATABASE IF EXISTS {}", database.name));
+        database.admin(&format!("CREATE DATABASE {}", database.name));
+        Some(database)
+    }
+
+    fn admin(&self, sql: &str) {
+        let mut client =
+            postgres::Client::connect(&self.admin_url, postgres::NoTls).expect("connect");
+        client.batch_execute(sql).expect(sql);
+    }
+
+    /// How many tables the database has outside PostgreSQL's own schemas.
+    fn tables(&self) -> i64 {
+        let mut client = postgres::Client::connect(&self.url, postgres::NoTls).expect("connect");
+        client
+            .query_one(
+                "SELECT count(*) FROM information_schema.tables
+                 WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+                &[],
+            )
+            .expect("count")
+            .get(0)
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+fn ok(out: Output, what: &str) -> Value {
+    assert_eq!(out.code, 0, "{what}: {}{}", out.stdout, out.stderr);
+    out.json()
+}
+
+#[test]
+fn embedded_commands_run_on_a_postgres_database() {
+    let Some(db) = Database::for_test("embedded") else {
+        return;
+    };
+    let w = Workdir::new();
+    w.write("review.bpmn", REVIEW);
+    // A URL taken for a file path would fail on this file (or make a SQLite store beside it).
+    w.write("postgres:", "");
+    let url = db.url.as_str();
+
+    let deployed = ok(
+        w.baton(&["deploy", "review.bpmn", "--db", url, "--json"]),
+        "deploy",
+    );
+    assert_eq!(deployed["deployed"][0]["id"], "review");
+    assert_eq!(
+        (
+            &deployed["deployed"][0]["version"],
+            &deployed["deployed"][0]["new"]
+        ),
+        (&Value::from(1), &Value::from(true))
+    );
+    assert!(db.tables() > 0, "the store's tables are in the database");
+
+    let started = ok(
+        w.baton(&["start", "review", "--var", "n=5", "--db", url, "--json"]),
+        "start",
+    );
+    let instance = started["instance"].as_u64().expect("instance id");
+    let listed = ok(w.baton(&["instances", "--db", url, "--json"]), "instances");
+    let ids: Vec<u64> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|i| i["instance"].as_u64())
+        .collect();
+    assert_eq!(ids, [instance]);
+    assert_eq!(listed[0]["state"], "active");
+    let shown = ok(
+        w.baton(&["show", &instance.to_string(), "--db", url, "--json"]),
+        "show",
+    );
+    assert_eq!(shown["variables"]["n"], 5);
+    assert_eq!(shown["path"], serde_json::json!(["start"]));
+
+    let token = ok(
+        w.baton(&[
+            "token", "create", "--role", "admin", "--tenant", "default", "--json", "--db", url,
+        ]),
+        "token create",
+    );
+    let id = token["id"].as_str().expect("token id");
+    assert!(
+        token["token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("baton_"))
+    );
+    let tokens = ok(
+        w.baton(&["token", "list", "--json", "--db", url]),
+        "token list",
+    );
+    assert_eq!(tokens[0]["id"], id);
+
+    // BATON_DB selects it as --db does, and an unchanged redeploy keeps its version.
+    let out = w
+        .command(&["deploy", "review.bpmn", "--json"])
+        .env("BATON_DB", url)
+        .output()
+        .expect("baton runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        (
+            &again["deployed"][0]["version"],
+            &again["deployed"][0]["new"]
+        ),
+        (&Value::from(1), &Value::from(false))
+    );
+
+    // Nothing was written as a file: no SQLite store, the decoy left empty.
+    assert!(!w.path().join(".baton").exists());
+    assert_eq!(
+        std::fs::read(w.path().join("postgres:")).expect("decoy"),
+        b""
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_a_clear_error() {
+    let w = Workdir::new();
+    let out = w.baton(&[
+        "instances",
+        "--db",
+        "postgres://nobody@127.0.0.1:1/nothing",
+        "--json",
+    ]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("postgres://nobody@127.0.0.1:1/nothing"),
+        "{}",
+        out.stderr
+    );
+    assert!(!w.path().join(".baton").exists());
+}
+
+/// `baton store copy`: a SQLite store moves into an empty database whole (same instance
+/// and token ids, journals that go on, an audit chain that still verifies); into one that
+/// is not empty it exits 2 and writes nothing.
+#[test]
+fn a_sqlite_store_is_copied_into_an_empty_database_once() {
+    let Some(db) = Database::for_test("copy") else {
+        return;
+    };
+    let w = Workdir::new();
+    w.write("review.bpmn", REVIEW);
+    let url = db.url.as_str();
+    ok(
+        w.baton(&["deploy", "review.bpmn", "--db", "s.db", "--json"]),
+        "deploy",
+    );
+    let first = ok(
+        w.baton(&["start", "review", "--var", "n=1", "--db", "s.db", "--json"]),
+        "start",
+    );
+    let token = ok(
+        w.baton(&[
+            "token", "create", "--role", "worker", "--tenant", "default", "--json", "--db", "s.db",
+        ]),
+        "token create",
+    );
+
+    let copied = ok(
+        w.baton(&["store", "copy", "--from", "s.db", "--to", url, "--json"]),
+        "store copy",
+    );
+    let rows_of = |table: &str| {
+        copied["tables"]
+            .as_array()
+            .expect("tables")
+            .iter()
+            .find(|t| t["table"] == table)
+            .map(|t| (t["rows"].as_u64(), t["checksum"].as_str().map(str::len)))
+    };
+    assert_eq!(rows_of("instances"), Some((Some(1), Some(64))));
+    assert_eq!(rows_of("tokens"), Some((Some(1), Some(64))));
+
+    let listed = ok(w.baton(&["instances", "--db", url, "--json"]), "instances");
+    assert_eq!(listed[0]["instance"], first["instance"]);
+    let shown = ok(
+        w.baton(&[
+            "show",
+            &first["instance"].to_string(),
+            "--db",
+            url,
+            "--json",
+        ]),
+        "show",
+    );
+    assert_eq!(shown["variables"]["n"], 1);
+    let tokens = ok(
+        w.baton(&["token", "list", "--json", "--db", url]),
+        "token list",
+    );
+    assert_eq!(tokens[0]["id"], token["id"]);
+    let again = ok(
+        w.baton(&["deploy", "review.bpmn", "--db", url, "--json"]),
+        "deploy again",
+    );
+    assert_eq!(
+        (
+            &again["deployed"][0]["version"],
+            &again["deployed"][0]["new"]
+        ),
+        (&Value::from(1), &Value::from(false))
+    );
+    // New instances go on after the copied ids; the copied chain verifies.
+    let next = ok(
+        w.baton(&["start", "review", "--db", url, "--json"]),
+        "start on the copy",
+    );
+    assert!(next["instance"].as_u64() > first["instance"].as_u64());
+    let verified = w.baton(&["audit", "verify", "--db", url]);
+    assert_eq!(verified.code, 0, "{}{}", verified.stdout, verified.stderr);
+
+    let tables_before = db.tables();
+    let refused = w.baton(&["store", "copy", "--from", "s.db", "--to", url]);
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("not empty"), "{}", refused.stderr);
+    let listed = ok(w.baton(&["instances", "--db", url, "--json"]), "instances");
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(2),
+        "nothing was written"
+    );
+    assert_eq!(db.tables(), tables_before);
+}
+
+#[test]
+fn store_copy_needs_an_existing_file_and_a_database_url() {
+    let w = Workdir::new();
+    let missing = w.baton(&[
+        "store",
+        "copy",
+        "--from",
+        "nope.db",
+        "--to",
+        "postgres://nobody@127.0.0.1:1/nothing",
+    ]);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("no such store"),
+        "{}",
+        missing.stderr
+    );
+    assert!(!w.path().join("nope.db").exists(), "no store is created");
+    w.write("s.db", "");
+    let file_target = w.baton(&["store", "copy", "--from", "s.db", "--to", "other.db"]);
+    assert_eq!(file_target.code, 2, "{}", file_target.stderr);
+    assert!(
+        file_target.stderr.contains("postgres://"),
+        "{}",
+        file_target.stderr
+    );
+    assert!(!w.path().join("other.db").exists());
+}
+
+/// `baton serve --db postgres://…`: tokens made with the CLI authenticate, each tenant's
+/// work lands in a schema of its own and no other tenant sees it, and a restarted server
+/// finds it all again.
+#[test]
+fn serve_keeps_each_tenant_in_its_own_schema() {
+    let Some(db) = Database::for_test("serve") else {
+        return;
+    };
+    let w = Workdir::new();
+    w.write("review.bpmn", REVIEW);
+    let url = db.url.as_str();
+    let token = |tenant: &str| {
+        let created = ok(
+            w.baton(&[
+                "token", "create", "--role", "admin", "--tenant", tenant, "--json", "--db", url,
+            ]),
+            "token create",
+        );
+        created["token"].as_str().expect("secret").to_string()
+    };
+    let (default, acme) = (token("default"), token("acme"));
+    let instances = |server: &Server, token: &str| -> Vec<u64> {
+        let listed = ok(
+            w.baton(&[
+                "instances",
+                "--server",
+                &server.url,
+                "--token",
+                token,
+                "--json",
+            ]),
+            "instances",
+        );
+        let list = listed.get("instances").unwrap_or(&listed);
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|i| i["instance"].as_u64())
+            .collect()
+    };
+
+    let server = Server::start_on(&w, url, false);
+    let remote = |args: &[&str], token: &str| {
+        let mut all = args.to_vec();
+        all.extend(["--server", server.url.as_str(), "--token", token, "--json"]);
+        ok(w.baton(&all), &format!("{args:?}"))
+    };
+    remote(&["deploy", "review.bpmn"], &acme);
+    let started = remote(&["start", "review"], &acme);
+    let id = started["instance"].as_u64().expect("instance id");
+    assert_eq!(instances(&server, &acme), [id]);
+    assert!(
+        instances(&server, &default).is_empty(),
+        "tenants see only their own"
+    );
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    let acme_rows: i64 = client
+        .query_one("SELECT count(*) FROM baton_tenant_acme.instances", &[])
+        .expect("the tenant's schema")
+        .get(0);
+    let default_rows: i64 = client
+        .query_one("SELECT count(*) FROM public.instances", &[])
+        .expect("the default schema")
+        .get(0);
+    assert_eq!((acme_rows, default_rows), (1, 0));
+    drop(server);
+
+    let restarted = Server::start_on(&w, url, false);
+    assert_eq!(instances(&restarted, &acme), [id]);
+}

@@ -1,0 +1,632 @@
+//! Projection rows: writing the changes of an append, and reading them back; the waits
+//! (timers, subscriptions, buffered messages, start timers) and resource holds.
+
+use postgres::{GenericClient, Row};
+
+use baton_core::{GlobalKey, InstanceId, Key, Timestamp};
+use baton_feel::Value;
+use baton_store::{BufferedMessage, StartTimerFired, StartTimerRow, SubscriptionRow, TimerRow};
+use baton_store::{Claim, Hold};
+use baton_store::{
+    Error, IncidentFilter, IncidentRow, InstanceFilter, InstanceRow, JobFilter, JobRow, Result,
+    RowChanges, TaskFilter, UserTaskRow, VariableRow,
+};
+
+use crate::sql::{Sql, big, get, get_opt_u64, get_u32, get_u64};
+
+fn json(value: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+pub(crate) fn write<C: GenericClient>(sql: &mut Sql<'_, C>, rows: &RowChanges) -> Result<()> {
+    let instance = rows.instance.as_ref().map_or(0, |r| big(r.instance.0));
+    if let Some(r) = &rows.instance {
+        sql.execute(
+            "INSERT INTO instances (instance, process_id, version, state, started_at, ended_at, updated_at, parent)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (instance) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at,
+                                                  updated_at = excluded.updated_at",
+            &[&big(r.instance.0), &r.process_id, &i64::from(r.version), &r.state, &r.started_at.0,
+              &r.ended_at.map(|t| t.0), &r.updated_at.0, &r.parent.map(|p| big(p.0))],
+        )?;
+    }
+    for r in &rows.elements {
+        sql.execute(
+            "INSERT INTO element_instances (instance, key, element_id, state, started_at, ended_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at",
+            &[&big(r.instance.0), &big(r.key.0), &r.element_id, &r.state, &r.started_at.0, &r.ended_at.map(|t| t.0)],
+        )?;
+    }
+    for r in &rows.jobs {
+        sql.execute(
+            "INSERT INTO jobs (instance, key, element_id, job_type, retries, state, due, error, worker, lease_deadline)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (instance, key) DO UPDATE SET retries = excluded.retries, state = excluded.state,
+                                                       due = excluded.due, error = excluded.error,
+                                                       worker = excluded.worker, lease_deadline = excluded.lease_deadline",
+            &[&big(r.instance.0), &big(r.key.0), &r.element_id, &r.job_type, &i64::from(r.retries), &r.state,
+              &r.due.0, &r.error, &r.worker, &r.lease_deadline.map(|t| t.0)],
+        )?;
+    }
+    for key in &rows.jobs_removed {
+        sql.execute(
+            "DELETE FROM jobs WHERE instance = $1 AND key = $2",
+            &[&instance, &big(key.0)],
+        )?;
+    }
+    for r in &rows.user_tasks {
+        // A closed task's row keeps the assignee it had: the live state no longer knows it.
+        sql.execute(
+            "INSERT INTO user_tasks (instance, key, element_id, name, process_id, state, created_at, ended_at,
+                                     assignee, candidate_groups, candidate_users)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at,
+                 assignee = CASE WHEN excluded.state = 'open' THEN excluded.assignee ELSE user_tasks.assignee END,
+                 candidate_groups = CASE WHEN excluded.state = 'open' THEN excluded.candidate_groups
+                                         ELSE user_tasks.candidate_groups END,
+                 candidate_users = CASE WHEN excluded.state = 'open' THEN excluded.candidate_users
+                                        ELSE user_tasks.candidate_users END",
+            &[
+                &big(r.instance.0),
+                &big(r.key.0),
+                &r.element_id,
+                &r.name,
+                &r.process_id,
+                &r.state,
+                &r.created_at.0,
+                &r.ended_at.map(|t| t.0),
+                &r.assignee,
+                &json(&r.candidate_groups)?,
+                &json(&r.candidate_users)?,
+            ],
+        )?;
+    }
+    for r in &rows.incidents {
+        sql.execute(
+            "INSERT INTO incidents (instance, key, element_id, job, kind, message, state, created_at, resolved_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, resolved_at = excluded.resolved_at",
+            &[
+                &big(r.instance.0),
+                &big(r.key.0),
+                &r.element_id,
+                &r.job.map(|k| big(k.0)),
+                &r.kind,
+                &r.message,
+                &r.state,
+                &r.created_at.0,
+                &r.resolved_at.map(|t| t.0),
+            ],
+        )?;
+    }
+    for r in &rows.variables {
+        sql.execute(
+            "INSERT INTO variables (instance, scope, name, value) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (instance, scope, name) DO UPDATE SET value = excluded.value",
+            &[
+                &big(r.instance.0),
+                &big(r.scope.0),
+                &r.name,
+                &json(&r.value)?,
+            ],
+        )?;
+    }
+    for scope in &rows.scopes_removed {
+        sql.execute(
+            "DELETE FROM variables WHERE instance = $1 AND scope = $2",
+            &[&instance, &big(scope.0)],
+        )?;
+    }
+    for r in &rows.timers {
+        sql.execute(
+            "INSERT INTO timers (instance, key, element_id, due) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (instance, key) DO UPDATE SET due = excluded.due",
+            &[&big(r.instance.0), &big(r.key.0), &r.element_id, &r.due.0],
+        )?;
+    }
+    for key in &rows.timers_removed {
+        sql.execute(
+            "DELETE FROM timers WHERE instance = $1 AND key = $2",
+            &[&instance, &big(key.0)],
+        )?;
+    }
+    for r in &rows.subscriptions {
+        sql.execute(
+            "INSERT INTO subscriptions (instance, key, element_id, kind, name, correlation_key)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (instance, key) DO NOTHING",
+            &[
+                &big(r.instance.0),
+                &big(r.key.0),
+                &r.element_id,
+                &r.kind,
+                &r.name,
+                &r.correlation_key,
+            ],
+        )?;
+    }
+    for key in &rows.subscriptions_removed {
+        sql.execute(
+            "DELETE FROM subscriptions WHERE instance = $1 AND key = $2",
+            &[&instance, &big(key.0)],
+        )?;
+    }
+    for r in &rows.llm_calls {
+        sql.execute(
+            "INSERT INTO llm_calls (instance, job, process_id, element_id, provider, model, tokens_in, tokens_out,
+                                    cost_micros, latency_ms, cache_hit, valid, answered, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            &[
+                &big(r.instance.0),
+                &big(r.job.0),
+                &r.process_id,
+                &r.element_id,
+                &r.provider,
+                &r.model,
+                &big(r.tokens_in),
+                &big(r.tokens_out),
+                &big(r.cost_micros),
+                &big(r.latency_ms),
+                &r.cache_hit,
+                &r.valid,
+                &r.answered,
+                &r.at.0,
+            ],
+        )?;
+    }
+    for r in &rows.decision_routes {
+        // An element id the projection could not tell is the element instance's (its row
+        // is written above when it was activated in this very append).
+        sql.execute(
+            "INSERT INTO decision_routes (instance, key, process_id, element_id, route, at)
+             VALUES ($1, $2, $3,
+                     CASE WHEN $4::TEXT <> '' THEN $4::TEXT ELSE coalesce(
+                         (SELECT element_id FROM element_instances WHERE instance = $1 AND key = $2), '') END,
+                     $5, $6)",
+            &[&big(r.instance.0), &big(r.key.0), &r.process_id, &r.element_id, &r.route, &r.at.0],
+        )?;
+    }
+    if let Some(fired) = &rows.start_timer_fired {
+        start_timer_fired(sql, fired)?;
+    }
+    Ok(())
+}
+
+/// Moves a fired start timer on, or removes it when it fires no more, provided it is
+/// still the row that was read (same version, same firing count). Of two processes firing
+/// it at once, the second's statement waits for the first's transaction, then finds the
+/// row changed and changes nothing: its whole batch, the instance it started included, is
+/// rolled back.
+fn start_timer_fired<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    fired: &StartTimerFired,
+) -> Result<()> {
+    let t = &fired.timer;
+    let (version, count) = (i64::from(t.version), i64::from(t.fired));
+    let changed = match fired.next_due {
+        Some(due) => sql.execute(
+            "UPDATE start_timers SET due = $5, fired = fired + 1
+             WHERE process_id = $1 AND element_id = $2 AND version = $3 AND fired = $4",
+            &[&t.process_id, &t.element_id, &version, &count, &due.0],
+        )?,
+        None => sql.execute(
+            "DELETE FROM start_timers
+             WHERE process_id = $1 AND element_id = $2 AND version = $3 AND fired = $4",
+            &[&t.process_id, &t.element_id, &version, &count],
+        )?,
+    };
+    if changed == 0 {
+        return Err(Error::StartTimerTaken {
+            process_id: t.process_id.clone(),
+            element_id: t.element_id.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Replaces the start timers of `process_id` with those of its new `version`.
+pub(crate) fn replace_start_timers<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    process_id: &str,
+    version: u32,
+    timers: &[(String, Timestamp)],
+) -> Result<()> {
+    sql.execute(
+        "DELETE FROM start_timers WHERE process_id = $1",
+        &[&process_id],
+    )?;
+    for (element_id, due) in timers {
+        sql.execute(
+            "INSERT INTO start_timers (process_id, version, element_id, due, fired)
+             VALUES ($1, $2, $3, $4, 0)",
+            &[&process_id, &i64::from(version), element_id, &due.0],
+        )?;
+    }
+    Ok(())
+}
+
+pub(crate) fn start_timers<C: GenericClient>(sql: &mut Sql<'_, C>) -> Result<Vec<StartTimerRow>> {
+    sql.query(
+        "SELECT process_id, version, element_id, due, fired FROM start_timers
+         ORDER BY due, process_id, element_id",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(StartTimerRow {
+            process_id: get(r, 0)?,
+            version: get_u32(r, 1)?,
+            element_id: get(r, 2)?,
+            due: Timestamp(get(r, 3)?),
+            fired: get_u32(r, 4)?,
+        })
+    })
+    .collect()
+}
+
+pub(crate) fn timers<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    until: Option<Timestamp>,
+) -> Result<Vec<TimerRow>> {
+    sql.query(
+        "SELECT instance, key, element_id, due FROM timers
+         WHERE ($1::BIGINT IS NULL OR due <= $1) ORDER BY due, instance, key",
+        &[&until.map(|t| t.0)],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(TimerRow {
+            instance: InstanceId(get_u64(r, 0)?),
+            key: Key(get_u64(r, 1)?),
+            element_id: get(r, 2)?,
+            due: Timestamp(get(r, 3)?),
+        })
+    })
+    .collect()
+}
+
+pub(crate) fn subscriptions<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    kind: &str,
+    name: &str,
+    correlation_key: Option<&str>,
+) -> Result<Vec<SubscriptionRow>> {
+    sql.query(
+        "SELECT instance, key, element_id, kind, name, correlation_key FROM subscriptions
+         WHERE kind = $1 AND name = $2 AND ($3::TEXT IS NULL OR correlation_key = $3)
+         ORDER BY instance, key",
+        &[&kind, &name, &correlation_key],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(SubscriptionRow {
+            instance: InstanceId(get_u64(r, 0)?),
+            key: Key(get_u64(r, 1)?),
+            element_id: get(r, 2)?,
+            kind: get(r, 3)?,
+            name: get(r, 4)?,
+            correlation_key: get(r, 5)?,
+        })
+    })
+    .collect()
+}
+
+pub(crate) fn buffer_message<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    message: &BufferedMessage,
+) -> Result<i64> {
+    let variables = serde_json::to_string(&message.variables)
+        .map_err(|e| Error::Corrupt(format!("message variables: {e}")))?;
+    let row = sql.query_one(
+        "INSERT INTO messages (name, correlation_key, variables, published_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        &[
+            &message.name,
+            &message.correlation_key,
+            &variables,
+            &message.published_at.0,
+            &message.expires_at.0,
+        ],
+    )?;
+    get(&row, 0)
+}
+
+/// Takes the oldest unexpired message with this name and key. `SKIP LOCKED`: a message
+/// another process is taking right now is passed over rather than waited for, so two
+/// processes never both take one message, and neither blocks on the other.
+pub(crate) fn take_message<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    name: &str,
+    correlation_key: &str,
+    now: Timestamp,
+) -> Result<Option<BufferedMessage>> {
+    sql.execute("DELETE FROM messages WHERE expires_at <= $1", &[&now.0])?;
+    let found = sql.query_opt(
+        "DELETE FROM messages WHERE id = (
+             SELECT id FROM messages WHERE name = $1 AND correlation_key = $2
+             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+         RETURNING id, name, correlation_key, variables, published_at, expires_at",
+        &[&name, &correlation_key],
+    )?;
+    let Some(r) = found else {
+        return Ok(None);
+    };
+    let variables: &str = get(&r, 3)?;
+    let variables: Value = serde_json::from_str(variables)
+        .map_err(|e| Error::Corrupt(format!("message variables: {e}")))?;
+    Ok(Some(BufferedMessage {
+        id: get(&r, 0)?,
+        name: get(&r, 1)?,
+        correlation_key: get(&r, 2)?,
+        variables,
+        published_at: Timestamp(get(&r, 4)?),
+        expires_at: Timestamp(get(&r, 5)?),
+    }))
+}
+
+pub(crate) fn instance_row(r: &Row) -> Result<InstanceRow> {
+    Ok(InstanceRow {
+        instance: InstanceId(get_u64(r, 0)?),
+        process_id: get(r, 1)?,
+        version: get_u32(r, 2)?,
+        state: get(r, 3)?,
+        started_at: Timestamp(get(r, 4)?),
+        ended_at: get::<Option<i64>>(r, 5)?.map(Timestamp),
+        updated_at: Timestamp(get(r, 6)?),
+        parent: get_opt_u64(r, 7)?.map(InstanceId),
+    })
+}
+
+pub(crate) const INSTANCE_COLUMNS: &str =
+    "instance, process_id, version, state, started_at, ended_at, updated_at, parent";
+
+pub(crate) fn instance<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    instance: InstanceId,
+) -> Result<Option<InstanceRow>> {
+    sql.query_opt(
+        &format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE instance = $1"),
+        &[&big(instance.0)],
+    )?
+    .map(|r| instance_row(&r))
+    .transpose()
+}
+
+pub(crate) fn instances<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    filter: &InstanceFilter,
+) -> Result<Vec<InstanceRow>> {
+    // LIMIT NULL is no limit.
+    sql.query(
+        &format!(
+            "SELECT {INSTANCE_COLUMNS} FROM instances
+             WHERE ($1::TEXT IS NULL OR process_id = $1) AND ($2::TEXT IS NULL OR state = $2)
+               AND ($3::BIGINT IS NULL OR instance > $3)
+             ORDER BY instance LIMIT $4"
+        ),
+        &[
+            &filter.process_id,
+            &filter.state,
+            &filter.after.map(|x| big(x.0)),
+            &filter.limit.map(i64::from),
+        ],
+    )?
+    .iter()
+    .map(instance_row)
+    .collect()
+}
+
+pub(crate) fn user_tasks<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    filter: &TaskFilter,
+    key: Option<GlobalKey>,
+) -> Result<Vec<UserTaskRow>> {
+    sql.query(
+        "SELECT instance, key, element_id, name, process_id, state, created_at, ended_at,
+                assignee, candidate_groups, candidate_users
+         FROM user_tasks
+         WHERE ($1::BIGINT IS NULL OR instance = $1) AND ($2::BOOLEAN OR state = 'open')
+           AND ($3::BIGINT IS NULL OR key = $3)
+           AND ($4::TEXT IS NULL OR process_id = $4) AND ($5::TEXT IS NULL OR assignee = $5)
+           AND ($6::BOOLEAN IS NULL OR (assignee IS NOT NULL) = $6)
+           AND ($7::TEXT IS NULL OR EXISTS (
+                SELECT 1 FROM json_array_elements_text(candidate_groups::json) g WHERE g = $7))
+           AND ($8::TEXT IS NULL OR EXISTS (
+                SELECT 1 FROM json_array_elements_text(candidate_users::json) u WHERE u = $8))
+           AND ($9::BIGINT IS NULL OR (instance, key) > ($9, $10::BIGINT))
+         ORDER BY instance, key LIMIT $11",
+        &[
+            &filter.instance.map(|x| big(x.0)),
+            &filter.include_closed,
+            &key.map(|k| big(k.key.0)),
+            &filter.process_id,
+            &filter.assignee,
+            &filter.assigned,
+            &filter.candidate_group,
+            &filter.candidate_user,
+            &filter.after.map(|k| big(k.instance.0)),
+            &filter.after.map(|k| big(k.key.0)),
+            &filter.limit.map(i64::from),
+        ],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(UserTaskRow {
+            instance: InstanceId(get_u64(r, 0)?),
+            key: Key(get_u64(r, 1)?),
+            element_id: get(r, 2)?,
+            name: get(r, 3)?,
+            process_id: get(r, 4)?,
+            state: get(r, 5)?,
+            created_at: Timestamp(get(r, 6)?),
+            ended_at: get::<Option<i64>>(r, 7)?.map(Timestamp),
+            assignee: get(r, 8)?,
+            candidate_groups: names(r, 9)?,
+            candidate_users: names(r, 10)?,
+        })
+    })
+    .collect()
+}
+
+/// A JSON array of names, as written by `write`.
+fn names(row: &Row, column: usize) -> Result<Vec<String>> {
+    let text: &str = get(row, column)?;
+    serde_json::from_str(text).map_err(|e| Error::Corrupt(format!("candidate names: {e}")))
+}
+
+pub(crate) fn incidents<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    filter: &IncidentFilter,
+    key: Option<GlobalKey>,
+) -> Result<Vec<IncidentRow>> {
+    sql.query(
+        "SELECT instance, key, element_id, job, kind, message, state, created_at, resolved_at FROM incidents
+         WHERE ($1::BIGINT IS NULL OR instance = $1) AND ($2::BOOLEAN OR state = 'open')
+           AND ($3::BIGINT IS NULL OR key = $3)
+           AND ($4::BIGINT IS NULL OR (instance, key) > ($4, $5::BIGINT))
+         ORDER BY instance, key LIMIT $6",
+        &[
+            &filter.instance.map(|x| big(x.0)),
+            &filter.include_resolved,
+            &key.map(|k| big(k.key.0)),
+            &filter.after.map(|k| big(k.instance.0)),
+            &filter.after.map(|k| big(k.key.0)),
+            &filter.limit.map(i64::from),
+        ],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(IncidentRow {
+            instance: InstanceId(get_u64(r, 0)?),
+            key: Key(get_u64(r, 1)?),
+            element_id: get(r, 2)?,
+            job: get_opt_u64(r, 3)?.map(Key),
+            kind: get(r, 4)?,
+            message: get(r, 5)?,
+            state: get(r, 6)?,
+            created_at: Timestamp(get(r, 7)?),
+            resolved_at: get::<Option<i64>>(r, 8)?.map(Timestamp),
+        })
+    })
+    .collect()
+}
+
+pub(crate) fn jobs<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    filter: &JobFilter,
+) -> Result<Vec<JobRow>> {
+    sql.query(
+        "SELECT instance, key, element_id, job_type, retries, state, due, error, worker, lease_deadline FROM jobs
+         WHERE ($1::BIGINT IS NULL OR instance = $1) AND ($2::TEXT IS NULL OR job_type = $2)
+           AND ($3::BIGINT IS NULL OR due <= $3) AND (NOT $4::BOOLEAN OR state = 'ready')
+         ORDER BY due, instance, key LIMIT $5",
+        &[
+            &filter.instance.map(|x| big(x.0)),
+            &filter.job_type,
+            &filter.due_before.map(|t| t.0),
+            &filter.ready_only,
+            &filter.limit.map(i64::from),
+        ],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(JobRow {
+            instance: InstanceId(get_u64(r, 0)?),
+            key: Key(get_u64(r, 1)?),
+            element_id: get(r, 2)?,
+            job_type: get(r, 3)?,
+            retries: get_u32(r, 4)?,
+            state: get(r, 5)?,
+            due: Timestamp(get(r, 6)?),
+            error: get(r, 7)?,
+            worker: get(r, 8)?,
+            lease_deadline: get::<Option<i64>>(r, 9)?.map(Timestamp),
+        })
+    })
+    .collect()
+}
+
+pub(crate) fn variables<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    instance: InstanceId,
+) -> Result<Vec<VariableRow>> {
+    sql.query(
+        "SELECT scope, name, value FROM variables WHERE instance = $1 ORDER BY scope, name",
+        &[&big(instance.0)],
+    )?
+    .iter()
+    .map(|r| {
+        let text: &str = get(r, 2)?;
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| Error::Corrupt(format!("variable value: {e}")))?;
+        Ok(VariableRow {
+            instance,
+            scope: Key(get_u64(r, 0)?),
+            name: get(r, 1)?,
+            value,
+        })
+    })
+    .collect()
+}
+
+/// Takes every claim for `holder` or none; the caller holds the resources' lock.
+pub(crate) fn try_acquire<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    holder: &str,
+    claims: &[Claim],
+    now: Timestamp,
+    expires_at: Timestamp,
+) -> Result<bool> {
+    sql.execute(
+        "DELETE FROM resource_holds WHERE expires_at <= $1",
+        &[&now.0],
+    )?;
+    for claim in claims {
+        let row = sql.query_one(
+            "SELECT COALESCE(SUM(units), 0)::BIGINT FROM resource_holds
+             WHERE resource = $1 AND holder <> $2",
+            &[&claim.resource, &holder],
+        )?;
+        let held_by_others: i64 = get(&row, 0)?;
+        if held_by_others + i64::from(claim.units) > i64::from(claim.capacity) {
+            return Ok(false);
+        }
+    }
+    for claim in claims {
+        sql.execute(
+            "INSERT INTO resource_holds (resource, holder, units, expires_at)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (resource, holder) DO UPDATE
+             SET units = excluded.units, expires_at = excluded.expires_at",
+            &[
+                &claim.resource,
+                &holder,
+                &i64::from(claim.units),
+                &expires_at.0,
+            ],
+        )?;
+    }
+    Ok(true)
+}
+
+pub(crate) fn holders<C: GenericClient>(
+    sql: &mut Sql<'_, C>,
+    resource: &str,
+    now: Timestamp,
+) -> Result<Vec<Hold>> {
+    sql.query(
+        "SELECT resource, holder, units, expires_at FROM resource_holds
+         WHERE resource = $1 AND expires_at > $2 ORDER BY holder",
+        &[&resource, &now.0],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Hold {
+            resource: get(r, 0)?,
+            holder: get(r, 1)?,
+            units: get_u32(r, 2)?,
+            expires_at: Timestamp(get(r, 3)?),
+        })
+    })
+    .collect()
+}
