@@ -1,7 +1,7 @@
 //! The embedded commands on a PostgreSQL database (`--db postgres://…` or `BATON_DB`):
 //! deploy, start, instances, show, token create and list print what they print on SQLite,
 //! and the store's tables land in that database, never in a file named like the URL.
-//! Runs when `BATON_TEST_POSTGRES_URL` names a database to make others beside (each test
+//! Runs when `BATON_TEST_PG_URL` names a database to make others beside (each test
 //! makes its own and drops it after); without it, a loud notice and a pass.
 
 mod support;
@@ -12,7 +12,7 @@ use serde_json::Value;
 use support::server::Server;
 use support::{Output, Workdir};
 
-const URL_VARIABLE: &str = "BATON_TEST_POSTGRES_URL";
+const URL_VARIABLE: &str = "BATON_TEST_PG_URL";
 
 const REVIEW: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">

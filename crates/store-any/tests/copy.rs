@@ -1,6 +1,6 @@
 //! `baton_store_any::copy`: a SQLite store filled by the conformance suite's stories reads
 //! the same through every store query after it was copied into PostgreSQL (exact decimals,
-//! booleans, NULLs, the audit chain). Runs when `BATON_TEST_POSTGRES_URL` is set.
+//! booleans, NULLs, the audit chain). Runs when `BATON_TEST_PG_URL` is set.
 
 use std::io::Write as _;
 
@@ -15,14 +15,14 @@ use baton_store_any::{Loaded, PgStore, SqliteStore};
 
 #[test]
 fn a_copied_store_answers_every_query_as_the_original() {
-    let Some(url) = std::env::var("BATON_TEST_POSTGRES_URL")
+    let Some(url) = std::env::var("BATON_TEST_PG_URL")
         .ok()
         .filter(|u| !u.is_empty())
     else {
         let _ = writeln!(
             std::io::stderr(),
             "\n*** a_copied_store_answers_every_query_as_the_original: skipped: \
-             BATON_TEST_POSTGRES_URL is not set; the copy to PostgreSQL was NOT tested ***\n"
+             BATON_TEST_PG_URL is not set; the copy to PostgreSQL was NOT tested ***\n"
         );
         return;
     };

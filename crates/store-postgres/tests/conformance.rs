@@ -1,5 +1,5 @@
 //! The PostgreSQL backend passes the store conformance suite, against the database named
-//! by `BATON_TEST_POSTGRES_URL` (say `postgres://postgres@127.0.0.1:5432/test`). Every
+//! by `BATON_TEST_PG_URL` (say `postgres://postgres@127.0.0.1:5432/test`). Every
 //! store gets a schema of its own, dropped when the test ends, so runs never collide.
 //! Without the variable each test prints a loud notice and passes: `.ci/run` sets it and
 //! checks first that PostgreSQL answers, so CI never skips.
@@ -16,7 +16,7 @@ use baton_store::{Claim, EventStore as _, ResourceStore as _};
 use baton_store::{KEPT_TABLES, PRUNED_TABLES};
 use baton_store_postgres::PgStore;
 
-const URL_VARIABLE: &str = "BATON_TEST_POSTGRES_URL";
+const URL_VARIABLE: &str = "BATON_TEST_PG_URL";
 
 fn url(test: &str) -> Option<String> {
     match std::env::var(URL_VARIABLE) {
