@@ -6,7 +6,8 @@
 //! Schema changes are numbered files in `migrations/`, applied in order under an advisory
 //! lock and tracked in the schema's `schema_version` table; they are PostgreSQL's own
 //! numbering: version 1 is the SQLite schema of its migrations 0001 to 0011 and 0013,
-//! version 2 its 0012 (the LLM answer cache).
+//! version 2 its 0012 (the LLM answer cache), version 3 the cluster's tables
+//! ([`cluster`], docs/cluster.md).
 //!
 //! SQLite had one writer at a time, so reading and then writing in one transaction could
 //! not race. Here several processes may write at once, and every such place says how two
@@ -19,6 +20,7 @@
 //! No TLS yet: connections are plain TCP or a Unix socket (`host=/run/postgresql`).
 
 mod audit;
+pub mod cluster;
 mod copy;
 mod counts;
 mod history;
@@ -50,6 +52,7 @@ use crate::sql::{Lock, Sql, Statements, backend, big, get, get_u32, get_u64};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_llm_cache.sql"),
+    include_str!("../migrations/0003_cluster.sql"),
 ];
 
 /// The schema a store URL without one uses.
