@@ -6,19 +6,22 @@
 //! refreshes its heartbeat, renews the leases of the partitions it holds, hands back
 //! those above its fair share (`ceil(PARTITIONS / live nodes)`) and claims unowned or
 //! expired ones up to it. Every time is the database's (`now()`), so the nodes' clocks
-//! never matter. A claim bumps the partition's `epoch`, which the commit's fencing (not
-//! built yet, see docs/cluster.md) will check against the epoch the node holds.
+//! never matter. A claim bumps the partition's `epoch`; a store given the node's
+//! [`Fence`] checks in every commit that the node still holds each written instance's
+//! partition at the epoch it claimed, so a node that lost a lease never writes again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use postgres::Client;
 use serde::Serialize;
 
-use baton_store::Result;
+use baton_core::InstanceId;
+use baton_store::{Error, Result};
 
-use crate::sql::{backend, get};
-use crate::{PgStore, open};
+use crate::sql::{Sql, backend, get};
+use crate::{PgStore, open, quoted};
 
 /// How many partitions the instances are hashed into. Fixed: the `partitions` table is
 /// made with this many rows (migration 0003), and an instance's partition must never
@@ -55,6 +58,8 @@ pub struct Node {
     lease_ms: i64,
     /// Partition → the epoch this node claimed it at, for the leases it holds now.
     held: BTreeMap<u32, i64>,
+    /// The same, shared with the stores this node fences ([`Node::fence`]).
+    fence: Fence,
 }
 
 /// What one beat changed.
@@ -78,20 +83,32 @@ impl Node {
     pub fn join(store: &PgStore, address: &str, lease: Duration) -> Result<Node> {
         let mut client = open(store.url(), store.schema())?;
         let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX).max(1);
-        let row = client
+        let row: postgres::Row = client
             .query_one(
                 "INSERT INTO cluster_nodes (id, address, started_at, heartbeat_at, lease_ms)
                  VALUES (gen_random_uuid()::text, $1, now(), now(), $2) RETURNING id",
                 &[&address, &lease_ms],
             )
             .map_err(backend)?;
+        let id: String = get(&row, 0)?;
         Ok(Node {
             client,
-            id: get(&row, 0)?,
+            fence: Fence {
+                node: id.clone(),
+                partitions_table: format!("{}.partitions", quoted(store.schema())),
+                held: Arc::default(),
+            },
+            id,
             address: address.to_string(),
             lease_ms,
             held: BTreeMap::new(),
         })
+    }
+
+    /// What a store checks its commits against for this node: the partitions and epochs
+    /// it holds, kept current by every beat ([`PgStore::set_fence`]).
+    pub fn fence(&self) -> Fence {
+        self.fence.clone()
     }
 
     /// This node's id (random per process start).
@@ -206,6 +223,7 @@ impl Node {
             .map(|(&p, _)| p)
             .collect();
         self.held = held.clone();
+        self.fence.replace(held.clone());
         Ok(Beat {
             held,
             claimed,
@@ -229,14 +247,93 @@ impl Node {
             .map_err(backend)?;
         tx.commit().map_err(backend)?;
         self.held.clear();
+        self.fence.replace(BTreeMap::new());
         Ok(())
+    }
+}
+
+/// A node's leases as its stores see them: every commit of a fenced store checks, in its
+/// own transaction, that the node still holds each partition it writes at the epoch it
+/// claimed it at, with its lease running (docs/cluster.md, "Fencing").
+#[derive(Clone, Debug)]
+pub struct Fence {
+    node: String,
+    /// The cluster's `partitions` table, schema-qualified: a tenant's store is in a schema
+    /// of its own, the leases in the default one.
+    partitions_table: String,
+    held: Arc<Mutex<BTreeMap<u32, i64>>>,
+}
+
+impl Fence {
+    fn replace(&self, held: BTreeMap<u32, i64>) {
+        *self.held.lock().unwrap_or_else(PoisonError::into_inner) = held;
+    }
+
+    /// Whether the node holds the partition of `instance` (as of its last beat): where a
+    /// node may start an instance or take a command.
+    pub fn holds(&self, instance: InstanceId) -> bool {
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(&partition_of(instance.0))
+    }
+
+    /// Checks, as the first statement of a commit's transaction, that every instance of
+    /// the batch is in a partition the node owns at the epoch it holds, lease unexpired.
+    /// The rows are locked `FOR SHARE`: a takeover (an update of the row) waits for this
+    /// transaction, or this check sees the takeover. Any instance failing is
+    /// [`Error::Fenced`] (the caller's error rolls the transaction back).
+    pub(crate) fn check<C: postgres::GenericClient>(
+        &self,
+        sql: &mut Sql<'_, C>,
+        instances: &BTreeSet<InstanceId>,
+    ) -> Result<()> {
+        let held = self
+            .held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let partitions: BTreeSet<u32> = instances.iter().map(|i| partition_of(i.0)).collect();
+        let (mut numbers, mut epochs) = (Vec::new(), Vec::new());
+        for p in &partitions {
+            if let Some(epoch) = held.get(p) {
+                numbers.push(*p as i32);
+                epochs.push(*epoch);
+            }
+        }
+        let mut confirmed = BTreeSet::new();
+        if !numbers.is_empty() {
+            let rows = sql.query(
+                &format!(
+                    "SELECT p.partition FROM {} p
+                     JOIN unnest($1::int[], $2::bigint[]) AS h(partition, epoch)
+                       ON p.partition = h.partition AND p.epoch = h.epoch
+                     WHERE p.owner = $3 AND p.lease_until > now()
+                     FOR SHARE OF p",
+                    self.partitions_table
+                ),
+                &[&numbers, &epochs, &self.node],
+            )?;
+            for row in &rows {
+                confirmed.insert(partition(row)?);
+            }
+        }
+        let fenced: Vec<InstanceId> = instances
+            .iter()
+            .filter(|i| !confirmed.contains(&partition_of(i.0)))
+            .copied()
+            .collect();
+        if fenced.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Fenced { instances: fenced })
+        }
     }
 }
 
 fn partition(row: &postgres::Row) -> Result<u32> {
     let p: i32 = get(row, 0)?;
-    u32::try_from(p)
-        .map_err(|_| baton_store::Error::Corrupt(format!("a partition numbered {p} in partitions")))
+    u32::try_from(p).map_err(|_| Error::Corrupt(format!("a partition numbered {p} in partitions")))
 }
 
 /// One node as `baton cluster status` shows it.

@@ -95,6 +95,9 @@ pub struct PgStore {
     /// The schema's half of every advisory lock key, so that stores in different schemas
     /// of one database never wait for each other.
     namespace: i32,
+    /// Cluster mode: the leases every commit is checked against ([`cluster::Fence`]);
+    /// `None` (SQLite's behaviour, every CLI command) checks nothing.
+    fence: Option<cluster::Fence>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -126,6 +129,7 @@ impl PgStore {
             schema: schema.to_string(),
             tenant: None,
             namespace: namespace(schema),
+            fence: None,
         };
         store.migrate()?;
         Ok(store)
@@ -159,6 +163,13 @@ impl PgStore {
             )
             .map_err(backend)?;
         rows.iter().map(|r| get(r, 0)).collect()
+    }
+
+    /// Turns fencing on (`Some`) or off: with a fence, a commit writing an instance whose
+    /// partition the node does not hold at its epoch writes nothing and fails with
+    /// [`Error::Fenced`] (docs/cluster.md).
+    pub fn set_fence(&mut self, fence: Option<cluster::Fence>) {
+        self.fence = fence;
     }
 
     /// The database URL this store connects to (with its password: never print it, see
@@ -506,7 +517,12 @@ impl JournalStore for PgStore {
         // they wait for each other rather than deadlock.
         let mut ordered: Vec<&Append> = batch.iter().collect();
         ordered.sort_by_key(|append| append.instance);
+        let fence = self.fence.clone();
         self.write(|sql| {
+            if let Some(fence) = &fence {
+                let instances = ordered.iter().map(|append| append.instance).collect();
+                fence.check(sql, &instances)?;
+            }
             for append in ordered {
                 // The primary key (instance, seq) is what keeps two writers apart: of two
                 // processes appending at one position, the second waits for the first's

@@ -1,11 +1,14 @@
 //! Cluster membership and partition leases on a real PostgreSQL (`BATON_TEST_PG_URL`;
 //! skipped with a loud notice without it): nodes share the partitions fairly, a node that
 //! stops beating loses them to the others after its lease, and one that wakes up later
-//! finds them gone.
+//! finds them gone and can never commit again (fencing).
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use baton_core::{Event, InstanceId, Timestamp};
+use baton_store::{Append, Error, JournalStore as _, RowChanges};
+use baton_store_postgres::PgStore;
 use baton_store_postgres::cluster::{self, Node, NodeState, PARTITIONS};
 
 mod support;
@@ -112,4 +115,98 @@ fn instances_hash_into_partitions_by_id() {
     assert_eq!(cluster::partition_of(0), 0);
     assert_eq!(cluster::partition_of(33), 1);
     assert_eq!(cluster::partition_of(u64::from(PARTITIONS) * 7 + 5), 5);
+}
+
+/// A journal entry at `seq` of `instance` (what it says does not matter here).
+fn append(instance: u64, seq: u64) -> Append {
+    let event = Event::InstanceCreated {
+        instance: InstanceId(instance),
+        process_id: "p".into(),
+        version: 1,
+        parent: None,
+        trace: None,
+    };
+    Append {
+        instance: InstanceId(instance),
+        first_seq: seq,
+        at: Timestamp(1),
+        events_json: serde_json::to_string(&[event]).expect("json"),
+        rows: RowChanges::default(),
+    }
+}
+
+fn journal_length(store: &PgStore, instance: u64) -> usize {
+    store.journal(InstanceId(instance)).expect("journal").len()
+}
+
+/// Two nodes, each with its store on one database. The first loses its lease while
+/// frozen: the other claims its partitions, and from then on none of the first one's
+/// commits writes anything, even for the instances of partitions nobody else wrote yet.
+#[test]
+fn a_node_that_lost_its_lease_can_never_commit_again() {
+    let Some(schemas) = Schemas::for_test("a_node_that_lost_its_lease_can_never_commit_again")
+    else {
+        return;
+    };
+    let mut store_a = schemas.store();
+    let mut store_b =
+        PgStore::connect_schema(&schemas.url, store_a.schema()).expect("second connection");
+    let lease = Duration::from_millis(600);
+    let mut a = Node::join(&store_a, "127.0.0.1:1", lease).expect("join a");
+    a.beat().expect("beat");
+    store_a.set_fence(Some(a.fence()));
+    // Instances 1 and 34 share partition 1; 2 is in partition 2. a holds all.
+    store_a
+        .commit(&[append(1, 0), append(34, 0), append(2, 0)], &[])
+        .expect("the owner commits");
+
+    // a is frozen past its lease; b joins and takes every partition over.
+    std::thread::sleep(lease + Duration::from_millis(300));
+    let mut b = Node::join(&store_b, "127.0.0.1:2", lease).expect("join b");
+    assert_eq!(b.beat().expect("beat").held.len(), PARTITIONS as usize);
+    store_b.set_fence(Some(b.fence()));
+
+    // a wakes up and, not having beaten yet, still believes it holds partition 1 at its
+    // old epoch: the commit is refused as a whole, the instance of partition 2 included.
+    let refused = store_a
+        .commit(&[append(1, 1), append(2, 1)], &[])
+        .expect_err("fenced");
+    match refused {
+        Error::Fenced { instances } => {
+            assert_eq!(instances, [InstanceId(1), InstanceId(2)]);
+        }
+        other => panic!("expected Fenced, got {other}"),
+    }
+    assert_eq!(
+        (journal_length(&store_b, 1), journal_length(&store_b, 2)),
+        (1, 1),
+        "nothing of the refused batch was written"
+    );
+    // After its next beat it knows it holds nothing, and still cannot write.
+    assert!(a.beat().expect("beat").held.is_empty());
+    assert!(matches!(
+        store_a.commit(&[append(34, 1)], &[]),
+        Err(Error::Fenced { .. })
+    ));
+    // The new owner writes on from where the journal is.
+    store_b
+        .commit(&[append(1, 1), append(34, 1)], &[])
+        .expect("the new owner commits");
+    assert_eq!(journal_length(&store_b, 34), 2);
+}
+
+/// A store without a fence (every CLI command, SQLite's behaviour) writes whatever the
+/// leases say.
+#[test]
+fn a_store_without_a_fence_commits_as_before() {
+    let Some(schemas) = Schemas::for_test("a_store_without_a_fence_commits_as_before") else {
+        return;
+    };
+    let mut store = schemas.store();
+    let mut other = Node::join(&store, "127.0.0.1:1", cluster::DEFAULT_LEASE).expect("join");
+    assert_eq!(other.beat().expect("beat").held.len(), PARTITIONS as usize);
+    store
+        .commit(&[append(5, 0)], &[])
+        .expect("no fence, no check");
+    assert_eq!(journal_length(&store, 5), 1);
 }
