@@ -399,7 +399,8 @@ fn serve_keeps_each_tenant_in_its_own_schema() {
 }
 
 /// Two `baton serve` on one database are two nodes of its cluster: `baton cluster status`
-/// lists them by their `--listen` address, live, sharing the 32 partitions evenly.
+/// lists them by their `--listen` address, live, sharing the 32 partitions evenly, and
+/// `/readyz` tells the lease state.
 #[test]
 fn cluster_status_lists_every_serve_on_the_database() {
     let Some(db) = Database::for_test("cluster") else {
@@ -444,6 +445,11 @@ fn cluster_status_lists_every_serve_on_the_database() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     assert_eq!(seen, want);
+    let ready = a.get_text("/readyz");
+    assert!(
+        ready.starts_with("ready: cluster node, 16 partition(s) leased"),
+        "{ready}"
+    );
 
     let on_sqlite = w.baton(&["cluster", "status", "--db", "local.db"]);
     assert_eq!(on_sqlite.code, 2, "{}", on_sqlite.stderr);

@@ -3,13 +3,14 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use baton_auth::TenantId;
 use baton_server::auth::Tokens;
+use baton_server::cluster::LeaseHealth;
 use baton_server::engine::Tenants;
 use baton_server::traces::TraceSettings;
 use baton_server::{existing_tenants, tenant_db};
@@ -51,7 +52,8 @@ pub fn run(listen: SocketAddr, db: Option<PathBuf>, insecure_dev: bool) -> Resul
         }
         Location::Sqlite(_) => None,
     };
-    let served = baton_server::serve(tenants, Tokens::at(db), listen, insecure_dev, traces)
+    let lease = membership.as_ref().map(|m| Arc::clone(&m.health));
+    let served = baton_server::serve(tenants, Tokens::at(db), listen, insecure_dev, traces, lease)
         .with_context(|| format!("serving on {listen}"));
     if let Some(membership) = membership {
         membership.leave();
@@ -68,6 +70,8 @@ struct Membership {
     /// Dropping it (or sending on it) stops the beating.
     stop: mpsc::Sender<()>,
     beating: JoinHandle<Node>,
+    /// Each good beat, for `/readyz`.
+    health: Arc<LeaseHealth>,
 }
 
 impl Membership {
@@ -78,6 +82,9 @@ impl Membership {
         let mut node = Node::join(&store, address, lease).context("joining the cluster")?;
         drop(store);
         let first = node.beat().context("claiming partitions")?;
+        let health = Arc::new(LeaseHealth::new(lease));
+        health.beat(first.held.len());
+        let beats = Arc::clone(&health);
         tracing::info!(
             node = node.id(),
             live_nodes = first.live_nodes,
@@ -92,7 +99,11 @@ impl Membership {
                 while let Err(mpsc::RecvTimeoutError::Timeout) =
                     stopped.recv_timeout(cluster::BEAT_INTERVAL)
                 {
-                    match node.beat() {
+                    let beat = node.beat();
+                    if let Ok(beat) = &beat {
+                        beats.beat(beat.held.len());
+                    }
+                    match beat {
                         Ok(beat) if !beat.claimed.is_empty() || !beat.lost.is_empty() => {
                             tracing::info!(
                                 node = node.id(),
@@ -113,7 +124,11 @@ impl Membership {
                 node
             })
             .context("starting the cluster heartbeat")?;
-        Ok(Membership { stop, beating })
+        Ok(Membership {
+            stop,
+            beating,
+            health,
+        })
     }
 
     /// Stops beating and hands the partitions back at once, so the other nodes take them
