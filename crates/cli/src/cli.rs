@@ -596,6 +596,12 @@ pub enum Commands {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// The nodes of a cluster of `baton serve` on one PostgreSQL database (see
+    /// docs/cluster.md)
+    Cluster {
+        #[command(subcommand)]
+        command: ClusterCommand,
+    },
     /// Move a store to another database (see docs/postgres.md)
     Store {
         #[command(subcommand)]
@@ -699,6 +705,20 @@ pub enum AuditCommand {
     Keygen {
         #[arg(long, value_name = "KEYFILE")]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// List the nodes registered on the database: address, live or dead, last heartbeat,
+    /// partitions leased
+    Status {
+        /// The PostgreSQL database, as postgres://USER@HOST:PORT/DB
+        #[arg(long, env = "BATON_DB")]
+        db: Option<PathBuf>,
+        /// Print JSON for scripts instead of a table
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -397,3 +397,65 @@ fn serve_keeps_each_tenant_in_its_own_schema() {
     let restarted = Server::start_on(&w, url, false);
     assert_eq!(instances(&restarted, &acme), [id]);
 }
+
+/// Two `baton serve` on one database are two nodes of its cluster: `baton cluster status`
+/// lists them by their `--listen` address, live, sharing the 32 partitions evenly, and
+/// `/readyz` tells the lease state.
+#[test]
+fn cluster_status_lists_every_serve_on_the_database() {
+    let Some(db) = Database::for_test("cluster") else {
+        return;
+    };
+    let w = Workdir::new();
+    let url = db.url.as_str();
+    let (a, b) = (
+        Server::start_on(&w, url, false),
+        Server::start_on(&w, url, false),
+    );
+    let address = |server: &Server| server.url.trim_start_matches("http://").to_string();
+    let mut want = vec![
+        (address(&a), "live".to_string(), 16),
+        (address(&b), "live".to_string(), 16),
+    ];
+    want.sort();
+    // The nodes balance within a few one-second beats.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen;
+    loop {
+        let status = ok(
+            w.baton(&["cluster", "status", "--db", url, "--json"]),
+            "cluster status",
+        );
+        seen = status["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| {
+                (
+                    n["address"].as_str().unwrap_or_default().to_string(),
+                    n["state"].as_str().unwrap_or_default().to_string(),
+                    n["partitions"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect::<Vec<_>>();
+        seen.sort();
+        if seen == want || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(seen, want);
+    let ready = a.get_text("/readyz");
+    assert!(
+        ready.starts_with("ready: cluster node, 16 partition(s) leased"),
+        "{ready}"
+    );
+
+    let on_sqlite = w.baton(&["cluster", "status", "--db", "local.db"]);
+    assert_eq!(on_sqlite.code, 2, "{}", on_sqlite.stderr);
+    assert!(
+        on_sqlite.stderr.contains("PostgreSQL"),
+        "{}",
+        on_sqlite.stderr
+    );
+}

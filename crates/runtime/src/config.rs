@@ -103,6 +103,8 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     #[serde(default)]
     pub server: ServerConfig,
+    #[serde(default)]
+    pub cluster: ClusterConfig,
     /// `[retention]`: without it nothing is pruned on a schedule.
     pub retention: Option<RetentionConfig>,
     /// `[llm]`: the providers LLM tasks ask, and the budgets of an instance's tasks.
@@ -132,6 +134,16 @@ impl ServerConfig {
             .find(|name| !name.is_empty())
             .unwrap_or_else(|| "localhost".to_string())
     }
+}
+
+/// `[cluster]`: cluster mode, several `baton serve` on one PostgreSQL database
+/// (docs/cluster.md).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// How long a node's partition leases last without a heartbeat, in milliseconds
+    /// (10,000 when unset): how soon the others take over a dead node's work.
+    pub lease_ms: Option<u64>,
 }
 
 /// `[telemetry]`: where `baton serve` sends OpenTelemetry traces (OTLP over HTTP with

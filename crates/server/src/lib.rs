@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cluster;
 pub mod engine;
 pub mod limits;
 pub mod live;
@@ -85,6 +86,7 @@ pub fn serve(
     listen: SocketAddr,
     insecure_dev: bool,
     traces: Option<TraceSettings>,
+    lease: Option<Arc<cluster::LeaseHealth>>,
 ) -> std::io::Result<()> {
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -110,6 +112,7 @@ pub fn serve(
         engine: engine.clone(),
         live: live.clone(),
         auth: Arc::new(Auth::new(tokens, insecure_dev)),
+        lease,
     });
     let served = tokio.block_on(async move {
         let listener = TcpListener::bind(listen).await?;

@@ -172,6 +172,8 @@ impl From<EngineError> for Problem {
                     | Rejection::ListenerVariables { .. },
                 ) => Kind::BadRequest,
                 E::Rejected(_) => Kind::Conflict,
+                // Another node owns the instance now (cluster mode): worth retrying there.
+                E::Store(baton_store::Error::Fenced { .. }) => Kind::Unavailable,
                 E::Store(_) | E::BrokenDefinition { .. } | E::Archive { .. } => Kind::Internal,
             },
         };

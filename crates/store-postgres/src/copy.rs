@@ -137,16 +137,17 @@ impl PgStore {
     }
 }
 
-/// Every table of the current schema but `schema_version`, with its columns in order.
+/// Every table of the current schema but `schema_version` and the cluster's (the live
+/// nodes' own state, not data: [`crate::cluster::TABLES`]), with its columns in order.
 fn columns<C: postgres::GenericClient>(sql: &mut Sql<'_, C>) -> Result<Vec<(String, Vec<Column>)>> {
     let rows = sql.query(
         "SELECT c.table_name::TEXT, c.column_name::TEXT, c.data_type::TEXT, c.is_identity = 'YES'
          FROM information_schema.columns c JOIN information_schema.tables t
            ON t.table_schema = c.table_schema AND t.table_name = c.table_name
          WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
-           AND c.table_name <> 'schema_version'
+           AND c.table_name <> 'schema_version' AND NOT c.table_name = ANY($1)
          ORDER BY c.table_name, c.ordinal_position",
-        &[],
+        &[&&crate::cluster::TABLES[..]],
     )?;
     let mut tables: Vec<(String, Vec<Column>)> = Vec::new();
     for row in &rows {

@@ -6,7 +6,8 @@
 //! Schema changes are numbered files in `migrations/`, applied in order under an advisory
 //! lock and tracked in the schema's `schema_version` table; they are PostgreSQL's own
 //! numbering: version 1 is the SQLite schema of its migrations 0001 to 0011 and 0013,
-//! version 2 its 0012 (the LLM answer cache).
+//! version 2 its 0012 (the LLM answer cache), version 3 the cluster's tables
+//! ([`cluster`], docs/cluster.md).
 //!
 //! SQLite had one writer at a time, so reading and then writing in one transaction could
 //! not race. Here several processes may write at once, and every such place says how two
@@ -19,6 +20,7 @@
 //! No TLS yet: connections are plain TCP or a Unix socket (`host=/run/postgresql`).
 
 mod audit;
+pub mod cluster;
 mod copy;
 mod counts;
 mod history;
@@ -50,6 +52,7 @@ use crate::sql::{Lock, Sql, Statements, backend, big, get, get_u32, get_u64};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_llm_cache.sql"),
+    include_str!("../migrations/0003_cluster.sql"),
 ];
 
 /// The schema a store URL without one uses.
@@ -92,6 +95,9 @@ pub struct PgStore {
     /// The schema's half of every advisory lock key, so that stores in different schemas
     /// of one database never wait for each other.
     namespace: i32,
+    /// Cluster mode: the leases every commit is checked against ([`cluster::Fence`]);
+    /// `None` (SQLite's behaviour, every CLI command) checks nothing.
+    fence: Option<cluster::Fence>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -123,6 +129,7 @@ impl PgStore {
             schema: schema.to_string(),
             tenant: None,
             namespace: namespace(schema),
+            fence: None,
         };
         store.migrate()?;
         Ok(store)
@@ -156,6 +163,13 @@ impl PgStore {
             )
             .map_err(backend)?;
         rows.iter().map(|r| get(r, 0)).collect()
+    }
+
+    /// Turns fencing on (`Some`) or off: with a fence, a commit writing an instance whose
+    /// partition the node does not hold at its epoch writes nothing and fails with
+    /// [`Error::Fenced`] (docs/cluster.md).
+    pub fn set_fence(&mut self, fence: Option<cluster::Fence>) {
+        self.fence = fence;
     }
 
     /// The database URL this store connects to (with its password: never print it, see
@@ -503,7 +517,12 @@ impl JournalStore for PgStore {
         // they wait for each other rather than deadlock.
         let mut ordered: Vec<&Append> = batch.iter().collect();
         ordered.sort_by_key(|append| append.instance);
+        let fence = self.fence.clone();
         self.write(|sql| {
+            if let Some(fence) = &fence {
+                let instances = ordered.iter().map(|append| append.instance).collect();
+                fence.check(sql, &instances)?;
+            }
             for append in ordered {
                 // The primary key (instance, seq) is what keeps two writers apart: of two
                 // processes appending at one position, the second waits for the first's

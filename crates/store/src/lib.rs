@@ -76,6 +76,14 @@ pub enum Error {
         process_id: String,
         element_id: String,
     },
+    /// Cluster mode: this node does not hold (or no longer holds, at the epoch it had) the
+    /// lease of these instances' partitions, so it may not write them; nothing of the
+    /// batch was written. The instances' owner is another node now (docs/cluster.md).
+    #[error(
+        "this node no longer owns instance(s) {}: another node took over their partition; nothing was written",
+        .instances.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    Fenced { instances: Vec<InstanceId> },
     /// A token with this id or secret hash exists already (a random collision: generate
     /// another token).
     #[error("a token with id {id} exists already")]

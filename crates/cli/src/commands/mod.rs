@@ -5,6 +5,7 @@ mod audit;
 mod bench;
 mod cancel;
 mod claim;
+mod cluster;
 mod complete;
 mod convert;
 mod decide;
@@ -44,7 +45,9 @@ use anyhow::Result;
 use baton_core::{GlobalKey, InstanceId};
 use baton_runtime::{Source, read_source};
 
-use crate::cli::{AuditCommand, Cli, Commands, LlmCommand, RemoteArgs, StoreCommand, TokenCommand};
+use crate::cli::{
+    AuditCommand, Cli, ClusterCommand, Commands, LlmCommand, RemoteArgs, StoreCommand, TokenCommand,
+};
 use crate::exit::{self, InputError};
 use crate::output;
 use crate::remote::{self, Client, Tuning};
@@ -361,6 +364,9 @@ pub fn run(cli: Cli) -> Result<u8> {
                 durable,
                 &store,
             ),
+        },
+        Commands::Cluster { command } => match command {
+            ClusterCommand::Status { db, json } => cluster::status(db.as_deref(), json),
         },
         Commands::Store { command } => match command {
             StoreCommand::Copy { from, to, json } => store::copy(&from, &to, json),

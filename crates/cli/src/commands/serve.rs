@@ -3,14 +3,19 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::{Arc, mpsc};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use baton_auth::TenantId;
 use baton_server::auth::Tokens;
+use baton_server::cluster::LeaseHealth;
 use baton_server::engine::Tenants;
 use baton_server::traces::TraceSettings;
 use baton_server::{existing_tenants, tenant_db};
-use baton_store_any::{Durability, Location};
+use baton_store_any::cluster::{self, Node};
+use baton_store_any::{Durability, Location, PgStore};
 
 use crate::workspace::{self, EmbeddedRuntime};
 
@@ -33,12 +38,112 @@ pub fn run(listen: SocketAddr, db: Option<PathBuf>, insecure_dev: bool) -> Resul
         tenants.insert(tenant.as_str(), runtime);
     }
     // Traces: `[telemetry]` of baton.toml, overridden by the standard OTEL_* variables.
-    let telemetry = workspace::config()?.telemetry;
-    let traces = TraceSettings::resolve(&telemetry, |name| std::env::var(name).ok())
+    let config = workspace::config()?;
+    let traces = TraceSettings::resolve(&config.telemetry, |name| std::env::var(name).ok())
         .map_err(crate::exit::InputError)?;
-    baton_server::serve(tenants, Tokens::at(db), listen, insecure_dev, traces)
-        .with_context(|| format!("serving on {listen}"))?;
+    // On PostgreSQL every `baton serve` is a node of the database's cluster.
+    let membership = match &db {
+        Location::Postgres { url, .. } => {
+            let lease = config
+                .cluster
+                .lease_ms
+                .map_or(cluster::DEFAULT_LEASE, Duration::from_millis);
+            Some(Membership::join(url, &listen.to_string(), lease)?)
+        }
+        Location::Sqlite(_) => None,
+    };
+    let lease = membership.as_ref().map(|m| Arc::clone(&m.health));
+    let served = baton_server::serve(tenants, Tokens::at(db), listen, insecure_dev, traces, lease)
+        .with_context(|| format!("serving on {listen}"));
+    if let Some(membership) = membership {
+        membership.leave();
+    }
+    served?;
     Ok(0)
+}
+
+/// This process as a node of the cluster on a PostgreSQL database (docs/cluster.md): it
+/// heartbeats and renews, claims and hands back partition leases every
+/// [`cluster::BEAT_INTERVAL`] on a thread of its own, so that a busy engine never delays
+/// a heartbeat past the lease.
+struct Membership {
+    /// Dropping it (or sending on it) stops the beating.
+    stop: mpsc::Sender<()>,
+    beating: JoinHandle<Node>,
+    /// Each good beat, for `/readyz`.
+    health: Arc<LeaseHealth>,
+}
+
+impl Membership {
+    /// Registers the node and beats once before returning, so that it holds its share of
+    /// the partitions by the time it answers `/readyz`.
+    fn join(url: &str, address: &str, lease: Duration) -> Result<Membership> {
+        let store = PgStore::connect(url).context("opening the cluster's tables")?;
+        let mut node = Node::join(&store, address, lease).context("joining the cluster")?;
+        drop(store);
+        let first = node.beat().context("claiming partitions")?;
+        let health = Arc::new(LeaseHealth::new(lease));
+        health.beat(first.held.len());
+        let beats = Arc::clone(&health);
+        tracing::info!(
+            node = node.id(),
+            live_nodes = first.live_nodes,
+            partitions = first.held.len(),
+            "baton serve: joined the cluster"
+        );
+        let (stop, stopped) = mpsc::channel::<()>();
+        let beating = std::thread::Builder::new()
+            .name("baton-cluster-beat".into())
+            .spawn(move || {
+                // A timeout is the next beat; a message or a dropped sender is the end.
+                while let Err(mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(cluster::BEAT_INTERVAL)
+                {
+                    let beat = node.beat();
+                    if let Ok(beat) = &beat {
+                        beats.beat(beat.held.len());
+                    }
+                    match beat {
+                        Ok(beat) if !beat.claimed.is_empty() || !beat.lost.is_empty() => {
+                            tracing::info!(
+                                node = node.id(),
+                                live_nodes = beat.live_nodes,
+                                claimed = ?beat.claimed,
+                                lost = ?beat.lost,
+                                partitions = beat.held.len(),
+                                "cluster: partitions moved"
+                            );
+                        }
+                        Ok(_) => {}
+                        // Tried again at the next beat; the lease outlasts several misses.
+                        Err(error) => {
+                            tracing::warn!(node = node.id(), %error, "cluster: heartbeat failed")
+                        }
+                    }
+                }
+                node
+            })
+            .context("starting the cluster heartbeat")?;
+        Ok(Membership {
+            stop,
+            beating,
+            health,
+        })
+    }
+
+    /// Stops beating and hands the partitions back at once, so the other nodes take them
+    /// over at their next beat rather than after the lease; a failure only delays that.
+    fn leave(self) {
+        let _ = self.stop.send(());
+        match self.beating.join() {
+            Ok(node) => {
+                if let Err(error) = node.leave() {
+                    tracing::warn!(%error, "cluster: leaving failed; the lease runs out instead");
+                }
+            }
+            Err(_) => tracing::warn!("cluster: the heartbeat thread panicked"),
+        }
+    }
 }
 
 fn open_tenant(db: &Location) -> Result<EmbeddedRuntime> {

@@ -44,6 +44,8 @@ pub struct AppState {
     pub live: crate::live::LiveEvents,
     /// Who is calling (tokens, failed attempts, `--insecure-dev`).
     pub auth: Arc<Auth>,
+    /// Cluster mode: this node's partition leases, for `/readyz` (`None`: not a node).
+    pub lease: Option<Arc<crate::cluster::LeaseHealth>>,
 }
 
 /// The largest request body accepted (models included).
@@ -563,13 +565,13 @@ async fn health() -> &'static str {
     "ok"
 }
 
-/// The store answers.
+/// The store answers, and in cluster mode the node's partition leases are current.
 #[utoipa::path(
     get,
     path = "/readyz",
     responses(
         (status = 200, description = "Ready"),
-        (status = 503, description = "The store or the engine is unavailable", body = Problem),
+        (status = 503, description = "The store or the engine is unavailable, or (cluster mode) the node's leases ran out", body = Problem),
     )
 )]
 async fn ready(State(state): State<AppState>) -> Response {
@@ -586,9 +588,17 @@ async fn ready(State(state): State<AppState>) -> Response {
                 .map_err(baton_runtime::Error::from)
         })
         .await;
-    match probe {
-        Ok(()) => (StatusCode::OK, "ready").into_response(),
-        Err(e) => Problem::new(Kind::Unavailable, e.to_string()).into_response(),
+    if let Err(e) = probe {
+        return Problem::new(Kind::Unavailable, e.to_string()).into_response();
+    }
+    match state
+        .lease
+        .as_deref()
+        .map(crate::cluster::LeaseHealth::check)
+    {
+        None => (StatusCode::OK, "ready").into_response(),
+        Some(Ok(leases)) => (StatusCode::OK, format!("ready: {leases}")).into_response(),
+        Some(Err(why)) => Problem::new(Kind::Unavailable, why).into_response(),
     }
 }
 
