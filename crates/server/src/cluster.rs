@@ -1,9 +1,100 @@
-//! Cluster mode as `/readyz` sees it (docs/cluster.md): the node's heartbeat thread
-//! records each beat here, and a node whose last good beat is older than its lease is not
-//! ready, since its partitions may be another node's by now.
+//! Cluster mode as the server sees it (docs/cluster.md): the node's heartbeat thread
+//! records each beat here ([`ClusterNode::beat`]): which node owns which partition, for
+//! routing requests about an instance to its owner, and the lease state for `/readyz` (a
+//! node whose last good beat is older than its lease is not ready, since its partitions
+//! may be another node's by now). Partitions claimed or lost reach the engine through
+//! the hook the server installs ([`ClusterNode::on_partitions_moved`]).
 
-use std::sync::{Mutex, PoisonError};
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
+
+use baton_core::InstanceId;
+use baton_store_any::cluster::{Beat, Owner, partition_of};
+
+/// Called with the partitions a beat claimed and lost (in that order).
+pub type PartitionsMoved = Box<dyn Fn(&[u32], &[u32]) + Send + Sync>;
+
+/// This process as a node of a cluster: what its heartbeat thread last learnt.
+pub struct ClusterNode {
+    /// This node's id ([`baton_store_any::cluster::Node::id`]).
+    pub node_id: String,
+    /// The database the cluster shares (for the nodes' event relay).
+    pub database_url: String,
+    pub health: LeaseHealth,
+    owners: RwLock<BTreeMap<u32, Owner>>,
+    moved: Mutex<Option<PartitionsMoved>>,
+}
+
+/// Where a request about an instance is served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// This node owns the instance's partition.
+    Local,
+    /// Another node does: send the request to it.
+    Remote { node: String, address: String },
+    /// Nobody holds the partition's lease right now (its owner died and the lease has not
+    /// run out, or it is being claimed): try again shortly.
+    Unowned,
+}
+
+impl ClusterNode {
+    pub fn new(node_id: String, database_url: String, lease: Duration) -> ClusterNode {
+        ClusterNode {
+            node_id,
+            database_url,
+            health: LeaseHealth::new(lease),
+            owners: RwLock::new(BTreeMap::new()),
+            moved: Mutex::new(None),
+        }
+    }
+
+    /// Records a good beat: the owners it saw, and the partitions it moved (passed on to
+    /// the hook, if the server installed one yet).
+    pub fn beat(&self, beat: &Beat) {
+        self.health.beat(beat.held.len());
+        *self.owners.write().unwrap_or_else(PoisonError::into_inner) = beat.owners.clone();
+        if !beat.claimed.is_empty() || !beat.lost.is_empty() {
+            let moved = self.moved.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(moved) = moved.as_ref() {
+                moved(&beat.claimed, &beat.lost);
+            }
+        }
+    }
+
+    /// Installs what runs when a beat claims or loses partitions (the engine's lanes load
+    /// or drop their work).
+    pub fn on_partitions_moved(&self, moved: PartitionsMoved) {
+        *self.moved.lock().unwrap_or_else(PoisonError::into_inner) = Some(moved);
+    }
+
+    /// Where requests about `instance` go, as of the last beat.
+    pub fn route(&self, instance: InstanceId) -> Route {
+        let owners = self.owners.read().unwrap_or_else(PoisonError::into_inner);
+        match owners.get(&partition_of(instance.0)) {
+            Some(owner) if owner.node == self.node_id => Route::Local,
+            Some(owner) => Route::Remote {
+                node: owner.node.clone(),
+                address: owner.address.clone(),
+            },
+            None => Route::Unowned,
+        }
+    }
+
+    /// The other live nodes' addresses (for broadcasts: signals, job activation), as of
+    /// the last beat: every node owning at least one partition.
+    pub fn peers(&self) -> Vec<(String, String)> {
+        let owners = self.owners.read().unwrap_or_else(PoisonError::into_inner);
+        let mut peers: Vec<(String, String)> = owners
+            .values()
+            .filter(|o| o.node != self.node_id)
+            .map(|o| (o.node.clone(), o.address.clone()))
+            .collect();
+        peers.sort();
+        peers.dedup();
+        peers
+    }
+}
 
 /// The state of this node's partition leases.
 #[derive(Debug)]

@@ -86,7 +86,7 @@ pub fn serve(
     listen: SocketAddr,
     insecure_dev: bool,
     traces: Option<TraceSettings>,
-    lease: Option<Arc<cluster::LeaseHealth>>,
+    cluster: Option<Arc<cluster::ClusterNode>>,
 ) -> std::io::Result<()> {
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -112,7 +112,7 @@ pub fn serve(
         engine: engine.clone(),
         live: live.clone(),
         auth: Arc::new(Auth::new(tokens, insecure_dev)),
-        lease,
+        cluster,
     });
     let served = tokio.block_on(async move {
         let listener = TcpListener::bind(listen).await?;

@@ -74,6 +74,18 @@ pub struct Beat {
     pub lost: Vec<u32>,
     /// Live nodes, this one included.
     pub live_nodes: u32,
+    /// Every partition with an unexpired lease (this node's included) and its owner, as
+    /// of this beat: where a node sends commands for instances it does not own.
+    pub owners: BTreeMap<u32, Owner>,
+}
+
+/// The node holding a partition's lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    /// The node's id ([`Node::id`]).
+    pub node: String,
+    /// The address it serves on, as given to `--listen`.
+    pub address: String,
 }
 
 impl Node {
@@ -215,6 +227,21 @@ impl Node {
             &[&FORGET_DEAD_AFTER_SECS, &id],
         )
         .map_err(backend)?;
+        let mut owners = BTreeMap::new();
+        for row in tx
+            .query(
+                "SELECT p.partition, n.id, n.address FROM partitions p
+                 JOIN cluster_nodes n ON n.id = p.owner WHERE p.lease_until > now()",
+                &[],
+            )
+            .map_err(backend)?
+        {
+            let owner = Owner {
+                node: get(&row, 1)?,
+                address: get(&row, 2)?,
+            };
+            owners.insert(partition(&row)?, owner);
+        }
         tx.commit().map_err(backend)?;
         let lost = self
             .held
@@ -229,6 +256,7 @@ impl Node {
             claimed,
             lost,
             live_nodes,
+            owners,
         })
     }
 

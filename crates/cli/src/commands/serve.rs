@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use baton_auth::TenantId;
 use baton_server::auth::Tokens;
-use baton_server::cluster::LeaseHealth;
+use baton_server::cluster::ClusterNode;
 use baton_server::engine::Tenants;
 use baton_server::traces::TraceSettings;
 use baton_server::{existing_tenants, tenant_db};
@@ -52,8 +52,8 @@ pub fn run(listen: SocketAddr, db: Option<PathBuf>, insecure_dev: bool) -> Resul
         }
         Location::Sqlite(_) => None,
     };
-    let lease = membership.as_ref().map(|m| Arc::clone(&m.health));
-    let served = baton_server::serve(tenants, Tokens::at(db), listen, insecure_dev, traces, lease)
+    let cluster = membership.as_ref().map(|m| Arc::clone(&m.cluster));
+    let served = baton_server::serve(tenants, Tokens::at(db), listen, insecure_dev, traces, cluster)
         .with_context(|| format!("serving on {listen}"));
     if let Some(membership) = membership {
         membership.leave();
@@ -70,8 +70,8 @@ struct Membership {
     /// Dropping it (or sending on it) stops the beating.
     stop: mpsc::Sender<()>,
     beating: JoinHandle<Node>,
-    /// Each good beat, for `/readyz`.
-    health: Arc<LeaseHealth>,
+    /// Each good beat: the lease state for `/readyz`, the partitions' owners for routing.
+    cluster: Arc<ClusterNode>,
 }
 
 impl Membership {
@@ -82,9 +82,13 @@ impl Membership {
         let mut node = Node::join(&store, address, lease).context("joining the cluster")?;
         drop(store);
         let first = node.beat().context("claiming partitions")?;
-        let health = Arc::new(LeaseHealth::new(lease));
-        health.beat(first.held.len());
-        let beats = Arc::clone(&health);
+        let cluster = Arc::new(ClusterNode::new(
+            node.id().to_string(),
+            url.to_string(),
+            lease,
+        ));
+        cluster.beat(&first);
+        let beats = Arc::clone(&cluster);
         tracing::info!(
             node = node.id(),
             live_nodes = first.live_nodes,
@@ -101,7 +105,7 @@ impl Membership {
                 {
                     let beat = node.beat();
                     if let Ok(beat) = &beat {
-                        beats.beat(beat.held.len());
+                        beats.beat(beat);
                     }
                     match beat {
                         Ok(beat) if !beat.claimed.is_empty() || !beat.lost.is_empty() => {
@@ -127,7 +131,7 @@ impl Membership {
         Ok(Membership {
             stop,
             beating,
-            health,
+            cluster,
         })
     }
 

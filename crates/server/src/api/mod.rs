@@ -44,8 +44,8 @@ pub struct AppState {
     pub live: crate::live::LiveEvents,
     /// Who is calling (tokens, failed attempts, `--insecure-dev`).
     pub auth: Arc<Auth>,
-    /// Cluster mode: this node's partition leases, for `/readyz` (`None`: not a node).
-    pub lease: Option<Arc<crate::cluster::LeaseHealth>>,
+    /// Cluster mode: this node's partition leases and their owners (`None`: not a node).
+    pub cluster: Option<Arc<crate::cluster::ClusterNode>>,
 }
 
 /// The largest request body accepted (models included).
@@ -592,9 +592,9 @@ async fn ready(State(state): State<AppState>) -> Response {
         return Problem::new(Kind::Unavailable, e.to_string()).into_response();
     }
     match state
-        .lease
+        .cluster
         .as_deref()
-        .map(crate::cluster::LeaseHealth::check)
+        .map(|cluster| cluster.health.check())
     {
         None => (StatusCode::OK, "ready").into_response(),
         Some(Ok(leases)) => (StatusCode::OK, format!("ready: {leases}")).into_response(),
