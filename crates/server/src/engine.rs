@@ -878,6 +878,61 @@ mod tests {
         thread.stop();
     }
 
+    /// Cluster mode: partitions moved reach every open lane at once, lost ones leaving
+    /// memory and claimed ones loaded from the store.
+    #[tokio::test]
+    async fn lanes_drop_lost_partitions_and_load_claimed_ones() {
+        use std::collections::BTreeSet;
+
+        use baton_core::InstanceId;
+        use baton_feel::Context;
+        use baton_runtime::Source;
+        use baton_store::{PARTITIONS, partition_of};
+
+        const JOB: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+<bpmn:process id="job" isExecutable="true">
+<bpmn:startEvent id="start"/>
+<bpmn:serviceTask id="work"><bpmn:extensionElements><zeebe:taskDefinition type="remote"/></bpmn:extensionElements></bpmn:serviceTask>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="work"/>
+<bpmn:sequenceFlow id="f1" sourceRef="work" targetRef="end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store =
+            SqliteStore::open(&dir.path().join("t.db"), Durability::Relaxed).expect("store");
+        let owned: Arc<Mutex<BTreeSet<u32>>> = Arc::new(Mutex::new((0..PARTITIONS).collect()));
+        let mut rt = Runtime::new(store.into(), Config::default(), Arc::new(SystemClock));
+        let holds = Arc::clone(&owned);
+        rt.set_ownership(Some(Arc::new(move |i: InstanceId| {
+            lock(&holds).contains(&partition_of(i.0))
+        })));
+        rt.recover().expect("recover");
+        rt.deploy(&[Source {
+            name: "job.bpmn".into(),
+            text: JOB.to_string(),
+        }])
+        .expect("deploy");
+        for _ in 0..4 {
+            rt.start("job", None, Context::new()).expect("start");
+        }
+        rt.flush().expect("flush");
+        let mut tenants = Tenants::new(Box::new(|_: &str| Err("no other tenants".to_string())));
+        tenants.insert("t", rt);
+        let (engine, thread) = Engine::start(tenants, LiveEvents::default()).expect("engine");
+        let queued = || engine.read("t", |rt| Ok(rt.queued_jobs()));
+        assert_eq!(queued().await.expect("read"), 4);
+        let all: Vec<u32> = (0..PARTITIONS).collect();
+        lock(&owned).clear();
+        engine.partitions_moved(Vec::new(), all.clone());
+        assert_eq!(queued().await.expect("read"), 0, "lost: forgotten");
+        lock(&owned).extend(all.iter().copied());
+        engine.partitions_moved(all, Vec::new());
+        assert_eq!(queued().await.expect("read"), 4, "claimed: loaded at once");
+        thread.stop();
+    }
+
     #[tokio::test]
     async fn tenants_get_their_own_engine_thread_on_first_use_and_none_after_stop() {
         let dir = tempfile::tempdir().expect("temp dir");
