@@ -459,3 +459,105 @@ fn cluster_status_lists_every_serve_on_the_database() {
         on_sqlite.stderr
     );
 }
+
+/// A timer process counting its firings: `quick` waits one second (`slow`, made of it,
+/// four).
+const TIMERS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+<bpmn:process id="quick" isExecutable="true">
+<bpmn:startEvent id="start"/>
+<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1S</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+<bpmn:scriptTask id="count"><bpmn:extensionElements><zeebe:script expression="=fired + 1" resultVariable="fired"/></bpmn:extensionElements></bpmn:scriptTask>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="wait"/>
+<bpmn:sequenceFlow id="f1" sourceRef="wait" targetRef="count"/>
+<bpmn:sequenceFlow id="f2" sourceRef="count" targetRef="end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+/// Two `baton serve` on one database run each instance once: instances started through
+/// either node get ids of that node's partitions and their timers fire once; when one
+/// node is killed (SIGKILL), the other takes its instances over once the lease (2 s,
+/// `[cluster] lease_ms` of baton.toml) has run out and fires their timers, once.
+#[test]
+fn two_nodes_run_each_instance_once_and_take_over_a_killed_one() {
+    let Some(db) = Database::for_test("takeover") else {
+        return;
+    };
+    let w = Workdir::new();
+    w.write("baton.toml", "[cluster]\nlease_ms = 2000\n");
+    w.write("timers.bpmn", TIMERS);
+    let slow_model = TIMERS
+        .replace("id=\"quick\"", "id=\"slow\"")
+        .replace("PT1S", "PT4S");
+    w.write("slow.bpmn", &slow_model);
+    let url = db.url.as_str();
+    let a = Server::start_on(&w, url, true);
+    let b = Server::start_on(&w, url, true);
+    let balanced = support::server::wait_for(std::time::Duration::from_secs(15), || {
+        let status = ok(
+            w.baton(&["cluster", "status", "--db", url, "--json"]),
+            "cluster status",
+        );
+        let held: Vec<u64> = status["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .filter(|n| n["state"] == "live")
+            .map(|n| n["partitions"].as_u64().unwrap_or_default())
+            .collect();
+        held == [16, 16]
+    });
+    assert!(balanced, "the two nodes did not split the partitions");
+    a.deploy(&w.path().join("timers.bpmn"));
+    a.deploy(&w.path().join("slow.bpmn"));
+    let fired = serde_json::json!({"fired": 0});
+    let on_a: Vec<u64> = (0..6)
+        .map(|_| a.start_instance("quick", fired.clone()))
+        .collect();
+    // A deployment through a is started through b: b sees the latest version.
+    let on_b: Vec<u64> = (0..6)
+        .map(|_| b.start_instance("quick", fired.clone()))
+        .collect();
+    let partitions =
+        |ids: &[u64]| -> std::collections::BTreeSet<u64> { ids.iter().map(|id| id % 32).collect() };
+    assert!(
+        partitions(&on_a).is_disjoint(&partitions(&on_b)),
+        "each node starts instances in its own partitions: {on_a:?} {on_b:?}"
+    );
+    let once = |server: &Server, id: u64| {
+        let done = server.await_state(id, "completed", std::time::Duration::from_secs(15));
+        assert_eq!(done["variables"]["fired"], 1, "instance {id}: {done}");
+        assert_eq!(
+            done["path"],
+            serde_json::json!(["start", "wait", "count", "end"]),
+            "instance {id}: {done}"
+        );
+    };
+    for id in &on_a {
+        once(&a, *id);
+    }
+    for id in &on_b {
+        once(&b, *id);
+    }
+
+    // b's slow timers are armed, and b dies before they are due.
+    let slow: Vec<u64> = (0..6)
+        .map(|_| b.start_instance("slow", fired.clone()))
+        .collect();
+    drop(b);
+    let killed = std::time::Instant::now();
+    for id in &slow {
+        once(&a, *id);
+    }
+    let took = killed.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(12),
+        "a took b's instances over after {took:?}"
+    );
+    // A second firing, if there were one, would land now.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    for id in on_a.iter().chain(&on_b).chain(&slow) {
+        assert_eq!(a.instance(*id)["variables"]["fired"], 1, "instance {id}");
+    }
+}

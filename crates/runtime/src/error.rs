@@ -49,6 +49,13 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Cluster mode: this node holds no partition's lease (it is joining, or the other
+    /// nodes hold them all), so it has no instance id to give a new instance.
+    #[error(
+        "this node owns no partition of the cluster yet, so it cannot start instances; \
+         try again shortly or through another node"
+    )]
+    NoPartition,
     #[error("stored process '{process_id}' version {version} no longer parses: {message}")]
     BrokenDefinition {
         process_id: String,
@@ -73,7 +80,10 @@ impl Error {
             | Error::UnknownJob(_)
             | Error::StaleLease(_) => true,
             Error::Rejected(rejection) => !matches!(rejection, Rejection::Internal(_)),
-            Error::Store(_) | Error::BrokenDefinition { .. } | Error::Archive { .. } => false,
+            Error::Store(_)
+            | Error::NoPartition
+            | Error::BrokenDefinition { .. }
+            | Error::Archive { .. } => false,
         }
     }
 }

@@ -109,7 +109,7 @@ impl<S: Store> Runtime<S> {
                 let ids: Vec<InstanceId> = found.iter().map(|r| r.instance).collect();
                 let audit = options.audit.clone().map(|entry| self.stamp(entry));
                 let removed = self.store_mut().prune(&ids, audit)?;
-                self.forget(&removed);
+                self.forget_instances(&removed);
                 pruned.instances.extend(removed);
             }
             if !full {

@@ -22,8 +22,8 @@ use baton_model::timer::MinInterval;
 use baton_model::{Definitions, NodeKind, Throw};
 use baton_store::audit::{AuditEntry, AuditRecord};
 use baton_store::{
-    Append, DefinitionKind, DeployedDefinition, JobFilter, NewDefinition, StartTimerFired,
-    StartTimerRow, Store, projection,
+    Append, DefinitionKind, DeployedDefinition, JobFilter, NewDefinition, PARTITIONS,
+    StartTimerFired, StartTimerRow, Store, partition_of, projection,
 };
 
 use crate::clock::Clock;
@@ -110,6 +110,16 @@ pub struct CommitStats {
 /// thread between the commit and the release of its effects.
 pub type CommitObserver = Arc<dyn Fn(CommitStats) + Send + Sync>;
 
+/// Cluster mode: whether this node owns an instance (holds the lease of its partition,
+/// [`baton_store::partition_of`]). It must depend on the instance's partition alone, and
+/// be quick: it is asked for every job and timer loaded and every id handed out.
+pub type Ownership = Arc<dyn Fn(InstanceId) -> bool + Send + Sync>;
+
+/// How many blocks of [`PARTITIONS`] ids an id reservation takes at least in cluster
+/// mode: the ids of owned partitions among them wait in a pool for the next starts, so a
+/// busy node does not reserve for every start.
+const ID_BLOCKS: u64 = 4;
+
 #[derive(Debug, Default)]
 struct CommitLog {
     staged: Vec<Committed>,
@@ -188,6 +198,13 @@ pub struct Runtime<S: Store> {
     audit_current: Option<AuditEntry>,
     /// This node's name in audit records.
     node: String,
+    /// Cluster mode: the instances this node may run (`None`: every one, as on SQLite
+    /// and in the CLI). See [`Runtime::set_ownership`].
+    ownership: Option<Ownership>,
+    /// The partitions whose open work (jobs, leases, timers) is in memory.
+    loaded: BTreeSet<u32>,
+    /// Ids reserved from the shared sequence in owned partitions, not handed out yet.
+    id_pool: VecDeque<InstanceId>,
 }
 
 impl<S: Store> std::fmt::Debug for Runtime<S> {
@@ -258,7 +275,72 @@ impl<S: Store> Runtime<S> {
             audit_current: None,
             node: config.server.node_name(),
             config,
+            ownership: None,
+            loaded: BTreeSet::new(),
+            id_pool: VecDeque::new(),
         }
+    }
+
+    /// Cluster mode (docs/cluster.md): from now on this runtime loads only the work of
+    /// instances `ownership` says this node owns ([`Runtime::recover`],
+    /// [`Runtime::adopt`]), gives new instances ids in owned partitions only, and drops
+    /// instances a commit was fenced off from. `None` (the default): every instance is
+    /// this runtime's.
+    pub fn set_ownership(&mut self, ownership: Option<Ownership>) {
+        self.ownership = ownership;
+        self.id_pool.clear();
+    }
+
+    /// Whether an ownership is set ([`Runtime::set_ownership`]): cluster mode.
+    pub fn in_cluster(&self) -> bool {
+        self.ownership.is_some()
+    }
+
+    /// Whether this node runs `instance` (always, without ownership).
+    pub fn owns(&self, instance: InstanceId) -> bool {
+        self.ownership.as_ref().is_none_or(|owns| owns(instance))
+    }
+
+    /// Whether this node can start instances: it owns some partition (always, without
+    /// ownership). A node that owns none leaves timer start events to the others.
+    pub(crate) fn may_start(&self) -> bool {
+        self.ownership.is_none() || !self.owned_partitions().is_empty()
+    }
+
+    /// The partitions this node owns now (every one, without ownership).
+    pub fn owned_partitions(&self) -> BTreeSet<u32> {
+        (0..PARTITIONS)
+            .filter(|p| self.owns(InstanceId(u64::from(*p))))
+            .collect()
+    }
+
+    /// `count` new instance ids. In cluster mode they are in partitions this node owns:
+    /// taken from a pool filled by reserving blocks of the shared sequence and keeping
+    /// the owned ids (the others stay unused; ids need not be dense).
+    fn new_instance_ids(&mut self, count: u64) -> Result<Vec<InstanceId>, Error> {
+        let Some(owns) = self.ownership.clone() else {
+            let first = self.store.reserve_instance_ids(count)?;
+            return Ok((0..count).map(|n| InstanceId(first.0 + n)).collect());
+        };
+        // Ids of partitions lost since they were reserved are never used.
+        self.id_pool.retain(|id| owns(*id));
+        let owned = self.owned_partitions().len() as u64;
+        if owned == 0 {
+            return Err(Error::NoPartition);
+        }
+        while (self.id_pool.len() as u64) < count {
+            let missing = count - self.id_pool.len() as u64;
+            let blocks = missing.div_ceil(owned).max(ID_BLOCKS);
+            let size = blocks * u64::from(PARTITIONS);
+            let first = self.store.reserve_instance_ids(size)?;
+            self.id_pool.extend(
+                (first.0..first.0 + size)
+                    .map(InstanceId)
+                    .filter(|id| owns(*id)),
+            );
+        }
+        let count = usize::try_from(count).unwrap_or(usize::MAX);
+        Ok(self.id_pool.drain(..count).collect())
     }
 
     /// Keeps traces from now on: every instance started gets a trace id of its own, and
@@ -640,7 +722,7 @@ impl<S: Store> Runtime<S> {
         trace: Option<TraceContext>,
     ) -> Result<InstanceId, Error> {
         let def = self.definition(process_id, version)?;
-        let instance = self.store.reserve_instance_ids(1)?;
+        let instance = self.new_id()?;
         let mut state = InstanceState::empty();
         let command = Command::StartInstance {
             instance,
@@ -668,10 +750,9 @@ impl<S: Store> Runtime<S> {
         count: u64,
     ) -> Result<Vec<InstanceId>, Error> {
         let def = self.definition(process_id, version)?;
-        let first = self.store.reserve_instance_ids(count)?;
-        let mut started = Vec::with_capacity(count as usize);
-        for n in 0..count {
-            let instance = InstanceId(first.0 + n);
+        let ids = self.new_instance_ids(count)?;
+        let mut started = Vec::with_capacity(ids.len());
+        for instance in ids {
             let mut state = InstanceState::empty();
             let command = Command::StartInstance {
                 instance,
@@ -694,8 +775,22 @@ impl<S: Store> Runtime<S> {
         Ok(started)
     }
 
-    /// Executes a command on an existing instance (staged; call [`Runtime::flush`]).
+    fn new_id(&mut self) -> Result<InstanceId, Error> {
+        self.new_instance_ids(1)?
+            .pop()
+            .ok_or_else(|| Error::Store(baton_store::Error::Corrupt("no instance id".into())))
+    }
+
+    /// Executes a command on an existing instance (staged; call [`Runtime::flush`]). In
+    /// cluster mode a command for another node's instance is refused at once with
+    /// [`baton_store::Error::Fenced`], as its commit would be, rather than staged to fail
+    /// the whole batch it would join.
     pub fn execute(&mut self, instance: InstanceId, command: Command) -> Result<(), Error> {
+        if !self.owns(instance) {
+            return Err(Error::Store(baton_store::Error::Fenced {
+                instances: vec![instance],
+            }));
+        }
         self.execute_one(instance, command)?;
         self.drain_pending()
     }
@@ -888,7 +983,7 @@ impl<S: Store> Runtime<S> {
                         }
                         Err(e) => return Err(e),
                     };
-                    let child = self.store.reserve_instance_ids(1)?;
+                    let child = self.new_id()?;
                     let started = Command::ChildStarted {
                         element: parent.element,
                         child,
@@ -1004,6 +1099,9 @@ impl<S: Store> Runtime<S> {
             for append in &batch {
                 self.instances.remove(&append.instance);
             }
+            if let baton_store::Error::Fenced { instances } = &e {
+                self.fenced_off(instances, &batch);
+            }
             if let Some(log) = &mut self.commit_log {
                 log.staged.clear();
             }
@@ -1052,16 +1150,154 @@ impl<S: Store> Runtime<S> {
         }
     }
 
-    /// Queues every open job in the store: how work resumes after a restart.
+    /// Queues every open job in the store and arms every timer: how work resumes after a
+    /// restart. In cluster mode, only those of the instances this node owns.
     pub fn recover(&mut self) -> Result<usize, Error> {
-        let jobs = self.store.jobs(&JobFilter {
-            ready_only: true,
-            ..JobFilter::default()
-        })?;
-        let count = jobs.len();
-        let now = self.clock.now();
         // Every open job is looked at again, the parked ones included.
         self.parked.clear();
+        // Read before the store: a partition claimed meanwhile is adopted afterwards.
+        let owned = self.owned_partitions();
+        let count = self.load_work(|instance| owned.contains(&partition_of(instance.0)))?;
+        self.loaded = owned;
+        self.reload_start_timers()?;
+        Ok(count)
+    }
+
+    /// Cluster mode: loads the open work (jobs, remote workers' leases, timers) of the
+    /// instances in `partitions`, newly claimed, from the store, replacing whatever was
+    /// in memory of them. Partitions not owned (any more) or loaded already are skipped,
+    /// so that telling twice loads once. Returns how many jobs it queued.
+    pub fn adopt(&mut self, partitions: &[u32]) -> Result<usize, Error> {
+        let new: BTreeSet<u32> = partitions
+            .iter()
+            .copied()
+            .filter(|p| !self.loaded.contains(p) && self.owns(InstanceId(u64::from(*p))))
+            .collect();
+        if new.is_empty() {
+            return Ok(0);
+        }
+        let within = |instance: InstanceId| new.contains(&partition_of(instance.0));
+        self.forget_where(within);
+        let count = self.load_work(within)?;
+        self.loaded.extend(new);
+        // Start timers deployed through other nodes, which this one may have to fire now.
+        self.reload_start_timers()?;
+        Ok(count)
+    }
+
+    /// Cluster mode: drops every instance of `partitions` (lost to another node) from
+    /// memory (cached states, job queues, leases, timers) without touching the store: the
+    /// new owner runs them from there.
+    pub fn forget(&mut self, partitions: &[u32]) {
+        for p in partitions {
+            self.loaded.remove(p);
+        }
+        let gone: BTreeSet<u32> = partitions.iter().copied().collect();
+        self.forget_where(|instance| gone.contains(&partition_of(instance.0)));
+    }
+
+    /// Brings the loaded partitions in line with the owned ones: adopts those owned and
+    /// not loaded, forgets those loaded and no longer owned. A safety net beside the
+    /// moves the cluster reports: a claim made while this runtime was opening, or an
+    /// adoption that failed, is caught up with here.
+    pub fn sync_partitions(&mut self) -> Result<usize, Error> {
+        if self.ownership.is_none() {
+            return Ok(0);
+        }
+        self.forget_lost();
+        let claimed: Vec<u32> = self
+            .owned_partitions()
+            .difference(&self.loaded)
+            .copied()
+            .collect();
+        self.adopt(&claimed)
+    }
+
+    /// Forgets the loaded partitions this node no longer owns (cluster mode).
+    fn forget_lost(&mut self) {
+        if self.ownership.is_none() || self.loaded.is_empty() {
+            return;
+        }
+        let owned = self.owned_partitions();
+        let lost: Vec<u32> = self.loaded.difference(&owned).copied().collect();
+        if !lost.is_empty() {
+            self.forget(&lost);
+        }
+    }
+
+    /// Drops what memory holds of the instances `gone` says (cached states, queues,
+    /// parked jobs, leases, timers).
+    fn forget_where(&mut self, gone: impl Fn(InstanceId) -> bool) {
+        self.instances.retain(|id, _| !gone(*id));
+        self.queue.retain(|(_, id, _)| !gone(*id));
+        self.parked.retain(|(id, _), _| !gone(*id));
+        self.timers.retain(|(_, id, _)| !gone(*id));
+        self.remote.forget_where(&gone);
+    }
+
+    /// A commit refused because this node no longer holds the partitions of `fenced`:
+    /// they are another node's now and leave memory. The batch's other instances are still
+    /// this node's, but what the batch took out of memory for them (a timer that fired, a
+    /// job whose result it carried) is still open in the store: queued again from there.
+    fn fenced_off(&mut self, fenced: &[InstanceId], batch: &[Append]) {
+        let gone: std::collections::HashSet<InstanceId> = fenced.iter().copied().collect();
+        self.forget_where(|instance| gone.contains(&instance));
+        let others: BTreeSet<InstanceId> = batch
+            .iter()
+            .map(|append| append.instance)
+            .filter(|instance| !gone.contains(instance))
+            .collect();
+        for instance in others {
+            // Unreadable now: its partition's next adoption or a restart loads it.
+            let _ = self.requeue(instance);
+        }
+    }
+
+    /// Queues an instance's open jobs and arms its timers again, from its journal.
+    fn requeue(&mut self, instance: InstanceId) -> Result<(), Error> {
+        let (_, state) = self.state(instance)?;
+        let now = self.clock.now();
+        for job in state.jobs.values() {
+            if job.state != baton_core::JobState::Ready {
+                continue;
+            }
+            let global = GlobalKey {
+                instance,
+                key: job.key,
+            };
+            if self.remote.is_leased(global) {
+                continue;
+            }
+            match &job.lease {
+                Some(lease)
+                    if lease.deadline > now && !self.handlers.contains_key(&job.job_type) =>
+                {
+                    self.remote
+                        .recover_lease(&job.job_type, instance, job.key, lease.deadline);
+                }
+                _ => self.queue_job(&job.job_type, job.due, instance, job.key),
+            }
+        }
+        for timer in state.timers.values() {
+            self.timers.insert((timer.due, instance, timer.key));
+        }
+        Ok(())
+    }
+
+    /// Queues the open jobs (and takes over the live leases) and arms the timers of the
+    /// instances `keep` says, from the store. Returns how many jobs it queued.
+    fn load_work(&mut self, keep: impl Fn(InstanceId) -> bool) -> Result<usize, Error> {
+        let jobs: Vec<_> = self
+            .store
+            .jobs(&JobFilter {
+                ready_only: true,
+                ..JobFilter::default()
+            })?
+            .into_iter()
+            .filter(|job| keep(job.instance))
+            .collect();
+        let count = jobs.len();
+        let now = self.clock.now();
         for job in jobs {
             match job.lease_deadline {
                 // Activated by a remote worker whose lease is not over: it is theirs till then.
@@ -1073,15 +1309,19 @@ impl<S: Store> Runtime<S> {
             }
         }
         for timer in self.store.timers(None)? {
-            self.timers.insert((timer.due, timer.instance, timer.key));
+            if keep(timer.instance) {
+                self.timers.insert((timer.due, timer.instance, timer.key));
+            }
         }
-        self.reload_start_timers()?;
         Ok(count)
     }
 
     /// Runs queued jobs through local handlers, feeding their results back, until nothing
     /// runnable is left. Jobs with no local handler stay open (for a remote worker).
     pub fn drive(&mut self, patience: Patience) -> Result<(), Error> {
+        // A partition lost since the last drive leaves memory before its timers and jobs
+        // are run: they would be refused.
+        self.forget_lost();
         loop {
             self.flush()?;
             let now = self.clock.now();
@@ -1460,19 +1700,21 @@ impl<S: Store> Runtime<S> {
         Ok((def, state))
     }
 
-    /// The current state of an instance (loaded into the cache if needed).
+    /// The current state of an instance (loaded into the cache if needed). In cluster
+    /// mode another node's instance is read from the store each time and not cached: its
+    /// owner changes it.
     pub fn state(&mut self, instance: InstanceId) -> Result<(Definition, InstanceState), Error> {
         let (def, state) = self.take_instance(instance)?;
-        self.instances.insert(instance, state.clone());
+        if self.owns(instance) {
+            self.instances.insert(instance, state.clone());
+        }
         Ok((def, state))
     }
 
     /// Forgets everything kept in memory about these instances (they were pruned).
-    pub(crate) fn forget(&mut self, instances: &[InstanceId]) {
+    pub(crate) fn forget_instances(&mut self, instances: &[InstanceId]) {
         let gone: std::collections::HashSet<InstanceId> = instances.iter().copied().collect();
-        self.instances.retain(|id, _| !gone.contains(id));
-        self.queue.retain(|(_, id, _)| !gone.contains(id));
-        self.timers.retain(|(_, id, _)| !gone.contains(id));
+        self.forget_where(|id| gone.contains(&id));
     }
 
     /// Forgets cached states of ended instances (they are in the store).

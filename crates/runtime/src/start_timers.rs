@@ -148,7 +148,7 @@ impl<S: Store> Runtime<S> {
             .take_while(|t| t.due <= now)
             .cloned()
             .collect();
-        if due.is_empty() || !self.start_rate.allows(now) {
+        if due.is_empty() || !self.start_rate.allows(now) || !self.may_start() {
             return Ok(0);
         }
         // Firings commit on their own, so a lost race drops no other work.
@@ -211,6 +211,9 @@ impl<S: Store> Runtime<S> {
     /// When the next timer start event may fire: its due time, or later when the start
     /// rate is used up.
     pub(crate) fn next_start_timer(&self) -> Option<Timestamp> {
+        if !self.may_start() {
+            return None;
+        }
         let due = self.start_timers.first()?.due;
         Some(self.start_rate.free_at().map_or(due, |free| due.max(free)))
     }

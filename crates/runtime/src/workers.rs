@@ -162,6 +162,21 @@ impl RemoteJobs {
         self.lease(GlobalKey { instance, key }, job_type, deadline, id);
     }
 
+    /// Drops the queued jobs and leases of the instances `gone` says (cluster mode: they
+    /// are another node's now).
+    pub(crate) fn forget_where(&mut self, gone: &impl Fn(InstanceId) -> bool) {
+        for ready in self.ready.values_mut() {
+            ready.retain(|(_, instance, _)| !gone(*instance));
+        }
+        self.leases.retain(|job, _| !gone(job.instance));
+        self.expiries.retain(|(_, job)| !gone(job.instance));
+    }
+
+    /// Whether a remote worker holds `job` now (as far as memory knows).
+    pub(crate) fn is_leased(&self, job: GlobalKey) -> bool {
+        self.leases.contains_key(&job)
+    }
+
     /// Every job waiting for a worker, with its type (entries of jobs that ended
     /// meanwhile included: they are dropped when activation reaches them).
     pub(crate) fn queued(&self) -> impl Iterator<Item = (&str, &(Timestamp, InstanceId, Key))> {

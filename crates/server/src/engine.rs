@@ -109,7 +109,30 @@ pub struct Activation {
 
 /// The tenant's runtime, or why there is none (it could not be opened, or the batch
 /// could not be committed).
-type TenantRt<'a> = Result<&'a mut Rt, &'a str>;
+type TenantRt<'a> = Result<&'a mut Rt, &'a Unserved>;
+
+/// Why a lane could not serve a batch.
+#[derive(Debug)]
+enum Unserved {
+    /// The tenant's store could not be opened (or could not commit), with why.
+    Failed(String),
+    /// Cluster mode: the commit was refused because another node owns these instances
+    /// now (503; the caller retries, and reaches the owner).
+    Fenced(Vec<baton_core::InstanceId>),
+}
+
+impl Unserved {
+    fn to_error(&self, failed: fn(String) -> EngineError) -> EngineError {
+        match self {
+            Unserved::Failed(why) => failed(why.clone()),
+            Unserved::Fenced(instances) => {
+                EngineError::Runtime(baton_runtime::Error::Store(baton_store::Error::Fenced {
+                    instances: instances.clone(),
+                }))
+            }
+        }
+    }
+}
 /// Runs once the batch it belongs to is committed (or failed to commit).
 type AfterCommit = Box<dyn FnOnce(TenantRt<'_>) + Send>;
 type Work = Box<dyn FnOnce(TenantRt<'_>) -> AfterCommit + Send>;
@@ -118,6 +141,12 @@ type Reply = oneshot::Sender<Result<Vec<ActivatedJob>, EngineError>>;
 enum Message {
     Work(Work),
     Activate(Activation, Reply),
+    /// Cluster mode: partitions this node lost (their work leaves memory) and claimed
+    /// (their work is loaded), in that order.
+    PartitionsMoved {
+        claimed: Vec<u32>,
+        lost: Vec<u32>,
+    },
     /// Shutting down: waiting workers get their answer now, and new activations do not
     /// wait, so open requests can finish.
     Drain,
@@ -126,6 +155,10 @@ enum Message {
 
 /// Messages taken into one batch at most, so one batch's latency stays bounded.
 const MAX_BATCH: usize = 1024;
+
+/// Cluster mode: how often a lane checks that the partitions whose work it holds are the
+/// ones the node owns ([`Rt::sync_partitions`]), beside the moves it is told of.
+const SYNC_PARTITIONS: Duration = Duration::from_secs(1);
 
 /// The handle handlers use. Cloning it is cheap.
 #[derive(Clone)]
@@ -305,12 +338,12 @@ impl Engine {
         let work: Work = Box::new(move |rt| {
             let written = match rt {
                 Ok(rt) => write(rt).map_err(EngineError::Runtime),
-                Err(why) => Err(EngineError::TenantUnavailable(why.to_string())),
+                Err(why) => Err(why.to_error(EngineError::TenantUnavailable)),
             };
             Box::new(move |rt| {
                 let answer = match (written, rt) {
                     (Err(e), _) => Err(e),
-                    (Ok(_), Err(why)) => Err(EngineError::CommitFailed(why.to_string())),
+                    (Ok(_), Err(why)) => Err(why.to_error(EngineError::CommitFailed)),
                     (Ok(value), Ok(rt)) => read(rt, value).map_err(EngineError::Runtime),
                 };
                 let _ = tx.send(answer);
@@ -343,6 +376,19 @@ impl Engine {
         self.shared.draining.store(true, Ordering::SeqCst);
         for lane in lock(&self.shared.lanes).values() {
             let _ = lane.tx.send(Message::Drain);
+        }
+    }
+
+    /// Cluster mode: this node claimed and lost partitions (a heartbeat's
+    /// [`baton_store_any::cluster::Beat`]). Every open tenant's lane drops the lost ones'
+    /// instances from memory, then loads the claimed ones' open work from its store.
+    /// Lanes opened later recover what the node owns then, so they need no telling.
+    pub fn partitions_moved(&self, claimed: Vec<u32>, lost: Vec<u32>) {
+        for lane in lock(&self.shared.lanes).values() {
+            let _ = lane.tx.send(Message::PartitionsMoved {
+                claimed: claimed.clone(),
+                lost: lost.clone(),
+            });
         }
     }
 
@@ -434,7 +480,16 @@ fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Mes
     let mut served_at = None;
     let mut draining = false;
     let mut retention = Retention::default();
+    let mut synced = std::time::Instant::now();
     loop {
+        if let Some(rt) = runtime.as_mut().filter(|rt| rt.in_cluster())
+            && synced.elapsed() >= SYNC_PARTITIONS
+        {
+            synced = std::time::Instant::now();
+            if let Err(error) = rt.sync_partitions() {
+                tracing::error!(%tenant, %error, "loading owned partitions failed");
+            }
+        }
         if let Some(rt) = runtime.as_mut() {
             // Before waiting: a lane pruning its backlog serves what arrived between
             // batches, since a due batch makes the wait below zero.
@@ -450,10 +505,13 @@ fn run(shared: &Shared, tenant: &str, mut runtime: Option<Rt>, rx: &Receiver<Mes
             let prune = retention.due(rt).map(|due| {
                 Duration::from_millis(u64::try_from(due.0.saturating_sub(rt.now().0)).unwrap_or(0))
             });
-            match (next_wake(rt, &waiters, served_at), prune) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            }
+            let sync = rt
+                .in_cluster()
+                .then(|| SYNC_PARTITIONS.saturating_sub(synced.elapsed()));
+            [next_wake(rt, &waiters, served_at), prune, sync]
+                .into_iter()
+                .flatten()
+                .min()
         });
         let first = match wake {
             Some(wait) => match rx.recv_timeout(wait) {
@@ -520,7 +578,7 @@ fn serve_batch(
 ) -> Option<Timestamp> {
     // A store that could not be opened is tried again with each batch: the cause (a
     // full disk, a permission) may have been fixed meanwhile.
-    let mut unavailable = None;
+    let mut unavailable: Option<String> = None;
     if runtime.is_none()
         && batch
             .iter()
@@ -534,13 +592,14 @@ fn serve_batch(
             Err(why) => unavailable = Some(why),
         }
     }
-    let unavailable = unavailable.as_deref().unwrap_or("its store is not open");
+    let unavailable =
+        Unserved::Failed(unavailable.unwrap_or_else(|| "its store is not open".to_string()));
     let mut after_commit: Vec<AfterCommit> = Vec::new();
     for message in batch {
         match message {
             Message::Work(work) => after_commit.push(match runtime.as_mut() {
                 Some(rt) => work(Ok(rt)),
-                None => work(Err(unavailable)),
+                None => work(Err(&unavailable)),
             }),
             Message::Activate(activation, reply) => match runtime.as_ref() {
                 Some(rt) => {
@@ -552,21 +611,36 @@ fn serve_batch(
                     });
                 }
                 None => {
-                    let why = unavailable.to_string();
-                    let _ = reply.send(Err(EngineError::TenantUnavailable(why)));
+                    let _ = reply.send(Err(unavailable.to_error(EngineError::TenantUnavailable)));
                 }
             },
+            // A lane whose runtime is not open loads what the node owns when it opens.
+            Message::PartitionsMoved { claimed, lost } => {
+                if let Some(rt) = runtime.as_mut() {
+                    move_partitions(tenant, rt, &claimed, &lost);
+                }
+            }
             Message::Drain | Message::Stop => {}
         }
     }
     let Some(rt) = runtime.as_mut() else {
         for done in after_commit {
-            done(Err(unavailable));
+            done(Err(&unavailable));
         }
         return None;
     };
     // Commits the batch, fires due timers, runs local handlers (baton.toml).
-    let committed = rt.drive(Patience::DueNow).map_err(|e| e.to_string());
+    let committed = rt.drive(Patience::DueNow).map_err(|e| match e {
+        baton_runtime::Error::Store(baton_store::Error::Fenced { instances }) => {
+            tracing::warn!(
+                %tenant,
+                ?instances,
+                "a commit was fenced: another node owns these instances now"
+            );
+            Unserved::Fenced(instances)
+        }
+        other => Unserved::Failed(other.to_string()),
+    });
     publish(shared, tenant, rt, metrics);
     for done in after_commit {
         match &committed {
@@ -578,6 +652,19 @@ fn serve_batch(
     // The activations just committed.
     publish(shared, tenant, rt, metrics);
     Some(rt.now())
+}
+
+/// Drops the lost partitions' instances from memory and loads the claimed ones' work.
+/// A claimed partition that could not be loaded is loaded by the lane's next
+/// [`Rt::sync_partitions`].
+fn move_partitions(tenant: &str, rt: &mut Rt, claimed: &[u32], lost: &[u32]) {
+    rt.forget(lost);
+    match rt.adopt(claimed) {
+        Ok(jobs) => tracing::info!(%tenant, ?claimed, ?lost, jobs, "partitions moved"),
+        Err(error) => {
+            tracing::error!(%tenant, ?claimed, %error, "loading claimed partitions failed")
+        }
+    }
 }
 
 /// Readies a tenant's runtime just opened: its commits are kept for the event streams
@@ -788,6 +875,61 @@ mod tests {
         // The first request wakes the lane, which prunes before it waits for the next.
         instances().await.expect("read");
         assert_eq!(instances().await.expect("read"), []);
+        thread.stop();
+    }
+
+    /// Cluster mode: partitions moved reach every open lane at once, lost ones leaving
+    /// memory and claimed ones loaded from the store.
+    #[tokio::test]
+    async fn lanes_drop_lost_partitions_and_load_claimed_ones() {
+        use std::collections::BTreeSet;
+
+        use baton_core::InstanceId;
+        use baton_feel::Context;
+        use baton_runtime::Source;
+        use baton_store::{PARTITIONS, partition_of};
+
+        const JOB: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+<bpmn:process id="job" isExecutable="true">
+<bpmn:startEvent id="start"/>
+<bpmn:serviceTask id="work"><bpmn:extensionElements><zeebe:taskDefinition type="remote"/></bpmn:extensionElements></bpmn:serviceTask>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="work"/>
+<bpmn:sequenceFlow id="f1" sourceRef="work" targetRef="end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store =
+            SqliteStore::open(&dir.path().join("t.db"), Durability::Relaxed).expect("store");
+        let owned: Arc<Mutex<BTreeSet<u32>>> = Arc::new(Mutex::new((0..PARTITIONS).collect()));
+        let mut rt = Runtime::new(store.into(), Config::default(), Arc::new(SystemClock));
+        let holds = Arc::clone(&owned);
+        rt.set_ownership(Some(Arc::new(move |i: InstanceId| {
+            lock(&holds).contains(&partition_of(i.0))
+        })));
+        rt.recover().expect("recover");
+        rt.deploy(&[Source {
+            name: "job.bpmn".into(),
+            text: JOB.to_string(),
+        }])
+        .expect("deploy");
+        for _ in 0..4 {
+            rt.start("job", None, Context::new()).expect("start");
+        }
+        rt.flush().expect("flush");
+        let mut tenants = Tenants::new(Box::new(|_: &str| Err("no other tenants".to_string())));
+        tenants.insert("t", rt);
+        let (engine, thread) = Engine::start(tenants, LiveEvents::default()).expect("engine");
+        let queued = || engine.read("t", |rt| Ok(rt.queued_jobs()));
+        assert_eq!(queued().await.expect("read"), 4);
+        let all: Vec<u32> = (0..PARTITIONS).collect();
+        lock(&owned).clear();
+        engine.partitions_moved(Vec::new(), all.clone());
+        assert_eq!(queued().await.expect("read"), 0, "lost: forgotten");
+        lock(&owned).extend(all.iter().copied());
+        engine.partitions_moved(all, Vec::new());
+        assert_eq!(queued().await.expect("read"), 4, "claimed: loaded at once");
         thread.stop();
     }
 

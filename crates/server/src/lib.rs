@@ -102,6 +102,14 @@ pub fn serve(
         None => None,
     };
     let (engine, engine_thread) = Engine::start_traced(tenants, live.clone(), traces.clone())?;
+    if let Some(cluster) = &cluster {
+        // Beats from now on move work between lanes; what moved before (the first beat,
+        // in joining) was recovered by the lanes as they opened.
+        let engine = engine.clone();
+        cluster.on_partitions_moved(Box::new(move |claimed: &[u32], lost: &[u32]| {
+            engine.partitions_moved(claimed.to_vec(), lost.to_vec());
+        }));
+    }
     if insecure_dev {
         tracing::warn!(
             "--insecure-dev: every request is served as an admin without a token; never expose \

@@ -173,7 +173,7 @@ impl From<EngineError> for Problem {
                 ) => Kind::BadRequest,
                 E::Rejected(_) => Kind::Conflict,
                 // Another node owns the instance now (cluster mode): worth retrying there.
-                E::Store(baton_store::Error::Fenced { .. }) => Kind::Unavailable,
+                E::Store(baton_store::Error::Fenced { .. }) | E::NoPartition => Kind::Unavailable,
                 E::Store(_) | E::BrokenDefinition { .. } | E::Archive { .. } => Kind::Internal,
             },
         };

@@ -165,6 +165,14 @@ impl AnyStore {
         }
     }
 
+    /// Cluster mode: fences this store's commits with a node's leases
+    /// ([`PgStore::set_fence`]); a SQLite store has no cluster and ignores it.
+    pub fn set_fence(&mut self, fence: Option<cluster::Fence>) {
+        if let AnyStore::Postgres(store) = self {
+            store.set_fence(fence);
+        }
+    }
+
     /// Whether this is a private in-memory store, which no other connection can reach.
     pub fn is_in_memory(&self) -> bool {
         matches!(self, AnyStore::Sqlite(store) if store.path() == Path::new(":memory:"))

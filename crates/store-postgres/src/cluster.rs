@@ -23,10 +23,9 @@ use baton_store::{Error, Result};
 use crate::sql::{Sql, backend, get};
 use crate::{PgStore, open, quoted};
 
-/// How many partitions the instances are hashed into. Fixed: the `partitions` table is
-/// made with this many rows (migration 0003), and an instance's partition must never
-/// change while it lives.
-pub const PARTITIONS: u32 = 32;
+/// How many partitions the instances are hashed into, and an instance's partition: the
+/// `partitions` table is made with [`PARTITIONS`] rows (migration 0003).
+pub use baton_store::{PARTITIONS, partition_of};
 
 /// A lease lasts this long unless renewed (`[cluster] lease_ms` of baton.toml); a node
 /// whose heartbeat is older is dead.
@@ -43,11 +42,6 @@ const FORGET_DEAD_AFTER_SECS: i64 = 3600;
 /// The cluster's tables: the nodes' own state, which `baton store copy` neither copies
 /// nor counts as content of the target.
 pub(crate) const TABLES: [&str; 2] = ["cluster_nodes", "partitions"];
-
-/// The partition of an instance.
-pub fn partition_of(instance: u64) -> u32 {
-    (instance % u64::from(PARTITIONS)) as u32
-}
 
 /// This process as a node of the cluster on one database: its own connection (the
 /// beat must not wait behind the engine's commits) and the leases it holds.

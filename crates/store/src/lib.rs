@@ -21,6 +21,16 @@ use baton_core::{GlobalKey, InstanceId, JournalRecord, Timestamp};
 
 use crate::audit::{AuditEntry, AuditFilter, AuditHead, AuditRecord};
 
+/// Cluster mode (docs/cluster.md): instances are hashed into this many partitions, whose
+/// leases nodes hold. Fixed: an instance must never change partition while it lives (the
+/// PostgreSQL store's `partitions` table is made with this many rows).
+pub const PARTITIONS: u32 = 32;
+
+/// The partition of an instance (its id mod [`PARTITIONS`]): what a node must own to run it.
+pub fn partition_of(instance: u64) -> u32 {
+    (instance % u64::from(PARTITIONS)) as u32
+}
+
 /// Every table of a backend that holds rows of an instance, keyed by its `instance`
 /// column (backends name their tables alike): a prune removes an instance's rows from
 /// each. A table added with an `instance` column must be named here or in [`KEPT_TABLES`]

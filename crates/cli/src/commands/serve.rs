@@ -9,39 +9,26 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use baton_auth::TenantId;
+use baton_runtime::{Runtime, SystemClock};
 use baton_server::auth::Tokens;
 use baton_server::cluster::ClusterNode;
 use baton_server::engine::Tenants;
 use baton_server::traces::TraceSettings;
 use baton_server::{existing_tenants, tenant_db};
-use baton_store_any::cluster::{self, Node};
-use baton_store_any::{Durability, Location, PgStore};
+use baton_store_any::cluster::{self, Fence, Node};
+use baton_store_any::{Location, PgStore};
 
 use crate::workspace::{self, EmbeddedRuntime};
 
 pub fn run(listen: SocketAddr, db: Option<PathBuf>, insecure_dev: bool) -> Result<u8> {
     let db = workspace::db_location(db.as_deref());
-    let open = {
-        let db = db.clone();
-        move |tenant: &str| {
-            // Principals carry valid ids only; parsing again keeps a path or schema from
-            // ever being made of anything else.
-            let tenant: TenantId = tenant.parse().map_err(|e| format!("{e}"))?;
-            open_tenant(&tenant_db(&db, &tenant)).map_err(|e| format!("{e:#}"))
-        }
-    };
-    let mut tenants = Tenants::new(Box::new(open));
-    // Open jobs, timers and timer start events from before a restart, in every tenant.
-    for tenant in std::iter::once(TenantId::default_tenant()).chain(existing_tenants(&db)) {
-        let runtime = open_tenant(&tenant_db(&db, &tenant))
-            .with_context(|| format!("opening the store of tenant '{tenant}'"))?;
-        tenants.insert(tenant.as_str(), runtime);
-    }
     // Traces: `[telemetry]` of baton.toml, overridden by the standard OTEL_* variables.
     let config = workspace::config()?;
     let traces = TraceSettings::resolve(&config.telemetry, |name| std::env::var(name).ok())
         .map_err(crate::exit::InputError)?;
-    // On PostgreSQL every `baton serve` is a node of the database's cluster.
+    // On PostgreSQL every `baton serve` is a node of the database's cluster. It joins
+    // (and claims its share of the partitions) before any tenant opens, so each tenant's
+    // runtime recovers the work of the partitions the node holds, and no other.
     let membership = match &db {
         Location::Postgres { url, .. } => {
             let lease = config
@@ -52,9 +39,43 @@ pub fn run(listen: SocketAddr, db: Option<PathBuf>, insecure_dev: bool) -> Resul
         }
         Location::Sqlite(_) => None,
     };
+    let fence = membership.as_ref().map(|m| m.fence.clone());
+    let open = {
+        let db = db.clone();
+        let fence = fence.clone();
+        move |tenant: &str| {
+            // Principals carry valid ids only; parsing again keeps a path or schema from
+            // ever being made of anything else.
+            let tenant: TenantId = tenant.parse().map_err(|e| format!("{e}"))?;
+            open_tenant(&tenant_db(&db, &tenant), fence.as_ref()).map_err(|e| format!("{e:#}"))
+        }
+    };
+    let mut tenants = Tenants::new(Box::new(open));
+    // Open jobs, timers and timer start events from before a restart, in every tenant.
+    let opened = std::iter::once(TenantId::default_tenant())
+        .chain(existing_tenants(&db))
+        .try_for_each(|tenant| {
+            let runtime = open_tenant(&tenant_db(&db, &tenant), fence.as_ref())
+                .with_context(|| format!("opening the store of tenant '{tenant}'"))?;
+            tenants.insert(tenant.as_str(), runtime);
+            anyhow::Ok(())
+        });
+    if let Err(error) = opened {
+        if let Some(membership) = membership {
+            membership.leave();
+        }
+        return Err(error);
+    }
     let cluster = membership.as_ref().map(|m| Arc::clone(&m.cluster));
-    let served = baton_server::serve(tenants, Tokens::at(db), listen, insecure_dev, traces, cluster)
-        .with_context(|| format!("serving on {listen}"));
+    let served = baton_server::serve(
+        tenants,
+        Tokens::at(db),
+        listen,
+        insecure_dev,
+        traces,
+        cluster,
+    )
+    .with_context(|| format!("serving on {listen}"));
     if let Some(membership) = membership {
         membership.leave();
     }
@@ -72,6 +93,9 @@ struct Membership {
     beating: JoinHandle<Node>,
     /// Each good beat: the lease state for `/readyz`, the partitions' owners for routing.
     cluster: Arc<ClusterNode>,
+    /// The leases as every tenant's store checks its commits against them, and as each
+    /// runtime decides what it owns.
+    fence: Fence,
 }
 
 impl Membership {
@@ -82,6 +106,7 @@ impl Membership {
         let mut node = Node::join(&store, address, lease).context("joining the cluster")?;
         drop(store);
         let first = node.beat().context("claiming partitions")?;
+        let fence = node.fence();
         let cluster = Arc::new(ClusterNode::new(
             node.id().to_string(),
             url.to_string(),
@@ -132,6 +157,7 @@ impl Membership {
             stop,
             beating,
             cluster,
+            fence,
         })
     }
 
@@ -150,7 +176,9 @@ impl Membership {
     }
 }
 
-fn open_tenant(db: &Location) -> Result<EmbeddedRuntime> {
+/// A tenant's runtime, recovered. In cluster mode (`fence`), its store commits only
+/// instances of partitions the node holds, and it runs only those.
+fn open_tenant(db: &Location, fence: Option<&Fence>) -> Result<EmbeddedRuntime> {
     if let Some(dir) = db
         .file()
         .and_then(|path| path.parent())
@@ -159,7 +187,15 @@ fn open_tenant(db: &Location) -> Result<EmbeddedRuntime> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating the directory {}", dir.display()))?;
     }
-    let mut runtime = workspace::open_with(db, Durability::Full)?;
+    let mut store = workspace::open_store(db)?;
+    store.set_fence(fence.cloned());
+    let mut runtime = Runtime::new(store, workspace::config()?, Arc::new(SystemClock));
+    if let Some(fence) = fence {
+        let fence = fence.clone();
+        runtime.set_ownership(Some(Arc::new(move |instance: baton_core::InstanceId| {
+            fence.holds(instance)
+        })));
+    }
     runtime.recover()?;
     Ok(runtime)
 }
