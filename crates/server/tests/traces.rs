@@ -115,7 +115,7 @@ impl Traced {
             engine: engine.clone(),
             live,
             auth: Arc::new(Auth::new(Tokens::new(dir.path().join("s.db")), true)),
-            lease: None,
+            cluster: None,
         });
         Traced {
             server: support::Server::from_parts(router, engine, dir),
