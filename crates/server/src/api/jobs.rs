@@ -237,11 +237,13 @@ async fn from_peers(
                             .unwrap_or_default()
                     }
                     Ok(answer) => {
-                        tracing::warn!(node, status = %answer.status(), "cluster: a node refused a forwarded activation");
+                        tracing::debug!(node, status = %answer.status(), "cluster: a node refused a forwarded activation");
                         Vec::new()
                     }
                     Err(error) => {
-                        tracing::warn!(node, ?error, "cluster: a node did not answer a forwarded activation");
+                        // Asked again at the next slice; a dead node is no news worth a warning
+                        // per worker and second.
+                        tracing::debug!(node, ?error, "cluster: a node did not answer a forwarded activation");
                         Vec::new()
                     }
                 }
