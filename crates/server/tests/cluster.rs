@@ -41,6 +41,18 @@ const MESSAGE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:process>
 </bpmn:definitions>"#;
 
+const SIGNAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="s" targetNamespace="t">
+<bpmn:signal id="go" name="go"/>
+<bpmn:process id="hold" isExecutable="true">
+<bpmn:startEvent id="start"/>
+<bpmn:intermediateCatchEvent id="wait"><bpmn:signalEventDefinition signalRef="go"/></bpmn:intermediateCatchEvent>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="wait"/>
+<bpmn:sequenceFlow id="f1" sourceRef="wait" targetRef="end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
 /// A node: its router (also served on `address`), engine and cluster view.
 struct Node {
     server: Server,
@@ -329,6 +341,48 @@ async fn a_message_published_on_one_node_reaches_an_instance_another_owns() {
         .await;
     assert_eq!(kept.json["buffered"], true, "{}", kept.json);
     drop(a.cluster);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_signal_broadcast_on_one_node_reaches_instances_another_owns() {
+    let (a, b) = two_nodes(true, Some("a")).await;
+    assert_eq!(
+        a.server.deploy("s.bpmn", SIGNAL).await.status,
+        StatusCode::CREATED
+    );
+    let started = a
+        .server
+        .post(
+            "/v1/process-instances",
+            &json!({"processId": "hold"}).to_string(),
+        )
+        .await;
+    let id = started.json["instance"].as_u64().expect("id");
+    let mut events = a.live.follow(DEFAULT_TENANT, "test", None).expect("follow");
+
+    let broadcast = b
+        .server
+        .post("/v1/signals", &json!({"name": "go"}).to_string())
+        .await;
+    assert_eq!(broadcast.status, StatusCode::OK, "{}", broadcast.json);
+    assert_eq!(
+        broadcast.json["received"],
+        json!([id]),
+        "{}",
+        broadcast.json
+    );
+    let received = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(event) = events.next().await {
+            if event.instance == id && event.kind == "subscription_triggered" {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    assert!(received, "node A delivered the signal");
+    drop(b.cluster);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
