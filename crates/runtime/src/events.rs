@@ -21,6 +21,9 @@ pub struct Published {
     pub started: Vec<InstanceId>,
     /// Kept for a subscription that opens within the time to live.
     pub buffered: bool,
+    /// Instances waiting for it that this runtime does not own (cluster mode, see
+    /// [`Reach`]): left for their owners.
+    pub elsewhere: Vec<InstanceId>,
 }
 
 /// What broadcasting a signal did.
@@ -28,6 +31,39 @@ pub struct Published {
 pub struct Broadcast {
     pub received: Vec<InstanceId>,
     pub started: Vec<InstanceId>,
+    /// Instances waiting for it that this runtime does not own, left for their owners.
+    pub elsewhere: Vec<InstanceId>,
+}
+
+/// Which instances a publish or a broadcast reaches. On one node (SQLite, the CLI) it is
+/// every instance; in a cluster each node runs only the instances it owns, so the node a
+/// client called delivers to its own and lists the others for their owners, which get
+/// the same message or signal forwarded.
+#[derive(Clone, Copy)]
+pub enum Reach<'a> {
+    /// Every instance; processes with a matching start event start.
+    All,
+    /// What a client sent to this node: the instances `owns` accepts (the others are
+    /// listed as `elsewhere`); processes with a matching start event start. A message is
+    /// buffered only if nothing waits for it anywhere: when some instance elsewhere does,
+    /// the caller buffers it ([`Runtime::buffer_message`]) if none of their owners took it.
+    Owned(&'a dyn Fn(InstanceId) -> bool),
+    /// What another node forwarded: the instances `owns` accepts only. Nothing starts and
+    /// nothing is buffered (the node that received it from the client does both).
+    Forwarded(&'a dyn Fn(InstanceId) -> bool),
+}
+
+impl Reach<'_> {
+    fn owns(&self, instance: InstanceId) -> bool {
+        match self {
+            Reach::All => true,
+            Reach::Owned(owns) | Reach::Forwarded(owns) => owns(instance),
+        }
+    }
+
+    fn starts(&self) -> bool {
+        !matches!(self, Reach::Forwarded(_))
+    }
 }
 
 impl<S: Store> Runtime<S> {
@@ -114,13 +150,31 @@ impl<S: Store> Runtime<S> {
         variables: Context,
         ttl_ms: u64,
     ) -> Result<Published, Error> {
+        self.publish_to(Reach::All, name, correlation_key, variables, ttl_ms)
+    }
+
+    /// [`Runtime::publish`] to the instances `reach` says.
+    pub fn publish_to(
+        &mut self,
+        reach: Reach<'_>,
+        name: &str,
+        correlation_key: &str,
+        variables: Context,
+        ttl_ms: u64,
+    ) -> Result<Published, Error> {
         self.flush()?;
         let mut published = Published::default();
         let subscriptions = self
             .store()
             .subscriptions("message", name, Some(correlation_key))?;
         for row in subscriptions {
-            if published.correlated.contains(&row.instance) {
+            if published.correlated.contains(&row.instance)
+                || published.elsewhere.contains(&row.instance)
+            {
+                continue;
+            }
+            if !reach.owns(row.instance) {
+                published.elsewhere.push(row.instance);
                 continue;
             }
             let command = Command::CorrelateMessage {
@@ -133,22 +187,19 @@ impl<S: Store> Runtime<S> {
                 Err(other) => return Err(other),
             }
         }
-        for (process, start) in
-            self.triggered_starts(|t| matches!(t, Trigger::Message(m) if m.name == name))?
-        {
-            let instance = self.start_at(&process, None, variables.clone(), Some(start))?;
-            published.started.push(instance);
+        if reach.starts() {
+            for (process, start) in
+                self.triggered_starts(|t| matches!(t, Trigger::Message(m) if m.name == name))?
+            {
+                let instance = self.start_at(&process, None, variables.clone(), Some(start))?;
+                published.started.push(instance);
+            }
         }
-        if published.correlated.is_empty() && published.started.is_empty() && ttl_ms > 0 {
-            let now = self.now();
-            self.store_mut().buffer_message(&BufferedMessage {
-                id: 0,
-                name: name.to_string(),
-                correlation_key: correlation_key.to_string(),
-                variables: Value::context(variables),
-                published_at: now,
-                expires_at: now.plus_millis(ttl_ms),
-            })?;
+        let taken = !published.correlated.is_empty()
+            || !published.started.is_empty()
+            || !published.elsewhere.is_empty();
+        if !taken && reach.starts() && ttl_ms > 0 {
+            self.buffer_message(name, correlation_key, variables, ttl_ms)?;
             published.buffered = true;
         }
         // The record of an audited publish commits with what it changed.
@@ -156,12 +207,49 @@ impl<S: Store> Runtime<S> {
         Ok(published)
     }
 
+    /// Keeps a message `ttl_ms` for a subscription that opens later (what a publish
+    /// nobody took does).
+    pub fn buffer_message(
+        &mut self,
+        name: &str,
+        correlation_key: &str,
+        variables: Context,
+        ttl_ms: u64,
+    ) -> Result<(), Error> {
+        let now = self.now();
+        self.store_mut().buffer_message(&BufferedMessage {
+            id: 0,
+            name: name.to_string(),
+            correlation_key: correlation_key.to_string(),
+            variables: Value::context(variables),
+            published_at: now,
+            expires_at: now.plus_millis(ttl_ms),
+        })?;
+        Ok(())
+    }
+
     /// Broadcasts a signal to every instance waiting for it and starts the processes
     /// with a signal start event of that name.
     pub fn broadcast_signal(&mut self, name: &str, variables: Context) -> Result<Broadcast, Error> {
+        self.broadcast_signal_to(Reach::All, name, variables)
+    }
+
+    /// [`Runtime::broadcast_signal`] to the instances `reach` says.
+    pub fn broadcast_signal_to(
+        &mut self,
+        reach: Reach<'_>,
+        name: &str,
+        variables: Context,
+    ) -> Result<Broadcast, Error> {
         let mut broadcast = Broadcast::default();
         let subscriptions = self.store().subscriptions("signal", name, None)?;
         for row in subscriptions {
+            if !reach.owns(row.instance) {
+                if !broadcast.elsewhere.contains(&row.instance) {
+                    broadcast.elsewhere.push(row.instance);
+                }
+                continue;
+            }
             let command = Command::ReceiveSignal {
                 subscription: row.key,
                 variables: variables.clone(),
@@ -172,11 +260,13 @@ impl<S: Store> Runtime<S> {
                 Err(other) => return Err(other),
             }
         }
-        for (process, start) in
-            self.triggered_starts(|t| matches!(t, Trigger::Signal(s) if s == name))?
-        {
-            let instance = self.start_at(&process, None, variables.clone(), Some(start))?;
-            broadcast.started.push(instance);
+        if reach.starts() {
+            for (process, start) in
+                self.triggered_starts(|t| matches!(t, Trigger::Signal(s) if s == name))?
+            {
+                let instance = self.start_at(&process, None, variables.clone(), Some(start))?;
+                broadcast.started.push(instance);
+            }
         }
         Ok(broadcast)
     }

@@ -24,7 +24,13 @@ pub struct ClusterNode {
     pub health: LeaseHealth,
     owners: RwLock<BTreeMap<u32, Owner>>,
     moved: Mutex<Option<PartitionsMoved>>,
+    /// The HTTP client requests are forwarded to other nodes with (`api::forward`): one
+    /// for the process, so connections to each node are reused.
+    client: ureq::Agent,
 }
+
+/// How long connecting to another node may take before it counts as unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Where a request about an instance is served.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +52,29 @@ impl ClusterNode {
             health: LeaseHealth::new(lease),
             owners: RwLock::new(BTreeMap::new()),
             moved: Mutex::new(None),
+            client: ureq::Agent::config_builder()
+                // Another node's answer, problems included, goes to the caller as it is.
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .timeout_connect(Some(CONNECT_TIMEOUT))
+                .build()
+                .into(),
         }
+    }
+
+    /// The client for requests to other nodes.
+    pub fn client(&self) -> &ureq::Agent {
+        &self.client
+    }
+
+    /// This node's address as the others reach it, as of the last beat (`None` while it
+    /// owns no partition).
+    pub fn own_address(&self) -> Option<String> {
+        let owners = self.owners.read().unwrap_or_else(PoisonError::into_inner);
+        owners
+            .values()
+            .find(|o| o.node == self.node_id)
+            .map(|o| o.address.clone())
     }
 
     /// Records a good beat: the owners it saw, and the partitions it moved (passed on to

@@ -3,15 +3,20 @@
 //! activation has its own `leaseId`, and an outcome sent with a lease id that is no longer
 //! current is refused (409 `stale-lease`) and changes nothing.
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
 use baton_auth::Principal;
 use baton_runtime::workers::ActivatedJob;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::forward;
 use super::{AppState, Audit, Body, parse_key, variables, variables_json, whole};
+use crate::cluster::ClusterNode;
 use crate::engine::Activation;
 use crate::problem::{Kind, Problem};
 
@@ -90,8 +95,9 @@ pub struct ActivatedJobs {
 pub async fn activate(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
+    headers: HeaderMap,
     Body(request): Body<ActivateJobs>,
-) -> Result<Json<ActivatedJobs>, Problem> {
+) -> Result<Json<serde_json::Value>, Problem> {
     if request.job_type.is_empty() {
         return Err(Problem::new(Kind::BadRequest, "type must not be empty").at("type"));
     }
@@ -122,13 +128,133 @@ pub async fn activate(
         lease_ms: request.lease_ms,
         wait_ms: request.request_timeout_ms,
     };
-    let jobs = state
-        .engine
-        .activate(caller.tenant.as_str(), activation)
-        .await?;
-    Ok(Json(ActivatedJobs {
-        jobs: jobs.into_iter().map(job).collect(),
-    }))
+    let tenant = caller.tenant.as_str();
+    let jobs = match &state.cluster {
+        Some(cluster) if forward::forwarded_by(&headers).is_none() => {
+            activate_in_cluster(&state, cluster, tenant, &headers, activation).await?
+        }
+        _ => as_json(state.engine.activate(tenant, activation).await?),
+    };
+    Ok(Json(serde_json::json!({ "jobs": jobs })))
+}
+
+fn as_json(jobs: Vec<ActivatedJob>) -> Vec<serde_json::Value> {
+    jobs.into_iter()
+        .map(|activated| serde_json::to_value(job(activated)).unwrap_or_default())
+        .collect()
+}
+
+/// The longest a worker's activation waits on this node's engine before asking the
+/// other nodes again.
+const SLICE: Duration = Duration::from_secs(1);
+
+/// Cluster mode: jobs of every partition, for a worker calling any node. This node's
+/// engine first, without waiting; then, for what is missing, the other nodes (their
+/// engines, without waiting); while there is none anywhere, waiting on this node's
+/// engine a slice at a time and asking the others between slices, until the request's
+/// wait ends.
+async fn activate_in_cluster(
+    state: &AppState,
+    cluster: &Arc<ClusterNode>,
+    tenant: &str,
+    headers: &HeaderMap,
+    activation: Activation,
+) -> Result<Vec<serde_json::Value>, Problem> {
+    let deadline = Instant::now() + Duration::from_millis(activation.wait_ms);
+    let wanted = activation.max_jobs;
+    let mut local = activation.clone();
+    local.wait_ms = 0;
+    let mut jobs = as_json(state.engine.activate(tenant, local.clone()).await?);
+    loop {
+        if jobs.len() < wanted {
+            let missing = wanted - jobs.len();
+            jobs.extend(from_peers(cluster, headers, &activation, missing).await);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if !jobs.is_empty() || left.is_zero() {
+            return Ok(jobs);
+        }
+        let slice = left.min(SLICE);
+        local.wait_ms = u64::try_from(slice.as_millis()).unwrap_or(u64::MAX);
+        let asked = Instant::now();
+        jobs = as_json(state.engine.activate(tenant, local.clone()).await?);
+        // The engine answers a wait early only with jobs, or when the server is shutting
+        // down: then the worker gets its (empty) answer now.
+        if jobs.is_empty() && asked.elapsed() + Duration::from_millis(50) < slice {
+            return Ok(jobs);
+        }
+    }
+}
+
+/// Up to `missing` jobs from the other nodes, asked all at once, each for its share.
+async fn from_peers(
+    cluster: &ClusterNode,
+    headers: &HeaderMap,
+    activation: &Activation,
+    missing: usize,
+) -> Vec<serde_json::Value> {
+    let peers = cluster.peers();
+    if peers.is_empty() {
+        return Vec::new();
+    }
+    // Asking each node for all that is missing could lease more jobs than the worker
+    // takes; each gets a share instead, the odd ones going to a node picked at random
+    // (so no node is always asked for fewer).
+    let first = usize::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos()),
+    )
+    .unwrap_or(0)
+        % peers.len();
+    let asks = peers.iter().enumerate().filter_map(|(n, (node, address))| {
+        let rank = (n + peers.len() - first) % peers.len();
+        let share = missing / peers.len() + usize::from(rank < missing % peers.len());
+        (share > 0).then(|| {
+            let body = serde_json::json!({
+                "type": activation.job_type,
+                "worker": activation.worker,
+                "maxJobs": share,
+                "leaseMs": activation.lease_ms,
+                "requestTimeoutMs": 0,
+            });
+            let outgoing = forward::Outgoing::post_json(
+                cluster,
+                "/v1/jobs/activate",
+                headers,
+                &body,
+                forward::ANSWER_SLACK,
+            );
+            async move {
+                match forward::send(cluster, address, &outgoing).await {
+                    Ok(answer) if answer.status().is_success() => {
+                        serde_json::from_slice::<serde_json::Value>(answer.body())
+                            .ok()
+                            .and_then(|mut json| match json["jobs"].take() {
+                                serde_json::Value::Array(jobs) => Some(jobs),
+                                _ => None,
+                            })
+                            .unwrap_or_default()
+                    }
+                    Ok(answer) => {
+                        tracing::debug!(node, status = %answer.status(), "cluster: a node refused a forwarded activation");
+                        Vec::new()
+                    }
+                    Err(error) => {
+                        // Asked again at the next slice; a dead node is no news worth a warning
+                        // per worker and second.
+                        tracing::debug!(node, ?error, "cluster: a node did not answer a forwarded activation");
+                        Vec::new()
+                    }
+                }
+            }
+        })
+    });
+    futures_util::future::join_all(asks)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 fn job(activated: ActivatedJob) -> Job {

@@ -10,6 +10,7 @@ mod audit;
 mod deployments;
 mod events;
 mod extract;
+pub mod forward;
 mod history;
 mod instances;
 mod jobs;
@@ -389,6 +390,18 @@ impl Routes {
             query: self.documented_query(path, verb).into(),
             action,
         };
+        // In cluster mode a route addressing one instance runs on the instance's owner:
+        // the caller is admitted here, then the request is forwarded (`forward::route`).
+        let route = match (&self.state.cluster, forward::addressing(path)) {
+            (Some(cluster), Some(addressing)) => {
+                let routed = forward::Routed {
+                    cluster: cluster.clone(),
+                    addressing,
+                };
+                route.layer(middleware::from_fn_with_state(routed, forward::route))
+            }
+            _ => route,
+        };
         self.router = self.router.route(
             path,
             route.layer(middleware::from_fn_with_state(endpoint, admit)),
@@ -454,7 +467,13 @@ impl Routes {
 /// it costs a write).
 async fn admit(State(endpoint): State<Endpoint>, mut request: Request, next: Next) -> Response {
     let attempt = crate::auth::Attempt::of(&request);
-    let client = attempt.client().map(|ip| ip.to_string());
+    // A request another node forwarded is recorded with its caller's address.
+    let forwarded_for = endpoint
+        .state
+        .cluster
+        .as_deref()
+        .and_then(|cluster| forward::forwarded_client(cluster, request.headers()));
+    let client = forwarded_for.or(attempt.client()).map(|ip| ip.to_string());
     let token = attempt.token_id();
     let method = request.method().to_string();
     let path = request.uri().path().to_string();

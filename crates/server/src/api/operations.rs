@@ -1,17 +1,22 @@
 //! The rest of the day-to-day work: user tasks, incidents, messages and signals.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse as _, Response};
 use axum::{Extension, Json};
 use baton_auth::Principal;
 use baton_core::{GlobalKey, correlation_key};
 use baton_feel::Value;
+use baton_runtime::events::{self, Reach};
 use baton_store::audit::AuditEntry;
 use baton_store::{IncidentFilter, QueryStore as _, TaskFilter, UserTaskRow};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
+use super::forward;
 use super::{AppState, Audit, Body, OptionalBody, Page, Params, cursor, parse_key, variables};
+use crate::cluster::Route;
 use crate::problem::{Kind, Problem};
 
 #[derive(Deserialize, IntoParams)]
@@ -442,21 +447,35 @@ pub struct Published {
     started: Vec<u64>,
     /// Kept for a later subscription.
     buffered: bool,
+    /// Cluster mode: instances waiting for it whose owning node could not be reached in
+    /// time (they did not get it). On a node's answer to a forwarded publish: the waiting
+    /// instances it does not own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    elsewhere: Vec<u64>,
 }
 
 /// Publish a message by name and correlation key.
+///
+/// In a cluster, the node called delivers it to the waiting instances it owns and
+/// forwards it to the owners of the others; it buffers it (with `ttlMs`) only if no
+/// instance anywhere took it.
 #[utoipa::path(
     post,
     path = "/v1/messages",
     request_body = PublishMessage,
-    responses((status = 200, body = Published), (status = 400, body = Problem))
+    responses(
+        (status = 200, body = Published),
+        (status = 400, body = Problem),
+        (status = 503, description = "Cluster mode: only instances of unreachable nodes wait for it; nothing was done", body = Problem),
+    )
 )]
 pub async fn publish(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
     Extension(audit): Extension<Audit>,
+    headers: HeaderMap,
     Body(request): Body<PublishMessage>,
-) -> Result<Json<Published>, Problem> {
+) -> Result<Response, Problem> {
     let Some(key) = correlation_key(&Value::from_json(&request.correlation_key)) else {
         return Err(Problem::new(
             Kind::BadRequest,
@@ -464,23 +483,119 @@ pub async fn publish(
         )
         .at("correlationKey"));
     };
+    let forwarded = json!({
+        "name": request.name,
+        "correlationKey": request.correlation_key,
+        "variables": request.variables,
+        "reason": request.reason,
+    });
     let variables = variables(request.variables, "variables")?;
-    let entry = audit
-        .entry(None, request.reason)
-        .with_detail("message", &request.name);
+    let forwarded_by = forward::forwarded_by(&headers);
+    let entry = crossing_entry(
+        &audit,
+        request.reason,
+        ("message", &request.name),
+        &forwarded_by,
+    );
+    let tenant = caller.tenant.as_str();
+    let Some(cluster) = state.cluster.clone() else {
+        let published = state
+            .engine
+            .write(tenant, move |rt| {
+                rt.audited(entry, |rt| {
+                    rt.publish(&request.name, &key, variables, request.ttl_ms)
+                })
+            })
+            .await?;
+        return Ok(Json(published_json(&published, Vec::new())).into_response());
+    };
+    let name = request.name.clone();
+    let routes = cluster.clone();
+    let (from_client, buffer_key, buffer_variables) =
+        (forwarded_by.is_none(), key.clone(), variables.clone());
     let published = state
         .engine
-        .write(caller.tenant.as_str(), move |rt| {
+        .write(tenant, move |rt| {
+            let owns = |instance| routes.route(instance) == Route::Local;
+            let reach = if from_client {
+                Reach::Owned(&owns)
+            } else {
+                Reach::Forwarded(&owns)
+            };
             rt.audited(entry, |rt| {
-                rt.publish(&request.name, &key, variables, request.ttl_ms)
+                rt.publish_to(reach, &request.name, &key, variables, request.ttl_ms)
             })
         })
         .await?;
+    if !from_client || published.elsewhere.is_empty() {
+        let elsewhere = published.elsewhere.iter().map(|i| i.0).collect();
+        return Ok(Json(published_json(&published, elsewhere)).into_response());
+    }
+    let outgoing = forward::Outgoing::post_json(
+        &cluster,
+        "/v1/messages",
+        &headers,
+        &forwarded,
+        forward::ANSWER_SLACK,
+    );
+    let pending = published.elsewhere.iter().copied().collect();
+    let fanned = forward::fan_out(&cluster, &outgoing, pending, Vec::new()).await;
+    let mut correlated: Vec<u64> = published.correlated.iter().map(|i| i.0).collect();
+    for answer in &fanned.answers {
+        correlated.extend(forward::instances(answer, "correlated").iter().map(|i| i.0));
+    }
+    correlated.sort_unstable();
+    correlated.dedup();
+    let unreached: Vec<u64> = fanned.unreached.iter().map(|i| i.0).collect();
+    let nobody = correlated.is_empty() && published.started.is_empty();
+    if nobody && !unreached.is_empty() {
+        return Ok(forward::unavailable(format!(
+            "only instances {unreached:?} wait for message '{name}', and the nodes owning \
+             them could not be reached; nothing was done, try again"
+        )));
+    }
+    let mut buffered = false;
+    if nobody && request.ttl_ms > 0 {
+        let ttl = request.ttl_ms;
+        state
+            .engine
+            .write(tenant, move |rt| {
+                rt.buffer_message(&name, &buffer_key, buffer_variables, ttl)
+            })
+            .await?;
+        buffered = true;
+    }
     Ok(Json(Published {
+        correlated,
+        started: published.started.iter().map(|i| i.0).collect(),
+        buffered,
+        elsewhere: unreached,
+    })
+    .into_response())
+}
+
+/// The audit record of a publish or a broadcast (`what`: "message" or "signal" and its
+/// name), naming the node that forwarded it, if one did.
+fn crossing_entry(
+    audit: &Audit,
+    reason: Option<String>,
+    (what, name): (&str, &str),
+    forwarded_by: &Option<String>,
+) -> AuditEntry {
+    let entry = audit.entry(None, reason).with_detail(what, name);
+    match forwarded_by {
+        Some(node) => entry.with_detail("forwarded_by", node),
+        None => entry,
+    }
+}
+
+fn published_json(published: &events::Published, elsewhere: Vec<u64>) -> Published {
+    Published {
         correlated: published.correlated.iter().map(|i| i.0).collect(),
         started: published.started.iter().map(|i| i.0).collect(),
         buffered: published.buffered,
-    }))
+        elsewhere,
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -497,9 +612,18 @@ pub struct BroadcastSignal {
 pub struct Broadcast {
     received: Vec<u64>,
     started: Vec<u64>,
+    /// Cluster mode: instances waiting for it whose owning node could not be reached in
+    /// time (they did not get it). On a node's answer to a forwarded broadcast: the
+    /// waiting instances it does not own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    elsewhere: Vec<u64>,
 }
 
 /// Broadcast a signal to every instance waiting for it.
+///
+/// In a cluster, the node called delivers it to its own instances and starts processes
+/// with a matching signal start event, and forwards it to every other node, each
+/// delivering it to the instances it owns.
 #[utoipa::path(
     post,
     path = "/v1/signals",
@@ -510,20 +634,83 @@ pub async fn signal(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
     Extension(audit): Extension<Audit>,
+    headers: HeaderMap,
     Body(request): Body<BroadcastSignal>,
 ) -> Result<Json<Broadcast>, Problem> {
+    let forwarded = json!({
+        "name": request.name,
+        "variables": request.variables,
+        "reason": request.reason,
+    });
     let variables = variables(request.variables, "variables")?;
-    let entry = audit
-        .entry(None, request.reason)
-        .with_detail("signal", &request.name);
+    let forwarded_by = forward::forwarded_by(&headers);
+    let entry = crossing_entry(
+        &audit,
+        request.reason,
+        ("signal", &request.name),
+        &forwarded_by,
+    );
+    let tenant = caller.tenant.as_str();
+    let Some(cluster) = state.cluster.clone() else {
+        let broadcast = state
+            .engine
+            .write(tenant, move |rt| {
+                rt.audited(entry, |rt| rt.broadcast_signal(&request.name, variables))
+            })
+            .await?;
+        return Ok(Json(broadcast_json(&broadcast, Vec::new(), Vec::new())));
+    };
+    let routes = cluster.clone();
+    let from_client = forwarded_by.is_none();
     let broadcast = state
         .engine
-        .write(caller.tenant.as_str(), move |rt| {
-            rt.audited(entry, |rt| rt.broadcast_signal(&request.name, variables))
+        .write(tenant, move |rt| {
+            let owns = |instance| routes.route(instance) == Route::Local;
+            let reach = if from_client {
+                Reach::Owned(&owns)
+            } else {
+                Reach::Forwarded(&owns)
+            };
+            rt.audited(entry, |rt| {
+                rt.broadcast_signal_to(reach, &request.name, variables)
+            })
         })
         .await?;
-    Ok(Json(Broadcast {
-        received: broadcast.received.iter().map(|i| i.0).collect(),
+    if !from_client {
+        let elsewhere = broadcast.elsewhere.iter().map(|i| i.0).collect();
+        return Ok(Json(broadcast_json(&broadcast, Vec::new(), elsewhere)));
+    }
+    // Every other node gets it, even with nobody waiting there as of this node's read:
+    // an instance may have subscribed since.
+    let outgoing = forward::Outgoing::post_json(
+        &cluster,
+        "/v1/signals",
+        &headers,
+        &forwarded,
+        forward::ANSWER_SLACK,
+    );
+    let pending = broadcast.elsewhere.iter().copied().collect();
+    let fanned = forward::fan_out(&cluster, &outgoing, pending, cluster.peers()).await;
+    let mut received = Vec::new();
+    for answer in &fanned.answers {
+        received.extend(forward::instances(answer, "received").iter().map(|i| i.0));
+    }
+    let unreached = fanned.unreached.iter().map(|i| i.0).collect();
+    Ok(Json(broadcast_json(&broadcast, received, unreached)))
+}
+
+fn broadcast_json(
+    broadcast: &events::Broadcast,
+    mut received_elsewhere: Vec<u64>,
+    elsewhere: Vec<u64>,
+) -> Broadcast {
+    let mut received: Vec<u64> = broadcast.received.iter().map(|i| i.0).collect();
+    received.append(&mut received_elsewhere);
+    received.sort_unstable();
+    received.dedup();
+    Broadcast {
+        received,
         started: broadcast.started.iter().map(|i| i.0).collect(),
-    }))
+        elsewhere,
+    }
 }

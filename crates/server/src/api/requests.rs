@@ -33,7 +33,7 @@ pub(crate) struct ServedTenant(pub TenantId);
 /// Logs and times the request; see the module documentation.
 pub(crate) async fn observe(
     State(metrics): State<Arc<Metrics>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let started = Instant::now();
@@ -51,6 +51,9 @@ pub(crate) async fn observe(
         .map_or("unmatched", MatchedPath::as_str)
         .to_string();
     let path = request.uri().path().to_string();
+    // Carried on when the request is forwarded to another node (cluster mode), so both
+    // nodes' log lines share it.
+    request.headers_mut().insert(REQUEST_ID, id.clone());
     let mut response = next.run(request).await;
     let took = started.elapsed();
     let status = response.status().as_u16();

@@ -1,0 +1,247 @@
+//! Two `baton serve` nodes on one PostgreSQL database answer for each other's instances
+//! (docs/cluster.md, "Commands for foreign instances: forwarding"): node B reads an
+//! instance node A owns, completes a job of it and correlates a message to another.
+//! Runs when `BATON_TEST_PG_URL` names a database to make another beside (dropped after);
+//! without it, a loud notice and a pass.
+
+mod support;
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::Workdir;
+use support::server::{Server, wait_for};
+
+const URL_VARIABLE: &str = "BATON_TEST_PG_URL";
+
+const DOUBLE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+<bpmn:process id="route_double" isExecutable="true">
+<bpmn:startEvent id="start"/>
+<bpmn:serviceTask id="work"><bpmn:extensionElements><zeebe:taskDefinition type="route_double"/></bpmn:extensionElements></bpmn:serviceTask>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="work"/>
+<bpmn:sequenceFlow id="f1" sourceRef="work" targetRef="end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+const MESSAGE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="m" targetNamespace="t">
+<bpmn:message id="msg" name="route-paid"><bpmn:extensionElements><zeebe:subscription correlationKey="=orderId"/></bpmn:extensionElements></bpmn:message>
+<bpmn:process id="route_pay" isExecutable="true">
+<bpmn:startEvent id="start"/>
+<bpmn:intermediateCatchEvent id="paid"><bpmn:messageEventDefinition messageRef="msg"/></bpmn:intermediateCatchEvent>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="paid"/>
+<bpmn:sequenceFlow id="f1" sourceRef="paid" targetRef="end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+/// A database of its own, dropped when the test ends.
+struct Database {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl Database {
+    fn for_test(test: &str) -> Option<Database> {
+        let Some(admin_url) = std::env::var(URL_VARIABLE).ok().filter(|u| !u.is_empty()) else {
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** {test}: skipped: {URL_VARIABLE} is not set (e.g. \
+                 postgres://postgres@127.0.0.1:5432/test); routing between nodes was NOT tested ***\n"
+            );
+            return None;
+        };
+        let name = format!("baton_route_{}_{test}", std::process::id());
+        let (base, query) = match admin_url.split_once('?') {
+            Some((base, query)) => (base, format!("?{query}")),
+            None => (admin_url.as_str(), String::new()),
+        };
+        let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+        let database = Database {
+            url: format!("{server}/{name}{query}"),
+            admin_url: admin_url.clone(),
+            name,
+        };
+        database.admin(&format!("DROP DATABASE IF EXISTS {}", database.name));
+        database.admin(&format!("CREATE DATABASE {}", database.name));
+        Some(database)
+    }
+
+    fn admin(&self, sql: &str) {
+        let mut client =
+            postgres::Client::connect(&self.admin_url, postgres::NoTls).expect("connect");
+        client.batch_execute(sql).expect(sql);
+    }
+
+    /// The address of the node owning `instance`'s partition.
+    fn owner(&self, instance: u64) -> Option<String> {
+        let mut client = postgres::Client::connect(&self.url, postgres::NoTls).expect("connect");
+        let partition = i32::try_from(instance % 32).expect("small");
+        client
+            .query_opt(
+                "SELECT n.address FROM partitions p JOIN cluster_nodes n ON n.id = p.owner
+                 WHERE p.partition = $1 AND p.lease_until > now()",
+                &[&partition],
+            )
+            .expect("owner")
+            .map(|row| row.get(0))
+    }
+
+    /// How many partitions each live node holds, sorted.
+    fn shares(&self) -> Vec<i64> {
+        let mut client = postgres::Client::connect(&self.url, postgres::NoTls).expect("connect");
+        let mut shares: Vec<i64> = client
+            .query(
+                "SELECT count(*) FROM partitions WHERE lease_until > now() GROUP BY owner",
+                &[],
+            )
+            .expect("shares")
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        shares.sort_unstable();
+        shares
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Ok(mut client) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
+            let _ = client.batch_execute(&sql);
+        }
+    }
+}
+
+/// `(status, JSON answer)` of a request to `server`.
+fn call(server: &Server, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let url = format!("{}{path}", server.url);
+    let sent = match (method, body) {
+        ("GET", _) => agent.get(&url).call(),
+        (_, Some(body)) => agent
+            .post(&url)
+            .header("content-type", "application/json")
+            .send(body.to_string()),
+        (_, None) => agent.post(&url).send_empty(),
+    };
+    let mut response = sent.expect("the node answers");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Starts instances of `process` through `server` until one is in a partition `owner`
+/// holds (at once once each node starts instances in its own partitions).
+/// The variables of each start are `variables(n)` for the n-th try: the instance found
+/// and its `n`.
+fn start_owned_by(
+    db: &Database,
+    server: &Server,
+    owner: &str,
+    process: &str,
+    variables: impl Fn(usize) -> Value,
+) -> (u64, usize) {
+    for n in 0..64 {
+        let id = server.start_instance(process, variables(n));
+        if db.owner(id).as_deref() == Some(owner) {
+            return (id, n);
+        }
+    }
+    panic!("no instance landed in a partition of {owner}");
+}
+
+#[test]
+fn a_node_answers_for_instances_the_other_node_owns() {
+    let Some(db) = Database::for_test("forward") else {
+        return;
+    };
+    let w = Workdir::new();
+    let (a, b) = (
+        Server::start_on(&w, &db.url, true),
+        Server::start_on(&w, &db.url, true),
+    );
+    assert!(
+        wait_for(Duration::from_secs(15), || db.shares() == vec![16, 16]),
+        "the nodes share the partitions: {:?}",
+        db.shares()
+    );
+    let a_address = a.url.trim_start_matches("http://").to_string();
+    w.write("double.bpmn", DOUBLE);
+    w.write("pay.bpmn", MESSAGE);
+    a.deploy(&w.path().join("double.bpmn"));
+    a.deploy(&w.path().join("pay.bpmn"));
+
+    // A read through B of an instance A owns.
+    let (id, _) = start_owned_by(&db, &a, &a_address, "route_double", |_| json!({"x": 4}));
+    let (status, got) = call(&b, "GET", &format!("/v1/process-instances/{id}"), None);
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(got["variables"]["x"], 4);
+
+    // A's job, activated and completed through B.
+    let mut key = None;
+    let found = wait_for(Duration::from_secs(10), || {
+        let (status, activated) = call(
+            &b,
+            "POST",
+            "/v1/jobs/activate",
+            Some(json!({"type": "route_double", "worker": "w", "maxJobs": 50,
+                        "leaseMs": 60000})),
+        );
+        assert_eq!(status, 200, "{activated}");
+        key = activated["jobs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|job| {
+                job["key"]
+                    .as_str()
+                    .is_some_and(|k| k.starts_with(&format!("{id}-")))
+            })
+            .map(|job| (job["key"].clone(), job["leaseId"].clone()));
+        key.is_some()
+    });
+    assert!(found, "B activated the job of instance {id}");
+    let (job, lease) = key.expect("a job");
+    let job = job.as_str().expect("key");
+    let (status, answer) = call(
+        &b,
+        "POST",
+        &format!("/v1/jobs/{job}/complete"),
+        Some(json!({"leaseId": lease, "variables": {"result": 8}})),
+    );
+    assert_eq!(status, 204, "{answer}");
+    let done = b.await_state(id, "completed", Duration::from_secs(10));
+    assert_eq!(done["variables"]["result"], 8);
+    assert_eq!(done["path"], json!(["start", "work", "end"]));
+
+    // A message published on B, taken by an instance A owns.
+    let (waiting, n) = start_owned_by(
+        &db,
+        &a,
+        &a_address,
+        "route_pay",
+        |n| json!({ "orderId": format!("o-{n}") }),
+    );
+    let (status, published) = call(
+        &b,
+        "POST",
+        "/v1/messages",
+        Some(
+            json!({"name": "route-paid", "correlationKey": format!("o-{n}"),
+                    "variables": {"amount": 3}}),
+        ),
+    );
+    assert_eq!(status, 200, "{published}");
+    assert_eq!(published["correlated"], json!([waiting]), "{published}");
+    let paid = a.await_state(waiting, "completed", Duration::from_secs(10));
+    assert_eq!(paid["variables"]["amount"], 3);
+}
