@@ -138,3 +138,66 @@ async fn two_relays_deliver_each_others_events_per_tenant_and_not_their_own() {
     relay_a.stop();
     relay_b.stop();
 }
+
+/// Ends this database's sessions named `name` (the relays' connections): as a restarted
+/// database or a dropped connection would.
+/// (On a thread of its own: the synchronous client may not run inside the test's Tokio
+/// runtime.)
+fn terminate(url: &str, name: &str) -> usize {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+                client
+                    .query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                         WHERE application_name = $1 AND datname = current_database()
+                           AND pid <> pg_backend_pid()",
+                        &[&name],
+                    )
+                    .expect("terminate")
+                    .len()
+            })
+            .join()
+            .expect("terminated")
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_connects_again_after_losing_its_connections() {
+    let Some(url) = url("a_relay_connects_again_after_losing_its_connections") else {
+        return;
+    };
+    let channel = channel();
+    let (a, b) = (LiveEvents::default(), LiveEvents::default());
+    let relay_a = Relay::start(&a, &url, "node-a", &channel).expect("relay a");
+    let relay_b = Relay::start(&b, &url, "node-b", &channel).expect("relay b");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(relay_a.is_listening() && relay_b.is_listening()) {
+        assert!(Instant::now() < deadline, "the relays never listened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut on_b = b.follow("default", "t", None).expect("follow");
+    a.publish("default", vec![created(1, 10)]);
+    let quiet = Duration::from_millis(1_500);
+    assert_eq!(drain(&mut on_b, quiet).await, both(&[1]));
+
+    // Every relay connection on this database dies (other tests' relays are on other
+    // databases, or reconnect too). Until each side notices and connects again, what is
+    // sent may be lost; afterwards, events flow again.
+    assert!(terminate(&url, baton_store_any::notify::LISTENER_NAME) >= 2);
+    assert!(terminate(&url, baton_store_any::notify::NOTIFIER_NAME) >= 1);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut instance = 100;
+    loop {
+        instance += 1;
+        a.publish("default", vec![created(instance, 10)]);
+        let seen = drain(&mut on_b, Duration::from_millis(700)).await;
+        if seen.contains(&("instance_created".to_string(), instance)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the relay never came back");
+    }
+    relay_a.stop();
+    relay_b.stop();
+}

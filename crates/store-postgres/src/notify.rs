@@ -28,11 +28,21 @@ pub const MAX_PAYLOAD: usize = 7_999;
 /// connection from a dead one.
 const PING_TIMEOUT: Duration = Duration::from_secs(5);
 
-fn connect(url: &str) -> Result<Client> {
-    Client::connect(url, NoTls).map_err(|e| Error::Open {
+/// The `application_name` of a [`Notifier`]'s connection (`pg_stat_activity` shows it).
+pub const NOTIFIER_NAME: &str = "baton event relay (notify)";
+/// The `application_name` of a [`Listener`]'s connection.
+pub const LISTENER_NAME: &str = "baton event relay (listen)";
+
+fn connect(url: &str, name: &str) -> Result<Client> {
+    let open_err = |e: postgres::Error| Error::Open {
         path: redacted(url),
         message: describe(&e),
-    })
+    };
+    let mut client = Client::connect(url, NoTls).map_err(open_err)?;
+    client
+        .execute("SELECT set_config('application_name', $1, false)", &[&name])
+        .map_err(open_err)?;
+    Ok(client)
 }
 
 /// Sends notifications on one channel.
@@ -44,7 +54,7 @@ pub struct Notifier {
 impl Notifier {
     pub fn connect(url: &str, channel: &str) -> Result<Notifier> {
         Ok(Notifier {
-            client: connect(url)?,
+            client: connect(url, NOTIFIER_NAME)?,
             channel: channel.to_string(),
         })
     }
@@ -73,7 +83,7 @@ pub struct Listener {
 impl Listener {
     /// Connects and starts listening: what is sent from now on is received.
     pub fn connect(url: &str, channel: &str) -> Result<Listener> {
-        let mut client = connect(url)?;
+        let mut client = connect(url, LISTENER_NAME)?;
         client
             .batch_execute(&format!("LISTEN {}", quoted(channel)))
             .map_err(backend)?;
