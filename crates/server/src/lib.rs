@@ -93,6 +93,7 @@ pub fn serve(
         .enable_all()
         .build()?;
     let live = LiveEvents::default();
+    // Before the engine starts, so that its first commits reach the other nodes too.
     let _relay = cluster
         .as_ref()
         .map(|c| relay::Relay::start(&live, &c.database_url, &c.node_id, relay::EVENTS_CHANNEL))
