@@ -15,6 +15,7 @@ pub mod live;
 pub mod logging;
 pub mod metrics;
 pub mod problem;
+pub mod relay;
 pub mod throttle;
 pub mod traces;
 
@@ -92,6 +93,11 @@ pub fn serve(
         .enable_all()
         .build()?;
     let live = LiveEvents::default();
+    // Before the engine starts, so that its first commits reach the other nodes too.
+    let _relay = cluster
+        .as_ref()
+        .map(|c| relay::Relay::start(&live, &c.database_url, &c.node_id, relay::EVENTS_CHANNEL))
+        .transpose()?;
     let traces = match traces {
         Some(settings) => {
             let url = settings.traces_url.clone();

@@ -15,12 +15,19 @@
 //!
 //! Numbers restart with the server; a `Last-Event-ID` beyond the current numbering (from
 //! before a restart) replays the whole backlog.
+//!
+//! In a cluster, what this node's engine publishes is also handed to the event relay
+//! ([`LiveEvents::relay_to`], [`crate::relay`]), and the other nodes' events come back
+//! through [`LiveEvents::publish_relayed`], numbered here like this node's own. Relayed
+//! events are never handed to the relay again, so nothing goes round in circles.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use baton_runtime::Committed;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 /// Events kept per tenant for clients that reconnect.
@@ -33,10 +40,12 @@ pub const BACKLOG_BYTES: usize = 64 * 1024 * 1024;
 /// Events a stream takes from the backlog at a time.
 const CHUNK: usize = 64;
 
-/// One journal event as a stream sees it.
-#[derive(Debug, Serialize)]
+/// One journal event as a stream sees it (and as the relay carries it between nodes,
+/// where `id` is the sending node's number and is replaced by the receiver's).
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LiveEvent {
+    #[serde(default)]
     pub id: u64,
     /// The journal event's type without its version: `element_activated`, `job_created`,
     /// `incident_raised`, `instance_completed`...
@@ -76,15 +85,25 @@ impl Backlog {
         self.events.front().map_or(self.next_id, |e| e.id)
     }
 
-    fn push(&mut self, event: Published) {
+    /// Numbers `event`, keeps it, and returns it as kept.
+    fn push(&mut self, mut event: LiveEvent) -> Arc<Published> {
+        event.id = self.next_id;
+        let event = Arc::new(Published {
+            json: serde_json::to_string(&event).unwrap_or_default(),
+            id: event.id,
+            kind: event.kind,
+            instance: event.instance,
+            process_id: event.process_id,
+        });
         self.bytes += event.json.len();
-        self.events.push_back(Arc::new(event));
+        self.events.push_back(event.clone());
         self.next_id += 1;
         while self.events.len() > BACKLOG || (self.bytes > BACKLOG_BYTES && self.events.len() > 1) {
             if let Some(old) = self.events.pop_front() {
                 self.bytes -= old.json.len();
             }
         }
+        event
     }
 }
 
@@ -147,6 +166,22 @@ struct Open {
     per_token: HashMap<String, usize>,
 }
 
+/// What this node published in one go, for the relay to send to the other nodes.
+#[derive(Debug)]
+pub struct Outgoing {
+    pub tenant: String,
+    pub events: Vec<Arc<Published>>,
+}
+
+/// Where published events go besides the streams: the relay's queue, bounded so a slow
+/// database never holds up (or swells) the engine; what does not fit is dropped and
+/// counted.
+#[derive(Default)]
+struct RelayTap {
+    queue: OnceLock<SyncSender<Outgoing>>,
+    dropped: AtomicU64,
+}
+
 /// Every tenant's live events. Shared by the engine threads (which publish) and the
 /// stream handlers (which follow).
 #[derive(Clone, Default)]
@@ -154,6 +189,7 @@ pub struct LiveEvents {
     hubs: Arc<Mutex<HashMap<String, Arc<Hub>>>>,
     open: Arc<Mutex<Open>>,
     limits: StreamLimits,
+    relay: Arc<RelayTap>,
 }
 
 impl LiveEvents {
@@ -171,38 +207,83 @@ impl LiveEvents {
             .clone()
     }
 
-    /// Numbers and keeps the events of `commits` in `tenant`, and wakes its streams.
+    /// Numbers and keeps the events of `commits` in `tenant`, wakes its streams, and hands
+    /// them to the relay if there is one.
     pub fn publish(&self, tenant: &str, commits: Vec<Committed>) {
-        if commits.is_empty() {
+        let events = commits.into_iter().flat_map(|commit| {
+            let (instance, process_id, first_seq, at) = (
+                commit.instance.0,
+                commit.process_id,
+                commit.first_seq,
+                commit.at.0,
+            );
+            commit
+                .events
+                .into_iter()
+                .enumerate()
+                .map(move |(offset, event)| {
+                    let (kind, fields) = split(&event);
+                    LiveEvent {
+                        id: 0,
+                        kind,
+                        instance,
+                        process_id: process_id.clone(),
+                        seq: first_seq + offset as u64,
+                        at,
+                        event: fields,
+                    }
+                })
+        });
+        let published = self.keep(tenant, events);
+        if published.is_empty() {
             return;
         }
-        let hub = self.hub(tenant);
-        {
-            let mut backlog = lock(&hub.backlog);
-            for commit in commits {
-                for (offset, event) in commit.events.into_iter().enumerate() {
-                    let (kind, fields) = split(&event);
-                    let live = LiveEvent {
-                        id: backlog.next_id,
-                        kind,
-                        instance: commit.instance.0,
-                        process_id: commit.process_id.clone(),
-                        seq: commit.first_seq + offset as u64,
-                        at: commit.at.0,
-                        event: fields,
-                    };
-                    let json = serde_json::to_string(&live).unwrap_or_default();
-                    backlog.push(Published {
-                        id: live.id,
-                        kind: live.kind,
-                        instance: live.instance,
-                        process_id: live.process_id,
-                        json,
-                    });
+        if let Some(queue) = self.relay.queue.get() {
+            let outgoing = Outgoing {
+                tenant: tenant.to_string(),
+                events: published,
+            };
+            match queue.try_send(outgoing) {
+                Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+                Err(TrySendError::Full(outgoing)) => {
+                    self.relay
+                        .dropped
+                        .fetch_add(outgoing.events.len() as u64, Ordering::Relaxed);
                 }
             }
         }
+    }
+
+    /// Numbers and keeps events another node published in `tenant` (received by the
+    /// relay), and wakes its streams; they are not handed to the relay again.
+    pub fn publish_relayed(&self, tenant: &str, events: Vec<LiveEvent>) {
+        self.keep(tenant, events.into_iter());
+    }
+
+    /// Sends what this node publishes from now on to `queue` as well (once: the first
+    /// queue given is kept). When the queue is full, events are dropped rather than
+    /// waited for, and counted ([`LiveEvents::take_relay_dropped`]).
+    pub fn relay_to(&self, queue: SyncSender<Outgoing>) -> bool {
+        self.relay.queue.set(queue).is_ok()
+    }
+
+    /// How many events the relay's full queue dropped since the last call.
+    pub fn take_relay_dropped(&self) -> u64 {
+        self.relay.dropped.swap(0, Ordering::Relaxed)
+    }
+
+    fn keep(&self, tenant: &str, events: impl Iterator<Item = LiveEvent>) -> Vec<Arc<Published>> {
+        let mut events = events.peekable();
+        if events.peek().is_none() {
+            return Vec::new();
+        }
+        let hub = self.hub(tenant);
+        let published: Vec<Arc<Published>> = {
+            let mut backlog = lock(&hub.backlog);
+            events.map(|event| backlog.push(event)).collect()
+        };
         lock(&hub.changed).send_replace(());
+        published
     }
 
     /// Opens a stream of `tenant`'s events for the holder of `token_id`: from the kept

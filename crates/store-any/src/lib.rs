@@ -24,7 +24,7 @@ use baton_store::{
     TokenStore, TraceOutbox, UserTaskRow, VariableRow,
 };
 use baton_store::{CachedAnswer, LlmCacheStore};
-pub use baton_store_postgres::{Copied, Loaded, PgStore, cluster};
+pub use baton_store_postgres::{Copied, Loaded, PgStore, cluster, notify};
 
 pub use crate::copy::copy;
 pub use baton_store_sqlite::{Durability, SqliteStore};

@@ -374,6 +374,8 @@ pub struct NodeStatus {
     pub heartbeat_age_ms: i64,
     /// The partitions whose unexpired lease it holds.
     pub partitions: u32,
+    /// The active instances of those partitions, in every tenant.
+    pub instances: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -398,12 +400,15 @@ pub fn status(store: &PgStore) -> Result<Vec<NodeStatus>> {
             &[],
         )
         .map_err(backend)?;
+    let instances = active_instances_by_owner(&mut client, store)?;
     rows.iter()
         .map(|row| {
             let live: bool = get(row, 5)?;
             let partitions: i64 = get(row, 6)?;
+            let id: String = get(row, 0)?;
             Ok(NodeStatus {
-                id: get(row, 0)?,
+                instances: instances.get(&id).copied().unwrap_or(0),
+                id,
                 address: get(row, 1)?,
                 state: if live {
                     NodeState::Live
@@ -417,4 +422,42 @@ pub fn status(store: &PgStore) -> Result<Vec<NodeStatus>> {
             })
         })
         .collect()
+}
+
+/// Node id → the active instances of the partitions it holds an unexpired lease on:
+/// those of the store's schema and, for the default schema, of every tenant's (one lease
+/// covers an instance id in every tenant).
+fn active_instances_by_owner(
+    client: &mut Client,
+    store: &PgStore,
+) -> Result<BTreeMap<String, u64>> {
+    let mut schemas = vec![store.schema().to_string()];
+    if store.schema() == crate::DEFAULT_SCHEMA {
+        schemas.extend(
+            PgStore::tenants(store.url())?
+                .iter()
+                .map(|tenant| crate::tenant_schema(tenant)),
+        );
+    }
+    let mut counts = BTreeMap::new();
+    for schema in schemas {
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT p.owner, count(*) FROM {}.instances i
+                     JOIN partitions p ON p.partition = i.instance % $1
+                     WHERE i.state = 'active' AND p.owner IS NOT NULL AND p.lease_until > now()
+                     GROUP BY p.owner",
+                    quoted(&schema)
+                ),
+                &[&i64::from(PARTITIONS)],
+            )
+            .map_err(backend)?;
+        for row in &rows {
+            let owner: String = get(row, 0)?;
+            let count: i64 = get(row, 1)?;
+            *counts.entry(owner).or_default() += u64::try_from(count).unwrap_or(0);
+        }
+    }
+    Ok(counts)
 }

@@ -25,6 +25,7 @@ mod copy;
 mod counts;
 mod history;
 mod llm_cache;
+pub mod notify;
 mod rows;
 mod sql;
 mod tokens;

@@ -38,11 +38,19 @@ pub fn status(db: Option<&Path>, json: bool) -> Result<u8> {
                     },
                     format!("{} ms ago", n.heartbeat_age_ms),
                     format!("{}/{}", n.partitions, cluster::PARTITIONS),
+                    n.instances.to_string(),
                 ]
             })
             .collect();
         output::table(
-            &["node", "address", "state", "heartbeat", "partitions"],
+            &[
+                "node",
+                "address",
+                "state",
+                "heartbeat",
+                "partitions",
+                "instances",
+            ],
             &rows,
         )?;
     }
