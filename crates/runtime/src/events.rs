@@ -128,7 +128,18 @@ impl<S: Store> Runtime<S> {
             }
             Effect::SignalThrown { name, variables } => {
                 self.flush()?;
-                self.broadcast_signal(&name, variables).map(|_| ())
+                // In cluster mode only this node's instances can be reached from inside
+                // the engine: another node's would fence the whole batch. Signals
+                // thrown by a process do not cross nodes yet (docs/cluster.md).
+                match self.ownership.clone() {
+                    None => self.broadcast_signal(&name, variables)?,
+                    Some(owns) => self.broadcast_signal_to(
+                        Reach::Owned(&|instance| owns(instance)),
+                        &name,
+                        variables,
+                    )?,
+                };
+                Ok(())
             }
             Effect::Subscribed { .. }
             | Effect::JobReady { .. }

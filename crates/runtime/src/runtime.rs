@@ -200,7 +200,7 @@ pub struct Runtime<S: Store> {
     node: String,
     /// Cluster mode: the instances this node may run (`None`: every one, as on SQLite
     /// and in the CLI). See [`Runtime::set_ownership`].
-    ownership: Option<Ownership>,
+    pub(crate) ownership: Option<Ownership>,
     /// The partitions whose open work (jobs, leases, timers) is in memory.
     loaded: BTreeSet<u32>,
     /// Ids reserved from the shared sequence in owned partitions, not handed out yet.

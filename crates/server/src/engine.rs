@@ -758,10 +758,26 @@ fn serve_waiters(rt: &mut Rt, waiters: &mut Vec<Waiter>, no_waiting: bool) {
             }
         }
         Err(error) => {
+            // A fenced batch is the cluster moving a partition, which the worker rides
+            // out by asking again (503), not a failure of the store (500).
+            let fenced = match &error {
+                baton_runtime::Error::Store(baton_store::Error::Fenced { instances }) => {
+                    Some(instances.clone())
+                }
+                _ => None,
+            };
             let why = error.to_string();
             for (reply, jobs) in activated {
                 rt.unlease(&jobs);
-                let _ = reply.send(Err(EngineError::CommitFailed(why.clone())));
+                let answer = match &fenced {
+                    Some(instances) => EngineError::Runtime(baton_runtime::Error::Store(
+                        baton_store::Error::Fenced {
+                            instances: instances.clone(),
+                        },
+                    )),
+                    None => EngineError::CommitFailed(why.clone()),
+                };
+                let _ = reply.send(Err(answer));
             }
         }
     }
