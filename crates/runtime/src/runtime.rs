@@ -781,6 +781,43 @@ impl<S: Store> Runtime<S> {
             .ok_or_else(|| Error::Store(baton_store::Error::Corrupt("no instance id".into())))
     }
 
+    /// A new id for a child of `parent` (a call activity's instance). In cluster mode it
+    /// is in the parent's partition, so that parent and child always have one owner: a
+    /// child's completion, an error it throws or a parent cancelling it never crosses
+    /// nodes, whichever way partitions move.
+    fn new_child_id(&mut self, parent: InstanceId) -> Result<InstanceId, Error> {
+        if self.ownership.is_none() {
+            return self.new_id();
+        }
+        let partition = partition_of(parent.0);
+        loop {
+            if let Some(at) = self
+                .id_pool
+                .iter()
+                .position(|id| partition_of(id.0) == partition)
+            {
+                if let Some(id) = self.id_pool.remove(at) {
+                    return Ok(id);
+                }
+            }
+            // Each reserved block holds ID_BLOCKS ids of every partition, so one round
+            // always finds one (the parent's partition is owned: its command runs here).
+            let size = ID_BLOCKS * u64::from(PARTITIONS);
+            let first = self.store.reserve_instance_ids(size)?;
+            let owns = self.ownership.clone();
+            self.id_pool.extend(
+                (first.0..first.0 + size)
+                    .map(InstanceId)
+                    .filter(|id| owns.as_ref().is_none_or(|owns| owns(*id))),
+            );
+            if !self.owns(parent) {
+                return Err(Error::Store(baton_store::Error::Fenced {
+                    instances: vec![parent],
+                }));
+            }
+        }
+    }
+
     /// Executes a command on an existing instance (staged; call [`Runtime::flush`]). In
     /// cluster mode a command for another node's instance is refused at once with
     /// [`baton_store::Error::Fenced`], as its commit would be, rather than staged to fail
@@ -983,7 +1020,7 @@ impl<S: Store> Runtime<S> {
                         }
                         Err(e) => return Err(e),
                     };
-                    let child = self.new_id()?;
+                    let child = self.new_child_id(parent.instance)?;
                     let started = Command::ChildStarted {
                         element: parent.element,
                         child,

@@ -242,6 +242,58 @@ fn new_instances_get_ids_in_owned_partitions_only() {
     assert!(matches!(refused, Err(Error::NoPartition)), "{refused:?}");
 }
 
+/// A call activity whose child (`double`) waits for a job.
+const CALLER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="c" targetNamespace="t">
+<bpmn:process id="caller" isExecutable="true">
+<bpmn:startEvent id="c_start"/>
+<bpmn:callActivity id="call"><bpmn:extensionElements><zeebe:calledElement processId="double"/></bpmn:extensionElements></bpmn:callActivity>
+<bpmn:endEvent id="c_end"/>
+<bpmn:sequenceFlow id="c_f0" sourceRef="c_start" targetRef="call"/>
+<bpmn:sequenceFlow id="c_f1" sourceRef="call" targetRef="c_end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+#[test]
+fn a_call_activitys_child_lives_in_its_parents_partition() {
+    let world = World::new();
+    let node = owned([3, 7, 20]);
+    let mut runtime = world.runtime(Some(&node));
+    deploy(&mut runtime);
+    runtime
+        .deploy(&[Source {
+            name: "caller.bpmn".into(),
+            text: CALLER.to_string(),
+        }])
+        .expect("deploy the caller");
+    runtime.recover().expect("recover");
+    let parents: Vec<InstanceId> = (0..12)
+        .map(|_| {
+            runtime
+                .start("caller", None, Context::new())
+                .expect("start")
+        })
+        .collect();
+    runtime.flush().expect("flush");
+    let rows = runtime
+        .store()
+        .instances(&baton_store::InstanceFilter::default())
+        .expect("instances");
+    let children: Vec<(InstanceId, InstanceId)> = rows
+        .iter()
+        .filter_map(|row| row.parent.map(|parent| (parent, row.instance)))
+        .collect();
+    assert_eq!(children.len(), parents.len(), "{rows:?}");
+    for (parent, child) in &children {
+        assert!(parents.contains(parent));
+        assert_eq!(
+            partition_of(parent.0),
+            partition_of(child.0),
+            "child {child} of {parent} must share its partition, so one node owns both"
+        );
+    }
+}
+
 #[test]
 fn without_ownership_every_instance_is_this_runtimes() {
     let world = World::new();
