@@ -245,3 +245,58 @@ fn a_node_answers_for_instances_the_other_node_owns() {
     let paid = a.await_state(waiting, "completed", Duration::from_secs(10));
     assert_eq!(paid["variables"]["amount"], 3);
 }
+
+/// A process waiting for signal `route-go`, and one throwing it.
+const SIGNALS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="s" targetNamespace="t">
+<bpmn:signal id="sig" name="route-go"/>
+<bpmn:process id="route_catch" isExecutable="true">
+<bpmn:startEvent id="start"/>
+<bpmn:intermediateCatchEvent id="go"><bpmn:signalEventDefinition signalRef="sig"/></bpmn:intermediateCatchEvent>
+<bpmn:endEvent id="end"/>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="go"/>
+<bpmn:sequenceFlow id="f1" sourceRef="go" targetRef="end"/>
+</bpmn:process>
+<bpmn:process id="route_throw" isExecutable="true">
+<bpmn:startEvent id="t_start"/>
+<bpmn:intermediateThrowEvent id="throw"><bpmn:signalEventDefinition signalRef="sig"/></bpmn:intermediateThrowEvent>
+<bpmn:endEvent id="t_end"/>
+<bpmn:sequenceFlow id="t_f0" sourceRef="t_start" targetRef="throw"/>
+<bpmn:sequenceFlow id="t_f1" sourceRef="throw" targetRef="t_end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+#[test]
+fn a_signal_thrown_by_a_process_reaches_instances_on_every_node() {
+    let Some(db) = Database::for_test("thrown") else {
+        return;
+    };
+    let w = Workdir::new();
+    let (a, b) = (
+        Server::start_on(&w, &db.url, true),
+        Server::start_on(&w, &db.url, true),
+    );
+    assert!(
+        wait_for(Duration::from_secs(15), || db.shares() == vec![16, 16]),
+        "the nodes share the partitions: {:?}",
+        db.shares()
+    );
+    let a_address = a.url.trim_start_matches("http://").to_string();
+    let b_address = b.url.trim_start_matches("http://").to_string();
+    w.write("signals.bpmn", SIGNALS);
+    a.deploy(&w.path().join("signals.bpmn"));
+    let (on_a, _) = start_owned_by(&db, &a, &a_address, "route_catch", |_| json!({}));
+    let (on_b, _) = start_owned_by(&db, &b, &b_address, "route_catch", |_| json!({}));
+    for id in [on_a, on_b] {
+        let (status, got) = call(&a, "GET", &format!("/v1/process-instances/{id}"), None);
+        assert_eq!(status, 200, "{got}");
+        assert_eq!(got["state"], "waiting", "{got}");
+    }
+    // Thrown on A: A's waiting instance gets it from A's engine, B's through the relay.
+    let (thrower, _) = start_owned_by(&db, &a, &a_address, "route_throw", |_| json!({}));
+    a.await_state(thrower, "completed", Duration::from_secs(10));
+    let mine = a.await_state(on_a, "completed", Duration::from_secs(10));
+    assert_eq!(mine["path"], json!(["start", "go", "end"]));
+    let theirs = b.await_state(on_b, "completed", Duration::from_secs(10));
+    assert_eq!(theirs["path"], json!(["start", "go", "end"]));
+}

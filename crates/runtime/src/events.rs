@@ -128,17 +128,24 @@ impl<S: Store> Runtime<S> {
             }
             Effect::SignalThrown { name, variables } => {
                 self.flush()?;
-                // In cluster mode only this node's instances can be reached from inside
-                // the engine: another node's would fence the whole batch. Signals
-                // thrown by a process do not cross nodes yet (docs/cluster.md).
+                // In cluster mode only this node's instances are reached from inside the
+                // engine (another node's would fence the whole batch); the server sends
+                // the signal on to the other nodes ([`Runtime::take_thrown_signals`]).
                 match self.ownership.clone() {
-                    None => self.broadcast_signal(&name, variables)?,
-                    Some(owns) => self.broadcast_signal_to(
-                        Reach::Owned(&|instance| owns(instance)),
-                        &name,
-                        variables,
-                    )?,
-                };
+                    None => {
+                        self.broadcast_signal(&name, variables)?;
+                    }
+                    Some(owns) => {
+                        self.broadcast_signal_to(
+                            Reach::Owned(&|instance| owns(instance)),
+                            &name,
+                            variables.clone(),
+                        )?;
+                        // Every other node gets it, even with nobody waiting there as of
+                        // this read: an instance may have subscribed since.
+                        self.thrown_signals.push((name, variables));
+                    }
+                }
                 Ok(())
             }
             Effect::Subscribed { .. }
@@ -280,6 +287,26 @@ impl<S: Store> Runtime<S> {
             }
         }
         Ok(broadcast)
+    }
+
+    /// Signals thrown by this node's instances since the last call, in cluster mode, for
+    /// the server to send to the other nodes (each delivering them with
+    /// [`Runtime::receive_thrown_signal`]). Taken after their throw was committed.
+    pub fn take_thrown_signals(&mut self) -> Vec<(String, Context)> {
+        std::mem::take(&mut self.thrown_signals)
+    }
+
+    /// A signal another node's instance threw: delivered to the instances this node owns
+    /// only (never starting instances: the throwing node did that).
+    pub fn receive_thrown_signal(
+        &mut self,
+        name: &str,
+        variables: Context,
+    ) -> Result<Broadcast, Error> {
+        match self.ownership.clone() {
+            Some(owns) => self.broadcast_signal_to(Reach::Forwarded(&|i| owns(i)), name, variables),
+            None => self.broadcast_signal_to(Reach::Forwarded(&|_| true), name, variables),
+        }
     }
 
     /// Start events of the latest deployed processes whose trigger matches.

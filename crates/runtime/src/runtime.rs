@@ -201,6 +201,9 @@ pub struct Runtime<S: Store> {
     /// Cluster mode: the instances this node may run (`None`: every one, as on SQLite
     /// and in the CLI). See [`Runtime::set_ownership`].
     pub(crate) ownership: Option<Ownership>,
+    /// Cluster mode: signals thrown here, for the other nodes
+    /// ([`Runtime::take_thrown_signals`]).
+    pub(crate) thrown_signals: Vec<(String, Context)>,
     /// The partitions whose open work (jobs, leases, timers) is in memory.
     loaded: BTreeSet<u32>,
     /// Ids reserved from the shared sequence in owned partitions, not handed out yet.
@@ -276,6 +279,7 @@ impl<S: Store> Runtime<S> {
             node: config.server.node_name(),
             config,
             ownership: None,
+            thrown_signals: Vec::new(),
             loaded: BTreeSet::new(),
             id_pool: VecDeque::new(),
         }
@@ -795,10 +799,9 @@ impl<S: Store> Runtime<S> {
                 .id_pool
                 .iter()
                 .position(|id| partition_of(id.0) == partition)
+                && let Some(id) = self.id_pool.remove(at)
             {
-                if let Some(id) = self.id_pool.remove(at) {
-                    return Ok(id);
-                }
+                return Ok(id);
             }
             // Each reserved block holds ID_BLOCKS ids of every partition, so one round
             // always finds one (the parent's partition is owned: its command runs here).

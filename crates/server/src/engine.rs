@@ -23,7 +23,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -38,6 +38,7 @@ use tokio::sync::oneshot;
 
 use crate::live::LiveEvents;
 use crate::metrics::{LaneMetrics, Metrics};
+use crate::signal_relay::ThrownSignal;
 use crate::traces::Traces;
 
 /// The tenant of the server's own store (`--db`), which also keeps the API tokens.
@@ -180,6 +181,9 @@ struct Shared {
     draining: AtomicBool,
     /// Set by [`EngineThread::stop`]: no lane is opened any more.
     stopped: AtomicBool,
+    /// Cluster mode: where signals thrown by this node's instances go, to reach the other
+    /// nodes' ([`crate::signal_relay`]).
+    thrown_signals: Mutex<Option<SyncSender<ThrownSignal>>>,
 }
 
 /// A tenant's engine thread and how to reach it.
@@ -242,6 +246,7 @@ impl Engine {
             metrics: Arc::new(Metrics::new()),
             draining: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
+            thrown_signals: Mutex::new(None),
         });
         let engine = Engine {
             shared: shared.clone(),
@@ -369,6 +374,12 @@ impl Engine {
             Box::new(|_| {})
         });
         self.send(tenant, Message::Work(work))
+    }
+
+    /// Cluster mode: signals thrown by this node's instances are sent to `to` once their
+    /// throw is committed (a full queue drops them, logged: the engine never waits).
+    pub fn relay_thrown_signals(&self, to: SyncSender<ThrownSignal>) {
+        *lock(&self.shared.thrown_signals) = Some(to);
     }
 
     /// Stops making workers wait (the server is shutting down).
@@ -681,6 +692,21 @@ fn opened(shared: &Shared, tenant: &str, rt: &mut Rt, metrics: &mut LaneMetrics)
 /// Hands what was committed since the last call to the metrics, the event streams and
 /// traces.
 fn publish(shared: &Shared, tenant: &str, rt: &mut Rt, metrics: &mut LaneMetrics) {
+    let thrown = rt.take_thrown_signals();
+    if !thrown.is_empty()
+        && let Some(to) = lock(&shared.thrown_signals).as_ref()
+    {
+        for (name, variables) in thrown {
+            let signal = ThrownSignal {
+                tenant: tenant.to_string(),
+                name,
+                variables,
+            };
+            if to.try_send(signal).is_err() {
+                tracing::warn!(%tenant, "cluster: a thrown signal could not be queued for the other nodes");
+            }
+        }
+    }
     let commits = rt.take_commits();
     if commits.is_empty() {
         return;

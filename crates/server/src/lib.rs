@@ -16,6 +16,7 @@ pub mod logging;
 pub mod metrics;
 pub mod problem;
 pub mod relay;
+pub mod signal_relay;
 pub mod throttle;
 pub mod traces;
 
@@ -108,6 +109,17 @@ pub fn serve(
         None => None,
     };
     let (engine, engine_thread) = Engine::start_traced(tenants, live.clone(), traces.clone())?;
+    let _signal_relay = cluster
+        .as_ref()
+        .map(|c| {
+            signal_relay::SignalRelay::start(
+                &engine,
+                &c.database_url,
+                &c.node_id,
+                signal_relay::SIGNALS_CHANNEL,
+            )
+        })
+        .transpose()?;
     if let Some(cluster) = &cluster {
         // Beats from now on move work between lanes; what moved before (the first beat,
         // in joining) was recovered by the lanes as they opened.
