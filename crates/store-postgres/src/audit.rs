@@ -24,27 +24,59 @@ pub(crate) fn append<C: GenericClient>(
     }
     sql.lock(namespace, Lock::Audit)?;
     let (records, new_head) = audit::seal_all(entries, head(sql)?.as_ref());
+    // One statement for the batch's records, in chain order.
+    let (mut seq, mut at, mut actor, mut action, mut instance, mut detail) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    let (mut payload_digest, mut reason, mut outcome, mut node, mut client, mut hash) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
     for r in &records {
-        sql.execute(
-            &format!(
-                "INSERT INTO audit ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-            ),
-            &[
-                &big(r.seq),
-                &r.at,
-                &r.actor,
-                &r.action,
-                &r.instance.map(big),
-                &r.detail,
-                &r.payload_digest,
-                &r.reason,
-                &r.outcome,
-                &r.node,
-                &r.client,
-                &r.hash,
-            ],
-        )?;
+        seq.push(big(r.seq));
+        at.push(r.at);
+        actor.push(r.actor.as_str());
+        action.push(r.action.as_str());
+        instance.push(r.instance.map(big));
+        detail.push(r.detail.as_str());
+        payload_digest.push(r.payload_digest.as_deref());
+        reason.push(r.reason.as_deref());
+        outcome.push(r.outcome.as_str());
+        node.push(r.node.as_str());
+        client.push(r.client.as_deref());
+        hash.push(r.hash.as_str());
     }
+    sql.execute(
+        &format!(
+            "INSERT INTO audit ({COLUMNS})
+             SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[],
+                                  $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[],
+                                  $11::TEXT[], $12::TEXT[])"
+        ),
+        &[
+            &seq,
+            &at,
+            &actor,
+            &action,
+            &instance,
+            &detail,
+            &payload_digest,
+            &reason,
+            &outcome,
+            &node,
+            &client,
+            &hash,
+        ],
+    )?;
     sql.execute(
         "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2)
          ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",

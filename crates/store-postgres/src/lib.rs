@@ -21,6 +21,7 @@
 
 mod audit;
 pub mod cluster;
+mod commit;
 mod copy;
 mod counts;
 mod history;
@@ -524,37 +525,7 @@ impl JournalStore for PgStore {
                 let instances = ordered.iter().map(|append| append.instance).collect();
                 fence.check(sql, &instances)?;
             }
-            for append in ordered {
-                // The primary key (instance, seq) is what keeps two writers apart: of two
-                // processes appending at one position, the second waits for the first's
-                // transaction and then inserts nothing.
-                let inserted = sql.execute(
-                    "INSERT INTO journal (instance, seq, at, events) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (instance, seq) DO NOTHING",
-                    &[
-                        &big(append.instance.0),
-                        &big(append.first_seq),
-                        &append.at.0,
-                        &append.events_json,
-                    ],
-                )?;
-                if inserted == 0 {
-                    // Returning an error rolls back everything this batch wrote.
-                    return Err(Error::Conflict(append.instance));
-                }
-                rows::write(sql, &append.rows)?;
-                if let Some(through) = append.rows.trace_through {
-                    sql.execute(
-                        "INSERT INTO trace_outbox (instance, from_seq, to_seq) VALUES ($1, $2, $3)
-                         ON CONFLICT (instance) DO UPDATE SET to_seq = excluded.to_seq",
-                        &[
-                            &big(append.instance.0),
-                            &big(append.first_seq),
-                            &big(through),
-                        ],
-                    )?;
-                }
-            }
+            commit::write(sql, &ordered)?;
             audit::append(sql, namespace, audit)?;
             Ok(())
         })
