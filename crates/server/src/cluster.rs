@@ -150,6 +150,14 @@ impl LeaseHealth {
     pub fn check(&self) -> Result<String, String> {
         let last = *self.last.lock().unwrap_or_else(PoisonError::into_inner);
         match last {
+            // Until it holds a partition a node can start no instance (ids come from
+            // owned partitions): while a cluster forms, or while a restarted node waits
+            // for its predecessor's leases to run out.
+            Some((at, 0)) if at.elapsed() < self.lease => Err(
+                "this cluster node holds no partition yet (the cluster is forming, or the \
+                 leases of a node that stopped have not run out): it cannot start instances"
+                    .to_string(),
+            ),
             Some((at, partitions)) if at.elapsed() < self.lease => Ok(format!(
                 "cluster node, {partitions} partition(s) leased, last heartbeat {} ms ago",
                 at.elapsed().as_millis()
@@ -173,6 +181,9 @@ mod tests {
     fn ready_only_while_the_last_beat_is_younger_than_the_lease() {
         let health = LeaseHealth::new(Duration::from_millis(50));
         assert!(health.check().is_err(), "not before the first beat");
+        health.beat(0);
+        let empty = health.check().expect_err("no partition yet");
+        assert!(empty.contains("holds no partition"), "{empty}");
         health.beat(11);
         let ready = health.check().expect("ready");
         assert!(ready.contains("11 partition(s)"), "{ready}");

@@ -56,10 +56,11 @@ impl Server {
                 .build()
                 .into(),
         };
+        // Ready, not just alive: a cluster node is ready once it holds partitions.
         let ready = wait_for(Duration::from_secs(20), || {
             server
                 .agent
-                .get(format!("{}/healthz", server.url))
+                .get(format!("{}/readyz", server.url))
                 .call()
                 .is_ok_and(|r| r.status() == 200)
         });
