@@ -6,14 +6,12 @@
 
 mod support;
 
-use std::io::Write as _;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::Workdir;
+use support::database::Database;
 use support::server::{Server, wait_for};
-
-const URL_VARIABLE: &str = "BATON_TEST_PG_URL";
 
 const DOUBLE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
@@ -38,83 +36,21 @@ const MESSAGE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:process>
 </bpmn:definitions>"#;
 
-/// A database of its own, dropped when the test ends.
-struct Database {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl Database {
-    fn for_test(test: &str) -> Option<Database> {
-        let Some(admin_url) = std::env::var(URL_VARIABLE).ok().filter(|u| !u.is_empty()) else {
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** {test}: skipped: {URL_VARIABLE} is not set (e.g. \
-                 postgres://postgres@127.0.0.1:5432/test); routing between nodes was NOT tested ***\n"
-            );
-            return None;
-        };
-        let name = format!("baton_route_{}_{test}", std::process::id());
-        let (base, query) = match admin_url.split_once('?') {
-            Some((base, query)) => (base, format!("?{query}")),
-            None => (admin_url.as_str(), String::new()),
-        };
-        let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-        let database = Database {
-            url: format!("{server}/{name}{query}"),
-            admin_url: admin_url.clone(),
-            name,
-        };
-        database.admin(&format!("DROP DATABASE IF EXISTS {}", database.name));
-        database.admin(&format!("CREATE DATABASE {}", database.name));
-        Some(database)
-    }
-
-    fn admin(&self, sql: &str) {
-        let mut client =
-            postgres::Client::connect(&self.admin_url, postgres::NoTls).expect("connect");
-        client.batch_execute(sql).expect(sql);
-    }
-
-    /// The address of the node owning `instance`'s partition.
-    fn owner(&self, instance: u64) -> Option<String> {
-        let mut client = postgres::Client::connect(&self.url, postgres::NoTls).expect("connect");
-        let partition = i32::try_from(instance % 32).expect("small");
-        client
-            .query_opt(
-                "SELECT n.address FROM partitions p JOIN cluster_nodes n ON n.id = p.owner
-                 WHERE p.partition = $1 AND p.lease_until > now()",
-                &[&partition],
-            )
-            .expect("owner")
-            .map(|row| row.get(0))
-    }
-
-    /// How many partitions each live node holds, sorted.
-    fn shares(&self) -> Vec<i64> {
-        let mut client = postgres::Client::connect(&self.url, postgres::NoTls).expect("connect");
-        let mut shares: Vec<i64> = client
-            .query(
-                "SELECT count(*) FROM partitions WHERE lease_until > now() GROUP BY owner",
-                &[],
-            )
-            .expect("shares")
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
-        shares.sort_unstable();
-        shares
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        if let Ok(mut client) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
-            let _ = client.batch_execute(&sql);
-        }
-    }
+/// Two `baton serve` nodes on `db`, once they share the partitions evenly, and their
+/// addresses (`host:port`).
+fn two_nodes(db: &Database, w: &Workdir) -> ((Server, String), (Server, String)) {
+    let (a, b) = (
+        Server::start_on(w, &db.url, true),
+        Server::start_on(w, &db.url, true),
+    );
+    assert!(
+        wait_for(Duration::from_secs(15), || db.shares() == vec![16, 16]),
+        "the nodes share the partitions: {:?}",
+        db.shares()
+    );
+    let address = |s: &Server| s.url.trim_start_matches("http://").to_string();
+    let (a_address, b_address) = (address(&a), address(&b));
+    ((a, a_address), (b, b_address))
 }
 
 /// `(status, JSON answer)` of a request to `server`.
@@ -165,16 +101,7 @@ fn a_node_answers_for_instances_the_other_node_owns() {
         return;
     };
     let w = Workdir::new();
-    let (a, b) = (
-        Server::start_on(&w, &db.url, true),
-        Server::start_on(&w, &db.url, true),
-    );
-    assert!(
-        wait_for(Duration::from_secs(15), || db.shares() == vec![16, 16]),
-        "the nodes share the partitions: {:?}",
-        db.shares()
-    );
-    let a_address = a.url.trim_start_matches("http://").to_string();
+    let ((a, a_address), (b, _)) = two_nodes(&db, &w);
     w.write("double.bpmn", DOUBLE);
     w.write("pay.bpmn", MESSAGE);
     a.deploy(&w.path().join("double.bpmn"));
@@ -272,17 +199,7 @@ fn a_signal_thrown_by_a_process_reaches_instances_on_every_node() {
         return;
     };
     let w = Workdir::new();
-    let (a, b) = (
-        Server::start_on(&w, &db.url, true),
-        Server::start_on(&w, &db.url, true),
-    );
-    assert!(
-        wait_for(Duration::from_secs(15), || db.shares() == vec![16, 16]),
-        "the nodes share the partitions: {:?}",
-        db.shares()
-    );
-    let a_address = a.url.trim_start_matches("http://").to_string();
-    let b_address = b.url.trim_start_matches("http://").to_string();
+    let ((a, a_address), (b, b_address)) = two_nodes(&db, &w);
     w.write("signals.bpmn", SIGNALS);
     a.deploy(&w.path().join("signals.bpmn"));
     let (on_a, _) = start_owned_by(&db, &a, &a_address, "route_catch", |_| json!({}));

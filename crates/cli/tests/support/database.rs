@@ -18,7 +18,7 @@ impl Database {
             let _ = writeln!(
                 std::io::stderr(),
                 "\n*** {test}: skipped: {URL_VARIABLE} is not set (e.g. \
-                 postgres://postgres@127.0.0.1:5432/test); the CLI on PostgreSQL was NOT tested ***\n"
+                 postgres://postgres@127.0.0.1:5432/test); this PostgreSQL test did NOT run ***\n"
             );
             return None;
         };
@@ -43,6 +43,36 @@ impl Database {
         let mut client =
             postgres::Client::connect(&self.admin_url, postgres::NoTls).expect("connect");
         client.batch_execute(sql).expect(sql);
+    }
+
+    /// The address of the cluster node owning `instance`'s partition, if one does.
+    pub fn owner(&self, instance: u64) -> Option<String> {
+        let mut client = postgres::Client::connect(&self.url, postgres::NoTls).expect("connect");
+        let partition = i32::try_from(instance % 32).expect("small");
+        client
+            .query_opt(
+                "SELECT n.address FROM partitions p JOIN cluster_nodes n ON n.id = p.owner
+                 WHERE p.partition = $1 AND p.lease_until > now()",
+                &[&partition],
+            )
+            .expect("owner")
+            .map(|row| row.get(0))
+    }
+
+    /// How many partitions each cluster node holds, sorted.
+    pub fn shares(&self) -> Vec<i64> {
+        let mut client = postgres::Client::connect(&self.url, postgres::NoTls).expect("connect");
+        let mut shares: Vec<i64> = client
+            .query(
+                "SELECT count(*) FROM partitions WHERE lease_until > now() GROUP BY owner",
+                &[],
+            )
+            .expect("shares")
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        shares.sort_unstable();
+        shares
     }
 
     /// How many tables the database has outside PostgreSQL's own schemas.
