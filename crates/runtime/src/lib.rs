@@ -35,8 +35,8 @@ pub use clock::{Clock, FakeClock, SystemClock};
 pub use config::Config;
 pub use error::Error;
 pub use runtime::{
-    CommitObserver, CommitStats, Committed, Ownership, ParsedSource, Patience, QueuedJobs, Runtime,
-    Source, parse_bpmn, parse_dmn, process_graphs, read_source,
+    CommitObserver, CommitStats, Committed, Discarded, Ownership, ParsedSource, Patience,
+    QueuedJobs, Runtime, Source, parse_bpmn, parse_dmn, process_graphs, read_source,
 };
 
 /// Hex SHA-256 of a model's source: recognises an unchanged redeploy.

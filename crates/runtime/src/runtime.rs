@@ -115,6 +115,15 @@ pub type CommitObserver = Arc<dyn Fn(CommitStats) + Send + Sync>;
 /// be quick: it is asked for every job and timer loaded and every id handed out.
 pub type Ownership = Arc<dyn Fn(InstanceId) -> bool + Send + Sync>;
 
+/// Why staged work was dropped ([`Runtime::take_discarded`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discarded {
+    /// The commit was fenced: another node owns these instances now.
+    Fenced(Vec<InstanceId>),
+    /// The store could not commit.
+    Failed(String),
+}
+
 /// How many blocks of [`PARTITIONS`] ids an id reservation takes at least in cluster
 /// mode: the ids of owned partitions among them wait in a pool for the next starts, so a
 /// busy node does not reserve for every start.
@@ -204,6 +213,8 @@ pub struct Runtime<S: Store> {
     /// Cluster mode: signals thrown here, for the other nodes
     /// ([`Runtime::take_thrown_signals`]).
     pub(crate) thrown_signals: Vec<(String, Context)>,
+    /// Set when a commit failed: what was staged then was dropped ([`Runtime::take_discarded`]).
+    discarded: Option<Discarded>,
     /// The partitions whose open work (jobs, leases, timers) is in memory.
     loaded: BTreeSet<u32>,
     /// Ids reserved from the shared sequence in owned partitions, not handed out yet.
@@ -280,6 +291,7 @@ impl<S: Store> Runtime<S> {
             config,
             ownership: None,
             thrown_signals: Vec::new(),
+            discarded: None,
             loaded: BTreeSet::new(),
             id_pool: VecDeque::new(),
         }
@@ -785,6 +797,13 @@ impl<S: Store> Runtime<S> {
             .ok_or_else(|| Error::Store(baton_store::Error::Corrupt("no instance id".into())))
     }
 
+    /// Whether a commit failed since the last call, dropping what was staged then: a
+    /// caller batching several callers' work (the server's engine) must not answer any of
+    /// them as done, even if a later commit succeeded.
+    pub fn take_discarded(&mut self) -> Option<Discarded> {
+        self.discarded.take()
+    }
+
     /// A new id for a child of `parent` (a call activity's instance). In cluster mode it
     /// is in the parent's partition, so that parent and child always have one owner: a
     /// child's completion, an error it throws or a parent cancelling it never crosses
@@ -1139,6 +1158,12 @@ impl<S: Store> Runtime<S> {
             for append in &batch {
                 self.instances.remove(&append.instance);
             }
+            // Work staged before this flush by other callers (other requests of a
+            // server's batch) is gone too: remembered so they are not told it happened.
+            self.discarded = Some(match &e {
+                baton_store::Error::Fenced { instances } => Discarded::Fenced(instances.clone()),
+                other => Discarded::Failed(other.to_string()),
+            });
             if let baton_store::Error::Fenced { instances } = &e {
                 self.fenced_off(instances, &batch);
             }

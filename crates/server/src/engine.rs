@@ -606,6 +606,10 @@ fn serve_batch(
     let unavailable =
         Unserved::Failed(unavailable.unwrap_or_else(|| "its store is not open".to_string()));
     let mut after_commit: Vec<AfterCommit> = Vec::new();
+    // A failure from before this batch (a timer's commit, an activation) is not its own.
+    if let Some(rt) = runtime.as_mut() {
+        rt.take_discarded();
+    }
     for message in batch {
         match message {
             Message::Work(work) => after_commit.push(match runtime.as_mut() {
@@ -641,7 +645,21 @@ fn serve_batch(
         return None;
     };
     // Commits the batch, fires due timers, runs local handlers (baton.toml).
-    let committed = rt.drive(Patience::DueNow).map_err(|e| match e {
+    let committed = rt.drive(Patience::DueNow);
+    // A commit that failed inside the batch's work (one request flushing, say a publish)
+    // dropped what the requests before it had staged: none of them is answered as done.
+    let committed = match (committed, rt.take_discarded()) {
+        (Ok(()), Some(baton_runtime::Discarded::Fenced(instances))) => {
+            Err(baton_runtime::Error::Store(baton_store::Error::Fenced {
+                instances,
+            }))
+        }
+        (Ok(()), Some(baton_runtime::Discarded::Failed(why))) => Err(baton_runtime::Error::Store(
+            baton_store::Error::Backend(why),
+        )),
+        (committed, _) => committed,
+    };
+    let committed = committed.map_err(|e| match e {
         baton_runtime::Error::Store(baton_store::Error::Fenced { instances }) => {
             tracing::warn!(
                 %tenant,
