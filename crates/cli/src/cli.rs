@@ -512,6 +512,23 @@ pub enum Commands {
         #[arg(long)]
         json: bool,
     },
+    /// Draw a BPMN model as SVG from its diagram interchange (models without it are laid
+    /// out first)
+    Render {
+        /// The BPMN file
+        model: PathBuf,
+        /// Where to write the SVG [default: standard output]
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Add an automatic layout (BPMN DI) to a model without one, so modelers open it laid out
+    Layout {
+        /// The BPMN file
+        model: PathBuf,
+        /// Where to write the laid-out BPMN [default: standard output]
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Check BPMN files before deploying them: unsupported elements, unreachable
     /// elements, dead ends, deadlocking joins, missing conditions, job types without a
     /// handler in baton.toml, missing imports

@@ -134,12 +134,12 @@ pub fn serve(
              this server to anyone else"
         );
     }
-    let app = api::router(api::AppState {
+    let app = baton_ui::router(api::router(api::AppState {
         engine: engine.clone(),
         live: live.clone(),
         auth: Arc::new(Auth::new(tokens, insecure_dev)),
         cluster,
-    });
+    }));
     let served = tokio.block_on(async move {
         let listener = TcpListener::bind(listen).await?;
         tracing::info!(

@@ -14,6 +14,7 @@ mod history;
 mod hub;
 mod incidents;
 mod instances;
+mod layout;
 mod lint;
 mod llm;
 mod metrics;
@@ -21,6 +22,7 @@ mod modify;
 mod plan;
 mod prune;
 mod publish;
+mod render;
 mod resolve;
 mod resume;
 mod rollback;
@@ -319,6 +321,8 @@ pub fn run(cli: Cli) -> Result<u8> {
             vars,
             json,
         } => decide::run(&files, decision.as_deref(), &vars, json),
+        Commands::Render { model, output } => render::run(&model, output.as_deref()),
+        Commands::Layout { model, output } => layout::run(&model, output.as_deref()),
         Commands::Lint {
             files,
             config,

@@ -1,0 +1,28 @@
+//! `baton layout`: a model without DI, laid out.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+
+use crate::commands::unreadable;
+use crate::exit::{self, InputError};
+
+pub fn run(model: &Path, output: Option<&Path>) -> Result<u8> {
+    let source = std::fs::read_to_string(model).map_err(|e| unreadable(model, &e))?;
+    let laid_out = baton_render::layout::lay_out(&source)
+        .map_err(|e| InputError(format!("{}: {e}", model.display())))?;
+    write_out(output, &laid_out)?;
+    Ok(exit::OK)
+}
+
+/// Writes `text` to the file, or to standard output without one.
+pub(super) fn write_out(output: Option<&Path>, text: &str) -> Result<()> {
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("could not write {}", path.display())),
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .context("could not write to standard output"),
+    }
+}

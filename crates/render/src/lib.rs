@@ -1,0 +1,47 @@
+//! BPMN diagrams drawn by Baton.
+//!
+//! [`render`] turns a BPMN file into an SVG document from its diagram interchange (DI):
+//! shapes, edges, labels, pools and lanes, and the markers of every task, event and gateway
+//! kind. An [`Overlay`] adds what is known about instances: the state of each element
+//! (classes `active`, `completed`, `incident` on its group), token counts, taken flows and a
+//! heatmap of counts and durations.
+//!
+//! A model without DI is first laid out by [`layout::lay_out`], which writes DI into the
+//! BPMN text (`baton layout`), so drawing never depends on where a model came from.
+//!
+//! Every flow node is exactly one SVG element carrying `data-element-id` (its group); the
+//! labels and markers inside it carry none, so pages and scripts can find an element's
+//! shape by its BPMN id.
+
+mod diagram;
+pub mod layout;
+mod overlay;
+mod read;
+mod svg;
+
+pub use overlay::{ElementState, ElementStats, Overlay};
+
+/// Why a model cannot be drawn or laid out.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file is not well-formed (or not safe) XML.
+    #[error("{0}")]
+    Xml(baton_model::Diagnostic),
+    /// The XML is not a BPMN `definitions` document.
+    #[error("not a BPMN file: {0}")]
+    NotBpmn(String),
+}
+
+/// Draw a BPMN model as an SVG document (root `<svg>` in the SVG namespace), with the
+/// overlay's states, counts and heatmap. Models without DI are laid out first.
+pub fn render(source: &str, overlay: &Overlay) -> Result<String, Error> {
+    let laid_out;
+    let source = if layout::has_diagram(source)? {
+        source
+    } else {
+        laid_out = layout::lay_out(source)?;
+        laid_out.as_str()
+    };
+    let diagram = read::read(source)?;
+    Ok(svg::draw(&diagram, overlay))
+}

@@ -1,0 +1,15 @@
+//! (being written)
+
+use axum::response::Html;
+use maud::html;
+
+use crate::session::Session;
+use crate::shell::{self, Nav};
+
+pub async fn list(session: Session) -> Html<String> {
+    Html(shell::page(&session, "list", Nav::Instances, html! { h1 { "list" } }).into_string())
+}
+
+pub async fn bulk(session: Session) -> Html<String> {
+    Html(shell::page(&session, "bulk", Nav::Instances, html! { h1 { "bulk" } }).into_string())
+}
