@@ -14,10 +14,12 @@
 //! shape by its BPMN id.
 
 mod diagram;
+mod glyph;
 pub mod layout;
 mod overlay;
 mod read;
 mod svg;
+mod text;
 
 pub use overlay::{ElementState, ElementStats, Overlay};
 
