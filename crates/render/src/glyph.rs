@@ -186,10 +186,56 @@ pub(crate) enum ActivityMarker {
     Collapsed,
 }
 
+impl ActivityMarker {
+    fn name(self) -> &'static str {
+        match self {
+            ActivityMarker::Loop => "loop",
+            ActivityMarker::Parallel => "parallel",
+            ActivityMarker::Sequential => "sequential",
+            ActivityMarker::Compensation => "compensation",
+            ActivityMarker::AdHoc => "ad-hoc",
+            ActivityMarker::Collapsed => "collapsed",
+        }
+    }
+}
+
+/// The class suffix of an event's trigger marker (`bpmn-marker-timer`).
+pub(crate) fn trigger_name(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::None => "none",
+        Trigger::Message => "message",
+        Trigger::Timer => "timer",
+        Trigger::Error => "error",
+        Trigger::Escalation => "escalation",
+        Trigger::Signal => "signal",
+        Trigger::Conditional => "conditional",
+        Trigger::Link => "link",
+        Trigger::Compensation => "compensation",
+        Trigger::Cancel => "cancel",
+        Trigger::Terminate => "terminate",
+        Trigger::Multiple => "multiple",
+        Trigger::ParallelMultiple => "parallel-multiple",
+    }
+}
+
+/// The class suffix of a gateway's marker.
+pub(crate) fn gateway_name(gateway: &Gateway) -> &'static str {
+    match gateway {
+        Gateway::Exclusive { marker: false } => "none",
+        Gateway::Exclusive { marker: true } => "exclusive",
+        Gateway::Inclusive => "inclusive",
+        Gateway::Parallel => "parallel",
+        Gateway::Complex => "complex",
+        Gateway::EventBased { parallel: true, .. } => "event-based-parallel",
+        Gateway::EventBased { .. } => "event-based",
+    }
+}
+
 pub(crate) fn activity_marker(out: &mut String, marker: ActivityMarker, x: f64, y: f64) {
     let _ = write!(
         out,
-        r#"<g class="bpmn-marker" transform="translate({} {})">"#,
+        r#"<g class="bpmn-marker bpmn-marker-{}" transform="translate({} {})">"#,
+        marker.name(),
         N(x),
         N(y)
     );

@@ -12,6 +12,7 @@ use std::fmt::{self, Write as _};
 
 use crate::diagram::{
     Bounds, DataIo, Diagram, Edge, EdgeKind, EventPosition, Kind, Plane, Shape, SubProcessKind,
+    TaskKind,
 };
 use crate::glyph::{self, ActivityMarker};
 use crate::overlay::{ElementStats, Overlay};
@@ -332,7 +333,12 @@ impl<'a> Pen<'a> {
                         N((r - 3.0).max(0.5))
                     );
                 }
-                self.glyph_at(w / 2.0, h / 2.0, r / 18.0);
+                self.glyph_at(
+                    w / 2.0,
+                    h / 2.0,
+                    r / 18.0,
+                    glyph::trigger_name(event.trigger),
+                );
                 glyph::event_trigger(&mut self.out, event);
                 self.out.push_str("</g>");
             }
@@ -347,13 +353,22 @@ impl<'a> Pen<'a> {
                     w = N(w),
                     h = N(h)
                 );
-                self.glyph_at(w / 2.0, h / 2.0, w.min(h) / 50.0);
+                self.glyph_at(
+                    w / 2.0,
+                    h / 2.0,
+                    w.min(h) / 50.0,
+                    glyph::gateway_name(gateway),
+                );
                 glyph::gateway_marker(&mut self.out, gateway);
                 self.out.push_str("</g>");
             }
             Kind::Task(kind) => {
                 self.rect(w, h, 10.0, "2", r#" class="bpmn-outline""#);
-                glyph::task_icon(&mut self.out, *kind);
+                if *kind != TaskKind::Plain {
+                    self.out.push_str(r#"<g class="bpmn-icon">"#);
+                    glyph::task_icon(&mut self.out, *kind);
+                    self.out.push_str("</g>");
+                }
                 self.embedded_label(shape, Align::Middle);
                 self.activity_markers(shape, false);
             }
@@ -518,13 +533,18 @@ impl<'a> Pen<'a> {
     }
 
     /// Opens a group that draws a glyph centred at (x, y), scaled; the caller closes it.
-    fn glyph_at(&mut self, x: f64, y: f64, scale: f64) {
+    fn glyph_at(&mut self, x: f64, y: f64, scale: f64, marker: &str) {
         if (scale - 1.0).abs() < 0.01 {
-            let _ = write!(self.out, r#"<g transform="translate({} {})">"#, N(x), N(y));
+            let _ = write!(
+                self.out,
+                r#"<g class="bpmn-marker bpmn-marker-{marker}" transform="translate({} {})">"#,
+                N(x),
+                N(y)
+            );
         } else {
             let _ = write!(
                 self.out,
-                r#"<g transform="translate({} {}) scale({})">"#,
+                r#"<g class="bpmn-marker bpmn-marker-{marker}" transform="translate({} {}) scale({})">"#,
                 N(x),
                 N(y),
                 N(scale)
