@@ -30,6 +30,11 @@ fn model(elements: &[(&str, &str, f64, f64, &str)]) -> String {
     )
 }
 
+/// An event's entry for [`model`]: 36 px, no DI attributes.
+fn event<'a>(xml: &'a str, id: &'a str) -> (&'a str, &'a str, f64, f64, &'a str) {
+    (xml, id, 36.0, 36.0, "")
+}
+
 fn task(xml: &str, id: &str) -> (String, String) {
     (xml.to_string(), id.to_string())
 }
@@ -277,19 +282,13 @@ fn event_definitions_get_their_markers() {
 #[test]
 fn throwing_markers_are_filled_and_catching_ones_are_not() {
     let source = model(&[
-        (
+        event(
             r#"<bpmn:intermediateThrowEvent id="throw"><bpmn:signalEventDefinition/></bpmn:intermediateThrowEvent>"#,
             "throw",
-            36.0,
-            36.0,
-            "",
         ),
-        (
+        event(
             r#"<bpmn:intermediateCatchEvent id="catch"><bpmn:signalEventDefinition/></bpmn:intermediateCatchEvent>"#,
             "catch",
-            36.0,
-            36.0,
-            "",
         ),
     ]);
     let (_, root) = draw(&source, &Overlay::default());
@@ -311,26 +310,17 @@ fn throwing_markers_are_filled_and_catching_ones_are_not() {
 fn non_interrupting_events_are_dashed() {
     let source = model(&[
         (r#"<bpmn:task id="t"/>"#, "t", 100.0, 80.0, ""),
-        (
+        event(
             r#"<bpmn:boundaryEvent id="soft" attachedToRef="t" cancelActivity="false"><bpmn:timerEventDefinition/></bpmn:boundaryEvent>"#,
             "soft",
-            36.0,
-            36.0,
-            "",
         ),
-        (
+        event(
             r#"<bpmn:boundaryEvent id="hard" attachedToRef="t"><bpmn:timerEventDefinition/></bpmn:boundaryEvent>"#,
             "hard",
-            36.0,
-            36.0,
-            "",
         ),
-        (
+        event(
             r#"<bpmn:startEvent id="start" isInterrupting="false"><bpmn:messageEventDefinition/></bpmn:startEvent>"#,
             "start",
-            36.0,
-            36.0,
-            "",
         ),
     ]);
     let (_, root) = draw(&source, &Overlay::default());
