@@ -515,11 +515,18 @@ pub enum Commands {
     /// Draw a BPMN model as SVG from its diagram interchange (models without it are laid
     /// out first)
     Render {
-        /// The BPMN file
-        model: PathBuf,
+        /// The BPMN file [default with --instance: the model version the instance runs]
+        #[arg(required_unless_present = "instance")]
+        model: Option<PathBuf>,
         /// Where to write the SVG [default: standard output]
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Draw this instance's state from the store: completed elements, where tokens
+        /// wait, open incidents and the sequence flows taken
+        #[arg(long, value_name = "N")]
+        instance: Option<u64>,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Add an automatic layout (BPMN DI) to a model without one, so modelers open it laid out
     Layout {

@@ -321,7 +321,12 @@ pub fn run(cli: Cli) -> Result<u8> {
             vars,
             json,
         } => decide::run(&files, decision.as_deref(), &vars, json),
-        Commands::Render { model, output } => render::run(&model, output.as_deref()),
+        Commands::Render {
+            model,
+            output,
+            instance,
+            store,
+        } => render::run(model.as_deref(), output.as_deref(), instance, &store),
         Commands::Layout { model, output } => layout::run(&model, output.as_deref()),
         Commands::Lint {
             files,
