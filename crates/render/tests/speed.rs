@@ -1,7 +1,7 @@
 //! Drawing stays cheap enough for a page per request: a 100-element model (a chain of
 //! tasks and gateways with their flows, in a pool) is drawn many times and the mean is
-//! printed; the bound asserted is loose so a busy machine or a debug build passes, the
-//! release figure is in docs/diagrams.md.
+//! printed (`cargo test --release -p baton-render --test speed -- --nocapture`); the bound
+//! asserted is loose so that a busy machine passes.
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -63,5 +63,7 @@ fn a_hundred_element_model_draws_quickly() {
     }
     let mean = started.elapsed() / runs;
     println!("a 100-element model (199 shapes and flows) draws in {mean:?} on average");
-    assert!(mean.as_millis() < 100, "{mean:?}");
+    // Debug builds parse XML an order of magnitude slower; the promise is for release.
+    let bound = if cfg!(debug_assertions) { 2_000 } else { 20 };
+    assert!(mean.as_millis() < bound, "{mean:?}");
 }
