@@ -37,13 +37,11 @@ pub enum Error {
 /// Draw a BPMN model as an SVG document (root `<svg>` in the SVG namespace), with the
 /// overlay's states, counts and heatmap. Models without DI are laid out first.
 pub fn render(source: &str, overlay: &Overlay) -> Result<String, Error> {
-    let laid_out;
-    let source = if layout::has_diagram(source)? {
-        source
-    } else {
-        laid_out = layout::lay_out(source)?;
-        laid_out.as_str()
-    };
-    let diagram = read::read(source)?;
+    // Parsing the XML is most of the cost of a drawing: read it once, and a second time
+    // only for a model that had no shapes and was laid out.
+    let mut diagram = read::read(source)?;
+    if !diagram.planes.iter().any(|p| !p.shapes.is_empty()) {
+        diagram = read::read(&layout::lay_out(source)?)?;
+    }
     Ok(svg::draw(&diagram, overlay))
 }
