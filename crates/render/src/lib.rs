@@ -32,6 +32,12 @@ pub enum Error {
     /// The XML is not a BPMN `definitions` document.
     #[error("not a BPMN file: {0}")]
     NotBpmn(String),
+    /// The model already has diagram interchange: [`layout::lay_out`] only adds DI to
+    /// models without any, so that it never moves what someone placed by hand.
+    #[error(
+        "the model already has a diagram (BPMN DI shapes); only models without one are laid out"
+    )]
+    HasDiagram,
 }
 
 /// Draw a BPMN model as an SVG document (root `<svg>` in the SVG namespace), with the

@@ -1,4 +1,8 @@
 //! `baton layout`: a model without DI, laid out.
+//!
+//! The layout itself is [`baton_render::layout::lay_out`]; this command reads the file,
+//! reports why a model cannot be laid out (not BPMN, malformed XML, a diagram already
+//! there) as an input error naming the file, and writes the result.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -10,8 +14,21 @@ use crate::exit::{self, InputError};
 
 pub fn run(model: &Path, output: Option<&Path>) -> Result<u8> {
     let source = std::fs::read_to_string(model).map_err(|e| unreadable(model, &e))?;
-    let laid_out = baton_render::layout::lay_out(&source)
-        .map_err(|e| InputError(format!("{}: {e}", model.display())))?;
+    let laid_out = baton_render::layout::lay_out(&source).map_err(|e| {
+        let hint = match e {
+            baton_render::Error::HasDiagram => {
+                " (`baton render` draws it as it is; remove its bpmndi:BPMNDiagram to lay it out anew)"
+            }
+            _ => "",
+        };
+        InputError(format!("{}: {e}{hint}", model.display()))
+    })?;
+    if laid_out == source {
+        eprintln!(
+            "{}: no process or collaboration to lay out; the model is written unchanged",
+            model.display()
+        );
+    }
     write_out(output, &laid_out)?;
     Ok(exit::OK)
 }
