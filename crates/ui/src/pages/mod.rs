@@ -13,13 +13,19 @@ mod processes;
 mod tasks;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::UiState;
 
 pub fn routes() -> Router<UiState> {
     Router::new()
-        .route("/", get(processes::list).post(processes::deploy))
+        .route(
+            "/",
+            get(processes::list)
+                .post(processes::deploy)
+                .layer(DefaultBodyLimit::max(8 * 1024 * 1024)),
+        )
         .route("/processes/{id}", get(processes::version))
         .route("/instances", get(instances::list))
         .route("/instances/bulk", post(instances::bulk))
