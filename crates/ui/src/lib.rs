@@ -14,6 +14,7 @@
 
 pub mod api;
 mod assets;
+mod forms;
 mod pages;
 mod session;
 mod shell;

@@ -110,6 +110,61 @@ pub fn back(next: Option<&str>, headers: &HeaderMap, fallback: &str) -> Response
     Redirect::to(referer.as_deref().unwrap_or(fallback)).into_response()
 }
 
+/// `?a=1&b=x%20y` from name/value pairs, leaving out empty values; empty when none is left.
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// Percent-encodes text for a URL's path segment or query value.
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// A table that scrolls sideways inside its own box on a narrow screen.
+pub fn table_wrap(table: Markup) -> Markup {
+    html! { div.table-wrap { (table) } }
+}
+
+/// A form post's `next` field: where to go back to.
+#[derive(serde::Deserialize)]
+pub struct Next {
+    pub next: Option<String>,
+}
+
+/// The answer to a form post that changed something through the API: back to `next`
+/// when it worked, else the API's refusal as a page with its status.
+pub fn back_or_error(
+    result: Result<(), crate::api::ApiError>,
+    session: &Session,
+    nav: crate::shell::Nav,
+    next: &Next,
+    headers: &HeaderMap,
+    fallback: &str,
+) -> Response {
+    match result {
+        Ok(()) => back(next.next.as_deref(), headers, fallback),
+        Err(e) => (e.status, crate::shell::error_page(session, nav, &e)).into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +182,15 @@ mod tests {
         assert_eq!(duration(12_400.0), "12.4 s");
         assert_eq!(duration(200_000.0), "3 min 20 s");
         assert_eq!(duration(7_500_000.0), "2 h 5 min");
+    }
+
+    #[test]
+    fn queries_leave_out_empty_values_and_encode_the_rest() {
+        assert_eq!(query(&[("a", ""), ("b", "")]), "");
+        assert_eq!(
+            query(&[("assignee", "Ada L"), ("x", "")]),
+            "?assignee=Ada%20L"
+        );
+        assert_eq!(encode("a/b&c=é"), "a%2Fb%26c%3D%C3%A9");
     }
 }
