@@ -142,23 +142,17 @@ impl Browser {
         self.client.issue_cmd(Cdp { cmd, params }).await
     }
 
-    /// Emulates a phone of `width` x `height` CSS pixels (touch, the page's viewport meta
-    /// honoured), or, with `None`, goes back to the desktop window.
-    pub async fn emulate_phone(&self, size: Option<(u32, u32)>) -> Result<(), CmdError> {
-        match size {
-            Some((width, height)) => {
-                self.cdp(
-                    "Emulation.setDeviceMetricsOverride",
-                    json!({"width": width, "height": height, "deviceScaleFactor": 2,
-                           "mobile": true}),
-                )
-                .await?;
-            }
-            None => {
-                self.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
-                    .await?;
-            }
-        }
+    /// Sets the page's viewport to `width` x `height` CSS pixels, as a phone (touch, the
+    /// page's viewport meta honoured, twice the pixels) when `phone`, else as a desktop
+    /// window of that size. Exact, unlike the window size, which includes the browser's
+    /// own bars.
+    pub async fn viewport(&self, (width, height): (u32, u32), phone: bool) -> Result<(), CmdError> {
+        let scale = if phone { 2 } else { 1 };
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": scale, "mobile": phone}),
+        )
+        .await?;
         Ok(())
     }
 
