@@ -3,12 +3,14 @@
 use baton_core::{GlobalKey, InstanceId, Key, Timestamp};
 use baton_feel::Value;
 
-/// What a deployed definition is. Processes and decisions are versioned separately, so a
-/// process and a decision may share an id.
+/// What a deployed definition is. Processes, decisions and forms are versioned
+/// separately, so a process and a decision (or a form) may share an id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DefinitionKind {
     Process,
     Decision,
+    /// A Camunda form (`*.form` JSON) that user tasks link to by its id.
+    Form,
 }
 
 impl DefinitionKind {
@@ -16,6 +18,7 @@ impl DefinitionKind {
         match self {
             DefinitionKind::Process => "process",
             DefinitionKind::Decision => "decision",
+            DefinitionKind::Form => "form",
         }
     }
 
@@ -23,6 +26,7 @@ impl DefinitionKind {
         match text {
             "process" => Some(DefinitionKind::Process),
             "decision" => Some(DefinitionKind::Decision),
+            "form" => Some(DefinitionKind::Form),
             _ => None,
         }
     }
