@@ -353,6 +353,16 @@ pub struct VariableRow {
 pub struct InstanceFilter {
     pub process_id: Option<String>,
     pub state: Option<String>,
+    /// Only instances of this process version.
+    pub version: Option<u32>,
+    /// Only instances whose process variable (root scope) `.0` now holds the value `.1`.
+    pub variable: Option<(String, Value)>,
+    /// Only instances whose `businessKey` variable is this string.
+    pub business_key: Option<String>,
+    /// Only instances started at or after this time.
+    pub started_after: Option<Timestamp>,
+    /// Only instances started before this time.
+    pub started_before: Option<Timestamp>,
     /// Only instances after this one (a page's cursor); rows come in id order.
     pub after: Option<InstanceId>,
     pub limit: Option<u32>,
