@@ -15,6 +15,7 @@
 mod di;
 mod elements;
 mod extensions;
+pub mod forms;
 pub mod lint;
 mod reader;
 mod report;

@@ -56,6 +56,19 @@ pub enum Error {
          try again shortly or through another node"
     )]
     NoPartition,
+    #[error("{}: not a Camunda form: {message}", file.display())]
+    InvalidForm { file: PathBuf, message: String },
+    /// A user task without a form to show, or whose form is not deployed.
+    #[error("{0}")]
+    NoForm(String),
+    #[error("no decision '{decision_id}' is deployed{}", version.map(|v| format!(" in version {v}")).unwrap_or_default())]
+    UnknownDecision {
+        decision_id: String,
+        version: Option<u32>,
+    },
+    /// Evaluating a decision failed (its inputs did not fit its rules' expressions).
+    #[error("{0}")]
+    DecisionFailed(String),
     #[error("stored process '{process_id}' version {version} no longer parses: {message}")]
     BrokenDefinition {
         process_id: String,
@@ -78,7 +91,11 @@ impl Error {
             | Error::UnknownIncident(_)
             | Error::JobNotActivated(_)
             | Error::UnknownJob(_)
-            | Error::StaleLease(_) => true,
+            | Error::StaleLease(_)
+            | Error::InvalidForm { .. }
+            | Error::NoForm(_)
+            | Error::UnknownDecision { .. }
+            | Error::DecisionFailed(_) => true,
             Error::Rejected(rejection) => !matches!(rejection, Rejection::Internal(_)),
             Error::Store(_)
             | Error::NoPartition

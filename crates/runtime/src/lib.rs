@@ -15,6 +15,7 @@ pub mod config;
 pub mod decisions;
 mod error;
 pub mod events;
+pub mod forms;
 pub mod handler;
 pub mod history;
 pub mod llm;

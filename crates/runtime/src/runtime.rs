@@ -164,6 +164,8 @@ pub struct Runtime<S: Store> {
     /// their questions up in the store's answer cache and keeps their answers there.
     llm: Option<Arc<LlmHandler>>,
     definitions: HashMap<(String, u32), Definition>,
+    /// The form links of process versions' user tasks (`crate::forms`).
+    pub(crate) form_links: HashMap<(String, u32), Arc<crate::forms::Links>>,
     /// The YAML workflows of process versions, as written (`None`: not YAML).
     workflows: HashMap<(String, u32), Option<Arc<baton_yaml::ast::Workflow>>>,
     pub(crate) instances: HashMap<InstanceId, InstanceState>,
@@ -267,6 +269,7 @@ impl<S: Store> Runtime<S> {
             handlers,
             llm,
             definitions: HashMap::new(),
+            form_links: HashMap::new(),
             workflows: HashMap::new(),
             instances: HashMap::new(),
             staged: Vec::new(),
@@ -547,6 +550,10 @@ impl<S: Store> Runtime<S> {
                 start_timers: Vec::new(),
             };
             let processes = match parsed.model {
+                ParsedModel::Form(form_id) => {
+                    definitions.push(new(DefinitionKind::Form, &form_id?));
+                    continue;
+                }
                 ParsedModel::Dmn(model) => {
                     let model = model?;
                     if model.decisions.is_empty() {
@@ -2007,11 +2014,15 @@ enum ParsedModel {
     Dmn(Result<baton_dmn::model::Definitions, Error>),
     /// A YAML workflow: one process.
     Yaml(Box<baton_yaml::Parsed>),
+    /// A Camunda form: its id.
+    Form(Result<String, Error>),
 }
 
 impl ParsedSource {
     pub fn parse(source: &Source) -> ParsedSource {
-        let model = if baton_yaml::is_yaml(&source.name) {
+        let model = if crate::forms::is_form(source) {
+            ParsedModel::Form(crate::forms::form_id(source))
+        } else if baton_yaml::is_yaml(&source.name) {
             ParsedModel::Yaml(Box::new(baton_yaml::parse(
                 &source.text,
                 Some(&source.name),

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use baton_auth::{Permission, Principal, Role, hash_secret, token_id};
 use baton_store::{TokenRow, TokenStore as _};
@@ -109,16 +109,48 @@ impl Attempt {
     }
 
     pub fn of(request: &Request) -> Attempt {
+        let method = request.method();
+        let header = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .cloned()
+            .or_else(|| session_cookie(request.headers(), method));
         Attempt {
-            header: request.headers().get(header::AUTHORIZATION).cloned(),
+            header,
             client: request
                 .extensions()
                 .get::<ConnectInfo<Peer>>()
                 .map(|ConnectInfo(Peer(address))| address.ip()),
-            method: request.method().to_string(),
+            method: method.to_string(),
             path: request.uri().path().to_string(),
         }
     }
+}
+
+/// The cookie the web UI keeps its session's API token in.
+pub const SESSION_COOKIE: &str = "baton_session";
+
+/// The token of the web UI's session cookie, as the `Authorization` header it stands for,
+/// for a request that reads (GET or HEAD) and sent no header: a browser's `EventSource`
+/// and plain links cannot set headers. Never for a request that changes something, so a
+/// page on another site cannot make the browser act with the cookie (SameSite=Strict is
+/// the first guard, this the second).
+fn session_cookie(headers: &axum::http::HeaderMap, method: &Method) -> Option<HeaderValue> {
+    if method != Method::GET && method != Method::HEAD {
+        return None;
+    }
+    let token = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|line| line.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.trim().trim_matches('"'))?;
+    if token.is_empty() {
+        return None;
+    }
+    HeaderValue::from_str(&format!("Bearer {token}")).ok()
 }
 
 /// Why a request was not authenticated, for the log and the client.
@@ -325,5 +357,26 @@ mod tests {
         check("Basic abc", None);
         check("Bearerabc", None);
         check("abc", None);
+    }
+
+    #[test]
+    fn the_session_cookie_stands_for_the_header_of_reads_only() {
+        let request = |method: Method, cookie: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(
+                header::COOKIE,
+                HeaderValue::from_str(cookie).expect("cookie"),
+            );
+            session_cookie(&headers, &method).map(|v| v.to_str().expect("ascii").to_string())
+        };
+        let bearer = Some("Bearer abc.def".to_string());
+        assert_eq!(request(Method::GET, "baton_session=abc.def"), bearer);
+        assert_eq!(
+            request(Method::HEAD, "a=1; baton_session=abc.def; b=2"),
+            bearer
+        );
+        assert_eq!(request(Method::POST, "baton_session=abc.def"), None);
+        assert_eq!(request(Method::GET, "other=abc.def"), None);
+        assert_eq!(request(Method::GET, "baton_session="), None);
     }
 }

@@ -156,13 +156,18 @@ impl From<EngineError> for Problem {
             }
             EngineError::CommitFailed(_) => Kind::Internal,
             EngineError::Runtime(runtime) => match runtime {
-                E::InvalidModel { .. } | E::NoDefinition { .. } => Kind::InvalidModel,
+                E::InvalidModel { .. } | E::NoDefinition { .. } | E::InvalidForm { .. } => {
+                    Kind::InvalidModel
+                }
+                E::DecisionFailed(_) => Kind::BadRequest,
                 E::UnknownProcess { .. }
                 | E::UnknownVersion { .. }
                 | E::UnknownInstance(_)
                 | E::UnknownTask(_)
                 | E::UnknownIncident(_)
-                | E::UnknownJob(_) => Kind::NotFound,
+                | E::UnknownJob(_)
+                | E::NoForm(_)
+                | E::UnknownDecision { .. } => Kind::NotFound,
                 E::JobNotActivated(_) => Kind::JobNotActivated,
                 E::StaleLease(_) => Kind::StaleLease,
                 E::Rejected(Rejection::Internal(_)) => Kind::Internal,

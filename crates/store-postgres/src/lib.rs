@@ -55,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_llm_cache.sql"),
     include_str!("../migrations/0003_cluster.sql"),
+    include_str!("../migrations/0004_instance_filters.sql"),
 ];
 
 /// The schema a store URL without one uses.

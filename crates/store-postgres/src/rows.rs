@@ -218,24 +218,104 @@ pub(crate) fn instances<C: GenericClient>(
     sql: &mut Sql<'_, C>,
     filter: &InstanceFilter,
 ) -> Result<Vec<InstanceRow>> {
+    // Only the filters given are in the statement, so the planner sees the indexes it
+    // can use (a generic plan of `$n IS NULL OR ...` scans). The variable filters go
+    // through `variables_by_value` (name, md5(value)) of the root scope: values can be
+    // longer than a B-tree entry.
+    let variable = filter
+        .variable
+        .as_ref()
+        .map(|(name, value)| Ok::<_, Error>((name.clone(), encode(value)?)))
+        .transpose()?;
+    let business_key = filter
+        .business_key
+        .as_deref()
+        .map(|key| encode(&Value::string(key)))
+        .transpose()?;
+    let after = filter.after.map(|x| big(x.0));
+    let version = filter.version.map(i64::from);
+    let started_after = filter.started_after.map(|t| t.0);
+    let started_before = filter.started_before.map(|t| t.0);
+    let limit = filter.limit.map(i64::from);
+    let mut conditions: Vec<String> = Vec::new();
+    let mut values: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::new();
+    if let Some(process_id) = &filter.process_id {
+        add(
+            &mut conditions,
+            &mut values,
+            "process_id = {1}",
+            &[process_id],
+        );
+    }
+    if let Some(state) = &filter.state {
+        add(&mut conditions, &mut values, "state = {1}", &[state]);
+    }
+    if let Some(after) = &after {
+        add(&mut conditions, &mut values, "instance > {1}", &[after]);
+    }
+    if let Some(version) = &version {
+        add(&mut conditions, &mut values, "version = {1}", &[version]);
+    }
+    if let Some(at) = &started_after {
+        add(&mut conditions, &mut values, "started_at >= {1}", &[at]);
+    }
+    if let Some(at) = &started_before {
+        add(&mut conditions, &mut values, "started_at < {1}", &[at]);
+    }
+    if let Some((name, value)) = &variable {
+        add(
+            &mut conditions,
+            &mut values,
+            "instance IN (SELECT instance FROM variables WHERE scope = 0 AND name = {1}
+                          AND md5(value) = md5({2}::TEXT) AND value = {2})",
+            &[name, value],
+        );
+    }
+    if let Some(key) = &business_key {
+        add(
+            &mut conditions,
+            &mut values,
+            "instance IN (SELECT instance FROM variables WHERE scope = 0 AND name = 'businessKey'
+                          AND md5(value) = md5({1}::TEXT) AND value = {1})",
+            &[key],
+        );
+    }
+    let conditions = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    values.push(&limit);
     // LIMIT NULL is no limit.
-    sql.query(
-        &format!(
-            "SELECT {INSTANCE_COLUMNS} FROM instances
-             WHERE ($1::TEXT IS NULL OR process_id = $1) AND ($2::TEXT IS NULL OR state = $2)
-               AND ($3::BIGINT IS NULL OR instance > $3)
-             ORDER BY instance LIMIT $4"
-        ),
-        &[
-            &filter.process_id,
-            &filter.state,
-            &filter.after.map(|x| big(x.0)),
-            &filter.limit.map(i64::from),
-        ],
-    )?
-    .iter()
-    .map(instance_row)
-    .collect()
+    let statement = format!(
+        "SELECT {INSTANCE_COLUMNS} FROM instances {conditions} ORDER BY instance LIMIT ${}",
+        values.len()
+    );
+    sql.query(&statement, &values)?
+        .iter()
+        .map(instance_row)
+        .collect()
+}
+
+/// Adds a condition whose parameters are written `{1}`, `{2}`...: they become the next
+/// statement parameters.
+fn add<'a>(
+    conditions: &mut Vec<String>,
+    values: &mut Vec<&'a (dyn postgres::types::ToSql + Sync)>,
+    condition: &str,
+    params: &[&'a (dyn postgres::types::ToSql + Sync)],
+) {
+    let mut text = condition.to_string();
+    for (n, param) in params.iter().enumerate() {
+        values.push(*param);
+        text = text.replace(&format!("{{{}}}", n + 1), &format!("${}", values.len()));
+    }
+    conditions.push(text);
+}
+
+/// A value as the `variables` table stores it.
+fn encode(value: &baton_feel::Value) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Corrupt(e.to_string()))
 }
 
 pub(crate) fn user_tasks<C: GenericClient>(

@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_resource_holds.sql"),
     include_str!("../migrations/0012_llm_cache.sql"),
     include_str!("../migrations/0013_llm_usage.sql"),
+    include_str!("../migrations/0014_instance_filters.sql"),
 ];
 
 /// How hard commits try to reach the disk.

@@ -416,26 +416,92 @@ pub(crate) fn instance(conn: &Connection, instance: InstanceId) -> Result<Option
 }
 
 pub(crate) fn instances(conn: &Connection, filter: &InstanceFilter) -> Result<Vec<InstanceRow>> {
-    let sql = format!(
-        "SELECT {INSTANCE_COLUMNS} FROM instances
-         WHERE (?1 IS NULL OR process_id = ?1) AND (?2 IS NULL OR state = ?2)
-           AND (?3 IS NULL OR instance > ?3)
-         ORDER BY instance LIMIT ?4"
-    );
-    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+    // Only the filters given are in the statement: `?n IS NULL OR ...` would hide the
+    // indexes from the planner, and a filtered page of 100,000 instances would scan them
+    // all. The variable filters go through `variables_by_value` (name, value) of the
+    // root scope; the rest through the instances' own indexes.
+    let (name, value) = variable_filter(filter)?;
+    let business_key = business_key_filter(filter)?;
+    let mut conditions: Vec<&str> = Vec::new();
+    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::new();
+    let after = filter.after.map(|x| i(x.0));
+    let started_after = filter.started_after.map(|t| t.0);
+    let started_before = filter.started_before.map(|t| t.0);
+    if let Some(process_id) = &filter.process_id {
+        conditions.push("process_id = ?");
+        values.push(process_id);
+    }
+    if let Some(state) = &filter.state {
+        conditions.push("state = ?");
+        values.push(state);
+    }
+    if let Some(after) = &after {
+        conditions.push("instance > ?");
+        values.push(after);
+    }
+    if let Some(version) = &filter.version {
+        conditions.push("version = ?");
+        values.push(version);
+    }
+    if let Some(at) = &started_after {
+        conditions.push("started_at >= ?");
+        values.push(at);
+    }
+    if let Some(at) = &started_before {
+        conditions.push("started_at < ?");
+        values.push(at);
+    }
+    if let (Some(name), Some(value)) = (&name, &value) {
+        conditions.push(
+            "instance IN (SELECT instance FROM variables WHERE scope = 0 AND name = ? AND value = ?)",
+        );
+        values.push(name);
+        values.push(value);
+    }
+    if let Some(key) = &business_key {
+        conditions.push(
+            "instance IN (SELECT instance FROM variables
+                          WHERE scope = 0 AND name = 'businessKey' AND value = ?)",
+        );
+        values.push(key);
+    }
     let limit = filter.limit.map_or(-1, i64::from);
+    values.push(&limit);
+    let conditions = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let sql =
+        format!("SELECT {INSTANCE_COLUMNS} FROM instances {conditions} ORDER BY instance LIMIT ?");
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
     let rows = stmt
-        .query_map(
-            params![
-                filter.process_id,
-                filter.state,
-                filter.after.map(|x| i(x.0)),
-                limit
-            ],
-            instance_row,
-        )
+        .query_map(values.as_slice(), instance_row)
         .map_err(backend)?;
     rows.collect::<rusqlite::Result<_>>().map_err(backend)
+}
+
+/// The variable filter's name and value as the `variables` table stores them.
+fn variable_filter(filter: &InstanceFilter) -> Result<(Option<&str>, Option<String>)> {
+    match &filter.variable {
+        None => Ok((None, None)),
+        Some((name, value)) => {
+            let json = serde_json::to_string(value).map_err(|e| Error::Corrupt(e.to_string()))?;
+            Ok((Some(name.as_str()), Some(json)))
+        }
+    }
+}
+
+/// The business key filter as the `businessKey` variable's stored value.
+fn business_key_filter(filter: &InstanceFilter) -> Result<Option<String>> {
+    filter
+        .business_key
+        .as_deref()
+        .map(|key| {
+            serde_json::to_string(&baton_feel::Value::string(key))
+                .map_err(|e| Error::Corrupt(e.to_string()))
+        })
+        .transpose()
 }
 
 pub(crate) fn user_tasks(

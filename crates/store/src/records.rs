@@ -3,12 +3,14 @@
 use baton_core::{GlobalKey, InstanceId, Key, Timestamp};
 use baton_feel::Value;
 
-/// What a deployed definition is. Processes and decisions are versioned separately, so a
-/// process and a decision may share an id.
+/// What a deployed definition is. Processes, decisions and forms are versioned
+/// separately, so a process and a decision (or a form) may share an id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DefinitionKind {
     Process,
     Decision,
+    /// A Camunda form (`*.form` JSON) that user tasks link to by its id.
+    Form,
 }
 
 impl DefinitionKind {
@@ -16,6 +18,7 @@ impl DefinitionKind {
         match self {
             DefinitionKind::Process => "process",
             DefinitionKind::Decision => "decision",
+            DefinitionKind::Form => "form",
         }
     }
 
@@ -23,6 +26,7 @@ impl DefinitionKind {
         match text {
             "process" => Some(DefinitionKind::Process),
             "decision" => Some(DefinitionKind::Decision),
+            "form" => Some(DefinitionKind::Form),
             _ => None,
         }
     }
@@ -349,6 +353,16 @@ pub struct VariableRow {
 pub struct InstanceFilter {
     pub process_id: Option<String>,
     pub state: Option<String>,
+    /// Only instances of this process version.
+    pub version: Option<u32>,
+    /// Only instances whose process variable (root scope) `.0` now holds the value `.1`.
+    pub variable: Option<(String, Value)>,
+    /// Only instances whose `businessKey` variable is this string.
+    pub business_key: Option<String>,
+    /// Only instances started at or after this time.
+    pub started_after: Option<Timestamp>,
+    /// Only instances started before this time.
+    pub started_before: Option<Timestamp>,
     /// Only instances after this one (a page's cursor); rows come in id order.
     pub after: Option<InstanceId>,
     pub limit: Option<u32>,

@@ -25,6 +25,7 @@ pub fn run_all<S: Store>(fresh: impl Fn() -> S) {
     conflicting_append_writes_nothing(&mut fresh());
     projections_follow_appends(&mut fresh());
     lists_filter_and_page(&mut fresh());
+    instances_filter_by_version_variables_and_start(&mut fresh());
     start_timers_fire_once_and_follow_the_latest_version(&mut fresh());
     tokens_are_found_by_hash_until_revoked(&mut fresh());
     audit_records_chain_with_the_changes_they_describe(&mut fresh());
@@ -1764,4 +1765,85 @@ pub fn llm_answers_are_cached_until_they_expire<S: Store>(store: &mut S) {
             .expect("lookup")
             .is_some()
     );
+}
+
+/// The instance list's filters: version, a process variable's current value (root scope
+/// only), the business key and the start time, with the other filters and the cursor.
+pub fn instances_filter_by_version_variables_and_start<S: Store>(store: &mut S) {
+    let first = store.reserve_instance_ids(4).expect("reserve");
+    let ids: Vec<InstanceId> = (0..4).map(|n| InstanceId(first.0 + n)).collect();
+    for (n, &instance) in ids.iter().enumerate() {
+        let variable = |scope: u64, name: &str, value: Value| VariableRow {
+            instance,
+            scope: Key(scope),
+            name: name.into(),
+            value,
+        };
+        let mut variables = vec![
+            variable(0, "amount", Value::from(if n < 2 { 750 } else { 20 })),
+            // A subprocess's local variable is not a process variable.
+            variable(7, "customer", "ACME".into()),
+        ];
+        if n != 3 {
+            variables.push(variable(
+                0,
+                "businessKey",
+                format!("order-{n}").as_str().into(),
+            ));
+        }
+        let rows = RowChanges {
+            instance: Some(InstanceRow {
+                version: if n == 0 { 1 } else { 2 },
+                ..instance_row(instance, "active", 100 * (n as i64 + 1))
+            }),
+            variables,
+            ..RowChanges::default()
+        };
+        store
+            .commit(&[append(instance, 0, 5, &[created(instance)], rows)], &[])
+            .expect("commit");
+    }
+    let listed = |filter: InstanceFilter| {
+        let rows = store.instances(&filter).expect("instances");
+        rows.iter().map(|r| r.instance).collect::<Vec<_>>()
+    };
+    let version_2 = InstanceFilter {
+        process_id: Some("p".into()),
+        version: Some(2),
+        ..InstanceFilter::default()
+    };
+    assert_eq!(listed(version_2.clone()), ids[1..]);
+    let amount = |value: Value| InstanceFilter {
+        variable: Some(("amount".into(), value)),
+        ..InstanceFilter::default()
+    };
+    assert_eq!(listed(amount(Value::from(750))), ids[..2]);
+    assert_eq!(listed(amount(Value::from(20))), ids[2..]);
+    assert!(
+        listed(amount("750".into())).is_empty(),
+        "a string is not a number"
+    );
+    let local = InstanceFilter {
+        variable: Some(("customer".into(), "ACME".into())),
+        ..InstanceFilter::default()
+    };
+    assert!(listed(local).is_empty());
+    let key = InstanceFilter {
+        business_key: Some("order-2".into()),
+        ..InstanceFilter::default()
+    };
+    assert_eq!(listed(key), ids[2..3]);
+    let window = InstanceFilter {
+        started_after: Some(Timestamp(200)),
+        started_before: Some(Timestamp(400)),
+        ..InstanceFilter::default()
+    };
+    assert_eq!(listed(window), ids[1..3]);
+    let combined = InstanceFilter {
+        variable: Some(("amount".into(), Value::from(750))),
+        after: Some(ids[0]),
+        limit: Some(5),
+        ..version_2
+    };
+    assert_eq!(listed(combined), ids[1..2]);
 }

@@ -1,5 +1,6 @@
 //! `<userTask>`: waits for a person. `zeebe:assignmentDefinition` says who the task is for;
-//! forms (`zeebe:formDefinition`) are carried by the model but not interpreted yet.
+//! its form (`zeebe:formDefinition`) does not change how it runs and is read by
+//! [`crate::forms`] when a client asks for it.
 
 use baton_model::NodeKind;
 

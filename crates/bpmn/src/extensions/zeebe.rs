@@ -18,7 +18,6 @@ pub(crate) const DEFAULT_RETRIES: u32 = 3;
 /// instance runs, so they are accepted silently.
 const METADATA: &[&str] = &[
     "properties",
-    "formDefinition",
     "userTask",
     "taskSchedule",
     "priorityDefinition",
@@ -40,6 +39,9 @@ const READ: &[&str] = &[
     // In `extensions::listeners`.
     "executionListeners",
     "taskListeners",
+    // In `forms`, when a client asks for a task's form.
+    "formDefinition",
+    "userTaskForm",
 ];
 
 fn extensions(el: &Element) -> impl Iterator<Item = &Element> {

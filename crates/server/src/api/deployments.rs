@@ -1,4 +1,5 @@
-//! Deployments: upload BPMN and DMN files (multipart `file` fields), list what is deployed.
+//! Deployments: upload BPMN and DMN files and Camunda forms (multipart `file` fields), list
+//! what is deployed.
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
@@ -17,7 +18,7 @@ use crate::problem::{Kind, Problem};
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Deployment {
-    /// `process` or `decision`.
+    /// `process`, `decision` or `form`.
     kind: &'static str,
     id: String,
     version: u32,
@@ -31,7 +32,7 @@ pub struct Deployment {
 #[derive(ToSchema)]
 #[allow(dead_code)] // describes the multipart body in the OpenAPI document only
 pub struct Upload {
-    /// BPMN or DMN files.
+    /// BPMN, DMN, YAML or Camunda form (`*.form`) files.
     #[schema(value_type = Vec<String>, format = Binary, min_items = 1)]
     file: Vec<Vec<u8>>,
     /// Why, for the audit trail.
@@ -76,8 +77,9 @@ fn resource_name(file_name: Option<&str>, n: usize) -> String {
     }
 }
 
-/// Deploy models: every multipart field named `file` is a BPMN or DMN file. All or
-/// nothing: one invalid file deploys none.
+/// Deploy models: every multipart field named `file` is a BPMN, DMN or YAML model, or a
+/// Camunda form (`*.form`: a JSON object with a string `id` and an array `components`).
+/// All or nothing: one invalid file deploys none.
 #[utoipa::path(
     post,
     path = "/v1/deployments",
@@ -150,7 +152,7 @@ pub async fn deploy(
     Ok((StatusCode::CREATED, Json(Deployments { deployments })))
 }
 
-/// Every deployed version of every process and decision.
+/// Every deployed version of every process, decision and form.
 #[utoipa::path(get, path = "/v1/deployments", responses((status = 200, body = Deployments)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -161,6 +163,7 @@ pub async fn list(
         .read(caller.tenant.as_str(), |rt| {
             let mut all = rt.store().definitions(DefinitionKind::Process)?;
             all.extend(rt.store().definitions(DefinitionKind::Decision)?);
+            all.extend(rt.store().definitions(DefinitionKind::Form)?);
             Ok(all)
         })
         .await?;
@@ -187,13 +190,14 @@ pub struct DeployedSource {
     source: String,
 }
 
-/// The source of a deployed process or decision (`kind` is `process` or `decision`).
+/// The source of a deployed process, decision or form (`kind` is `process`, `decision`
+/// or `form`).
 #[utoipa::path(
     get,
     path = "/v1/deployments/{kind}/{id}",
     params(
-        ("kind" = String, Path, description = "process or decision"),
-        ("id" = String, Path, description = "The process or decision id"),
+        ("kind" = String, Path, description = "process, decision or form"),
+        ("id" = String, Path, description = "The process, decision or form id"),
         VersionQuery,
     ),
     responses((status = 200, body = DeployedSource), (status = 404, body = Problem))
@@ -205,7 +209,7 @@ pub async fn source(
     super::Params(query): super::Params<VersionQuery>,
 ) -> Result<Json<DeployedSource>, Problem> {
     let Some(kind) = DefinitionKind::parse(&kind) else {
-        return Err(Problem::new(Kind::NotFound, "kind is process or decision").at("kind"));
+        return Err(Problem::new(Kind::NotFound, "kind is process, decision or form").at("kind"));
     };
     let wanted = id.clone();
     let stored = state

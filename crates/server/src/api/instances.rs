@@ -96,6 +96,19 @@ pub async fn start(
 pub struct ListQuery {
     process_id: Option<String>,
     state: Option<ListState>,
+    /// Only instances of this process version (with `processId`, one version of one
+    /// process).
+    version: Option<u32>,
+    /// Only instances with this business key (the `businessKey` they were started with).
+    business_key: Option<String>,
+    /// `name=value`: only instances whose process variable `name` now equals `value`,
+    /// a JSON value (`amount=750`, `ok=true`, `"x"`) or, when it does not read as JSON, a
+    /// string (`customer=ACME`).
+    variable: Option<String>,
+    /// Only instances started at or after this time (ms since the Unix epoch).
+    started_after: Option<i64>,
+    /// Only instances started before this time (ms since the Unix epoch).
+    started_before: Option<i64>,
     /// At most this many (default 100, at most 1000).
     limit: Option<u32>,
     /// The previous page's `nextCursor`.
@@ -133,6 +146,8 @@ pub struct InstanceSummary {
     state: String,
     started_at: i64,
     ended_at: Option<i64>,
+    /// The instance's business key; null when it has none.
+    business_key: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -159,31 +174,80 @@ pub async fn list(
     let filter = InstanceFilter {
         process_id: query.process_id,
         state: query.state.map(|s| s.as_str().to_string()),
+        version: query.version,
+        variable: query.variable.as_deref().map(variable_filter).transpose()?,
+        business_key: query.business_key,
+        started_after: query.started_after.map(baton_core::Timestamp),
+        started_before: query.started_before.map(baton_core::Timestamp),
         after: cursor::<u64>(query.cursor.as_deref())?.map(InstanceId),
         limit: page.fetch(),
     };
     let rows = state
         .engine
         .read(caller.tenant.as_str(), move |rt| {
-            Ok(rt.store().instances(&filter)?)
+            let rows = rt.store().instances(&filter)?;
+            rows.into_iter()
+                .map(|row| Ok((business_key(rt.store(), row.instance)?, row)))
+                .collect::<Result<Vec<_>, baton_runtime::Error>>()
         })
         .await?;
-    let (rows, next_cursor) = page.cut(rows, |r| r.instance.0.to_string());
+    let (rows, next_cursor) = page.cut(rows, |(_, r)| r.instance.0.to_string());
     let instances = rows
         .into_iter()
-        .map(|r| InstanceSummary {
+        .map(|(business_key, r)| InstanceSummary {
             instance: r.instance.0,
             process_id: r.process_id,
             version: r.version,
             state: r.state,
             started_at: r.started_at.0,
             ended_at: r.ended_at.map(|t| t.0),
+            business_key,
         })
         .collect();
     Ok(Json(InstanceList {
         instances,
         next_cursor,
     }))
+}
+
+/// The `variable` filter `name=value`: the value as JSON, or a string when it does not
+/// read as JSON (`customer=ACME`).
+fn variable_filter(text: &str) -> Result<(String, baton_feel::Value), Problem> {
+    let (name, value) = text.split_once('=').ok_or_else(|| {
+        Problem::new(
+            Kind::BadRequest,
+            format!(
+                "'{text}' is not name=value: pass variable=amount=750 or variable=customer=ACME"
+            ),
+        )
+        .at("variable")
+    })?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(
+            Problem::new(Kind::BadRequest, "the variable filter needs a name").at("variable"),
+        );
+    }
+    let value = match serde_json::from_str::<serde_json::Value>(value) {
+        Ok(json) => baton_feel::Value::from_json(&json),
+        Err(_) => baton_feel::Value::string(value),
+    };
+    Ok((name.to_string(), value))
+}
+
+/// An instance's business key: its process variable `businessKey`, when that is a string.
+fn business_key(
+    store: &impl baton_store::QueryStore,
+    instance: InstanceId,
+) -> Result<Option<String>, baton_store::Error> {
+    let variables = store.variables(instance)?;
+    Ok(variables
+        .into_iter()
+        .find(|v| v.scope.0 == 0 && v.name == "businessKey")
+        .and_then(|v| match v.value {
+            baton_feel::Value::String(key) => Some(key.to_string()),
+            _ => None,
+        }))
 }
 
 /// One instance.

@@ -7,6 +7,7 @@
 //! what it would have made of the request.
 
 mod audit;
+mod decisions;
 mod deployments;
 mod events;
 mod extract;
@@ -14,6 +15,7 @@ pub mod forward;
 mod history;
 mod instances;
 mod jobs;
+mod me;
 mod operations;
 pub mod requests;
 mod scrape;
@@ -62,9 +64,11 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
     paths(
         health,
         ready,
+        me::me,
         deployments::deploy,
         deployments::list,
         deployments::source,
+        decisions::evaluate,
         instances::start,
         instances::list,
         instances::get,
@@ -79,6 +83,7 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
         jobs::throw_error,
         operations::tasks,
         operations::task,
+        operations::task_form,
         operations::claim_task,
         operations::unclaim_task,
         operations::complete_task,
@@ -166,6 +171,7 @@ fn document_problems(responses: &mut utoipa::openapi::Responses, public: bool, h
 pub fn router(state: AppState) -> Router {
     use Permission as P;
     let routes = Routes::new(state.clone())
+        .get_any_caller("/v1/me", me::me)
         .post_audited(
             "/v1/deployments",
             P::Deploy,
@@ -177,6 +183,11 @@ pub fn router(state: AppState) -> Router {
             "/v1/deployments/{kind}/{id}",
             P::ReadDefinitions,
             deployments::source,
+        )
+        .post(
+            "/v1/decisions/{id}/evaluate",
+            P::ReadDefinitions,
+            decisions::evaluate,
         )
         .post_audited(
             "/v1/process-instances",
@@ -234,6 +245,11 @@ pub fn router(state: AppState) -> Router {
         )
         .get("/v1/user-tasks", P::ReadTasks, operations::tasks)
         .get("/v1/user-tasks/{key}", P::ReadTasks, operations::task)
+        .get(
+            "/v1/user-tasks/{key}/form",
+            P::ReadTasks,
+            operations::task_form,
+        )
         .post_audited(
             "/v1/user-tasks/{key}/claim",
             P::ClaimTasks,
@@ -301,15 +317,16 @@ struct Routes {
     router: Router<AppState>,
     state: AppState,
     doc: utoipa::openapi::OpenApi,
-    /// Each route's permission, for the OpenAPI document.
-    permissions: Vec<(String, Verb, Permission)>,
+    /// Each route's permission (none: any valid token), for the OpenAPI document.
+    permissions: Vec<(String, Verb, Option<Permission>)>,
 }
 
 /// What [`admit`] checks for one route.
 #[derive(Clone)]
 struct Endpoint {
     state: AppState,
-    permission: Permission,
+    /// None: any authenticated caller (`/v1/me`).
+    permission: Option<Permission>,
     /// The query parameters the route's OpenAPI operation documents.
     query: Arc<[String]>,
     /// The audit action of a route that changes something (`instance.cancel`).
@@ -341,10 +358,16 @@ impl Routes {
         self.add(
             path,
             Verb::Get,
-            permission,
+            Some(permission),
             None,
             axum::routing::get(handler),
         )
+    }
+
+    /// A route any valid token may read, whatever its role: what the caller may learn
+    /// about itself.
+    fn get_any_caller<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Routes {
+        self.add(path, Verb::Get, None, None, axum::routing::get(handler))
     }
 
     /// A route that changes nothing worth a record (activating jobs leases them).
@@ -357,7 +380,7 @@ impl Routes {
         self.add(
             path,
             Verb::Post,
-            permission,
+            Some(permission),
             None,
             axum::routing::post(handler),
         )
@@ -373,14 +396,14 @@ impl Routes {
         handler: H,
     ) -> Routes {
         let route = axum::routing::post(handler);
-        self.add(path, Verb::Post, permission, Some(action), route)
+        self.add(path, Verb::Post, Some(permission), Some(action), route)
     }
 
     fn add(
         mut self,
         path: &str,
         verb: Verb,
-        permission: Permission,
+        permission: Option<Permission>,
         action: Option<&'static str>,
         route: MethodRouter<AppState>,
     ) -> Routes {
@@ -428,11 +451,14 @@ impl Routes {
             let Some(operation) = operation else {
                 continue;
             };
-            operation.security = Some(vec![SecurityRequirement::new(
-                "token",
-                [permission.as_str()],
-            )]);
-            let needs = format!("Needs the `{permission}` permission (see docs/auth.md).");
+            let scopes: Vec<&str> = permission.iter().map(|p| p.as_str()).collect();
+            operation.security = Some(vec![SecurityRequirement::new("token", scopes)]);
+            let needs = match permission {
+                Some(permission) => {
+                    format!("Needs the `{permission}` permission (see docs/auth.md).")
+                }
+                None => "Needs a valid token of any role (see docs/auth.md).".to_string(),
+            };
             operation.description = Some(match operation.description.take() {
                 Some(text) if !text.is_empty() => format!("{text}\n\n{needs}"),
                 _ => needs,
@@ -520,10 +546,12 @@ async fn admitted(
     instance: Option<baton_core::InstanceId>,
 ) -> Response {
     let engine = &endpoint.state.engine;
-    if let Err(problem) = allow(&caller, endpoint.permission) {
+    if let Some(permission) = endpoint.permission
+        && let Err(problem) = allow(&caller, permission)
+    {
         let why = audit::Refused::Forbidden {
             caller: &caller,
-            permission: endpoint.permission,
+            permission,
         };
         audit::record_refusal(
             engine,

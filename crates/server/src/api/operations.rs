@@ -58,10 +58,14 @@ pub struct UserTask {
     /// People who may claim it (from the model).
     candidate_users: Vec<String>,
     created_at: i64,
+    /// The id of the Camunda form the task shows (`GET /v1/user-tasks/{key}/form`);
+    /// absent when its model links none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    form_id: Option<String>,
 }
 
-impl From<UserTaskRow> for UserTask {
-    fn from(t: UserTaskRow) -> UserTask {
+impl UserTask {
+    fn new(t: UserTaskRow, form_id: Option<String>) -> UserTask {
         UserTask {
             key: t.id().to_string(),
             instance: t.instance.0,
@@ -73,6 +77,7 @@ impl From<UserTaskRow> for UserTask {
             candidate_groups: t.candidate_groups,
             candidate_users: t.candidate_users,
             created_at: t.created_at.0,
+            form_id,
         }
     }
 }
@@ -112,12 +117,18 @@ pub async fn tasks(
     let rows = state
         .engine
         .read(caller.tenant.as_str(), move |rt| {
-            Ok(rt.store().user_tasks(&filter)?)
+            let rows = rt.store().user_tasks(&filter)?;
+            rows.into_iter()
+                .map(|row| Ok((rt.task_form_id(&row)?, row)))
+                .collect::<Result<Vec<_>, baton_runtime::Error>>()
         })
         .await?;
-    let (rows, next_cursor) = page.cut(rows, |t| t.id().to_string());
+    let (rows, next_cursor) = page.cut(rows, |(_, t)| t.id().to_string());
     Ok(Json(UserTasks {
-        tasks: rows.into_iter().map(UserTask::from).collect(),
+        tasks: rows
+            .into_iter()
+            .map(|(form_id, row)| UserTask::new(row, form_id))
+            .collect(),
         next_cursor,
     }))
 }
@@ -135,11 +146,55 @@ pub async fn task(
     Path(key): Path<String>,
 ) -> Result<Json<UserTask>, Problem> {
     let key = parse_key(&key)?;
-    let row = state
+    let (row, form_id) = state
         .engine
-        .read(caller.tenant.as_str(), move |rt| read_task(rt, key))
+        .read(caller.tenant.as_str(), move |rt| {
+            let row = read_task(rt, key)?;
+            let form_id = rt.task_form_id(&row)?;
+            Ok((row, form_id))
+        })
         .await?;
-    Ok(Json(row.into()))
+    Ok(Json(UserTask::new(row, form_id)))
+}
+
+/// A user task's Camunda form.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskForm {
+    form_id: String,
+    /// The deployed version of the form; null for a form embedded in the process.
+    version: Option<u32>,
+    /// The form's JSON as deployed (`components` and the rest).
+    #[schema(value_type = Object)]
+    schema: serde_json::Value,
+}
+
+/// The form a user task shows: the latest deployed version of the form its model links
+/// (`zeebe:formDefinition formId`), or the one embedded in its process.
+#[utoipa::path(
+    get,
+    path = "/v1/user-tasks/{key}/form",
+    params(("key" = String, Path, description = "The task key")),
+    responses(
+        (status = 200, body = TaskForm),
+        (status = 404, description = "No such task, the task has no form, or its form is not deployed", body = Problem),
+    )
+)]
+pub async fn task_form(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
+    Path(key): Path<String>,
+) -> Result<Json<TaskForm>, Problem> {
+    let key = parse_key(&key)?;
+    let form = state
+        .engine
+        .read(caller.tenant.as_str(), move |rt| rt.task_form(key))
+        .await?;
+    Ok(Json(TaskForm {
+        form_id: form.form_id,
+        version: form.version,
+        schema: form.schema,
+    }))
 }
 
 fn read_task(
@@ -256,10 +311,15 @@ async fn assign(
                     rt.assign_user_task(key, assignee, allow_override)
                 })
             },
-            move |rt, ()| read_task(rt, key),
+            move |rt, ()| {
+                let row = read_task(rt, key)?;
+                let form_id = rt.task_form_id(&row)?;
+                Ok((row, form_id))
+            },
         )
         .await?;
-    Ok(Json(row.into()))
+    let (row, form_id) = row;
+    Ok(Json(UserTask::new(row, form_id)))
 }
 
 #[derive(Deserialize, ToSchema)]
