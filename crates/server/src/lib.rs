@@ -134,12 +134,15 @@ pub fn serve(
              this server to anyone else"
         );
     }
-    let app = baton_ui::router(api::router(api::AppState {
-        engine: engine.clone(),
-        live: live.clone(),
-        auth: Arc::new(Auth::new(tokens, insecure_dev)),
-        cluster,
-    }));
+    let app = baton_ui::router_carrying(
+        api::router(api::AppState {
+            engine: engine.clone(),
+            live: live.clone(),
+            auth: Arc::new(Auth::new(tokens, insecure_dev)),
+            cluster,
+        }),
+        carry_client,
+    );
     let served = tokio.block_on(async move {
         let listener = TcpListener::bind(listen).await?;
         tracing::info!(
@@ -167,6 +170,13 @@ pub fn serve(
     // Long polls still open are dropped with the runtime rather than waited for.
     tokio.shutdown_timeout(std::time::Duration::from_secs(2));
     served
+}
+
+/// What the web UI's in-process API requests take from the browser's: its address.
+fn carry_client(from: &axum::http::Extensions, to: &mut axum::http::Extensions) {
+    if let Some(client) = from.get::<axum::extract::ConnectInfo<Peer>>() {
+        to.insert(client.clone());
+    }
 }
 
 async fn shutdown_signal() {

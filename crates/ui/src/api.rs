@@ -15,7 +15,17 @@ const MAX_ANSWER_BYTES: usize = 32 * 1024 * 1024;
 #[derive(Clone)]
 pub struct Api {
     router: Router,
+    carry: Carry,
 }
+
+/// Copies what an API request needs of the browser's request (its client address, for the
+/// API's throttling of failed logins) into the in-process request. Only that: the browser
+/// request's other extensions are the UI route's own (its matched path and path
+/// parameters), which the API's extractors would read as theirs.
+pub type Carry = fn(from: &Extensions, to: &mut Extensions);
+
+/// Carries nothing (tests, and servers that do not know their clients' addresses).
+pub fn carry_nothing(_: &Extensions, _: &mut Extensions) {}
 
 /// An API call that did not answer 2xx: its status and the problem document's title and
 /// detail, shown to the user as they are.
@@ -37,8 +47,8 @@ impl std::fmt::Display for ApiError {
 }
 
 impl Api {
-    pub fn new(router: Router) -> Api {
-        Api { router }
+    pub fn new(router: Router, carry: Carry) -> Api {
+        Api { router, carry }
     }
 
     /// `GET path` (with its query) as the session's caller.
@@ -119,7 +129,7 @@ impl Api {
             request = request.header(header::AUTHORIZATION, value);
         }
         if let Some(inherited) = request.extensions_mut() {
-            inherited.extend(extensions.clone());
+            (self.carry)(extensions, inherited);
         }
         let request = match body {
             Some((content_type, bytes)) => request

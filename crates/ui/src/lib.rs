@@ -34,8 +34,14 @@ pub struct UiState {
 /// The API's router with the UI's pages and assets added. `api` answers `/v1/…`; the UI
 /// sends its requests there.
 pub fn router(api: Router) -> Router {
+    router_carrying(api, api::carry_nothing)
+}
+
+/// [`router`], with `carry` copying what the API needs of each browser request (see
+/// [`api::Carry`]).
+pub fn router_carrying(api: Router, carry: api::Carry) -> Router {
     let state = UiState {
-        api: Api::new(api.clone()),
+        api: Api::new(api.clone(), carry),
     };
     let ui = Router::new()
         .route("/login", post(session::login))
