@@ -175,7 +175,7 @@ pub fn serve(
 /// What the web UI's in-process API requests take from the browser's: its address.
 fn carry_client(from: &axum::http::Extensions, to: &mut axum::http::Extensions) {
     if let Some(client) = from.get::<axum::extract::ConnectInfo<Peer>>() {
-        to.insert(client.clone());
+        to.insert(*client);
     }
 }
 

@@ -35,13 +35,14 @@ const FORM: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
 </bpmn:definitions>"#;
 
-/// A script task that fails while `quantity` is missing (an incident), without DI.
+/// A script task that fails while `quantity` is missing (an incident: Camunda 8.3+ reads a
+/// missing variable as null, so the model asserts it), without DI.
 const PRICING: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d2" targetNamespace="t">
   <bpmn:process id="pricing" name="Pricing" isExecutable="true">
     <bpmn:startEvent id="start"/>
     <bpmn:scriptTask id="compute" name="Compute total">
-      <bpmn:extensionElements><zeebe:script expression="=price * quantity" resultVariable="total"/></bpmn:extensionElements>
+      <bpmn:extensionElements><zeebe:script expression="=if is defined(quantity) then price * quantity else assert(null, false, &quot;quantity is missing&quot;)" resultVariable="total"/></bpmn:extensionElements>
     </bpmn:scriptTask>
     <bpmn:endEvent id="end"/>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="compute"/>

@@ -41,7 +41,7 @@ const UI_INCIDENT_BPMN: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   <bpmn:process id="ui_incident" name="UI incident demo" isExecutable="true">
     <bpmn:startEvent id="start"/>
     <bpmn:scriptTask id="compute" name="Compute total">
-      <bpmn:extensionElements><zeebe:script expression="=price * quantity" resultVariable="total"/></bpmn:extensionElements>
+      <bpmn:extensionElements><zeebe:script expression="=if is defined(quantity) then price * quantity else assert(null, false, &quot;quantity is missing&quot;)" resultVariable="total"/></bpmn:extensionElements>
     </bpmn:scriptTask>
     <bpmn:endEvent id="end"/>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="compute"/>

@@ -4,4 +4,4 @@
 
 CREATE INDEX instances_by_version ON instances (process_id, version, instance);
 CREATE INDEX instances_by_start ON instances (started_at);
-CREATE INDEX variables_by_value ON variables (name, md5(value)) WHERE scope = 0;
+CREATE INDEX variables_by_value ON variables (name, md5(value)) WHERE scope = 1;

@@ -266,7 +266,7 @@ pub(crate) fn instances<C: GenericClient>(
         add(
             &mut conditions,
             &mut values,
-            "instance IN (SELECT instance FROM variables WHERE scope = 0 AND name = {1}
+            "instance IN (SELECT instance FROM variables WHERE scope = 1 AND name = {1}
                           AND md5(value) = md5({2}::TEXT) AND value = {2})",
             &[name, value],
         );
@@ -275,7 +275,7 @@ pub(crate) fn instances<C: GenericClient>(
         add(
             &mut conditions,
             &mut values,
-            "instance IN (SELECT instance FROM variables WHERE scope = 0 AND name = 'businessKey'
+            "instance IN (SELECT instance FROM variables WHERE scope = 1 AND name = 'businessKey'
                           AND md5(value) = md5({1}::TEXT) AND value = {1})",
             &[key],
         );

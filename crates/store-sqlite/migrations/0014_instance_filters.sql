@@ -4,5 +4,6 @@
 
 CREATE INDEX instances_by_version ON instances (process_id, version, instance);
 CREATE INDEX instances_by_start ON instances (started_at);
--- Process variables (the root scope) by value: the business key and `variable=` filters.
-CREATE INDEX variables_by_value ON variables (name, value) WHERE scope = 0;
+-- Process variables by value (the root scope, key 1): the business key and `variable=`
+-- filters.
+CREATE INDEX variables_by_value ON variables (name, value) WHERE scope = 1;

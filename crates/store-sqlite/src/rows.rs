@@ -452,16 +452,15 @@ pub(crate) fn instances(conn: &Connection, filter: &InstanceFilter) -> Result<Ve
         values.push(at);
     }
     if let (Some(name), Some(value)) = (&name, &value) {
-        conditions.push(
-            "instance IN (SELECT instance FROM variables WHERE scope = 0 AND name = ? AND value = ?)",
-        );
+        conditions
+            .push("instance IN (SELECT instance FROM variables WHERE scope = 1 AND name = ? AND value = ?)");
         values.push(name);
         values.push(value);
     }
     if let Some(key) = &business_key {
         conditions.push(
             "instance IN (SELECT instance FROM variables
-                          WHERE scope = 0 AND name = 'businessKey' AND value = ?)",
+                          WHERE scope = 1 AND name = 'businessKey' AND value = ?)",
         );
         values.push(key);
     }

@@ -172,7 +172,9 @@ fn an_upgraded_store_learns_each_instances_parent_from_its_journal() {
     // Back to the schema before the history migration (0010), undoing the later ones.
     let conn = rusqlite::Connection::open(&path).expect("open raw");
     conn.execute_batch(
-        "DROP TABLE llm_cache; DROP TABLE llm_calls; DROP TABLE decision_routes;
+        "DROP INDEX instances_by_version; DROP INDEX instances_by_start;
+         DROP INDEX variables_by_value;
+         DROP TABLE llm_cache; DROP TABLE llm_calls; DROP TABLE decision_routes;
          DROP TABLE resource_holds;
          DROP INDEX instances_by_end;
          DROP INDEX incidents_by_element; ALTER TABLE instances DROP COLUMN parent;

@@ -1780,13 +1780,14 @@ pub fn instances_filter_by_version_variables_and_start<S: Store>(store: &mut S) 
             value,
         };
         let mut variables = vec![
-            variable(0, "amount", Value::from(if n < 2 { 750 } else { 20 })),
+            // The root scope is the instance's first key, 1 (see `InstanceState::empty`).
+            variable(1, "amount", Value::from(if n < 2 { 750 } else { 20 })),
             // A subprocess's local variable is not a process variable.
             variable(7, "customer", "ACME".into()),
         ];
         if n != 3 {
             variables.push(variable(
-                0,
+                1,
                 "businessKey",
                 format!("order-{n}").as_str().into(),
             ));

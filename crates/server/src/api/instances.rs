@@ -243,7 +243,8 @@ fn business_key(
     let variables = store.variables(instance)?;
     Ok(variables
         .into_iter()
-        .find(|v| v.scope.0 == 0 && v.name == "businessKey")
+        // The process's own scope is the instance's first key, 1.
+        .find(|v| v.scope.0 == 1 && v.name == "businessKey")
         .and_then(|v| match v.value {
             baton_feel::Value::String(key) => Some(key.to_string()),
             _ => None,
