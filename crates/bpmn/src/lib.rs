@@ -25,7 +25,7 @@ pub mod write;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use baton_model::{Definitions, Diagnostic};
+use baton_model::{Definitions, Diagnostic, MissingVariables};
 
 use crate::reader::{BpmnElement, Element, Ns};
 use crate::report::Report;
@@ -95,6 +95,25 @@ pub fn parse(source: &str) -> Parsed {
     }
 }
 
+/// Camunda Modeler's namespace, where a model names the engine it was made for.
+const MODELER_NS: &str = "http://camunda.org/schema/modeler/1.0";
+
+/// How the model's expressions read a variable nobody set: as the engine it declares
+/// (`modeler:executionPlatformVersion`, which Camunda Modeler writes) would. Camunda 8.3
+/// made a missing variable null; before it, and in Camunda 7, reading one is an error,
+/// and so it is for a model that declares nothing, where a typo should not pass silently.
+fn missing_variables(root: &Element) -> MissingVariables {
+    let declared = root.attr_in(MODELER_NS, "executionPlatformVersion");
+    let version = declared.map(|v| {
+        let mut parts = v.trim().split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+    });
+    match version {
+        Some(version) if version >= (8, 3) => MissingVariables::ReadNull,
+        _ => MissingVariables::Fail,
+    }
+}
+
 fn read_definitions(root: &Element, report: &mut Report) -> Definitions {
     let mut definitions = Definitions::default();
     reader::check_prefixes(root, report);
@@ -117,10 +136,12 @@ fn read_definitions(root: &Element, report: &mut Report) -> Definitions {
     }
     check_unique_ids(root, report);
     let globals = elements::events::Globals::read(root, report);
+    let missing = missing_variables(root);
     for child in &root.children {
         match child.ns() {
             Ns::Bpmn if child.name == "process" => {
-                if let Some(graph) = elements::read_process(child, &globals, report) {
+                if let Some(mut graph) = elements::read_process(child, &globals, report) {
+                    graph.missing_variables = missing;
                     definitions.processes.push(graph);
                 }
             }
@@ -224,5 +245,46 @@ mod tests {
         let parsed = parse("<html><body/></html>");
         let error = parsed.errors().next().expect("an error");
         assert!(error.message.contains("<html>"), "{}", error.message);
+    }
+
+    fn declaring(attributes: &str) -> MissingVariables {
+        let source = format!(
+            r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                 xmlns:modeler="http://camunda.org/schema/modeler/1.0" id="d" {attributes}>
+               <bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s"/></bpmn:process>
+             </bpmn:definitions>"#
+        );
+        let parsed = parse(&source);
+        assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+        parsed.definitions.processes[0].missing_variables
+    }
+
+    #[test]
+    fn a_model_for_camunda_8_3_or_later_reads_missing_variables_as_null() {
+        let cloud = r#"modeler:executionPlatform="Camunda Cloud""#;
+        for version in ["8.3.0", "8.8.0", "8.10", "9.0.0"] {
+            let attributes = format!(r#"{cloud} modeler:executionPlatformVersion="{version}""#);
+            assert_eq!(
+                declaring(&attributes),
+                MissingVariables::ReadNull,
+                "{version}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_models_fail_on_a_missing_variable() {
+        for attributes in [
+            "",
+            r#"modeler:executionPlatform="Camunda Cloud" modeler:executionPlatformVersion="8.2.0""#,
+            r#"modeler:executionPlatform="Camunda Platform" modeler:executionPlatformVersion="7.21.0""#,
+            r#"modeler:executionPlatformVersion="latest""#,
+        ] {
+            assert_eq!(
+                declaring(attributes),
+                MissingVariables::Fail,
+                "{attributes}"
+            );
+        }
     }
 }

@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use baton_model::{
-    Assigned, Flow, FlowId, JobDefinition, Listener, LlmFallback, Looping, Mapping, Node, NodeId,
-    NodeKind, ProcessGraph, ProcessRef, StaticOrExpression, Throw, TimerKind, TimerValue, Trigger,
+    Assigned, Flow, FlowId, JobDefinition, Listener, LlmFallback, Looping, Mapping,
+    MissingVariables, Node, NodeId, NodeKind, ProcessGraph, ProcessRef, StaticOrExpression, Throw,
+    TimerKind, TimerValue, Trigger,
 };
 
 pub const BPMN_NS: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
@@ -91,7 +92,15 @@ pub fn write(graph: &ProcessGraph, options: &Options) -> String {
             ("exporter", Some("Baton".into())),
             ("exporterVersion", Some(env!("CARGO_PKG_VERSION").into())),
             ("modeler:executionPlatform", Some("Camunda Cloud".into())),
-            ("modeler:executionPlatformVersion", Some("8.6.0".into())),
+            // The declared version carries how the model reads missing variables
+            // (`crate::missing_variables`), so a written model runs as its graph did.
+            (
+                "modeler:executionPlatformVersion",
+                Some(match graph.missing_variables {
+                    MissingVariables::ReadNull => "8.6.0".into(),
+                    MissingVariables::Fail => "8.2.0".into(),
+                }),
+            ),
         ],
     );
     globals.write(&mut xml);

@@ -1,6 +1,7 @@
-//! Camunda 8 models as their authors wrote them, run with `baton run` and shell workers:
-//! static values stay text, missing variables read as null (Camunda 8.3+) with a warning
-//! in the history, job types and retries may be expressions, and `baton lint` says when a
+//! Camunda 8 models as their authors wrote them (Camunda Modeler declares the engine
+//! version), run with `baton run` and shell workers: static values stay text, missing
+//! variables read as null (Camunda 8.3+) with a warning in the history, and are an
+//! incident for a model that declares no engine, job types and retries may be expressions, and `baton lint` says when a
 //! static value reads like an expression that lost its `=`.
 
 mod support;
@@ -8,7 +9,7 @@ mod support;
 use support::Workdir;
 
 const HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">"#;
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:modeler="http://camunda.org/schema/modeler/1.0" id="d" targetNamespace="t" modeler:executionPlatform="Camunda Cloud" modeler:executionPlatformVersion="8.8.0">"#;
 
 /// A process of one service task `task` with the given extension elements, between a
 /// start and an end event.
@@ -110,6 +111,35 @@ fn missing_variables_read_as_null_and_the_history_says_so() {
             .contains("warnings\n  task: output mapping to 'model'"),
         "{}",
         shown.stdout
+    );
+}
+
+/// The same model without Camunda Modeler's declaration: an output mapping that reads a
+/// variable the worker did not return is an incident naming it, and the instance waits.
+#[test]
+fn a_model_that_declares_no_engine_stops_at_a_missing_variable() {
+    let w = Workdir::new();
+    echo_workers(&w, &["lookup"]);
+    let declared = one_task(
+        "missing",
+        r#"<zeebe:taskDefinition type="lookup"/>
+        <zeebe:ioMapping><zeebe:output source="=vehicleModel" target="model"/></zeebe:ioMapping>"#,
+    );
+    let undeclared = declared.replace(
+        r#" modeler:executionPlatform="Camunda Cloud" modeler:executionPlatformVersion="8.8.0""#,
+        "",
+    );
+    assert_ne!(declared, undeclared, "the declaration is removed");
+    w.write("missing.bpmn", &undeclared);
+    let out = w.baton(&["run", "missing.bpmn", "--json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let json = out.json();
+    assert_eq!(json["state"], "incident");
+    assert_eq!(json["incidents"][0]["element"], "task");
+    let message = json["incidents"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("no variable found with name 'vehicleModel'"),
+        "{message}"
     );
 }
 

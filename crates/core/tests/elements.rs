@@ -192,10 +192,38 @@ fn a_failed_assertion_is_an_incident_in_camunda_s_words() {
 /// computed from it; the element goes on and its history says what was missing.
 #[test]
 fn a_script_reading_a_missing_variable_gives_null_with_a_warning() {
-    let s = Scenario::start("script_sequence", r#"{"a": 1}"#);
+    let s = Scenario::start_camunda_8_3("script_sequence", r#"{"a": 1}"#);
     assert!(s.state.is_ended(), "no incident: {:?}", s.state.incidents);
     assert_eq!(s.variables(), r#"{"a": 1, "sum": null}"#);
     insta::assert_snapshot!(s.transcript);
+}
+
+/// Camunda 7 and 8 before 8.3, and a model that declares no engine: a script whose
+/// result is null because a variable does not exist is an incident naming it, and
+/// setting the variable and retrying goes on.
+#[test]
+fn a_script_reading_a_missing_variable_is_an_incident_naming_it() {
+    let mut s = Scenario::start("script_sequence", r#"{"a": 1}"#);
+    let incident = s.incident();
+    let message = s.state.incidents[&incident].message.clone();
+    assert!(
+        message.contains("`a + b`") && message.contains("no variable found with name 'b'"),
+        "{message}"
+    );
+    s.send(Command::ModifyInstance {
+        activate: Vec::new(),
+        terminate: Vec::new(),
+        variables: context(r#"{"b": 2}"#),
+        reason: "b known".into(),
+    })
+    .expect("set b");
+    s.send(Command::ResolveIncident {
+        incident,
+        retries: None,
+    })
+    .expect("resolve");
+    assert!(s.state.is_ended(), "{:?}", s.state.incidents);
+    assert_eq!(s.variables(), r#"{"a": 1, "b": 2, "sum": 3}"#);
 }
 
 // --- service task and jobs -----------------------------------------------------------
@@ -228,7 +256,7 @@ fn service_task_maps_inputs_into_the_job_and_outputs_back() {
 /// mapping reading a variable the job did not return maps null.
 #[test]
 fn static_input_sources_are_text_and_missing_outputs_null() {
-    let mut s = Scenario::start("static_inputs", r#"{"amount": 12}"#);
+    let mut s = Scenario::start_camunda_8_3("static_inputs", r#"{"amount": 12}"#);
     let job = s.job();
     let element = s.state.jobs[&job].element;
     assert_eq!(
@@ -260,7 +288,7 @@ fn job_type_and_retries_expressions_are_evaluated_when_the_job_is_created() {
 
 #[test]
 fn a_job_type_that_is_not_a_string_is_an_incident_and_resolving_evaluates_again() {
-    let mut s = Scenario::start("job_type_expression", r#"{"attempts": 1}"#);
+    let mut s = Scenario::start_camunda_8_3("job_type_expression", r#"{"attempts": 1}"#);
     assert!(s.state.jobs.is_empty());
     let incident = s.incident();
     let message = &s.state.incidents[&incident].message;
@@ -449,11 +477,35 @@ fn exclusive_gateway_without_a_match_or_default_raises_an_incident() {
     insta::assert_snapshot!(s.transcript);
 }
 
+/// Without Camunda 8.3+'s reading, a condition whose variable does not exist cannot
+/// be decided: an incident naming the variable, not a silent turn down another flow.
+#[test]
+fn a_condition_reading_a_missing_variable_is_an_incident_naming_it() {
+    let mut s = Scenario::start("user_task_gateway", "{}");
+    let task = s.task();
+    s.send(Command::CompleteUserTask {
+        task,
+        variables: Context::new(),
+    })
+    .expect("complete");
+    let incident = s.incident();
+    let message = &s.state.incidents[&incident].message;
+    assert!(
+        message.contains("no variable found with name 'score'"),
+        "{message}"
+    );
+    assert!(
+        !s.transcript.contains(r#""flow":"f_no""#),
+        "{}",
+        s.transcript
+    );
+}
+
 /// Camunda 8.3+: a condition reading a variable that does not exist is null, and null
 /// does not hold; without a default flow that is the usual incident.
 #[test]
 fn a_condition_reading_a_missing_variable_does_not_hold() {
-    let mut s = Scenario::start("user_task_gateway", "{}");
+    let mut s = Scenario::start_camunda_8_3("user_task_gateway", "{}");
     let task = s.task();
     s.send(Command::CompleteUserTask {
         task,
@@ -471,7 +523,7 @@ fn a_condition_reading_a_missing_variable_does_not_hold() {
         "{}",
         s.transcript
     );
-    let s = Scenario::start("no_default", "{}");
+    let s = Scenario::start_camunda_8_3("no_default", "{}");
     let incident = s.state.incidents.values().next().expect("incident");
     assert!(
         incident.message.contains("no condition"),

@@ -336,6 +336,7 @@ fn random_model(rng: &mut Rng) -> Definition {
         nodes: b.nodes,
         flows: b.flows,
         listeners: Vec::new(),
+        missing_variables: Default::default(),
         span: Span::default(),
     };
     Definition::new(graph, 1)

@@ -32,7 +32,23 @@ pub struct ProcessGraph {
     /// The process's own execution listeners: start ones run before its start event,
     /// end ones after its last element.
     pub listeners: Vec<Listener>,
+    /// What an expression that reads a variable nobody set does.
+    pub missing_variables: MissingVariables,
     pub span: Span,
+}
+
+/// What an expression that reads a variable nobody set does. Engines disagree, and
+/// Camunda changed its mind in 8.3, so a model says which one it was written for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MissingVariables {
+    /// The evaluation fails, naming the variable, and the element gets an incident:
+    /// Camunda 7, Camunda 8 before 8.3, and a model that declares no engine at all, so
+    /// a mistyped name is caught where it is read.
+    #[default]
+    Fail,
+    /// The variable reads as null and the evaluation goes on, with a warning in the
+    /// element's history: Camunda 8.3 and later.
+    ReadNull,
 }
 
 impl ProcessGraph {

@@ -18,8 +18,9 @@ pub use diagnostic::{Diagnostic, Severity, Span};
 pub use graph::{
     Assigned, Assignment, CalledDecision, CalledProcess, Definitions, Diagram, DiagramEdge,
     DiagramShape, Flow, FlowId, JobDefinition, Listener, ListenerEvent, LlmFallback, Looping,
-    Mapping, MessageDefinition, MultiInstance, Node, NodeId, NodeKind, ProcessGraph, ProcessRef,
-    Script, StaticOrExpression, Throw, TimerDefinition, TimerKind, TimerValue, Trigger,
+    Mapping, MessageDefinition, MissingVariables, MultiInstance, Node, NodeId, NodeKind,
+    ProcessGraph, ProcessRef, Script, StaticOrExpression, Throw, TimerDefinition, TimerKind,
+    TimerValue, Trigger,
 };
 pub use names::{edit_distance, similar_names};
 pub use paths::Paths;

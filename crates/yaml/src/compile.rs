@@ -14,8 +14,9 @@ use baton_feel::Expression;
 use baton_llm::{LlmTask, TASK_HEADER, TASK_JOB_TYPE};
 use baton_model::{
     Assigned, Assignment, CalledDecision, CalledProcess, Diagnostic, Flow, FlowId, JobDefinition,
-    LlmFallback, Looping, Mapping, MultiInstance, Node, NodeId, NodeKind, ProcessGraph, ProcessRef,
-    Span, StaticOrExpression, Throw, TimerDefinition, TimerKind, TimerValue, Trigger,
+    LlmFallback, Looping, Mapping, MissingVariables, MultiInstance, Node, NodeId, NodeKind,
+    ProcessGraph, ProcessRef, Span, StaticOrExpression, Throw, TimerDefinition, TimerKind,
+    TimerValue, Trigger,
 };
 
 use crate::action::{PHASE_HEADER, PHASE_JOB_TYPE, PhaseAction, Run, Template};
@@ -72,6 +73,9 @@ pub(crate) fn compile(workflow: &Workflow, base: &str) -> Result<ProcessGraph, V
         nodes: compiler.nodes,
         flows: compiler.flows,
         listeners: Vec::new(),
+        // `baton convert` writes a workflow as a Camunda 8.6 model, so a workflow reads
+        // missing variables as that model does.
+        missing_variables: MissingVariables::ReadNull,
         span: workflow.span,
     })
 }

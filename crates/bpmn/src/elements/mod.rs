@@ -439,6 +439,8 @@ impl GraphBuilder<'_> {
             nodes: self.nodes,
             flows,
             listeners: listeners::read_process(el, report),
+            // `read_definitions` sets it from the engine the model declares.
+            missing_variables: Default::default(),
             span: el.span,
         };
         (graph, invalid_conditions)

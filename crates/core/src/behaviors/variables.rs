@@ -5,20 +5,23 @@
 //! Camunda's propagation rule: a variable is set on the innermost scope, starting from the
 //! element's enclosing scope, that already defines it, otherwise on the process.
 //!
-//! Failure policy, Camunda 8.3+'s: reading a variable or context entry that does not
-//! exist gives null, and so does an expression whose result is null because of that
-//! (`missing + 1`); the evaluation goes on, and a missing *variable* leaves a warning in
-//! the element's history ([`Event::WarningRecorded`]). An expression whose result is
-//! null because of any other error (an unknown function, wrong types, division by zero)
-//! raises an incident that names the error, and so does one that ran out of its
-//! evaluation budget, whatever it read. A condition that is null does not hold.
+//! Failure policy: reading a context entry that does not exist gives null, as optional
+//! data is common. Reading a *variable* that does not exist depends on the engine the
+//! model was written for ([`MissingVariables`]): Camunda 8.3+ reads it as null, and so
+//! does an expression whose result is null because of that (`missing + 1`), the
+//! evaluation goes on and the element's history gets a warning
+//! ([`Event::WarningRecorded`]); otherwise the evaluation fails and names the variable.
+//! An expression whose result is null because of any other error (an unknown function,
+//! wrong types, division by zero) raises an incident that names the error, and so does
+//! one that ran out of its evaluation budget, whatever it read. A condition that is null
+//! does not hold.
 
 use std::cell::RefCell;
 use std::sync::Arc;
 
 use baton_feel::temporal::DateTime;
 use baton_feel::{Context, Evaluation, Expression, Limits, Random, Scope, Value, WarningKind};
-use baton_model::NodeId;
+use baton_model::{MissingVariables, NodeId};
 
 use crate::behaviors::looping;
 use crate::engine::{Processor, Step};
@@ -37,6 +40,8 @@ pub(crate) struct ScopeView<'a> {
     at: Timestamp,
     /// The definition's evaluation budget.
     limits: Limits,
+    /// What reading a variable nobody set does, as the model's engine would.
+    missing_variables: MissingVariables,
     /// The command's generator for `random number()` and `uuid()`, if it has one.
     random: Option<&'a Random>,
     /// Where the warnings of evaluations against this view go (the processor's).
@@ -53,6 +58,7 @@ impl<'a> ScopeView<'a> {
             overlay: None,
             at: p.at,
             limits: p.def.limits(),
+            missing_variables: p.def.graph().missing_variables,
             random: p.random.as_ref(),
             notes: &p.notes,
         }
@@ -124,7 +130,7 @@ pub(crate) fn evaluate<D: std::fmt::Display>(
     what: impl FnOnce() -> D,
 ) -> Result<Value, String> {
     let evaluation = expression.evaluate(view);
-    match judge(&evaluation) {
+    match judge(&evaluation, view.missing_variables) {
         Verdict::Value => Ok(evaluation.value),
         Verdict::NullFromMissing => {
             view.note(went_on_with_null(&what(), expression, &evaluation));
@@ -148,7 +154,10 @@ pub(crate) fn condition<D: std::fmt::Display>(
     what: impl FnOnce() -> D,
 ) -> Result<bool, String> {
     let evaluation = expression.evaluate(view);
-    match (judge(&evaluation), &evaluation.value) {
+    match (
+        judge(&evaluation, view.missing_variables),
+        &evaluation.value,
+    ) {
         (Verdict::Value, Value::Bool(holds)) => Ok(*holds),
         (Verdict::Value, Value::Null) => Ok(false),
         (Verdict::NullFromMissing, _) => {
@@ -182,7 +191,7 @@ enum Verdict {
     Failed,
 }
 
-fn judge(evaluation: &Evaluation) -> Verdict {
+fn judge(evaluation: &Evaluation, missing_variables: MissingVariables) -> Verdict {
     let kinds = || evaluation.warnings.iter().map(|w| w.kind);
     if kinds().any(|k| k == WarningKind::LimitExceeded) {
         return Verdict::Failed;
@@ -196,9 +205,13 @@ fn judge(evaluation: &Evaluation) -> Verdict {
         return Verdict::Failed;
     }
     // A path to a missing context entry is an ordinary null, as optional data is common.
-    match kinds().all(|k| k == WarningKind::NoSuchEntry) {
-        true => Verdict::Value,
-        false => Verdict::NullFromMissing,
+    match (
+        kinds().all(|k| k == WarningKind::NoSuchEntry),
+        missing_variables,
+    ) {
+        (true, _) => Verdict::Value,
+        (false, MissingVariables::ReadNull) => Verdict::NullFromMissing,
+        (false, MissingVariables::Fail) => Verdict::Failed,
     }
 }
 

@@ -10,6 +10,7 @@ use baton_core::{
     Timestamp, execute, execute_seeded,
 };
 use baton_feel::{Context, Limits, Value};
+use baton_model::MissingVariables;
 
 pub struct Scenario {
     pub def: Definition,
@@ -38,6 +39,17 @@ impl Scenario {
         })
     }
 
+    /// Starts `model` read as a Camunda 8.3+ model would be: a missing variable is null.
+    pub fn start_camunda_8_3(model: &str, variables: &str) -> Scenario {
+        Scenario::begin_as(
+            model,
+            variables,
+            |def| def,
+            None,
+            MissingVariables::ReadNull,
+        )
+    }
+
     /// Starts `model` with commands that carry seeds derived from `seed`.
     pub fn start_seeded(model: &str, variables: &str, seed: u128) -> Scenario {
         Scenario::begin(model, variables, |def| def, Some(seed))
@@ -63,16 +75,29 @@ impl Scenario {
         configure: impl FnOnce(Definition) -> Definition,
         seed: Option<u128>,
     ) -> Scenario {
+        Scenario::begin_as(model, variables, configure, seed, MissingVariables::Fail)
+    }
+
+    /// Fixtures declare no engine; `missing` says which one's reading of missing
+    /// variables the test wants.
+    fn begin_as(
+        model: &str,
+        variables: &str,
+        configure: impl FnOnce(Definition) -> Definition,
+        seed: Option<u128>,
+        missing: MissingVariables,
+    ) -> Scenario {
         let path = format!("{}/tests/models/{model}.bpmn", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("fixture exists");
         let parsed = baton_bpmn::parse(&text);
         assert!(!parsed.has_errors(), "{model}: {:?}", parsed.diagnostics);
-        let graph = parsed
+        let mut graph = parsed
             .definitions
             .processes
             .into_iter()
             .next()
             .expect("fixture has a process");
+        graph.missing_variables = missing;
         let def = configure(Definition::new(graph, 1));
         let mut scenario = Scenario {
             def,

@@ -12,7 +12,9 @@
 //!   headers say what to publish (Camunda 8 runs them as jobs; the harness is the
 //!   worker, see `harness`);
 //! - SpiffWorkflow runs processes whatever their `isExecutable`, so every process is
-//!   marked executable.
+//!   marked executable;
+//! - the result is a Camunda 8.8 model, and says so (`modeler:executionPlatformVersion`),
+//!   so the catalogue's FEEL suggestions read missing variables as Camunda 8.3+ does.
 //!
 //! What a scenario needs beyond this comes from its row in `tables`.
 
@@ -24,6 +26,9 @@ use super::xml::{BPMN, Doc, Edits, ZEEBE, escape};
 
 /// The job type of message throw events and send tasks.
 pub const MESSAGE_JOB: &str = "spiff-message";
+
+/// Camunda Modeler's namespace, where a model declares the engine it is for.
+const MODELER: &str = "http://camunda.org/schema/modeler/1.0";
 
 /// What the harness needs to route messages as SpiffWorkflow does.
 #[derive(Debug, Default)]
@@ -142,6 +147,7 @@ pub fn bpmn(
     let doc = Doc::parse(text);
     let mut t = Translation::new(&doc);
     t.declare_zeebe();
+    t.declare_camunda_8();
     t.make_executable();
     t.wait_states();
     for expression in &info.expressions {
@@ -304,6 +310,25 @@ impl<'d> Translation<'d> {
         let root = self.doc.root();
         if !root.attrs.iter().any(|a| a.value == ZEEBE) {
             self.add_attribute(0, "xmlns:zeebe", ZEEBE);
+        }
+    }
+
+    fn declare_camunda_8(&mut self) {
+        let root = self.doc.root();
+        let declared = root
+            .attrs
+            .iter()
+            .find(|a| a.name.ends_with(":executionPlatformVersion"));
+        match declared {
+            Some(attr) => {
+                let name = attr.name.clone();
+                self.edits
+                    .replace(attr.range.clone(), format!(r#"{name}="8.8.0""#));
+            }
+            None => {
+                self.add_attribute(0, "baton-modeler:executionPlatformVersion", "8.8.0");
+                self.add_attribute(0, "xmlns:baton-modeler", MODELER);
+            }
         }
     }
 
