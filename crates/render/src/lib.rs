@@ -23,6 +23,33 @@ mod text;
 
 pub use overlay::{ElementState, ElementStats, Overlay};
 
+/// The BPMN element names (local names in the BPMN model namespace) of flow nodes: what
+/// a token can be at, and what [`render`] draws as one group with `data-element-id`.
+pub const FLOW_NODE_KINDS: &[&str] = &[
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "task",
+    "userTask",
+    "serviceTask",
+    "scriptTask",
+    "sendTask",
+    "receiveTask",
+    "manualTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "transaction",
+    "adHocSubProcess",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
+    "complexGateway",
+];
+
 /// Why a model cannot be drawn or laid out.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use baton_render::layout;
+use baton_render::{FLOW_NODE_KINDS, layout};
 use baton_xml::Element;
 use proptest::prelude::*;
 
@@ -15,30 +15,6 @@ const MODEL: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
 const BPMNDI: &str = "http://www.omg.org/spec/BPMN/20100524/DI";
 const DC: &str = "http://www.omg.org/spec/DD/20100524/DC";
 const DI: &str = "http://www.omg.org/spec/DD/20100524/DI";
-const FLOW_NODES: &[&str] = &[
-    "startEvent",
-    "endEvent",
-    "intermediateCatchEvent",
-    "intermediateThrowEvent",
-    "boundaryEvent",
-    "task",
-    "userTask",
-    "serviceTask",
-    "scriptTask",
-    "sendTask",
-    "receiveTask",
-    "manualTask",
-    "businessRuleTask",
-    "callActivity",
-    "subProcess",
-    "transaction",
-    "adHocSubProcess",
-    "exclusiveGateway",
-    "parallelGateway",
-    "inclusiveGateway",
-    "eventBasedGateway",
-    "complexGateway",
-];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Bounds {
@@ -100,7 +76,7 @@ fn read(text: &str) -> Read {
     };
     for el in root.descendants() {
         let id = el.id().unwrap_or_default().to_string();
-        if el.namespace.as_deref() == Some(MODEL) && FLOW_NODES.contains(&el.name.as_str()) {
+        if el.namespace.as_deref() == Some(MODEL) && FLOW_NODE_KINDS.contains(&el.name.as_str()) {
             r.nodes.insert(id);
         } else if in_ns(el, MODEL, "sequenceFlow") {
             r.flows.insert(id);

@@ -7,37 +7,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use baton_render::Overlay;
+use baton_render::{FLOW_NODE_KINDS, Overlay};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
 const BPMN_NS: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
 const BPMNDI_NS: &str = "http://www.omg.org/spec/BPMN/20100524/DI";
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
-
-const FLOW_NODES: &[&str] = &[
-    "startEvent",
-    "endEvent",
-    "intermediateCatchEvent",
-    "intermediateThrowEvent",
-    "boundaryEvent",
-    "task",
-    "userTask",
-    "serviceTask",
-    "scriptTask",
-    "sendTask",
-    "receiveTask",
-    "manualTask",
-    "businessRuleTask",
-    "callActivity",
-    "subProcess",
-    "transaction",
-    "adHocSubProcess",
-    "exclusiveGateway",
-    "parallelGateway",
-    "inclusiveGateway",
-    "eventBasedGateway",
-    "complexGateway",
-];
 
 fn corpus() -> Option<PathBuf> {
     let path = PathBuf::from(CORPUS);
@@ -90,7 +65,7 @@ fn check(path: &Path) -> String {
     let nodes: Vec<&str> = model
         .descendants()
         .into_iter()
-        .filter(|e| e.namespace.as_deref() == Some(BPMN_NS) && FLOW_NODES.contains(&&*e.name))
+        .filter(|e| e.namespace.as_deref() == Some(BPMN_NS) && FLOW_NODE_KINDS.contains(&&*e.name))
         .filter_map(|e| e.id())
         .filter(|id| shaped.contains(id))
         .collect();

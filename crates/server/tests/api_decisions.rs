@@ -7,22 +7,8 @@ use axum::http::{Request, StatusCode};
 use serde_json::json;
 use support::{assert_problem, server, server_with_tokens, with_token};
 
-const DISCOUNT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="discount_defs" name="Discount" namespace="http://baton.example/dmn/discount">
-  <decision id="discount" name="Discount">
-    <decisionTable id="discount_table" hitPolicy="UNIQUE">
-      <input id="in_type" label="Customer type"><inputExpression id="ie_type" typeRef="string"><text>customer.type</text></inputExpression></input>
-      <input id="in_amount" label="Order amount"><inputExpression id="ie_amount" typeRef="number"><text>order.amount</text></inputExpression></input>
-      <output id="out_rate" name="rate" typeRef="number"/>
-      <output id="out_reason" name="reason" typeRef="string"/>
-      <rule id="r1"><inputEntry><text>"gold"</text></inputEntry><inputEntry><text>&gt;= 1000</text></inputEntry><outputEntry><text>0.15</text></outputEntry><outputEntry><text>"gold, large order"</text></outputEntry></rule>
-      <rule id="r2"><inputEntry><text>"gold"</text></inputEntry><inputEntry><text>&lt; 1000</text></inputEntry><outputEntry><text>0.10</text></outputEntry><outputEntry><text>"gold"</text></outputEntry></rule>
-      <rule id="r3"><inputEntry><text>"silver"</text></inputEntry><inputEntry><text>[500..1000)</text></inputEntry><outputEntry><text>0.05</text></outputEntry><outputEntry><text>"silver, mid order"</text></outputEntry></rule>
-      <rule id="r4"><inputEntry><text>"silver"</text></inputEntry><inputEntry><text>not([500..1000))</text></inputEntry><outputEntry><text>0.02</text></outputEntry><outputEntry><text>"silver"</text></outputEntry></rule>
-      <rule id="r5"><inputEntry><text>not("gold", "silver")</text></inputEntry><inputEntry><text>-</text></inputEntry><outputEntry><text>0</text></outputEntry><outputEntry><text>"none"</text></outputEntry></rule>
-    </decisionTable>
-  </decision>
-</definitions>"#;
+/// A decision table of discount rates by customer type and order amount.
+const DISCOUNT: &str = include_str!("fixtures/discount.dmn");
 
 #[tokio::test]
 async fn a_decision_gives_its_outputs_and_the_rules_that_matched() {

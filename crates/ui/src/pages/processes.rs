@@ -25,32 +25,6 @@ use crate::widgets;
 
 const BPMN: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
 
-/// The element kinds that are flow nodes (what a token can be at).
-const FLOW_NODES: [&str; 22] = [
-    "startEvent",
-    "endEvent",
-    "intermediateCatchEvent",
-    "intermediateThrowEvent",
-    "boundaryEvent",
-    "task",
-    "userTask",
-    "serviceTask",
-    "scriptTask",
-    "sendTask",
-    "receiveTask",
-    "manualTask",
-    "businessRuleTask",
-    "callActivity",
-    "subProcess",
-    "transaction",
-    "adHocSubProcess",
-    "exclusiveGateway",
-    "parallelGateway",
-    "inclusiveGateway",
-    "eventBasedGateway",
-    "complexGateway",
-];
-
 /// How many instances per process and state the processes page counts exactly; beyond
 /// it says "1000+", so the page costs the same with a hundred thousand instances.
 const COUNT_CAP: usize = 1000;
@@ -90,7 +64,7 @@ impl Model {
         };
         for e in process.descendants().into_iter().filter(|e| bpmn(e)) {
             let Some(id) = e.id() else { continue };
-            if FLOW_NODES.contains(&e.name.as_str()) {
+            if baton_render::FLOW_NODE_KINDS.contains(&e.name.as_str()) {
                 model
                     .nodes
                     .push((id.to_string(), e.attr("name").map(str::to_string)));
