@@ -460,6 +460,10 @@ pub fn instance_view(json: &Json) -> Result<InstanceView> {
     }
     Ok(InstanceView {
         llm_calls,
+        parent: json
+            .get("parent")
+            .and_then(Json::as_u64)
+            .map(baton_core::InstanceId),
         instance,
         process_id: text(json, "process")?,
         version: json

@@ -27,6 +27,8 @@ pub struct InstanceView {
     /// Every request of the instance's LLM tasks and every answer they took from the
     /// cache, in journal order.
     pub llm_calls: Vec<LlmCallView>,
+    /// The instance whose call activity started this one.
+    pub parent: Option<baton_core::InstanceId>,
 }
 
 /// One journaled LLM call (`llm_called@1`) and the element whose task made it.
@@ -229,6 +231,7 @@ impl InstanceView {
             timeline: history::timeline(journal),
             phases: None,
             llm_calls: llm_calls(instance, journal),
+            parent: state.parent.map(|p| p.instance),
         }
     }
 
@@ -237,6 +240,10 @@ impl InstanceView {
         let mut object = self.core_json();
         if let Some(phases) = &self.phases {
             object["phases"] = phases.iter().map(|p| p.to_json()).collect();
+        }
+        // Only child instances have the field, so top-level instances print as before.
+        if let Some(parent) = self.parent {
+            object["parent"] = json!(parent.0);
         }
         object
     }

@@ -149,6 +149,7 @@ fn header(instance: &Value, model: &Model, id: &str) -> Markup {
         .then(|| runs.iter().filter_map(|r| r["endedAt"].as_i64()).max())
         .flatten();
     let key = instance["variables"]["businessKey"].as_str();
+    let parent = instance["parent"].as_u64();
     html! {
         div id="instance-state" data-live-region {
             h1 { "Instance " (id) " " (widgets::state_badge(state)) }
@@ -159,6 +160,10 @@ fn header(instance: &Value, model: &Model, id: &str) -> Markup {
                         (model.name.as_deref().unwrap_or(process))
                     }
                     " " code.id { (process) } " v" (version)
+                }
+                @if let Some(parent) = parent {
+                    dt { "Called by" }
+                    dd { a href=(format!("/instances/{parent}")) data-testid="parent-instance" { "instance " (parent) } }
                 }
                 @if let Some(key) = key { dt { "Business key" } dd.id { (key) } }
                 @if let Some(t) = started { dt { "Started" } dd { (widgets::time(t)) } }
