@@ -30,6 +30,7 @@ pub mod ids;
 pub mod state;
 
 pub use behaviors::events::correlation_key;
+pub use behaviors::migration::{MigrationPlan, Unmovable, Why, plan as migration_plan};
 pub use command::{Command, Request, too_deep_variable};
 pub use decision::Decisions;
 pub use definition::{DEFAULT_MAX_STEPS_PER_COMMAND, Definition};

@@ -27,6 +27,8 @@ pub struct InstanceView {
     /// Every request of the instance's LLM tasks and every answer they took from the
     /// cache, in journal order.
     pub llm_calls: Vec<LlmCallView>,
+    /// Every move to another version of the process (`baton migrate`), oldest first.
+    pub migrations: Vec<history::MigrationRun>,
 }
 
 /// One journaled LLM call (`llm_called@1`) and the element whose task made it.
@@ -229,6 +231,7 @@ impl InstanceView {
             timeline: history::timeline(journal),
             phases: None,
             llm_calls: llm_calls(instance, journal),
+            migrations: history::migrations(journal),
         }
     }
 
@@ -265,6 +268,14 @@ impl InstanceView {
                 "job": i.job.map(|j| j.to_string()),
             })).collect::<Vec<_>>(),
             "llm_calls": self.llm_calls.iter().map(LlmCallView::to_json).collect::<Vec<_>>(),
+            "migrations": self.migrations.iter().map(|m| json!({
+                "from": m.from,
+                "to": m.to,
+                "mapping": m.mapping,
+                "reason": m.reason,
+                "at_ms": m.at.0,
+                "seq": m.seq,
+            })).collect::<Vec<_>>(),
             "timeline": self.timeline.iter().map(|run| {
                 let mut entry = json!({
                     "element": run.element,
