@@ -214,20 +214,9 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         mapping: BTreeMap<String, String>,
         reason: String,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        elements: Vec<(Key, Name)>,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        timers: Vec<(Key, Name)>,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        subscriptions: Vec<(Key, Name)>,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        tokens: Vec<(Key, Name, u32)>,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        compensable: Vec<(Key, Name)>,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        conditions: Vec<(Key, Name)>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        start_at: Option<Name>,
+        /// Boxed: a migration is rare, and every event is as large as the largest.
+        #[serde(flatten)]
+        moved: Box<Moved>,
     },
 
     /// The activity `activity` completed in `scope` and can be compensated there.
@@ -291,6 +280,29 @@ pub enum Event {
     InstanceCompleted {},
     #[serde(rename = "instance_cancelled@1")]
     InstanceCancelled {},
+}
+
+/// What an `instance_migrated@1` names in the new version: for each live element
+/// instance (the process's own aside), armed timer, open subscription, token on a flow
+/// (scope, flow, count), compensable activity (scope, activity) and met condition (owner,
+/// event), its element or flow there; and where the process starts once its start
+/// listeners have run, if they still do.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moved {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<(Key, Name)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timers: Vec<(Key, Name)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscriptions: Vec<(Key, Name)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<(Key, Name, u32)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compensable: Vec<(Key, Name)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<(Key, Name)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_at: Option<Name>,
 }
 
 /// One request to a language model (or one answer from the cache), as journaled: what was

@@ -66,8 +66,8 @@ pub fn timeline(records: &[JournalRecord]) -> Vec<ElementRun> {
                 }
             }
             // A migrated element instance runs on as the element of the new version.
-            Event::InstanceMigrated { elements, .. } => {
-                for (key, element) in elements {
+            Event::InstanceMigrated { moved, .. } => {
+                for (key, element) in &moved.elements {
                     if let Some(run) = index.get(key).and_then(|&i| runs.get_mut(i)) {
                         run.element = element.to_string();
                     }
@@ -139,8 +139,8 @@ pub fn path(records: &[JournalRecord]) -> Vec<String> {
             } => {
                 names.insert(*key, element);
             }
-            Event::InstanceMigrated { elements, .. } => {
-                for (key, element) in elements {
+            Event::InstanceMigrated { moved, .. } => {
+                for (key, element) in &moved.elements {
                     if names.contains_key(key) {
                         names.insert(*key, element);
                     }

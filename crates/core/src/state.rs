@@ -12,7 +12,7 @@ use baton_feel::{Context, Value};
 use baton_model::{FlowId, ListenerEvent, NodeId};
 
 use crate::definition::Definition;
-use crate::event::{Event, IncidentKind, ListenerRef, TraceContext, Wait};
+use crate::event::{Event, IncidentKind, ListenerRef, Moved, TraceContext, Wait};
 use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -653,17 +653,16 @@ impl InstanceState {
                 usage.tokens_out = usage.tokens_out.saturating_add(call.tokens_out);
                 usage.cost_micros = usage.cost_micros.saturating_add(call.cost_micros);
             }
-            Event::InstanceMigrated {
-                to,
-                elements,
-                timers,
-                subscriptions,
-                tokens,
-                compensable,
-                conditions,
-                start_at,
-                ..
-            } => {
+            Event::InstanceMigrated { to, moved, .. } => {
+                let Moved {
+                    elements,
+                    timers,
+                    subscriptions,
+                    tokens,
+                    compensable,
+                    conditions,
+                    start_at,
+                } = &**moved;
                 // `definition` is version `to`: every name below is one of its elements.
                 self.version = *to;
                 for (key, element) in elements {

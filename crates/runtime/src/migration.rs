@@ -84,9 +84,10 @@ impl<S: Store> Runtime<S> {
         migration: &Migration,
         audit: Option<&AuditEntry>,
     ) -> Result<MigrationReport, Error> {
-        // Both versions must exist, whatever the instances.
-        self.definition(&migration.process_id, Some(migration.from))?;
+        // Both versions must exist and the mapping fit them, whatever the instances.
+        let from = self.definition(&migration.process_id, Some(migration.from))?;
         let to = self.definition(&migration.process_id, Some(migration.to))?;
+        baton_core::migration_check(&from, &to, &migration.mapping)?;
         let selected = match &migration.instances {
             Some(ids) => ids.clone(),
             None => self

@@ -389,13 +389,14 @@ impl<'a> Projection<'a> {
         for (k, span) in &self.timers {
             instance.push(k.0);
             key.push(k.1);
-            element_id.push(span.last.element_id.as_str());
+            element_id.push(latest_id(&span.first.element_id, &span.last.element_id));
             due.push(span.last.due.0);
         }
         sql.execute(
             "INSERT INTO timers (instance, key, element_id, due)
              SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::BIGINT[])
-             ON CONFLICT (instance, key) DO UPDATE SET due = excluded.due, element_id = excluded.element_id",
+             ON CONFLICT (instance, key) DO UPDATE SET due = excluded.due,
+                 element_id = CASE WHEN excluded.element_id = '' THEN timers.element_id ELSE excluded.element_id END",
             &[&instance, &key, &element_id, &due],
         )?;
         Ok(())

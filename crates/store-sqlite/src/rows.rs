@@ -129,7 +129,8 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
     for r in &rows.timers {
         run(
             "INSERT INTO timers (instance, key, element_id, due) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (instance, key) DO UPDATE SET due = excluded.due, element_id = excluded.element_id",
+             ON CONFLICT (instance, key) DO UPDATE SET due = excluded.due,
+                 element_id = CASE WHEN excluded.element_id = '' THEN element_id ELSE excluded.element_id END",
             params![i(r.instance.0), i(r.key.0), r.element_id, r.due.0],
         )?;
     }

@@ -22,7 +22,7 @@ use baton_model::{Looping, NodeId, NodeKind, Trigger};
 
 use crate::definition::Definition;
 use crate::engine::{Processor, Rejection};
-use crate::event::{Event, Name};
+use crate::event::{Event, Moved, Name};
 use crate::ids::Key;
 use crate::state::InstanceState;
 
@@ -120,6 +120,24 @@ fn check_mapping(
     to: &Definition,
     mapping: &BTreeMap<String, String>,
 ) -> Result<(), Rejection> {
+    if state.version != from.version() {
+        return Err(Rejection::CannotMigrate(format!(
+            "instance {} runs on version {}, not {}",
+            state.instance,
+            state.version,
+            from.version()
+        )));
+    }
+    check(from, to, mapping)
+}
+
+/// Whether a migration from `from` to `to` with `mapping` makes sense whatever the
+/// instances: both versions of one process, and every mapped element in its version.
+pub fn check(
+    from: &Definition,
+    to: &Definition,
+    mapping: &BTreeMap<String, String>,
+) -> Result<(), Rejection> {
     let cannot = |m: String| Err(Rejection::CannotMigrate(m));
     if from.process_id() != to.process_id() {
         return cannot(format!(
@@ -127,14 +145,6 @@ fn check_mapping(
             to.version(),
             to.process_id(),
             from.process_id()
-        ));
-    }
-    if state.version != from.version() {
-        return cannot(format!(
-            "instance {} runs on version {}, not {}",
-            state.instance,
-            state.version,
-            from.version()
         ));
     }
     for (old, new) in mapping {
@@ -386,13 +396,15 @@ pub(crate) fn migrate(
         to: planned.to,
         mapping: mapping.clone(),
         reason: reason.to_string(),
-        elements: planned.elements,
-        timers: planned.timers,
-        subscriptions: planned.subscriptions,
-        tokens: planned.tokens,
-        compensable: planned.compensable,
-        conditions: planned.conditions,
-        start_at: planned.start_at,
+        moved: Box::new(Moved {
+            elements: planned.elements,
+            timers: planned.timers,
+            subscriptions: planned.subscriptions,
+            tokens: planned.tokens,
+            compensable: planned.compensable,
+            conditions: planned.conditions,
+            start_at: planned.start_at,
+        }),
     };
     p.emit_under(to, event)?;
     Ok(())
