@@ -354,6 +354,52 @@ pub enum Commands {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// What changed between two versions of a process: elements and flows added, removed
+    /// and changed (matched by id). A and B are model files or PROCESS@VERSION from the store
+    Diff {
+        /// The old version: a BPMN or YAML file, or PROCESS@VERSION
+        a: String,
+        /// The new version: a BPMN or YAML file, or PROCESS@VERSION
+        b: String,
+        /// The process to compare, when a file holds several [default: the first both have]
+        #[arg(long)]
+        process: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Move running instances of a process from one version to another, keeping their
+    /// history and waits (timers keep their due time); --preview says who can move and why not
+    Migrate {
+        /// The process
+        process: String,
+        /// The version the instances run on now
+        #[arg(long)]
+        from: u32,
+        /// The version to move them to
+        #[arg(long)]
+        to: u32,
+        /// Every running instance of the process at --from
+        #[arg(
+            long,
+            conflicts_with = "instances",
+            required_unless_present = "instances"
+        )]
+        all: bool,
+        /// These instances only (comma-separated ids)
+        #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+        instances: Vec<u64>,
+        /// An element of --from whose tokens go to an element of --to (repeatable)
+        #[arg(long = "map", value_name = "OLD=NEW")]
+        map: Vec<String>,
+        /// Why (kept in each instance's history and in the audit trail)
+        #[arg(long)]
+        reason: Option<String>,
+        /// Only say which instances can move and why not; change nothing
+        #[arg(long)]
+        preview: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Show an instance: timeline, variables, what it waits for, incidents
     Show {
         instance: u64,
@@ -617,6 +663,13 @@ pub enum Commands {
         /// Go through the SQLite store with every commit synced to disk
         #[arg(long)]
         durable: bool,
+        /// Time a migration instead: start --instances of the model (they wait where they
+        /// stop), deploy this new version and migrate them all to it, on a SQLite store
+        #[arg(long, value_name = "FILE")]
+        migrate_to: Option<PathBuf>,
+        /// With --migrate-to: OLD=NEW element mappings
+        #[arg(long = "map", value_name = "OLD=NEW", requires = "migrate_to")]
+        map: Vec<String>,
         #[command(flatten)]
         store: StoreArgs,
     },

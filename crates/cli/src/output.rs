@@ -50,6 +50,32 @@ pub fn millis(ms: i64) -> String {
     }
 }
 
+/// A timeline row marking a migration: `-- migrated v1 -> v2`, when, and the mapping and
+/// reason.
+fn migration_row(m: &baton_core::history::MigrationRun, start: i64) -> Vec<String> {
+    let mapping: Vec<String> = m
+        .mapping
+        .iter()
+        .map(|(old, new)| format!("{old} -> {new}"))
+        .collect();
+    let mut what = String::new();
+    if !mapping.is_empty() {
+        what.push_str(&format!("mapping {}", mapping.join(", ")));
+    }
+    if !m.reason.is_empty() {
+        if !what.is_empty() {
+            what.push_str("; ");
+        }
+        what.push_str(&format!("reason: {}", m.reason));
+    }
+    vec![
+        format!("-- migrated v{} -> v{}", m.from, m.to),
+        format!("+{}", millis(m.at.0 - start)),
+        "-".to_string(),
+        what,
+    ]
+}
+
 /// The human form of an instance: header, timeline, variables, waits and incidents.
 /// `served` is for an instance on a `baton serve`, whose hints differ: the server fires
 /// timers itself and remote workers take its jobs.
@@ -75,19 +101,23 @@ pub fn instance(view: &InstanceView, served: bool) -> Result<()> {
     drop(out);
     if !view.timeline.is_empty() {
         println!();
-        let rows: Vec<Vec<String>> = view
-            .timeline
-            .iter()
-            .map(|run| {
-                vec![
-                    run.element.clone(),
-                    format!("+{}", millis(run.started.0 - start)),
-                    run.ended
-                        .map_or_else(|| "-".to_string(), |e| millis(e.0 - run.started.0)),
-                    run.outcome.as_str().to_string(),
-                ]
-            })
-            .collect();
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut migrations = view.migrations.iter().peekable();
+        for run in &view.timeline {
+            // The migration point: after what started before it, before what started
+            // later.
+            while let Some(m) = migrations.next_if(|m| m.at < run.started) {
+                rows.push(migration_row(m, start));
+            }
+            rows.push(vec![
+                run.element.clone(),
+                format!("+{}", millis(run.started.0 - start)),
+                run.ended
+                    .map_or_else(|| "-".to_string(), |e| millis(e.0 - run.started.0)),
+                run.outcome.as_str().to_string(),
+            ]);
+        }
+        rows.extend(migrations.map(|m| migration_row(m, start)));
         table(&["element", "started", "took", "outcome"], &rows)?;
         let warned: Vec<_> = view
             .timeline

@@ -458,7 +458,37 @@ pub fn instance_view(json: &Json) -> Result<InstanceView> {
             call,
         });
     }
+    let mut migrations = Vec::new();
+    for m in list("migrations") {
+        let version = |field: &str| {
+            m.get(field)
+                .and_then(Json::as_u64)
+                .and_then(|v| u32::try_from(v).ok())
+                .unwrap_or(0)
+        };
+        migrations.push(baton_core::history::MigrationRun {
+            seq: m.get("seq").and_then(Json::as_u64).unwrap_or(0),
+            at: Timestamp(number(m, "at_ms").unwrap_or(0)),
+            from: version("from"),
+            to: version("to"),
+            mapping: m
+                .get("mapping")
+                .and_then(Json::as_object)
+                .map(|o| {
+                    o.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            reason: m
+                .get("reason")
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        });
+    }
     Ok(InstanceView {
+        migrations,
         llm_calls,
         parent: json
             .get("parent")

@@ -4,10 +4,13 @@
 //! stays free of clocks. A command the current state does not allow is rejected with a
 //! [`crate::Rejection`] and produces no events.
 
+use std::collections::BTreeMap;
+
 use baton_feel::Context;
 
 use baton_model::Throw;
 
+use crate::definition::Definition;
 use crate::event::{IncidentKind, LlmCall, TraceContext};
 use crate::ids::{ElementRef, InstanceId, Key, ParentRef, Timestamp};
 
@@ -41,6 +44,16 @@ pub enum Command {
         activate: Vec<String>,
         terminate: Vec<Key>,
         variables: Context,
+        reason: String,
+    },
+    /// An operator moves the instance to another version of its process, `to` (the
+    /// definition the instance runs on from then on), with `mapping` (element ids of the
+    /// current version to those of `to`, for elements whose id changed). Rejected,
+    /// changing nothing, when the instance cannot move
+    /// ([`crate::Rejection::Unmovable`], see [`crate::migration_plan`]).
+    MigrateInstance {
+        to: Definition,
+        mapping: BTreeMap<String, String>,
         reason: String,
     },
     /// The runtime started the child instance a call activity asked for.
@@ -163,6 +176,7 @@ impl Command {
             | Command::ThrowFromChild { variables, .. }
             | Command::CompleteUserTask { variables, .. } => Some(variables),
             Command::ChildStarted { .. }
+            | Command::MigrateInstance { .. }
             | Command::ChildStartFailed { .. }
             | Command::TriggerTimer { .. }
             | Command::FailJob { .. }
@@ -189,6 +203,7 @@ impl Command {
             Command::StartInstance { .. } => "start instance",
             Command::TriggerTimer { .. } => "trigger timer",
             Command::ModifyInstance { .. } => "modify instance",
+            Command::MigrateInstance { .. } => "migrate instance",
             Command::ChildStarted { .. } => "child started",
             Command::ChildStartFailed { .. } => "child start failed",
             Command::CompleteCallActivity { .. } => "complete call activity",

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 
 use baton_feel::{Context, Random};
 
-use crate::behaviors::{events, incident, job, transition, user_task};
+use crate::behaviors::{events, incident, job, migration, transition, user_task};
 use crate::command::{Command, Request};
 use crate::definition::Definition;
 use crate::effect::Effect;
@@ -90,6 +90,10 @@ pub enum Rejection {
     },
     #[error("cannot modify the instance: {0}")]
     CannotModify(String),
+    #[error("cannot migrate: {0}")]
+    CannotMigrate(String),
+    #[error("the instance cannot move: {0}")]
+    Unmovable(crate::behaviors::migration::Unmovable),
     #[error("instance {instance} has no call activity {element} waiting for its child")]
     UnknownCallActivity { instance: InstanceId, element: Key },
     #[error("instance {instance}: nothing catches the {what} thrown by its child")]
@@ -140,6 +144,17 @@ impl Processor<'_> {
             self.flush_notes()?;
         }
         self.apply(event)
+    }
+
+    /// Applies an event that moves the instance to another version of its process
+    /// (`instance_migrated`): read against that version's definition, `to`.
+    pub fn emit_under(&mut self, to: &Definition, event: Event) -> Result<(), ReplayError> {
+        if !self.notes.get_mut().is_empty() {
+            self.flush_notes()?;
+        }
+        self.state.apply(to, &event)?;
+        self.outcome.events.push(event);
+        Ok(())
     }
 
     #[inline]
@@ -295,6 +310,14 @@ fn run(
         } => {
             ensure_active(&p)?;
             modify(&mut p, activate, terminate, variables, reason)?
+        }
+        Command::MigrateInstance {
+            to,
+            mapping,
+            reason,
+        } => {
+            ensure_active(&p)?;
+            migration::migrate(&mut p, to, mapping, reason)?
         }
         Command::ChildStarted { element, child } => {
             ensure_active(&p)?;

@@ -9,6 +9,7 @@
 //! Events name elements and flows by their ids in the source model, not by graph index, so
 //! a journal stays readable and survives changes to how a model is compiled.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -198,6 +199,26 @@ pub enum Event {
     #[serde(rename = "instance_modified@1")]
     InstanceModified { reason: String },
 
+    /// An operator moved the instance from version `from` of its process to version
+    /// `to` (`baton migrate`), with `mapping` (element ids of `from` to those of `to`,
+    /// for elements whose id changed) and `reason`. The other fields name, for every live
+    /// thing that refers to an element or flow, what it refers to in `to`: each live
+    /// element instance (the process's own aside), armed timer, open subscription, token
+    /// on a flow (scope, flow, count), compensable activity (scope, activity) and met
+    /// condition (owner, event). Keys stay, so timers keep their due times and jobs their
+    /// retries. From this event on, the journal is read against version `to`.
+    #[serde(rename = "instance_migrated@1")]
+    InstanceMigrated {
+        from: u32,
+        to: u32,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        mapping: BTreeMap<String, String>,
+        reason: String,
+        /// Boxed: a migration is rare, and every event is as large as the largest.
+        #[serde(flatten)]
+        moved: Box<Moved>,
+    },
+
     /// The activity `activity` completed in `scope` and can be compensated there.
     #[serde(rename = "compensation_recorded@1")]
     CompensationRecorded { scope: Key, activity: Name },
@@ -259,6 +280,29 @@ pub enum Event {
     InstanceCompleted {},
     #[serde(rename = "instance_cancelled@1")]
     InstanceCancelled {},
+}
+
+/// What an `instance_migrated@1` names in the new version: for each live element
+/// instance (the process's own aside), armed timer, open subscription, token on a flow
+/// (scope, flow, count), compensable activity (scope, activity) and met condition (owner,
+/// event), its element or flow there; and where the process starts once its start
+/// listeners have run, if they still do.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moved {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<(Key, Name)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timers: Vec<(Key, Name)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscriptions: Vec<(Key, Name)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<(Key, Name, u32)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compensable: Vec<(Key, Name)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<(Key, Name)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_at: Option<Name>,
 }
 
 /// One request to a language model (or one answer from the cache), as journaled: what was

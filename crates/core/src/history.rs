@@ -65,6 +65,14 @@ pub fn timeline(records: &[JournalRecord]) -> Vec<ElementRun> {
                     run.warnings.push(message.clone());
                 }
             }
+            // A migrated element instance runs on as the element of the new version.
+            Event::InstanceMigrated { moved, .. } => {
+                for (key, element) in &moved.elements {
+                    if let Some(run) = index.get(key).and_then(|&i| runs.get_mut(i)) {
+                        run.element = element.to_string();
+                    }
+                }
+            }
             Event::ElementCompleted { key } | Event::ElementTerminated { key } => {
                 if let Some(run) = index.get(key).and_then(|&i| runs.get_mut(i)) {
                     run.ended = Some(record.at);
@@ -80,6 +88,43 @@ pub fn timeline(records: &[JournalRecord]) -> Vec<ElementRun> {
     runs
 }
 
+/// One migration of the instance (`instance_migrated@1`), where it happened in the
+/// journal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationRun {
+    /// The journal position of the event.
+    pub seq: u64,
+    pub at: Timestamp,
+    pub from: u32,
+    pub to: u32,
+    pub mapping: BTreeMap<String, String>,
+    pub reason: String,
+}
+
+/// Every migration of the instance, oldest first.
+pub fn migrations(records: &[JournalRecord]) -> Vec<MigrationRun> {
+    records
+        .iter()
+        .filter_map(|record| match &record.event {
+            Event::InstanceMigrated {
+                from,
+                to,
+                mapping,
+                reason,
+                ..
+            } => Some(MigrationRun {
+                seq: record.seq,
+                at: record.at,
+                from: *from,
+                to: *to,
+                mapping: mapping.clone(),
+                reason: reason.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Element ids in the order they completed: the path the instance took.
 pub fn path(records: &[JournalRecord]) -> Vec<String> {
     let mut names: BTreeMap<Key, &str> = BTreeMap::new();
@@ -93,6 +138,13 @@ pub fn path(records: &[JournalRecord]) -> Vec<String> {
                 ..
             } => {
                 names.insert(*key, element);
+            }
+            Event::InstanceMigrated { moved, .. } => {
+                for (key, element) in &moved.elements {
+                    if names.contains_key(key) {
+                        names.insert(*key, element);
+                    }
+                }
             }
             Event::ElementCompleted { key } => {
                 if let Some(name) = names.get(key) {

@@ -30,13 +30,16 @@ pub mod ids;
 pub mod state;
 
 pub use behaviors::events::correlation_key;
+pub use behaviors::migration::{
+    MigrationPlan, Unmovable, Why, check as migration_check, plan as migration_plan,
+};
 pub use command::{Command, Request, too_deep_variable};
 pub use decision::Decisions;
 pub use definition::{DEFAULT_MAX_STEPS_PER_COMMAND, Definition};
 pub use effect::Effect;
 pub use engine::{Outcome, Rejection, execute, execute_seeded};
 pub use event::{
-    DecisionRoute, Event, IncidentKind, JournalRecord, ListenerRef, LlmCall, LlmMessage,
+    DecisionRoute, Event, IncidentKind, JournalRecord, ListenerRef, LlmCall, LlmMessage, Moved,
     TraceContext, Wait,
 };
 pub use ids::{ElementRef, GlobalKey, InstanceId, Key, KeyParseError, ParentRef, Timestamp};

@@ -12,7 +12,7 @@ use baton_feel::{Context, Value};
 use baton_model::{FlowId, ListenerEvent, NodeId};
 
 use crate::definition::Definition;
-use crate::event::{Event, IncidentKind, ListenerRef, TraceContext, Wait};
+use crate::event::{Event, IncidentKind, ListenerRef, Moved, TraceContext, Wait};
 use crate::ids::{InstanceId, Key, ParentRef, Timestamp};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -225,6 +225,8 @@ pub enum ReplayError {
     UnknownKey(Key),
     #[error("the journal does not start with instance_created")]
     NotStarted,
+    #[error("the journal moves to version {0} of its process, which is not deployed")]
+    UnknownVersion(u32),
 }
 
 impl InstanceState {
@@ -269,6 +271,34 @@ impl InstanceState {
             return Err(ReplayError::NotStarted);
         }
         Ok(state)
+    }
+
+    /// Rebuilds an instance from its journal across migrations: the events are read
+    /// against the version the instance was created with, and from each
+    /// `instance_migrated` on (that event included) against the version it moved to.
+    /// `definition` gives a version of the instance's process (`None`: not deployed).
+    pub fn replay_versions<'a>(
+        events: impl IntoIterator<Item = &'a Event>,
+        mut definition: impl FnMut(u32) -> Option<Definition>,
+    ) -> Result<(Definition, InstanceState), ReplayError> {
+        let mut state = InstanceState::empty();
+        let mut current: Option<Definition> = None;
+        for event in events {
+            let version = match event {
+                Event::InstanceCreated { version, .. } => Some(*version),
+                Event::InstanceMigrated { to, .. } => Some(*to),
+                _ => None,
+            };
+            if let Some(version) = version {
+                current = Some(definition(version).ok_or(ReplayError::UnknownVersion(version))?);
+            }
+            let def = current.as_ref().ok_or(ReplayError::NotStarted)?;
+            state.apply(def, event)?;
+        }
+        match current {
+            Some(def) if state.seq > 0 => Ok((def, state)),
+            _ => Err(ReplayError::NotStarted),
+        }
     }
 
     /// Applies one event. This is the journal's applier: keep each arm a pure
@@ -622,6 +652,58 @@ impl InstanceState {
                 usage.tokens_in = usage.tokens_in.saturating_add(call.tokens_in);
                 usage.tokens_out = usage.tokens_out.saturating_add(call.tokens_out);
                 usage.cost_micros = usage.cost_micros.saturating_add(call.cost_micros);
+            }
+            Event::InstanceMigrated { to, moved, .. } => {
+                let Moved {
+                    elements,
+                    timers,
+                    subscriptions,
+                    tokens,
+                    compensable,
+                    conditions,
+                    start_at,
+                } = &**moved;
+                // `definition` is version `to`: every name below is one of its elements.
+                self.version = *to;
+                for (key, element) in elements {
+                    let node = node_id(definition, element)?;
+                    self.element_mut(*key)?.node = Some(node);
+                }
+                for (key, event) in timers {
+                    let node = node_id(definition, event)?;
+                    self.timers
+                        .get_mut(key)
+                        .ok_or(ReplayError::UnknownKey(*key))?
+                        .event = node;
+                }
+                for (key, event) in subscriptions {
+                    let node = node_id(definition, event)?;
+                    self.subscriptions
+                        .get_mut(key)
+                        .ok_or(ReplayError::UnknownKey(*key))?
+                        .event = node;
+                }
+                self.tokens = tokens
+                    .iter()
+                    .map(|(scope, flow, n)| Ok(((*scope, flow_id(definition, flow)?), *n)))
+                    .collect::<Result<_, ReplayError>>()?;
+                self.compensable = compensable
+                    .iter()
+                    .map(|(scope, activity)| {
+                        Ok(Compensable {
+                            scope: *scope,
+                            activity: node_id(definition, activity)?,
+                        })
+                    })
+                    .collect::<Result<_, ReplayError>>()?;
+                self.conditions_met = conditions
+                    .iter()
+                    .map(|(owner, event)| Ok((*owner, node_id(definition, event)?)))
+                    .collect::<Result<_, ReplayError>>()?;
+                self.start_at = match start_at {
+                    Some(start) => Some(node_id(definition, start)?),
+                    None => None,
+                };
             }
             Event::SignalThrown { .. }
             | Event::DecisionRouted { .. }

@@ -8,6 +8,7 @@
 //! the element a user drew. [`timer::Schedule`] turns a timer's value into due times.
 
 mod diagnostic;
+pub mod diff;
 mod graph;
 mod names;
 mod paths;

@@ -19,6 +19,7 @@ pub mod forms;
 pub mod handler;
 pub mod history;
 pub mod llm;
+pub mod migration;
 pub mod phases;
 pub mod retention;
 pub mod retry;

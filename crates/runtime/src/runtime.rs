@@ -952,6 +952,15 @@ impl<S: Store> Runtime<S> {
             let events_json = serde_json::to_string(&outcome.events).map_err(|e| {
                 baton_store::Error::Corrupt(format!("events do not serialise: {e}"))
             })?;
+            // A migration moved the instance to another version: its rows name that
+            // version's elements.
+            let moved;
+            let def = if state.version == def.version() {
+                def
+            } else {
+                moved = self.definition(&state.process_id, Some(state.version))?;
+                &moved
+            };
             let mut rows = projection::changes(def, state, &outcome.events, at);
             if self.tracing {
                 rows.trace_through = Some(first_seq + outcome.events.len() as u64 - 1);
@@ -1765,11 +1774,43 @@ impl<S: Store> Runtime<S> {
             .store
             .instance(instance)?
             .ok_or(Error::UnknownInstance(instance))?;
-        let def = self.definition(&row.process_id, Some(row.version))?;
         let journal = self.store.journal(instance)?;
-        let state = InstanceState::replay(&def, journal.iter().map(|r| &r.event))
+        self.replay(&row.process_id, row.version, &journal)
+    }
+
+    /// Rebuilds an instance from its journal, reading each event against the version of
+    /// its process it ran on then (a migration switches versions, `instance_migrated`).
+    fn replay(
+        &mut self,
+        process_id: &str,
+        version: u32,
+        journal: &[baton_core::JournalRecord],
+    ) -> Result<(Definition, InstanceState), Error> {
+        let migrated = journal
+            .iter()
+            .any(|r| matches!(r.event, baton_core::Event::InstanceMigrated { .. }));
+        if !migrated {
+            let def = self.definition(process_id, Some(version))?;
+            let state = InstanceState::replay(&def, journal.iter().map(|r| &r.event))
+                .map_err(baton_core::Rejection::from)?;
+            return Ok((def, state));
+        }
+        // Every version the journal names, loaded first: the fold itself does no IO.
+        let mut versions = BTreeMap::new();
+        for record in journal {
+            if let baton_core::Event::InstanceCreated { version, .. }
+            | baton_core::Event::InstanceMigrated { to: version, .. } = &record.event
+                && !versions.contains_key(version)
+            {
+                versions.insert(*version, self.definition(process_id, Some(*version))?);
+            }
+        }
+        let replayed =
+            InstanceState::replay_versions(journal.iter().map(|r| &r.event), |version| {
+                versions.get(&version).cloned()
+            })
             .map_err(baton_core::Rejection::from)?;
-        Ok((def, state))
+        Ok(replayed)
     }
 
     /// The current state of an instance (loaded into the cache if needed). In cluster

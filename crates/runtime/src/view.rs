@@ -29,6 +29,8 @@ pub struct InstanceView {
     pub llm_calls: Vec<LlmCallView>,
     /// The instance whose call activity started this one.
     pub parent: Option<baton_core::InstanceId>,
+    /// Every move to another version of the process (`baton migrate`), oldest first.
+    pub migrations: Vec<history::MigrationRun>,
 }
 
 /// One journaled LLM call (`llm_called@1`) and the element whose task made it.
@@ -232,6 +234,7 @@ impl InstanceView {
             phases: None,
             llm_calls: llm_calls(instance, journal),
             parent: state.parent.map(|p| p.instance),
+            migrations: history::migrations(journal),
         }
     }
 
@@ -272,6 +275,14 @@ impl InstanceView {
                 "job": i.job.map(|j| j.to_string()),
             })).collect::<Vec<_>>(),
             "llm_calls": self.llm_calls.iter().map(LlmCallView::to_json).collect::<Vec<_>>(),
+            "migrations": self.migrations.iter().map(|m| json!({
+                "from": m.from,
+                "to": m.to,
+                "mapping": m.mapping,
+                "reason": m.reason,
+                "at_ms": m.at.0,
+                "seq": m.seq,
+            })).collect::<Vec<_>>(),
             "timeline": self.timeline.iter().map(|run| {
                 let mut entry = json!({
                     "element": run.element,

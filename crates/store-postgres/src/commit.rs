@@ -167,10 +167,9 @@ impl<'a> Projection<'a> {
                 p.timers_removed.insert(key);
             }
             for r in &rows.subscriptions {
-                // `DO NOTHING`: the first row of a key is the one that stays.
-                p.subscriptions
-                    .entry((big(r.instance.0), big(r.key.0)))
-                    .or_insert(r);
+                // Only the element id is updated (a migration): the last row of a key
+                // has the one that stays, and the same wait.
+                p.subscriptions.insert((big(r.instance.0), big(r.key.0)), r);
             }
             for key in &rows.subscriptions_removed {
                 let key = (instance, big(key.0));
@@ -257,7 +256,7 @@ impl<'a> Projection<'a> {
              SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], $5::BIGINT[],
                                   $6::BIGINT[], $7::BIGINT[], $8::BIGINT[])
              ON CONFLICT (instance) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at,
-                                                  updated_at = excluded.updated_at",
+                                                  updated_at = excluded.updated_at, version = excluded.version",
             &[&instance, &process_id, &version, &state, &started_at, &ended_at, &updated_at, &parent],
         )?;
         Ok(())
@@ -280,7 +279,7 @@ impl<'a> Projection<'a> {
             let (f, l) = (span.first, span.last);
             instance.push(k.0);
             key.push(k.1);
-            element_id.push(f.element_id.as_str());
+            element_id.push(latest_id(&f.element_id, &l.element_id));
             state.push(l.state.as_str());
             started_at.push(f.started_at.0);
             ended_at.push(l.ended_at.map(|t| t.0));
@@ -288,7 +287,8 @@ impl<'a> Projection<'a> {
         sql.execute(
             "INSERT INTO element_instances (instance, key, element_id, state, started_at, ended_at)
              SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::BIGINT[])
-             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at",
+             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at,
+                 element_id = CASE WHEN excluded.element_id = '' THEN element_instances.element_id ELSE excluded.element_id END",
             &[&instance, &key, &element_id, &state, &started_at, &ended_at],
         )?;
         Ok(())
@@ -306,7 +306,7 @@ impl<'a> Projection<'a> {
             let (f, l) = (span.first, span.last);
             instance.push(k.0);
             key.push(k.1);
-            element_id.push(f.element_id.as_str());
+            element_id.push(latest_id(&f.element_id, &l.element_id));
             job_type.push(f.job_type.as_str());
             retries.push(i64::from(l.retries));
             state.push(l.state.as_str());
@@ -321,7 +321,8 @@ impl<'a> Projection<'a> {
                                   $7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::BIGINT[])
              ON CONFLICT (instance, key) DO UPDATE SET retries = excluded.retries, state = excluded.state,
                                                        due = excluded.due, error = excluded.error,
-                                                       worker = excluded.worker, lease_deadline = excluded.lease_deadline",
+                                                       worker = excluded.worker, lease_deadline = excluded.lease_deadline,
+                                                       element_id = excluded.element_id",
             &[&instance, &key, &element_id, &job_type, &retries, &state, &due, &error, &worker, &lease_deadline],
         )?;
         Ok(())
@@ -339,7 +340,7 @@ impl<'a> Projection<'a> {
             let (f, l) = (span.first, span.last);
             instance.push(k.0);
             key.push(k.1);
-            element_id.push(f.element_id.as_str());
+            element_id.push(latest_id(&f.element_id, &l.element_id));
             job.push(f.job.map(|j| big(j.0)));
             kind.push(f.kind.as_str());
             message.push(f.message.as_str());
@@ -351,7 +352,8 @@ impl<'a> Projection<'a> {
             "INSERT INTO incidents (instance, key, element_id, job, kind, message, state, created_at, resolved_at)
              SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::TEXT[],
                                   $7::TEXT[], $8::BIGINT[], $9::BIGINT[])
-             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, resolved_at = excluded.resolved_at",
+             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, resolved_at = excluded.resolved_at,
+                 element_id = CASE WHEN excluded.element_id = '' THEN incidents.element_id ELSE excluded.element_id END",
             &[&instance, &key, &element_id, &job, &kind, &message, &state, &created_at, &resolved_at],
         )?;
         Ok(())
@@ -387,13 +389,14 @@ impl<'a> Projection<'a> {
         for (k, span) in &self.timers {
             instance.push(k.0);
             key.push(k.1);
-            element_id.push(span.first.element_id.as_str());
+            element_id.push(latest_id(&span.first.element_id, &span.last.element_id));
             due.push(span.last.due.0);
         }
         sql.execute(
             "INSERT INTO timers (instance, key, element_id, due)
              SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::BIGINT[])
-             ON CONFLICT (instance, key) DO UPDATE SET due = excluded.due",
+             ON CONFLICT (instance, key) DO UPDATE SET due = excluded.due,
+                 element_id = CASE WHEN excluded.element_id = '' THEN timers.element_id ELSE excluded.element_id END",
             &[&instance, &key, &element_id, &due],
         )?;
         Ok(())
@@ -422,7 +425,7 @@ impl<'a> Projection<'a> {
         sql.execute(
             "INSERT INTO subscriptions (instance, key, element_id, kind, name, correlation_key)
              SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[])
-             ON CONFLICT (instance, key) DO NOTHING",
+             ON CONFLICT (instance, key) DO UPDATE SET element_id = excluded.element_id",
             &[&instance, &key, &element_id, &kind, &name, &correlation_key],
         )?;
         Ok(())
@@ -574,6 +577,8 @@ fn write_user_tasks<C: GenericClient>(sql: &mut Sql<'_, C>, round: &[&UserTaskRo
          SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[],
                               $7::BIGINT[], $8::BIGINT[], $9::TEXT[], $10::TEXT[], $11::TEXT[])
          ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at,
+             element_id = CASE WHEN excluded.element_id = '' THEN user_tasks.element_id ELSE excluded.element_id END,
+             name = CASE WHEN excluded.element_id = '' THEN user_tasks.name ELSE excluded.name END,
              assignee = CASE WHEN excluded.state = 'open' THEN excluded.assignee ELSE user_tasks.assignee END,
              candidate_groups = CASE WHEN excluded.state = 'open' THEN excluded.candidate_groups
                                      ELSE user_tasks.candidate_groups END,
@@ -609,6 +614,12 @@ fn delete_pairs<C: GenericClient>(
     let (instances, keys): (Vec<i64>, Vec<i64>) = pairs.iter().copied().unzip();
     sql.execute(statement, &[&instances, &keys])?;
     Ok(())
+}
+
+/// The element id a key's rows leave: the last row's, unless it has none (a row that only
+/// changes the state), then the first's.
+fn latest_id<'a>(first: &'a str, last: &'a str) -> &'a str {
+    if last.is_empty() { first } else { last }
 }
 
 fn json(value: &impl serde::Serialize) -> Result<String> {

@@ -28,7 +28,7 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
             "INSERT INTO instances (instance, process_id, version, state, started_at, ended_at, updated_at, parent)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (instance) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at,
-                                                  updated_at = excluded.updated_at",
+                                                  updated_at = excluded.updated_at, version = excluded.version",
             params![i(r.instance.0), r.process_id, r.version, r.state, r.started_at.0, r.ended_at.map(|t| t.0), r.updated_at.0,
                     r.parent.map(|p| i(p.0))],
         )?;
@@ -37,7 +37,8 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
         run(
             "INSERT INTO element_instances (instance, key, element_id, state, started_at, ended_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at",
+             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at,
+                 element_id = CASE WHEN excluded.element_id = '' THEN element_id ELSE excluded.element_id END",
             params![i(r.instance.0), i(r.key.0), r.element_id, r.state, r.started_at.0, r.ended_at.map(|t| t.0)],
         )?;
     }
@@ -47,7 +48,8 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (instance, key) DO UPDATE SET retries = excluded.retries, state = excluded.state,
                                                        due = excluded.due, error = excluded.error,
-                                                       worker = excluded.worker, lease_deadline = excluded.lease_deadline",
+                                                       worker = excluded.worker, lease_deadline = excluded.lease_deadline,
+                                                       element_id = excluded.element_id",
             params![i(r.instance.0), i(r.key.0), r.element_id, r.job_type, r.retries, r.state, r.due.0, r.error,
                     r.worker, r.lease_deadline.map(|t| t.0)],
         )?;
@@ -69,6 +71,8 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
                                      assignee, candidate_groups, candidate_users)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, ended_at = excluded.ended_at,
+                 element_id = CASE WHEN excluded.element_id = '' THEN element_id ELSE excluded.element_id END,
+                 name = CASE WHEN excluded.element_id = '' THEN name ELSE excluded.name END,
                  assignee = CASE WHEN excluded.state = 'open' THEN excluded.assignee ELSE assignee END,
                  candidate_groups = CASE WHEN excluded.state = 'open' THEN excluded.candidate_groups ELSE candidate_groups END,
                  candidate_users = CASE WHEN excluded.state = 'open' THEN excluded.candidate_users ELSE candidate_users END",
@@ -91,7 +95,8 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
         run(
             "INSERT INTO incidents (instance, key, element_id, job, kind, message, state, created_at, resolved_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, resolved_at = excluded.resolved_at",
+             ON CONFLICT (instance, key) DO UPDATE SET state = excluded.state, resolved_at = excluded.resolved_at,
+                 element_id = CASE WHEN excluded.element_id = '' THEN element_id ELSE excluded.element_id END",
             params![
                 i(r.instance.0),
                 i(r.key.0),
@@ -124,7 +129,8 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
     for r in &rows.timers {
         run(
             "INSERT INTO timers (instance, key, element_id, due) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (instance, key) DO UPDATE SET due = excluded.due",
+             ON CONFLICT (instance, key) DO UPDATE SET due = excluded.due,
+                 element_id = CASE WHEN excluded.element_id = '' THEN element_id ELSE excluded.element_id END",
             params![i(r.instance.0), i(r.key.0), r.element_id, r.due.0],
         )?;
     }
@@ -137,7 +143,7 @@ pub(crate) fn write(conn: &Connection, rows: &RowChanges) -> Result<()> {
     for r in &rows.subscriptions {
         run(
             "INSERT INTO subscriptions (instance, key, element_id, kind, name, correlation_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (instance, key) DO NOTHING",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (instance, key) DO UPDATE SET element_id = excluded.element_id",
             params![
                 i(r.instance.0),
                 i(r.key.0),

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use baton_core::{
     Definition, Event, InstanceId, InstanceState, InstanceStatus, JobState, Key, Timestamp, Wait,
+    state::Lifecycle,
 };
 
 use crate::records::{
@@ -134,6 +135,36 @@ pub fn changes(
                 at,
             }),
             Event::DecisionRouted { key, route } => routes.push((*key, route.as_str())),
+            // Everything live now refers to elements of another version: its rows are
+            // written again with the new element ids (keys, due times and retries stay).
+            Event::InstanceMigrated { .. } => {
+                for element in state.elements.values() {
+                    let Some(node) = element.node else { continue };
+                    let row = element_row(&mut elements, instance, element.key, at);
+                    def.node(node).id.clone_into(&mut row.element_id);
+                    row.state = match element.lifecycle {
+                        Lifecycle::Activating => "activating",
+                        Lifecycle::Activated => "activated",
+                        Lifecycle::Completing => "completing",
+                        Lifecycle::Terminating => "terminating",
+                    }
+                    .into();
+                }
+                jobs.extend(state.jobs.keys().copied());
+                for task in state.user_tasks.values() {
+                    let open = if task.completing.is_some() {
+                        "completing"
+                    } else {
+                        "open"
+                    };
+                    tasks.insert(task.key, open);
+                }
+                for key in state.incidents.keys() {
+                    incidents.insert(*key, "open");
+                }
+                timers.extend(state.timers.keys().copied());
+                subscriptions.extend(state.subscriptions.keys().copied());
+            }
             Event::SubscriptionTriggered { .. }
             | Event::ChildInstanceStarted { .. }
             | Event::InstanceModified { .. }

@@ -85,6 +85,119 @@ pub fn run(
     Ok(0)
 }
 
+/// `baton bench v1.bpmn --migrate-to v2.bpmn --instances N`: starts N instances of the
+/// first model on a new SQLite store (synced commits, started in group-commit batches; they
+/// wait where they stop), deploys the second and times migrating them all
+/// (`Runtime::migrate_instances`, its batches of one command and audit record per instance).
+pub fn migration(
+    files: &[PathBuf],
+    to: &std::path::Path,
+    map: &[String],
+    instances: u64,
+    var_args: &VarArgs,
+    store: &StoreArgs,
+) -> Result<u8> {
+    if instances == 0 {
+        return Err(InputError("--instances must be at least 1".into()).into());
+    }
+    let sources = read_sources(files)?;
+    let target = read_sources(&[to.to_path_buf()])?;
+    let variables = vars::collect(var_args)?;
+    let mapping = super::migrate::parse_mapping(map)?;
+    let dir = std::env::temp_dir().join(format!("baton-bench-migrate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let path = match &store.db {
+        Some(path) if path.exists() => {
+            return Err(InputError(format!(
+                "{} already exists: give bench a new file (or leave out --db)",
+                path.display()
+            ))
+            .into());
+        }
+        Some(path) => path.clone(),
+        None => dir.join("bench.db"),
+    };
+    let mut runtime = Runtime::new(
+        SqliteStore::open(&path, Durability::Full)?,
+        baton_runtime::Config::default(),
+        Arc::new(SystemClock),
+    );
+    let deployed = runtime.deploy(&sources)?;
+    let process = deployed
+        .iter()
+        .find(|d| d.kind == baton_store::DefinitionKind::Process)
+        .ok_or_else(|| InputError("the first files define no process".into()))?
+        .clone();
+    let started = Instant::now();
+    let mut left = instances;
+    while left > 0 {
+        let n = left.min(BATCH);
+        runtime.start_many(&process.id, Some(process.version), &variables, n)?;
+        runtime.flush()?;
+        runtime.evict_idle();
+        left -= n;
+    }
+    let start_seconds = started.elapsed().as_secs_f64();
+    let next = runtime
+        .deploy(&target)?
+        .into_iter()
+        .find(|d| d.kind == baton_store::DefinitionKind::Process && d.id == process.id)
+        .ok_or_else(|| {
+            InputError(format!(
+                "{} defines no process '{}'",
+                to.display(),
+                process.id
+            ))
+        })?;
+    let started = Instant::now();
+    let report = runtime.migrate_instances(
+        &baton_runtime::migration::Migration {
+            process_id: process.id.clone(),
+            from: process.version,
+            to: next.version,
+            mapping,
+            instances: None,
+            reason: Some("bench".into()),
+            preview: false,
+        },
+        Some(
+            &baton_store::audit::AuditEntry::new(
+                workspace::local_actor(),
+                "instance.migrate",
+                runtime.node(),
+            )
+            .with_reason(Some("bench".into())),
+        ),
+    )?;
+    let seconds = started.elapsed().as_secs_f64();
+    let migrated = report.instances.iter().filter(|v| v.migrated).count();
+    if store.db.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let result = json!({
+        "process": process.id,
+        "from": process.version,
+        "to": next.version,
+        "instances": instances,
+        "start_seconds": start_seconds,
+        "migrated": migrated,
+        "migrate_seconds": seconds,
+        "instances_per_s": migrated as f64 / seconds,
+    });
+    if store.json {
+        output::json(&result)?;
+    } else {
+        println!(
+            "{}: started {instances} in {start_seconds:.3} s; migrated {migrated} of them from version {} to {} in {seconds:.3} s ({:.0} instances/s)",
+            process.id,
+            process.version,
+            next.version,
+            migrated as f64 / seconds
+        );
+    }
+    Ok(0)
+}
+
 /// Completes every job at once with no variables.
 struct Stub;
 

@@ -10,6 +10,7 @@ mod complete;
 mod convert;
 mod decide;
 mod deploy;
+mod diff;
 mod history;
 mod hub;
 mod incidents;
@@ -18,6 +19,7 @@ mod layout;
 mod lint;
 mod llm;
 mod metrics;
+mod migrate;
 mod modify;
 mod plan;
 mod prune;
@@ -244,6 +246,35 @@ pub fn run(cli: Cli) -> Result<u8> {
             audit,
             store,
         } => prune::run(&ended_before, archive, dry_run, audit.reason, &store),
+        Commands::Diff {
+            a,
+            b,
+            process,
+            store,
+        } => diff::run(&a, &b, process.as_deref(), &store),
+        Commands::Migrate {
+            process,
+            from,
+            to,
+            all,
+            instances,
+            map,
+            reason,
+            preview,
+            store,
+        } => migrate::run(
+            migrate::Selection {
+                process,
+                from,
+                to,
+                all,
+                instances: instances.into_iter().map(InstanceId).collect(),
+                map,
+                reason,
+                preview,
+            },
+            &store,
+        ),
         Commands::Show {
             instance,
             remote,
@@ -359,8 +390,18 @@ pub fn run(cli: Cli) -> Result<u8> {
             instances,
             vars,
             durable,
+            migrate_to,
+            map,
             store,
         } => match (feel, decision) {
+            _ if migrate_to.is_some() => bench::migration(
+                &files,
+                migrate_to.as_deref().unwrap_or(Path::new("")),
+                &map,
+                instances,
+                &vars,
+                &store,
+            ),
             (Some(expression), _) => bench::feel(&expression, instances, &vars, store.json),
             (None, Some(decision)) => {
                 bench::decision(&files, &decision, instances, &vars, store.json)

@@ -8,6 +8,7 @@ pub(crate) mod incident;
 pub(crate) mod job;
 pub(crate) mod listeners;
 pub(crate) mod looping;
+pub(crate) mod migration;
 pub(crate) mod timers;
 pub(crate) mod transition;
 pub(crate) mod user_task;

@@ -499,3 +499,94 @@ pub async fn restart(
         .await?;
     Ok(Json(Instance(api_json(view))))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Migrate {
+    process_id: String,
+    /// The version the instances run on now.
+    #[serde(deserialize_with = "super::whole::u32")]
+    from: u32,
+    /// The version to move them to.
+    #[serde(deserialize_with = "super::whole::u32")]
+    to: u32,
+    /// Element ids of `from` to element ids of `to`, for elements whose id changed.
+    #[serde(default)]
+    mapping: std::collections::BTreeMap<String, String>,
+    /// These instances (ids), or `all: true`.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
+    instances: Option<Vec<serde_json::Value>>,
+    /// Every running instance of `processId` at version `from`.
+    #[serde(default)]
+    all: bool,
+    /// Why: kept in each migrated instance's history and in the audit trail.
+    reason: Option<String>,
+    /// Only say which instances can move and why the others cannot; change nothing.
+    #[serde(default)]
+    preview: bool,
+}
+
+/// `{process, from, to, preview, instances: [{instance, movable, reason, migrated}]}`, as
+/// `baton migrate --json` prints it.
+#[derive(Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct Migrated(serde_json::Value);
+
+/// Move running instances of a process to another version (`preview: true` only says
+/// which can move and why the others cannot). Each movable instance is migrated whole, in
+/// one journaled command; the others are reported with their reason and left as they were.
+#[utoipa::path(
+    post,
+    path = "/v1/process-instances/migration",
+    request_body = Migrate,
+    responses((status = 200, body = Migrated), (status = 400, body = Problem), (status = 404, body = Problem))
+)]
+pub async fn migrate(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Principal>,
+    Extension(audit): Extension<Audit>,
+    Body(request): Body<Migrate>,
+) -> Result<Json<Migrated>, Problem> {
+    let instances = match (request.all, request.instances) {
+        (true, None) => None,
+        (false, Some(ids)) => Some(
+            ids.iter()
+                .map(|id| {
+                    let text = match id {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    text.parse::<u64>().map(InstanceId).map_err(|_| {
+                        Problem::new(Kind::BadRequest, format!("'{text}' is not an instance id"))
+                            .at("instances")
+                    })
+                })
+                .collect::<Result<Vec<_>, Problem>>()?,
+        ),
+        _ => {
+            return Err(Problem::new(
+                Kind::BadRequest,
+                "say which instances: instances (a list of ids) or all: true, not both",
+            )
+            .at("instances"));
+        }
+    };
+    let migration = baton_runtime::migration::Migration {
+        process_id: request.process_id,
+        from: request.from,
+        to: request.to,
+        mapping: request.mapping,
+        instances,
+        reason: request.reason.clone(),
+        preview: request.preview,
+    };
+    let entry = audit.entry(None, request.reason);
+    let report = state
+        .engine
+        .write(caller.tenant.as_str(), move |rt| {
+            rt.migrate_instances(&migration, Some(&entry))
+        })
+        .await?;
+    Ok(Json(Migrated(report.to_json())))
+}

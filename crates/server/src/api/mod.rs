@@ -75,6 +75,7 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
         instances::cancel,
         instances::modify,
         instances::restart,
+        instances::migrate,
         instances::variables_of,
         instances::history,
         jobs::activate,
@@ -212,6 +213,12 @@ pub fn router(state: AppState) -> Router {
             P::ModifyInstances,
             "instance.modify",
             instances::modify,
+        )
+        .post_audited(
+            "/v1/process-instances/migration",
+            P::ModifyInstances,
+            "instance.migrate",
+            instances::migrate,
         )
         .post_audited(
             "/v1/process-instances/{id}/restart",
