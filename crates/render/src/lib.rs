@@ -22,6 +22,8 @@ mod svg;
 mod text;
 
 pub use overlay::{ElementState, ElementStats, Overlay};
+/// XML escaping as the SVG uses it, for other XML Baton writes (`baton test --junit`).
+pub use text::escape_into as escape_xml;
 
 /// Why a model cannot be drawn or laid out.
 #[derive(Debug, thiserror::Error)]
