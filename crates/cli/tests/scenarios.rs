@@ -25,7 +25,10 @@ fn example_models() -> BTreeSet<PathBuf> {
     let mut models = BTreeSet::new();
     let examples = repo_root().join("examples");
     for dir in std::fs::read_dir(&examples).expect("examples").flatten() {
-        for file in std::fs::read_dir(dir.path()).expect("example dir").flatten() {
+        for file in std::fs::read_dir(dir.path())
+            .expect("example dir")
+            .flatten()
+        {
             let path = file.path();
             let model = path
                 .extension()
@@ -63,7 +66,10 @@ fn every_example_model_has_a_scenario() {
         }
     }
     let untested: Vec<_> = example_models().difference(&tested).cloned().collect();
-    assert!(untested.is_empty(), "models without a scenario: {untested:?}");
+    assert!(
+        untested.is_empty(),
+        "models without a scenario: {untested:?}"
+    );
 }
 
 const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -102,11 +108,15 @@ fn a_failure_exits_1_naming_file_line_expected_and_actual_and_junit_holds_one_fa
     w.write("w.test.yaml", SCENARIOS);
     let out = w.baton(&["test", "w.test.yaml", "--junit", "junit.xml"]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("ok    a month passes"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("ok    a month passes"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("FAIL  wrong status"), "{}", out.stdout);
     assert!(
         out.stdout
-            .contains("w.test.yaml:12: variables.status: expected \"delivered\", got \"shipped\""),
+            .contains("w.test.yaml:13: variables.status: expected \"delivered\", got \"shipped\""),
         "{}",
         out.stdout
     );
@@ -135,7 +145,10 @@ fn coverage_is_written_as_json_or_drawn_as_svg() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let svg = std::fs::read_to_string(w.path().join("cov.svg")).expect("svg written");
     assert!(svg.starts_with("<svg"), "{svg}");
-    assert!(svg.contains("completed"), "covered elements are drawn completed");
+    assert!(
+        svg.contains("completed"),
+        "covered elements are drawn completed"
+    );
 }
 
 #[test]
