@@ -349,3 +349,36 @@ fn a_model_that_does_not_deploy_names_the_models_line() {
         other => panic!("expected a model error, got {other:?}"),
     }
 }
+
+#[test]
+fn a_published_message_with_a_ttl_waits_for_its_subscription() {
+    passes(&format!(
+        "{TO_CHARGE}      - publish: {{name: shipped, key: A1, ttl: PT1H}}
+      - job: {{type: charge, complete: {{}}}}
+      - expect: {{active: [wait_closing]}}
+"
+    ));
+    // Without a ttl nobody takes it, and the instance still waits for it.
+    passes(&format!(
+        "{TO_CHARGE}      - publish: {{name: shipped, key: A1}}
+      - job: {{type: charge, complete: {{}}}}
+      - expect: {{active: [wait_shipped]}}
+"
+    ));
+}
+
+#[test]
+fn a_job_step_may_pick_the_element_of_its_job() {
+    passes(&format!(
+        "{TO_CHARGE}      - job: {{type: charge, element: charge, complete: {{}}}}
+      - expect: {{active: [wait_shipped]}}
+"
+    ));
+    fails(
+        &format!("{TO_CHARGE}      - job: {{type: charge, element: price, complete: {{}}}}\n"),
+        7,
+        "job",
+        "an open job of type charge on price",
+        "charge (job charge)",
+    );
+}
