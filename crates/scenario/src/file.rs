@@ -397,6 +397,12 @@ impl Reader<'_> {
             .get(e, "element")
             .map(|n| self.string(n, "an element id"))
             .transpose()?;
+        if element.is_some() && matches!(answer, JobAnswer::Mock(_)) {
+            return Err(self.error(
+                value.span,
+                "a mock answers every job of its type: `element` picks one open job, for complete, fail or error",
+            ));
+        }
         Ok(Action::Job {
             job_type,
             element,

@@ -333,6 +333,10 @@ fn bad_input_names_the_line_and_what_is_wrong() {
     let (line, message) = bad("scenarios:\n  - name: a\n    steps:\n      - job: {type: t}\n");
     assert_eq!(line, 4);
     assert!(message.contains("exactly one of"), "{message}");
+    let (line, message) =
+        bad("scenarios:\n  - name: a\n    steps:\n      - job: {type: t, element: x, mock: {}}\n");
+    assert_eq!(line, 4);
+    assert!(message.contains("a mock answers every job"), "{message}");
     let (_, message) = bad("scenarios: [\n");
     assert!(!message.is_empty());
 }
