@@ -601,6 +601,24 @@ pub enum Commands {
         #[arg(long)]
         json: bool,
     },
+    /// Run scenario files (*.test.yaml) on the engine with an in-memory store and a virtual clock
+    #[command(
+        after_help = "Exit status: 0 when every scenario passes, 1 when any fails, 2 when a \
+                      scenario file or one of its models cannot be read. See docs/testing.md."
+    )]
+    Test {
+        /// Scenario files, or directories searched for *.test.yaml [default: .]
+        paths: Vec<PathBuf>,
+        /// Also write JUnit XML (a testsuite per file, a testcase per scenario) to this file
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Also write which elements and flows ran: JSON, or the diagram as SVG (FILE.svg)
+        #[arg(long, value_name = "FILE.json|FILE.svg")]
+        coverage: Option<PathBuf>,
+        /// Scenarios run at once [default: twice the machine's cores]
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+    },
     /// Run a DMN TCK folder tree (<level>/<folder>/*-test-*.xml) and report pass counts
     Tck {
         dir: PathBuf,

@@ -22,6 +22,8 @@ mod svg;
 mod text;
 
 pub use overlay::{ElementState, ElementStats, Overlay};
+/// XML escaping as the SVG uses it, for other XML Baton writes (`baton test --junit`).
+pub use text::escape_into as escape_xml;
 
 /// The BPMN element names (local names in the BPMN model namespace) of flow nodes: what
 /// a token can be at, and what [`render`] draws as one group with `data-element-id`.

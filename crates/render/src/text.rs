@@ -4,7 +4,7 @@
 
 /// Appends `text` escaped for XML character data and attribute values. Characters XML 1.0
 /// cannot carry (control characters) are dropped, so model text can never break the SVG.
-pub(crate) fn escape_into(out: &mut String, text: &str) {
+pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -386,6 +386,16 @@ impl<S: Store> Runtime<S> {
         self.handlers.insert(job_type.to_string(), handler);
     }
 
+    /// Handles jobs of `job_type` nowhere in process any more: they stay open for a remote
+    /// worker, or for whoever completes them by command (`baton test` answers every job
+    /// itself, so the built-in phase and LLM handlers must not run).
+    pub fn remove_handler(&mut self, job_type: &str) {
+        if job_type == baton_llm::TASK_JOB_TYPE {
+            self.llm = None;
+        }
+        self.handlers.remove(job_type);
+    }
+
     /// Reads the API keys of LLM providers through `secrets` (given the name in a
     /// provider's `api_key_env`) rather than from the process environment: for an embedder
     /// with a secret store of its own, and for tests. No effect when `baton.toml` sends LLM

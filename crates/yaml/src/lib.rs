@@ -21,7 +21,7 @@ mod check;
 mod compile;
 pub mod keys;
 mod read;
-mod tree;
+pub mod tree;
 mod values;
 
 use std::path::Path;

@@ -8,16 +8,16 @@ use baton_model::Span;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 /// Deeper than any workflow needs; keeps recursion over the tree (and its drop) shallow.
-pub(crate) const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 64;
 
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Node {
+pub struct Node {
     pub span: Span,
     pub value: Value,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Value {
+pub enum Value {
     /// A scalar as written; `plain` when it had no quotes or block style, which is when
     /// YAML reads `true`, `12` or `null` as something other than a string.
     Scalar {
@@ -49,7 +49,7 @@ impl Node {
 
 /// Why a text is not YAML the reader can use.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct SyntaxError {
+pub struct SyntaxError {
     pub span: Span,
     pub message: String,
 }
@@ -70,7 +70,7 @@ enum Open {
 
 /// Reads the first document of `text`; an empty text is a null node. A second document
 /// is an error, since a workflow file holds one workflow.
-pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
+pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let mut stack: Vec<Open> = Vec::new();
     let mut root: Option<Node> = None;
     let mut documents = 0;

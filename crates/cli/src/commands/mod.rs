@@ -39,6 +39,7 @@ mod status;
 mod store;
 mod tasks;
 mod tck;
+mod test;
 mod timers;
 mod token;
 mod worker;
@@ -382,6 +383,12 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Commands::Convert { file, output } => convert::run(&file, output.as_deref()),
         Commands::Tck { dir, json, csv } => tck::run(&dir, json, csv.as_deref()),
+        Commands::Test {
+            paths,
+            junit,
+            coverage,
+            jobs,
+        } => test::run(&paths, junit.as_deref(), coverage.as_deref(), jobs),
         Commands::Bench {
             files,
             process,
