@@ -368,7 +368,7 @@ async fn instances_are_cancelled_in_bulk_with_a_reason() {
     let form = [
         ("instance", a_text.as_str()),
         ("instance", b_text.as_str()),
-        ("action", "cancel"),
+        ("operation", "cancel"),
         ("reason", "customer withdrew"),
         ("next", "/instances?processId=orders"),
     ];
@@ -394,7 +394,7 @@ async fn instances_are_cancelled_in_bulk_with_a_reason() {
     let c_text = c.to_string();
     let form = [
         ("instance", c_text.as_str()),
-        ("action", "cancel"),
+        ("operation", "cancel"),
         ("reason", " "),
     ];
     let to = ui

@@ -265,11 +265,11 @@ pub async fn list(
                             input id="bulk-reason" name="reason" type="text" required;
                             p {
                                 @if can_cancel {
-                                    button.danger type="submit" name="action" value="cancel" data-testid="bulk-cancel" { "Cancel instances" }
+                                    button.danger type="submit" name="operation" value="cancel" data-testid="bulk-cancel" { "Cancel instances" }
                                     " "
                                 }
                                 @if can_retry {
-                                    button type="submit" name="action" value="retry" data-testid="bulk-retry" { "Retry their incidents" }
+                                    button type="submit" name="operation" value="retry" data-testid="bulk-retry" { "Retry their incidents" }
                                 }
                             }
                         }
@@ -289,8 +289,9 @@ pub async fn list(
     Html(shell::page(&session, "Instances", Nav::Instances, content).into_string())
 }
 
-/// `POST /instances/bulk`: `instance` (repeated), `action` (`cancel` or `retry`), `reason`
-/// and `next`. Each instance is done on its own; the list comes back saying what was done
+/// `POST /instances/bulk`: `instance` (repeated), `operation` (`cancel` or `retry`),
+/// `reason` and `next`. (Not `action`: a field of that name hides the form's `action`
+/// property from every script on the page.) Each instance is done on its own; the list comes back saying what was done
 /// and what failed.
 pub async fn bulk(State(state): State<UiState>, session: Session, body: Bytes) -> Response {
     let mut ids = Vec::new();
@@ -298,7 +299,7 @@ pub async fn bulk(State(state): State<UiState>, session: Session, body: Bytes) -
     for (key, value) in form_urlencoded::parse(&body) {
         match key.as_ref() {
             "instance" => ids.extend(value.parse::<u64>().ok()),
-            "action" => action = value.into_owned(),
+            "operation" => action = value.into_owned(),
             "reason" => reason = value.trim().to_string(),
             "next" => next = value.into_owned(),
             _ => {}
