@@ -615,6 +615,7 @@ mod tests {
                            "prompt": [{"role": "user", "content": "text: hi"}], "prompt_digest": "ab",
                            "answer": "{}", "tokens_in": 57, "tokens_out": 19, "latency_ms": 150,
                            "cache_hit": false, "valid": true, "cost": 0.057, "objective": "o"}],
+            "migrations": [],
             "timeline": [{"element": "start", "startedAt": 10, "endedAt": 12, "outcome": "completed"},
                          {"element": "approve", "startedAt": 12, "endedAt": null, "outcome": "running"}],
         });

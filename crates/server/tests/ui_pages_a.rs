@@ -418,7 +418,7 @@ async fn incidents_are_retried_in_bulk() {
     let id_text = id.to_string();
     let form = [
         ("instance", id_text.as_str()),
-        ("action", "retry"),
+        ("operation", "retry"),
         ("reason", "fixed"),
     ];
     let to = ui
