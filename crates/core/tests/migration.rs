@@ -4,6 +4,8 @@
 //! The models are the acceptance fixtures of `baton migrate`: v2 renames `review`,
 //! changes `mark`'s script, adds `pack`, removes `check_stock` and retargets two flows.
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use baton_core::{
@@ -11,23 +13,10 @@ use baton_core::{
     execute, migration_plan,
 };
 use baton_feel::{Context, Value};
+use support::{definition_of, fixture};
 
 fn definition(model: &str, version: u32) -> Definition {
-    let path = format!("{}/tests/models/{model}.bpmn", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("fixture exists");
-    definition_of(&text, version)
-}
-
-fn definition_of(text: &str, version: u32) -> Definition {
-    let parsed = baton_bpmn::parse(text);
-    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
-    let graph = parsed
-        .definitions
-        .processes
-        .into_iter()
-        .next()
-        .expect("a process");
-    Definition::new(graph, version)
+    definition_of(&fixture(model), version)
 }
 
 /// An instance on its way through versions: the journal so far, and every version's

@@ -10,6 +10,8 @@
 //! too). The instance is moved a random number of steps before it is migrated, with a random
 //! mapping.
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use baton_core::{
@@ -134,15 +136,7 @@ fn edited(branch: &[Element], edits: &[Edit]) -> Vec<Element> {
 }
 
 fn definition(xml: &str, version: u32) -> Definition {
-    let parsed = baton_bpmn::parse(xml);
-    assert!(!parsed.has_errors(), "{:?}\n{xml}", parsed.diagnostics);
-    let graph = parsed
-        .definitions
-        .processes
-        .into_iter()
-        .next()
-        .expect("a process");
-    Definition::new(graph, version)
+    support::definition_of(xml, version)
 }
 
 struct Run {

@@ -197,3 +197,22 @@ pub fn context(json: &str) -> Context {
         _ => panic!("test variables must be an object"),
     }
 }
+
+/// The text of the fixture `tests/models/{model}.bpmn`.
+pub fn fixture(model: &str) -> String {
+    let path = format!("{}/tests/models/{model}.bpmn", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).expect("fixture exists")
+}
+
+/// The first process of a BPMN text, which must parse without errors, as `version`.
+pub fn definition_of(text: &str, version: u32) -> Definition {
+    let parsed = baton_bpmn::parse(text);
+    assert!(!parsed.has_errors(), "{:?}\n{text}", parsed.diagnostics);
+    let graph = parsed
+        .definitions
+        .processes
+        .into_iter()
+        .next()
+        .expect("a process");
+    Definition::new(graph, version)
+}
