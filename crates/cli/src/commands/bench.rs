@@ -106,17 +106,7 @@ pub fn migration(
     let mapping = super::migrate::parse_mapping(map)?;
     let dir = std::env::temp_dir().join(format!("baton-bench-migrate-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let path = match &store.db {
-        Some(path) if path.exists() => {
-            return Err(InputError(format!(
-                "{} already exists: give bench a new file (or leave out --db)",
-                path.display()
-            ))
-            .into());
-        }
-        Some(path) => path.clone(),
-        None => dir.join("bench.db"),
-    };
+    let path = fresh_sqlite_file(store, &dir)?;
     let mut runtime = Runtime::new(
         SqliteStore::open(&path, Durability::Full)?,
         baton_runtime::Config::default(),
@@ -207,6 +197,27 @@ impl JobHandler for Stub {
     }
 }
 
+/// Where a bench on a synced store writes: the new SQLite file `--db` names, or
+/// `bench.db` in `scratch` (which the caller removes afterwards). A file that already
+/// exists, or a PostgreSQL URL, is refused, so every run starts empty and runs compare.
+fn fresh_sqlite_file(store: &StoreArgs, scratch: &std::path::Path) -> Result<PathBuf> {
+    match &store.db {
+        Some(db) if workspace::db_location(Some(db)).file().is_none() => Err(InputError(format!(
+            "{}: bench runs on a new SQLite file (or leave out --db for a temporary one)",
+            workspace::db_location(Some(db))
+        ))
+        .into()),
+        Some(path) if path.exists() => Err(InputError(format!(
+            "{} already exists: bench writes thousands of instances, so give it a new file \
+             (or leave out --db for a temporary one)",
+            path.display()
+        ))
+        .into()),
+        Some(path) => Ok(path.clone()),
+        None => Ok(scratch.join("bench.db")),
+    }
+}
+
 fn run_durable(
     sources: &[baton_runtime::Source],
     def: &baton_core::Definition,
@@ -216,26 +227,7 @@ fn run_durable(
 ) -> Result<()> {
     // A fresh store unless one is named, so runs are comparable.
     let dir = std::env::temp_dir().join(format!("baton-bench-{}", std::process::id()));
-    let path = match &store.db {
-        Some(db) if workspace::db_location(Some(db)).file().is_none() => {
-            return Err(InputError(format!(
-                "{}: bench --durable runs on a new SQLite file (or leave out --db for a \
-                 temporary one)",
-                workspace::db_location(Some(db))
-            ))
-            .into());
-        }
-        Some(path) if path.exists() => {
-            return Err(InputError(format!(
-                "{} already exists: bench writes thousands of instances, so give it a new file \
-                 (or leave out --db for a temporary one)",
-                path.display()
-            ))
-            .into());
-        }
-        Some(path) => path.clone(),
-        None => dir.join("bench.db"),
-    };
+    let path = fresh_sqlite_file(store, &dir)?;
     let mut runtime = Runtime::new(
         SqliteStore::open(&path, Durability::Full)?,
         baton_runtime::Config::default(),
