@@ -1,7 +1,7 @@
 //! Structural checks on a built graph: what would make a process unable to start, or
 //! behave differently from what its diagram suggests.
 
-use baton_model::{FlowId, NodeKind, ProcessGraph};
+use baton_model::{FlowId, NodeKind, ProcessGraph, Trigger};
 
 use crate::report::Report;
 
@@ -23,7 +23,31 @@ pub(crate) fn check(graph: &ProcessGraph, invalid_conditions: &[FlowId], report:
         );
     }
     for node in &graph.nodes {
-        match node.kind {
+        let in_ad_hoc = node.scope.is_some_and(|scope| {
+            matches!(
+                graph.node(scope).kind,
+                NodeKind::SubProcess {
+                    ad_hoc: Some(_),
+                    ..
+                }
+            )
+        });
+        if in_ad_hoc
+            && matches!(
+                node.kind,
+                NodeKind::StartEvent { .. } | NodeKind::EndEvent { .. }
+            )
+        {
+            report.error_at(
+                node.span,
+                Some(&node.id),
+                format!(
+                    "'{}' is a start or end event inside an ad-hoc subprocess, which has                      neither: its activities start as the subprocess activates them and it                      ends when they are done; remove the event",
+                    node.id
+                ),
+            );
+        }
+        match &node.kind {
             NodeKind::StartEvent { .. } if !node.incoming.is_empty() => report.error_at(
                 node.span,
                 Some(&node.id),
@@ -32,6 +56,26 @@ pub(crate) fn check(graph: &ProcessGraph, invalid_conditions: &[FlowId], report:
                     node.id
                 ),
             ),
+            NodeKind::StartEvent {
+                trigger: Trigger::Multiple { triggers, parallel },
+                ..
+            } if node.scope.is_none() => {
+                // Each trigger of the process's own start event starts an instance on
+                // its own; collecting all of them first would need a correlation the
+                // model cannot express, and start timers are armed per definition.
+                let message = if *parallel {
+                    Some("parallel multiple start events of a process are not supported yet")
+                } else if triggers.iter().any(|t| matches!(t, Trigger::Timer(_))) {
+                    Some(
+                        "a multiple start event of a process can combine messages and                          signals; give the timer a start event of its own",
+                    )
+                } else {
+                    None
+                };
+                if let Some(message) = message {
+                    report.error_at(node.span, Some(&node.id), format!("'{}': {message}", node.id));
+                }
+            }
             NodeKind::EndEvent { .. } if !node.outgoing.is_empty() => report.error_at(
                 node.span,
                 Some(&node.id),

@@ -297,7 +297,7 @@ impl Writer<'_> {
     fn node(&mut self, id: NodeId) {
         let graph = self.graph;
         let node = graph.node(id);
-        let (element, mut attributes, definition) = self.element(node);
+        let (element, mut attributes, definitions) = self.element(node);
         attributes.insert(0, ("id", Some(node.id.clone())));
         attributes.insert(1, ("name", node.name.clone()));
         if let Some(default) = node.default_flow {
@@ -321,7 +321,19 @@ impl Writer<'_> {
         if let Some(looping) = &node.looping {
             write_looping(&mut self.xml, looping);
         }
-        if let Some(definition) = definition {
+        if let NodeKind::SubProcess {
+            ad_hoc: Some(ad_hoc),
+            ..
+        } = &node.kind
+            && let Some(condition) = &ad_hoc.completion_condition
+        {
+            self.xml.text(
+                "bpmn:completionCondition",
+                &[],
+                &format!("={}", condition.source()),
+            );
+        }
+        for definition in definitions {
             definition.write(&mut self.xml);
         }
         if matches!(node.kind, NodeKind::SubProcess { .. }) {
@@ -330,29 +342,35 @@ impl Writer<'_> {
         self.xml.close(element);
     }
 
-    /// The element name, its attributes beyond id and name, and its event definition.
-    fn element(&mut self, node: &Node) -> (&'static str, Vec<Attribute>, Option<Definition>) {
+    /// The element name, its attributes beyond id and name, and its event definitions.
+    fn element(&mut self, node: &Node) -> (&'static str, Vec<Attribute>, Vec<Definition>) {
         let graph = self.graph;
         match &node.kind {
             NodeKind::StartEvent {
                 trigger,
                 interrupting,
-            } => (
-                "bpmn:startEvent",
-                if *interrupting {
-                    vec![]
-                } else {
-                    vec![("isInterrupting", Some("false".into()))]
-                },
-                self.trigger(trigger),
+            } => {
+                let mut attributes = parallel_multiple(trigger);
+                if !*interrupting {
+                    attributes.push(("isInterrupting", Some("false".into())));
+                }
+                ("bpmn:startEvent", attributes, self.triggers(trigger))
+            }
+            NodeKind::EndEvent { result } => (
+                "bpmn:endEvent",
+                vec![],
+                self.throw(result).into_iter().collect(),
             ),
-            NodeKind::EndEvent { result } => ("bpmn:endEvent", vec![], self.throw(result)),
-            NodeKind::IntermediateCatchEvent { trigger } => {
-                ("bpmn:intermediateCatchEvent", vec![], self.trigger(trigger))
-            }
-            NodeKind::IntermediateThrowEvent { result } => {
-                ("bpmn:intermediateThrowEvent", vec![], self.throw(result))
-            }
+            NodeKind::IntermediateCatchEvent { trigger } => (
+                "bpmn:intermediateCatchEvent",
+                parallel_multiple(trigger),
+                self.triggers(trigger),
+            ),
+            NodeKind::IntermediateThrowEvent { result } => (
+                "bpmn:intermediateThrowEvent",
+                vec![],
+                self.throw(result).into_iter().collect(),
+            ),
             NodeKind::BoundaryEvent {
                 attached_to,
                 interrupting,
@@ -368,12 +386,13 @@ impl Writer<'_> {
                 if !interrupting {
                     attributes.push(("cancelActivity", Some("false".into())));
                 }
-                ("bpmn:boundaryEvent", attributes, self.trigger(trigger))
+                attributes.extend(parallel_multiple(trigger));
+                ("bpmn:boundaryEvent", attributes, self.triggers(trigger))
             }
-            NodeKind::PassThroughTask => ("bpmn:task", vec![], None),
-            NodeKind::ServiceTask { .. } => ("bpmn:serviceTask", vec![], None),
-            NodeKind::ScriptTask { .. } => ("bpmn:scriptTask", vec![], None),
-            NodeKind::UserTask { .. } => ("bpmn:userTask", vec![], None),
+            NodeKind::PassThroughTask => ("bpmn:task", vec![], vec![]),
+            NodeKind::ServiceTask { .. } => ("bpmn:serviceTask", vec![], vec![]),
+            NodeKind::ScriptTask { .. } => ("bpmn:scriptTask", vec![], vec![]),
+            NodeKind::UserTask { .. } => ("bpmn:userTask", vec![], vec![]),
             NodeKind::ReceiveTask { message } => {
                 let key = message
                     .correlation_key
@@ -383,11 +402,25 @@ impl Writer<'_> {
                 (
                     "bpmn:receiveTask",
                     vec![("messageRef", Some(reference))],
-                    None,
+                    vec![],
                 )
             }
-            NodeKind::BusinessRuleTask { .. } => ("bpmn:businessRuleTask", vec![], None),
-            NodeKind::SubProcess { triggered_by_event } => (
+            NodeKind::BusinessRuleTask { .. } => ("bpmn:businessRuleTask", vec![], vec![]),
+            NodeKind::SubProcess {
+                ad_hoc: Some(ad_hoc),
+                ..
+            } => (
+                "bpmn:adHocSubProcess",
+                if ad_hoc.cancel_remaining {
+                    vec![]
+                } else {
+                    vec![("cancelRemainingInstances", Some("false".into()))]
+                },
+                vec![],
+            ),
+            NodeKind::SubProcess {
+                triggered_by_event, ..
+            } => (
                 // The graph has no mark for a transaction; a cancel event is only ever
                 // attached to one.
                 if self.has_cancel_boundary(node) {
@@ -400,13 +433,13 @@ impl Writer<'_> {
                 } else {
                     vec![]
                 },
-                None,
+                vec![],
             ),
-            NodeKind::CallActivity { .. } => ("bpmn:callActivity", vec![], None),
-            NodeKind::ExclusiveGateway => ("bpmn:exclusiveGateway", vec![], None),
-            NodeKind::ParallelGateway => ("bpmn:parallelGateway", vec![], None),
-            NodeKind::InclusiveGateway => ("bpmn:inclusiveGateway", vec![], None),
-            NodeKind::EventBasedGateway => ("bpmn:eventBasedGateway", vec![], None),
+            NodeKind::CallActivity { .. } => ("bpmn:callActivity", vec![], vec![]),
+            NodeKind::ExclusiveGateway => ("bpmn:exclusiveGateway", vec![], vec![]),
+            NodeKind::ParallelGateway => ("bpmn:parallelGateway", vec![], vec![]),
+            NodeKind::InclusiveGateway => ("bpmn:inclusiveGateway", vec![], vec![]),
+            NodeKind::EventBasedGateway => ("bpmn:eventBasedGateway", vec![], vec![]),
         }
     }
 
@@ -423,9 +456,19 @@ impl Writer<'_> {
         })
     }
 
+    /// The event definitions of `trigger`: none, one, or a multiple event's.
+    fn triggers(&mut self, trigger: &Trigger) -> Vec<Definition> {
+        match trigger {
+            Trigger::Multiple { triggers, .. } => {
+                triggers.iter().filter_map(|t| self.trigger(t)).collect()
+            }
+            single => self.trigger(single).into_iter().collect(),
+        }
+    }
+
     fn trigger(&mut self, trigger: &Trigger) -> Option<Definition> {
         Some(match trigger {
-            Trigger::None => return None,
+            Trigger::None | Trigger::Multiple { .. } => return None,
             Trigger::Message(message) => {
                 let key = message
                     .correlation_key
@@ -512,6 +555,20 @@ impl Writer<'_> {
         };
         match &node.kind {
             NodeKind::ServiceTask { job } => task_definition(&mut inner, job),
+            NodeKind::SubProcess {
+                ad_hoc: Some(ad_hoc),
+                ..
+            } => {
+                if let Some(active) = &ad_hoc.active_elements {
+                    inner.empty(
+                        "zeebe:adHoc",
+                        &[(
+                            "activeElementsCollection",
+                            Some(format!("={}", active.source())),
+                        )],
+                    );
+                }
+            }
             NodeKind::ScriptTask { script } => inner.empty(
                 "zeebe:script",
                 &[
@@ -609,6 +666,15 @@ impl Writer<'_> {
             }
             None => self.xml.empty("bpmn:sequenceFlow", &attributes),
         }
+    }
+}
+
+/// `parallelMultiple="true"` for a parallel multiple event.
+fn parallel_multiple(trigger: &Trigger) -> Vec<Attribute> {
+    if trigger.is_parallel() {
+        vec![("parallelMultiple", Some("true".into()))]
+    } else {
+        vec![]
     }
 }
 
@@ -1039,7 +1105,8 @@ fn plane(graph: &ProcessGraph, scope: Option<NodeId>, omit: &[String], xml: &mut
                 n.kind,
                 NodeKind::BoundaryEvent { .. }
                     | NodeKind::SubProcess {
-                        triggered_by_event: true
+                        triggered_by_event: true,
+                        ..
                     }
             )
     };

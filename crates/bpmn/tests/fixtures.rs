@@ -221,7 +221,18 @@ fn kind(kind: &NodeKind) -> String {
             attached_to.0
         ),
         NodeKind::ReceiveTask { message } => format!("receive-task(message={})", message.name),
-        NodeKind::SubProcess { triggered_by_event } => {
+        NodeKind::SubProcess {
+            ad_hoc: Some(ad_hoc),
+            ..
+        } => format!(
+            "ad-hoc-sub-process(active={:?}, completion={:?}, cancel_remaining={})",
+            ad_hoc.active_elements.as_ref().map(|e| e.source()),
+            ad_hoc.completion_condition.as_ref().map(|e| e.source()),
+            ad_hoc.cancel_remaining
+        ),
+        NodeKind::SubProcess {
+            triggered_by_event, ..
+        } => {
             format!("sub-process(triggered_by_event={triggered_by_event})")
         }
         NodeKind::CallActivity { called } => format!("call-activity({:?})", called.process_id),

@@ -98,6 +98,7 @@ impl Definition {
                     let Some(sub) = node.scope else { continue };
                     let NodeKind::SubProcess {
                         triggered_by_event: true,
+                        ..
                     } = graph.node(sub).kind
                     else {
                         continue;

@@ -14,13 +14,7 @@ fn timer(s: &Scenario) -> Key {
 
 /// The open subscription waiting for `name`.
 fn subscription(s: &Scenario, name: &str) -> Key {
-    s.state
-        .subscriptions
-        .values()
-        .find(|sub| match &sub.wait {
-            Wait::Message { name: n, .. } | Wait::Signal { name: n } => n == name,
-        })
-        .map(|sub| sub.key)
+    s.subscription(name)
         .unwrap_or_else(|| panic!("no subscription for '{name}': {:?}", s.state.subscriptions))
 }
 

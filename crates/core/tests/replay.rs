@@ -208,6 +208,7 @@ impl Builder<'_> {
                 // subprocess listening for a signal.
                 let sub = self.node(NodeKind::SubProcess {
                     triggered_by_event: false,
+                    ad_hoc: None,
                 });
                 let outer = self.scope.replace(sub);
                 let start = self.node(NodeKind::StartEvent {
@@ -223,6 +224,7 @@ impl Builder<'_> {
                 if self.rng.chance(40) {
                     let handler = self.node(NodeKind::SubProcess {
                         triggered_by_event: true,
+                        ad_hoc: None,
                     });
                     self.scope = Some(handler);
                     let interrupting = self.rng.chance(50);
@@ -622,14 +624,16 @@ fn run_case(seed: u64, yaml: bool) -> String {
                             def.node(node).kind,
                             NodeKind::BoundaryEvent { .. }
                                 | NodeKind::SubProcess {
-                                    triggered_by_event: true
+                                    triggered_by_event: true,
+                                    ..
                                 }
                         )
                         && def.node(node).scope.is_none_or(|s| {
                             !matches!(
                                 def.node(s).kind,
                                 NodeKind::SubProcess {
-                                    triggered_by_event: true
+                                    triggered_by_event: true,
+                                    ..
                                 }
                             )
                         })

@@ -221,9 +221,26 @@ fn node_fields(graph: &ProcessGraph, node: &Node) -> Vec<(String, String)> {
                 );
             }
         }
-        NodeKind::SubProcess { triggered_by_event } => {
+        NodeKind::SubProcess {
+            triggered_by_event,
+            ad_hoc,
+        } => {
             if *triggered_by_event {
                 f.put("triggeredByEvent", "true");
+            }
+            if let Some(ad_hoc) = ad_hoc {
+                f.put("adHoc", "true");
+                f.opt(
+                    "activeElementsCollection",
+                    ad_hoc.active_elements.as_ref().map(|e| e.source()),
+                );
+                f.opt(
+                    "completionCondition",
+                    ad_hoc.completion_condition.as_ref().map(|e| e.source()),
+                );
+                if !ad_hoc.cancel_remaining {
+                    f.put("cancelRemainingInstances", "false");
+                }
             }
         }
         NodeKind::CallActivity { called } => {
@@ -293,6 +310,10 @@ pub fn trigger_kind(trigger: &Trigger) -> &'static str {
         Trigger::Link(_) => "link",
         Trigger::Compensation => "compensation",
         Trigger::Cancel => "cancel",
+        Trigger::Multiple {
+            parallel: false, ..
+        } => "multiple",
+        Trigger::Multiple { parallel: true, .. } => "parallel multiple",
     }
 }
 
@@ -320,6 +341,16 @@ fn trigger_fields(f: &mut Fields, trigger: &Trigger) {
         Trigger::Escalation(code) => f.opt("escalationCode", code.as_deref()),
         Trigger::Conditional(condition) => f.put("condition", condition.source()),
         Trigger::Link(name) => f.put("link", name),
+        Trigger::Multiple { triggers, .. } => {
+            // One field per kind: a changed message name or timer shows as a change.
+            for each in triggers {
+                let mut one = Fields(Vec::new());
+                trigger_fields(&mut one, each);
+                for (field, value) in one.0.iter().filter(|(k, _)| k != "event") {
+                    f.put(field, value);
+                }
+            }
+        }
         Trigger::None | Trigger::Compensation | Trigger::Cancel => {}
     }
 }

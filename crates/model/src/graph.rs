@@ -266,6 +266,9 @@ pub enum NodeKind {
     /// its enclosing scope runs.
     SubProcess {
         triggered_by_event: bool,
+        /// An ad-hoc subprocess: no start event; its inner activities run as
+        /// `AdHoc` says.
+        ad_hoc: Option<Box<AdHoc>>,
     },
     /// Starts an instance of another process and waits for it to end.
     CallActivity {
@@ -344,6 +347,21 @@ pub struct CalledProcess {
     pub propagate_all_child_variables: bool,
 }
 
+/// How an ad-hoc subprocess runs (BPMN 2.0.2 §13.3.5, with Camunda 8's `zeebe:adHoc`).
+#[derive(Clone, Debug)]
+pub struct AdHoc {
+    /// `activeElementsCollection`: the ids of the inner elements to activate as the
+    /// subprocess activates. Without it, every inner activity that no sequence flow
+    /// leads to is activated.
+    pub active_elements: Option<Expression>,
+    /// Evaluated after each inner element completes; once true, the subprocess
+    /// completes. Without it, the subprocess completes when nothing inside runs.
+    pub completion_condition: Option<Expression>,
+    /// Whether completing by the condition terminates the inner elements still running
+    /// (else the subprocess waits for them).
+    pub cancel_remaining: bool,
+}
+
 #[derive(Clone, Debug)]
 pub enum ProcessRef {
     Id(String),
@@ -371,6 +389,28 @@ pub enum Trigger {
     Compensation,
     /// A cancel boundary event on a transaction subprocess.
     Cancel,
+    /// A multiple event (several event definitions): fires when any one of `triggers`
+    /// happens or, `parallel`, once every one of them has (BPMN 2.0.2 §10.5.1). The
+    /// triggers are messages, timers and signals.
+    Multiple {
+        triggers: Vec<Trigger>,
+        parallel: bool,
+    },
+}
+
+impl Trigger {
+    /// The triggers that can each start or fire this one: itself, or a multiple event's.
+    pub fn alternatives(&self) -> &[Trigger] {
+        match self {
+            Trigger::Multiple { triggers, .. } => triggers,
+            single => std::slice::from_ref(single),
+        }
+    }
+
+    /// Whether this is a parallel multiple event, which needs all of its triggers.
+    pub fn is_parallel(&self) -> bool {
+        matches!(self, Trigger::Multiple { parallel: true, .. })
+    }
 }
 
 /// What a throwing event does.

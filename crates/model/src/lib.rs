@@ -17,7 +17,7 @@ pub mod timer;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use graph::{
-    Assigned, Assignment, CalledDecision, CalledProcess, Definitions, Diagram, DiagramEdge,
+    AdHoc, Assigned, Assignment, CalledDecision, CalledProcess, Definitions, Diagram, DiagramEdge,
     DiagramShape, Flow, FlowId, JobDefinition, Listener, ListenerEvent, LlmFallback, Looping,
     Mapping, MessageDefinition, MissingVariables, MultiInstance, Node, NodeId, NodeKind,
     ProcessGraph, ProcessRef, Script, StaticOrExpression, Throw, TimerDefinition, TimerKind,

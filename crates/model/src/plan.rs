@@ -331,7 +331,8 @@ pub fn units_of(graph: &ProcessGraph) -> Vec<Unit> {
             && !matches!(
                 node.kind,
                 NodeKind::SubProcess {
-                    triggered_by_event: true
+                    triggered_by_event: true,
+                    ..
                 }
             )
     };

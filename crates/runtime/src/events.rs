@@ -206,9 +206,11 @@ impl<S: Store> Runtime<S> {
             }
         }
         if reach.starts() {
-            for (process, start) in
-                self.triggered_starts(|t| matches!(t, Trigger::Message(m) if m.name == name))?
-            {
+            for (process, start) in self.triggered_starts(|t| {
+                t.alternatives()
+                    .iter()
+                    .any(|t| matches!(t, Trigger::Message(m) if m.name == name))
+            })? {
                 let instance = self.start_at(&process, None, variables.clone(), Some(start))?;
                 published.started.push(instance);
             }
@@ -279,9 +281,11 @@ impl<S: Store> Runtime<S> {
             }
         }
         if reach.starts() {
-            for (process, start) in
-                self.triggered_starts(|t| matches!(t, Trigger::Signal(s) if s == name))?
-            {
+            for (process, start) in self.triggered_starts(|t| {
+                t.alternatives()
+                    .iter()
+                    .any(|t| matches!(t, Trigger::Signal(s) if s == name))
+            })? {
                 let instance = self.start_at(&process, None, variables.clone(), Some(start))?;
                 broadcast.started.push(instance);
             }

@@ -506,6 +506,7 @@ impl Compiler {
                 name,
                 NodeKind::SubProcess {
                     triggered_by_event: false,
+                    ad_hoc: None,
                 },
                 scope,
                 span,

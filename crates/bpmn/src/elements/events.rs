@@ -113,19 +113,50 @@ fn subscription(message: &Element) -> Option<&Element> {
 }
 
 /// What a catching event (`el`) waits for. `None` after reporting an error.
+///
+/// Several event definitions make a multiple event (any one fires it) or, with
+/// `parallelMultiple="true"`, a parallel multiple event (all must happen), BPMN 2.0.2
+/// §10.5.1. Baton combines the definitions that wait for something outside the
+/// instance: messages, timers and signals.
 pub(crate) fn trigger(el: &Element, globals: &Globals, report: &mut Report) -> Option<Trigger> {
-    let mut definitions = event_definitions(el);
-    let Some(definition) = definitions.next() else {
-        return Some(Trigger::None);
-    };
-    if definitions.next().is_some() {
-        report.error(
-            el,
-            "events with several event definitions (multiple/parallel multiple) are not \
-             supported yet; split it into one event per trigger behind an event-based gateway",
-        );
-        return None;
+    let definitions: Vec<&Element> = event_definitions(el).collect();
+    match definitions.as_slice() {
+        [] => Some(Trigger::None),
+        [definition] => single_trigger(el, definition, globals, report),
+        several => {
+            let mut triggers = Vec::with_capacity(several.len());
+            for definition in several {
+                let trigger = single_trigger(el, definition, globals, report)?;
+                if !matches!(
+                    trigger,
+                    Trigger::Message(_) | Trigger::Timer(_) | Trigger::Signal(_)
+                ) {
+                    report.error(
+                        el,
+                        format!(
+                            "a multiple event combines message, timer and signal definitions;                              {} cannot be one of them: give it an event of its own",
+                            event_kind(&definition.name)
+                        ),
+                    );
+                    return None;
+                }
+                triggers.push(trigger);
+            }
+            Some(Trigger::Multiple {
+                triggers,
+                parallel: el.flag("parallelMultiple").unwrap_or(false),
+            })
+        }
     }
+}
+
+/// What one event definition (`definition`, inside `el`) waits for.
+fn single_trigger(
+    el: &Element,
+    definition: &Element,
+    globals: &Globals,
+    report: &mut Report,
+) -> Option<Trigger> {
     let reference = |attribute: &str| definition.attr(attribute);
     match definition.name.as_str() {
         "messageEventDefinition" => globals

@@ -4,6 +4,7 @@
 //! Adding an element kind means one module here (reading its XML into a
 //! [`NodeKind`]), one arm in [`GraphBuilder::read`], and its behaviour in the core.
 
+mod ad_hoc;
 mod business_rule_task;
 mod call_activity;
 mod end_event;
@@ -177,14 +178,21 @@ impl GraphBuilder<'_> {
                 .globals
                 .message(el, el.attr("messageRef"), report)
                 .map(|message| NodeKind::ReceiveTask { message }),
-            "subProcess" | "transaction" => {
+            "subProcess" | "transaction" | "adHocSubProcess" => {
                 let triggered_by_event = el.flag("triggeredByEvent").unwrap_or(false);
+                let kind = if el.name == "adHocSubProcess" {
+                    ad_hoc::read(el, report).map(|ad_hoc| NodeKind::SubProcess {
+                        triggered_by_event: false,
+                        ad_hoc: Some(Box::new(ad_hoc)),
+                    })
+                } else {
+                    Some(NodeKind::SubProcess {
+                        triggered_by_event,
+                        ad_hoc: None,
+                    })
+                };
                 let at = self.nodes.len();
-                self.add_node(
-                    el,
-                    Some(NodeKind::SubProcess { triggered_by_event }),
-                    report,
-                );
+                self.add_node(el, kind, report);
                 let added = (self.nodes.len() > at).then_some(NodeId(at as u32));
                 if el.name == "transaction" {
                     self.transactions.extend(added);

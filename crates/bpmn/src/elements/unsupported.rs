@@ -7,7 +7,6 @@ use crate::reader::Element;
 
 /// Flow nodes defined by BPMN 2.0 that the engine cannot execute yet.
 const FLOW_NODES: &[&str] = &[
-    "adHocSubProcess",
     "complexGateway",
     "callChoreography",
     "choreographyTask",
@@ -37,6 +36,7 @@ const ARTIFACTS: &[&str] = &[
     "incoming",
     "outgoing",
     "multiInstanceLoopCharacteristics",
+    "completionCondition",
     "standardLoopCharacteristics",
     "dataInputAssociation",
     "dataOutputAssociation",

@@ -35,6 +35,7 @@ const READ: &[&str] = &[
     "calledElement",
     "loopCharacteristics",
     "subscription",
+    "adHoc",
     "assignmentDefinition",
     // In `extensions::listeners`.
     "executionListeners",

@@ -43,6 +43,15 @@ pub(crate) fn open_wait(
             subscribe(p, owner, event, wait)?;
             Ok(Ok(()))
         }
+        // Every trigger waits for itself; `trigger` decides when the event has happened.
+        Trigger::Multiple { triggers, .. } => {
+            for each in triggers {
+                if let Err(message) = open_wait(p, owner, event, each)? {
+                    return Ok(Err(message));
+                }
+            }
+            Ok(Ok(()))
+        }
         // Errors and escalations are caught when thrown, links are jumps within a
         // scope; none of them waits on anything outside the instance.
         Trigger::None
@@ -256,8 +265,11 @@ pub(crate) fn trigger_subscription(
         });
     };
     p.emit(Event::SubscriptionTriggered { key: subscription })?;
+    // A parallel multiple event counts what has happened by the waits still open, so
+    // each of its waits closes once triggered, even on a non-interrupting event.
+    let kind = &p.def.node(found.event).kind;
     let keeps_waiting = matches!(
-        p.def.node(found.event).kind,
+        kind,
         NodeKind::BoundaryEvent {
             interrupting: false,
             ..
@@ -265,7 +277,7 @@ pub(crate) fn trigger_subscription(
             interrupting: false,
             ..
         }
-    );
+    ) && !event_trigger(kind).is_some_and(Trigger::is_parallel);
     if !keeps_waiting {
         p.emit(Event::SubscriptionClosed { key: subscription })?;
     }
@@ -284,6 +296,20 @@ pub(crate) fn trigger(
         return Ok(());
     };
     let def = p.def;
+    if event_trigger(&def.node(event).kind).is_some_and(Trigger::is_parallel)
+        && waits_open(p, owner, event)
+    {
+        // Part of a parallel multiple event: its payload is kept, the event happens
+        // with the last of its triggers.
+        let scope = match def.node(event).kind {
+            NodeKind::StartEvent { .. } => Some(owner),
+            _ => owner_element.scope,
+        };
+        if let Some(scope) = scope {
+            variables::propagate(p, scope, payload)?;
+        }
+        return Ok(());
+    }
     match &def.node(event).kind {
         NodeKind::BoundaryEvent { interrupting, .. } => {
             let Some(scope) = owner_element.scope else {
@@ -343,6 +369,28 @@ pub(crate) fn trigger(
         }
     }
     Ok(())
+}
+
+/// What the event node `kind` waits for, if it is a catching event.
+fn event_trigger(kind: &NodeKind) -> Option<&Trigger> {
+    match kind {
+        NodeKind::StartEvent { trigger, .. }
+        | NodeKind::IntermediateCatchEvent { trigger }
+        | NodeKind::BoundaryEvent { trigger, .. } => Some(trigger),
+        _ => None,
+    }
+}
+
+/// Whether `owner` still waits (a timer or a subscription) for `event`.
+fn waits_open(p: &Processor<'_>, owner: Key, event: NodeId) -> bool {
+    p.state
+        .timers
+        .values()
+        .any(|t| t.element == owner && t.event == event)
+        || p.state
+            .subscriptions
+            .values()
+            .any(|s| s.element == owner && s.event == event)
 }
 
 /// Checks the conditional events that wait now: catch events, boundary events of

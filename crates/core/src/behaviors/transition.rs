@@ -170,12 +170,22 @@ pub(crate) fn complete(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayErro
 
 /// Completes `scope` when nothing is left running or travelling inside it.
 pub(crate) fn complete_scope_if_done(p: &mut Processor<'_>, scope: Key) -> Result<(), ReplayError> {
+    let def = p.def;
+    if let Some(node) = p.state.elements.get(&scope).and_then(|e| e.node)
+        && let NodeKind::SubProcess {
+            ad_hoc: Some(ad_hoc),
+            ..
+        } = &def.node(node).kind
+        && elements::sub_process::ad_hoc_condition_met(p, scope, ad_hoc)?
+    {
+        p.push(Step::Complete(scope));
+        return Ok(());
+    }
     let has_children = p.state.elements.values().any(|e| e.scope == Some(scope));
     let has_tokens = p.state.tokens.keys().any(|(s, _)| *s == scope);
     if has_children || has_tokens {
         return Ok(());
     }
-    let def = p.def;
     if let Some(node) = p.state.elements.get(&scope).and_then(|e| e.node)
         && let NodeKind::EndEvent { result } = &def.node(node).kind
         && elements::end_event::children_done(p, scope, result)?

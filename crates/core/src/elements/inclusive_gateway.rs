@@ -4,6 +4,11 @@
 //! element or token elsewhere in the scope can still reach an incoming flow that has
 //! none. Because that depends on the rest of the scope, waiting joins are checked again
 //! whenever something in the scope completes.
+//!
+//! The rule's two exceptions matter in loops: a path from elsewhere does not hold the
+//! join back when it passes through the join itself, or through a node that can reach an
+//! incoming flow that already has a token (that work belongs to a later activation of
+//! the join, not this one).
 
 use std::collections::BTreeSet;
 
@@ -45,20 +50,46 @@ pub(crate) fn join(p: &Processor<'_>, node: NodeId, scope: Key) -> Option<Vec<Fl
             sources.push(p.def.flow(*flow).target);
         }
     }
+    let feeds_arrived = upstream_of(p, node, &arrived);
     let can_still_arrive = sources
         .into_iter()
-        .any(|from| reaches_any(p, from, node, &missing));
+        .any(|from| reaches_any(p, from, node, &missing, &feeds_arrived));
     (!can_still_arrive).then_some(arrived)
 }
 
+/// The nodes with a path to one of `flows` (into `join`) that does not pass the join.
+fn upstream_of(p: &Processor<'_>, join: NodeId, flows: &[FlowId]) -> BTreeSet<NodeId> {
+    let def = p.def;
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<NodeId> = flows.iter().map(|f| def.flow(*f).source).collect();
+    while let Some(node) = stack.pop() {
+        if node == join || !seen.insert(node) {
+            continue;
+        }
+        let n = def.node(node);
+        stack.extend(n.incoming.iter().map(|f| def.flow(*f).source));
+        // A boundary event's path starts while its activity runs.
+        if let NodeKind::BoundaryEvent { attached_to, .. } = &n.kind {
+            stack.push(*attached_to);
+        }
+    }
+    seen
+}
+
 /// Whether a path from `from` reaches one of `flows` (into `join`) without passing the
-/// join itself.
-fn reaches_any(p: &Processor<'_>, from: NodeId, join: NodeId, flows: &[FlowId]) -> bool {
+/// join itself or a node of `ignored` (§13.4.3's exceptions).
+fn reaches_any(
+    p: &Processor<'_>,
+    from: NodeId,
+    join: NodeId,
+    flows: &[FlowId],
+    ignored: &BTreeSet<NodeId>,
+) -> bool {
     let def = p.def;
     let mut seen = BTreeSet::new();
     let mut stack = vec![from];
     while let Some(node) = stack.pop() {
-        if node == join || !seen.insert(node) {
+        if node == join || ignored.contains(&node) || !seen.insert(node) {
             continue;
         }
         let n = def.node(node);

@@ -21,7 +21,7 @@ pub(crate) fn on_activated(
         return Ok(());
     }
     match trigger {
-        Trigger::Timer(_) | Trigger::Message(_) | Trigger::Signal(_) => {
+        Trigger::Timer(_) | Trigger::Message(_) | Trigger::Signal(_) | Trigger::Multiple { .. } => {
             if let Err(message) = events::open_wait(p, key, node, trigger)? {
                 let kind = events::wait_incident(trigger);
                 return incident::raise(p, key, None, kind, message);

@@ -54,9 +54,10 @@ pub(crate) fn on_activated(
         NodeKind::BusinessRuleTask { decision } => {
             business_rule_task::on_activated(p, key, decision)
         }
-        NodeKind::SubProcess { triggered_by_event } => {
-            sub_process::on_activated(p, key, node, *triggered_by_event)
-        }
+        NodeKind::SubProcess {
+            triggered_by_event,
+            ad_hoc,
+        } => sub_process::on_activated(p, key, node, *triggered_by_event, ad_hoc.as_deref()),
         NodeKind::CallActivity { called } => call_activity::on_activated(p, key, called),
         NodeKind::ExclusiveGateway => exclusive_gateway::on_activated(p, key),
         NodeKind::ParallelGateway => parallel_gateway::on_activated(p, key),
@@ -106,9 +107,9 @@ pub(crate) fn after_completed(
         NodeKind::IntermediateThrowEvent { result } => {
             intermediate_throw_event::after_completed(p, node, result, scope)
         }
-        NodeKind::SubProcess { triggered_by_event } => {
-            sub_process::after_completed(p, node, *triggered_by_event, scope)
-        }
+        NodeKind::SubProcess {
+            triggered_by_event, ..
+        } => sub_process::after_completed(p, node, *triggered_by_event, scope),
         NodeKind::StartEvent { .. }
         | NodeKind::IntermediateCatchEvent { .. }
         | NodeKind::BoundaryEvent { .. }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use baton_core::{
     Command, Decisions, Definition, Event, InstanceId, InstanceState, Key, Rejection, Request,
-    Timestamp, execute, execute_seeded,
+    Timestamp, Wait, execute, execute_seeded,
 };
 use baton_feel::{Context, Limits, Value};
 use baton_model::MissingVariables;
@@ -183,6 +183,17 @@ impl Scenario {
             .keys()
             .next()
             .expect("an open incident")
+    }
+
+    /// The open subscription waiting for the message or signal `name`.
+    pub fn subscription(&self, name: &str) -> Option<Key> {
+        self.state
+            .subscriptions
+            .values()
+            .find(|sub| match &sub.wait {
+                Wait::Message { name: n, .. } | Wait::Signal { name: n } => n == name,
+            })
+            .map(|sub| sub.key)
     }
 
     pub fn variables(&self) -> String {

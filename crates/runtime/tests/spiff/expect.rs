@@ -56,9 +56,11 @@ pub fn check(
             },
             "path" => path(h, value.as_str().unwrap_or_default(), files),
             "leftover_ready_or_waiting" => leftovers(h),
-            "refill_count_executions" => {
-                let runs = completed_runs(h, "Refill_Coffee");
-                runs.and_then(|n| same_count("Refill_Coffee runs", n, value))
+            "emitted" | "messages_emitted" | "expect_emitted" => emitted(h, value),
+            counted if counted.ends_with("_count_executions") => {
+                let prefix = counted.trim_end_matches("_count_executions");
+                executions_of(h, prefix)
+                    .and_then(|(element, n)| same_count(&format!("{element} runs"), n, value))
             }
             "instances_created" => created_tasks(h).and_then(|n| same_count("tasks", n, value)),
             "assert" => assertion(h, extra),
@@ -267,11 +269,81 @@ fn runs(h: &mut Harness) -> Result<Vec<ElementRun>, String> {
     Ok(runs)
 }
 
-fn completed_runs(h: &mut Harness, element: &str) -> Result<usize, String> {
-    Ok(runs(h)?
+/// `<prefix>_count_executions`: how often the one element whose id or name contains
+/// `prefix` (ignoring case and `_`/space) completed.
+fn executions_of(h: &mut Harness, prefix: &str) -> Result<(String, usize), String> {
+    let fold = |s: &str| s.to_lowercase().replace([' ', '_', '-'], "");
+    let wanted = fold(prefix);
+    let runs = runs(h)?;
+    let mut elements: Vec<&str> = runs
         .iter()
-        .filter(|r| r.element == element && r.outcome == RunOutcome::Completed)
-        .count())
+        .map(|r| r.element.as_str())
+        .filter(|e| fold(e).contains(&wanted))
+        .collect();
+    for (id, name) in &h.events {
+        if name.as_deref().is_some_and(|n| fold(n).contains(&wanted)) {
+            elements.push(id);
+        }
+    }
+    elements.sort();
+    elements.dedup();
+    let [element] = elements.as_slice() else {
+        return Err(format!(
+            "`{prefix}` names no single element (candidates: {elements:?})"
+        ));
+    };
+    let count = runs
+        .iter()
+        .filter(|r| r.element == *element && r.outcome == RunOutcome::Completed)
+        .count();
+    Ok((element.to_string(), count))
+}
+
+/// `expect_emitted` (a step) or `emitted` (an outcome): the messages the models threw.
+/// The expectation is a list of names or `{name, payload}` objects (in order), a single
+/// `name`, or a `count`; as a step, under `messages`, `names` or `name`.
+pub fn emitted(h: &mut Harness, value: &Json) -> Result<(), String> {
+    let listed = value
+        .get("messages")
+        .or(value.get("names"))
+        .or(value.get("emitted"))
+        .unwrap_or(value);
+    let thrown: Vec<&str> = h.emitted.iter().map(|(n, _)| n.as_str()).collect();
+    if let Some(count) = value.get("count").and_then(Json::as_u64)
+        && thrown.len() as u64 != count
+    {
+        return Err(format!(
+            "{} messages thrown ({thrown:?}), expected {count}",
+            thrown.len()
+        ));
+    }
+    let wanted: Vec<&Json> = match listed {
+        Json::Array(items) => items.iter().collect(),
+        Json::String(_) => vec![listed],
+        Json::Object(o) if o.contains_key("name") => vec![listed],
+        _ => Vec::new(),
+    };
+    let mut from = 0;
+    for want in wanted {
+        let name = want
+            .as_str()
+            .or(want.get("name").and_then(Json::as_str))
+            .unwrap_or("");
+        let Some(at) = h.emitted[from..].iter().position(|(n, _)| n == name) else {
+            return Err(format!(
+                "message '{name}' was not thrown (thrown: {thrown:?})"
+            ));
+        };
+        if let Some(payload) = want.get("payload") {
+            let (_, actual) = &h.emitted[from + at];
+            let Value::Context(actual) = actual else {
+                return Err(format!("message '{name}' carries {actual}, not a context"));
+            };
+            contains(actual, payload).map_err(|e| format!("message '{name}': {e}"))?;
+        }
+        from += at + 1;
+    }
+    Ok(())
 }
 
 /// `executed`: the element completed at least once; not `executed`: it never started.

@@ -66,6 +66,9 @@ pub struct Harness {
     pub files: Vec<PathBuf>,
     /// The events of the scenario's models: id and name (see `expect_ready`).
     pub events: Vec<(String, Option<String>)>,
+    /// The messages the models threw (send tasks, message throw events), in order:
+    /// name and payload.
+    pub emitted: Vec<(String, Value)>,
 }
 
 impl Harness {
@@ -90,6 +93,7 @@ impl Harness {
             process: process.to_string(),
             files: Vec::new(),
             events: Vec::new(),
+            emitted: Vec::new(),
         }
     }
 
@@ -142,6 +146,7 @@ impl Harness {
                 super::expect::state(self, element, state).map_err(Stop::Fail)
             }
             "expect_data" => self.expect_data(step),
+            "expect_emitted" => super::expect::emitted(self, step).map_err(Stop::Fail),
             "message" => {
                 let payload = self.variables(step.get("payload"));
                 self.publish(text(step, "name"), Value::context(payload), None)
@@ -219,6 +224,7 @@ impl Harness {
                 },
             )?;
             self.runtime.flush()?;
+            self.emitted.push((name.clone(), payload.clone()));
             self.publish(&name, payload, header("variable").as_deref())?;
             worked = true;
         }
