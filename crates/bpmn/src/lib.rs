@@ -142,6 +142,7 @@ fn read_definitions(root: &Element, report: &mut Report) -> Definitions {
             Ns::Bpmn if child.name == "process" => {
                 if let Some(mut graph) = elements::read_process(child, &globals, report) {
                     graph.missing_variables = missing;
+                    graph.collaboration = collaboration_of(root, &graph.id);
                     definitions.processes.push(graph);
                 }
             }
@@ -163,6 +164,20 @@ fn read_definitions(root: &Element, report: &mut Report) -> Definitions {
         );
     }
     definitions
+}
+
+/// The id of the collaboration with a participant for the process `process`.
+fn collaboration_of(root: &Element, process: &str) -> Option<String> {
+    root.children
+        .iter()
+        .filter(|c| c.is(Ns::Bpmn, "collaboration"))
+        .find(|c| {
+            c.children
+                .iter()
+                .any(|p| p.is(Ns::Bpmn, "participant") && p.attr("processRef") == Some(process))
+        })
+        .and_then(|c| c.id())
+        .map(str::to_string)
 }
 
 /// Root elements that are valid BPMN but define nothing Baton executes on their own

@@ -12,7 +12,9 @@ pub(crate) fn check(graph: &ProcessGraph, invalid_conditions: &[FlowId], report:
         .nodes
         .iter()
         .any(|n| n.scope.is_none() && matches!(n.kind, NodeKind::StartEvent { .. }));
-    if !has_start {
+    // A process that is not executable (a pool of a collaboration that only documents a
+    // partner, say) never starts, so it needs no start event.
+    if !has_start && graph.executable {
         report.error_at(
             graph.span,
             Some(&graph.id),

@@ -104,12 +104,62 @@ pub fn write(graph: &ProcessGraph, options: &Options) -> String {
         ],
     );
     globals.write(&mut xml);
+    message_flows(graph, &mut xml);
     for line in process.out.lines() {
         xml.line(line);
     }
     diagram(graph, &options.omit, &mut xml);
     xml.close("bpmn:definitions");
     xml.out
+}
+
+/// The engine sends the messages of send tasks and message throw events that a message
+/// flow leaves from (`NodeKind::SendTask`, `Throw::Message`); written back, each keeps
+/// its message flow, in a collaboration with the process as its one participant.
+fn message_flows(graph: &ProcessGraph, xml: &mut Xml) {
+    let senders: Vec<&str> = graph
+        .nodes
+        .iter()
+        .filter(|n| {
+            matches!(
+                &n.kind,
+                NodeKind::SendTask { .. }
+                    | NodeKind::EndEvent {
+                        result: Throw::Message(_)
+                    }
+                    | NodeKind::IntermediateThrowEvent {
+                        result: Throw::Message(_)
+                    }
+            )
+        })
+        .map(|n| n.id.as_str())
+        .collect();
+    if senders.is_empty() {
+        return;
+    }
+    let participant = format!("{}_participant", graph.id);
+    xml.open(
+        "bpmn:collaboration",
+        &[("id", Some(format!("{}_collaboration", graph.id)))],
+    );
+    xml.empty(
+        "bpmn:participant",
+        &[
+            ("id", Some(participant.clone())),
+            ("processRef", Some(graph.id.clone())),
+        ],
+    );
+    for sender in senders {
+        xml.empty(
+            "bpmn:messageFlow",
+            &[
+                ("id", Some(format!("{sender}_message_flow"))),
+                ("sourceRef", Some(sender.to_string())),
+                ("targetRef", Some(participant.clone())),
+            ],
+        );
+    }
+    xml.close("bpmn:collaboration");
 }
 
 /// Messages, signals, errors and escalations, declared once at the root and referred to
@@ -393,17 +443,14 @@ impl Writer<'_> {
             NodeKind::ServiceTask { .. } => ("bpmn:serviceTask", vec![], vec![]),
             NodeKind::ScriptTask { .. } => ("bpmn:scriptTask", vec![], vec![]),
             NodeKind::UserTask { .. } => ("bpmn:userTask", vec![], vec![]),
-            NodeKind::ReceiveTask { message } => {
-                let key = message
-                    .correlation_key
-                    .as_ref()
-                    .map(|k| format!("={}", k.source()));
-                let reference = self.globals.message(&message.name, key);
-                (
-                    "bpmn:receiveTask",
-                    vec![("messageRef", Some(reference))],
-                    vec![],
-                )
+            NodeKind::ReceiveTask { message } | NodeKind::SendTask { message } => {
+                let reference = self.message_ref(message);
+                let element = if matches!(node.kind, NodeKind::SendTask { .. }) {
+                    "bpmn:sendTask"
+                } else {
+                    "bpmn:receiveTask"
+                };
+                (element, vec![("messageRef", Some(reference))], vec![])
             }
             NodeKind::BusinessRuleTask { .. } => ("bpmn:businessRuleTask", vec![], vec![]),
             NodeKind::SubProcess {
@@ -456,6 +503,15 @@ impl Writer<'_> {
         })
     }
 
+    /// The id of the root `<bpmn:message>` declaring `message`.
+    fn message_ref(&mut self, message: &baton_model::MessageDefinition) -> String {
+        let key = message
+            .correlation_key
+            .as_ref()
+            .map(|k| format!("={}", k.source()));
+        self.globals.message(&message.name, key)
+    }
+
     /// The event definitions of `trigger`: none, one, or a multiple event's.
     fn triggers(&mut self, trigger: &Trigger) -> Vec<Definition> {
         match trigger {
@@ -470,15 +526,7 @@ impl Writer<'_> {
         Some(match trigger {
             Trigger::None | Trigger::Multiple { .. } => return None,
             Trigger::Message(message) => {
-                let key = message
-                    .correlation_key
-                    .as_ref()
-                    .map(|k| format!("={}", k.source()));
-                Definition::reference(
-                    "message",
-                    "messageRef",
-                    self.globals.message(&message.name, key),
-                )
+                Definition::reference("message", "messageRef", self.message_ref(message))
             }
             Trigger::Timer(timer) => {
                 let element = match timer.kind {
@@ -526,6 +574,9 @@ impl Writer<'_> {
             Throw::Terminate => Definition::plain("terminate"),
             Throw::Signal(name) => {
                 Definition::reference("signal", "signalRef", self.globals.signal(name))
+            }
+            Throw::Message(message) => {
+                Definition::reference("message", "messageRef", self.message_ref(message))
             }
             Throw::Error { code, message } => Definition::reference(
                 "error",

@@ -221,6 +221,7 @@ fn kind(kind: &NodeKind) -> String {
             attached_to.0
         ),
         NodeKind::ReceiveTask { message } => format!("receive-task(message={})", message.name),
+        NodeKind::SendTask { message } => format!("send-task(message={})", message.name),
         NodeKind::SubProcess {
             ad_hoc: Some(ad_hoc),
             ..

@@ -123,3 +123,48 @@ fn an_ad_hoc_subprocess_reads_its_collection_and_condition_and_refuses_start_eve
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_non_executable_participant_needs_no_start_event_and_message_flow_sources_need_no_worker() {
+    let text = format!(
+        r#"{HEAD}
+<bpmn:collaboration id="c">
+  <bpmn:participant id="us" processRef="p"/>
+  <bpmn:participant id="partner" processRef="q"/>
+  <bpmn:messageFlow id="mf" sourceRef="send" targetRef="partner"/>
+</bpmn:collaboration>
+<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s"/>
+  <bpmn:sendTask id="send" messageRef="m1"/>
+  <bpmn:sendTask id="worker_send" messageRef="m2"/>
+  <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="send"/>
+  <bpmn:sequenceFlow id="f1" sourceRef="send" targetRef="worker_send"/>
+</bpmn:process>
+<bpmn:process id="q" isExecutable="false"><bpmn:task id="t"/></bpmn:process>
+</bpmn:definitions>"#
+    );
+    let parsed = baton_bpmn::parse(&text);
+    let messages: Vec<&str> = parsed
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(
+        !messages.iter().any(|m| m.contains("no start event")),
+        "{messages:?}"
+    );
+    // `send` is a message flow's source; `worker_send` is not, and needs a job type.
+    assert!(
+        messages.iter().any(|m| m.contains("has no job type")) && parsed.has_errors(),
+        "{messages:?}"
+    );
+    assert!(
+        !messages
+            .iter()
+            .any(|m| m.contains("'send'") && m.contains("job type"))
+    );
+    let graph = &parsed.definitions.processes[0];
+    assert_eq!(graph.collaboration.as_deref(), Some("c"));
+    let send = graph.node(graph.node_by_element("send").expect("send"));
+    assert!(matches!(&send.kind, NodeKind::SendTask { message } if message.name == "one"));
+}

@@ -23,6 +23,13 @@ pub enum Effect {
     /// A signal was thrown: the runtime delivers it to every instance waiting for it
     /// (this one included) and starts the processes whose start event it triggers.
     SignalThrown { name: String, variables: Context },
+    /// A message was sent to another participant: the runtime publishes it (buffered
+    /// for a while when nobody waits for it yet).
+    MessageThrown {
+        name: String,
+        correlation_key: String,
+        variables: Context,
+    },
     /// A call activity wants an instance of `process_id` started with `variables`; the
     /// runtime starts it in the same commit and reports it back with `ChildStarted`
     /// (or `ChildStartFailed`).

@@ -243,6 +243,17 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         variables: VariableList,
     },
+    /// A message was sent to another participant of a collaboration; the runtime
+    /// publishes it.
+    #[serde(rename = "message_thrown@1")]
+    MessageThrown {
+        element: Key,
+        name: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        correlation_key: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        variables: VariableList,
+    },
     /// An error or escalation was thrown by `element` and caught by the event `catcher`
     /// (a boundary event or an event subprocess start event).
     #[serde(rename = "event_caught@1")]

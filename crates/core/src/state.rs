@@ -706,6 +706,7 @@ impl InstanceState {
                 };
             }
             Event::SignalThrown { .. }
+            | Event::MessageThrown { .. }
             | Event::DecisionRouted { .. }
             | Event::EventCaught { .. }
             | Event::InstanceModified { .. }

@@ -339,6 +339,7 @@ fn random_model(rng: &mut Rng) -> Definition {
         flows: b.flows,
         listeners: Vec::new(),
         missing_variables: Default::default(),
+        collaboration: None,
         span: Span::default(),
     };
     Definition::new(graph, 1)

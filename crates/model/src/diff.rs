@@ -209,7 +209,9 @@ fn node_fields(graph: &ProcessGraph, node: &Node) -> Vec<(String, String)> {
                 assignment.candidate_users.as_ref().map(assigned).as_deref(),
             );
         }
-        NodeKind::ReceiveTask { message } => message_fields(&mut f, message),
+        NodeKind::ReceiveTask { message } | NodeKind::SendTask { message } => {
+            message_fields(&mut f, message)
+        }
         NodeKind::BusinessRuleTask { decision } => {
             f.put("decision", &decision.decision_id);
             f.put("resultVariable", &decision.result_variable);
@@ -360,6 +362,11 @@ fn throw_fields(f: &mut Fields, result: &Throw) {
         Throw::None => return,
         Throw::Terminate => ("terminate", None),
         Throw::Signal(name) => ("signal", Some(name.clone())),
+        Throw::Message(message) => {
+            f.put("event", "message");
+            message_fields(f, message);
+            return;
+        }
         Throw::Error { code, message } => (
             "error",
             Some(match message {

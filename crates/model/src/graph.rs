@@ -34,6 +34,9 @@ pub struct ProcessGraph {
     pub listeners: Vec<Listener>,
     /// What an expression that reads a variable nobody set does.
     pub missing_variables: MissingVariables,
+    /// The collaboration this process is a participant of, if any: starting the
+    /// collaboration starts every executable participant that has a none start event.
+    pub collaboration: Option<String>,
     pub span: Span,
 }
 
@@ -257,6 +260,12 @@ pub enum NodeKind {
     ReceiveTask {
         message: MessageDefinition,
     },
+    /// A send task without a job type that is the source of a message flow: the engine
+    /// sends its message to the other participant (as a message throw event does,
+    /// [`Throw::Message`]) and the task completes.
+    SendTask {
+        message: MessageDefinition,
+    },
     /// A business rule task: evaluates a deployed DMN decision inline.
     BusinessRuleTask {
         decision: CalledDecision,
@@ -293,6 +302,7 @@ impl NodeKind {
             | NodeKind::ScriptTask { .. }
             | NodeKind::UserTask { .. }
             | NodeKind::ReceiveTask { .. }
+            | NodeKind::SendTask { .. }
             | NodeKind::BusinessRuleTask { .. }
             | NodeKind::SubProcess { .. }
             | NodeKind::CallActivity { .. } => true,
@@ -310,7 +320,7 @@ impl NodeKind {
 
     /// The BPMN XML element name of this kind, as metrics and traces label element
     /// types (`serviceTask`, `startEvent`). Kinds that several XML elements compile to
-    /// have one name: a send task is a `serviceTask`, as are a script or business rule
+    /// have one name: a send task with a worker is a `serviceTask`, as are a script or business rule
     /// task implemented by a job worker; a manual task is a `task`, a transaction a
     /// `subProcess`, since Baton runs them alike.
     pub fn xml_name(&self) -> &'static str {
@@ -325,6 +335,7 @@ impl NodeKind {
             NodeKind::ScriptTask { .. } => "scriptTask",
             NodeKind::UserTask { .. } => "userTask",
             NodeKind::ReceiveTask { .. } => "receiveTask",
+            NodeKind::SendTask { .. } => "sendTask",
             NodeKind::BusinessRuleTask { .. } => "businessRuleTask",
             NodeKind::SubProcess { .. } => "subProcess",
             NodeKind::CallActivity { .. } => "callActivity",
@@ -420,6 +431,10 @@ pub enum Throw {
     /// Ends every other path in the same scope.
     Terminate,
     Signal(String),
+    /// A message to another participant of the collaboration (the event is the source
+    /// of a message flow): published by the engine with the correlation key the
+    /// message's subscription declares, read in the thrower's scope.
+    Message(MessageDefinition),
     /// An error with a code (caught by a boundary or event subprocess up the scopes).
     Error {
         code: String,
@@ -446,6 +461,17 @@ pub struct MessageDefinition {
     /// and key is correlated. `None` for message start events (which take any key).
     pub correlation_key: Option<Expression>,
 }
+
+/// Two definitions are the same when they read the same: same name, same key source.
+impl PartialEq for MessageDefinition {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.correlation_key.as_ref().map(Expression::source)
+                == other.correlation_key.as_ref().map(Expression::source)
+    }
+}
+
+impl Eq for MessageDefinition {}
 
 /// A timer: `timeDate`, `timeDuration` or `timeCycle`, each an ISO 8601 text (or cron
 /// for cycles) or a FEEL expression giving one.

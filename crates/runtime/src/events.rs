@@ -66,6 +66,10 @@ impl Reach<'_> {
     }
 }
 
+/// How long a message one participant sends another is kept for a subscription that
+/// opens later: an hour, Zeebe's default time to live.
+const THROWN_MESSAGE_TTL_MS: u64 = 60 * 60 * 1000;
+
 impl<S: Store> Runtime<S> {
     /// Fires every armed timer due at `now` (staged; the caller flushes), and starts an
     /// instance for each timer start event due (committed at once). A timer that already
@@ -144,6 +148,32 @@ impl<S: Store> Runtime<S> {
                         // Every other node gets it, even with nobody waiting there as of
                         // this read: an instance may have subscribed since.
                         self.thrown_signals.push((name, variables));
+                    }
+                }
+                Ok(())
+            }
+            Effect::MessageThrown {
+                name,
+                correlation_key,
+                variables,
+            } => {
+                self.flush()?;
+                // Kept as long as Zeebe keeps a published message by default, for a
+                // participant that subscribes later. In cluster mode only this node's
+                // instances are reached at once; another node's subscription opened
+                // later takes it from the shared buffer.
+                match self.ownership.clone() {
+                    None => {
+                        self.publish(&name, &correlation_key, variables, THROWN_MESSAGE_TTL_MS)?;
+                    }
+                    Some(owns) => {
+                        self.publish_to(
+                            Reach::Owned(&|instance| owns(instance)),
+                            &name,
+                            &correlation_key,
+                            variables,
+                            THROWN_MESSAGE_TTL_MS,
+                        )?;
                     }
                 }
                 Ok(())

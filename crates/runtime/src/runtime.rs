@@ -775,6 +775,46 @@ impl<S: Store> Runtime<S> {
     }
 
     /// Starts `count` instances with one id reservation and one commit.
+    /// The latest version of each deployed process that is a participant of the
+    /// collaboration `collaboration` and can be started as it stands (it has a none
+    /// start event), by process id. Empty when no deployed process is a participant.
+    pub fn collaboration_participants(
+        &mut self,
+        collaboration: &str,
+    ) -> Result<Vec<Definition>, Error> {
+        let mut latest: BTreeMap<String, u32> = BTreeMap::new();
+        for deployed in self.store.definitions(DefinitionKind::Process)? {
+            let version = latest.entry(deployed.id).or_default();
+            *version = (*version).max(deployed.version);
+        }
+        let mut participants = Vec::new();
+        for (id, version) in latest {
+            let def = self.definition(&id, Some(version))?;
+            if def.graph().collaboration.as_deref() == Some(collaboration)
+                && def.none_start(None).is_some()
+            {
+                participants.push(def);
+            }
+        }
+        Ok(participants)
+    }
+
+    /// Starts every executable participant of the collaboration `collaboration` that has
+    /// a none start event (BPMN 2.0.2 §13.2: a collaboration's processes start together),
+    /// each with `variables`. Empty when the id names no collaboration of a deployed
+    /// process.
+    pub fn start_collaboration(
+        &mut self,
+        collaboration: &str,
+        variables: &Context,
+    ) -> Result<Vec<InstanceId>, Error> {
+        let mut started = Vec::new();
+        for def in self.collaboration_participants(collaboration)? {
+            started.extend(self.start_many(def.process_id(), Some(def.version()), variables, 1)?);
+        }
+        Ok(started)
+    }
+
     pub fn start_many(
         &mut self,
         process_id: &str,

@@ -172,6 +172,7 @@ pub fn changes(
             | Event::CompensationRecorded { .. }
             | Event::CompensationStarted { .. }
             | Event::SignalThrown { .. }
+            | Event::MessageThrown { .. }
             | Event::EventCaught { .. }
             | Event::ConditionMet { .. }
             | Event::ConditionReset { .. }

@@ -76,6 +76,7 @@ pub(crate) fn compile(workflow: &Workflow, base: &str) -> Result<ProcessGraph, V
         // `baton convert` writes a workflow as a Camunda 8.6 model, so a workflow reads
         // missing variables as that model does.
         missing_variables: MissingVariables::ReadNull,
+        collaboration: None,
         span: workflow.span,
     })
 }

@@ -2,7 +2,7 @@
 //! an event waits for ([`Trigger`]) or throws ([`Throw`]), with the messages, signals,
 //! errors and escalations they reference resolved from the `<definitions>` root.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use baton_model::timer::Schedule;
 use baton_model::{MessageDefinition, Throw, TimerDefinition, TimerKind, TimerValue, Trigger};
@@ -23,6 +23,9 @@ pub(crate) struct Globals {
     escalations: HashMap<String, Option<String>>,
     /// AutoTel's `<dspy:signature>`s, named by `<dspy:service>` tasks.
     pub(crate) signatures: crate::extensions::llm::Signatures,
+    /// The elements a collaboration's `<messageFlow>`s leave from: their messages go to
+    /// another participant, so the engine sends them (without a worker).
+    message_flow_sources: HashSet<String>,
 }
 
 impl Globals {
@@ -33,6 +36,17 @@ impl Globals {
             ..Globals::default()
         };
         for child in root.children.iter().filter(|c| c.ns() == Ns::Bpmn) {
+            if child.name == "collaboration" {
+                let flows = child
+                    .children
+                    .iter()
+                    .filter(|c| c.is(Ns::Bpmn, "messageFlow"));
+                globals.message_flow_sources.extend(
+                    flows
+                        .filter_map(|f| f.attr("sourceRef"))
+                        .map(str::to_string),
+                );
+            }
             let Some(id) = child.id() else { continue };
             match child.name.as_str() {
                 "message" => {
@@ -66,6 +80,11 @@ impl Globals {
             }
         }
         globals
+    }
+
+    /// Whether a message flow of a collaboration leaves from the element `id`.
+    pub(crate) fn sends_by_message_flow(&self, id: Option<&str>) -> bool {
+        id.is_some_and(|id| self.message_flow_sources.contains(id))
     }
 
     /// The message a `messageRef` names, reporting a dangling reference.
@@ -271,6 +290,9 @@ pub(crate) fn throw(el: &Element, globals: &Globals, report: &mut Report) -> Opt
                 }
             }
         }
+        "messageEventDefinition" => globals
+            .message(el, reference("messageRef"), report)
+            .map(Throw::Message),
         "linkEventDefinition" => Some(Throw::Link(link_name(el, definition))),
         "compensateEventDefinition" => Some(Throw::Compensate {
             activity: reference("activityRef").map(str::to_string),

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 use baton_model::{FlowId, Node, NodeId, NodeKind, ProcessGraph, Span};
 
-use crate::extensions::{listeners, zeebe};
+use crate::extensions::{listeners, llm, zeebe};
 use crate::reader::{BpmnElement, Element, Ns};
 use crate::report::Report;
 use crate::validate;
@@ -146,10 +146,18 @@ impl GraphBuilder<'_> {
                     interrupting: true,
                 }))
             }
-            // Camunda 8 runs message throw events as jobs, like send tasks.
-            "endEvent" | "intermediateThrowEvent" if throws_message(el) => {
+            // Camunda 8 runs message throw events as jobs, like send tasks; one that a
+            // collaboration's message flow leaves from, without a job type, is sent by
+            // the engine to the other participant.
+            "endEvent" | "intermediateThrowEvent"
+                if throws_message(el) && !self.engine_sends(el) =>
+            {
                 service_task::read(el, self.globals, report)
             }
+            "sendTask" if self.engine_sends(el) => self
+                .globals
+                .message(el, el.attr("messageRef"), report)
+                .map(|message| NodeKind::SendTask { message }),
             "endEvent" => end_event::read(el, self.globals, report),
             "intermediateCatchEvent" => events::trigger(el, self.globals, report)
                 .map(|trigger| NodeKind::IntermediateCatchEvent { trigger }),
@@ -449,6 +457,8 @@ impl GraphBuilder<'_> {
             listeners: listeners::read_process(el, report),
             // `read_definitions` sets it from the engine the model declares.
             missing_variables: Default::default(),
+            // `read_definitions` sets it from the collaborations of the file.
+            collaboration: None,
             span: el.span,
         };
         (graph, invalid_conditions)
@@ -476,6 +486,16 @@ fn resolve(
         );
     }
     found
+}
+
+impl GraphBuilder<'_> {
+    /// Whether the engine sends `el`'s message itself: a message flow leaves from it
+    /// and it names no worker.
+    fn engine_sends(&self, el: &Element) -> bool {
+        self.globals.sends_by_message_flow(el.id())
+            && zeebe::extension(el, "taskDefinition").is_none()
+            && !llm::declares_task(el)
+    }
 }
 
 fn throws_message(el: &Element) -> bool {

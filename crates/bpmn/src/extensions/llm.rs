@@ -31,6 +31,11 @@ pub(crate) fn extension<'a>(el: &'a Element, namespace: &str, name: &str) -> Opt
         .find(|c| is(c, namespace, name))
 }
 
+/// Whether `el` declares an LLM task (`<baton:llm>` or `<dspy:service>`).
+pub(crate) fn declares_task(el: &Element) -> bool {
+    extension(el, BATON_NS, "llm").is_some() || extension(el, DSPY_NS, "service").is_some()
+}
+
 /// Reads `<dspy:signatures>` directly under the definitions.
 pub(crate) fn dspy_signatures(root: &Element, report: &mut Report) -> Signatures {
     let mut signatures = Signatures::new();

@@ -156,6 +156,11 @@ enum Work {
         name: String,
         variables: Context,
     },
+    Message {
+        name: String,
+        correlation_key: String,
+        variables: Context,
+    },
 }
 
 /// The instances of one walk: the one started first, then the children it called.
@@ -423,6 +428,32 @@ impl<'d> Walk<'d> {
                 }
                 Ok(())
             }
+            Work::Message {
+                name,
+                correlation_key,
+                variables,
+            } => {
+                // The first instance of the walk waiting for it, as a publish correlates
+                // one subscription.
+                let waiting = self.instances.iter().find_map(|w| {
+                    w.state
+                        .subscriptions
+                        .values()
+                        .find(|s| {
+                            matches!(&s.wait, Wait::Message { name: n, correlation_key: k }
+                                if *n == name && *k == correlation_key)
+                        })
+                        .map(|s| (w.state.instance, s.key))
+                });
+                if let Some((instance, subscription)) = waiting {
+                    let command = Command::CorrelateMessage {
+                        subscription,
+                        variables,
+                    };
+                    self.execute_quietly(instance, command)?;
+                }
+                Ok(())
+            }
         }
     }
 
@@ -530,6 +561,15 @@ impl<'d> Walk<'d> {
                     origin,
                 },
                 Effect::SignalThrown { name, variables } => Work::Signal { name, variables },
+                Effect::MessageThrown {
+                    name,
+                    correlation_key,
+                    variables,
+                } => Work::Message {
+                    name,
+                    correlation_key,
+                    variables,
+                },
                 // The state holds jobs, timers and subscriptions: stubs complete the
                 // jobs, the others are what the walk ends up waiting for.
                 Effect::JobReady { .. } | Effect::TimerArmed { .. } | Effect::Subscribed { .. } => {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use baton_store::{InstanceFilter, QueryStore};
+use baton_store::{DeploymentStore, InstanceFilter, QueryStore};
 use serde_json::json;
 
 use crate::cli::{StoreArgs, VarArgs};
@@ -48,6 +48,9 @@ pub fn run(
         None => None,
     };
     let mut runtime = workspace::open(store)?;
+    if let Some(code) = start_collaboration(&mut runtime, process_id, &variables, options, store)? {
+        return Ok(code);
+    }
     // Commit in chunks so a large --count neither holds every instance in memory nor
     // loses more than one chunk to a crash.
     let mut instances = Vec::with_capacity(count.min(1 << 20) as usize);
@@ -103,6 +106,61 @@ pub fn run(
         );
     }
     Ok(states.keys().map(|s| exit_code(s)).max().unwrap_or(0))
+}
+
+/// `baton start COLLABORATION`: an id that names no deployed process but a collaboration
+/// starts one instance of each of its executable participants with a none start event.
+/// `None` when the id is not such a collaboration.
+fn start_collaboration(
+    runtime: &mut workspace::EmbeddedRuntime,
+    id: &str,
+    variables: &baton_feel::Context,
+    options: &Options,
+    store: &StoreArgs,
+) -> Result<Option<u8>> {
+    let is_process = runtime
+        .store()
+        .definition(baton_store::DefinitionKind::Process, id, None)?
+        .is_some();
+    if is_process || runtime.collaboration_participants(id)?.is_empty() {
+        return Ok(None);
+    }
+    if options.count != 1 || options.version.is_some() {
+        return Err(InputError(format!(
+            "'{id}' is a collaboration: it starts one instance of each participant's latest \
+             version; drop --count and --version"
+        ))
+        .into());
+    }
+    let entry = workspace::audit_entry(runtime, "instance.start", options.reason.clone())
+        .with_detail("collaboration", id);
+    let started = runtime.audited(entry, |rt| rt.start_collaboration(id, variables))?;
+    runtime.drive(patience(options.no_wait))?;
+    let mut code = 0;
+    let mut rows = Vec::new();
+    for instance in started {
+        let (_, state) = runtime.state(instance)?;
+        code = code.max(exit_code(state.status.as_str()));
+        rows.push(json!({
+            "instance": instance.0,
+            "process": state.process_id,
+            "state": state.status.as_str(),
+        }));
+    }
+    if store.json {
+        output::json(&json!({"collaboration": id, "started": rows}))?;
+    } else {
+        for row in &rows {
+            println!(
+                "started instance {} of {} ({}): {}",
+                row["instance"],
+                row["process"].as_str().unwrap_or_default(),
+                id,
+                row["state"].as_str().unwrap_or_default()
+            );
+        }
+    }
+    Ok(Some(code))
 }
 
 /// `baton start --server`: one instance, started by the server and run until it waits.

@@ -70,28 +70,9 @@ fn open_message(
     event: NodeId,
     message: &MessageDefinition,
 ) -> Result<Result<(), String>, ReplayError> {
-    let correlation_key = match &message.correlation_key {
-        None => String::new(),
-        Some(expression) => {
-            let view = variables::ScopeView::of(p, owner);
-            let value = match variables::evaluate(expression, &view, || {
-                format!("correlation key of message '{}'", message.name)
-            }) {
-                Ok(value) => value,
-                Err(error) => return Ok(Err(error)),
-            };
-            match correlation_key(&value) {
-                Some(key) => key,
-                None => {
-                    return Ok(Err(format!(
-                        "the correlation key of message '{}' must be a string or a number, \
-                         but `{}` is {value}; set the variable and resolve the incident",
-                        message.name,
-                        expression.source()
-                    )));
-                }
-            }
-        }
+    let correlation_key = match message_key(p, owner, message) {
+        Ok(key) => key,
+        Err(why) => return Ok(Err(why)),
     };
     let wait = Wait::Message {
         name: message.name.clone(),
@@ -99,6 +80,30 @@ fn open_message(
     };
     subscribe(p, owner, event, wait)?;
     Ok(Ok(()))
+}
+
+/// The correlation key of `message` read in the scope of `element` (empty without a
+/// key expression); `Err` is the incident's message when it cannot be read.
+fn message_key(
+    p: &Processor<'_>,
+    element: Key,
+    message: &MessageDefinition,
+) -> Result<String, String> {
+    let Some(expression) = &message.correlation_key else {
+        return Ok(String::new());
+    };
+    let view = variables::ScopeView::of(p, element);
+    let value = variables::evaluate(expression, &view, || {
+        format!("correlation key of message '{}'", message.name)
+    })?;
+    correlation_key(&value).ok_or_else(|| {
+        format!(
+            "the correlation key of message '{}' must be a string or a number, but `{}` is \
+             {value}; set the variable and resolve the incident",
+            message.name,
+            expression.source()
+        )
+    })
 }
 
 /// A correlation key as messages carry it: strings as they are, numbers in their FEEL
@@ -712,6 +717,37 @@ pub(crate) fn compensate(
         transition::create_element(p, handler, from, Vec::new())?;
     }
     Ok(true)
+}
+
+/// Sends `message` from the element `from` to another participant: the runtime
+/// publishes it after the commit, keyed by the message's correlation key read in the
+/// sender's scope, carrying the sender's local variables (its input mappings).
+/// `Ok(Err(why))`: the key could not be read, and an incident is due.
+pub(crate) fn throw_message(
+    p: &mut Processor<'_>,
+    from: Key,
+    message: &MessageDefinition,
+) -> Result<Result<(), String>, ReplayError> {
+    let correlation_key = match message_key(p, from, message) {
+        Ok(key) => key,
+        Err(why) => return Ok(Err(why)),
+    };
+    let variables = p.state.variables.get(&from).cloned().unwrap_or_default();
+    p.emit(Event::MessageThrown {
+        element: from,
+        name: message.name.clone(),
+        correlation_key: correlation_key.clone(),
+        variables: variables
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect(),
+    })?;
+    p.effect(Effect::MessageThrown {
+        name: message.name.clone(),
+        correlation_key,
+        variables,
+    });
+    Ok(Ok(()))
 }
 
 /// Throws a signal: the runtime broadcasts it after the commit.

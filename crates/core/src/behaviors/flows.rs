@@ -107,6 +107,7 @@ pub(crate) fn arrive(p: &mut Processor<'_>, flow: FlowId, scope: Key) -> Result<
         | NodeKind::ScriptTask { .. }
         | NodeKind::UserTask { .. }
         | NodeKind::ReceiveTask { .. }
+        | NodeKind::SendTask { .. }
         | NodeKind::BusinessRuleTask { .. }
         | NodeKind::SubProcess { .. }
         | NodeKind::CallActivity { .. }

@@ -38,6 +38,13 @@ pub(crate) fn on_activated(
             p.push(Step::Complete(key));
             Ok(())
         }
+        Throw::Message(message) => {
+            if let Err(why) = events::throw_message(p, key, message)? {
+                return incident::raise(p, key, None, IncidentKind::SubscriptionFailed, why);
+            }
+            p.push(Step::Complete(key));
+            Ok(())
+        }
         Throw::Compensate { activity } => {
             // The end event completes once the handlers (run inside it) have.
             if !events::compensate(p, key, activity.as_deref())? {

@@ -4,8 +4,9 @@
 
 use baton_model::{NodeId, NodeKind, Throw, Trigger};
 
-use crate::behaviors::{events, transition};
+use crate::behaviors::{events, incident, transition};
 use crate::engine::{Processor, Step};
+use crate::event::IncidentKind;
 use crate::ids::Key;
 use crate::state::ReplayError;
 
@@ -16,6 +17,11 @@ pub(crate) fn on_activated(
 ) -> Result<(), ReplayError> {
     match result {
         Throw::Signal(name) => events::throw_signal(p, key, name)?,
+        Throw::Message(message) => {
+            if let Err(why) = events::throw_message(p, key, message)? {
+                return incident::raise(p, key, None, IncidentKind::SubscriptionFailed, why);
+            }
+        }
         Throw::Escalation(_) => {
             events::throw(p, key, result)?;
         }

@@ -17,6 +17,7 @@ pub(crate) mod parallel_gateway;
 pub(crate) mod pass_through_task;
 pub(crate) mod receive_task;
 pub(crate) mod script_task;
+mod send_task;
 pub(crate) mod service_task;
 pub(crate) mod start_event;
 pub(crate) mod sub_process;
@@ -51,6 +52,7 @@ pub(crate) fn on_activated(
         NodeKind::ScriptTask { script } => script_task::on_activated(p, key, script),
         NodeKind::UserTask { assignment } => user_task::on_activated(p, key, assignment),
         NodeKind::ReceiveTask { message } => receive_task::on_activated(p, key, node, message),
+        NodeKind::SendTask { message } => send_task::on_activated(p, key, message),
         NodeKind::BusinessRuleTask { decision } => {
             business_rule_task::on_activated(p, key, decision)
         }
@@ -88,6 +90,7 @@ pub(crate) fn outgoing(p: &Processor<'_>, key: Key, node: NodeId) -> Result<Vec<
         | NodeKind::ScriptTask { .. }
         | NodeKind::UserTask { .. }
         | NodeKind::ReceiveTask { .. }
+        | NodeKind::SendTask { .. }
         | NodeKind::BusinessRuleTask { .. }
         | NodeKind::SubProcess { .. }
         | NodeKind::CallActivity { .. } => flows::all_that_hold(p, key, node),
@@ -118,6 +121,7 @@ pub(crate) fn after_completed(
         | NodeKind::ScriptTask { .. }
         | NodeKind::UserTask { .. }
         | NodeKind::ReceiveTask { .. }
+        | NodeKind::SendTask { .. }
         | NodeKind::BusinessRuleTask { .. }
         | NodeKind::CallActivity { .. }
         | NodeKind::ExclusiveGateway
@@ -150,6 +154,7 @@ pub(crate) fn on_terminate(
         | NodeKind::PassThroughTask
         | NodeKind::ScriptTask { .. }
         | NodeKind::ReceiveTask { .. }
+        | NodeKind::SendTask { .. }
         | NodeKind::BusinessRuleTask { .. }
         | NodeKind::SubProcess { .. }
         | NodeKind::ExclusiveGateway

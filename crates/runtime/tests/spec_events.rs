@@ -1,0 +1,181 @@
+//! BPMN 2.0.2 event rules that need the runtime's routing: a signal thrown inside a
+//! process reaches that same process's signal event subprocess (§10.5.4: a signal is a
+//! broadcast, its thrower's own instance included), and a process whose start event
+//! has several message definitions starts on any of them (§10.5.1).
+
+use std::sync::Arc;
+
+use baton_core::{InstanceStatus, Timestamp};
+use baton_feel::Context;
+use baton_runtime::{Config, FakeClock, Runtime, Source};
+use baton_store_sqlite::{Durability, SqliteStore};
+
+const MODELS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+<bpmn:message id="order" name="order"/>
+<bpmn:message id="reorder" name="reorder"/>
+<bpmn:signal id="cancel" name="cancel"/>
+<bpmn:process id="self_signal" isExecutable="true">
+  <bpmn:startEvent id="start"/>
+  <bpmn:intermediateThrowEvent id="throw"><bpmn:signalEventDefinition signalRef="cancel"/></bpmn:intermediateThrowEvent>
+  <bpmn:userTask id="work"/>
+  <bpmn:endEvent id="end"/>
+  <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="throw"/>
+  <bpmn:sequenceFlow id="f1" sourceRef="throw" targetRef="work"/>
+  <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end"/>
+  <bpmn:subProcess id="on_cancel" triggeredByEvent="true">
+    <bpmn:startEvent id="cancelled"><bpmn:signalEventDefinition signalRef="cancel"/></bpmn:startEvent>
+    <bpmn:endEvent id="cancel_end"/>
+    <bpmn:sequenceFlow id="c0" sourceRef="cancelled" targetRef="cancel_end"/>
+  </bpmn:subProcess>
+</bpmn:process>
+<bpmn:process id="either" isExecutable="true">
+  <bpmn:startEvent id="ordered"><bpmn:messageEventDefinition messageRef="order"/><bpmn:messageEventDefinition messageRef="reorder"/></bpmn:startEvent>
+  <bpmn:userTask id="handle"/>
+  <bpmn:sequenceFlow id="e0" sourceRef="ordered" targetRef="handle"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+fn runtime(dir: &tempfile::TempDir) -> Runtime<SqliteStore> {
+    runtime_with(dir, MODELS)
+}
+
+fn runtime_with(dir: &tempfile::TempDir, models: &str) -> Runtime<SqliteStore> {
+    let store = SqliteStore::open(&dir.path().join("s.db"), Durability::Relaxed).expect("store");
+    let mut rt = Runtime::new(
+        store,
+        Config::default(),
+        Arc::new(FakeClock::new(Timestamp(5_000))),
+    );
+    let source = Source {
+        name: "m.bpmn".into(),
+        text: models.to_string(),
+    };
+    rt.deploy(&[source]).expect("deploy");
+    rt
+}
+
+#[test]
+fn a_signal_thrown_inside_a_process_starts_its_own_signal_event_subprocess() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut rt = runtime(&dir);
+    let instance = rt
+        .start("self_signal", None, Context::new())
+        .expect("start");
+    rt.flush().expect("flush");
+    let (_, state) = rt.state(instance).expect("state");
+    assert_eq!(
+        state.status,
+        InstanceStatus::Completed,
+        "the interrupting event subprocess ends the instance before `work` is done"
+    );
+}
+
+#[test]
+fn a_start_event_with_two_message_definitions_starts_on_either() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut rt = runtime(&dir);
+    for message in ["order", "reorder"] {
+        let published = rt.publish(message, "", Context::new(), 0).expect("publish");
+        assert_eq!(published.started.len(), 1, "{message} starts an instance");
+    }
+}
+
+/// Two participants: the buyer's throw event and send task are the sources of message
+/// flows, so the engine sends their messages; the bank is a documented black box.
+const COLLABORATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+<bpmn:collaboration id="trade">
+  <bpmn:participant id="buyer" processRef="buy"/>
+  <bpmn:participant id="seller" processRef="sell"/>
+  <bpmn:participant id="bank" processRef="bank_process"/>
+  <bpmn:messageFlow id="mf1" sourceRef="send_order" targetRef="seller"/>
+  <bpmn:messageFlow id="mf2" sourceRef="confirm" targetRef="buyer"/>
+</bpmn:collaboration>
+<bpmn:message id="order" name="order"><bpmn:extensionElements><zeebe:subscription correlationKey="=orderId"/></bpmn:extensionElements></bpmn:message>
+<bpmn:message id="confirmed" name="confirmed"><bpmn:extensionElements><zeebe:subscription correlationKey="=orderId"/></bpmn:extensionElements></bpmn:message>
+<bpmn:process id="buy" isExecutable="true">
+  <bpmn:startEvent id="b0"/>
+  <bpmn:scriptTask id="pick"><bpmn:extensionElements><zeebe:script expression="=&quot;A-7&quot;" resultVariable="orderId"/></bpmn:extensionElements></bpmn:scriptTask>
+  <bpmn:intermediateThrowEvent id="send_order">
+    <bpmn:extensionElements><zeebe:ioMapping><zeebe:input source="=3" target="quantity"/></zeebe:ioMapping></bpmn:extensionElements>
+    <bpmn:messageEventDefinition messageRef="order"/>
+  </bpmn:intermediateThrowEvent>
+  <bpmn:receiveTask id="wait_confirmation" messageRef="confirmed"/>
+  <bpmn:endEvent id="b9"/>
+  <bpmn:sequenceFlow id="b1" sourceRef="b0" targetRef="pick"/>
+  <bpmn:sequenceFlow id="b2" sourceRef="pick" targetRef="send_order"/>
+  <bpmn:sequenceFlow id="b3" sourceRef="send_order" targetRef="wait_confirmation"/>
+  <bpmn:sequenceFlow id="b4" sourceRef="wait_confirmation" targetRef="b9"/>
+</bpmn:process>
+<bpmn:process id="sell" isExecutable="true">
+  <bpmn:startEvent id="s0"/>
+  <bpmn:scriptTask id="expect"><bpmn:extensionElements><zeebe:script expression="=&quot;A-7&quot;" resultVariable="orderId"/></bpmn:extensionElements></bpmn:scriptTask>
+  <bpmn:intermediateCatchEvent id="receive_order"><bpmn:messageEventDefinition messageRef="order"/></bpmn:intermediateCatchEvent>
+  <bpmn:sendTask id="confirm" messageRef="confirmed">
+    <bpmn:extensionElements><zeebe:ioMapping><zeebe:input source="=quantity * 10" target="price"/></zeebe:ioMapping></bpmn:extensionElements>
+  </bpmn:sendTask>
+  <bpmn:endEvent id="s9"/>
+  <bpmn:sequenceFlow id="s1" sourceRef="s0" targetRef="expect"/>
+  <bpmn:sequenceFlow id="s2" sourceRef="expect" targetRef="receive_order"/>
+  <bpmn:sequenceFlow id="s3" sourceRef="receive_order" targetRef="confirm"/>
+  <bpmn:sequenceFlow id="s4" sourceRef="confirm" targetRef="s9"/>
+</bpmn:process>
+<bpmn:process id="bank_process" isExecutable="false"/>
+</bpmn:definitions>"#;
+
+#[test]
+fn starting_a_collaboration_starts_its_participants_which_exchange_messages() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = SqliteStore::open(&dir.path().join("s.db"), Durability::Relaxed).expect("store");
+    let mut rt = Runtime::new(
+        store,
+        Config::default(),
+        Arc::new(FakeClock::new(Timestamp(5_000))),
+    );
+    let source = Source {
+        name: "trade.bpmn".into(),
+        text: COLLABORATION.to_string(),
+    };
+    let deployed = rt
+        .deploy(&[source])
+        .expect("a non-executable pool is no error");
+    assert_eq!(deployed.len(), 2, "the two executable participants");
+
+    let started = rt
+        .start_collaboration("trade", &Context::new())
+        .expect("start");
+    assert_eq!(started.len(), 2);
+    rt.flush().expect("flush");
+    for instance in started {
+        let (_, state) = rt.state(instance).expect("state");
+        assert_eq!(
+            state.status,
+            InstanceStatus::Completed,
+            "{}",
+            state.process_id
+        );
+        if state.process_id == "buy" {
+            let price = state
+                .process_variables()
+                .get("price")
+                .map(ToString::to_string);
+            assert_eq!(
+                price.as_deref(),
+                Some("30"),
+                "the seller's answer came back"
+            );
+        } else {
+            let quantity = state
+                .process_variables()
+                .get("quantity")
+                .map(ToString::to_string);
+            assert_eq!(quantity.as_deref(), Some("3"), "the buyer's order came in");
+        }
+    }
+    assert!(
+        rt.start_collaboration("no_such", &Context::new())
+            .expect("start")
+            .is_empty()
+    );
+}
