@@ -44,7 +44,9 @@ pub(crate) fn check(graph: &ProcessGraph, invalid_conditions: &[FlowId], report:
                 node.span,
                 Some(&node.id),
                 format!(
-                    "'{}' is a start or end event inside an ad-hoc subprocess, which has                      neither: its activities start as the subprocess activates them and it                      ends when they are done; remove the event",
+                    "'{}' is a start or end event inside an ad-hoc subprocess, which has \
+                     neither: its activities start as the subprocess activates them and it \
+                     ends when they are done; remove the event",
                     node.id
                 ),
             );
@@ -59,24 +61,21 @@ pub(crate) fn check(graph: &ProcessGraph, invalid_conditions: &[FlowId], report:
                 ),
             ),
             NodeKind::StartEvent {
-                trigger: Trigger::Multiple { triggers, parallel },
+                trigger: Trigger::Multiple { triggers, .. },
                 ..
-            } if node.scope.is_none() => {
-                // Each trigger of the process's own start event starts an instance on
-                // its own; collecting all of them first would need a correlation the
-                // model cannot express, and start timers are armed per definition.
-                let message = if *parallel {
-                    Some("parallel multiple start events of a process are not supported yet")
-                } else if triggers.iter().any(|t| matches!(t, Trigger::Timer(_))) {
-                    Some(
-                        "a multiple start event of a process can combine messages and                          signals; give the timer a start event of its own",
-                    )
-                } else {
-                    None
-                };
-                if let Some(message) = message {
-                    report.error_at(node.span, Some(&node.id), format!("'{}': {message}", node.id));
-                }
+            } if node.scope.is_none()
+                && triggers.iter().any(|t| matches!(t, Trigger::Timer(_))) =>
+            {
+                // Start timers are armed per start event, not per definition.
+                report.error_at(
+                    node.span,
+                    Some(&node.id),
+                    format!(
+                        "'{}': a multiple start event of a process can combine messages and \
+                         signals; give the timer a start event of its own",
+                        node.id
+                    ),
+                );
             }
             NodeKind::EndEvent { .. } if !node.outgoing.is_empty() => report.error_at(
                 node.span,

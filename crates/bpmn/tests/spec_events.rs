@@ -65,18 +65,20 @@ fn a_multiple_event_cannot_combine_an_error_definition() {
 }
 
 #[test]
-fn a_process_may_start_on_any_of_several_messages_but_not_only_on_all_of_them() {
-    assert!(
-        errors(r#"<bpmn:startEvent id="s"><bpmn:messageEventDefinition messageRef="m1"/><bpmn:messageEventDefinition messageRef="m2"/></bpmn:startEvent>"#)
-            .is_empty()
-    );
+fn a_process_may_start_on_any_or_all_of_several_messages_but_not_on_a_timer_among_them() {
+    for parallel in ["false", "true"] {
+        let errors = errors(&format!(
+            r#"<bpmn:startEvent id="s" parallelMultiple="{parallel}"><bpmn:messageEventDefinition messageRef="m1"/><bpmn:messageEventDefinition messageRef="m2"/></bpmn:startEvent>"#
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+    }
     let errors = errors(
-        r#"<bpmn:startEvent id="s" parallelMultiple="true"><bpmn:messageEventDefinition messageRef="m1"/><bpmn:messageEventDefinition messageRef="m2"/></bpmn:startEvent>"#,
+        r#"<bpmn:startEvent id="s"><bpmn:messageEventDefinition messageRef="m1"/><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent>"#,
     );
     assert!(
         errors
             .iter()
-            .any(|e| e.contains("'s'") && e.contains("parallel multiple start")),
+            .any(|e| e.contains("'s'") && e.contains("give the timer a start event")),
         "{errors:?}"
     );
 }

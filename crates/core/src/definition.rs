@@ -305,6 +305,13 @@ impl Definition {
             .map(|i| NodeId(i as u32))
     }
 
+    /// The parallel multiple start event of the process itself, if it has one.
+    pub fn parallel_start(&self) -> Option<NodeId> {
+        self.triggered_starts().find(|&n| {
+            matches!(&self.node(n).kind, NodeKind::StartEvent { trigger, .. } if trigger.is_parallel())
+        })
+    }
+
     /// The start events of the process itself that wait for a trigger (message, timer,
     /// signal start events).
     pub fn triggered_starts(&self) -> impl Iterator<Item = NodeId> + '_ {

@@ -562,7 +562,9 @@ fn start(
         return Err(Rejection::AlreadyStarted(p.state.instance));
     }
     let start_node = match start_at {
-        None => p.def.none_start(None),
+        // Without a none start event, a parallel multiple one: the instance waits there
+        // for all of its triggers.
+        None => p.def.none_start(None).or_else(|| p.def.parallel_start()),
         Some(element) => {
             let found = p
                 .def

@@ -236,12 +236,23 @@ impl<S: Store> Runtime<S> {
             }
         }
         if reach.starts() {
-            for (process, start) in self.triggered_starts(|t| {
+            for (process, start, parallel) in self.triggered_starts(|t| {
                 t.alternatives()
                     .iter()
                     .any(|t| matches!(t, Trigger::Message(m) if m.name == name))
             })? {
+                // A parallel multiple start collects its messages in one instance: one
+                // that an instance already took starts no other.
+                if parallel && !published.correlated.is_empty() {
+                    continue;
+                }
                 let instance = self.start_at(&process, None, variables.clone(), Some(start))?;
+                if parallel {
+                    self.hand_over(instance, name, |subscription| Command::CorrelateMessage {
+                        subscription,
+                        variables: variables.clone(),
+                    })?;
+                }
                 published.started.push(instance);
             }
         }
@@ -311,12 +322,21 @@ impl<S: Store> Runtime<S> {
             }
         }
         if reach.starts() {
-            for (process, start) in self.triggered_starts(|t| {
+            for (process, start, parallel) in self.triggered_starts(|t| {
                 t.alternatives()
                     .iter()
                     .any(|t| matches!(t, Trigger::Signal(s) if s == name))
             })? {
+                if parallel && !broadcast.received.is_empty() {
+                    continue;
+                }
                 let instance = self.start_at(&process, None, variables.clone(), Some(start))?;
+                if parallel {
+                    self.hand_over(instance, name, |subscription| Command::ReceiveSignal {
+                        subscription,
+                        variables: variables.clone(),
+                    })?;
+                }
                 broadcast.started.push(instance);
             }
         }
@@ -344,10 +364,30 @@ impl<S: Store> Runtime<S> {
     }
 
     /// Start events of the latest deployed processes whose trigger matches.
+    /// Gives the message or signal `name` that just started `instance` at its parallel
+    /// multiple start event to that event, which waits for all of its triggers.
+    fn hand_over(
+        &mut self,
+        instance: InstanceId,
+        name: &str,
+        command: impl FnOnce(baton_core::Key) -> Command,
+    ) -> Result<(), Error> {
+        let (_, state) = self.state(instance)?;
+        let waiting = state.subscriptions.values().find(|s| match &s.wait {
+            Wait::Message { name: n, .. } | Wait::Signal { name: n } => n == name,
+        });
+        if let Some(subscription) = waiting.map(|s| s.key) {
+            self.execute(instance, command(subscription))?;
+        }
+        Ok(())
+    }
+
+    /// The start events of the latest deployed versions whose trigger `matches`: the
+    /// process id, the start event id, and whether it is a parallel multiple one.
     fn triggered_starts(
         &mut self,
         matches: impl Fn(&Trigger) -> bool,
-    ) -> Result<Vec<(String, String)>, Error> {
+    ) -> Result<Vec<(String, String, bool)>, Error> {
         let deployed = self.store().definitions(DefinitionKind::Process)?;
         let mut latest: Vec<(String, u32)> = Vec::new();
         for d in deployed {
@@ -363,7 +403,11 @@ impl<S: Store> Runtime<S> {
                 if let NodeKind::StartEvent { trigger, .. } = &def.node(start).kind
                     && matches(trigger)
                 {
-                    found.push((process.clone(), def.node(start).id.clone()));
+                    found.push((
+                        process.clone(),
+                        def.node(start).id.clone(),
+                        trigger.is_parallel(),
+                    ));
                 }
             }
         }

@@ -179,3 +179,65 @@ fn starting_a_collaboration_starts_its_participants_which_exchange_messages() {
             .is_empty()
     );
 }
+
+const PARALLEL_START: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+<bpmn:message id="a" name="contract signed"/>
+<bpmn:message id="b" name="payment received"/>
+<bpmn:process id="onboard" isExecutable="true">
+  <bpmn:startEvent id="both" parallelMultiple="true"><bpmn:messageEventDefinition messageRef="a"/><bpmn:messageEventDefinition messageRef="b"/></bpmn:startEvent>
+  <bpmn:userTask id="welcome"/>
+  <bpmn:sequenceFlow id="f0" sourceRef="both" targetRef="welcome"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+#[test]
+fn a_parallel_multiple_start_event_starts_on_the_first_message_and_goes_on_after_the_last() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut rt = runtime_with(&dir, PARALLEL_START);
+    let mut signed = Context::new();
+    signed.insert("signedBy", baton_feel::Value::from("ada"));
+    let first = rt
+        .publish("contract signed", "", signed, 0)
+        .expect("publish");
+    let [instance] = first.started[..] else {
+        panic!("one instance starts: {first:?}");
+    };
+    rt.flush().expect("flush");
+    let (_, state) = rt.state(instance).expect("state");
+    assert!(state.user_tasks.is_empty(), "the payment has not come yet");
+
+    let second = rt
+        .publish("payment received", "", Context::new(), 0)
+        .expect("publish");
+    assert!(second.started.is_empty(), "{second:?}");
+    assert_eq!(second.correlated, vec![instance]);
+    rt.flush().expect("flush");
+    let (_, state) = rt.state(instance).expect("state");
+    assert_eq!(state.user_tasks.len(), 1, "`welcome` is ready");
+    let signed_by = state
+        .process_variables()
+        .get("signedBy")
+        .map(ToString::to_string);
+    assert_eq!(
+        signed_by.as_deref(),
+        Some("\"ada\""),
+        "the first message's payload is kept"
+    );
+}
+
+#[test]
+fn starting_a_process_whose_start_needs_every_message_waits_at_the_start_event() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut rt = runtime_with(&dir, PARALLEL_START);
+    let instance = rt.start("onboard", None, Context::new()).expect("start");
+    rt.flush().expect("flush");
+    for message in ["payment received", "contract signed"] {
+        let published = rt.publish(message, "", Context::new(), 0).expect("publish");
+        assert_eq!(published.correlated, vec![instance], "{message}");
+        assert!(published.started.is_empty(), "{message}");
+    }
+    rt.flush().expect("flush");
+    let (_, state) = rt.state(instance).expect("state");
+    assert_eq!(state.user_tasks.len(), 1);
+}

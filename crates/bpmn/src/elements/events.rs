@@ -153,7 +153,8 @@ pub(crate) fn trigger(el: &Element, globals: &Globals, report: &mut Report) -> O
                     report.error(
                         el,
                         format!(
-                            "a multiple event combines message, timer and signal definitions;                              {} cannot be one of them: give it an event of its own",
+                            "a multiple event combines message, timer and signal definitions; \
+                             {} cannot be one of them: give it an event of its own",
                             event_kind(&definition.name)
                         ),
                     );

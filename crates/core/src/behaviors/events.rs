@@ -305,10 +305,14 @@ pub(crate) fn trigger(
         && waits_open(p, owner, event)
     {
         // Part of a parallel multiple event: its payload is kept, the event happens
-        // with the last of its triggers.
-        let scope = match def.node(event).kind {
-            NodeKind::StartEvent { .. } => Some(owner),
-            _ => owner_element.scope,
+        // with the last of its triggers. An event subprocess's start is waited on by
+        // the scope it is in; any other event by itself or its activity.
+        let waited_by_scope = matches!(def.node(event).kind, NodeKind::StartEvent { .. })
+            && owner_element.node != Some(event);
+        let scope = if waited_by_scope {
+            Some(owner)
+        } else {
+            owner_element.scope
         };
         if let Some(scope) = scope {
             variables::propagate(p, scope, payload)?;
@@ -326,7 +330,7 @@ pub(crate) fn trigger(
             variables::propagate(p, scope, payload)?;
             transition::create_element(p, event, scope, Vec::new())?;
         }
-        NodeKind::StartEvent { interrupting, .. } => {
+        NodeKind::StartEvent { interrupting, .. } if owner_element.node != Some(event) => {
             // An event subprocess's start event; `owner` is the enclosing scope.
             let Some(sub) = def.node(event).scope else {
                 return Ok(());

@@ -38,7 +38,7 @@ pub(crate) fn on_activated(
 ) -> Result<(), ReplayError> {
     let def = p.def;
     match &def.node(node).kind {
-        NodeKind::StartEvent { .. } => start_event::on_activated(p, key),
+        NodeKind::StartEvent { trigger, .. } => start_event::on_activated(p, key, node, trigger),
         NodeKind::EndEvent { result } => end_event::on_activated(p, key, result),
         NodeKind::IntermediateCatchEvent { trigger } => {
             intermediate_catch_event::on_activated(p, key, node, trigger)

@@ -90,7 +90,8 @@ fn ad_hoc_elements(
         Value::List(items) => items.iter().cloned().collect::<Vec<_>>(),
         other => {
             return Err(format!(
-                "the active elements collection `{}` must be a list of element ids, but it                  is {other}",
+                "the active elements collection `{}` must be a list of element ids, but it \
+                 is {other}",
                 expression.source()
             ));
         }
@@ -100,7 +101,8 @@ fn ad_hoc_elements(
         .map(|item| match item {
             Value::String(id) => inner(id).ok_or_else(|| {
                 format!(
-                    "the active elements collection names '{id}', which is not an activity                      inside ad-hoc subprocess '{}'",
+                    "the active elements collection names '{id}', which is not an activity \
+                     inside ad-hoc subprocess '{}'",
                     def.node(node).id
                 )
             }),

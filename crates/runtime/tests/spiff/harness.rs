@@ -470,15 +470,20 @@ impl Harness {
     }
 
     /// Element ids of the timers and subscriptions of every live instance.
+    /// The events waiting, one per waiting element and event: a multiple event that
+    /// waits for several triggers is one waiting event.
     pub fn waits(&mut self) -> Result<Vec<String>, Stop> {
         let mut waits = Vec::new();
         for (def, state) in self.live()? {
-            for timer in state.timers.values() {
-                waits.push(def.node(timer.event).id.clone());
-            }
-            for subscription in state.subscriptions.values() {
-                waits.push(def.node(subscription.event).id.clone());
-            }
+            let mut events: Vec<(baton_core::Key, baton_model::NodeId)> = state
+                .timers
+                .values()
+                .map(|t| (t.element, t.event))
+                .chain(state.subscriptions.values().map(|s| (s.element, s.event)))
+                .collect();
+            events.sort();
+            events.dedup();
+            waits.extend(events.into_iter().map(|(_, event)| def.node(event).id.clone()));
         }
         Ok(waits)
     }
