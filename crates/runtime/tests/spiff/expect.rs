@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 
 use super::catalog::FileInfo;
 use super::harness::{Harness, Stop, evaluate};
-use super::tables::Extra;
+use super::prose::Extra;
 
 /// Every failed expectation, one per line.
 pub fn check(

@@ -137,7 +137,10 @@ impl Harness {
                 }
                 Ok(())
             }
-            "loop" => self.one_at_a_time(),
+            "loop" => {
+                let assignment = note_assignment(text(step, "note"));
+                self.one_at_a_time(assignment.as_deref())
+            }
             "expect_ready" => self.expect_ready(step),
             "expect_waiting" => self.expect_waiting(step),
             "expect_state" => {
@@ -343,13 +346,19 @@ impl Harness {
 
     /// `loop`: one task ready at a time, completed with the scenario's task data, until
     /// none is left.
-    fn one_at_a_time(&mut self) -> Result<(), Stop> {
+    /// Completes the one ready task, again and again, until none is left; with the data
+    /// `assignment` (a FEEL context read in each task's scope) when the note gives one,
+    /// else the prose row's.
+    fn one_at_a_time(&mut self, assignment: Option<&str>) -> Result<(), Stop> {
         for _ in 0..100 {
             let open = self.open_tasks()?;
             match open.len() {
                 0 => return Ok(()),
                 1 => {
-                    let variables = self.table_data(&open[0])?;
+                    let variables = match assignment {
+                        Some(feel) => self.evaluate_in_task(&open[0], feel)?,
+                        None => self.table_data(&open[0])?,
+                    };
                     self.complete(&open[0], variables)?;
                 }
                 n => return fail(format!("{n} tasks ready at once: {}", describe(&open))),
@@ -483,7 +492,11 @@ impl Harness {
                 .collect();
             events.sort();
             events.dedup();
-            waits.extend(events.into_iter().map(|(_, event)| def.node(event).id.clone()));
+            waits.extend(
+                events
+                    .into_iter()
+                    .map(|(_, event)| def.node(event).id.clone()),
+            );
         }
         Ok(waits)
     }
@@ -689,4 +702,18 @@ fn duration_millis(text: &str) -> Option<u64> {
         baton_feel::temporal::Duration::DayTime(d) => u64::try_from(d.nanos() / 1_000_000).ok(),
         baton_feel::temporal::Duration::YearMonths(_) => None,
     }
+}
+
+/// The data a `loop` note says to enter, as a FEEL context: `... complete it with
+/// output_item = input_item * 2` gives `{output_item: input_item * 2}`. The expression
+/// runs to the end of the clause (`;` or the end); Python arithmetic on names and numbers
+/// reads the same in FEEL.
+fn note_assignment(note: &str) -> Option<String> {
+    let (before, after) = note.split_once(" = ")?;
+    let name = before
+        .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .filter(|n| !n.is_empty())?;
+    let expression = after.split(';').next()?.trim();
+    (!expression.is_empty()).then(|| format!("{{{name}: {expression}}}"))
 }

@@ -1,347 +1,71 @@
-//! What a scenario needs that the catalogue does not give as data, one row per
-//! scenario, each with the reason. Three kinds of rows:
-//!
-//! - **spec**: the catalogue flags a divergence of SpiffWorkflow from BPMN or Camunda;
-//!   the row replaces the expected outcome (and steps) with the spec's behaviour;
-//! - **prose**: the catalogue says something in a note or a variant's prose (task data
-//!   to enter, a loop, an assertion in Python); the row says it as steps and FEEL;
-//! - **harness**: what the upstream Python harness set up, or SpiffWorkflow's data model
-//!   gave for free, in Camunda 8 terms (a correlation key, the variables each
-//!   multi-instance iteration keeps to itself).
-//!
-//! Steps and outcomes are JSON in the catalogue's own vocabulary.
+//! Where the BPMN or DMN specification and SpiffWorkflow disagree, and Baton follows the
+//! specification: the scenarios the catalogue flags with a `divergence`, each with the
+//! section that decides it and the outcome (and, where the run stops earlier, the steps)
+//! the specification gives. Nothing else belongs here: what the catalogue says only in
+//! prose is in `prose.rs`.
 
-/// The row of one scenario. `Extra::NONE` for scenarios the catalogue fully describes.
-#[derive(Debug)]
-pub struct Extra {
-    /// Replaces the catalogue's expected outcome (`spec` rows: the BPMN/Camunda
-    /// behaviour where SpiffWorkflow departs from it). Why, in the comment at the row.
-    pub expected: Option<&'static str>,
-    /// Replaces the catalogue's steps.
+/// A divergence: what the specification says happens instead.
+pub struct Divergence {
+    /// The section of BPMN 2.0.2 or DMN 1.5 that decides it.
+    pub section: &'static str,
+    /// The expected outcome, as JSON in the catalogue's vocabulary.
+    pub expected: &'static str,
+    /// Steps replacing the catalogue's, where the run stops earlier under the spec.
     pub steps: Option<&'static str>,
-    /// Named variants to run besides the main steps: steps and expected outcome, as JSON.
-    /// Replaces the catalogue's variants (which are prose unless they are `sequence`s).
-    pub variants: &'static [(&'static str, &'static str, &'static str)],
-    /// Task (id or name) → FEEL context of the data entered when completing it, read
-    /// in the task's scope, for steps that say the data in prose. `*` matches any task.
-    pub task_data: &'static [(&'static str, &'static str)],
-    /// Extra `zeebe:loopCharacteristics` attributes: activity id, attribute, value.
-    pub loop_characteristics: &'static [(&'static str, &'static str, &'static str)],
-    /// Extra `zeebe:input` mappings: element id, target, source FEEL.
-    pub inputs: &'static [(&'static str, &'static str, &'static str)],
-    /// Message name → correlation key FEEL on the receiving side.
-    pub subscriptions: &'static [(&'static str, &'static str)],
-    /// Text replacements in DMN files: file name suffix, from, to.
-    pub dmn_rewrites: &'static [(&'static str, &'static str, &'static str)],
-    /// FEEL over the final process variables, for an `assert` written in Python.
-    pub assert: Option<&'static str>,
-    /// For parse-only scenarios: an element id or text Baton's error must name.
-    pub diagnostic: Option<&'static str>,
-    /// Why the scenario cannot pass as translated, shown with its failure.
-    pub known: Option<&'static str>,
 }
 
-impl Extra {
-    pub const NONE: Extra = Extra {
-        expected: None,
-        steps: None,
-        variants: &[],
-        task_data: &[],
-        loop_characteristics: &[],
-        inputs: &[],
-        subscriptions: &[],
-        dmn_rewrites: &[],
-        assert: None,
-        diagnostic: None,
-        known: None,
-    };
-}
-
-/// prose: the variant "empty input" of SP11 and SP13 completes at once with empty output.
-const EMPTY_INPUT: (&str, &str, &str) = (
-    "empty input",
-    r#"[{"do": "start", "vars": {"input_data": []}}]"#,
-    r#"{"completed": true, "data": {"input_data": [], "output_data": []}}"#,
-);
-
-pub fn extra(scenario: &str) -> Extra {
-    match scenario {
+pub fn divergence(scenario: &str) -> Option<Divergence> {
+    Some(match scenario {
         // spec: SpiffWorkflow fires the parallel gateway with one token because its other
         // incoming flow can only be reached through the gateway. A BPMN (and Camunda)
         // parallel join waits for a token on every incoming flow, so the instance stops
         // at the gateway after `set` and `task` never becomes ready.
-        "SP05" => Extra {
+        "SP05" => Divergence {
+            section: "BPMN 2.0.2 13.4.2 (Parallel Gateway: the join waits for a token on every incoming flow)",
+            expected: r#"{"completed": false, "executed": ["set"], "not_executed": ["increment", "task"]}"#,
             steps: Some(r#"[{"do": "start"}, {"do": "expect_ready", "count": 0}]"#),
-            expected: Some(
-                r#"{"completed": false, "executed": ["set"], "not_executed": ["increment", "task"]}"#,
-            ),
-            ..Extra::NONE
-        },
-        "SP11" => Extra {
-            variants: &[EMPTY_INPUT],
-            ..Extra::NONE
-        },
-        // prose: the loop's note says each task is completed with
-        // `output_item = input_item * 2`.
-        "SP13" => Extra {
-            task_data: &[("any_task", "{output_item: input_item * 2}")],
-            variants: &[EMPTY_INPUT],
-            ..Extra::NONE
-        },
-        "SP14" => Extra {
-            task_data: &[("any_task", "{output_item: input_item * 2}")],
-            ..Extra::NONE
-        },
-        // prose: the three upstream tests, as steps.
-        "SP15" => Extra {
-            variants: &[
-                (
-                    "testLoopMaximum",
-                    r#"[{"do": "start", "vars": {"done": false}},
-                        {"do": "complete", "task": "any_task"},
-                        {"do": "complete", "task": "any_task"},
-                        {"do": "complete", "task": "any_task"}]"#,
-                    r#"{"completed": true, "instances_created": 3}"#,
-                ),
-                (
-                    "testLoopCondition",
-                    r#"[{"do": "start", "vars": {"done": false}},
-                        {"do": "complete", "task": "any_task", "vars": {"done": true}}]"#,
-                    r#"{"completed": true, "instances_created": 1}"#,
-                ),
-                (
-                    "testSkipLoop",
-                    r#"[{"do": "start", "vars": {"done": true}}]"#,
-                    r#"{"completed": true, "instances_created": 0}"#,
-                ),
-            ],
-            ..Extra::NONE
         },
         // spec: the called process deletes `remove_this_var` and SpiffWorkflow deletes it
         // in the parent too. FEEL cannot delete a variable and Camunda's propagation only
         // writes, so the parent keeps it.
-        "SP16" => Extra {
-            expected: Some(
-                r#"{"completed": true, "data": {"pre_var": "some string", "my_var": "World",
+        "SP16" => Divergence {
+            section: "BPMN 2.0.2 10.4.1 (data leaves an activity through its data outputs; nothing deletes the caller's variable)",
+            expected: r#"{"completed": true, "data": {"pre_var": "some string", "my_var": "World",
                     "my_other_var": "Mike", "remove_this_var": "something else"}}"#,
-            ),
-            ..Extra::NONE
-        },
-        "SP17" => Extra {
-            known: Some(
-                "the failure upstream is Python's `del` of an undefined variable, which the \
-                 FEEL translation (a context of the other assignments) cannot express",
-            ),
-            ..Extra::NONE
-        },
-        // prose: "the first task of the child" is a script task, whose data is not kept;
-        // the child instance's variables (process `subprocess`) show what went in.
-        "SP19" => Extra {
-            steps: Some(
-                r#"[{"do": "start"}, {"do": "run_to_end"},
-                    {"do": "expect_data", "at": "subprocess", "has": ["in_1", "in_2"], "lacks": ["unused"]}]"#,
-            ),
-            ..Extra::NONE
+            steps: None,
         },
         // spec: SpiffWorkflow gives a task with an ioSpecification only its declared
         // inputs and keeps only its declared outputs afterwards. In BPMN the data inputs
         // and outputs are the task's interface; process data stays where it is (and
         // Camunda shares one scope), so the inputs are visible and everything remains.
-        "SP20" => Extra {
+        "SP20" => Divergence {
+            section: "BPMN 2.0.2 10.4.1 and 10.3.1 (an InputOutputSpecification is the activity's interface, not a filter on the process data)",
+            expected: r#"{"completed": true, "data_after": {"in_1": 1, "in_2": "hello world", "unused": true,
+                    "out_1": 1, "out_2": "bye"}}"#,
             steps: Some(
                 r#"[{"do": "start"},
                     {"do": "expect_data", "at": "any_task", "has": ["in_1", "in_2"]},
                     {"do": "complete", "task": "any_task", "vars": {"out_1": 1, "out_2": "bye", "extra": true}}]"#,
             ),
-            expected: Some(
-                r#"{"completed": true, "data_after": {"in_1": 1, "in_2": "hello world", "unused": true,
-                    "out_1": 1, "out_2": "bye"}}"#,
-            ),
-            ..Extra::NONE
-        },
-        // prose: the variant testTimeout.
-        "SP24" => Extra {
-            variants: &[(
-                "testTimeout",
-                r#"[{"do": "start"}, {"do": "advance_time", "by": "PT1S"}]"#,
-                r#"{"completed": true, "states": {"timer_event": "completed",
-                    "message_1_event": "cancelled", "message_2_event": "cancelled"}}"#,
-            )],
-            ..Extra::NONE
-        },
-        // prose: the two other orders.
-        "SP34" => Extra {
-            variants: &[
-                (
-                    "other order",
-                    r#"[{"do": "start"},
-                        {"do": "complete", "task": "Select Test", "vars": {"choice": "Message Non Interrupt"}},
-                        {"do": "message", "name": "Test Message", "payload": {}},
-                        {"do": "complete", "task": "Do Something That Takes A Long Time"},
-                        {"do": "complete", "task": "Acknowledge Non-Interrupt Message"}]"#,
-                    r#"{"completed": true}"#,
-                ),
-                (
-                    "testRunThroughHappy",
-                    r#"[{"do": "start"},
-                        {"do": "complete", "task": "Select Test", "vars": {"choice": "Message Non Interrupt"}},
-                        {"do": "complete", "task": "Do Something That Takes A Long Time"}]"#,
-                    r#"{"completed": true, "leftover_ready_or_waiting": 0}"#,
-                ),
-            ],
-            ..Extra::NONE
-        },
-        // prose: the variants without and with an undefined `should_escalate`.
-        "SP35" => Extra {
-            variants: &[
-                (
-                    "should_escalate = False",
-                    r#"[{"do": "start", "vars": {"should_escalate": false}}, {"do": "run_to_end"}]"#,
-                    r#"{"completed": true,
-                        "reached": ["EndEvent_specific1_noninterrupting_normal", "EndEvent_specific1_interrupting_normal",
-                            "EndEvent_specific2_noninterrupting_normal", "EndEvent_specific2_interrupting_normal",
-                            "EndEvent_general_noninterrupting_normal", "EndEvent_general_interrupting_normal"],
-                        "not_reached": ["EndEvent_specific1_noninterrupting_escalated", "EndEvent_specific1_interrupting_escalated",
-                            "EndEvent_specific2_noninterrupting_escalated", "EndEvent_specific2_interrupting_escalated",
-                            "EndEvent_specific2_noninterrupting_missingvariable", "EndEvent_specific2_interrupting_missingvariable",
-                            "EndEvent_general_noninterrupting_escalated", "EndEvent_general_interrupting_escalated"]}"#,
-                ),
-                (
-                    "should_escalate undefined",
-                    r#"[{"do": "start"}, {"do": "run_to_end"}]"#,
-                    r#"{"completed": true,
-                        "reached": ["EndEvent_specific1_noninterrupting_normal", "EndEvent_specific1_interrupting_normal",
-                            "EndEvent_specific2_noninterrupting_normal", "EndEvent_specific2_noninterrupting_missingvariable",
-                            "EndEvent_specific2_interrupting_missingvariable", "EndEvent_general_noninterrupting_normal",
-                            "EndEvent_general_noninterrupting_escalated", "EndEvent_general_interrupting_escalated"],
-                        "not_reached": ["EndEvent_specific1_noninterrupting_escalated", "EndEvent_specific1_interrupting_escalated",
-                            "EndEvent_specific2_noninterrupting_escalated", "EndEvent_specific2_interrupting_escalated",
-                            "EndEvent_specific2_interrupting_normal", "EndEvent_general_interrupting_normal"]}"#,
-                ),
-            ],
-            ..Extra::NONE
-        },
-        // prose: the four other upstream tests.
-        "SP41" => Extra {
-            variants: &[
-                (
-                    "testRunThroughOverdue",
-                    r#"[{"do": "start", "vars": {"start_time": "<now + 0.05 s>", "finish_time": "<now + 0.10 s>"}},
-                        {"do": "complete", "task": "Review Action", "vars": {"choice": "Approve"}},
-                        {"do": "advance_time", "by": "PT0.05S"},
-                        {"do": "complete", "task": "Start Work"},
-                        {"do": "advance_time", "by": "PT0.10S"},
-                        {"do": "complete", "task": "Complete Work", "vars": {"choice": "Done"}}]"#,
-                    r#"{"completed": true, "executed": ["sid-3D825928-1108-4E19-907F-E6B9ADA5BB3B"]}"#,
-                ),
-                (
-                    "testRunThroughCancel",
-                    r#"[{"do": "start", "vars": {"start_time": "<now + 0.05 s>", "finish_time": "<now + 0.10 s>"}},
-                        {"do": "complete", "task": "Review Action", "vars": {"choice": "Cancel"}}]"#,
-                    r#"{"completed": true}"#,
-                ),
-                (
-                    "testRunThroughCancelAfterApproved",
-                    r#"[{"do": "start", "vars": {"start_time": "<now + 0.05 s>", "finish_time": "<now + 0.10 s>"}},
-                        {"do": "complete", "task": "Review Action", "vars": {"choice": "Approve"}},
-                        {"do": "complete", "task": "Cancel Action (if necessary)"}]"#,
-                    r#"{"completed": true, "data": {"script_output": "ACTION CANCELLED"}}"#,
-                ),
-                (
-                    "testRunThroughCancelAfterWorkStarted",
-                    r#"[{"do": "start", "vars": {"start_time": "<now + 0.05 s>", "finish_time": "<now + 0.10 s>"}},
-                        {"do": "complete", "task": "Review Action", "vars": {"choice": "Approve"}},
-                        {"do": "advance_time", "by": "PT0.05S"},
-                        {"do": "complete", "task": "Start Work"},
-                        {"do": "complete", "task": "Cancel Action (if necessary)"}]"#,
-                    r#"{"completed": true, "data": {"script_output": "ACTION CANCELLED"}}"#,
-                ),
-            ],
-            ..Extra::NONE
-        },
-        // prose and harness: the data entered in each task is in the steps' notes.
-        // SpiffWorkflow gives each multi-instance iteration its own copy of the data;
-        // in Camunda an iteration's variables are local only when declared, so the
-        // subprocess declares them (input mappings). The responder's correlation key is
-        // the requester's `task_num` (the correlation property reads `num` from the
-        // request and `init_id` from the response). The Python assertion on each
-        // iteration is collected through an output collection.
-        "SP45" => Extra {
-            task_data: &[
-                (
-                    "configure",
-                    r#"{task_num: loopCounter - 1, task_name: "subprocess " + string(loopCounter - 1),
-                        extra_data: "unused data"}"#,
-                ),
-                (
-                    "prepare_response",
-                    r#"{response: if source_task.num != 0 then "OK" else "No"}"#,
-                ),
-            ],
-            inputs: &[
-                ("subprocess", "task_num", "=null"),
-                ("subprocess", "task_name", "=null"),
-                ("subprocess", "extra_data", "=null"),
-                ("subprocess", "response", "=null"),
-            ],
-            subscriptions: &[("proc_2_response", "=task_num")],
-            loop_characteristics: &[
-                ("subprocess", "outputCollection", "checks"),
-                (
-                    "subprocess",
-                    "outputElement",
-                    r#"=response.init_id = task_num and response.response = (if task_num != 0 then "OK" else "No")"#,
-                ),
-            ],
-            assert: Some("count(checks) = 2 and all(checks)"),
-            ..Extra::NONE
         },
         // spec: decision_1 is UNIQUE and "X" matches rule 1 and the catch-all rule 3. A
         // conforming DMN engine reports the hit-policy violation (SpiffWorkflow takes
         // the first match), so the business rule task stops with an incident.
-        "SP49" => Extra {
-            expected: Some(r#"{"completed": false, "error": {"element": "Activity_0diq2z1"}}"#),
-            ..Extra::NONE
-        },
-        // prose: the catalogue's note gives the DMN input `item['x']` as FEEL `item.x`;
-        // the Python assertion as FEEL.
-        "SP51" => Extra {
-            dmn_rewrites: &[("test_integer_decision_multi.dmn", "item['x']", "item.x")],
-            assert: Some(r#"stuff.E.y = "D""#),
-            known: Some(
-                "upstream iterates a dict's values (Camunda 7) and the decision writes into each \
-                 item through Python's shared references; Camunda 8 iterates lists of copies",
-            ),
-            ..Extra::NONE
+        "SP49" => Divergence {
+            section: "DMN 1.5 8.2.11 (hit policy UNIQUE: overlapping rules are an error)",
+            expected: r#"{"completed": false, "error": {"element": "Activity_0diq2z1"}}"#,
+            steps: None,
         },
         // spec: DMN's COLLECT with several outputs gives a list of contexts (SpiffWorkflow
         // gives a context of lists), and a single-output table gives the output value.
-        "SP54" => Extra {
-            expected: Some(
-                r#"{"unique_hit Larry": 1,
+        "SP54" => Divergence {
+            section: "DMN 1.5 8.2.11 (COLLECT with several outputs gives a list of contexts)",
+            expected: r#"{"unique_hit Larry": 1,
                     "collect_hit stooge": [{"result": 1, "name": "Larry"}, {"result": 2, "name": "Mo"},
                         {"result": 3, "name": "Curly"}, {"result": 4, "name": "Shemp"}],
                     "collect_hit farmer": [{"result": 5, "name": "Elmer Fudd"}]}"#,
-            ),
-            ..Extra::NONE
+            steps: None,
         },
-        // prose: what Baton's error must name, from the upstream message.
-        "SPN1" => Extra {
-            diagnostic: Some("has no start event"),
-            ..Extra::NONE
-        },
-        "SPN2" => Extra {
-            diagnostic: Some("sid-617B0E1F-42DB-4D40-9B4C-ED631BF6E43A"),
-            ..Extra::NONE
-        },
-        "SPN3" => Extra {
-            diagnostic: Some("Event_TokenReset"),
-            ..Extra::NONE
-        },
-        "SPN4" => Extra {
-            diagnostic: Some("any_task"),
-            ..Extra::NONE
-        },
-        _ => Extra::NONE,
-    }
+        _ => return None,
+    })
 }

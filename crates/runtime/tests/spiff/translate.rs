@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::catalog::{Expression, FileInfo};
-use super::tables::Extra;
+use super::prose::Extra;
 use super::xml::{BPMN, Doc, Edits, ZEEBE, escape};
 
 /// The job type of message throw events and send tasks.
