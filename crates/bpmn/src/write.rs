@@ -113,6 +113,28 @@ pub fn write(graph: &ProcessGraph, options: &Options) -> String {
     xml.out
 }
 
+/// A process's `<ioSpecification>`: its data inputs and outputs and the one set of each.
+fn io_specification(xml: &mut Xml, interface: &baton_model::DataInterface) {
+    xml.open("bpmn:ioSpecification", &[]);
+    for input in &interface.inputs {
+        xml.empty("bpmn:dataInput", &[("id", Some(input.clone()))]);
+    }
+    for output in &interface.outputs {
+        xml.empty("bpmn:dataOutput", &[("id", Some(output.clone()))]);
+    }
+    xml.open("bpmn:inputSet", &[]);
+    for input in &interface.inputs {
+        xml.text("bpmn:dataInputRefs", &[], input);
+    }
+    xml.close("bpmn:inputSet");
+    xml.open("bpmn:outputSet", &[]);
+    for output in &interface.outputs {
+        xml.text("bpmn:dataOutputRefs", &[], output);
+    }
+    xml.close("bpmn:outputSet");
+    xml.close("bpmn:ioSpecification");
+}
+
 /// The engine sends the messages of send tasks and message throw events that a message
 /// flow leaves from (`NodeKind::SendTask`, `Throw::Message`); written back, each keeps
 /// its message flow, in a collaboration with the process as its one participant.
@@ -303,6 +325,9 @@ impl Writer<'_> {
             listeners(&mut self.xml, &graph.listeners);
             baton_properties(&mut self.xml, properties);
             self.xml.close("bpmn:extensionElements");
+        }
+        if let Some(interface) = &graph.interface {
+            io_specification(&mut self.xml, interface);
         }
         self.scope(None);
         self.xml.close("bpmn:process");

@@ -77,8 +77,8 @@ fn summary(graph: &ProcessGraph) -> Vec<String> {
         .collect();
     lines.sort();
     lines.push(format!(
-        "process {} name={:?} executable={} listeners={:?}",
-        graph.id, graph.name, graph.executable, graph.listeners
+        "process {} name={:?} executable={} listeners={:?} interface={:?}",
+        graph.id, graph.name, graph.executable, graph.listeners, graph.interface
     ));
     lines
 }

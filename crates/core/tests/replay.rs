@@ -340,6 +340,7 @@ fn random_model(rng: &mut Rng) -> Definition {
         listeners: Vec::new(),
         missing_variables: Default::default(),
         collaboration: None,
+        interface: None,
         span: Span::default(),
     };
     Definition::new(graph, 1)

@@ -37,7 +37,41 @@ pub struct ProcessGraph {
     /// The collaboration this process is a participant of, if any: starting the
     /// collaboration starts every executable participant that has a none start event.
     pub collaboration: Option<String>,
+    /// The process's own `<ioSpecification>`, if it declares one: the data a call
+    /// activity passes in and gets back (BPMN 2.0.2 §10.3.1, §10.4.1).
+    pub interface: Option<DataInterface>,
     pub span: Span,
+}
+
+/// The data inputs and outputs a process declares, by the variable each names (the
+/// `dataInput`/`dataOutput` id). Called by a call activity, the process gets only its
+/// inputs (each must be set) and gives back only its outputs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DataInterface {
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+}
+
+impl DataInterface {
+    /// The variables of `from` the process takes in.
+    pub fn inputs_from(&self, from: &baton_feel::Context) -> baton_feel::Context {
+        pick(&self.inputs, from)
+    }
+
+    /// The variables of `from` the process gives back.
+    pub fn outputs_from(&self, from: &baton_feel::Context) -> baton_feel::Context {
+        pick(&self.outputs, from)
+    }
+}
+
+fn pick(names: &[String], from: &baton_feel::Context) -> baton_feel::Context {
+    let mut picked = baton_feel::Context::new();
+    for name in names {
+        if let Some(value) = from.get(name) {
+            picked.insert(name.as_str(), value.clone());
+        }
+    }
+    picked
 }
 
 /// What an expression that reads a variable nobody set does. Engines disagree, and

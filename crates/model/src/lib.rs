@@ -17,11 +17,11 @@ pub mod timer;
 
 pub use diagnostic::{Diagnostic, Severity, Span};
 pub use graph::{
-    AdHoc, Assigned, Assignment, CalledDecision, CalledProcess, Definitions, Diagram, DiagramEdge,
-    DiagramShape, Flow, FlowId, JobDefinition, Listener, ListenerEvent, LlmFallback, Looping,
-    Mapping, MessageDefinition, MissingVariables, MultiInstance, Node, NodeId, NodeKind,
-    ProcessGraph, ProcessRef, Script, StaticOrExpression, Throw, TimerDefinition, TimerKind,
-    TimerValue, Trigger,
+    AdHoc, Assigned, Assignment, CalledDecision, CalledProcess, DataInterface, Definitions,
+    Diagram, DiagramEdge, DiagramShape, Flow, FlowId, JobDefinition, Listener, ListenerEvent,
+    LlmFallback, Looping, Mapping, MessageDefinition, MissingVariables, MultiInstance, Node,
+    NodeId, NodeKind, ProcessGraph, ProcessRef, Script, StaticOrExpression, Throw, TimerDefinition,
+    TimerKind, TimerValue, Trigger,
 };
 pub use names::{edit_distance, similar_names};
 pub use paths::Paths;

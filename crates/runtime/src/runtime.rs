@@ -1108,6 +1108,34 @@ impl<S: Store> Runtime<S> {
                         }
                         Err(e) => return Err(e),
                     };
+                    // A process that declares its data inputs gets those only, and each
+                    // must be there (BPMN 2.0.2 §10.4.1: a required input that is not
+                    // available is an error of the call).
+                    let variables = match &def.graph().interface {
+                        None => variables,
+                        Some(interface) => {
+                            let missing: Vec<&str> = interface
+                                .inputs
+                                .iter()
+                                .filter(|i| variables.get(i.as_str()).is_none())
+                                .map(String::as_str)
+                                .collect();
+                            if !missing.is_empty() {
+                                let command = Command::ChildStartFailed {
+                                    element: parent.element,
+                                    message: format!(
+                                        "process '{process_id}' declares the data input(s) {} \
+                                         that the call activity does not have: set them \
+                                         before it, or map them with zeebe:input",
+                                        missing.join(", ")
+                                    ),
+                                };
+                                self.execute_ignoring_rejection(parent.instance, command)?;
+                                continue;
+                            }
+                            interface.inputs_from(&variables)
+                        }
+                    };
                     let child = self.new_child_id(parent.instance)?;
                     let started = Command::ChildStarted {
                         element: parent.element,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use baton_core::{InstanceStatus, Timestamp};
 use baton_feel::Context;
 use baton_runtime::{Config, FakeClock, Runtime, Source};
+use baton_store::QueryStore;
 use baton_store_sqlite::{Durability, SqliteStore};
 
 const MODELS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -240,4 +241,77 @@ fn starting_a_process_whose_start_needs_every_message_waits_at_the_start_event()
     rt.flush().expect("flush");
     let (_, state) = rt.state(instance).expect("state");
     assert_eq!(state.user_tasks.len(), 1);
+}
+
+/// A called process that declares its data inputs and outputs (BPMN 2.0.2 §10.4.1).
+const INTERFACE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+<bpmn:process id="caller" isExecutable="true">
+  <bpmn:startEvent id="c0"/>
+  <bpmn:callActivity id="call"><bpmn:extensionElements><zeebe:calledElement processId="double"/></bpmn:extensionElements></bpmn:callActivity>
+  <bpmn:endEvent id="c9"/>
+  <bpmn:sequenceFlow id="c1" sourceRef="c0" targetRef="call"/>
+  <bpmn:sequenceFlow id="c2" sourceRef="call" targetRef="c9"/>
+</bpmn:process>
+<bpmn:process id="double" isExecutable="true">
+  <bpmn:ioSpecification>
+    <bpmn:dataInput id="amount"/>
+    <bpmn:dataOutput id="doubled"/>
+    <bpmn:inputSet><bpmn:dataInputRefs>amount</bpmn:dataInputRefs></bpmn:inputSet>
+    <bpmn:outputSet><bpmn:dataOutputRefs>doubled</bpmn:dataOutputRefs></bpmn:outputSet>
+  </bpmn:ioSpecification>
+  <bpmn:startEvent id="d0"/>
+  <bpmn:scriptTask id="work"><bpmn:extensionElements><zeebe:script expression="={doubled: amount * 2, scratch: is defined(secret)}" resultVariable="r"/><zeebe:ioMapping><zeebe:output source="=r.doubled" target="doubled"/><zeebe:output source="=r.scratch" target="scratch"/></zeebe:ioMapping></bpmn:extensionElements></bpmn:scriptTask>
+  <bpmn:endEvent id="d9"/>
+  <bpmn:sequenceFlow id="d1" sourceRef="d0" targetRef="work"/>
+  <bpmn:sequenceFlow id="d2" sourceRef="work" targetRef="d9"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+#[test]
+fn a_called_process_gets_its_declared_inputs_and_gives_back_its_declared_outputs() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut rt = runtime_with(&dir, INTERFACE);
+    let mut variables = Context::new();
+    variables.insert("amount", baton_feel::Value::from(21));
+    variables.insert("secret", baton_feel::Value::from("kept here"));
+    let instance = rt.start("caller", None, variables).expect("start");
+    rt.flush().expect("flush");
+    let (_, state) = rt.state(instance).expect("state");
+    assert_eq!(state.status, InstanceStatus::Completed);
+    let vars = state.process_variables();
+    assert_eq!(
+        vars.get("doubled").map(ToString::to_string).as_deref(),
+        Some("42")
+    );
+    assert!(vars.get("scratch").is_none(), "not a declared output");
+    let child = rt
+        .store()
+        .instances(&baton_store::InstanceFilter {
+            process_id: Some("double".into()),
+            ..Default::default()
+        })
+        .expect("instances")[0]
+        .instance;
+    let (_, child) = rt.state(child).expect("child");
+    let scratch = child
+        .process_variables()
+        .get("scratch")
+        .map(ToString::to_string);
+    assert_eq!(
+        scratch.as_deref(),
+        Some("false"),
+        "`secret` is not an input"
+    );
+}
+
+#[test]
+fn calling_a_process_without_one_of_its_inputs_is_an_incident_naming_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut rt = runtime_with(&dir, INTERFACE);
+    let instance = rt.start("caller", None, Context::new()).expect("start");
+    rt.flush().expect("flush");
+    let (_, state) = rt.state(instance).expect("state");
+    let incident = state.incidents.values().next().expect("an incident");
+    assert!(incident.message.contains("amount"), "{}", incident.message);
 }

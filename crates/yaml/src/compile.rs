@@ -77,6 +77,7 @@ pub(crate) fn compile(workflow: &Workflow, base: &str) -> Result<ProcessGraph, V
         // missing variables as that model does.
         missing_variables: MissingVariables::ReadNull,
         collaboration: None,
+        interface: None,
         span: workflow.span,
     })
 }

@@ -459,6 +459,7 @@ impl GraphBuilder<'_> {
             missing_variables: Default::default(),
             // `read_definitions` sets it from the collaborations of the file.
             collaboration: None,
+            interface: data_interface(el),
             span: el.span,
         };
         (graph, invalid_conditions)
@@ -496,6 +497,23 @@ impl GraphBuilder<'_> {
             && zeebe::extension(el, "taskDefinition").is_none()
             && !llm::declares_task(el)
     }
+}
+
+/// The process's `<ioSpecification>`: its data inputs and outputs, named by id.
+fn data_interface(process: &Element) -> Option<baton_model::DataInterface> {
+    let spec = process.child(Ns::Bpmn, "ioSpecification")?;
+    let ids = |name: &str| -> Vec<String> {
+        spec.children
+            .iter()
+            .filter(|c| c.is(Ns::Bpmn, name))
+            .filter_map(|c| c.id())
+            .map(str::to_string)
+            .collect()
+    };
+    Some(baton_model::DataInterface {
+        inputs: ids("dataInput"),
+        outputs: ids("dataOutput"),
+    })
 }
 
 fn throws_message(el: &Element) -> bool {

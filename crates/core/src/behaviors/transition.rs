@@ -232,7 +232,11 @@ fn complete_process(p: &mut Processor<'_>, key: Key) -> Result<(), ReplayError> 
     p.emit(Event::ElementCompleted { key })?;
     p.emit(Event::InstanceCompleted {})?;
     if let Some(parent) = p.state.parent {
-        let variables = p.state.process_variables();
+        let mut variables = p.state.process_variables();
+        // A process that declares its data outputs gives back those only.
+        if let Some(interface) = &p.def.graph().interface {
+            variables = interface.outputs_from(&variables);
+        }
         p.effect(Effect::ChildCompleted { parent, variables });
     }
     Ok(())

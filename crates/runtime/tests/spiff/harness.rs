@@ -518,6 +518,7 @@ impl Harness {
             Ok(task) => self.task_scope(&task)?,
             Err(_) => match self.seen.get(at) {
                 Some(data) => data.clone(),
+                None if at.contains("child") => self.child_start_data()?,
                 None => self.process_data(at)?,
             },
         };
@@ -570,6 +571,29 @@ impl Harness {
     }
 
     /// The variables of the first instance of a process (a called one, say).
+    /// The data a called instance started with ("the first task of the child" sees
+    /// it): the variables of its first `variables_set` on its root scope.
+    fn child_start_data(&mut self) -> Result<Context, Stop> {
+        let store = self.runtime.store();
+        let child = store
+            .instances(&InstanceFilter::default())?
+            .into_iter()
+            .find(|row| row.parent.is_some());
+        let Some(child) = child else {
+            return fail("no instance was started by a call activity");
+        };
+        let journal = store.journal(child.instance)?;
+        let started = journal.iter().find_map(|record| match &record.event {
+            baton_core::Event::VariablesSet { variables, .. } => Some(variables.clone()),
+            _ => None,
+        });
+        let mut data = Context::new();
+        for (name, value) in started.unwrap_or_default() {
+            data.insert(name, value);
+        }
+        Ok(data)
+    }
+
     fn process_data(&mut self, process: &str) -> Result<Context, Stop> {
         let filter = InstanceFilter {
             process_id: Some(process.to_string()),

@@ -112,15 +112,6 @@ pub fn extra(scenario: &str) -> Extra {
             ),
             ..Extra::NONE
         },
-        // prose: "the first task of the child" is a script task, whose data is not kept;
-        // the child instance's variables (process `subprocess`) show what went in.
-        "SP19" => Extra {
-            steps: Some(
-                r#"[{"do": "start"}, {"do": "run_to_end"},
-                    {"do": "expect_data", "at": "subprocess", "has": ["in_1", "in_2"], "lacks": ["unused"]}]"#,
-            ),
-            ..Extra::NONE
-        },
         // prose: the variant testTimeout.
         "SP24" => Extra {
             variants: &[(
