@@ -1,5 +1,14 @@
 //! The BPMN view of an XML tree (read by [`baton_xml`]): which of the namespaces Baton
 //! reads an element or attribute is in, and prefixes used without being declared.
+// This module reads user input, so nothing in it may panic (xtask's tidy test keeps this).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::unreachable
+)]
 
 use std::collections::BTreeMap;
 

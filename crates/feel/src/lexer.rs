@@ -5,6 +5,15 @@
 //! (`start position: 2`) and intervals (`(1..10]`) are only recognisable a few tokens on.
 //! Keywords are not special here: every identifier is a [`Tok::Word`] and the parser
 //! decides, because words like `of` or `and` also occur inside names (`index of`).
+// This module reads user input, so nothing in it may panic (xtask's tidy test keeps this).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::unreachable
+)]
 
 use crate::ParseError;
 
@@ -61,7 +70,7 @@ pub(crate) fn error_at(source: &str, offset: usize, message: impl Into<String>) 
     let before = source.get(..offset).unwrap_or(source);
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
+    let column = before.get(line_start..).unwrap_or_default().chars().count() + 1;
     ParseError {
         offset,
         line: u32::try_from(line).unwrap_or(u32::MAX),
@@ -97,12 +106,18 @@ struct Lexer<'a> {
 }
 
 impl Lexer<'_> {
+    /// The source from the current position on. Positions move over whole characters
+    /// only; `get` makes a stray one the end of input rather than a panic.
+    fn rest(&self) -> &str {
+        self.source.get(self.pos..).unwrap_or_default()
+    }
+
     fn peek(&self) -> Option<char> {
-        self.source[self.pos..].chars().next()
+        self.rest().chars().next()
     }
 
     fn peek_at(&self, n: usize) -> Option<char> {
-        self.source[self.pos..].chars().nth(n)
+        self.rest().chars().nth(n)
     }
 
     fn push(&mut self, kind: Tok, start: usize) {
@@ -199,14 +214,14 @@ impl Lexer<'_> {
     }
 
     fn skip_line_comment(&mut self) {
-        match self.source[self.pos..].find('\n') {
+        match self.rest().find('\n') {
             Some(i) => self.pos += i + 1,
             None => self.pos = self.source.len(),
         }
     }
 
     fn skip_block_comment(&mut self) -> Result<(), ParseError> {
-        match self.source[self.pos + 2..].find("*/") {
+        match self.rest().get(2..).and_then(|rest| rest.find("*/")) {
             Some(i) => {
                 self.pos += 2 + i + 2;
                 Ok(())
@@ -311,7 +326,7 @@ impl Lexer<'_> {
         let invalid = |lexer: &Self| error_at(lexer.source, at, "invalid unicode escape");
         let first = self.hex4().ok_or_else(|| invalid(self))?;
         if (0xD800..0xDC00).contains(&first) {
-            if !self.source[self.pos..].starts_with("\\u") {
+            if !self.rest().starts_with("\\u") {
                 return Err(invalid(self));
             }
             self.pos += 2;
@@ -336,11 +351,12 @@ impl Lexer<'_> {
 
     fn quoted_name(&mut self) -> Result<String, ParseError> {
         let start = self.pos;
-        let rest = &self.source[self.pos + 1..];
-        match rest.find('`') {
-            Some(i) => {
-                self.pos += 1 + i + 1;
-                Ok(rest[..i].to_string())
+        let rest = self.rest().get(1..).unwrap_or_default();
+        match rest.split_once('`') {
+            Some((name, _)) => {
+                let name = name.to_string();
+                self.pos += 1 + name.len() + 1;
+                Ok(name)
             }
             None => Err(error_at(
                 self.source,

@@ -9,8 +9,18 @@
 //! The parser never panics and never recurses without bound: every nesting step (and every
 //! left-associative fold, which deepens the tree without recursing here but would recurse in
 //! the evaluator) counts against [`MAX_DEPTH`].
+// This module reads user input, so nothing in it may panic (xtask's tidy test keeps this).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::unreachable
+)]
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::ast::{
@@ -193,10 +203,16 @@ impl<'a> Parser<'a> {
     // ---- token helpers -------------------------------------------------------------
 
     fn token(&self, index: usize) -> &Token {
-        // The token list always ends with `Eof`; clamping keeps look-ahead past the end
-        // pointing at it.
-        let last = self.tokens.len().saturating_sub(1);
-        &self.tokens[index.min(last)]
+        // The token list always ends with `Eof`; look-ahead past the end points at it.
+        static EOF: Token = Token {
+            kind: Tok::Eof,
+            start: 0,
+            end: 0,
+        };
+        self.tokens
+            .get(index)
+            .or(self.tokens.last())
+            .unwrap_or(&EOF)
     }
 
     fn peek(&self) -> &Tok {
@@ -1179,7 +1195,7 @@ fn place_named(builtin: &Builtin, named: Vec<(String, Expr)>) -> Result<Vec<Expr
         args.sort_by_key(|(position, _)| *position);
         return Ok(args.into_iter().map(|(_, e)| e).collect());
     }
-    let mut slots: Vec<Option<Expr>> = Vec::new();
+    let mut slots: BTreeMap<usize, Expr> = BTreeMap::new();
     for (name, expr) in named {
         // Overloads name the same slot differently (`list replace(list, match, newItem)`).
         let canonical = builtins::alias(builtin.name, &name).unwrap_or(&name);
@@ -1189,23 +1205,20 @@ fn place_named(builtin: &Builtin, named: Vec<(String, Expr)>) -> Result<Vec<Expr
                 builtin.name
             ));
         };
-        if slots.len() <= index {
-            slots.resize_with(index + 1, || None);
-        }
-        if slots[index].is_some() {
+        if slots.insert(index, expr).is_some() {
             return Err(format!(
                 "parameter '{name}' of function '{}' is given twice",
                 builtin.name
             ));
         }
-        slots[index] = Some(expr);
     }
-    let mut args = Vec::with_capacity(slots.len());
-    for (index, slot) in slots.into_iter().enumerate() {
-        match slot {
+    // Arguments up to the last one named; the ones skipped before it are null.
+    let count = slots.keys().next_back().map_or(0, |last| last + 1);
+    let mut args = Vec::with_capacity(count);
+    for (index, (param, _)) in builtin.params.iter().enumerate().take(count) {
+        match slots.remove(&index) {
             Some(expr) => args.push(expr),
             None if index < builtin.required => {
-                let (param, _) = builtin.params[index];
                 return Err(format!(
                     "function '{}' is missing the argument '{param}'",
                     builtin.name

@@ -456,6 +456,10 @@ fn calls() {
         r#"substring(start position: 1)"#,
         WarningKind::InvalidArgument,
     );
+    check_warning(
+        r#"substring(string: "abc", start position: 1, string: "d")"#,
+        WarningKind::InvalidArgument,
+    );
 }
 
 #[test]

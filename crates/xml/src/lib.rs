@@ -7,6 +7,15 @@
 //! only the five predefined entities and character references are resolved. Nesting is
 //! limited to [`MAX_DEPTH`] levels, so that front ends may recurse over the tree (and drop
 //! it, which recurses too) without any document being able to exhaust the stack.
+// This module reads user input, so nothing in it may panic (xtask's tidy test keeps this).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::unreachable
+)]
 
 use std::sync::Arc;
 

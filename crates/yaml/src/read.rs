@@ -5,6 +5,15 @@
 //! Checks that need the whole file (ids, `needs`, cycles, the pipeline, resources) run
 //! after reading, in [`crate::check`]. `llm:` steps and their signatures are read in
 //! `read/llm.rs`.
+// This module reads user input, so nothing in it may panic (xtask's tidy test keeps this).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::unreachable
+)]
 
 mod llm;
 
@@ -114,14 +123,13 @@ fn join(path: &str, key: &str) -> String {
 fn element_of(path: &str) -> Option<&str> {
     let mut found = None;
     let mut rest = path;
-    while let Some(at) = ["phases.", "steps."]
+    while let Some((_, after)) = ["phases.", "steps."]
         .iter()
-        .filter_map(|p| rest.find(p).map(|i| (i, p.len())))
-        .min()
+        .filter_map(|p| rest.split_once(p))
+        .min_by_key(|(before, _)| before.len())
     {
-        rest = &rest[at.0 + at.1..];
-        let end = rest.find(['.', '[']).unwrap_or(rest.len());
-        found = Some(&rest[..end]);
+        rest = after;
+        found = rest.split(['.', '[']).next();
     }
     found.filter(|id| !id.is_empty())
 }
@@ -685,15 +693,14 @@ impl Reader<'_> {
             .into_iter()
             .filter(|k| f.has(k))
             .collect();
-        if others.len() > 1 {
-            if let Some(k) = f.key(others[1]) {
+        if let [first, second, ..] = others.as_slice() {
+            if let Some(k) = f.key(second) {
                 self.error(
                     k.span,
-                    &join(path, others[1]),
+                    &join(path, second),
                     format!(
                         "a phase has one of `call`, `decision`, `llm` and `steps`; this one \
-                         also has `{}`",
-                        others[0]
+                         also has `{first}`"
                     ),
                 );
             }
@@ -734,7 +741,7 @@ impl Reader<'_> {
         {
             for (i, item) in items.iter().enumerate() {
                 let is_approval = matches!(&item.value, Value::Mapping(e)
-                    if e.len() == 1 && matches!(&e[0].0.value, Value::Scalar { text, .. } if text == "approval"));
+                    if matches!(e.as_slice(), [(key, _)] if matches!(&key.value, Value::Scalar { text, .. } if text == "approval")));
                 if !is_approval {
                     self.error(
                         item.span,

@@ -3,6 +3,15 @@
 //! deserializer (serde) forgets, and nothing of YAML beyond mappings, sequences and
 //! scalars: anchors and aliases are refused, as are documents nested deeper than
 //! [`MAX_DEPTH`] (so no walk over the tree can run out of stack).
+// This module reads user input, so nothing in it may panic (xtask's tidy test keeps this).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::unreachable
+)]
 
 use baton_model::Span;
 use saphyr_parser::{Event, Parser, ScalarStyle};

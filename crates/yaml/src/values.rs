@@ -1,5 +1,14 @@
 //! The values of the format: ids, variable names, durations, input defaults as JSON and
 //! whether they fit their declared type.
+// This module reads user input, so nothing in it may panic (xtask's tidy test keeps this).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::unreachable
+)]
 
 use std::time::Duration;
 
@@ -57,24 +66,26 @@ pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
         if digits == 0 {
             return None;
         }
-        let number: u64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let (unit_ms, len) = if rest.starts_with("ms") {
-            (1, 2)
+        let (number, after) = rest.split_at_checked(digits)?;
+        let number: u64 = number.parse().ok()?;
+        let (unit_ms, after) = if let Some(after) = after.strip_prefix("ms") {
+            (1, after)
         } else {
-            match rest.chars().next()? {
-                's' => (1_000, 1),
-                'm' => (60_000, 1),
-                'h' => (3_600_000, 1),
-                'd' => (86_400_000, 1),
+            let mut chars = after.chars();
+            let unit = match chars.next()? {
+                's' => 1_000,
+                'm' => 60_000,
+                'h' => 3_600_000,
+                'd' => 86_400_000,
                 _ => return None,
-            }
+            };
+            (unit, chars.as_str())
         };
         if unit_ms >= last_unit {
             return None;
         }
         last_unit = unit_ms;
-        rest = &rest[len..];
+        rest = after;
         total = total.checked_add(Duration::from_millis(number.checked_mul(unit_ms)?))?;
     }
     Some(total)

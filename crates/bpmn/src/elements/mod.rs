@@ -3,6 +3,15 @@
 //!
 //! Adding an element kind means one module here (reading its XML into a
 //! [`NodeKind`]), one arm in [`GraphBuilder::read`], and its behaviour in the core.
+// This module reads user input, so nothing in it may panic (xtask's tidy test keeps this).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::unreachable
+)]
 
 mod ad_hoc;
 mod business_rule_task;
@@ -327,8 +336,13 @@ impl GraphBuilder<'_> {
             if raw.condition_invalid {
                 invalid_conditions.push(flow);
             }
-            self.nodes[source.0 as usize].outgoing.push(flow);
-            self.nodes[target.0 as usize].incoming.push(flow);
+            // `resolve` found both in `by_id`, which indexes `self.nodes`.
+            if let Some(node) = self.nodes.get_mut(source.0 as usize) {
+                node.outgoing.push(flow);
+            }
+            if let Some(node) = self.nodes.get_mut(target.0 as usize) {
+                node.incoming.push(flow);
+            }
             flows.push(baton_model::Flow {
                 id: raw.id,
                 name: raw.name,
@@ -340,21 +354,27 @@ impl GraphBuilder<'_> {
         }
         for (node, attached, span) in self.attachments {
             let activity = by_id.get(&attached).copied().filter(|a| {
-                !matches!(
-                    self.nodes[a.0 as usize].kind,
-                    NodeKind::BoundaryEvent { .. }
-                        | NodeKind::StartEvent { .. }
-                        | NodeKind::EndEvent { .. }
-                        | NodeKind::IntermediateCatchEvent { .. }
-                        | NodeKind::IntermediateThrowEvent { .. }
-                        | NodeKind::ExclusiveGateway
-                        | NodeKind::ParallelGateway
-                        | NodeKind::InclusiveGateway
-                        | NodeKind::EventBasedGateway
-                )
+                self.nodes.get(a.0 as usize).is_some_and(|n| {
+                    !matches!(
+                        n.kind,
+                        NodeKind::BoundaryEvent { .. }
+                            | NodeKind::StartEvent { .. }
+                            | NodeKind::EndEvent { .. }
+                            | NodeKind::IntermediateCatchEvent { .. }
+                            | NodeKind::IntermediateThrowEvent { .. }
+                            | NodeKind::ExclusiveGateway
+                            | NodeKind::ParallelGateway
+                            | NodeKind::InclusiveGateway
+                            | NodeKind::EventBasedGateway
+                    )
+                })
             });
-            let activity_scope = activity.and_then(|a| self.nodes[a.0 as usize].scope);
-            let n = &mut self.nodes[node.0 as usize];
+            let activity_scope = activity
+                .and_then(|a| self.nodes.get(a.0 as usize))
+                .and_then(|a| a.scope);
+            let Some(n) = self.nodes.get_mut(node.0 as usize) else {
+                continue;
+            };
             match (activity, &mut n.kind) {
                 // BPMN 2.0 (10.5.6): cancelling is what a transaction does on a cancel end
                 // event inside it; other activities have no cancel to catch.
@@ -398,27 +418,29 @@ impl GraphBuilder<'_> {
             }
         }
         // A compensation boundary event names its activity's handler by association.
-        for i in 0..self.nodes.len() {
-            let NodeKind::BoundaryEvent {
-                attached_to,
-                trigger: baton_model::Trigger::Compensation,
-                ..
-            } = self.nodes[i].kind
-            else {
-                continue;
-            };
-            let boundary = self.nodes[i].id.clone();
+        let compensations: Vec<(NodeId, String, Span)> = self
+            .nodes
+            .iter()
+            .filter_map(|n| match n.kind {
+                NodeKind::BoundaryEvent {
+                    attached_to,
+                    trigger: baton_model::Trigger::Compensation,
+                    ..
+                } => Some((attached_to, n.id.clone(), n.span)),
+                _ => None,
+            })
+            .collect();
+        for (attached_to, boundary, span) in compensations {
             let handler = self
                 .associations
                 .iter()
                 .find(|(source, _)| *source == boundary)
                 .and_then(|(_, target)| by_id.get(target).copied());
-            match handler {
-                Some(handler) if attached_to.0 != u32::MAX => {
-                    self.nodes[attached_to.0 as usize].compensation = Some(handler);
-                }
+            // An unattached boundary event's `attached_to` is `u32::MAX`, past every node.
+            match (handler, self.nodes.get_mut(attached_to.0 as usize)) {
+                (Some(handler), Some(activity)) => activity.compensation = Some(handler),
                 _ => report.error_at(
-                    self.nodes[i].span,
+                    span,
                     Some(&boundary),
                     format!(
                         "compensation boundary event '{boundary}' is associated with no \
@@ -429,12 +451,14 @@ impl GraphBuilder<'_> {
             }
         }
         for (node, default, span) in self.defaults {
-            let n = &mut self.nodes[node.0 as usize];
+            let Some(n) = self.nodes.get_mut(node.0 as usize) else {
+                continue;
+            };
             let found = n
                 .outgoing
                 .iter()
                 .copied()
-                .find(|f| flows[f.0 as usize].id == default);
+                .find(|f| flows.get(f.0 as usize).is_some_and(|f| f.id == default));
             match found {
                 Some(flow) => n.default_flow = Some(flow),
                 None => report.error_at(

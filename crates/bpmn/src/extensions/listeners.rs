@@ -155,7 +155,7 @@ fn job(el: &Element, listener: &Element, item: &str, report: &mut Report) -> Opt
 /// be told apart from the first by a worker.
 fn no_duplicates(el: &Element, listeners: &[Listener], item: &str, report: &mut Report) {
     for (i, listener) in listeners.iter().enumerate() {
-        let earlier = listeners[..i].iter().any(|l| {
+        let earlier = listeners.iter().take(i).any(|l| {
             l.event == listener.event
                 && l.job.job_type.to_string() == listener.job.job_type.to_string()
         });

@@ -1,4 +1,13 @@
 //! Vendor extension elements and the FEEL expressions they (and BPMN) carry.
+// This module reads user input, so nothing in it may panic (xtask's tidy test keeps this).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::unreachable
+)]
 
 pub(crate) mod feel;
 pub(crate) mod listeners;

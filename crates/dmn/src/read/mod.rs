@@ -3,6 +3,15 @@
 //!
 //! Reading never stops at the first problem: every finding becomes a diagnostic with
 //! its line, column and element id, and whatever could be read is returned.
+// This module reads user input, so nothing in it may panic (xtask's tidy test keeps this).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::unreachable
+)]
 
 mod expression;
 mod table;
