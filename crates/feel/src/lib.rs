@@ -25,8 +25,8 @@
 //!   runs the ones with back-references.
 //! - `value.rs`: [`Value`], [`Number`] (decimal128), [`Context`], [`Range`] and
 //!   [`Function`] values, and their JSON form.
-//! - `temporal.rs`: dates, times, durations and their calendar arithmetic; `zones.rs` a
-//!   small table of named time zones with their daylight-saving rules.
+//! - `temporal.rs`: dates, times, durations and their calendar arithmetic; `zones.rs` the
+//!   IANA time-zone database's offsets for named zones.
 //! - [`random`]: the seeded generator a caller hands in for `random number()` and
 //!   `uuid()`, since evaluation draws no entropy of its own.
 //! - [`UnaryTests`]: decision-table input entries (`-`, `< 10`, `not("a", "b")`, `? > x`).
@@ -42,9 +42,8 @@
 //!
 //! Not supported (each reports itself rather than misbehaving): `now()` and `today()`
 //! without a clock, and `random number()` and `uuid()` without a source of randomness,
-//! from the [`Scope`] (the engine core has neither of its own), external functions other than a fixed set of
-//! `java.lang` methods, and named time zones outside the built-in table (they keep their
-//! name and compare by local time).
+//! from the [`Scope`] (the engine core has neither of its own), and external functions other than a fixed set of
+//! `java.lang` methods.
 
 pub mod budget;
 pub mod value;

@@ -3,8 +3,9 @@
 //!
 //! Calendar conversions use the proleptic Gregorian calendar with day numbers counted from
 //! 1970-01-01 (Howard Hinnant's `days_from_civil`). Time zones: UTC offsets are exact; a
-//! named zone (`@Europe/Paris`) is kept by name and compared by local time, since Baton
-//! carries no time-zone database (`Z`, `UTC` and `Etc/UTC` count as offset zero).
+//! named zone (`@Europe/Paris`) is kept by name and takes its offset at each date from the
+//! IANA time-zone database (`zones.rs`); only a time of day in a zone whose offset changes
+//! has no offset and compares by local time.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -215,7 +216,7 @@ impl DateTime {
     }
 
     /// The offset from UTC in seconds: the written one, or a named zone's at this date
-    /// and time (when Baton's zone table knows the zone); `None` for a local date and time.
+    /// and time (from the time-zone database); `None` for a local date and time.
     pub fn offset_seconds(&self) -> Option<i32> {
         match self.time.zone.as_ref()? {
             Zone::Offset(seconds) => Some(*seconds),
@@ -254,7 +255,7 @@ impl DateTime {
 
     /// The instant `millis` milliseconds after the Unix epoch as the wall clock in `zone`
     /// shows it (a named zone at its offset at that instant); `None` for a named zone
-    /// Baton's zone table does not know.
+    /// the time-zone database does not know.
     pub fn from_unix_millis_in(millis: i64, zone: Zone) -> Option<DateTime> {
         let offset = match &zone {
             Zone::Offset(seconds) => *seconds,
@@ -266,15 +267,15 @@ impl DateTime {
 
     /// The instant this date and time stands for, in milliseconds since the Unix epoch
     /// (a fraction of a millisecond dropped); `None` for a local date and time, a named
-    /// zone Baton's zone table does not know, or an instant too far out for an `i64`.
+    /// zone the time-zone database does not know, or an instant too far out for an `i64`.
     pub fn to_unix_millis(&self) -> Option<i64> {
         i64::try_from(self.utc_nanos()?.div_euclid(1_000_000)).ok()
     }
 
     /// The same instant as the wall clock in `zone` shows it (Camunda's `date and
     /// time(value, timezone)`); `None` when this one has no known offset (a local date and
-    /// time, or a named zone Baton's table does not know) or `zone` is a named zone the
-    /// table does not know.
+    /// time, or a named zone the database does not know) or `zone` is a named zone the
+    /// database does not know.
     pub fn at_zone(&self, zone: Zone) -> Option<DateTime> {
         let utc = self.utc_nanos()?;
         let offset = match &zone {
@@ -546,35 +547,11 @@ fn split_zone(text: &str) -> Option<(&str, Option<Zone>)> {
     Some((text, None))
 }
 
-/// An IANA zone name (`Europe/Paris`, `America/Argentina/Buenos_Aires`) or `UTC`/`GMT`.
-/// Without a zone database only the shape is checked: a known area and a location.
+/// An IANA zone name (`Europe/Paris`, `America/Argentina/Buenos_Aires`) or `UTC`/`GMT`
+/// that the time-zone database knows; a name it does not know makes the value invalid
+/// (DMN 1.5 10.3.4.1: an invalid argument gives null).
 fn is_zone_name(name: &str) -> bool {
-    const AREAS: &[&str] = &[
-        "Africa",
-        "America",
-        "Antarctica",
-        "Arctic",
-        "Asia",
-        "Atlantic",
-        "Australia",
-        "Europe",
-        "Indian",
-        "Pacific",
-        "Etc",
-    ];
-    if crate::zones::known(name) {
-        return true;
-    }
-    let mut parts = name.split('/');
-    let area = parts.next().unwrap_or_default();
-    let rest: Vec<&str> = parts.collect();
-    AREAS.contains(&area)
-        && !rest.is_empty()
-        && rest.iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
-        })
+    crate::zones::known(name)
 }
 
 /// `DATE'T'TIME`; a date alone is midnight.

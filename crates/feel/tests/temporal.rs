@@ -100,11 +100,51 @@ fn named_time_zones_have_offsets() {
             r#"@"2021-03-27T12:00:00@Europe/Paris" + @"P1M""#,
             "2021-04-27T12:00:00@Europe/Paris",
         ),
-        // Unknown zones keep their name and compare by local time with the same zone.
+    ]);
+}
+
+/// The offsets of named zones are the IANA database's for that date (DMN 1.5 10.3.2.3.4:
+/// a date and time with an IANA zone), not today's rules applied to every year.
+#[test]
+fn named_time_zones_use_the_offsets_of_their_date() {
+    check(&[
+        // France kept standard time all summer from 1946 to 1975.
+        (r#"@"1970-07-01T12:00:00@Europe/Paris".time offset"#, "PT1H"),
         (
-            r#"@"2021-01-02T10:00:00@America/Nowhere" - @"2021-01-01T10:00:00@America/Nowhere""#,
-            "P1D",
+            r#"@"1970-07-01T12:00:00@Europe/Paris" = @"1970-07-01T11:00:00Z""#,
+            "true",
         ),
+        // Before 2007 New York's summer time began in April.
+        (
+            r#"@"2005-03-20T12:00:00@America/New_York".time offset"#,
+            "-PT5H",
+        ),
+        (
+            r#"@"2007-03-20T12:00:00@America/New_York".time offset"#,
+            "-PT4H",
+        ),
+        // Moscow moved from +03:00 to +04:00 in 2011 and back in 2014.
+        (
+            r#"@"2013-01-01T12:00:00@Europe/Moscow" - @"2015-01-01T12:00:00@Europe/Moscow""#,
+            "-P730DT1H",
+        ),
+        (
+            r#"@"2018-10-08T00:00:00@Europe/Paris".timezone"#,
+            r#""Europe/Paris""#,
+        ),
+        (
+            r#"string(@"2018-10-08T00:00:00@Europe/Paris")"#,
+            r#""2018-10-08T00:00:00@Europe/Paris""#,
+        ),
+        (
+            r#"@"2021-01-01T10:00:00@Antarctica/Troll" = @"2021-01-01T10:00:00Z""#,
+            "true",
+        ),
+    ]);
+    // A zone name the database does not know is not a time zone: the value is null.
+    check_fails(&[
+        r#"date and time("2021-01-02T10:00:00@America/Nowhere")"#,
+        r#"time("10:00:00@Mars/Olympus_Mons")"#,
     ]);
 }
 

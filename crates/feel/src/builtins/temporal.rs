@@ -213,7 +213,7 @@ fn in_zone(args: &Args<'_>, zone: &str) -> Result<Value, Failure> {
         .map(|dt| Value::DateTime(Arc::new(dt)))
         .ok_or_else(|| {
             args.invalid(format!(
-                "can't convert {from} to '{zone}': Baton's time zone table does not know the zone"
+                "can't convert {from} to '{zone}': the time-zone database does not know the zone"
             ))
         })
 }
