@@ -21,8 +21,8 @@
 //!   ordering, and their null rules.
 //! - `builtins/`: one table per family of functions, one dispatcher that checks types;
 //!   `range.rs` has the range functions (`before`, `overlaps`, …), `xsd_regex.rs`
-//!   translates XML Schema regular expressions for the `regex` crate and `backtrack.rs`
-//!   runs the ones with back-references.
+//!   translates XML Schema regular expressions for `fancy-regex` (which runs
+//!   back-references).
 //! - `value.rs`: [`Value`], [`Number`] (decimal128), [`Context`], [`Range`] and
 //!   [`Function`] values, and their JSON form.
 //! - `temporal.rs`: dates, times, durations and their calendar arithmetic; `zones.rs` the

@@ -11,7 +11,6 @@
 //! the wrong type makes it null with a [`WarningKind::TypeMismatch`] naming the function,
 //! the parameter and both types.
 
-mod backtrack;
 mod base64;
 mod boolean;
 pub(crate) mod context;
