@@ -312,10 +312,27 @@ fn evaluate_boxed(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut Fram
                 results.push(evaluate(run, at, body, frames));
                 frames.pop();
             }
-            match kind {
-                IteratorKind::For => Value::list(results),
-                IteratorKind::Some => Value::Bool(results.iter().any(|r| *r == Value::Bool(true))),
-                IteratorKind::Every => Value::Bool(results.iter().all(|r| *r == Value::Bool(true))),
+            let decisive = match kind {
+                IteratorKind::For => return Value::list(results),
+                IteratorKind::Some => true,
+                IteratorKind::Every => false,
+            };
+            // DMN 1.5 10.3.2.13: a disjunction (`some`) or conjunction (`every`) in
+            // three-valued logic, so a `satisfies` that is not a boolean makes it null
+            // unless another result already decides it.
+            if results.contains(&Value::Bool(decisive)) {
+                return Value::Bool(decisive);
+            }
+            match results.iter().find(|r| !matches!(r, Value::Bool(_))) {
+                None => Value::Bool(!decisive),
+                Some(Value::Null) => Value::Null,
+                Some(other) => {
+                    run.warn(format!(
+                        "{}: a 'satisfies' condition must be true or false, got {other}",
+                        run.decision_name(at)
+                    ));
+                    Value::Null
+                }
             }
         }
         Compiled::Table(compiled) => table::evaluate(run, at, compiled, frames),
