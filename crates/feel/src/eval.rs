@@ -1486,7 +1486,7 @@ fn boolean(b: Option<bool>) -> Value {
 
 /// Whether `value` is an instance of `ty` (DMN 1.5 §10.3.2.9.1); `None` for a type FEEL
 /// can't judge by itself (a DMN item definition).
-fn conforms(value: &Value, ty: &TypeSpec, scope: &dyn Scope) -> Option<bool> {
+pub(crate) fn conforms(value: &Value, ty: &TypeSpec, scope: &dyn Scope) -> Option<bool> {
     Some(match (ty, value) {
         (TypeSpec::Named(name), v) => return scope.instance_of(name, v),
         (TypeSpec::Any, Value::Null) => false,

@@ -190,6 +190,49 @@ impl UnaryTests {
     }
 }
 
+/// A FEEL type as a DMN `typeRef` or `instance of` writes it (`number`, `date and time`,
+/// `list<tItem>`, `context<a: number>`, `range<date>`, `function<T> -> T`, `Any`), for
+/// checking that a value conforms to it (DMN 1.5 10.3.2.9).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeelType(ast::TypeSpec);
+
+impl FeelType {
+    /// Reads a type; `None` for text that is not one (a qualified name such as
+    /// `imported.tType` is not: it names a type of another model).
+    pub fn parse(text: &str) -> Option<FeelType> {
+        let expression = Expression::parse(&format!("x instance of {text}")).ok()?;
+        match &*expression.compiled {
+            ast::Expr::InstanceOf(_, ty) => Some(FeelType(ty.clone())),
+            _ => None,
+        }
+    }
+
+    /// Whether `value` conforms: `Some(true)` or `Some(false)`, or `None` where the type
+    /// names something only `scope` could know and it does not. `null` conforms only to
+    /// `Null`; a list's null items and a context's null entries conform to any type.
+    pub fn conforms(&self, value: &Value, scope: &dyn Scope) -> Option<bool> {
+        eval::conforms(value, &self.0, scope)
+    }
+
+    /// Whether this is `date and time`, which a date converts to (DMN 1.5 10.3.2.9.4).
+    pub fn is_date_time(&self) -> bool {
+        self.0 == ast::TypeSpec::DateTime
+    }
+
+    /// Whether this is a list type, which a single value converts to.
+    pub fn is_list(&self) -> bool {
+        matches!(self.0, ast::TypeSpec::List(_))
+    }
+
+    /// The type of a list type's items.
+    pub fn item(&self) -> Option<FeelType> {
+        match &self.0 {
+            ast::TypeSpec::List(item) => Some(FeelType((**item).clone())),
+            _ => None,
+        }
+    }
+}
+
 /// Where an expression looks up the variables it names.
 pub trait Scope {
     /// The value of a variable, or `None` when no such variable exists (which FEEL

@@ -540,7 +540,18 @@ fn call(
         functions.push(function.clone());
         Frames::new(parameters, functions, function.model)
     };
-    evaluate(run, at, body, &mut inner)
+    let value = evaluate(run, at, body, &mut inner);
+    match &function.definition.output_type {
+        Some(output) => {
+            let what = format!(
+                "{}: the result of '{}'",
+                run.decision_name(at),
+                function.name
+            );
+            run.coerce(function.model, value, Some(output), &what)
+        }
+        None => value,
+    }
 }
 
 fn is_bkm(run: &Run<'_>, function: &Function) -> bool {

@@ -225,6 +225,7 @@ impl DecisionModel {
                     logic,
                 });
             }
+            let types = Types::new(&defs.item_definitions);
             let mut bkms = Vec::new();
             for b in &defs.bkms {
                 let mut compiler = Compiler {
@@ -232,7 +233,21 @@ impl DecisionModel {
                     element: b.id.clone(),
                     names: &names,
                 };
-                let function = b.logic.as_ref().map(|f| compiler.function(f));
+                let function = b.logic.as_ref().map(|f| {
+                    let mut function = compiler.function(f);
+                    // The BKM's variable types its result: a function type's output type,
+                    // or the result's type itself.
+                    let output = b.variable.type_ref.as_deref().and_then(|t| {
+                        types
+                            .function_output(t)
+                            .unwrap_or(Some(t))
+                            .map(str::to_string)
+                    });
+                    if let Some(compiled) = Arc::get_mut(&mut function) {
+                        compiled.output_type = output;
+                    }
+                    function
+                });
                 bkms.push(Bkm {
                     name: Arc::from(b.variable.name.as_str()),
                     function,
@@ -258,7 +273,7 @@ impl DecisionModel {
             }
             models.push(Model {
                 name: defs.name.clone(),
-                types: Types::new(&defs.item_definitions),
+                types,
                 decisions,
                 inputs: defs
                     .input_data
@@ -575,6 +590,7 @@ impl<'m> Run<'m> {
                         definition: Arc::new(CompiledFunction {
                             parameter_types: vec![None; parameters.len()],
                             parameters,
+                            output_type: None,
                             body: None,
                             kind: crate::model::FunctionKind::Feel,
                         }),
@@ -607,11 +623,19 @@ impl<'m> Run<'m> {
     fn service_outputs(&mut self, service: &Service, arguments: &Context) -> Value {
         let model = self.model;
         // Input decisions are parameters: their values are given, not evaluated.
+        // An argument of the wrong type is null (with a warning), as any value that does
+        // not conform to its decision's type; input data are coerced when read.
         for &input in &service.input_decisions {
+            let decision = model.decision(input);
             let value = arguments
-                .get(&model.decision(input).name)
+                .get(&decision.name)
                 .cloned()
                 .unwrap_or(Value::Null);
+            let what = format!(
+                "decision service '{}' argument '{}'",
+                service.name, decision.name
+            );
+            let value = self.coerce(input.0, value, decision.type_ref.as_deref(), &what);
             self.memo.insert(input, value);
         }
         if let [only] = service.outputs.as_slice() {
