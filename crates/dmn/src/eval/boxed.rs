@@ -431,9 +431,9 @@ impl Scope for Bridge<'_, '_> {
     fn instance_of(&self, type_name: &str, value: &Value) -> Option<bool> {
         let run = self.run.try_borrow().ok()?;
         let types = &run.model.models.get(self.frames.model)?.types;
-        // `import.tPerson`: the imported model's type, looked up by its own name.
+        // `import.tPerson` (or `b.c.tPerson`): an imported model's type, by its own name.
         types.is_instance(value, type_name).or_else(|| {
-            let (_, local) = type_name.split_once('.')?;
+            let (_, local) = type_name.rsplit_once('.')?;
             run.model
                 .models
                 .iter()
@@ -448,8 +448,9 @@ impl Scope for Bridge<'_, '_> {
             .frames
             .function(name)
             .or_else(|| {
-                name.split_once('.')
-                    .and_then(|(_, local)| self.frames.function(local))
+                // Through any number of imports: `b.c.Name`.
+                name.match_indices('.')
+                    .find_map(|(dot, _)| self.frames.function(&name[dot + 1..]))
             })
             .or_else(|| {
                 let run = self.run.try_borrow().ok()?;
