@@ -601,6 +601,8 @@ fn number_functions() {
         ("abs(-10)", "10"),
         ("abs(10)", "10"),
         ("abs(0)", "0"),
+        // §10.3.2.9.4: a list of one where a single value is expected is that value.
+        ("abs([-2])", "2"),
         ("modulo(12, 5)", "2"),
         ("modulo(-12, 5)", "3"),
         ("modulo(12, -5)", "-3"),

@@ -188,6 +188,13 @@ fn assorted_built_ins() {
             r#"["Saturday", "Sunday", "Monday"]"#,
         ),
         (r#"is(value2: @"2021-02-13")"#, "false"),
+        // §10.3.2.9.4: a list of one where a single value is expected is that value.
+        (r#"date(["2021-02-13"])"#, "2021-02-13"),
+        (r#"day of week([@"2021-02-13"])"#, r#""Saturday""#),
+        (
+            r#"years and months duration([@"2020-01-01"], @"2021-02-01")"#,
+            "P1Y1M",
+        ),
         (r#"is(value1: 1, value2: 1)"#, "true"),
         (r#"@"2018-10-08T00:00:00@Europe/Paris".time offset"#, "PT2H"),
         (r#"@"2018-12-08T00:00:00@Europe/Paris".time offset"#, "PT1H"),
