@@ -201,6 +201,9 @@ fn range_literals_need_ordered_endpoints_of_one_type() {
         ("[1..1]", "[1..1]"),
         ("(1..1)", "(1..1)"),
         ("5 in [1..10]", "true"),
+        // An endpoint may be any expression; inside parentheses `[` filters again.
+        ("3 in [1..(count([1, 5, 9][item > 2]) + 1)]", "true"),
+        ("[1..10[ = [1..10)", "true"),
         (r#"@"2020-01-15" in [@"2020-01-01"..@"2020-02-01"]"#, "true"),
     ]);
     check_null_with(&[
