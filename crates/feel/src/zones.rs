@@ -35,14 +35,15 @@ pub(crate) fn fixed_offset(name: &str) -> Option<i32> {
 
 /// The offset of zone `name` in seconds at the local wall-clock time `local` (seconds
 /// since 1970-01-01T00:00:00 local time); `None` for an unknown zone. A wall time that
-/// occurs twice (the hour before summer time ends) takes the earlier offset, and one
-/// that never occurs (skipped when summer time starts) the offset before the gap, as
-/// `java.time` does.
-pub(crate) fn offset_at(name: &str, local: i64) -> Option<i32> {
+/// occurs twice (the hour after summer time ends) takes the earlier offset unless
+/// `later`, and one that never occurs (skipped when summer time starts) the offset
+/// before the gap, as `java.time` does.
+pub(crate) fn offset_at(name: &str, local: i64, later: bool) -> Option<i32> {
     let zone = zone(name)?;
     let wall = Offset::UTC.to_datetime(Timestamp::from_second(local).ok()?);
     let offset = match zone.to_ambiguous_timestamp(wall).offset() {
         AmbiguousOffset::Unambiguous { offset } => offset,
+        AmbiguousOffset::Fold { after, .. } if later => after,
         AmbiguousOffset::Gap { before, .. } | AmbiguousOffset::Fold { before, .. } => before,
     };
     Some(offset.seconds())
@@ -70,7 +71,7 @@ mod tests {
 
     #[test]
     fn offsets_follow_each_year_s_rules() {
-        let paris = |y, m, d, h| offset_at("Europe/Paris", local(y, m, d, h));
+        let paris = |y, m, d, h| offset_at("Europe/Paris", local(y, m, d, h), false);
         assert_eq!(paris(2018, 10, 8, 0), Some(2 * H));
         assert_eq!(paris(2018, 2, 8, 0), Some(H));
         assert_eq!(paris(2018, 3, 25, 1), Some(H));
@@ -79,7 +80,7 @@ mod tests {
         assert_eq!(paris(1970, 7, 1, 12), Some(H));
         // During the German occupation Paris kept Central European Summer Time all year.
         assert_eq!(paris(1942, 1, 15, 12), Some(2 * H));
-        let new_york = |y, m, d, h| offset_at("America/New_York", local(y, m, d, h));
+        let new_york = |y, m, d, h| offset_at("America/New_York", local(y, m, d, h), false);
         assert_eq!(new_york(2021, 7, 1, 12), Some(-4 * H));
         assert_eq!(new_york(2021, 12, 1, 12), Some(-5 * H));
         // Before 2007 summer time began on the first Sunday of April, not in March.
@@ -87,18 +88,18 @@ mod tests {
         assert_eq!(new_york(2007, 3, 20, 12), Some(-4 * H));
         // 1974's energy crisis: summer time from January 6.
         assert_eq!(new_york(1974, 2, 1, 12), Some(-4 * H));
-        let sydney = |y, m, d, h| offset_at("Australia/Sydney", local(y, m, d, h));
+        let sydney = |y, m, d, h| offset_at("Australia/Sydney", local(y, m, d, h), false);
         assert_eq!(sydney(2021, 1, 1, 12), Some(11 * H));
         assert_eq!(sydney(2021, 7, 1, 12), Some(10 * H));
         // Moscow was three hours ahead of UTC in winter 2010, four in 2012, three since.
-        let moscow = |y, m, d, h| offset_at("Europe/Moscow", local(y, m, d, h));
+        let moscow = |y, m, d, h| offset_at("Europe/Moscow", local(y, m, d, h), false);
         assert_eq!(moscow(2010, 1, 15, 12), Some(3 * H));
         assert_eq!(moscow(2012, 1, 15, 12), Some(4 * H));
         assert_eq!(moscow(2020, 1, 15, 12), Some(3 * H));
-        assert_eq!(offset_at("Etc/GMT+5", 0), Some(-5 * H));
-        assert_eq!(offset_at("Asia/Kolkata", 0), Some(19_800));
+        assert_eq!(offset_at("Etc/GMT+5", 0, false), Some(-5 * H));
+        assert_eq!(offset_at("Asia/Kolkata", 0, false), Some(19_800));
         assert_eq!(
-            offset_at("Asia/Kathmandu", local(2020, 1, 1, 0)),
+            offset_at("Asia/Kathmandu", local(2020, 1, 1, 0), false),
             Some(20_700)
         );
     }
@@ -107,12 +108,17 @@ mod tests {
     fn ambiguous_wall_times_take_the_earlier_offset() {
         // 2018-10-28 02:30 happens twice in Paris: first at +02:00.
         assert_eq!(
-            offset_at("Europe/Paris", local(2018, 10, 28, 2) + 1800),
+            offset_at("Europe/Paris", local(2018, 10, 28, 2) + 1800, false),
             Some(2 * H)
+        );
+        // ... and the later one when asked for.
+        assert_eq!(
+            offset_at("Europe/Paris", local(2018, 10, 28, 2) + 1800, true),
+            Some(H)
         );
         // 2018-03-25 02:30 never happens: the offset before the gap.
         assert_eq!(
-            offset_at("Europe/Paris", local(2018, 3, 25, 2) + 1800),
+            offset_at("Europe/Paris", local(2018, 3, 25, 2) + 1800, true),
             Some(H)
         );
     }

@@ -37,6 +37,7 @@ enum Kind {
     Text,
     Boolean,
     Date,
+    DateTime,
     Duration,
     Numbers,
     Record,
@@ -47,6 +48,7 @@ const KINDS: &[Kind] = &[
     Kind::Text,
     Kind::Boolean,
     Kind::Date,
+    Kind::DateTime,
     Kind::Duration,
     Kind::Numbers,
     Kind::Record,
@@ -156,6 +158,11 @@ fn operation(g: &mut Gen, kind: Kind, d: u32) -> String {
             ),
             _ => format!("date({})", expr(g, Kind::Date, d)),
         },
+        Kind::DateTime => match g.below(3) {
+            0 => format!("{} + {}", expr(g, Kind::DateTime, d), day_time(g)),
+            1 => format!("{} - {}", expr(g, Kind::DateTime, d), day_time(g)),
+            _ => format!("date and time(string({}))", expr(g, Kind::DateTime, d)),
+        },
         Kind::Duration => match g.below(3) {
             0 => format!(
                 "{} + {}",
@@ -201,6 +208,14 @@ fn operation(g: &mut Gen, kind: Kind, d: u32) -> String {
     }
 }
 
+/// An exact duration of a few hours or days.
+fn day_time(g: &mut Gen) -> String {
+    match g.below(2) {
+        0 => format!("@\"PT{}H\"", g.int(0, 30)),
+        _ => format!("@\"P{}D\"", g.int(0, 3)),
+    }
+}
+
 fn literal(g: &mut Gen, kind: Kind) -> String {
     match kind {
         Kind::Number => match g.below(4) {
@@ -229,6 +244,40 @@ fn literal(g: &mut Gen, kind: Kind) -> String {
             g.int(1, 12),
             g.int(1, 28)
         ),
+        Kind::DateTime => {
+            // Often on a day a zone changes its offset, at any hour of it.
+            let day = match g.below(3) {
+                0 => format!(
+                    "{:04}-{:02}-{:02}",
+                    g.int(1950, 2050),
+                    g.int(1, 12),
+                    g.int(1, 28)
+                ),
+                _ => g
+                    .pick(&[
+                        "2018-03-25",
+                        "2018-10-28",
+                        "2021-03-14",
+                        "2021-11-07",
+                        "1996-10-27",
+                    ])
+                    .to_string(),
+            };
+            let zone = g.pick(&[
+                "Z",
+                "+05:30",
+                "@Europe/Paris",
+                "@America/New_York",
+                "@Australia/Sydney",
+                "@Asia/Kathmandu",
+                "@Europe/London",
+            ]);
+            format!(
+                "@\"{day}T{:02}:{:02}:00{zone}\"",
+                g.int(0, 23),
+                g.pick(&["00", "30", "59"]).parse::<i64>().unwrap_or(0)
+            )
+        }
         Kind::Duration => match g.below(3) {
             0 => format!("@\"P{}D\"", g.int(0, 400)),
             1 => format!("@\"PT{}H{}M\"", g.int(0, 48), g.int(0, 59)),
@@ -289,6 +338,14 @@ fn laws(kind: Kind, e: &str, value: &Value) -> Vec<String> {
             format!("date({e}.year, {e}.month, {e}.day) = {e}"),
             format!("{e} in [{e}..{e} + @\"P1D\")"),
             format!("date and time({e}, @\"00:00:00Z\") = date and time({e}, @\"01:00:00+01:00\")"),
+        ]),
+        // Exact durations move the instant, whatever the zone's offsets do meanwhile.
+        Kind::DateTime => laws.extend([
+            format!("{e} + @\"PT1H\" - {e} = @\"PT1H\""),
+            format!("{e} - @\"PT25H\" + @\"PT25H\" = {e}"),
+            format!("date and time(string({e})) = {e}"),
+            format!("date and time(date({e}), time({e})) = {e}"),
+            format!("{e} + @\"PT1S\" > {e}"),
         ]),
         Kind::Duration => laws.extend([
             format!("{e} - {e} + {e} = {e}"),

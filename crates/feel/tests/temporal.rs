@@ -141,6 +141,35 @@ fn named_time_zones_use_the_offsets_of_their_date() {
             "true",
         ),
     ]);
+    // Exact durations move the instant (10.3.2.3.6); where a wall time occurs twice, the
+    // second is written with its offset, in Java's form, and reads back as itself.
+    check(&[
+        (
+            r#"string(@"2021-11-07T01:30:00@America/New_York" + @"PT1H")"#,
+            r#""2021-11-07T01:30:00-05:00[America/New_York]""#,
+        ),
+        (
+            r#"(@"2021-11-07T01:30:00@America/New_York" + @"PT1H") - @"2021-11-07T01:30:00@America/New_York""#,
+            "PT1H",
+        ),
+        (
+            r#"date and time("2021-11-07T01:30:00-05:00[America/New_York]") = @"2021-11-07T06:30:00Z""#,
+            "true",
+        ),
+        (
+            r#"@"2021-11-07T01:30:00@America/New_York" = @"2021-11-07T05:30:00Z""#,
+            "true",
+        ),
+        // A wall time skipped when summer time starts moves forward by the gap.
+        (
+            r#"@"2021-03-14T02:30:00@America/New_York" = @"2021-03-14T07:30:00Z""#,
+            "true",
+        ),
+        (
+            r#"@"2021-03-13T12:00:00@America/New_York" + @"P1D""#,
+            "2021-03-14T13:00:00@America/New_York",
+        ),
+    ]);
     // A zone name the database does not know is not a time zone: the value is null.
     check_fails(&[
         r#"date and time("2021-01-02T10:00:00@America/Nowhere")"#,

@@ -154,6 +154,7 @@ fn time(args: &Args<'_>) -> Result<Value, Failure> {
             seconds: 0,
             nanos: 0,
             zone: Some(Zone::Offset(0)),
+            later: false,
         })),
         Value::Null => Value::Null,
         other => return Err(args.mismatch("a string, time or date and time", other)),
