@@ -48,8 +48,12 @@ pub struct ItemDefinition {
     pub name: String,
     /// The base type (`number`, `string`, another item definition's name).
     pub type_ref: Option<String>,
-    /// Unary tests restricting the values (`allowedValues`).
+    /// Unary tests restricting the values (`allowedValues`): of the whole value, or for a
+    /// collection (as models before DMN 1.5 meant them) of each item.
     pub allowed_values: Option<Text>,
+    /// DMN 1.5's `typeConstraint`: unary tests restricting the base type, so for a
+    /// collection each item.
+    pub type_constraint: Option<Text>,
     /// Fields of a structured type.
     pub components: Vec<ItemDefinition>,
     pub is_collection: bool,

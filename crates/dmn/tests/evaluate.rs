@@ -198,3 +198,48 @@ fn a_bkm_can_return_a_function_that_remembers_its_arguments() {
     assert_eq!(value("triple"), "15");
     assert_eq!(value("passed"), "14");
 }
+
+/// DMN 1.5 10.3.2.13 and 8.3.11 (boxed iterators): `some` is a disjunction and `every` a
+/// conjunction of the `satisfies` results in three-valued logic, so results that are not
+/// booleans make them null unless another result decides.
+#[test]
+fn boxed_some_and_every_are_null_when_satisfies_is_not_boolean() {
+    let boxed = |n: usize, kind: &str, domain: &str, satisfies: &str| {
+        format!(
+            r#"<decision id="d{n}" name="d{n}"><{kind} iteratorVariable="x">
+                 <in><literalExpression><text>{domain}</text></literalExpression></in>
+                 <satisfies><literalExpression><text>{satisfies}</text></literalExpression></satisfies>
+               </{kind}></decision>"#
+        )
+    };
+    let cases = [
+        ("some", "[1, 2]", "x > 1", "true"),
+        ("some", "[1, 2]", "x > 5", "false"),
+        ("some", "[1, 2]", "x", "null"),
+        ("some", "[1, null]", "x > 0", "true"),
+        ("some", "[0, null]", "x > 0", "null"),
+        ("every", "[1, 2]", "x > 0", "true"),
+        ("every", "[1, 2]", "\"yes\"", "null"),
+        ("every", "[0, null]", "x > 0", "false"),
+        ("every", "[1, null]", "x > 0", "null"),
+        ("every", "[]", "x", "true"),
+    ];
+    let decisions: String = cases
+        .iter()
+        .enumerate()
+        .map(|(n, (kind, domain, satisfies, _))| boxed(n, kind, domain, satisfies))
+        .collect();
+    let model = inline(&format!(
+        r#"<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="d" name="d" namespace="n">{decisions}</definitions>"#
+    ));
+    for (n, (kind, domain, satisfies, expected)) in cases.into_iter().enumerate() {
+        let outcome = model
+            .evaluate(&format!("d{n}"), &Context::new())
+            .expect("the decision exists");
+        assert_eq!(
+            outcome.value.to_string(),
+            expected,
+            "{kind} x in {domain} satisfies {satisfies}"
+        );
+    }
+}

@@ -478,10 +478,35 @@ impl Evaluator<'_> {
             }
             Expr::Context(entries) => self.context(entries),
             Expr::Range(interval) => {
+                let start = self.eval(&interval.start);
+                let end = self.eval(&interval.end);
+                // DMN 1.5 10.3.2.7: the endpoints are of one type, comparable, and the
+                // start is not after the end; anything else is no range.
+                if !start.is_null() && !end.is_null() {
+                    match ops::order(&start, &end) {
+                        None => {
+                            return self.fail(Failure::new(
+                                WarningKind::TypeMismatch,
+                                format!(
+                                    "a range can't go from {} to {}",
+                                    type_phrase(&start),
+                                    type_phrase(&end)
+                                ),
+                            ));
+                        }
+                        Some(std::cmp::Ordering::Greater) => {
+                            return self.fail(Failure::new(
+                                WarningKind::InvalidArgument,
+                                format!("a range can't start at {start}, after its end {end}"),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
                 let range = Value::Range(Arc::new(Range {
-                    start: self.eval(&interval.start),
+                    start,
                     start_closed: interval.start_closed,
-                    end: self.eval(&interval.end),
+                    end,
                     end_closed: interval.end_closed,
                     form: interval.form,
                 }));
@@ -866,7 +891,17 @@ impl Evaluator<'_> {
                 if !self.charge(items.len() as u64) {
                     return Value::Null;
                 }
-                Value::list(items.iter().map(|item| self.path(item, name)).collect())
+                // Over a list, a context without the entry gives null in its place
+                // (optional data), which is no mistake worth a warning.
+                Value::list(
+                    items
+                        .iter()
+                        .map(|item| match item {
+                            Value::Context(c) => c.get(name).cloned().unwrap_or(Value::Null),
+                            other => self.path(other, name),
+                        })
+                        .collect(),
+                )
             }
             other => match crate::builtins::temporal::property(other, name) {
                 Some(value) => value,
@@ -1040,20 +1075,28 @@ impl Evaluator<'_> {
         iterations: &[Iteration],
         condition: &Expr,
     ) -> Value {
-        // `some` looks for a true, `every` for a non-true; either stops at the first.
-        let wanted = quantifier == Quantifier::Some;
-        let mut found = false;
+        // DMN 1.5 10.3.2.13: `some` is the disjunction of the `satisfies` results and
+        // `every` their conjunction, in three-valued logic: one true (`some`) or false
+        // (`every`) decides and stops the search; otherwise a result that is not a boolean
+        // makes the whole null.
+        let decisive = quantifier == Quantifier::Some;
+        let mut decided = false;
+        let mut undecided = false;
         let complete = self.iterate(iterations, &mut |ev| {
-            let satisfied = ev.eval(condition) == Value::Bool(true);
-            if satisfied == wanted {
-                found = true;
+            match ev.eval(condition) {
+                Value::Bool(b) if b == decisive => decided = true,
+                Value::Bool(_) => {}
+                _ => undecided = true,
             }
-            !found
+            !decided
         });
-        if !complete && !found {
+        if decided {
+            return Value::Bool(decisive);
+        }
+        if !complete || undecided {
             return Value::Null;
         }
-        Value::Bool(if wanted { found } else { !found })
+        Value::Bool(!decisive)
     }
 
     /// `for ... return body`. The results grow in place: `partial` (the results so far,
@@ -1443,7 +1486,7 @@ fn boolean(b: Option<bool>) -> Value {
 
 /// Whether `value` is an instance of `ty` (DMN 1.5 §10.3.2.9.1); `None` for a type FEEL
 /// can't judge by itself (a DMN item definition).
-fn conforms(value: &Value, ty: &TypeSpec, scope: &dyn Scope) -> Option<bool> {
+pub(crate) fn conforms(value: &Value, ty: &TypeSpec, scope: &dyn Scope) -> Option<bool> {
     Some(match (ty, value) {
         (TypeSpec::Named(name), v) => return scope.instance_of(name, v),
         (TypeSpec::Any, Value::Null) => false,

@@ -21,12 +21,12 @@
 //!   ordering, and their null rules.
 //! - `builtins/`: one table per family of functions, one dispatcher that checks types;
 //!   `range.rs` has the range functions (`before`, `overlaps`, …), `xsd_regex.rs`
-//!   translates XML Schema regular expressions for the `regex` crate and `backtrack.rs`
-//!   runs the ones with back-references.
+//!   translates XML Schema regular expressions for `fancy-regex` (which runs
+//!   back-references).
 //! - `value.rs`: [`Value`], [`Number`] (decimal128), [`Context`], [`Range`] and
 //!   [`Function`] values, and their JSON form.
-//! - `temporal.rs`: dates, times, durations and their calendar arithmetic; `zones.rs` a
-//!   small table of named time zones with their daylight-saving rules.
+//! - `temporal.rs`: dates, times, durations and their calendar arithmetic; `zones.rs` the
+//!   IANA time-zone database's offsets for named zones.
 //! - [`random`]: the seeded generator a caller hands in for `random number()` and
 //!   `uuid()`, since evaluation draws no entropy of its own.
 //! - [`UnaryTests`]: decision-table input entries (`-`, `< 10`, `not("a", "b")`, `? > x`).
@@ -42,9 +42,8 @@
 //!
 //! Not supported (each reports itself rather than misbehaving): `now()` and `today()`
 //! without a clock, and `random number()` and `uuid()` without a source of randomness,
-//! from the [`Scope`] (the engine core has neither of its own), external functions other than a fixed set of
-//! `java.lang` methods, and named time zones outside the built-in table (they keep their
-//! name and compare by local time).
+//! from the [`Scope`] (the engine core has neither of its own), and external functions other than a fixed set of
+//! `java.lang` methods.
 
 pub mod budget;
 pub mod value;
@@ -188,6 +187,49 @@ impl UnaryTests {
     /// `< 10` and a string input. A decision table treats anything but `true` as no match.
     pub fn matches(&self, input: &Value, scope: &dyn Scope) -> Evaluation {
         eval::matches(&self.compiled, input, scope)
+    }
+}
+
+/// A FEEL type as a DMN `typeRef` or `instance of` writes it (`number`, `date and time`,
+/// `list<tItem>`, `context<a: number>`, `range<date>`, `function<T> -> T`, `Any`), for
+/// checking that a value conforms to it (DMN 1.5 10.3.2.9).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeelType(ast::TypeSpec);
+
+impl FeelType {
+    /// Reads a type; `None` for text that is not one (a qualified name such as
+    /// `imported.tType` is not: it names a type of another model).
+    pub fn parse(text: &str) -> Option<FeelType> {
+        let expression = Expression::parse(&format!("x instance of {text}")).ok()?;
+        match &*expression.compiled {
+            ast::Expr::InstanceOf(_, ty) => Some(FeelType(ty.clone())),
+            _ => None,
+        }
+    }
+
+    /// Whether `value` conforms: `Some(true)` or `Some(false)`, or `None` where the type
+    /// names something only `scope` could know and it does not. `null` conforms only to
+    /// `Null`; a list's null items and a context's null entries conform to any type.
+    pub fn conforms(&self, value: &Value, scope: &dyn Scope) -> Option<bool> {
+        eval::conforms(value, &self.0, scope)
+    }
+
+    /// Whether this is `date and time`, which a date converts to (DMN 1.5 10.3.2.9.4).
+    pub fn is_date_time(&self) -> bool {
+        self.0 == ast::TypeSpec::DateTime
+    }
+
+    /// Whether this is a list type, which a single value converts to.
+    pub fn is_list(&self) -> bool {
+        matches!(self.0, ast::TypeSpec::List(_))
+    }
+
+    /// The type of a list type's items.
+    pub fn item(&self) -> Option<FeelType> {
+        match &self.0 {
+            ast::TypeSpec::List(item) => Some(FeelType((**item).clone())),
+            _ => None,
+        }
     }
 }
 

@@ -298,7 +298,12 @@ impl<'a> Parser<'a> {
     // ---- expressions ---------------------------------------------------------------
 
     fn expr(&mut self) -> Result<Expr, ParseError> {
-        self.expr_bp(0)
+        // A nested expression (in parentheses, arguments, a list) filters with `[` even
+        // inside an interval's end, where a bare `[` closes the interval.
+        let outer = std::mem::replace(&mut self.interval_end, false);
+        let expr = self.expr_bp(0);
+        self.interval_end = outer;
+        expr
     }
 
     /// Parses an expression whose operators all bind tighter than `min`.

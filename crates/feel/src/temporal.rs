@@ -3,8 +3,9 @@
 //!
 //! Calendar conversions use the proleptic Gregorian calendar with day numbers counted from
 //! 1970-01-01 (Howard Hinnant's `days_from_civil`). Time zones: UTC offsets are exact; a
-//! named zone (`@Europe/Paris`) is kept by name and compared by local time, since Baton
-//! carries no time-zone database (`Z`, `UTC` and `Etc/UTC` count as offset zero).
+//! named zone (`@Europe/Paris`) is kept by name and takes its offset at each date from the
+//! IANA time-zone database (`zones.rs`); only a time of day in a zone whose offset changes
+//! has no offset and compares by local time.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -37,6 +38,10 @@ pub struct Time {
     pub seconds: u32,
     pub nanos: u32,
     pub zone: Option<Zone>,
+    /// In a named zone, the second of the two moments a wall time names when it occurs
+    /// twice (the hour after summer time ends: 01:30 in New York on 2021-11-07 is first
+    /// EDT, then EST); false everywhere else.
+    pub later: bool,
 }
 
 /// A date and a time of day.
@@ -163,6 +168,7 @@ impl Time {
             seconds: hour * 3600 + minute * 60 + second,
             nanos,
             zone,
+            later: false,
         })
     }
 
@@ -204,6 +210,7 @@ impl Time {
             seconds: (total / NANOS_PER_SECOND) as u32,
             nanos: (total % NANOS_PER_SECOND) as u32,
             zone: self.zone.clone(),
+            later: false,
         }
     }
 }
@@ -215,14 +222,14 @@ impl DateTime {
     }
 
     /// The offset from UTC in seconds: the written one, or a named zone's at this date
-    /// and time (when Baton's zone table knows the zone); `None` for a local date and time.
+    /// and time (from the time-zone database); `None` for a local date and time.
     pub fn offset_seconds(&self) -> Option<i32> {
         match self.time.zone.as_ref()? {
             Zone::Offset(seconds) => Some(*seconds),
             // A named zone's offset depends on the date (daylight saving time).
             Zone::Named(name) => {
                 let local = self.local_nanos().div_euclid(NANOS_PER_SECOND);
-                crate::zones::offset_at(name, i64::try_from(local).ok()?)
+                crate::zones::offset_at(name, i64::try_from(local).ok()?, self.time.later)
             }
         }
     }
@@ -242,8 +249,26 @@ impl DateTime {
                 seconds: (rest / NANOS_PER_SECOND) as u32,
                 nanos: (rest % NANOS_PER_SECOND) as u32,
                 zone,
+                later: false,
             },
         })
+    }
+
+    /// The instant `utc` (nanoseconds since the Unix epoch) as the wall clock in `zone`
+    /// shows it: a named zone at its offset at that instant, marked as the later moment
+    /// where the wall time occurs twice. `None` for a zone the database does not know.
+    fn from_utc_nanos(utc: i128, zone: Zone) -> Option<DateTime> {
+        let offset = match &zone {
+            Zone::Offset(seconds) => *seconds,
+            Zone::Named(name) => crate::zones::offset_at_instant(
+                name,
+                i64::try_from(utc.div_euclid(NANOS_PER_SECOND)).ok()?,
+            )?,
+        };
+        let mut at =
+            DateTime::from_local_nanos(utc + i128::from(offset) * NANOS_PER_SECOND, Some(zone))?;
+        at.time.later = at.offset_seconds() != Some(offset);
+        Some(at)
     }
 
     /// The instant `millis` milliseconds after the Unix epoch, in UTC: how a caller
@@ -254,37 +279,24 @@ impl DateTime {
 
     /// The instant `millis` milliseconds after the Unix epoch as the wall clock in `zone`
     /// shows it (a named zone at its offset at that instant); `None` for a named zone
-    /// Baton's zone table does not know.
+    /// the time-zone database does not know.
     pub fn from_unix_millis_in(millis: i64, zone: Zone) -> Option<DateTime> {
-        let offset = match &zone {
-            Zone::Offset(seconds) => *seconds,
-            Zone::Named(name) => crate::zones::offset_at_instant(name, millis.div_euclid(1000))?,
-        };
-        let local = i128::from(millis) * 1_000_000 + i128::from(offset) * NANOS_PER_SECOND;
-        DateTime::from_local_nanos(local, Some(zone))
+        DateTime::from_utc_nanos(i128::from(millis) * 1_000_000, zone)
     }
 
     /// The instant this date and time stands for, in milliseconds since the Unix epoch
     /// (a fraction of a millisecond dropped); `None` for a local date and time, a named
-    /// zone Baton's zone table does not know, or an instant too far out for an `i64`.
+    /// zone the time-zone database does not know, or an instant too far out for an `i64`.
     pub fn to_unix_millis(&self) -> Option<i64> {
         i64::try_from(self.utc_nanos()?.div_euclid(1_000_000)).ok()
     }
 
     /// The same instant as the wall clock in `zone` shows it (Camunda's `date and
     /// time(value, timezone)`); `None` when this one has no known offset (a local date and
-    /// time, or a named zone Baton's table does not know) or `zone` is a named zone the
-    /// table does not know.
+    /// time, or a named zone the database does not know) or `zone` is a named zone the
+    /// database does not know.
     pub fn at_zone(&self, zone: Zone) -> Option<DateTime> {
-        let utc = self.utc_nanos()?;
-        let offset = match &zone {
-            Zone::Offset(seconds) => *seconds,
-            Zone::Named(name) => crate::zones::offset_at_instant(
-                name,
-                i64::try_from(utc.div_euclid(NANOS_PER_SECOND)).ok()?,
-            )?,
-        };
-        DateTime::from_local_nanos(utc + i128::from(offset) * NANOS_PER_SECOND, Some(zone))
+        DateTime::from_utc_nanos(self.utc_nanos()?, zone)
     }
 
     /// The same date and time without its fraction of a second.
@@ -303,6 +315,7 @@ impl DateTime {
                 seconds: 0,
                 nanos: 0,
                 zone: None,
+                later: false,
             },
         }
     }
@@ -315,23 +328,21 @@ impl DateTime {
                 seconds: 0,
                 nanos: 0,
                 zone: Some(Zone::Offset(0)),
+                later: false,
             },
         }
     }
 
-    /// This date and time moved by an exact duration. In a named zone with daylight
-    /// saving time the wall clock follows the zone's offset at the result (a day after
-    /// 12:00 the day before the clocks go forward is 13:00), as `java.time` does.
+    /// This date and time moved by an exact duration. In a named zone the instant moves
+    /// and the wall clock follows the zone's offset at the result (a day after 12:00 the
+    /// day before the clocks go forward is 13:00), as `java.time` does.
     pub fn plus(&self, duration: DayTime) -> Option<DateTime> {
-        let local = self.local_nanos().checked_add(duration.0)?;
-        if let Some(Zone::Named(name)) = &self.time.zone
-            && let Some(before) = self.offset_seconds()
+        if let Some(zone @ Zone::Named(_)) = &self.time.zone
+            && let Some(utc) = self.utc_nanos()
         {
-            let shifted = |offset: i32| local + i128::from(offset - before) * NANOS_PER_SECOND;
-            let seconds = i64::try_from(local.div_euclid(NANOS_PER_SECOND)).ok()?;
-            let after = crate::zones::offset_at(name, seconds).unwrap_or(before);
-            return DateTime::from_local_nanos(shifted(after), self.time.zone.clone());
+            return DateTime::from_utc_nanos(utc.checked_add(duration.0)?, zone.clone());
         }
+        let local = self.local_nanos().checked_add(duration.0)?;
         DateTime::from_local_nanos(local, self.time.zone.clone())
     }
 
@@ -475,7 +486,17 @@ pub fn parse_date(text: &str) -> Option<Date> {
 
 /// `HH:MM:SS[.fff…][Z|±HH:MM|@Zone]`.
 pub fn parse_time(text: &str) -> Option<Time> {
-    let (clock, zone) = split_zone(text)?;
+    parse_time_written(text).map(|(time, _)| time)
+}
+
+/// A time and, for a named zone, the offset written with it (`01:30:00-05:00@Zone`,
+/// `01:30:00-05:00[Zone]`), which says which of two moments with that wall time it is.
+fn parse_time_written(text: &str) -> Option<(Time, Option<i32>)> {
+    let (clock, zone, written) = split_zone_written(text)?;
+    Some((parse_clock(clock, zone)?, written))
+}
+
+fn parse_clock(clock: &str, zone: Option<Zone>) -> Option<Time> {
     let (hms, fraction) = match clock.split_once('.') {
         Some((hms, fraction)) => (hms, Some(fraction)),
         None => (clock, None),
@@ -511,20 +532,34 @@ pub fn parse_zone(text: &str) -> Option<Zone> {
 }
 
 fn split_zone(text: &str) -> Option<(&str, Option<Zone>)> {
+    split_zone_written(text).map(|(clock, zone, _)| (clock, zone))
+}
+
+/// The clock, the zone, and for a named zone the offset written before it.
+fn split_zone_written(text: &str) -> Option<(&str, Option<Zone>, Option<i32>)> {
     // Java's form, an offset followed by the zone it belongs to
-    // (`10:00:00+01:00[Europe/Berlin]`), as Camunda reads it: the zone.
+    // (`10:00:00+01:00[Europe/Berlin]`), as Camunda reads it: the zone, the offset saying
+    // which of two moments with one wall time it is.
     if let Some((clock, name)) = text.strip_suffix(']').and_then(|t| t.split_once('[')) {
-        let (clock, _offset) = split_zone(clock)?;
-        return is_zone_name(name).then(|| (clock, Some(Zone::Named(Arc::from(name)))));
+        if !is_zone_name(name) {
+            return None;
+        }
+        let (clock, written) = match split_zone(clock)? {
+            (clock, Some(Zone::Offset(offset))) => (clock, Some(offset)),
+            (clock, None) => (clock, None),
+            (_, Some(Zone::Named(_))) => return None,
+        };
+        return Some((clock, Some(Zone::Named(Arc::from(name))), written));
     }
+    // FEEL's form has the zone alone (an offset before it is no time, TCK 1116).
     if let Some((clock, name)) = text.split_once('@') {
         if !is_zone_name(name) {
             return None;
         }
-        return Some((clock, Some(Zone::Named(Arc::from(name)))));
+        return Some((clock, Some(Zone::Named(Arc::from(name))), None));
     }
     if let Some(clock) = text.strip_suffix('Z') {
-        return Some((clock, Some(Zone::Offset(0))));
+        return Some((clock, Some(Zone::Offset(0)), None));
     }
     // An offset starts at the last sign after the seconds (`10:00:00+01:00`).
     if let Some(at) = text.rfind(['+', '-'])
@@ -541,40 +576,16 @@ fn split_zone(text: &str) -> Option<(&str, Option<Zone>)> {
             return None;
         }
         let total = i32::try_from(hours * 3600 + minutes * 60 + seconds).ok()?;
-        return Some((clock, Some(Zone::Offset(sign * total))));
+        return Some((clock, Some(Zone::Offset(sign * total)), None));
     }
-    Some((text, None))
+    Some((text, None, None))
 }
 
-/// An IANA zone name (`Europe/Paris`, `America/Argentina/Buenos_Aires`) or `UTC`/`GMT`.
-/// Without a zone database only the shape is checked: a known area and a location.
+/// An IANA zone name (`Europe/Paris`, `America/Argentina/Buenos_Aires`) or `UTC`/`GMT`
+/// that the time-zone database knows; a name it does not know makes the value invalid
+/// (DMN 1.5 10.3.4.1: an invalid argument gives null).
 fn is_zone_name(name: &str) -> bool {
-    const AREAS: &[&str] = &[
-        "Africa",
-        "America",
-        "Antarctica",
-        "Arctic",
-        "Asia",
-        "Atlantic",
-        "Australia",
-        "Europe",
-        "Indian",
-        "Pacific",
-        "Etc",
-    ];
-    if crate::zones::known(name) {
-        return true;
-    }
-    let mut parts = name.split('/');
-    let area = parts.next().unwrap_or_default();
-    let rest: Vec<&str> = parts.collect();
-    AREAS.contains(&area)
-        && !rest.is_empty()
-        && rest.iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
-        })
+    crate::zones::known(name)
 }
 
 /// `DATE'T'TIME`; a date alone is midnight.
@@ -588,10 +599,24 @@ pub fn parse_date_time(text: &str) -> Option<DateTime> {
                 time: parse_time(time)?,
             })
         }
-        Some((date, time)) => Some(DateTime {
-            date: parse_date(date)?,
-            time: parse_time(time)?,
-        }),
+        Some((date, time)) => {
+            let (time, written) = parse_time_written(time)?;
+            let mut at = DateTime {
+                date: parse_date(date)?,
+                time,
+            };
+            // An offset written with a named zone picks the moment it names, where the
+            // wall time occurs twice; any other offset is ignored, as Camunda does.
+            if let Some(written) = written
+                && at.offset_seconds() != Some(written)
+            {
+                at.time.later = true;
+                if at.offset_seconds() != Some(written) {
+                    at.time.later = false;
+                }
+            }
+            Some(at)
+        }
         None => Some(DateTime::at_midnight(parse_date(text)?)),
     }
 }
@@ -747,6 +772,20 @@ impl fmt::Display for Time {
 
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The second of two moments with one wall time: the zone's name alone reads as
+        // the first, so it is written in Java's form, with its offset
+        // (`01:30:00-05:00[America/New_York]`), which reads back as the same moment.
+        if self.time.later
+            && let Some(Zone::Named(name)) = &self.time.zone
+            && let Some(offset) = self.offset_seconds()
+        {
+            let plain = Time {
+                zone: Some(Zone::Offset(offset)),
+                later: false,
+                ..self.time.clone()
+            };
+            return write!(f, "{}T{plain}[{name}]", self.date);
+        }
         write!(f, "{}T{}", self.date, self.time)
     }
 }
@@ -887,10 +926,23 @@ mod tests {
             shown(half_past_midnight, "Europe/Berlin").as_deref(),
             Some("2026-10-25T02:30:00@Europe/Berlin")
         );
+        // The second is written with its offset, so that it reads back as itself.
         assert_eq!(
             shown(half_past_midnight + 3_600_000, "Europe/Berlin").as_deref(),
-            Some("2026-10-25T02:30:00@Europe/Berlin")
+            Some("2026-10-25T02:30:00+01:00[Europe/Berlin]")
         );
+        for text in [
+            "2026-10-25T02:30:00@Europe/Berlin",
+            "2026-10-25T02:30:00+01:00[Europe/Berlin]",
+        ] {
+            let parsed = parse_date_time(text).map(|dt| (dt.to_string(), dt.to_unix_millis()));
+            let expected = if text.contains('[') {
+                half_past_midnight + 3_600_000
+            } else {
+                half_past_midnight
+            };
+            assert_eq!(parsed, Some((text.to_string(), Some(expected))));
+        }
         assert_eq!(shown(0, "Mars/Olympus_Mons"), None);
         assert_eq!(
             DateTime::from_unix_millis_in(0, Zone::Offset(-3600)).map(|dt| dt.to_string()),

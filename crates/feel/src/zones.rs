@@ -1,286 +1,162 @@
-//! A small built-in time-zone table: the UTC offsets of the most used IANA zones, with
-//! their current daylight-saving rules, so that `@"2018-10-08T00:00:00@Europe/Paris"`
-//! equals `@"2018-10-08T00:00:00+02:00"` without a time-zone database.
-//!
-//! The rules are today's (the EU since 1996, the US since 2007 and 1987–2006, Australia
-//! and New Zealand since 2008/2007) and are applied to every year; historical changes
-//! before them are not modelled. A zone not in the table keeps its name and compares by
-//! local time, as before.
+//! Named time zones (`@"2018-10-08T00:00:00@Europe/Paris"`), from the IANA time-zone
+//! database that `jiff` embeds in the binary. The host's copy is never read, so a model
+//! evaluates the same on every machine; the database's whole history applies, so Paris
+//! in 1970 (no summer time) and New York before 2007 (April to October) are right.
 
-use crate::temporal::Date;
+use jiff::Timestamp;
+use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
 
-/// When a zone observes daylight saving time (one hour ahead of standard time).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Rule {
-    None,
-    /// European Union: last Sunday of March to last Sunday of October, 01:00 UTC.
-    Eu,
-    /// United States and Canada.
-    Us,
-    /// South-east Australia: first Sunday of October to first Sunday of April.
-    Au,
-    /// New Zealand: last Sunday of September to first Sunday of April.
-    Nz,
-}
-
-/// Standard offsets in minutes east of UTC.
-const ZONES: &[(&str, i32, Rule)] = &[
-    ("Europe/London", 0, Rule::Eu),
-    ("Europe/Dublin", 0, Rule::Eu),
-    ("Europe/Lisbon", 0, Rule::Eu),
-    ("Atlantic/Canary", 0, Rule::Eu),
-    ("Europe/Paris", 60, Rule::Eu),
-    ("Europe/Berlin", 60, Rule::Eu),
-    ("Europe/Madrid", 60, Rule::Eu),
-    ("Europe/Rome", 60, Rule::Eu),
-    ("Europe/Amsterdam", 60, Rule::Eu),
-    ("Europe/Brussels", 60, Rule::Eu),
-    ("Europe/Luxembourg", 60, Rule::Eu),
-    ("Europe/Vienna", 60, Rule::Eu),
-    ("Europe/Zurich", 60, Rule::Eu),
-    ("Europe/Stockholm", 60, Rule::Eu),
-    ("Europe/Oslo", 60, Rule::Eu),
-    ("Europe/Copenhagen", 60, Rule::Eu),
-    ("Europe/Prague", 60, Rule::Eu),
-    ("Europe/Warsaw", 60, Rule::Eu),
-    ("Europe/Budapest", 60, Rule::Eu),
-    ("Europe/Belgrade", 60, Rule::Eu),
-    ("Europe/Zagreb", 60, Rule::Eu),
-    ("Europe/Ljubljana", 60, Rule::Eu),
-    ("Europe/Bratislava", 60, Rule::Eu),
-    ("Europe/Malta", 60, Rule::Eu),
-    ("Europe/Monaco", 60, Rule::Eu),
-    ("Europe/Athens", 120, Rule::Eu),
-    ("Europe/Helsinki", 120, Rule::Eu),
-    ("Europe/Kiev", 120, Rule::Eu),
-    ("Europe/Kyiv", 120, Rule::Eu),
-    ("Europe/Bucharest", 120, Rule::Eu),
-    ("Europe/Sofia", 120, Rule::Eu),
-    ("Europe/Riga", 120, Rule::Eu),
-    ("Europe/Tallinn", 120, Rule::Eu),
-    ("Europe/Vilnius", 120, Rule::Eu),
-    ("Asia/Nicosia", 120, Rule::Eu),
-    ("Europe/Istanbul", 180, Rule::None),
-    ("Europe/Moscow", 180, Rule::None),
-    ("America/New_York", -300, Rule::Us),
-    ("America/Detroit", -300, Rule::Us),
-    ("America/Toronto", -300, Rule::Us),
-    ("America/Montreal", -300, Rule::Us),
-    ("America/Chicago", -360, Rule::Us),
-    ("America/Winnipeg", -360, Rule::Us),
-    ("America/Denver", -420, Rule::Us),
-    ("America/Edmonton", -420, Rule::Us),
-    ("America/Phoenix", -420, Rule::None),
-    ("America/Los_Angeles", -480, Rule::Us),
-    ("America/Vancouver", -480, Rule::Us),
-    ("America/Anchorage", -540, Rule::Us),
-    ("America/Halifax", -240, Rule::Us),
-    ("America/St_Johns", -210, Rule::Us),
-    ("Pacific/Honolulu", -600, Rule::None),
-    ("America/Mexico_City", -360, Rule::None),
-    ("America/Bogota", -300, Rule::None),
-    ("America/Lima", -300, Rule::None),
-    ("America/Caracas", -240, Rule::None),
-    ("America/Sao_Paulo", -180, Rule::None),
-    ("America/Argentina/Buenos_Aires", -180, Rule::None),
-    ("America/Buenos_Aires", -180, Rule::None),
-    ("Africa/Casablanca", 60, Rule::None),
-    ("Africa/Lagos", 60, Rule::None),
-    ("Africa/Algiers", 60, Rule::None),
-    ("Africa/Cairo", 120, Rule::None),
-    ("Africa/Johannesburg", 120, Rule::None),
-    ("Africa/Nairobi", 180, Rule::None),
-    ("Asia/Riyadh", 180, Rule::None),
-    ("Asia/Tehran", 210, Rule::None),
-    ("Asia/Dubai", 240, Rule::None),
-    ("Asia/Karachi", 300, Rule::None),
-    ("Asia/Kolkata", 330, Rule::None),
-    ("Asia/Calcutta", 330, Rule::None),
-    ("Asia/Kathmandu", 345, Rule::None),
-    ("Asia/Dhaka", 360, Rule::None),
-    ("Asia/Bangkok", 420, Rule::None),
-    ("Asia/Jakarta", 420, Rule::None),
-    ("Asia/Ho_Chi_Minh", 420, Rule::None),
-    ("Asia/Shanghai", 480, Rule::None),
-    ("Asia/Hong_Kong", 480, Rule::None),
-    ("Asia/Singapore", 480, Rule::None),
-    ("Asia/Taipei", 480, Rule::None),
-    ("Asia/Manila", 480, Rule::None),
-    ("Australia/Perth", 480, Rule::None),
-    ("Asia/Tokyo", 540, Rule::None),
-    ("Asia/Seoul", 540, Rule::None),
-    ("Australia/Darwin", 570, Rule::None),
-    ("Australia/Adelaide", 570, Rule::Au),
-    ("Australia/Brisbane", 600, Rule::None),
-    ("Australia/Sydney", 600, Rule::Au),
-    ("Australia/Melbourne", 600, Rule::Au),
-    ("Australia/Canberra", 600, Rule::Au),
-    ("Australia/Hobart", 600, Rule::Au),
-    ("Pacific/Auckland", 720, Rule::Nz),
-];
-
-const DAY: i64 = 86_400;
-
-/// The standard offset of `name` in seconds when it has no daylight saving time, for
-/// zones that are fixed offsets (`UTC`, `Etc/GMT+5`, `Asia/Tokyo`).
-pub(crate) fn fixed_offset(name: &str) -> Option<i32> {
+/// The zone called `name`: any IANA name or link (`Europe/Paris`, `US/Eastern`,
+/// `Etc/GMT+5`, `UTC`), plus `Z` and `UT`, which ISO 8601 and RFC 822 use for UTC.
+fn zone(name: &str) -> Option<TimeZone> {
     match name {
-        "Z" | "UTC" | "GMT" | "UT" | "Etc/UTC" | "Etc/GMT" | "Etc/UCT" | "Etc/Universal"
-        | "Etc/Zulu" | "Etc/Greenwich" | "Etc/GMT0" | "Etc/GMT+0" | "Etc/GMT-0" => {
-            return Some(0);
-        }
-        _ => {}
+        "Z" | "UT" => Some(TimeZone::UTC),
+        _ => TimeZone::get(name).ok(),
     }
-    // `Etc/GMT+5` is five hours *behind* UTC (POSIX sign convention).
-    if let Some(rest) = name.strip_prefix("Etc/GMT") {
-        let (sign, digits) = match rest.split_at_checked(1)? {
-            ("+", d) => (-1, d),
-            ("-", d) => (1, d),
-            _ => return None,
-        };
-        let hours: i32 = digits.parse().ok().filter(|h| (1..=14).contains(h))?;
-        return Some(sign * hours * 3600);
-    }
-    let (_, minutes, rule) = ZONES.iter().find(|(n, _, _)| *n == name)?;
-    (*rule == Rule::None).then_some(minutes * 60)
 }
 
-/// Whether the table knows `name`.
+/// Whether `name` is a time zone the database knows.
 pub(crate) fn known(name: &str) -> bool {
-    fixed_offset(name).is_some() || ZONES.iter().any(|(n, _, _)| *n == name)
+    zone(name).is_some()
+}
+
+/// The offset of `name` in seconds for a value that has no date (a time of day), which
+/// only a zone whose offset no longer changes has: `Asia/Tokyo` has one, `Europe/Paris`
+/// (summer time) has none. "No longer" is from 2020 on, a fixed instant, so the answer
+/// does not depend on the day the model runs.
+pub(crate) fn fixed_offset(name: &str) -> Option<i32> {
+    const SINCE: Timestamp = Timestamp::constant(1_577_836_800, 0); // 2020-01-01T00:00:00Z
+    let zone = zone(name)?;
+    if zone.following(SINCE).next().is_some() {
+        return None;
+    }
+    Some(zone.to_offset(SINCE).seconds())
 }
 
 /// The offset of zone `name` in seconds at the local wall-clock time `local` (seconds
-/// since 1970-01-01T00:00:00 local time); `None` for a zone the table does not know.
-pub(crate) fn offset_at(name: &str, local: i64) -> Option<i32> {
-    offset(name, |_| Some((local, local)))
+/// since 1970-01-01T00:00:00 local time); `None` for an unknown zone. A wall time that
+/// occurs twice (the hour after summer time ends) takes the earlier offset unless
+/// `later`, and one that never occurs (skipped when summer time starts) the offset
+/// before the gap, as `java.time` does.
+pub(crate) fn offset_at(name: &str, local: i64, later: bool) -> Option<i32> {
+    let zone = zone(name)?;
+    let wall = Offset::UTC.to_datetime(Timestamp::from_second(local).ok()?);
+    let offset = match zone.to_ambiguous_timestamp(wall).offset() {
+        AmbiguousOffset::Unambiguous { offset } => offset,
+        AmbiguousOffset::Fold { after, .. } if later => after,
+        AmbiguousOffset::Gap { before, .. } | AmbiguousOffset::Fold { before, .. } => before,
+    };
+    Some(offset.seconds())
 }
 
 /// The offset of zone `name` in seconds at the instant `utc` (seconds since the Unix
 /// epoch); unlike a wall-clock time, an instant is never ambiguous, so the second 02:30 of
 /// the night summer time ends gets the winter offset.
 pub(crate) fn offset_at_instant(name: &str, utc: i64) -> Option<i32> {
-    offset(name, |standard| {
-        let standard_time = utc.checked_add(i64::from(standard))?;
-        Some((standard_time, standard_time.checked_add(3600)?))
-    })
-}
-
-/// The offset of zone `name`, given a function from its standard offset to the time to
-/// test as it reads on a clock showing standard time and on one showing summer time (the
-/// rules name the start of summer time in the one and its end in the other).
-fn offset(name: &str, clock: impl Fn(i32) -> Option<(i64, i64)>) -> Option<i32> {
-    if let Some(fixed) = fixed_offset(name) {
-        return Some(fixed);
-    }
-    let (_, minutes, rule) = ZONES.iter().find(|(n, _, _)| *n == name)?;
-    let standard = minutes * 60;
-    // The transitions in local wall-clock time. Read at a wall time, `local` and `summer`
-    // are the same, so a wall time that occurs twice (the hour before summer time ends)
-    // takes the earlier, summer offset, as java.time does.
-    let (local, summer) = clock(standard)?;
-    let year = Date::from_days(local.div_euclid(DAY))?.year;
-    let at = |month: u8, day: u8, seconds: i64| -> Option<i64> {
-        Some(Date::new(year, month, day)?.days() * DAY + seconds)
-    };
-    const H: i64 = 3600;
-    let daylight = match rule {
-        Rule::None => false,
-        Rule::Eu => {
-            // 01:00 UTC on both days.
-            let one_utc = H + i64::from(standard);
-            local >= at(3, last_sunday(year, 3)?, one_utc)?
-                && summer < at(10, last_sunday(year, 10)?, one_utc + H)?
-        }
-        Rule::Us if year >= 2007 => {
-            local >= at(3, nth_sunday(year, 3, 2)?, 2 * H)?
-                && summer < at(11, nth_sunday(year, 11, 1)?, 2 * H)?
-        }
-        Rule::Us => {
-            local >= at(4, nth_sunday(year, 4, 1)?, 2 * H)?
-                && summer < at(10, last_sunday(year, 10)?, 2 * H)?
-        }
-        Rule::Au => {
-            local >= at(10, nth_sunday(year, 10, 1)?, 2 * H)?
-                || summer < at(4, nth_sunday(year, 4, 1)?, 3 * H)?
-        }
-        Rule::Nz => {
-            local >= at(9, last_sunday(year, 9)?, 2 * H)?
-                || summer < at(4, nth_sunday(year, 4, 1)?, 3 * H)?
-        }
-    };
-    Some(if daylight { standard + 3600 } else { standard })
-}
-
-/// The day of the month of the `n`th Sunday.
-fn nth_sunday(year: i32, month: u8, n: u8) -> Option<u8> {
-    let first = Date::new(year, month, 1)?;
-    // ISO weekday: Monday = 1 … Sunday = 7.
-    let to_sunday = (7 - first.weekday()) % 7;
-    Some(1 + to_sunday + 7 * (n - 1))
-}
-
-fn last_sunday(year: i32, month: u8) -> Option<u8> {
-    let days = crate::temporal::days_in_month(year, month);
-    let last = Date::new(year, month, days)?;
-    Some(days - last.weekday() % 7)
+    let zone = zone(name)?;
+    Some(zone.to_offset(Timestamp::from_second(utc).ok()?).seconds())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::temporal::Date;
+
+    const DAY: i64 = 86_400;
+    const H: i32 = 3600;
 
     fn local(y: i32, m: u8, d: u8, h: i64) -> i64 {
         Date::new(y, m, d).map_or(0, Date::days) * DAY + h * 3600
     }
 
     #[test]
-    fn daylight_saving_rules() {
-        assert_eq!(last_sunday(2018, 3), Some(25));
-        assert_eq!(last_sunday(2018, 10), Some(28));
-        assert_eq!(nth_sunday(2018, 3, 2), Some(11));
-        assert_eq!(nth_sunday(2018, 11, 1), Some(4));
-        let paris = |y, m, d, h| offset_at("Europe/Paris", local(y, m, d, h));
-        assert_eq!(paris(2018, 10, 8, 0), Some(7200));
-        assert_eq!(paris(2018, 2, 8, 0), Some(3600));
-        assert_eq!(paris(2018, 3, 25, 1), Some(3600));
-        assert_eq!(paris(2018, 3, 25, 3), Some(7200));
-        let new_york = |y, m, d, h| offset_at("America/New_York", local(y, m, d, h));
-        assert_eq!(new_york(2021, 7, 1, 12), Some(-4 * 3600));
-        assert_eq!(new_york(2021, 12, 1, 12), Some(-5 * 3600));
-        assert_eq!(new_york(2005, 4, 1, 12), Some(-5 * 3600));
-        let sydney = |y, m, d, h| offset_at("Australia/Sydney", local(y, m, d, h));
-        assert_eq!(sydney(2021, 1, 1, 12), Some(11 * 3600));
-        assert_eq!(sydney(2021, 7, 1, 12), Some(10 * 3600));
-        assert_eq!(offset_at("Etc/GMT+5", 0), Some(-5 * 3600));
-        assert_eq!(offset_at("Asia/Kolkata", 0), Some(19_800));
-        assert_eq!(offset_at("Mars/Olympus_Mons", 0), None);
+    fn offsets_follow_each_year_s_rules() {
+        let paris = |y, m, d, h| offset_at("Europe/Paris", local(y, m, d, h), false);
+        assert_eq!(paris(2018, 10, 8, 0), Some(2 * H));
+        assert_eq!(paris(2018, 2, 8, 0), Some(H));
+        assert_eq!(paris(2018, 3, 25, 1), Some(H));
+        assert_eq!(paris(2018, 3, 25, 3), Some(2 * H));
+        // France had no summer time from 1946 to 1975.
+        assert_eq!(paris(1970, 7, 1, 12), Some(H));
+        // During the German occupation Paris kept Central European Summer Time all year.
+        assert_eq!(paris(1942, 1, 15, 12), Some(2 * H));
+        let new_york = |y, m, d, h| offset_at("America/New_York", local(y, m, d, h), false);
+        assert_eq!(new_york(2021, 7, 1, 12), Some(-4 * H));
+        assert_eq!(new_york(2021, 12, 1, 12), Some(-5 * H));
+        // Before 2007 summer time began on the first Sunday of April, not in March.
+        assert_eq!(new_york(2005, 3, 20, 12), Some(-5 * H));
+        assert_eq!(new_york(2007, 3, 20, 12), Some(-4 * H));
+        // 1974's energy crisis: summer time from January 6.
+        assert_eq!(new_york(1974, 2, 1, 12), Some(-4 * H));
+        let sydney = |y, m, d, h| offset_at("Australia/Sydney", local(y, m, d, h), false);
+        assert_eq!(sydney(2021, 1, 1, 12), Some(11 * H));
+        assert_eq!(sydney(2021, 7, 1, 12), Some(10 * H));
+        // Moscow was three hours ahead of UTC in winter 2010, four in 2012, three since.
+        let moscow = |y, m, d, h| offset_at("Europe/Moscow", local(y, m, d, h), false);
+        assert_eq!(moscow(2010, 1, 15, 12), Some(3 * H));
+        assert_eq!(moscow(2012, 1, 15, 12), Some(4 * H));
+        assert_eq!(moscow(2020, 1, 15, 12), Some(3 * H));
+        assert_eq!(offset_at("Etc/GMT+5", 0, false), Some(-5 * H));
+        assert_eq!(offset_at("Asia/Kolkata", 0, false), Some(19_800));
+        assert_eq!(
+            offset_at("Asia/Kathmandu", local(2020, 1, 1, 0), false),
+            Some(20_700)
+        );
+    }
+
+    #[test]
+    fn ambiguous_wall_times_take_the_earlier_offset() {
+        // 2018-10-28 02:30 happens twice in Paris: first at +02:00.
+        assert_eq!(
+            offset_at("Europe/Paris", local(2018, 10, 28, 2) + 1800, false),
+            Some(2 * H)
+        );
+        // ... and the later one when asked for.
+        assert_eq!(
+            offset_at("Europe/Paris", local(2018, 10, 28, 2) + 1800, true),
+            Some(H)
+        );
+        // 2018-03-25 02:30 never happens: the offset before the gap.
+        assert_eq!(
+            offset_at("Europe/Paris", local(2018, 3, 25, 2) + 1800, true),
+            Some(H)
+        );
     }
 
     #[test]
     fn instants_are_never_ambiguous() {
-        // Summer time in Paris ends on 2018-10-28 at 01:00 UTC: 02:30 local happens at
-        // 00:30 UTC (+02:00) and again at 01:30 UTC (+01:00).
         let utc = |y, m, d, h: i64, min: i64| local(y, m, d, 0) + h * 3600 + min * 60;
         let paris = |u| offset_at_instant("Europe/Paris", u);
-        assert_eq!(paris(utc(2018, 10, 28, 0, 30)), Some(7200));
-        assert_eq!(paris(utc(2018, 10, 28, 0, 59)), Some(7200));
-        assert_eq!(paris(utc(2018, 10, 28, 1, 0)), Some(3600));
-        assert_eq!(paris(utc(2018, 10, 28, 1, 30)), Some(3600));
-        // It starts on 2018-03-25 at 01:00 UTC.
-        assert_eq!(paris(utc(2018, 3, 25, 0, 59)), Some(3600));
-        assert_eq!(paris(utc(2018, 3, 25, 1, 0)), Some(7200));
-        // New York: 2021-03-14 07:00 UTC (02:00 EST) and 2021-11-07 06:00 UTC (02:00 EDT).
+        assert_eq!(paris(utc(2018, 10, 28, 0, 59)), Some(2 * H));
+        assert_eq!(paris(utc(2018, 10, 28, 1, 0)), Some(H));
+        assert_eq!(paris(utc(2018, 3, 25, 0, 59)), Some(H));
+        assert_eq!(paris(utc(2018, 3, 25, 1, 0)), Some(2 * H));
         let new_york = |u| offset_at_instant("America/New_York", u);
-        assert_eq!(new_york(utc(2021, 3, 14, 6, 59)), Some(-5 * 3600));
-        assert_eq!(new_york(utc(2021, 3, 14, 7, 0)), Some(-4 * 3600));
-        assert_eq!(new_york(utc(2021, 11, 7, 5, 59)), Some(-4 * 3600));
-        assert_eq!(new_york(utc(2021, 11, 7, 6, 0)), Some(-5 * 3600));
-        // Sydney: summer time ends 2021-04-04 at 16:00 UTC (03:00 AEDT).
-        let sydney = |u| offset_at_instant("Australia/Sydney", u);
-        assert_eq!(sydney(utc(2021, 4, 3, 15, 59)), Some(11 * 3600));
-        assert_eq!(sydney(utc(2021, 4, 3, 16, 0)), Some(10 * 3600));
-        assert_eq!(offset_at_instant("Asia/Tokyo", 0), Some(9 * 3600));
+        assert_eq!(new_york(utc(2021, 3, 14, 6, 59)), Some(-5 * H));
+        assert_eq!(new_york(utc(2021, 3, 14, 7, 0)), Some(-4 * H));
+        assert_eq!(new_york(utc(2021, 11, 7, 5, 59)), Some(-4 * H));
+        assert_eq!(new_york(utc(2021, 11, 7, 6, 0)), Some(-5 * H));
+        assert_eq!(offset_at_instant("Asia/Tokyo", 0), Some(9 * H));
         assert_eq!(offset_at_instant("Europe/Paris", i64::MAX), None);
+    }
+
+    #[test]
+    fn every_database_name_is_known_and_no_other() {
+        for name in jiff::tz::db().available() {
+            assert!(known(name.as_str()), "{name}");
+        }
+        assert!(known("Z") && known("UTC") && known("Etc/GMT-14") && known("US/Eastern"));
+        assert!(!known("Mars/Olympus_Mons"));
+        assert!(!known("Europe/Atlantis"));
+        assert!(!known("Etc/GMT+15"));
+    }
+
+    #[test]
+    fn only_zones_without_changes_have_an_offset_without_a_date() {
+        assert_eq!(fixed_offset("Asia/Tokyo"), Some(9 * H));
+        assert_eq!(fixed_offset("UTC"), Some(0));
+        assert_eq!(fixed_offset("Etc/GMT+5"), Some(-5 * H));
+        assert_eq!(fixed_offset("Europe/Paris"), None);
+        assert_eq!(fixed_offset("Nowhere/City"), None);
     }
 }

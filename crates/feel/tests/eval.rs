@@ -324,6 +324,16 @@ fn paths() {
         ("nothing.anything", "null"),
         ("`order id`", "42"),
         ("{`a b`: 1}.`a b`", "1"),
+        // DMN 1.5 10.3.2.6: over a list, a path applies to each item, and a context that
+        // lacks the entry gives null in its place.
+        ("[{a: 1}, {b: 2}, {a: 3}].a", "[1, null, 3]"),
+        ("[{a: {b: 1}}, {a: null}, {c: 1}].a.b", "[1, null, null]"),
+        // A key written as a string literal may hold any characters (10.3.1.2 rule 59).
+        (r#"{"a-b": 1}"#, r#"{"a-b": 1}"#),
+        (r#"get value({"a-b": 1, "c d+e": 2}, "c d+e")"#, "2"),
+        (r#"get value({"": 1, "x\"y": 2}, "x\"y")"#, "2"),
+        (r#"get entries({"a+b": 1})[1].key"#, r#""a+b""#),
+        (r#"{"a-b": 1, c: get value({"x.y": 2}, "x.y")}.c"#, "2"),
     ] {
         check(expression, expected);
     }
@@ -382,6 +392,12 @@ fn filter_items_lacking_an_entry_are_skipped_with_a_note() {
     let kinds: Vec<WarningKind> = evaluation.warnings.iter().map(|w| w.kind).collect();
     assert_eq!(kinds, vec![WarningKind::NoSuchEntry]);
     assert!(!evaluation.failed());
+    // An item whose entry can't be compared is not kept either (its condition is null,
+    // not true); the filter goes on.
+    let evaluation = Expression::parse(r#"[{a: 5}, {a: "x"}, {a: 3}][item.a > 1].a"#)
+        .expect("parses")
+        .evaluate(&scope());
+    assert_eq!(evaluation.value.to_string(), "[5, 3]");
 }
 
 #[test]
@@ -396,7 +412,20 @@ fn quantifiers() {
         ("some x in [1, 2], y in [2, 3] satisfies x = y", "true"),
         ("every x in [1, 2], y in [3, 4] satisfies x < y", "true"),
         ("some i in items satisfies i.price > 15", "true"),
-        ("every x in [1, null] satisfies x > 0", "false"),
+        // DMN 1.5 10.3.2.13: `every` is a conjunction and `some` a disjunction in
+        // three-valued logic: an undecided (null) result leaves the answer null unless
+        // another result decides it.
+        ("every x in [1, null] satisfies x > 0", "null"),
+        ("every x in [0, null] satisfies x > 0", "false"),
+        ("some x in [1, null] satisfies x > 0", "true"),
+        ("some x in [0, null] satisfies x > 0", "null"),
+        // A `satisfies` that is not a boolean is no answer either.
+        ("some x in [1, 2] satisfies x", "null"),
+        ("every x in [1, 2] satisfies \"yes\"", "null"),
+        (
+            "some x in [1, 2] satisfies if x = 2 then true else x",
+            "true",
+        ),
         ("some x in nothing satisfies x > 0", "null"),
         ("some x in 5 satisfies x = 5", "true"),
     ] {
@@ -536,6 +565,25 @@ fn number_functions() {
         ("decimal(1.5, 0)", "2"),
         ("decimal(2.5, 0)", "2"),
         ("decimal(1234.5, -2)", "1200"),
+        // DMN 1.5 10.3.4.8: `decimal` rounds half to even, at any scale in
+        // -6111..6176, negative scales rounding to tens, hundreds, ...
+        ("decimal(3.5, 0)", "4"),
+        ("decimal(-2.5, 0)", "-2"),
+        ("decimal(-3.5, 0)", "-4"),
+        ("decimal(1250, -2)", "1200"),
+        ("decimal(1350, -2)", "1400"),
+        ("decimal(1, 6176)", "1"),
+        ("decimal(5, -6111)", "0"),
+        ("decimal(1e300, 2) = 1e300", "true"),
+        ("round up(1234, -2)", "1300"),
+        ("round down(1299, -2)", "1200"),
+        ("round half up(1250, -2)", "1300"),
+        ("round half down(1250, -2)", "1200"),
+        ("round half down(1251, -2)", "1300"),
+        ("floor(1299, -2)", "1200"),
+        ("ceiling(1201, -2)", "1300"),
+        ("floor(-1.567, 2)", "-1.57"),
+        ("ceiling(-1.567, 2)", "-1.56"),
         ("floor(1.5)", "1"),
         ("floor(-1.5)", "-2"),
         ("floor(-1.56, 1)", "-1.6"),
@@ -557,6 +605,8 @@ fn number_functions() {
         ("abs(-10)", "10"),
         ("abs(10)", "10"),
         ("abs(0)", "0"),
+        // §10.3.2.9.4: a list of one where a single value is expected is that value.
+        ("abs([-2])", "2"),
         ("modulo(12, 5)", "2"),
         ("modulo(-12, 5)", "3"),
         ("modulo(12, -5)", "-3"),
@@ -582,6 +632,22 @@ fn number_functions() {
     }
     check_warning("decimal(1, 1.5)", WarningKind::InvalidArgument);
     check_warning("decimal(1, 10000)", WarningKind::InvalidArgument);
+    for scale in ["6177", "-6112"] {
+        for function in [
+            "decimal",
+            "floor",
+            "ceiling",
+            "round up",
+            "round down",
+            "round half up",
+            "round half down",
+        ] {
+            check_warning(
+                &format!("{function}(1.5, {scale})"),
+                WarningKind::InvalidArgument,
+            );
+        }
+    }
     check_warning("modulo(1, 0)", WarningKind::DivisionByZero);
     check_warning("sqrt(-1)", WarningKind::InvalidArgument);
     check_warning("log(0)", WarningKind::InvalidArgument);

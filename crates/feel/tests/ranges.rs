@@ -153,20 +153,12 @@ fn unbounded_ranges_named_arguments_and_nulls() {
         ("before(range: [1..5], point: 10)", "true"),
         ("includes(range: [1..10], point: 5)", "true"),
     ]);
-    for (expression, kind) in [
+    check_null_with(&[
         (r#"before("a", 1)"#, WarningKind::InvalidArgument),
         ("before([1, 2], 1)", WarningKind::TypeMismatch),
         ("meets(1, [1..2])", WarningKind::InvalidArgument),
         ("before(x: 1, y: 2)", WarningKind::InvalidArgument),
-    ] {
-        let evaluation = Expression::parse(expression)
-            .unwrap_or_else(|e| panic!("`{expression}`: {e}"))
-            .evaluate(&EmptyScope);
-        assert!(
-            evaluation.value.is_null() && evaluation.warnings.iter().any(|w| w.kind == kind),
-            "`{expression}`: {evaluation:?}"
-        );
-    }
+    ]);
 }
 
 #[test]
@@ -183,11 +175,56 @@ fn ranges_from_text() {
         (r#"range(">= 5")"#, "(>= 5)"),
         (r#"5 in range("[1..10]")"#, "true"),
     ]);
-    for text in ["[1..x]", "1", "[1..\"a\"]", "nonsense("] {
+    // DMN 1.5 10.3.2.7: the endpoints of a range are of one comparable type and the
+    // start is not after the end, written as a literal or read by `range()`.
+    for text in [
+        "[1..x]",
+        "1",
+        "[1..\"a\"]",
+        "nonsense(",
+        "[5..1]",
+        "(\"z\"..\"a\")",
+        "[@\"2020-01-01\"..1]",
+        "[@\"2020-02-01\"..@\"2020-01-01\"]",
+    ] {
         let source = format!("range({})", serde_json::Value::String(text.into()));
         let evaluation = Expression::parse(&source)
             .unwrap_or_else(|e| panic!("`{source}`: {e}"))
             .evaluate(&EmptyScope);
         assert!(evaluation.failed(), "`{source}`: {evaluation:?}");
+    }
+}
+
+#[test]
+fn range_literals_need_ordered_endpoints_of_one_type() {
+    check(&[
+        ("[1..1]", "[1..1]"),
+        ("(1..1)", "(1..1)"),
+        ("5 in [1..10]", "true"),
+        // An endpoint may be any expression; inside parentheses `[` filters again.
+        ("3 in [1..(count([1, 5, 9][item > 2]) + 1)]", "true"),
+        ("[1..10[ = [1..10)", "true"),
+        (r#"@"2020-01-15" in [@"2020-01-01"..@"2020-02-01"]"#, "true"),
+    ]);
+    check_null_with(&[
+        ("[5..1]", WarningKind::InvalidArgument),
+        ("(10..1]", WarningKind::InvalidArgument),
+        (r#"[1.."a"]"#, WarningKind::TypeMismatch),
+        (r#"[@"2020-01-01"..@"10:00:00"]"#, WarningKind::TypeMismatch),
+        ("[true..false]", WarningKind::TypeMismatch),
+    ]);
+}
+
+/// Each expression is null with a warning of its kind.
+#[track_caller]
+fn check_null_with(cases: &[(&str, WarningKind)]) {
+    for (expression, kind) in cases {
+        let evaluation = Expression::parse(expression)
+            .unwrap_or_else(|e| panic!("`{expression}`: {e}"))
+            .evaluate(&EmptyScope);
+        assert!(
+            evaluation.value.is_null() && evaluation.warnings.iter().any(|w| w.kind == *kind),
+            "`{expression}`: {evaluation:?}"
+        );
     }
 }

@@ -100,11 +100,80 @@ fn named_time_zones_have_offsets() {
             r#"@"2021-03-27T12:00:00@Europe/Paris" + @"P1M""#,
             "2021-04-27T12:00:00@Europe/Paris",
         ),
-        // Unknown zones keep their name and compare by local time with the same zone.
+    ]);
+}
+
+/// The offsets of named zones are the IANA database's for that date (DMN 1.5 10.3.2.3.4:
+/// a date and time with an IANA zone), not today's rules applied to every year.
+#[test]
+fn named_time_zones_use_the_offsets_of_their_date() {
+    check(&[
+        // France kept standard time all summer from 1946 to 1975.
+        (r#"@"1970-07-01T12:00:00@Europe/Paris".time offset"#, "PT1H"),
         (
-            r#"@"2021-01-02T10:00:00@America/Nowhere" - @"2021-01-01T10:00:00@America/Nowhere""#,
-            "P1D",
+            r#"@"1970-07-01T12:00:00@Europe/Paris" = @"1970-07-01T11:00:00Z""#,
+            "true",
         ),
+        // Before 2007 New York's summer time began in April.
+        (
+            r#"@"2005-03-20T12:00:00@America/New_York".time offset"#,
+            "-PT5H",
+        ),
+        (
+            r#"@"2007-03-20T12:00:00@America/New_York".time offset"#,
+            "-PT4H",
+        ),
+        // Moscow moved from +03:00 to +04:00 in 2011 and back in 2014.
+        (
+            r#"@"2013-01-01T12:00:00@Europe/Moscow" - @"2015-01-01T12:00:00@Europe/Moscow""#,
+            "-P730DT1H",
+        ),
+        (
+            r#"@"2018-10-08T00:00:00@Europe/Paris".timezone"#,
+            r#""Europe/Paris""#,
+        ),
+        (
+            r#"string(@"2018-10-08T00:00:00@Europe/Paris")"#,
+            r#""2018-10-08T00:00:00@Europe/Paris""#,
+        ),
+        (
+            r#"@"2021-01-01T10:00:00@Antarctica/Troll" = @"2021-01-01T10:00:00Z""#,
+            "true",
+        ),
+    ]);
+    // Exact durations move the instant (10.3.2.3.6); where a wall time occurs twice, the
+    // second is written with its offset, in Java's form, and reads back as itself.
+    check(&[
+        (
+            r#"string(@"2021-11-07T01:30:00@America/New_York" + @"PT1H")"#,
+            r#""2021-11-07T01:30:00-05:00[America/New_York]""#,
+        ),
+        (
+            r#"(@"2021-11-07T01:30:00@America/New_York" + @"PT1H") - @"2021-11-07T01:30:00@America/New_York""#,
+            "PT1H",
+        ),
+        (
+            r#"date and time("2021-11-07T01:30:00-05:00[America/New_York]") = @"2021-11-07T06:30:00Z""#,
+            "true",
+        ),
+        (
+            r#"@"2021-11-07T01:30:00@America/New_York" = @"2021-11-07T05:30:00Z""#,
+            "true",
+        ),
+        // A wall time skipped when summer time starts moves forward by the gap.
+        (
+            r#"@"2021-03-14T02:30:00@America/New_York" = @"2021-03-14T07:30:00Z""#,
+            "true",
+        ),
+        (
+            r#"@"2021-03-13T12:00:00@America/New_York" + @"P1D""#,
+            "2021-03-14T13:00:00@America/New_York",
+        ),
+    ]);
+    // A zone name the database does not know is not a time zone: the value is null.
+    check_fails(&[
+        r#"date and time("2021-01-02T10:00:00@America/Nowhere")"#,
+        r#"time("10:00:00@Mars/Olympus_Mons")"#,
     ]);
 }
 
@@ -148,6 +217,13 @@ fn assorted_built_ins() {
             r#"["Saturday", "Sunday", "Monday"]"#,
         ),
         (r#"is(value2: @"2021-02-13")"#, "false"),
+        // §10.3.2.9.4: a list of one where a single value is expected is that value.
+        (r#"date(["2021-02-13"])"#, "2021-02-13"),
+        (r#"day of week([@"2021-02-13"])"#, r#""Saturday""#),
+        (
+            r#"years and months duration([@"2020-01-01"], @"2021-02-01")"#,
+            "P1Y1M",
+        ),
         (r#"is(value1: 1, value2: 1)"#, "true"),
         (r#"@"2018-10-08T00:00:00@Europe/Paris".time offset"#, "PT2H"),
         (r#"@"2018-12-08T00:00:00@Europe/Paris".time offset"#, "PT1H"),

@@ -311,19 +311,10 @@ impl Interval {
 }
 
 /// The instant of a wall-clock date and time in its zone. A time skipped when summer time
-/// starts (02:30 on that night in Berlin) moves forward by the gap, as in java.time.
+/// starts (02:30 on that night in Berlin) moves forward by the gap, as in java.time: the
+/// zone's offset before the gap applies to it.
 fn wall_to_instant(date_time: &DateTime) -> Option<i64> {
-    let guess = date_time.to_unix_millis()?;
-    let zone = date_time.time.zone.clone()?;
-    let back = DateTime::from_unix_millis_in(guess, zone)?;
-    let wall = |dt: &DateTime| -> Option<i64> {
-        dt.date
-            .days()
-            .checked_mul(86_400_000)?
-            .checked_add(i64::from(dt.time.seconds) * 1000)?
-            .checked_add(i64::from(dt.time.nanos / 1_000_000))
-    };
-    guess.checked_add(wall(date_time)?.checked_sub(wall(&back)?)?)
+    date_time.to_unix_millis()
 }
 
 impl fmt::Display for Interval {

@@ -312,10 +312,27 @@ fn evaluate_boxed(run: &mut Run<'_>, at: Ref, expr: &Compiled, frames: &mut Fram
                 results.push(evaluate(run, at, body, frames));
                 frames.pop();
             }
-            match kind {
-                IteratorKind::For => Value::list(results),
-                IteratorKind::Some => Value::Bool(results.iter().any(|r| *r == Value::Bool(true))),
-                IteratorKind::Every => Value::Bool(results.iter().all(|r| *r == Value::Bool(true))),
+            let decisive = match kind {
+                IteratorKind::For => return Value::list(results),
+                IteratorKind::Some => true,
+                IteratorKind::Every => false,
+            };
+            // DMN 1.5 10.3.2.13: a disjunction (`some`) or conjunction (`every`) in
+            // three-valued logic, so a `satisfies` that is not a boolean makes it null
+            // unless another result already decides it.
+            if results.contains(&Value::Bool(decisive)) {
+                return Value::Bool(decisive);
+            }
+            match results.iter().find(|r| !matches!(r, Value::Bool(_))) {
+                None => Value::Bool(!decisive),
+                Some(Value::Null) => Value::Null,
+                Some(other) => {
+                    run.warn(format!(
+                        "{}: a 'satisfies' condition must be true or false, got {other}",
+                        run.decision_name(at)
+                    ));
+                    Value::Null
+                }
             }
         }
         Compiled::Table(compiled) => table::evaluate(run, at, compiled, frames),
@@ -414,9 +431,9 @@ impl Scope for Bridge<'_, '_> {
     fn instance_of(&self, type_name: &str, value: &Value) -> Option<bool> {
         let run = self.run.try_borrow().ok()?;
         let types = &run.model.models.get(self.frames.model)?.types;
-        // `import.tPerson`: the imported model's type, looked up by its own name.
+        // `import.tPerson` (or `b.c.tPerson`): an imported model's type, by its own name.
         types.is_instance(value, type_name).or_else(|| {
-            let (_, local) = type_name.split_once('.')?;
+            let (_, local) = type_name.rsplit_once('.')?;
             run.model
                 .models
                 .iter()
@@ -431,8 +448,9 @@ impl Scope for Bridge<'_, '_> {
             .frames
             .function(name)
             .or_else(|| {
-                name.split_once('.')
-                    .and_then(|(_, local)| self.frames.function(local))
+                // Through any number of imports: `b.c.Name`.
+                name.match_indices('.')
+                    .find_map(|(dot, _)| self.frames.function(&name[dot + 1..]))
             })
             .or_else(|| {
                 let run = self.run.try_borrow().ok()?;
@@ -523,7 +541,18 @@ fn call(
         functions.push(function.clone());
         Frames::new(parameters, functions, function.model)
     };
-    evaluate(run, at, body, &mut inner)
+    let value = evaluate(run, at, body, &mut inner);
+    match &function.definition.output_type {
+        Some(output) => {
+            let what = format!(
+                "{}: the result of '{}'",
+                run.decision_name(at),
+                function.name
+            );
+            run.coerce(function.model, value, Some(output), &what)
+        }
+        None => value,
+    }
 }
 
 fn is_bkm(run: &Run<'_>, function: &Function) -> bool {

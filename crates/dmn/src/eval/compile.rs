@@ -44,6 +44,8 @@ pub(crate) struct CompiledFunction {
     pub parameters: Vec<Arc<str>>,
     /// Each parameter's declared type; arguments are coerced to it.
     pub parameter_types: Vec<Option<String>>,
+    /// The declared type of the result (a BKM's); the result is coerced to it.
+    pub output_type: Option<String>,
     pub body: Option<Compiled>,
     /// FEEL, or Java (the body is a context naming a static method), or PMML.
     pub kind: crate::model::FunctionKind,
@@ -205,6 +207,7 @@ impl Compiler<'_> {
                 .iter()
                 .map(|p| p.type_ref.clone())
                 .collect(),
+            output_type: None,
             body: function.body.as_ref().map(|body| self.expression(body)),
             kind: function.kind,
         })

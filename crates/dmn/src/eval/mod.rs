@@ -141,6 +141,11 @@ struct Model {
 #[derive(Debug)]
 pub struct DecisionModel {
     models: Vec<Model>,
+    /// `paths[from][to]`: the import names that qualify model `to`'s elements in model
+    /// `from` (DMN 1.5 §6.3.3), one per import followed, so an input data of a model
+    /// imported by an import is `b.c.name`; `None` where `from` does not import `to`,
+    /// even indirectly.
+    paths: Vec<Vec<Option<Vec<Arc<str>>>>>,
     /// The budget of one evaluation.
     limits: Limits,
     /// Problems found while compiling (FEEL syntax, unresolved references); evaluation
@@ -225,6 +230,7 @@ impl DecisionModel {
                     logic,
                 });
             }
+            let types = Types::new(&defs.item_definitions);
             let mut bkms = Vec::new();
             for b in &defs.bkms {
                 let mut compiler = Compiler {
@@ -232,7 +238,21 @@ impl DecisionModel {
                     element: b.id.clone(),
                     names: &names,
                 };
-                let function = b.logic.as_ref().map(|f| compiler.function(f));
+                let function = b.logic.as_ref().map(|f| {
+                    let mut function = compiler.function(f);
+                    // The BKM's variable types its result: a function type's output type,
+                    // or the result's type itself.
+                    let output = b.variable.type_ref.as_deref().and_then(|t| {
+                        types
+                            .function_output(t)
+                            .unwrap_or(Some(t))
+                            .map(str::to_string)
+                    });
+                    if let Some(compiled) = Arc::get_mut(&mut function) {
+                        compiled.output_type = output;
+                    }
+                    function
+                });
                 bkms.push(Bkm {
                     name: Arc::from(b.variable.name.as_str()),
                     function,
@@ -258,7 +278,7 @@ impl DecisionModel {
             }
             models.push(Model {
                 name: defs.name.clone(),
-                types: Types::new(&defs.item_definitions),
+                types,
                 decisions,
                 inputs: defs
                     .input_data
@@ -274,6 +294,7 @@ impl DecisionModel {
         }
         DecisionModel {
             models,
+            paths: import_paths(files),
             limits: Limits::default(),
             diagnostics,
         }
@@ -381,9 +402,77 @@ impl DecisionModel {
         }))
     }
 
+    /// Where a `typeRef` written in model `from` is defined: `b.c.tPerson` is `tPerson`
+    /// of the model reached through imports `b` then `c` (§6.3.3); any other name is
+    /// `from`'s own.
+    fn imported_type<'t>(&self, from: usize, type_ref: &'t str) -> (usize, &'t str) {
+        if let Some((prefix, local)) = type_ref.rsplit_once('.') {
+            for (to, path) in self.paths[from].iter().enumerate() {
+                if let Some(path) = path
+                    && !path.is_empty()
+                    && path.join(".") == prefix
+                {
+                    return (to, local);
+                }
+            }
+        }
+        (from, type_ref)
+    }
+
     fn decision(&self, (model, index): Ref) -> &Decision {
         &self.models[model].decisions[index]
     }
+}
+
+/// For every pair of models, the chain of import names from one to the other, by a
+/// breadth-first walk of the imports (the shortest chain where there are several).
+fn import_paths(files: &[Definitions]) -> Vec<Vec<Option<Vec<Arc<str>>>>> {
+    let imports: Vec<Vec<(Arc<str>, usize)>> = files
+        .iter()
+        .map(|defs| {
+            defs.imports
+                .iter()
+                .filter_map(|import| {
+                    let to = files.iter().position(|d| d.namespace == import.namespace)?;
+                    Some((Arc::from(import.name.as_str()), to))
+                })
+                .collect()
+        })
+        .collect();
+    (0..files.len())
+        .map(|from| {
+            let mut paths: Vec<Option<Vec<Arc<str>>>> = vec![None; files.len()];
+            paths[from] = Some(Vec::new());
+            let mut queue = std::collections::VecDeque::from([from]);
+            while let Some(at) = queue.pop_front() {
+                let here = paths[at].clone().unwrap_or_default();
+                for (name, to) in &imports[at] {
+                    if paths[*to].is_none() {
+                        let mut path = here.clone();
+                        path.push(Arc::clone(name));
+                        paths[*to] = Some(path);
+                        queue.push_back(*to);
+                    }
+                }
+            }
+            paths
+        })
+        .collect()
+}
+
+/// Puts `value` in `scope` under `name` inside the nested contexts `path` names
+/// (`b.c.name`), keeping what those contexts hold already.
+fn bind(scope: &mut Context, path: &[Arc<str>], name: Arc<str>, value: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        scope.insert(name, value);
+        return;
+    };
+    let mut inner = match scope.get(first) {
+        Some(Value::Context(c)) => (**c).clone(),
+        _ => Context::new(),
+    };
+    bind(&mut inner, rest, name, value);
+    scope.insert(Arc::clone(first), Value::context(inner));
 }
 
 #[derive(Clone, Copy)]
@@ -489,14 +578,14 @@ impl<'m> Run<'m> {
         // Every given input is visible, as in Camunda where decisions read the process
         // variables; declared input data are coerced to their types on top.
         let mut scope = self.inputs.clone();
-        let inputs: Vec<(Arc<str>, Value)> = decision
+        let inputs: Vec<(usize, Arc<str>, Value)> = decision
             .inputs
             .iter()
             .map(|&(m, i)| {
                 let input = &model.models[m].inputs[i];
-                let value = self.inputs.get(&input.name).cloned().unwrap_or(Value::Null);
+                let value = self.input_value(m, &input.name);
                 let value = self.coerce(m, value, input.type_ref.as_deref(), &input.name);
-                (input.name.clone(), value)
+                (m, input.name.clone(), value)
             })
             .collect();
         let required: Vec<(Ref, Value)> = decision
@@ -514,11 +603,14 @@ impl<'m> Run<'m> {
                 scope.insert(model.decision(*r).id.clone(), value.clone());
             }
         }
-        for (name, value) in inputs {
-            scope.insert(name, value);
+        // Elements of other models are qualified by the imports that lead to them
+        // (§6.3.3); by their own names too where nothing else is, as before imports
+        // nested.
+        for (m, name, value) in inputs {
+            self.bind_from(&mut scope, at.0, m, name, value);
         }
         for (r, value) in required {
-            scope.insert(model.decision(r).name.clone(), value);
+            self.bind_from(&mut scope, at.0, r.0, model.decision(r).name.clone(), value);
         }
         let functions = self.functions(&decision.knowledge);
         let value = match &decision.logic {
@@ -538,6 +630,38 @@ impl<'m> Run<'m> {
         self.active.pop();
         self.memo.insert(at, value.clone());
         value
+    }
+
+    /// The value given for input data `name` of model `m`: under the import names that
+    /// qualify it from the main model (`b.c.name`), else under its own name.
+    fn input_value(&self, m: usize, name: &str) -> Value {
+        let qualified = self.model.paths[0][m].as_deref().and_then(|path| {
+            let mut context: &Context = self.inputs;
+            for step in path {
+                match context.get(step) {
+                    Some(Value::Context(inner)) => context = inner,
+                    _ => return None,
+                }
+            }
+            context.get(name)
+        });
+        qualified
+            .or_else(|| self.inputs.get(name))
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    /// Binds an element of model `from` in the scope of a decision of model `to`.
+    fn bind_from(&self, scope: &mut Context, to: usize, from: usize, name: Arc<str>, value: Value) {
+        match self.model.paths[to][from].as_deref() {
+            Some([]) | None => scope.insert(name, value),
+            Some(path) => {
+                if scope.get(&name).is_none() {
+                    scope.insert(Arc::clone(&name), value.clone());
+                }
+                bind(scope, path, name, value);
+            }
+        }
     }
 
     /// The business knowledge models visible through `knowledge`, by name.
@@ -575,6 +699,7 @@ impl<'m> Run<'m> {
                         definition: Arc::new(CompiledFunction {
                             parameter_types: vec![None; parameters.len()],
                             parameters,
+                            output_type: None,
                             body: None,
                             kind: crate::model::FunctionKind::Feel,
                         }),
@@ -607,11 +732,19 @@ impl<'m> Run<'m> {
     fn service_outputs(&mut self, service: &Service, arguments: &Context) -> Value {
         let model = self.model;
         // Input decisions are parameters: their values are given, not evaluated.
+        // An argument of the wrong type is null (with a warning), as any value that does
+        // not conform to its decision's type; input data are coerced when read.
         for &input in &service.input_decisions {
+            let decision = model.decision(input);
             let value = arguments
-                .get(&model.decision(input).name)
+                .get(&decision.name)
                 .cloned()
                 .unwrap_or(Value::Null);
+            let what = format!(
+                "decision service '{}' argument '{}'",
+                service.name, decision.name
+            );
+            let value = self.coerce(input.0, value, decision.type_ref.as_deref(), &what);
             self.memo.insert(input, value);
         }
         if let [only] = service.outputs.as_slice() {
@@ -640,6 +773,13 @@ impl<'m> Run<'m> {
     }
 
     fn coerce(&mut self, model: usize, value: Value, type_ref: Option<&str>, what: &str) -> Value {
+        let (model, type_ref) = match type_ref {
+            Some(t) => {
+                let (m, local) = self.model.imported_type(model, t);
+                (m, Some(local))
+            }
+            None => (model, None),
+        };
         match self.model.models[model].types.coerce(value, type_ref) {
             Ok(value) => value,
             Err(message) => {

@@ -255,6 +255,9 @@ fn item_definition(r: &mut Reader, el: &Element) -> ItemDefinition {
         allowed_values: r
             .child(el, "allowedValues")
             .and_then(|a| r.text_of(a, "text")),
+        type_constraint: r
+            .child(el, "typeConstraint")
+            .and_then(|a| r.text_of(a, "text")),
         components,
         is_collection: el.attr("isCollection") == Some("true"),
         function,

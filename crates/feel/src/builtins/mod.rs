@@ -11,7 +11,6 @@
 //! the wrong type makes it null with a [`WarningKind::TypeMismatch`] naming the function,
 //! the parameter and both types.
 
-mod backtrack;
 mod base64;
 mod boolean;
 pub(crate) mod context;
@@ -91,6 +90,9 @@ pub(crate) fn lookup(name: &str) -> Option<&'static Builtin> {
 pub(crate) enum Ty {
     /// Anything, null included (the function handles null itself).
     Any,
+    /// One value of any kind but a list (the function checks which kinds, and handles
+    /// null): a list of one is its item, as for the typed parameters (§10.3.2.9.4).
+    Single,
     Bool,
     Num,
     Str,
@@ -108,12 +110,13 @@ impl Ty {
                 | (Ty::Str, Value::String(_))
                 | (Ty::List, Value::List(_))
                 | (Ty::Ctx, Value::Context(_))
-        )
+        ) || (self == Ty::Single && !matches!(value, Value::List(_)))
     }
 
     fn phrase(self) -> &'static str {
         match self {
             Ty::Any => "a value",
+            Ty::Single => "a single value",
             Ty::Bool => "a boolean",
             Ty::Num => "a number",
             Ty::Str => "a string",

@@ -18,7 +18,7 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     Builtin::new("round down", NUMBER_SCALE, 1, round_down),
     Builtin::new("round half up", NUMBER_SCALE, 1, round_half_up),
     Builtin::new("round half down", NUMBER_SCALE, 1, round_half_down),
-    Builtin::new("abs", &[("n", Ty::Any)], 1, abs),
+    Builtin::new("abs", &[("n", Ty::Single)], 1, abs),
     Builtin::new(
         "modulo",
         &[("dividend", Ty::Num), ("divisor", Ty::Num)],

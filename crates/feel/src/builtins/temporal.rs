@@ -24,41 +24,41 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     },
     Builtin::new(
         "date",
-        &[("from", Ty::Any), ("month", Ty::Num), ("day", Ty::Num)],
+        &[("from", Ty::Single), ("month", Ty::Num), ("day", Ty::Num)],
         1,
         date,
     ),
     Builtin::new(
         "time",
         &[
-            ("from", Ty::Any),
+            ("from", Ty::Single),
             ("minute", Ty::Num),
             ("second", Ty::Num),
-            ("offset", Ty::Any),
+            ("offset", Ty::Single),
         ],
         1,
         time,
     ),
     Builtin::new(
         "date and time",
-        &[("from", Ty::Any), ("time", Ty::Any)],
+        &[("from", Ty::Single), ("time", Ty::Single)],
         1,
         date_and_time,
     ),
     Builtin::new("duration", &[("from", Ty::Str)], 1, duration),
     Builtin::new(
         "years and months duration",
-        &[("from", Ty::Any), ("to", Ty::Any)],
+        &[("from", Ty::Single), ("to", Ty::Single)],
         2,
         years_and_months,
     ),
-    Builtin::new("day of year", &[("date", Ty::Any)], 1, day_of_year),
-    Builtin::new("day of week", &[("date", Ty::Any)], 1, day_of_week),
-    Builtin::new("month of year", &[("date", Ty::Any)], 1, month_of_year),
-    Builtin::new("week of year", &[("date", Ty::Any)], 1, week_of_year),
+    Builtin::new("day of year", &[("date", Ty::Single)], 1, day_of_year),
+    Builtin::new("day of week", &[("date", Ty::Single)], 1, day_of_week),
+    Builtin::new("month of year", &[("date", Ty::Single)], 1, month_of_year),
+    Builtin::new("week of year", &[("date", Ty::Single)], 1, week_of_year),
     Builtin::new(
         "last day of month",
-        &[("date", Ty::Any)],
+        &[("date", Ty::Single)],
         1,
         last_day_of_month,
     ),
@@ -154,6 +154,7 @@ fn time(args: &Args<'_>) -> Result<Value, Failure> {
             seconds: 0,
             nanos: 0,
             zone: Some(Zone::Offset(0)),
+            later: false,
         })),
         Value::Null => Value::Null,
         other => return Err(args.mismatch("a string, time or date and time", other)),
@@ -213,7 +214,7 @@ fn in_zone(args: &Args<'_>, zone: &str) -> Result<Value, Failure> {
         .map(|dt| Value::DateTime(Arc::new(dt)))
         .ok_or_else(|| {
             args.invalid(format!(
-                "can't convert {from} to '{zone}': Baton's time zone table does not know the zone"
+                "can't convert {from} to '{zone}': the time-zone database does not know the zone"
             ))
         })
 }

@@ -1,16 +1,17 @@
 //! XML Schema / XPath regular expressions (what FEEL's `matches`, `replace` and `split`
-//! take) translated into the `regex` crate's syntax, and a small cache of compiled ones.
+//! take, DMN 1.5 10.3.4.3) translated into `fancy-regex` syntax, and a small cache of
+//! compiled ones. `fancy-regex` runs back-references (`(a)\1`) by backtracking, bounded
+//! by its backtrack limit, and hands everything else to the `regex` crate.
 //!
 //! What differs and is translated: `.` excludes `\n` and `\r` unless the `s` flag is set;
 //! character-class subtraction `[a-z-[aeiou]]` becomes `[a-z--[aeiou]]`; the `x` flag
 //! removes whitespace outside character classes before anything else (so `\ s` is `\s`);
-//! Unicode block escapes `\p{IsBasicLatin}` become ranges. Patterns with back-references
-//! (`\1`), which the `regex` crate lacks, run on the matcher in `backtrack.rs`.
+//! Unicode block escapes `\p{IsBasicLatin}` become ranges; the XML escapes `\i` and `\c`
+//! (name start and name characters) become their classes; `\s` and `\w` get XML Schema's
+//! narrower meanings (four spaces; everything but punctuation, separators and others).
 
 use std::cell::RefCell;
 use std::sync::Arc;
-
-use super::backtrack::Program;
 
 /// Unicode blocks by their XML Schema names (the common ones).
 const BLOCKS: &[(&str, &str)] = &[
@@ -78,87 +79,36 @@ impl Flags {
 /// A compiled pattern with the text and flags it was compiled from.
 type Cached = (Box<str>, Flags, Arc<Pattern>);
 
-/// A compiled pattern: by the `regex` crate, or by the backtracking matcher when it has
-/// back-references.
+/// A compiled pattern.
 #[derive(Debug)]
-pub(crate) enum Pattern {
-    Fast(regex::Regex),
-    Backtracking(Program),
-}
+pub(crate) struct Pattern(fancy_regex::Regex);
 
 /// The spans of one match's groups, in bytes: `[0]` is the whole match.
 pub(crate) type Groups = Vec<Option<(usize, usize)>>;
 
 impl Pattern {
     pub(crate) fn is_match(&self, text: &str) -> Result<bool, String> {
-        match self {
-            Pattern::Fast(regex) => Ok(regex.is_match(text)),
-            Pattern::Backtracking(program) => {
-                let chars: Vec<char> = text.chars().collect();
-                Ok(program.find(&chars, 0)?.is_some())
-            }
-        }
+        self.0.is_match(text).map_err(|e| e.to_string())
     }
 
     /// Every non-overlapping match, left to right, with its groups.
     pub(crate) fn find_all(&self, text: &str) -> Result<Vec<Groups>, String> {
-        match self {
-            Pattern::Fast(regex) => Ok(regex
-                .captures_iter(text)
-                .map(|c| c.iter().map(|g| g.map(|g| (g.start(), g.end()))).collect())
-                .collect()),
-            Pattern::Backtracking(program) => {
-                let chars: Vec<char> = text.chars().collect();
-                // Character index to byte offset.
-                let mut bytes: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-                bytes.push(text.len());
-                let mut found = Vec::new();
-                let mut from = 0;
-                while from <= chars.len() {
-                    let Some(spans) = program.find(&chars, from)? else {
-                        break;
-                    };
-                    let (start, end) = spans[0].unwrap_or((from, from));
-                    found.push(
-                        spans
-                            .iter()
-                            .map(|s| s.map(|(a, b)| (bytes[a], bytes[b])))
-                            .collect(),
-                    );
-                    from = if end > start { end } else { end + 1 };
-                }
-                Ok(found)
-            }
-        }
+        self.0
+            .captures_iter(text)
+            .map(|captures| {
+                let captures = captures.map_err(|e| e.to_string())?;
+                Ok(captures
+                    .iter()
+                    .map(|g| g.map(|g| (g.start(), g.end())))
+                    .collect())
+            })
+            .collect()
     }
 
     /// How many capturing groups the pattern has.
     pub(crate) fn groups(&self) -> usize {
-        match self {
-            Pattern::Fast(regex) => regex.captures_len().saturating_sub(1),
-            Pattern::Backtracking(program) => program.groups(),
-        }
+        self.0.captures_len().saturating_sub(1)
     }
-}
-
-/// Whether the pattern has a back-reference (`\1`) outside character classes.
-fn has_back_reference(pattern: &str) -> bool {
-    let mut depth = 0usize;
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                let escaped = chars.next();
-                if depth == 0 && escaped.is_some_and(|d| ('1'..='9').contains(&d)) {
-                    return true;
-                }
-            }
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    false
 }
 
 /// Compiles `pattern`, reusing a recent compilation of the same pattern and flags.
@@ -178,27 +128,18 @@ pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Arc<Pattern>, Strin
     if let Some(regex) = hit {
         return Ok(regex);
     }
-    let regex = if !flags.literal && has_back_reference(pattern) {
-        let stripped = if flags.extended {
-            strip_whitespace(pattern)
-        } else {
-            pattern.to_string()
-        };
-        Pattern::Backtracking(Program::compile(&stripped, flags)?)
+    let source = if flags.literal {
+        regex::escape(pattern)
     } else {
-        let source = if flags.literal {
-            regex::escape(pattern)
-        } else {
-            translate(pattern, flags)?
-        };
-        let regex = regex::RegexBuilder::new(&source)
-            .dot_matches_new_line(flags.dot_all)
-            .multi_line(flags.multi_line)
-            .case_insensitive(flags.case_insensitive)
-            .build()
-            .map_err(|e| e.to_string())?;
-        Pattern::Fast(regex)
+        translate(pattern, flags)?
     };
+    let regex = fancy_regex::RegexBuilder::new(&source)
+        .dot_matches_new_line(flags.dot_all)
+        .multi_line(flags.multi_line)
+        .case_insensitive(flags.case_insensitive)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let regex = Pattern(regex);
     let regex = Arc::new(regex);
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
@@ -243,7 +184,7 @@ fn strip_whitespace(pattern: &str) -> String {
     out
 }
 
-/// The XML Schema pattern in the `regex` crate's syntax.
+/// The XML Schema pattern in `fancy-regex` syntax.
 pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
     let stripped;
     let pattern = if flags.extended {
@@ -255,6 +196,10 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::with_capacity(pattern.len() + 8);
     let mut depth = 0usize;
+    // Capturing groups: how many opened, and which are still open (a back-reference may
+    // only name a group closed before it, XPath 3.1 5.6.1).
+    let mut opened = 0usize;
+    let mut open: Vec<Option<usize>> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -263,6 +208,27 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
                 let Some(&next) = chars.get(i + 1) else {
                     return Err("the pattern ends with '\\'".to_string());
                 };
+                if depth == 0 && next.is_ascii_digit() && next != '0' {
+                    // As many digits as still name a closed group (`\10` is group 10 only
+                    // when there are ten).
+                    let closed = |g: usize| g <= opened && !open.contains(&Some(g));
+                    let mut group = 0usize;
+                    let mut j = i + 1;
+                    while let Some(d) = chars.get(j).and_then(|c| c.to_digit(10)) {
+                        let longer = group * 10 + d as usize;
+                        if group > 0 && !closed(longer) {
+                            break;
+                        }
+                        group = longer;
+                        j += 1;
+                    }
+                    if !closed(group) {
+                        return Err(format!("\\{group} refers to no group closed before it"));
+                    }
+                    out.push_str(&format!("(?:\\{group})"));
+                    i = j;
+                    continue;
+                }
                 if (next == 'p' || next == 'P') && chars.get(i + 2) == Some(&'{') {
                     let close = chars[i + 3..]
                         .iter()
@@ -308,8 +274,11 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
                     }
                     continue;
                 }
-                if next.is_ascii_digit() && next != '0' && depth == 0 {
-                    return Err("back-references (\\1) are not supported".to_string());
+                if let Some(class) = xml_class(next) {
+                    // Inside a class a nested class is a union member.
+                    out.push_str(class);
+                    i += 2;
+                    continue;
                 }
                 out.push('\\');
                 out.push(next);
@@ -329,6 +298,18 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
                 depth -= 1;
                 out.push(']');
             }
+            '(' if depth == 0 => {
+                let capturing = chars.get(i + 1) != Some(&'?');
+                if capturing {
+                    opened += 1;
+                }
+                open.push(capturing.then_some(opened));
+                out.push('(');
+            }
+            ')' if depth == 0 => {
+                open.pop();
+                out.push(')');
+            }
             // Class subtraction: `[a-z-[aeiou]]`.
             '-' if depth > 0 && chars.get(i + 1) == Some(&'[') => {
                 out.push_str("--");
@@ -344,6 +325,32 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
         i += 1;
     }
     Ok(out)
+}
+
+/// XML Schema's class escapes whose meaning differs from the `regex` crate's, as classes
+/// (XML Schema 2 appendix F.1.1: `\s` is only space, tab, newline and carriage return,
+/// `\w` all but punctuation, separators and other characters, `\i` and `\c` the XML 1.0
+/// name start and name characters).
+fn xml_class(escape: char) -> Option<&'static str> {
+    Some(match escape {
+        's' => r"[\x{20}\t\n\r]",
+        'S' => r"[^\x{20}\t\n\r]",
+        'w' => r"[^\p{P}\p{Z}\p{C}]",
+        'W' => r"[\p{P}\p{Z}\p{C}]",
+        'i' => {
+            r"[:A-Z_a-z\x{C0}-\x{D6}\x{D8}-\x{F6}\x{F8}-\x{2FF}\x{370}-\x{37D}\x{37F}-\x{1FFF}\x{200C}-\x{200D}\x{2070}-\x{218F}\x{2C00}-\x{2FEF}\x{3001}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFFD}\x{10000}-\x{EFFFF}]"
+        }
+        'I' => {
+            r"[^:A-Z_a-z\x{C0}-\x{D6}\x{D8}-\x{F6}\x{F8}-\x{2FF}\x{370}-\x{37D}\x{37F}-\x{1FFF}\x{200C}-\x{200D}\x{2070}-\x{218F}\x{2C00}-\x{2FEF}\x{3001}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFFD}\x{10000}-\x{EFFFF}]"
+        }
+        'c' => {
+            r"[:A-Z_a-z\x{C0}-\x{D6}\x{D8}-\x{F6}\x{F8}-\x{2FF}\x{370}-\x{37D}\x{37F}-\x{1FFF}\x{200C}-\x{200D}\x{2070}-\x{218F}\x{2C00}-\x{2FEF}\x{3001}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFFD}\x{10000}-\x{EFFFF}\-.0-9\x{B7}\x{300}-\x{36F}\x{203F}-\x{2040}]"
+        }
+        'C' => {
+            r"[^:A-Z_a-z\x{C0}-\x{D6}\x{D8}-\x{F6}\x{F8}-\x{2FF}\x{370}-\x{37D}\x{37F}-\x{1FFF}\x{200C}-\x{200D}\x{2070}-\x{218F}\x{2C00}-\x{2FEF}\x{3001}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFFD}\x{10000}-\x{EFFFF}\-.0-9\x{B7}\x{300}-\x{36F}\x{203F}-\x{2040}]"
+        }
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -375,5 +382,37 @@ mod tests {
         assert_eq!(matches("aA", r"(a)\1", ""), Some(false));
         assert_eq!(matches("abc", "a.c", "q"), Some(false));
         assert_eq!(matches("a.c", "a.c", "q"), Some(true));
+    }
+
+    #[test]
+    fn back_references() {
+        assert_eq!(matches("abab", r"^(ab)\1$", ""), Some(true));
+        assert_eq!(matches("abba", r"^(a)(b)\2\1$", ""), Some(true));
+        assert_eq!(matches("abab", r"^(a)(b)\2\1$", ""), Some(false));
+        assert_eq!(matches("x-x", r"^(\w)-\1$", ""), Some(true));
+        // Under `x` a back-reference still names its group.
+        assert_eq!(matches("aa", r"( a ) \1", "x"), Some(true));
+        assert_eq!(matches("aa", r"(a)\1", "q"), Some(false));
+        assert_eq!(matches(r"(a)\1", r"(a)\1", "q"), Some(true));
+        // A reference names a group closed before it; the digits go as far as one does.
+        assert_eq!(matches("abb", r"^((a)(b))\3$", ""), Some(true));
+        assert_eq!(matches("aa", r"^(a\1)$", ""), None);
+        assert_eq!(matches("aa0", r"^(a)\10$", ""), Some(true));
+    }
+
+    /// XML Schema 2 appendix F: `\s` is four characters, `\w` excludes punctuation,
+    /// `\i`/`\c` are XML name characters.
+    #[test]
+    fn xml_schema_class_escapes() {
+        assert_eq!(matches("\u{A0}", r"^\s$", ""), Some(false));
+        assert_eq!(matches("\t", r"^\s$", ""), Some(true));
+        assert_eq!(matches("_", r"^\w$", ""), Some(false));
+        assert_eq!(matches("+", r"^\w$", ""), Some(true));
+        assert_eq!(matches("é", r"^\w$", ""), Some(true));
+        assert_eq!(matches("_x1", r"^\i\c*$", ""), Some(true));
+        assert_eq!(matches("1x", r"^\i\c*$", ""), Some(false));
+        assert_eq!(matches("a.b-c", r"^[\i][\c]+$", ""), Some(true));
+        assert_eq!(matches(" ", r"^\C$", ""), Some(true));
+        assert_eq!(matches("a b", r"^[^\s]+$", ""), Some(false));
     }
 }

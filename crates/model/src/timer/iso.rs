@@ -123,7 +123,7 @@ pub(super) fn instant(date_time: &DateTime, text: &str) -> Result<(i64, Zone), E
     };
     match zone {
         Zone::Named(name) if in_utc.to_unix_millis().is_some() => Err(fail(format!(
-            "the time zone '{name}' is not in Baton's zone table; write an offset like +02:00"
+            "the time zone '{name}' is not in the time-zone database; write an offset like +02:00"
         ))),
         _ => Err(fail(format!(
             "the year {} is too far from 1970 for a timer",
