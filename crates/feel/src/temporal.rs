@@ -164,7 +164,9 @@ impl Time {
         nanos: u32,
         zone: Option<Zone>,
     ) -> Option<Time> {
-        (hour < 24 && minute < 60 && second < 60 && nanos < 1_000_000_000).then_some(Time {
+        // `then`, not `then_some`: the seconds are computed only once the parts are in
+        // range, as an hour past 1,193,046 would overflow them.
+        (hour < 24 && minute < 60 && second < 60 && nanos < 1_000_000_000).then(|| Time {
             seconds: hour * 3600 + minute * 60 + second,
             nanos,
             zone,

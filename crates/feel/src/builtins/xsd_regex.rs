@@ -77,7 +77,7 @@ impl Flags {
 }
 
 /// A compiled pattern with the text and flags it was compiled from.
-type Cached = (Box<str>, Flags, Arc<Pattern>);
+type Cached = (Box<str>, Flags, Result<Arc<Pattern>, String>);
 
 /// A compiled pattern.
 #[derive(Debug)]
@@ -111,7 +111,14 @@ impl Pattern {
     }
 }
 
-/// Compiles `pattern`, reusing a recent compilation of the same pattern and flags.
+/// The most memory one compiled pattern may take. Compiling costs time in proportion
+/// and no evaluation step counts it, so the limit is what keeps `matches("1", "\d{5000}")`
+/// from taking a second: such a pattern fails at once instead. Patterns a decision uses
+/// are far smaller.
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+/// Compiles `pattern`, reusing a recent compilation (or failure) of the same pattern and
+/// flags.
 pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Arc<Pattern>, String> {
     const CACHED: usize = 32;
     thread_local! {
@@ -123,11 +130,23 @@ pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Arc<Pattern>, Strin
             .borrow()
             .iter()
             .find(|(p, f, _)| **p == *pattern && *f == flags)
-            .map(|(_, _, r)| Arc::clone(r))
+            .map(|(_, _, r)| r.clone())
     });
-    if let Some(regex) = hit {
-        return Ok(regex);
+    if let Some(compiled) = hit {
+        return compiled;
     }
+    let compiled = build(pattern, flags);
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CACHED {
+            cache.remove(0);
+        }
+        cache.push((Box::from(pattern), flags, compiled.clone()));
+    });
+    compiled
+}
+
+fn build(pattern: &str, flags: Flags) -> Result<Arc<Pattern>, String> {
     let source = if flags.literal {
         regex::escape(pattern)
     } else {
@@ -137,18 +156,10 @@ pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Arc<Pattern>, Strin
         .dot_matches_new_line(flags.dot_all)
         .multi_line(flags.multi_line)
         .case_insensitive(flags.case_insensitive)
+        .delegate_size_limit(PATTERN_SIZE_LIMIT)
         .build()
         .map_err(|e| e.to_string())?;
-    let regex = Pattern(regex);
-    let regex = Arc::new(regex);
-    CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.len() >= CACHED {
-            cache.remove(0);
-        }
-        cache.push((Box::from(pattern), flags, Arc::clone(&regex)));
-    });
-    Ok(regex)
+    Ok(Arc::new(Pattern(regex)))
 }
 
 /// Removes whitespace outside character classes (the `x` flag).

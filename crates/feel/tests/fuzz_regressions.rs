@@ -1,0 +1,41 @@
+//! Inputs the fuzzers found (docs/fuzzing.md), each held to the clean result a user sees.
+
+use std::time::Instant;
+
+use baton_feel::{EmptyScope, Expression};
+
+/// The value's FEEL text and the first warning's message ("" without one).
+fn evaluate(expression: &str) -> (String, String) {
+    let evaluation = Expression::parse(expression)
+        .unwrap_or_else(|e| panic!("`{expression}` failed to parse: {e}"))
+        .evaluate(&EmptyScope);
+    let warning = evaluation.warnings.first().map(|w| w.message.clone());
+    (evaluation.value.to_string(), warning.unwrap_or_default())
+}
+
+/// `time()` with an hour past 1,193,046 overflowed the seconds of the day (a panic with
+/// overflow checks) before the range check refused it.
+#[test]
+fn a_time_with_a_huge_hour_is_null_with_a_warning() {
+    for expression in ["time(2000000, 0, 0)", "time(4294967295, 59, 59)"] {
+        let (value, warning) = evaluate(expression);
+        assert_eq!(value, "null", "{expression}");
+        assert!(warning.contains("is not a time"), "{expression}: {warning}");
+    }
+    assert_eq!(evaluate("time(23, 59, 59)").0, "23:59:59");
+}
+
+/// Compiling a huge pattern took up to a second, uncounted by the step budget, each
+/// time: it now fails at once, and the failure is remembered like a compilation.
+#[test]
+fn a_pattern_too_large_to_compile_fails_fast_every_time() {
+    let started = Instant::now();
+    let (value, warning) = evaluate(r#"matches("1", "\d{5000}")"#);
+    assert_eq!(value, "null");
+    assert!(warning.contains("invalid pattern"), "{warning}");
+    let (value, _) = evaluate(r#"for i in 1..20 return matches("1", "\d{5000}")"#);
+    assert_eq!(value, format!("[{}]", vec!["null"; 20].join(", ")));
+    assert_eq!(evaluate(r#"matches("12345", "\d{5}")"#).0, "true");
+    // Not a benchmark: the same input took 43 s before; anything near that is the bug.
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}
