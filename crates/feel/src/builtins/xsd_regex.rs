@@ -139,7 +139,7 @@ pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Arc<Pattern>, Strin
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.len() >= CACHED {
-            cache.remove(0);
+            let _evicted = cache.remove(0);
         }
         cache.push((Box::from(pattern), flags, compiled.clone()));
     });
