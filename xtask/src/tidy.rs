@@ -69,11 +69,7 @@ pub fn check(root: &Path) -> Result<(), Vec<String>> {
     let crates = root.join("crates");
     for file in rust_files(&crates) {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
-        let relative = file
-            .strip_prefix(root)
-            .unwrap_or(&file)
-            .display()
-            .to_string();
+        let relative = relative(root, &file);
         let is_test_file = relative.contains("/tests/") || relative.contains("/benches/");
         if !is_test_file && !text.trim_start().starts_with("//!") {
             problems.push(format!(
@@ -109,12 +105,7 @@ pub fn check(root: &Path) -> Result<(), Vec<String>> {
         };
         for file in rust_files(&dir) {
             let text = std::fs::read_to_string(&file).unwrap_or_default();
-            let relative = file
-                .strip_prefix(root)
-                .unwrap_or(&file)
-                .display()
-                .to_string();
-            problems.extend(unexplained_allows(&relative, &text));
+            problems.extend(unexplained_allows(&relative(root, &file), &text));
         }
     }
     let core_manifest = std::fs::read_to_string(crates.join("core/Cargo.toml")).unwrap_or_default();
@@ -196,6 +187,14 @@ fn unexplained_allows(relative: &str, text: &str) -> Vec<String> {
         previous = line;
     }
     problems
+}
+
+/// `file`'s path from the workspace root, as problems name it.
+fn relative(root: &Path, file: &Path) -> String {
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .display()
+        .to_string()
 }
 
 /// Lines before the first `#[cfg(test)]`, numbered from 1.
