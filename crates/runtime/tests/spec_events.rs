@@ -37,6 +37,11 @@ const MODELS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:process>
 </bpmn:definitions>"#;
 
+/// A process variable of `state` in its FEEL form.
+fn variable(state: &baton_core::InstanceState, name: &str) -> Option<String> {
+    state.process_variables().get(name).map(ToString::to_string)
+}
+
 fn runtime(dir: &tempfile::TempDir) -> Runtime<SqliteStore> {
     runtime_with(dir, MODELS)
 }
@@ -157,20 +162,14 @@ fn starting_a_collaboration_starts_its_participants_which_exchange_messages() {
             state.process_id
         );
         if state.process_id == "buy" {
-            let price = state
-                .process_variables()
-                .get("price")
-                .map(ToString::to_string);
+            let price = variable(&state, "price");
             assert_eq!(
                 price.as_deref(),
                 Some("30"),
                 "the seller's answer came back"
             );
         } else {
-            let quantity = state
-                .process_variables()
-                .get("quantity")
-                .map(ToString::to_string);
+            let quantity = variable(&state, "quantity");
             assert_eq!(quantity.as_deref(), Some("3"), "the buyer's order came in");
         }
     }
@@ -216,10 +215,7 @@ fn a_parallel_multiple_start_event_starts_on_the_first_message_and_goes_on_after
     rt.flush().expect("flush");
     let (_, state) = rt.state(instance).expect("state");
     assert_eq!(state.user_tasks.len(), 1, "`welcome` is ready");
-    let signed_by = state
-        .process_variables()
-        .get("signedBy")
-        .map(ToString::to_string);
+    let signed_by = variable(&state, "signedBy");
     assert_eq!(
         signed_by.as_deref(),
         Some("\"ada\""),
@@ -294,10 +290,7 @@ fn a_called_process_gets_its_declared_inputs_and_gives_back_its_declared_outputs
         .expect("instances")[0]
         .instance;
     let (_, child) = rt.state(child).expect("child");
-    let scratch = child
-        .process_variables()
-        .get("scratch")
-        .map(ToString::to_string);
+    let scratch = variable(&child, "scratch");
     assert_eq!(
         scratch.as_deref(),
         Some("false"),
