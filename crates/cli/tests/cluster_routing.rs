@@ -217,3 +217,73 @@ fn a_signal_thrown_by_a_process_reaches_instances_on_every_node() {
     let theirs = b.await_state(on_b, "completed", Duration::from_secs(10));
     assert_eq!(theirs["path"], json!(["start", "go", "end"]));
 }
+
+/// Two participants of one collaboration: `route_send` sends `route-note` along a message
+/// flow to `route_receive`, which waits for it with the same `orderId`.
+const NOTES: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="n" targetNamespace="t">
+<bpmn:collaboration id="route_notes">
+<bpmn:participant id="sender" processRef="route_send"/>
+<bpmn:participant id="receiver" processRef="route_receive"/>
+<bpmn:messageFlow id="mf" sourceRef="send" targetRef="note"/>
+</bpmn:collaboration>
+<bpmn:message id="msg" name="route-note"><bpmn:extensionElements><zeebe:subscription correlationKey="=orderId"/></bpmn:extensionElements></bpmn:message>
+<bpmn:process id="route_send" isExecutable="true">
+<bpmn:startEvent id="s_start"/>
+<bpmn:intermediateThrowEvent id="send">
+<bpmn:extensionElements><zeebe:ioMapping><zeebe:input source="=&quot;from &quot; + orderId" target="note"/></zeebe:ioMapping></bpmn:extensionElements>
+<bpmn:messageEventDefinition messageRef="msg"/>
+</bpmn:intermediateThrowEvent>
+<bpmn:endEvent id="s_end"/>
+<bpmn:sequenceFlow id="s_f0" sourceRef="s_start" targetRef="send"/>
+<bpmn:sequenceFlow id="s_f1" sourceRef="send" targetRef="s_end"/>
+</bpmn:process>
+<bpmn:process id="route_receive" isExecutable="true">
+<bpmn:startEvent id="r_start"/>
+<bpmn:intermediateCatchEvent id="note"><bpmn:messageEventDefinition messageRef="msg"/></bpmn:intermediateCatchEvent>
+<bpmn:endEvent id="r_end"/>
+<bpmn:sequenceFlow id="r_f0" sourceRef="r_start" targetRef="note"/>
+<bpmn:sequenceFlow id="r_f1" sourceRef="note" targetRef="r_end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+#[test]
+fn a_message_a_process_sends_reaches_its_receiver_on_the_other_node() {
+    let Some(db) = Database::for_test("sent") else {
+        return;
+    };
+    let w = Workdir::new();
+    let ((a, a_address), (b, b_address)) = two_nodes(&db, &w);
+    w.write("notes.bpmn", NOTES);
+    a.deploy(&w.path().join("notes.bpmn"));
+    let (receiver, n) = start_owned_by(
+        &db,
+        &b,
+        &b_address,
+        "route_receive",
+        |n| json!({ "orderId": format!("o-{n}") }),
+    );
+    let (status, got) = call(
+        &a,
+        "GET",
+        &format!("/v1/process-instances/{receiver}"),
+        None,
+    );
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(got["state"], "waiting", "{got}");
+    // Sent on A for B's instance: A's engine cannot correlate it, so it goes through the
+    // shared buffer and B takes it when the relay tells it to.
+    let (sender, tries) = start_owned_by(
+        &db,
+        &a,
+        &a_address,
+        "route_send",
+        |_| json!({ "orderId": format!("o-{n}") }),
+    );
+    // A sender that landed on B would have handed the message over inside B's engine.
+    assert_eq!(tries, 0, "a node starts instances in its own partitions");
+    a.await_state(sender, "completed", Duration::from_secs(10));
+    let got = b.await_state(receiver, "completed", Duration::from_secs(10));
+    assert_eq!(got["path"], json!(["r_start", "note", "r_end"]));
+    assert_eq!(got["variables"]["note"], format!("from o-{n}"));
+}

@@ -159,21 +159,37 @@ impl<S: Store> Runtime<S> {
             } => {
                 self.flush()?;
                 // Kept as long as Zeebe keeps a published message by default, for a
-                // participant that subscribes later. In cluster mode only this node's
-                // instances are reached at once; another node's subscription opened
-                // later takes it from the shared buffer.
+                // participant that subscribes later.
                 match self.ownership.clone() {
                     None => {
                         self.publish(&name, &correlation_key, variables, THROWN_MESSAGE_TTL_MS)?;
                     }
                     Some(owns) => {
-                        self.publish_to(
+                        // Another node's instance cannot be correlated from here (its
+                        // owner's fence would refuse the whole batch). When only such
+                        // instances wait, the message goes to the shared buffer and the
+                        // server tells the other nodes to take it from there
+                        // ([`Runtime::receive_thrown_message`]): one of them does, as a
+                        // message flow has one receiver.
+                        let published = self.publish_to(
                             Reach::Owned(&|instance| owns(instance)),
                             &name,
                             &correlation_key,
-                            variables,
+                            variables.clone(),
                             THROWN_MESSAGE_TTL_MS,
                         )?;
+                        if published.correlated.is_empty()
+                            && published.started.is_empty()
+                            && !published.elsewhere.is_empty()
+                        {
+                            self.buffer_message(
+                                &name,
+                                &correlation_key,
+                                variables,
+                                THROWN_MESSAGE_TTL_MS,
+                            )?;
+                            self.thrown_messages.push((name, correlation_key));
+                        }
                     }
                 }
                 Ok(())
@@ -361,6 +377,59 @@ impl<S: Store> Runtime<S> {
             Some(owns) => self.broadcast_signal_to(Reach::Forwarded(&|i| owns(i)), name, variables),
             None => self.broadcast_signal_to(Reach::Forwarded(&|_| true), name, variables),
         }
+    }
+
+    /// Messages thrown by this node's instances since the last call that only other
+    /// nodes' instances wait for (cluster mode), as (name, correlation key): each is in
+    /// the shared buffer already, and the server tells the other nodes to take it
+    /// ([`Runtime::receive_thrown_message`]).
+    pub fn take_thrown_messages(&mut self) -> Vec<(String, String)> {
+        std::mem::take(&mut self.thrown_messages)
+    }
+
+    /// Another node's instance threw message `name` with `correlation_key` for an
+    /// instance waiting here, and buffered it: the first instance this node owns that
+    /// waits for it takes it from the buffer (if no other node took it first). Returns the
+    /// instance that took it.
+    pub fn receive_thrown_message(
+        &mut self,
+        name: &str,
+        correlation_key: &str,
+    ) -> Result<Option<InstanceId>, Error> {
+        self.flush()?;
+        let subscriptions = self
+            .store()
+            .subscriptions("message", name, Some(correlation_key))?;
+        for row in subscriptions {
+            if !self.owns(row.instance) {
+                continue;
+            }
+            let now = self.now();
+            let Some(message) = self.store_mut().take_message(name, correlation_key, now)? else {
+                return Ok(None);
+            };
+            let command = Command::CorrelateMessage {
+                subscription: row.key,
+                variables: as_context(message.variables.clone()),
+            };
+            match self.execute(row.instance, command) {
+                Ok(()) => {
+                    self.flush()?;
+                    return Ok(Some(row.instance));
+                }
+                // The subscription closed since it was read: the message goes back for
+                // the next one, for the rest of its time to live.
+                Err(Error::Rejected(_)) => {
+                    let left = u64::try_from(message.expires_at.0.saturating_sub(now.0));
+                    if let Ok(left @ 1..) = left {
+                        let variables = as_context(message.variables);
+                        self.buffer_message(name, correlation_key, variables, left)?;
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(None)
     }
 
     /// Start events of the latest deployed processes whose trigger matches.

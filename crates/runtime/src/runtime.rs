@@ -215,6 +215,9 @@ pub struct Runtime<S: Store> {
     /// Cluster mode: signals thrown here, for the other nodes
     /// ([`Runtime::take_thrown_signals`]).
     pub(crate) thrown_signals: Vec<(String, Context)>,
+    /// Cluster mode: messages thrown here that only other nodes' instances wait for,
+    /// buffered for them, as (name, correlation key) ([`Runtime::take_thrown_messages`]).
+    pub(crate) thrown_messages: Vec<(String, String)>,
     /// Set when a commit failed: what was staged then was dropped ([`Runtime::take_discarded`]).
     discarded: Option<Discarded>,
     /// The partitions whose open work (jobs, leases, timers) is in memory.
@@ -294,6 +297,7 @@ impl<S: Store> Runtime<S> {
             config,
             ownership: None,
             thrown_signals: Vec::new(),
+            thrown_messages: Vec::new(),
             discarded: None,
             loaded: BTreeSet::new(),
             id_pool: VecDeque::new(),

@@ -329,3 +329,125 @@ fn the_latest_version_deployed_through_another_runtime_is_started() {
     let version = |i| c.store().instance(i).expect("query").expect("row").version;
     assert_eq!((version(first), version(second)), (1, 2));
 }
+
+/// One participant sends `note` along a message flow to another, which waits for it
+/// under the same `orderId`.
+const NOTES: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="n" targetNamespace="t">
+<bpmn:collaboration id="notes">
+<bpmn:participant id="sender" processRef="send"/>
+<bpmn:participant id="receiver" processRef="receive"/>
+<bpmn:messageFlow id="mf" sourceRef="throw" targetRef="catch"/>
+</bpmn:collaboration>
+<bpmn:message id="msg" name="note"><bpmn:extensionElements><zeebe:subscription correlationKey="=orderId"/></bpmn:extensionElements></bpmn:message>
+<bpmn:process id="send" isExecutable="true">
+<bpmn:startEvent id="s_start"/>
+<bpmn:intermediateThrowEvent id="throw">
+<bpmn:extensionElements><zeebe:ioMapping><zeebe:input source="=42" target="amount"/></zeebe:ioMapping></bpmn:extensionElements>
+<bpmn:messageEventDefinition messageRef="msg"/>
+</bpmn:intermediateThrowEvent>
+<bpmn:endEvent id="s_end"/>
+<bpmn:sequenceFlow id="s_f0" sourceRef="s_start" targetRef="throw"/>
+<bpmn:sequenceFlow id="s_f1" sourceRef="throw" targetRef="s_end"/>
+</bpmn:process>
+<bpmn:process id="receive" isExecutable="true">
+<bpmn:startEvent id="r_start"/>
+<bpmn:intermediateCatchEvent id="catch"><bpmn:messageEventDefinition messageRef="msg"/></bpmn:intermediateCatchEvent>
+<bpmn:endEvent id="r_end"/>
+<bpmn:sequenceFlow id="r_f0" sourceRef="r_start" targetRef="catch"/>
+<bpmn:sequenceFlow id="r_f1" sourceRef="catch" targetRef="r_end"/>
+</bpmn:process>
+</bpmn:definitions>"#;
+
+fn deploy_notes(world: &World) {
+    world
+        .runtime(None)
+        .deploy(&[Source {
+            name: "notes.bpmn".into(),
+            text: NOTES.to_string(),
+        }])
+        .expect("deploy");
+}
+
+fn order(id: &str) -> Context {
+    let mut variables = Context::new();
+    variables.insert("orderId", Value::string(id));
+    variables
+}
+
+fn state_of(runtime: &Runtime<SqliteStore>, instance: InstanceId) -> String {
+    runtime
+        .store()
+        .instance(instance)
+        .expect("query")
+        .map(|row| row.state)
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_message_sent_to_another_nodes_instance_waits_in_the_buffer_for_its_owner() {
+    let world = World::new();
+    deploy_notes(&world);
+    let (a_owns, b_owns) = (
+        owned((0..16).map(|p| p * 2)),
+        owned((0..16).map(|p| p * 2 + 1)),
+    );
+    let (mut a, mut b) = (world.runtime(Some(&a_owns)), world.runtime(Some(&b_owns)));
+    let receiver = b.start("receive", None, order("o-1")).expect("start");
+    b.flush().expect("flush");
+    assert_eq!(state_of(&b, receiver), "active");
+
+    // A cannot correlate B's instance: the message is buffered and A names it for the
+    // other nodes.
+    let sender = a.start("send", None, order("o-1")).expect("start");
+    a.flush().expect("flush");
+    assert_eq!(state_of(&a, sender), "completed");
+    assert_eq!(state_of(&a, receiver), "active");
+    assert_eq!(
+        a.take_thrown_messages(),
+        vec![("note".to_string(), "o-1".to_string())]
+    );
+    assert!(a.take_thrown_messages().is_empty(), "taken once");
+
+    // A node that owns no waiting instance leaves it in the buffer for the one that does.
+    assert_eq!(
+        a.receive_thrown_message("note", "o-1").expect("receive"),
+        None
+    );
+    assert_eq!(
+        b.receive_thrown_message("note", "o-1").expect("receive"),
+        Some(receiver)
+    );
+    assert_eq!(state_of(&b, receiver), "completed");
+    let (_, state) = b.state(receiver).expect("state");
+    assert_eq!(
+        state
+            .process_variables()
+            .get("amount")
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("42"),
+        "the sender's payload arrived"
+    );
+    // Taken once: a second receiver under the same key finds nothing buffered.
+    let second = b.start("receive", None, order("o-1")).expect("start");
+    b.flush().expect("flush");
+    assert_eq!(
+        b.receive_thrown_message("note", "o-1").expect("receive"),
+        None
+    );
+    assert_eq!(state_of(&b, second), "active");
+}
+
+#[test]
+fn a_message_sent_to_an_instance_of_the_same_node_is_not_relayed() {
+    let world = World::new();
+    deploy_notes(&world);
+    let node = owned(0..PARTITIONS);
+    let mut runtime = world.runtime(Some(&node));
+    let receiver = runtime.start("receive", None, order("o-2")).expect("start");
+    runtime.start("send", None, order("o-2")).expect("start");
+    runtime.flush().expect("flush");
+    assert_eq!(state_of(&runtime, receiver), "completed");
+    assert!(runtime.take_thrown_messages().is_empty());
+}

@@ -38,7 +38,7 @@ use tokio::sync::oneshot;
 
 use crate::live::LiveEvents;
 use crate::metrics::{LaneMetrics, Metrics};
-use crate::signal_relay::ThrownSignal;
+use crate::throw_relay::{Thrown, ThrownKind};
 use crate::traces::Traces;
 
 /// The tenant of the server's own store (`--db`), which also keeps the API tokens.
@@ -181,9 +181,9 @@ struct Shared {
     draining: AtomicBool,
     /// Set by [`EngineThread::stop`]: no lane is opened any more.
     stopped: AtomicBool,
-    /// Cluster mode: where signals thrown by this node's instances go, to reach the other
-    /// nodes' ([`crate::signal_relay`]).
-    thrown_signals: Mutex<Option<SyncSender<ThrownSignal>>>,
+    /// Cluster mode: where signals and messages thrown by this node's instances go, to
+    /// reach the other nodes' ([`crate::throw_relay`]).
+    thrown: Mutex<Option<SyncSender<Thrown>>>,
 }
 
 /// A tenant's engine thread and how to reach it.
@@ -246,7 +246,7 @@ impl Engine {
             metrics: Arc::new(Metrics::new()),
             draining: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
-            thrown_signals: Mutex::new(None),
+            thrown: Mutex::new(None),
         });
         let engine = Engine {
             shared: shared.clone(),
@@ -376,10 +376,11 @@ impl Engine {
         self.send(tenant, Message::Work(work))
     }
 
-    /// Cluster mode: signals thrown by this node's instances are sent to `to` once their
-    /// throw is committed (a full queue drops them, logged: the engine never waits).
-    pub fn relay_thrown_signals(&self, to: SyncSender<ThrownSignal>) {
-        *lock(&self.shared.thrown_signals) = Some(to);
+    /// Cluster mode: signals thrown by this node's instances, and messages they throw
+    /// for another node's, are sent to `to` once their throw is committed (a full queue
+    /// drops them, logged: the engine never waits).
+    pub fn relay_thrown(&self, to: SyncSender<Thrown>) {
+        *lock(&self.shared.thrown) = Some(to);
     }
 
     /// Stops making workers wait (the server is shutting down).
@@ -710,18 +711,26 @@ fn opened(shared: &Shared, tenant: &str, rt: &mut Rt, metrics: &mut LaneMetrics)
 /// Hands what was committed since the last call to the metrics, the event streams and
 /// traces.
 fn publish(shared: &Shared, tenant: &str, rt: &mut Rt, metrics: &mut LaneMetrics) {
-    let thrown = rt.take_thrown_signals();
+    let signals = rt
+        .take_thrown_signals()
+        .into_iter()
+        .map(|(name, variables)| (name, ThrownKind::Signal { variables }));
+    let messages = rt
+        .take_thrown_messages()
+        .into_iter()
+        .map(|(name, correlation_key)| (name, ThrownKind::Message { correlation_key }));
+    let thrown: Vec<_> = signals.chain(messages).collect();
     if !thrown.is_empty()
-        && let Some(to) = lock(&shared.thrown_signals).as_ref()
+        && let Some(to) = lock(&shared.thrown).as_ref()
     {
-        for (name, variables) in thrown {
-            let signal = ThrownSignal {
+        for (name, what) in thrown {
+            let notice = Thrown {
                 tenant: tenant.to_string(),
                 name,
-                variables,
+                what,
             };
-            if to.try_send(signal).is_err() {
-                tracing::warn!(%tenant, "cluster: a thrown signal could not be queued for the other nodes");
+            if to.try_send(notice).is_err() {
+                tracing::warn!(%tenant, "cluster: a thrown signal or message could not be queued for the other nodes");
             }
         }
     }

@@ -16,8 +16,8 @@ pub mod logging;
 pub mod metrics;
 pub mod problem;
 pub mod relay;
-pub mod signal_relay;
 pub mod throttle;
+pub mod throw_relay;
 pub mod traces;
 
 use std::net::SocketAddr;
@@ -109,14 +109,14 @@ pub fn serve(
         None => None,
     };
     let (engine, engine_thread) = Engine::start_traced(tenants, live.clone(), traces.clone())?;
-    let _signal_relay = cluster
+    let _throw_relay = cluster
         .as_ref()
         .map(|c| {
-            signal_relay::SignalRelay::start(
+            throw_relay::ThrowRelay::start(
                 &engine,
                 &c.database_url,
                 &c.node_id,
-                signal_relay::SIGNALS_CHANNEL,
+                throw_relay::THROWN_CHANNEL,
             )
         })
         .transpose()?;
