@@ -287,3 +287,48 @@ fn a_message_a_process_sends_reaches_its_receiver_on_the_other_node() {
     assert_eq!(got["path"], json!(["r_start", "note", "r_end"]));
     assert_eq!(got["variables"]["note"], format!("from o-{n}"));
 }
+
+#[test]
+fn a_migration_asked_of_one_node_moves_the_instances_of_both() {
+    let Some(db) = Database::for_test("migrate") else {
+        return;
+    };
+    let w = Workdir::new();
+    let ((a, a_address), (b, b_address)) = two_nodes(&db, &w);
+    w.write("v1.bpmn", MESSAGE);
+    a.deploy(&w.path().join("v1.bpmn"));
+    let order = |n: usize| json!({ "orderId": format!("v-{n}") });
+    let (on_a, _) = start_owned_by(&db, &a, &a_address, "route_pay", order);
+    let (on_b, _) = start_owned_by(&db, &b, &b_address, "route_pay", order);
+    // Version 2 ends at another end event.
+    w.write("v2.bpmn", &MESSAGE.replace(r#""end""#, r#""done""#));
+    a.deploy(&w.path().join("v2.bpmn"));
+
+    let (status, answer) = call(
+        &a,
+        "POST",
+        "/v1/process-instances/migration",
+        Some(json!({"processId": "route_pay", "from": 1, "to": 2, "all": true})),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let migrated: Vec<(String, bool)> = answer["instances"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| {
+            (
+                v["instance"].as_str().unwrap_or("").to_string(),
+                v["migrated"] == true,
+            )
+        })
+        .collect();
+    let mut expected = vec![(on_a.to_string(), true), (on_b.to_string(), true)];
+    expected.sort_by_key(|(id, _)| id.parse::<u64>().unwrap_or(0));
+    assert_eq!(migrated, expected, "{answer}");
+    assert!(answer.get("elsewhere").is_none(), "{answer}");
+    for id in [on_a, on_b] {
+        let (status, got) = call(&b, "GET", &format!("/v1/process-instances/{id}"), None);
+        assert_eq!(status, 200, "{got}");
+        assert_eq!(got["version"], 2, "{got}");
+    }
+}

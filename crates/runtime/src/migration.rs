@@ -44,6 +44,9 @@ pub struct MigrationReport {
     pub to: u32,
     pub preview: bool,
     pub instances: Vec<Verdict>,
+    /// Cluster mode: selected instances another node runs, left for it (the server
+    /// sends the migration on to their owners).
+    pub elsewhere: Vec<InstanceId>,
 }
 
 #[derive(Clone, Debug)]
@@ -58,7 +61,7 @@ pub struct Verdict {
 impl MigrationReport {
     /// The documented JSON (the CLI's `--json` and the API's answer).
     pub fn to_json(&self) -> serde_json::Value {
-        json!({
+        let mut json = json!({
             "process": self.process_id,
             "from": self.from,
             "to": self.to,
@@ -69,7 +72,11 @@ impl MigrationReport {
                 "reason": v.reason,
                 "migrated": v.migrated,
             })).collect::<Vec<_>>(),
-        })
+        });
+        if !self.elsewhere.is_empty() {
+            json["elsewhere"] = self.elsewhere.iter().map(|i| i.0).collect();
+        }
+        json
     }
 }
 
@@ -108,10 +115,17 @@ impl<S: Store> Runtime<S> {
             to: migration.to,
             preview: migration.preview,
             instances: Vec::with_capacity(selected.len()),
+            elsewhere: Vec::new(),
         };
         let reason = migration.reason.clone().unwrap_or_default();
         for batch in selected.chunks(BATCH) {
             for &instance in batch {
+                // Another node's instance cannot be committed from here (its fence
+                // would refuse the whole batch).
+                if !self.owns(instance) {
+                    report.elsewhere.push(instance);
+                    continue;
+                }
                 let (def, state) = self.state(instance)?;
                 let verdict = if state.process_id != migration.process_id {
                     Err(format!(

@@ -2,16 +2,17 @@
 //! modify, restart, and read their variables and history.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
 use baton_auth::Principal;
 use baton_core::{Command, InstanceId};
 use baton_runtime::events::Modification;
 use baton_store::{InstanceFilter, QueryStore as _};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AppState, Audit, Body, OptionalBody, Page, Params, cursor, variables};
+use super::{AppState, Audit, Body, OptionalBody, Page, Params, cursor, forward, variables};
 use crate::problem::{Kind, Problem};
 
 #[derive(Deserialize, ToSchema)]
@@ -536,6 +537,8 @@ pub struct Migrated(serde_json::Value);
 /// Move running instances of a process to another version (`preview: true` only says
 /// which can move and why the others cannot). Each movable instance is migrated whole, in
 /// one journaled command; the others are reported with their reason and left as they were.
+/// In cluster mode the node called migrates the instances it runs and sends the migration
+/// of the others to the nodes that run them; the answer lists every instance.
 #[utoipa::path(
     post,
     path = "/v1/process-instances/migration",
@@ -546,6 +549,7 @@ pub async fn migrate(
     State(state): State<AppState>,
     Extension(caller): Extension<Principal>,
     Extension(audit): Extension<Audit>,
+    headers: HeaderMap,
     Body(request): Body<Migrate>,
 ) -> Result<Json<Migrated>, Problem> {
     let instances = match (request.all, request.instances) {
@@ -581,6 +585,14 @@ pub async fn migrate(
         reason: request.reason.clone(),
         preview: request.preview,
     };
+    let forwarded = json!({
+        "processId": migration.process_id,
+        "from": migration.from,
+        "to": migration.to,
+        "mapping": migration.mapping,
+        "reason": migration.reason,
+        "preview": migration.preview,
+    });
     let entry = audit.entry(None, request.reason);
     let report = state
         .engine
@@ -588,5 +600,55 @@ pub async fn migrate(
             rt.migrate_instances(&migration, Some(&entry))
         })
         .await?;
-    Ok(Json(Migrated(report.to_json())))
+    let mut answer = report.to_json();
+    let (Some(cluster), None) = (state.cluster.clone(), forward::forwarded_by(&headers)) else {
+        return Ok(Json(Migrated(answer)));
+    };
+    if report.elsewhere.is_empty() {
+        return Ok(Json(Migrated(answer)));
+    }
+    // Every owner gets the whole list, migrates what it runs and names the rest as
+    // `elsewhere`, which is what `fan_out` retries on.
+    let mut forwarded = forwarded;
+    forwarded["instances"] = report.elsewhere.iter().map(|i| i.0.to_string()).collect();
+    let outgoing = forward::Outgoing::post_json(
+        &cluster,
+        "/v1/process-instances/migration",
+        &headers,
+        &forwarded,
+        forward::ANSWER_SLACK,
+    );
+    let pending = report.elsewhere.iter().copied().collect();
+    let fanned = forward::fan_out(&cluster, &outgoing, pending, Vec::new()).await;
+    Ok(Json(Migrated(merge_migrations(&mut answer, &fanned))))
+}
+
+/// This node's migration answer with the other nodes' verdicts added, and the instances
+/// no node answered for reported as not moved.
+fn merge_migrations(
+    answer: &mut serde_json::Value,
+    fanned: &forward::FannedOut,
+) -> serde_json::Value {
+    let mut verdicts: Vec<serde_json::Value> =
+        answer["instances"].as_array().cloned().unwrap_or_default();
+    for other in &fanned.answers {
+        let owned = other["instances"].as_array().into_iter().flatten();
+        verdicts.extend(owned.cloned());
+    }
+    for instance in &fanned.unreached {
+        verdicts.push(json!({
+            "instance": instance.to_string(),
+            "movable": false,
+            "reason": "the node that runs it could not be reached: nothing was done to it, try again",
+            "migrated": false,
+        }));
+    }
+    let id = |v: &serde_json::Value| v["instance"].as_str().and_then(|s| s.parse::<u64>().ok());
+    verdicts.sort_by_key(id);
+    verdicts.dedup_by_key(|v| id(v));
+    answer["instances"] = verdicts.into();
+    if let Some(fields) = answer.as_object_mut() {
+        fields.remove("elsewhere");
+    }
+    answer.take()
 }
