@@ -134,3 +134,47 @@ async fn actions_and_refusals_are_recorded_with_who_what_and_why() {
     let verdict = audit::verify(&all, head.as_ref(), None);
     assert!(verdict.ok, "{verdict:?}");
 }
+
+#[tokio::test]
+async fn a_refused_request_names_an_instance_only_when_its_route_addresses_one() {
+    let (s, tokens) = server_with_tokens(&[("operator", "default")]);
+    let operator = &tokens[0];
+    // A definition's id that reads as a number is not an instance id.
+    let refused = with_token(
+        &s,
+        "baton_nope",
+        Request::get("/v1/deployments/yaml/42"),
+        "",
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let by_id = with_token(
+        &s,
+        "baton_nope",
+        Request::get("/v1/process-instances/43"),
+        "",
+    )
+    .await;
+    assert_eq!(by_id.status, StatusCode::UNAUTHORIZED);
+
+    let listed = with_token(&s, operator, Request::get("/v1/audit"), "").await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.json);
+    let records = listed.json["records"].as_array().expect("records").clone();
+    let failed = find(&records, "auth.failed", "refused");
+    let of = |path: &str| {
+        failed
+            .iter()
+            .find(|r| r["detail"]["request"] == format!("GET {path}"))
+            .map(|r| r["instance"].clone())
+    };
+    assert_eq!(
+        of("/v1/deployments/yaml/42"),
+        Some(Value::Null),
+        "{records:#?}"
+    );
+    assert_eq!(
+        of("/v1/process-instances/43"),
+        Some(json!(43)),
+        "{records:#?}"
+    );
+}

@@ -599,18 +599,20 @@ async fn admitted(
 /// audit record of a refused request.
 async fn path_instance(request: &mut Request) -> Option<baton_core::InstanceId> {
     use axum::RequestExt as _;
+    // Only routes that address an instance: a token's or a deployment's `{id}` is not one.
+    let template = request.extensions().get::<axum::extract::MatchedPath>()?;
+    let addressing = forward::addressing(template.as_str())?;
     let params = request
         .extract_parts::<axum::extract::RawPathParams>()
         .await
         .ok()?;
-    params.iter().find_map(|(name, value)| match name {
-        "id" => value.parse().ok().map(baton_core::InstanceId),
-        "key" => value
-            .parse::<baton_core::GlobalKey>()
-            .ok()
-            .map(|key| key.instance),
-        _ => None,
-    })
+    let value = params
+        .iter()
+        .find_map(|(name, value)| match (name, addressing) {
+            ("id", forward::Addressing::Id) | ("key", forward::Addressing::Key) => Some(value),
+            _ => None,
+        })?;
+    forward::instance_of(addressing, value)
 }
 
 /// The process is alive.
