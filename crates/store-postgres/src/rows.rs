@@ -280,11 +280,7 @@ pub(crate) fn instances<C: GenericClient>(
             &[key],
         );
     }
-    let conditions = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
+    let conditions = where_clause(&conditions);
     values.push(&limit);
     // LIMIT NULL is no limit.
     let statement = format!(
@@ -323,51 +319,91 @@ pub(crate) fn user_tasks<C: GenericClient>(
     filter: &TaskFilter,
     key: Option<GlobalKey>,
 ) -> Result<Vec<UserTaskRow>> {
-    sql.query(
+    // Only the filters given are in the statement, as for `instances`.
+    let instance = filter.instance.map(|x| big(x.0));
+    let task_key = key.map(|k| big(k.key.0));
+    let after = filter.after.map(|k| (big(k.instance.0), big(k.key.0)));
+    let limit = filter.limit.map(i64::from);
+    let mut conditions: Vec<String> = Vec::new();
+    let mut values: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::new();
+    if let Some(instance) = &instance {
+        add(&mut conditions, &mut values, "instance = {1}", &[instance]);
+    }
+    if !filter.include_closed {
+        conditions.push("state = 'open'".to_string());
+    }
+    if let Some(key) = &task_key {
+        add(&mut conditions, &mut values, "key = {1}", &[key]);
+    }
+    if let Some(process_id) = &filter.process_id {
+        add(
+            &mut conditions,
+            &mut values,
+            "process_id = {1}",
+            &[process_id],
+        );
+    }
+    if let Some(assignee) = &filter.assignee {
+        add(&mut conditions, &mut values, "assignee = {1}", &[assignee]);
+    }
+    match filter.assigned {
+        Some(true) => conditions.push("assignee IS NOT NULL".to_string()),
+        Some(false) => conditions.push("assignee IS NULL".to_string()),
+        None => {}
+    }
+    if let Some(group) = &filter.candidate_group {
+        add(
+            &mut conditions,
+            &mut values,
+            "EXISTS (SELECT 1 FROM json_array_elements_text(candidate_groups::json) g
+                     WHERE g = {1}::TEXT)",
+            &[group],
+        );
+    }
+    if let Some(user) = &filter.candidate_user {
+        add(
+            &mut conditions,
+            &mut values,
+            "EXISTS (SELECT 1 FROM json_array_elements_text(candidate_users::json) u
+                     WHERE u = {1}::TEXT)",
+            &[user],
+        );
+    }
+    if let Some((instance, key)) = &after {
+        add(
+            &mut conditions,
+            &mut values,
+            "(instance, key) > ({1}, {2})",
+            &[instance, key],
+        );
+    }
+    let conditions = where_clause(&conditions);
+    values.push(&limit);
+    // LIMIT NULL is no limit.
+    let statement = format!(
         "SELECT instance, key, element_id, name, process_id, state, created_at, ended_at,
                 assignee, candidate_groups, candidate_users
-         FROM user_tasks
-         WHERE ($1::BIGINT IS NULL OR instance = $1) AND ($2::BOOLEAN OR state = 'open')
-           AND ($3::BIGINT IS NULL OR key = $3)
-           AND ($4::TEXT IS NULL OR process_id = $4) AND ($5::TEXT IS NULL OR assignee = $5)
-           AND ($6::BOOLEAN IS NULL OR (assignee IS NOT NULL) = $6)
-           AND ($7::TEXT IS NULL OR EXISTS (
-                SELECT 1 FROM json_array_elements_text(candidate_groups::json) g WHERE g = $7))
-           AND ($8::TEXT IS NULL OR EXISTS (
-                SELECT 1 FROM json_array_elements_text(candidate_users::json) u WHERE u = $8))
-           AND ($9::BIGINT IS NULL OR (instance, key) > ($9, $10::BIGINT))
-         ORDER BY instance, key LIMIT $11",
-        &[
-            &filter.instance.map(|x| big(x.0)),
-            &filter.include_closed,
-            &key.map(|k| big(k.key.0)),
-            &filter.process_id,
-            &filter.assignee,
-            &filter.assigned,
-            &filter.candidate_group,
-            &filter.candidate_user,
-            &filter.after.map(|k| big(k.instance.0)),
-            &filter.after.map(|k| big(k.key.0)),
-            &filter.limit.map(i64::from),
-        ],
-    )?
-    .iter()
-    .map(|r| {
-        Ok(UserTaskRow {
-            instance: InstanceId(get_u64(r, 0)?),
-            key: Key(get_u64(r, 1)?),
-            element_id: get(r, 2)?,
-            name: get(r, 3)?,
-            process_id: get(r, 4)?,
-            state: get(r, 5)?,
-            created_at: Timestamp(get(r, 6)?),
-            ended_at: get::<Option<i64>>(r, 7)?.map(Timestamp),
-            assignee: get(r, 8)?,
-            candidate_groups: names(r, 9)?,
-            candidate_users: names(r, 10)?,
+         FROM user_tasks {conditions} ORDER BY instance, key LIMIT ${}",
+        values.len()
+    );
+    sql.query(&statement, &values)?
+        .iter()
+        .map(|r| {
+            Ok(UserTaskRow {
+                instance: InstanceId(get_u64(r, 0)?),
+                key: Key(get_u64(r, 1)?),
+                element_id: get(r, 2)?,
+                name: get(r, 3)?,
+                process_id: get(r, 4)?,
+                state: get(r, 5)?,
+                created_at: Timestamp(get(r, 6)?),
+                ended_at: get::<Option<i64>>(r, 7)?.map(Timestamp),
+                assignee: get(r, 8)?,
+                candidate_groups: names(r, 9)?,
+                candidate_users: names(r, 10)?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// A JSON array of names, as written by `write`.
@@ -531,4 +567,13 @@ pub(crate) fn holders<C: GenericClient>(
         })
     })
     .collect()
+}
+
+/// `WHERE a AND b`, or nothing without conditions.
+fn where_clause(conditions: &[String]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    }
 }

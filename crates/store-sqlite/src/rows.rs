@@ -472,11 +472,7 @@ pub(crate) fn instances(conn: &Connection, filter: &InstanceFilter) -> Result<Ve
     }
     let limit = filter.limit.map_or(-1, i64::from);
     values.push(&limit);
-    let conditions = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
+    let conditions = where_clause(&conditions);
     let sql =
         format!("SELECT {INSTANCE_COLUMNS} FROM instances {conditions} ORDER BY instance LIMIT ?");
     let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
@@ -514,51 +510,76 @@ pub(crate) fn user_tasks(
     filter: &TaskFilter,
     key: Option<GlobalKey>,
 ) -> Result<Vec<UserTaskRow>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT instance, key, element_id, name, process_id, state, created_at, ended_at,
-                    assignee, candidate_groups, candidate_users
-             FROM user_tasks
-             WHERE (?1 IS NULL OR instance = ?1) AND (?2 OR state = 'open') AND (?3 IS NULL OR key = ?3)
-               AND (?4 IS NULL OR process_id = ?4) AND (?5 IS NULL OR assignee = ?5)
-               AND (?6 IS NULL OR (assignee IS NOT NULL) = ?6)
-               AND (?7 IS NULL OR EXISTS (SELECT 1 FROM json_each(candidate_groups) WHERE value = ?7))
-               AND (?8 IS NULL OR EXISTS (SELECT 1 FROM json_each(candidate_users) WHERE value = ?8))
-               AND (?9 IS NULL OR (instance, key) > (?9, ?10))
-             ORDER BY instance, key LIMIT ?11",
-        )
-        .map_err(backend)?;
+    // Only the filters given are in the statement, as for `instances`: an open task
+    // list goes through `user_tasks_by_state`, an assignee's through
+    // `user_tasks_by_assignee`, rather than a scan of every task ever created.
+    let instance = filter.instance.map(|x| i(x.0));
+    let task_key = key.map(|k| i(k.key.0));
+    let after = filter.after.map(|k| (i(k.instance.0), i(k.key.0)));
+    let limit = filter.limit.map_or(-1, i64::from);
+    let mut conditions: Vec<&str> = Vec::new();
+    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::new();
+    if let Some(instance) = &instance {
+        conditions.push("instance = ?");
+        values.push(instance);
+    }
+    if !filter.include_closed {
+        conditions.push("state = 'open'");
+    }
+    if let Some(key) = &task_key {
+        conditions.push("key = ?");
+        values.push(key);
+    }
+    if let Some(process_id) = &filter.process_id {
+        conditions.push("process_id = ?");
+        values.push(process_id);
+    }
+    if let Some(assignee) = &filter.assignee {
+        conditions.push("assignee = ?");
+        values.push(assignee);
+    }
+    match filter.assigned {
+        Some(true) => conditions.push("assignee IS NOT NULL"),
+        Some(false) => conditions.push("assignee IS NULL"),
+        None => {}
+    }
+    if let Some(group) = &filter.candidate_group {
+        conditions.push("EXISTS (SELECT 1 FROM json_each(candidate_groups) WHERE value = ?)");
+        values.push(group);
+    }
+    if let Some(user) = &filter.candidate_user {
+        conditions.push("EXISTS (SELECT 1 FROM json_each(candidate_users) WHERE value = ?)");
+        values.push(user);
+    }
+    if let Some((instance, key)) = &after {
+        conditions.push("(instance, key) > (?, ?)");
+        values.push(instance);
+        values.push(key);
+    }
+    values.push(&limit);
+    let conditions = where_clause(&conditions);
+    let sql = format!(
+        "SELECT instance, key, element_id, name, process_id, state, created_at, ended_at,
+                assignee, candidate_groups, candidate_users
+         FROM user_tasks {conditions} ORDER BY instance, key LIMIT ?"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
     let rows = stmt
-        .query_map(
-            params![
-                filter.instance.map(|x| i(x.0)),
-                filter.include_closed,
-                key.map(|k| i(k.key.0)),
-                filter.process_id,
-                filter.assignee,
-                filter.assigned,
-                filter.candidate_group,
-                filter.candidate_user,
-                filter.after.map(|k| i(k.instance.0)),
-                filter.after.map(|k| i(k.key.0)),
-                filter.limit.map_or(-1, i64::from),
-            ],
-            |r| {
-                Ok(UserTaskRow {
-                    instance: InstanceId(r.get::<_, i64>(0)? as u64),
-                    key: Key(r.get::<_, i64>(1)? as u64),
-                    element_id: r.get(2)?,
-                    name: r.get(3)?,
-                    process_id: r.get(4)?,
-                    state: r.get(5)?,
-                    created_at: Timestamp(r.get(6)?),
-                    ended_at: r.get::<_, Option<i64>>(7)?.map(Timestamp),
-                    assignee: r.get(8)?,
-                    candidate_groups: names(r, 9)?,
-                    candidate_users: names(r, 10)?,
-                })
-            },
-        )
+        .query_map(values.as_slice(), |r| {
+            Ok(UserTaskRow {
+                instance: InstanceId(r.get::<_, i64>(0)? as u64),
+                key: Key(r.get::<_, i64>(1)? as u64),
+                element_id: r.get(2)?,
+                name: r.get(3)?,
+                process_id: r.get(4)?,
+                state: r.get(5)?,
+                created_at: Timestamp(r.get(6)?),
+                ended_at: r.get::<_, Option<i64>>(7)?.map(Timestamp),
+                assignee: r.get(8)?,
+                candidate_groups: names(r, 9)?,
+                candidate_users: names(r, 10)?,
+            })
+        })
         .map_err(backend)?;
     rows.collect::<rusqlite::Result<_>>().map_err(backend)
 }
@@ -669,4 +690,13 @@ pub(crate) fn variables(conn: &Connection, instance: InstanceId) -> Result<Vec<V
         });
     }
     Ok(out)
+}
+
+/// `WHERE a AND b`, or nothing without conditions.
+fn where_clause(conditions: &[&str]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    }
 }
