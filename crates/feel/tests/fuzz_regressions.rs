@@ -39,3 +39,22 @@ fn a_pattern_too_large_to_compile_fails_fast_every_time() {
     // Not a benchmark: the same input took 43 s before; anything near that is the bug.
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
 }
+
+/// `(?(…)…)` is a conditional to `fancy-regex`, which backtracked for four seconds over
+/// this one; XPath has no such construct (only `(?:…)`), so the pattern is refused.
+#[test]
+fn a_pattern_with_a_construct_xpath_lacks_is_refused() {
+    let (value, warning) =
+        evaluate(r#"replace("012346789","(?({1 }  3)9})*(\d{4})","($1) $2-$3")"#);
+    assert_eq!(value, "null");
+    assert!(warning.contains("non-capturing group"), "{warning}");
+    for lookaround in ["a(?=b)", "a(?!b)", "(?<=a)b", "(?i)A"] {
+        let (value, _) = evaluate(&format!(r#"matches("ab", "{lookaround}")"#));
+        assert_eq!(value, "null", "{lookaround}");
+    }
+    assert_eq!(evaluate(r#"matches("ab", "(?:a)b")"#).0, "true");
+    assert_eq!(
+        evaluate(r#"replace("abc", "(a)(?:b)(c)", "$2$1")"#).0,
+        r#""ca""#
+    );
+}

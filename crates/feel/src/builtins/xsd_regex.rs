@@ -311,6 +311,16 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
             }
             '(' if depth == 0 => {
                 let capturing = chars.get(i + 1) != Some(&'?');
+                // XPath 3.1 (5.6.1) adds only non-capturing groups to XML Schema's
+                // syntax: lookarounds, conditionals and inline flags are not patterns,
+                // and `fancy-regex` would run some of them by unbounded backtracking.
+                if !capturing && chars.get(i + 2) != Some(&':') {
+                    return Err(
+                        "'(?' starts only a non-capturing group '(?:…)' in an XPath \
+                         regular expression"
+                            .to_string(),
+                    );
+                }
                 if capturing {
                     opened += 1;
                 }
