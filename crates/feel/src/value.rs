@@ -49,6 +49,17 @@ fn wide_context() -> DecContext<Wide> {
     cx
 }
 
+/// A [`Wide`] context at decimal128's 34 digits, for the functions decNumber rounds
+/// correctly at the context's precision (square root, logarithm, exponential): computed at
+/// 36 digits and rounded again to 34, a result like `sqrt(166.53125)` rounded twice
+/// (`…41349|50` became `…4135`); found by differential testing against dsntk.
+fn decimal128_context() -> DecContext<Wide> {
+    let mut cx = wide_context();
+    // 34 is within 1..=36, so the call cannot fail.
+    let _ = cx.set_precision(34);
+    cx
+}
+
 /// A FEEL number: an exact decimal with 34 significant digits.
 #[derive(Clone, Copy)]
 pub struct Number(Decimal128);
@@ -158,7 +169,20 @@ impl Number {
             return None;
         }
         let mut cx = DecContext::<Decimal128>::default();
-        Number::checked(cx.rem(self.0, other.0))
+        let remainder = cx.rem(self.0, other.0);
+        if !cx.status().division_impossible() {
+            return Number::checked(remainder);
+        }
+        // decimal128's remainder needs the integer quotient to fit its 34 digits; one of
+        // up to 300 digits is computed exactly in a wider context (`1e40 mod 3` is 1).
+        // Found by differential testing against dsntk (docs/feel.md).
+        let mut cx = DecContext::<Decimal<100>>::default();
+        let mut x = Decimal::<100>::from(self.0);
+        cx.rem(&mut x, &Decimal::<100>::from(other.0));
+        if cx.status().division_impossible() || cx.status().invalid_operation() {
+            return None;
+        }
+        Number::checked(x.to_decimal128())
     }
 
     /// Rounds to `scale` digits after the point (negative scales round to tens, hundreds,
@@ -194,7 +218,7 @@ impl Number {
         if self.is_negative() {
             return None;
         }
-        let mut cx = wide_context();
+        let mut cx = decimal128_context();
         let mut x = Wide::from(self.0);
         cx.sqrt(&mut x);
         Number::checked(x.to_decimal128()).map(Number::normalized)
@@ -205,7 +229,7 @@ impl Number {
         if self.is_negative() || self.is_zero() {
             return None;
         }
-        let mut cx = wide_context();
+        let mut cx = decimal128_context();
         let mut x = Wide::from(self.0);
         cx.ln(&mut x);
         Number::checked(x.to_decimal128()).map(Number::normalized)
@@ -213,7 +237,7 @@ impl Number {
 
     /// Euler's number raised to `self`; `None` on overflow.
     pub fn exp(self) -> Option<Number> {
-        let mut cx = wide_context();
+        let mut cx = decimal128_context();
         let mut x = Wide::from(self.0);
         cx.exp(&mut x);
         Number::checked(x.to_decimal128()).map(Number::normalized)
@@ -901,6 +925,14 @@ impl Value {
             "date" => Value::Date(temporal::parse_date(text)?),
             "time" => Value::Time(Arc::new(temporal::parse_time(text)?)),
             "date and time" => Value::DateTime(Arc::new(temporal::parse_date_time(text)?)),
+            // XML Schema's durations, which FEEL's are (DMN 1.5 10.3.4.1 `duration`), have
+            // no weeks: ISO 8601's `P1W` is no FEEL duration (the CLI's and timers' parsers
+            // accept it; they use `temporal::parse_duration` directly).
+            "years and months duration" | "days and time duration" | "duration"
+                if text.contains('W') =>
+            {
+                return None;
+            }
             "years and months duration" | "days and time duration" | "duration" => {
                 match temporal::parse_duration(text)? {
                     temporal::Duration::YearMonths(d) => Value::YearMonths(d),

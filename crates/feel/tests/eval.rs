@@ -1068,3 +1068,35 @@ fn function_values() {
         WarningKind::NotSupported,
     );
 }
+
+/// DMN 1.5 10.3.2.3.1: a number is a decimal128, 34 digits rounded half even, once.
+/// Found by differential testing against dsntk (docs/feel.md): square roots were
+/// computed at 36 digits and rounded again, so `…41349|50` became `…4135`.
+#[test]
+fn square_roots_and_logarithms_round_once_to_34_digits() {
+    check("sqrt(166.53125)", "12.90469875665449232031540960841349");
+    check("stddev([20.25, 2])", "12.90469875665449232031540960841349");
+    check("sqrt(2)", "1.414213562373095048801688724209698");
+    check("log(36)", "3.583518938456110001624954716761405");
+    check("log(10)", "2.302585092994045684017991454684364");
+    check("exp(1)", "2.718281828459045235360287471352662");
+}
+
+/// DMN 1.5 10.3.4 (numeric functions): `modulo`, `odd` and `even` of whole numbers
+/// beyond 34 digits (which decimal128 holds with a positive exponent). decimal128's own
+/// remainder fails once the quotient has more digits than that; found by differential
+/// testing against dsntk (docs/feel.md).
+#[test]
+fn modulo_odd_and_even_of_numbers_beyond_34_digits() {
+    check("modulo(1e40, 3)", "1");
+    check("modulo(-1e40, 3)", "2");
+    check("modulo(1e40, 7)", "4");
+    check("even(1e40)", "true");
+    check("odd(1e40)", "false");
+    check("even(1e400)", "true");
+    check("even(12345678901234567890 * 12345678901234567890)", "true");
+    check("odd(7)", "true");
+    check("even(7)", "false");
+    check_warning("modulo(1, 0)", WarningKind::DivisionByZero);
+    check_warning("modulo(1e400, 7)", WarningKind::InvalidArgument);
+}
