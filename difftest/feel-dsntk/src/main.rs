@@ -1,0 +1,212 @@
+//! Differential FEEL: generated expressions evaluated by Baton and by dsntk, the answers
+//! compared in one normal form, disagreements narrowed to their smallest generated
+//! subexpression and grouped by the operator or built-in it applies. A disagreement that
+//! `divergences.txt` lists (dsntk wrong, or the specification leaves the case open) is
+//! reported but does not fail the run; any other makes the exit status 1.
+//!
+//! Usage: `feel-dsntk [COUNT] [SEED]` (scripts/feel-diff builds and runs it), or
+//! `feel-dsntk -e EXPRESSION...` for both answers to each expression.
+
+mod generate;
+mod normal;
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use generate::{Gen, KINDS, Node};
+use normal::Outcome;
+use regex::Regex;
+
+/// One entry of `divergences.txt`: a category (`*` for any), a regular expression the
+/// disagreement's line (`EXPRESSION => baton: VALUE; dsntk: VALUE`) must match, the section
+/// of DMN 1.5 that decides it, and why it is not a Baton bug.
+struct Known {
+    category: String,
+    pattern: Regex,
+    section: String,
+    reason: String,
+}
+
+const DIVERGENCES: &str = include_str!("../divergences.txt");
+
+fn known() -> Result<Vec<Known>, String> {
+    DIVERGENCES
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|(n, l)| {
+            let parts: Vec<&str> = l.splitn(4, " | ").map(str::trim).collect();
+            let [category, pattern, section, reason] = parts[..] else {
+                return Err(format!("divergences.txt:{}: expected four fields", n + 1));
+            };
+            Ok(Known {
+                category: category.to_string(),
+                pattern: Regex::new(pattern)
+                    .map_err(|e| format!("divergences.txt:{}: {e}", n + 1))?,
+                section: section.to_string(),
+                reason: reason.to_string(),
+            })
+        })
+        .collect()
+}
+
+impl Known {
+    fn covers(&self, category: &str, d: &Disagreement) -> bool {
+        (self.category == "*" || self.category == category) && self.pattern.is_match(&d.to_string())
+    }
+}
+
+struct Disagreement {
+    text: String,
+    baton: Outcome,
+    dsntk: Outcome,
+}
+
+impl std::fmt::Display for Disagreement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} => baton: {}; dsntk: {}",
+            self.text, self.baton, self.dsntk
+        )
+    }
+}
+
+/// Both answers for `text`, when they differ.
+fn differ(text: &str) -> Option<(Outcome, Outcome)> {
+    let b = normal::baton(text);
+    let d = normal::dsntk(text);
+    (b != d).then_some((b, d))
+}
+
+/// The smallest generated subexpression of `node` (which disagrees) that disagrees too.
+fn narrow(node: &Node, baton: Outcome, dsntk: Outcome) -> (&Node, Disagreement) {
+    for kid in &node.kids {
+        if let Some((b, d)) = differ(&kid.text) {
+            return narrow(kid, b, d);
+        }
+    }
+    (
+        node,
+        Disagreement {
+            text: node.text.clone(),
+            baton,
+            dsntk,
+        },
+    )
+}
+
+#[derive(Default)]
+struct Category {
+    count: usize,
+    examples: BTreeMap<(usize, String), Disagreement>,
+}
+
+fn main() -> ExitCode {
+    // `-e EXPRESSION...` shows both answers for each expression (for triage).
+    if std::env::args().nth(1).as_deref() == Some("-e") {
+        std::panic::set_hook(Box::new(|_| {}));
+        for text in std::env::args().skip(2) {
+            println!(
+                "{text}\n   baton: {}\n   dsntk: {}",
+                normal::baton(&text),
+                normal::dsntk(&text)
+            );
+        }
+        return ExitCode::SUCCESS;
+    }
+    let mut args = std::env::args().skip(1);
+    let count: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(2000);
+    let seed: u64 = args
+        .next()
+        .and_then(|a| {
+            a.strip_prefix("0x")
+                .map(|h| u64::from_str_radix(h, 16).ok())
+                .unwrap_or_else(|| a.parse().ok())
+        })
+        .unwrap_or(0x5EED_D1FF_FEE1_0001);
+    // dsntk panics on some inputs; each panic is an outcome, not a line on stderr.
+    std::panic::set_hook(Box::new(|_| {}));
+
+    let known = match known() {
+        Ok(known) => known,
+        Err(why) => {
+            eprintln!("feel-dsntk: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    // xorshift never leaves zero.
+    let mut g = Gen(seed.max(1));
+    let mut categories: BTreeMap<&'static str, Category> = BTreeMap::new();
+    let mut nodes = 0;
+    let mut disagreeing = 0;
+    let mut both_parsed = 0;
+    let mut non_null = 0;
+    for _ in 0..count {
+        let kind = KINDS[g.below(KINDS.len() as u64) as usize];
+        let root = generate::expr(&mut g, kind, 3);
+        nodes += root.size();
+        let b = normal::baton(&root.text);
+        let d = normal::dsntk(&root.text);
+        if b != Outcome::ParseError && d != Outcome::ParseError {
+            both_parsed += 1;
+        }
+        if b == d && b != Outcome::Value("null".into()) {
+            non_null += 1;
+        }
+        if b == d {
+            continue;
+        }
+        disagreeing += 1;
+        let (smallest, disagreement) = narrow(&root, b, d);
+        let category = categories.entry(smallest.op).or_default();
+        category.count += 1;
+        let key = (disagreement.text.len(), disagreement.text.clone());
+        if category.examples.len() < 200 {
+            category.examples.entry(key).or_insert(disagreement);
+        }
+    }
+
+    println!(
+        "feel-dsntk: {count} expressions (seed {seed:#x}, {nodes} generated subexpressions); \
+         both parse {both_parsed}, agree on a non-null value {non_null}, disagree {disagreeing}"
+    );
+    let mut unexplained = 0;
+    let mut explained = 0;
+    for (name, category) in &categories {
+        let (listed, open): (Vec<_>, Vec<_>) = category
+            .examples
+            .values()
+            .partition(|d| known.iter().any(|k| k.covers(name, d)));
+        let status = if open.is_empty() { "listed" } else { "NEW" };
+        println!(
+            "\n## {name}: {} disagreements ({} distinct smallest expressions, {} listed) [{status}]",
+            category.count,
+            category.examples.len(),
+            listed.len()
+        );
+        for k in &known {
+            if listed.iter().any(|d| k.covers(name, d)) {
+                println!("   known: {} [{}]", k.reason, k.section);
+            }
+        }
+        for d in open.iter().take(6).chain(listed.iter().take(3)) {
+            println!(
+                "   {}\n      baton: {}\n      dsntk: {}",
+                d.text, d.baton, d.dsntk
+            );
+        }
+        unexplained += open.len();
+        explained += listed.len();
+    }
+    println!(
+        "\nfeel-dsntk: {disagreeing} disagreements in {} categories; distinct smallest \
+         expressions: {explained} listed in divergences.txt, {unexplained} not",
+        categories.len()
+    );
+    if unexplained > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
