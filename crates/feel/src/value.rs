@@ -50,9 +50,9 @@ fn wide_context() -> DecContext<Wide> {
 }
 
 /// A [`Wide`] context at decimal128's 34 digits, for the functions decNumber rounds
-/// correctly at the context's precision (square root, logarithm, exponential): computed at
-/// 36 digits and rounded again to 34, a result like `sqrt(166.53125)` rounded twice
-/// (`…41349|50` became `…4135`); found by differential testing against dsntk.
+/// correctly at the context's precision (power, square root, logarithm, exponential):
+/// computed at 36 digits and rounded again to 34, a result like `sqrt(166.53125)` rounded
+/// twice (`…41349|50` became `…4135`); found by differential testing against dsntk.
 fn decimal128_context() -> DecContext<Wide> {
     let mut cx = wide_context();
     // 34 is within 1..=36, so the call cannot fail.
@@ -194,16 +194,19 @@ impl Number {
         cx.set_exponent(&mut quantum, scale.checked_neg()?);
         let result = cx.quantize(self.0, quantum);
         if cx.status().invalid_operation() {
-            return None;
+            // A whole number beyond 34 digits (a positive exponent) has no digits to round
+            // at `scale`: `floor(1e40)` is itself, though it can't be written with that
+            // many more digits. Found by differential testing against dsntk.
+            return (self.0.exponent() >= scale.checked_neg()?).then_some(self);
         }
         Number::checked(result)
     }
 
-    /// `self` raised to `exponent`, computed with a few guard digits beyond decimal128
-    /// (which lacks a power operation) and rounded back; `None` on overflow or when the
-    /// result is not a real number.
+    /// `self` raised to `exponent` (decimal128 lacks a power operation; decNumber's keeps
+    /// its own guard digits and rounds once); `None` on overflow or when the result is
+    /// not a real number.
     pub fn pow(self, exponent: Number) -> Option<Number> {
-        let mut cx = wide_context();
+        let mut cx = decimal128_context();
         let mut x = Wide::from(self.0);
         let y = Wide::from(exponent.0);
         cx.pow(&mut x, &y);
