@@ -209,7 +209,11 @@ fn operation(g: &mut Gen, kind: Kind, d: u32) -> Node {
                     vec![e(g, Text)],
                 ),
             },
-            20 => node("number", "number({})", vec![Node::leaf(number_text(g))]),
+            20 => node(
+                "number(from)",
+                "number({})",
+                vec![Node::leaf(number_text(g))],
+            ),
             21 => node(
                 "number",
                 "number(from: {}, grouping separator: {}, decimal separator: {})",
@@ -701,7 +705,7 @@ fn operation(g: &mut Gen, kind: Kind, d: u32) -> Node {
                 "append({}, {}, {})",
                 vec![e(g, Numbers), e(g, Number), e(g, Number)],
             ),
-            2 => node("sort", "sort({})", vec![e(g, Numbers)]),
+            2 => node("sort(list)", "sort({})", vec![e(g, Numbers)]),
             3 => node(
                 "sort",
                 "sort(list: {}, precedes: function(x, y) x > y)",
@@ -818,7 +822,7 @@ fn operation(g: &mut Gen, kind: Kind, d: u32) -> Node {
                     Node::leaf(g.pick(&["\" \"", "\"l\"", "\"\\\\s+\"", "\"a|b\""]).into()),
                 ],
             ),
-            1 => node("sort", "sort({})", vec![e(g, Texts)]),
+            1 => node("sort(list)", "sort({})", vec![e(g, Texts)]),
             2 => node("for", "for x in {} return x + \"!\"", vec![e(g, Texts)]),
             3 => node("append", "append({}, {})", vec![e(g, Texts), e(g, Text)]),
             4 => node(

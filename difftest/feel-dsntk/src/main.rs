@@ -6,6 +6,8 @@
 //!
 //! Usage: `feel-dsntk [COUNT] [SEED]` (scripts/feel-diff builds and runs it), or
 //! `feel-dsntk -e EXPRESSION...` for both answers to each expression.
+//! `FEEL_DSNTK_EXAMPLES=N` keeps the N shortest unlisted and listed examples of each
+//! category (6), and shows all unlisted ones and half as many listed.
 
 mod generate;
 mod normal;
@@ -109,11 +111,12 @@ struct Category {
     listed_examples: BTreeMap<(usize, String), Disagreement>,
 }
 
-/// How many examples of each kind a category keeps (the shortest).
+/// How many examples of each kind a category keeps (the shortest), unless
+/// `FEEL_DSNTK_EXAMPLES` says otherwise.
 const EXAMPLES: usize = 6;
 
 impl Category {
-    fn add(&mut self, d: Disagreement, entry: Option<usize>) {
+    fn add(&mut self, d: Disagreement, entry: Option<usize>, keep: usize) {
         self.count += 1;
         let examples = match entry {
             Some(i) => {
@@ -126,7 +129,7 @@ impl Category {
             }
         };
         examples.insert((d.text.len(), d.text.clone()), d);
-        if examples.len() > EXAMPLES {
+        if examples.len() > keep {
             examples.pop_last();
         }
     }
@@ -165,6 +168,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let keep = std::env::var("FEEL_DSNTK_EXAMPLES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(EXAMPLES);
     // xorshift never leaves zero.
     let mut g = Gen(seed.max(1));
     let mut categories: BTreeMap<&'static str, Category> = BTreeMap::new();
@@ -195,7 +202,7 @@ fn main() -> ExitCode {
         categories
             .entry(smallest.op)
             .or_default()
-            .add(disagreement, entry);
+            .add(disagreement, entry, keep);
     }
 
     println!(
@@ -213,7 +220,7 @@ fn main() -> ExitCode {
             println!("   known: {} [{}]", known[i].reason, known[i].section);
         }
         let examples = category.open_examples.values();
-        for d in examples.chain(category.listed_examples.values().take(3)) {
+        for d in examples.chain(category.listed_examples.values().take(keep / 2)) {
             println!(
                 "   {}\n      baton: {}\n      dsntk: {}",
                 d.text, d.baton, d.dsntk
