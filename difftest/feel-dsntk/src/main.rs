@@ -62,6 +62,8 @@ struct Disagreement {
     text: String,
     baton: Outcome,
     dsntk: Outcome,
+    /// Which side a 90-digit computation agrees with, for the operations it knows.
+    reference: Option<&'static str>,
 }
 
 impl std::fmt::Display for Disagreement {
@@ -70,7 +72,11 @@ impl std::fmt::Display for Disagreement {
             f,
             "{} => baton: {}; dsntk: {}",
             self.text, self.baton, self.dsntk
-        )
+        )?;
+        match self.reference {
+            Some(side) => write!(f, "; reference: {side}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -88,12 +94,24 @@ fn narrow(node: &Node, baton: Outcome, dsntk: Outcome) -> (&Node, Disagreement) 
             return narrow(kid, b, d);
         }
     }
+    let operands: Vec<&str> = node.kids.iter().map(|kid| kid.text.as_str()).collect();
+    let reference = normal::reference(node.op, &operands).map(|r| {
+        let r = Outcome::Value(r);
+        if r == baton {
+            "baton"
+        } else if r == dsntk {
+            "dsntk"
+        } else {
+            "neither"
+        }
+    });
     (
         node,
         Disagreement {
             text: node.text.clone(),
             baton,
             dsntk,
+            reference,
         },
     )
 }
@@ -225,6 +243,9 @@ fn main() -> ExitCode {
                 "   {}\n      baton: {}\n      dsntk: {}",
                 d.text, d.baton, d.dsntk
             );
+            if let Some(side) = d.reference {
+                println!("      90-digit reference agrees with: {side}");
+            }
         }
         unexplained += category.open;
     }
