@@ -35,8 +35,13 @@ use indexmap::IndexMap;
 use crate::temporal::{self, Date, DateTime, DayTime, Time, YearMonths};
 
 /// Arbitrary-precision scratch type for operations decimal128 lacks (power, square root,
-/// logarithms): 36 digits, two more than the result keeps.
-type Wide = Decimal<12>;
+/// logarithms): 60 digits, rounded once more to the result's 34. Found by differential
+/// testing against dsntk: at 36 digits the second rounding went wrong on ties
+/// (`sqrt(166.53125)` is `…41349|4966…`, rounded to `…4135|0` and then to `…4135`), and
+/// at 34 decNumber's own logarithm is not always correctly rounded (`ln(7.2125)` ended
+/// `…795` for `…794|4951…`). With 26 guard digits a wrong second rounding needs 25 zeros
+/// or nines in a row.
+type Wide = Decimal<20>;
 
 /// A context for [`Wide`] whose exponent range satisfies decNumber's mathematical
 /// functions (at most 999999 either way; the default is larger, which makes them fail).
@@ -46,17 +51,6 @@ fn wide_context() -> DecContext<Wide> {
     // Both limits are within the accepted range, so neither call can fail.
     let _ = cx.set_max_exponent(999_999);
     let _ = cx.set_min_exponent(-999_999);
-    cx
-}
-
-/// A [`Wide`] context at decimal128's 34 digits, for the functions decNumber rounds
-/// correctly at the context's precision (power, square root, logarithm, exponential):
-/// computed at 36 digits and rounded again to 34, a result like `sqrt(166.53125)` rounded
-/// twice (`…41349|50` became `…4135`); found by differential testing against dsntk.
-fn decimal128_context() -> DecContext<Wide> {
-    let mut cx = wide_context();
-    // 34 is within 1..=36, so the call cannot fail.
-    let _ = cx.set_precision(34);
     cx
 }
 
@@ -202,11 +196,10 @@ impl Number {
         Number::checked(result)
     }
 
-    /// `self` raised to `exponent` (decimal128 lacks a power operation; decNumber's keeps
-    /// its own guard digits and rounds once); `None` on overflow or when the result is
-    /// not a real number.
+    /// `self` raised to `exponent`, computed in [`Wide`] (decimal128 lacks a power
+    /// operation); `None` on overflow or when the result is not a real number.
     pub fn pow(self, exponent: Number) -> Option<Number> {
-        let mut cx = decimal128_context();
+        let mut cx = wide_context();
         let mut x = Wide::from(self.0);
         let y = Wide::from(exponent.0);
         cx.pow(&mut x, &y);
@@ -221,7 +214,7 @@ impl Number {
         if self.is_negative() {
             return None;
         }
-        let mut cx = decimal128_context();
+        let mut cx = wide_context();
         let mut x = Wide::from(self.0);
         cx.sqrt(&mut x);
         Number::checked(x.to_decimal128()).map(Number::normalized)
@@ -232,7 +225,7 @@ impl Number {
         if self.is_negative() || self.is_zero() {
             return None;
         }
-        let mut cx = decimal128_context();
+        let mut cx = wide_context();
         let mut x = Wide::from(self.0);
         cx.ln(&mut x);
         Number::checked(x.to_decimal128()).map(Number::normalized)
@@ -240,7 +233,7 @@ impl Number {
 
     /// Euler's number raised to `self`; `None` on overflow.
     pub fn exp(self) -> Option<Number> {
-        let mut cx = decimal128_context();
+        let mut cx = wide_context();
         let mut x = Wide::from(self.0);
         cx.exp(&mut x);
         Number::checked(x.to_decimal128()).map(Number::normalized)
