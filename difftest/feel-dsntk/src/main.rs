@@ -64,6 +64,9 @@ struct Disagreement {
     dsntk: Outcome,
     /// Which side a 90-digit computation agrees with, for the operations it knows.
     reference: Option<&'static str>,
+    /// Baton's values of the operands, for `in` and the range functions, whose known
+    /// divergences depend on a null or unbounded endpoint.
+    operands: Option<Vec<Outcome>>,
 }
 
 impl std::fmt::Display for Disagreement {
@@ -73,12 +76,35 @@ impl std::fmt::Display for Disagreement {
             "{} => baton: {}; dsntk: {}",
             self.text, self.baton, self.dsntk
         )?;
+        if let Some(operands) = &self.operands {
+            let operands: Vec<String> = operands.iter().map(Outcome::to_string).collect();
+            write!(f, "; operands: {}", operands.join(" | "))?;
+        }
         match self.reference {
             Some(side) => write!(f, "; reference: {side}"),
             None => Ok(()),
         }
     }
 }
+
+/// The operations whose disagreements show Baton's values of their operands.
+const RANGE_OPERATIONS: &[&str] = &[
+    "in",
+    "before",
+    "after",
+    "meets",
+    "met by",
+    "overlaps",
+    "overlaps before",
+    "overlaps after",
+    "finishes",
+    "finished by",
+    "includes",
+    "during",
+    "starts",
+    "started by",
+    "coincides",
+];
 
 /// Both answers for `text`, when they differ.
 fn differ(text: &str) -> Option<(Outcome, Outcome)> {
@@ -105,6 +131,12 @@ fn narrow(node: &Node, baton: Outcome, dsntk: Outcome) -> (&Node, Disagreement) 
             "neither"
         }
     });
+    let operands = RANGE_OPERATIONS.contains(&node.op).then(|| {
+        node.kids
+            .iter()
+            .map(|kid| normal::baton(&kid.text))
+            .collect()
+    });
     (
         node,
         Disagreement {
@@ -112,6 +144,7 @@ fn narrow(node: &Node, baton: Outcome, dsntk: Outcome) -> (&Node, Disagreement) 
             baton,
             dsntk,
             reference,
+            operands,
         },
     )
 }
@@ -245,6 +278,10 @@ fn main() -> ExitCode {
             );
             if let Some(side) = d.reference {
                 println!("      90-digit reference agrees with: {side}");
+            }
+            if let Some(operands) = &d.operands {
+                let operands: Vec<String> = operands.iter().map(Outcome::to_string).collect();
+                println!("      operands (baton): {}", operands.join(" | "));
             }
         }
         unexplained += category.open;
