@@ -58,6 +58,24 @@ pub enum Kind {
     Range,
 }
 
+/// DMN 1.5's range functions (10.3.4).
+pub const RANGE_FUNCTIONS: &[&str] = &[
+    "before",
+    "after",
+    "meets",
+    "met by",
+    "overlaps",
+    "overlaps before",
+    "overlaps after",
+    "finishes",
+    "finished by",
+    "includes",
+    "during",
+    "starts",
+    "started by",
+    "coincides",
+];
+
 pub const KINDS: &[Kind] = &[
     Kind::Number,
     Kind::Text,
@@ -146,12 +164,7 @@ fn operation(g: &mut Gen, kind: Kind, d: u32) -> Node {
             },
             9 => {
                 let f = g.pick(&["round up", "round down", "round half up", "round half down"]);
-                let op = match f {
-                    "round up" => "round up",
-                    "round down" => "round down",
-                    "round half up" => "round half up",
-                    _ => "round half down",
-                };
+                let op = f;
                 if chance(g, 3) {
                     node(
                         op,
@@ -378,14 +391,7 @@ fn operation(g: &mut Gen, kind: Kind, d: u32) -> Node {
                 ]
                 .get(g.below(8) as usize)
                 .unwrap_or(&Number);
-                let op = match g.pick(&["<", "<=", ">", ">=", "=", "!="]) {
-                    "<" => "<",
-                    "<=" => "<=",
-                    ">" => ">",
-                    ">=" => ">=",
-                    "=" => "=",
-                    _ => "!=",
-                };
+                let op = g.pick(&["<", "<=", ">", ">=", "=", "!="]);
                 node(op, &format!("{{}} {op} {{}}"), vec![e(g, k), e(g, k)])
             }
             3 => node("= (mixed types)", "{} = {}", vec![e(g, Number), e(g, Text)]),
@@ -470,36 +476,20 @@ fn operation(g: &mut Gen, kind: Kind, d: u32) -> Node {
                 )
             }
             24 | 25 => {
-                let f = g.pick(&[
-                    "before",
-                    "after",
-                    "meets",
-                    "met by",
-                    "overlaps",
-                    "overlaps before",
-                    "overlaps after",
-                    "finishes",
-                    "finished by",
-                    "includes",
-                    "during",
-                    "starts",
-                    "started by",
-                    "coincides",
-                ]);
-                let op = range_function(f);
+                let f = g.pick(RANGE_FUNCTIONS);
                 match g.below(3) {
                     0 => node(
-                        op,
+                        f,
                         &format!("{f}({{}}, {{}})"),
                         vec![e(g, Range), e(g, Range)],
                     ),
                     1 => node(
-                        op,
+                        f,
                         &format!("{f}({{}}, {{}})"),
                         vec![e(g, Number), e(g, Range)],
                     ),
                     _ => node(
-                        op,
+                        f,
                         &format!("{f}({{}}, {{}})"),
                         vec![e(g, Range), e(g, Number)],
                     ),
@@ -890,25 +880,6 @@ fn operation(g: &mut Gen, kind: Kind, d: u32) -> Node {
                 vec![e(g, Boolean), e(g, Range), e(g, Range)],
             ),
         },
-    }
-}
-
-fn range_function(f: &str) -> &'static str {
-    match f {
-        "before" => "before",
-        "after" => "after",
-        "meets" => "meets",
-        "met by" => "met by",
-        "overlaps" => "overlaps",
-        "overlaps before" => "overlaps before",
-        "overlaps after" => "overlaps after",
-        "finishes" => "finishes",
-        "finished by" => "finished by",
-        "includes" => "includes",
-        "during" => "during",
-        "starts" => "starts",
-        "started by" => "started by",
-        _ => "coincides",
     }
 }
 

@@ -87,25 +87,6 @@ impl std::fmt::Display for Disagreement {
     }
 }
 
-/// The operations whose disagreements show Baton's values of their operands.
-const RANGE_OPERATIONS: &[&str] = &[
-    "in",
-    "before",
-    "after",
-    "meets",
-    "met by",
-    "overlaps",
-    "overlaps before",
-    "overlaps after",
-    "finishes",
-    "finished by",
-    "includes",
-    "during",
-    "starts",
-    "started by",
-    "coincides",
-];
-
 /// Both answers for `text`, when they differ.
 fn differ(text: &str) -> Option<(Outcome, Outcome)> {
     let b = normal::baton(text);
@@ -131,7 +112,9 @@ fn narrow(node: &Node, baton: Outcome, dsntk: Outcome) -> (&Node, Disagreement) 
             "neither"
         }
     });
-    let operands = RANGE_OPERATIONS.contains(&node.op).then(|| {
+    // For `in` and the range functions, whose known divergences depend on a null or
+    // unbounded endpoint.
+    let operands = (node.op == "in" || generate::RANGE_FUNCTIONS.contains(&node.op)).then(|| {
         node.kids
             .iter()
             .map(|kid| normal::baton(&kid.text))
