@@ -1026,9 +1026,27 @@ impl Evaluator<'_> {
                         }
                         Some(items.iter().any(matches) || ops::equals(value, &test) == Some(true))
                     }
+                    // A range value decides as a range literal does (`in_interval`):
+                    // `"a" in range("[1..10]")` is null like `"a" in [1..10]`, not false.
+                    Value::Range(range) => self.range_contains(range, value),
                     other => Some(matches(other)),
                 }
             }
+        }
+    }
+
+    /// Whether `value` lies in `range`; null, with a warning, when it can't be compared
+    /// with the range's endpoints.
+    fn range_contains(&mut self, range: &Range, value: &Value) -> Option<bool> {
+        match ops::range_contains(range, value) {
+            None if !value.is_null() => {
+                self.warn(
+                    WarningKind::TypeMismatch,
+                    format!("can't compare {} with {range}", type_phrase(value)),
+                );
+                None
+            }
+            result => result,
         }
     }
 
@@ -1043,16 +1061,7 @@ impl Evaluator<'_> {
                 end_closed: interval.end_closed,
                 form: interval.form,
             };
-            return match ops::range_contains(&range, value) {
-                None if !value.is_null() => {
-                    self.warn(
-                        WarningKind::TypeMismatch,
-                        format!("can't compare {} with {range}", type_phrase(value)),
-                    );
-                    None
-                }
-                result => result,
-            };
+            return self.range_contains(&range, value);
         }
         let low = if interval.start_closed {
             CompareOp::Ge

@@ -35,8 +35,13 @@ use indexmap::IndexMap;
 use crate::temporal::{self, Date, DateTime, DayTime, Time, YearMonths};
 
 /// Arbitrary-precision scratch type for operations decimal128 lacks (power, square root,
-/// logarithms): 36 digits, two more than the result keeps.
-type Wide = Decimal<12>;
+/// logarithms): 60 digits, rounded once more to the result's 34. Found by differential
+/// testing against dsntk: at 36 digits the second rounding went wrong on ties
+/// (`sqrt(166.53125)` is `…41349|4966…`, rounded to `…4135|0` and then to `…4135`), and
+/// at 34 decNumber's own logarithm is not always correctly rounded (`ln(7.2125)` ended
+/// `…795` for `…794|4951…`). With 26 guard digits a wrong second rounding needs 25 zeros
+/// or nines in a row.
+type Wide = Decimal<20>;
 
 /// A context for [`Wide`] whose exponent range satisfies decNumber's mathematical
 /// functions (at most 999999 either way; the default is larger, which makes them fail).
@@ -158,7 +163,20 @@ impl Number {
             return None;
         }
         let mut cx = DecContext::<Decimal128>::default();
-        Number::checked(cx.rem(self.0, other.0))
+        let remainder = cx.rem(self.0, other.0);
+        if !cx.status().division_impossible() {
+            return Number::checked(remainder);
+        }
+        // decimal128's remainder needs the integer quotient to fit its 34 digits; one of
+        // up to 300 digits is computed exactly in a wider context (`1e40 mod 3` is 1).
+        // Found by differential testing against dsntk (docs/feel.md).
+        let mut cx = DecContext::<Decimal<100>>::default();
+        let mut x = Decimal::<100>::from(self.0);
+        cx.rem(&mut x, &Decimal::<100>::from(other.0));
+        if cx.status().division_impossible() || cx.status().invalid_operation() {
+            return None;
+        }
+        Number::checked(x.to_decimal128())
     }
 
     /// Rounds to `scale` digits after the point (negative scales round to tens, hundreds,
@@ -170,14 +188,16 @@ impl Number {
         cx.set_exponent(&mut quantum, scale.checked_neg()?);
         let result = cx.quantize(self.0, quantum);
         if cx.status().invalid_operation() {
-            return None;
+            // A whole number beyond 34 digits (a positive exponent) has no digits to round
+            // at `scale`: `floor(1e40)` is itself, though it can't be written with that
+            // many more digits. Found by differential testing against dsntk.
+            return (self.0.exponent() >= scale.checked_neg()?).then_some(self);
         }
         Number::checked(result)
     }
 
-    /// `self` raised to `exponent`, computed with a few guard digits beyond decimal128
-    /// (which lacks a power operation) and rounded back; `None` on overflow or when the
-    /// result is not a real number.
+    /// `self` raised to `exponent`, computed in [`Wide`] (decimal128 lacks a power
+    /// operation); `None` on overflow or when the result is not a real number.
     pub fn pow(self, exponent: Number) -> Option<Number> {
         let mut cx = wide_context();
         let mut x = Wide::from(self.0);
@@ -901,6 +921,14 @@ impl Value {
             "date" => Value::Date(temporal::parse_date(text)?),
             "time" => Value::Time(Arc::new(temporal::parse_time(text)?)),
             "date and time" => Value::DateTime(Arc::new(temporal::parse_date_time(text)?)),
+            // XML Schema's durations, which FEEL's are (DMN 1.5 10.3.4.1 `duration`), have
+            // no weeks: ISO 8601's `P1W` is no FEEL duration (the CLI's and timers' parsers
+            // accept it; they use `temporal::parse_duration` directly).
+            "years and months duration" | "days and time duration" | "duration"
+                if text.contains('W') =>
+            {
+                return None;
+            }
             "years and months duration" | "days and time duration" | "duration" => {
                 match temporal::parse_duration(text)? {
                     temporal::Duration::YearMonths(d) => Value::YearMonths(d),

@@ -1068,3 +1068,48 @@ fn function_values() {
         WarningKind::NotSupported,
     );
 }
+
+/// DMN 1.5 10.3.2.3.1: a number is a decimal128, 34 digits rounded half even, once.
+/// Found by differential testing against dsntk (docs/feel.md): powers and square roots
+/// were computed at 36 digits and rounded again, so `…41349|50` became `…4135`, and
+/// decNumber's logarithm at 34 digits is not always correctly rounded.
+#[test]
+fn powers_roots_and_logarithms_round_once_to_34_digits() {
+    check("sqrt(166.53125)", "12.90469875665449232031540960841349");
+    check("stddev([20.25, 2])", "12.90469875665449232031540960841349");
+    check("sqrt(2)", "1.414213562373095048801688724209698");
+    check("log(36)", "3.583518938456110001624954716761405");
+    check("log(10)", "2.302585092994045684017991454684364");
+    check("log(7.2125)", "1.975815631834217949206887488211794");
+    check("exp(1)", "2.718281828459045235360287471352662");
+    check("-91 ** -2", "0.0001207583625166042748460330877913295");
+    check("31.8 ** -2", "0.0009888849333491554922669198212096041");
+    check("((1 / 9) + 5) ** 4", "682.434994665447340344459686023472");
+    check("2 ** 0.5", "1.414213562373095048801688724209698");
+}
+
+/// DMN 1.5 10.3.4 (numeric functions): `modulo`, `odd`, `even` and the rounding
+/// functions of whole numbers beyond 34 digits (which decimal128 holds with a positive
+/// exponent). decimal128's own remainder and quantize fail once the result needs more
+/// digits than that; found by differential testing against dsntk (docs/feel.md).
+#[test]
+fn modulo_odd_even_and_rounding_of_numbers_beyond_34_digits() {
+    check("modulo(1e40, 3)", "1");
+    check("modulo(-1e40, 3)", "2");
+    check("modulo(1e40, 7)", "4");
+    check("even(1e40)", "true");
+    check("odd(1e40)", "false");
+    check("even(1e400)", "true");
+    check("even(12345678901234567890 * 12345678901234567890)", "true");
+    check(
+        "floor(12345678901234567890 * 12345678901234567890)",
+        "152415787532388367501905199875019100000",
+    );
+    check("ceiling(1e40, 2) = 1e40", "true");
+    check("round half up(1e40, -2) = 1e40", "true");
+    check("decimal(1e40, 0) = 1e40", "true");
+    check("odd(7)", "true");
+    check("even(7)", "false");
+    check_warning("modulo(1, 0)", WarningKind::DivisionByZero);
+    check_warning("modulo(1e400, 7)", WarningKind::InvalidArgument);
+}

@@ -228,3 +228,28 @@ fn check_null_with(cases: &[(&str, WarningKind)]) {
         );
     }
 }
+
+/// Found by differential testing against dsntk (docs/feel.md): a range value that a
+/// value can't be compared with made `in` false, where the same range written as a
+/// literal made it null. DMN 1.5 10.3.2.7: `e in [a..b]` is `a <= e and e <= b`, and
+/// comparing a number with a string is null (10.3.2.2).
+#[test]
+fn in_a_range_value_is_null_when_the_endpoints_are_of_another_type() {
+    check(&[
+        (r#"5 in range("[1..10]")"#, "true"),
+        (r#"11 in range("[1..10]")"#, "false"),
+        (r#""b" in range("[\"a\"..\"z\"]")"#, "true"),
+    ]);
+    check_null_with(&[
+        (r#""a" in [1..10]"#, WarningKind::TypeMismatch),
+        (r#""a" in range("[1..10]")"#, WarningKind::TypeMismatch),
+        (
+            r#"-41.49 in range("[\"a\"..\"z\"]")"#,
+            WarningKind::TypeMismatch,
+        ),
+        (
+            r#"@"2020-06-01" in range("[1..10]")"#,
+            WarningKind::TypeMismatch,
+        ),
+    ]);
+}

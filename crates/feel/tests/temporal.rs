@@ -288,3 +288,23 @@ fn now_without_a_clock_is_null_with_a_warning() {
     );
     check_fails(&["today()"]);
 }
+
+/// Found by differential testing against dsntk (docs/feel.md). A time's offset is an XML
+/// Schema time zone, within -14:00..+14:00 (DMN 1.5 10.3.2.3.4): `time(…, offset)` with
+/// a longer one made a time that prints as `03:17:27+168:00` and reads back as nothing.
+/// And FEEL's durations are XML Schema's (10.3.4.1 `duration`), which have no weeks.
+#[test]
+fn offsets_beyond_fourteen_hours_and_weeks_are_not_feel() {
+    check(&[
+        (r#"time(10, 30, 0, @"PT14H")"#, "10:30:00+14:00"),
+        (r#"time(10, 30, 0, @"-PT14H")"#, "10:30:00-14:00"),
+        (r#"duration("P14D")"#, "P14D"),
+    ]);
+    check_fails(&[
+        r#"time(10, 30, 0, @"PT14H1M")"#,
+        r#"time(10, 30, 0, @"P7D")"#,
+        r#"time(hour: 2, minute: 52, second: 7, offset: @"-P3DT51S")"#,
+        r#"duration("P1W")"#,
+        r#"duration(from: "P2W")"#,
+    ]);
+}

@@ -101,11 +101,16 @@ fn abs(args: &Args<'_>) -> Result<Value, Failure> {
 /// The remainder with the divisor's sign: `modulo(-12, 5)` is 3 (DMN 1.5, 10.3.4.4).
 fn modulo(args: &Args<'_>) -> Result<Value, Failure> {
     let (dividend, divisor) = (args.num(0), args.num(1));
-    let Some(remainder) = dividend.rem(divisor) else {
+    if divisor.is_zero() {
         return Err(Failure::new(
             WarningKind::DivisionByZero,
             "function 'modulo': division by zero",
         ));
+    }
+    let Some(remainder) = dividend.rem(divisor) else {
+        return Err(args.invalid(format!(
+            "can't divide {dividend} by {divisor} to a whole number of 300 digits or fewer"
+        )));
     };
     let result = if !remainder.is_zero() && remainder.is_negative() != divisor.is_negative() {
         remainder.add(divisor)
@@ -139,6 +144,10 @@ fn exp(args: &Args<'_>) -> Result<Value, Failure> {
 }
 
 fn remainder_of_half(n: Number) -> Option<Number> {
+    // A positive exponent makes a multiple of ten, even at any size (`even(1e400)`).
+    if n.decimal().exponent() > 0 {
+        return Some(Number::ZERO);
+    }
     n.rem(Number::from_i64(2)).map(Number::abs)
 }
 

@@ -118,9 +118,13 @@ fn time(args: &Args<'_>) -> Result<Value, Failure> {
             .unwrap_or(0);
         let zone = match args.get(3) {
             None | Some(Value::Null) => None,
+            // XML Schema's time zones, which FEEL's times are (DMN 1.5 10.3.2.3.4), lie
+            // within -14:00..+14:00; a longer offset makes no time.
             Some(Value::DayTime(offset)) => Some(Zone::Offset(
                 i32::try_from(offset.nanos() / 1_000_000_000)
-                    .map_err(|_| args.invalid("offset is too large"))?,
+                    .ok()
+                    .filter(|seconds| seconds.abs() <= 14 * 3600)
+                    .ok_or_else(|| args.invalid("takes an offset within -PT14H..PT14H"))?,
             )),
             Some(other) => return Err(args.mismatch("a days and time duration offset", other)),
         };
