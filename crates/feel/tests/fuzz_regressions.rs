@@ -58,3 +58,23 @@ fn a_pattern_with_a_construct_xpath_lacks_is_refused() {
         r#""ca""#
     );
 }
+
+/// `*+` is a possessive quantifier to `fancy-regex`, which took two seconds over this
+/// pattern and a 200-character text; XPath has none (`*?` is reluctant), so it is refused.
+#[test]
+fn a_possessive_quantifier_is_refused() {
+    let text = format!("isum({}1 /nd   ut", " ".repeat(200));
+    let (value, warning) = evaluate(&format!(
+        r#"matches("{text}", "[?P<0   ] *[0product(  ]  *+/")"#
+    ));
+    assert_eq!(value, "null");
+    assert!(warning.contains("cannot follow another"), "{warning}");
+    for possessive in ["a++", "a?+", "a{2}+", "a*?+"] {
+        let (value, _) = evaluate(&format!(r#"matches("aa", "{possessive}")"#));
+        assert_eq!(value, "null", "{possessive}");
+    }
+    for fine in ["a+", "a+?", "a*?b", "a{1,2}?", r"\++", "[+*]+"] {
+        let (value, warning) = evaluate(&format!(r#"matches("aa+", "{fine}")"#));
+        assert_ne!(value, "null", "{fine}: {warning}");
+    }
+}

@@ -211,6 +211,9 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
     // only name a group closed before it, XPath 3.1 5.6.1).
     let mut opened = 0usize;
     let mut open: Vec<Option<usize>> = Vec::new();
+    // Where the last quantifier character (`*`, `+`, `?`, a `{…}`'s `}`) outside a class
+    // was, to refuse a `+` right after it.
+    let mut quantifier_at = None;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -341,6 +344,15 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
                 out.push(c);
             }
             '.' if depth == 0 && !flags.dot_all => out.push_str(r"[^\n\r]"),
+            // `a*+` is possessive to `fancy-regex`, which runs it by backtracking; XPath
+            // has reluctant quantifiers (`a*?`) only.
+            '+' if depth == 0 && i > 0 && quantifier_at == Some(i - 1) => {
+                return Err("a quantifier cannot follow another ('*+', '++', '?+', '}+')".into());
+            }
+            '*' | '+' | '?' | '}' if depth == 0 => {
+                quantifier_at = Some(i);
+                out.push(c);
+            }
             _ => out.push(c),
         }
         i += 1;
