@@ -78,3 +78,16 @@ fn a_possessive_quantifier_is_refused() {
         assert_ne!(value, "null", "{fine}: {warning}");
     }
 }
+
+/// With the `i` flag the `regex` crate case-folds every XML name class it meets, tens of
+/// milliseconds each: forty of them in one pattern took over a second.
+#[test]
+fn a_case_insensitive_pattern_has_few_xml_name_classes() {
+    let many = r"\\i\\c".repeat(20);
+    let (value, warning) = evaluate(&format!(r#"matches("i", "[{many}]", "i")"#));
+    assert_eq!(value, "null");
+    assert!(warning.contains("8 times at most"), "{warning}");
+    // The same pattern without the flag, and a few of them with it, are fine.
+    assert_eq!(evaluate(&format!(r#"matches("i", "[{many}]")"#)).0, "true");
+    assert_eq!(evaluate(r#"matches("Ab", "^\\i\\c*$", "i")"#).0, "true");
+}

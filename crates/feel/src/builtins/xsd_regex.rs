@@ -117,6 +117,13 @@ impl Pattern {
 /// are far smaller.
 const PATTERN_SIZE_LIMIT: usize = 1 << 20;
 
+/// How many XML name classes (`\i`, `\I`, `\c`, `\C`) a case-insensitive pattern may
+/// use. The `regex` crate case-folds each one it meets, range by range, which takes tens
+/// of milliseconds for these classes of hundreds of thousands of characters (found by
+/// fuzzing: forty of them took over a second). They are closed under case folding
+/// already, so the limit takes nothing a pattern could need more than a few times.
+const FOLDED_NAME_CLASSES: usize = 8;
+
 /// Compiles `pattern`, reusing a recent compilation (or failure) of the same pattern and
 /// flags.
 pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Arc<Pattern>, String> {
@@ -214,6 +221,7 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
     // Where the last quantifier character (`*`, `+`, `?`, a `{…}`'s `}`) outside a class
     // was, to refuse a `+` right after it.
     let mut quantifier_at = None;
+    let mut folded_name_classes = 0;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -289,6 +297,15 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
                     continue;
                 }
                 if let Some(class) = xml_class(next) {
+                    if flags.case_insensitive && matches!(next, 'i' | 'I' | 'c' | 'C') {
+                        folded_name_classes += 1;
+                        if folded_name_classes > FOLDED_NAME_CLASSES {
+                            return Err(format!(
+                                "a case-insensitive pattern may use \\i, \\I, \\c and \\C \
+                                 {FOLDED_NAME_CLASSES} times at most"
+                            ));
+                        }
+                    }
                     // Inside a class a nested class is a union member.
                     out.push_str(class);
                     i += 2;
