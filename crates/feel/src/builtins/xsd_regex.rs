@@ -222,6 +222,7 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
     // was, to refuse a `+` right after it.
     let mut quantifier_at = None;
     let mut folded_name_classes = 0;
+    let folding = flags.case_insensitive || turns_on_case_folding(&chars);
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -297,7 +298,7 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
                     continue;
                 }
                 if let Some(class) = xml_class(next) {
-                    if flags.case_insensitive && matches!(next, 'i' | 'I' | 'c' | 'C') {
+                    if folding && matches!(next, 'i' | 'I' | 'c' | 'C') {
                         folded_name_classes += 1;
                         if folded_name_classes > FOLDED_NAME_CLASSES {
                             return Err(format!(
@@ -332,12 +333,14 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
             '(' if depth == 0 => {
                 let capturing = chars.get(i + 1) != Some(&'?');
                 // XPath 3.1 (5.6.1) adds only non-capturing groups to XML Schema's
-                // syntax: lookarounds, conditionals and inline flags are not patterns,
-                // and `fancy-regex` would run some of them by unbounded backtracking.
-                if !capturing && chars.get(i + 2) != Some(&':') {
+                // syntax. Inline flags (`(?i)`, `(?s:…)`) are Java's, which Camunda's
+                // FEEL takes and models coming from it use, so they are kept; lookarounds
+                // and conditionals are refused: `fancy-regex` would run some of them by
+                // unbounded backtracking.
+                if !capturing && inline_flags(&chars[i + 2..]).is_none() {
                     return Err(
-                        "'(?' starts only a non-capturing group '(?:…)' in an XPath \
-                         regular expression"
+                        "'(?' starts only a non-capturing group '(?:…)' or inline flags \
+                         ('(?i)') in a regular expression"
                             .to_string(),
                     );
                 }
@@ -375,6 +378,29 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
         i += 1;
     }
     Ok(out)
+}
+
+/// The flags of an inline flag group, given what follows its `(?`: letters of `imsx`,
+/// perhaps after a `-`, ending with `)` or `:` (`(?:` has none). `None` when it is not one.
+fn inline_flags(rest: &[char]) -> Option<&[char]> {
+    let end = rest.iter().position(|c| *c == ')' || *c == ':')?;
+    let flags = rest.get(..end)?;
+    flags
+        .iter()
+        .all(|c| matches!(c, 'i' | 'm' | 's' | 'x' | '-'))
+        .then_some(flags)
+}
+
+/// Whether an inline flag group anywhere in the pattern turns on `i` (counted for the
+/// whole pattern: the limit on folded classes only needs to be safe).
+fn turns_on_case_folding(chars: &[char]) -> bool {
+    chars.windows(2).enumerate().any(|(at, pair)| {
+        pair == ['(', '?']
+            && chars
+                .get(at + 2..)
+                .and_then(inline_flags)
+                .is_some_and(|flags| flags.iter().take_while(|c| **c != '-').any(|c| *c == 'i'))
+    })
 }
 
 /// XML Schema's class escapes whose meaning differs from the `regex` crate's, as classes
