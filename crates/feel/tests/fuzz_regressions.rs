@@ -98,3 +98,14 @@ fn a_case_insensitive_pattern_has_few_xml_name_classes() {
     let (value, _) = evaluate(&format!(r#"matches("i", "(?i)[{many}]")"#));
     assert_eq!(value, "null");
 }
+
+/// `\g8888888888888888` is a back-reference to fancy-regex, which allocated for that many
+/// groups (over 512 MiB in the fuzz build); XPath has no `\g` or `\k` escape.
+#[test]
+fn fancy_regex_back_reference_escapes_are_refused() {
+    for pattern in [r"a\\g8888888888888888b", r"(a)\\g1", r"(?P<n>a)\\k<n>"] {
+        let (value, _) = evaluate(&format!(r#"matches("aa", "{pattern}")"#));
+        assert_eq!(value, "null", "{pattern}");
+    }
+    assert_eq!(evaluate(r#"matches("aa", "(a)\\1")"#).0, "true");
+}

@@ -297,6 +297,13 @@ pub(crate) fn translate(pattern: &str, flags: Flags) -> Result<String, String> {
                     }
                     continue;
                 }
+                // fancy-regex's own back-references (`\g8888…`, `\k<name>`) are not
+                // XPath's: a huge group number made it allocate petabytes.
+                if matches!(next, 'g' | 'k') {
+                    return Err(format!(
+                        "'\\{next}' is not an escape of XPath regular expressions"
+                    ));
+                }
                 if let Some(class) = xml_class(next) {
                     if folding && matches!(next, 'i' | 'I' | 'c' | 'C') {
                         folded_name_classes += 1;
